@@ -1,0 +1,134 @@
+// The seed notebook (shared/seed/mnist-conv2d-notebook.txt), cell by cell, in TypeScript.
+//   npm start                       all defaults: 60,000 samples, 5 epochs, batch 32
+//   npm start -- --epochs 1 --limit 2000   a quick run
+// Figures go where the notebook draws them (see the PICTURE markers); the figures themselves
+// are the plotting issue's. The run's figures land in out/run.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Tensor, tensor, layers, models, losses, optimizers, datasets, setRandomSeed, getBackend } from 'deeptype';
+
+const { values: argv } = parseArgs({
+  options: { epochs: { type: 'string', default: '5' }, limit: { type: 'string' }, seed: { type: 'string', default: '42' } },
+});
+const epochs = Number(argv.epochs);
+if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`--epochs must be a non-negative integer, got ${argv.epochs}`);
+const limit = argv.limit === undefined ? undefined : Number(argv.limit);
+if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`--limit must be a positive integer, got ${argv.limit}`);
+setRandomSeed(Number(argv.seed));
+
+const cell = (n: number, text: string): void => console.log(`\nIn [${n}]: ${text}`);
+
+cell(2, 'Load the data');
+let [[xTrain, yTrain], [xTest, yTest]] = datasets.mnist.loadData();
+if (limit !== undefined) [xTrain, yTrain] = [xTrain.index([0, limit]), yTrain.index([0, limit])];
+console.log(`x_train ${xTrain.dtype} [${xTrain.shape}], y_train [${yTrain.shape}], x_test [${xTest.shape}], y_test [${yTest.shape}]`);
+
+cell(3, 'Scale the pixels to [0, 1]');
+xTrain = xTrain.div(255);
+xTest = xTest.div(255);
+console.log(`x_train now ${xTrain.dtype}, max ${xTrain.max().item()}`);
+
+cell(4, 'One sample, and the patch that becomes the kernel');
+const x0 = xTrain.index(0);
+const [[c0, c1], [r0, r1]] = [[5, 10], [20, 25]];
+console.log(`x0: [${x0.shape}], label ${yTrain.data[0]}; patch rows ${r0}:${r1}, cols ${c0}:${c1}`);
+// PICTURE: x0 in gray with a red rectangle around the patch.
+
+cell(5, 'The kernel is the sub-region');
+const kernel = x0.index(`${r0}:${r1}, ${c0}:${c1}`);
+console.log(kernel.toString());
+// PICTURE: the kernel in gray.
+
+cell(6, 'Convolution by hand: Y[i, j] = <X[i:i+w, j:j+h], K>');
+function conv2dByHand(image: Tensor, k: Tensor): Tensor {
+  const [hi, wi] = image.shape, [hk, wk] = k.shape;
+  const [h, w] = [hi - hk + 1, wi - wk + 1];
+  const out = new Float32Array(h * w);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      let s = 0;
+      for (let a = 0; a < hk; a++) for (let b = 0; b < wk; b++) s += image.data[(i + a) * wi + j + b] * k.data[a * wk + b];
+      out[i * w + j] = s;
+    }
+  }
+  return tensor(out, [h, w]);
+}
+
+cell(7, 'Apply the kernel to its own digit');
+const result = conv2dByHand(x0, kernel);
+const peak = result.flatten().argMax().item();
+console.log(`result: [${result.shape}], strongest excitation ${result.max().item().toFixed(4)} at (row ${Math.floor(peak / result.shape[1])}, col ${peak % result.shape[1]}); the patch was taken at (${r0}, ${c0})`);
+// PICTURE: the excitation map.
+
+cell(8, 'The same kernel on digits 1..5');
+for (let i = 1; i <= 5; i++) {
+  const r = conv2dByHand(xTrain.index(i), kernel);
+  console.log(`digit ${i} (label ${yTrain.data[i]}): max excitation ${r.max().item().toFixed(4)}`);
+}
+// PICTURE: five excitation maps side by side.
+
+cell(9, 'A Conv2D layer: filters=1, kernel_size=kernel.shape');
+const conv2d = new layers.Conv2D({ filters: 1, kernelSize: kernel.shape as [number, number] });
+
+cell(10, 'Conv2D wants a batch of images with channels: (batch, height, width, channels)');
+let output = conv2d.apply(x0.reshape([1, 28, 28, 1]));
+console.log(`output.shape [${output.shape}]`);
+
+cell(11, 'Its parameters: kernel and bias');
+const [kernelParameter, biasParameter] = conv2d.getWeights();
+console.log(`kernel_parameter: [${kernelParameter.shape}]\nbias_parameter: [${biasParameter.shape}]`);
+
+cell(12, 'Set them to the patch and a zero bias, and compare with the convolution by hand');
+conv2d.setWeights([kernel.reshape([5, 5, 1, 1]), tensor([0])]);
+output = conv2d.apply(x0.reshape([1, 28, 28, 1]));
+const convMaxAbsDiff = output.squeeze().sub(result).abs().max().item();
+console.log(`max |layer - by hand| = ${convMaxAbsDiff.toExponential(2)}`);
+// PICTURE: the layer's output, which looks like the map by hand.
+
+cell(14, "Padding: padding='same' keeps the image size");
+const conv2dPadded = new layers.Conv2D({ filters: 1, kernelSize: kernel.shape as [number, number], padding: 'same' });
+console.log(`x0.shape [${x0.shape}]`);
+console.log(`output.shape [${conv2dPadded.apply(x0.reshape([1, 28, 28, 1])).shape}]`);
+
+cell(15, 'Max pooling over 2x2 windows');
+const maxpooling = new layers.MaxPooling2D({ poolSize: [2, 2] });
+const output1 = conv2d.apply(x0.reshape([1, 28, 28, 1]));
+const output2 = maxpooling.apply(output1);
+console.log(`before pooling [${output1.shape}], after [${output2.shape}]; max kept: ${output2.max().item().toFixed(4)} = ${output1.max().item().toFixed(4)}`);
+// PICTURE: the map before and after pooling.
+
+cell(17, 'Putting it together into a network');
+const model = new models.Sequential([
+  new layers.Input({ shape: [28, 28] }),
+  new layers.Reshape({ targetShape: [28, 28, 1] }),
+  new layers.Conv2D({ filters: 32, kernelSize: [3, 3], padding: 'same' }),
+  new layers.MaxPooling2D({ poolSize: [2, 2] }), // 14x14
+  new layers.Conv2D({ filters: 16, kernelSize: [3, 3], padding: 'same' }),
+  new layers.MaxPooling2D({ poolSize: [2, 2] }), // 7x7
+  new layers.Flatten(),
+  new layers.Dense({ units: 10, activation: 'softmax' }),
+]);
+model.compile({ loss: new losses.SparseCategoricalCrossentropy(), optimizer: new optimizers.Adam(), metrics: ['acc'] });
+model.summary();
+
+cell(18, `model.fit(x_train, y_train, epochs=${epochs})`);
+const epochLog: { loss: number; acc: number; seconds: number }[] = [];
+let epochStart = 0;
+await model.fit(xTrain, yTrain, {
+  epochs,
+  callbacks: [{
+    onEpochBegin: () => { epochStart = performance.now(); },
+    onEpochEnd: (_epoch, logs) => { epochLog.push({ loss: logs!.loss, acc: logs!.acc, seconds: (performance.now() - epochStart) / 1000 }); },
+  }],
+});
+// PICTURE: the training history, the learned kernels, feature maps.
+
+cell(19, 'model.evaluate(x_test, y_test)');
+const [testLoss, testAccuracy] = model.evaluate(xTest, yTest);
+console.log(`[${testLoss}, ${testAccuracy}]`);
+// PICTURE: the confusion matrix on the test set.
+
+mkdirSync('out', { recursive: true });
+const run = { convMaxAbsDiff, epochs: epochLog, testLoss, testAccuracy, backend: getBackend(), threads: 1, trainSamples: xTrain.shape[0] };
+writeFileSync('out/run.json', JSON.stringify(run, null, 2) + '\n');
+console.log('\nWrote out/run.json');

@@ -1,0 +1,67 @@
+// The one interface every backend implements: named kernels in destination-passing style.
+// A kernel reads its input arrays and writes its output array(s); it never allocates. That is
+// what lets a training step run again and again over the same buffers (see training/plan.ts).
+import type { TypedArray } from '../core/dtype.ts';
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
+  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step';
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. */
+export interface ConvInfo {
+  batch: number; inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kH: number; kW: number; strideH: number; strideW: number;
+  padTop: number; padLeft: number;
+}
+
+/** Geometry of an NHWC pooling window; paddings already resolved. */
+export interface PoolInfo {
+  batch: number; inH: number; inW: number; channels: number;
+  outH: number; outW: number; poolH: number; poolW: number;
+  strideH: number; strideW: number; padTop: number; padLeft: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
+  /** out[i] = a[..] op b[..] over outShape, reading a and b with broadcast strides (0 = stretched). */
+  binary(op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, outShape: number[]): void;
+  /** Reduces the middle axis of x viewed as [outer, size, inner] into out [outer, inner]. */
+  reduce(op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void;
+  argMax(x: TypedArray, out: Int32Array, outer: number, size: number, inner: number): void;
+  transpose(x: TypedArray, shape: number[], perm: number[], out: TypedArray): void;
+  /** out = x[begin : : step] with out's shape outShape. */
+  slice(x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void;
+  /** The adjoint of slice: dx is zeroed, then dy is written back where slice read it. */
+  sliceGrad(dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void;
+  /** Element-by-element conversion between dtypes (also a plain copy). */
+  cast(x: TypedArray, out: TypedArray): void;
+
+  /** out[b] = op(a[b]) @ op(b[b]) for each of `batch` matrices; op transposes when asked. */
+  matMul(a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
+
+  conv2d(x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void;
+  conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
+  conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
+  /** Writes the max of each window and the flat input index it came from (for the backward pass). */
+  maxPool2d(x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void;
+  maxPool2dBackward(dy: TypedArray, argmax: Int32Array, dx: TypedArray, info: PoolInfo): void;
+
+  softmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
+  logSoftmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
+  /** Per-row -log softmax(logits)[label], and the softmax itself, kept for the gradient. */
+  sparseSoftmaxCrossEntropy(logits: TypedArray, labels: TypedArray, loss: TypedArray, probs: TypedArray, rows: number, cols: number): void;
+  /** dlogits = (probs - onehot(labels)) * dy[row]. */
+  sparseSoftmaxCrossEntropyGrad(probs: TypedArray, labels: TypedArray, dy: TypedArray, dlogits: TypedArray, rows: number, cols: number): void;
+
+  // Optimizer updates, in place on the weights and their slots.
+  adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  sgd(w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void;
+  rmsprop(w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
+}

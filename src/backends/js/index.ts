@@ -1,0 +1,30 @@
+// The reference backend: every kernel in plain TypeScript. It is the yardstick the fast
+// backends are tested against, and works on float64 too (for tight gradient checks).
+import type { Backend } from '../backend.ts';
+import * as ew from './elementwise.ts';
+import * as nn from './nn.ts';
+
+export class JsBackend implements Backend {
+  readonly name = 'js';
+  unary = ew.unary;
+  binary = ew.binary;
+  reduce = ew.reduce;
+  argMax = ew.argMax;
+  transpose = ew.transpose;
+  slice = ew.slice;
+  sliceGrad = ew.sliceGrad;
+  cast = ew.cast;
+  matMul = nn.matMul;
+  conv2d = nn.conv2d;
+  conv2dBackpropInput = nn.conv2dBackpropInput;
+  conv2dBackpropFilter = nn.conv2dBackpropFilter;
+  maxPool2d = nn.maxPool2d;
+  maxPool2dBackward = nn.maxPool2dBackward;
+  softmax = nn.softmax;
+  logSoftmax = nn.logSoftmax;
+  sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;
+  sparseSoftmaxCrossEntropyGrad = nn.sparseSoftmaxCrossEntropyGrad;
+  adam = nn.adam;
+  sgd = nn.sgd;
+  rmsprop = nn.rmsprop;
+}

@@ -1,0 +1,177 @@
+// The tensor: a shape, a dtype and a flat typed array owned by the garbage collector.
+// No dispose, no tidy. Methods are thin forwards to the ops in ../ops.
+import { allocArray, assertDType, dtypeOfArray, type DType, type TypedArray } from './dtype.ts';
+import { formatShape, sizeOf, type Shape } from './shape.ts';
+import { formatTensor } from './format.ts';
+import * as ops from '../ops/index.ts';
+import type { IndexSpec } from '../ops/layout.ts';
+
+export type NestedArray = number | boolean | NestedArray[];
+export type TensorLike = Tensor | number;
+type Axis = number | number[];
+
+export class Tensor {
+  readonly shape: number[];
+  readonly dtype: DType;
+  /** The flat row-major values. Treat as read-only; Variables change theirs through assign(). */
+  data: TypedArray;
+
+  constructor(data: TypedArray, shape: Shape) {
+    if (sizeOf(shape) !== data.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`Tensor: shape ${formatShape(shape)} does not fit ${data.length} values`);
+    }
+    this.shape = [...shape];
+    this.dtype = dtypeOfArray(data);
+    this.data = data;
+  }
+
+  get size(): number { return this.data.length; }
+  get rank(): number { return this.shape.length; }
+
+  // --- Reading values out
+  dataSync(): TypedArray { return this.data; }
+  /** The value of a one-element tensor as a number. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor of shape ${formatShape(this.shape)} has ${this.size} elements, expected 1`);
+    return this.data[0];
+  }
+  toArray(): NestedArray {
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === this.rank) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(axis + 1));
+      return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+  toString(): string { return formatTensor(this); }
+  print(): void { console.log(this.toString()); }
+  clone(): Tensor { return new Tensor(this.data.slice(), this.shape); }
+
+  // --- Shape and layout
+  reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
+  flatten(): Tensor { return ops.reshape(this, [-1]); }
+  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
+  squeeze(axis?: Axis): Tensor { return ops.squeeze(this, axis); }
+  transpose(perm?: number[]): Tensor { return ops.transpose(this, perm); }
+  /** NumPy-style indexing: x.index('20:25, 5:10'), x.index(0), x.index([0, 10], null). */
+  index(...spec: IndexSpec[]): Tensor { return ops.index(this, ...spec); }
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+
+  // --- Arithmetic (broadcasting; numbers become scalars)
+  add(b: TensorLike): Tensor { return ops.add(this, b); }
+  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
+  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
+  div(b: TensorLike): Tensor { return ops.div(this, b); }
+  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
+  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
+  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
+  less(b: TensorLike): Tensor { return ops.less(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  abs(): Tensor { return ops.abs(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  square(): Tensor { return ops.square(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
+  matMul(b: Tensor): Tensor { return ops.matMul(this, b); }
+
+  // --- Reductions
+  sum(axis?: Axis, keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
+  mean(axis?: Axis, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  max(axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  min(axis?: Axis, keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
+  argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+}
+
+/** A tensor that holds a model's state: its values change in place, its identity does not. */
+export class Variable extends Tensor {
+  readonly name: string;
+  trainable: boolean;
+  constructor(value: Tensor, name: string, trainable = true) {
+    super(value.data.slice(), value.shape);
+    this.name = name;
+    this.trainable = trainable;
+  }
+  /** Copies new values in; the shape must match. */
+  assign(value: Tensor): void {
+    if (value.size !== this.size || value.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`Variable ${this.name}: cannot assign shape ${formatShape(value.shape)} to shape ${formatShape(this.shape)}`);
+    }
+    this.data.set(value.data);
+  }
+}
+
+// --- Creating tensors
+
+function flattenNested(values: NestedArray, what: string): { flat: number[]; shape: number[] } {
+  const shape: number[] = [];
+  for (let v: NestedArray = values; Array.isArray(v); v = v[0]) shape.push(v.length);
+  const flat: number[] = [];
+  const walk = (v: NestedArray, axis: number): void => {
+    if (axis === shape.length) {
+      if (Array.isArray(v)) throw new Error(`${what}: ragged nested array (too deep at axis ${axis})`);
+      flat.push(Number(v));
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) {
+      throw new Error(`${what}: ragged nested array: expected length ${shape[axis]} at axis ${axis}`);
+    }
+    for (const e of v) walk(e, axis + 1);
+  };
+  walk(values, 0);
+  return { flat, shape };
+}
+
+/** tensor([[1, 2], [3, 4]]), tensor(float32Array, [2, 2]), tensor([1, 2, 3], null, 'int32'). */
+export function tensor(values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtype?: DType): Tensor {
+  if (dtype !== undefined) assertDType(dtype, 'tensor');
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (ArrayBuffer.isView(values)) {
+    flat = values;
+    inferred = [values.length];
+    dtype ??= dtypeOfArray(values);
+  } else {
+    const f = flattenNested(values as NestedArray, 'tensor');
+    flat = f.flat;
+    inferred = f.shape;
+  }
+  const finalShape = shape ? [...shape] : inferred;
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
+  }
+  const data = allocArray(dtype ?? 'float32', flat.length);
+  data.set(flat as ArrayLike<number>);
+  return new Tensor(data, finalShape);
+}
+
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor => tensor([value], [], dtype);
+
+export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  const data = allocArray(dtype, sizeOf(shape));
+  data.fill(value);
+  return new Tensor(data, shape);
+}
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
+export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, t.dtype);
+export const onesLike = (t: Tensor): Tensor => ones(t.shape, t.dtype);
+
+/** range(stop) or range(start, stop, step), like NumPy's arange. */
+export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0) throw new Error('range: step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = allocArray(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n]);
+}
+
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;

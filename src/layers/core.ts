@@ -1,0 +1,137 @@
+// Input, Reshape, Flatten, Dense, Activation: the layers around the convolutions.
+import { formatShape, sizeOf } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import * as ops from '../ops/index.ts';
+import { getActivation, type ActivationName } from './activations.ts';
+import { getInitializer, type InitializerIdentifier } from './initializers.ts';
+import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
+
+export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string }
+
+/** Declares the shape a model takes (without the batch axis): new Input({shape: [28, 28]}). */
+export class Input extends Layer {
+  static override readonly className = 'InputLayer';
+  constructor(args: InputArgs) {
+    if (!args || (!args.shape && !args.batchShape)) throw new Error('Input: give the input shape, e.g. new Input({shape: [28, 28]})');
+    const batchInputShape = args.batchShape ?? [args.batchSize ?? null, ...args.shape!];
+    if (batchInputShape.slice(1).some((d) => d !== null && (!Number.isInteger(d) || d < 1))) {
+      throw new Error(`Input: shape must hold positive integers or null, got ${formatShape(batchInputShape)}`);
+    }
+    super({ name: args.name, batchInputShape });
+    this.inputSpec = { ndim: batchInputShape.length };
+  }
+  call(x: Tensor): Tensor { return x; }
+}
+
+export class Reshape extends Layer {
+  static override readonly className = 'Reshape';
+  readonly targetShape: number[];
+  constructor(args: { targetShape: number[] } & LayerArgs) {
+    super(args);
+    if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
+    this.targetShape = [...args.targetShape];
+  }
+  override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
+    const rest = inputShape.slice(1);
+    if (rest.some((d) => d === null)) return [inputShape[0], ...this.targetShape.map((d) => (d === -1 ? null : d))];
+    const inSize = sizeOf(rest as number[]);
+    const known = this.targetShape.reduce((a, d) => (d === -1 ? a : a * d), 1);
+    const out = this.targetShape.map((d) => (d === -1 ? inSize / known : d));
+    if (sizeOf(out) !== inSize || !out.every(Number.isInteger)) {
+      throw new Error(`Layer "${this.name}": total size of new array must be unchanged, input_shape = ${formatShape(rest)}, output_shape = ${formatShape(this.targetShape)}`);
+    }
+    return [inputShape[0], ...out];
+  }
+  call(x: Tensor): Tensor {
+    const out = this.computeOutputShape([x.shape[0], ...x.shape.slice(1)]);
+    return ops.reshape(x, [x.shape[0], ...(out.slice(1) as number[])]);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), targetShape: this.targetShape }; }
+}
+
+export class Flatten extends Layer {
+  static override readonly className = 'Flatten';
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.inputSpec = { minNdim: 1 };
+  }
+  override computeOutputShape(s: ShapeSpec): ShapeSpec {
+    const rest = s.slice(1);
+    return [s[0], rest.some((d) => d === null) ? null : sizeOf(rest as number[])];
+  }
+  call(x: Tensor): Tensor { return ops.reshape(x, [x.shape[0], -1]); }
+}
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+}
+
+/** units outputs, each a weighted sum of the inputs' last axis: activation(x @ kernel + bias). */
+export class Dense extends Layer {
+  static override readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: InitializerIdentifier;
+  private readonly biasInitializer: InitializerIdentifier;
+  kernel?: Tensor;
+  bias?: Tensor;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    if (!args || !Number.isInteger(args.units) || args.units < 1) {
+      throw new Error(`Invalid value for argument 'units' of layer "${this.name}". Expected a strictly positive integer. Received units=${args?.units}`);
+    }
+    this.units = args.units;
+    this.activation = args.activation ?? 'linear';
+    getActivation(this.activation, `Layer "${this.name}"`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.inputSpec = { minNdim: 2 };
+  }
+
+  override build(inputShape: ShapeSpec): void {
+    const inDim = inputShape[inputShape.length - 1];
+    if (inDim === null) throw new Error(`Layer "${this.name}": the last axis of the input must be known to build, got ${formatShape(inputShape)}`);
+    this.kernel = this.addWeight('kernel', [inDim, this.units], getInitializer(this.kernelInitializer, this.name));
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], getInitializer(this.biasInitializer, this.name));
+    this.inputSpec = { minNdim: 2, axes: { [-1]: inDim } };
+    this.built = true;
+  }
+
+  override computeOutputShape(s: ShapeSpec): ShapeSpec { return [...s.slice(0, -1), this.units]; }
+
+  call(x: Tensor): Tensor {
+    const flat = x.rank === 2 ? x : ops.reshape(x, [-1, x.shape[x.rank - 1]]);
+    let y = ops.matMul(flat.dtype === 'float32' || flat.dtype === 'float64' ? flat : flat.cast('float32'), this.kernel!);
+    if (this.bias) y = ops.add(y, this.bias);
+    if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
+    return getActivation(this.activation, this.name)(y);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+  }
+}
+
+export function initializerConfig(id: InitializerIdentifier): unknown {
+  return typeof id === 'string' ? id : { className: id.className, config: id.getConfig() };
+}
+
+export class Activation extends Layer {
+  static override readonly className = 'Activation';
+  readonly activation: ActivationName;
+  constructor(args: { activation: ActivationName } & LayerArgs) {
+    super(args);
+    this.activation = args?.activation;
+    getActivation(this.activation, `Layer "${this.name}"`);
+  }
+  call(x: Tensor): Tensor { return getActivation(this.activation, this.name)(x); }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
+}

@@ -1,0 +1,2 @@
+export { Model, type CompileArgs } from './model.ts';
+export { Sequential } from './sequential.ts';

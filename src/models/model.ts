@@ -1,0 +1,96 @@
+// A model is a layer that can be compiled and trained (Keras's Model).
+import type { Tensor, Variable } from '../core/tensor.ts';
+import { Layer, type ShapeSpec } from '../layers/layer.ts';
+import { getLoss, type Loss } from '../training/losses.ts';
+import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
+import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
+import { valueAndGrads } from '../ops/autograd.ts';
+import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
+import type { History } from '../training/callbacks.ts';
+
+export interface CompileArgs {
+  loss: Loss | string;
+  optimizer: Optimizer | string;
+  metrics?: (string | MetricFn)[];
+}
+
+export abstract class Model extends Layer {
+  loss?: Loss;
+  optimizer?: Optimizer;
+  metrics: Metric[] = [];
+  /** Set by a callback to end fit() after the current batch. */
+  stopTraining = false;
+
+  abstract get layers(): Layer[];
+
+  override get weights(): Variable[] { return this.layers.flatMap((l) => l.weights); }
+  override get trainableWeights(): Variable[] { return this.trainable ? this.layers.flatMap((l) => l.trainableWeights) : []; }
+  override get nonTrainableWeights(): Variable[] { return this.layers.flatMap((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
+
+  compile({ loss, optimizer, metrics = [] }: CompileArgs): void {
+    if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
+    this.loss = getLoss(loss);
+    this.optimizer = getOptimizer(optimizer);
+    this.metrics = metrics.map((m) => getMetric(m, this.loss!));
+  }
+
+  /** The compiled loss and optimizer, or a clear error when compile() was not called. */
+  compiled(what: string): { loss: Loss; optimizer: Optimizer } {
+    if (!this.loss || !this.optimizer) throw new Error(`You must call compile() on model "${this.name}" before ${what}()`);
+    return { loss: this.loss, optimizer: this.optimizer };
+  }
+
+  /** One gradient step on one batch; returns the batch loss and the predictions it was computed on. */
+  trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
+    const { loss, optimizer } = this.compiled('train');
+    const vars = this.trainableWeights;
+    let yPred!: Tensor;
+    const { value, grads } = valueAndGrads(() => {
+      yPred = this.apply(x, { training: true });
+      return loss.apply(y, yPred);
+    }, vars);
+    optimizer.apply(grads, vars);
+    return { loss: value.item(), yPred };
+  }
+
+  /** Keras's train_on_batch: one step, returns [loss, ...metrics] for this batch. */
+  trainOnBatch(x: Tensor, y: Tensor): number[] {
+    const { loss, yPred } = this.trainStep(x, y);
+    return [loss, ...this.metrics.map((m) => { m.reset(); m.updateState(y, yPred); return m.result(); })];
+  }
+
+  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
+  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
+  predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
+
+  /** Throws the error the first layer to reject this input shape would throw, before any work. */
+  checkInputShape(shape: ShapeSpec): ShapeSpec {
+    return this.computeOutputShape([null, ...shape.slice(1)]);
+  }
+
+  summary(print: (line: string) => void = console.log): void {
+    const widths = [29, 26, 10];
+    const row = (cells: string[]): string => cells.map((c, i) => (' ' + c).padEnd(widths[i])).join('');
+    const total = widths.reduce((a, b) => a + b, 0);
+    if (!this.batchInputShape && !this.built) {
+      throw new Error(`summary: model "${this.name}" has not been built yet: give it an Input, or call it on data first`);
+    }
+    let shape: ShapeSpec = this.batchInputShape ?? [null];
+    print(`Model: "${this.name}"`);
+    print('_'.repeat(total));
+    print(row(['Layer (type)', 'Output Shape', 'Param #']));
+    print('='.repeat(total));
+    this.layers.forEach((layer, i) => {
+      shape = layer.computeOutputShape(shape);
+      const shown = `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
+      print(row([`${layer.name} (${layer.className})`, shown, layer.countParams().toLocaleString('en-US')]));
+      if (i < this.layers.length - 1) print(' '.repeat(total));
+    });
+    const count = (ws: Variable[]): string => ws.reduce((n, w) => n + w.size, 0).toLocaleString('en-US');
+    print('='.repeat(total));
+    print(`Total params: ${count(this.weights)}`);
+    print(`Trainable params: ${count(this.trainableWeights)}`);
+    print(`Non-trainable params: ${count(this.nonTrainableWeights)}`);
+    print('_'.repeat(total));
+  }
+}

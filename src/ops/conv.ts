@@ -1,0 +1,88 @@
+// 2-D convolution and max pooling, channels-last (NHWC) with HWIO kernels, as Keras stores them.
+import { backend, record } from '../core/engine.ts';
+import { formatShape, type Shape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
+import type { GradTable } from './registry.ts';
+import { make } from './util.ts';
+
+export type Padding = 'valid' | 'same';
+export type Pair = number | readonly [number, number];
+
+export const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+/**
+ * Output size and leading padding along one axis, by TensorFlow's rule: 'same' gives
+ * ceil(in / stride) outputs and puts the odd padding pixel at the end.
+ */
+export function outputSize(inSize: number, k: number, stride: number, padding: Padding): { out: number; padBefore: number } {
+  if (padding === 'valid') return { out: Math.floor((inSize - k) / stride) + 1, padBefore: 0 };
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max((out - 1) * stride + k - inSize, 0);
+  return { out, padBefore: Math.floor(total / 2) };
+}
+
+function checkGeometry(what: string, kernel: [number, number], strides: [number, number], padding: string): void {
+  if (padding !== 'valid' && padding !== 'same') throw new Error(`${what}: padding must be 'valid' or 'same', got '${padding}'`);
+  for (const [name, v] of [['kernel size', kernel], ['strides', strides]] as const) {
+    if (v.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`${what}: ${name} must be positive integers, got [${v}]`);
+  }
+}
+
+export function convInfo(xShape: Shape, wShape: Shape, strides: Pair, padding: Padding, what = 'conv2d'): ConvInfo {
+  if (xShape.length !== 4) throw new Error(`${what}: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(xShape)}`);
+  if (wShape.length !== 4) throw new Error(`${what}: expected a kernel of rank 4 [kh, kw, in, out], got shape ${formatShape(wShape)}`);
+  const [batch, inH, inW, inC] = xShape;
+  const [kH, kW, kC, outC] = wShape;
+  if (kC !== inC) throw new Error(`${what}: input has ${inC} channels but the kernel ${formatShape(wShape)} expects ${kC}`);
+  const [strideH, strideW] = pair(strides);
+  checkGeometry(what, [kH, kW], [strideH, strideW], padding);
+  const h = outputSize(inH, kH, strideH, padding), w = outputSize(inW, kW, strideW, padding);
+  if (h.out < 1 || w.out < 1) {
+    throw new Error(`${what}: a ${kH}x${kW} kernel does not fit in a ${inH}x${inW} input with padding '${padding}'`);
+  }
+  return { batch, inH, inW, inC, outH: h.out, outW: w.out, outC, kH, kW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
+}
+
+export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: Padding, what = 'maxPool2d'): PoolInfo {
+  if (xShape.length !== 4) throw new Error(`${what}: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(xShape)}`);
+  const [batch, inH, inW, channels] = xShape;
+  const [poolH, poolW] = pair(poolSize);
+  const [strideH, strideW] = pair(strides);
+  checkGeometry(what, [poolH, poolW], [strideH, strideW], padding);
+  const h = outputSize(inH, poolH, strideH, padding), w = outputSize(inW, poolW, strideW, padding);
+  if (h.out < 1 || w.out < 1) throw new Error(`${what}: a ${poolH}x${poolW} window does not fit in a ${inH}x${inW} input`);
+  return { batch, inH, inW, channels, outH: h.out, outW: w.out, poolH, poolW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
+}
+
+export interface Conv2dOptions { strides?: Pair; padding?: Padding }
+
+/** x [n, h, w, c] convolved (cross-correlated, as in every DL library) with w [kh, kw, c, f]. */
+export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid' }: Conv2dOptions = {}): Tensor {
+  const info = convInfo(x.shape, w.shape, strides, padding);
+  const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
+  const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => backend().conv2d(x.data, w.data, out, info));
+  record('conv2d', [x, w], y, { info });
+  return y;
+}
+
+export interface PoolOptions { strides?: Pair; padding?: Padding }
+
+export function maxPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, padding = 'valid' }: PoolOptions = {}): Tensor {
+  const info = poolInfo(x.shape, poolSize, strides, padding);
+  const shape = [info.batch, info.outH, info.outW, info.channels];
+  const argmax = make('int32', shape, () => {});
+  const y = make(x.dtype, shape, (out) => backend().maxPool2d(x.data, out, argmax.data as Int32Array, info));
+  record('maxPool2d', [x], y, { info }, [argmax]);
+  return y;
+}
+
+export const convGrads: GradTable<'conv2d' | 'maxPool2d'> = {
+  conv2d: (dy, { inputs: [x, w], attrs: { info } }) => [
+    make(dy.dtype, x.shape, (dx) => backend().conv2dBackpropInput(dy.data, w.data, dx, info)),
+    make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(x.data, dy.data, dw, info)),
+  ],
+  maxPool2d: (dy, { inputs: [x], attrs: { info }, saved: [argmax] }) => [
+    make(dy.dtype, x.shape, (dx) => backend().maxPool2dBackward(dy.data, argmax.data as Int32Array, dx, info)),
+  ],
+};

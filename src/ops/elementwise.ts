@@ -1,0 +1,102 @@
+// Elementwise ops with broadcasting, and their gradients.
+import { backend, record } from '../core/engine.ts';
+import { floatOf, isFloat, upcast, type DType } from '../core/dtype.ts';
+import { broadcastShapes, broadcastStrides } from '../core/shape.ts';
+import type { Tensor, TensorLike } from '../core/tensor.ts';
+import type { BinaryOp, UnaryOp } from '../backends/backend.ts';
+import type { GradTable } from './registry.ts';
+import { asTensor, make } from './util.ts';
+import { broadcastTo, sumTo } from './reduce.ts';
+
+type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'step'>;
+type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
+
+function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+  const dtype: DType = FLOAT_RESULT.has(op) ? floatOf(x.dtype) : x.dtype === 'uint8' ? 'int32' : x.dtype;
+  const y = make(dtype, x.shape, (out) => backend().unary(op, x.data, out));
+  if (op !== 'sign' && op !== 'step') record(op as DifferentiableUnary, [x], y, {});
+  return y;
+}
+
+export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+export const log = (x: Tensor): Tensor => unaryOp('log', x);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+export const square = (x: Tensor): Tensor => unaryOp('square', x);
+export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x);
+export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
+export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
+/** 1 where x > 0, else 0: the derivative of relu. */
+export const step = (x: Tensor): Tensor => unaryOp('step', x);
+
+const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']);
+
+function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new Error(`${op}: at least one operand must be a Tensor`);
+  const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
+  const tb = asTensor(b, ta);
+  const shape = broadcastShapes(ta.shape, tb.shape, op);
+  let dtype = upcast(ta.dtype, tb.dtype);
+  if (COMPARISON.has(op)) dtype = 'uint8';
+  else if (op === 'div' || op === 'pow') dtype = floatOf(dtype);
+  else if (dtype === 'uint8') dtype = 'int32'; // uint8 arithmetic would wrap around
+  const y = make(dtype, shape, (out) =>
+    backend().binary(op, ta.data, broadcastStrides(ta.shape, shape), tb.data, broadcastStrides(tb.shape, shape), out, shape));
+  if (!COMPARISON.has(op) && isFloat(dtype)) record(op as ArithmeticOp, [ta, tb], y, {});
+  return y;
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp('add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp('sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp('mul', a, b);
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp('div', a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maximum', a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binaryOp('equal', a, b);
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('notEqual', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greater', a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greaterEqual', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => binaryOp('less', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('lessEqual', a, b);
+
+/** Limits values to [min, max]; the gradient passes where min <= x <= max. */
+export const clip = (x: Tensor, min: number, max: number): Tensor => maximum(minimum(x, max), min);
+
+/** Where mask is nonzero take a, else b (mask must already have the output's shape). */
+const select = (mask: Tensor, a: Tensor): Tensor => mul(a, mask.cast(a.dtype));
+
+export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
+  neg: (dy) => [neg(dy)],
+  abs: (dy, { inputs: [x] }) => [mul(dy, sign(x))],
+  exp: (dy, { output }) => [mul(dy, output)],
+  log: (dy, { inputs: [x] }) => [div(dy, x)],
+  sqrt: (dy, { output }) => [div(dy, mul(output, 2))],
+  square: (dy, { inputs: [x] }) => [mul(dy, mul(x, 2))],
+  reciprocal: (dy, { output }) => [neg(mul(dy, square(output)))],
+  relu: (dy, { inputs: [x] }) => [mul(dy, step(x).cast(dy.dtype))],
+  sigmoid: (dy, { output: y }) => [mul(dy, mul(y, sub(1, y)))],
+  tanh: (dy, { output: y }) => [mul(dy, sub(1, square(y)))],
+  add: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(dy, b.shape)],
+  sub: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(neg(dy), b.shape)],
+  mul: (dy, { inputs: [a, b] }) => [sumTo(mul(dy, b), a.shape), sumTo(mul(dy, a), b.shape)],
+  div: (dy, { inputs: [a, b] }) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, a), square(b))), b.shape)],
+  pow: (dy, { inputs: [a, b], output }) => {
+    const da = mul(dy, mul(b, pow(a, sub(b, 1))));
+    // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
+    const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
+    return [sumTo(da, a.shape), sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
+  },
+  maximum: (dy, { inputs: [a, b], output }) => [
+    sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape),
+    sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape),
+  ],
+  minimum: (dy, { inputs: [a, b], output }) => [
+    sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape),
+    sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape),
+  ],
+};

@@ -1,0 +1,16 @@
+// Every differentiable op's gradient rule in one table. Its type is a mapped type over
+// OpName: an op added to OpAttrs without a rule here is a compile error.
+import type { GradTable, OpName } from './registry.ts';
+import { elementwiseGrads } from './elementwise.ts';
+import { reduceGrads } from './reduce.ts';
+import { layoutGrads } from './layout.ts';
+import { convGrads } from './conv.ts';
+import { nnGrads } from './nn.ts';
+
+export const gradRules: GradTable<OpName> = {
+  ...elementwiseGrads,
+  ...reduceGrads,
+  ...layoutGrads,
+  ...convGrads,
+  ...nnGrads,
+};

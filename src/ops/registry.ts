@@ -1,0 +1,44 @@
+// The table of differentiable ops. OpAttrs names every op that records itself on the tape
+// and the attributes it records; gradients.ts must give each a rule, or the build fails.
+import type { Tensor } from '../core/tensor.ts';
+import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
+import type { DType } from '../core/dtype.ts';
+
+type NoAttrs = Record<string, never>;
+
+export interface OpAttrs {
+  // elementwise
+  neg: NoAttrs; abs: NoAttrs; exp: NoAttrs; log: NoAttrs; sqrt: NoAttrs; square: NoAttrs;
+  reciprocal: NoAttrs; relu: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
+  add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs;
+  // reductions and layout
+  sum: { axes: number[] };
+  max: { axes: number[] };
+  min: { axes: number[] };
+  broadcastTo: NoAttrs;
+  reshape: NoAttrs;
+  transpose: { perm: number[] };
+  slice: { begin: number[]; step: number[] };
+  cast: { dtype: DType };
+  // network ops
+  matMul: { transposeA: boolean; transposeB: boolean };
+  conv2d: { info: ConvInfo };
+  maxPool2d: { info: PoolInfo };
+  softmax: NoAttrs;
+  logSoftmax: NoAttrs;
+  sparseSoftmaxCrossEntropy: NoAttrs;
+}
+export type OpName = keyof OpAttrs;
+
+/** One recorded op: what ran, on what, with which attributes, and what its gradient needs. */
+export interface TapeEntry<K extends OpName = OpName> {
+  op: K;
+  inputs: Tensor[];
+  output: Tensor;
+  attrs: OpAttrs[K];
+  saved: Tensor[];
+}
+
+/** Given dL/d(output), returns dL/d(input) for each input (null where none flows). */
+export type GradRule<K extends OpName> = (dy: Tensor, entry: TapeEntry<K>) => (Tensor | null)[];
+export type GradTable<K extends OpName> = { [P in K]: GradRule<P> };

@@ -1,0 +1,169 @@
+// The loops behind fit, evaluate and predict: batching, shuffling, callbacks and progress.
+import { noGrad } from '../core/engine.ts';
+import { allocArray, type DType } from '../core/dtype.ts';
+import { formatShape } from '../core/shape.ts';
+import { Tensor } from '../core/tensor.ts';
+import { random } from '../core/random.ts';
+import type { Model } from '../models/model.ts';
+import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
+import { SparseCategoricalCrossentropy } from './losses.ts';
+import { Mean } from './metrics.ts';
+import { Progbar } from './progbar.ts';
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  validationData?: [Tensor, Tensor];
+  /** 0 silent, 1 progress bar, 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  callbacks?: CallbackHooks[];
+  /** The epoch to start at (for resuming): epochs counts from 0, not from here. */
+  initialEpoch?: number;
+}
+export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
+export interface PredictArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
+
+/** Copies rows order[start..end) of t into a new tensor (of dtype, if given). */
+export function takeRows(t: Tensor, order: ArrayLike<number> | null, start: number, end: number, dtype: DType = t.dtype): Tensor {
+  const row = t.size / t.shape[0];
+  const out = allocArray(dtype, (end - start) * row);
+  for (let i = start; i < end; i++) {
+    const r = order ? order[i] : i;
+    out.set(t.data.subarray(r * row, (r + 1) * row), (i - start) * row);
+  }
+  return new Tensor(out, [end - start, ...t.shape.slice(1)]);
+}
+
+const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+
+function checkPositiveInt(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
+}
+
+function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error(`${what}: x and y must be Tensors`);
+  if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
+    throw new Error(`${what}: x and y must have the same number of samples, got x of shape ${formatShape(x.shape)} and y of shape ${formatShape(y.shape)}`);
+  }
+  const out = model.checkInputShape(x.shape);
+  // Sparse labels must name one of the model's classes; checked once here, not per batch.
+  if (model.loss instanceof SparseCategoricalCrossentropy && out.length === 2 && out[1] !== null) {
+    const classes = out[1];
+    for (let i = 0; i < y.size; i++) {
+      const label = y.data[i];
+      if (!Number.isInteger(label) || label < 0 || label >= classes) {
+        const last = model.layers[model.layers.length - 1];
+        throw new Error(`${what}: y[${i}] = ${label} is not a class of the model's output (layer "${last?.name}" has ${classes} units, so labels must be integers in [0, ${classes - 1}])`);
+      }
+    }
+  }
+}
+
+export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], initialEpoch = 0 } = args;
+  model.compiled('fit');
+  checkPositiveInt('fit: batchSize', batchSize);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${validationSplit}`);
+  checkData(model, x, y, 'fit');
+
+  let [xTrain, yTrain] = [x, y];
+  let validation = args.validationData;
+  if (validation) checkData(model, validation[0], validation[1], 'fit (validationData)');
+  else if (validationSplit > 0) {
+    const n = x.shape[0], split = Math.floor(n * (1 - validationSplit));
+    if (split < 1 || split >= n) throw new Error(`fit: validationSplit ${validationSplit} of ${n} samples leaves no training or no validation data`);
+    [xTrain, yTrain] = [takeRows(x, null, 0, split), takeRows(y, null, 0, split)];
+    validation = [takeRows(x, null, split, n), takeRows(y, null, split, n)];
+  }
+
+  const n = xTrain.shape[0];
+  const steps = Math.ceil(n / batchSize);
+  const history = new History();
+  const list = new CallbackList([history, ...callbacks]);
+  const params = { epochs, steps, batchSize, verbose };
+  for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
+
+  const rng = random().fork();
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const lossMean = new Mean('loss');
+  model.stopTraining = false;
+  await list.call('onTrainBegin', {});
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
+    await list.call('onEpochBegin', epoch, {});
+    if (shuffle) rng.shuffle(order);
+    lossMean.reset();
+    model.metrics.forEach((m) => m.reset());
+    const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+    let logs: Logs = {};
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize, end = Math.min(start + batchSize, n);
+      await list.call('onBatchBegin', step, { batch: step, size: end - start });
+      const xb = takeRows(xTrain, order, start, end, isFloatInput(xTrain));
+      const yb = takeRows(yTrain, order, start, end);
+      const { loss, yPred } = model.trainStep(xb, yb);
+      lossMean.update(loss, end - start);
+      model.metrics.forEach((m) => m.updateState(yb, yPred));
+      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      bar?.update(step + 1, logs);
+      await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
+      if (model.stopTraining) break;
+    }
+    if (validation) {
+      const [valLoss, ...valMetrics] = evaluateLoop(model, validation[0], validation[1], { batchSize, verbose: 0 });
+      logs = { ...logs, val_loss: valLoss, ...Object.fromEntries(model.metrics.map((m, i) => [`val_${m.name}`, valMetrics[i]])) };
+    }
+    bar?.finish(logs);
+    await list.call('onEpochEnd', epoch, logs);
+  }
+  await list.call('onTrainEnd', {});
+  return history;
+}
+
+export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
+  const { loss } = model.compiled('evaluate');
+  checkPositiveInt('evaluate: batchSize', batchSize);
+  checkData(model, x, y, 'evaluate');
+  const n = x.shape[0], steps = Math.ceil(n / batchSize);
+  const lossMean = new Mean('loss');
+  model.metrics.forEach((m) => m.reset());
+  const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+  let logs: Logs = {};
+  noGrad(() => {
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize, end = Math.min(start + batchSize, n);
+      const yb = takeRows(y, null, start, end);
+      const yPred = model.apply(takeRows(x, null, start, end, isFloatInput(x)), { training: false });
+      lossMean.update(loss.apply(yb, yPred).item(), end - start);
+      model.metrics.forEach((m) => m.updateState(yb, yPred));
+      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      bar?.update(step + 1, logs);
+    }
+  });
+  bar?.finish(logs);
+  return [lossMean.result(), ...model.metrics.map((m) => m.result())];
+}
+
+export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor {
+  checkPositiveInt('predict: batchSize', batchSize);
+  if (!(x instanceof Tensor) || x.rank === 0) throw new Error('predict: x must be a Tensor with a batch axis');
+  model.checkInputShape(x.shape);
+  const n = x.shape[0], steps = Math.ceil(n / batchSize);
+  const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+  let out: Tensor | undefined;
+  noGrad(() => {
+    for (let step = 0; step < steps; step++) {
+      const start = step * batchSize, end = Math.min(start + batchSize, n);
+      const yb = model.apply(takeRows(x, null, start, end, isFloatInput(x)), { training: false });
+      out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
+      out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
+      bar?.update(step + 1, {});
+    }
+  });
+  bar?.finish({});
+  return out ?? new Tensor(allocArray('float32', 0), [0]);
+}

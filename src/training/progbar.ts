@@ -1,0 +1,81 @@
+// Keras's progress bar: "1875/1875 [==============================] - 9s 5ms/step - loss: 0.0729".
+// On a terminal cli-progress redraws it in place; elsewhere only the finished line is printed.
+import cliProgress from 'cli-progress';
+
+const WIDTH = 30;
+
+export function formatValue(v: number): string {
+  return Math.abs(v) > 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
+}
+
+function formatEta(s: number): string {
+  s = Math.round(s);
+  if (s >= 3600) return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  if (s >= 60) return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return `${s}s`;
+}
+
+function formatPerStep(seconds: number): string {
+  if (seconds >= 1) return `${Math.round(seconds)}s/step`;
+  if (seconds >= 1e-3) return `${Math.round(seconds * 1e3)}ms/step`;
+  return `${Math.round(seconds * 1e6)}us/step`;
+}
+
+/** The bar text for `current` of `target` steps after `elapsed` seconds. */
+export function progressLine(current: number, target: number, elapsed: number, values: Record<string, number>): string {
+  const digits = String(target).length;
+  const filled = Math.floor((WIDTH * current) / target);
+  const bar = filled > 0 ? '='.repeat(filled - 1) + (current < target ? '>' : '=') + '.'.repeat(WIDTH - filled) : '.'.repeat(WIDTH);
+  const perStep = current > 0 ? elapsed / current : 0;
+  const timing = current >= target
+    ? `${Math.round(elapsed)}s ${formatPerStep(perStep)}`
+    : `ETA: ${formatEta(perStep * (target - current))}`;
+  const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+  return `${String(current).padStart(digits)}/${target} [${bar}] - ${timing}${metrics}`;
+}
+
+export class Progbar {
+  private readonly start = performance.now();
+  private readonly bar?: cliProgress.SingleBar;
+  private values: Record<string, number> = {};
+  private done = false;
+
+  constructor(
+    private readonly target: number,
+    private readonly stream: NodeJS.WriteStream = process.stdout,
+    interactive = Boolean(stream.isTTY),
+  ) {
+    if (interactive) {
+      this.bar = new cliProgress.SingleBar({
+        stream,
+        format: (_options, params) => progressLine(params.value, this.target, this.elapsed(), this.values),
+        fps: 10,
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        linewrap: false,
+      });
+      this.bar.start(target, 0);
+    }
+  }
+
+  private elapsed(): number { return (performance.now() - this.start) / 1000; }
+
+  update(current: number, values: Record<string, number>): void {
+    this.values = values;
+    this.bar?.update(current);
+  }
+
+  /** Prints the final line, with any values added at the end (validation scores). */
+  finish(values: Record<string, number> = this.values): void {
+    if (this.done) return;
+    this.done = true;
+    this.values = values;
+    if (this.bar) {
+      this.bar.render();
+      this.bar.stop();
+    } else {
+      this.stream.write(progressLine(this.target, this.target, this.elapsed(), this.values) + '\n');
+    }
+  }
+}
