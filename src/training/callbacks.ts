@@ -61,7 +61,7 @@ export class EarlyStopping extends Callback {
       this.best = this.sign * value;
       this.wait = 0;
       if (this.restoreBestWeights) this.bestWeights = this.model!.getWeights();
-    } else if (++this.wait > this.patience) {
+    } else if (++this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
       if (this.bestWeights) this.model!.setWeights(this.bestWeights);
