@@ -1,7 +1,7 @@
 // deeptype: deep learning for TypeScript with the Keras API.
 export { Tensor, Variable, tensor, scalar, zeros, ones, fill, range, zerosLike, onesLike, isTensor } from './core/tensor.ts';
 export type { DType, TypedArray } from './core/dtype.ts';
-export { noGrad, setBackend, getBackend, withBackend } from './core/engine.ts';
+export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, ready } from './core/engine.ts';
 export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
 export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';

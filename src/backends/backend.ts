@@ -28,6 +28,11 @@ export interface PoolInfo {
 
 export interface Backend {
   readonly name: string;
+  /** Threads the kernels run on (absent: 1). */
+  readonly threads?: number;
+  setThreads?(n: number): void;
+  /** Resolves when the backend's worker threads are up. */
+  whenReady?(): Promise<void>;
 
   unary(op: UnaryOp, x: TypedArray, out: TypedArray): void;
   /** out[i] = a[..] op b[..] over outShape, reading a and b with broadcast strides (0 = stretched). */

@@ -35,6 +35,15 @@ export function withBackend<T>(name: string, fn: () => T): T {
   try { return fn(); } finally { current = saved; }
 }
 
+/** Sets how many threads the active backend's kernels use (the reference backend has one). */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
+  current.setThreads?.(n);
+}
+export const getThreads = (): number => current.threads ?? 1;
+/** Resolves when the active backend is fully started (worker threads up). */
+export const ready = async (): Promise<void> => { await current.whenReady?.(); };
+
 // --- Allocation: ops get their output arrays here, so a planner can hand out fixed buffers.
 export type Allocator = (dtype: DType, size: number) => TypedArray;
 let allocator: Allocator = allocArray;
@@ -70,3 +79,7 @@ export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor
   tape.tracked.add(output);
   tape.entries.push({ op, inputs, output, attrs, saved } as unknown as TapeEntry);
 }
+
+// The wasm backend is loaded on first use, so that the reference backend works alone.
+import { WasmBackend } from '../backends/wasm/index.ts';
+registerBackend('wasm', () => new WasmBackend());

@@ -5,7 +5,7 @@ import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
 
 export class JsBackend implements Backend {
-  readonly name = 'js';
+  readonly name: string = 'js';
   unary = ew.unary;
   binary = ew.binary;
   reduce = ew.reduce;

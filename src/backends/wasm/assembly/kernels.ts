@@ -1,0 +1,193 @@
+// WebAssembly kernels, written in AssemblyScript with 128-bit SIMD. All pointers are byte
+// offsets into the one (imported) memory; all data is f32 unless named otherwise.
+// The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
+
+// C[m, n] = A[m, k] * B[k, n], with A read through strides: A(i, p) = a[i*ars + p*acs].
+// B and C are row-major. Rows [row0, row1) only, so threads can split the work.
+export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, row0: i32, row1: i32): void {
+  const n8 = n & ~7;
+  const n4 = n & ~3;
+  const aStep = <usize>acs << 2;
+  const bStep = <usize>n << 2;
+  let i = row0;
+  // 4 rows x 8 columns at a time: 8 accumulators, 2 B vectors and 4 A splats fit V8's 16 registers.
+  for (; i + 4 <= row1; i += 4) {
+    const pa = a + (<usize>(i * ars) << 2);
+    const rs = <usize>ars << 2;
+    for (let j = 0; j < n8; j += 8) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let pb = b + (<usize>j << 2);
+      let p0 = pa;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const a0 = f32x4.splat(load<f32>(p0));
+        const a1 = f32x4.splat(load<f32>(p0 + rs));
+        const a2 = f32x4.splat(load<f32>(p0 + 2 * rs));
+        const a3 = f32x4.splat(load<f32>(p0 + 3 * rs));
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        pb += bStep;
+        p0 += aStep;
+      }
+      const pc = c + (<usize>(i * n + j) << 2);
+      const cs = <usize>n << 2;
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + cs, c10); v128.store(pc + cs, c11, 16);
+      v128.store(pc + 2 * cs, c20); v128.store(pc + 2 * cs, c21, 16);
+      v128.store(pc + 3 * cs, c30); v128.store(pc + 3 * cs, c31, 16);
+    }
+    for (let r = 0; r < 4; r++) gemmTail(a, ars, acs, b, c, k, n, i + r, n8);
+  }
+  for (; i < row1; i++) {
+    // One row: 4 columns per vector.
+    const pa = a + (<usize>(i * ars) << 2);
+    for (let j = 0; j < n4; j += 4) {
+      let acc = f32x4.splat(0);
+      let pb = b + (<usize>j << 2);
+      let p0 = pa;
+      for (let p = 0; p < k; p++) {
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p0)), v128.load(pb)));
+        pb += bStep;
+        p0 += aStep;
+      }
+      v128.store(c + (<usize>(i * n + j) << 2), acc);
+    }
+    gemmTail(a, ars, acs, b, c, k, n, i, n4);
+  }
+}
+
+// Columns [j0, n) of row i, one at a time.
+function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i32, i: i32, j0: i32): void {
+  for (let j = j0; j < n; j++) {
+    let s: f32 = 0;
+    for (let p = 0; p < k; p++) s += load<f32>(a + (<usize>(i * ars + p * acs) << 2)) * load<f32>(b + (<usize>(p * n + j) << 2));
+    store<f32>(c + (<usize>(i * n + j) << 2), s);
+  }
+}
+
+// Rows [row0, row1) of the im2col matrix of an NHWC input: row (n, oh, ow) holds the
+// kh*kw*c input values under the kernel, zeros where the kernel hangs over the padding.
+export function im2col(x: usize, cols: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC;
+  const cBytes = <usize>inC << 2;
+  for (let row = row0; row < row1; row++) {
+    const ow = row % outW;
+    const oh = (row / outW) % outH;
+    const n = row / (outW * outH);
+    let dst = cols + (<usize>row * <usize>K << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - padTop + kh;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - padLeft + kw;
+        if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) memory.fill(dst, 0, cBytes);
+        else memory.copy(dst, x + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2), cBytes);
+        dst += cBytes;
+      }
+    }
+  }
+}
+
+// The adjoint of im2col for images [n0, n1): dx (zeroed here) gathers every column value back
+// onto the input pixel it came from. Whole images per call, so threads never write the same pixel.
+export function col2im(cols: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const K = kH * kW * inC;
+  const image = <usize>(inH * inW * inC) << 2;
+  memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const c4 = inC & ~3;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        let src = cols + (<usize>((n * outH + oh) * outW + ow) * <usize>K << 2);
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = oh * sH - padTop + kh;
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = ow * sW - padLeft + kw;
+            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
+              const dst = dx + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2);
+              let ch = 0;
+              for (; ch < c4; ch += 4) {
+                const o = <usize>ch << 2;
+                v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+              }
+              for (; ch < inC; ch++) {
+                const o = <usize>ch << 2;
+                store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+              }
+            }
+            src += <usize>inC << 2;
+          }
+        }
+      }
+    }
+  }
+}
+
+// out[r, c] = x[r, c] + bias[c] for rows [row0, row1) of a [rows, cols] matrix.
+export function addRow(x: usize, bias: usize, out: usize, cols: i32, row0: i32, row1: i32): void {
+  const c4 = cols & ~3;
+  for (let r = row0; r < row1; r++) {
+    const px = x + (<usize>(r * cols) << 2), po = out + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j < c4; j += 4) v128.store(po + (<usize>j << 2), f32x4.add(v128.load(px + (<usize>j << 2)), v128.load(bias + (<usize>j << 2))));
+    for (; j < cols; j++) store<f32>(po + (<usize>j << 2), load<f32>(px + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
+  }
+}
+
+// out[c] = sum over rows of x[r, c], for columns [col0, col1) (col0 a multiple of 4).
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32, col0: i32, col1: i32): void {
+  let j = col0;
+  for (; j + 4 <= col1; j += 4) {
+    let acc = f32x4.splat(0);
+    let p = x + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) { acc = f32x4.add(acc, v128.load(p)); p += <usize>cols << 2; }
+    v128.store(out + (<usize>j << 2), acc);
+  }
+  for (; j < col1; j++) {
+    let s: f32 = 0;
+    for (let r = 0; r < rows; r++) s += load<f32>(x + (<usize>(r * cols + j) << 2));
+    store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+// Max pooling over images [n0, n1); argmax (i32) keeps the flat input index of each max.
+export function maxPool(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        const o = ((n * outH + oh) * outW + ow) * C;
+        for (let c = 0; c < C; c++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let ph = 0; ph < pH; ph++) {
+            const ih = oh * sH - padTop + ph;
+            if (ih < 0 || ih >= inH) continue;
+            for (let pw = 0; pw < pW; pw++) {
+              const iw = ow * sW - padLeft + pw;
+              if (iw < 0 || iw >= inW) continue;
+              const xi = ((n * inH + ih) * inW + iw) * C + c;
+              const v = load<f32>(x + (<usize>xi << 2));
+              if (v > best || at < 0) { best = v; at = xi; }
+            }
+          }
+          store<f32>(out + (<usize>(o + c) << 2), best);
+          store<i32>(argmax + (<usize>(o + c) << 2), at);
+        }
+      }
+    }
+  }
+}
+
+// dx (zeroed here for images [n0, n1)) receives each output gradient at its argmax.
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32, outSize: i32, n0: i32, n1: i32): void {
+  memory.fill(dx + (<usize>(n0 * inSize) << 2), 0, <usize>((n1 - n0) * inSize) << 2);
+  for (let o = n0 * outSize; o < n1 * outSize; o++) {
+    const at = <usize>load<i32>(argmax + (<usize>o << 2)) << 2;
+    store<f32>(dx + at, load<f32>(dx + at) + load<f32>(dy + (<usize>o << 2)));
+  }
+}

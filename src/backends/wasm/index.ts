@@ -1,0 +1,193 @@
+// The fast backend: the heavy kernels (GEMM-based convolutions, matMul, pooling, bias add and
+// its gradient) run in WebAssembly SIMD on all cores; everything else is inherited from the
+// reference backend, which works on views of wasm memory as well as on plain arrays.
+// Arrays already in wasm memory (a training plan's buffers) are used in place; others are
+// copied into scratch space for the call.
+import { availableParallelism } from 'node:os';
+import type { TypedArray } from '../../core/dtype.ts';
+import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp } from '../backend.ts';
+import { JsBackend } from '../js/index.ts';
+import * as ref from '../js/nn.ts';
+import * as refEw from '../js/elementwise.ts';
+import { WasmMemory, canShareMemory } from './memory.ts';
+import { ThreadPool } from './threads.ts';
+
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward'];
+
+type Buf = Float32Array | Int32Array;
+const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+
+/** Default thread count: the machine's cores, or DEEPTYPE_THREADS. */
+export function defaultThreads(): number {
+  const env = typeof process !== 'undefined' ? Number(process.env.DEEPTYPE_THREADS) : NaN;
+  if (Number.isInteger(env) && env >= 1) return env;
+  if (typeof process !== 'undefined' && process.versions?.node) return availableParallelism();
+  return (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+}
+
+export class WasmBackend extends JsBackend {
+  override readonly name = 'wasm';
+  readonly mem: WasmMemory;
+  private pool: ThreadPool;
+
+  constructor(threads = defaultThreads()) {
+    super();
+    this.mem = new WasmMemory(canShareMemory());
+    this.pool = this.makePool(threads);
+  }
+
+  private makePool(threads: number): ThreadPool {
+    const n = this.mem.shared ? threads : 1;
+    return new ThreadPool(this.mem.module, this.mem.memory, n, PARALLEL);
+  }
+
+  get threads(): number { return this.pool.count; }
+
+  /** Changes the number of threads (1 = the calling thread only). */
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
+    if (n === this.pool.count) return;
+    void this.pool.terminate();
+    this.pool = this.makePool(n);
+  }
+
+  /** Resolves when every worker thread is up (kernels run single-threaded until then). */
+  async whenReady(): Promise<void> {
+    while (!this.pool.ready) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  /** Wasm memory the caller may keep (a training plan's arena); freed only with the backend. */
+  allocPersistent(bytes: number): number { return this.mem.reserve(bytes); }
+
+  /**
+   * Runs body with byte offsets of the inputs and outputs in wasm memory, copying in arrays
+   * that live elsewhere and copying results back out.
+   */
+  private inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
+    const mark = this.mem.mark();
+    try {
+      const place = (a: Buf, copy: boolean): number => {
+        if (this.mem.owns(a)) return a.byteOffset;
+        const at = this.mem.reserve(a.byteLength);
+        if (copy) new Uint8Array(this.mem.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+        return at;
+      };
+      const ins = inputs.map((a) => place(a, true));
+      const outs = outputs.map((a) => place(a, false));
+      body(ins, outs);
+      outputs.forEach((a, i) => {
+        if (!this.mem.owns(a)) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.mem.buffer, outs[i], a.byteLength));
+      });
+    } finally {
+      this.mem.release(mark);
+    }
+  }
+
+  private scratch(bytes: number): number { return this.mem.reserve(bytes); }
+
+  /** Runs a parallel kernel over [0, total). */
+  private par(name: string, args: number[], total: number, align = 1): void {
+    const fn = this.mem.exports[name];
+    this.pool.run(name, args, total, align, (s, e) => fn(...args, s, e));
+  }
+
+  private gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number): void {
+    this.par('gemm', [a, ars, acs, b, c, m, k, n], m, 4);
+  }
+
+  /** Copies a [rows, cols] f32 matrix at `src` to a [cols, rows] one in scratch. */
+  private transposeToScratch(src: number, rows: number, cols: number): number {
+    const at = this.scratch(rows * cols * 4);
+    const s = this.mem.f32(src, rows * cols), d = this.mem.f32(at, rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) d[c * rows + r] = s[r * cols + c];
+    return at;
+  }
+
+  override matMul = (a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean): void => {
+    if (!isF32(a, b, out)) return ref.matMul(a, b, out, batch, m, k, n, transA, transB);
+    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [pc]) => {
+      for (let t = 0; t < batch; t++) {
+        const at = pa + t * m * k * 4, bt = pb + t * k * n * 4, ct = pc + t * m * n * 4;
+        const bRowMajor = transB ? this.transposeToScratch(bt, n, k) : bt;
+        this.gemm(at, transA ? 1 : k, transA ? m : 1, bRowMajor, ct, m, k, n);
+      }
+    });
+  };
+
+  private im2col(x: number, info: ConvInfo): number {
+    const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = info;
+    const rows = batch * outH * outW, K = kH * kW * inC;
+    const cols = this.scratch(rows * K * 4);
+    this.par('im2col', [x, cols, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft], rows);
+    return cols;
+  }
+
+  /** A 1x1, stride-1, unpadded convolution's im2col matrix is its input. */
+  private static isPointwise(i: ConvInfo): boolean {
+    return i.kH === 1 && i.kW === 1 && i.strideH === 1 && i.strideW === 1 && i.padTop === 0 && i.padLeft === 0;
+  }
+
+  override conv2d = (x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void => {
+    if (!isF32(x, w, out)) return ref.conv2d(x, w, out, info);
+    this.inWasm([x as Buf, w as Buf], [out as Buf], ([px, pw], [po]) => {
+      const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
+      const cols = WasmBackend.isPointwise(info) ? px : this.im2col(px, info);
+      this.gemm(cols, K, 1, pw, po, rows, K, info.outC);
+    });
+  };
+
+  override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
+    if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
+    this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
+      const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
+      const cols = WasmBackend.isPointwise(info) ? px : this.im2col(px, info);
+      // dW[K, F] = cols^T [K, rows] @ dy [rows, F]
+      this.gemm(cols, 1, K, pdy, pdw, K, rows, info.outC);
+    });
+  };
+
+  override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
+    if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
+    this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
+      const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, outC } = info;
+      const rows = batch * outH * outW, K = kH * kW * inC;
+      const wT = this.transposeToScratch(pw, K, outC);
+      if (WasmBackend.isPointwise(info)) { this.gemm(pdy, outC, 1, wT, pdx, rows, outC, K); return; }
+      // dcols[rows, K] = dy [rows, F] @ W^T [F, K], then scattered back onto the image.
+      const dcols = this.scratch(rows * K * 4);
+      this.gemm(pdy, outC, 1, wT, dcols, rows, outC, K);
+      this.par('col2im', [dcols, pdx, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft], batch);
+    });
+  };
+
+  override maxPool2d = (x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void => {
+    if (!isF32(x, out)) return ref.maxPool2d(x, out, argmax, info);
+    const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft } = info;
+    this.inWasm([x as Buf], [out as Buf, argmax], ([px], [po, pa]) => {
+      this.par('maxPool', [px, po, pa, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft], batch);
+    });
+  };
+
+  override maxPool2dBackward = (dy: TypedArray, argmax: Int32Array, dx: TypedArray, info: PoolInfo): void => {
+    if (!isF32(dy, dx)) return ref.maxPool2dBackward(dy, argmax, dx, info);
+    const { batch, inH, inW, channels, outH, outW } = info;
+    this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => {
+      this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
+    });
+  };
+
+  override binary = (op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void => {
+    // The bias add: a full [rows, cols] operand plus a row broadcast over it.
+    const r = shape.length, cols = shape[r - 1];
+    const isBias = op === 'add' && r >= 2 && isF32(a, b, out) && a.length === out.length && b.length === cols &&
+      bStrides[r - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0);
+    if (!isBias) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
+    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.par('addRow', [pa, pb, po, cols], out.length / cols));
+  };
+
+  override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
+    // Column sums of a [size, inner] matrix: the bias gradient.
+    if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.mem.exports.sumRows(px, po, size, inner, 0, inner));
+  };
+}

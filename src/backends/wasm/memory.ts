@@ -1,0 +1,58 @@
+// The wasm module's memory: one WebAssembly.Memory (shared when threads are possible) and a
+// stack allocator over it. Long-lived buffers (a training plan's arena) are taken from the
+// bottom; a kernel call's scratch is taken above them and released when the call returns.
+import { SHARED, SINGLE } from './generated/kernels.ts';
+
+export const PAGE = 65536;
+const MAX_PAGES = 32768;
+const BASE = 1 << 20; // below: AssemblyScript's static data and stack
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
+  const bin = atob(b64);
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+/** Shared memory needs SharedArrayBuffer (in browsers: a cross-origin isolated page). */
+export const canShareMemory = (): boolean =>
+  typeof SharedArrayBuffer !== 'undefined' && (typeof globalThis.crossOriginIsolated === 'undefined' || globalThis.crossOriginIsolated);
+
+export type KernelExports = Record<string, (...args: number[]) => void>;
+
+export class WasmMemory {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly exports: KernelExports;
+  readonly shared: boolean;
+  private top = BASE;
+
+  constructor(shared = canShareMemory()) {
+    this.shared = shared;
+    this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+    this.module = new WebAssembly.Module(decode(shared ? SHARED : SINGLE));
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } });
+    this.exports = instance.exports as unknown as KernelExports;
+  }
+
+  get buffer(): ArrayBufferLike { return this.memory.buffer; }
+
+  /** True when the array is a view into this memory (so a kernel can use it in place). */
+  owns(a: ArrayBufferView): boolean { return a.buffer === this.memory.buffer; }
+
+  /** Reserves bytes (16-byte aligned) at the top of the stack; returns the byte offset. */
+  reserve(bytes: number): number {
+    const at = this.top;
+    this.top = (at + bytes + 15) & ~15;
+    const needed = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    if (needed > 0) {
+      if (this.top > MAX_PAGES * PAGE) throw new Error(`wasm backend: out of memory (asked for ${this.top} bytes, the limit is ${MAX_PAGES * PAGE})`);
+      this.memory.grow(needed);
+    }
+    return at;
+  }
+  mark(): number { return this.top; }
+  release(mark: number): void { this.top = mark; }
+
+  f32(offset: number, length: number): Float32Array { return new Float32Array(this.memory.buffer, offset, length); }
+  i32(offset: number, length: number): Int32Array { return new Int32Array(this.memory.buffer, offset, length); }
+}
