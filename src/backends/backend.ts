@@ -65,8 +65,26 @@ export interface Backend {
   /** dlogits = (probs - onehot(labels)) * dy[row]. */
   sparseSoftmaxCrossEntropyGrad(probs: TypedArray, labels: TypedArray, dy: TypedArray, dlogits: TypedArray, rows: number, cols: number): void;
 
+  /** out[i, c] = 1 where c == indices[i], else 0 (out is zeroed first). */
+  oneHot(indices: TypedArray, out: TypedArray, depth: number): void;
+
   // Optimizer updates, in place on the weights and their slots.
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
   sgd(w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void;
   rmsprop(w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
 }
+
+/** Every kernel's name. */
+export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads' | 'whenReady'>;
+
+/**
+ * Which arguments of each kernel it writes. A training plan needs this to know which buffers a
+ * call produces; the mapped type makes a kernel without an entry a compile error.
+ */
+export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
+  unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
+  matMul: [2], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  maxPool2d: [1, 2], maxPool2dBackward: [2], softmax: [1], logSoftmax: [1],
+  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
+  adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
+};

@@ -44,6 +44,13 @@ export const getThreads = (): number => current.threads ?? 1;
 /** Resolves when the active backend is fully started (worker threads up). */
 export const ready = async (): Promise<void> => { await current.whenReady?.(); };
 
+/** Runs fn with a given backend object active (the planner's recording proxy). */
+export function withBackendInstance<T>(b: Backend, fn: () => T): T {
+  const saved = current;
+  current = b;
+  try { return fn(); } finally { current = saved; }
+}
+
 // --- Allocation: ops get their output arrays here, so a planner can hand out fixed buffers.
 export type Allocator = (dtype: DType, size: number) => TypedArray;
 let allocator: Allocator = allocArray;

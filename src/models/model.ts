@@ -5,6 +5,8 @@ import { getLoss, type Loss } from '../training/losses.ts';
 import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
+import { getBackend, noGrad } from '../core/engine.ts';
+import { Plan, persistentCopy } from '../training/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
 
@@ -12,6 +14,8 @@ export interface CompileArgs {
   loss: Loss | string;
   optimizer: Optimizer | string;
   metrics?: (string | MetricFn)[];
+  /** Run every step op by op instead of as a compiled plan (slower; for debugging). */
+  runEagerly?: boolean;
 }
 
 export abstract class Model extends Layer {
@@ -27,12 +31,37 @@ export abstract class Model extends Layer {
   override get trainableWeights(): Variable[] { return this.trainable ? this.layers.flatMap((l) => l.trainableWeights) : []; }
   override get nonTrainableWeights(): Variable[] { return this.layers.flatMap((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
 
-  compile({ loss, optimizer, metrics = [] }: CompileArgs): void {
+  /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
+  runEagerly = false;
+  private readonly plans = new Map<string, Plan>();
+
+  compile({ loss, optimizer, metrics = [], runEagerly = false }: CompileArgs): void {
     if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
     this.loss = getLoss(loss);
     this.optimizer = getOptimizer(optimizer);
     this.metrics = metrics.map((m) => getMetric(m, this.loss!));
+    this.runEagerly = runEagerly;
+    this.plans.clear();
   }
+
+  /**
+   * The compiled version of fn for these inputs' shapes: traced on first use (that run's results
+   * are returned), replayed after. Weights move to the backend's memory first, so plans use
+   * them in place.
+   */
+  private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
+    const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}`;
+    const plan = this.plans.get(key);
+    if (plan) return plan.run(inputs.map((t) => t.data));
+    for (const w of this.weights) w.data = persistentCopy(w.data);
+    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+    const { plan: fresh, results } = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
+    this.plans.set(key, fresh);
+    return results;
+  }
+
+  /** Forgets compiled steps (after the layers or weights' storage changed). */
+  resetPlans(): void { this.plans.clear(); }
 
   /** The compiled loss and optimizer, or a clear error when compile() was not called. */
   compiled(what: string): { loss: Loss; optimizer: Optimizer } {
@@ -44,13 +73,34 @@ export abstract class Model extends Layer {
   trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
     const { loss, optimizer } = this.compiled('train');
     const vars = this.trainableWeights;
-    let yPred!: Tensor;
-    const { value, grads } = valueAndGrads(() => {
-      yPred = this.apply(x, { training: true });
-      return loss.apply(y, yPred);
-    }, vars);
+    const step = ([xb, yb]: Tensor[]): Tensor[] => {
+      let yPred!: Tensor;
+      const { value, grads } = valueAndGrads(() => {
+        yPred = this.apply(xb, { training: true });
+        return loss.apply(yb, yPred);
+      }, vars);
+      return [value, yPred, ...grads];
+    };
+    const [value, yPred, ...grads] = this.runEagerly ? step([x, y]) : this.runPlanned('train', step, [x, y]);
     optimizer.apply(grads, vars);
     return { loss: value.item(), yPred };
+  }
+
+  /** Loss and predictions for one batch, without gradients (compiled unless runEagerly). */
+  evaluateStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
+    const { loss } = this.compiled('evaluate');
+    const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
+      const yPred = this.apply(xb, { training: false });
+      return [loss.apply(yb, yPred), yPred];
+    });
+    const [value, yPred] = this.runEagerly ? fn([x, y]) : this.runPlanned('evaluate', fn, [x, y]);
+    return { loss: value.item(), yPred };
+  }
+
+  /** The model's output for one batch, without gradients (compiled unless runEagerly). */
+  predictOnBatch(x: Tensor): Tensor {
+    const forward = ([xb]: Tensor[]): Tensor[] => [noGrad(() => this.apply(xb, { training: false }))];
+    return this.runEagerly ? forward([x])[0] : this.runPlanned('predict', forward, [x])[0];
   }
 
   /** Keras's train_on_batch: one step, returns [loss, ...metrics] for this batch. */

@@ -16,7 +16,7 @@ function backward(tape: Tape, y: Tensor, dy: Tensor, targets: readonly Tensor[])
       const g = grads.get(entry.output);
       if (!g) continue;
       const rule = gradRules[entry.op] as GradRule<OpName>;
-      const inputGrads = rule(g, entry);
+      const inputGrads = rule(g, entry, entry.inputs.map((x) => tape.tracked.has(x)));
       entry.inputs.forEach((x, j) => {
         const gx = inputGrads[j];
         if (!gx || !tape.tracked.has(x)) return;

@@ -78,9 +78,10 @@ export function maxPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, p
 }
 
 export const convGrads: GradTable<'conv2d' | 'maxPool2d'> = {
-  conv2d: (dy, { inputs: [x, w], attrs: { info } }) => [
-    make(dy.dtype, x.shape, (dx) => backend().conv2dBackpropInput(dy.data, w.data, dx, info)),
-    make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(x.data, dy.data, dw, info)),
+  conv2d: (dy, { inputs: [x, w], attrs: { info } }, [needsDx, needsDw]) => [
+    // The first layer's input is data: skipping its gradient saves a third of that layer's work.
+    needsDx ? make(dy.dtype, x.shape, (dx) => backend().conv2dBackpropInput(dy.data, w.data, dx, info)) : null,
+    needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(x.data, dy.data, dw, info)) : null,
   ],
   maxPool2d: (dy, { inputs: [x], attrs: { info }, saved: [argmax] }) => [
     make(dy.dtype, x.shape, (dx) => backend().maxPool2dBackward(dy.data, argmax.data as Int32Array, dx, info)),

@@ -77,13 +77,10 @@ export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor): Tenso
 
 /** One-hot rows for integer labels (not differentiable). */
 export function oneHot(indices: Tensor, depth: number): Tensor {
-  const out = new Tensor(new Float32Array(indices.size * depth), [...indices.shape, depth]);
-  for (let i = 0; i < indices.size; i++) {
-    const c = indices.data[i];
+  for (const c of indices.data) {
     if (!Number.isInteger(c) || c < 0 || c >= depth) throw new Error(`oneHot: index ${c} is outside [0, ${depth})`);
-    out.data[i * depth + c] = 1;
   }
-  return out;
+  return make('float32', [...indices.shape, depth], (out) => backend().oneHot(indices.data, out, depth));
 }
 
 export const nnGrads: GradTable<'matMul' | 'softmax' | 'logSoftmax' | 'sparseSoftmaxCrossEntropy'> = {

@@ -39,6 +39,9 @@ export interface TapeEntry<K extends OpName = OpName> {
   saved: Tensor[];
 }
 
-/** Given dL/d(output), returns dL/d(input) for each input (null where none flows). */
-export type GradRule<K extends OpName> = (dy: Tensor, entry: TapeEntry<K>) => (Tensor | null)[];
+/**
+ * Given dL/d(output), returns dL/d(input) for each input (null where none flows). `needs[i]`
+ * says whether input i wants a gradient at all, so costly rules can skip the rest.
+ */
+export type GradRule<K extends OpName> = (dy: Tensor, entry: TapeEntry<K>, needs: boolean[]) => (Tensor | null)[];
 export type GradTable<K extends OpName> = { [P in K]: GradRule<P> };

@@ -125,7 +125,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
 }
 
 export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
-  const { loss } = model.compiled('evaluate');
+  model.compiled('evaluate');
   checkPositiveInt('evaluate: batchSize', batchSize);
   checkData(model, x, y, 'evaluate');
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
@@ -137,8 +137,8 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       const yb = takeRows(y, null, start, end);
-      const yPred = model.apply(takeRows(x, null, start, end, isFloatInput(x)), { training: false });
-      lossMean.update(loss.apply(yb, yPred).item(), end - start);
+      const { loss, yPred } = model.evaluateStep(takeRows(x, null, start, end, isFloatInput(x)), yb);
+      lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
       logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
       bar?.update(step + 1, logs);
@@ -158,7 +158,7 @@ export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose =
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = model.apply(takeRows(x, null, start, end, isFloatInput(x)), { training: false });
+      const yb = model.predictOnBatch(takeRows(x, null, start, end, isFloatInput(x)));
       out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
       out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
       bar?.update(step + 1, {});

@@ -28,6 +28,11 @@ export abstract class Optimizer {
     return s;
   }
 
+  /** Moves a variable's slots to new storage (a training plan's arena), keeping their values. */
+  moveSlots(v: Variable, place: (a: TypedArray) => TypedArray): void {
+    this.slots.set(v, this.slotsFor(v).map(place));
+  }
+
   /** Applies one step: Keras's optimizer.apply(grads, variables). */
   apply(grads: readonly Tensor[], variables: readonly Variable[]): void {
     if (grads.length !== variables.length) throw new Error(`${this.name}: ${grads.length} gradients for ${variables.length} variables`);

@@ -142,3 +142,11 @@ export function cast(x: TypedArray, out: TypedArray): void {
     out.set(x);
   }
 }
+
+export function oneHot(indices: TypedArray, out: TypedArray, depth: number): void {
+  out.fill(0);
+  for (let i = 0; i < indices.length; i++) {
+    const c = indices[i];
+    if (c >= 0 && c < depth && Number.isInteger(c)) out[i * depth + c] = 1;
+  }
+}

@@ -14,6 +14,7 @@ export class JsBackend implements Backend {
   slice = ew.slice;
   sliceGrad = ew.sliceGrad;
   cast = ew.cast;
+  oneHot = ew.oneHot;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
   conv2dBackpropInput = nn.conv2dBackpropInput;

@@ -12,7 +12,7 @@ import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv'];
 
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -56,8 +56,13 @@ export class WasmBackend extends JsBackend {
     while (!this.pool.ready) await new Promise((r) => setTimeout(r, 2));
   }
 
-  /** Wasm memory the caller may keep (a training plan's arena); freed only with the backend. */
-  allocPersistent(bytes: number): number { return this.mem.reserve(bytes); }
+  /**
+   * Wasm memory the caller may keep (a training plan's arena), freed only with the backend.
+   * Not offered without shared memory: growing plain memory would detach the caller's views.
+   */
+  get allocPersistent(): ((bytes: number) => number) | undefined {
+    return this.mem.shared ? (bytes) => this.mem.reserve(bytes) : undefined;
+  }
 
   /**
    * Runs body with byte offsets of the inputs and outputs in wasm memory, copying in arrays
@@ -114,6 +119,19 @@ export class WasmBackend extends JsBackend {
     });
   };
 
+  /** `count` zero floats in scratch: what the direct kernels read in the padding. */
+  private zeros(count: number): number {
+    const at = this.scratch(count * 4);
+    this.mem.f32(at, count).fill(0);
+    return at;
+  }
+
+  /** Direct convolution (implicit GEMM) of an NHWC image at x with an HWIO kernel at w. */
+  private conv(x: number, w: number, out: number, i: ConvInfo): void {
+    this.par('conv', [x, w, out, this.zeros(i.inC), i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft],
+      i.batch * i.outH * i.outW, 4);
+  }
+
   private im2col(x: number, info: ConvInfo): number {
     const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = info;
     const rows = batch * outH * outW, K = kH * kW * inC;
@@ -122,17 +140,14 @@ export class WasmBackend extends JsBackend {
     return cols;
   }
 
-  /** A 1x1, stride-1, unpadded convolution's im2col matrix is its input. */
-  private static isPointwise(i: ConvInfo): boolean {
-    return i.kH === 1 && i.kW === 1 && i.strideH === 1 && i.strideW === 1 && i.padTop === 0 && i.padLeft === 0;
-  }
-
   override conv2d = (x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, w, out)) return ref.conv2d(x, w, out, info);
     this.inWasm([x as Buf, w as Buf], [out as Buf], ([px, pw], [po]) => {
+      // With enough input channels the direct kernel wins; with few, its per-tap bookkeeping
+      // costs more than building the im2col matrix for a plain GEMM (measured: bench/kernels.ts).
+      if (info.inC >= 8) return this.conv(px, pw, po, info);
       const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      const cols = WasmBackend.isPointwise(info) ? px : this.im2col(px, info);
-      this.gemm(cols, K, 1, pw, po, rows, K, info.outC);
+      this.gemm(this.im2col(px, info), K, 1, pw, po, rows, K, info.outC);
     });
   };
 
@@ -140,9 +155,8 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
     this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
       const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      const cols = WasmBackend.isPointwise(info) ? px : this.im2col(px, info);
       // dW[K, F] = cols^T [K, rows] @ dy [rows, F]
-      this.gemm(cols, 1, K, pdy, pdw, K, rows, info.outC);
+      this.gemm(this.im2col(px, info), 1, K, pdy, pdw, K, rows, info.outC);
     });
   };
 
@@ -150,10 +164,9 @@ export class WasmBackend extends JsBackend {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
       const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, outC } = info;
+      // dcols[rows, K] = dy [rows, F] @ W^T [F, K], then scattered back onto the image.
       const rows = batch * outH * outW, K = kH * kW * inC;
       const wT = this.transposeToScratch(pw, K, outC);
-      if (WasmBackend.isPointwise(info)) { this.gemm(pdy, outC, 1, wT, pdx, rows, outC, K); return; }
-      // dcols[rows, K] = dy [rows, F] @ W^T [F, K], then scattered back onto the image.
       const dcols = this.scratch(rows * K * 4);
       this.gemm(pdy, outC, 1, wT, dcols, rows, outC, K);
       this.par('col2im', [dcols, pdx, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft], batch);

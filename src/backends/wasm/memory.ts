@@ -34,10 +34,18 @@ export class WasmMemory {
     this.exports = instance.exports as unknown as KernelExports;
   }
 
-  get buffer(): ArrayBufferLike { return this.memory.buffer; }
+  // Growing a shared memory gives memory.buffer a new (longer) buffer object while views on
+  // the old ones stay valid, so ownership is remembered per buffer object handed out.
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+
+  get buffer(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    this.buffers.add(b);
+    return b;
+  }
 
   /** True when the array is a view into this memory (so a kernel can use it in place). */
-  owns(a: ArrayBufferView): boolean { return a.buffer === this.memory.buffer; }
+  owns(a: ArrayBufferView): boolean { return this.buffers.has(a.buffer); }
 
   /** Reserves bytes (16-byte aligned) at the top of the stack; returns the byte offset. */
   reserve(bytes: number): number {
@@ -53,6 +61,6 @@ export class WasmMemory {
   mark(): number { return this.top; }
   release(mark: number): void { this.top = mark; }
 
-  f32(offset: number, length: number): Float32Array { return new Float32Array(this.memory.buffer, offset, length); }
-  i32(offset: number, length: number): Int32Array { return new Int32Array(this.memory.buffer, offset, length); }
+  f32(offset: number, length: number): Float32Array { return new Float32Array(this.buffer, offset, length); }
+  i32(offset: number, length: number): Int32Array { return new Int32Array(this.buffer, offset, length); }
 }

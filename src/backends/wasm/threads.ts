@@ -29,7 +29,7 @@ function start({ module, memory, control, index, count, names }) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, ${GEN}) === seen) {
-      if (++spins > 4000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
+      if (++spins > 200000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
     }
     seen = Atomics.load(c, ${GEN});
     const fn = c[${FN}];

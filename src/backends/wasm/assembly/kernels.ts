@@ -74,21 +74,48 @@ export function im2col(x: usize, cols: usize, inH: i32, inW: i32, inC: i32, outH
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC;
   const cBytes = <usize>inC << 2;
+  const runBytes = <usize>(kW * inC) << 2;
   for (let row = row0; row < row1; row++) {
-    const ow = row % outW;
-    const oh = (row / outW) % outH;
-    const n = row / (outW * outH);
+    const ow = row % outW, t = row / outW;
+    const oh = t % outH, n = t / outH;
+    const ih0 = oh * sH - padTop, iw0 = ow * sW - padLeft;
     let dst = cols + (<usize>row * <usize>K << 2);
+    if (iw0 >= 0 && iw0 + kW <= inW) {
+      // In NHWC, one kernel row's pixels sit side by side: one run of kW*inC floats per row.
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = ih0 + kh;
+        if (<u32>ih >= <u32>inH) zeroFloats(dst, runBytes);
+        else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw0) * inC) << 2), runBytes);
+        dst += runBytes;
+      }
+      continue;
+    }
     for (let kh = 0; kh < kH; kh++) {
-      const ih = oh * sH - padTop + kh;
+      const ih = ih0 + kh;
       for (let kw = 0; kw < kW; kw++) {
-        const iw = ow * sW - padLeft + kw;
-        if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) memory.fill(dst, 0, cBytes);
-        else memory.copy(dst, x + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2), cBytes);
+        const iw = iw0 + kw;
+        if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) zeroFloats(dst, cBytes);
+        else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2), cBytes);
         dst += cBytes;
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function zeroFloats(dst: usize, bytes: usize): void {
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, f32x4.splat(0));
+  for (; o < bytes; o += 4) store<f32>(dst + o, 0);
+}
+
+// Copies a short run of floats: vectors while 4 remain, then singles (memory.copy costs more
+// than the copy itself at these sizes).
+// @ts-ignore: decorator
+@inline function copyFloats(dst: usize, src: usize, bytes: usize): void {
+  let o: usize = 0;
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o));
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o));
 }
 
 // The adjoint of im2col for images [n0, n1): dx (zeroed here) gathers every column value back
@@ -155,21 +182,39 @@ export function sumRows(x: usize, out: usize, rows: i32, cols: i32, col0: i32, c
 }
 
 // Max pooling over images [n0, n1); argmax (i32) keeps the flat input index of each max.
+// Four channels at a time: a compare mask selects both the larger values and their indices.
 export function maxPool(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
   for (let n = n0; n < n1; n++) {
     for (let oh = 0; oh < outH; oh++) {
+      const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
       for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
         const o = ((n * outH + oh) * outW + ow) * C;
-        for (let c = 0; c < C; c++) {
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let best = f32x4.splat(-Infinity);
+          let at = i32x4.splat(-1);
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
+              const xi = ((n * inH + ih) * inW + iw) * C + c;
+              const v = v128.load(x + (<usize>xi << 2));
+              // Take v where it is larger, or where nothing was taken yet (NaN and -Infinity inputs).
+              const take = v128.or(f32x4.gt(v, best), i32x4.eq(at, i32x4.splat(-1)));
+              best = v128.bitselect(v, best, take);
+              at = v128.bitselect(i32x4.add(i32x4.splat(xi), lanes), at, take);
+            }
+          }
+          v128.store(out + (<usize>(o + c) << 2), best);
+          v128.store(argmax + (<usize>(o + c) << 2), at);
+        }
+        for (; c < C; c++) {
           let best: f32 = -Infinity;
           let at = -1;
-          for (let ph = 0; ph < pH; ph++) {
-            const ih = oh * sH - padTop + ph;
-            if (ih < 0 || ih >= inH) continue;
-            for (let pw = 0; pw < pW; pw++) {
-              const iw = ow * sW - padLeft + pw;
-              if (iw < 0 || iw >= inW) continue;
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
               const xi = ((n * inH + ih) * inW + iw) * C + c;
               const v = load<f32>(x + (<usize>xi << 2));
               if (v > best || at < 0) { best = v; at = xi; }
@@ -189,5 +234,83 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32
   for (let o = n0 * outSize; o < n1 * outSize; o++) {
     const at = <usize>load<i32>(argmax + (<usize>o << 2)) << 2;
     store<f32>(dx + at, load<f32>(dx + at) + load<f32>(dy + (<usize>o << 2)));
+  }
+}
+
+// Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
+// read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
+// [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
+export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  const n8 = outC & ~7;
+  const wStep = <usize>outC << 2;
+  let row = row0;
+  for (; row + 4 <= row1; row += 4) {
+    // Where each of the four output pixels' windows starts in the input (top-left corner).
+    const o0 = origin(row, outH, outW, sH, sW, padTop, padLeft), o1 = origin(row + 1, outH, outW, sH, sW, padTop, padLeft);
+    const o2 = origin(row + 2, outH, outW, sH, sW, padTop, padLeft), o3 = origin(row + 3, outH, outW, sH, sW, padTop, padLeft);
+    for (let j = 0; j < n8; j += 8) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++) {
+          const p0 = tap(x, zeros, o0, kh, kw, inH, inW, inC), p1 = tap(x, zeros, o1, kh, kw, inH, inW, inC);
+          const p2 = tap(x, zeros, o2, kh, kw, inH, inW, inC), p3 = tap(x, zeros, o3, kh, kw, inH, inW, inC);
+          let pb = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
+          for (let c = 0; c < inC; c++) {
+            const o = <usize>c << 2;
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+            const a0 = f32x4.splat(load<f32>(p0 + o)), a1 = f32x4.splat(load<f32>(p1 + o));
+            const a2 = f32x4.splat(load<f32>(p2 + o)), a3 = f32x4.splat(load<f32>(p3 + o));
+            c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+            c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+            c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+            c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+            pb += wStep;
+          }
+        }
+      }
+      const pc = out + (<usize>(row * outC + j) << 2);
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
+      v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
+      v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
+    }
+    if (n8 < outC) for (let r = 0; r < 4; r++) convTail(x, w, out, zeros, row + r, n8, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+  }
+  for (; row < row1; row++) convTail(x, w, out, zeros, row, 0, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+}
+
+// An output pixel's window origin packed in an i64: image n, top row ih0, left column iw0
+// (16 bits each, offset so that negative paddings fit).
+// @ts-ignore: decorator
+@inline function origin(row: i32, outH: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): i64 {
+  const ow = row % outW, t = row / outW;
+  const ih0 = (t % outH) * sH - padTop, iw0 = ow * sW - padLeft;
+  return (<i64>(t / outH) << 32) | (<i64>(ih0 + 0x8000) << 16) | <i64>(iw0 + 0x8000);
+}
+
+// The input pixel under tap (kh, kw) of a window, or the zero pixel where it is padding.
+// @ts-ignore: decorator
+@inline function tap(x: usize, zeros: usize, o: i64, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32): usize {
+  const ih = <i32>((o >> 16) & 0xffff) - 0x8000 + kh, iw = <i32>(o & 0xffff) - 0x8000 + kw;
+  if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return zeros;
+  return x + (<usize>((<i32>(o >> 32) * inH + ih) * inW + iw) * <usize>inC << 2);
+}
+
+// Output channels [j0, outC) of one output row, one at a time.
+function convTail(x: usize, w: usize, out: usize, zeros: usize, row: i32, j0: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): void {
+  const o = origin(row, outH, outW, sH, sW, padTop, padLeft);
+  for (let j = j0; j < outC; j++) {
+    let s: f32 = 0;
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const p = tap(x, zeros, o, kh, kw, inH, inW, inC);
+        const pw = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
+        for (let c = 0; c < inC; c++) s += load<f32>(p + (<usize>c << 2)) * load<f32>(pw + (<usize>(c * outC) << 2));
+      }
+    }
+    store<f32>(out + (<usize>(row * outC + j) << 2), s);
   }
 }

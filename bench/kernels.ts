@@ -1,0 +1,48 @@
+// Per-kernel throughput on the seed model's shapes (batch 32), wasm backend, arrays already in
+// wasm memory (as in a training plan). Usage: npm run bench:kernels [-- --threads N]
+import { parseArgs } from 'node:util';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
+import type { ConvInfo } from '../src/backends/backend.ts';
+
+const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '30' } } });
+const backend = new WasmBackend(values.threads ? Number(values.threads) : undefined);
+await backend.whenReady();
+const mem = backend.mem;
+const f32 = (n: number): Float32Array => { const v = mem.f32(backend.allocPersistent!(n * 4), n); for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5; return v; };
+
+function time(fn: () => void): number {
+  for (let i = 0; i < 3; i++) fn();
+  const reps = Number(values.reps), t = performance.now();
+  for (let i = 0; i < reps; i++) fn();
+  return (performance.now() - t) / reps / 1e3;
+}
+
+const conv = (name: string, batch: number, hw: number, inC: number, outC: number): ConvInfo =>
+  ({ batch, inH: hw, inW: hw, inC, outH: hw, outW: hw, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, ...{ name } } as ConvInfo);
+const rows: string[][] = [['kernel', 'shape', 'ms', 'GFLOP/s']];
+for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]) {
+  const x = f32(info.batch * info.inH * info.inW * info.inC), w = f32(9 * info.inC * info.outC);
+  const y = f32(info.batch * info.outH * info.outW * info.outC), dx = f32(x.length), dw = f32(w.length);
+  const flops = 2 * info.batch * info.outH * info.outW * info.outC * 9 * info.inC;
+  const shape = `${(info as unknown as { name: string }).name} [${info.batch},${info.inH},${info.inW},${info.inC}] * [3,3,${info.inC},${info.outC}]`;
+  for (const [kernel, fn] of [
+    ['conv2d', () => backend.conv2d(x, w, y, info)],
+    ['conv2dBackpropInput', () => backend.conv2dBackpropInput(y, w, dx, info)],
+    ['conv2dBackpropFilter', () => backend.conv2dBackpropFilter(x, y, dw, info)],
+  ] as const) {
+    const s = time(fn);
+    rows.push([kernel, shape, (s * 1e3).toFixed(3), (flops / s / 1e9).toFixed(1)]);
+  }
+}
+{
+  const a = f32(32 * 784), b = f32(784 * 10), c = f32(320);
+  const s = time(() => backend.matMul(a, b, c, 1, 32, 784, 10, false, false));
+  rows.push(['matMul', '[32,784] @ [784,10]', (s * 1e3).toFixed(3), (2 * 32 * 784 * 10 / s / 1e9).toFixed(1)]);
+  const a2 = f32(512 * 512), b2 = f32(512 * 512), c2 = f32(512 * 512);
+  const s2 = time(() => backend.matMul(a2, b2, c2, 1, 512, 512, 512, false, false));
+  rows.push(['matMul', '[512,512] @ [512,512]', (s2 * 1e3).toFixed(3), (2 * 512 ** 3 / s2 / 1e9).toFixed(1)]);
+}
+console.log(`wasm backend, ${backend.threads} thread(s)`);
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+process.exit(0);
