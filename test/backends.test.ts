@@ -1,0 +1,93 @@
+// The same ops on the js (reference) and wasm backends: results within 1e-5 relative.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { randomTensor } from './helpers/gradcheck.ts';
+
+const rng = new Random(5);
+const rand = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi, 'float32');
+
+function assertSame(a: dt.Tensor, b: dt.Tensor, what: string): void {
+  assert.deepEqual(a.shape, b.shape, what);
+  for (let i = 0; i < a.size; i++) {
+    const err = Math.abs(a.data[i] - b.data[i]) / Math.max(1, Math.abs(a.data[i]));
+    assert.ok(err < 1e-5, `${what}: element ${i}: js ${a.data[i]} vs wasm ${b.data[i]}`);
+  }
+}
+
+/** Runs f (value and gradients with respect to xs) on both backends and compares everything. */
+function conform(what: string, f: (...xs: dt.Tensor[]) => dt.Tensor, xs: dt.Tensor[]): void {
+  const r = rand(f(...xs).shape, 0.5, 1.5);
+  const run = () => {
+    const { value, grads } = dt.valueAndGrads(() => f(...xs).mul(r).sum(), xs);
+    return [f(...xs), value, ...grads];
+  };
+  const onJs = dt.withBackend('js', run);
+  const onWasm = dt.withBackend('wasm', run);
+  onJs.forEach((t, i) => assertSame(t, onWasm[i], `${what} [${i === 0 ? 'value' : i === 1 ? 'sum' : `grad ${i - 2}`}]`));
+}
+
+describe('wasm backend conforms to the js reference', () => {
+  it('conv2d: kernel sizes, strides, paddings, channel counts', () => {
+    for (const [x, w, strides, padding] of [
+      [[2, 9, 8, 1], [3, 3, 1, 32], 1, 'same'], [[2, 7, 7, 32], [3, 3, 32, 16], 1, 'same'],
+      [[1, 9, 9, 3], [2, 2, 3, 5], 2, 'valid'], [[1, 8, 8, 12], [5, 4, 12, 9], 2, 'same'],
+      [[3, 5, 6, 8], [1, 1, 8, 20], 1, 'valid'], [[1, 6, 6, 4], [4, 4, 4, 6], 1, 'same'],
+    ] as const) {
+      // The first conv of a net also needs dx (its input is watched here).
+      conform(`conv2d ${x} * ${w} s${strides} ${padding}`, (a, b) => dt.conv2d(a, b, { strides, padding }), [rand([...x]), rand([...w])]);
+    }
+  });
+  it('matMul with every transpose and a batch', () => {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      conform(`matMul ${tA} ${tB}`, (a, b) => dt.matMul(a, b, { transposeA: tA, transposeB: tB }),
+        [rand(tA ? [13, 7] : [7, 13]), rand(tB ? [11, 13] : [13, 11])]);
+    }
+    conform('matMul batched', (a, b) => dt.matMul(a, b), [rand([3, 5, 9]), rand([3, 9, 6])]);
+  });
+  it('maxPool2d, bias add and its gradient, softmax cross-entropy', () => {
+    conform('maxPool 2', (x) => dt.maxPool2d(x, 2), [rand([2, 8, 8, 12])]);
+    conform('maxPool 3 s2 same', (x) => dt.maxPool2d(x, 3, { strides: 2, padding: 'same' }), [rand([2, 7, 7, 6])]);
+    conform('bias add', (x, b) => x.add(b), [rand([4, 5, 5, 16]), rand([16])]);
+    conform('bias add, odd channels', (x, b) => x.add(b), [rand([6, 7]), rand([7])]);
+    const labels = dt.tensor([1, 0, 9, 3], null, 'int32');
+    conform('sparse softmax cross-entropy', (z) => dt.sparseSoftmaxCrossEntropy(z, labels), [rand([4, 10], -3, 3)]);
+  });
+});
+
+describe('compiled training steps', () => {
+  for (const backend of ['js', 'wasm']) {
+    it(`give the same weights as op-by-op steps (${backend})`, async () => {
+      dt.setBackend(backend);
+      const { seedModel } = await import('./seed-model.test.ts');
+      const x = rand([40, 28, 28], 0, 1), y = dt.tensor(Array.from({ length: 40 }, (_, i) => i % 10), null, 'int32');
+      const train = async (runEagerly: boolean) => {
+        dt.setRandomSeed(8);
+        const model = seedModel();
+        model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam', metrics: ['acc'], runEagerly });
+        const h = await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, shuffle: false });
+        return { weights: model.getWeights(), loss: h.history.loss, eval: model.evaluate(x, y, { verbose: 0 }) };
+      };
+      const eager = await train(true), planned = await train(false);
+      eager.weights.forEach((w, i) => assertSame(w, planned.weights[i], `weight ${i}`));
+      assert.deepEqual(planned.loss.map((l) => l.toFixed(5)), eager.loss.map((l) => l.toFixed(5)));
+      assert.deepEqual(planned.eval.map((l) => l.toFixed(5)), eager.eval.map((l) => l.toFixed(5)));
+      dt.setBackend('js');
+    });
+  }
+  it('allocate nothing once compiled', async () => {
+    const { withAllocator } = await import('../src/core/engine.ts');
+    const { allocArray } = await import('../src/core/dtype.ts');
+    dt.setBackend('wasm');
+    const model = new dt.models.Sequential([new dt.layers.Input({ shape: [6, 6, 2] }), new dt.layers.Conv2D({ filters: 4, kernelSize: 3 }),
+      new dt.layers.Flatten(), new dt.layers.Dense({ units: 3, activation: 'softmax' })]);
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    const x = rand([8, 6, 6, 2]), y = dt.tensor([0, 1, 2, 0, 1, 2, 0, 1], null, 'int32');
+    model.trainStep(x, y); // traces
+    let allocations = 0;
+    withAllocator((d, n) => { allocations++; return allocArray(d, n); }, () => { for (let i = 0; i < 5; i++) model.trainStep(x, y); });
+    assert.equal(allocations, 0);
+    dt.setBackend('js');
+  });
+});
