@@ -4,17 +4,22 @@ import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '30' } } });
+const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '10' } } });
 const backend = new WasmBackend(values.threads ? Number(values.threads) : undefined);
 await backend.whenReady();
 const mem = backend.mem;
 const f32 = (n: number): Float32Array => { const v = mem.f32(backend.allocPersistent!(n * 4), n); for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5; return v; };
 
+/** Seconds per call: the median of 7 rounds (this machine is shared; single rounds are noisy). */
 function time(fn: () => void): number {
   for (let i = 0; i < 3; i++) fn();
-  const reps = Number(values.reps), t = performance.now();
-  for (let i = 0; i < reps; i++) fn();
-  return (performance.now() - t) / reps / 1e3;
+  const reps = Number(values.reps), rounds: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    rounds.push((performance.now() - t) / reps / 1e3);
+  }
+  return rounds.sort((a, b) => a - b)[3];
 }
 
 const conv = (name: string, batch: number, hw: number, inC: number, outC: number): ConvInfo =>

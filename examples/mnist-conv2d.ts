@@ -5,7 +5,8 @@
 // are the plotting issue's. The run's figures land in out/run.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Tensor, tensor, layers, models, losses, optimizers, datasets, setRandomSeed, getBackend } from 'deeptype';
+import { Tensor, tensor, layers, losses, optimizers, datasets, setRandomSeed, getBackend, getThreads, ready } from 'deeptype';
+import { seedModel } from './seed-model.ts';
 
 const { values: argv } = parseArgs({
   options: { epochs: { type: 'string', default: '5' }, limit: { type: 'string' }, seed: { type: 'string', default: '42' } },
@@ -15,6 +16,7 @@ if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`--epochs must be a
 const limit = argv.limit === undefined ? undefined : Number(argv.limit);
 if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`--limit must be a positive integer, got ${argv.limit}`);
 setRandomSeed(Number(argv.seed));
+await ready(); // worker threads up before the clock starts
 
 const cell = (n: number, text: string): void => console.log(`\nIn [${n}]: ${text}`);
 
@@ -98,16 +100,7 @@ console.log(`before pooling [${output1.shape}], after [${output2.shape}]; max ke
 // PICTURE: the map before and after pooling.
 
 cell(17, 'Putting it together into a network');
-const model = new models.Sequential([
-  new layers.Input({ shape: [28, 28] }),
-  new layers.Reshape({ targetShape: [28, 28, 1] }),
-  new layers.Conv2D({ filters: 32, kernelSize: [3, 3], padding: 'same' }),
-  new layers.MaxPooling2D({ poolSize: [2, 2] }), // 14x14
-  new layers.Conv2D({ filters: 16, kernelSize: [3, 3], padding: 'same' }),
-  new layers.MaxPooling2D({ poolSize: [2, 2] }), // 7x7
-  new layers.Flatten(),
-  new layers.Dense({ units: 10, activation: 'softmax' }),
-]);
+const model = seedModel(); // Input, Reshape, Conv2D(32), MaxPooling2D, Conv2D(16), MaxPooling2D, Flatten, Dense(10, softmax)
 model.compile({ loss: new losses.SparseCategoricalCrossentropy(), optimizer: new optimizers.Adam(), metrics: ['acc'] });
 model.summary();
 
@@ -129,6 +122,6 @@ console.log(`[${testLoss}, ${testAccuracy}]`);
 // PICTURE: the confusion matrix on the test set.
 
 mkdirSync('out', { recursive: true });
-const run = { convMaxAbsDiff, epochs: epochLog, testLoss, testAccuracy, backend: getBackend(), threads: 1, trainSamples: xTrain.shape[0] };
+const run = { convMaxAbsDiff, epochs: epochLog, testLoss, testAccuracy, backend: getBackend(), threads: getThreads(), trainSamples: xTrain.shape[0] };
 writeFileSync('out/run.json', JSON.stringify(run, null, 2) + '\n');
 console.log('\nWrote out/run.json');

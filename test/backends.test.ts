@@ -60,7 +60,7 @@ describe('compiled training steps', () => {
   for (const backend of ['js', 'wasm']) {
     it(`give the same weights as op-by-op steps (${backend})`, async () => {
       dt.setBackend(backend);
-      const { seedModel } = await import('./seed-model.test.ts');
+      const { seedModel } = await import('../examples/seed-model.ts');
       const x = rand([40, 28, 28], 0, 1), y = dt.tensor(Array.from({ length: 40 }, (_, i) => i % 10), null, 'int32');
       const train = async (runEagerly: boolean) => {
         dt.setRandomSeed(8);

@@ -2,22 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
-import { layers, models, losses, optimizers, datasets } from '../src/index.ts';
+import { losses, optimizers, datasets } from '../src/index.ts';
 import { takeRows } from '../src/training/loop.ts';
+import { seedModel } from '../examples/seed-model.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
-
-export function seedModel(): models.Sequential {
-  return new models.Sequential([
-    new layers.Input({ shape: [28, 28] }),
-    new layers.Reshape({ targetShape: [28, 28, 1] }),
-    new layers.Conv2D({ filters: 32, kernelSize: [3, 3], padding: 'same' }),
-    new layers.MaxPooling2D({ poolSize: [2, 2] }),
-    new layers.Conv2D({ filters: 16, kernelSize: [3, 3], padding: 'same' }),
-    new layers.MaxPooling2D({ poolSize: [2, 2] }),
-    new layers.Flatten(),
-    new layers.Dense({ units: 10, activation: 'softmax' }),
-  ]);
-}
 
 function tfSeedModel(): tf.Sequential {
   return tf.sequential({

@@ -9,7 +9,7 @@ import type { Tensor } from './tensor.ts';
 type BackendFactory = () => Backend;
 const factories = new Map<string, BackendFactory>([['js', () => new JsBackend()]]);
 const instances = new Map<string, Backend>();
-let current: Backend = new JsBackend();
+let current: Backend = instances.get('js') ?? new JsBackend();
 instances.set('js', current);
 
 export const backend = (): Backend => current;
@@ -87,6 +87,8 @@ export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor
   tape.entries.push({ op, inputs, output, attrs, saved } as unknown as TapeEntry);
 }
 
-// The wasm backend is loaded on first use, so that the reference backend works alone.
+// The wasm backend is the default; it is built on first use.
 import { WasmBackend } from '../backends/wasm/index.ts';
 registerBackend('wasm', () => new WasmBackend());
+const envBackend = typeof process !== 'undefined' ? process.env.DEEPTYPE_BACKEND : undefined;
+setBackend(envBackend ?? 'wasm');

@@ -12,7 +12,7 @@ import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB'];
 
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -155,8 +155,17 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
     this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
       const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      // dW[K, F] = cols^T [K, rows] @ dy [rows, F]
-      this.gemm(this.im2col(px, info), 1, K, pdy, pdw, K, rows, info.outC);
+      // dW[K, F] = cols^T [K, rows] @ dy [rows, F], the rows split across threads, each
+      // summing into its own partial dW.
+      const cols = this.im2col(px, info), F = info.outC;
+      const chunk = this.pool.chunk(rows, 64), parts = Math.ceil(rows / chunk);
+      const partials = parts === 1 ? pdw : this.scratch(parts * K * F * 4);
+      this.par('gemmAtB', [cols, pdy, partials, K, F, chunk], rows, 64);
+      if (parts > 1) {
+        const out = this.mem.f32(pdw, K * F), all = this.mem.f32(partials, parts * K * F);
+        out.set(all.subarray(0, K * F));
+        for (let t = 1; t < parts; t++) for (let i = 0; i < K * F; i++) out[i] += all[t * K * F + i];
+      }
     });
   };
 

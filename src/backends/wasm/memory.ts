@@ -1,7 +1,7 @@
 // The wasm module's memory: one WebAssembly.Memory (shared when threads are possible) and a
 // stack allocator over it. Long-lived buffers (a training plan's arena) are taken from the
 // bottom; a kernel call's scratch is taken above them and released when the call returns.
-import { SHARED, SINGLE } from './generated/kernels.ts';
+import { RELAXED, SHARED, SINGLE } from './generated/kernels.ts';
 
 export const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -17,6 +17,25 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 export const canShareMemory = (): boolean =>
   typeof SharedArrayBuffer !== 'undefined' && (typeof globalThis.crossOriginIsolated === 'undefined' || globalThis.crossOriginIsolated);
 
+/**
+ * Whether this runtime runs relaxed SIMD (one fused multiply-add). Node 20 has it behind a V8
+ * flag, which can be set from inside the process before the first module is compiled.
+ */
+let relaxed: boolean | undefined;
+export function hasRelaxedSimd(): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const probe = decode(RELAXED);
+  relaxed = WebAssembly.validate(probe);
+  if (!relaxed && typeof process !== 'undefined' && process.versions?.node && process.env.DEEPTYPE_RELAXED_SIMD !== '0') {
+    try {
+      process.getBuiltinModule?.('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxed = WebAssembly.validate(probe);
+    } catch { relaxed = false; }
+  }
+  if (typeof process !== 'undefined' && process.env?.DEEPTYPE_RELAXED_SIMD === '0') relaxed = false;
+  return relaxed;
+}
+
 export type KernelExports = Record<string, (...args: number[]) => void>;
 
 export class WasmMemory {
@@ -24,12 +43,15 @@ export class WasmMemory {
   readonly module: WebAssembly.Module;
   readonly exports: KernelExports;
   readonly shared: boolean;
+  /** Whether the kernels use relaxed SIMD's fused multiply-add. */
+  readonly relaxed: boolean;
   private top = BASE;
 
   constructor(shared = canShareMemory()) {
     this.shared = shared;
     this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-    this.module = new WebAssembly.Module(decode(shared ? SHARED : SINGLE));
+    this.relaxed = shared && hasRelaxedSimd();
+    this.module = new WebAssembly.Module(decode(!shared ? SINGLE : this.relaxed ? RELAXED : SHARED));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } });
     this.exports = instance.exports as unknown as KernelExports;
   }

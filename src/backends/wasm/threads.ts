@@ -29,7 +29,7 @@ function start({ module, memory, control, index, count, names }) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, ${GEN}) === seen) {
-      if (++spins > 200000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
+      if (++spins > 2000000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
     }
     seen = Atomics.load(c, ${GEN});
     const fn = c[${FN}];
@@ -76,13 +76,18 @@ export class ThreadPool {
   /** True once every worker has started (until then jobs run on the calling thread alone). */
   get ready(): boolean { return Atomics.load(this.control, READY) === this.count - 1; }
 
+  /** The share size run() will use for this job: total itself when it runs on one thread. */
+  chunk(total: number, align: number): number {
+    return this.count === 1 || !this.ready || total <= align ? total : Math.ceil(total / this.count / align) * align;
+  }
+
   /**
    * Runs fn(...args, start, end) over [0, total) split across the threads, in multiples of align.
    * `local` runs the calling thread's share (it may be a JS function over the same memory).
    */
   run(name: string, args: number[], total: number, align: number, local: (start: number, end: number) => void): void {
     const c = this.control;
-    if (this.count === 1 || !this.ready || total <= align) { local(0, total); return; }
+    if (this.chunk(total, align) === total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
     c[FN] = fn; c[TOTAL] = total; c[ALIGN] = align; c[NARGS] = args.length;

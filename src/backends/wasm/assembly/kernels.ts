@@ -2,6 +2,13 @@
 // offsets into the one (imported) memory; all data is f32 unless named otherwise.
 // The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
 
+// a * b + c: one fused instruction where the runtime has relaxed SIMD (decided when compiling).
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // C[m, n] = A[m, k] * B[k, n], with A read through strides: A(i, p) = a[i*ars + p*acs].
 // B and C are row-major. Rows [row0, row1) only, so threads can split the work.
 export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, row0: i32, row1: i32): void {
@@ -25,10 +32,10 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
         const a1 = f32x4.splat(load<f32>(p0 + rs));
         const a2 = f32x4.splat(load<f32>(p0 + 2 * rs));
         const a3 = f32x4.splat(load<f32>(p0 + 3 * rs));
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
         pb += bStep;
         p0 += aStep;
       }
@@ -49,13 +56,82 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       let pb = b + (<usize>j << 2);
       let p0 = pa;
       for (let p = 0; p < k; p++) {
-        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(p0)), v128.load(pb)));
+        acc = madd(f32x4.splat(load<f32>(p0)), v128.load(pb), acc);
         pb += bStep;
         p0 += aStep;
       }
       v128.store(c + (<usize>(i * n + j) << 2), acc);
     }
     gemmTail(a, ars, acs, b, c, k, n, i, n4);
+  }
+}
+
+// C[m, n] = A^T B for A [k, m] and B [k, n], both row-major: the filter gradient's shape
+// (m and n small, k long). Threads split k: the share [k0, k1) writes its own partial C at
+// c + (k0 / chunk) * m * n floats, which the caller sums. k is walked in blocks so that the
+// block of A stays in cache while every C tile passes over it.
+export function gemmAtB(a: usize, b: usize, c: usize, m: i32, n: i32, chunk: i32, k0: i32, k1: i32): void {
+  const KB = 256;
+  const n8 = n & ~7;
+  const aStep = <usize>m << 2, bStep = <usize>n << 2;
+  c += <usize>((k0 / chunk) * m * n) << 2;
+  for (let p0 = k0; p0 < k1; p0 += KB) {
+    const p1 = min(k1, p0 + KB);
+    const first = p0 == k0;
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      for (let j = 0; j < n8; j += 8) {
+        const pc = c + (<usize>(i * n + j) << 2);
+        let c00 = first ? f32x4.splat(0) : v128.load(pc), c01 = first ? f32x4.splat(0) : v128.load(pc, 16);
+        let c10 = first ? f32x4.splat(0) : v128.load(pc + bStep), c11 = first ? f32x4.splat(0) : v128.load(pc + bStep, 16);
+        let c20 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep), c21 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep, 16);
+        let c30 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep), c31 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep, 16);
+        let pa = a + (<usize>(p0 * m + i) << 2);
+        let pb = b + (<usize>(p0 * n + j) << 2);
+        for (let p = p0; p < p1; p++) {
+          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+          const av = v128.load(pa);
+          const a0 = f32x4.splat(f32x4.extract_lane(av, 0)), a1 = f32x4.splat(f32x4.extract_lane(av, 1));
+          const a2 = f32x4.splat(f32x4.extract_lane(av, 2)), a3 = f32x4.splat(f32x4.extract_lane(av, 3));
+          c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+          c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+          c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+          c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+          pa += aStep;
+          pb += bStep;
+        }
+        v128.store(pc, c00); v128.store(pc, c01, 16);
+        v128.store(pc + bStep, c10); v128.store(pc + bStep, c11, 16);
+        v128.store(pc + 2 * bStep, c20); v128.store(pc + 2 * bStep, c21, 16);
+        v128.store(pc + 3 * bStep, c30); v128.store(pc + 3 * bStep, c31, 16);
+      }
+      for (let r = 0; r < 4; r++) atbTail(a, b, c, m, n, i + r, n8, p0, p1, first);
+    }
+    for (; i < m; i++) atbTail(a, b, c, m, n, i, 0, p0, p1, first);
+  }
+}
+
+// Row i of C over columns [j0, n): eight columns per step in two vectors, then singles.
+function atbTail(a: usize, b: usize, c: usize, m: i32, n: i32, i: i32, j0: i32, p0: i32, p1: i32, first: bool): void {
+  const aStep = <usize>m << 2, bStep = <usize>n << 2;
+  let j = j0;
+  for (; j + 8 <= n; j += 8) {
+    const pc = c + (<usize>(i * n + j) << 2);
+    let c0 = first ? f32x4.splat(0) : v128.load(pc), c1 = first ? f32x4.splat(0) : v128.load(pc, 16);
+    let pa = a + (<usize>(p0 * m + i) << 2), pb = b + (<usize>(p0 * n + j) << 2);
+    for (let p = p0; p < p1; p++) {
+      const av = f32x4.splat(load<f32>(pa));
+      c0 = madd(av, v128.load(pb), c0); c1 = madd(av, v128.load(pb, 16), c1);
+      pa += aStep;
+      pb += bStep;
+    }
+    v128.store(pc, c0); v128.store(pc, c1, 16);
+  }
+  for (; j < n; j++) {
+    const pc = c + (<usize>(i * n + j) << 2);
+    let s: f32 = first ? 0 : load<f32>(pc);
+    for (let p = p0; p < p1; p++) s += load<f32>(a + (<usize>(p * m + i) << 2)) * load<f32>(b + (<usize>(p * n + j) << 2));
+    store<f32>(pc, s);
   }
 }
 
@@ -262,10 +338,10 @@ export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW
             const b0 = v128.load(pb), b1 = v128.load(pb, 16);
             const a0 = f32x4.splat(load<f32>(p0 + o)), a1 = f32x4.splat(load<f32>(p1 + o));
             const a2 = f32x4.splat(load<f32>(p2 + o)), a3 = f32x4.splat(load<f32>(p3 + o));
-            c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-            c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-            c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-            c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+            c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+            c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+            c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+            c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
             pb += wStep;
           }
         }
