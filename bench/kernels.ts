@@ -8,7 +8,7 @@ const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { t
 const backend = new WasmBackend(values.threads ? Number(values.threads) : undefined);
 await backend.whenReady();
 const mem = backend.mem;
-const f32 = (n: number): Float32Array => { const v = mem.f32(backend.allocPersistent!(n * 4), n); for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5; return v; };
+const f32 = (n: number): Float32Array => { const v = mem.f32(mem.reserve(n * 4), n); for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5; return v; };
 
 /** Seconds per call: the median of 7 rounds (this machine is shared; single rounds are noisy). */
 function time(fn: () => void): number {
@@ -31,7 +31,7 @@ for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]
   const flops = 2 * info.batch * info.outH * info.outW * info.outC * 9 * info.inC;
   const shape = `${(info as unknown as { name: string }).name} [${info.batch},${info.inH},${info.inW},${info.inC}] * [3,3,${info.inC},${info.outC}]`;
   for (const [kernel, fn] of [
-    ['conv2d', () => backend.conv2d(x, w, y, info)],
+    ['conv2d', () => backend.conv2d(x, w, null, y, info)],
     ['conv2dBackpropInput', () => backend.conv2dBackpropInput(y, w, dx, info)],
     ['conv2dBackpropFilter', () => backend.conv2dBackpropFilter(x, y, dw, info)],
   ] as const) {

@@ -37,6 +37,7 @@ describe('wasm backend conforms to the js reference', () => {
     ] as const) {
       // The first conv of a net also needs dx (its input is watched here).
       conform(`conv2d ${x} * ${w} s${strides} ${padding}`, (a, b) => dt.conv2d(a, b, { strides, padding }), [rand([...x]), rand([...w])]);
+      conform(`conv2d+bias ${x} * ${w} s${strides} ${padding}`, (a, b, c) => dt.conv2d(a, b, { strides, padding, bias: c }), [rand([...x]), rand([...w]), rand([w[3]])]);
     }
   });
   it('matMul with every transpose and a batch', () => {

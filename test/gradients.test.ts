@@ -80,6 +80,7 @@ describe('gradients match finite differences', () => {
     for (const [xs, ws, s, padding] of cases) {
       checkGradients((x, w) => dt.conv2d(x, w, { strides: s, padding }), [rand(xs), rand(ws)]);
     }
+    checkGradients((x, w, b) => dt.conv2d(x, w, { padding: 'same', bias: b }), [rand([2, 5, 5, 2]), rand([3, 3, 2, 3]), rand([3])]);
   });
   op('maxPool2d', () => {
     checkGradients((x) => dt.maxPool2d(x, 2), [spread([2, 4, 4, 3])]);

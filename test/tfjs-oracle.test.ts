@@ -33,6 +33,10 @@ describe(`on the ${backend} backend`, () => {
               (x, w, b) => dt.conv2d(x, w, { strides, padding }).add(b),
               (x, w, b) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, padding).add(b),
               [x, w, b], `conv ${k} ${strides} ${padding}`);
+          compareGrads(
+            (x, w, b) => dt.conv2d(x, w, { strides, padding, bias: b }),
+            (x, w, b) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, padding).add(b),
+            [x, w, b], `fused bias conv ${k} ${strides} ${padding}`);
           });
         }
       }

@@ -51,7 +51,8 @@ export interface Backend {
   /** out[b] = op(a[b]) @ op(b[b]) for each of `batch` matrices; op transposes when asked. */
   matMul(a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 
-  conv2d(x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void;
+  /** out = conv(x, w) (+ bias per output channel, when given: fused so the output is written once). */
+  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
   conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
   /** Writes the max of each window and the flat input index it came from (for the backward pass). */
@@ -83,7 +84,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
-  matMul: [2], conv2d: [2], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], softmax: [1], logSoftmax: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],

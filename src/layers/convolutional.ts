@@ -96,8 +96,7 @@ export class Conv2D extends Layer {
 
   call(x: Tensor): Tensor {
     this.computeOutputShape(x.shape);
-    let y = ops.conv2d(x.dtype === 'uint8' || x.dtype === 'int32' ? x.cast('float32') : x, this.kernel!, { strides: this.strides, padding: this.padding });
-    if (this.bias) y = ops.add(y, this.bias);
+    const y = ops.conv2d(x.dtype === 'uint8' || x.dtype === 'int32' ? x.cast('float32') : x, this.kernel!, { strides: this.strides, padding: this.padding, bias: this.bias });
     return getActivation(this.activation, this.name)(y);
   }
 

@@ -86,7 +86,7 @@ export abstract class Model extends Layer {
     return { loss: value.item(), yPred };
   }
 
-  /** Loss and predictions for one batch, without gradients (compiled unless runEagerly). */
+  /** Loss and predictions for one batch, without gradients (compiled unless runEagerly; yPred valid until the next compiled call). */
   evaluateStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
     const { loss } = this.compiled('evaluate');
     const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
@@ -97,11 +97,17 @@ export abstract class Model extends Layer {
     return { loss: value.item(), yPred };
   }
 
-  /** The model's output for one batch, without gradients (compiled unless runEagerly). */
-  predictOnBatch(x: Tensor): Tensor {
+  /**
+   * The model's output for one batch, without gradients (compiled unless runEagerly). The
+   * result is only valid until the next compiled call; predictOnBatch returns a copy.
+   */
+  predictStep(x: Tensor): Tensor {
     const forward = ([xb]: Tensor[]): Tensor[] => [noGrad(() => this.apply(xb, { training: false }))];
     return this.runEagerly ? forward([x])[0] : this.runPlanned('predict', forward, [x])[0];
   }
+
+  /** Keras's predict_on_batch. */
+  predictOnBatch(x: Tensor): Tensor { return this.predictStep(x).clone(); }
 
   /** Keras's train_on_batch: one step, returns [loss, ...metrics] for this batch. */
   trainOnBatch(x: Tensor, y: Tensor): number[] {

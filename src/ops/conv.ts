@@ -5,6 +5,7 @@ import type { Tensor } from '../core/tensor.ts';
 import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
+import { sum } from './reduce.ts';
 
 export type Padding = 'valid' | 'same';
 export type Pair = number | readonly [number, number];
@@ -55,14 +56,22 @@ export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: 
   return { batch, inH, inW, channels, outH: h.out, outW: w.out, poolH, poolW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
 }
 
-export interface Conv2dOptions { strides?: Pair; padding?: Padding }
+export interface Conv2dOptions {
+  strides?: Pair;
+  padding?: Padding;
+  /** Added per output channel inside the kernel (one pass over the output instead of two). */
+  bias?: Tensor;
+}
 
 /** x [n, h, w, c] convolved (cross-correlated, as in every DL library) with w [kh, kw, c, f]. */
-export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid' }: Conv2dOptions = {}): Tensor {
+export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid', bias }: Conv2dOptions = {}): Tensor {
   const info = convInfo(x.shape, w.shape, strides, padding);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
+    throw new Error(`conv2d: bias must have shape [${info.outC}] (one per filter), got ${formatShape(bias.shape)}`);
+  }
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => backend().conv2d(x.data, w.data, out, info));
-  record('conv2d', [x, w], y, { info });
+  const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => backend().conv2d(x.data, w.data, bias?.data ?? null, out, info));
+  record('conv2d', bias ? [x, w, bias] : [x, w], y, { info });
   return y;
 }
 
@@ -78,10 +87,11 @@ export function maxPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, p
 }
 
 export const convGrads: GradTable<'conv2d' | 'maxPool2d'> = {
-  conv2d: (dy, { inputs: [x, w], attrs: { info } }, [needsDx, needsDw]) => [
+  conv2d: (dy, { inputs: [x, w, bias], attrs: { info } }, [needsDx, needsDw, needsBias]) => [
     // The first layer's input is data: skipping its gradient saves a third of that layer's work.
     needsDx ? make(dy.dtype, x.shape, (dx) => backend().conv2dBackpropInput(dy.data, w.data, dx, info)) : null,
     needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(x.data, dy.data, dw, info)) : null,
+    ...(bias && needsBias ? [sum(dy, [0, 1, 2])] : []),
   ],
   maxPool2d: (dy, { inputs: [x], attrs: { info }, saved: [argmax] }) => [
     make(dy.dtype, x.shape, (dx) => backend().maxPool2dBackward(dy.data, argmax.data as Int32Array, dx, info)),

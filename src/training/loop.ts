@@ -158,7 +158,7 @@ export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose =
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = model.predictOnBatch(takeRows(x, null, start, end, isFloatInput(x)));
+      const yb = model.predictStep(takeRows(x, null, start, end, isFloatInput(x)));
       out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
       out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
       bar?.update(step + 1, {});

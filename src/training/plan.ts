@@ -1,63 +1,121 @@
 // Compiled steps. A step (forward, loss, backward) is run once while every kernel call is
-// recorded; the buffers those calls touch get fixed places in one arena (in wasm memory on
-// the wasm backend), buffers whose lifetimes do not overlap sharing space; then the step is
-// replayed from the list for every batch: no allocation, no copies but the batch in.
-// The same idea as XLA's or TFLite's static memory planning, at the size of a model.
+// recorded; the buffers those calls touch get fixed places in memory, buffers whose lifetimes
+// do not overlap sharing space; then the step is replayed from the list for every batch: no
+// allocation, no copies but the batch in. The same idea as XLA's or TFLite's static memory
+// planning, at the size of a model.
+//
+// Memory: the working buffers of every plan live in one workspace per backend (plans never
+// run at the same time), so a model's train, evaluate and predict plans share it. Constants
+// get a small region of their own. On the wasm backend both are wasm memory and the trace run
+// itself allocates there too, in scratch space that the workspace then reuses.
 import { backend, withAllocator, withBackendInstance } from '../core/engine.ts';
 import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName } from '../backends/backend.ts';
 
-interface Call { kernel: KernelName; args: unknown[] }
+/** A byte range of some buffer. */
+export interface Region { buffer: ArrayBufferLike; base: number }
+
+/** What a backend offers plans: regions that stay, and the shared workspace. */
+export interface PlanMemory {
+  persistent(bytes: number): Region;
+  /** The shared workspace, at least `bytes` long; `version` changes whenever it moves. */
+  workspace(bytes: number): Region & { version: number };
+  /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
+  trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
+  owns(a: TypedArray): boolean;
+}
+
+/** Plain-JS plan memory for backends without their own (the reference backend). */
+class HeapPlanMemory implements PlanMemory {
+  private ws: Region & { version: number; size: number } = { buffer: new ArrayBuffer(0), base: 0, version: 0, size: 0 };
+  persistent(bytes: number): Region { return { buffer: new ArrayBuffer(bytes), base: 0 }; }
+  workspace(bytes: number): Region & { version: number } {
+    if (this.ws.size < bytes) this.ws = { buffer: new ArrayBuffer(bytes), base: 0, version: this.ws.version + 1, size: bytes };
+    return this.ws;
+  }
+  owns(): boolean { return false; }
+}
+const heapMemory = new HeapPlanMemory();
+const memoryOf = (b: Backend): PlanMemory => (b as Backend & { planMemory?: PlanMemory }).planMemory ?? heapMemory;
 
 const isArray = (a: unknown): a is TypedArray => ArrayBuffer.isView(a) && !(a instanceof DataView);
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
+const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
+const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray =>
+  new CTORS[dtype](r.buffer as ArrayBuffer, r.base + offset, length);
 
-/** Where arena memory comes from: wasm memory when the backend has it, else a plain buffer. */
-interface Arena { buffer: ArrayBufferLike; base: number }
-function makeArena(b: Backend, bytes: number): Arena {
-  const wasm = b as Backend & { allocPersistent?(n: number): number; mem?: { buffer: ArrayBufferLike } };
-  if (wasm.allocPersistent && wasm.mem) return { base: wasm.allocPersistent(bytes), buffer: wasm.mem.buffer };
-  return { base: 0, buffer: new ArrayBuffer(bytes) };
-}
-function view(arena: Arena, dtype: DType, offset: number, length: number): TypedArray {
-  const Ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array }[dtype];
-  return new Ctor(arena.buffer as ArrayBuffer, arena.base + offset, length);
-}
-
-/** Moves arrays that must outlive any plan (weights, optimizer slots) into wasm memory. */
+/** Moves arrays that must outlive every plan (weights, optimizer slots) into backend memory. */
 export function persistentCopy(a: TypedArray): TypedArray {
-  const b = backend() as Backend & { allocPersistent?: unknown; mem?: { owns(a: TypedArray): boolean } };
-  if (!b.allocPersistent || !b.mem || b.mem.owns(a)) return a;
+  const memory = memoryOf(backend());
+  if (memory === heapMemory || memory.owns(a)) return a;
   const dtype = dtypeOfArray(a);
-  const arena = makeArena(b, a.length * BYTES[dtype]);
-  const v = view(arena, dtype, 0, a.length);
+  const v = view(memory.persistent(a.length * BYTES[dtype]), dtype, 0, a.length);
   v.set(a);
   return v;
 }
 
+/** A buffer of the plan: in the workspace at `offset`, or (a constant) in the plan's own region. */
+interface Slot { dtype: DType; length: number; offset: number; constant: boolean }
+interface Call { kernel: KernelName; args: unknown[] }
+
 export class Plan {
+  private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[] };
   private constructor(
     private readonly backend: Backend,
+    private readonly memory: PlanMemory,
     private readonly calls: Call[],
-    private readonly inputs: TypedArray[],
-    readonly outputs: Tensor[],
+    private readonly inputs: Slot[],
+    private readonly outputs: { slot: Slot | TypedArray; shape: number[] }[],
+    private readonly workspaceBytes: number,
+    private readonly constantValues: [Slot, TypedArray][],
   ) {}
+  private constants?: Region;
 
-  /** Copies the inputs in and replays the step; results are in `outputs` until the next run. */
-  run(inputs: readonly TypedArray[]): Tensor[] {
-    inputs.forEach((a, i) => this.inputs[i].set(a));
-    const b = this.backend as unknown as Record<KernelName, (...args: unknown[]) => void>;
-    for (const { kernel, args } of this.calls) b[kernel](...args);
-    return this.outputs;
+  /** Kernel calls with every slot turned into a view of the current workspace. */
+  private bind(): NonNullable<Plan['bound']> {
+    const ws = this.memory.workspace(this.workspaceBytes);
+    if (this.bound?.version === ws.version) return this.bound;
+    if (!this.constants) {
+      // Taken on first use, after the trace's scratch is gone, and never freed.
+      const bytes = this.constantValues.reduce((n, [s]) => Math.max(n, s.offset + s.length * BYTES[s.dtype]), 16);
+      const region = (this.constants = this.memory.persistent(bytes));
+      for (const [s, values] of this.constantValues) view(region, s.dtype, s.offset, s.length).set(values);
+    }
+    const views = new Map<Slot, TypedArray>();
+    const resolve = (s: Slot): TypedArray => {
+      let v = views.get(s);
+      if (!v) views.set(s, (v = view(s.constant ? this.constants! : ws, s.dtype, s.offset, s.length)));
+      return v;
+    };
+    return (this.bound = {
+      version: ws.version,
+      calls: this.calls.map(({ kernel, args }) => ({ kernel, args: args.map((a) => (a instanceof SlotRef ? resolve(a.slot) : a)) })),
+      inputs: this.inputs.map(resolve),
+      outputs: this.outputs.map(({ slot, shape }) => new Tensor(isArray(slot) ? slot : resolve(slot), shape)),
+    });
   }
+
+  /** Copies the inputs in and replays the step. The results stay valid until any plan runs again. */
+  run(inputs: readonly TypedArray[]): Tensor[] {
+    const bound = this.bind();
+    inputs.forEach((a, i) => bound.inputs[i].set(a));
+    const b = this.backend as unknown as Record<KernelName, (...args: unknown[]) => void>;
+    for (const { kernel, args } of bound.calls) b[kernel](...args);
+    return bound.outputs;
+  }
+
+  /** How many kernel calls one run makes. */
+  get callCount(): number { return this.calls.length; }
 
   /**
    * Runs fn(inputs) once, recording its kernel calls, and plans their buffers. `persistent`
-   * arrays (weights) are used in place, never copied. Returns the plan and fn's first results.
+   * arrays (weights) are used in place, never copied. Returns the plan and (copies of) fn's
+   * results for this first run.
    */
   static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): { plan: Plan; results: Tensor[] } {
     const target = backend();
+    const memory = memoryOf(target);
     const calls: Call[] = [];
     const recorder = new Proxy(target, {
       get(t, prop, receiver) {
@@ -70,37 +128,53 @@ export class Plan {
       },
     });
     const allocated = new Set<TypedArray>();
-    const results = withBackendInstance(recorder, () =>
-      withAllocator((dtype, size) => { const a = allocArray(dtype, size); allocated.add(a); return a; }, () => fn(inputs)));
-    return { plan: Plan.build(target, calls, inputs, results, allocated, persistent), results };
+    const take = memory.trace ? memory.trace.alloc : allocArray;
+    const mark = memory.trace?.begin() ?? 0;
+    try {
+      const raw = withBackendInstance(recorder, () =>
+        withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs)));
+      // Everything the plan keeps from the trace is copied out before its scratch is freed.
+      const plan = Plan.build(target, memory, calls, inputs, raw, allocated, persistent);
+      return { plan, results: raw.map((r) => new Tensor(persistent.has(r.data) ? r.data : r.data.slice(), r.shape)) };
+    } finally {
+      memory.trace?.end(mark);
+    }
   }
 
-  private static build(target: Backend, calls: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, persistent: Set<TypedArray>): Plan {
+  private static build(target: Backend, memory: PlanMemory, calls: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, persistent: Set<TypedArray>): Plan {
     // Lifetimes: the first and last call each buffer appears in.
-    const first = new Map<TypedArray, number>(), last = new Map<TypedArray, number>(), bornAsOutput = new Set<TypedArray>();
+    const first = new Map<TypedArray, number>(), last = new Map<TypedArray, number>(), computed = new Set<TypedArray>();
     calls.forEach(({ kernel, args }, i) => {
       args.forEach((a, j) => {
         if (!isArray(a) || persistent.has(a)) return;
         if (!first.has(a)) {
           first.set(a, i);
-          if (KERNEL_OUTPUTS[kernel].includes(j) && allocated.has(a)) bornAsOutput.add(a);
+          if (KERNEL_OUTPUTS[kernel].includes(j) && allocated.has(a)) computed.add(a);
         }
         last.set(a, i);
       });
     });
     const inputArrays = inputs.map((t) => t.data);
+    for (const a of inputArrays) { first.set(a, -1); last.set(a, Infinity); computed.add(a); }
     for (const r of results) if (first.has(r.data)) last.set(r.data, Infinity);
-    for (const a of inputArrays) { first.set(a, -1); last.set(a, Infinity); }
-    // Buffers that are not computed by a call (constants: scalars, seeds of the backward pass,
-    // anything made outside the step) live for the whole step and keep their values.
-    for (const a of first.keys()) if (!bornAsOutput.has(a)) { first.set(a, -1); last.set(a, Infinity); }
+
+    // Buffers no call computes (scalars, the seed of the backward pass, anything made outside
+    // the step) are constants: they keep their traced values in the plan's own region.
+    const constants = [...first.keys()].filter((a) => !computed.has(a));
+    let constantBytes = 0;
+    const slots = new Map<TypedArray, Slot>();
+    for (const a of constants) {
+      slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset: constantBytes, constant: true });
+      constantBytes = (constantBytes + a.byteLength + 15) & ~15;
+    }
+    const constantValues = constants.map((a): [Slot, TypedArray] => [slots.get(a)!, a.slice()]);
 
     // Greedy by size (as TFLite's arena planner): each buffer takes the lowest offset that does
     // not overlap a placed buffer whose lifetime overlaps its own.
-    const buffers = [...first.keys()].sort((a, b) => b.byteLength - a.byteLength);
+    const working = [...computed].filter((a) => first.has(a)).sort((a, b) => b.byteLength - a.byteLength);
     const placed: { a: TypedArray; offset: number; end: number }[] = [];
-    let total = 0;
-    for (const a of buffers) {
+    let total = 16;
+    for (const a of working) {
       const [s, e] = [first.get(a)!, last.get(a)!];
       const clashes = placed.filter((p) => first.get(p.a)! <= e && s <= last.get(p.a)!).sort((x, y) => x.offset - y.offset);
       let offset = 0;
@@ -109,20 +183,20 @@ export class Plan {
         offset = Math.max(offset, (p.end + 15) & ~15);
       }
       placed.push({ a, offset, end: offset + a.byteLength });
+      slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset, constant: false });
       total = Math.max(total, offset + a.byteLength);
     }
-    const arena = makeArena(target, total);
-    const home = new Map<TypedArray, TypedArray>();
-    for (const { a, offset } of placed) {
-      const v = view(arena, dtypeOfArray(a), offset, a.length);
-      if (!bornAsOutput.has(a)) v.set(a); // constants keep their traced values
-      home.set(a, v);
-    }
-    const moved = calls.map(({ kernel, args }) => ({ kernel, args: args.map((a) => (isArray(a) ? home.get(a) ?? a : a)) }));
-    const outputs = results.map((r) => new Tensor(home.get(r.data) ?? r.data, r.shape));
-    return new Plan(target, moved, inputArrays.map((a) => home.get(a)!), outputs);
+    const moved = calls.map(({ kernel, args }) => ({
+      kernel, args: args.map((a) => (isArray(a) && slots.has(a) ? new SlotRef(slots.get(a)!) : a)),
+    }));
+    const outputs = results.map((r) => {
+      const slot = slots.get(r.data);
+      if (!slot && allocated.has(r.data)) throw new Error('internal: a planned step returned a buffer no kernel wrote');
+      return { slot: slot ?? r.data, shape: r.shape };
+    });
+    return new Plan(target, memory, moved, inputArrays.map((a) => slots.get(a)!), outputs, total, constantValues);
   }
-
-  /** How many kernel calls one run makes. */
-  get callCount(): number { return this.calls.length; }
 }
+
+/** Marks a slot inside a recorded call's arguments. */
+class SlotRef { constructor(readonly slot: Slot) {} }

@@ -53,9 +53,9 @@ function forEachTap(info: ConvInfo, visit: (o: number, x: number, w: number) => 
   }
 }
 
-export function conv2d(x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void {
+export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void {
   const { inC, outC } = info;
-  out.fill(0);
+  for (let o = 0; o < out.length; o += outC) for (let f = 0; f < outC; f++) out[o + f] = bias ? bias[f] : 0;
   forEachTap(info, (o, xi, wi) => {
     for (let c = 0; c < inC; c++) {
       const xv = x[xi + c];

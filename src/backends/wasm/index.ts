@@ -11,8 +11,9 @@ import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
+import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows'];
 
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -57,11 +58,26 @@ export class WasmBackend extends JsBackend {
   }
 
   /**
-   * Wasm memory the caller may keep (a training plan's arena), freed only with the backend.
-   * Not offered without shared memory: growing plain memory would detach the caller's views.
+   * Memory for compiled plans, in wasm memory. Not offered without shared memory: growing
+   * plain memory would detach the plans' views.
    */
-  get allocPersistent(): ((bytes: number) => number) | undefined {
-    return this.mem.shared ? (bytes) => this.mem.reserve(bytes) : undefined;
+  get planMemory(): PlanMemory | undefined {
+    if (!this.mem.shared) return undefined;
+    const mem = this.mem;
+    const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
+    return {
+      persistent: (bytes) => { const base = mem.reserve(bytes); return { base, buffer: mem.buffer }; },
+      workspace: (bytes) => { const { base, version } = mem.workspace(bytes); return { base, version, buffer: mem.buffer }; },
+      trace: {
+        begin: () => mem.mark(),
+        alloc: (dtype, size) => {
+          const at = mem.reserve(size * CTORS[dtype].BYTES_PER_ELEMENT); // may grow memory: take the buffer after
+          return new CTORS[dtype](mem.buffer as ArrayBuffer, at, size);
+        },
+        end: (mark) => mem.release(mark),
+      },
+      owns: (a) => mem.owns(a),
+    };
   }
 
   /**
@@ -96,8 +112,9 @@ export class WasmBackend extends JsBackend {
     this.pool.run(name, args, total, align, (s, e) => fn(...args, s, e));
   }
 
-  private gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number): void {
-    this.par('gemm', [a, ars, acs, b, c, m, k, n], m, 4);
+  /** C = A B (+ a bias row at `bias`, 0 for none). */
+  private gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, bias = 0): void {
+    this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
   }
 
   /** Copies a [rows, cols] f32 matrix at `src` to a [cols, rows] one in scratch. */
@@ -127,8 +144,8 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Direct convolution (implicit GEMM) of an NHWC image at x with an HWIO kernel at w. */
-  private conv(x: number, w: number, out: number, i: ConvInfo): void {
-    this.par('conv', [x, w, out, this.zeros(i.inC), i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft],
+  private conv(x: number, w: number, bias: number, out: number, i: ConvInfo): void {
+    this.par('conv', [x, w, bias, out, this.zeros(i.inC), i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft],
       i.batch * i.outH * i.outW, 4);
   }
 
@@ -140,14 +157,15 @@ export class WasmBackend extends JsBackend {
     return cols;
   }
 
-  override conv2d = (x: TypedArray, w: TypedArray, out: TypedArray, info: ConvInfo): void => {
-    if (!isF32(x, w, out)) return ref.conv2d(x, w, out, info);
-    this.inWasm([x as Buf, w as Buf], [out as Buf], ([px, pw], [po]) => {
+  override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
+    if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
+    const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
       // With enough input channels the direct kernel wins; with few, its per-tap bookkeeping
       // costs more than building the im2col matrix for a plain GEMM (measured: bench/kernels.ts).
-      if (info.inC >= 8) return this.conv(px, pw, po, info);
+      if (info.inC >= 8) return this.conv(px, pw, pb, po, info);
       const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      this.gemm(this.im2col(px, info), K, 1, pw, po, rows, K, info.outC);
+      this.gemm(this.im2col(px, info), K, 1, pw, po, rows, K, info.outC, pb);
     });
   };
 
@@ -210,6 +228,6 @@ export class WasmBackend extends JsBackend {
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     // Column sums of a [size, inner] matrix: the bias gradient.
     if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
-    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.mem.exports.sumRows(px, po, size, inner, 0, inner));
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
   };
 }

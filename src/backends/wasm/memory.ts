@@ -80,6 +80,16 @@ export class WasmMemory {
     }
     return at;
   }
+  // The shared workspace of compiled plans: grown in place when it is the top of the stack.
+  private ws = { base: 0, size: 0, version: 0 };
+  workspace(bytes: number): { base: number; version: number } {
+    if (this.ws.size >= bytes) return this.ws;
+    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) this.reserve(bytes - this.ws.size);
+    else this.ws.base = this.reserve(bytes);
+    this.ws = { base: this.ws.base, size: bytes, version: this.ws.version + 1 };
+    return this.ws;
+  }
+
   mark(): number { return this.top; }
   release(mark: number): void { this.top = mark; }
 

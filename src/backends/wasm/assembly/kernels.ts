@@ -2,6 +2,12 @@
 // offsets into the one (imported) memory; all data is f32 unless named otherwise.
 // The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
 
+// Where an accumulator starts: the bias (when there is one) for columns [j, j + 4), else zero.
+// @ts-ignore: decorator
+@inline function initial(bias: usize, j: i32): v128 {
+  return bias ? v128.load(bias + (<usize>j << 2)) : f32x4.splat(0);
+}
+
 // a * b + c: one fused instruction where the runtime has relaxed SIMD (decided when compiling).
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -9,9 +15,10 @@
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// C[m, n] = A[m, k] * B[k, n], with A read through strides: A(i, p) = a[i*ars + p*acs].
-// B and C are row-major. Rows [row0, row1) only, so threads can split the work.
-export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, row0: i32, row1: i32): void {
+// C[m, n] = A[m, k] * B[k, n] (+ bias[n] when bias != 0), with A read through strides:
+// A(i, p) = a[i*ars + p*acs]. B and C are row-major. Rows [row0, row1) only, so threads can
+// split the work.
+export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, bias: usize, row0: i32, row1: i32): void {
   const n8 = n & ~7;
   const n4 = n & ~3;
   const aStep = <usize>acs << 2;
@@ -22,8 +29,8 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
     const pa = a + (<usize>(i * ars) << 2);
     const rs = <usize>ars << 2;
     for (let j = 0; j < n8; j += 8) {
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+      let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
       let pb = b + (<usize>j << 2);
       let p0 = pa;
       for (let p = 0; p < k; p++) {
@@ -46,13 +53,13 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       v128.store(pc + 2 * cs, c20); v128.store(pc + 2 * cs, c21, 16);
       v128.store(pc + 3 * cs, c30); v128.store(pc + 3 * cs, c31, 16);
     }
-    for (let r = 0; r < 4; r++) gemmTail(a, ars, acs, b, c, k, n, i + r, n8);
+    for (let r = 0; r < 4; r++) gemmTail(a, ars, acs, b, c, k, n, bias, i + r, n8);
   }
   for (; i < row1; i++) {
     // One row: 4 columns per vector.
     const pa = a + (<usize>(i * ars) << 2);
     for (let j = 0; j < n4; j += 4) {
-      let acc = f32x4.splat(0);
+      let acc = initial(bias, j);
       let pb = b + (<usize>j << 2);
       let p0 = pa;
       for (let p = 0; p < k; p++) {
@@ -62,7 +69,7 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       }
       v128.store(c + (<usize>(i * n + j) << 2), acc);
     }
-    gemmTail(a, ars, acs, b, c, k, n, i, n4);
+    gemmTail(a, ars, acs, b, c, k, n, bias, i, n4);
   }
 }
 
@@ -136,9 +143,9 @@ function atbTail(a: usize, b: usize, c: usize, m: i32, n: i32, i: i32, j0: i32, 
 }
 
 // Columns [j0, n) of row i, one at a time.
-function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i32, i: i32, j0: i32): void {
+function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i32, bias: usize, i: i32, j0: i32): void {
   for (let j = j0; j < n; j++) {
-    let s: f32 = 0;
+    let s: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
     for (let p = 0; p < k; p++) s += load<f32>(a + (<usize>(i * ars + p * acs) << 2)) * load<f32>(b + (<usize>(p * n + j) << 2));
     store<f32>(c + (<usize>(i * n + j) << 2), s);
   }
@@ -316,7 +323,7 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32
 // Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
 // read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
 // [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
-export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+export function conv(x: usize, w: usize, bias: usize, out: usize, zeros: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
   const n8 = outC & ~7;
   const wStep = <usize>outC << 2;
@@ -326,8 +333,8 @@ export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW
     const o0 = origin(row, outH, outW, sH, sW, padTop, padLeft), o1 = origin(row + 1, outH, outW, sH, sW, padTop, padLeft);
     const o2 = origin(row + 2, outH, outW, sH, sW, padTop, padLeft), o3 = origin(row + 3, outH, outW, sH, sW, padTop, padLeft);
     for (let j = 0; j < n8; j += 8) {
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+      let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
       for (let kh = 0; kh < kH; kh++) {
         for (let kw = 0; kw < kW; kw++) {
           const p0 = tap(x, zeros, o0, kh, kw, inH, inW, inC), p1 = tap(x, zeros, o1, kh, kw, inH, inW, inC);
@@ -352,9 +359,9 @@ export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW
       v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
       v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
     }
-    if (n8 < outC) for (let r = 0; r < 4; r++) convTail(x, w, out, zeros, row + r, n8, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+    if (n8 < outC) for (let r = 0; r < 4; r++) convTail(x, w, bias, out, zeros, row + r, n8, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
   }
-  for (; row < row1; row++) convTail(x, w, out, zeros, row, 0, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+  for (; row < row1; row++) convTail(x, w, bias, out, zeros, row, 0, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
 }
 
 // An output pixel's window origin packed in an i64: image n, top row ih0, left column iw0
@@ -375,11 +382,11 @@ export function conv(x: usize, w: usize, out: usize, zeros: usize, inH: i32, inW
 }
 
 // Output channels [j0, outC) of one output row, one at a time.
-function convTail(x: usize, w: usize, out: usize, zeros: usize, row: i32, j0: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+function convTail(x: usize, w: usize, bias: usize, out: usize, zeros: usize, row: i32, j0: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): void {
   const o = origin(row, outH, outW, sH, sW, padTop, padLeft);
   for (let j = j0; j < outC; j++) {
-    let s: f32 = 0;
+    let s: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
     for (let kh = 0; kh < kH; kh++) {
       for (let kw = 0; kw < kW; kw++) {
         const p = tap(x, zeros, o, kh, kw, inH, inW, inC);
