@@ -13,7 +13,9 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad'];
+/** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
+const PANEL = 256;
 
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -149,12 +151,17 @@ export class WasmBackend extends JsBackend {
       i.batch * i.outH * i.outW, 4);
   }
 
-  private im2col(x: number, info: ConvInfo): number {
-    const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = info;
-    const rows = batch * outH * outW, K = kH * kW * inC;
-    const cols = this.scratch(rows * K * 4);
-    this.par('im2col', [x, cols, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft], rows);
-    return cols;
+  /** The geometry arguments every convolution kernel takes, in order. */
+  private static geometry(i: ConvInfo): number[] {
+    return [i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft];
+  }
+
+  /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
+  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number): number {
+    const chunk = this.pool.chunk(total, align), K = info.kH * info.kW * info.inC;
+    const panels = this.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
+    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), chunk], total, align);
+    return chunk;
   }
 
   override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
@@ -162,27 +169,24 @@ export class WasmBackend extends JsBackend {
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
       // With enough input channels the direct kernel wins; with few, its per-tap bookkeeping
-      // costs more than building the im2col matrix for a plain GEMM (measured: bench/kernels.ts).
+      // costs more than building im2col panels for a GEMM (measured: bench/kernels.ts).
       if (info.inC >= 8) return this.conv(px, pw, pb, po, info);
-      const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      this.gemm(this.im2col(px, info), K, 1, pw, po, rows, K, info.outC, pb);
+      this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4);
     });
   };
 
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
     this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
-      const rows = info.batch * info.outH * info.outW, K = info.kH * info.kW * info.inC;
-      // dW[K, F] = cols^T [K, rows] @ dy [rows, F], the rows split across threads, each
-      // summing into its own partial dW.
-      const cols = this.im2col(px, info), F = info.outC;
-      const chunk = this.pool.chunk(rows, 64), parts = Math.ceil(rows / chunk);
-      const partials = parts === 1 ? pdw : this.scratch(parts * K * F * 4);
-      this.par('gemmAtB', [cols, pdy, partials, K, F, chunk], rows, 64);
+      // dW[K, F] = cols^T @ dy; each thread sums its rows into its own partial dW.
+      const rows = info.batch * info.outH * info.outW, size = info.kH * info.kW * info.inC * info.outC;
+      const parts = Math.ceil(rows / this.pool.chunk(rows, 64));
+      const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
+      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
       if (parts > 1) {
-        const out = this.mem.f32(pdw, K * F), all = this.mem.f32(partials, parts * K * F);
-        out.set(all.subarray(0, K * F));
-        for (let t = 1; t < parts; t++) for (let i = 0; i < K * F; i++) out[i] += all[t * K * F + i];
+        const out = this.mem.f32(pdw, size), all = this.mem.f32(partials, parts * size);
+        out.set(all.subarray(0, size));
+        for (let t = 1; t < parts; t++) for (let i = 0; i < size; i++) out[i] += all[t * size + i];
       }
     });
   };
@@ -190,13 +194,9 @@ export class WasmBackend extends JsBackend {
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
-      const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft, outC } = info;
-      // dcols[rows, K] = dy [rows, F] @ W^T [F, K], then scattered back onto the image.
-      const rows = batch * outH * outW, K = kH * kW * inC;
-      const wT = this.transposeToScratch(pw, K, outC);
-      const dcols = this.scratch(rows * K * 4);
-      this.gemm(pdy, outC, 1, wT, dcols, rows, outC, K);
-      this.par('col2im', [dcols, pdx, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft], batch);
+      // dx = col2im(dy @ W^T), split by images so that no two threads add to the same pixel.
+      const wT = this.transposeToScratch(pw, info.kH * info.kW * info.inC, info.outC);
+      this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
     });
   };
 

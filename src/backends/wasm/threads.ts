@@ -100,7 +100,7 @@ export class ThreadPool {
     let spins = 0;
     for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
-      if (++spins > 4000 && typeof process !== 'undefined') { Atomics.wait(c, PENDING, p, 1); spins = 0; }
+      if (++spins > 1_000_000 && typeof process !== 'undefined') { Atomics.wait(c, PENDING, p, 1); spins = 0; }
     }
   }
 

@@ -2,6 +2,10 @@
 // offsets into the one (imported) memory; all data is f32 unless named otherwise.
 // The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
 
+// Rows of im2col (or of its gradient) handled at a time by the fused convolution kernels:
+// 128 rows of up to a few hundred floats stay in the core's L2 cache between the two halves.
+const PANEL = 256;
+
 // Where an accumulator starts: the bias (when there is one) for columns [j, j + 4), else zero.
 // @ts-ignore: decorator
 @inline function initial(bias: usize, j: i32): v128 {
@@ -78,44 +82,47 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
 // c + (k0 / chunk) * m * n floats, which the caller sums. k is walked in blocks so that the
 // block of A stays in cache while every C tile passes over it.
 export function gemmAtB(a: usize, b: usize, c: usize, m: i32, n: i32, chunk: i32, k0: i32, k1: i32): void {
-  const KB = 256;
+  c += <usize>((k0 / chunk) * m * n) << 2;
+  for (let p0 = k0; p0 < k1; p0 += PANEL) {
+    const p1 = min(k1, p0 + PANEL);
+    atbBlock(a + (<usize>(p0 * m) << 2), b + (<usize>(p0 * n) << 2), c, m, n, p1 - p0, p0 == k0);
+  }
+}
+
+// C[m, n] (=, or += unless first) A^T B for one block of `rows` rows of A [rows, m] and B [rows, n].
+function atbBlock(a: usize, b: usize, c: usize, m: i32, n: i32, rows: i32, first: bool): void {
   const n8 = n & ~7;
   const aStep = <usize>m << 2, bStep = <usize>n << 2;
-  c += <usize>((k0 / chunk) * m * n) << 2;
-  for (let p0 = k0; p0 < k1; p0 += KB) {
-    const p1 = min(k1, p0 + KB);
-    const first = p0 == k0;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      for (let j = 0; j < n8; j += 8) {
-        const pc = c + (<usize>(i * n + j) << 2);
-        let c00 = first ? f32x4.splat(0) : v128.load(pc), c01 = first ? f32x4.splat(0) : v128.load(pc, 16);
-        let c10 = first ? f32x4.splat(0) : v128.load(pc + bStep), c11 = first ? f32x4.splat(0) : v128.load(pc + bStep, 16);
-        let c20 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep), c21 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep, 16);
-        let c30 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep), c31 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep, 16);
-        let pa = a + (<usize>(p0 * m + i) << 2);
-        let pb = b + (<usize>(p0 * n + j) << 2);
-        for (let p = p0; p < p1; p++) {
-          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-          const av = v128.load(pa);
-          const a0 = f32x4.splat(f32x4.extract_lane(av, 0)), a1 = f32x4.splat(f32x4.extract_lane(av, 1));
-          const a2 = f32x4.splat(f32x4.extract_lane(av, 2)), a3 = f32x4.splat(f32x4.extract_lane(av, 3));
-          c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
-          c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
-          c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
-          c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
-          pa += aStep;
-          pb += bStep;
-        }
-        v128.store(pc, c00); v128.store(pc, c01, 16);
-        v128.store(pc + bStep, c10); v128.store(pc + bStep, c11, 16);
-        v128.store(pc + 2 * bStep, c20); v128.store(pc + 2 * bStep, c21, 16);
-        v128.store(pc + 3 * bStep, c30); v128.store(pc + 3 * bStep, c31, 16);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    for (let j = 0; j < n8; j += 8) {
+      const pc = c + (<usize>(i * n + j) << 2);
+      let c00 = first ? f32x4.splat(0) : v128.load(pc), c01 = first ? f32x4.splat(0) : v128.load(pc, 16);
+      let c10 = first ? f32x4.splat(0) : v128.load(pc + bStep), c11 = first ? f32x4.splat(0) : v128.load(pc + bStep, 16);
+      let c20 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep), c21 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep, 16);
+      let c30 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep), c31 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep, 16);
+      let pa = a + (<usize>i << 2);
+      let pb = b + (<usize>j << 2);
+      for (let p = 0; p < rows; p++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const av = v128.load(pa);
+        const a0 = f32x4.splat(f32x4.extract_lane(av, 0)), a1 = f32x4.splat(f32x4.extract_lane(av, 1));
+        const a2 = f32x4.splat(f32x4.extract_lane(av, 2)), a3 = f32x4.splat(f32x4.extract_lane(av, 3));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+        pa += aStep;
+        pb += bStep;
       }
-      for (let r = 0; r < 4; r++) atbTail(a, b, c, m, n, i + r, n8, p0, p1, first);
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + bStep, c10); v128.store(pc + bStep, c11, 16);
+      v128.store(pc + 2 * bStep, c20); v128.store(pc + 2 * bStep, c21, 16);
+      v128.store(pc + 3 * bStep, c30); v128.store(pc + 3 * bStep, c31, 16);
     }
-    for (; i < m; i++) atbTail(a, b, c, m, n, i, 0, p0, p1, first);
+    for (let r = 0; r < 4; r++) atbTail(a, b, c, m, n, i + r, n8, 0, rows, first);
   }
+  for (; i < m; i++) atbTail(a, b, c, m, n, i, 0, 0, rows, first);
 }
 
 // Row i of C over columns [j0, n): eight columns per step in two vectors, then singles.
@@ -155,6 +162,12 @@ function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i
 // kh*kw*c input values under the kernel, zeros where the kernel hangs over the padding.
 export function im2col(x: usize, cols: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  im2colInto(x, cols + (<usize>(row0 * kH * kW * inC) << 2), inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, row0, row1);
+}
+
+// The same, writing row row0 at `out`.
+function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC;
   const cBytes = <usize>inC << 2;
   const runBytes = <usize>(kW * inC) << 2;
@@ -162,7 +175,7 @@ export function im2col(x: usize, cols: usize, inH: i32, inW: i32, inC: i32, outH
     const ow = row % outW, t = row / outW;
     const oh = t % outH, n = t / outH;
     const ih0 = oh * sH - padTop, iw0 = ow * sW - padLeft;
-    let dst = cols + (<usize>row * <usize>K << 2);
+    let dst = out + (<usize>(row - row0) * <usize>K << 2);
     if (iw0 >= 0 && iw0 + kW <= inW) {
       // In NHWC, one kernel row's pixels sit side by side: one run of kW*inC floats per row.
       for (let kh = 0; kh < kH; kh++) {
@@ -205,35 +218,83 @@ export function im2col(x: usize, cols: usize, inH: i32, inW: i32, inC: i32, outH
 // onto the input pixel it came from. Whole images per call, so threads never write the same pixel.
 export function col2im(cols: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
-  const K = kH * kW * inC;
   const image = <usize>(inH * inW * inC) << 2;
   memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const r0 = n0 * outH * outW;
+  col2imFrom(cols + (<usize>(r0 * kH * kW * inC) << 2), dx, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, r0, n1 * outH * outW);
+}
+
+// Adds rows [row0, row1) of an im2col-shaped gradient (row row0 at `src`) onto dx.
+function col2imFrom(src: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
   const c4 = inC & ~3;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
-        let src = cols + (<usize>((n * outH + oh) * outW + ow) * <usize>K << 2);
-        for (let kh = 0; kh < kH; kh++) {
-          const ih = oh * sH - padTop + kh;
-          for (let kw = 0; kw < kW; kw++) {
-            const iw = ow * sW - padLeft + kw;
-            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
-              const dst = dx + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2);
-              let ch = 0;
-              for (; ch < c4; ch += 4) {
-                const o = <usize>ch << 2;
-                v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
-              }
-              for (; ch < inC; ch++) {
-                const o = <usize>ch << 2;
-                store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
-              }
-            }
-            src += <usize>inC << 2;
+  for (let row = row0; row < row1; row++) {
+    const ow = row % outW, t = row / outW;
+    const oh = t % outH, n = t / outH;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - padTop + kh;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - padLeft + kw;
+        if (<u32>ih < <u32>inH && <u32>iw < <u32>inW) {
+          const dst = dx + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2);
+          let ch = 0;
+          for (; ch < c4; ch += 4) {
+            const o = <usize>ch << 2;
+            v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+          }
+          for (; ch < inC; ch++) {
+            const o = <usize>ch << 2;
+            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
           }
         }
+        src += <usize>inC << 2;
       }
     }
+  }
+}
+
+// --- Fused convolution kernels: im2col and GEMM (or GEMM and col2im) a panel of rows at a
+// time, so the column matrix never leaves the cache. `panels` holds one panel per thread;
+// a share's thread is its start / chunk.
+
+// Forward: out = im2col(x) @ w (+ bias), output rows [row0, row1).
+export function convGemm(x: usize, w: usize, bias: usize, out: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC;
+  const panel = panels + (<usize>((row0 / chunk) * PANEL * K) << 2);
+  for (let p0 = row0; p0 < row1; p0 += PANEL) {
+    const rows = min(PANEL, row1 - p0);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    gemm(panel, K, 1, w, out + (<usize>(p0 * outC) << 2), rows, K, outC, bias, 0, rows);
+  }
+}
+
+// Filter gradient: partial dW [K, outC] += im2col(x)^T @ dy over rows [row0, row1), written
+// at partials + thread * K * outC floats (the caller sums the partials).
+export function convFilterGrad(x: usize, dy: usize, partials: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC, t = row0 / chunk;
+  const panel = panels + (<usize>(t * PANEL * K) << 2), dw = partials + (<usize>(t * K * outC) << 2);
+  for (let p0 = row0; p0 < row1; p0 += PANEL) {
+    const rows = min(PANEL, row1 - p0);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    atbBlock(panel, dy + (<usize>(p0 * outC) << 2), dw, K, outC, rows, p0 == row0);
+  }
+}
+
+// Input gradient for images [n0, n1): dx = col2im(dy @ W^T), a panel of rows at a time.
+// wT is the kernel transposed to [outC, K].
+export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const K = kH * kW * inC;
+  const panel = panels + (<usize>((n0 / chunk) * PANEL * K) << 2);
+  const image = <usize>(inH * inW * inC) << 2;
+  memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const r1 = n1 * outH * outW;
+  for (let p0 = n0 * outH * outW; p0 < r1; p0 += PANEL) {
+    const rows = min(PANEL, r1 - p0);
+    gemm(dy + (<usize>(p0 * outC) << 2), outC, 1, wT, panel, rows, outC, K, 0, 0, rows);
+    col2imFrom(panel, dx, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
   }
 }
 
