@@ -26,15 +26,30 @@ export interface FitArgs {
 export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
 export interface PredictArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
 
-/** Copies rows order[start..end) of t into a new tensor (of dtype, if given). */
-export function takeRows(t: Tensor, order: ArrayLike<number> | null, start: number, end: number, dtype: DType = t.dtype): Tensor {
+/**
+ * Copies rows order[start..end) of t into a new tensor (of dtype, if given), or into `into`
+ * when it has the right size: the loops reuse one batch buffer instead of allocating per step.
+ */
+export function takeRows(t: Tensor, order: ArrayLike<number> | null, start: number, end: number, dtype: DType = t.dtype, into?: Tensor): Tensor {
   const row = t.size / t.shape[0];
-  const out = allocArray(dtype, (end - start) * row);
+  const reuse = into && into.dtype === dtype && into.size === (end - start) * row;
+  const out = reuse ? into.data : allocArray(dtype, (end - start) * row);
   for (let i = start; i < end; i++) {
     const r = order ? order[i] : i;
     out.set(t.data.subarray(r * row, (r + 1) * row), (i - start) * row);
   }
-  return new Tensor(out, [end - start, ...t.shape.slice(1)]);
+  return reuse ? into : new Tensor(out, [end - start, ...t.shape.slice(1)]);
+}
+
+/** takeRows with a buffer kept per batch size (the last batch of an epoch may be smaller). */
+class BatchReader {
+  private readonly buffers = new Map<number, Tensor>();
+  constructor(private readonly source: Tensor, private readonly dtype: DType) {}
+  read(order: ArrayLike<number> | null, start: number, end: number): Tensor {
+    const t = takeRows(this.source, order, start, end, this.dtype, this.buffers.get(end - start));
+    this.buffers.set(end - start, t);
+    return t;
+  }
 }
 
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
@@ -90,6 +105,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   const rng = random().fork();
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const lossMean = new Mean('loss');
+  const xReader = new BatchReader(xTrain, isFloatInput(xTrain)), yReader = new BatchReader(yTrain, yTrain.dtype);
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
@@ -103,8 +119,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
-      const xb = takeRows(xTrain, order, start, end, isFloatInput(xTrain));
-      const yb = takeRows(yTrain, order, start, end);
+      const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end);
       const { loss, yPred } = model.trainStep(xb, yb);
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
@@ -133,11 +148,12 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
   model.metrics.forEach((m) => m.reset());
   const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
   let logs: Logs = {};
+  const xReader = new BatchReader(x, isFloatInput(x)), yReader = new BatchReader(y, y.dtype);
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = takeRows(y, null, start, end);
-      const { loss, yPred } = model.evaluateStep(takeRows(x, null, start, end, isFloatInput(x)), yb);
+      const yb = yReader.read(null, start, end);
+      const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb);
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
       logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
@@ -155,10 +171,11 @@ export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose =
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
   let out: Tensor | undefined;
+  const xReader = new BatchReader(x, isFloatInput(x));
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = model.predictStep(takeRows(x, null, start, end, isFloatInput(x)));
+      const yb = model.predictStep(xReader.read(null, start, end));
       out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
       out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
       bar?.update(step + 1, {});
