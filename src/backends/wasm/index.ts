@@ -13,7 +13,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -210,9 +210,11 @@ export class WasmBackend extends JsBackend {
 
   override maxPool2dBackward = (dy: TypedArray, argmax: Int32Array, dx: TypedArray, info: PoolInfo): void => {
     if (!isF32(dy, dx)) return ref.maxPool2dBackward(dy, argmax, dx, info);
-    const { batch, inH, inW, channels, outH, outW } = info;
+    const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW } = info;
+    const tiled = poolH === strideH && poolW === strideW && inH === outH * poolH && inW === outW * poolW && channels % 4 === 0;
     this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => {
-      this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
+      if (tiled) this.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
+      else this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
     });
   };
 

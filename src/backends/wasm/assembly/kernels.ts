@@ -381,6 +381,28 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32
   }
 }
 
+// The same when the windows tile the input exactly (stride = pool size, no padding, C a
+// multiple of 4): every input pixel belongs to one window, so dx is written once, in order,
+// as dy where the argmax points and zero elsewhere (no zeroing pass, no scattered adds).
+export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, n0: i32, n1: i32): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let n = n0; n < n1; n++) {
+    for (let ih = 0; ih < inH; ih++) {
+      const oh = ih / pH;
+      for (let iw = 0; iw < inW; iw++) {
+        const ow = iw / pW;
+        const xi = ((n * inH + ih) * inW + iw) * C;
+        const o = ((n * outH + oh) * outW + ow) * C;
+        for (let c = 0; c < C; c += 4) {
+          const hit = i32x4.eq(v128.load(argmax + (<usize>(o + c) << 2)), i32x4.add(i32x4.splat(xi + c), lanes));
+          v128.store(dx + (<usize>(xi + c) << 2), v128.and(v128.load(dy + (<usize>(o + c) << 2)), hit));
+        }
+      }
+    }
+  }
+}
+
 // Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
 // read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
 // [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
