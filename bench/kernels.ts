@@ -30,7 +30,11 @@ for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]
   const y = f32(info.batch * info.outH * info.outW * info.outC), dx = f32(x.length), dw = f32(w.length);
   const flops = 2 * info.batch * info.outH * info.outW * info.outC * 9 * info.inC;
   const shape = `${(info as unknown as { name: string }).name} [${info.batch},${info.inH},${info.inW},${info.inC}] * [3,3,${info.inC},${info.outC}]`;
+  const pi = { batch: info.batch, inH: info.outH, inW: info.outW, channels: info.outC, outH: info.outH / 2, outW: info.outW / 2, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
+  const pooled = f32(y.length / 4), arg = mem.i32(mem.reserve(y.length), y.length / 4);
   for (const [kernel, fn] of [
+    ['conv2d, then maxPool2d', () => { backend.conv2d(x, w, null, y, info); backend.maxPool2d(y, pooled, arg, pi); }],
+    ['conv2dMaxPool (fused)', () => backend.conv2dMaxPool(x, w, null, pooled, arg, info, pi)],
     ['conv2d', () => backend.conv2d(x, w, null, y, info)],
     ['conv2dBackpropInput', () => backend.conv2dBackpropInput(y, w, dx, info)],
     ['conv2dBackpropFilter', () => backend.conv2dBackpropFilter(x, y, dw, info)],

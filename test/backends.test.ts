@@ -57,6 +57,32 @@ describe('wasm backend conforms to the js reference', () => {
   });
 });
 
+describe('fused kernels', () => {
+  it('conv2dMaxPool equals conv2d then maxPool2d, on both backends', async () => {
+    const { convInfo, poolInfo } = await import('../src/ops/conv.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const wasm = new WasmBackend(2);
+    await wasm.whenReady();
+    for (const [xs, ws, padding] of [[[3, 8, 6, 1], [3, 3, 1, 8], 'same'], [[2, 6, 6, 12], [3, 3, 12, 16], 'same'], [[1, 7, 7, 2], [2, 2, 2, 4], 'valid'], [[1, 6, 6, 3], [3, 3, 3, 6], 'same']] as const) {
+      const x = rand([...xs]), w = rand([...ws]), b = rand([ws[3]]);
+      const ci = convInfo(x.shape, w.shape, 1, padding);
+      const pi = poolInfo([ci.batch, ci.outH, ci.outW, ci.outC], 2, 2, 'valid');
+      const y = new Float32Array(ci.batch * ci.outH * ci.outW * ci.outC);
+      const pooled = new Float32Array(pi.batch * pi.outH * pi.outW * pi.channels), arg = new Int32Array(pooled.length);
+      const js = new JsBackend();
+      js.conv2d(x.data, w.data, b.data, y, ci);
+      js.maxPool2d(y, pooled, arg, pi);
+      for (const be of [js, wasm]) {
+        const p2 = new Float32Array(pooled.length), a2 = new Int32Array(pooled.length);
+        be.conv2dMaxPool(x.data, w.data, b.data, p2, a2, ci, pi);
+        assertSame(dt.tensor(p2, [p2.length]), dt.tensor(pooled, [pooled.length]), `${be.name} pooled ${xs} ${ws}`);
+        assert.deepEqual(Array.from(a2), Array.from(arg), `${be.name} argmax ${xs} ${ws}`);
+      }
+    }
+  });
+});
+
 describe('compiled training steps', () => {
   for (const backend of ['js', 'wasm']) {
     it(`give the same weights as op-by-op steps (${backend})`, async () => {

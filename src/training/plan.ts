@@ -141,7 +141,8 @@ export class Plan {
     }
   }
 
-  private static build(target: Backend, memory: PlanMemory, calls: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, persistent: Set<TypedArray>): Plan {
+  private static build(target: Backend, memory: PlanMemory, traced: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, persistent: Set<TypedArray>): Plan {
+    const calls = fuse(traced, new Set(results.map((r) => r.data)));
     // Lifetimes: the first and last call each buffer appears in.
     const first = new Map<TypedArray, number>(), last = new Map<TypedArray, number>(), computed = new Set<TypedArray>();
     calls.forEach(({ kernel, args }, i) => {
@@ -200,3 +201,25 @@ export class Plan {
 
 /** Marks a slot inside a recorded call's arguments. */
 class SlotRef { constructor(readonly slot: Slot) {} }
+
+/**
+ * Rewrites the recorded calls where a fused kernel can do two calls' work in one pass. Today:
+ * a convolution whose output only a max-pooling reads becomes conv2dMaxPool, so the
+ * convolution's output is never stored (the backward pass needs only the pooling's argmax).
+ */
+function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
+  const readers = new Map<TypedArray, number>();
+  for (const { args } of calls) for (const a of args) if (isArray(a)) readers.set(a, (readers.get(a) ?? 0) + 1);
+  const dropped = new Set<number>();
+  const out = calls.map((call, i) => {
+    if (call.kernel !== 'conv2d') return call;
+    const [x, w, bias, y, info] = call.args;
+    if (!isArray(y) || kept.has(y) || readers.get(y) !== 2) return call; // written here, read once
+    const j = calls.findIndex((c, k) => k > i && c.kernel === 'maxPool2d' && c.args[0] === y);
+    if (j < 0) return call;
+    const [, pooled, argmax, pool] = calls[j].args;
+    dropped.add(j);
+    return { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, pool] };
+  });
+  return out.filter((_, i) => !dropped.has(i));
+}

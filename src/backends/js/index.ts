@@ -21,6 +21,7 @@ export class JsBackend implements Backend {
   conv2dBackpropFilter = nn.conv2dBackpropFilter;
   maxPool2d = nn.maxPool2d;
   maxPool2dBackward = nn.maxPool2dBackward;
+  conv2dMaxPool = nn.conv2dMaxPool;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;

@@ -116,6 +116,14 @@ export function maxPool2d(x: TypedArray, out: TypedArray, argmax: Int32Array, in
   }
 }
 
+export function conv2dMaxPool(
+  x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo,
+): void {
+  const y = new (out.constructor as Float32ArrayConstructor)(conv.batch * conv.outH * conv.outW * conv.outC);
+  conv2d(x, w, bias, y, conv);
+  maxPool2d(y, out, argmax, pool);
+}
+
 export function maxPool2dBackward(dy: TypedArray, argmax: Int32Array, dx: TypedArray, _info: PoolInfo): void {
   dx.fill(0);
   for (let o = 0; o < dy.length; o++) dx[argmax[o]] += dy[o];

@@ -13,7 +13,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -197,6 +197,24 @@ export class WasmBackend extends JsBackend {
       // dx = col2im(dy @ W^T), split by images so that no two threads add to the same pixel.
       const wT = this.transposeToScratch(pw, info.kH * info.kW * info.inC, info.outC);
       this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+    });
+  };
+
+  override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
+    const fusable = isF32(x, w, out, ...(bias ? [bias] : [])) && pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 &&
+      pool.padTop === 0 && pool.padLeft === 0 && conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0;
+    if (!fusable) {
+      const y = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
+      this.conv2d(x, w, bias, y, conv);
+      return this.maxPool2d(y, out, argmax, pool);
+    }
+    const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
+    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => {
+      const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
+      const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
+      const chunk = this.pool.chunk(rows, pair);
+      const panels = this.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
+      this.par('convPool', [px, pw, pb, po, pa, this.zeros(conv.inC), panels, ...WasmBackend.geometry(conv), chunk], rows, pair);
     });
   };
 

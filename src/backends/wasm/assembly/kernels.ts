@@ -480,3 +480,51 @@ function convTail(x: usize, w: usize, bias: usize, out: usize, zeros: usize, row
     store<f32>(out + (<usize>(row * outC + j) << 2), s);
   }
 }
+
+// Convolution fused with 2x2, stride-2 max pooling. Convolution output rows [row0, row1), whole
+// pairs of image rows, are computed a panel at a time into this thread's scratch and pooled
+// from there, so the convolution's output is never written out. argmax holds flat indices
+// into that (unstored) output, as maxPool's do. Needs outH, outW even and outC % 4 == 0.
+export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, zeros: usize, panels: usize,
+  inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
+  chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC, pair = 2 * outW;
+  const R = max(1, PANEL / pair) * pair;
+  const outPanel = panels + (<usize>((row0 / chunk) * R * (outC + K)) << 2);
+  const colPanel = outPanel + (<usize>(R * outC) << 2);
+  const lanes = i32x4(0, 1, 2, 3);
+  const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
+  for (let p0 = row0; p0 < row1; p0 += R) {
+    const rows = min(R, row1 - p0);
+    if (inC >= 8) {
+      conv(x, w, bias, outPanel - (<usize>(p0 * outC) << 2), zeros, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    } else {
+      im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+      gemm(colPanel, K, 1, w, outPanel, rows, K, outC, bias, 0, rows);
+    }
+    for (let r = p0; r < p0 + rows; r += pair) {
+      const n = r / (outH * outW), oh = (r / outW) % outH;
+      for (let ow = 0; ow < outW; ow += 2) {
+        const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
+        const src = outPanel + (<usize>((a - p0) * outC) << 2);
+        const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
+        for (let c = 0; c < outC; c += 4) {
+          const o = <usize>c << 2;
+          let best = v128.load(src + o);
+          let at = i32x4.add(i32x4.splat(a * outC + c), lanes);
+          let v = v128.load(src + rowBytes + o);
+          let take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + 1) * outC + c), lanes), at, take);
+          v = v128.load(src + <usize>outW * rowBytes + o);
+          take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW) * outC + c), lanes), at, take);
+          v = v128.load(src + <usize>(outW + 1) * rowBytes + o);
+          take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW + 1) * outC + c), lanes), at, take);
+          v128.store(pooled + dst + o, best);
+          v128.store(argmax + dst + o, at);
+        }
+      }
+    }
+  }
+}
