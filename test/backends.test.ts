@@ -98,8 +98,11 @@ describe('compiled training steps', () => {
       };
       const eager = await train(true), planned = await train(false);
       eager.weights.forEach((w, i) => assertSame(w, planned.weights[i], `weight ${i}`));
-      assert.deepEqual(planned.loss.map((l) => l.toFixed(5)), eager.loss.map((l) => l.toFixed(5)));
-      assert.deepEqual(planned.eval.map((l) => l.toFixed(5)), eager.eval.map((l) => l.toFixed(5)));
+      // Plans fuse and reorder some sums, so values agree to float rounding, not bit for bit.
+      const close = (a: number[], b: number[], what: string) =>
+        a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5 * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${v} vs ${b[i]}`));
+      close(planned.loss, eager.loss, 'loss');
+      close(planned.eval, eager.eval, 'evaluate');
       dt.setBackend('js');
     });
   }

@@ -11,7 +11,7 @@
 import { backend, withAllocator, withBackendInstance } from '../core/engine.ts';
 import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
-import { KERNEL_OUTPUTS, type Backend, type KernelName } from '../backends/backend.ts';
+import { KERNEL_OUTPUTS, type Backend, type KernelName, type PoolInfo } from '../backends/backend.ts';
 
 /** A byte range of some buffer. */
 export interface Region { buffer: ArrayBufferLike; base: number }
@@ -203,9 +203,10 @@ export class Plan {
 class SlotRef { constructor(readonly slot: Slot) {} }
 
 /**
- * Rewrites the recorded calls where a fused kernel can do two calls' work in one pass. Today:
- * a convolution whose output only a max-pooling reads becomes conv2dMaxPool, so the
- * convolution's output is never stored (the backward pass needs only the pooling's argmax).
+ * Rewrites the recorded calls where less work gives the same result: a convolution whose
+ * output only a max-pooling reads becomes one conv2dMaxPool call, so the convolution's output
+ * is never stored (the backward pass needs only the pooling's argmax); and a bias gradient
+ * behind a max-pooling sums the pooling's smaller output gradient.
  */
 function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
   const readers = new Map<TypedArray, number>();
@@ -221,5 +222,18 @@ function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
     dropped.add(j);
     return { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, pool] };
   });
-  return out.filter((_, i) => !dropped.has(i));
+  const fused = out.filter((_, i) => !dropped.has(i));
+  // A bias gradient (column sums) of a max-pooling's input gradient equals the column sums of
+  // the pooling's output gradient, four times smaller: each of its values lands exactly once.
+  const poolGrads = new Map<TypedArray, Call>();
+  for (const c of fused) if (c.kernel === 'maxPool2dBackward') poolGrads.set(c.args[2] as TypedArray, c);
+  return fused.map((call) => {
+    const [op, x, y, outer, , inner] = call.args as [string, TypedArray, TypedArray, number, number, number];
+    const pool = call.kernel === 'reduce' && op === 'sum' && outer === 1 ? poolGrads.get(x) : undefined;
+    if (!pool) return call;
+    const info = pool.args[3] as PoolInfo;
+    if (info.channels !== inner) return call;
+    const dy = pool.args[0] as TypedArray;
+    return { kernel: 'reduce' as const, args: ['sum', dy, y, 1, dy.length / inner, inner] };
+  });
 }
