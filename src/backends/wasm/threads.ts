@@ -1,26 +1,34 @@
-// Worker threads over one shared wasm memory. The main thread posts a job (a kernel and its
-// arguments) in a small shared control block, takes the first share itself, and waits for
-// the others. Workers spin briefly before they block, since a job round trip through
-// Atomics.wait costs tens of microseconds and a training step runs hundreds of kernels.
+// Worker threads over one shared wasm memory. The main thread posts a job (a kernel, its
+// arguments, and a range of work cut into chunks) in a small shared control block; every
+// thread, the main one included, claims chunks until none are left. Claiming instead of a
+// fixed split keeps the threads even when one is slowed down (on a shared machine a core can
+// be taken away for a while). Workers spin briefly before they block, since a round trip
+// through Atomics.wait costs tens of microseconds and a training step runs dozens of jobs.
 
-// Control block layout (Int32Array).
-const GEN = 0, PENDING = 1, FN = 2, TOTAL = 3, ALIGN = 4, NARGS = 5, READY = 6, ARGS = 8, MAX_ARGS = 24;
+// Control block layout (Int32Array). NEXT holds the job's generation (high bits) and the next
+// unclaimed chunk (low 16 bits), so a late worker can never claim chunks of a newer job.
+const GEN = 0, NEXT = 1, DONE = 2, FN = 3, TOTAL = 4, GRAIN = 5, NARGS = 6, READY = 7, ARGS = 8, MAX_ARGS = 24;
+const CHUNKS_PER_THREAD = 4;
 
-/** [start, end) of share `index` of `total` items split `count` ways in multiples of `align`. */
-export function share(total: number, align: number, count: number, index: number): [number, number] {
-  const chunk = Math.ceil(total / count / align) * align;
-  const start = Math.min(total, index * chunk);
-  return [start, Math.min(total, start + chunk)];
-}
+// The claiming loop, shared (as source) by the worker program and the main thread.
+const CLAIM = `function claim(c, gen, run) {
+  const chunks = Math.ceil(c[${TOTAL}] / c[${GRAIN}]);
+  for (;;) {
+    const v = Atomics.load(c, ${NEXT});
+    if ((v >>> 16) !== gen || (v & 0xffff) >= chunks) return;
+    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+    const i = v & 0xffff;
+    run(i * c[${GRAIN}], Math.min(c[${TOTAL}], (i + 1) * c[${GRAIN}]));
+    Atomics.add(c, ${DONE}, 1);
+  }
+}`;
+// eslint-disable-next-line no-new-func -- the same source runs in the workers
+const claim = new Function(`${CLAIM}; return claim;`)() as (c: Int32Array, gen: number, run: (s: number, e: number) => void) => void;
 
 // The worker's program, as source so that it needs no separate file (Node: eval, browser: Blob).
 const WORKER_BODY = `
-function share(total, align, count, index) {
-  const chunk = Math.ceil(total / count / align) * align;
-  const start = Math.min(total, index * chunk);
-  return [start, Math.min(total, start + chunk)];
-}
-function start({ module, memory, control, index, count, names }) {
+${CLAIM}
+function start({ module, memory, control, names }) {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const fns = names.map((n) => instance.exports[n]);
   const c = new Int32Array(control);
@@ -32,15 +40,11 @@ function start({ module, memory, control, index, count, names }) {
       if (++spins > 2000000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
     }
     seen = Atomics.load(c, ${GEN});
-    const fn = c[${FN}];
-    if (fn < 0) return;
-    const [s, e] = share(c[${TOTAL}], c[${ALIGN}], count, index);
-    if (s < e) {
-      const args = [];
-      for (let i = 0; i < c[${NARGS}]; i++) args.push(c[${ARGS} + i]);
-      fns[fn](...args, s, e);
-    }
-    if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
+    const fn = fns[c[${FN}]];
+    if (c[${FN}] < 0) return;
+    const args = [];
+    for (let i = 0; i < c[${NARGS}]; i++) args.push(c[${ARGS} + i]);
+    claim(c, seen & 0x7fff, (s, e) => fn(...args, s, e));
   }
 }`;
 
@@ -64,49 +68,57 @@ export class ThreadPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * (ARGS + MAX_ARGS)));
   private readonly workers: Promise<WorkerLike>[] = [];
   private readonly fnIndex: Map<string, number>;
+  private generation = 0;
 
   /** `count` threads in all, the calling thread included. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[]) {
     this.fnIndex = new Map(names.map((n, i) => [n, i]));
     for (let index = 1; index < count; index++) {
-      this.workers.push(spawn({ module, memory, control: this.control.buffer, index, count, names }));
+      this.workers.push(spawn({ module, memory, control: this.control.buffer, names }));
     }
   }
 
   /** True once every worker has started (until then jobs run on the calling thread alone). */
   get ready(): boolean { return Atomics.load(this.control, READY) === this.count - 1; }
 
-  /** The share size run() will use for this job: total itself when it runs on one thread. */
+  /**
+   * The size of the chunks run() cuts [0, total) into: a multiple of align, or total itself
+   * when the job runs on the calling thread alone. Kernels with scratch per chunk use it.
+   */
   chunk(total: number, align: number): number {
-    return this.count === 1 || !this.ready || total <= align ? total : Math.ceil(total / this.count / align) * align;
+    if (this.count === 1 || !this.ready || total <= align) return total;
+    return Math.max(align, Math.ceil(total / (this.count * CHUNKS_PER_THREAD) / align) * align);
   }
 
   /**
-   * Runs fn(...args, start, end) over [0, total) split across the threads, in multiples of align.
-   * `local` runs the calling thread's share (it may be a JS function over the same memory).
+   * Runs fn(...args, start, end) over [0, total) in chunks of chunk(total, align), on all
+   * threads. `local` runs a chunk on the calling thread (a JS wrapper of the same kernel).
    */
   run(name: string, args: number[], total: number, align: number, local: (start: number, end: number) => void): void {
-    const c = this.control;
-    if (this.chunk(total, align) === total) { local(0, total); return; }
+    const grain = this.chunk(total, align);
+    if (grain === total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
-    c[FN] = fn; c[TOTAL] = total; c[ALIGN] = align; c[NARGS] = args.length;
+    const c = this.control;
+    const gen = (this.generation = (this.generation + 1) & 0x7fff);
+    c[FN] = fn; c[TOTAL] = total; c[GRAIN] = grain; c[NARGS] = args.length;
     for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
-    Atomics.store(c, PENDING, this.count - 1);
-    Atomics.add(c, GEN, 1);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, NEXT, gen << 16);
+    Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
-    const [s, e] = share(total, align, this.count, 0);
-    if (s < e) local(s, e);
+    claim(c, gen, local);
+    const chunks = Math.ceil(total / grain);
     let spins = 0;
-    for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
+    for (let d = Atomics.load(c, DONE); d !== chunks; d = Atomics.load(c, DONE)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
-      if (++spins > 1_000_000 && typeof process !== 'undefined') { Atomics.wait(c, PENDING, p, 1); spins = 0; }
+      if (++spins > 1_000_000 && typeof process !== 'undefined') { Atomics.wait(c, DONE, d, 1); spins = 0; }
     }
   }
 
   async terminate(): Promise<void> {
     this.control[FN] = -1;
-    Atomics.add(this.control, GEN, 1);
+    Atomics.store(this.control, GEN, (this.generation + 1) & 0x7fff);
     Atomics.notify(this.control, GEN);
     for (const w of this.workers) (await w).terminate();
   }
