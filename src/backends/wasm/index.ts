@@ -13,7 +13,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool'];
+const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convFilterGrad3x3C1'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -178,11 +178,19 @@ export class WasmBackend extends JsBackend {
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
     this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
-      // dW[K, F] = cols^T @ dy; each thread sums its rows into its own partial dW.
-      const rows = info.batch * info.outH * info.outW, size = info.kH * info.kW * info.inC * info.outC;
-      const parts = Math.ceil(rows / this.pool.chunk(rows, 64));
+      // dW[K, F] = cols^T @ dy; each chunk of rows (or images) sums into its own partial dW.
+      const { batch, kH, kW, inC, outC, outH, outW, strideH, strideW } = info;
+      const rows = batch * outH * outW, size = kH * kW * inC * outC;
+      const oneChannel3x3 = inC === 1 && kH === 3 && kW === 3 && strideH === 1 && strideW === 1 && outC % 4 === 0;
+      const [total, align] = oneChannel3x3 ? [batch, 1] : [rows, 64];
+      const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
       const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
-      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
+      if (oneChannel3x3) {
+        const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
+        this.par('convFilterGrad3x3C1', [px, pdy, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1);
+      } else {
+        this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
+      }
       if (parts > 1) {
         const out = this.mem.f32(pdw, size), all = this.mem.f32(partials, parts * size);
         out.set(all.subarray(0, size));
@@ -215,6 +223,15 @@ export class WasmBackend extends JsBackend {
       const chunk = this.pool.chunk(rows, pair);
       const panels = this.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
       this.par('convPool', [px, pw, pb, po, pa, this.zeros(conv.inC), panels, ...WasmBackend.geometry(conv), chunk], rows, pair);
+    });
+  };
+
+  override adam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void => {
+    if (!isF32(w, g, m, v)) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
+    this.inWasm([g as Buf], [], ([pg]) => {
+      // w, m and v are updated in place, so they must already live in wasm memory.
+      if (![w, m, v].every((a) => this.mem.owns(a))) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
+      this.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, w.length, lr, beta1, beta2, epsilon, 1 - beta1 ** step, 1 - beta2 ** step);
     });
   };
 

@@ -528,3 +528,83 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
     }
   }
 }
+
+// The filter gradient of a 3x3, stride-1 convolution of a one-channel image (a first layer
+// on grayscale pictures), where the im2col GEMM has K = 9 and runs poorly. Images [n0, n1)
+// are copied into zero-bordered scratch images (`chunk` per thread), then for every four
+// output channels the nine taps' sums stay in registers over all their pixels. Writes
+// partial dW [9, outC] at partials + (n0 / chunk) * 9 * outC floats (outC % 4 == 0).
+export function convFilterGrad3x3C1(x: usize, dy: usize, partials: usize, pads: usize, inH: i32, inW: i32, outH: i32, outW: i32, outC: i32,
+  padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = outH + 2, Wp = outW + 2;
+  const slot = n0 / chunk;
+  const pad = pads + (<usize>(slot * chunk * Hp * Wp) << 2);
+  const dw = partials + (<usize>(slot * 9 * outC) << 2);
+  const row = <usize>Wp << 2;
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW) << 2), pad + (<usize>((n - n0) * Hp * Wp) << 2), inH, inW, Hp, Wp, padTop, padLeft);
+  }
+  for (let c = 0; c < outC; c += 4) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
+    let a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+    for (let n = n0; n < n1; n++) {
+      let pdy = dy + (<usize>(n * outH * outW * outC + c) << 2);
+      const img = pad + (<usize>((n - n0) * Hp * Wp) << 2);
+      for (let oh = 0; oh < outH; oh++) {
+        let p = img + (<usize>(oh * Wp) << 2);
+        for (let ow = 0; ow < outW; ow++) {
+          const g = v128.load(pdy);
+          a0 = madd(f32x4.splat(load<f32>(p)), g, a0); a1 = madd(f32x4.splat(load<f32>(p, 4)), g, a1); a2 = madd(f32x4.splat(load<f32>(p, 8)), g, a2);
+          a3 = madd(f32x4.splat(load<f32>(p + row)), g, a3); a4 = madd(f32x4.splat(load<f32>(p + row, 4)), g, a4); a5 = madd(f32x4.splat(load<f32>(p + row, 8)), g, a5);
+          a6 = madd(f32x4.splat(load<f32>(p + 2 * row)), g, a6); a7 = madd(f32x4.splat(load<f32>(p + 2 * row, 4)), g, a7); a8 = madd(f32x4.splat(load<f32>(p + 2 * row, 8)), g, a8);
+          p += 4;
+          pdy += <usize>outC << 2;
+        }
+      }
+    }
+    const o = dw + (<usize>c << 2), s = <usize>outC << 2;
+    v128.store(o, a0); v128.store(o + s, a1); v128.store(o + 2 * s, a2);
+    v128.store(o + 3 * s, a3); v128.store(o + 4 * s, a4); v128.store(o + 5 * s, a5);
+    v128.store(o + 6 * s, a6); v128.store(o + 7 * s, a7); v128.store(o + 8 * s, a8);
+  }
+}
+
+// Copies one [inH, inW] image into the middle of a zeroed [Hp, Wp] one.
+function padImage(src: usize, dst: usize, inH: i32, inW: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+  memory.fill(dst, 0, <usize>(Hp * Wp) << 2);
+  for (let i = 0; i < inH; i++) {
+    const r = i + padTop;
+    if (r < 0 || r >= Hp) continue;
+    for (let j = 0; j < inW; j++) {
+      const col = j + padLeft;
+      if (col >= 0 && col < Wp) store<f32>(dst + (<usize>(r * Wp + col) << 2), load<f32>(src + (<usize>(i * inW + j) << 2)));
+    }
+  }
+}
+
+// Adam, in place: m, v updated, then w -= lr * (m / c1) / (sqrt(v / c2) + epsilon), with
+// c1 = 1 - beta1^t and c2 = 1 - beta2^t (TensorFlow.js's form).
+export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), nb1 = f32x4.splat(1 - beta1), nb2 = f32x4.splat(1 - beta2);
+  const ic1 = f32x4.splat(1 / c1), ic2 = f32x4.splat(1 / c2), eps = f32x4.splat(epsilon), rate = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(nb1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(nb2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.mul(rate, f32x4.mul(mv, ic1)), f32x4.add(f32x4.sqrt(f32x4.mul(vv, ic2)), eps));
+    v128.store(w + o, f32x4.sub(v128.load(w + o), step));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
+    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
+    store<f32>(m + o, mv);
+    store<f32>(v + o, vv);
+    store<f32>(w + o, load<f32>(w + o) - (lr * (mv / c1)) / (Mathf.sqrt(vv / c2) + epsilon));
+  }
+}
