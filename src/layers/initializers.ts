@@ -32,6 +32,11 @@ function make(className: string, config: Record<string, unknown>, sample: (rng: 
 }
 
 interface SeedArgs { seed?: number }
+export interface VarianceScalingArgs extends SeedArgs {
+  scale?: number;
+  mode?: 'fan_in' | 'fan_out' | 'fan_avg';
+  distribution?: 'normal' | 'truncated_normal' | 'untruncated_normal' | 'uniform';
+}
 
 /** A normal sample redrawn until it lies within two standard deviations (as Keras does). */
 const truncatedNormal = (rng: Random, std: number): number => {
@@ -41,7 +46,9 @@ const truncatedNormal = (rng: Random, std: number): number => {
   }
 };
 
-export const initializers = {
+export const initializers: Record<string, (args?: any) => Initializer> & {
+  varianceScaling(args?: VarianceScalingArgs): Initializer;
+} = {
   zeros: (): Initializer => make('Zeros', {}, () => 0),
   ones: (): Initializer => make('Ones', {}, () => 1),
   constant: ({ value = 0 }: { value?: number } = {}): Initializer => make('Constant', { value }, () => value),
@@ -49,15 +56,20 @@ export const initializers = {
     make('RandomUniform', { minval, maxval, seed }, (r) => r.uniform(minval, maxval)),
   randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
     make('RandomNormal', { mean, stddev, seed }, (r) => r.normal(mean, stddev)),
-  glorotUniform: ({ seed }: SeedArgs = {}): Initializer =>
-    make('GlorotUniform', { seed }, (r, s) => { const [i, o] = fans(s); const l = Math.sqrt(6 / (i + o)); return r.uniform(-l, l); }),
-  // 0.879... is the std of a unit normal truncated at two std, which the scale undoes.
-  glorotNormal: ({ seed }: SeedArgs = {}): Initializer =>
-    make('GlorotNormal', { seed }, (r, s) => { const [i, o] = fans(s); return truncatedNormal(r, Math.sqrt(2 / (i + o)) / 0.8796256610342398); }),
-  heUniform: ({ seed }: SeedArgs = {}): Initializer =>
-    make('HeUniform', { seed }, (r, s) => { const l = Math.sqrt(6 / fans(s)[0]); return r.uniform(-l, l); }),
-  heNormal: ({ seed }: SeedArgs = {}): Initializer =>
-    make('HeNormal', { seed }, (r, s) => truncatedNormal(r, Math.sqrt(2 / fans(s)[0]) / 0.8796256610342398)),
+  /** Keras's VarianceScaling: std (or limit) from scale / fan; glorot and he are special cases. */
+  varianceScaling: ({ scale = 1, mode = 'fan_in', distribution = 'truncated_normal', seed }: VarianceScalingArgs = {}): Initializer => {
+    const fan = (s: Shape): number => { const [i, o] = fans(s); return mode === 'fan_in' ? i : mode === 'fan_out' ? o : (i + o) / 2; };
+    const config = { scale, mode, distribution, seed };
+    if (distribution === 'uniform') return make('VarianceScaling', config, (r, s) => { const l = Math.sqrt((3 * scale) / fan(s)); return r.uniform(-l, l); });
+    if (distribution === 'untruncated_normal') return make('VarianceScaling', config, (r, s) => r.normal(0, Math.sqrt(scale / fan(s))));
+    // 'normal' (as TensorFlow.js writes it) and 'truncated_normal': a normal cut at two std;
+    // 0.8796... is the std of a unit normal truncated so, which the scale undoes.
+    return make('VarianceScaling', config, (r, s) => truncatedNormal(r, Math.sqrt(scale / fan(s)) / 0.8796256610342398));
+  },
+  glorotUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed }),
+  glorotNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed }),
+  heUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed }),
+  heNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed }),
 };
 
 export type InitializerName = keyof typeof initializers;

@@ -55,9 +55,11 @@ export abstract class Model extends Layer {
     if (plan) return plan.run(inputs.map((t) => t.data));
     for (const w of this.weights) w.data = persistentCopy(w.data);
     if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
-    const { plan: fresh, results } = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
+    const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
-    return results;
+    // The plan, not the traced run, computes this first step too: its fused kernels round a
+    // little differently, and a step must not depend on when its plan was made (resuming).
+    return fresh.run(inputs.map((t) => t.data));
   }
 
   /** Forgets compiled steps (after the layers or weights' storage changed). */
@@ -116,6 +118,12 @@ export abstract class Model extends Layer {
   }
 
   fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
+
+  /** Saves to a directory in TensorFlow.js's Layers format (model.json + weights); see io/model-files.ts. */
+  async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
+    saveModel(this, path, options);
+  }
   evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
   predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
 

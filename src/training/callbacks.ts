@@ -79,3 +79,38 @@ export class CallbackList {
     }
   }
 }
+
+export interface ModelCheckpointArgs {
+  /** Where to save; `{epoch}` (1-based) and any log name (`{val_loss}`) are filled in. */
+  filepath: string;
+  monitor?: string;
+  /** Save only when the monitored value improves on the best so far. */
+  saveBestOnly?: boolean;
+  mode?: 'min' | 'max' | 'auto';
+  /** Save the optimizer's state too (for resuming with fit's initialEpoch). Default true. */
+  includeOptimizer?: boolean;
+}
+
+/** Saves the model after every epoch, or only when it improves (Keras's ModelCheckpoint). */
+export class ModelCheckpoint extends Callback {
+  private best = Infinity;
+  private readonly sign: number;
+  constructor(private readonly args: ModelCheckpointArgs) {
+    super();
+    if (!args?.filepath) throw new Error('ModelCheckpoint: filepath is required');
+    const monitor = args.monitor ?? 'val_loss';
+    this.sign = args.mode === 'max' || (args.mode !== 'min' && /acc|auc/.test(monitor)) ? -1 : 1;
+  }
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    const monitor = this.args.monitor ?? 'val_loss';
+    if (this.args.saveBestOnly) {
+      const value = logs[monitor];
+      if (value === undefined) throw new Error(`ModelCheckpoint: '${monitor}' is not in the logs (${Object.keys(logs).join(', ')})`);
+      if (!(this.sign * value < this.best)) return;
+      this.best = this.sign * value;
+    }
+    const path = this.args.filepath.replace(/\{(\w+)(?::[^}]*)?\}/g, (m, key: string) =>
+      key === 'epoch' ? String(epoch + 1) : key in logs ? logs[key].toFixed(4) : m);
+    await this.model!.save(path, { includeOptimizer: this.args.includeOptimizer ?? true });
+  }
+}

@@ -3,7 +3,7 @@ import { noGrad } from '../core/engine.ts';
 import { allocArray, type DType } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
-import { random } from '../core/random.ts';
+import { Random, random } from '../core/random.ts';
 import type { Model } from '../models/model.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
@@ -102,8 +102,10 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   const params = { epochs, steps, batchSize, verbose };
   for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
 
-  const rng = random().fork();
-  const order = Int32Array.from({ length: n }, (_, i) => i);
+  // Each epoch's order depends only on a seed drawn here and the epoch's number, so a run
+  // resumed at initialEpoch (after the same setRandomSeed) sees the same batches.
+  const seed = random().int(2 ** 32);
+  const order = new Int32Array(n);
   const lossMean = new Mean('loss');
   const xReader = new BatchReader(xTrain, isFloatInput(xTrain)), yReader = new BatchReader(yTrain, yTrain.dtype);
   model.stopTraining = false;
@@ -111,7 +113,8 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
     await list.call('onEpochBegin', epoch, {});
-    if (shuffle) rng.shuffle(order);
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
     lossMean.reset();
     model.metrics.forEach((m) => m.reset());
     const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;

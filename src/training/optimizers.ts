@@ -3,7 +3,7 @@
 import { backend } from '../core/engine.ts';
 import { allocArray, type TypedArray } from '../core/dtype.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
-import type { Tensor, Variable } from '../core/tensor.ts';
+import { Tensor, type Variable } from '../core/tensor.ts';
 
 export abstract class Optimizer {
   abstract readonly name: string;
@@ -17,14 +17,14 @@ export abstract class Optimizer {
     this.learningRate = learningRate;
   }
 
-  /** How many state arrays (the size of the variable each) this optimizer keeps per variable. */
-  protected abstract slotCount(): number;
+  /** The state arrays kept per variable (each the variable's size), by their names in saved files (TensorFlow.js's: `<variable>/<slot>`). */
+  protected abstract slotNames(): string[];
   protected abstract update(w: TypedArray, g: TypedArray, slots: TypedArray[], step: number): void;
 
   /** The state arrays kept for one variable (created zeroed on first use). */
   slotsFor(v: Variable): TypedArray[] {
     let s = this.slots.get(v);
-    if (!s) this.slots.set(v, (s = Array.from({ length: this.slotCount() }, () => allocArray(v.dtype, v.size))));
+    if (!s) this.slots.set(v, (s = this.slotNames().map(() => allocArray(v.dtype, v.size))));
     return s;
   }
 
@@ -55,6 +55,31 @@ export abstract class Optimizer {
   }
 
   getConfig(): Record<string, unknown> { return { learningRate: this.learningRate }; }
+
+  /** The state to save, named as TensorFlow.js names it: `iter`, then each slot of each variable. */
+  getWeights(variables: readonly Variable[]): { name: string; tensor: Tensor }[] {
+    const iter = new Tensor(Int32Array.of(this.iterations), []);
+    const slots = this.slotNames().flatMap((slot, k) =>
+      variables.map((v) => ({ name: `${v.name}/${slot}`, tensor: new Tensor(this.slotsFor(v)[k].slice(), v.shape) })));
+    return [{ name: 'iter', tensor: iter }, ...slots];
+  }
+
+  /** Restores state saved by getWeights (from deeptype or TensorFlow.js); checks every shape first. */
+  setWeights(values: Map<string, Tensor>, variables: readonly Variable[], where: string): void {
+    const iter = values.get('iter');
+    if (!iter || iter.size !== 1) throw new Error(`${where}: the optimizer state has no 'iter' step count`);
+    const assignments: [TypedArray, Tensor][] = [];
+    this.slotNames().forEach((slot, k) => {
+      for (const v of variables) {
+        const name = `${v.name}/${slot}`, t = values.get(name);
+        if (!t) throw new Error(`${where}: the optimizer state has no '${name}'`);
+        if (!shapesEqual(t.shape, v.shape)) throw new Error(`${where}: optimizer state '${name}' has shape ${formatShape(t.shape)}, the variable ${formatShape(v.shape)}`);
+        assignments.push([this.slotsFor(v)[k], t]);
+      }
+    });
+    for (const [slot, t] of assignments) slot.set(t.data);
+    this.iterations = iter.data[0];
+  }
 }
 
 export interface AdamArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
@@ -72,7 +97,7 @@ export class Adam extends Optimizer {
     super(learningRate);
     this.beta1 = beta1; this.beta2 = beta2; this.epsilon = epsilon;
   }
-  protected slotCount(): number { return 2; }
+  protected slotNames(): string[] { return ['m', 'v']; }
   protected update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number): void {
     backend().adam(w, g, m, v, this.learningRate, this.beta1, this.beta2, this.epsilon, step);
   }
@@ -92,7 +117,7 @@ export class SGD extends Optimizer {
     if (momentum < 0 || momentum > 1) throw new Error(`SGD: momentum must be in [0, 1], got ${momentum}`);
     this.momentum = momentum; this.nesterov = nesterov;
   }
-  protected slotCount(): number { return this.momentum > 0 ? 1 : 0; }
+  protected slotNames(): string[] { return this.momentum > 0 ? ['momentum'] : []; }
   protected update(w: TypedArray, g: TypedArray, [velocity]: TypedArray[]): void {
     backend().sgd(w, g, velocity ?? null, this.learningRate, this.momentum, this.nesterov);
   }
@@ -110,7 +135,7 @@ export class RMSprop extends Optimizer {
     super(learningRate);
     this.rho = rho; this.momentum = momentum; this.epsilon = epsilon;
   }
-  protected slotCount(): number { return this.momentum > 0 ? 2 : 1; }
+  protected slotNames(): string[] { return this.momentum > 0 ? ['rms', 'momentum'] : ['rms']; }
   protected update(w: TypedArray, g: TypedArray, [ms, mom]: TypedArray[]): void {
     backend().rmsprop(w, g, ms, mom ?? null, this.learningRate, this.rho, this.momentum, this.epsilon);
   }
@@ -124,4 +149,29 @@ export function getOptimizer(id: Optimizer | string): Optimizer {
   const make = typeof id === 'string' ? OPTIMIZERS[id.toLowerCase()] : undefined;
   if (!make) throw new Error(`compile: unknown optimizer '${String(id)}', expected an Optimizer or one of ${Object.keys(OPTIMIZERS).join(', ')}`);
   return make();
+}
+
+/** The optimizer's entry in model.json's trainingConfig, in TensorFlow.js's class names. */
+export function optimizerToConfig(o: Optimizer): { class_name: string; config: Record<string, unknown> } {
+  if (o instanceof Adam) return { class_name: 'Adam', config: { learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } };
+  if (o instanceof SGD) {
+    return o.momentum > 0
+      ? { class_name: 'Momentum', config: { learningRate: o.learningRate, momentum: o.momentum, useNesterov: o.nesterov } }
+      : { class_name: 'SGD', config: { learningRate: o.learningRate } };
+  }
+  if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: false } };
+  throw new Error(`save: cannot describe optimizer ${o.name}`);
+}
+
+export function optimizerFromConfig(c: unknown, where: string): Optimizer {
+  const { class_name: name, config = {} } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> };
+  switch (name) {
+    case 'Adam': return new Adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon ?? undefined });
+    case 'SGD': return new SGD({ learningRate: config.learningRate });
+    case 'Momentum': return new SGD({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.useNesterov });
+    case 'RMSProp':
+      if (config.centered) throw new Error(`${where}: centered RMSProp is not supported yet`);
+      return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined });
+    default: throw new Error(`${where}: unknown optimizer class '${String(name)}'`);
+  }
 }

@@ -110,10 +110,9 @@ export class Plan {
 
   /**
    * Runs fn(inputs) once, recording its kernel calls, and plans their buffers. `persistent`
-   * arrays (weights) are used in place, never copied. Returns the plan and (copies of) fn's
-   * results for this first run.
+   * arrays (weights) are used in place, never copied.
    */
-  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): { plan: Plan; results: Tensor[] } {
+  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): Plan {
     const target = backend();
     const memory = memoryOf(target);
     const calls: Call[] = [];
@@ -133,9 +132,8 @@ export class Plan {
     try {
       const raw = withBackendInstance(recorder, () =>
         withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs)));
-      // Everything the plan keeps from the trace is copied out before its scratch is freed.
-      const plan = Plan.build(target, memory, calls, inputs, raw, allocated, persistent);
-      return { plan, results: raw.map((r) => new Tensor(persistent.has(r.data) ? r.data : r.data.slice(), r.shape)) };
+      // Everything the plan keeps from the trace (constants) is copied before its scratch is freed.
+      return Plan.build(target, memory, calls, inputs, raw, allocated, persistent);
     } finally {
       memory.trace?.end(mark);
     }

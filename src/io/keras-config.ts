@@ -1,0 +1,114 @@
+// Keras's JSON form of a model (as TensorFlow.js writes it in model.json): snake_case keys,
+// {class_name, config} objects. Converts deeptype's layers to it and builds layers from it.
+import { Layer } from '../layers/layer.ts';
+import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
+import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
+import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
+import { Sequential } from '../models/sequential.ts';
+import type { Model } from '../models/model.ts';
+
+export interface KerasObject { class_name: string; config: Record<string, unknown> }
+
+const toSnake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+const toCamel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Layer classes by Keras class name. Add a layer here to make it loadable. */
+const LAYERS: Record<string, (args: Record<string, unknown>) => Layer> = {
+  InputLayer: (a) => new Input({ batchShape: a.batchInputShape as (number | null)[], name: a.name as string }),
+  Reshape: (a) => new Reshape(a as never),
+  Flatten: (a) => new Flatten(a as never),
+  Dense: (a) => new Dense(a as never),
+  Activation: (a) => new Activation(a as never),
+  Conv2D: (a) => new Conv2D(a as never),
+  MaxPooling2D: (a) => new MaxPooling2D(a as never),
+};
+
+// --- Initializers: glorot and he are written as VarianceScaling, as TensorFlow.js does.
+const VARIANCE_SCALING: Record<string, Record<string, unknown>> = {
+  GlorotUniform: { scale: 1, mode: 'fan_avg', distribution: 'uniform' },
+  GlorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
+  HeUniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
+  HeNormal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+};
+
+function initializerToKeras(id: InitializerIdentifier | { className: string; config: Record<string, unknown> }): KerasObject {
+  const init: Initializer = typeof id === 'object' && 'className' in id && typeof id !== 'function'
+    ? initializerFromKeras({ class_name: id.className, config: id.config }, 'save')
+    : getInitializer(id as InitializerIdentifier, 'save');
+  const config = Object.fromEntries(Object.entries(init.getConfig()).map(([k, v]) => [toSnake(k), v ?? null]));
+  return { class_name: init.className, config };
+}
+
+function initializerFromKeras(o: unknown, where: string): Initializer {
+  if (typeof o === 'string') return getInitializer(o, where);
+  const { class_name: name, config = {} } = (o ?? {}) as Partial<KerasObject>;
+  if (typeof name !== 'string') throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${JSON.stringify(o)}`);
+  const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [toCamel(k), v ?? undefined]));
+  if (name === 'VarianceScaling' || name in VARIANCE_SCALING) {
+    return initializers.varianceScaling({ ...(VARIANCE_SCALING[name] ?? {}), ...args });
+  }
+  const key = name.charAt(0).toLowerCase() + name.slice(1);
+  if (!(key in initializers)) throw new Error(`${where}: unknown initializer class '${name}'`);
+  return initializers[key](args);
+}
+
+/** A layer's Keras config: getConfig() in snake_case, initializers as objects. */
+export function layerToKeras(layer: Layer): KerasObject {
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(layer.getConfig())) {
+    config[toSnake(k)] = /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier) : k === 'dataFormat' ? toSnake(String(v)) : v;
+  }
+  if (layer instanceof Input) return { class_name: 'InputLayer', config: { ...config, dtype: 'float32' } };
+  return { class_name: layer.className, config: { ...config, dtype: 'float32' } };
+}
+
+// Config keys deeptype reads (after camelCase); the rest must be absent or null.
+const IGNORED = new Set(['dtype', 'dataFormat', 'dilationRate', 'sparse', 'ragged']);
+
+export function layerFromKeras(o: unknown): Layer {
+  const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
+  const make = typeof name === 'string' ? LAYERS[name] : undefined;
+  if (!make) {
+    throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${Object.keys(LAYERS).join(', ')})`);
+  }
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config ?? {})) {
+    const k = toCamel(key);
+    if (k === 'dataFormat' && value !== 'channels_last' && value !== 'channelsLast') {
+      throw new Error(`Layer ${name} "${String(config?.name)}": only channels_last data is supported, got data_format '${String(value)}'`);
+    }
+    if (k === 'dilationRate' && JSON.stringify(value) !== '[1,1]' && value !== 1) {
+      throw new Error(`Layer ${name} "${String(config?.name)}": dilation_rate ${JSON.stringify(value)} is not supported yet`);
+    }
+    if (IGNORED.has(k)) continue;
+    if (/(Regularizer|Constraint)$/.test(k)) {
+      if (value !== null) throw new Error(`Layer ${name} "${String(config?.name)}": ${key} is not supported yet`);
+      continue;
+    }
+    args[k] = /Initializer$/.test(k) ? initializerFromKeras(value, `Layer ${name} "${String(config?.name)}"`) : value;
+  }
+  return make(args);
+}
+
+/** The modelTopology of model.json for a Sequential model. */
+export function modelToKeras(model: Model): KerasObject {
+  if (!(model instanceof Sequential)) throw new Error(`save: only Sequential models can be saved so far, not ${model.className}`);
+  const layers = model.layers.map(layerToKeras);
+  // The input shape travels on the first layer, as Keras writes it.
+  if (model.batchInputShape && layers.length > 0) layers[0].config.batch_input_shape = model.batchInputShape;
+  return { class_name: 'Sequential', config: { name: model.name, layers } };
+}
+
+export function modelFromKeras(topology: unknown): Sequential {
+  const t = (topology ?? {}) as { class_name?: string; config?: unknown; model_config?: unknown };
+  // Keras's own files nest the model under model_config.
+  const top = (t.model_config ?? t) as { class_name?: string; config?: unknown };
+  if (top.class_name !== 'Sequential') {
+    throw new Error(`loadModel: only Sequential models can be loaded so far, this one is '${String(top.class_name)}'`);
+  }
+  const config = top.config as { name?: string; layers?: unknown[] } | unknown[];
+  const layerConfigs = Array.isArray(config) ? config : config?.layers;
+  if (!Array.isArray(layerConfigs)) throw new Error('loadModel: the Sequential config has no list of layers');
+  const name = Array.isArray(config) ? undefined : config.name;
+  return new Sequential({ name, layers: layerConfigs.map(layerFromKeras) });
+}
