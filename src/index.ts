@@ -9,3 +9,4 @@ export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
 export { losses, optimizers, metrics, callbacks } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
+export * as io from './io/index.ts';

@@ -119,6 +119,12 @@ export abstract class Model extends Layer {
 
   fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
 
+  /** Writes the model as an ONNX graph (opset 13+) for ONNX Runtime and other engines; see io/onnx.ts. */
+  async exportOnnx(path: string, options: { opset?: number } = {}): Promise<void> {
+    const { exportOnnx } = await import('../io/onnx.ts');
+    exportOnnx(this, path, options);
+  }
+
   /** Saves to a directory in TensorFlow.js's Layers format (model.json + weights); see io/model-files.ts. */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
     const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
