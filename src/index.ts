@@ -10,3 +10,4 @@ export * as models from './models/index.ts';
 export { losses, optimizers, metrics, callbacks } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as io from './io/index.ts';
+export * as plot from './plot/index.ts';

@@ -1,0 +1,90 @@
+// Figures: what they must contain, read back from the rendered PNG.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as dt from '../src/index.ts';
+import { plot as plt, datasets } from '../src/index.ts';
+
+const [[xTrain]] = datasets.mnist.loadData();
+const x0 = xTrain.index(0).div(255);
+
+/** The RGB of the rendered figure at figure pixel (x, y). */
+function pixelAt(png: Uint8Array, x: number, y: number): [number, number, number] {
+  const img = plt.decodePng(png), i = (Math.round(y) * img.width + Math.round(x)) * 4;
+  return [img.data[i], img.data[i + 1], img.data[i + 2]];
+}
+const isRed = ([r, g, b]: number[]) => r > 200 && g < 60 && b < 60;
+const near = (a: number[], b: number[], tol = 3) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
+
+describe('plotting', () => {
+  it('colormaps give matplotlib\'s values at 0, 0.5 and 1', () => {
+    assert.deepEqual(plt.getColormap('viridis')(0), [68, 1, 84]);
+    assert.deepEqual(plt.getColormap('viridis')(0.5), [33, 145, 140]);
+    assert.deepEqual(plt.getColormap('viridis')(1), [253, 231, 37]);
+    assert.deepEqual(plt.getColormap('gray')(0), [0, 0, 0]);
+    assert.deepEqual(plt.getColormap('gray')(0.5), [128, 128, 128]);
+    assert.deepEqual(plt.getColormap('gray')(1), [255, 255, 255]);
+    assert.throws(() => plt.getColormap('jet2'), /unknown colormap 'jet2'/);
+  });
+
+  it('the digit with its patch: red rectangle edges where the patch is, the digit inside', () => {
+    const fig = new plt.Figure();
+    const ax = fig.gca();
+    ax.imshow(x0, { cmap: 'gray' });
+    ax.addPatch(new plt.Rectangle([5, 20], 5, 5, { facecolor: 'none', edgecolor: 'red', linewidth: 5 }));
+    const png = fig.toPNG();
+    for (const [x, y] of [[5, 22.5], [10, 22.5], [7.5, 20], [7.5, 25]]) {
+      assert.ok(isRed(pixelAt(png, ...ax.dataToPixel(x, y))), `rectangle edge at data (${x}, ${y})`);
+    }
+    assert.ok(!isRed(pixelAt(png, ...ax.dataToPixel(7.5, 22.5))), 'inside the rectangle is the digit, not red');
+    assert.ok(!isRed(pixelAt(png, ...ax.dataToPixel(20, 5))), 'far from the rectangle');
+    // Gray map: a white pixel of the digit and a black background pixel.
+    assert.ok(near(pixelAt(png, ...ax.dataToPixel(0, 0)), [0, 0, 0]));
+  });
+
+  it('the excitation map is brightest where the kernel matches best, next to where it was cut', () => {
+    const kernel = x0.index('20:25, 5:10');
+    const map = dt.conv2d(x0.reshape([1, 28, 28, 1]), kernel.reshape([5, 5, 1, 1])).reshape([24, 24]);
+    const best = map.flatten().argMax().item(), [row, col] = [Math.floor(best / 24), best % 24];
+    assert.ok(Math.abs(row - 20) <= 2 && Math.abs(col - 5) <= 4, `best match at (${row}, ${col})`);
+    const fig = new plt.Figure();
+    const ax = fig.gca();
+    ax.imshow(map);
+    const png = fig.toPNG();
+    assert.ok(near(pixelAt(png, ...ax.dataToPixel(col, row)), plt.getColormap('viridis')(1)), 'the maximum is drawn in the top colour');
+    assert.ok(near(pixelAt(png, ...ax.dataToPixel(0, 0)), plt.getColormap('viridis')(0)), 'an empty corner in the bottom colour');
+  });
+
+  it('line plots with a legend, titles and labels; SVG output', () => {
+    const fig = new plt.Figure();
+    const ax = fig.gca().setTitle('History').setXlabel('epoch').setYlabel('loss');
+    ax.plot([1, 2, 3], [0.5, 0.2, 0.1], { label: 'loss' }).legend();
+    const svg = fig.toSVG();
+    for (const text of ['History', 'epoch', 'loss']) assert.ok(svg.includes(text), `svg has ${text}`);
+    assert.ok((svg.match(/<text/g) ?? []).length >= 10, 'tick labels are drawn');
+    const png = fig.toPNG();
+    const [x, y] = ax.dataToPixel(2, 0.2);
+    assert.ok(near(pixelAt(png, x, y), [0x1f, 0x77, 0xb4], 40), 'the line in the first colour of the cycle');
+    const dir = mkdtempSync(join(tmpdir(), 'deeptype-plot-'));
+    fig.savefig(join(dir, 'h.svg'));
+    fig.savefig(join(dir, 'h.png'));
+    assert.ok(readFileSync(join(dir, 'h.svg'), 'utf8').startsWith('<svg'));
+    assert.deepEqual([...readFileSync(join(dir, 'h.png')).subarray(1, 4)], [...Buffer.from('PNG')]);
+    assert.throws(() => fig.savefig(join(dir, 'h.jpg')), /must end in \.png or \.svg/);
+    assert.throws(() => fig.subplot(2, 2, 5), /index 5 is outside 1\.\.4/);
+  });
+
+  it('model pictures: kernels, feature maps, history, confusion matrix', () => {
+    const model = new dt.models.Sequential([new dt.layers.Input({ shape: [28, 28] }), new dt.layers.Reshape({ targetShape: [28, 28, 1] }),
+      new dt.layers.Conv2D({ filters: 4, kernelSize: 3 }), new dt.layers.Flatten(), new dt.layers.Dense({ units: 10 })]);
+    assert.equal(plt.plotKernels(model.layers[1]).axes.length, 4);
+    assert.equal(plt.plotFeatureMaps(model, xTrain.index(0).div(255), 1).axes.length, 4);
+    assert.throws(() => plt.plotKernels(model.layers[2]), /has no 4-D \(convolution\) kernel/);
+    assert.equal(plt.plotHistory({ epoch: [0, 1], history: { loss: [1, 0.5], acc: [0.5, 0.8], val_loss: [1.1, 0.6], val_acc: [0.4, 0.7] } }).axes.length, 2);
+    const m = plt.confusionMatrix(dt.tensor([0, 1, 1, 2]), dt.tensor([0, 1, 2, 2]), 3);
+    assert.deepEqual(m, [[1, 0, 0], [0, 1, 1], [0, 0, 1]]);
+    assert.ok(plt.plotConfusionMatrix(dt.tensor([0, 1, 1, 2]), dt.tensor([0, 1, 2, 2]), { classes: 3 }).toSVG().includes('Confusion matrix'));
+  });
+});
