@@ -170,7 +170,7 @@ export class Axes {
     out.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" fill="none" stroke="black" stroke-width="${0.8 * pt}"/>`);
     if (this.ticksOn) {
       const tick = 3.5 * pt;
-      const xt = niceTicks(xl[0], xl[1], Math.max(2, Math.floor(b.w / (font * 4)))), yt = niceTicks(yl[0], yl[1], Math.max(2, Math.floor(b.h / (font * 2.5))));
+      const xt = niceTicks(xl[0], xl[1], Math.max(2, Math.floor(b.w / (font * 4)))), yt = niceTicks(yl[0], yl[1], Math.max(2, Math.floor(b.h / (font * 3))));
       const step = (t: number[]): number => (t.length > 1 ? Math.abs(t[1] - t[0]) : 1);
       for (const v of xt) {
         const [px] = this.dataToPixel(v, 0);

@@ -4,3 +4,4 @@ export { Figure, Axes, Rectangle, niceTicks, type ImageHandle, type FigureOption
 export { colormaps, getColormap, CYCLE } from './colormaps.ts';
 export { plotKernels, plotFeatureMaps, plotHistory, plotConfusionMatrix, confusionMatrix } from './models.ts';
 export { decodePng } from './render.ts';
+export { Report } from './report.ts';

@@ -1,0 +1,63 @@
+// A notebook as a web page: each cell's text, its printed output and its figure, in order.
+// The page and its PNG figures sit in one folder and need no network.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Figure } from './figure.ts';
+
+interface Cell { title: string; text: string; output: string[]; figures: { file: string; alt: string }[] }
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export class Report {
+  private readonly cells: Cell[] = [];
+  constructor(readonly dir: string, readonly title: string) { mkdirSync(dir, { recursive: true }); }
+
+  /** Starts a cell: a heading and a line of explanation. */
+  cell(title: string, text = ''): this {
+    this.cells.push({ title, text, output: [], figures: [] });
+    return this;
+  }
+
+  private get current(): Cell {
+    if (this.cells.length === 0) this.cell(this.title);
+    return this.cells[this.cells.length - 1];
+  }
+
+  /** Prints a line and keeps it as the current cell's output. */
+  log(line: string): void {
+    console.log(line);
+    this.current.output.push(line);
+  }
+
+  /** Saves a figure as <name>.png in the report's folder and shows it in the current cell. */
+  figure(fig: Figure, name: string, alt = name): string {
+    const file = `${name}.png`;
+    fig.savefig(join(this.dir, file));
+    this.current.figures.push({ file, alt });
+    return file;
+  }
+
+  /** Writes index.html. */
+  write(): string {
+    const body = this.cells.map((c) => `<section>
+  <h2>${esc(c.title)}</h2>${c.text ? `\n  <p>${esc(c.text)}</p>` : ''}${c.output.length ? `\n  <pre>${esc(c.output.join('\n'))}</pre>` : ''}
+${c.figures.map((f) => `  <figure><img src="${f.file}" alt="${esc(f.alt)}"><figcaption>${esc(f.alt)}</figcaption></figure>`).join('\n')}
+</section>`).join('\n');
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(this.title)}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+section { border-top: 1px solid #ddd; padding: 0.5rem 0 1rem; }
+pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; }
+figure { margin: 0.5rem 0; } img { max-width: 100%; } figcaption { color: #666; font-size: 0.85rem; }
+</style></head>
+<body>
+<h1>${esc(this.title)}</h1>
+${body}
+</body></html>
+`;
+    const path = join(this.dir, 'index.html');
+    writeFileSync(path, html);
+    return path;
+  }
+}
