@@ -105,9 +105,6 @@ export class Plan {
     return bound.outputs;
   }
 
-  /** How many kernel calls one run makes. */
-  get callCount(): number { return this.calls.length; }
-
   /**
    * Runs fn(inputs) once, recording its kernel calls, and plans their buffers. `persistent`
    * arrays (weights) are used in place, never copied.

@@ -13,7 +13,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'im2col', 'col2im', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'gemmAtB', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convFilterGrad3x3C1'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convFilterGrad3x3C1'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 

@@ -1,0 +1,292 @@
+// Convolutions: im2col panels feeding the GEMM, a direct (implicit-GEMM) kernel, the fused
+// conv + max-pool, and a filter gradient for one-channel 3x3 first layers.
+import { PANEL, initial, madd, copyFloats, zeroFloats } from './common';
+import { gemm, atbBlock } from './gemm';
+
+// Rows [row0, row1) of the im2col matrix of an NHWC input, row row0 written at `out`: row
+// (n, oh, ow) holds the kh*kw*c input values under the kernel, zeros where it hangs over the
+// padding.
+function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC;
+  const cBytes = <usize>inC << 2;
+  const runBytes = <usize>(kW * inC) << 2;
+  for (let row = row0; row < row1; row++) {
+    const ow = row % outW, t = row / outW;
+    const oh = t % outH, n = t / outH;
+    const ih0 = oh * sH - padTop, iw0 = ow * sW - padLeft;
+    let dst = out + (<usize>(row - row0) * <usize>K << 2);
+    if (iw0 >= 0 && iw0 + kW <= inW) {
+      // In NHWC, one kernel row's pixels sit side by side: one run of kW*inC floats per row.
+      for (let kh = 0; kh < kH; kh++) {
+        const ih = ih0 + kh;
+        if (<u32>ih >= <u32>inH) zeroFloats(dst, runBytes);
+        else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw0) * inC) << 2), runBytes);
+        dst += runBytes;
+      }
+      continue;
+    }
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = ih0 + kh;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = iw0 + kw;
+        if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) zeroFloats(dst, cBytes);
+        else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2), cBytes);
+        dst += cBytes;
+      }
+    }
+  }
+}
+
+// Adds rows [row0, row1) of an im2col-shaped gradient (row row0 at `src`) onto dx.
+function col2imFrom(src: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  const c4 = inC & ~3;
+  for (let row = row0; row < row1; row++) {
+    const ow = row % outW, t = row / outW;
+    const oh = t % outH, n = t / outH;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - padTop + kh;
+      for (let kw = 0; kw < kW; kw++) {
+        const iw = ow * sW - padLeft + kw;
+        if (<u32>ih < <u32>inH && <u32>iw < <u32>inW) {
+          const dst = dx + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2);
+          let ch = 0;
+          for (; ch < c4; ch += 4) {
+            const o = <usize>ch << 2;
+            v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+          }
+          for (; ch < inC; ch++) {
+            const o = <usize>ch << 2;
+            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+          }
+        }
+        src += <usize>inC << 2;
+      }
+    }
+  }
+}
+
+// --- Fused convolution kernels: im2col and GEMM (or GEMM and col2im) a panel of rows at a
+// time, so the column matrix never leaves the cache. `panels` holds one panel per thread;
+// a share's thread is its start / chunk.
+
+// Forward: out = im2col(x) @ w (+ bias), output rows [row0, row1).
+export function convGemm(x: usize, w: usize, bias: usize, out: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC;
+  const panel = panels + (<usize>((row0 / chunk) * PANEL * K) << 2);
+  for (let p0 = row0; p0 < row1; p0 += PANEL) {
+    const rows = min(PANEL, row1 - p0);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    gemm(panel, K, 1, w, out + (<usize>(p0 * outC) << 2), rows, K, outC, bias, 0, rows);
+  }
+}
+
+// Filter gradient: partial dW [K, outC] += im2col(x)^T @ dy over rows [row0, row1), written
+// at partials + thread * K * outC floats (the caller sums the partials).
+export function convFilterGrad(x: usize, dy: usize, partials: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC, t = row0 / chunk;
+  const panel = panels + (<usize>(t * PANEL * K) << 2), dw = partials + (<usize>(t * K * outC) << 2);
+  for (let p0 = row0; p0 < row1; p0 += PANEL) {
+    const rows = min(PANEL, row1 - p0);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    atbBlock(panel, dy + (<usize>(p0 * outC) << 2), dw, K, outC, rows, p0 == row0);
+  }
+}
+
+// Input gradient for images [n0, n1): dx = col2im(dy @ W^T), a panel of rows at a time.
+// wT is the kernel transposed to [outC, K].
+export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const K = kH * kW * inC;
+  const panel = panels + (<usize>((n0 / chunk) * PANEL * K) << 2);
+  const image = <usize>(inH * inW * inC) << 2;
+  memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const r1 = n1 * outH * outW;
+  for (let p0 = n0 * outH * outW; p0 < r1; p0 += PANEL) {
+    const rows = min(PANEL, r1 - p0);
+    gemm(dy + (<usize>(p0 * outC) << 2), outC, 1, wT, panel, rows, outC, K, 0, 0, rows);
+    col2imFrom(panel, dx, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+  }
+}
+
+// Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
+// read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
+// [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
+export function conv(x: usize, w: usize, bias: usize, out: usize, zeros: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  const n8 = outC & ~7;
+  const wStep = <usize>outC << 2;
+  let row = row0;
+  for (; row + 4 <= row1; row += 4) {
+    // Where each of the four output pixels' windows starts in the input (top-left corner).
+    const o0 = origin(row, outH, outW, sH, sW, padTop, padLeft), o1 = origin(row + 1, outH, outW, sH, sW, padTop, padLeft);
+    const o2 = origin(row + 2, outH, outW, sH, sW, padTop, padLeft), o3 = origin(row + 3, outH, outW, sH, sW, padTop, padLeft);
+    for (let j = 0; j < n8; j += 8) {
+      const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+      let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++) {
+          const p0 = tap(x, zeros, o0, kh, kw, inH, inW, inC), p1 = tap(x, zeros, o1, kh, kw, inH, inW, inC);
+          const p2 = tap(x, zeros, o2, kh, kw, inH, inW, inC), p3 = tap(x, zeros, o3, kh, kw, inH, inW, inC);
+          let pb = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
+          for (let c = 0; c < inC; c++) {
+            const o = <usize>c << 2;
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+            const a0 = f32x4.splat(load<f32>(p0 + o)), a1 = f32x4.splat(load<f32>(p1 + o));
+            const a2 = f32x4.splat(load<f32>(p2 + o)), a3 = f32x4.splat(load<f32>(p3 + o));
+            c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+            c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+            c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+            c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+            pb += wStep;
+          }
+        }
+      }
+      const pc = out + (<usize>(row * outC + j) << 2);
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
+      v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
+      v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
+    }
+    if (n8 < outC) for (let r = 0; r < 4; r++) convTail(x, w, bias, out, zeros, row + r, n8, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+  }
+  for (; row < row1; row++) convTail(x, w, bias, out, zeros, row, 0, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+}
+
+// An output pixel's window origin packed in an i64: image n, top row ih0, left column iw0
+// (16 bits each, offset so that negative paddings fit).
+// @ts-ignore: decorator
+@inline function origin(row: i32, outH: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): i64 {
+  const ow = row % outW, t = row / outW;
+  const ih0 = (t % outH) * sH - padTop, iw0 = ow * sW - padLeft;
+  return (<i64>(t / outH) << 32) | (<i64>(ih0 + 0x8000) << 16) | <i64>(iw0 + 0x8000);
+}
+
+// The input pixel under tap (kh, kw) of a window, or the zero pixel where it is padding.
+// @ts-ignore: decorator
+@inline function tap(x: usize, zeros: usize, o: i64, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32): usize {
+  const ih = <i32>((o >> 16) & 0xffff) - 0x8000 + kh, iw = <i32>(o & 0xffff) - 0x8000 + kw;
+  if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return zeros;
+  return x + (<usize>((<i32>(o >> 32) * inH + ih) * inW + iw) * <usize>inC << 2);
+}
+
+// Output channels [j0, outC) of one output row, one at a time.
+function convTail(x: usize, w: usize, bias: usize, out: usize, zeros: usize, row: i32, j0: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): void {
+  const o = origin(row, outH, outW, sH, sW, padTop, padLeft);
+  for (let j = j0; j < outC; j++) {
+    let s: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const p = tap(x, zeros, o, kh, kw, inH, inW, inC);
+        const pw = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
+        for (let c = 0; c < inC; c++) s += load<f32>(p + (<usize>c << 2)) * load<f32>(pw + (<usize>(c * outC) << 2));
+      }
+    }
+    store<f32>(out + (<usize>(row * outC + j) << 2), s);
+  }
+}
+
+// Convolution fused with 2x2, stride-2 max pooling. Convolution output rows [row0, row1), whole
+// pairs of image rows, are computed a panel at a time into this thread's scratch and pooled
+// from there, so the convolution's output is never written out. argmax holds flat indices
+// into that (unstored) output, as maxPool's do. Needs outH, outW even and outC % 4 == 0.
+export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, zeros: usize, panels: usize,
+  inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
+  chunk: i32, row0: i32, row1: i32): void {
+  const K = kH * kW * inC, pair = 2 * outW;
+  const R = max(1, PANEL / pair) * pair;
+  const outPanel = panels + (<usize>((row0 / chunk) * R * (outC + K)) << 2);
+  const colPanel = outPanel + (<usize>(R * outC) << 2);
+  const lanes = i32x4(0, 1, 2, 3);
+  const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
+  for (let p0 = row0; p0 < row1; p0 += R) {
+    const rows = min(R, row1 - p0);
+    if (inC >= 8) {
+      conv(x, w, bias, outPanel - (<usize>(p0 * outC) << 2), zeros, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    } else {
+      im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+      gemm(colPanel, K, 1, w, outPanel, rows, K, outC, bias, 0, rows);
+    }
+    for (let r = p0; r < p0 + rows; r += pair) {
+      const n = r / (outH * outW), oh = (r / outW) % outH;
+      for (let ow = 0; ow < outW; ow += 2) {
+        const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
+        const src = outPanel + (<usize>((a - p0) * outC) << 2);
+        const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
+        for (let c = 0; c < outC; c += 4) {
+          const o = <usize>c << 2;
+          let best = v128.load(src + o);
+          let at = i32x4.add(i32x4.splat(a * outC + c), lanes);
+          let v = v128.load(src + rowBytes + o);
+          let take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + 1) * outC + c), lanes), at, take);
+          v = v128.load(src + <usize>outW * rowBytes + o);
+          take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW) * outC + c), lanes), at, take);
+          v = v128.load(src + <usize>(outW + 1) * rowBytes + o);
+          take = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW + 1) * outC + c), lanes), at, take);
+          v128.store(pooled + dst + o, best);
+          v128.store(argmax + dst + o, at);
+        }
+      }
+    }
+  }
+}
+
+// The filter gradient of a 3x3, stride-1 convolution of a one-channel image (a first layer
+// on grayscale pictures), where the im2col GEMM has K = 9 and runs poorly. Images [n0, n1)
+// are copied into zero-bordered scratch images (`chunk` per thread), then for every four
+// output channels the nine taps' sums stay in registers over all their pixels. Writes
+// partial dW [9, outC] at partials + (n0 / chunk) * 9 * outC floats (outC % 4 == 0).
+export function convFilterGrad3x3C1(x: usize, dy: usize, partials: usize, pads: usize, inH: i32, inW: i32, outH: i32, outW: i32, outC: i32,
+  padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = outH + 2, Wp = outW + 2;
+  const slot = n0 / chunk;
+  const pad = pads + (<usize>(slot * chunk * Hp * Wp) << 2);
+  const dw = partials + (<usize>(slot * 9 * outC) << 2);
+  const row = <usize>Wp << 2;
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW) << 2), pad + (<usize>((n - n0) * Hp * Wp) << 2), inH, inW, Hp, Wp, padTop, padLeft);
+  }
+  for (let c = 0; c < outC; c += 4) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
+    let a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+    for (let n = n0; n < n1; n++) {
+      let pdy = dy + (<usize>(n * outH * outW * outC + c) << 2);
+      const img = pad + (<usize>((n - n0) * Hp * Wp) << 2);
+      for (let oh = 0; oh < outH; oh++) {
+        let p = img + (<usize>(oh * Wp) << 2);
+        for (let ow = 0; ow < outW; ow++) {
+          const g = v128.load(pdy);
+          a0 = madd(f32x4.splat(load<f32>(p)), g, a0); a1 = madd(f32x4.splat(load<f32>(p, 4)), g, a1); a2 = madd(f32x4.splat(load<f32>(p, 8)), g, a2);
+          a3 = madd(f32x4.splat(load<f32>(p + row)), g, a3); a4 = madd(f32x4.splat(load<f32>(p + row, 4)), g, a4); a5 = madd(f32x4.splat(load<f32>(p + row, 8)), g, a5);
+          a6 = madd(f32x4.splat(load<f32>(p + 2 * row)), g, a6); a7 = madd(f32x4.splat(load<f32>(p + 2 * row, 4)), g, a7); a8 = madd(f32x4.splat(load<f32>(p + 2 * row, 8)), g, a8);
+          p += 4;
+          pdy += <usize>outC << 2;
+        }
+      }
+    }
+    const o = dw + (<usize>c << 2), s = <usize>outC << 2;
+    v128.store(o, a0); v128.store(o + s, a1); v128.store(o + 2 * s, a2);
+    v128.store(o + 3 * s, a3); v128.store(o + 4 * s, a4); v128.store(o + 5 * s, a5);
+    v128.store(o + 6 * s, a6); v128.store(o + 7 * s, a7); v128.store(o + 8 * s, a8);
+  }
+}
+
+// Copies one [inH, inW] image into the middle of a zeroed [Hp, Wp] one.
+function padImage(src: usize, dst: usize, inH: i32, inW: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+  memory.fill(dst, 0, <usize>(Hp * Wp) << 2);
+  for (let i = 0; i < inH; i++) {
+    const r = i + padTop;
+    if (r < 0 || r >= Hp) continue;
+    for (let j = 0; j < inW; j++) {
+      const col = j + padLeft;
+      if (col >= 0 && col < Wp) store<f32>(dst + (<usize>(r * Wp + col) << 2), load<f32>(src + (<usize>(i * inW + j) << 2)));
+    }
+  }
+}

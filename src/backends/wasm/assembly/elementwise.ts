@@ -1,0 +1,55 @@
+// Bias add, its gradient (column sums) and the Adam update.
+
+// out[r, c] = x[r, c] + bias[c] for rows [row0, row1) of a [rows, cols] matrix.
+export function addRow(x: usize, bias: usize, out: usize, cols: i32, row0: i32, row1: i32): void {
+  const c4 = cols & ~3;
+  for (let r = row0; r < row1; r++) {
+    const px = x + (<usize>(r * cols) << 2), po = out + (<usize>(r * cols) << 2);
+    let j = 0;
+    for (; j < c4; j += 4) v128.store(po + (<usize>j << 2), f32x4.add(v128.load(px + (<usize>j << 2)), v128.load(bias + (<usize>j << 2))));
+    for (; j < cols; j++) store<f32>(po + (<usize>j << 2), load<f32>(px + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
+  }
+}
+
+// out[c] = sum over rows of x[r, c], for columns [col0, col1) (col0 a multiple of 4).
+export function sumRows(x: usize, out: usize, rows: i32, cols: i32, col0: i32, col1: i32): void {
+  let j = col0;
+  for (; j + 4 <= col1; j += 4) {
+    let acc = f32x4.splat(0);
+    let p = x + (<usize>j << 2);
+    for (let r = 0; r < rows; r++) { acc = f32x4.add(acc, v128.load(p)); p += <usize>cols << 2; }
+    v128.store(out + (<usize>j << 2), acc);
+  }
+  for (; j < col1; j++) {
+    let s: f32 = 0;
+    for (let r = 0; r < rows; r++) s += load<f32>(x + (<usize>(r * cols + j) << 2));
+    store<f32>(out + (<usize>j << 2), s);
+  }
+}
+
+// Adam, in place: m, v updated, then w -= lr * (m / c1) / (sqrt(v / c2) + epsilon), with
+// c1 = 1 - beta1^t and c2 = 1 - beta2^t (TensorFlow.js's form).
+export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32): void {
+  const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), nb1 = f32x4.splat(1 - beta1), nb2 = f32x4.splat(1 - beta2);
+  const ic1 = f32x4.splat(1 / c1), ic2 = f32x4.splat(1 / c2), eps = f32x4.splat(epsilon), rate = f32x4.splat(lr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(nb1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(nb2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const step = f32x4.div(f32x4.mul(rate, f32x4.mul(mv, ic1)), f32x4.add(f32x4.sqrt(f32x4.mul(vv, ic2)), eps));
+    v128.store(w + o, f32x4.sub(v128.load(w + o), step));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
+    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
+    store<f32>(m + o, mv);
+    store<f32>(v + o, vv);
+    store<f32>(w + o, load<f32>(w + o) - (lr * (mv / c1)) / (Mathf.sqrt(vv / c2) + epsilon));
+  }
+}

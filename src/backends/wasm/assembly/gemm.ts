@@ -1,0 +1,129 @@
+// Matrix products: the register-tiled GEMM and the A^T·B block of filter gradients.
+import { initial, madd } from './common';
+
+// C[m, n] = A[m, k] * B[k, n] (+ bias[n] when bias != 0), with A read through strides:
+// A(i, p) = a[i*ars + p*acs]. B and C are row-major. Rows [row0, row1) only, so threads can
+// split the work.
+export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, bias: usize, row0: i32, row1: i32): void {
+  const n8 = n & ~7;
+  const n4 = n & ~3;
+  const aStep = <usize>acs << 2;
+  const bStep = <usize>n << 2;
+  let i = row0;
+  // 4 rows x 8 columns at a time: 8 accumulators, 2 B vectors and 4 A splats fit V8's 16 registers.
+  for (; i + 4 <= row1; i += 4) {
+    const pa = a + (<usize>(i * ars) << 2);
+    const rs = <usize>ars << 2;
+    for (let j = 0; j < n8; j += 8) {
+      const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+      let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+      let pb = b + (<usize>j << 2);
+      let p0 = pa;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const a0 = f32x4.splat(load<f32>(p0));
+        const a1 = f32x4.splat(load<f32>(p0 + rs));
+        const a2 = f32x4.splat(load<f32>(p0 + 2 * rs));
+        const a3 = f32x4.splat(load<f32>(p0 + 3 * rs));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+        pb += bStep;
+        p0 += aStep;
+      }
+      const pc = c + (<usize>(i * n + j) << 2);
+      const cs = <usize>n << 2;
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + cs, c10); v128.store(pc + cs, c11, 16);
+      v128.store(pc + 2 * cs, c20); v128.store(pc + 2 * cs, c21, 16);
+      v128.store(pc + 3 * cs, c30); v128.store(pc + 3 * cs, c31, 16);
+    }
+    for (let r = 0; r < 4; r++) gemmTail(a, ars, acs, b, c, k, n, bias, i + r, n8);
+  }
+  for (; i < row1; i++) {
+    // One row: 4 columns per vector.
+    const pa = a + (<usize>(i * ars) << 2);
+    for (let j = 0; j < n4; j += 4) {
+      let acc = initial(bias, j);
+      let pb = b + (<usize>j << 2);
+      let p0 = pa;
+      for (let p = 0; p < k; p++) {
+        acc = madd(f32x4.splat(load<f32>(p0)), v128.load(pb), acc);
+        pb += bStep;
+        p0 += aStep;
+      }
+      v128.store(c + (<usize>(i * n + j) << 2), acc);
+    }
+    gemmTail(a, ars, acs, b, c, k, n, bias, i, n4);
+  }
+}
+
+// C[m, n] (=, or += unless first) A^T B for one block of `rows` rows of A [rows, m] and B [rows, n].
+export function atbBlock(a: usize, b: usize, c: usize, m: i32, n: i32, rows: i32, first: bool): void {
+  const n8 = n & ~7;
+  const aStep = <usize>m << 2, bStep = <usize>n << 2;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    for (let j = 0; j < n8; j += 8) {
+      const pc = c + (<usize>(i * n + j) << 2);
+      let c00 = first ? f32x4.splat(0) : v128.load(pc), c01 = first ? f32x4.splat(0) : v128.load(pc, 16);
+      let c10 = first ? f32x4.splat(0) : v128.load(pc + bStep), c11 = first ? f32x4.splat(0) : v128.load(pc + bStep, 16);
+      let c20 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep), c21 = first ? f32x4.splat(0) : v128.load(pc + 2 * bStep, 16);
+      let c30 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep), c31 = first ? f32x4.splat(0) : v128.load(pc + 3 * bStep, 16);
+      let pa = a + (<usize>i << 2);
+      let pb = b + (<usize>j << 2);
+      for (let p = 0; p < rows; p++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const av = v128.load(pa);
+        const a0 = f32x4.splat(f32x4.extract_lane(av, 0)), a1 = f32x4.splat(f32x4.extract_lane(av, 1));
+        const a2 = f32x4.splat(f32x4.extract_lane(av, 2)), a3 = f32x4.splat(f32x4.extract_lane(av, 3));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+        pa += aStep;
+        pb += bStep;
+      }
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + bStep, c10); v128.store(pc + bStep, c11, 16);
+      v128.store(pc + 2 * bStep, c20); v128.store(pc + 2 * bStep, c21, 16);
+      v128.store(pc + 3 * bStep, c30); v128.store(pc + 3 * bStep, c31, 16);
+    }
+    for (let r = 0; r < 4; r++) atbTail(a, b, c, m, n, i + r, n8, 0, rows, first);
+  }
+  for (; i < m; i++) atbTail(a, b, c, m, n, i, 0, 0, rows, first);
+}
+
+// Row i of C over columns [j0, n): eight columns per step in two vectors, then singles.
+function atbTail(a: usize, b: usize, c: usize, m: i32, n: i32, i: i32, j0: i32, p0: i32, p1: i32, first: bool): void {
+  const aStep = <usize>m << 2, bStep = <usize>n << 2;
+  let j = j0;
+  for (; j + 8 <= n; j += 8) {
+    const pc = c + (<usize>(i * n + j) << 2);
+    let c0 = first ? f32x4.splat(0) : v128.load(pc), c1 = first ? f32x4.splat(0) : v128.load(pc, 16);
+    let pa = a + (<usize>(p0 * m + i) << 2), pb = b + (<usize>(p0 * n + j) << 2);
+    for (let p = p0; p < p1; p++) {
+      const av = f32x4.splat(load<f32>(pa));
+      c0 = madd(av, v128.load(pb), c0); c1 = madd(av, v128.load(pb, 16), c1);
+      pa += aStep;
+      pb += bStep;
+    }
+    v128.store(pc, c0); v128.store(pc, c1, 16);
+  }
+  for (; j < n; j++) {
+    const pc = c + (<usize>(i * n + j) << 2);
+    let s: f32 = first ? 0 : load<f32>(pc);
+    for (let p = p0; p < p1; p++) s += load<f32>(a + (<usize>(p * m + i) << 2)) * load<f32>(b + (<usize>(p * n + j) << 2));
+    store<f32>(pc, s);
+  }
+}
+
+// Columns [j0, n) of row i, one at a time.
+function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i32, bias: usize, i: i32, j0: i32): void {
+  for (let j = j0; j < n; j++) {
+    let s: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let p = 0; p < k; p++) s += load<f32>(a + (<usize>(i * ars + p * acs) << 2)) * load<f32>(b + (<usize>(p * n + j) << 2));
+    store<f32>(c + (<usize>(i * n + j) << 2), s);
+  }
+}

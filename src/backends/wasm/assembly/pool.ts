@@ -1,0 +1,79 @@
+// Max pooling and its gradient.
+
+// Max pooling over images [n0, n1); argmax (i32) keeps the flat input index of each max.
+// Four channels at a time: a compare mask selects both the larger values and their indices.
+export function maxPool(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
+        const o = ((n * outH + oh) * outW + ow) * C;
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let best = f32x4.splat(-Infinity);
+          let at = i32x4.splat(-1);
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
+              const xi = ((n * inH + ih) * inW + iw) * C + c;
+              const v = v128.load(x + (<usize>xi << 2));
+              // Take v where it is larger, or where nothing was taken yet (NaN and -Infinity inputs).
+              const take = v128.or(f32x4.gt(v, best), i32x4.eq(at, i32x4.splat(-1)));
+              best = v128.bitselect(v, best, take);
+              at = v128.bitselect(i32x4.add(i32x4.splat(xi), lanes), at, take);
+            }
+          }
+          v128.store(out + (<usize>(o + c) << 2), best);
+          v128.store(argmax + (<usize>(o + c) << 2), at);
+        }
+        for (; c < C; c++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
+              const xi = ((n * inH + ih) * inW + iw) * C + c;
+              const v = load<f32>(x + (<usize>xi << 2));
+              if (v > best || at < 0) { best = v; at = xi; }
+            }
+          }
+          store<f32>(out + (<usize>(o + c) << 2), best);
+          store<i32>(argmax + (<usize>(o + c) << 2), at);
+        }
+      }
+    }
+  }
+}
+
+// dx (zeroed here for images [n0, n1)) receives each output gradient at its argmax.
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32, outSize: i32, n0: i32, n1: i32): void {
+  memory.fill(dx + (<usize>(n0 * inSize) << 2), 0, <usize>((n1 - n0) * inSize) << 2);
+  for (let o = n0 * outSize; o < n1 * outSize; o++) {
+    const at = <usize>load<i32>(argmax + (<usize>o << 2)) << 2;
+    store<f32>(dx + at, load<f32>(dx + at) + load<f32>(dy + (<usize>o << 2)));
+  }
+}
+
+// The same when the windows tile the input exactly (stride = pool size, no padding, C a
+// multiple of 4): every input pixel belongs to one window, so dx is written once, in order,
+// as dy where the argmax points and zero elsewhere (no zeroing pass, no scattered adds).
+export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, n0: i32, n1: i32): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let n = n0; n < n1; n++) {
+    for (let ih = 0; ih < inH; ih++) {
+      const oh = ih / pH;
+      for (let iw = 0; iw < inW; iw++) {
+        const ow = iw / pW;
+        const xi = ((n * inH + ih) * inW + iw) * C;
+        const o = ((n * outH + oh) * outW + ow) * C;
+        for (let c = 0; c < C; c += 4) {
+          const hit = i32x4.eq(v128.load(argmax + (<usize>(o + c) << 2)), i32x4.add(i32x4.splat(xi + c), lanes));
+          v128.store(dx + (<usize>(xi + c) << 2), v128.and(v128.load(dy + (<usize>(o + c) << 2)), hit));
+        }
+      }
+    }
+  }
+}
