@@ -57,6 +57,43 @@ describe('plotting', () => {
     assert.ok(near(pixelAt(png, ...ax.dataToPixel(0, 0)), plt.getColormap('viridis')(0)), 'an empty corner in the bottom colour');
   });
 
+  it('the kernel, the five convolved digits and the pooling figures show their values cell by cell', () => {
+    const kernel = x0.index('20:25, 5:10');
+    const gray = plt.getColormap('gray');
+    const fig = new plt.Figure();
+    const ax = fig.gca();
+    ax.imshow(kernel, { cmap: 'gray' });
+    let png = fig.toPNG();
+    const [lo, hi] = [kernel.min().item(), kernel.max().item()];
+    for (let r = 0; r < 5; r++) for (let c = 0; c < 5; c++) {
+      const expected = gray((kernel.data[r * 5 + c] - lo) / (hi - lo));
+      assert.ok(near(pixelAt(png, ...ax.dataToPixel(c, r)), expected), `kernel cell (${r}, ${c})`);
+    }
+    // Five panels side by side, each brightest at its own map's maximum.
+    const five = new plt.Figure({ figsize: [15, 5] });
+    const maps = [1, 2, 3, 4, 5].map((i) => dt.conv2d(xTrain.index(i).div(255).reshape([1, 28, 28, 1]), kernel.reshape([5, 5, 1, 1])).reshape([24, 24]));
+    const axes = maps.map((m, i) => { const a = five.subplot(1, 5, i + 1); a.imshow(m); return a; });
+    png = five.toPNG();
+    assert.equal(plt.decodePng(png).width, 1500);
+    maps.forEach((m, i) => {
+      const at = m.flatten().argMax().item();
+      assert.ok(near(pixelAt(png, ...axes[i].dataToPixel(at % 24, Math.floor(at / 24))), plt.getColormap('viridis')(1)), `panel ${i + 1}`);
+      if (i > 0) assert.ok(axes[i].dataToPixel(0, 0)[0] > axes[i - 1].dataToPixel(23, 0)[0], 'panels left to right');
+    });
+    // Before and after 2x2 pooling: the pooled map has half the cells and keeps the maximum.
+    const before = maps[0], after = dt.maxPool2d(before.reshape([1, 24, 24, 1]), 2).reshape([12, 12]);
+    const pool = new plt.Figure();
+    const [a1, a2] = [pool.subplot(1, 2, 1), pool.subplot(1, 2, 2)];
+    a1.imshow(before);
+    a2.imshow(after);
+    png = pool.toPNG();
+    const best = after.flatten().argMax().item();
+    assert.equal(after.max().item(), before.max().item());
+    assert.ok(near(pixelAt(png, ...a2.dataToPixel(best % 12, Math.floor(best / 12))), plt.getColormap('viridis')(1)));
+    const w1 = a1.dataToPixel(23.5, 0)[0] - a1.dataToPixel(-0.5, 0)[0], w2 = a2.dataToPixel(11.5, 0)[0] - a2.dataToPixel(-0.5, 0)[0];
+    assert.ok(Math.abs(w1 - w2) < 1, 'both panels the same size: the pooled cells are twice as wide');
+  });
+
   it('line plots with a legend, titles and labels; SVG output', () => {
     const fig = new plt.Figure();
     const ax = fig.gca().setTitle('History').setXlabel('epoch').setYlabel('loss');
