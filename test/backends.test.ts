@@ -83,6 +83,33 @@ describe('fused kernels', () => {
   });
 });
 
+describe('fused gradient kernels', () => {
+  it('conv2dBackpropFilterPooled equals maxPool2dBackward then conv2dBackpropFilter', async () => {
+    const { convInfo, poolInfo } = await import('../src/ops/conv.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const wasm = new WasmBackend(2);
+    await wasm.whenReady();
+    for (const [xs, ws] of [[[3, 8, 6, 1], [3, 3, 1, 8]], [[2, 6, 6, 4], [3, 3, 4, 8]]] as const) {
+      const x = rand([...xs]), w = rand([...ws]);
+      const ci = convInfo(x.shape, w.shape, 1, 'same');
+      const pi = poolInfo([ci.batch, ci.outH, ci.outW, ci.outC], 2, 2, 'valid');
+      const js = new JsBackend();
+      const y = new Float32Array(ci.batch * ci.outH * ci.outW * ci.outC), pooled = new Float32Array(y.length / 4), arg = new Int32Array(y.length / 4);
+      js.conv2d(x.data, w.data, null, y, ci);
+      js.maxPool2d(y, pooled, arg, pi);
+      const dyPool = rand([pooled.length]), dy = new Float32Array(y.length), expected = new Float32Array(w.size);
+      js.maxPool2dBackward(dyPool.data, arg, dy, pi);
+      js.conv2dBackpropFilter(x.data, dy, expected, ci);
+      for (const be of [js, wasm]) {
+        const dw = new Float32Array(w.size);
+        be.conv2dBackpropFilterPooled(x.data, dyPool.data, arg, dw, ci, pi);
+        assertSame(dt.tensor(dw, [dw.length]), dt.tensor(expected, [expected.length]), `${be.name} ${xs} ${ws}`);
+      }
+    }
+  });
+});
+
 describe('compiled training steps', () => {
   for (const backend of ['js', 'wasm']) {
     it(`give the same weights as op-by-op steps (${backend})`, async () => {

@@ -64,6 +64,11 @@ export interface Backend {
    * argmax indexes the (unstored) convolution output, as maxPool2d's would.
    */
   conv2dMaxPool(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void;
+  /**
+   * maxPool2dBackward then conv2dBackpropFilter in one pass, the convolution's output gradient
+   * never stored: what a plan calls when only the filter gradient reads it.
+   */
+  conv2dBackpropFilterPooled(x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void;
 
   softmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
@@ -91,7 +96,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
   matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
-  maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], softmax: [1], logSoftmax: [1],
+  maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
 };

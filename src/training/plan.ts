@@ -200,8 +200,9 @@ class SlotRef { constructor(readonly slot: Slot) {} }
 /**
  * Rewrites the recorded calls where less work gives the same result: a convolution whose
  * output only a max-pooling reads becomes one conv2dMaxPool call, so the convolution's output
- * is never stored (the backward pass needs only the pooling's argmax); and a bias gradient
- * behind a max-pooling sums the pooling's smaller output gradient.
+ * is never stored (the backward pass needs only the pooling's argmax); a bias gradient
+ * behind a max-pooling sums the pooling's smaller output gradient; and a filter gradient
+ * behind a max-pooling unpools that gradient itself.
  */
 function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
   const readers = new Map<TypedArray, number>();
@@ -222,7 +223,7 @@ function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
   // the pooling's output gradient, four times smaller: each of its values lands exactly once.
   const poolGrads = new Map<TypedArray, Call>();
   for (const c of fused) if (c.kernel === 'maxPool2dBackward') poolGrads.set(c.args[2] as TypedArray, c);
-  return fused.map((call) => {
+  const rewired = fused.map((call) => {
     const [op, x, y, outer, , inner] = call.args as [string, TypedArray, TypedArray, number, number, number];
     const pool = call.kernel === 'reduce' && op === 'sum' && outer === 1 ? poolGrads.get(x) : undefined;
     if (!pool) return call;
@@ -231,4 +232,19 @@ function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
     const dy = pool.args[0] as TypedArray;
     return { kernel: 'reduce' as const, args: ['sum', dy, y, 1, dy.length / inner, inner] };
   });
+  // A max-pooling's input gradient that only a filter gradient reads is never stored: the
+  // filter gradient takes the pooling's output gradient and argmax instead.
+  const uses = new Map<TypedArray, number>();
+  for (const { args } of rewired) for (const a of args) if (isArray(a)) uses.set(a, (uses.get(a) ?? 0) + 1);
+  const gone = new Set<Call>();
+  const result = rewired.map((call) => {
+    if (call.kernel !== 'conv2dBackpropFilter') return call;
+    const [x, d, dw, conv] = call.args;
+    const pool = poolGrads.get(d as TypedArray);
+    if (!pool || kept.has(d as TypedArray) || uses.get(d as TypedArray) !== 2) return call;
+    gone.add(pool);
+    const [dyPool, argmax, , poolInfo] = pool.args;
+    return { kernel: 'conv2dBackpropFilterPooled' as const, args: [x, dyPool, argmax, dw, conv, poolInfo] };
+  });
+  return result.filter((c) => !gone.has(c));
 }

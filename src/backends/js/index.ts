@@ -22,6 +22,7 @@ export class JsBackend implements Backend {
   maxPool2d = nn.maxPool2d;
   maxPool2dBackward = nn.maxPool2dBackward;
   conv2dMaxPool = nn.conv2dMaxPool;
+  conv2dBackpropFilterPooled = nn.conv2dBackpropFilterPooled;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;

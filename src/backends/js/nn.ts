@@ -124,6 +124,14 @@ export function conv2dMaxPool(
   maxPool2d(y, out, argmax, pool);
 }
 
+export function conv2dBackpropFilterPooled(
+  x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo,
+): void {
+  const dy = new (dw.constructor as Float32ArrayConstructor)(conv.batch * conv.outH * conv.outW * conv.outC);
+  maxPool2dBackward(dyPool, argmax, dy, pool);
+  conv2dBackpropFilter(x, dy, dw, conv);
+}
+
 export function maxPool2dBackward(dy: TypedArray, argmax: Int32Array, dx: TypedArray, _info: PoolInfo): void {
   dx.fill(0);
   for (let o = 0; o < dy.length; o++) dx[argmax[o]] += dy[o];

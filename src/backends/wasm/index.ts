@@ -177,27 +177,50 @@ export class WasmBackend extends JsBackend {
 
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
-    this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => {
-      // dW[K, F] = cols^T @ dy; each chunk of rows (or images) sums into its own partial dW.
-      const { batch, kH, kW, inC, outC, outH, outW, strideH, strideW } = info;
-      const rows = batch * outH * outW, size = kH * kW * inC * outC;
-      const oneChannel3x3 = inC === 1 && kH === 3 && kW === 3 && strideH === 1 && strideW === 1 && outC % 4 === 0;
-      const [total, align] = oneChannel3x3 ? [batch, 1] : [rows, 64];
-      const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
-      const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
-      if (oneChannel3x3) {
-        const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
-        this.par('convFilterGrad3x3C1', [px, pdy, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1);
-      } else {
-        this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
-      }
-      if (parts > 1) {
-        const out = this.mem.f32(pdw, size), all = this.mem.f32(partials, parts * size);
-        out.set(all.subarray(0, size));
-        for (let t = 1; t < parts; t++) for (let i = 0; i < size; i++) out[i] += all[t * size + i];
-      }
-    });
+    this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => this.filterGrad(px, pdy, 0, pdw, info));
   };
+
+  override conv2dBackpropFilterPooled = (x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void => {
+    if (!isF32(x, dyPool, dw) || !WasmBackend.oneChannel3x3(conv) || !WasmBackend.tiles2x2(conv, pool)) {
+      const dy = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
+      this.maxPool2dBackward(dyPool, argmax, dy, pool);
+      return this.conv2dBackpropFilter(x, dy, dw, conv);
+    }
+    this.inWasm([x as Buf, dyPool as Buf, argmax], [dw as Buf], ([px, pdy, pa], [pdw]) => this.filterGrad(px, pdy, pa, pdw, conv));
+  };
+
+  private static oneChannel3x3(i: ConvInfo): boolean {
+    return i.inC === 1 && i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.outC % 4 === 0;
+  }
+
+  private static tiles2x2(conv: ConvInfo, pool: PoolInfo): boolean {
+    return pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 && pool.padTop === 0 && pool.padLeft === 0 &&
+      conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0;
+  }
+
+  /**
+   * dW[K, F] = cols^T @ dy, each chunk of rows (or images) summed into its own partial dW.
+   * With argmax != 0 (one-channel 3x3 only), dy is a 2x2 pooling's gradient, unpooled on the fly.
+   */
+  private filterGrad(px: number, pdy: number, pa: number, pdw: number, info: ConvInfo): void {
+    const { batch, kH, kW, inC, outC, outH, outW } = info;
+    const rows = batch * outH * outW, size = kH * kW * inC * outC;
+    const oneChannel3x3 = WasmBackend.oneChannel3x3(info);
+    const [total, align] = oneChannel3x3 ? [batch, 1] : [rows, 64];
+    const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
+    const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
+    if (oneChannel3x3) {
+      const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
+      this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1);
+    } else {
+      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
+    }
+    if (parts > 1) {
+      const out = this.mem.f32(pdw, size), all = this.mem.f32(partials, parts * size);
+      out.set(all.subarray(0, size));
+      for (let t = 1; t < parts; t++) for (let i = 0; i < size; i++) out[i] += all[t * size + i];
+    }
+  }
 
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
@@ -209,9 +232,7 @@ export class WasmBackend extends JsBackend {
   };
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
-    const fusable = isF32(x, w, out, ...(bias ? [bias] : [])) && pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 &&
-      pool.padTop === 0 && pool.padLeft === 0 && conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0;
-    if (!fusable) {
+    if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !WasmBackend.tiles2x2(conv, pool)) {
       const y = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
       this.conv2d(x, w, bias, y, conv);
       return this.maxPool2d(y, out, argmax, pool);

@@ -243,9 +243,13 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
 // are copied into zero-bordered scratch images (`chunk` per thread), then for every four
 // output channels the nine taps' sums stay in registers over all their pixels. Writes
 // partial dW [9, outC] at partials + (n0 / chunk) * 9 * outC floats (outC % 4 == 0).
-export function convFilterGrad3x3C1(x: usize, dy: usize, partials: usize, pads: usize, inH: i32, inW: i32, outH: i32, outW: i32, outC: i32,
+// With argmax != 0 the convolution fed a 2x2 max pooling that tiles its output: dy is then
+// the pooling's gradient, and each pixel's gradient is taken from it where that pixel was the
+// window's max (the pooling's backward pass, fused: its output is never stored).
+export function convFilterGrad3x3C1(x: usize, dy: usize, argmax: usize, partials: usize, pads: usize, inH: i32, inW: i32, outH: i32, outW: i32, outC: i32,
   padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
   const Hp = outH + 2, Wp = outW + 2;
+  const lanes = i32x4(0, 1, 2, 3), pW = outW >> 1, pH = outH >> 1;
   const slot = n0 / chunk;
   const pad = pads + (<usize>(slot * chunk * Hp * Wp) << 2);
   const dw = partials + (<usize>(slot * 9 * outC) << 2);
@@ -262,7 +266,14 @@ export function convFilterGrad3x3C1(x: usize, dy: usize, partials: usize, pads: 
       for (let oh = 0; oh < outH; oh++) {
         let p = img + (<usize>(oh * Wp) << 2);
         for (let ow = 0; ow < outW; ow++) {
-          const g = v128.load(pdy);
+          let g: v128;
+          if (argmax) {
+            const w = (<usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC + c)) << 2;
+            const hit = i32x4.eq(v128.load(argmax + w), i32x4.add(i32x4.splat(((n * outH + oh) * outW + ow) * outC + c), lanes));
+            g = v128.and(v128.load(dy + w), hit);
+          } else {
+            g = v128.load(pdy);
+          }
           a0 = madd(f32x4.splat(load<f32>(p)), g, a0); a1 = madd(f32x4.splat(load<f32>(p, 4)), g, a1); a2 = madd(f32x4.splat(load<f32>(p, 8)), g, a2);
           a3 = madd(f32x4.splat(load<f32>(p + row)), g, a3); a4 = madd(f32x4.splat(load<f32>(p + row, 4)), g, a4); a5 = madd(f32x4.splat(load<f32>(p + row, 8)), g, a5);
           a6 = madd(f32x4.splat(load<f32>(p + 2 * row)), g, a6); a7 = madd(f32x4.splat(load<f32>(p + 2 * row, 4)), g, a7); a8 = madd(f32x4.splat(load<f32>(p + 2 * row, 8)), g, a8);
