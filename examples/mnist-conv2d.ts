@@ -136,7 +136,7 @@ const history = await model.fit(xTrain, yTrain, {
     onEpochBegin: () => { epochStart = performance.now(); },
     onEpochEnd: (epoch, logs) => {
       epochLog.push({ loss: logs!.loss, acc: logs!.acc, seconds: (performance.now() - epochStart) / 1000 });
-      report.log(`epoch ${epoch + 1}/${epochs}: ${epochLog[epoch].seconds.toFixed(1)}s - loss: ${logs!.loss.toFixed(4)} - acc: ${logs!.acc.toFixed(4)}`);
+      report.record(`epoch ${epoch + 1}/${epochs}: ${epochLog[epoch].seconds.toFixed(1)}s - loss: ${logs!.loss.toFixed(4)} - acc: ${logs!.acc.toFixed(4)}`);
     },
   }],
 });

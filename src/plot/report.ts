@@ -26,6 +26,11 @@ export class Report {
   /** Prints a line and keeps it as the current cell's output. */
   log(line: string): void {
     console.log(line);
+    this.record(line);
+  }
+
+  /** Keeps a line as the current cell's output without printing it (it was shown another way). */
+  record(line: string): void {
     this.current.output.push(line);
   }
 
