@@ -83,6 +83,19 @@ describe('fused kernels', () => {
   });
 });
 
+describe('async start', () => {
+  it('WasmBackend.create() compiles asynchronously (as a browser main thread needs) and computes the same', async () => {
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const wasm = await WasmBackend.create(1);
+    const a = rand([7, 13]), b = rand([13, 5]);
+    const [ours, ref] = [new Float32Array(35), new Float32Array(35)];
+    wasm.matMul(a.data, b.data, ours, 1, 7, 13, 5, false, false);
+    new JsBackend().matMul(a.data, b.data, ref, 1, 7, 13, 5, false, false);
+    assertSame(dt.tensor(ours, [35]), dt.tensor(ref, [35]), 'matMul after async compile');
+  });
+});
+
 describe('fused gradient kernels', () => {
   it('conv2dBackpropFilterPooled equals maxPool2dBackward then conv2dBackpropFilter', async () => {
     const { convInfo, poolInfo } = await import('../src/ops/conv.ts');

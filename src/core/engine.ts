@@ -21,6 +21,7 @@ export function registerBackend(name: string, factory: BackendFactory): void {
 }
 
 export function setBackend(name: string): void {
+  pendingDefault = null; // an explicit choice wins over a default still being prepared
   const factory = factories.get(name);
   if (!factory) throw new Error(`setBackend: unknown backend '${name}', available: ${[...factories.keys()].join(', ')}`);
   let b = instances.get(name);
@@ -42,7 +43,10 @@ export function setThreads(n: number): void {
 }
 export const getThreads = (): number => current.threads ?? 1;
 /** Resolves when the active backend is fully started (worker threads up). */
-export const ready = async (): Promise<void> => { await current.whenReady?.(); };
+export const ready = async (): Promise<void> => {
+  await pendingDefault;
+  await current.whenReady?.();
+};
 
 /** Runs fn with a given backend object active (the planner's recording proxy). */
 export function withBackendInstance<T>(b: Backend, fn: () => T): T {
@@ -87,8 +91,21 @@ export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor
   tape.entries.push({ op, inputs, output, attrs, saved } as unknown as TapeEntry);
 }
 
-// The wasm backend is the default; it is built on first use.
+// The wasm backend is the default. Where it cannot be compiled synchronously (a browser's
+// main thread), the reference backend serves until `await ready()` has compiled it.
 import { WasmBackend } from '../backends/wasm/index.ts';
 registerBackend('wasm', () => new WasmBackend());
+let pendingDefault: Promise<void> | null = null;
 const envBackend = typeof process !== 'undefined' ? process.env.DEEPTYPE_BACKEND : undefined;
-setBackend(envBackend ?? 'wasm');
+if (envBackend) setBackend(envBackend);
+else {
+  try {
+    setBackend('wasm');
+  } catch {
+    const pending: Promise<void> = WasmBackend.create().then((b) => {
+      instances.set('wasm', b);
+      if (pendingDefault === pending) current = b;
+    });
+    pendingDefault = pending;
+  }
+}

@@ -3,7 +3,6 @@
 // reference backend, which works on views of wasm memory as well as on plain arrays.
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
-import { availableParallelism } from 'node:os';
 import type { TypedArray } from '../../core/dtype.ts';
 import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp } from '../backend.ts';
 import { JsBackend } from '../js/index.ts';
@@ -24,7 +23,8 @@ const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Flo
 export function defaultThreads(): number {
   const env = typeof process !== 'undefined' ? Number(process.env.DEEPTYPE_THREADS) : NaN;
   if (Number.isInteger(env) && env >= 1) return env;
-  if (typeof process !== 'undefined' && process.versions?.node) return availableParallelism();
+  const os = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:os') : undefined;
+  if (os) return os.availableParallelism();
   return (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
 }
 
@@ -33,10 +33,16 @@ export class WasmBackend extends JsBackend {
   readonly mem: WasmMemory;
   private pool: ThreadPool;
 
-  constructor(threads = defaultThreads()) {
+  constructor(threads = defaultThreads(), module?: WebAssembly.Module) {
     super();
-    this.mem = new WasmMemory(canShareMemory());
+    this.mem = new WasmMemory(canShareMemory(), module);
     this.pool = this.makePool(threads);
+  }
+
+  /** Compiles the kernels asynchronously first (what a browser's main thread needs). */
+  static async create(threads = defaultThreads()): Promise<WasmBackend> {
+    const module = await WebAssembly.compile(WasmMemory.moduleBytes(canShareMemory()));
+    return new WasmBackend(threads, module);
   }
 
   private makePool(threads: number): ThreadPool {

@@ -47,11 +47,20 @@ export class WasmMemory {
   readonly relaxed: boolean;
   private top = BASE;
 
-  constructor(shared = canShareMemory()) {
+  /** The kernels' bytes for this runtime: shared memory (relaxed SIMD when it can) or plain. */
+  static moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+    return decode(!shared ? SINGLE : shared && hasRelaxedSimd() ? RELAXED : SHARED);
+  }
+
+  /**
+   * `module` may come compiled already: browsers refuse to compile a module this size
+   * synchronously on their main thread, so there it is compiled with WebAssembly.compile first.
+   */
+  constructor(shared = canShareMemory(), module?: WebAssembly.Module) {
     this.shared = shared;
     this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
     this.relaxed = shared && hasRelaxedSimd();
-    this.module = new WebAssembly.Module(decode(!shared ? SINGLE : this.relaxed ? RELAXED : SHARED));
+    this.module = module ?? new WebAssembly.Module(WasmMemory.moduleBytes(shared));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } });
     this.exports = instance.exports as unknown as KernelExports;
   }
