@@ -125,3 +125,20 @@ describe('progress bar', () => {
     assert.equal(progressLine(938, 1875, 10, {}), ' 938/1875 [==============>...............] - ETA: 10s');
   });
 });
+
+describe('compiled steps follow model changes', () => {
+  it('freezing a layer or adding one after training takes effect', async () => {
+    dt.setRandomSeed(12);
+    const [x, y] = blobs(64);
+    const model = smallModel();
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+    model.layers[0].trainable = false;
+    const frozen = model.layers[0].getWeights();
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+    frozen.forEach((w, i) => assert.deepEqual(Array.from(model.layers[0].getWeights()[i].data), Array.from(w.data)));
+    model.add(new layers.Dense({ units: 2, activation: 'softmax' }));
+    assert.deepEqual(model.predict(x).shape, [64, 2]);
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+  });
+});

@@ -45,12 +45,13 @@ export abstract class Model extends Layer {
   }
 
   /**
-   * The compiled version of fn for these inputs' shapes: traced on first use (that run's results
-   * are returned), replayed after. Weights move to the backend's memory first, so plans use
-   * them in place.
+   * Runs the compiled version of fn for these inputs' shapes, tracing it on first use. Weights
+   * move to the backend's memory first, so plans use them in place. The key holds what a plan
+   * depends on: backend, kind, input shapes and which weights are trained.
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
-    const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}`;
+    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
+    const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
     const plan = this.plans.get(key);
     if (plan) return plan.run(inputs.map((t) => t.data));
     for (const w of this.weights) w.data = persistentCopy(w.data);
@@ -62,7 +63,7 @@ export abstract class Model extends Layer {
     return fresh.run(inputs.map((t) => t.data));
   }
 
-  /** Forgets compiled steps (after the layers or weights' storage changed). */
+  /** Forgets compiled steps (Sequential does when its layers change). */
   resetPlans(): void { this.plans.clear(); }
 
   /** The compiled loss and optimizer, or a clear error when compile() was not called. */

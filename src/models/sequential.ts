@@ -30,6 +30,7 @@ export class Sequential extends Model {
     if (this.stack.includes(layer)) throw new Error(`Sequential "${this.name}": layer "${layer.name}" was already added`);
     if (this.batchInputShape) buildLayer(layer, this.computeOutputShape(this.batchInputShape));
     this.stack.push(layer);
+    this.resetPlans();
     if (this.batchInputShape) this.built = true;
   }
 
@@ -37,6 +38,7 @@ export class Sequential extends Model {
   pop(): Layer {
     const layer = this.stack.pop();
     if (!layer) throw new Error(`Sequential "${this.name}": there is no layer to pop`);
+    this.resetPlans();
     return layer;
   }
 
