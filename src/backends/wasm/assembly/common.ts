@@ -2,7 +2,7 @@
 // short copies.
 
 // Rows of im2col (or of its gradient) handled at a time by the fused convolution kernels:
-// 128 rows of up to a few hundred floats stay in the core's L2 cache between the two halves.
+// 256 rows of up to a few hundred floats stay in the core's L2 cache between the two halves.
 export const PANEL = 256;
 
 // Where an accumulator starts: the bias (when there is one) for columns [j, j + 4), else zero.
