@@ -135,8 +135,8 @@ export function conv(x: usize, w: usize, bias: usize, out: usize, zeros: usize, 
           for (let c = 0; c < inC; c++) {
             const o = <usize>c << 2;
             const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-            const a0 = f32x4.splat(load<f32>(p0 + o)), a1 = f32x4.splat(load<f32>(p1 + o));
-            const a2 = f32x4.splat(load<f32>(p2 + o)), a3 = f32x4.splat(load<f32>(p3 + o));
+            const a0 = v128.load32_splat(p0 + o), a1 = v128.load32_splat(p1 + o);
+            const a2 = v128.load32_splat(p2 + o), a3 = v128.load32_splat(p3 + o);
             c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
             c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
             c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
@@ -274,9 +274,9 @@ export function convFilterGrad3x3C1(x: usize, dy: usize, argmax: usize, partials
           } else {
             g = v128.load(pdy);
           }
-          a0 = madd(f32x4.splat(load<f32>(p)), g, a0); a1 = madd(f32x4.splat(load<f32>(p, 4)), g, a1); a2 = madd(f32x4.splat(load<f32>(p, 8)), g, a2);
-          a3 = madd(f32x4.splat(load<f32>(p + row)), g, a3); a4 = madd(f32x4.splat(load<f32>(p + row, 4)), g, a4); a5 = madd(f32x4.splat(load<f32>(p + row, 8)), g, a5);
-          a6 = madd(f32x4.splat(load<f32>(p + 2 * row)), g, a6); a7 = madd(f32x4.splat(load<f32>(p + 2 * row, 4)), g, a7); a8 = madd(f32x4.splat(load<f32>(p + 2 * row, 8)), g, a8);
+          a0 = madd(v128.load32_splat(p), g, a0); a1 = madd(v128.load32_splat(p, 4), g, a1); a2 = madd(v128.load32_splat(p, 8), g, a2);
+          a3 = madd(v128.load32_splat(p + row), g, a3); a4 = madd(v128.load32_splat(p + row, 4), g, a4); a5 = madd(v128.load32_splat(p + row, 8), g, a5);
+          a6 = madd(v128.load32_splat(p + 2 * row), g, a6); a7 = madd(v128.load32_splat(p + 2 * row, 4), g, a7); a8 = madd(v128.load32_splat(p + 2 * row, 8), g, a8);
           p += 4;
           pdy += <usize>outC << 2;
         }

@@ -21,10 +21,10 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       let p0 = pa;
       for (let p = 0; p < k; p++) {
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const a0 = f32x4.splat(load<f32>(p0));
-        const a1 = f32x4.splat(load<f32>(p0 + rs));
-        const a2 = f32x4.splat(load<f32>(p0 + 2 * rs));
-        const a3 = f32x4.splat(load<f32>(p0 + 3 * rs));
+        const a0 = v128.load32_splat(p0);
+        const a1 = v128.load32_splat(p0 + rs);
+        const a2 = v128.load32_splat(p0 + 2 * rs);
+        const a3 = v128.load32_splat(p0 + 3 * rs);
         c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
         c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
         c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
@@ -49,7 +49,7 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
       let pb = b + (<usize>j << 2);
       let p0 = pa;
       for (let p = 0; p < k; p++) {
-        acc = madd(f32x4.splat(load<f32>(p0)), v128.load(pb), acc);
+        acc = madd(v128.load32_splat(p0), v128.load(pb), acc);
         pb += bStep;
         p0 += aStep;
       }
@@ -75,9 +75,8 @@ export function atbBlock(a: usize, b: usize, c: usize, m: i32, n: i32, rows: i32
       let pb = b + (<usize>j << 2);
       for (let p = 0; p < rows; p++) {
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const av = v128.load(pa);
-        const a0 = f32x4.splat(f32x4.extract_lane(av, 0)), a1 = f32x4.splat(f32x4.extract_lane(av, 1));
-        const a2 = f32x4.splat(f32x4.extract_lane(av, 2)), a3 = f32x4.splat(f32x4.extract_lane(av, 3));
+        const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+        const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
         c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
         c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
         c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
@@ -104,7 +103,7 @@ function atbTail(a: usize, b: usize, c: usize, m: i32, n: i32, i: i32, j0: i32, 
     let c0 = first ? f32x4.splat(0) : v128.load(pc), c1 = first ? f32x4.splat(0) : v128.load(pc, 16);
     let pa = a + (<usize>(p0 * m + i) << 2), pb = b + (<usize>(p0 * n + j) << 2);
     for (let p = p0; p < p1; p++) {
-      const av = f32x4.splat(load<f32>(pa));
+      const av = v128.load32_splat(pa);
       c0 = madd(av, v128.load(pb), c0); c1 = madd(av, v128.load(pb, 16), c1);
       pa += aStep;
       pb += bStep;
