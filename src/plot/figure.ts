@@ -28,8 +28,10 @@ export function niceTicks(lo: number, hi: number, maxTicks: number): number[] {
   return [a, b];
 }
 
+/** A tick value with as many decimals as the step needs (0.25 -> 2, 0.5 -> 1, 5 -> 0). */
 function tickLabel(v: number, step: number): string {
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step || 1) + 1e-9) + (String(step).includes('.25') || String(step).includes('.5') ? 1 : 0)));
+  let decimals = 0;
+  while (decimals < 6 && Math.abs(step * 10 ** decimals - Math.round(step * 10 ** decimals)) > 1e-6) decimals++;
   const s = v.toFixed(decimals);
   return s.startsWith('-') ? `\u2212${s.slice(1)}` : s; // matplotlib's minus sign
 }
@@ -113,6 +115,9 @@ export class Axes {
   legend(): this { this.legendOn = true; return this; }
   /** Hides ticks and their labels (grids of small images). */
   axisOff(): this { this.ticksOn = false; return this; }
+
+  /** What the last imshow on these axes returned (colorbar's default). */
+  get imageHandle(): ImageHandle | undefined { return this.image?.handle; }
 
   /** The data limits: an image's cell edges, or the lines' range with matplotlib's 5% margins. */
   private limits(): { x: [number, number]; y: [number, number] } {
@@ -272,7 +277,7 @@ export class Figure {
 
   /** A colour scale beside the axes of an image (the last image shown, by default). */
   colorbar(image?: ImageHandle): void {
-    const target = image ?? (this.current as unknown as { image?: { handle: ImageHandle } } | undefined)?.image?.handle;
+    const target = image ?? this.current?.imageHandle;
     if (!target) throw new Error('colorbar: there is no image to describe (call imshow first)');
     target.axes.colorbarFor = target;
   }

@@ -221,11 +221,8 @@ export class WasmBackend extends JsBackend {
     } else {
       this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
     }
-    if (parts > 1) {
-      const out = this.mem.f32(pdw, size), all = this.mem.f32(partials, parts * size);
-      out.set(all.subarray(0, size));
-      for (let t = 1; t < parts; t++) for (let i = 0; i < size; i++) out[i] += all[t * size + i];
-    }
+    // The partials are [parts, size]: their column sums (the bias-gradient kernel) are dW.
+    if (parts > 1) this.par('sumRows', [partials, pdw, parts, size], size, 4);
   }
 
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
