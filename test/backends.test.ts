@@ -64,7 +64,7 @@ describe('fused kernels', () => {
     const { WasmBackend } = await import('../src/backends/wasm/index.ts');
     const wasm = new WasmBackend(2);
     await wasm.whenReady();
-    for (const [xs, ws, padding] of [[[3, 8, 6, 1], [3, 3, 1, 8], 'same'], [[2, 6, 6, 12], [3, 3, 12, 16], 'same'], [[1, 7, 7, 2], [2, 2, 2, 4], 'valid'], [[1, 6, 6, 3], [3, 3, 3, 6], 'same']] as const) {
+    for (const [xs, ws, padding] of [[[3, 8, 6, 1], [3, 3, 1, 8], 'same'], [[2, 10, 8, 1], [3, 3, 1, 4], 'valid'], [[2, 6, 6, 12], [3, 3, 12, 16], 'same'], [[1, 7, 7, 2], [2, 2, 2, 4], 'valid'], [[1, 6, 6, 3], [3, 3, 3, 6], 'same']] as const) {
       const x = rand([...xs]), w = rand([...ws]), b = rand([ws[3]]);
       const ci = convInfo(x.shape, w.shape, 1, padding);
       const pi = poolInfo([ci.batch, ci.outH, ci.outW, ci.outC], 2, 2, 'valid');

@@ -12,7 +12,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convFilterGrad3x3C1'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convPool3x3C1', 'convFilterGrad3x3C1'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -242,6 +242,13 @@ export class WasmBackend extends JsBackend {
     }
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => {
+      if (WasmBackend.oneChannel3x3(conv)) {
+        // One zero-bordered scratch image per chunk of images.
+        const chunk = this.pool.chunk(conv.batch, 1);
+        const pads = this.scratch(Math.ceil(conv.batch / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
+        this.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch);
+        return;
+      }
       const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
       const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
       const chunk = this.pool.chunk(rows, pair);

@@ -1,5 +1,5 @@
 // Convolutions: im2col panels feeding the GEMM, a direct (implicit-GEMM) kernel, the fused
-// conv + max-pool, and a filter gradient for one-channel 3x3 first layers.
+// conv + max-pool, and a forward (pooled) and a filter gradient for one-channel 3x3 first layers.
 import { PANEL, initial, madd, copyFloats, zeroFloats } from './common';
 import { gemm, atbBlock } from './gemm';
 
@@ -238,6 +238,70 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
   }
 }
 
+// Convolution fused with 2x2 max pooling for the 3x3, stride-1 convolution of a one-channel
+// image (a first layer on grayscale pictures), where im2col rows are nine floats and a GEMM
+// spends its time on bookkeeping. Images [n0, n1) are copied one at a time into this chunk's
+// zero-bordered scratch image; then, four output channels at a time with their nine weight
+// vectors in registers, each pooling window's 4x4 input patch is read once (16 broadcasts for
+// its four pixels' 36 multiply-adds) and pooled in registers. Needs outH, outW even and
+// outC % 4 == 0; argmax as convPool's.
+export function convPool3x3C1(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, pads: usize, inH: i32, inW: i32,
+  outH: i32, outW: i32, outC: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = outH + 2, Wp = outW + 2, pH = outH >> 1, pW = outW >> 1;
+  const pad = pads + (<usize>((n0 / chunk) * Hp * Wp) << 2);
+  const row = <usize>Wp << 2, ws = <usize>outC << 2;
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW) << 2), pad, inH, inW, Hp, Wp, padTop, padLeft);
+    for (let c = 0; c < outC; c += 4) {
+      const pw = w + (<usize>c << 2);
+      const w0 = v128.load(pw), w1 = v128.load(pw + ws), w2 = v128.load(pw + 2 * ws);
+      const w3 = v128.load(pw + 3 * ws), w4 = v128.load(pw + 4 * ws), w5 = v128.load(pw + 5 * ws);
+      const w6 = v128.load(pw + 6 * ws), w7 = v128.load(pw + 7 * ws), w8 = v128.load(pw + 8 * ws);
+      const b = initial(bias, c);
+      for (let ph = 0; ph < pH; ph++) {
+        for (let pwi = 0; pwi < pW; pwi++) {
+          const p = pad + (<usize>(2 * ph * Wp + 2 * pwi) << 2);
+          // s[ab]: the conv output at (2ph + a, 2pwi + b); taps added in (kh, kw) order.
+          let s00 = b, s01 = b, s10 = b, s11 = b;
+          let v = v128.load32_splat(p);
+          s00 = madd(v, w0, s00);
+          v = v128.load32_splat(p, 4); s00 = madd(v, w1, s00); s01 = madd(v, w0, s01);
+          v = v128.load32_splat(p, 8); s00 = madd(v, w2, s00); s01 = madd(v, w1, s01);
+          v = v128.load32_splat(p, 12); s01 = madd(v, w2, s01);
+          const q = p + row;
+          v = v128.load32_splat(q); s00 = madd(v, w3, s00); s10 = madd(v, w0, s10);
+          v = v128.load32_splat(q, 4); s00 = madd(v, w4, s00); s01 = madd(v, w3, s01); s10 = madd(v, w1, s10); s11 = madd(v, w0, s11);
+          v = v128.load32_splat(q, 8); s00 = madd(v, w5, s00); s01 = madd(v, w4, s01); s10 = madd(v, w2, s10); s11 = madd(v, w1, s11);
+          v = v128.load32_splat(q, 12); s01 = madd(v, w5, s01); s11 = madd(v, w2, s11);
+          const r = q + row;
+          v = v128.load32_splat(r); s00 = madd(v, w6, s00); s10 = madd(v, w3, s10);
+          v = v128.load32_splat(r, 4); s00 = madd(v, w7, s00); s01 = madd(v, w6, s01); s10 = madd(v, w4, s10); s11 = madd(v, w3, s11);
+          v = v128.load32_splat(r, 8); s00 = madd(v, w8, s00); s01 = madd(v, w7, s01); s10 = madd(v, w5, s10); s11 = madd(v, w4, s11);
+          v = v128.load32_splat(r, 12); s01 = madd(v, w8, s01); s11 = madd(v, w5, s11);
+          const t = r + row;
+          v = v128.load32_splat(t); s10 = madd(v, w6, s10);
+          v = v128.load32_splat(t, 4); s10 = madd(v, w7, s10); s11 = madd(v, w6, s11);
+          v = v128.load32_splat(t, 8); s10 = madd(v, w8, s10); s11 = madd(v, w7, s11);
+          v = v128.load32_splat(t, 12); s11 = madd(v, w8, s11);
+          // Pool in the order maxPool scans a window; the first maximum wins.
+          const a = ((n * outH + 2 * ph) * outW + 2 * pwi) * outC + c;
+          let best = s00, at = i32x4.add(i32x4.splat(a), lanes);
+          let take = f32x4.gt(s01, best);
+          best = v128.bitselect(s01, best, take); at = v128.bitselect(i32x4.add(i32x4.splat(a + outC), lanes), at, take);
+          take = f32x4.gt(s10, best);
+          best = v128.bitselect(s10, best, take); at = v128.bitselect(i32x4.add(i32x4.splat(a + outW * outC), lanes), at, take);
+          take = f32x4.gt(s11, best);
+          best = v128.bitselect(s11, best, take); at = v128.bitselect(i32x4.add(i32x4.splat(a + (outW + 1) * outC), lanes), at, take);
+          const dst = <usize>(((n * pH + ph) * pW + pwi) * outC + c) << 2;
+          v128.store(pooled + dst, best);
+          v128.store(argmax + dst, at);
+        }
+      }
+    }
+  }
+}
+
 // The filter gradient of a 3x3, stride-1 convolution of a one-channel image (a first layer
 // on grayscale pictures), where the im2col GEMM has K = 9 and runs poorly. Images [n0, n1)
 // are copied into zero-bordered scratch images (`chunk` per thread), then for every four
@@ -261,19 +325,49 @@ export function convFilterGrad3x3C1(x: usize, dy: usize, argmax: usize, partials
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
     let a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
     for (let n = n0; n < n1; n++) {
-      let pdy = dy + (<usize>(n * outH * outW * outC + c) << 2);
       const img = pad + (<usize>((n - n0) * Hp * Wp) << 2);
+      if (argmax) {
+        // A pooling window at a time: its gradient goes to the pixel argmax names (per lane),
+        // and its 4x4 input patch is read once for the four pixels' nine taps.
+        for (let ph = 0; ph < pH; ph++) {
+          for (let pwi = 0; pwi < pW; pwi++) {
+            const at = <usize>(((n * pH + ph) * pW + pwi) * outC + c) << 2;
+            const g = v128.load(dy + at), am = v128.load(argmax + at);
+            const a = i32x4.add(i32x4.splat(((n * outH + 2 * ph) * outW + 2 * pwi) * outC + c), lanes);
+            const g00 = v128.and(g, i32x4.eq(am, a));
+            const g01 = v128.and(g, i32x4.eq(am, i32x4.add(a, i32x4.splat(outC))));
+            const g10 = v128.and(g, i32x4.eq(am, i32x4.add(a, i32x4.splat(outW * outC))));
+            const g11 = v128.and(g, i32x4.eq(am, i32x4.add(a, i32x4.splat((outW + 1) * outC))));
+            const p = img + (<usize>(2 * ph * Wp + 2 * pwi) << 2);
+            let v = v128.load32_splat(p);
+            a0 = madd(v, g00, a0);
+            v = v128.load32_splat(p, 4); a1 = madd(v, g00, a1); a0 = madd(v, g01, a0);
+            v = v128.load32_splat(p, 8); a2 = madd(v, g00, a2); a1 = madd(v, g01, a1);
+            v = v128.load32_splat(p, 12); a2 = madd(v, g01, a2);
+            const q = p + row;
+            v = v128.load32_splat(q); a3 = madd(v, g00, a3); a0 = madd(v, g10, a0);
+            v = v128.load32_splat(q, 4); a4 = madd(v, g00, a4); a3 = madd(v, g01, a3); a1 = madd(v, g10, a1); a0 = madd(v, g11, a0);
+            v = v128.load32_splat(q, 8); a5 = madd(v, g00, a5); a4 = madd(v, g01, a4); a2 = madd(v, g10, a2); a1 = madd(v, g11, a1);
+            v = v128.load32_splat(q, 12); a5 = madd(v, g01, a5); a2 = madd(v, g11, a2);
+            const r = q + row;
+            v = v128.load32_splat(r); a6 = madd(v, g00, a6); a3 = madd(v, g10, a3);
+            v = v128.load32_splat(r, 4); a7 = madd(v, g00, a7); a6 = madd(v, g01, a6); a4 = madd(v, g10, a4); a3 = madd(v, g11, a3);
+            v = v128.load32_splat(r, 8); a8 = madd(v, g00, a8); a7 = madd(v, g01, a7); a5 = madd(v, g10, a5); a4 = madd(v, g11, a4);
+            v = v128.load32_splat(r, 12); a8 = madd(v, g01, a8); a5 = madd(v, g11, a5);
+            const t = r + row;
+            v = v128.load32_splat(t); a6 = madd(v, g10, a6);
+            v = v128.load32_splat(t, 4); a7 = madd(v, g10, a7); a6 = madd(v, g11, a6);
+            v = v128.load32_splat(t, 8); a8 = madd(v, g10, a8); a7 = madd(v, g11, a7);
+            v = v128.load32_splat(t, 12); a8 = madd(v, g11, a8);
+          }
+        }
+        continue;
+      }
+      let pdy = dy + (<usize>(n * outH * outW * outC + c) << 2);
       for (let oh = 0; oh < outH; oh++) {
         let p = img + (<usize>(oh * Wp) << 2);
         for (let ow = 0; ow < outW; ow++) {
-          let g: v128;
-          if (argmax) {
-            const w = (<usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC + c)) << 2;
-            const hit = i32x4.eq(v128.load(argmax + w), i32x4.add(i32x4.splat(((n * outH + oh) * outW + ow) * outC + c), lanes));
-            g = v128.and(v128.load(dy + w), hit);
-          } else {
-            g = v128.load(pdy);
-          }
+          const g = v128.load(pdy);
           a0 = madd(v128.load32_splat(p), g, a0); a1 = madd(v128.load32_splat(p, 4), g, a1); a2 = madd(v128.load32_splat(p, 8), g, a2);
           a3 = madd(v128.load32_splat(p + row), g, a3); a4 = madd(v128.load32_splat(p + row, 4), g, a4); a5 = madd(v128.load32_splat(p + row, 8), g, a5);
           a6 = madd(v128.load32_splat(p + 2 * row), g, a6); a7 = madd(v128.load32_splat(p + 2 * row, 4), g, a7); a8 = madd(v128.load32_splat(p + 2 * row, 8), g, a8);
