@@ -12,7 +12,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'maxPoolBackwardTiled', 'convPool', 'convPool3x3C1', 'convFilterGrad3x3C1'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPool3x3C1', 'convFilterGrad3x3C1'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -230,7 +230,9 @@ export class WasmBackend extends JsBackend {
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
       // dx = col2im(dy @ W^T), split by images so that no two threads add to the same pixel.
       const wT = this.transposeToScratch(pw, info.kH * info.kW * info.inC, info.outC);
-      this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+      // With whole vectors of input channels, each tile adds into dx directly (no panel).
+      if (info.inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
+      else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
     });
   };
 

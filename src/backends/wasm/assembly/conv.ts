@@ -112,6 +112,88 @@ export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, in
   }
 }
 
+// Input gradient without im2col, for inC % 8 == 0: dx = sum over taps of shift(dy @ W_tap^T).
+// Each 4x8 register tile of one tap's product (four output pixels, eight input channels) starts
+// from the dx values it adds to and is stored straight back, so no column panel is written
+// and read again. Images [n0, n1) (threads split by image: no two add to the same pixel).
+// wT is the kernel transposed to [outC, K].
+export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const K = kH * kW * inC, HW = outH * outW;
+  const image = <usize>(inH * inW * inC) << 2;
+  memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const bStep = <usize>K << 2, aRow = <usize>outC << 2;
+  for (let n = n0; n < n1; n++) {
+    const base = dx + <usize>n * image;
+    let r = 0;
+    for (; r + 4 <= HW; r += 4) {
+      const pa = dy + (<usize>((n * HW + r) * outC) << 2);
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++) {
+          // Where each of the four pixels' products land in dx (0: in the padding, dropped).
+          const t0 = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          const t1 = target(base, r + 1, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          const t2 = target(base, r + 2, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          const t3 = target(base, r + 3, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          if ((t0 | t1 | t2 | t3) == 0) continue;
+          const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
+          for (let j = 0; j < inC; j += 8) {
+            const o = <usize>j << 2;
+            let c00 = acc(t0, o), c01 = acc(t0, o + 16), c10 = acc(t1, o), c11 = acc(t1, o + 16);
+            let c20 = acc(t2, o), c21 = acc(t2, o + 16), c30 = acc(t3, o), c31 = acc(t3, o + 16);
+            let pb = wt + o, p0 = pa;
+            for (let p = 0; p < outC; p++) {
+              const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+              const a0 = v128.load32_splat(p0), a1 = v128.load32_splat(p0 + aRow);
+              const a2 = v128.load32_splat(p0 + 2 * aRow), a3 = v128.load32_splat(p0 + 3 * aRow);
+              c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+              c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+              c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+              c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+              pb += bStep;
+              p0 += 4;
+            }
+            if (t0) { v128.store(t0 + o, c00); v128.store(t0 + o, c01, 16); }
+            if (t1) { v128.store(t1 + o, c10); v128.store(t1 + o, c11, 16); }
+            if (t2) { v128.store(t2 + o, c20); v128.store(t2 + o, c21, 16); }
+            if (t3) { v128.store(t3 + o, c30); v128.store(t3 + o, c31, 16); }
+          }
+        }
+      }
+    }
+    for (; r < HW; r++) {
+      const pa = dy + (<usize>((n * HW + r) * outC) << 2);
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++) {
+          const t = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          if (t == 0) continue;
+          const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
+          for (let j = 0; j < inC; j += 4) {
+            const o = <usize>j << 2;
+            let c = v128.load(t + o), pb = wt + o;
+            for (let p = 0; p < outC; p++) { c = madd(v128.load32_splat(pa + (<usize>p << 2)), v128.load(pb), c); pb += bStep; }
+            v128.store(t + o, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The dx pixel that tap (kh, kw) of output pixel r (of one image) falls on, or 0 in the padding.
+// @ts-ignore: decorator
+@inline function target(base: usize, r: i32, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): usize {
+  const ih = (r / outW) * sH - padTop + kh, iw = (r % outW) * sW - padLeft + kw;
+  if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return 0;
+  return base + (<usize>((ih * inW + iw) * inC) << 2);
+}
+
+// An accumulator's start: the four floats at t + o, or zeros for a dropped pixel.
+// @ts-ignore: decorator
+@inline function acc(t: usize, o: usize): v128 {
+  return t ? v128.load(t + o) : f32x4.splat(0);
+}
+
 // Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
 // read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
 // [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
