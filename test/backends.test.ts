@@ -34,6 +34,8 @@ describe('wasm backend conforms to the js reference', () => {
       [[2, 9, 8, 1], [3, 3, 1, 32], 1, 'same'], [[2, 7, 7, 32], [3, 3, 32, 16], 1, 'same'],
       [[1, 9, 9, 3], [2, 2, 3, 5], 2, 'valid'], [[1, 8, 8, 12], [5, 4, 12, 9], 2, 'same'],
       [[3, 5, 6, 8], [1, 1, 8, 20], 1, 'valid'], [[1, 6, 6, 4], [4, 4, 4, 6], 1, 'same'],
+      // The direct kernels (inC >= 8): strides, uneven kernels, rows of fewer than four pixels.
+      [[2, 9, 10, 8], [3, 3, 8, 16], 2, 'valid'], [[1, 10, 9, 16], [2, 3, 16, 8], 2, 'same'], [[2, 5, 5, 8], [3, 3, 8, 8], 2, 'valid'],
     ] as const) {
       // The first conv of a net also needs dx (its input is watched here).
       conform(`conv2d ${x} * ${w} s${strides} ${padding}`, (a, b) => dt.conv2d(a, b, { strides, padding }), [rand([...x]), rand([...w])]);

@@ -12,7 +12,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'conv', 'sumRows', 'convGemm', 'convFilterGrad', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPool3x3C1', 'convFilterGrad3x3C1'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -144,17 +144,12 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-  /** `count` zero floats in scratch: what the direct kernels read in the padding. */
-  private zeros(count: number): number {
-    const at = this.scratch(count * 4);
-    this.mem.f32(at, count).fill(0);
-    return at;
-  }
-
-  /** Direct convolution (implicit GEMM) of an NHWC image at x with an HWIO kernel at w. */
-  private conv(x: number, w: number, bias: number, out: number, i: ConvInfo): void {
-    this.par('conv', [x, w, bias, out, this.zeros(i.inC), i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft],
-      i.batch * i.outH * i.outW, 4);
+  /** Runs a direct convolution kernel over images, with one zero-bordered image (plus `extra` floats) of scratch per chunk. */
+  private direct(name: string, pointers: number[], i: ConvInfo, extra = 0): void {
+    const chunk = this.pool.chunk(i.batch, 1);
+    const hp = (i.outH - 1) * i.strideH + i.kH, wp = (i.outW - 1) * i.strideW + i.kW;
+    const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * i.inC + extra) * 4);
+    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), chunk], i.batch);
   }
 
   /** The geometry arguments every convolution kernel takes, in order. */
@@ -176,7 +171,7 @@ export class WasmBackend extends JsBackend {
     this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
       // With enough input channels the direct kernel wins; with few, its per-tap bookkeeping
       // costs more than building im2col panels for a GEMM (measured: bench/kernels.ts).
-      if (info.inC >= 8) return this.conv(px, pw, pb, po, info);
+      if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info);
       this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4);
     });
   };
@@ -211,13 +206,15 @@ export class WasmBackend extends JsBackend {
   private filterGrad(px: number, pdy: number, pa: number, pdw: number, info: ConvInfo): void {
     const { batch, kH, kW, inC, outC, outH, outW } = info;
     const rows = batch * outH * outW, size = kH * kW * inC * outC;
-    const oneChannel3x3 = WasmBackend.oneChannel3x3(info);
-    const [total, align] = oneChannel3x3 ? [batch, 1] : [rows, 64];
+    const oneChannel3x3 = WasmBackend.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
+    const [total, align] = oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
     const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
     if (oneChannel3x3) {
       const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
       this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1);
+    } else if (direct) {
+      this.direct('convFilterGradDirect', [px, pdy, partials], info);
     } else {
       this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
     }
@@ -251,11 +248,13 @@ export class WasmBackend extends JsBackend {
         this.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch);
         return;
       }
+      // Scratch per chunk: the zero-bordered image and one pair of output rows.
+      if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, 2 * conv.outW * conv.outC);
       const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
       const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
       const chunk = this.pool.chunk(rows, pair);
       const panels = this.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
-      this.par('convPool', [px, pw, pb, po, pa, this.zeros(conv.inC), panels, ...WasmBackend.geometry(conv), chunk], rows, pair);
+      this.par('convPool', [px, pw, pb, po, pa, panels, ...WasmBackend.geometry(conv), chunk], rows, pair);
     });
   };
 

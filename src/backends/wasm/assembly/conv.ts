@@ -112,6 +112,53 @@ export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, in
   }
 }
 
+// Filter gradient without im2col, for inC % 4 == 0 and outC % 8 == 0: for kernel row kh,
+// dW[kh] ([kW*inC, outC]) = sum over pixels of (the pixel's window row) x (its dy row), the
+// window row being one contiguous run of the zero-bordered image. Each 4x8 tile of dW[kh]
+// stays in registers over all pixels of an image. Images [n0, n1) go into partial dW number
+// n0 / chunk (the caller sums the partials).
+export function convFilterGradDirect(x: usize, dy: usize, partials: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW), run = kW * inC;
+  const slot = n0 / chunk;
+  const xp = pads + (<usize>(slot * Hp * Wp * inC) << 2);
+  const dw = partials + (<usize>(slot * kH * run * outC) << 2);
+  const aStep = <usize>(sW * inC) << 2, kRow = <usize>(Wp * inC) << 2, bStep = <usize>outC << 2;
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
+    const pdy = dy + (<usize>(n * outH * outW * outC) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      for (let t = 0; t < run; t += 4) {
+        for (let j = 0; j < outC; j += 8) {
+          const pc = dw + (<usize>((kh * run + t) * outC + j) << 2);
+          let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+          if (n > n0) {
+            c00 = v128.load(pc); c01 = v128.load(pc, 16); c10 = v128.load(pc + bStep); c11 = v128.load(pc + bStep, 16);
+            c20 = v128.load(pc + 2 * bStep); c21 = v128.load(pc + 2 * bStep, 16); c30 = v128.load(pc + 3 * bStep); c31 = v128.load(pc + 3 * bStep, 16);
+          }
+          for (let oh = 0; oh < outH; oh++) {
+            let pa = xp + <usize>(oh * sH + kh) * kRow + (<usize>t << 2);
+            let pb = pdy + (<usize>(oh * outW * outC + j) << 2);
+            for (let ow = 0; ow < outW; ow++) {
+              const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+              const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+              const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+              c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+              c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+              c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+              c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+              pa += aStep;
+              pb += bStep;
+            }
+          }
+          v128.store(pc, c00); v128.store(pc, c01, 16); v128.store(pc + bStep, c10); v128.store(pc + bStep, c11, 16);
+          v128.store(pc + 2 * bStep, c20); v128.store(pc + 2 * bStep, c21, 16); v128.store(pc + 3 * bStep, c30); v128.store(pc + 3 * bStep, c31, 16);
+        }
+      }
+    }
+  }
+}
+
 // Input gradient without im2col, for inC % 8 == 0: dx = sum over taps of shift(dy @ W_tap^T).
 // Each 4x8 register tile of one tap's product (four output pixels, eight input channels) starts
 // from the dx values it adds to and is stored straight back, so no column panel is written
@@ -194,128 +241,153 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
   return t ? v128.load(t + o) : f32x4.splat(0);
 }
 
-// Direct convolution as an implicit GEMM: the GEMM's 4x8 register tile, with the four A rows
-// read straight from the image (no im2col matrix). Output rows [row0, row1) of the flattened
-// [n*outH*outW, outC] output. `zeros` points at inC zero floats that stand in for padding.
-export function conv(x: usize, w: usize, bias: usize, out: usize, zeros: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
-  const n8 = outC & ~7;
-  const wStep = <usize>outC << 2;
-  let row = row0;
-  for (; row + 4 <= row1; row += 4) {
-    // Where each of the four output pixels' windows starts in the input (top-left corner).
-    const o0 = origin(row, outH, outW, sH, sW, padTop, padLeft), o1 = origin(row + 1, outH, outW, sH, sW, padTop, padLeft);
-    const o2 = origin(row + 2, outH, outW, sH, sW, padTop, padLeft), o3 = origin(row + 3, outH, outW, sH, sW, padTop, padLeft);
-    for (let j = 0; j < n8; j += 8) {
-      const i0 = initial(bias, j), i1 = initial(bias, j + 4);
-      let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
-      for (let kh = 0; kh < kH; kh++) {
-        for (let kw = 0; kw < kW; kw++) {
-          const p0 = tap(x, zeros, o0, kh, kw, inH, inW, inC), p1 = tap(x, zeros, o1, kh, kw, inH, inW, inC);
-          const p2 = tap(x, zeros, o2, kh, kw, inH, inW, inC), p3 = tap(x, zeros, o3, kh, kw, inH, inW, inC);
-          let pb = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
-          for (let c = 0; c < inC; c++) {
-            const o = <usize>c << 2;
+// Direct convolution of images [n0, n1) (for inC >= 8, where it beats im2col): each image is
+// copied into this chunk's zero-bordered scratch (so every window is in bounds), then its
+// output rows are computed by convRows.
+export function convDirect(x: usize, w: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW);
+  const xp = pads + (<usize>((n0 / chunk) * Hp * Wp * inC) << 2);
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
+    convRows(xp, Wp, w, bias, out + (<usize>(n * outH * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, 0, outH);
+  }
+}
+
+// Rows and columns of the zero-bordered copy of an image that the windows of outN outputs reach.
+// @ts-ignore: decorator
+@inline export function paddedSize(outN: i32, k: i32, stride: i32): i32 { return (outN - 1) * stride + k; }
+
+// Output rows [oh0, oh1) of one image from its zero-bordered copy xp ([Hp, Wp, C]), written
+// row-major at dst. The GEMM's 4x8 register tile, with four neighbouring windows as its four A
+// rows: for one kernel row their taps and channels are one contiguous run of kW*C floats each,
+// evenly spaced, so the inner loop is the GEMM's own.
+function convRows(xp: usize, Wp: i32, w: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, oh0: i32, oh1: i32): void {
+  const n8 = outC & ~7, run = kW * C;
+  const wStep = <usize>outC << 2, aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
+  for (let oh = oh0; oh < oh1; oh++) {
+    const rowBase = xp + <usize>(oh * sH) * kRow;
+    const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
+    // Four pixels at a time; a row's last four end at its end (overlapping the previous four
+    // where outW % 4 != 0: computing a few pixels twice costs less than a one-pixel tail).
+    if (outW >= 4) for (let g = 0; g < outW; g += 4) {
+      const ow = min(g, outW - 4);
+      const pa = rowBase + <usize>ow * aStep;
+      for (let j = 0; j < n8; j += 8) {
+        const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+        let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+        for (let kh = 0; kh < kH; kh++) {
+          let p = pa + <usize>kh * kRow;
+          let pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
+          for (let t = 0; t < run; t++) {
             const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-            const a0 = v128.load32_splat(p0 + o), a1 = v128.load32_splat(p1 + o);
-            const a2 = v128.load32_splat(p2 + o), a3 = v128.load32_splat(p3 + o);
+            const a0 = v128.load32_splat(p), a1 = v128.load32_splat(p + aStep);
+            const a2 = v128.load32_splat(p + 2 * aStep), a3 = v128.load32_splat(p + 3 * aStep);
             c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
             c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
             c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
             c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
             pb += wStep;
+            p += 4;
           }
         }
+        const pc = d + (<usize>(ow * outC + j) << 2);
+        v128.store(pc, c00); v128.store(pc, c01, 16);
+        v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
+        v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
+        v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
       }
-      const pc = out + (<usize>(row * outC + j) << 2);
-      v128.store(pc, c00); v128.store(pc, c01, 16);
-      v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
-      v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
-      v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
+      if (n8 < outC) for (let r = 0; r < 4; r++) convPixel(pa + <usize>r * aStep, kRow, w, bias, d + (<usize>((ow + r) * outC) << 2), run, outC, kH, n8);
     }
-    if (n8 < outC) for (let r = 0; r < 4; r++) convTail(x, w, bias, out, zeros, row + r, n8, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
+    if (outW < 4) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, kRow, w, bias, d + (<usize>(ow * outC) << 2), run, outC, kH, 0);
   }
-  for (; row < row1; row++) convTail(x, w, bias, out, zeros, row, 0, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft);
 }
 
-// An output pixel's window origin packed in an i64: image n, top row ih0, left column iw0
-// (16 bits each, offset so that negative paddings fit).
-// @ts-ignore: decorator
-@inline function origin(row: i32, outH: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): i64 {
-  const ow = row % outW, t = row / outW;
-  const ih0 = (t % outH) * sH - padTop, iw0 = ow * sW - padLeft;
-  return (<i64>(t / outH) << 32) | (<i64>(ih0 + 0x8000) << 16) | <i64>(iw0 + 0x8000);
-}
-
-// The input pixel under tap (kh, kw) of a window, or the zero pixel where it is padding.
-// @ts-ignore: decorator
-@inline function tap(x: usize, zeros: usize, o: i64, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32): usize {
-  const ih = <i32>((o >> 16) & 0xffff) - 0x8000 + kh, iw = <i32>(o & 0xffff) - 0x8000 + kw;
-  if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return zeros;
-  return x + (<usize>((<i32>(o >> 32) * inH + ih) * inW + iw) * <usize>inC << 2);
-}
-
-// Output channels [j0, outC) of one output row, one at a time.
-function convTail(x: usize, w: usize, bias: usize, out: usize, zeros: usize, row: i32, j0: i32, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): void {
-  const o = origin(row, outH, outW, sH, sW, padTop, padLeft);
-  for (let j = j0; j < outC; j++) {
-    let s: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+// Output channels [j0, outC) of one output pixel whose window starts at p.
+function convPixel(p: usize, kRow: usize, w: usize, bias: usize, d: usize, run: i32, outC: i32, kH: i32, j0: i32): void {
+  const wStep = <usize>outC << 2;
+  let j = j0;
+  for (; j + 4 <= outC; j += 4) {
+    let acc = initial(bias, j);
     for (let kh = 0; kh < kH; kh++) {
-      for (let kw = 0; kw < kW; kw++) {
-        const p = tap(x, zeros, o, kh, kw, inH, inW, inC);
-        const pw = w + ((<usize>((kh * kW + kw) * inC) * <usize>outC + <usize>j) << 2);
-        for (let c = 0; c < inC; c++) s += load<f32>(p + (<usize>c << 2)) * load<f32>(pw + (<usize>(c * outC) << 2));
-      }
+      let pa = p + <usize>kh * kRow, pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
+      for (let t = 0; t < run; t++) { acc = madd(v128.load32_splat(pa), v128.load(pb), acc); pa += 4; pb += wStep; }
     }
-    store<f32>(out + (<usize>(row * outC + j) << 2), s);
+    v128.store(d + (<usize>j << 2), acc);
+  }
+  for (; j < outC; j++) {
+    let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let kh = 0; kh < kH; kh++) {
+      let pa = p + <usize>kh * kRow, pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
+      for (let t = 0; t < run; t++) { acc += load<f32>(pa) * load<f32>(pb); pa += 4; pb += wStep; }
+    }
+    store<f32>(d + (<usize>j << 2), acc);
   }
 }
 
-// Convolution fused with 2x2, stride-2 max pooling. Convolution output rows [row0, row1), whole
-// pairs of image rows, are computed a panel at a time into this thread's scratch and pooled
-// from there, so the convolution's output is never written out. argmax holds flat indices
-// into that (unstored) output, as maxPool's do. Needs outH, outW even and outC % 4 == 0.
-export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, zeros: usize, panels: usize,
+// Convolution fused with 2x2, stride-2 max pooling: the convolution's output is computed a few
+// row pairs at a time into this thread's scratch and pooled from there, never written out.
+// argmax holds flat indices into that (unstored) output, as maxPool's do. Needs outH, outW
+// even and outC % 4 == 0. This is the im2col version, over conv output rows [row0, row1)
+// (whole row pairs); convPoolDirect is the direct one.
+export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, panels: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
   chunk: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC, pair = 2 * outW;
   const R = max(1, PANEL / pair) * pair;
   const outPanel = panels + (<usize>((row0 / chunk) * R * (outC + K)) << 2);
   const colPanel = outPanel + (<usize>(R * outC) << 2);
-  const lanes = i32x4(0, 1, 2, 3);
-  const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
   for (let p0 = row0; p0 < row1; p0 += R) {
     const rows = min(R, row1 - p0);
-    if (inC >= 8) {
-      conv(x, w, bias, outPanel - (<usize>(p0 * outC) << 2), zeros, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
-    } else {
-      im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
-      gemm(colPanel, K, 1, w, outPanel, rows, K, outC, bias, 0, rows);
+    im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    gemm(colPanel, K, 1, w, outPanel, rows, K, outC, bias, 0, rows);
+    for (let r = p0; r < p0 + rows; r += pair) poolRowPair(outPanel + (<usize>((r - p0) * outC) << 2), pooled, argmax, r, outH, outW, outC);
+  }
+}
+
+// convPool for inC >= 8, over images [n0, n1): each image is copied into this chunk's
+// zero-bordered scratch and its output computed (convRows) and pooled a row pair at a time.
+export function convPoolDirect(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
+  inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
+  chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW);
+  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * outW * outC)) << 2);
+  const pairOut = xp + (<usize>(Hp * Wp * inC) << 2);
+  for (let n = n0; n < n1; n++) {
+    padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
+    for (let oh = 0; oh < outH; oh += 2) {
+      convRows(xp, Wp, w, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, oh, oh + 2);
+      poolRowPair(pairOut, pooled, argmax, (n * outH + oh) * outW, outH, outW, outC);
     }
-    for (let r = p0; r < p0 + rows; r += pair) {
-      const n = r / (outH * outW), oh = (r / outW) % outH;
-      for (let ow = 0; ow < outW; ow += 2) {
-        const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
-        const src = outPanel + (<usize>((a - p0) * outC) << 2);
-        const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
-        for (let c = 0; c < outC; c += 4) {
-          const o = <usize>c << 2;
-          let best = v128.load(src + o);
-          let at = i32x4.add(i32x4.splat(a * outC + c), lanes);
-          let v = v128.load(src + rowBytes + o);
-          let take = f32x4.gt(v, best);
-          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + 1) * outC + c), lanes), at, take);
-          v = v128.load(src + <usize>outW * rowBytes + o);
-          take = f32x4.gt(v, best);
-          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW) * outC + c), lanes), at, take);
-          v = v128.load(src + <usize>(outW + 1) * rowBytes + o);
-          take = f32x4.gt(v, best);
-          best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW + 1) * outC + c), lanes), at, take);
-          v128.store(pooled + dst + o, best);
-          v128.store(argmax + dst + o, at);
-        }
-      }
+  }
+}
+
+// Pools one pair of convolution output rows (starting at flat output row r, held at src) into
+// pooled and argmax: the first maximum of each window, scanned in maxPool's order.
+function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32, outW: i32, outC: i32): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
+  const n = r / (outH * outW), oh = (r / outW) % outH;
+  for (let ow = 0; ow < outW; ow += 2) {
+    const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
+    const s = src + <usize>ow * rowBytes;
+    const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
+    for (let c = 0; c < outC; c += 4) {
+      const o = <usize>c << 2;
+      let best = v128.load(s + o);
+      let at = i32x4.add(i32x4.splat(a * outC + c), lanes);
+      let v = v128.load(s + rowBytes + o);
+      let take = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + 1) * outC + c), lanes), at, take);
+      v = v128.load(s + <usize>outW * rowBytes + o);
+      take = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW) * outC + c), lanes), at, take);
+      v = v128.load(s + <usize>(outW + 1) * rowBytes + o);
+      take = f32x4.gt(v, best);
+      best = v128.bitselect(v, best, take); at = v128.bitselect(i32x4.add(i32x4.splat((a + outW + 1) * outC + c), lanes), at, take);
+      v128.store(pooled + dst + o, best);
+      v128.store(argmax + dst + o, at);
     }
   }
 }
@@ -334,7 +406,7 @@ export function convPool3x3C1(x: usize, w: usize, bias: usize, pooled: usize, ar
   const row = <usize>Wp << 2, ws = <usize>outC << 2;
   const lanes = i32x4(0, 1, 2, 3);
   for (let n = n0; n < n1; n++) {
-    padImage(x + (<usize>(n * inH * inW) << 2), pad, inH, inW, Hp, Wp, padTop, padLeft);
+    padImage(x + (<usize>(n * inH * inW) << 2), pad, inH, inW, 1, Hp, Wp, padTop, padLeft);
     for (let c = 0; c < outC; c += 4) {
       const pw = w + (<usize>c << 2);
       const w0 = v128.load(pw), w1 = v128.load(pw + ws), w2 = v128.load(pw + 2 * ws);
@@ -401,7 +473,7 @@ export function convFilterGrad3x3C1(x: usize, dy: usize, argmax: usize, partials
   const dw = partials + (<usize>(slot * 9 * outC) << 2);
   const row = <usize>Wp << 2;
   for (let n = n0; n < n1; n++) {
-    padImage(x + (<usize>(n * inH * inW) << 2), pad + (<usize>((n - n0) * Hp * Wp) << 2), inH, inW, Hp, Wp, padTop, padLeft);
+    padImage(x + (<usize>(n * inH * inW) << 2), pad + (<usize>((n - n0) * Hp * Wp) << 2), inH, inW, 1, Hp, Wp, padTop, padLeft);
   }
   for (let c = 0; c < outC; c += 4) {
     let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0);
@@ -465,15 +537,13 @@ export function convFilterGrad3x3C1(x: usize, dy: usize, argmax: usize, partials
   }
 }
 
-// Copies one [inH, inW] image into the middle of a zeroed [Hp, Wp] one.
-function padImage(src: usize, dst: usize, inH: i32, inW: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
-  memory.fill(dst, 0, <usize>(Hp * Wp) << 2);
+// Copies one [inH, inW, C] image into a zeroed [Hp, Wp, C] one at (padTop, padLeft), cut to fit.
+export function padImage(src: usize, dst: usize, inH: i32, inW: i32, C: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+  memory.fill(dst, 0, <usize>(Hp * Wp * C) << 2);
+  const cols = min(inW, Wp - padLeft), bytes = <usize>(cols * C) << 2;
   for (let i = 0; i < inH; i++) {
     const r = i + padTop;
-    if (r < 0 || r >= Hp) continue;
-    for (let j = 0; j < inW; j++) {
-      const col = j + padLeft;
-      if (col >= 0 && col < Wp) store<f32>(dst + (<usize>(r * Wp + col) << 2), load<f32>(src + (<usize>(i * inW + j) << 2)));
-    }
+    if (r >= Hp) break;
+    copyFloats(dst + (<usize>((r * Wp + padLeft) * C) << 2), src + (<usize>(i * inW * C) << 2), bytes);
   }
 }

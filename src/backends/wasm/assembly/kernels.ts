@@ -3,6 +3,6 @@
 // The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
 
 export { gemm } from './gemm';
-export { convGemm, convFilterGrad, convInputGrad, convInputGradDirect, conv, convPool, convPool3x3C1, convFilterGrad3x3C1 } from './conv';
+export { convGemm, convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convDirect, convPool, convPoolDirect, convPool3x3C1, convFilterGrad3x3C1 } from './conv';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam } from './elementwise';
