@@ -226,9 +226,23 @@ export class WasmBackend extends JsBackend {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
       // dx = col2im(dy @ W^T), split by images so that no two threads add to the same pixel.
-      const wT = this.transposeToScratch(pw, info.kH * info.kW * info.inC, info.outC);
+      const { kH, kW, inC, outC } = info;
+      if (info.strideH === 1 && info.strideW === 1 && inC >= 8) {
+        // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
+        // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
+        const flipped = this.scratch(kH * kW * inC * outC * 4);
+        const src = this.mem.f32(pw, kH * kW * inC * outC), dst = this.mem.f32(flipped, src.length);
+        for (let t = 0; t < kH * kW; t++) {
+          const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
+          for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
+        }
+        const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
+          kH, kW, strideH: 1, strideW: 1, padTop: kH - 1 - info.padTop, padLeft: kW - 1 - info.padLeft };
+        return this.direct('convDirect', [pdy, flipped, 0, pdx], full);
+      }
+      const wT = this.transposeToScratch(pw, kH * kW * inC, outC);
       // With whole vectors of input channels, each tile adds into dx directly (no panel).
-      if (info.inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
+      if (inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
       else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
     });
   };
