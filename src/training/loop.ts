@@ -8,7 +8,13 @@ import type { Model } from '../models/model.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
-import { Progbar } from './progbar.ts';
+import { Progbar, defaultOutput } from './progbar.ts';
+
+/** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
+function progbar(steps: number, verbose: number): Progbar {
+  const out = defaultOutput();
+  return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY));
+}
 
 export interface FitArgs {
   epochs?: number;
@@ -117,7 +123,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
     lossMean.reset();
     model.metrics.forEach((m) => m.reset());
-    const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+    const bar = verbose > 0 ? progbar(steps, verbose) : null;
     let logs: Logs = {};
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
@@ -149,7 +155,7 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
   const lossMean = new Mean('loss');
   model.metrics.forEach((m) => m.reset());
-  const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+  const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let logs: Logs = {};
   const xReader = new BatchReader(x, isFloatInput(x)), yReader = new BatchReader(y, y.dtype);
   noGrad(() => {
@@ -172,7 +178,7 @@ export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose =
   if (!(x instanceof Tensor) || x.rank === 0) throw new Error('predict: x must be a Tensor with a batch axis');
   model.checkInputShape(x.shape);
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
-  const bar = verbose > 0 ? new Progbar(steps, process.stdout, verbose === 1 && Boolean(process.stdout.isTTY)) : null;
+  const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let out: Tensor | undefined;
   const xReader = new BatchReader(x, isFloatInput(x));
   noGrad(() => {

@@ -1,6 +1,22 @@
 // Keras's progress bar: "1875/1875 [==============================] - 9s 5ms/step - loss: 0.0729".
-// On a terminal cli-progress redraws it in place; elsewhere only the finished line is printed.
-import cliProgress from 'cli-progress';
+// On a terminal cli-progress redraws it in place; elsewhere only the finished line is printed
+// (in a browser, to the console).
+import type cliProgressTypes from 'cli-progress';
+
+/** Where a bar writes: a Node stream, or anything with write() (isTTY decides redrawing). */
+export interface OutputStream { write(text: string): unknown; isTTY?: boolean }
+
+/** process.stdout in Node; elsewhere (a browser) one console line per write. */
+export function defaultOutput(): OutputStream {
+  if (typeof process !== 'undefined' && process.stdout) return process.stdout;
+  return { write: (text: string) => console.log(text.replace(/\n$/, '')), isTTY: false };
+}
+
+// cli-progress is loaded only for a terminal (Node), so browser bundles never include it.
+function loadCliProgress(): typeof cliProgressTypes {
+  const { createRequire } = process.getBuiltinModule('node:module');
+  return createRequire(import.meta.url)('cli-progress') as typeof cliProgressTypes;
+}
 
 const WIDTH = 30;
 
@@ -36,18 +52,19 @@ export function progressLine(current: number, target: number, elapsed: number, v
 
 export class Progbar {
   private readonly start = performance.now();
-  private readonly bar?: cliProgress.SingleBar;
+  private readonly bar?: cliProgressTypes.SingleBar;
   private values: Record<string, number> = {};
   private done = false;
 
   constructor(
     private readonly target: number,
-    private readonly stream: NodeJS.WriteStream = process.stdout,
+    private readonly stream: OutputStream = defaultOutput(),
     interactive = Boolean(stream.isTTY),
   ) {
     if (interactive) {
+      const cliProgress = loadCliProgress();
       this.bar = new cliProgress.SingleBar({
-        stream,
+        stream: stream as NodeJS.WritableStream,
         format: (_options, params) => progressLine(params.value, this.target, this.elapsed(), this.values),
         fps: 10,
         hideCursor: true,

@@ -65,7 +65,7 @@ async function spawn(data: object): Promise<WorkerLike> {
 }
 
 export class ThreadPool {
-  private readonly control = new Int32Array(new SharedArrayBuffer(4 * (ARGS + MAX_ARGS)));
+  private readonly control: Int32Array;
   private readonly workers: Promise<WorkerLike>[] = [];
   private readonly fnIndex: Map<string, number>;
   private generation = 0;
@@ -73,6 +73,9 @@ export class ThreadPool {
   /** `count` threads in all, the calling thread included. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[]) {
     this.fnIndex = new Map(names.map((n, i) => [n, i]));
+    // One thread needs no shared block (and pages that are not cross-origin isolated have none).
+    const bytes = 4 * (ARGS + MAX_ARGS);
+    this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     for (let index = 1; index < count; index++) {
       this.workers.push(spawn({ module, memory, control: this.control.buffer, names }));
     }
