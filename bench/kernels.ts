@@ -51,7 +51,11 @@ for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]
   const s2 = time(() => backend.matMul(a2, b2, c2, 1, 512, 512, 512, false, false));
   rows.push(['matMul', '[512,512] @ [512,512]', (s2 * 1e3).toFixed(3), (2 * 512 ** 3 / s2 / 1e9).toFixed(1)]);
 }
-console.log(`wasm backend, ${backend.threads} thread(s)`);
+const peak = backend.fmaPeakGflops();
+console.log(`wasm backend, ${backend.threads} thread(s), ${backend.mem.relaxed ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (multiply, add)'}`);
+console.log(`limit: ${peak.toFixed(1)} GFLOP/s (independent 128-bit multiply-adds and nothing else, on all threads)`);
+rows[0].push('of limit');
+for (const r of rows.slice(1)) r.push(`${Math.round((100 * Number(r[3])) / peak)}%`);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
 process.exit(0);

@@ -12,7 +12,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -63,6 +63,15 @@ export class WasmBackend extends JsBackend {
   /** Resolves when every worker thread is up (kernels run single-threaded until then). */
   async whenReady(): Promise<void> {
     while (!this.pool.ready) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  /** GFLOP/s of multiply-adds alone on all threads: the limit the kernels are measured against. */
+  fmaPeakGflops(): number {
+    const units = 64 * this.threads, rounds = 20000;
+    const run = (): number => { const t = performance.now(); this.par('fmaPeak', [rounds], units); return performance.now() - t; };
+    run();
+    const ms = Math.min(run(), run(), run());
+    return (units * rounds * 10 * 8) / ms / 1e6; // ten 4-lane multiply-adds per round
   }
 
   /**

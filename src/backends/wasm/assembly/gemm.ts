@@ -126,3 +126,18 @@ function gemmTail(a: usize, ars: i32, acs: i32, b: usize, c: usize, k: i32, n: i
     store<f32>(c + (<usize>(i * n + j) << 2), s);
   }
 }
+
+// The machine's multiply-add limit with 128-bit vectors, for bench/kernels.ts: rounds of ten
+// independent multiply-adds (enough chains to hide their latency), nothing else; `rounds`
+// per unit of [start, end).
+export function fmaPeak(rounds: i32, start: i32, end: i32): f32 {
+  const n = rounds * (end - start);
+  const a = f32x4.splat(0.999), b = f32x4.splat(0.001);
+  let c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b;
+  for (let i = 0; i < n; i++) {
+    c0 = madd(c0, a, b); c1 = madd(c1, a, b); c2 = madd(c2, a, b); c3 = madd(c3, a, b); c4 = madd(c4, a, b);
+    c5 = madd(c5, a, b); c6 = madd(c6, a, b); c7 = madd(c7, a, b); c8 = madd(c8, a, b); c9 = madd(c9, a, b);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)), f32x4.add(c8, c9)));
+  return f32x4.extract_lane(s, 0);
+}

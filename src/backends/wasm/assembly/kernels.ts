@@ -2,7 +2,7 @@
 // offsets into the one (imported) memory; all data is f32 unless named otherwise.
 // The GEMM is the workhorse: convolutions become im2col + GEMM (and GEMM + col2im).
 
-export { gemm } from './gemm';
+export { gemm, fmaPeak } from './gemm';
 export { convGemm, convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convDirect, convPool, convPoolDirect, convPool3x3C1, convFilterGrad3x3C1 } from './conv';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam } from './elementwise';
