@@ -85,6 +85,24 @@ describe('fused kernels', () => {
   });
 });
 
+describe('thread pool', () => {
+  it('a kernel that traps raises an error (on whichever thread), and the pool keeps working', async () => {
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const wasm = new WasmBackend(2);
+    await wasm.whenReady();
+    // Rows of a bias add whose addresses run past the end of the wasm memory.
+    const par = (wasm as unknown as { par(name: string, args: number[], total: number): void }).par.bind(wasm);
+    const past = wasm.mem.memory.buffer.byteLength - 64 * 1024;
+    for (let i = 0; i < 5; i++) assert.throws(() => par('addRow', [past, past, past, 1024], 64), /out of bounds|failed on a worker/);
+    const a = rand([37, 19]), b = rand([19, 11]);
+    const [ours, ref] = [new Float32Array(37 * 11), new Float32Array(37 * 11)];
+    wasm.matMul(a.data, b.data, ours, 1, 37, 19, 11, false, false);
+    new JsBackend().matMul(a.data, b.data, ref, 1, 37, 19, 11, false, false);
+    assertSame(dt.tensor(ours, [ours.length]), dt.tensor(ref, [ref.length]), 'matMul after failed jobs');
+  });
+});
+
 describe('async start', () => {
   it('WasmBackend.create() compiles asynchronously (as a browser main thread needs) and computes the same', async () => {
     const { WasmBackend } = await import('../src/backends/wasm/index.ts');

@@ -7,7 +7,7 @@
 
 // Control block layout (Int32Array). NEXT holds the job's generation (high bits) and the next
 // unclaimed chunk (low 16 bits), so a late worker can never claim chunks of a newer job.
-const GEN = 0, NEXT = 1, DONE = 2, FN = 3, TOTAL = 4, GRAIN = 5, NARGS = 6, READY = 7, ARGS = 8, MAX_ARGS = 24;
+const GEN = 0, NEXT = 1, DONE = 2, FN = 3, TOTAL = 4, GRAIN = 5, NARGS = 6, READY = 7, FAILED = 8, ARGS = 9, MAX_ARGS = 24;
 const CHUNKS_PER_THREAD = 4;
 
 // The claiming loop, shared (as source) by the worker program and the main thread.
@@ -44,7 +44,8 @@ function start({ module, memory, control, names }) {
     if (c[${FN}] < 0) return;
     const args = [];
     for (let i = 0; i < c[${NARGS}]; i++) args.push(c[${ARGS} + i]);
-    claim(c, seen & 0x7fff, (s, e) => fn(...args, s, e));
+    // A kernel that traps still counts its chunk as done, so the caller never waits forever.
+    claim(c, seen & 0x7fff, (s, e) => { try { fn(...args, s, e); } catch { Atomics.store(c, ${FAILED}, 1); } });
   }
 }`;
 
@@ -110,13 +111,18 @@ export class ThreadPool {
     Atomics.store(c, NEXT, gen << 16);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
-    claim(c, gen, local);
+    // An error here is raised only once every chunk is finished: a job must never outlive its run().
+    let error: unknown = null;
+    claim(c, gen, (s, e) => { if (error === null) try { local(s, e); } catch (err) { error = err; } });
     const chunks = Math.ceil(total / grain);
     let spins = 0;
     for (let d = Atomics.load(c, DONE); d !== chunks; d = Atomics.load(c, DONE)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
       if (++spins > 1_000_000 && typeof process !== 'undefined') { Atomics.wait(c, DONE, d, 1); spins = 0; }
     }
+    const failed = Atomics.exchange(c, FAILED, 0);
+    if (error !== null) throw error;
+    if (failed) throw new Error(`wasm kernel ${name} failed on a worker thread`);
   }
 
   async terminate(): Promise<void> {
