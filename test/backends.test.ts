@@ -8,11 +8,11 @@ import { randomTensor } from './helpers/gradcheck.ts';
 const rng = new Random(5);
 const rand = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi, 'float32');
 
-function assertSame(a: dt.Tensor, b: dt.Tensor, what: string): void {
+function assertSame(a: dt.Tensor, b: dt.Tensor, what: string, tolerance = 1e-5): void {
   assert.deepEqual(a.shape, b.shape, what);
   for (let i = 0; i < a.size; i++) {
     const err = Math.abs(a.data[i] - b.data[i]) / Math.max(1, Math.abs(a.data[i]));
-    assert.ok(err < 1e-5, `${what}: element ${i}: js ${a.data[i]} vs wasm ${b.data[i]}`);
+    assert.ok(err < tolerance, `${what}: element ${i}: js ${a.data[i]} vs wasm ${b.data[i]}`);
   }
 }
 
@@ -145,26 +145,32 @@ describe('fused gradient kernels', () => {
 
 describe('compiled training steps', () => {
   for (const backend of ['js', 'wasm']) {
-    it(`give the same weights as op-by-op steps (${backend})`, async () => {
+    it(`give the same steps as op-by-op ones (${backend})`, async () => {
       dt.setBackend(backend);
       const { seedModel } = await import('../examples/seed-model.ts');
-      const x = rand([40, 28, 28], 0, 1), y = dt.tensor(Array.from({ length: 40 }, (_, i) => i % 10), null, 'int32');
-      const train = async (runEagerly: boolean) => {
+      const x = rand([48, 28, 28], 0, 1), y = dt.tensor(Array.from({ length: 48 }, (_, i) => i % 10), null, 'int32');
+      const make = (runEagerly: boolean) => {
         dt.setRandomSeed(8);
         const model = seedModel();
-        // SGD, whose steps are linear in the gradients: Adam divides by sqrt(v), which turns a
-        // rounding difference in a near-zero gradient into a full-size step (lr) either way.
         model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: new dt.optimizers.SGD({ learningRate: 0.05 }), metrics: ['acc'], runEagerly });
-        const h = await model.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0, shuffle: false });
-        return { weights: model.getWeights(), loss: h.history.loss, eval: model.evaluate(x, y, { verbose: 0 }) };
+        return model;
       };
-      const eager = await train(true), planned = await train(false);
-      eager.weights.forEach((w, i) => assertSame(w, planned.weights[i], `weight ${i}`));
-      // Plans fuse and reorder some sums, so values agree to float rounding, not bit for bit.
-      const close = (a: number[], b: number[], what: string) =>
-        a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= 1e-5 * Math.max(1, Math.abs(b[i])), `${what}[${i}]: ${v} vs ${b[i]}`));
-      close(planned.loss, eager.loss, 'loss');
-      close(planned.eval, eager.eval, 'evaluate');
+      const eager = make(true), planned = make(false);
+      // Step by step from the same weights: each step of the planned model (the plan is traced
+      // at the first and replayed after) must match the op-by-op step. Whole runs are not
+      // compared: a max-pooling near-tie that rounding flips sends the two apart for good.
+      // The fused kernels add the first layer's gradients in another order (per pooling
+      // window): float32 sums over 16 x 784 pixels with much cancellation, ~2e-5 relative apart.
+      for (let step = 0; step < 6; step++) {
+        planned.setWeights(eager.getWeights());
+        const [xb, yb] = [x.index([(step % 3) * 16, (step % 3) * 16 + 16]), y.index([(step % 3) * 16, (step % 3) * 16 + 16])];
+        const le = eager.trainStep(xb, yb).loss, lp = planned.trainStep(xb, yb).loss;
+        assert.ok(Math.abs(le - lp) <= 1e-5 * Math.max(1, Math.abs(le)), `step ${step} loss: ${le} vs ${lp}`);
+        eager.getWeights().forEach((w, i) => assertSame(w, planned.getWeights()[i], `step ${step}, weight ${i}`, 1e-5));
+      }
+      planned.setWeights(eager.getWeights());
+      const [ee, pe] = [eager.evaluate(x, y, { verbose: 0 }), planned.evaluate(x, y, { verbose: 0 })];
+      ee.forEach((v, i) => assert.ok(Math.abs(v - pe[i]) <= 1e-5 * Math.max(1, Math.abs(v)), `evaluate[${i}]: ${v} vs ${pe[i]}`));
       dt.setBackend('js');
     });
   }

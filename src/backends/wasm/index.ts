@@ -123,10 +123,10 @@ export class WasmBackend extends JsBackend {
 
   private scratch(bytes: number): number { return this.mem.reserve(bytes); }
 
-  /** Runs a parallel kernel over [0, total). */
-  private par(name: string, args: number[], total: number, align = 1): void {
+  /** Runs a parallel kernel over [0, total) in chunks of `chunk` (a multiple of align). */
+  private par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
     const fn = this.mem.exports[name];
-    this.pool.run(name, args, total, align, (s, e) => fn(...args, s, e));
+    this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
 
   /** C = A B (+ a bias row at `bias`, 0 for none). */
@@ -154,11 +154,10 @@ export class WasmBackend extends JsBackend {
   };
 
   /** Runs a direct convolution kernel over images, with one zero-bordered image (plus `extra` floats) of scratch per chunk. */
-  private direct(name: string, pointers: number[], i: ConvInfo, extra = 0): void {
-    const chunk = this.pool.chunk(i.batch, 1);
+  private direct(name: string, pointers: number[], i: ConvInfo, extra = 0, chunk = this.pool.chunk(i.batch, 1)): void {
     const hp = (i.outH - 1) * i.strideH + i.kH, wp = (i.outW - 1) * i.strideW + i.kW;
     const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * i.inC + extra) * 4);
-    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), chunk], i.batch);
+    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), chunk], i.batch, 1, chunk);
   }
 
   /** The geometry arguments every convolution kernel takes, in order. */
@@ -167,10 +166,10 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
-  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number): number {
-    const chunk = this.pool.chunk(total, align), K = info.kH * info.kW * info.inC;
+  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align)): number {
+    const K = info.kH * info.kW * info.inC;
     const panels = this.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
-    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), chunk], total, align);
+    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), chunk], total, align, chunk);
     return chunk;
   }
 
@@ -217,15 +216,16 @@ export class WasmBackend extends JsBackend {
     const rows = batch * outH * outW, size = kH * kW * inC * outC;
     const oneChannel3x3 = WasmBackend.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
     const [total, align] = oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
+    // One chunk size for the partials and the kernel (workers may come up in between).
     const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
     if (oneChannel3x3) {
       const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
-      this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1);
+      this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);
     } else if (direct) {
-      this.direct('convFilterGradDirect', [px, pdy, partials], info);
+      this.direct('convFilterGradDirect', [px, pdy, partials], info, 0, chunk);
     } else {
-      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64);
+      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64, chunk);
     }
     // The partials are [parts, size]: their column sums (the bias-gradient kernel) are dW.
     if (parts > 1) this.par('sumRows', [partials, pdw, parts, size], size, 4);
@@ -268,7 +268,7 @@ export class WasmBackend extends JsBackend {
         // One zero-bordered scratch image per chunk of images.
         const chunk = this.pool.chunk(conv.batch, 1);
         const pads = this.scratch(Math.ceil(conv.batch / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
-        this.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch);
+        this.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch, 1, chunk);
         return;
       }
       // Scratch per chunk: the zero-bordered image and one pair of output rows.
@@ -277,7 +277,7 @@ export class WasmBackend extends JsBackend {
       const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
       const chunk = this.pool.chunk(rows, pair);
       const panels = this.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
-      this.par('convPool', [px, pw, pb, po, pa, panels, ...WasmBackend.geometry(conv), chunk], rows, pair);
+      this.par('convPool', [px, pw, pb, po, pa, panels, ...WasmBackend.geometry(conv), chunk], rows, pair, chunk);
     });
   };
 

@@ -86,8 +86,9 @@ export class ThreadPool {
   get ready(): boolean { return Atomics.load(this.control, READY) === this.count - 1; }
 
   /**
-   * The size of the chunks run() cuts [0, total) into: a multiple of align, or total itself
-   * when the job runs on the calling thread alone. Kernels with scratch per chunk use it.
+   * A chunk size for run(): a multiple of align, or total itself while the job would run on
+   * the calling thread alone. Kernels with scratch per chunk size it from this value and pass
+   * the same value to run(): workers may come up in between, so it must not be asked twice.
    */
   chunk(total: number, align: number): number {
     if (this.count === 1 || !this.ready || total <= align) return total;
@@ -95,12 +96,11 @@ export class ThreadPool {
   }
 
   /**
-   * Runs fn(...args, start, end) over [0, total) in chunks of chunk(total, align), on all
+   * Runs fn(...args, start, end) over [0, total) in chunks of `grain` (from chunk()), on all
    * threads. `local` runs a chunk on the calling thread (a JS wrapper of the same kernel).
    */
-  run(name: string, args: number[], total: number, align: number, local: (start: number, end: number) => void): void {
-    const grain = this.chunk(total, align);
-    if (grain === total) { local(0, total); return; }
+  run(name: string, args: number[], total: number, grain: number, local: (start: number, end: number) => void): void {
+    if (grain >= total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
     const c = this.control;
