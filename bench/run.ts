@@ -2,13 +2,13 @@
 // deeptype and its peers side by side in one run. Each system runs in its own process (so
 // peak RSS is its own). Prints a table and writes bench/results.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { datasets } from 'deeptype';
 
 const { values } = parseArgs({ options: {
-  threads: { type: 'string', default: String(availableParallelism()) }, quick: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' },
+  threads: { type: 'string', default: String(availableParallelism()) }, quick: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' },
 } });
 const threads = Number(values.threads);
 // --quick: every system on a subset, extrapolated (for trying changes; the README table is a full run).
@@ -52,6 +52,9 @@ const median = (rs: Result[]): Result | null => {
 };
 push(median(ours));
 push(run('deeptype wasm, 1 thread', ...node('bench/seed-deeptype.ts', '--backend', 'wasm', '--threads', '1', ...limit)));
+// The browser build in headless Chromium (a cross-origin isolated page, so Web Workers).
+if (existsSync('/usr/bin/chromium')) push(run(`deeptype wasm in Chromium, ${threads} threads`, ...node('bench/seed-browser.ts', '--threads', String(threads), ...limit)));
+else process.stderr.write('Chromium is missing (apt-get install chromium): the browser row is left out.\n');
 push(run('deeptype js (640 samples, extrapolated)', ...node('bench/seed-deeptype.ts', '--backend', 'js', '--limit', '640')));
 push(median(torch));
 push(run('tfjs cpu (96 samples, extrapolated)', ...node('bench/seed-tfjs.ts', '--steps', '3')));
