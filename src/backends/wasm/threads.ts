@@ -1,34 +1,43 @@
 // Worker threads over one shared wasm memory. The main thread posts a job (a kernel, its
 // arguments, and a range of work cut into chunks) in a small shared control block; every
-// thread, the main one included, claims chunks until none are left. Claiming instead of a
-// fixed split keeps the threads even when one is slowed down (on a shared machine a core can
-// be taken away for a while). Workers spin briefly before they block, since a round trip
+// thread, the main one included, claims chunks until none are left. Each thread has a home
+// range of the chunks, which it takes from the front; a thread done with its own helps the
+// others from the back of theirs. So when the threads keep pace, each runs the same chunks
+// job after job (the same images, whose data its own cache holds from the previous kernel),
+// and when one is slowed down (on a shared machine a core can be taken away for a while) the
+// others take over its work. Workers spin briefly before they block, since a round trip
 // through Atomics.wait costs tens of microseconds and a training step runs dozens of jobs.
 
-// Control block layout (Int32Array). NEXT holds the job's generation (high bits) and the next
-// unclaimed chunk (low 16 bits), so a late worker can never claim chunks of a newer job.
-const GEN = 0, NEXT = 1, DONE = 2, FN = 3, TOTAL = 4, GRAIN = 5, NARGS = 6, READY = 7, FAILED = 8, ARGS = 9, MAX_ARGS = 24;
+// Control block layout (Int32Array). Each home range is one word: the job's generation (high
+// 16 bits), the range's next chunk from the front and its end (8 bits each), so a late worker
+// can never claim chunks of a newer job, and owner and helpers agree on what is left.
+const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, ARGS = 9, MAX_ARGS = 24;
+const RANGES = ARGS + MAX_ARGS, MAX_CHUNKS = 255;
 const CHUNKS_PER_THREAD = 4;
 
 // The claiming loop, shared (as source) by the worker program and the main thread.
-const CLAIM = `function claim(c, gen, run) {
-  const chunks = Math.ceil(c[${TOTAL}] / c[${GRAIN}]);
-  for (;;) {
-    const v = Atomics.load(c, ${NEXT});
-    if ((v >>> 16) !== gen || (v & 0xffff) >= chunks) return;
-    if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
-    const i = v & 0xffff;
-    run(i * c[${GRAIN}], Math.min(c[${TOTAL}], (i + 1) * c[${GRAIN}]));
-    Atomics.add(c, ${DONE}, 1);
+const CLAIM = `function claim(c, gen, self, run) {
+  const n = c[${THREADS}];
+  for (let k = 0; k < n; k++) {
+    const at = ${RANGES} + (self + k) % n, own = k === 0;
+    for (;;) {
+      const v = Atomics.load(c, at);
+      const front = (v >>> 8) & 0xff, end = v & 0xff;
+      if ((v >>> 16) !== gen || front >= end) break;
+      if (Atomics.compareExchange(c, at, v, own ? v + 0x100 : v - 1) !== v) continue;
+      const i = own ? front : end - 1;
+      run(i * c[${GRAIN}], Math.min(c[${TOTAL}], (i + 1) * c[${GRAIN}]));
+      Atomics.add(c, ${DONE}, 1);
+    }
   }
 }`;
 // eslint-disable-next-line no-new-func -- the same source runs in the workers
-const claim = new Function(`${CLAIM}; return claim;`)() as (c: Int32Array, gen: number, run: (s: number, e: number) => void) => void;
+const claim = new Function(`${CLAIM}; return claim;`)() as (c: Int32Array, gen: number, self: number, run: (s: number, e: number) => void) => void;
 
 // The worker's program, as source so that it needs no separate file (Node: eval, browser: Blob).
 const WORKER_BODY = `
 ${CLAIM}
-function start({ module, memory, control, names }) {
+function start({ module, memory, control, names, self }) {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const fns = names.map((n) => instance.exports[n]);
   const c = new Int32Array(control);
@@ -45,7 +54,7 @@ function start({ module, memory, control, names }) {
     const args = [];
     for (let i = 0; i < c[${NARGS}]; i++) args.push(c[${ARGS} + i]);
     // A kernel that traps still counts its chunk as done, so the caller never waits forever.
-    claim(c, seen & 0x7fff, (s, e) => { try { fn(...args, s, e); } catch { Atomics.store(c, ${FAILED}, 1); } });
+    claim(c, seen, self, (s, e) => { try { fn(...args, s, e); } catch { Atomics.store(c, ${FAILED}, 1); } });
   }
 }`;
 
@@ -75,10 +84,10 @@ export class ThreadPool {
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[]) {
     this.fnIndex = new Map(names.map((n, i) => [n, i]));
     // One thread needs no shared block (and pages that are not cross-origin isolated have none).
-    const bytes = 4 * (ARGS + MAX_ARGS);
+    const bytes = 4 * (RANGES + count);
     this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     for (let index = 1; index < count; index++) {
-      this.workers.push(spawn({ module, memory, control: this.control.buffer, names }));
+      this.workers.push(spawn({ module, memory, control: this.control.buffer, names, self: index }));
     }
   }
 
@@ -92,7 +101,8 @@ export class ThreadPool {
    */
   chunk(total: number, align: number): number {
     if (this.count === 1 || !this.ready || total <= align) return total;
-    return Math.max(align, Math.ceil(total / (this.count * CHUNKS_PER_THREAD) / align) * align);
+    const chunks = Math.min(MAX_CHUNKS, this.count * CHUNKS_PER_THREAD);
+    return Math.max(align, Math.ceil(total / chunks / align) * align);
   }
 
   /**
@@ -103,18 +113,18 @@ export class ThreadPool {
     if (grain >= total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
-    const c = this.control;
+    const c = this.control, n = this.count, chunks = Math.ceil(total / grain);
+    if (chunks > MAX_CHUNKS) throw new Error(`internal: ${name} cut into ${chunks} chunks (at most ${MAX_CHUNKS})`);
     const gen = (this.generation = (this.generation + 1) & 0x7fff);
-    c[FN] = fn; c[TOTAL] = total; c[GRAIN] = grain; c[NARGS] = args.length;
+    c[FN] = fn; c[TOTAL] = total; c[GRAIN] = grain; c[NARGS] = args.length; c[THREADS] = n;
     for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
+    for (let r = 0; r < n; r++) Atomics.store(c, RANGES + r, (gen << 16) | (Math.floor((r * chunks) / n) << 8) | Math.floor(((r + 1) * chunks) / n));
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, NEXT, gen << 16);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
     // An error here is raised only once every chunk is finished: a job must never outlive its run().
     let error: unknown = null;
-    claim(c, gen, (s, e) => { if (error === null) try { local(s, e); } catch (err) { error = err; } });
-    const chunks = Math.ceil(total / grain);
+    claim(c, gen, 0, (s, e) => { if (error === null) try { local(s, e); } catch (err) { error = err; } });
     let spins = 0;
     for (let d = Atomics.load(c, DONE); d !== chunks; d = Atomics.load(c, DONE)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
