@@ -85,6 +85,95 @@ describe('fused kernels', () => {
   });
 });
 
+describe('wasm element-wise kernels', () => {
+  // Arrays placed in wasm memory (as a plan's are), so the SIMD kernels run whatever the size.
+  const setup = async () => {
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const wasm = new WasmBackend(2);
+    await wasm.whenReady();
+    const inWasm = (values: ArrayLike<number>): Float32Array => { const a = wasm.mem.f32(wasm.mem.reserve(values.length * 4), values.length); a.set(values); return a; };
+    return { wasm, js: new JsBackend(), inWasm };
+  };
+  const SPECIAL = [0, -0, 1e-8, -1e-8, 1e-3, 0.29, 0.3, 0.31, -0.3, 1, -1, 5, -5, 20, -20, 88, 88.7, 89, -87, -87.5, -90, -100, -103, -104, 120, -120, NaN, Infinity, -Infinity];
+  // Relative error, with values below 1e-30 (float32's subnormals) compared absolutely.
+  const close = (a: number, b: number, tol: number): boolean =>
+    (Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-30);
+
+  it('unary ops, from special values to long arrays (odd lengths for the scalar tail)', async () => {
+    const { wasm, js, inWasm } = await setup();
+    const values = [...SPECIAL, ...Array.from({ length: 5003 }, () => rng.uniform(-30, 30))];
+    for (const op of ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step'] as const) {
+      const x = inWasm(values), ours = inWasm(new Float32Array(values.length)), ref = new Float32Array(values.length);
+      wasm.unary(op, x, ours);
+      js.unary(op, Float32Array.from(values), ref);
+      for (let i = 0; i < values.length; i++) assert.ok(close(ours[i], ref[i], 2e-6), `${op}(${x[i]}): wasm ${ours[i]} vs js ${ref[i]}`);
+    }
+  });
+
+  it('binary ops on same-shape operands and with a single value on either side', async () => {
+    const { wasm, js, inWasm } = await setup();
+    const n = 4099, a = Array.from({ length: n }, () => rng.uniform(-3, 3)), b = Array.from({ length: n }, () => rng.uniform(0.5, 3));
+    for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const) {
+      for (const [bv, bStrides] of [[b, [1]], [[1.5], [0]]] as const) {
+        for (const swap of [false, true]) {
+          const [x, y, xs, ys] = swap ? [bv, a, bStrides, [1]] : [a, bv, [1], bStrides];
+          const ours = inWasm(new Float32Array(n)), ref = new Float32Array(n);
+          wasm.binary(op, inWasm(x), [...xs], inWasm(y), [...ys], ours, [n]);
+          js.binary(op, Float32Array.from(x), [...xs], Float32Array.from(y), [...ys], ref, [n]);
+          for (let i = 0; i < n; i++) assert.ok(close(ours[i], ref[i], 1e-6), `${op} ${swap} ${bStrides}: element ${i}: wasm ${ours[i]} vs js ${ref[i]}`);
+        }
+      }
+    }
+  });
+
+  it('softmax, log-softmax and softmax cross-entropy with its gradient (rows of 10 and of 37)', async () => {
+    const { wasm, js, inWasm } = await setup();
+    for (const [rows, cols] of [[32, 10], [5, 37]]) {
+      const logits = Array.from({ length: rows * cols }, () => rng.uniform(-20, 20));
+      logits[3] = 95; logits[4] = -95; // far apart: exp underflows, the loss must not
+      const labels = Int32Array.from({ length: rows }, (_, i) => (i * 7) % cols);
+      const dy = Array.from({ length: rows }, () => rng.uniform(0, 1));
+      for (const kernel of ['softmax', 'logSoftmax'] as const) {
+        const ours = inWasm(new Float32Array(rows * cols)), ref = new Float32Array(rows * cols);
+        wasm[kernel](inWasm(logits), ours, rows, cols);
+        js[kernel](Float32Array.from(logits), ref, rows, cols);
+        // log(sum) of float32 terms carries ~1e-7 of absolute error (js sums in double).
+        ref.forEach((v, i) => assert.ok(close(ours[i], v, 2e-6) || Math.abs(ours[i] - v) < 5e-7, `${kernel} ${rows}x${cols} [${i}]: wasm ${ours[i]} vs js ${v}`));
+      }
+      const wl = wasm.mem.i32(wasm.mem.reserve(rows * 4), rows); wl.set(labels);
+      const [loss, probs, rl, rp] = [inWasm(new Float32Array(rows)), inWasm(new Float32Array(rows * cols)), new Float32Array(rows), new Float32Array(rows * cols)];
+      wasm.sparseSoftmaxCrossEntropy(inWasm(logits), wl, loss, probs, rows, cols);
+      js.sparseSoftmaxCrossEntropy(Float32Array.from(logits), labels, rl, rp, rows, cols);
+      rl.forEach((v, i) => assert.ok(close(loss[i], v, 2e-6) || Math.abs(loss[i] - v) < 5e-7, `loss ${i}: wasm ${loss[i]} vs js ${v}`));
+      const [dl, rdl] = [inWasm(new Float32Array(rows * cols)), new Float32Array(rows * cols)];
+      wasm.sparseSoftmaxCrossEntropyGrad(probs, wl, inWasm(dy), dl, rows, cols);
+      js.sparseSoftmaxCrossEntropyGrad(rp, labels, Float32Array.from(dy), rdl, rows, cols);
+      rdl.forEach((v, i) => assert.ok(Math.abs(dl[i] - v) < 1e-6, `grad ${i}: wasm ${dl[i]} vs js ${v}`));
+    }
+  });
+
+  it('SGD (plain, momentum, Nesterov) and RMSprop (with and without momentum) updates', async () => {
+    const { wasm, js, inWasm } = await setup();
+    const n = 1027, w0 = Array.from({ length: n }, () => rng.uniform(-1, 1)), g = Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const slot0 = Array.from({ length: n }, () => rng.uniform(0, 0.1));
+    for (const [name, step] of [
+      ['sgd', (b: typeof js, w: Float32Array, s: Float32Array | null) => b.sgd(w, Float32Array.from(g), s, 0.1, 0, false)],
+      ['sgd momentum', (b: typeof js, w: Float32Array, s: Float32Array | null) => b.sgd(w, Float32Array.from(g), s, 0.1, 0.9, false)],
+      ['sgd nesterov', (b: typeof js, w: Float32Array, s: Float32Array | null) => b.sgd(w, Float32Array.from(g), s, 0.1, 0.9, true)],
+      ['rmsprop', (b: typeof js, w: Float32Array, s: Float32Array | null) => b.rmsprop(w, Float32Array.from(g), s!, null, 0.01, 0.9, 0, 1e-7)],
+      ['rmsprop momentum', (b: typeof js, w: Float32Array, s: Float32Array | null, m?: Float32Array) => b.rmsprop(w, Float32Array.from(g), s!, m!, 0.01, 0.9, 0.5, 1e-7)],
+    ] as const) {
+      const plain = name === 'sgd';
+      const [wo, so, mo] = [inWasm(w0), plain ? null : inWasm(slot0), inWasm(slot0)];
+      const [wr, sr, mr] = [Float32Array.from(w0), plain ? null : Float32Array.from(slot0), Float32Array.from(slot0)];
+      for (let t = 0; t < 3; t++) { step(wasm, wo, so, mo); step(js, wr, sr, mr); }
+      wr.forEach((v, i) => assert.ok(Math.abs(wo[i] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `${name} w[${i}]: wasm ${wo[i]} vs js ${v}`));
+      sr?.forEach((v, i) => assert.ok(Math.abs(so![i] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `${name} slot[${i}]`));
+    }
+  });
+});
+
 describe('thread pool', () => {
   it('a kernel that traps raises an error (on whichever thread), and the pool keeps working', async () => {
     const { WasmBackend } = await import('../src/backends/wasm/index.ts');

@@ -4,7 +4,7 @@
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import type { TypedArray } from '../../core/dtype.ts';
-import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp } from '../backend.ts';
+import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp, UnaryOp } from '../backend.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -12,9 +12,15 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../../training/plan.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
+
+// The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
+const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step'];
+const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
+/** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
+const PARALLEL_ELEMENTS = 1 << 14;
 
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -308,13 +314,69 @@ export class WasmBackend extends JsBackend {
     });
   };
 
+  /** Element-wise work worth a wasm call: arrays already in wasm memory (a plan's), or long ones. */
+  private elementwise(...arrays: TypedArray[]): boolean {
+    return isF32(...arrays) && (arrays.every((a) => this.mem.owns(a)) || arrays[0].length >= 4096);
+  }
+
+  /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big. */
+  private parElements(name: string, args: number[], n: number, cost = 1): void {
+    this.par(name, args, n, 4, n * cost < PARALLEL_ELEMENTS ? n : undefined);
+  }
+
+  override unary = (op: UnaryOp, x: TypedArray, out: TypedArray): void => {
+    const code = UNARY_OPS.indexOf(op);
+    if (code < 0 || !this.elementwise(x, out)) return refEw.unary(op, x, out);
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('unaryF32', [code, px, po], out.length));
+  };
+
   override binary = (op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void => {
-    // The bias add: a full [rows, cols] operand plus a row broadcast over it.
     const r = shape.length, cols = shape[r - 1];
-    const isBias = op === 'add' && r >= 2 && isF32(a, b, out) && a.length === out.length && b.length === cols &&
-      bStrides[r - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0);
-    if (!isBias) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
-    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.par('addRow', [pa, pb, po, cols], out.length / cols));
+    if (!isF32(a, b, out)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
+    // The bias add: a full [rows, cols] operand plus a row broadcast over it.
+    if (op === 'add' && r >= 2 && a.length === out.length && b.length === cols && bStrides[r - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0)) {
+      return this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.par('addRow', [pa, pb, po, cols], out.length / cols));
+    }
+    // Same-shape operands, or one of them a single value.
+    const code = BINARY_OPS.indexOf(op);
+    const full = (strides: number[]): boolean => { let s = 1; for (let d = r - 1; d >= 0; d--) { if (shape[d] !== 1 && strides[d] !== s) return false; s *= shape[d]; } return true; };
+    const one = (strides: number[]): boolean => strides.every((s, d) => s === 0 || shape[d] === 1);
+    const mode = full(aStrides) && full(bStrides) ? 0 : full(aStrides) && one(bStrides) ? 1 : one(aStrides) && full(bStrides) ? 2 : -1;
+    if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
+    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
+  };
+
+  override softmax = (x: TypedArray, out: TypedArray, rows: number, cols: number): void => this.softmaxRows(x, out, rows, cols, false);
+  override logSoftmax = (x: TypedArray, out: TypedArray, rows: number, cols: number): void => this.softmaxRows(x, out, rows, cols, true);
+
+  private softmaxRows(x: TypedArray, out: TypedArray, rows: number, cols: number, log: boolean): void {
+    if (!this.elementwise(x, out)) return (log ? ref.logSoftmax : ref.softmax)(x, out, rows, cols);
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('softmaxRows', [px, po, 0, 0, cols, log ? 1 : 0], rows, cols));
+  }
+
+  override sparseSoftmaxCrossEntropy = (logits: TypedArray, labels: TypedArray, loss: TypedArray, probs: TypedArray, rows: number, cols: number): void => {
+    if (!(labels instanceof Int32Array) || !this.elementwise(logits, loss, probs)) return ref.sparseSoftmaxCrossEntropy(logits, labels, loss, probs, rows, cols);
+    this.inWasm([logits as Buf, labels], [loss as Buf, probs as Buf], ([px, pl], [ploss, pp]) =>
+      this.parElements('softmaxRows', [px, pp, pl, ploss, cols, 0], rows, cols));
+  };
+
+  override sparseSoftmaxCrossEntropyGrad = (probs: TypedArray, labels: TypedArray, dy: TypedArray, dlogits: TypedArray, rows: number, cols: number): void => {
+    if (!(labels instanceof Int32Array) || !this.elementwise(probs, dy, dlogits)) return ref.sparseSoftmaxCrossEntropyGrad(probs, labels, dy, dlogits, rows, cols);
+    this.inWasm([probs as Buf, labels, dy as Buf], [dlogits as Buf], ([pp, pl, pdy], [pd]) =>
+      this.parElements('softmaxCrossEntropyGrad', [pp, pl, pdy, pd, cols], rows, cols));
+  };
+
+  override sgd = (w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void => {
+    // The weights and slots are updated in place, so they must already live in wasm memory.
+    const inPlace = [w, ...(velocity ? [velocity] : [])];
+    if (!isF32(w, g, ...inPlace) || !inPlace.every((a) => this.mem.owns(a))) return ref.sgd(w, g, velocity, lr, momentum, nesterov);
+    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.sgd(w.byteOffset, pg, velocity ? velocity.byteOffset : 0, w.length, lr, momentum, nesterov ? 1 : 0));
+  };
+
+  override rmsprop = (w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void => {
+    const inPlace = [w, meanSquare, ...(moment ? [moment] : [])];
+    if (!isF32(w, g, ...inPlace) || !inPlace.every((a) => this.mem.owns(a))) return ref.rmsprop(w, g, meanSquare, moment, lr, rho, momentum, epsilon);
+    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmsprop(w.byteOffset, pg, meanSquare.byteOffset, moment ? moment.byteOffset : 0, w.length, lr, rho, momentum, epsilon));
   };
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {

@@ -1,4 +1,4 @@
-// Bias add, its gradient (column sums) and the Adam update.
+// Bias add, its gradient (column sums) and the optimizers' updates (Adam, SGD, RMSprop).
 
 // out[r, c] = x[r, c] + bias[c] for rows [row0, row1) of a [rows, cols] matrix.
 export function addRow(x: usize, bias: usize, out: usize, cols: i32, row0: i32, row1: i32): void {
@@ -51,5 +51,53 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, be
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     store<f32>(w + o, load<f32>(w + o) - (lr * (mv / c1)) / (Mathf.sqrt(vv / c2) + epsilon));
+  }
+}
+
+// SGD, in place: w -= lr * g, or with momentum (velocity != 0) v = momentum * v - lr * g and
+// w += v (Nesterov: w += momentum * v - lr * g).
+export function sgd(w: usize, g: usize, velocity: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {
+  const rate = f32x4.splat(lr), mom = f32x4.splat(momentum);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const step = f32x4.mul(rate, v128.load(g + o));
+    if (!velocity) { v128.store(w + o, f32x4.sub(v128.load(w + o), step)); continue; }
+    const v = f32x4.sub(f32x4.mul(mom, v128.load(velocity + o)), step);
+    v128.store(velocity + o, v);
+    v128.store(w + o, f32x4.add(v128.load(w + o), nesterov ? f32x4.sub(f32x4.mul(mom, v), step) : v));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const step = lr * load<f32>(g + o);
+    if (!velocity) { store<f32>(w + o, load<f32>(w + o) - step); continue; }
+    const v = momentum * load<f32>(velocity + o) - step;
+    store<f32>(velocity + o, v);
+    store<f32>(w + o, load<f32>(w + o) + (nesterov ? momentum * v - step : v));
+  }
+}
+
+// RMSprop, in place: ms = rho * ms + (1 - rho) g^2; increment = lr * g / sqrt(ms + epsilon);
+// w -= increment, or with momentum (moment != 0) mom = momentum * mom + increment, w -= mom.
+export function rmsprop(w: usize, g: usize, ms: usize, moment: usize, n: i32, lr: f32, rho: f32, momentum: f32, epsilon: f32): void {
+  const r = f32x4.splat(rho), nr = f32x4.splat(1 - rho), rate = f32x4.splat(lr), mom = f32x4.splat(momentum), eps = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const msv = f32x4.add(f32x4.mul(r, v128.load(ms + o)), f32x4.mul(nr, f32x4.mul(gv, gv)));
+    v128.store(ms + o, msv);
+    let inc = f32x4.div(f32x4.mul(rate, gv), f32x4.sqrt(f32x4.add(msv, eps)));
+    if (moment) { inc = f32x4.add(f32x4.mul(mom, v128.load(moment + o)), inc); v128.store(moment + o, inc); }
+    v128.store(w + o, f32x4.sub(v128.load(w + o), inc));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gv = load<f32>(g + o);
+    const msv = rho * load<f32>(ms + o) + (1 - rho) * gv * gv;
+    store<f32>(ms + o, msv);
+    let inc = (lr * gv) / Mathf.sqrt(msv + epsilon);
+    if (moment) { inc = momentum * load<f32>(moment + o) + inc; store<f32>(moment + o, inc); }
+    store<f32>(w + o, load<f32>(w + o) - inc);
   }
 }

@@ -5,4 +5,5 @@
 export { gemm, fmaPeak } from './gemm';
 export { convGemm, convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convDirect, convPool, convPoolDirect, convPool3x3C1, convFilterGrad3x3C1 } from './conv';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
-export { addRow, sumRows, adam } from './elementwise';
+export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
+export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
