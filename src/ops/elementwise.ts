@@ -81,15 +81,18 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   relu: (dy, { inputs: [x] }) => [mul(dy, step(x).cast(dy.dtype))],
   sigmoid: (dy, { output: y }) => [mul(dy, mul(y, sub(1, y)))],
   tanh: (dy, { output: y }) => [mul(dy, sub(1, square(y)))],
-  add: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(dy, b.shape)],
-  sub: (dy, { inputs: [a, b] }) => [sumTo(dy, a.shape), sumTo(neg(dy), b.shape)],
-  mul: (dy, { inputs: [a, b] }) => [sumTo(mul(dy, b), a.shape), sumTo(mul(dy, a), b.shape)],
-  div: (dy, { inputs: [a, b] }) => [sumTo(div(dy, b), a.shape), sumTo(neg(div(mul(dy, a), square(b))), b.shape)],
-  pow: (dy, { inputs: [a, b], output }) => {
-    const da = mul(dy, mul(b, pow(a, sub(b, 1))));
+  // Binary rules skip an operand nothing needs the gradient of (a constant such as the
+  // batch size a mean divides by): in a compiled step that is work saved on every batch.
+  add: (dy, { inputs: [a, b] }, [na, nb]) => [na ? sumTo(dy, a.shape) : null, nb ? sumTo(dy, b.shape) : null],
+  sub: (dy, { inputs: [a, b] }, [na, nb]) => [na ? sumTo(dy, a.shape) : null, nb ? sumTo(neg(dy), b.shape) : null],
+  mul: (dy, { inputs: [a, b] }, [na, nb]) => [na ? sumTo(mul(dy, b), a.shape) : null, nb ? sumTo(mul(dy, a), b.shape) : null],
+  div: (dy, { inputs: [a, b] }, [na, nb]) => [na ? sumTo(div(dy, b), a.shape) : null, nb ? sumTo(neg(div(mul(dy, a), square(b))), b.shape) : null],
+  pow: (dy, { inputs: [a, b], output }, [na, nb]) => {
+    const da = na ? sumTo(mul(dy, mul(b, pow(a, sub(b, 1)))), a.shape) : null;
+    if (!nb) return [da, null];
     // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
     const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
-    return [sumTo(da, a.shape), sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
+    return [da, sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
   },
   maximum: (dy, { inputs: [a, b], output }) => [
     sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape),
