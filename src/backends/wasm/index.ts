@@ -1,6 +1,8 @@
-// The fast backend: the heavy kernels (GEMM-based convolutions, matMul, pooling, bias add and
-// its gradient) run in WebAssembly SIMD on all cores; everything else is inherited from the
-// reference backend, which works on views of wasm memory as well as on plain arrays.
+// The fast backend: convolutions, matMul, pooling, bias add and its gradient, the element-wise
+// math, softmax cross-entropy and the optimizer updates run in WebAssembly SIMD (the big ones
+// on all cores); the rest (transpose, slice, casts, reductions other than column sums, small
+// element-wise jobs outside wasm memory) is inherited from the reference backend, which works
+// on views of wasm memory as well as on plain arrays.
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import type { TypedArray } from '../../core/dtype.ts';
@@ -172,19 +174,18 @@ export class WasmBackend extends JsBackend {
   }
 
   /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
-  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align)): number {
+  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align)): void {
     const K = info.kH * info.kW * info.inC;
     const panels = this.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
     this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), chunk], total, align, chunk);
-    return chunk;
   }
 
   override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
-      // With enough input channels the direct kernel wins; with few, its per-tap bookkeeping
-      // costs more than building im2col panels for a GEMM (measured: bench/kernels.ts).
+      // With enough input channels the direct kernel wins; with few, its runs of kW * inC
+      // floats are too short for its tile, and im2col panels feeding the GEMM do better.
       if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info);
       this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4);
     });
@@ -240,7 +241,6 @@ export class WasmBackend extends JsBackend {
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
-      // dx = col2im(dy @ W^T), split by images so that no two threads add to the same pixel.
       const { kH, kW, inC, outC } = info;
       if (info.strideH === 1 && info.strideW === 1 && inC >= 8) {
         // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
@@ -255,8 +255,9 @@ export class WasmBackend extends JsBackend {
           kH, kW, strideH: 1, strideW: 1, padTop: kH - 1 - info.padTop, padLeft: kW - 1 - info.padLeft };
         return this.direct('convDirect', [pdy, flipped, 0, pdx], full);
       }
+      // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
+      // same pixel; with whole vectors of input channels each tile adds into dx directly.
       const wT = this.transposeToScratch(pw, kH * kW * inC, outC);
-      // With whole vectors of input channels, each tile adds into dx directly (no panel).
       if (inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
       else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
     });
