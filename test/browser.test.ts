@@ -17,7 +17,7 @@ const skip = !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not
 
 // The same work in the page and in Node: the seed model from a fixed seed, one epoch on 96
 // synthetic images, then predictions for 8 of them. Written once, as source for both.
-const WORK = `async function work(dt, threads) {
+const WORK = `async function work(dt, threads, verbose = 0) {
   await dt.ready();
   if (threads) dt.setThreads(threads);
   await dt.ready();
@@ -34,12 +34,12 @@ const WORK = `async function work(dt, threads) {
   const x = dt.tensor(Float32Array.from({ length: n * 784 }, (_, i) => ((i * 7919 + (i >> 5) * 104729) % 1000) / 1000), [n, 28, 28]);
   const y = dt.tensor(Int32Array.from({ length: n }, (_, i) => (i * 7) % 10), [n]);
   const start = performance.now();
-  const history = await model.fit(x, y, { epochs: 2, batchSize: 32, verbose: 0 });
+  const history = await model.fit(x, y, { epochs: 2, batchSize: 32, verbose });
   const fitMs = performance.now() - start;
   const p = model.predict(x.index([0, 8]));
   return { backend: dt.getBackend(), threads: dt.getThreads(), loss: history.history.loss, predictions: Array.from(p.data), fitMs };
 }`;
-type Result = { backend: string; threads: number; loss: number[]; predictions: number[]; fitMs: number; isolated?: boolean; errors?: string[] };
+type Result = { backend: string; threads: number; loss: number[]; predictions: number[]; fitMs: number; isolated?: boolean; errors?: string[]; logs?: string[] };
 // eslint-disable-next-line no-new-func
 const work = new Function(`return ${WORK}`)() as (lib: typeof dt, threads?: number) => Promise<Result>;
 
@@ -50,7 +50,7 @@ describe('the browser build', { skip }, () => {
     const page = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">
       import * as dt from './deeptype.js';
       ${WORK}
-      window.result = work(dt).then((r) => ({ ...r, isolated: globalThis.crossOriginIsolated }), (e) => ({ error: String(e.stack || e) }));
+      window.result = work(dt, 0, 2).then((r) => ({ ...r, isolated: globalThis.crossOriginIsolated }), (e) => ({ error: String(e.stack || e) }));
     </script>`;
     server = createServer((req, res) => {
       // /isolated/ pages get the two headers that make a page cross-origin isolated.
@@ -71,14 +71,14 @@ describe('the browser build', { skip }, () => {
 
   async function inPage(path: string): Promise<Result> {
     const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    const errors: string[] = [], logs: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); else logs.push(m.text()); });
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(base + path);
     const r = await page.evaluate(() => (window as unknown as { result: Promise<Result & { error?: string }> }).result);
     await page.close();
     assert.equal(r.error, undefined, r.error);
-    return { ...r, errors };
+    return { ...r, errors, logs };
   }
 
   function assertSameRun(a: Result, b: Result, what: string): void {
@@ -94,6 +94,9 @@ describe('the browser build', { skip }, () => {
     assert.equal(page.isolated, true);
     assert.equal(page.backend, 'wasm');
     assert.ok(page.threads >= 2, `threads: ${page.threads}`);
+    // fit's verbose output goes to the console, one line per epoch, as Keras prints it.
+    assert.ok(page.logs!.includes('Epoch 2/2'), page.logs!.join('\n'));
+    assert.ok(page.logs!.some((l) => /^3\/3 \[=+\] - \d+s \d+ms\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/.test(l)), page.logs!.join('\n'));
     const node = await work(dt, page.threads);
     assert.ok(node.loss[1] < node.loss[0], `the loss falls: ${node.loss}`);
     assertSameRun(page, node, 'isolated page vs Node');
