@@ -1,7 +1,7 @@
 // The wasm module's memory: one WebAssembly.Memory (shared when threads are possible) and a
 // stack allocator over it. Long-lived buffers (a training plan's arena) are taken from the
 // bottom; a kernel call's scratch is taken above them and released when the call returns.
-import { RELAXED, SHARED, SINGLE } from './generated/kernels.ts';
+import { RELAXED, SHARED, SINGLE, SINGLE_RELAXED } from './generated/kernels.ts';
 
 export const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -24,7 +24,7 @@ export const canShareMemory = (): boolean =>
 let relaxed: boolean | undefined;
 export function hasRelaxedSimd(): boolean {
   if (relaxed !== undefined) return relaxed;
-  const probe = decode(RELAXED);
+  const probe = decode(SINGLE_RELAXED); // plain memory: validates without SharedArrayBuffer too
   relaxed = WebAssembly.validate(probe);
   if (!relaxed && typeof process !== 'undefined' && process.versions?.node && process.env.DEEPTYPE_RELAXED_SIMD !== '0') {
     try {
@@ -47,9 +47,10 @@ export class WasmMemory {
   readonly relaxed: boolean;
   private top = BASE;
 
-  /** The kernels' bytes for this runtime: shared memory (relaxed SIMD when it can) or plain. */
+  /** The kernels' bytes for this runtime: shared or plain memory, relaxed SIMD when it can. */
   static moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-    return decode(!shared ? SINGLE : shared && hasRelaxedSimd() ? RELAXED : SHARED);
+    const relaxed = hasRelaxedSimd();
+    return decode(shared ? (relaxed ? RELAXED : SHARED) : relaxed ? SINGLE_RELAXED : SINGLE);
   }
 
   /**
@@ -59,7 +60,7 @@ export class WasmMemory {
   constructor(shared = canShareMemory(), module?: WebAssembly.Module) {
     this.shared = shared;
     this.memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-    this.relaxed = shared && hasRelaxedSimd();
+    this.relaxed = hasRelaxedSimd();
     this.module = module ?? new WebAssembly.Module(WasmMemory.moduleBytes(shared));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory, abort: () => { throw new Error('wasm abort'); } } });
     this.exports = instance.exports as unknown as KernelExports;
