@@ -57,6 +57,7 @@ if (existsSync('/usr/bin/chromium')) push(run(`deeptype wasm in Chromium, ${thre
 else process.stderr.write('Chromium is missing (apt-get install chromium): the browser row is left out.\n');
 push(run('deeptype js (640 samples, extrapolated)', ...node('bench/seed-deeptype.ts', '--backend', 'js', '--limit', '640')));
 push(median(torch));
+if (hasTorch) push(run('pytorch, 1 thread', python, ['bench/seed_pytorch.py', '--data', datasets.mnist.defaultDir(), '--threads', '1', ...limit]));
 push(run('tfjs cpu (96 samples, extrapolated)', ...node('bench/seed-tfjs.ts', '--steps', '3')));
 
 const base = results.find((r) => r.name === 'deeptype-wasm' && r.threads === threads);
