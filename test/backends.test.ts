@@ -174,6 +174,23 @@ describe('wasm element-wise kernels', () => {
   });
 });
 
+describe('fallback builds', () => {
+  // The default is shared memory with relaxed SIMD; the other three builds, each in a child
+  // process whose runtime lacks SharedArrayBuffer, relaxed SIMD, or both.
+  for (const [env, shared, relaxed] of [[{ DEEPTYPE_NO_SAB: '1' }, false, true], [{ DEEPTYPE_RELAXED_SIMD: '0' }, true, false],
+    [{ DEEPTYPE_NO_SAB: '1', DEEPTYPE_RELAXED_SIMD: '0' }, false, false]] as const) {
+    it(`${shared ? 'shared' : 'plain'} memory, ${relaxed ? 'relaxed SIMD' : 'multiply then add'}: training steps match the reference`, async () => {
+      const { execFileSync } = await import('node:child_process');
+      const out = execFileSync(process.execPath, ['--import', 'tsx', 'test/helpers/fallback-build.ts'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { shared: boolean; relaxed: boolean; threads: number; wasm: number[]; js: number[] };
+      assert.equal(r.shared, shared);
+      assert.equal(r.relaxed, relaxed);
+      if (!shared) assert.equal(r.threads, 1, 'without shared memory the pool is the calling thread alone');
+      r.js.forEach((l, i) => assert.ok(Math.abs(l - r.wasm[i]) <= 1e-5 * Math.abs(l), `step ${i}: js ${l} vs wasm ${r.wasm[i]}`));
+    });
+  }
+});
+
 describe('thread pool', () => {
   it('a kernel that traps raises an error (on whichever thread), and the pool keeps working', async () => {
     const { WasmBackend } = await import('../src/backends/wasm/index.ts');
