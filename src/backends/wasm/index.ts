@@ -24,6 +24,18 @@ const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
 
+/** Whether strides walk a whole row-major array of this shape (size-1 axes aside). */
+function isFull(strides: number[], shape: number[]): boolean {
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== step) return false;
+    step *= shape[d];
+  }
+  return true;
+}
+/** Whether strides read one single value for the whole shape (a broadcast scalar). */
+const isOne = (strides: number[], shape: number[]): boolean => strides.every((s, d) => s === 0 || shape[d] === 1);
+
 type Buf = Float32Array | Int32Array;
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
@@ -340,9 +352,8 @@ export class WasmBackend extends JsBackend {
     }
     // Same-shape operands, or one of them a single value.
     const code = BINARY_OPS.indexOf(op);
-    const full = (strides: number[]): boolean => { let s = 1; for (let d = r - 1; d >= 0; d--) { if (shape[d] !== 1 && strides[d] !== s) return false; s *= shape[d]; } return true; };
-    const one = (strides: number[]): boolean => strides.every((s, d) => s === 0 || shape[d] === 1);
-    const mode = full(aStrides) && full(bStrides) ? 0 : full(aStrides) && one(bStrides) ? 1 : one(aStrides) && full(bStrides) ? 2 : -1;
+    const [aFull, bFull] = [isFull(aStrides, shape), isFull(bStrides, shape)];
+    const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
   };
