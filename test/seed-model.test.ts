@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
-import { losses, optimizers, datasets } from '../src/index.ts';
+import { losses, optimizers, datasets, layers, models } from '../src/index.ts';
 import { takeRows } from '../src/training/loop.ts';
 import { seedModel } from '../examples/seed-model.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
@@ -50,5 +50,19 @@ describe('seed model against TensorFlow.js', () => {
     seedModel().summary((l) => lines.push(l));
     assert.ok(lines.includes('Total params: 12,794'), lines.join('\n'));
     assert.equal(tfSeedModel().countParams(), 12794);
+  });
+
+  it('summary wraps a name longer than its column instead of pushing the others out', () => {
+    const model = new models.Sequential([
+      new layers.Input({ shape: [28, 28, 1] }),
+      new layers.Conv2D({ filters: 32, kernelSize: [3, 3], padding: 'same', name: 'a_very_long_convolution_layer_name' }),
+    ]);
+    const lines: string[] = [];
+    model.summary((l) => lines.push(l));
+    for (const l of lines) assert.ok(l.length <= 65, `line wider than the table: "${l}"`);
+    const at = lines.findIndex((l) => l.startsWith(' a_very_long_convolution'));
+    assert.equal(lines[at].indexOf('(None, 28, 28, 32)'), 30, lines.join('\n'));
+    assert.equal(lines[at].trimEnd().endsWith('320'), true, lines[at]);
+    assert.ok(lines[at + 1].includes('(Conv2D)'), lines.join('\n'));
   });
 });

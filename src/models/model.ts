@@ -141,7 +141,13 @@ export abstract class Model extends Layer {
 
   summary(print: (line: string) => void = console.log): void {
     const widths = [29, 26, 10];
-    const row = (cells: string[]): string => cells.map((c, i) => (' ' + c).padEnd(widths[i])).join('');
+    // A cell longer than its column wraps onto more lines (as Keras's table does), so the
+    // columns stay aligned.
+    const row = (cells: string[]): string => {
+      const parts = cells.map((c, i) => wrapText(c, widths[i] - 2));
+      const height = Math.max(...parts.map((p) => p.length));
+      return Array.from({ length: height }, (_, k) => parts.map((p, i) => (' ' + (p[k] ?? '')).padEnd(widths[i])).join('').trimEnd()).join('\n');
+    };
     const total = widths.reduce((a, b) => a + b, 0);
     if (!this.batchInputShape && !this.built) {
       throw new Error(`summary: model "${this.name}" has not been built yet: give it an Input, or call it on data first`);
@@ -149,12 +155,13 @@ export abstract class Model extends Layer {
     let shape: ShapeSpec = this.batchInputShape ?? [null];
     print(`Model: "${this.name}"`);
     print('_'.repeat(total));
-    print(row(['Layer (type)', 'Output Shape', 'Param #']));
+    const printRow = (cells: string[]): void => row(cells).split('\n').forEach((l) => print(l));
+    printRow(['Layer (type)', 'Output Shape', 'Param #']);
     print('='.repeat(total));
     this.layers.forEach((layer, i) => {
       shape = layer.computeOutputShape(shape);
       const shown = `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
-      print(row([`${layer.name} (${layer.className})`, shown, layer.countParams().toLocaleString('en-US')]));
+      printRow([`${layer.name} (${layer.className})`, shown, layer.countParams().toLocaleString('en-US')]);
       if (i < this.layers.length - 1) print(' '.repeat(total));
     });
     const count = (ws: Variable[]): string => ws.reduce((n, w) => n + w.size, 0).toLocaleString('en-US');
@@ -164,4 +171,19 @@ export abstract class Model extends Layer {
     print(`Non-trainable params: ${count(this.nonTrainableWeights)}`);
     print('_'.repeat(total));
   }
+}
+
+/** Splits text into lines of at most `width` characters, after a space, '(' or ',' where it can. */
+function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const window = rest.slice(0, width + 1);
+    const at = Math.max(window.lastIndexOf(' '), window.lastIndexOf('('), window.lastIndexOf(','));
+    const cut = at > 0 ? (window[at] === ',' ? at + 1 : at) : width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines;
 }
