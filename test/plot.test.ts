@@ -94,6 +94,36 @@ describe('plotting', () => {
     assert.ok(Math.abs(w1 - w2) < 1, 'both panels the same size: the pooled cells are twice as wide');
   });
 
+  it("legend loc 'best' (the default) keeps off the lines, as matplotlib's does", () => {
+    const legendBox = (svg: string): number[] => {
+      const m = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" rx="[\d.]+" fill="white"/.exec(svg);
+      assert.ok(m, 'a legend box is drawn');
+      return m.slice(1).map(Number);
+    };
+    // Rising to the upper right (an accuracy curve): the legend must go elsewhere.
+    const fig = new plt.Figure();
+    const ax = fig.gca();
+    const xs = [1, 2, 3, 4, 5], acc = [0.90, 0.95, 0.97, 0.98, 0.985];
+    ax.plot(xs, acc, { label: 'train accuracy', marker: 'o' }).legend();
+    const [x, y, w, h] = legendBox(fig.toSVG());
+    // No point of the line (vertices and 50 points along each segment) is under the legend.
+    for (let i = 0; i + 1 < xs.length; i++) {
+      for (let k = 0; k <= 50; k++) {
+        const [px, py] = ax.dataToPixel(xs[i] + (k / 50) * (xs[i + 1] - xs[i]), acc[i] + (k / 50) * (acc[i + 1] - acc[i]));
+        assert.ok(!(px >= x && px <= x + w && py >= y && py <= y + h), `the line at segment ${i}, ${k}/50 is under the legend`);
+      }
+    }
+    const [cx] = ax.dataToPixel(3, 0.9425); // the middle of the axes
+    assert.ok(x + w / 2 < cx, `the upper right is taken by the curve; the next free place is the upper left: legend at ${x}, ${y}`);
+    // A falling curve (a loss) leaves the upper right free, matplotlib's first choice.
+    const fig2 = new plt.Figure();
+    fig2.gca().plot(xs, [0.5, 0.2, 0.1, 0.07, 0.05], { label: 'loss' }).legend();
+    const [x2, y2] = legendBox(fig2.toSVG());
+    const [rx, ty] = fig2.gca().dataToPixel(3, 0.275);
+    assert.ok(x2 > rx && y2 < ty, 'upper right');
+    assert.throws(() => fig2.gca().legend({ loc: 'top' as never }), /loc must be one of/);
+  });
+
   it('line plots with a legend, titles and labels; SVG output', () => {
     const fig = new plt.Figure();
     const ax = fig.gca().setTitle('History').setXlabel('epoch').setYlabel('loss');

@@ -61,6 +61,40 @@ function toRows(data: ImageData2D, what: string): { rows: number; cols: number; 
   return { rows: data.length, cols, values: data.flat() };
 }
 
+/** Where a legend goes, as matplotlib's loc names it. */
+export type LegendLoc = 'best' | 'upper right' | 'upper left' | 'lower left' | 'lower right' | 'right' | 'center left' | 'center right' | 'lower center' | 'upper center' | 'center';
+const LEGEND_LOCS: readonly LegendLoc[] = ['best', 'upper right', 'upper left', 'lower left', 'lower right', 'right', 'center left', 'center right', 'lower center', 'upper center', 'center'];
+
+/** The top-left corner of a w x h legend at `loc` inside the axes box, `pad` from its edges. */
+function legendPlace(loc: Exclude<LegendLoc, 'best'> | 'best', b: Box, w: number, h: number, pad: number): { x: number; y: number } {
+  const left = b.x + pad, right = b.x + b.w - w - pad, midX = b.x + (b.w - w) / 2;
+  const top = b.y + pad, bottom = b.y + b.h - h - pad, midY = b.y + (b.h - h) / 2;
+  switch (loc) {
+    case 'upper left': return { x: left, y: top };
+    case 'lower left': return { x: left, y: bottom };
+    case 'lower right': return { x: right, y: bottom };
+    case 'right': case 'center right': return { x: right, y: midY };
+    case 'center left': return { x: left, y: midY };
+    case 'lower center': return { x: midX, y: bottom };
+    case 'upper center': return { x: midX, y: top };
+    case 'center': return { x: midX, y: midY };
+    default: return { x: right, y: top }; // upper right
+  }
+}
+
+/** Whether the segment p-q passes through the box (Liang-Barsky clipping). */
+function segmentCrossesBox(p: number[], q: number[], box: { x0: number; y0: number; x1: number; y1: number }): boolean {
+  const dx = q[0] - p[0], dy = q[1] - p[1];
+  let t0 = 0, t1 = 1;
+  for (const [den, num] of [[-dx, p[0] - box.x0], [dx, box.x1 - p[0]], [-dy, p[1] - box.y0], [dy, box.y1 - p[1]]]) {
+    if (den === 0) { if (num < 0) return false; continue; }
+    const t = num / den;
+    if (den < 0) t0 = Math.max(t0, t); else t1 = Math.min(t1, t);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
 export class Axes {
   private image?: { rgba: Uint8Array; rows: number; cols: number; handle: ImageHandle };
   private readonly lines: { xs: number[]; ys: number[]; color: string; label?: string; linewidth: number; marker: 'o' | null }[] = [];
@@ -68,7 +102,7 @@ export class Axes {
   private readonly texts: { x: number; y: number; text: string; color: string; size: number }[] = [];
   private titleText = '';
   private labels = { x: '', y: '' };
-  private legendOn = false;
+  private legendLoc: LegendLoc | null = null;
   private ticksOn = true;
   colorbarFor?: ImageHandle;
 
@@ -112,7 +146,12 @@ export class Axes {
   setTitle(t: string): this { this.titleText = t; return this; }
   setXlabel(t: string): this { this.labels.x = t; return this; }
   setYlabel(t: string): this { this.labels.y = t; return this; }
-  legend(): this { this.legendOn = true; return this; }
+  /** A legend of the labelled lines; 'best' (matplotlib's default) avoids the data. */
+  legend({ loc = 'best' }: { loc?: LegendLoc } = {}): this {
+    if (!LEGEND_LOCS.includes(loc)) throw new Error(`legend: loc must be one of ${LEGEND_LOCS.join(', ')}, got '${loc}'`);
+    this.legendLoc = loc;
+    return this;
+  }
   /** Hides ticks and their labels (grids of small images). */
   axisOff(): this { this.ticksOn = false; return this; }
 
@@ -191,7 +230,7 @@ export class Axes {
     if (this.titleText) out.push(`<text x="${b.x + b.w / 2}" y="${b.y - 6 * pt}" font-size="${12 * pt}" text-anchor="middle">${esc(this.titleText)}</text>`);
     if (this.labels.x) out.push(`<text x="${b.x + b.w / 2}" y="${b.y + b.h + 3.5 * pt + font * 2.3}" font-size="${font}" text-anchor="middle">${esc(this.labels.x)}</text>`);
     if (this.labels.y) out.push(`<text transform="translate(${b.x - font * 3.2},${b.y + b.h / 2}) rotate(-90)" font-size="${font}" text-anchor="middle">${esc(this.labels.y)}</text>`);
-    if (this.legendOn) out.push(this.legendSVG(b, pt, font));
+    if (this.legendLoc) out.push(this.legendSVG(b, pt, font, this.legendLoc));
     if (this.colorbarFor) out.push(this.colorbarSVG(b, pt, font));
     return `<defs><clipPath id="clip${this.index}"><rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}"/></clipPath></defs>${out.join('')}`;
   }
@@ -212,17 +251,40 @@ export class Axes {
     return encodePng(cols * k, rows * k, out);
   }
 
-  private legendSVG(b: Box, pt: number, font: number): string {
+  private legendSVG(b: Box, pt: number, font: number, loc: LegendLoc): string {
     const items = this.lines.filter((l) => l.label);
     if (items.length === 0) return '';
     const rowH = font * 1.4, w = Math.max(...items.map((l) => l.label!.length)) * font * 0.6 + 40 * pt, h = items.length * rowH + 8 * pt;
-    const x = b.x + b.w - w - 6 * pt, y = b.y + 6 * pt;
+    const { x, y } = loc === 'best' ? this.bestLegendPlace(b, w, h, 6 * pt) : legendPlace(loc, b, w, h, 6 * pt);
     const rows = items.map((l, i) => {
       const cy = y + 4 * pt + rowH * (i + 0.5);
       return `<line x1="${x + 6 * pt}" y1="${cy}" x2="${x + 26 * pt}" y2="${cy}" stroke="${l.color}" stroke-width="${l.linewidth * pt}"/>` +
         `<text x="${x + 32 * pt}" y="${cy + font * 0.35}" font-size="${font}">${esc(l.label!)}</text>`;
     });
     return `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="${2 * pt}" fill="white" fill-opacity="0.8" stroke="#cccccc"/>${rows.join('')}`;
+  }
+
+  /**
+   * matplotlib's 'best': of the nine places, in its order, the first where the legend box
+   * covers the fewest line vertices and crosses the fewest line segments.
+   */
+  private bestLegendPlace(b: Box, w: number, h: number, pad: number): { x: number; y: number } {
+    const paths = this.lines.map((l) => l.xs.map((x, i) => this.dataToPixel(x, l.ys[i])));
+    let best = legendPlace('upper right', b, w, h, pad), least = Infinity;
+    for (const loc of LEGEND_LOCS.slice(1)) {
+      const at = legendPlace(loc, b, w, h, pad);
+      const box = { x0: at.x, y0: at.y, x1: at.x + w, y1: at.y + h };
+      let badness = 0;
+      for (const p of paths) {
+        p.forEach(([px, py], i) => {
+          if (px >= box.x0 && px <= box.x1 && py >= box.y0 && py <= box.y1) badness++;
+          if (i > 0 && segmentCrossesBox(p[i - 1], [px, py], box)) badness++;
+        });
+      }
+      if (badness < least) { least = badness; best = at; }
+      if (badness === 0) break;
+    }
+    return best;
   }
 
   private colorbarSVG(b: Box, pt: number, font: number): string {

@@ -1,6 +1,6 @@
 // The stateful pyplot interface the seed notebook uses: plt.figure(), plt.subplot(1, 5, i),
 // plt.imshow(x, {cmap: 'gray'}), plt.gca().addPatch(...), plt.savefig('out/x.png').
-import { Figure, type Axes, type FigureOptions, type ImageData2D, type ImageHandle, type ImshowOptions, type PlotOptions } from './figure.ts';
+import { Figure, type Axes, type FigureOptions, type ImageData2D, type ImageHandle, type ImshowOptions, type PlotOptions, type LegendLoc } from './figure.ts';
 
 let current: Figure | undefined;
 const fig = (): Figure => (current ??= new Figure());
@@ -16,7 +16,7 @@ export function plot(xsOrYs: number[], ysOrOptions?: number[] | PlotOptions, opt
 export const title = (text: string): Axes => gca().setTitle(text);
 export const xlabel = (text: string): Axes => gca().setXlabel(text);
 export const ylabel = (text: string): Axes => gca().setYlabel(text);
-export const legend = (): Axes => gca().legend();
+export const legend = (options?: { loc?: LegendLoc }): Axes => gca().legend(options);
 export const colorbar = (image?: ImageHandle): void => fig().colorbar(image);
 export const suptitle = (text: string): void => fig().suptitle(text);
 /** Saves the current figure, then starts a fresh one for the next drawing. */
