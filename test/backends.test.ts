@@ -209,6 +209,24 @@ describe('thread pool', () => {
   });
 });
 
+describe('more threads than cores', () => {
+  it('(threads that block instead of spinning) compute the same', async () => {
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const { convInfo } = await import('../src/ops/conv.ts');
+    const { availableParallelism } = await import('node:os');
+    const wasm = new WasmBackend(availableParallelism() + 2);
+    await wasm.whenReady();
+    const x = rand([8, 9, 9, 16]), w = rand([3, 3, 16, 8]), info = convInfo(x.shape, w.shape, 1, 'same');
+    for (let round = 0; round < 20; round++) {
+      const [ours, ref] = [new Float32Array(8 * 81 * 8), new Float32Array(8 * 81 * 8)];
+      wasm.conv2d(x.data, w.data, null, ours, info);
+      new JsBackend().conv2d(x.data, w.data, null, ref, info);
+      assertSame(dt.tensor(ours, [ours.length]), dt.tensor(ref, [ref.length]), `round ${round}`);
+    }
+  });
+});
+
 describe('async start', () => {
   it('WasmBackend.create() compiles asynchronously (as a browser main thread needs) and computes the same', async () => {
     const { WasmBackend } = await import('../src/backends/wasm/index.ts');

@@ -43,6 +43,11 @@ const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Flo
 export function defaultThreads(): number {
   const env = typeof process !== 'undefined' ? Number(process.env.DEEPTYPE_THREADS) : NaN;
   if (Number.isInteger(env) && env >= 1) return env;
+  return hardwareThreads();
+}
+
+/** The threads this machine runs at once (Node: os.availableParallelism; browsers: hardwareConcurrency). */
+function hardwareThreads(): number {
   const os = typeof process !== 'undefined' ? process.getBuiltinModule?.('node:os') : undefined;
   if (os) return os.availableParallelism();
   return (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
@@ -67,7 +72,7 @@ export class WasmBackend extends JsBackend {
 
   private makePool(threads: number): ThreadPool {
     const n = this.mem.shared ? threads : 1;
-    return new ThreadPool(this.mem.module, this.mem.memory, n, PARALLEL);
+    return new ThreadPool(this.mem.module, this.mem.memory, n, PARALLEL, hardwareThreads());
   }
 
   get threads(): number { return this.pool.count; }

@@ -11,7 +11,7 @@
 // Control block layout (Int32Array). Each home range is one word: the job's generation (high
 // 16 bits), the range's next chunk from the front and its end (8 bits each), so a late worker
 // can never claim chunks of a newer job, and owner and helpers agree on what is left.
-const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, ARGS = 9, MAX_ARGS = 24;
+const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, SPIN = 9, WAITING = 10, ARGS = 11, MAX_ARGS = 24;
 const RANGES = ARGS + MAX_ARGS, MAX_CHUNKS = 255;
 const CHUNKS_PER_THREAD = 4;
 
@@ -28,6 +28,7 @@ const CLAIM = `function claim(c, gen, self, run) {
       const i = own ? front : end - 1;
       run(i * c[${GRAIN}], Math.min(c[${TOTAL}], (i + 1) * c[${GRAIN}]));
       Atomics.add(c, ${DONE}, 1);
+      if (Atomics.load(c, ${WAITING})) Atomics.notify(c, ${DONE}); // the caller stopped spinning
     }
   }
 }`;
@@ -46,7 +47,7 @@ function start({ module, memory, control, names, self }) {
   for (;;) {
     let spins = 0;
     while (Atomics.load(c, ${GEN}) === seen) {
-      if (++spins > 2000000) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
+      if (++spins > c[${SPIN}]) { Atomics.wait(c, ${GEN}, seen); spins = 0; }
     }
     seen = Atomics.load(c, ${GEN});
     const fn = fns[c[${FN}]];
@@ -80,12 +81,23 @@ export class ThreadPool {
   private readonly fnIndex: Map<string, number>;
   private generation = 0;
 
-  /** `count` threads in all, the calling thread included. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[]) {
+  /** How long the caller spins for a job's last chunks before it blocks (where it may block). */
+  private readonly spin: number;
+
+  /**
+   * `count` threads in all, the calling thread included, on a machine with `cores` hardware
+   * threads. Threads wait for work spinning, which costs nothing while each has a core of its
+   * own; with more threads than cores a spinning thread takes the core from a working one, so
+   * then they block almost at once instead.
+   */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[], cores = count) {
     this.fnIndex = new Map(names.map((n, i) => [n, i]));
     // One thread needs no shared block (and pages that are not cross-origin isolated have none).
     const bytes = 4 * (RANGES + count);
     this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const oversubscribed = count > cores;
+    this.control[SPIN] = oversubscribed ? 2_000 : 2_000_000;
+    this.spin = oversubscribed ? 2_000 : 1_000_000;
     for (let index = 1; index < count; index++) {
       this.workers.push(spawn({ module, memory, control: this.control.buffer, names, self: index }));
     }
@@ -128,7 +140,12 @@ export class ThreadPool {
     let spins = 0;
     for (let d = Atomics.load(c, DONE); d !== chunks; d = Atomics.load(c, DONE)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
-      if (++spins > 1_000_000 && typeof process !== 'undefined') { Atomics.wait(c, DONE, d, 1); spins = 0; }
+      if (++spins > this.spin && typeof process !== 'undefined') {
+        Atomics.store(c, WAITING, 1);
+        Atomics.wait(c, DONE, d, 10);
+        Atomics.store(c, WAITING, 0);
+        spins = 0;
+      }
     }
     const failed = Atomics.exchange(c, FAILED, 0);
     if (error !== null) throw error;
