@@ -4,9 +4,18 @@ import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
 
 const rng = new Random(5);
 const rand = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi, 'float32');
+
+/** A started wasm backend on `threads` threads (workers up), and the reference to compare with. */
+async function startedBackends(threads = 2): Promise<{ wasm: WasmBackend; js: JsBackend }> {
+  const wasm = new WasmBackend(threads);
+  await wasm.whenReady();
+  return { wasm, js: new JsBackend() };
+}
 
 function assertSame(a: dt.Tensor, b: dt.Tensor, what: string, tolerance = 1e-5): void {
   assert.deepEqual(a.shape, b.shape, what);
@@ -62,17 +71,13 @@ describe('wasm backend conforms to the js reference', () => {
 describe('fused kernels', () => {
   it('conv2dMaxPool equals conv2d then maxPool2d, on both backends', async () => {
     const { convInfo, poolInfo } = await import('../src/ops/conv.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const wasm = new WasmBackend(2);
-    await wasm.whenReady();
+    const { wasm, js } = await startedBackends();
     for (const [xs, ws, padding] of [[[3, 8, 6, 1], [3, 3, 1, 8], 'same'], [[2, 10, 8, 1], [3, 3, 1, 4], 'valid'], [[2, 6, 6, 12], [3, 3, 12, 16], 'same'], [[1, 7, 7, 2], [2, 2, 2, 4], 'valid'], [[1, 6, 6, 3], [3, 3, 3, 6], 'same']] as const) {
       const x = rand([...xs]), w = rand([...ws]), b = rand([ws[3]]);
       const ci = convInfo(x.shape, w.shape, 1, padding);
       const pi = poolInfo([ci.batch, ci.outH, ci.outW, ci.outC], 2, 2, 'valid');
       const y = new Float32Array(ci.batch * ci.outH * ci.outW * ci.outC);
       const pooled = new Float32Array(pi.batch * pi.outH * pi.outW * pi.channels), arg = new Int32Array(pooled.length);
-      const js = new JsBackend();
       js.conv2d(x.data, w.data, b.data, y, ci);
       js.maxPool2d(y, pooled, arg, pi);
       for (const be of [js, wasm]) {
@@ -88,12 +93,9 @@ describe('fused kernels', () => {
 describe('wasm element-wise kernels', () => {
   // Arrays placed in wasm memory (as a plan's are), so the SIMD kernels run whatever the size.
   const setup = async () => {
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
-    const wasm = new WasmBackend(2);
-    await wasm.whenReady();
+    const { wasm, js } = await startedBackends();
     const inWasm = (values: ArrayLike<number>): Float32Array => { const a = wasm.mem.f32(wasm.mem.reserve(values.length * 4), values.length); a.set(values); return a; };
-    return { wasm, js: new JsBackend(), inWasm };
+    return { wasm, js, inWasm };
   };
   const SPECIAL = [0, -0, 1e-8, -1e-8, 1e-3, 0.29, 0.3, 0.31, -0.3, 1, -1, 5, -5, 20, -20, 88, 88.7, 89, -87, -87.5, -90, -100, -103, -104, 120, -120, NaN, Infinity, -Infinity];
   // Relative error, with values below 1e-30 (float32's subnormals) compared absolutely.
@@ -193,10 +195,7 @@ describe('fallback builds', () => {
 
 describe('thread pool', () => {
   it('a kernel that traps raises an error (on whichever thread), and the pool keeps working', async () => {
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
-    const wasm = new WasmBackend(2);
-    await wasm.whenReady();
+    const { wasm, js } = await startedBackends();
     // Rows of a bias add whose addresses run past the end of the wasm memory.
     const par = (wasm as unknown as { par(name: string, args: number[], total: number): void }).par.bind(wasm);
     const past = wasm.mem.memory.buffer.byteLength - 64 * 1024;
@@ -204,24 +203,21 @@ describe('thread pool', () => {
     const a = rand([37, 19]), b = rand([19, 11]);
     const [ours, ref] = [new Float32Array(37 * 11), new Float32Array(37 * 11)];
     wasm.matMul(a.data, b.data, ours, 1, 37, 19, 11, false, false);
-    new JsBackend().matMul(a.data, b.data, ref, 1, 37, 19, 11, false, false);
+    js.matMul(a.data, b.data, ref, 1, 37, 19, 11, false, false);
     assertSame(dt.tensor(ours, [ours.length]), dt.tensor(ref, [ref.length]), 'matMul after failed jobs');
   });
 });
 
 describe('more threads than cores', () => {
   it('(threads that block instead of spinning) compute the same', async () => {
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
     const { convInfo } = await import('../src/ops/conv.ts');
     const { availableParallelism } = await import('node:os');
-    const wasm = new WasmBackend(availableParallelism() + 2);
-    await wasm.whenReady();
+    const { wasm, js } = await startedBackends(availableParallelism() + 2);
     const x = rand([8, 9, 9, 16]), w = rand([3, 3, 16, 8]), info = convInfo(x.shape, w.shape, 1, 'same');
     for (let round = 0; round < 20; round++) {
       const [ours, ref] = [new Float32Array(8 * 81 * 8), new Float32Array(8 * 81 * 8)];
       wasm.conv2d(x.data, w.data, null, ours, info);
-      new JsBackend().conv2d(x.data, w.data, null, ref, info);
+      js.conv2d(x.data, w.data, null, ref, info);
       assertSame(dt.tensor(ours, [ours.length]), dt.tensor(ref, [ref.length]), `round ${round}`);
     }
   });
@@ -229,8 +225,6 @@ describe('more threads than cores', () => {
 
 describe('async start', () => {
   it('WasmBackend.create() compiles asynchronously (as a browser main thread needs) and computes the same', async () => {
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
     const wasm = await WasmBackend.create(1);
     const a = rand([7, 13]), b = rand([13, 5]);
     const [ours, ref] = [new Float32Array(35), new Float32Array(35)];
@@ -243,15 +237,11 @@ describe('async start', () => {
 describe('fused gradient kernels', () => {
   it('conv2dBackpropFilterPooled equals maxPool2dBackward then conv2dBackpropFilter', async () => {
     const { convInfo, poolInfo } = await import('../src/ops/conv.ts');
-    const { JsBackend } = await import('../src/backends/js/index.ts');
-    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
-    const wasm = new WasmBackend(2);
-    await wasm.whenReady();
+    const { wasm, js } = await startedBackends();
     for (const [xs, ws] of [[[3, 8, 6, 1], [3, 3, 1, 8]], [[2, 6, 6, 4], [3, 3, 4, 8]]] as const) {
       const x = rand([...xs]), w = rand([...ws]);
       const ci = convInfo(x.shape, w.shape, 1, 'same');
       const pi = poolInfo([ci.batch, ci.outH, ci.outW, ci.outC], 2, 2, 'valid');
-      const js = new JsBackend();
       const y = new Float32Array(ci.batch * ci.outH * ci.outW * ci.outC), pooled = new Float32Array(y.length / 4), arg = new Int32Array(y.length / 4);
       js.conv2d(x.data, w.data, null, y, ci);
       js.maxPool2d(y, pooled, arg, pi);
