@@ -1,7 +1,7 @@
 // The one interface every backend implements: named kernels in destination-passing style.
 // A kernel reads its input arrays and writes its output array(s); it never allocates. That is
-// what lets a training step run again and again over the same buffers (see training/plan.ts).
-import type { TypedArray } from '../core/dtype.ts';
+// what lets a training step run again and again over the same buffers (see compile/plan.ts).
+import type { DType, TypedArray } from '../core/dtype.ts';
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
@@ -100,3 +100,17 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
 };
+
+// --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.
+/** A byte range of some buffer. */
+export interface Region { buffer: ArrayBufferLike; base: number }
+
+/** What a backend offers plans: regions that stay, and the shared workspace. */
+export interface PlanMemory {
+  persistent(bytes: number): Region;
+  /** The shared workspace, at least `bytes` long; `version` changes whenever it moves. */
+  workspace(bytes: number): Region & { version: number };
+  /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
+  trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
+  owns(a: TypedArray): boolean;
+}

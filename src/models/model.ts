@@ -6,7 +6,7 @@ import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
 import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy } from '../training/plan.ts';
+import { Plan, persistentCopy } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
 

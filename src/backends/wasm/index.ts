@@ -12,7 +12,7 @@ import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
-import type { PlanMemory } from '../../training/plan.ts';
+import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */

@@ -11,20 +11,8 @@
 import { backend, withAllocator, withBackendInstance } from '../core/engine.ts';
 import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
-import { KERNEL_OUTPUTS, type Backend, type KernelName, type PoolInfo } from '../backends/backend.ts';
-
-/** A byte range of some buffer. */
-export interface Region { buffer: ArrayBufferLike; base: number }
-
-/** What a backend offers plans: regions that stay, and the shared workspace. */
-export interface PlanMemory {
-  persistent(bytes: number): Region;
-  /** The shared workspace, at least `bytes` long; `version` changes whenever it moves. */
-  workspace(bytes: number): Region & { version: number };
-  /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
-  trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
-  owns(a: TypedArray): boolean;
-}
+import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
+import { fuse, isArray, type Call } from './fusions.ts';
 
 /** Plain-JS plan memory for backends without their own (the reference backend). */
 class HeapPlanMemory implements PlanMemory {
@@ -39,7 +27,6 @@ class HeapPlanMemory implements PlanMemory {
 const heapMemory = new HeapPlanMemory();
 const memoryOf = (b: Backend): PlanMemory => (b as Backend & { planMemory?: PlanMemory }).planMemory ?? heapMemory;
 
-const isArray = (a: unknown): a is TypedArray => ArrayBuffer.isView(a) && !(a instanceof DataView);
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
 const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray =>
@@ -57,7 +44,6 @@ export function persistentCopy(a: TypedArray): TypedArray {
 
 /** A buffer of the plan: in the workspace at `offset`, or (a constant) in the plan's own region. */
 interface Slot { dtype: DType; length: number; offset: number; constant: boolean }
-interface Call { kernel: KernelName; args: unknown[] }
 
 export class Plan {
   private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[] };
@@ -197,54 +183,3 @@ export class Plan {
 /** Marks a slot inside a recorded call's arguments. */
 class SlotRef { constructor(readonly slot: Slot) {} }
 
-/**
- * Rewrites the recorded calls where less work gives the same result: a convolution whose
- * output only a max-pooling reads becomes one conv2dMaxPool call, so the convolution's output
- * is never stored (the backward pass needs only the pooling's argmax); a bias gradient
- * behind a max-pooling sums the pooling's smaller output gradient; and a filter gradient
- * behind a max-pooling unpools that gradient itself.
- */
-function fuse(calls: Call[], kept: Set<TypedArray>): Call[] {
-  const readers = new Map<TypedArray, number>();
-  for (const { args } of calls) for (const a of args) if (isArray(a)) readers.set(a, (readers.get(a) ?? 0) + 1);
-  const dropped = new Set<number>();
-  const out = calls.map((call, i) => {
-    if (call.kernel !== 'conv2d') return call;
-    const [x, w, bias, y, info] = call.args;
-    if (!isArray(y) || kept.has(y) || readers.get(y) !== 2) return call; // written here, read once
-    const j = calls.findIndex((c, k) => k > i && c.kernel === 'maxPool2d' && c.args[0] === y);
-    if (j < 0) return call;
-    const [, pooled, argmax, pool] = calls[j].args;
-    dropped.add(j);
-    return { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, pool] };
-  });
-  const fused = out.filter((_, i) => !dropped.has(i));
-  // A bias gradient (column sums) of a max-pooling's input gradient equals the column sums of
-  // the pooling's output gradient, four times smaller: each of its values lands exactly once.
-  const poolGrads = new Map<TypedArray, Call>();
-  for (const c of fused) if (c.kernel === 'maxPool2dBackward') poolGrads.set(c.args[2] as TypedArray, c);
-  const rewired = fused.map((call) => {
-    const [op, x, y, outer, , inner] = call.args as [string, TypedArray, TypedArray, number, number, number];
-    const pool = call.kernel === 'reduce' && op === 'sum' && outer === 1 ? poolGrads.get(x) : undefined;
-    if (!pool) return call;
-    const info = pool.args[3] as PoolInfo;
-    if (info.channels !== inner) return call;
-    const dy = pool.args[0] as TypedArray;
-    return { kernel: 'reduce' as const, args: ['sum', dy, y, 1, dy.length / inner, inner] };
-  });
-  // A max-pooling's input gradient that only a filter gradient reads is never stored: the
-  // filter gradient takes the pooling's output gradient and argmax instead.
-  const uses = new Map<TypedArray, number>();
-  for (const { args } of rewired) for (const a of args) if (isArray(a)) uses.set(a, (uses.get(a) ?? 0) + 1);
-  const gone = new Set<Call>();
-  const result = rewired.map((call) => {
-    if (call.kernel !== 'conv2dBackpropFilter') return call;
-    const [x, d, dw, conv] = call.args;
-    const pool = poolGrads.get(d as TypedArray);
-    if (!pool || kept.has(d as TypedArray) || uses.get(d as TypedArray) !== 2) return call;
-    gone.add(pool);
-    const [dyPool, argmax, , poolInfo] = pool.args;
-    return { kernel: 'conv2dBackpropFilterPooled' as const, args: [x, dyPool, argmax, dw, conv, poolInfo] };
-  });
-  return result.filter((c) => !gone.has(c));
-}
