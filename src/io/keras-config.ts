@@ -1,8 +1,9 @@
 // Keras's JSON form of a model (as TensorFlow.js writes it in model.json): snake_case keys,
 // {class_name, config} objects. Converts deeptype's layers to it and builds layers from it.
 import { Layer } from '../layers/layer.ts';
-import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
-import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
+import { Input } from '../layers/core.ts';
+import { layerClass, layerClassNames } from '../layers/registry.ts';
+import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
 import { Sequential } from '../models/sequential.ts';
 import type { Model } from '../models/model.ts';
@@ -11,17 +12,6 @@ export interface KerasObject { class_name: string; config: Record<string, unknow
 
 const toSnake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 const toCamel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-/** Layer classes by Keras class name. Add a layer here to make it loadable. */
-const LAYERS: Record<string, (args: Record<string, unknown>) => Layer> = {
-  InputLayer: (a) => new Input({ batchShape: a.batchInputShape as (number | null)[], name: a.name as string }),
-  Reshape: (a) => new Reshape(a as never),
-  Flatten: (a) => new Flatten(a as never),
-  Dense: (a) => new Dense(a as never),
-  Activation: (a) => new Activation(a as never),
-  Conv2D: (a) => new Conv2D(a as never),
-  MaxPooling2D: (a) => new MaxPooling2D(a as never),
-};
 
 // --- Initializers: glorot and he are written as VarianceScaling, as TensorFlow.js does.
 const VARIANCE_SCALING: Record<string, Record<string, unknown>> = {
@@ -67,9 +57,9 @@ const IGNORED = new Set(['dtype', 'dataFormat', 'dilationRate', 'sparse', 'ragge
 
 export function layerFromKeras(o: unknown): Layer {
   const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
-  const make = typeof name === 'string' ? LAYERS[name] : undefined;
-  if (!make) {
-    throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${Object.keys(LAYERS).join(', ')})`);
+  const cls = typeof name === 'string' ? layerClass(name) : undefined;
+  if (!cls) {
+    throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${layerClassNames().join(', ')})`);
   }
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config ?? {})) {
@@ -87,7 +77,8 @@ export function layerFromKeras(o: unknown): Layer {
     }
     args[k] = /Initializer$/.test(k) ? initializerFromKeras(value, `Layer ${name} "${String(config?.name)}"`) : value;
   }
-  return make(args);
+  if (cls === (Input as unknown)) return new Input({ batchShape: args.batchInputShape as (number | null)[], name: args.name as string });
+  return new cls(args as never);
 }
 
 /** The modelTopology of model.json for a Sequential model. */

@@ -7,6 +7,7 @@ import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { initializerConfig } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
+import { registerLayers } from './registry.ts';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -147,3 +148,5 @@ export class MaxPooling2D extends Layer {
     return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, padding: this.padding, dataFormat: 'channelsLast' };
   }
 }
+
+registerLayers(Conv2D, MaxPooling2D);

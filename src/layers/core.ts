@@ -5,6 +5,7 @@ import * as ops from '../ops/index.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
+import { registerLayers } from './registry.ts';
 
 export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string }
 
@@ -135,3 +136,5 @@ export class Activation extends Layer {
   call(x: Tensor): Tensor { return getActivation(this.activation, this.name)(x); }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
 }
+
+registerLayers(Input, Reshape, Flatten, Dense, Activation);

@@ -3,3 +3,4 @@ export { Input, Reshape, Flatten, Dense, Activation } from './core.ts';
 export { Conv2D, MaxPooling2D } from './convolutional.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
+export { registerLayers, checkOptions } from './registry.ts';
