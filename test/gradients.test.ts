@@ -96,6 +96,15 @@ describe('gradients match finite differences', () => {
     checkGradients((x) => dt.sparseSoftmaxCrossEntropy(x, labels), [rand([3, 5], -3, 3)]);
   });
 
+  op('batchNorm', () => {
+    checkGradients((x, g, b) => dt.batchNorm(x, g, b, 1e-3).y, [rand([4, 3, 5]), rand([5], 0.5, 1.5), rand([5])]);
+    checkGradients((x) => dt.batchNorm(x, null, null, 1e-3).y, [rand([6, 2])]); // center and scale off
+  });
+  op('channelAffine', () => {
+    checkGradients((x, s, b) => dt.channelAffine(x, s, b), [rand([2, 3, 4]), rand([4]), rand([4])]);
+    checkGradients((x, s) => dt.channelAffine(x, s), [rand([5, 2]), rand([2])]);
+  });
+
   it('covers every op in the gradient table', () => {
     assert.deepEqual([...covered].sort(), Object.keys(gradRules).sort());
   });

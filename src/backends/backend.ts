@@ -10,6 +10,8 @@ export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
 export type ReduceOp = 'sum' | 'max' | 'min';
+/** What the random kernel draws: uniform in [a, b), normal(mean a, stddev b), normal truncated at 2 stddev, 1 with probability a (else 0). */
+export type RandomDist = 'uniform' | 'normal' | 'truncatedNormal' | 'bernoulli';
 
 /** Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. */
 export interface ConvInfo {
@@ -80,6 +82,24 @@ export interface Backend {
   /** out[i, c] = 1 where c == indices[i], else 0 (out is zeroed first). */
   oneHot(indices: TypedArray, out: TypedArray, depth: number): void;
 
+  // Randomness and state: kernels, so that a replayed plan draws anew and updates state every step.
+  /**
+   * Fills out with draws of dist(a, b) from the counter-based Philox4x32-10 generator whose state
+   * is [key0, key1, counterLo, counterHi], then advances the counter past the blocks it used.
+   * Value i depends only on the state and i, so any split over threads gives the same numbers.
+   */
+  random(dist: RandomDist, state: Int32Array, out: TypedArray, a: number, b: number): void;
+  /** v = v * momentum + x * (1 - momentum), in place (moving statistics). */
+  movingAverage(v: TypedArray, x: TypedArray, momentum: number): void;
+
+  // Batch normalization over x viewed as [rows, channels] (channels last).
+  /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, with the batch's mean and biased variance written out. */
+  batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number): void;
+  /** The gradients of batchNorm for dy: dx, and dgamma / dbeta (the column sums it needs anyway). */
+  batchNormGrad(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number): void;
+  /** out = x * scale[c] + shift[c] over [rows, channels] (inference batch norm; shift may be null). */
+  channelAffine(x: TypedArray, scale: TypedArray, shift: TypedArray | null, out: TypedArray, rows: number, channels: number): void;
+
   // Optimizer updates, in place on the weights and their slots.
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
   sgd(w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void;
@@ -99,6 +119,8 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
+  random: [1, 2], movingAverage: [0],
+  batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3],
 };
 
 // --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.

@@ -4,3 +4,5 @@ export { Conv2D, MaxPooling2D } from './convolutional.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';
+export { Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout } from './regularization.ts';
+export { BatchNormalization } from './normalization.ts';

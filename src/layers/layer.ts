@@ -2,6 +2,7 @@
 // weights on first use, call(x) computes, computeOutputShape predicts shapes, getConfig saves.
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import { Tensor, Variable } from '../core/tensor.ts';
+import { withScope } from '../core/engine.ts';
 import type { DType } from '../core/dtype.ts';
 import type { Initializer } from './initializers.ts';
 
@@ -83,7 +84,7 @@ export abstract class Layer {
       this.built = true;
       this.assertInputCompatible(x.shape);
     }
-    return this.call(x, args);
+    return withScope(this.name, () => this.call(x, args));
   }
 
   /** Throws Keras's message when a shape does not meet the input spec. */

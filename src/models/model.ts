@@ -6,7 +6,7 @@ import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
 import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy } from '../compile/plan.ts';
+import { Plan, persistentCopy, traceDifference } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
 
@@ -34,6 +34,8 @@ export abstract class Model extends Layer {
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
   private readonly plans = new Map<string, Plan>();
+  /** Plans that have not yet been checked against a second trace (see runPlanned). */
+  private readonly unverified = new Set<Plan>();
 
   compile({ loss, optimizer, metrics = [], runEagerly = false }: CompileArgs): void {
     if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
@@ -41,7 +43,7 @@ export abstract class Model extends Layer {
     this.optimizer = getOptimizer(optimizer);
     this.metrics = metrics.map((m) => getMetric(m, this.loss!));
     this.runEagerly = runEagerly;
-    this.plans.clear();
+    this.resetPlans();
   }
 
   /**
@@ -53,18 +55,37 @@ export abstract class Model extends Layer {
     const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
     const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
     const plan = this.plans.get(key);
-    if (plan) return plan.run(inputs.map((t) => t.data));
+    if (plan) {
+      // The first replay traces the step once more, on new data and weights, and compares: a
+      // value computed in JavaScript during the trace would differ, and the plan would have
+      // frozen it (tf.function's tracing pitfall). Refuse loudly rather than train wrongly.
+      if (this.unverified.delete(plan)) this.verifyPlan(plan, fn, inputs);
+      return plan.run(inputs.map((t) => t.data));
+    }
     for (const w of this.weights) w.data = persistentCopy(w.data);
     if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
+    this.unverified.add(fresh);
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));
   }
 
+  private verifyPlan(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): void {
+    const again = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
+    const diff = traceDifference(plan.fingerprint, again.fingerprint);
+    if (!diff) return;
+    const where = diff.scope ? `layer "${diff.scope}"` : `model "${this.name}" (outside any layer: the loss or a metric)`;
+    throw new Error(`Compiled step of model "${this.name}": ${where} cannot be compiled: ${diff.what}. ` +
+      'A compiled step replays the kernel calls it recorded once. Draw random numbers with the random ops ' +
+      '(randomUniform, randomNormal, randomBernoulli with a SeedGenerator made once, e.g. in the layer\'s constructor), ' +
+      'keep state in weights (addWeight) updated by ops such as assignMovingAverage, and compute with tensor ops ' +
+      'instead of reading .data/.item() inside call(); or compile with {runEagerly: true}.');
+  }
+
   /** Forgets compiled steps (Sequential does when its layers change). */
-  resetPlans(): void { this.plans.clear(); }
+  resetPlans(): void { this.plans.clear(); this.unverified.clear(); }
 
   /** The compiled loss and optimizer, or a clear error when compile() was not called. */
   compiled(what: string): { loss: Loss; optimizer: Optimizer } {

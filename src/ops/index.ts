@@ -4,3 +4,5 @@ export * from './reduce.ts';
 export * from './layout.ts';
 export * from './conv.ts';
 export * from './nn.ts';
+export * from './random.ts';
+export * from './norm.ts';

@@ -27,6 +27,9 @@ export interface OpAttrs {
   softmax: NoAttrs;
   logSoftmax: NoAttrs;
   sparseSoftmaxCrossEntropy: NoAttrs;
+  // normalization
+  batchNorm: { epsilon: number; hasGamma: boolean; hasBeta: boolean };
+  channelAffine: NoAttrs;
 }
 export type OpName = keyof OpAttrs;
 

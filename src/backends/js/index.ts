@@ -3,6 +3,8 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import * as rnd from './random.ts';
+import * as norm from './norm.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -30,4 +32,9 @@ export class JsBackend implements Backend {
   adam = nn.adam;
   sgd = nn.sgd;
   rmsprop = nn.rmsprop;
+  random = rnd.random;
+  movingAverage = rnd.movingAverage;
+  batchNorm = norm.batchNorm;
+  batchNormGrad = norm.batchNormGrad;
+  channelAffine: Backend['channelAffine'] = norm.channelAffine;
 }

@@ -6,7 +6,8 @@
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import type { TypedArray } from '../../core/dtype.ts';
-import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp, UnaryOp } from '../backend.ts';
+import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp, UnaryOp, Backend } from '../backend.ts';
+import * as norm from './norm.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -14,7 +15,7 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad'];
+const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -126,7 +127,7 @@ export class WasmBackend extends JsBackend {
    * Runs body with byte offsets of the inputs and outputs in wasm memory, copying in arrays
    * that live elsewhere and copying results back out.
    */
-  private inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
+  inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
     const mark = this.mem.mark();
     try {
       const place = (a: Buf, copy: boolean): number => {
@@ -146,10 +147,10 @@ export class WasmBackend extends JsBackend {
     }
   }
 
-  private scratch(bytes: number): number { return this.mem.reserve(bytes); }
+  scratch(bytes: number): number { return this.mem.reserve(bytes); }
 
   /** Runs a parallel kernel over [0, total) in chunks of `chunk` (a multiple of align). */
-  private par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
+  par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
     const fn = this.mem.exports[name];
     this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
@@ -401,4 +402,14 @@ export class WasmBackend extends JsBackend {
     if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
     this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
   };
+
+  // Randomness, moving averages and batch normalization: see ./norm.ts.
+  override random = (...a: Parameters<Backend['random']>): void => norm.random(this, ...a);
+  override movingAverage = (...a: Parameters<Backend['movingAverage']>): void => norm.movingAverage(this, ...a);
+  override batchNorm = (...a: Parameters<Backend['batchNorm']>): void => norm.batchNorm(this, ...a);
+  override batchNormGrad = (...a: Parameters<Backend['batchNormGrad']>): void => norm.batchNormGrad(this, ...a);
+  override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
+
+  /** Chunk size for a parallel job over `total` items (what par() uses by default). */
+  chunkOf(total: number, align = 1): number { return this.pool.chunk(total, align); }
 }

@@ -8,3 +8,5 @@ export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirec
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
 export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
+export { randomFill, movingAverage } from './random';
+export { bnMoments, bnGradSums, affineRows } from './norm';
