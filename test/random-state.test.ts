@@ -236,3 +236,58 @@ describe('wasm kernels for randomness and batch normalization', () => {
     }
   });
 });
+
+describe('files: models with Dropout, BatchNormalization and the noise layers', () => {
+  before(() => dt.setBackend('wasm'));
+  const artifacts = async (model: models.Sequential): Promise<tf.io.ModelArtifacts> => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'deeptype-bn-'));
+    await model.save(dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const bytes = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
+    return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) };
+  };
+  it('save in deeptype, load in TensorFlow.js (and back) with the same predictions', async () => {
+    dt.setRandomSeed(3);
+    const model = new models.Sequential([
+      new layers.Input({ shape: [8, 8, 3] }),
+      new layers.Conv2D({ filters: 4, kernelSize: 3 }),
+      new layers.BatchNormalization({ momentum: 0.9 }),
+      new layers.GaussianNoise({ stddev: 0.1 }),
+      new layers.Flatten(),
+      new layers.Dropout({ rate: 0.5, seed: 4 }),
+      new layers.GaussianDropout({ rate: 0.2 }),
+      new layers.Dense({ units: 3, activation: 'softmax' }),
+    ]);
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    const x = dt.randomNormal([6, 8, 8, 3], new SeedGenerator(8));
+    await model.fit(x, dt.tensor([0, 1, 2, 0, 1, 2], null, 'int32'), { epochs: 2, batchSize: 3, verbose: 0 }); // moving stats move
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(await artifacts(model)));
+    assertClose(model.predict(x), theirs.predict(toTf(x)) as tf.Tensor, 1e-5, 'deeptype -> tfjs');
+    // And a TF.js model with these layers, saved, loads in deeptype.
+    let saved!: tf.io.ModelArtifacts;
+    await theirs.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'deeptype-bn-tfjs-'));
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(saved.weightData as ArrayBuffer));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: saved.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: saved.weightSpecs }] }));
+    const back = await models.loadModel(dir);
+    assertClose(back.predict(x), theirs.predict(toTf(x)) as tf.Tensor, 1e-5, 'tfjs -> deeptype');
+    assert.deepEqual(back.layers.map((l) => l.className), model.layers.map((l) => l.className));
+  });
+  it('SpatialDropout2D (which TensorFlow.js lacks) round-trips in deeptype', async () => {
+    const model = new models.Sequential([new layers.Input({ shape: [4, 4, 2] }), new layers.SpatialDropout2D({ rate: 0.3, seed: 1 })]);
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'deeptype-sd-'));
+    await model.save(dir);
+    const back = await models.loadModel(dir);
+    const { batchInputShape: _, ...config } = back.layers[0].getConfig();
+    assert.deepEqual(config, model.layers[0].getConfig());
+  });
+});
