@@ -100,6 +100,10 @@ describe('gradients match finite differences', () => {
     checkGradients((x, g, b) => dt.batchNorm(x, g, b, 1e-3).y, [rand([4, 3, 5]), rand([5], 0.5, 1.5), rand([5])]);
     checkGradients((x) => dt.batchNorm(x, null, null, 1e-3).y, [rand([6, 2])]); // center and scale off
   });
+  op('concat', () => {
+    checkGradients((a, b) => dt.concat([a, b], -1), [rand([2, 3, 2]), rand([2, 3, 4])]);
+    checkGradients((a, b, c) => dt.concat([a, b, c], 0), [rand([1, 3]), rand([2, 3]), rand([1, 3])]);
+  });
   op('channelAffine', () => {
     checkGradients((x, s, b) => dt.channelAffine(x, s, b), [rand([2, 3, 4]), rand([4]), rand([4])]);
     checkGradients((x, s) => dt.channelAffine(x, s), [rand([5, 2]), rand([2])]);

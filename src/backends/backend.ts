@@ -47,6 +47,11 @@ export interface Backend {
   slice(x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void;
   /** The adjoint of slice: dx is zeroed, then dy is written back where slice read it. */
   sliceGrad(dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void;
+  /**
+   * One input of a concatenation: x viewed as [outer, xInner] goes to columns
+   * [offset, offset + xInner) of out viewed as [outer, outInner]. A concat is one call per input.
+   */
+  concatInto(x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void;
   /** Element-by-element conversion between dtypes (also a plain copy). */
   cast(x: TypedArray, out: TypedArray): void;
 
@@ -114,7 +119,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  * call produces; the mapped type makes a kernel without an entry a compile error.
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
-  unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
+  unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
   matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],

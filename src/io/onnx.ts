@@ -91,7 +91,7 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
   };
 
   for (const layer of model.layers) {
-    const out = layer.computeOutputShape(shape);
+    const out = layer.computeOutputShape(shape) as ShapeSpec;
     if (layer instanceof Input) {
       // nothing: the graph input is the model input
     } else if (layer instanceof Reshape) {

@@ -6,3 +6,4 @@ export * from './conv.ts';
 export * from './nn.ts';
 export * from './random.ts';
 export * from './norm.ts';
+export * from './concat.ts';

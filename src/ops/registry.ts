@@ -19,6 +19,7 @@ export interface OpAttrs {
   reshape: NoAttrs;
   transpose: { perm: number[] };
   slice: { begin: number[]; step: number[] };
+  concat: { axis: number };
   cast: { dtype: DType };
   // network ops
   matMul: { transposeA: boolean; transposeB: boolean };

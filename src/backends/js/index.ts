@@ -15,6 +15,7 @@ export class JsBackend implements Backend {
   transpose = ew.transpose;
   slice = ew.slice;
   sliceGrad = ew.sliceGrad;
+  concatInto = ew.concatInto;
   cast = ew.cast;
   oneHot = ew.oneHot;
   matMul = nn.matMul;
