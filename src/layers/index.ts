@@ -4,3 +4,4 @@ export { Conv2D, MaxPooling2D } from './convolutional.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';
+export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';

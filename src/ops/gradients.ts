@@ -6,6 +6,7 @@ import { reduceGrads } from './reduce.ts';
 import { layoutGrads } from './layout.ts';
 import { convGrads } from './conv.ts';
 import { nnGrads } from './nn.ts';
+import { spatialGrads } from './spatial.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -13,4 +14,5 @@ export const gradRules: GradTable<OpName> = {
   ...layoutGrads,
   ...convGrads,
   ...nnGrads,
+  ...spatialGrads,
 };

@@ -3,6 +3,7 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import * as spatial from './spatial.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -23,6 +24,10 @@ export class JsBackend implements Backend {
   maxPool2dBackward = nn.maxPool2dBackward;
   conv2dMaxPool = nn.conv2dMaxPool;
   conv2dBackpropFilterPooled = nn.conv2dBackpropFilterPooled;
+  avgPool2d = spatial.avgPool2d;
+  avgPool2dBackward = spatial.avgPool2dBackward;
+  resize = spatial.resize;
+  resizeBackward = spatial.resizeBackward;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;
