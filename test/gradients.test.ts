@@ -86,6 +86,16 @@ describe('gradients match finite differences', () => {
     checkGradients((x) => dt.maxPool2d(x, 2), [spread([2, 4, 4, 3])]);
     checkGradients((x) => dt.maxPool2d(x, 3, { strides: 2, padding: 'same' }), [spread([1, 5, 5, 2])]);
   });
+  op('avgPool2d', () => {
+    checkGradients((x) => dt.avgPool2d(x, [3, 2], { strides: 2, padding: 'same' }), [rand([2, 5, 6, 3])]);
+    checkGradients((x) => dt.avgPool2d(x, 2), [rand([1, 4, 5, 2])]);
+  });
+  op('pad', () => checkGradients((x) => dt.pad(x, [[0, 0], [1, 2], [0, 3], [0, 0]]), [rand([2, 3, 2, 2])]));
+  op('resize', () => {
+    checkGradients((x) => dt.resize(x, [5, 7], 'bilinear'), [rand([2, 3, 4, 2])]);
+    checkGradients((x) => dt.resize(x, [2, 3], 'bilinear'), [rand([1, 5, 7, 2])]);
+    checkGradients((x) => dt.resize(x, [5, 3], 'nearest'), [rand([1, 3, 4, 2])]);
+  });
   op('softmax', () => {
     checkGradients((x) => dt.softmax(x), [rand([3, 5], -3, 3)]);
     checkGradients((x) => dt.softmax(x, 0), [rand([3, 5], -3, 3)]);

@@ -28,6 +28,12 @@ export interface PoolInfo {
   strideH: number; strideW: number; padTop: number; padLeft: number;
 }
 
+/** Geometry of an NHWC resize; half-pixel centers, as TF2's tf.image.resize (and Keras 3). */
+export interface ResizeInfo {
+  batch: number; inH: number; inW: number; channels: number; outH: number; outW: number;
+  bilinear: boolean;
+}
+
 export interface Backend {
   readonly name: string;
   /** Threads the kernels run on (absent: 1). */
@@ -77,6 +83,13 @@ export interface Backend {
    */
   conv2dBackpropFilterPooled(x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void;
 
+  /** The mean of each window, over the window's pixels inside the input (TensorFlow's rule for 'same'). */
+  avgPool2d(x: TypedArray, out: TypedArray, info: PoolInfo): void;
+  avgPool2dBackward(dy: TypedArray, dx: TypedArray, info: PoolInfo): void;
+  /** Nearest or bilinear resize of every image; the backward pass adds each output's gradient to its sources. */
+  resize(x: TypedArray, out: TypedArray, info: ResizeInfo): void;
+  resizeBackward(dy: TypedArray, dx: TypedArray, info: ResizeInfo): void;
+
   softmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   /** Per-row -log softmax(logits)[label], and the softmax itself, kept for the gradient. */
@@ -122,6 +135,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
   matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
+  avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],

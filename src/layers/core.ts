@@ -52,10 +52,11 @@ export function input(args: InputArgs): SymbolicTensor {
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
   readonly targetShape: number[];
-  constructor(args: { targetShape: number[] } & LayerArgs) {
+  constructor(args: { targetShape: (number | null)[] } & LayerArgs) {
     super(args);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
-    this.targetShape = [...args.targetShape];
+    // TF.js writes Reshape's -1 as null in model.json.
+    this.targetShape = args.targetShape.map((d) => (d === null ? -1 : d));
   }
   override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
     const rest = inputShape.slice(1);

@@ -8,6 +8,7 @@ import { convGrads } from './conv.ts';
 import { nnGrads } from './nn.ts';
 import { normGrads } from './norm.ts';
 import { concatGrads } from './concat.ts';
+import { spatialGrads } from './spatial.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -17,4 +18,5 @@ export const gradRules: GradTable<OpName> = {
   ...nnGrads,
   ...normGrads,
   ...concatGrads,
+  ...spatialGrads,
 };

@@ -7,3 +7,4 @@ export * from './nn.ts';
 export * from './random.ts';
 export * from './norm.ts';
 export * from './concat.ts';
+export * from './spatial.ts';

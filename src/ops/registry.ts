@@ -1,7 +1,7 @@
 // The table of differentiable ops. OpAttrs names every op that records itself on the tape
 // and the attributes it records; gradients.ts must give each a rule, or the build fails.
 import type { Tensor } from '../core/tensor.ts';
-import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
+import type { ConvInfo, PoolInfo, ResizeInfo } from '../backends/backend.ts';
 import type { DType } from '../core/dtype.ts';
 
 type NoAttrs = Record<string, never>;
@@ -25,6 +25,9 @@ export interface OpAttrs {
   matMul: { transposeA: boolean; transposeB: boolean };
   conv2d: { info: ConvInfo };
   maxPool2d: { info: PoolInfo };
+  avgPool2d: { info: PoolInfo };
+  pad: { before: number[] };
+  resize: { info: ResizeInfo };
   softmax: NoAttrs;
   logSoftmax: NoAttrs;
   sparseSoftmaxCrossEntropy: NoAttrs;

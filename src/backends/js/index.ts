@@ -5,6 +5,7 @@ import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
+import * as spatial from './spatial.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -26,6 +27,10 @@ export class JsBackend implements Backend {
   maxPool2dBackward = nn.maxPool2dBackward;
   conv2dMaxPool = nn.conv2dMaxPool;
   conv2dBackpropFilterPooled = nn.conv2dBackpropFilterPooled;
+  avgPool2d = spatial.avgPool2d;
+  avgPool2dBackward = spatial.avgPool2dBackward;
+  resize = spatial.resize;
+  resizeBackward = spatial.resizeBackward;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;

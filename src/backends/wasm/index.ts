@@ -6,16 +6,19 @@
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import type { TypedArray } from '../../core/dtype.ts';
-import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp, UnaryOp, Backend } from '../backend.ts';
+import type { Backend, BinaryOp, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
+import * as refSpatial from '../js/spatial.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows'];
+const PARALLEL = [
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward',
+];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -412,4 +415,46 @@ export class WasmBackend extends JsBackend {
 
   /** Chunk size for a parallel job over `total` items (what par() uses by default). */
   chunkOf(total: number, align = 1): number { return this.pool.chunk(total, align); }
+
+  // --- Average pooling and resizing (assembly/spatial.ts): one job per range of images.
+  private static poolArgs(i: PoolInfo): number[] {
+    return [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
+  }
+
+  override avgPool2d = (x: TypedArray, out: TypedArray, info: PoolInfo): void => {
+    if (!isF32(x, out)) return refSpatial.avgPool2d(x, out, info);
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('avgPool', [px, po, ...WasmBackend.poolArgs(info)], info.batch));
+  };
+
+  override avgPool2dBackward = (dy: TypedArray, dx: TypedArray, info: PoolInfo): void => {
+    if (!isF32(dy, dx)) return refSpatial.avgPool2dBackward(dy, dx, info);
+    this.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => this.par('avgPoolBackward', [pdy, pdx, ...WasmBackend.poolArgs(info)], info.batch));
+  };
+
+  /** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
+  private resizeTaps(inSize: number, outSize: number, bilinear: boolean): number {
+    const at = this.scratch(outSize * 12);
+    const { lo, hi, frac } = refSpatial.resizeTaps(inSize, outSize, bilinear);
+    const ints = this.mem.i32(at, outSize * 3), floats = this.mem.f32(at, outSize * 3);
+    for (let i = 0; i < outSize; i++) { ints[3 * i] = lo[i]; ints[3 * i + 1] = hi[i]; floats[3 * i + 2] = frac[i]; }
+    return at;
+  }
+
+  private resizeJob(name: 'resize' | 'resizeBackward', src: TypedArray, dst: TypedArray, info: ResizeInfo): void {
+    const { batch, inH, inW, channels, outH, outW, bilinear } = info;
+    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
+      const rows = this.resizeTaps(inH, outH, bilinear), cols = this.resizeTaps(inW, outW, bilinear);
+      this.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW], batch);
+    });
+  }
+
+  override resize = (x: TypedArray, out: TypedArray, info: ResizeInfo): void => {
+    if (!isF32(x, out)) return refSpatial.resize(x, out, info);
+    this.resizeJob('resize', x, out, info);
+  };
+
+  override resizeBackward = (dy: TypedArray, dx: TypedArray, info: ResizeInfo): void => {
+    if (!isF32(dy, dx)) return refSpatial.resizeBackward(dy, dx, info);
+    this.resizeJob('resizeBackward', dy, dx, info);
+  };
 }

@@ -10,3 +10,4 @@ export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
 export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
 export { bnMoments, bnGradSums, affineRows } from './norm';
+export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
