@@ -5,6 +5,7 @@ import { elementwiseGrads } from './elementwise.ts';
 import { reduceGrads } from './reduce.ts';
 import { layoutGrads } from './layout.ts';
 import { convGrads } from './conv.ts';
+import { convVariantGrads } from './conv-variants.ts';
 import { nnGrads } from './nn.ts';
 
 export const gradRules: GradTable<OpName> = {
@@ -12,5 +13,6 @@ export const gradRules: GradTable<OpName> = {
   ...reduceGrads,
   ...layoutGrads,
   ...convGrads,
+  ...convVariantGrads,
   ...nnGrads,
 };

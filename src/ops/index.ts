@@ -3,4 +3,5 @@ export * from './elementwise.ts';
 export * from './reduce.ts';
 export * from './layout.ts';
 export * from './conv.ts';
+export * from './conv-variants.ts';
 export * from './nn.ts';
