@@ -53,7 +53,7 @@ export function layerToKeras(layer: Layer): KerasObject {
 }
 
 // Config keys deeptype reads (after camelCase); the rest must be absent or null.
-const IGNORED = new Set(['dtype', 'dataFormat', 'dilationRate', 'sparse', 'ragged']);
+const IGNORED = new Set(['dtype', 'dataFormat', 'sparse', 'ragged']);
 
 export function layerFromKeras(o: unknown): Layer {
   const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
@@ -66,9 +66,6 @@ export function layerFromKeras(o: unknown): Layer {
     const k = toCamel(key);
     if (k === 'dataFormat' && value !== 'channels_last' && value !== 'channelsLast') {
       throw new Error(`Layer ${name} "${String(config?.name)}": only channels_last data is supported, got data_format '${String(value)}'`);
-    }
-    if (k === 'dilationRate' && JSON.stringify(value) !== '[1,1]' && value !== 1) {
-      throw new Error(`Layer ${name} "${String(config?.name)}": dilation_rate ${JSON.stringify(value)} is not supported yet`);
     }
     if (IGNORED.has(k)) continue;
     if (/(Regularizer|Constraint)$/.test(k)) {
