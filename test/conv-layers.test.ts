@@ -258,3 +258,32 @@ describe('compiled steps give the eager answer, and a step trains', () => {
     });
   }
 });
+
+describe('fusion: conv2d + relu as one conv2dActivation call in compiled plans', () => {
+  for (const backend of ['js', 'wasm']) {
+    it(`on ${backend}: the train plan has no separate relu after a convolution, and trains as eager does`, async () => {
+      dt.setBackend(backend);
+      const build = () => {
+        dt.setRandomSeed(5);
+        return new models.Sequential([
+          new layers.Input({ shape: [9, 9, 3] }),
+          new layers.Conv2D({ filters: 8, kernelSize: 3, strides: 2, activation: 'relu' }), // im2col path (3 channels)
+          new layers.Conv2D({ filters: 8, kernelSize: 3, dilationRate: 1, padding: 'same', activation: 'relu' }), // direct path
+          new layers.DepthwiseConv2D({ kernelSize: 3, padding: 'same', activation: 'relu' }), // depthwise path
+          new layers.Flatten(), new layers.Dense({ units: 3, activation: 'softmax' }),
+        ]);
+      };
+      const x = rand([4, 9, 9, 3]), y = dt.tensor([0, 1, 2, 0], null, 'int32');
+      const [compiled, eager] = [build(), build()];
+      compiled.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'sgd' });
+      eager.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'sgd', runEagerly: true });
+      for (let step = 0; step < 3; step++) { compiled.trainStep(x, y); eager.trainStep(x, y); }
+      compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${i}`));
+      const plans = (compiled as unknown as { plans: Map<string, { calls: { kernel: string; args: unknown[] }[] }> }).plans;
+      const train = [...plans.entries()].find(([key]) => key.includes('|train|'))![1];
+      const kernels = train.calls.map((c) => c.kernel);
+      assert.equal(kernels.filter((k) => k === 'conv2dActivation').length, 3, kernels.join(', '));
+      assert.ok(!train.calls.some((c) => c.kernel === 'unary' && c.args[0] === 'relu'), `a relu is left: ${kernels.join(', ')}`);
+    });
+  }
+});
