@@ -82,6 +82,10 @@ describe('gradients match finite differences', () => {
     }
     checkGradients((x, w, b) => dt.conv2d(x, w, { padding: 'same', bias: b }), [rand([2, 5, 5, 2]), rand([3, 3, 2, 3]), rand([3])]);
   });
+  op('conv2dTranspose', () => {
+    checkGradients((x, w) => dt.conv2dTranspose(x, w, [6, 6], { strides: 2, padding: 'same' }), [rand([1, 3, 3, 2]), rand([3, 3, 2, 2])]);
+    checkGradients((x, w) => dt.conv2dTranspose(x, w, [5, 4], { padding: 'valid' }), [rand([2, 3, 2, 2]), rand([3, 3, 1, 2])]);
+  });
   op('maxPool2d', () => {
     checkGradients((x) => dt.maxPool2d(x, 2), [spread([2, 4, 4, 3])]);
     checkGradients((x) => dt.maxPool2d(x, 3, { strides: 2, padding: 'same' }), [spread([1, 5, 5, 2])]);

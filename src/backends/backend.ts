@@ -13,13 +13,21 @@ export type ReduceOp = 'sum' | 'max' | 'min';
 /** What the random kernel draws: uniform in [a, b), normal(mean a, stddev b), normal truncated at 2 stddev, 1 with probability a (else 0). */
 export type RandomDist = 'uniform' | 'normal' | 'truncatedNormal' | 'bernoulli';
 
-/** Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. */
+/**
+ * Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. Taps are
+ * dilationH/W pixels apart; with groups > 1 the kernel is [kH, kW, inC / groups, outC] and
+ * output channel f reads input channels of group floor(f / (outC / groups)) only.
+ */
 export interface ConvInfo {
   batch: number; inH: number; inW: number; inC: number;
   outH: number; outW: number; outC: number;
   kH: number; kW: number; strideH: number; strideW: number;
   padTop: number; padLeft: number;
+  dilationH: number; dilationW: number; groups: number;
 }
+
+/** An activation a convolution kernel can apply to its output as it writes it (its epilogue). */
+export type ConvActivation = 'relu';
 
 /** Geometry of an NHWC pooling window; paddings already resolved. */
 export interface PoolInfo {
@@ -66,6 +74,8 @@ export interface Backend {
 
   /** out = conv(x, w) (+ bias per output channel, when given: fused so the output is written once). */
   conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void;
+  /** conv2d (+ bias) then the activation, in one pass: what a plan calls for conv -> relu. */
+  conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
   conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
   /** Writes the max of each window and the flat input index it came from (for the backward pass). */
@@ -133,7 +143,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
-  matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  matMul: [2], conv2d: [3], conv2dActivation: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],

@@ -95,7 +95,8 @@ export function loadModel(path: string): Sequential {
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new Error(`loadModel: ${jsonPath} is a '${String(json.format)}' model; deeptype reads the 'layers-model' format`);
   }
-  const model = modelFromKeras(json.modelTopology);
+  const manifest = Array.isArray(json.weightsManifest) ? json.weightsManifest as { weights?: { name: string; shape: number[] }[] }[] : [];
+  const model = modelFromKeras(json.modelTopology, new Map(manifest.flatMap((g) => g.weights ?? []).map((w) => [w.name, w.shape])));
   const dir = dirname(jsonPath);
   const values = decodeWeights(json.weightsManifest ?? [], (p) => {
     try { return readFileSync(join(dir, p)); } catch (e) { throw new Error(`loadModel: cannot read weights file ${join(dir, p)} (${(e as Error).message})`); }

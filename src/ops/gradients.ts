@@ -5,6 +5,7 @@ import { elementwiseGrads } from './elementwise.ts';
 import { reduceGrads } from './reduce.ts';
 import { layoutGrads } from './layout.ts';
 import { convGrads } from './conv.ts';
+import { convVariantGrads } from './conv-variants.ts';
 import { nnGrads } from './nn.ts';
 import { normGrads } from './norm.ts';
 import { concatGrads } from './concat.ts';
@@ -15,6 +16,7 @@ export const gradRules: GradTable<OpName> = {
   ...reduceGrads,
   ...layoutGrads,
   ...convGrads,
+  ...convVariantGrads,
   ...nnGrads,
   ...normGrads,
   ...concatGrads,

@@ -3,6 +3,7 @@ export * from './elementwise.ts';
 export * from './reduce.ts';
 export * from './layout.ts';
 export * from './conv.ts';
+export * from './conv-variants.ts';
 export * from './nn.ts';
 export * from './random.ts';
 export * from './norm.ts';

@@ -24,6 +24,7 @@ export interface OpAttrs {
   // network ops
   matMul: { transposeA: boolean; transposeB: boolean };
   conv2d: { info: ConvInfo };
+  conv2dTranspose: { info: ConvInfo };
   maxPool2d: { info: PoolInfo };
   avgPool2d: { info: PoolInfo };
   pad: { before: number[] };

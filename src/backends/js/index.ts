@@ -21,6 +21,7 @@ export class JsBackend implements Backend {
   oneHot = ew.oneHot;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
+  conv2dActivation = nn.conv2dActivation;
   conv2dBackpropInput = nn.conv2dBackpropInput;
   conv2dBackpropFilter = nn.conv2dBackpropFilter;
   maxPool2d = nn.maxPool2d;
