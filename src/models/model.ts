@@ -1,7 +1,7 @@
 // A model is a layer that can be compiled and trained (Keras's Model).
 import type { Tensor, Variable } from '../core/tensor.ts';
 import { Layer, type ShapeSpec } from '../layers/layer.ts';
-import { getLoss, type Loss } from '../training/losses.ts';
+import { getLoss, type Loss, type LossFn } from '../training/losses.ts';
 import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
@@ -11,9 +11,10 @@ import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, ty
 import type { History } from '../training/callbacks.ts';
 
 export interface CompileArgs {
-  loss: Loss | string;
+  /** A Loss, a Keras loss name, or a function (yTrue, yPred) => per-sample losses. */
+  loss: Loss | LossFn | string;
   optimizer: Optimizer | string;
-  metrics?: (string | MetricFn)[];
+  metrics?: (string | MetricFn | Metric)[];
   /** Run every step op by op instead of as a compiled plan (slower; for debugging). */
   runEagerly?: boolean;
 }
