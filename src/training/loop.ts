@@ -7,7 +7,7 @@ import { Random, random } from '../core/random.ts';
 import type { Model } from '../models/model.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
-import { Mean } from './metrics.ts';
+import { Mean, metricLogs } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
 
 /** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
@@ -132,7 +132,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
       const { loss, yPred } = model.trainStep(xb, yb);
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
-      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      logs = { loss: lossMean.result(), ...metricLogs(model.metrics) };
       bar?.update(step + 1, logs);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
       if (model.stopTraining) break;
@@ -165,7 +165,7 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
       const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb);
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
-      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      logs = { loss: lossMean.result(), ...metricLogs(model.metrics) };
       bar?.update(step + 1, logs);
     }
   });
