@@ -3,6 +3,7 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import * as opt from './optimizers.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -30,4 +31,11 @@ export class JsBackend implements Backend {
   adam = nn.adam;
   sgd = nn.sgd;
   rmsprop = nn.rmsprop;
+  adagrad = opt.adagrad;
+  adadelta = opt.adadelta;
+  adamax = opt.adamax;
+  nadam = opt.nadam;
+  lion = opt.lion;
+  ftrl = opt.ftrl;
+  emaUpdate = opt.emaUpdate;
 }
