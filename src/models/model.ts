@@ -5,6 +5,7 @@ import { getLoss, type Loss, type LossFn } from '../training/losses.ts';
 import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
+import * as ops from '../ops/index.ts';
 import { getBackend, noGrad } from '../core/engine.ts';
 import { Plan, persistentCopy } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
@@ -73,31 +74,42 @@ export abstract class Model extends Layer {
     return { loss: this.loss, optimizer: this.optimizer };
   }
 
-  /** One gradient step on one batch; returns the batch loss and the predictions it was computed on. */
-  trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
+  /** The batch loss as one value ('none' reductions are averaged, so a step always has a scalar loss). */
+  private static scalarLoss(loss: Loss, yb: Tensor, yPred: Tensor, sw?: Tensor): Tensor {
+    const value = loss.apply(yb, yPred, sw);
+    return value.size === 1 ? value : ops.mean(value);
+  }
+
+  /**
+   * One gradient step on one batch; returns the batch loss and the predictions it was computed
+   * on. Sample weights, when given, are an input of the compiled step like x and y.
+   */
+  trainStep(x: Tensor, y: Tensor, sampleWeight?: Tensor): { loss: number; yPred: Tensor } {
     const { loss, optimizer } = this.compiled('train');
     const vars = this.trainableWeights;
-    const step = ([xb, yb]: Tensor[]): Tensor[] => {
+    const step = ([xb, yb, sw]: Tensor[]): Tensor[] => {
       let yPred!: Tensor;
       const { value, grads } = valueAndGrads(() => {
         yPred = this.apply(xb, { training: true });
-        return loss.apply(yb, yPred);
+        return Model.scalarLoss(loss, yb, yPred, sw);
       }, vars);
       return [value, yPred, ...grads];
     };
-    const [value, yPred, ...grads] = this.runEagerly ? step([x, y]) : this.runPlanned('train', step, [x, y]);
+    const inputs = sampleWeight ? [x, y, sampleWeight] : [x, y];
+    const [value, yPred, ...grads] = this.runEagerly ? step(inputs) : this.runPlanned('train', step, inputs);
     optimizer.apply(grads, vars);
     return { loss: value.item(), yPred };
   }
 
   /** Loss and predictions for one batch, without gradients (compiled unless runEagerly; yPred valid until the next compiled call). */
-  evaluateStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
+  evaluateStep(x: Tensor, y: Tensor, sampleWeight?: Tensor): { loss: number; yPred: Tensor } {
     const { loss } = this.compiled('evaluate');
-    const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
+    const fn = ([xb, yb, sw]: Tensor[]): Tensor[] => noGrad(() => {
       const yPred = this.apply(xb, { training: false });
-      return [loss.apply(yb, yPred), yPred];
+      return [Model.scalarLoss(loss, yb, yPred, sw), yPred];
     });
-    const [value, yPred] = this.runEagerly ? fn([x, y]) : this.runPlanned('evaluate', fn, [x, y]);
+    const inputs = sampleWeight ? [x, y, sampleWeight] : [x, y];
+    const [value, yPred] = this.runEagerly ? fn(inputs) : this.runPlanned('evaluate', fn, inputs);
     return { loss: value.item(), yPred };
   }
 
@@ -132,7 +144,10 @@ export abstract class Model extends Layer {
     const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
     saveModel(this, path, options);
   }
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
+  /** [loss, ...metrics], or with returnDict the logs by name (Keras's evaluate). */
+  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
+  evaluate(x: Tensor, y: Tensor, args?: EvaluateArgs): number[];
+  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] | Record<string, number> { return evaluateLoop(this, x, y, args); }
   predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
 
   /** Throws the error the first layer to reject this input shape would throw, before any work. */

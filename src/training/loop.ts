@@ -5,15 +5,18 @@ import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
 import type { Model } from '../models/model.ts';
-import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
+import type { ShapeSpec } from '../layers/layer.ts';
+import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
+import { ProgbarLogger } from './callbacks.ts';
+import { sampleWeights, type ClassWeight } from './sample-weights.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean, metricLogs } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
 
-/** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
-function progbar(steps: number, verbose: number): Progbar {
+/** Keras's verbose modes: 1 a bar (redrawn on a terminal), 2 one line per epoch without the bar. */
+export function progbar(steps: number, verbose: number): Progbar {
   const out = defaultOutput();
-  return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY));
+  return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY), verbose === 2);
 }
 
 export interface FitArgs {
@@ -22,14 +25,23 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  /** [x, y] or [x, y, sampleWeight]. */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, Tensor];
+  /** Validate every n epochs, or after the listed (1-based) epochs. */
+  validationFreq?: number | number[];
+  /** Batch size for validation (default: batchSize). */
+  validationBatchSize?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks[];
   /** The epoch to start at (for resuming): epochs counts from 0, not from here. */
   initialEpoch?: number;
+  /** One weight per sample, multiplying its loss (Keras's sample_weight). */
+  sampleWeight?: Tensor;
+  /** A weight per class index, applied to every sample of that class (Keras's class_weight). */
+  classWeight?: ClassWeight;
 }
-export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
+export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: Tensor; returnDict?: boolean }
 export interface PredictArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
 
 /**
@@ -64,7 +76,7 @@ function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
 }
 
-function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
+function checkData(model: Model, x: Tensor, y: Tensor, what: string): ShapeSpec {
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error(`${what}: x and y must be Tensors`);
   if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
     throw new Error(`${what}: x and y must have the same number of samples, got x of shape ${formatShape(x.shape)} and y of shape ${formatShape(y.shape)}`);
@@ -72,39 +84,61 @@ function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
   const out = model.checkInputShape(x.shape);
   // Sparse labels must name one of the model's classes; checked once here, not per batch.
   if (model.loss instanceof SparseCategoricalCrossentropy && out.length === 2 && out[1] !== null) {
-    const classes = out[1];
+    const classes = out[1], ignored = model.loss.ignoreClass;
     for (let i = 0; i < y.size; i++) {
       const label = y.data[i];
+      if (label === ignored) continue;
       if (!Number.isInteger(label) || label < 0 || label >= classes) {
         const last = model.layers[model.layers.length - 1];
         throw new Error(`${what}: y[${i}] = ${label} is not a class of the model's output (layer "${last?.name}" has ${classes} units, so labels must be integers in [0, ${classes - 1}])`);
       }
     }
   }
+  return out;
+}
+
+const outputName = (model: Model): string => model.layers[model.layers.length - 1]?.name ?? model.name;
+
+/** Whether to validate after this (0-based) epoch, per Keras's validation_freq. */
+function shouldValidate(freq: number | number[], epoch: number): boolean {
+  return Array.isArray(freq) ? freq.includes(epoch + 1) : (epoch + 1) % freq === 0;
 }
 
 export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
-  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], initialEpoch = 0 } = args;
+  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], validationFreq = 1 } = args;
+  let { initialEpoch = 0 } = args;
   model.compiled('fit');
   checkPositiveInt('fit: batchSize', batchSize);
+  const validationBatchSize = args.validationBatchSize ?? batchSize;
+  checkPositiveInt('fit: validationBatchSize', validationBatchSize);
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${validationSplit}`);
-  checkData(model, x, y, 'fit');
+  if (Array.isArray(validationFreq) ? !validationFreq.every((e) => Number.isInteger(e) && e >= 1) : !(Number.isInteger(validationFreq) && validationFreq >= 1)) {
+    throw new Error(`fit: validationFreq must be a positive integer or a list of (1-based) epochs, got ${JSON.stringify(validationFreq)}`);
+  }
+  const outShape = checkData(model, x, y, 'fit');
+  let weights = sampleWeights('fit', y, outShape, args.sampleWeight, args.classWeight, outputName(model));
 
   let [xTrain, yTrain] = [x, y];
-  let validation = args.validationData;
-  if (validation) checkData(model, validation[0], validation[1], 'fit (validationData)');
-  else if (validationSplit > 0) {
+  let validation = args.validationData as Tensor[] | undefined;
+  if (validation) {
+    if (!Array.isArray(validation) || (validation.length !== 2 && validation.length !== 3)) throw new Error('fit: validationData must be [x, y] or [x, y, sampleWeight]');
+    const valOut = checkData(model, validation[0], validation[1], 'fit (validationData)');
+    const valWeights = sampleWeights('fit (validationData)', validation[1], valOut, validation[2], undefined, outputName(model));
+    validation = valWeights ? [validation[0], validation[1], valWeights] : [validation[0], validation[1]];
+  } else if (validationSplit > 0) {
     const n = x.shape[0], split = Math.floor(n * (1 - validationSplit));
     if (split < 1 || split >= n) throw new Error(`fit: validationSplit ${validationSplit} of ${n} samples leaves no training or no validation data`);
     [xTrain, yTrain] = [takeRows(x, null, 0, split), takeRows(y, null, 0, split)];
-    validation = [takeRows(x, null, split, n), takeRows(y, null, split, n)];
+    validation = [takeRows(x, null, split, n), takeRows(y, null, split, n), ...(weights ? [takeRows(weights, null, split, n)] : [])];
+    if (weights) weights = takeRows(weights, null, 0, split);
   }
 
   const n = xTrain.shape[0];
   const steps = Math.ceil(n / batchSize);
   const history = new History();
-  const list = new CallbackList([history, ...callbacks]);
+  // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
+  const list = new CallbackList([...(verbose > 0 ? [new ProgbarLogger()] : []), ...callbacks, history]);
   const params = { epochs, steps, batchSize, verbose };
   for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
 
@@ -114,63 +148,74 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   const order = new Int32Array(n);
   const lossMean = new Mean('loss');
   const xReader = new BatchReader(xTrain, isFloatInput(xTrain)), yReader = new BatchReader(yTrain, yTrain.dtype);
+  const wReader = weights ? new BatchReader(weights, 'float32') : null;
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
+  // A callback restoring a backup (BackupAndRestore) says where to resume.
+  for (const cb of list.callbacks) {
+    const resume = (cb as { resumeEpoch?: number }).resumeEpoch;
+    if (resume !== undefined) initialEpoch = Math.max(initialEpoch, resume);
+  }
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-    if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
     lossMean.reset();
     model.metrics.forEach((m) => m.reset());
-    const bar = verbose > 0 ? progbar(steps, verbose) : null;
     let logs: Logs = {};
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
-      const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end);
-      const { loss, yPred } = model.trainStep(xb, yb);
+      const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end), wb = wReader?.read(order, start, end);
+      const { loss, yPred } = model.trainStep(xb, yb, wb);
       lossMean.update(loss, end - start);
-      model.metrics.forEach((m) => m.updateState(yb, yPred));
+      model.metrics.forEach((m) => m.updateState(yb, yPred, wb));
       logs = { loss: lossMean.result(), ...metricLogs(model.metrics) };
-      bar?.update(step + 1, logs);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
       if (model.stopTraining) break;
     }
-    if (validation) {
-      const [valLoss, ...valMetrics] = evaluateLoop(model, validation[0], validation[1], { batchSize, verbose: 0 });
-      logs = { ...logs, val_loss: valLoss, ...Object.fromEntries(model.metrics.map((m, i) => [`val_${m.name}`, valMetrics[i]])) };
+    if (validation && shouldValidate(validationFreq, epoch)) {
+      const valLogs = evaluateLogs(model, validation[0], validation[1], validation[2], validationBatchSize, 0);
+      logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
     }
-    bar?.finish(logs);
     await list.call('onEpochEnd', epoch, logs);
   }
+  model.optimizer!.finalizeVariableValues(model.trainableWeights);
   await list.call('onTrainEnd', {});
   return history;
 }
 
-export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
-  model.compiled('evaluate');
-  checkPositiveInt('evaluate: batchSize', batchSize);
-  checkData(model, x, y, 'evaluate');
+/** The loss and metrics over a dataset, by name (Keras's evaluate logs). */
+function evaluateLogs(model: Model, x: Tensor, y: Tensor, weights: Tensor | undefined, batchSize: number, verbose: number): Logs {
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
   const lossMean = new Mean('loss');
   model.metrics.forEach((m) => m.reset());
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let logs: Logs = {};
   const xReader = new BatchReader(x, isFloatInput(x)), yReader = new BatchReader(y, y.dtype);
+  const wReader = weights ? new BatchReader(weights, 'float32') : null;
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = yReader.read(null, start, end);
-      const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb);
+      const yb = yReader.read(null, start, end), wb = wReader?.read(null, start, end);
+      const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb, wb);
       lossMean.update(loss, end - start);
-      model.metrics.forEach((m) => m.updateState(yb, yPred));
+      model.metrics.forEach((m) => m.updateState(yb, yPred, wb));
       logs = { loss: lossMean.result(), ...metricLogs(model.metrics) };
       bar?.update(step + 1, logs);
     }
   });
   bar?.finish(logs);
-  return [lossMean.result(), ...model.metrics.map((m) => m.result())];
+  return { loss: lossMean.result(), ...metricLogs(model.metrics) };
+}
+
+export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 32, verbose = 1, sampleWeight, returnDict = false }: EvaluateArgs = {}): number[] | Record<string, number> {
+  model.compiled('evaluate');
+  checkPositiveInt('evaluate: batchSize', batchSize);
+  const out = checkData(model, x, y, 'evaluate');
+  const weights = sampleWeights('evaluate', y, out, sampleWeight, undefined, outputName(model));
+  const logs = evaluateLogs(model, x, y, weights, batchSize, verbose);
+  return returnDict ? logs : Object.values(logs);
 }
 
 export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor {
