@@ -12,7 +12,7 @@ import { valueAndGrads } from '../ops/autograd.ts';
 import { getBackend, noGrad } from '../core/engine.ts';
 import { Plan, persistentCopy, traceDifference } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
-import type { History, Logs } from '../training/callbacks.ts';
+import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
 import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
@@ -38,8 +38,14 @@ export interface ModelArgs {
 
 /** Model data: one tensor, one per input/output in order, or an object keyed by input/output name. */
 export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
-/** One batch as Keras's train_step receives it. */
-export type StepData = [Tensor[], Tensor[]];
+/** One batch as Keras's train_step receives it: inputs, targets and (optionally) sample weights per output. */
+export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
+
+/** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
+function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {
+  let k = 0;
+  return weighted.map((w) => (w ? present[k++] : undefined));
+}
 
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 const toSymbolic = (x: LayerInput): SymbolicTensor => (x instanceof Layer && x.className === 'InputLayer' ? (x.output as SymbolicTensor) : x as SymbolicTensor);
@@ -264,37 +270,43 @@ export class Model extends Layer {
     return { loss: this.heads[0].loss, optimizer: this.optimizer, heads: this.heads };
   }
 
-  /** Forward pass, losses and gradients of one batch, compiled unless runEagerly: [total loss, head losses..., predictions..., gradients...]. */
-  computeGradients(xs: Tensor[], ys: Tensor[]): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
+  /**
+   * Forward pass, losses and gradients of one batch, compiled unless runEagerly. Sample weights
+   * (one per output, undefined where none) are inputs of the step like x and y.
+   */
+  computeGradients(xs: Tensor[], ys: Tensor[], sampleWeights: (Tensor | undefined)[] = []): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
     const { heads } = this.compiled('train');
     this.ensureBuilt(xs);
     const vars = this.trainableWeights;
-    const nIn = xs.length, nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    const nIn = xs.length, nOut = ys.length, nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    const weighted = heads.map((_, i) => sampleWeights[i] !== undefined);
     const step = (batch: Tensor[]): Tensor[] => {
       let yPreds!: Tensor[], parts!: Tensor[];
+      const sws = unpackWeights(batch.slice(nIn + nOut), weighted);
       const { grads } = valueAndGrads(() => {
         const out = this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: true }) as Tensor | Tensor[];
         yPreds = asList(out);
-        parts = headLosses(heads, batch.slice(nIn), yPreds);
+        parts = headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, sws);
         return parts[0];
       }, vars);
       return [...parts, ...yPreds, ...grads];
     };
-    const out = this.runEagerly ? step([...xs, ...ys]) : this.runPlanned('train', step, [...xs, ...ys]);
+    const inputs = [...xs, ...ys, ...sampleWeights.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? step(inputs) : this.runPlanned('train', step, inputs);
     return { losses: out.slice(0, nLoss), yPreds: out.slice(nLoss, nLoss + heads.length), grads: out.slice(nLoss + heads.length) };
   }
 
   /**
    * Keras's train_step: one gradient step on one batch, returning this batch's logs (loss, each
    * output's loss when there are several, metrics). Override it to customise training; fit calls
-   * it with [xs, ys] (one tensor per input and per output) and averages the logs it returns.
+   * it with [xs, ys] or [xs, ys, sampleWeights] (one tensor per input and per output).
    * `trainStep(x, y)` also works for single-input, single-output models.
    */
   trainStep(data: StepData | Tensor, y?: Tensor): Logs {
-    const [xs, ys] = data instanceof Tensor ? [[data], [y!]] : data;
-    const { losses, yPreds, grads } = this.computeGradients(xs, ys);
+    const [xs, ys, sws = []] = data instanceof Tensor ? [[data], [y!]] : data;
+    const { losses, yPreds, grads } = this.computeGradients(xs, ys, sws);
     this.optimizer!.apply(grads, this.trainableWeights);
-    return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds);
+    return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds, sws);
   }
 
   /** Whether a subclass replaced trainStep (fit then calls it with [xs, ys]). */
@@ -302,18 +314,23 @@ export class Model extends Layer {
 
   /** Loss, per-output losses and metrics for one batch, without gradients (compiled unless runEagerly). */
   testStep(data: StepData): Logs {
-    const [xs, ys] = data;
+    const [xs, ys, sws = []] = data;
     const { heads } = this.compiled('evaluate');
     this.ensureBuilt(xs);
-    const nIn = xs.length;
+    const nIn = xs.length, nOut = ys.length;
+    const weighted = heads.map((_, i) => sws[i] !== undefined);
     const fn = (batch: Tensor[]): Tensor[] => noGrad(() => {
       const yPreds = asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: false }) as Tensor | Tensor[]);
-      return [...headLosses(heads, batch.slice(nIn), yPreds), ...yPreds];
+      return [...headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted)), ...yPreds];
     });
-    const out = this.runEagerly ? fn([...xs, ...ys]) : this.runPlanned('evaluate', fn, [...xs, ...ys]);
+    const inputs = [...xs, ...ys, ...sws.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? fn(inputs) : this.runPlanned('evaluate', fn, inputs);
     const nLoss = heads.length > 1 ? heads.length + 1 : 1;
-    return stepLogs(heads, out.slice(0, nLoss).map((t) => t.item()), ys, out.slice(nLoss));
+    return stepLogs(heads, out.slice(0, nLoss).map((t) => t.item()), ys, out.slice(nLoss), sws);
   }
+
+  /** Resets every metric's state (fit does at each epoch's start, evaluate before it begins). */
+  resetMetrics(): void { for (const m of this.metrics) m.resetState(); }
 
   /**
    * The model's outputs for one batch, without gradients (compiled unless runEagerly). The
@@ -335,11 +352,15 @@ export class Model extends Layer {
   /** Keras's train_on_batch: one step, returns [loss, ...per-output losses, ...metrics] for this batch. */
   trainOnBatch(x: ModelData, y: ModelData): number[] {
     this.compiled('trainOnBatch');
+    this.resetMetrics(); // Keras's reset_metrics=True: this batch's metrics alone
     return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
   }
 
   fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
-  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
+  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate). */
+  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
+  evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): number[];
+  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] | Record<string, number> { return evaluateLoop(this, x, y, args); }
   predict(x: Tensor, args?: PredictArgs): Tensor;
   predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
   predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {

@@ -6,6 +6,7 @@ import * as nn from './nn.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
+import * as opt from './optimizers.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -44,4 +45,11 @@ export class JsBackend implements Backend {
   batchNorm = norm.batchNorm;
   batchNormGrad = norm.batchNormGrad;
   channelAffine: Backend['channelAffine'] = norm.channelAffine;
+  adagrad = opt.adagrad;
+  adadelta = opt.adadelta;
+  adamax = opt.adamax;
+  nadam = opt.nadam;
+  lion = opt.lion;
+  ftrl = opt.ftrl;
+  emaUpdate = opt.emaUpdate;
 }

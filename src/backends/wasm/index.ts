@@ -12,6 +12,7 @@ import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
 import * as refSpatial from '../js/spatial.ts';
+import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
@@ -463,6 +464,30 @@ export class WasmBackend extends JsBackend {
     if (!isF32(w, g, ...inPlace) || !inPlace.every((a) => this.mem.owns(a))) return ref.rmsprop(w, g, meanSquare, moment, lr, rho, momentum, epsilon);
     this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmsprop(w.byteOffset, pg, meanSquare.byteOffset, moment ? moment.byteOffset : 0, w.length, lr, rho, momentum, epsilon));
   };
+
+  /**
+   * An update kernel of assembly/optimizers.ts: `updated` arrays change in place (so they must
+   * already live in wasm memory, else the reference kernel runs), then the gradient, length, scalars.
+   */
+  private updateInPlace(name: string, updated: TypedArray[], g: TypedArray, scalars: number[], reference: () => void): void {
+    if (!isF32(g, ...updated) || !updated.every((a) => this.mem.owns(a))) return reference();
+    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports[name](...updated.map((a) => a.byteOffset), pg, updated[0].length, ...scalars));
+  }
+
+  override adagrad = (w: TypedArray, g: TypedArray, acc: TypedArray, lr: number, epsilon: number): void =>
+    this.updateInPlace('adagrad', [w, acc], g, [lr, epsilon], () => refOpt.adagrad(w, g, acc, lr, epsilon));
+  override adadelta = (w: TypedArray, g: TypedArray, ag: TypedArray, ad: TypedArray, lr: number, rho: number, epsilon: number): void =>
+    this.updateInPlace('adadelta', [w, ag, ad], g, [lr, rho, epsilon], () => refOpt.adadelta(w, g, ag, ad, lr, rho, epsilon));
+  override adamax = (w: TypedArray, g: TypedArray, m: TypedArray, u: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void =>
+    this.updateInPlace('adamax', [w, m, u], g, [lr, beta1, beta2, epsilon, 1 - beta1 ** step], () => refOpt.adamax(w, g, m, u, lr, beta1, beta2, epsilon, step));
+  override nadam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, a: number, b: number, c2: number): void =>
+    this.updateInPlace('nadam', [w, m, v], g, [lr, beta1, beta2, epsilon, a, b, c2], () => refOpt.nadam(w, g, m, v, lr, beta1, beta2, epsilon, a, b, c2));
+  override lion = (w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void =>
+    this.updateInPlace('lion', [w, m], g, [lr, beta1, beta2], () => refOpt.lion(w, g, m, lr, beta1, beta2));
+  override ftrl = (w: TypedArray, g: TypedArray, acc: TypedArray, lin: TypedArray, lr: number, power: number, l1: number, l2: number, l2s: number): void =>
+    this.updateInPlace('ftrl', [w, acc, lin], g, [lr, power, l1, l2, l2s], () => refOpt.ftrl(w, g, acc, lin, lr, power, l1, l2, l2s));
+  override emaUpdate = (avg: TypedArray, w: TypedArray, momentum: number): void =>
+    this.updateInPlace('emaUpdate', [avg], w, [momentum], () => refOpt.emaUpdate(avg, w, momentum));
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     // Column sums of a [size, inner] matrix: the bias gradient.
