@@ -14,6 +14,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { modelFromKeras, modelToKeras } from './keras-config.ts';
 import { decodeWeights, encodeWeights, type NamedTensor, type WeightsGroup } from './weights.ts';
 import { optimizerFromConfig, optimizerToConfig } from '../training/optimizers.ts';
+import { refuseKerasFileName } from '../models/file-names.ts';
 
 export interface SaveOptions {
   /** Also save the optimizer's state (step count, moments), so that fit can resume exactly. */
@@ -44,6 +45,7 @@ function previousWeightFiles(jsonPath: string): string[] {
 }
 
 export function saveModel(model: Model, path: string, { includeOptimizer = false }: SaveOptions = {}): void {
+  refuseKerasFileName(path, 'save');
   const dir = stripScheme(path);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`save: ${dir} exists and is not a directory`);
   mkdirSync(dir, { recursive: true });

@@ -5,10 +5,12 @@ import { getLoss, type Loss } from '../training/losses.ts';
 import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
-import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy } from '../compile/plan.ts';
+import { backend, getBackend, noGrad } from '../core/engine.ts';
+import { Plan, memoryOf, persistentCopy } from '../compile/plan.ts';
+import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
+import { explainInputShape, inputShapeHint } from './input-check.ts';
 
 export interface CompileArgs {
   loss: Loss | string;
@@ -54,13 +56,39 @@ export abstract class Model extends Layer {
     const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
     const plan = this.plans.get(key);
     if (plan) return plan.run(inputs.map((t) => t.data));
-    for (const w of this.weights) w.data = persistentCopy(w.data);
-    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+    this.moveToBackendMemory();
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));
+  }
+
+  private moveToBackendMemory(): void {
+    const memory = memoryOf(backend());
+    const arrays = [...this.weights.map((w) => w.data), ...(this.optimizer ? this.trainableWeights.flatMap((w) => this.optimizer!.slotsFor(w)) : [])];
+    checkWeightsFit(this.name, arrays.filter((a) => !memory.owns(a)).reduce((n, a) => n + a.byteLength + 16, 0));
+    for (const w of this.weights) w.data = persistentCopy(w.data);
+    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+  }
+
+  /**
+   * The largest batch, up to `batch`, whose compiled step of this kind fits the backend's
+   * memory (see compile/budget.ts), and the bytes `batch` would need; `batch` itself where
+   * nothing limits it (eager runs, backends without a limit, small batches, a plan exists).
+   * `sample(b)` gives inputs of b samples. Nothing is trained: only traces run.
+   */
+  batchThatFits(kind: 'train' | 'evaluate' | 'predict', batch: number, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number } {
+    if (this.runEagerly || batch <= 1024) return { batch };
+    const inputs = sample(batch);
+    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
+    if (this.plans.has(`${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`)) return { batch };
+    this.moveToBackendMemory();
+    const fn = this.stepFunction(kind);
+    const persistent = new Set(this.weights.map((w) => w.data));
+    const footprint = measureFootprint((b) => { Plan.trace(fn, sample(b), persistent); });
+    if (!footprint || bytesFor(footprint, batch) <= 0.95 * footprint.free) return { batch };
+    return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free };
   }
 
   /** Forgets compiled steps (Sequential does when its layers change). */
@@ -73,10 +101,18 @@ export abstract class Model extends Layer {
   }
 
   /** One gradient step on one batch; returns the batch loss and the predictions it was computed on. */
-  trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
-    const { loss, optimizer } = this.compiled('train');
+  /** The function each kind of step runs (and a plan compiles): train -> [loss, yPred, ...grads]. */
+  private stepFunction(kind: 'train' | 'evaluate' | 'predict'): (inputs: Tensor[]) => Tensor[] {
+    if (kind === 'predict') return ([xb]) => [noGrad(() => this.apply(xb, { training: false }))];
+    const { loss } = this.compiled(kind);
+    if (kind === 'evaluate') {
+      return ([xb, yb]) => noGrad(() => {
+        const yPred = this.apply(xb, { training: false });
+        return [loss.apply(yb, yPred), yPred];
+      });
+    }
     const vars = this.trainableWeights;
-    const step = ([xb, yb]: Tensor[]): Tensor[] => {
+    return ([xb, yb]) => {
       let yPred!: Tensor;
       const { value, grads } = valueAndGrads(() => {
         yPred = this.apply(xb, { training: true });
@@ -84,18 +120,19 @@ export abstract class Model extends Layer {
       }, vars);
       return [value, yPred, ...grads];
     };
+  }
+
+  trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
+    const { optimizer } = this.compiled('train');
+    const step = this.stepFunction('train');
     const [value, yPred, ...grads] = this.runEagerly ? step([x, y]) : this.runPlanned('train', step, [x, y]);
-    optimizer.apply(grads, vars);
+    optimizer.apply(grads, this.trainableWeights);
     return { loss: value.item(), yPred };
   }
 
   /** Loss and predictions for one batch, without gradients (compiled unless runEagerly; yPred valid until the next compiled call). */
   evaluateStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
-    const { loss } = this.compiled('evaluate');
-    const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
-      const yPred = this.apply(xb, { training: false });
-      return [loss.apply(yb, yPred), yPred];
-    });
+    const fn = this.stepFunction('evaluate');
     const [value, yPred] = this.runEagerly ? fn([x, y]) : this.runPlanned('evaluate', fn, [x, y]);
     return { loss: value.item(), yPred };
   }
@@ -105,7 +142,7 @@ export abstract class Model extends Layer {
    * result is only valid until the next compiled call; predictOnBatch returns a copy.
    */
   predictStep(x: Tensor): Tensor {
-    const forward = ([xb]: Tensor[]): Tensor[] => [noGrad(() => this.apply(xb, { training: false }))];
+    const forward = this.stepFunction('predict');
     return this.runEagerly ? forward([x])[0] : this.runPlanned('predict', forward, [x])[0];
   }
 
@@ -136,7 +173,15 @@ export abstract class Model extends Layer {
 
   /** Throws the error the first layer to reject this input shape would throw, before any work. */
   checkInputShape(shape: ShapeSpec): ShapeSpec {
-    return this.computeOutputShape([null, ...shape.slice(1)]);
+    const known = shape.every((d) => d !== null);
+    if (known) explainInputShape(this.name, this.batchInputShape, this.layers[0], shape as number[]);
+    try {
+      return this.computeOutputShape([null, ...shape.slice(1)]);
+    } catch (e) {
+      const hint = known && e instanceof Error ? inputShapeHint(this.layers[0], shape as number[]) : '';
+      if (hint) (e as Error).message += hint;
+      throw e;
+    }
   }
 
   summary(print: (line: string) => void = console.log): void {

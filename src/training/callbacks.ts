@@ -1,5 +1,6 @@
 // Hooks into fit(): the progress bar, the history and user code all plug in here.
 import type { Model } from '../models/model.ts';
+import { refuseKerasFileName } from '../models/file-names.ts';
 
 export type Logs = Record<string, number>;
 
@@ -98,6 +99,7 @@ export class ModelCheckpoint extends Callback {
   constructor(private readonly args: ModelCheckpointArgs) {
     super();
     if (!args?.filepath) throw new Error('ModelCheckpoint: filepath is required');
+    refuseKerasFileName(args.filepath, 'ModelCheckpoint');
     const monitor = args.monitor ?? 'val_loss';
     this.sign = args.mode === 'max' || (args.mode !== 'min' && /acc|auc/.test(monitor)) ? -1 : 1;
   }

@@ -9,6 +9,7 @@ import { Callback, CallbackList, History, type CallbackHooks, type Logs } from '
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
+import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
 
 /** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
 function progbar(steps: number, verbose: number): Progbar {
@@ -59,6 +60,7 @@ class BatchReader {
 }
 
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+const rowsOf = (t: Tensor, start: number, end: number, dtype?: DType): Tensor => takeRows(t, null, start, end, dtype);
 
 function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
@@ -102,6 +104,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   }
 
   const n = xTrain.shape[0];
+  checkTrainBatchFits(model, xTrain, yTrain, batchSize, rowsOf, isFloatInput(xTrain));
   const steps = Math.ceil(n / batchSize);
   const history = new History();
   const list = new CallbackList([history, ...callbacks]);
@@ -129,7 +132,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
       const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end);
-      const { loss, yPred } = model.trainStep(xb, yb);
+      const { loss, yPred } = explainTrainMemory(batchSize, () => model.trainStep(xb, yb));
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
       logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
@@ -152,6 +155,7 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
   model.compiled('evaluate');
   checkPositiveInt('evaluate: batchSize', batchSize);
   checkData(model, x, y, 'evaluate');
+  batchSize = inferenceBatch(model, 'evaluate', [x, y], batchSize, rowsOf, isFloatInput(x));
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
   const lossMean = new Mean('loss');
   model.metrics.forEach((m) => m.reset());
@@ -159,15 +163,14 @@ export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 3
   let logs: Logs = {};
   const xReader = new BatchReader(x, isFloatInput(x)), yReader = new BatchReader(y, y.dtype);
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
+    forEachBatch(n, batchSize, (start, end) => {
       const yb = yReader.read(null, start, end);
       const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb);
       lossMean.update(loss, end - start);
       model.metrics.forEach((m) => m.updateState(yb, yPred));
       logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
-      bar?.update(step + 1, logs);
-    }
+      bar?.update(Math.ceil(end / batchSize), logs);
+    });
   });
   bar?.finish(logs);
   return [lossMean.result(), ...model.metrics.map((m) => m.result())];
@@ -177,18 +180,18 @@ export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose =
   checkPositiveInt('predict: batchSize', batchSize);
   if (!(x instanceof Tensor) || x.rank === 0) throw new Error('predict: x must be a Tensor with a batch axis');
   model.checkInputShape(x.shape);
+  batchSize = inferenceBatch(model, 'predict', [x], batchSize, rowsOf, isFloatInput(x));
   const n = x.shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let out: Tensor | undefined;
   const xReader = new BatchReader(x, isFloatInput(x));
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
+    forEachBatch(n, batchSize, (start, end) => {
       const yb = model.predictStep(xReader.read(null, start, end));
       out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
       out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
-      bar?.update(step + 1, {});
-    }
+      bar?.update(Math.ceil(end / batchSize), {});
+    });
   });
   bar?.finish({});
   return out ?? new Tensor(allocArray('float32', 0), [0]);
