@@ -29,7 +29,18 @@ export function measureFootprint(trace: (batch: number) => void, small = 256, la
     trace(batch);
     return memory.usage!().peak - base;
   };
-  const p1 = peakOf(small), p2 = peakOf(large);
+  // Where even the probes do not fit, smaller ones (below the pool's chunk count they overstate
+  // the per-chunk scratch, which errs on the safe side).
+  let p1: number, p2: number;
+  for (;;) {
+    try {
+      p1 = peakOf(small); p2 = peakOf(large);
+      break;
+    } catch (e) {
+      if (!(e instanceof MemoryLimitError) || small <= 1) throw e;
+      [small, large] = [Math.max(1, small >> 3), Math.max(2, large >> 3)];
+    }
+  }
   const perSample = Math.max(1, (p2 - p1) / (large - small));
   return { fixed: Math.max(0, p1 - perSample * small), perSample, free: limit - base, limit };
 }

@@ -9,6 +9,8 @@ export const formatBytes = MB;
  */
 export class MemoryLimitError extends RangeError {
   override readonly name = 'MemoryLimitError';
+  /** Whether the message already says what to do in the caller's terms (not the backend's). */
+  readonly explained: boolean;
   constructor(
     /** Bytes asked for. */ readonly requested: number,
     /** Bytes still free under the limit when it was asked. */ readonly free: number,
@@ -18,5 +20,6 @@ export class MemoryLimitError extends RangeError {
     super(message ?? `wasm backend: out of memory: ${MB(requested)} more were asked for, but only ${MB(free)} of the ` +
       `${MB(limit)} WebAssembly memory limit are free (the rest holds weights, compiled steps and this call's tensors). ` +
       `Use a smaller batchSize for fit/evaluate/predict, or work on smaller tensors (split them along axis 0).`);
+    this.explained = message !== undefined;
   }
 }

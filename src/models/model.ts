@@ -78,8 +78,8 @@ export abstract class Model extends Layer {
    * nothing limits it (eager runs, backends without a limit, small batches, a plan exists).
    * `sample(b)` gives inputs of b samples. Nothing is trained: only traces run.
    */
-  batchThatFits(kind: 'train' | 'evaluate' | 'predict', batch: number, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number } {
-    if (this.runEagerly || batch <= 1024) return { batch };
+  batchThatFits(kind: 'train' | 'evaluate' | 'predict', batch: number, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number; limit?: number } {
+    if (this.runEagerly || batch <= 512) return { batch }; // smaller ones: the trace itself fails softly
     const inputs = sample(batch);
     const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
     if (this.plans.has(`${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`)) return { batch };
@@ -88,7 +88,7 @@ export abstract class Model extends Layer {
     const persistent = new Set(this.weights.map((w) => w.data));
     const footprint = measureFootprint((b) => { Plan.trace(fn, sample(b), persistent); });
     if (!footprint || bytesFor(footprint, batch) <= 0.95 * footprint.free) return { batch };
-    return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free };
+    return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free, limit: footprint.limit };
   }
 
   /** Forgets compiled steps (Sequential does when its layers change). */

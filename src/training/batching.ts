@@ -9,8 +9,7 @@ import type { Model } from '../models/model.ts';
 
 type RowReader = (t: Tensor, start: number, end: number, dtype?: DType) => Tensor;
 
-function refusal(what: string, batch: number, needed: number, free: number, fits: number, cause?: MemoryLimitError): MemoryLimitError {
-  const limit = cause?.limit ?? 2 ** 31;
+function refusal(what: string, batch: number, needed: number, free: number, limit: number, fits: number): MemoryLimitError {
   return new MemoryLimitError(needed, free, limit,
     `${what}: a batch of ${batch} samples needs about ${formatBytes(needed)} of backend memory for its compiled step, but only ` +
     `${formatBytes(free)} of the wasm backend's ${formatBytes(limit)} WebAssembly memory limit are free. ` +
@@ -21,7 +20,7 @@ function refusal(what: string, batch: number, needed: number, free: number, fits
 export function checkTrainBatchFits(model: Model, x: Tensor, y: Tensor, batchSize: number, rows: RowReader, xDType: DType): void {
   const batch = Math.min(batchSize, x.shape[0]);
   const r = model.batchThatFits('train', batch, (b) => [rows(x, 0, b, xDType), rows(y, 0, b)]);
-  if (r.batch < batch) throw refusal('fit', batch, r.needed!, r.free!, r.batch);
+  if (r.batch < batch) throw refusal('fit', batch, r.needed!, r.free!, r.limit!, r.batch);
 }
 
 /** A training step whose batch turned out not to fit (the estimate missed): the error says what to do. */
@@ -29,7 +28,7 @@ export function explainTrainMemory<T>(batchSize: number, step: () => T): T {
   try {
     return step();
   } catch (e) {
-    if (!(e instanceof MemoryLimitError) || e.message.startsWith('fit:')) throw e;
+    if (!(e instanceof MemoryLimitError) || e.explained) throw e;
     throw new MemoryLimitError(e.requested, e.free, e.limit,
       `fit: a training step at batchSize ${batchSize} ran out of backend memory (${formatBytes(e.requested)} more were asked for, ` +
       `${formatBytes(e.free)} of the ${formatBytes(e.limit)} WebAssembly memory limit were free); no weights were changed. Use a smaller batchSize.`);
