@@ -6,6 +6,7 @@ import { layerClass, layerClassNames } from '../layers/registry.ts';
 import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
 import { Sequential } from '../models/sequential.ts';
+import { describe } from './safe-paths.ts';
 import type { Model } from '../models/model.ts';
 
 export interface KerasObject { class_name: string; config: Record<string, unknown> }
@@ -32,7 +33,7 @@ function initializerToKeras(id: InitializerIdentifier | { className: string; con
 function initializerFromKeras(o: unknown, where: string): Initializer {
   if (typeof o === 'string') return getInitializer(o, where);
   const { class_name: name, config = {} } = (o ?? {}) as Partial<KerasObject>;
-  if (typeof name !== 'string') throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${JSON.stringify(o)}`);
+  if (typeof name !== 'string') throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${describe(o)}`);
   const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [toCamel(k), v ?? undefined]));
   if (name === 'VarianceScaling' || name in VARIANCE_SCALING) {
     return initializers.varianceScaling({ ...(VARIANCE_SCALING[name] ?? {}), ...args });

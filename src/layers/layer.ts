@@ -1,6 +1,6 @@
 // The Keras layer contract: the constructor stores options, build(inputShape) creates the
 // weights on first use, call(x) computes, computeOutputShape predicts shapes, getConfig saves.
-import { formatShape, shapesEqual } from '../core/shape.ts';
+import { formatShape, shapesEqual, sizeOf } from '../core/shape.ts';
 import { Tensor, Variable } from '../core/tensor.ts';
 import type { DType } from '../core/dtype.ts';
 import type { Initializer } from './initializers.ts';
@@ -20,6 +20,15 @@ export interface CallArgs { training?: boolean }
 
 /** What a layer accepts, checked before every call (Keras's InputSpec). */
 export interface InputSpec { ndim?: number; minNdim?: number; axes?: Record<number, number> }
+
+// While a model is rebuilt from a file, its layers may create no more weight values than the
+// file holds, so a corrupt or hostile configuration (units: 1e9) never allocates its size.
+let weightBudget: { remaining: number; total: number; where: string } | null = null;
+export function withWeightBudget<T>(values: number, where: string, fn: () => T): T {
+  const saved = weightBudget;
+  weightBudget = { remaining: values, total: values, where };
+  try { return fn(); } finally { weightBudget = saved; }
+}
 
 const nameCounts = new Map<string, number>();
 /** Keras's naming: conv2d, conv2d_1, conv2d_2, ... */
@@ -58,6 +67,17 @@ export abstract class Layer {
   get nonTrainableWeights(): Variable[] { return this.weights.filter((w) => !this.trainable || !w.trainable); }
 
   protected addWeight(name: string, shape: number[], initializer: Initializer, trainable = true, dtype: DType = 'float32'): Variable {
+    if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`Layer "${this.name}": weight ${name} would have shape ${formatShape(shape)}; every dimension must be a non-negative integer (check the layer's options)`);
+    }
+    if (weightBudget) {
+      const size = sizeOf(shape);
+      if (size > weightBudget.remaining) {
+        throw new Error(`${weightBudget.where}: layer "${this.name}" would create weight ${name} of shape ${formatShape(shape)} (${size} values), ` +
+          `but the weight files hold only ${weightBudget.total} values in all: the model's configuration does not match its weights`);
+      }
+      weightBudget.remaining -= size;
+    }
     const v = new Variable(initializer(shape, dtype), `${this.name}/${name}`, trainable);
     this.ownWeights.push(v);
     return v;
