@@ -32,9 +32,11 @@ function initializerToKeras(id: InitializerIdentifier | { className: string; con
 
 function initializerFromKeras(o: unknown, where: string): Initializer {
   if (typeof o === 'string') return getInitializer(o, where);
-  const { class_name: name, config = {} } = (o ?? {}) as Partial<KerasObject>;
-  if (typeof name !== 'string') throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${describe(o)}`);
-  const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [toCamel(k), v ?? undefined]));
+  const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
+  if (typeof name !== 'string' || (config != null && (typeof config !== 'object' || Array.isArray(config)))) {
+    throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${describe(o)}`);
+  }
+  const args = Object.fromEntries(Object.entries(config ?? {}).map(([k, v]) => [toCamel(k), v ?? undefined]));
   if (name === 'VarianceScaling' || name in VARIANCE_SCALING) {
     return initializers.varianceScaling({ ...(VARIANCE_SCALING[name] ?? {}), ...args });
   }

@@ -30,6 +30,10 @@ export class Reshape extends Layer {
   constructor(args: { targetShape: number[] } & LayerArgs) {
     super(args);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
+    const t = args.targetShape as unknown;
+    if (!Array.isArray(t) || t.some((d) => !(Number.isInteger(d) && (d > 0 || d === -1))) || t.filter((d) => d === -1).length > 1) {
+      throw new Error(`Reshape: targetShape must be a list of positive integers (one may be -1), got ${Array.isArray(t) ? formatShape(t) : String(t)}`);
+    }
     this.targetShape = [...args.targetShape];
   }
   override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {

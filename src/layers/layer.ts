@@ -56,6 +56,10 @@ export abstract class Layer {
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     this.trainable = args.trainable ?? true;
+    const shape = args.batchInputShape ?? args.inputShape;
+    if (shape != null && (!Array.isArray(shape) || shape.some((d) => d !== null && !(Number.isInteger(d) && d > 0)))) {
+      throw new Error(`Layer "${this.name}": ${args.batchInputShape ? 'batchInputShape' : 'inputShape'} must be a list of positive integers or null, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+    }
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
   }
