@@ -9,6 +9,7 @@ import { Callback, CallbackList, History, type CallbackHooks, type Logs } from '
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
+import { InterruptGuard } from './interrupt.ts';
 import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
 
 /** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
@@ -86,6 +87,11 @@ function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
 }
 
 export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+  const guard = new InterruptGuard(model);
+  try { return await fitEpochs(model, x, y, args, guard); } finally { guard.release(); }
+}
+
+async function fitEpochs(model: Model, x: Tensor, y: Tensor, args: FitArgs, guard: InterruptGuard): Promise<History> {
   const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], initialEpoch = 0 } = args;
   model.compiled('fit');
   checkPositiveInt('fit: batchSize', batchSize);
@@ -119,7 +125,8 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   const xReader = new BatchReader(xTrain, isFloatInput(xTrain)), yReader = new BatchReader(yTrain, yTrain.dtype);
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+  let epoch = initialEpoch, step = 0;
+  for (; epoch < epochs && !model.stopTraining; epoch++) {
     if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
@@ -128,7 +135,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
     model.metrics.forEach((m) => m.reset());
     const bar = verbose > 0 ? progbar(steps, verbose) : null;
     let logs: Logs = {};
-    for (let step = 0; step < steps; step++) {
+    for (step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
       const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end);
@@ -138,8 +145,10 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
       logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
       bar?.update(step + 1, logs);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
+      await guard.yieldSometimes();
       if (model.stopTraining) break;
     }
+    if (guard.interrupted) { bar?.stop(); break; }
     if (validation) {
       const [valLoss, ...valMetrics] = evaluateLoop(model, validation[0], validation[1], { batchSize, verbose: 0 });
       logs = { ...logs, val_loss: valLoss, ...Object.fromEntries(model.metrics.map((m, i) => [`val_${m.name}`, valMetrics[i]])) };
@@ -148,6 +157,7 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
     await list.call('onEpochEnd', epoch, logs);
   }
   await list.call('onTrainEnd', {});
+  guard.finish(epoch, step);
   return history;
 }
 
