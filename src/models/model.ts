@@ -36,6 +36,10 @@ export abstract class Model extends Layer {
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
   private readonly plans = new Map<string, Plan>();
+  /** How many compiled steps a model keeps (train, evaluate and predict, per batch shape). */
+  static maxPlans = 16;
+  /** How many compiled steps this model holds now. */
+  get planCount(): number { return this.plans.size; }
 
   compile({ loss, optimizer, metrics = [], runEagerly = false }: CompileArgs): void {
     if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
@@ -55,10 +59,16 @@ export abstract class Model extends Layer {
     const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
     const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
     const plan = this.plans.get(key);
-    if (plan) return plan.run(inputs.map((t) => t.data));
+    if (plan) {
+      this.plans.delete(key); // most recently used last: the eviction order below
+      this.plans.set(key, plan);
+      return plan.run(inputs.map((t) => t.data));
+    }
     this.moveToBackendMemory();
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
+    // Bounded, least recently used out: predict on ever new batch sizes must not grow memory.
+    if (this.plans.size > Model.maxPlans) this.plans.delete(this.plans.keys().next().value!);
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));

@@ -111,8 +111,14 @@ export class WasmMemory {
   private ws = { base: 0, size: 0, version: 0 };
   workspace(bytes: number): { base: number; version: number } {
     if (this.ws.size >= bytes) return this.ws;
-    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) this.reserve(bytes - this.ws.size);
-    else this.ws.base = this.reserve(bytes);
+    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) {
+      this.reserve(bytes - this.ws.size);
+    } else {
+      // Plan constants taken since pin the old workspace below them, so it is left behind; a
+      // new one gets half again as much room, so ever larger batches leave few behind.
+      const roomy = Math.max(bytes, Math.ceil(this.ws.size * 1.5));
+      try { this.ws.base = this.reserve(roomy); bytes = roomy; } catch { this.ws.base = this.reserve(bytes); }
+    }
     this.ws = { base: this.ws.base, size: bytes, version: this.ws.version + 1 };
     return this.ws;
   }
