@@ -173,4 +173,7 @@ export interface PlanMemory {
   /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
   trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
   owns(a: TypedArray): boolean;
+  /** Bytes in use, the most in use since resetPeak(), and the limit (backends with a memory limit). */
+  usage?(): { used: number; peak: number; limit: number };
+  resetPeak?(): void;
 }

@@ -92,6 +92,13 @@ export class Progbar {
     this.bar?.update(current);
   }
 
+  /** Ends the bar where it is (an interrupted fit): the terminal gets its cursor back. */
+  stop(): void {
+    if (this.done) return;
+    this.done = true;
+    this.bar?.stop();
+  }
+
   /** Prints the final line, with any values added at the end (validation scores). */
   finish(values: Record<string, number> = this.values): void {
     if (this.done) return;
