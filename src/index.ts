@@ -11,3 +11,5 @@ export { losses, optimizers, metrics, callbacks } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as io from './io/index.ts';
 export * as plot from './plot/index.ts';
+export * as data from './data/index.ts';
+export * as utils from './utils/index.ts';

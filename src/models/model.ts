@@ -9,6 +9,8 @@ import { getBackend, noGrad } from '../core/engine.ts';
 import { Plan, persistentCopy } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
+import { isDataSource, type DataSource } from '../training/data-adapter.ts';
+import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
 
 export interface CompileArgs {
   loss: Loss | string;
@@ -118,7 +120,13 @@ export abstract class Model extends Layer {
     return [loss, ...this.metrics.map((m) => { m.reset(); m.updateState(y, yPred); return m.result(); })];
   }
 
-  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
+  /** fit(x, y, args) on tensors, or fit(data, args) on a Dataset, generator, async iterable or utils.Sequence of batches. */
+  fit(x: Tensor, y: Tensor, args?: FitArgs): Promise<History>;
+  fit(data: DataSource, args?: StreamFitArgs): Promise<History>;
+  fit(x: Tensor | DataSource, y?: Tensor | StreamFitArgs, args: FitArgs = {}): Promise<History> {
+    if (isDataSource(x)) return fitStream(this, x, y as StreamFitArgs);
+    return fitLoop(this, x as Tensor, y as Tensor, args);
+  }
 
   /** Writes the model as an ONNX graph (opset 13+) for ONNX Runtime and other engines; see io/onnx.ts. */
   async exportOnnx(path: string, options: { opset?: number } = {}): Promise<void> {
@@ -131,8 +139,20 @@ export abstract class Model extends Layer {
     const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
     saveModel(this, path, options);
   }
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
-  predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
+  evaluate(x: Tensor, y: Tensor, args?: EvaluateArgs): number[];
+  /** On streamed batches evaluate returns a promise. */
+  evaluate(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]>;
+  evaluate(x: Tensor | DataSource, y?: Tensor | StreamEvaluateArgs, args: EvaluateArgs = {}): number[] | Promise<number[]> {
+    if (isDataSource(x)) return evaluateStream(this, x, y as StreamEvaluateArgs);
+    return evaluateLoop(this, x as Tensor, y as Tensor, args);
+  }
+  predict(x: Tensor, args?: PredictArgs): Tensor;
+  /** On streamed batches predict returns a promise. */
+  predict(data: DataSource, args?: StreamPredictArgs): Promise<Tensor>;
+  predict(x: Tensor | DataSource, args: PredictArgs | StreamPredictArgs = {}): Tensor | Promise<Tensor> {
+    if (isDataSource(x)) return predictStream(this, x, args as StreamPredictArgs);
+    return predictLoop(this, x as Tensor, args as PredictArgs);
+  }
 
   /** Throws the error the first layer to reject this input shape would throw, before any work. */
   checkInputShape(shape: ShapeSpec): ShapeSpec {

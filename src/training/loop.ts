@@ -11,7 +11,7 @@ import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
 
 /** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
-function progbar(steps: number, verbose: number): Progbar {
+export function progbar(steps: number | null, verbose: number): Progbar {
   const out = defaultOutput();
   return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY));
 }
@@ -58,13 +58,13 @@ class BatchReader {
   }
 }
 
-const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+export const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
 
 function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
 }
 
-function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
+export function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
   if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error(`${what}: x and y must be Tensors`);
   if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
     throw new Error(`${what}: x and y must have the same number of samples, got x of shape ${formatShape(x.shape)} and y of shape ${formatShape(y.shape)}`);
