@@ -79,6 +79,8 @@ export interface Backend {
 
   /** out[i, c] = 1 where c == indices[i], else 0 (out is zeroed first). */
   oneHot(indices: TypedArray, out: TypedArray, depth: number): void;
+  /** NHWC images resized as tf.image.resize does (see js/image.ts for the coordinate rules). */
+  resizeImages(x: TypedArray, out: TypedArray, batch: number, inH: number, inW: number, channels: number, outH: number, outW: number, method: 'bilinear' | 'nearest', alignCorners: boolean, halfPixelCenters: boolean): void;
 
   // Optimizer updates, in place on the weights and their slots.
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
@@ -97,7 +99,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
   matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
-  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
+  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1], resizeImages: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
 };
 

@@ -4,3 +4,4 @@ export * from './reduce.ts';
 export * from './layout.ts';
 export * from './conv.ts';
 export * from './nn.ts';
+export * from './image.ts';

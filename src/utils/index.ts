@@ -1,2 +1,4 @@
-// keras.utils: data feeding helpers.
+// keras.utils: data feeding helpers and image files.
 export { Sequence, type DataSource } from '../training/data-adapter.ts';
+export { imageDatasetFromDirectory, IMAGE_FORMATS, type ImageDataset, type ImageDatasetOptions } from './image-dataset.ts';
+export { loadImg, imgToArray, arrayToImg, saveImg, decodeImage, type ColorMode, type LoadImgOptions } from './images.ts';

@@ -3,6 +3,7 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import { resizeImages } from './image.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -15,6 +16,7 @@ export class JsBackend implements Backend {
   sliceGrad = ew.sliceGrad;
   cast = ew.cast;
   oneHot = ew.oneHot;
+  resizeImages = resizeImages;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
   conv2dBackpropInput = nn.conv2dBackpropInput;
