@@ -1,6 +1,7 @@
 // The IDX format MNIST ships in: a big-endian header (magic with a type code and a rank,
 // then the dimensions) followed by the raw values.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { Tensor } from '../core/tensor.ts';
 import type { DType } from '../core/dtype.ts';
 
@@ -35,8 +36,12 @@ export function parseIdx(bytes: Uint8Array, name: string): Tensor {
   return out;
 }
 
+/** Reads an IDX file, gzip-compressed or not (Fashion-MNIST ships .gz files). */
 export function readIdx(path: string): Tensor {
   let bytes: Uint8Array;
   try { bytes = readFileSync(path); } catch (e) { throw new Error(`IDX file ${path}: cannot read it (${(e as Error).message})`); }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try { bytes = gunzipSync(bytes); } catch (e) { throw new Error(`IDX file ${path}: a damaged gzip file (${(e as Error).message})`); }
+  }
   return parseIdx(bytes, path);
 }
