@@ -138,3 +138,18 @@ test('map on worker threads: same results in order, on other threads; errors nam
   await assert.rejects(ds.map(workerFunction(module, 'fail')).toArray(), /fail from .*data-map-worker\.ts.*bad element/);
   await assert.rejects(ds.map(workerFunction(module, 'nope')).toArray(), /no exported function 'nope'/);
 });
+
+test('batch buffers: a released batch\'s memory is reused for a later batch; kept batches are never overwritten', async () => {
+  const { releaseBatch } = await import('../src/data/index.ts');
+  async function* rows(): AsyncGenerator<Element> { for (let i = 0; i < 6; i++) yield tensor([i, -i]); }
+  const it = Dataset.fromGenerator(rows).batch(2)[Symbol.asyncIterator]();
+  const a = (await it.next()).value as Tensor;
+  const buffer = a.data;
+  releaseBatch(a);
+  const b = (await it.next()).value as Tensor;
+  assert.equal(b.data, buffer, 'the released buffer is reused');
+  assert.deepEqual(values(b), [2, -2, 3, -3]);
+  const c = (await it.next()).value as Tensor; // b was not released: c has memory of its own
+  assert.notEqual(c.data, b.data);
+  assert.deepEqual([values(b), values(c)], [[2, -2, 3, -3], [4, -4, 5, -5]]);
+});

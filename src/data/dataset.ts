@@ -2,7 +2,7 @@
 // recipe afresh (a new async iterator), so a dataset can be iterated once per epoch.
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
-import { type Element, isPlainObject, rowCount, sliceRow, stack, toTensorStructure, leaves, describe } from './element.ts';
+import { type Element, BufferPool, isPlainObject, rowCount, sliceRow, stack, toTensorStructure, leaves, describe } from './element.ts';
 
 /** `size` of a dataset: a count, Infinity (repeats forever) or null (not known without iterating). */
 export type Cardinality = number | null;
@@ -35,6 +35,8 @@ function checkCount(what: string, n: number, allowInfinity = false): void {
   }
 }
 
+const CHUNK = 64;
+const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 const combine = (...sizes: Cardinality[]): Cardinality => (sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b as number), 0));
 
 export function cores(): number {
@@ -44,11 +46,59 @@ export function cores(): number {
 export class Dataset<T = Element> implements AsyncIterable<T> {
   /** The number of elements: a count, Infinity, or null when unknown (as tfjs-data's `size`). */
   readonly size: Cardinality;
-  private readonly source: Source<T>;
+  private readonly source: Source<T> | null;
+  private readonly chunkSource: (() => AsyncIterator<T[]>) | null;
 
+  /** A dataset whose iterations call source() for a fresh (sync or async) iterator of elements. */
   constructor(source: Source<T>, size: Cardinality = null) {
     this.source = source;
+    this.chunkSource = null;
     this.size = size;
+  }
+
+  /**
+   * Inside a pipeline elements travel in chunks (arrays of up to CHUNK), so each stage costs one
+   * await per chunk rather than per element: what keeps streaming from slowing training.
+   */
+  private static fromChunks<U>(chunks: () => AsyncIterator<U[]>, size: Cardinality): Dataset<U> {
+    const d = new Dataset<U>(null as unknown as Source<U>, size);
+    (d as unknown as { source: null }).source = null;
+    (d as unknown as { chunkSource: () => AsyncIterator<U[]> }).chunkSource = chunks;
+    return d;
+  }
+
+  /** The elements in chunks (never empty arrays). */
+  chunks(): AsyncIterator<T[]> {
+    if (this.chunkSource) return this.chunkSource();
+    const it = this.source!();
+    if (!it || typeof (it as AsyncIterator<T>).next !== 'function') throw new Error('Dataset: the source did not return an iterator');
+    if (Symbol.asyncIterator in it) {
+      const a = it as AsyncIterator<T>;
+      return {
+        next: async () => { const r = await a.next(); return r.done ? { done: true, value: undefined } : { done: false, value: [r.value] }; },
+        return: async () => { await a.return?.(); return { done: true, value: undefined }; },
+      };
+    }
+    // A sync iterator (fromTensorSlices, arrays, sync generators) is read CHUNK elements at a time.
+    const sync = it as Iterator<T>;
+    return {
+      next: async () => {
+        const out: T[] = [];
+        for (let k = 0; k < CHUNK; k++) {
+          const r = sync.next();
+          if (r.done) break;
+          out.push(r.value);
+        }
+        return out.length ? { done: false, value: out } : { done: true, value: undefined };
+      },
+      return: async () => { sync.return?.(); return { done: true, value: undefined }; },
+    };
+  }
+
+  /** Builds a dataset from a generator over this one's chunks. */
+  private pipe<U>(stage: (upstream: AsyncIterable<T[]>) => AsyncGenerator<U[]>, size: Cardinality): Dataset<U> {
+    const self = this;
+    return Dataset.fromChunks(() => stage({ [Symbol.asyncIterator]: () => self.chunks() }), size);
   }
 
   // --- Sources
@@ -125,13 +175,18 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   // --- Iteration
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    const it = this.source();
-    if (typeof (it as AsyncIterator<T>).next !== 'function') throw new Error('Dataset: the source did not return an iterator');
-    if (Symbol.asyncIterator in it) return it as AsyncIterator<T>; // async generators as they are
-    // A sync iterator is wrapped so that every stage can await it.
+    const chunks = this.chunks();
+    let current: T[] = [], at = 0;
     return {
-      next: async () => it.next(),
-      return: async (v?: unknown) => (it.return ? it.return(v) : { done: true, value: undefined }) as IteratorResult<T>,
+      next: async () => {
+        while (at >= current.length) {
+          const r = await chunks.next();
+          if (r.done) return { done: true, value: undefined };
+          current = r.value; at = 0;
+        }
+        return { done: false, value: current[at++] };
+      },
+      return: async () => { await chunks.return?.(); return { done: true, value: undefined }; },
     };
   }
 
@@ -162,21 +217,39 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     if (typeof fn !== 'function') {
       if (!fn || typeof fn.exportName !== 'string') throw new Error(`Dataset.map: expected a function or workerFunction(module, exportName), got ${describe(fn)}`);
       const worker = fn;
-      return new Dataset(async function* () {
+      return this.pipe(async function* () {
         const { WorkerPool } = await import('./worker-pool.ts');
         const pool = new WorkerPool(worker, parallel);
         try { yield* orderedParallel(upstream, (e) => pool.call(e) as Promise<U>, parallel * 2); } finally { await pool.close(); }
       }, this.size);
     }
-    if (parallel === 1) {
-      return new Dataset(async function* () { for await (const e of upstream) yield await fn(e); }, this.size);
-    }
-    return new Dataset(() => orderedParallel(upstream, fn, parallel), this.size);
+    if (parallel > 1) return this.pipe(() => orderedParallel(upstream, fn, parallel), this.size);
+    return this.pipe(async function* (chunks) {
+      for await (const chunk of chunks) {
+        let out: U[] = [];
+        for (const e of chunk) {
+          const r = fn(e);
+          if (!isPromise(r)) { out.push(r as U); continue; }
+          // An async fn passes its results on one by one, so prefetch can overlap them with the consumer.
+          if (out.length) { yield out; out = []; }
+          yield [await r];
+        }
+        if (out.length) yield out;
+      }
+    }, this.size);
   }
 
   filter(predicate: (e: T) => boolean | Promise<boolean>): Dataset<T> {
-    const upstream = this;
-    return new Dataset(async function* () { for await (const e of upstream) if (await predicate(e)) yield e; }, this.size === Infinity ? Infinity : null);
+    return this.pipe(async function* (chunks) {
+      for await (const chunk of chunks) {
+        const out: T[] = [];
+        for (const e of chunk) {
+          const keep = predicate(e);
+          if (isPromise(keep) ? await keep : keep) out.push(e);
+        }
+        if (out.length) yield out;
+      }
+    }, this.size === Infinity ? Infinity : null);
   }
 
   /**
@@ -185,25 +258,32 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    */
   batch(batchSize: number, { dropRemainder = false }: { dropRemainder?: boolean } = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${batchSize}`);
-    const upstream = this as unknown as Dataset<Element>;
     const size = this.size === null || this.size === Infinity ? this.size : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
-    return new Dataset(async function* () {
+    return (this as unknown as Dataset<Element>).pipe(async function* (chunks) {
       let pending: Element[] = [], batchIndex = 0;
-      for await (const e of upstream) {
-        pending.push(e);
-        if (pending.length === batchSize) { yield stack(pending, `Dataset.batch (batch ${batchIndex++})`); pending = []; }
+      const pool = new BufferPool();
+      for await (const chunk of chunks) {
+        const out: Element[] = [];
+        for (const e of chunk) {
+          pending.push(e);
+          if (pending.length === batchSize) { out.push(stack(pending, `Dataset.batch (batch ${batchIndex++})`, pool)); pending = []; }
+        }
+        if (out.length) yield out;
       }
-      if (pending.length > 0 && !dropRemainder) yield stack(pending, `Dataset.batch (batch ${batchIndex})`);
+      if (pending.length > 0 && !dropRemainder) yield [stack(pending, `Dataset.batch (batch ${batchIndex})`, pool)];
     }, size);
   }
 
   /** Splits batched elements back into rows (the inverse of batch). */
   unbatch(): Dataset<Element> {
-    const upstream = this as unknown as Dataset<Element>;
-    return new Dataset(async function* () {
-      for await (const e of upstream) {
-        const n = rowCount(e, 'Dataset.unbatch');
-        for (let i = 0; i < n; i++) yield sliceRow(e, i);
+    return (this as unknown as Dataset<Element>).pipe(async function* (chunks) {
+      for await (const chunk of chunks) {
+        const out: Element[] = [];
+        for (const e of chunk) {
+          const n = rowCount(e, 'Dataset.unbatch');
+          for (let i = 0; i < n; i++) out.push(sliceRow(e, i));
+        }
+        if (out.length) yield out;
       }
     }, this.size === Infinity ? Infinity : null);
   }
@@ -215,25 +295,30 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   shuffle(bufferSize: number, { seed, reshuffleEachIteration = true }: ShuffleOptions = {}): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.shuffle: bufferSize must be a positive integer, got ${bufferSize}`);
     if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${seed}`);
-    const upstream = this;
     const base = seed ?? random().int(2 ** 32);
     let iteration = 0;
-    return new Dataset(async function* () {
+    return this.pipe(async function* (chunks) {
       const k = reshuffleEachIteration ? iteration++ : 0;
       const rng = new Random((base + Math.imul(k, 0x9e3779b1)) >>> 0);
       const buffer: T[] = [];
-      for await (const e of upstream) {
-        if (buffer.length < bufferSize) { buffer.push(e); continue; }
-        const j = rng.int(bufferSize);
-        const out = buffer[j];
-        buffer[j] = e;
-        yield out;
+      for await (const chunk of chunks) {
+        const out: T[] = [];
+        for (const e of chunk) {
+          if (buffer.length < bufferSize) { buffer.push(e); continue; }
+          const j = rng.int(bufferSize);
+          out.push(buffer[j]);
+          buffer[j] = e;
+        }
+        if (out.length) yield out;
       }
       while (buffer.length > 0) {
-        const j = rng.int(buffer.length);
-        const out = buffer[j];
-        buffer[j] = buffer[buffer.length - 1];
-        buffer.pop();
+        const out: T[] = [];
+        while (buffer.length > 0 && out.length < CHUNK) {
+          const j = rng.int(buffer.length);
+          out.push(buffer[j]);
+          buffer[j] = buffer[buffer.length - 1];
+          buffer.pop();
+        }
         yield out;
       }
     }, this.size);
@@ -244,10 +329,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     checkCount('Dataset.repeat: count', count, true);
     const upstream = this;
     const size = this.size === null ? null : count === Infinity ? (this.size === 0 ? 0 : Infinity) : this.size * count;
-    return new Dataset(async function* () {
+    return Dataset.fromChunks(async function* () {
       for (let k = 0; k < count; k++) {
         let any = false;
-        for await (const e of upstream) { any = true; yield e; }
+        for await (const chunk of { [Symbol.asyncIterator]: () => upstream.chunks() }) { any = true; yield chunk; }
         if (!any) return; // an empty dataset repeated forever is empty, not a hang
       }
     }, size);
@@ -255,22 +340,28 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   take(count: number): Dataset<T> {
     checkCount('Dataset.take: count', count, true);
-    const upstream = this;
-    const size = this.size === null ? (count === Infinity ? null : null) : Math.min(this.size, count);
-    return new Dataset(async function* () {
-      if (count === 0) return;
-      let k = 0;
-      for await (const e of upstream) { yield e; if (++k >= count) return; }
+    const size = this.size === null ? null : Math.min(this.size, count);
+    return this.pipe(async function* (chunks) {
+      let left = count;
+      if (left <= 0) return;
+      for await (const chunk of chunks) {
+        if (chunk.length >= left) { yield chunk.slice(0, left); return; }
+        left -= chunk.length;
+        yield chunk;
+      }
     }, size);
   }
 
   skip(count: number): Dataset<T> {
     checkCount('Dataset.skip: count', count, true);
-    const upstream = this;
     const size = this.size === null ? null : this.size === Infinity ? Infinity : Math.max(0, this.size - count);
-    return new Dataset(async function* () {
-      let k = 0;
-      for await (const e of upstream) if (k++ >= count) yield e;
+    return this.pipe(async function* (chunks) {
+      let left = count;
+      for await (const chunk of chunks) {
+        if (left >= chunk.length) { left -= chunk.length; continue; }
+        yield left > 0 ? chunk.slice(left) : chunk;
+        left = 0;
+      }
     }, size);
   }
 
@@ -278,7 +369,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   concatenate(other: Dataset<T>): Dataset<T> {
     if (!(other instanceof Dataset)) throw new Error(`Dataset.concatenate: expected a Dataset, got ${describe(other)}`);
     const first = this;
-    return new Dataset(async function* () { yield* first; yield* other; }, combine(this.size, other.size));
+    return Dataset.fromChunks(async function* () {
+      yield* { [Symbol.asyncIterator]: () => first.chunks() };
+      yield* { [Symbol.asyncIterator]: () => other.chunks() };
+    }, combine(this.size, other.size));
   }
 
   /**
@@ -295,22 +389,22 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         yield* fileCache(upstream as unknown as Dataset<Element>, filename) as AsyncGenerator<T>;
       }, this.size);
     }
-    let cached: T[] | null = null;
-    return new Dataset(async function* () {
+    let cached: T[][] | null = null;
+    return this.pipe(async function* (chunks) {
       if (cached) { yield* cached; return; }
-      const filling: T[] = [];
-      for await (const e of upstream) { filling.push(e); yield e; }
+      const filling: T[][] = [];
+      for await (const chunk of chunks) { filling.push(chunk); yield chunk; }
       cached = filling;
     }, this.size);
   }
 
-  /** Keeps up to `bufferSize` elements requested ahead, so upstream work overlaps the consumer. */
+  /** Keeps up to `bufferSize` chunks of elements (at least that many elements) requested ahead, so upstream work overlaps the consumer. */
   prefetch(bufferSize = 1): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.prefetch: bufferSize must be a positive integer, got ${bufferSize}`);
     const upstream = this;
-    return new Dataset(async function* () {
-      const it = upstream[Symbol.asyncIterator]();
-      const queue: Promise<IteratorResult<T>>[] = [];
+    return Dataset.fromChunks(async function* () {
+      const it = upstream.chunks();
+      const queue: Promise<IteratorResult<T[]>>[] = [];
       try {
         for (;;) {
           while (queue.length < bufferSize + 1) queue.push(it.next());
@@ -328,7 +422,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 }
 
 /** Runs fn on up to `parallel` elements at once, yielding results in input order. */
-async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => U | Promise<U>, parallel: number): AsyncGenerator<U> {
+async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => U | Promise<U>, parallel: number): AsyncGenerator<U[]> {
   const it = upstream[Symbol.asyncIterator]();
   const inFlight: Promise<U>[] = [];
   let done = false;
@@ -342,7 +436,7 @@ async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => 
         inFlight.push(p);
       }
       if (inFlight.length === 0) return;
-      yield await inFlight.shift()!;
+      yield [await inFlight.shift()!];
     }
   } finally {
     await Promise.allSettled(inFlight);

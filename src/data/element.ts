@@ -1,6 +1,6 @@
 // What a dataset yields: tensors, numbers or strings, nested in arrays (tuples) and plain
 // objects (keyed by input name), as tf.data's nested structures. Helpers to slice and stack them.
-import { allocArray, type DType, type TypedArray } from '../core/dtype.ts';
+import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor, tensor, type NestedArray } from '../core/tensor.ts';
 
@@ -78,33 +78,79 @@ export function rowCount(s: Element, what: string): number {
 const leafDType = (v: Tensor | number | boolean): DType => (v instanceof Tensor ? v.dtype : typeof v === 'boolean' ? 'uint8' : 'float32');
 
 /**
+ * Batch buffers to reuse. A batch made by Dataset.batch draws its arrays from its pool; whoever
+ * consumes a batch and is done with it (fit, evaluate and predict, after each step: the compiled
+ * step has copied it) calls releaseBatch, and the next batch is assembled in the same memory.
+ * A batch never released (kept by user code) is never written again.
+ */
+export class BufferPool {
+  private readonly free = new Map<string, TypedArray[]>();
+  take(dtype: DType, length: number): TypedArray {
+    const a = this.free.get(`${dtype}:${length}`)?.pop() ?? allocArray(dtype, length);
+    owners.set(a, this);
+    return a;
+  }
+  give(a: TypedArray): void {
+    const key = `${dtypeOfArray(a)}:${a.length}`;
+    const list = this.free.get(key) ?? [];
+    if (list.length < 8) list.push(a);
+    this.free.set(key, list);
+  }
+}
+const owners = new WeakMap<TypedArray, BufferPool>();
+
+/** Hands a batch's arrays back to the pool they came from (a no-op for other tensors). */
+export function releaseBatch(e: unknown): void {
+  const visit = (v: unknown): void => {
+    if (v instanceof Tensor) {
+      const pool = owners.get(v.data);
+      if (pool) { owners.delete(v.data); pool.give(v.data); }
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (isPlainObject(v)) Object.values(v).forEach(visit);
+  };
+  visit(e);
+}
+
+/** Stacks one component (path) of every element: tensors of one shape and dtype, or numbers/booleans. */
+function stackColumn(column: unknown[], path: string, what: string, pool?: BufferPool): Tensor {
+  const leaf = column[0];
+  if (typeof leaf === 'string') throw new Error(`${what}: component ${path} is a string; strings cannot be batched (map them to tensors first)`);
+  const shape = leaf instanceof Tensor ? leaf.shape : [];
+  const dtype = leafDType(leaf as Tensor);
+  const rowSize = leaf instanceof Tensor ? leaf.size : 1;
+  const out = pool ? pool.take(dtype, rowSize * column.length) : allocArray(dtype, rowSize * column.length);
+  for (let k = 0; k < column.length; k++) {
+    const v = column[k];
+    if (v instanceof Tensor) {
+      if (v.dtype !== dtype || v.size !== rowSize || v.rank !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`${what}: cannot batch component ${path} of different shapes or dtypes: element 0 is ${dtype} ${formatShape(shape)}, element ${k} is ${v.dtype} ${formatShape(v.shape)} (resize or pad the elements first, e.g. with map)`);
+      }
+      out.set(v.data, k * rowSize);
+    } else if ((typeof v === 'number' || typeof v === 'boolean') && !(leaf instanceof Tensor)) out[k] = Number(v);
+    else throw new Error(`${what}: component ${path} of element ${k} is ${describe(v)}, element 0's is ${describe(leaf)}`);
+  }
+  return new Tensor(out, [column.length, ...shape]);
+}
+
+/**
  * Stacks elements along a new first axis. Every element must have the same structure, and each
  * component the same shape and dtype; `what` names the caller in errors.
  */
-export function stack(elements: Element[], what: string): Element {
+export function stack(elements: Element[], what: string, pool?: BufferPool): Element {
   const first = elements[0];
+  if (first instanceof Tensor) return stackColumn(elements, 'element', what, pool);
+  // The common [x, y] tuple without a structure walk per element.
+  if (Array.isArray(first) && first.every((e) => e instanceof Tensor || typeof e === 'number')) {
+    for (let k = 1; k < elements.length; k++) {
+      const e = elements[k];
+      if (!Array.isArray(e) || e.length !== first.length) sameStructure(first, e, '', `${what}: element ${k}`);
+    }
+    return first.map((_, c) => stackColumn(elements.map((e) => (e as Element[])[c]), `[${c}]`, what, pool));
+  }
   for (let k = 1; k < elements.length; k++) sameStructure(first, elements[k], '', `${what}: element ${k}`);
   const columns = elements.map(leaves);
   let col = 0;
-  return mapStructure(first, (leaf, path) => {
-    const c = col++;
-    if (typeof leaf === 'string') throw new Error(`${what}: component ${path} is a string; strings cannot be batched (map them to tensors first)`);
-    const shape = leaf instanceof Tensor ? leaf.shape : [];
-    const dtype = leafDType(leaf as Tensor);
-    const rowSize = leaf instanceof Tensor ? leaf.size : 1;
-    const out = allocArray(dtype, rowSize * elements.length);
-    for (let k = 0; k < elements.length; k++) {
-      const v = columns[k][c];
-      if (v instanceof Tensor) {
-        if (v.dtype !== dtype || v.size !== rowSize || v.shape.some((d, i) => d !== shape[i]) || v.rank !== shape.length) {
-          throw new Error(`${what}: cannot batch component ${path} of different shapes or dtypes: element 0 is ${dtype} ${formatShape(shape)}, element ${k} is ${v.dtype} ${formatShape(v.shape)} (resize or pad the elements first, e.g. with map)`);
-        }
-        out.set(v.data, k * rowSize);
-      } else if (typeof v === 'number' || typeof v === 'boolean') out[k] = Number(v);
-      else throw new Error(`${what}: component ${path} of element ${k} is ${describe(v)}, element 0's is ${describe(leaf)}`);
-    }
-    return new Tensor(out, [elements.length, ...shape]);
-  });
+  return mapStructure(first, (_leaf, path) => { const c = col++; return stackColumn(columns.map((l) => l[c]), path, what, pool); });
 }
 
 /** The first dimension of the first tensor in a structure (a batch's size). */

@@ -6,7 +6,7 @@ import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { allocArray } from '../core/dtype.ts';
 import { Dataset } from '../data/dataset.ts';
-import { describe, isPlainObject, toTensorStructure, type Element } from '../data/element.ts';
+import { describe, isPlainObject, releaseBatch, toTensorStructure, type Element } from '../data/element.ts';
 
 /**
  * Keras's PyDataset (keras.utils.Sequence): random access to whole batches. `length` is the number
@@ -22,7 +22,11 @@ export abstract class Sequence {
 /** What fit/evaluate/predict accept besides tensors. */
 export type DataSource = Dataset<unknown> | Sequence | AsyncIterable<unknown> | Iterable<unknown> | (() => Iterator<unknown> | AsyncIterator<unknown>);
 
-export interface Batch { x: Tensor; y?: Tensor; sampleWeight?: Tensor }
+export interface Batch {
+  x: Tensor; y?: Tensor; sampleWeight?: Tensor;
+  /** Hands the batch's buffers back to its dataset once the step is done with them (see releaseBatch). */
+  release(): void;
+}
 
 export function isDataSource(v: unknown): v is DataSource {
   if (v instanceof Tensor || v === null || v === undefined) return false;
@@ -90,6 +94,16 @@ export class DataAdapter {
   /** Ends a carried-over iteration (after the last epoch). */
   async close(): Promise<void> { await this.carried?.return?.(); this.carried = undefined; }
 
+  private readonly floatBuffers = new Map<number, Float32Array>();
+  /** Models take float inputs: uint8 / int32 batches (e.g. raw pixels) are converted, into a buffer reused per size. */
+  private asFloat(t: Tensor): Tensor {
+    if (t.dtype === 'float32' || t.dtype === 'float64') return t;
+    const out = this.floatBuffers.get(t.size) ?? allocArray('float32', t.size) as Float32Array;
+    this.floatBuffers.set(t.size, out);
+    out.set(t.data);
+    return new Tensor(out, t.shape);
+  }
+
   private toBatch(item: unknown, step: number, shapes: { x?: number[]; y?: number[] }): Batch {
     const where = `${this.what}, step ${step}`;
     let parts: unknown[];
@@ -114,7 +128,7 @@ export class DataAdapter {
         throw new Error(`${where}: ${name} changed shape mid-epoch: earlier batches had samples of shape ${formatShape(seen.slice(1))}, this one ${formatShape(t.shape.slice(1))} (every batch must share the sample shape; only the batch size may differ)`);
       }
     }
-    return { x: asFloat(x), y, sampleWeight: sw };
+    return { x: this.asFloat(x), y, sampleWeight: sw, release: () => releaseBatch(item) };
   }
 }
 
@@ -129,10 +143,4 @@ function single(s: Element | undefined, name: string, where: string): Tensor {
   throw new Error(`${where}: ${name} must be one Tensor (or an object with one input's name) for a single-input model, got ${describe(s)}`);
 }
 
-/** Models take float inputs: uint8 / int32 batches (e.g. decoded images) are converted. */
-function asFloat(t: Tensor): Tensor {
-  if (t.dtype === 'float32' || t.dtype === 'float64') return t;
-  const out = allocArray('float32', t.size);
-  out.set(t.data);
-  return new Tensor(out, t.shape);
-}
+

@@ -62,13 +62,15 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
       const bar = verbose > 0 ? progbar(steps, verbose) : null;
       let logs: Logs = {};
       let step = 0;
-      for await (const { x, y } of train.epoch()) {
+      for await (const batch of train.epoch()) {
+        const { x, y } = batch;
         checkData(model, x, y!, `fit (step ${step})`);
         const size = x.shape[0];
         await list.call('onBatchBegin', step, { batch: step, size });
         const { loss, yPred } = model.trainStep(x, y!);
         lossMean.update(loss, size);
         model.metrics.forEach((m) => m.updateState(y!, yPred));
+        if (!model.runEagerly) batch.release(); // the compiled step copied it; eager steps may keep views
         logs = metricLogs(model, lossMean);
         step++;
         bar?.update(step, logs);
@@ -101,13 +103,15 @@ async function evaluateAdapter(model: Model, data: DataAdapter, verbose: number)
   model.metrics.forEach((m) => m.reset());
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
   let step = 0;
-  for await (const { x, y } of data.epoch()) {
+  for await (const batch of data.epoch()) {
+    const { x, y } = batch;
     checkData(model, x, y!, `evaluate (step ${step})`);
     noGrad(() => {
       const { loss, yPred } = model.evaluateStep(x, y!);
       lossMean.update(loss, x.shape[0]);
       model.metrics.forEach((m) => m.updateState(y!, yPred));
     });
+    if (!model.runEagerly) batch.release();
     step++;
     bar?.update(step, metricLogs(model, lossMean));
   }
@@ -130,9 +134,11 @@ export async function predictStream(model: Model, source: DataSource, { steps, v
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
   const parts: TypedArray[] = [];
   let rowShape: number[] | null = null, rows = 0, step = 0;
-  for await (const { x } of data.epoch()) {
+  for await (const batch of data.epoch()) {
+    const { x } = batch;
     if (step === 0) model.checkInputShape(x.shape);
     const yb = noGrad(() => model.predictStep(x));
+    if (!model.runEagerly) batch.release();
     rowShape ??= yb.shape.slice(1);
     parts.push(yb.data.slice()); // predictStep's output is reused by the next step
     rows += yb.shape[0];
