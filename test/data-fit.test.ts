@@ -40,7 +40,7 @@ test('a Dataset of batches trains exactly as the same batches from tensors (shor
   assert.deepEqual(h.history, hRef.history);
   assert.deepEqual(seen.slice(0, 7), [8, 8, 8, 8, 8, 8, 4]);
   assert.deepEqual(await streamed.evaluate(Dataset.fromTensorSlices([x, y]).batch(16), { verbose: 0 }), streamed.evaluate(x, y, { batchSize: 16, verbose: 0 }));
-  assert.deepEqual(Array.from((await streamed.predict(Dataset.fromTensorSlices(x).batch(10))).data), Array.from(streamed.predict(x, { batchSize: 10 }).data));
+  assert.deepEqual(Array.from(((await streamed.predict(Dataset.fromTensorSlices(x).batch(10))) as Tensor).data), Array.from(streamed.predict(x, { batchSize: 10 }).data));
 });
 
 test('generators, async iterables and Sequences with stepsPerEpoch; validationData as a dataset', async () => {
@@ -71,7 +71,8 @@ test('generators, async iterables and Sequences with stepsPerEpoch; validationDa
 
   // Objects keyed by the input's name, and uint8 inputs (converted to float as tensors are).
   const keyed = model();
-  await keyed.fit(Dataset.fromTensorSlices([{ input_1: xs }, ys]).batch(8), { epochs: 2, verbose: 0 });
+  await keyed.fit(Dataset.fromTensorSlices([{ [keyed.inputNames[0]]: xs }, ys]).batch(8), { epochs: 2, verbose: 0 });
+  await assert.rejects(model().fit(Dataset.fromTensorSlices([{ pixels: xs }, ys]).batch(8), { verbose: 0 }), /fit \(step 0\): x has a key 'pixels' that is not an input/);
   assert.deepEqual(weightsOf(keyed), weightsOf(reference));
 });
 

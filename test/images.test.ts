@@ -7,25 +7,23 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { Tensor, tensor, resizeImages } from '../src/index.ts';
-import { imageDatasetFromDirectory, loadImg, saveImg, arrayToImg, imgToArray, decodeImage } from '../src/utils/index.ts';
+import { Tensor, tensor } from '../src/index.ts';
+import { imageDatasetFromDirectory, loadImg, saveImg, arrayToImg, imgToArray, decodeImage, resizeImage } from '../src/utils/index.ts';
 import { tf, assertClose } from './helpers/oracle.ts';
 import { Random } from '../src/core/random.ts';
 
 const tfImage = (t: Tensor): ReturnType<typeof tf.tensor> => tf.tensor(Array.from(t.data), t.shape, 'float32');
 
-test('resizeImages matches tf.image.resizeBilinear and resizeNearestNeighbor (half-pixel centers, align corners, legacy)', () => {
+test('resizeImage (the resize op on one image or a batch) matches tf.image.resizeBilinear / resizeNearestNeighbor', () => {
   const rng = new Random(5);
   const x = tensor(Float32Array.from({ length: 2 * 7 * 5 * 3 }, () => rng.uniform(0, 255)), [2, 7, 5, 3]);
-  for (const size of [[3, 4], [11, 13], [7, 5], [1, 1], [14, 2]] as [number, number][]) {
-    assertClose(resizeImages(x, size), tf.image.resizeBilinear(tfImage(x) as never, size, false, true), 1e-5, `bilinear ${size}`);
-    assertClose(resizeImages(x, size, { alignCorners: true }), tf.image.resizeBilinear(tfImage(x) as never, size, true, false), 1e-5, `aligned ${size}`);
-    assertClose(resizeImages(x, size, { halfPixelCenters: false }), tf.image.resizeBilinear(tfImage(x) as never, size, false, false), 1e-5, `legacy ${size}`);
-    assertClose(resizeImages(x, size, { method: 'nearest' }), tf.image.resizeNearestNeighbor(tfImage(x) as never, size, false, true), 1e-5, `nearest ${size}`);
+  for (const size of [[3, 4], [11, 13], [1, 1], [14, 2]] as [number, number][]) {
+    assertClose(resizeImage(x, size), tf.image.resizeBilinear(tfImage(x) as never, size, false, true), 1e-5, `bilinear ${size}`);
+    assertClose(resizeImage(x, size, 'nearest'), tf.image.resizeNearestNeighbor(tfImage(x) as never, size, false, true), 1e-5, `nearest ${size}`);
   }
-  assert.deepEqual(resizeImages(x.index(0), [4, 4]).shape, [4, 4, 3]);
-  assert.throws(() => resizeImages(x, [0, 3]), /size must be \[height, width\] of positive integers/);
-  assert.throws(() => resizeImages(tensor([1, 2]), [2, 2]), /images must be \[height, width, channels\]/);
+  const pixels = tensor(Uint8Array.from({ length: 6 * 5 * 3 }, (_, i) => (i * 41) % 256), [6, 5, 3]);
+  assertClose(resizeImage(pixels, [4, 9]), tf.image.resizeBilinear(tfImage(pixels) as never, [4, 9], false, true), 1e-5, 'uint8 image');
+  assert.deepEqual(resizeImage(pixels, [4, 9]).shape, [4, 9, 3]);
 });
 
 /** Writes a class folder tree of PNG and JPEG images of odd sizes, grayscale and RGB. */

@@ -3,11 +3,13 @@
 // later iterations, and later runs of the program, read the file instead of the upstream.
 // A record is: u32 length of a JSON header (the element's structure, each tensor's dtype and
 // shape), the header, then each tensor's bytes in order.
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { allocArray, type DType } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { type Element, isPlainObject } from './element.ts';
 import type { Dataset } from './dataset.ts';
+import { nodeBuiltin } from '../core/node-only.ts';
+
+const fs = (): typeof import('node:fs') => nodeBuiltin('node:fs', 'Dataset.cache(filename)');
 
 type Header = { t: DType; s: number[] } | { v: number | string | boolean } | Header[] | { o: Record<string, Header> };
 
@@ -29,6 +31,7 @@ function rebuild(h: Header, take: (dtype: DType, count: number) => Tensor['data'
 }
 
 export async function* fileCache(upstream: Dataset<Element>, filename: string): AsyncGenerator<Element> {
+  const { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } = fs();
   if (existsSync(filename)) { yield* readCache(filename); return; }
   const partial = `${filename}.partial`;
   const fd = openSync(partial, 'w');
@@ -51,6 +54,7 @@ export async function* fileCache(upstream: Dataset<Element>, filename: string): 
 }
 
 function* readCache(filename: string): Generator<Element> {
+  const { closeSync, openSync, readSync } = fs();
   const fd = openSync(filename, 'r');
   try {
     let position = 0;

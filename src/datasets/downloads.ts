@@ -1,8 +1,7 @@
 // The datasets Keras downloads: the same upstream files, hashes and array layouts as
 // keras.datasets, cached by getFile. `baseUrl` points at a mirror holding the same file names
 // (tests use a local server); `fileHashes` replaces the upstream SHA-256s for a mirror of other files.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeBuiltin } from '../core/node-only.ts';
 import { Tensor } from '../core/tensor.ts';
 import { getFile } from './get-file.ts';
 import { readIdx } from './idx.ts';
@@ -32,6 +31,9 @@ const HASHES: Record<string, string> = {
   'cifar-10-python.tar.gz': '6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce',
   'cifar-100-python.tar.gz': '85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7',
 };
+
+const readFileSync = (p: string): Uint8Array => nodeBuiltin('node:fs', 'loading a dataset').readFileSync(p);
+const join = (...parts: string[]): string => nodeBuiltin('node:path', 'loading a dataset').join(...parts);
 
 const KNOWN = new Set(['baseUrl', 'fileHashes', 'cacheDir', 'verbose', 'labelMode']);
 

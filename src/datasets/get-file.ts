@@ -2,14 +2,15 @@
 // and reuse the cached file afterwards. The cache is $DEEPTYPE_HOME/datasets, else
 // ~/.deeptype/datasets. A download goes to NAME.part and is renamed only once its hash checks
 // out, so a failed or corrupted transfer never leaves a file that looks cached.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Progbar } from '../training/progbar.ts';
+import { nodeBuiltin, requireOptional } from '../core/node-only.ts';
+
+// Node's modules, reached when a function runs, so that this module loads in a browser too.
+const fs = (): typeof import('node:fs') => nodeBuiltin('node:fs', 'downloading datasets');
+const join = (...parts: string[]): string => nodeBuiltin('node:path', 'downloading datasets').join(...parts);
 
 export function cacheRoot(): string {
-  return process.env.DEEPTYPE_HOME ? join(process.env.DEEPTYPE_HOME, 'datasets') : join(homedir(), '.deeptype', 'datasets');
+  return process.env.DEEPTYPE_HOME ? join(process.env.DEEPTYPE_HOME, 'datasets') : join(nodeBuiltin('node:os', 'the dataset cache').homedir(), '.deeptype', 'datasets');
 }
 
 export interface GetFileOptions {
@@ -26,8 +27,8 @@ export interface GetFileOptions {
 }
 
 export async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const hash = nodeBuiltin('node:crypto', 'checking a download').createHash('sha256');
+  for await (const chunk of fs().createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -49,6 +50,7 @@ async function download(url: string, path: string, verbose: boolean): Promise<vo
   if (!response.ok || !response.body) throw new Error(`cannot download ${url}: the server answered ${response.status} ${response.statusText}`);
   const total = Number(response.headers.get('content-length')) || null;
   const part = `${path}.part`;
+  const { createWriteStream, rmSync } = fs();
   const out = createWriteStream(part);
   const failed = new Promise<never>((_, reject) => out.on('error', reject));
   failed.catch(() => {});
@@ -82,6 +84,7 @@ export async function getFile(fname: string, origin: string, options: GetFileOpt
   const { fileHash, cacheSubdir = '', cacheDir = cacheRoot(), extractTo, verbose = true } = options;
   const folder = join(cacheDir, cacheSubdir);
   const path = join(folder, fname);
+  const { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } = fs();
   try { mkdirSync(folder, { recursive: true }); } catch (e) { throw new Error(`cannot create the dataset cache ${folder} (${(e as Error).message}); set DEEPTYPE_HOME to a writable folder`); }
   let fresh = false;
   if (existsSync(path) && fileHash && (await sha256(path)) !== fileHash.toLowerCase()) {
@@ -107,7 +110,7 @@ export async function getFile(fname: string, origin: string, options: GetFileOpt
   if (fresh || !existsSync(done)) {
     rmSync(target, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
-    const tar = await import('tar');
+    const tar = requireOptional<typeof import('tar')>('tar', 'extracting a dataset archive');
     try { await tar.x({ file: path, cwd: target, strict: true }); } catch (e) {
       rmSync(target, { recursive: true, force: true });
       throw new Error(`cannot extract ${path} (${(e as Error).message}); delete it to download it again`);

@@ -1,9 +1,16 @@
-export { Model, type CompileArgs } from './model.ts';
+export { Model, type CompileArgs, type ModelArgs, type ModelData, type StepData } from './model.ts';
 export { Sequential } from './sequential.ts';
+import { Model, type ModelArgs } from './model.ts';
+import { Sequential } from './sequential.ts';
+import type { Layer } from '../layers/layer.ts';
 
-import type { Sequential as SequentialModel } from './sequential.ts';
+/** TF.js's spelling of new Model({inputs, outputs, name}). */
+export const model = (args: ModelArgs): Model => new Model(args);
+/** TF.js's spelling of new Sequential({layers, name}). */
+export const sequential = (args: Layer[] | { layers?: Layer[]; name?: string } = {}): Sequential => new Sequential(args);
+
 /** Loads a model written by model.save() or by TensorFlow.js (a directory, its model.json, or a file:// URL). */
-export async function loadModel(path: string): Promise<SequentialModel> {
+export async function loadModel(path: string): Promise<Model> {
   const { loadModel: load } = await import('../io/model-files.ts');
   return load(path);
 }

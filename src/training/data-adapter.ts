@@ -6,7 +6,8 @@ import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { allocArray } from '../core/dtype.ts';
 import { Dataset } from '../data/dataset.ts';
-import { describe, isPlainObject, releaseBatch, toTensorStructure, type Element } from '../data/element.ts';
+import type { ModelData } from '../models/model.ts';
+import { describe, mapStructure, releaseBatch, toTensorStructure, type Element } from '../data/element.ts';
 
 /**
  * Keras's PyDataset (keras.utils.Sequence): random access to whole batches. `length` is the number
@@ -22,8 +23,9 @@ export abstract class Sequence {
 /** What fit/evaluate/predict accept besides tensors. */
 export type DataSource = Dataset<unknown> | Sequence | AsyncIterable<unknown> | Iterable<unknown> | (() => Iterator<unknown> | AsyncIterator<unknown>);
 
+/** One batch as the model takes it: x and y as a tensor, a list (per input/output) or an object keyed by name. */
 export interface Batch {
-  x: Tensor; y?: Tensor; sampleWeight?: Tensor;
+  x: ModelData; y?: ModelData; sampleWeight?: Tensor;
   /** Hands the batch's buffers back to its dataset once the step is done with them (see releaseBatch). */
   release(): void;
 }
@@ -71,7 +73,7 @@ export class DataAdapter {
 
   /** The batches of one epoch. */
   async *epoch(): AsyncGenerator<Batch> {
-    const shapes: { x?: number[]; y?: number[] } = {};
+    const shapes = new Map<string, number[]>();
     if (this.sequence) {
       for (let i = 0; i < this.steps!; i++) yield this.toBatch(await this.sequence.getItem(i % this.sequence.length), i, shapes);
       await this.sequence.onEpochEnd();
@@ -94,53 +96,56 @@ export class DataAdapter {
   /** Ends a carried-over iteration (after the last epoch). */
   async close(): Promise<void> { await this.carried?.return?.(); this.carried = undefined; }
 
-  private readonly floatBuffers = new Map<number, Float32Array>();
-  /** Models take float inputs: uint8 / int32 batches (e.g. raw pixels) are converted, into a buffer reused per size. */
-  private asFloat(t: Tensor): Tensor {
+  private readonly floatBuffers = new Map<string, Float32Array>();
+  /** Models take float inputs: uint8 / int32 batches (e.g. raw pixels) are converted, into a buffer reused per input and size. */
+  private asFloat(t: Tensor, path: string): Tensor {
     if (t.dtype === 'float32' || t.dtype === 'float64') return t;
-    const out = this.floatBuffers.get(t.size) ?? allocArray('float32', t.size) as Float32Array;
-    this.floatBuffers.set(t.size, out);
+    const key = `${path}:${t.size}`;
+    const out = this.floatBuffers.get(key) ?? allocArray('float32', t.size) as Float32Array;
+    this.floatBuffers.set(key, out);
     out.set(t.data);
     return new Tensor(out, t.shape);
   }
 
-  private toBatch(item: unknown, step: number, shapes: { x?: number[]; y?: number[] }): Batch {
+  private toBatch(item: unknown, step: number, shapes: Map<string, number[]>): Batch {
     const where = `${this.what}, step ${step}`;
-    let parts: unknown[];
-    if (Array.isArray(item) && item.length >= 1 && item.length <= 3 && !item.every((e) => typeof e === 'number')) parts = item;
-    else parts = [item];
+    // [x, y] / [x, y, sampleWeight]; anything else is x alone.
+    const parts = Array.isArray(item) && item.length >= 1 && item.length <= 3 && !item.every((e) => typeof e === 'number') ? item : [item];
+    const names = ['x', 'y', 'sampleWeight'];
     let structure: Element[];
-    try { structure = parts.map((p, i) => toTensorStructure(p, `${where}: ${['x', 'y', 'sampleWeight'][i]}`)); } catch (e) {
+    try { structure = parts.map((p, i) => toTensorStructure(p, `${where}: ${names[i]}`)); } catch (e) {
       throw new Error(`${(e as Error).message}. Each batch must be [x, y], [x, y, sampleWeight] or x`);
     }
-    const [x, y, sw] = structure.map((s, i) => single(s, ['x', 'y', 'sampleWeight'][i], where));
-    if (this.needsY && !y) throw new Error(`${where}: the batch has no targets: expected [x, y] or [x, y, sampleWeight], got ${describe(item)}`);
-    for (const [name, t] of [['y', y], ['sampleWeight', sw]] as const) {
-      if (t && (t.rank === 0 || t.shape[0] !== x.shape[0])) {
-        throw new Error(`${where}: x and ${name} have different batch sizes: x has shape ${formatShape(x.shape)}, ${name} has shape ${formatShape(t.shape)}`);
+    if (this.needsY && structure.length < 2) throw new Error(`${where}: the batch has no targets: expected [x, y] or [x, y, sampleWeight], got ${describe(item)}`);
+    const tensors = structure.map((s, i) => flatTensors(s, names[i], where));
+    const n = tensors[0][0][1].shape[0];
+    for (const [part, list] of tensors.entries()) {
+      for (const [path, t] of list) {
+        if (t.rank === 0) throw new Error(`${where}: ${path} is a scalar; a batch needs a leading batch axis`);
+        if (t.shape[0] !== n) throw new Error(`${where}: x and ${names[part] === 'x' ? path : names[part]} have different batch sizes: ${tensors[0][0][0]} has shape ${formatShape(tensors[0][0][1].shape)}, ${path} has shape ${formatShape(t.shape)}`);
+        const seen = shapes.get(path);
+        if (!seen) shapes.set(path, t.shape);
+        else if (seen.length !== t.shape.length || seen.some((d, i) => i > 0 && d !== t.shape[i])) {
+          throw new Error(`${where}: ${path} changed shape mid-epoch: earlier batches had samples of shape ${formatShape(seen.slice(1))}, this one ${formatShape(t.shape.slice(1))} (every batch must share the sample shape; only the batch size may differ)`);
+        }
       }
     }
-    for (const [name, t] of [['x', x], ['y', y]] as const) {
-      if (!t) continue;
-      const seen = shapes[name];
-      if (!seen) shapes[name] = t.shape;
-      else if (seen.length !== t.shape.length || seen.some((d, i) => i > 0 && d !== t.shape[i])) {
-        throw new Error(`${where}: ${name} changed shape mid-epoch: earlier batches had samples of shape ${formatShape(seen.slice(1))}, this one ${formatShape(t.shape.slice(1))} (every batch must share the sample shape; only the batch size may differ)`);
-      }
-    }
-    return { x: this.asFloat(x), y, sampleWeight: sw, release: () => releaseBatch(item) };
+    const x = mapStructure(structure[0], (leaf, path) => this.asFloat(leaf as Tensor, path)) as ModelData;
+    const sw = structure[2];
+    if (sw !== undefined && !(sw instanceof Tensor)) throw new Error(`${where}: sampleWeight must be one Tensor, got ${describe(sw)}`);
+    return { x, y: structure[1] as ModelData | undefined, sampleWeight: sw as Tensor | undefined, release: () => releaseBatch(item) };
   }
 }
 
-/** A model with one input takes a tensor, or an object with one key (its input's name). */
-function single(s: Element | undefined, name: string, where: string): Tensor {
-  if (s === undefined) return undefined as unknown as Tensor;
-  if (s instanceof Tensor) {
-    if (s.rank === 0) throw new Error(`${where}: ${name} is a scalar; a batch needs a leading batch axis`);
-    return s;
-  }
-  if (isPlainObject(s) && Object.keys(s).length === 1 && Object.values(s)[0] instanceof Tensor) return single(Object.values(s)[0], name, where);
-  throw new Error(`${where}: ${name} must be one Tensor (or an object with one input's name) for a single-input model, got ${describe(s)}`);
+/** The tensors of a batch part with their paths ('x', 'x[1]', 'x.image'), or a clear error for anything else. */
+function flatTensors(s: Element, name: string, where: string): [string, Tensor][] {
+  const out: [string, Tensor][] = [];
+  mapStructure(s, (leaf, path) => {
+    const full = path === 'element' ? name : path.startsWith('[') ? `${name}${path}` : `${name}.${path}`;
+    if (!(leaf instanceof Tensor)) throw new Error(`${where}: ${full} must be a Tensor, got ${describe(leaf)}`);
+    out.push([full, leaf]);
+    return leaf;
+  });
+  if (out.length === 0) throw new Error(`${where}: ${name} holds no tensors`);
+  return out;
 }
-
-

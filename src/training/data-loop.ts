@@ -4,16 +4,15 @@
 import { noGrad } from '../core/engine.ts';
 import { allocArray, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
-import type { Model } from '../models/model.ts';
+import type { Model, ModelData } from '../models/model.ts';
 import { Callback, CallbackList, History, type Logs } from './callbacks.ts';
-import { Mean } from './metrics.ts';
-import { DataAdapter, isDataSource, type DataSource } from './data-adapter.ts';
-import { checkData, evaluateLoop, progbar, type FitArgs } from './loop.ts';
+import { DataAdapter, isDataSource, type Batch, type DataSource } from './data-adapter.ts';
+import { checkData, evaluateLogs, LogMeans, progbar, type FitArgs } from './loop.ts';
 
 export interface StreamFitArgs extends Omit<FitArgs, 'validationData' | 'batchSize' | 'validationSplit' | 'shuffle'> {
   /** Batches per epoch; required for an infinite dataset. With it, each epoch continues where the last one stopped (Keras). */
   stepsPerEpoch?: number;
-  validationData?: [Tensor, Tensor] | DataSource;
+  validationData?: [ModelData, ModelData] | DataSource;
   /** Batches of validationData to evaluate after each epoch (default: all of it). */
   validationSteps?: number;
   batchSize?: never;
@@ -27,12 +26,16 @@ export interface StreamPredictArgs { steps?: number; verbose?: 0 | 1 | 2 }
 const KNOWN_FIT = new Set(['epochs', 'verbose', 'callbacks', 'initialEpoch', 'stepsPerEpoch', 'validationData', 'validationSteps', 'shuffle', 'batchSize', 'validationSplit']);
 
 function rejectTensorOnly(args: Record<string, unknown>, what: string): void {
-  for (const k of Object.keys(args)) if (!KNOWN_FIT.has(k)) throw new Error(`${what}: unknown option '${k}'`);
+  for (const k of Object.keys(args)) if (!KNOWN_FIT.has(k)) throw new Error(`${what}: unknown option '${k}' (known for a dataset: ${[...KNOWN_FIT].filter((o) => o !== 'batchSize' && o !== 'validationSplit').join(', ')})`);
   if (args.batchSize !== undefined) throw new Error(`${what}: batchSize cannot be given with a dataset or generator: its batches are already made (batch the dataset instead, e.g. ds.batch(${args.batchSize}))`);
   if (args.validationSplit) throw new Error(`${what}: validationSplit works only with tensors; give validationData (e.g. ds.take(n) for validation and ds.skip(n) for training)`);
 }
 
-const metricLogs = (model: Model, loss: Mean): Logs => ({ loss: loss.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) });
+/** The batch as one tensor per input and output, checked as fit checks tensors (shapes, label range), naming the step. */
+function stepData(model: Model, batch: Batch, what: string): [Tensor[], Tensor[]] {
+  if (batch.sampleWeight) throw new Error(`${what}: the batch has sample weights ([x, y, sampleWeight]), which fit on a dataset does not apply yet; yield [x, y]`);
+  return checkData(model, batch.x, batch.y!, what);
+}
 
 export async function fitStream(model: Model, source: DataSource, args: StreamFitArgs = {}): Promise<History> {
   rejectTensorOnly(args as Record<string, unknown>, 'fit');
@@ -42,36 +45,30 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
   const train = new DataAdapter(source, 'fit', stepsPerEpoch);
   const validation = validationData === undefined ? null
     : isDataSource(validationData) ? new DataAdapter(validationData, 'fit (validationData)', validationSteps)
-    : validationData;
-  if (validation && !(validation instanceof DataAdapter)) checkData(model, validation[0], validation[1], 'fit (validationData)');
+    : checkData(model, validationData[0], validationData[1], 'fit (validationData)');
 
   let steps = train.steps;
   const history = new History();
   const list = new CallbackList([history, ...callbacks]);
   const params = { epochs, steps, verbose };
   for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
-  const lossMean = new Mean('loss');
+  const means = new LogMeans();
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
   try {
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
       await list.call('onEpochBegin', epoch, {});
-      lossMean.reset();
-      model.metrics.forEach((m) => m.reset());
+      means.reset();
       const bar = verbose > 0 ? progbar(steps, verbose) : null;
       let logs: Logs = {};
       let step = 0;
       for await (const batch of train.epoch()) {
-        const { x, y } = batch;
-        checkData(model, x, y!, `fit (step ${step})`);
-        const size = x.shape[0];
+        const data = stepData(model, batch, `fit (step ${step})`);
+        const size = data[0][0].shape[0];
         await list.call('onBatchBegin', step, { batch: step, size });
-        const { loss, yPred } = model.trainStep(x, y!);
-        lossMean.update(loss, size);
-        model.metrics.forEach((m) => m.updateState(y!, yPred));
+        logs = means.update(model.trainStep(data), size);
         if (!model.runEagerly) batch.release(); // the compiled step copied it; eager steps may keep views
-        logs = metricLogs(model, lossMean);
         step++;
         bar?.update(step, logs);
         await list.call('onBatchEnd', step - 1, { batch: step - 1, size, ...logs });
@@ -85,10 +82,8 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
       }
       if (steps === null) steps = step; // known after the first epoch (the bar shows it, as Keras's)
       if (validation && step > 0) {
-        const [valLoss, ...valMetrics] = validation instanceof DataAdapter
-          ? await evaluateAdapter(model, validation, 0)
-          : evaluateLoop(model, validation[0], validation[1], { verbose: 0 });
-        logs = { ...logs, val_loss: valLoss, ...Object.fromEntries(model.metrics.map((m, i) => [`val_${m.name}`, valMetrics[i]])) };
+        const valLogs = validation instanceof DataAdapter ? await evaluateAdapter(model, validation, 0) : evaluateLogs(model, validation[0], validation[1], 32);
+        logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
       }
       bar?.finish(logs);
       if (step > 0) await list.call('onEpochEnd', epoch, logs);
@@ -98,58 +93,57 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
   return history;
 }
 
-async function evaluateAdapter(model: Model, data: DataAdapter, verbose: number): Promise<number[]> {
-  const lossMean = new Mean('loss');
-  model.metrics.forEach((m) => m.reset());
+async function evaluateAdapter(model: Model, data: DataAdapter, verbose: number): Promise<Logs> {
+  const means = new LogMeans();
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
-  let step = 0;
-  for await (const batch of data.epoch()) {
-    const { x, y } = batch;
-    checkData(model, x, y!, `evaluate (step ${step})`);
-    noGrad(() => {
-      const { loss, yPred } = model.evaluateStep(x, y!);
-      lossMean.update(loss, x.shape[0]);
-      model.metrics.forEach((m) => m.updateState(y!, yPred));
-    });
-    if (!model.runEagerly) batch.release();
-    step++;
-    bar?.update(step, metricLogs(model, lossMean));
-  }
+  let step = 0, logs: Logs = {};
+  try {
+    for await (const batch of data.epoch()) {
+      const stepBatch = stepData(model, batch, `evaluate (step ${step})`);
+      logs = means.update(noGrad(() => model.testStep(stepBatch)), stepBatch[0][0].shape[0]);
+      if (!model.runEagerly) batch.release();
+      step++;
+      bar?.update(step, logs);
+    }
+  } finally { await data.close(); }
   if (step === 0) throw new Error('evaluate: the dataset yielded no batches');
-  bar?.finish(metricLogs(model, lossMean));
-  await data.close();
-  return [lossMean.result(), ...model.metrics.map((m) => m.result())];
+  bar?.finish(logs);
+  return logs;
 }
 
+/** [loss, ...per-output losses, ...metrics], as for tensors. */
 export async function evaluateStream(model: Model, source: DataSource, { steps, verbose = 1, ...rest }: StreamEvaluateArgs = {}): Promise<number[]> {
   for (const k of Object.keys(rest)) throw new Error(`evaluate: unknown option '${k}' for a dataset (known: steps, verbose)`);
   model.compiled('evaluate');
-  return evaluateAdapter(model, new DataAdapter(source, 'evaluate', steps), verbose);
+  return Object.values(await evaluateAdapter(model, new DataAdapter(source, 'evaluate', steps), verbose));
 }
 
-/** Predictions for every batch, concatenated; a batch may be x alone or [x, ...] (the rest is ignored, as Keras does). */
-export async function predictStream(model: Model, source: DataSource, { steps, verbose = 0, ...rest }: StreamPredictArgs = {}): Promise<Tensor> {
+/** Every output's predictions for every batch, concatenated; a batch may be x alone or [x, ...] (the rest is ignored, as Keras does). */
+export async function predictStream(model: Model, source: DataSource, { steps, verbose = 0, ...rest }: StreamPredictArgs = {}): Promise<Tensor[]> {
   for (const k of Object.keys(rest)) throw new Error(`predict: unknown option '${k}' for a dataset (known: steps, verbose)`);
   const data = new DataAdapter(source, 'predict', steps, false);
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
-  const parts: TypedArray[] = [];
-  let rowShape: number[] | null = null, rows = 0, step = 0;
-  for await (const batch of data.epoch()) {
-    const { x } = batch;
-    if (step === 0) model.checkInputShape(x.shape);
-    const yb = noGrad(() => model.predictStep(x));
-    if (!model.runEagerly) batch.release();
-    rowShape ??= yb.shape.slice(1);
-    parts.push(yb.data.slice()); // predictStep's output is reused by the next step
-    rows += yb.shape[0];
-    step++;
-    bar?.update(step, {});
-  }
-  await data.close();
+  let parts: TypedArray[][] = [], rowShapes: number[][] | null = null, rows = 0, step = 0;
+  try {
+    for await (const batch of data.epoch()) {
+      const xs = model.dataFor(batch.x, 'input', `predict (step ${step})`);
+      if (step === 0) model.checkInputShapes(xs.map((t) => t.shape));
+      const ybs = noGrad(() => model.predictStep(xs));
+      if (!model.runEagerly) batch.release();
+      rowShapes ??= ybs.map((yb) => yb.shape.slice(1));
+      if (parts.length === 0) parts = ybs.map(() => []);
+      ybs.forEach((yb, i) => parts[i].push(yb.data.slice())); // predictStep's outputs are reused by the next step
+      rows += ybs[0].shape[0];
+      step++;
+      bar?.update(step, {});
+    }
+  } finally { await data.close(); }
   bar?.finish({});
-  if (!rowShape) throw new Error('predict: the dataset yielded no batches');
-  const out = allocArray(parts[0] instanceof Float64Array ? 'float64' : 'float32', parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) { out.set(p, offset); offset += p.length; }
-  return new Tensor(out, [rows, ...rowShape]);
+  if (!rowShapes) throw new Error('predict: the dataset yielded no batches');
+  return parts.map((chunks, i) => {
+    const out = allocArray(chunks[0] instanceof Float64Array ? 'float64' : 'float32', chunks.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of chunks) { out.set(p, offset); offset += p.length; }
+    return new Tensor(out, [rows, ...rowShapes![i]]);
+  });
 }

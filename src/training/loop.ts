@@ -4,7 +4,7 @@ import { allocArray, type DType } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
-import type { Model } from '../models/model.ts';
+import type { Model, ModelData } from '../models/model.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
@@ -22,7 +22,7 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  validationData?: [Tensor, Tensor];
+  validationData?: [ModelData, ModelData];
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks[];
@@ -58,50 +58,74 @@ class BatchReader {
   }
 }
 
-export const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
 
 function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
 }
 
-export function checkData(model: Model, x: Tensor, y: Tensor, what: string): void {
-  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new Error(`${what}: x and y must be Tensors`);
-  if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
-    throw new Error(`${what}: x and y must have the same number of samples, got x of shape ${formatShape(x.shape)} and y of shape ${formatShape(y.shape)}`);
-  }
-  const out = model.checkInputShape(x.shape);
-  // Sparse labels must name one of the model's classes; checked once here, not per batch.
-  if (model.loss instanceof SparseCategoricalCrossentropy && out.length === 2 && out[1] !== null) {
-    const classes = out[1];
-    for (let i = 0; i < y.size; i++) {
-      const label = y.data[i];
-      if (!Number.isInteger(label) || label < 0 || label >= classes) {
-        const last = model.layers[model.layers.length - 1];
-        throw new Error(`${what}: y[${i}] = ${label} is not a class of the model's output (layer "${last?.name}" has ${classes} units, so labels must be integers in [0, ${classes - 1}])`);
-      }
+/** The data as one tensor per input and per output, checked: same sample counts, shapes the model accepts, labels in range. */
+export function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[]] {
+  const xs = model.dataFor(x, 'input', what), ys = model.dataFor(y, 'output', what);
+  const n = xs[0].rank === 0 ? -1 : xs[0].shape[0];
+  for (const [t, kind, i] of [...xs.map((t, i) => [t, 'x', i] as const), ...ys.map((t, i) => [t, 'y', i] as const)]) {
+    if (t.rank === 0 || t.shape[0] !== n) {
+      const all = [...xs.map((a, j) => `x${xs.length > 1 ? `[${j}]` : ''} of shape ${formatShape(a.shape)}`), ...ys.map((b, j) => `y${ys.length > 1 ? `[${j}]` : ''} of shape ${formatShape(b.shape)}`)].join(' and ');
+      throw new Error(`${what}: x and y must have the same number of samples, got ${all}${xs.length + ys.length > 2 ? ` (${kind}[${i}] differs)` : ''}`);
     }
   }
+  const outs = model.checkInputShapes(xs.map((t) => t.shape));
+  // Sparse labels must name one of the model's classes; checked once here, not per batch.
+  model.heads.forEach((head, h) => {
+    const out = outs[h];
+    if (!(head.loss instanceof SparseCategoricalCrossentropy) || !out || out.length !== 2 || out[1] === null) return;
+    const classes = out[1], labels = ys[h];
+    for (let i = 0; i < labels.size; i++) {
+      const label = labels.data[i];
+      if (!Number.isInteger(label) || label < 0 || label >= classes) {
+        throw new Error(`${what}: y${ys.length > 1 ? `[${h}]` : ''}[${i}] = ${label} is not a class of the model's output (layer "${head.name === 'output_1' ? model.layers[model.layers.length - 1]?.name : head.name}" has ${classes} units, so labels must be integers in [0, ${classes - 1}])`);
+      }
+    }
+  });
+  return [xs, ys];
 }
 
-export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+/** Running means of a step's logs over the batches of an epoch, weighted by batch size. */
+export class LogMeans {
+  private readonly means = new Map<string, Mean>();
+  update(logs: Logs, weight: number): Logs {
+    for (const [k, v] of Object.entries(logs)) {
+      let m = this.means.get(k);
+      if (!m) this.means.set(k, (m = new Mean(k)));
+      m.update(typeof v === 'number' ? v : Number(v), weight);
+    }
+    return this.result();
+  }
+  result(): Logs { return Object.fromEntries([...this.means].map(([k, m]) => [k, m.result()])); }
+  reset(): void { this.means.clear(); }
+}
+
+const readAll = (readers: BatchReader[], order: ArrayLike<number> | null, start: number, end: number): Tensor[] =>
+  readers.map((r) => r.read(order, start, end));
+
+export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
   const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], initialEpoch = 0 } = args;
   model.compiled('fit');
   checkPositiveInt('fit: batchSize', batchSize);
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${validationSplit}`);
-  checkData(model, x, y, 'fit');
+  let [xTrain, yTrain] = checkData(model, x, y, 'fit');
 
-  let [xTrain, yTrain] = [x, y];
-  let validation = args.validationData;
-  if (validation) checkData(model, validation[0], validation[1], 'fit (validationData)');
+  let validation: [Tensor[], Tensor[]] | undefined;
+  if (args.validationData) validation = checkData(model, args.validationData[0], args.validationData[1], 'fit (validationData)');
   else if (validationSplit > 0) {
-    const n = x.shape[0], split = Math.floor(n * (1 - validationSplit));
+    const n = xTrain[0].shape[0], split = Math.floor(n * (1 - validationSplit));
     if (split < 1 || split >= n) throw new Error(`fit: validationSplit ${validationSplit} of ${n} samples leaves no training or no validation data`);
-    [xTrain, yTrain] = [takeRows(x, null, 0, split), takeRows(y, null, 0, split)];
-    validation = [takeRows(x, null, split, n), takeRows(y, null, split, n)];
+    validation = [xTrain.map((t) => takeRows(t, null, split, n)), yTrain.map((t) => takeRows(t, null, split, n))];
+    [xTrain, yTrain] = [xTrain.map((t) => takeRows(t, null, 0, split)), yTrain.map((t) => takeRows(t, null, 0, split))];
   }
 
-  const n = xTrain.shape[0];
+  const n = xTrain[0].shape[0];
   const steps = Math.ceil(n / batchSize);
   const history = new History();
   const list = new CallbackList([history, ...callbacks]);
@@ -112,8 +136,8 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   // resumed at initialEpoch (after the same setRandomSeed) sees the same batches.
   const seed = random().int(2 ** 32);
   const order = new Int32Array(n);
-  const lossMean = new Mean('loss');
-  const xReader = new BatchReader(xTrain, isFloatInput(xTrain)), yReader = new BatchReader(yTrain, yTrain.dtype);
+  const means = new LogMeans();
+  const xReaders = xTrain.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = yTrain.map((t) => new BatchReader(t, t.dtype));
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
@@ -121,25 +145,22 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
-    lossMean.reset();
-    model.metrics.forEach((m) => m.reset());
+    means.reset();
     const bar = verbose > 0 ? progbar(steps, verbose) : null;
     let logs: Logs = {};
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
-      const xb = xReader.read(order, start, end), yb = yReader.read(order, start, end);
-      const { loss, yPred } = model.trainStep(xb, yb);
-      lossMean.update(loss, end - start);
-      model.metrics.forEach((m) => m.updateState(yb, yPred));
-      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      // Keras's train_step(data): the default, or the model's override.
+      const batchLogs = model.trainStep([readAll(xReaders, order, start, end), readAll(yReaders, order, start, end)]);
+      logs = means.update(batchLogs, end - start);
       bar?.update(step + 1, logs);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
       if (model.stopTraining) break;
     }
     if (validation) {
-      const [valLoss, ...valMetrics] = evaluateLoop(model, validation[0], validation[1], { batchSize, verbose: 0 });
-      logs = { ...logs, val_loss: valLoss, ...Object.fromEntries(model.metrics.map((m, i) => [`val_${m.name}`, valMetrics[i]])) };
+      const valLogs = evaluateLogs(model, validation[0], validation[1], batchSize);
+      logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
     }
     bar?.finish(logs);
     await list.call('onEpochEnd', epoch, logs);
@@ -148,48 +169,53 @@ export async function fitLoop(model: Model, x: Tensor, y: Tensor, args: FitArgs)
   return history;
 }
 
-export function evaluateLoop(model: Model, x: Tensor, y: Tensor, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
-  model.compiled('evaluate');
-  checkPositiveInt('evaluate: batchSize', batchSize);
-  checkData(model, x, y, 'evaluate');
-  const n = x.shape[0], steps = Math.ceil(n / batchSize);
-  const lossMean = new Mean('loss');
-  model.metrics.forEach((m) => m.reset());
-  const bar = verbose > 0 ? progbar(steps, verbose) : null;
+/** The means of testStep's logs over all batches (loss, per-output losses, metrics). */
+export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], batchSize: number, bar: Progbar | null = null): Logs {
+  const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
+  const means = new LogMeans();
   let logs: Logs = {};
-  const xReader = new BatchReader(x, isFloatInput(x)), yReader = new BatchReader(y, y.dtype);
+  const xReaders = xs.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = ys.map((t) => new BatchReader(t, t.dtype));
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = yReader.read(null, start, end);
-      const { loss, yPred } = model.evaluateStep(xReader.read(null, start, end), yb);
-      lossMean.update(loss, end - start);
-      model.metrics.forEach((m) => m.updateState(yb, yPred));
-      logs = { loss: lossMean.result(), ...Object.fromEntries(model.metrics.map((m) => [m.name, m.result()])) };
+      logs = means.update(model.testStep([readAll(xReaders, null, start, end), readAll(yReaders, null, start, end)]), end - start);
       bar?.update(step + 1, logs);
     }
   });
   bar?.finish(logs);
-  return [lossMean.result(), ...model.metrics.map((m) => m.result())];
+  return logs;
 }
 
-export function predictLoop(model: Model, x: Tensor, { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor {
+/** [loss, ...per-output losses, ...metrics], as Keras's evaluate returns them. */
+export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
+  model.compiled('evaluate');
+  checkPositiveInt('evaluate: batchSize', batchSize);
+  const [xs, ys] = checkData(model, x, y, 'evaluate');
+  const steps = Math.ceil(xs[0].shape[0] / batchSize);
+  return Object.values(evaluateLogs(model, xs, ys, batchSize, verbose > 0 ? progbar(steps, verbose) : null));
+}
+
+/** One tensor per model output, each with a row per sample of x. */
+export function predictLoop(model: Model, xs: Tensor[], { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
   checkPositiveInt('predict: batchSize', batchSize);
-  if (!(x instanceof Tensor) || x.rank === 0) throw new Error('predict: x must be a Tensor with a batch axis');
-  model.checkInputShape(x.shape);
-  const n = x.shape[0], steps = Math.ceil(n / batchSize);
+  xs.forEach((x, i) => {
+    if (!(x instanceof Tensor) || x.rank === 0) throw new Error(`predict: x${xs.length > 1 ? `[${i}]` : ''} must be a Tensor with a batch axis`);
+    if (x.shape[0] !== xs[0].shape[0]) throw new Error(`predict: every input must have the same number of samples, got ${xs.map((t) => formatShape(t.shape)).join(' and ')}`);
+  });
+  model.checkInputShapes(xs.map((t) => t.shape));
+  const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
-  let out: Tensor | undefined;
-  const xReader = new BatchReader(x, isFloatInput(x));
+  let outs: Tensor[] | undefined;
+  const readers = xs.map((x) => new BatchReader(x, isFloatInput(x)));
   noGrad(() => {
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
-      const yb = model.predictStep(xReader.read(null, start, end));
-      out ??= new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]);
-      out.data.set(yb.data, (yb.size / yb.shape[0]) * start);
+      const ybs = model.predictStep(readAll(readers, null, start, end));
+      outs ??= ybs.map((yb) => new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]));
+      ybs.forEach((yb, i) => outs![i].data.set(yb.data, (yb.size / yb.shape[0]) * start));
       bar?.update(step + 1, {});
     }
   });
   bar?.finish({});
-  return out ?? new Tensor(allocArray('float32', 0), [0]);
+  return outs ?? [new Tensor(allocArray('float32', 0), [0])];
 }

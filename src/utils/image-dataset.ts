@@ -1,15 +1,18 @@
 // keras.utils.image_dataset_from_directory: one subfolder per class, files listed in Keras's
 // order (class folders sorted, files sorted within each, walked depth first), shuffled with
 // NumPy's RandomState(seed) as Keras does, so the same seed gives the same split as Keras.
-import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeBuiltin } from '../core/node-only.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Dataset } from '../data/dataset.ts';
 import type { Element } from '../data/element.ts';
-import { resizeImages, type ResizeMethod } from '../ops/image.ts';
 import { numpyShuffle } from './numpy-random.ts';
-import { channelsOf, cropBox, cropImage, decodeImage, type ColorMode } from './images.ts';
+import { channelsOf, cropBox, cropImage, decodeImage, resizeImage, type ColorMode, type ResizeMethod } from './images.ts';
+
+const fs = (): typeof import('node:fs') => nodeBuiltin('node:fs', 'imageDatasetFromDirectory');
+const readdirSync = (p: string): string[] => fs().readdirSync(p);
+const statSync = (p: string, o: { throwIfNoEntry: false }) => fs().statSync(p, o);
+const readFile = (p: string): Promise<Uint8Array> => nodeBuiltin('node:fs/promises', 'imageDatasetFromDirectory').readFile(p);
+const join = (...parts: string[]): string => nodeBuiltin('node:path', 'imageDatasetFromDirectory').join(...parts);
 
 export const IMAGE_FORMATS = ['.bmp', '.gif', '.jpeg', '.jpg', '.png'];
 
@@ -44,7 +47,7 @@ const KNOWN = new Set(['labels', 'labelMode', 'classNames', 'colorMode', 'batchS
 const isDir = (p: string, followLinks: boolean): boolean => {
   try { return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true && (followLinks || !lstat(p).isSymbolicLink()); } catch { return false; }
 };
-const lstat = (p: string) => process.getBuiltinModule('node:fs').lstatSync(p);
+const lstat = (p: string) => fs().lstatSync(p);
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Image files under dir, as Keras lists them: os.walk's folders sorted by path, files sorted in each. */
@@ -156,7 +159,7 @@ async function loadResized(path: string, channels: number, colorMode: ColorMode,
   let img = await decodeImage(bytes, colorMode, path);
   if (img.shape[2] !== channels) throw new Error(`imageDatasetFromDirectory: ${path} decoded to ${img.shape[2]} channels, expected ${channels}`);
   if (crop) img = cropImage(img, cropBox(img.shape[0], img.shape[1], size));
-  return resizeImages(img, size, { method });
+  return resizeImage(img, size, method);
 }
 
 function encodeLabel(label: number, mode: 'int' | 'categorical' | 'binary', numClasses: number): Tensor {

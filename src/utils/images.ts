@@ -3,21 +3,34 @@
 // downloaded at install). It decodes a 320x240 JPEG 3-5x faster than jpeg-js and runs on the
 // libuv pool, so concurrent decodes use every core without worker threads (see bench/data.ts).
 // Resizing is deeptype's own kernel (ops/image.ts), so pixels match tf.image.resize.
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type SharpType from 'sharp';
+import { nodeBuiltin, requireOptional } from '../core/node-only.ts';
 import { Tensor } from '../core/tensor.ts';
 import { formatShape } from '../core/shape.ts';
-import { resizeImages, type ResizeMethod } from '../ops/image.ts';
+import { noGrad } from '../core/engine.ts';
+import { resize, type Interpolation } from '../ops/spatial.ts';
+
+export type ResizeMethod = Interpolation;
+
+/** Resizes an image [h, w, c] (or a batch [n, h, w, c]) with the resize op: tf.image.resize's half-pixel rule, antialias off; float32 out. */
+export function resizeImage(img: Tensor, size: [number, number], method: ResizeMethod = 'bilinear'): Tensor {
+  return noGrad(() => {
+    const batch = img.rank === 3 ? img.reshape([1, ...img.shape]) : img;
+    const out = resize(batch, size, method);
+    return img.rank === 3 ? out.reshape(out.shape.slice(1)) : out;
+  });
+}
 
 export type ColorMode = 'grayscale' | 'rgb' | 'rgba';
 const CHANNELS: Record<ColorMode, number> = { grayscale: 1, rgb: 3, rgba: 4 };
 
 let sharpModule: typeof SharpType | undefined;
 async function sharp(): Promise<typeof SharpType> {
-  sharpModule ??= (await import('sharp')).default;
+  sharpModule ??= requireOptional<typeof SharpType>('sharp', 'decoding and encoding images');
   return sharpModule;
 }
+const readFile = (p: string): Promise<Uint8Array> => nodeBuiltin('node:fs/promises', 'reading image files').readFile(p);
+const extname = (p: string): string => nodeBuiltin('node:path', 'saving images').extname(p);
 
 export function channelsOf(colorMode: ColorMode, what: string): number {
   const c = CHANNELS[colorMode];
@@ -81,7 +94,7 @@ export async function loadImg(path: string, { colorMode = 'rgb', targetSize = nu
   let img = await decodeImage(bytes, colorMode, path);
   if (!targetSize) return img;
   if (keepAspectRatio) img = cropImage(img, cropBox(img.shape[0], img.shape[1], targetSize));
-  const resized = resizeImages(img, targetSize, { method: interpolation });
+  const resized = resizeImage(img, targetSize, interpolation);
   // Keras keeps a PIL image's uint8 pixels: round the interpolated values back.
   const out = new Uint8Array(resized.size);
   for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(resized.data[i])));
