@@ -113,3 +113,27 @@ test('progress bar: unknown totals print as Keras does, and the finished line sh
   bar.finish();
   assert.match(text, /^5\/5 \[==============================\] - \d+s/);
 });
+
+test('two inputs and two outputs from a Dataset of objects keyed by name: the same training as from tensors', async () => {
+  const twoHeaded = (): models.Model => {
+    dt.setRandomSeed(4);
+    const a = layers.input({ shape: [4], name: 'a' }), b = layers.input({ shape: [3], name: 'b' });
+    const h = layers.dense({ units: 6, activation: 'relu', name: 'h' }).apply(layers.concatenate([a, b]));
+    const cls = layers.dense({ units: 2, activation: 'softmax', name: 'cls' }).apply(h);
+    const reg = layers.dense({ units: 1, name: 'reg' }).apply(h);
+    const m = new models.Model({ inputs: [a, b], outputs: [cls, reg] });
+    m.compile({ loss: { cls: 'sparse_categorical_crossentropy', reg: 'mse' }, optimizer: 'sgd', metrics: { cls: ['accuracy'] } });
+    return m;
+  };
+  const xb = takeRows(x, null, 0, 52).index(null, [0, 3]), yr = takeRows(x, null, 0, 52).index(null, [3, 4]);
+  const reference = twoHeaded();
+  const hRef = await reference.fit({ a: x, b: xb }, { cls: y, reg: yr }, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+  const streamed = twoHeaded();
+  const h = await streamed.fit(Dataset.fromTensorSlices([{ a: x, b: xb }, { cls: y, reg: yr }]).batch(8), { epochs: 2, verbose: 0 });
+  assert.deepEqual(Object.keys(h.history), ['loss', 'cls_loss', 'reg_loss', 'cls_accuracy']);
+  assert.deepEqual(h.history, hRef.history);
+  assert.deepEqual(streamed.getWeights().flatMap((w) => Array.from(w.data)), reference.getWeights().flatMap((w) => Array.from(w.data)));
+  const [pc, pr] = await streamed.predict(Dataset.fromTensorSlices({ a: x, b: xb }).batch(16)) as Tensor[];
+  const [rc, rr] = streamed.predict({ a: x, b: xb }) as Tensor[];
+  assert.deepEqual([Array.from(pc.data), Array.from(pr.data)], [Array.from(rc.data), Array.from(rr.data)]);
+});
