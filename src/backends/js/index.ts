@@ -7,6 +7,8 @@ import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
 
+import { imageTransform, imageTransformBackward } from './image-transform.ts';
+
 export class JsBackend implements Backend {
   readonly name: string = 'js';
   unary = ew.unary;
@@ -32,6 +34,8 @@ export class JsBackend implements Backend {
   avgPool2dBackward = spatial.avgPool2dBackward;
   resize = spatial.resize;
   resizeBackward = spatial.resizeBackward;
+  imageTransform = imageTransform;
+  imageTransformBackward = imageTransformBackward;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;
