@@ -4,7 +4,7 @@
 import { backend, record } from '../core/engine.ts';
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
-import type { FillMode, TransformInfo } from '../backends/backend.ts';
+import type { AugmentInfo, FillMode, TransformInfo } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 
@@ -42,3 +42,8 @@ export const imageTransformGrads: GradTable<'imageTransform'> = {
   imageTransform: (dy, { inputs: [x, transforms], attrs: { info } }) =>
     [make(dy.dtype, x.shape, (dx) => backend().imageTransformBackward(dy.data, transforms.data, dx, info)), null],
 };
+
+/** Transforms [batch, 8] from uniform draws u, by a kernel (so compiled steps rebuild them every step); not differentiable. */
+export function augmentTransforms(u: Tensor, info: AugmentInfo): Tensor {
+  return make(u.dtype === 'float64' ? 'float64' : 'float32', [info.batch, 8], (out) => backend().augmentTransforms(u.data, out, info));
+}

@@ -96,3 +96,35 @@ export function imageTransformBackward(dy: TypedArray, transforms: TypedArray, d
     }
   });
 }
+
+/** What augmentTransforms builds: one projective transform per image from its uniform draws. */
+export interface AugmentInfo {
+  kind: 'flip' | 'translate' | 'zoom' | 'rotate';
+  batch: number; height: number; width: number;
+  /** flip: [horizontal, vertical] as 0/1; translate and zoom: [heightLo, heightHi, widthLo, widthHi, tied]; rotate: [lo, hi] in turns. */
+  params: number[];
+}
+
+/** Draws per image (u in [0, 1), [batch, 2] or [batch, 1] for rotate) -> transforms [batch, 8], by Keras's formulas. */
+export function augmentTransforms(u: TypedArray, out: TypedArray, info: AugmentInfo): void {
+  const { kind, batch, height: h, width: w, params: p } = info;
+  const k = kind === 'rotate' ? 1 : 2;
+  for (let b = 0; b < batch; b++) {
+    const u0 = u[b * k], u1 = k > 1 ? u[b * k + 1] : 0;
+    let t: number[];
+    if (kind === 'flip') {
+      const fh = p[0] && u0 < 0.5, fv = p[1] && u1 < 0.5;
+      t = [fh ? -1 : 1, 0, fh ? w - 1 : 0, 0, fv ? -1 : 1, fv ? h - 1 : 0, 0, 0];
+    } else if (kind === 'translate') {
+      const dy = (p[0] + (p[1] - p[0]) * u0) * h, dx = (p[2] + (p[3] - p[2]) * u1) * w;
+      t = [1, 0, -dx, 0, 1, -dy, 0, 0];
+    } else if (kind === 'zoom') {
+      const zh = 1 + p[0] + (p[1] - p[0]) * u0, zw = p[4] ? zh : 1 + p[2] + (p[3] - p[2]) * u1;
+      t = [zw, 0, ((w - 1) / 2) * (1 - zw), 0, zh, ((h - 1) / 2) * (1 - zh), 0, 0];
+    } else {
+      const a = (p[0] + (p[1] - p[0]) * u0) * 2 * Math.PI, c = Math.cos(a), s = Math.sin(a);
+      t = [c, -s, (w - 1 - (c * (w - 1) - s * (h - 1))) / 2, s, c, (h - 1 - (s * (w - 1) + c * (h - 1))) / 2, 0, 0];
+    }
+    for (let i = 0; i < 8; i++) out[b * 8 + i] = t[i];
+  }
+}

@@ -7,7 +7,7 @@ import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
 
-import { imageTransform, imageTransformBackward } from './image-transform.ts';
+import { augmentTransforms, imageTransform, imageTransformBackward } from './image-transform.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -36,6 +36,7 @@ export class JsBackend implements Backend {
   resizeBackward = spatial.resizeBackward;
   imageTransform = imageTransform;
   imageTransformBackward = imageTransformBackward;
+  augmentTransforms = augmentTransforms;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;
