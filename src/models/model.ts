@@ -18,6 +18,8 @@ import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
 import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
+import { isDataSource, type DataSource } from '../training/data-adapter.ts';
+import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
 
 export interface CompileArgs {
   /** One loss for every output, or one per output (a list, or an object keyed by output name). */
@@ -414,15 +416,28 @@ export class Model extends Layer {
     return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
   }
 
-  fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
-  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate). */
+  /** fit(x, y, args) on tensors, or fit(data, args) on a Dataset, generator, async iterable or utils.Sequence of batches. */
+  fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
+  fit(data: DataSource, args?: StreamFitArgs): Promise<History>;
+  fit(x: ModelData | DataSource, y?: ModelData | StreamFitArgs, args: FitArgs = {}): Promise<History> {
+    if (isDataSource(x)) return fitStream(this, x, y as StreamFitArgs);
+    return fitLoop(this, x as ModelData, y as ModelData, args);
+  }
+  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate); on streamed batches, a promise. */
   evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
   evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): number[];
-  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] | Record<string, number> { return evaluateLoop(this, x, y, args); }
+  evaluate(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]>;
+  evaluate(x: ModelData | DataSource, y?: ModelData | StreamEvaluateArgs, args: EvaluateArgs = {}): number[] | Record<string, number> | Promise<number[]> {
+    if (isDataSource(x)) return evaluateStream(this, x, y as StreamEvaluateArgs);
+    return evaluateLoop(this, x as ModelData, y as ModelData, args);
+  }
   predict(x: Tensor, args?: PredictArgs): Tensor;
   predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
-  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
-    const out = predictLoop(this, this.dataFor(x, 'input', 'predict'), args);
+  /** On streamed batches predict returns a promise. */
+  predict(data: DataSource, args?: StreamPredictArgs): Promise<Tensor | Tensor[]>;
+  predict(x: ModelData | DataSource, args: PredictArgs | StreamPredictArgs = {}): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    if (isDataSource(x)) return predictStream(this, x, args as StreamPredictArgs).then((out) => (out.length === 1 && this.singleOutput ? out[0] : out));
+    const out = predictLoop(this, this.dataFor(x as ModelData, 'input', 'predict'), args as PredictArgs);
     return out.length === 1 && this.singleOutput ? out[0] : out;
   }
 

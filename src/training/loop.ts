@@ -16,7 +16,7 @@ import { InterruptGuard } from './interrupt.ts';
 import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
 
 /** Keras's verbose modes: 1 a bar (redrawn on a terminal), 2 one line per epoch without the bar. */
-export function progbar(steps: number, verbose: number): Progbar {
+export function progbar(steps: number | null, verbose: number): Progbar {
   const out = defaultOutput();
   return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY), verbose === 2);
 }
@@ -84,7 +84,7 @@ function checkPositiveInt(what: string, v: number): void {
 }
 
 /** The data as one tensor per input and per output, checked: same sample counts, shapes the model accepts, labels in range; and the output shapes. */
-function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[], ShapeSpec[]] {
+export function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[], ShapeSpec[]] {
   const xs = model.dataFor(x, 'input', what), ys = model.dataFor(y, 'output', what);
   const n = xs[0].rank === 0 ? -1 : xs[0].shape[0];
   for (const [t, kind, i] of [...xs.map((t, i) => [t, 'x', i] as const), ...ys.map((t, i) => [t, 'y', i] as const)]) {
@@ -134,7 +134,7 @@ function shouldValidate(freq: number | number[], epoch: number): boolean {
 const isLossLog = (key: string): boolean => key === 'loss' || key.endsWith('_loss');
 
 /** Running means of a step's logs over the batches of an epoch, weighted by batch size. */
-class LogMeans {
+export class LogMeans {
   private readonly means = new Map<string, Mean>();
   update(logs: Logs, weight: number): Logs {
     const others: Logs = {};
@@ -245,7 +245,7 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
 }
 
 /** The means of testStep's logs over all batches (loss, per-output losses), and the metrics over them all. */
-function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], asked: number, bar: Progbar | null = null): Logs {
+export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], asked: number, bar: Progbar | null = null): Logs {
   const present = weights.filter((w): w is Tensor => w !== undefined);
   // An oversized batch is split to what fits (the answer is the same in any batching).
   const batchSize = inferenceBatch(model, 'evaluate', [...xs, ...ys, ...present], stepLayout(xs, ys, weights.map((w) => w !== undefined)), asked, rowsOf, isFloatInput);
