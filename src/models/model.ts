@@ -126,10 +126,27 @@ export abstract class Model extends Layer {
     exportOnnx(this, path, options);
   }
 
-  /** Saves to a directory in TensorFlow.js's Layers format (model.json + weights); see io/model-files.ts. */
+  /**
+   * Saves by the path's extension: 'x.keras' (Keras 3) or 'x.h5' (Keras 2) as Keras writes them
+   * (io/keras-files.ts); a directory in TensorFlow.js's Layers format (io/model-files.ts).
+   */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
+    const keras = await import('../io/keras-files.ts'); // lazily: io depends on the model classes
+    if (keras.kerasFormatOf(path)) return keras.saveKerasFile(this, path, options);
+    const { saveModel } = await import('../io/model-files.ts');
     saveModel(this, path, options);
+  }
+
+  /** Keras's save_weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's. */
+  async saveWeights(path: string): Promise<void> {
+    const { saveWeightsFile } = await import('../io/keras-files.ts');
+    return saveWeightsFile(this, path);
+  }
+
+  /** Keras's load_weights (.weights.h5, Keras 2 .h5, or a sharded .weights.json); byName/skipMismatch as Keras 2. */
+  async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
+    const { loadWeightsFile } = await import('../io/keras-files.ts');
+    for (const skipped of await loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
   }
   evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
   predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
