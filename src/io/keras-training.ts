@@ -179,17 +179,26 @@ export function setOptimizerStateKeras2(o: Optimizer, vars: readonly Variable[],
   if (!iter) throw new Error(`${where}: optimizer_weights has no iteration count`);
   map.set('iter', new Tensor(Int32Array.of(scalarOf(iter[1])), []));
   const legacy: Record<string, string> = { m: 'm', v: 'v', rms: 'rms', momentum: 'momentum' };
-  const used = new Set<string>([iter[0]]);
   const present = new Set(o.getWeights(vars.slice(0, 1)).map((w) => w.name.split('/').pop()!));
+  const slots = Object.keys(names).filter((x) => present.has(x));
+  // Standalone Keras 2 names its slots by number (training/RMSprop/accumulator_0_1:0): there,
+  // the non-scalar arrays in order are each slot for every weight in turn.
+  if (![...byName.keys()].some((k) => k.includes('/') && vars.some((v) => k.includes(norm(weightName(v)).replace(/\//g, '_')) || k.includes(norm(weightName(v)))))) {
+    const arrays = [...named.values()].filter((a) => a.shape.length > 0);
+    const order = slots.flatMap((s) => vars.map((v) => ({ s, v })));
+    if (arrays.length !== order.length) throw new Error(`${where}: optimizer_weights holds ${arrays.length} arrays; ${o.name} over ${vars.length} weights needs ${order.length}`);
+    order.forEach(({ s, v }, i) => map.set(`${v.name}/${s}`, toTensor(arrays[i])));
+    o.setWeights(map, vars, where);
+    return;
+  }
   for (const v of vars) {
     const w = norm(weightName(v));
-    for (const s of Object.keys(names).filter((x) => present.has(x))) {
+    for (const s of slots) {
       const k = names[s], p = o.name.toLowerCase();
       const candidates = [`${p}/${k === 'momentum' && o.name === 'Adam' ? 'm' : k === 'velocity' && o.name === 'Adam' ? 'v' : k}/${w}`,
         `${p}/${w}/${legacy[s]}`, `${p}/${norm(modelName)}_${w.replace(/\//g, '_')}_${k}`, `${p}/${w.replace(/\//g, '_')}_${k}`];
       const hit = candidates.find((c) => byName.has(c));
       if (!hit) throw new Error(`${where}: optimizer_weights has no ${k} for weight ${weightName(v)} (looked for ${candidates.join(', ')})`);
-      used.add(hit);
       map.set(`${v.name}/${s}`, toTensor(byName.get(hit)!));
     }
   }
