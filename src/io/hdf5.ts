@@ -33,12 +33,23 @@ export function nodeAt(root: H5Group, path: string): H5Group | H5Dataset | undef
 let module: Awaited<typeof h5wasm.ready> | undefined;
 let fileCount = 0;
 async function ready(): Promise<NonNullable<typeof module>> {
-  module ??= await h5wasm.ready;
+  if (!module) {
+    module = await h5wasm.ready;
+    // HDF5's errors as thrown Errors, not HDF5-DIAG traces on the console.
+    module.activate_throwing_error_handler();
+  }
   return module;
 }
 
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export const isHdf5 = (bytes: Uint8Array): boolean => HDF5_SIGNATURE.every((b, i) => bytes[i] === b);
+
+/** The innermost reason in an HDF5 error trace ("truncated file: eof = 3457, ..."). */
+function hdf5Reason(msg: string): string {
+  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => /\(\): /.test(l));
+  const last = lines.length > 0 ? lines[lines.length - 1] : msg;
+  return last.replace(/^.*\(\): /, '').slice(0, 300);
+}
 
 /** What a dataset holds, or why deeptype cannot hold it. */
 function readDataset(d: H5wasmDataset, where: string): H5Dataset {
@@ -96,7 +107,7 @@ export async function readH5(bytes: Uint8Array, where: string): Promise<H5Group>
     return readGroup(file, where);
   } catch (e) {
     const msg = (e as Error).message;
-    throw new Error(msg.startsWith(where) ? msg : `${where}: the HDF5 file is damaged or truncated (${msg})`);
+    throw new Error(msg.startsWith(where) ? msg : `${where}: the HDF5 file is damaged or truncated (HDF5: ${hdf5Reason(msg)})`);
   } finally {
     try { file?.close(); } catch { /* already failed */ }
     FS.unlink(name);
