@@ -27,7 +27,9 @@ const KERAS_SLOTS: Record<string, Record<string, string>> = {
 export function optimizerToKeras(o: Optimizer, version: KerasVersion): KerasObject {
   const common = { name: o.name.toLowerCase(), learning_rate: o.learningRate, weight_decay: null, clipnorm: null, global_clipnorm: null,
     clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null,
-    ...(version === 3 ? { loss_scale_factor: null, gradient_accumulation_steps: null } : { jit_compile: false, is_legacy_optimizer: false }) };
+    // Keras 2.11+ also wrote jit_compile and is_legacy_optimizer, which Keras 3 refuses when it
+    // reads an .h5: left out, so both versions read the file.
+    ...(version === 3 ? { loss_scale_factor: null, gradient_accumulation_steps: null } : {}) };
   let config: Record<string, unknown>;
   if (o instanceof Adam) config = { ...common, beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon, amsgrad: false };
   else if (o instanceof SGD) config = { ...common, momentum: o.momentum, nesterov: o.nesterov };
