@@ -11,3 +11,5 @@ export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
 export { losses, optimizers, metrics, callbacks } from './training/index.ts';
+// Keras's .keras / .h5 files from an ArrayBuffer, a File or a Blob, and to bytes.
+export * as io from './io/keras-bytes.ts';

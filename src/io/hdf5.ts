@@ -1,7 +1,7 @@
 // HDF5 files as plain trees, through h5wasm (the HDF5 C library compiled to WebAssembly, which
 // reads and writes; the pure-JS readers (jsfive) cannot write). Bytes in, bytes out: files go
 // through h5wasm's in-memory file system, so this module runs in Node and in browsers alike.
-import h5wasm, { type Dataset as H5wasmDataset, type Group as H5wasmGroup, type File as H5wasmFile } from 'h5wasm';
+import type { Dataset as H5wasmDataset, Group as H5wasmGroup, File as H5wasmFile } from 'h5wasm';
 
 /** An attribute or dataset value as deeptype keeps it. */
 export type H5Value = Float32Array | Float64Array | Int32Array | Uint8Array | BigInt64Array | string | string[] | number;
@@ -30,10 +30,15 @@ export function nodeAt(root: H5Group, path: string): H5Group | H5Dataset | undef
   return last === undefined ? root : parent?.children.get(last);
 }
 
-let module: Awaited<typeof h5wasm.ready> | undefined;
+// Loaded on first use: HDF5 in WebAssembly is ~5 MB of JavaScript, which models that never
+// touch a Keras file (and the browser bundle's main chunk) do without.
+type H5wasm = typeof import('h5wasm').default;
+let h5wasm: H5wasm;
+let module: Awaited<H5wasm['ready']> | undefined;
 let fileCount = 0;
 async function ready(): Promise<NonNullable<typeof module>> {
   if (!module) {
+    h5wasm = (await import('h5wasm')).default;
     module = await h5wasm.ready;
     // HDF5's errors as thrown Errors, not HDF5-DIAG traces on the console.
     module.activate_throwing_error_handler();
