@@ -23,7 +23,7 @@ function time(fn: () => void): number {
 }
 
 const conv = (name: string, batch: number, hw: number, inC: number, outC: number): ConvInfo =>
-  ({ batch, inH: hw, inW: hw, inC, outH: hw, outW: hw, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, ...{ name } } as ConvInfo);
+  ({ batch, inH: hw, inW: hw, inC, outH: hw, outW: hw, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padLeft: 1, dilationH: 1, dilationW: 1, groups: 1, ...{ name } } as ConvInfo);
 const rows: string[][] = [['kernel', 'shape', 'ms', 'GFLOP/s']];
 for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]) {
   const x = f32(info.batch * info.inH * info.inW * info.inC), w = f32(9 * info.inC * info.outC);

@@ -1,17 +1,19 @@
-// Where a compiled training step of the seed model spends its time: every kernel call of the
-// plan, timed (median over steps). Usage: node --import tsx bench/profile-step.ts [--threads N]
+// Where a compiled training step spends its time: every kernel call of the plan, timed (median
+// over steps). Usage: node --import tsx bench/profile-step.ts [--threads N] [--model seed|convnet]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { seedModel } from '../examples/seed-model.ts';
+import { kerasIoConvnet } from '../examples/keras-io-convnet.ts';
 import { backend } from '../src/core/engine.ts';
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, steps: { type: 'string', default: '200' } } });
+const { values } = parseArgs({ options: { threads: { type: 'string' }, steps: { type: 'string', default: '200' }, model: { type: 'string', default: 'seed' } } });
+const convnet = values.model === 'convnet', batch = convnet ? 128 : 32;
 if (values.threads) dt.setThreads(Number(values.threads));
 await dt.ready();
-const model = seedModel();
+const model = convnet ? kerasIoConvnet() : seedModel();
 model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
-const x = dt.tensor(Float32Array.from({ length: 32 * 784 }, (_, i) => (i * 7919) % 256 / 255), [32, 28, 28]);
-const y = dt.tensor(Int32Array.from({ length: 32 }, (_, i) => i % 10), [32]);
+const x = dt.tensor(Float32Array.from({ length: batch * 784 }, (_, i) => (i * 7919) % 256 / 255), convnet ? [batch, 28, 28, 1] : [batch, 28, 28]);
+const y = dt.tensor(Int32Array.from({ length: batch }, (_, i) => i % 10), [batch]);
 for (let i = 0; i < 20; i++) model.trainStep(x, y);
 
 // Wrap the backend's kernels (the plan calls them by name on the backend object).

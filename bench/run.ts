@@ -51,6 +51,19 @@ const median = (rs: Result[]): Result | null => {
   return { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: rs.map((x) => x.secondsPerEpoch) };
 };
 push(median(ours));
+// keras-io's MNIST convnet (Conv 32 relu, pool, Conv 64 relu, pool, Dropout 0.5, Dense; batch
+// 128), the same way: alternating rounds, medians.
+const oursNet: Result[] = [], torchNet: Result[] = [];
+for (let r = 1; r <= Math.min(rounds, 3); r++) {
+  const d = run(`deeptype convnet, ${threads} threads (round ${r})`, ...node('bench/seed-deeptype.ts', '--model', 'convnet', '--threads', String(threads), ...limit));
+  if (d) oursNet.push(d);
+  if (hasTorch) {
+    const p = run(`pytorch convnet, ${threads} threads (round ${r})`, python, ['bench/seed_pytorch.py', '--model', 'convnet', '--data', datasets.mnist.defaultDir(), '--threads', String(threads), ...limit]);
+    if (p) torchNet.push(p);
+  }
+}
+push(median(oursNet));
+push(median(torchNet));
 push(run('deeptype wasm, 1 thread', ...node('bench/seed-deeptype.ts', '--backend', 'wasm', '--threads', '1', ...limit)));
 // The browser build in headless Chromium (a cross-origin isolated page, so Web Workers).
 if (existsSync('/usr/bin/chromium')) push(run(`deeptype wasm in Chromium, ${threads} threads`, ...node('bench/seed-browser.ts', '--threads', String(threads), ...limit)));
@@ -61,7 +74,11 @@ if (hasTorch) push(run('pytorch, 1 thread', python, ['bench/seed_pytorch.py', '-
 push(run('tfjs cpu (96 samples, extrapolated)', ...node('bench/seed-tfjs.ts', '--steps', '3')));
 
 const base = results.find((r) => r.name === 'deeptype-wasm' && r.threads === threads);
-for (const r of results) r.ratioToDeeptype = base ? r.secondsPerEpoch / base.secondsPerEpoch : null;
+const baseNet = results.find((r) => r.name === 'deeptype-wasm-convnet');
+for (const r of results) {
+  const b = r.name.endsWith('-convnet') ? baseNet : base;
+  r.ratioToDeeptype = b ? r.secondsPerEpoch / b.secondsPerEpoch : null;
+}
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const torchVersion = hasTorch ? execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim() : null;
@@ -78,5 +95,5 @@ console.log(`\n${machine}\n`);
 console.log(`| ${rows[0].map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
 console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
 for (const r of rows.slice(1)) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
-console.log('\n* extrapolated from a subset. "vs deeptype": seconds per epoch relative to deeptype wasm on all threads.');
+console.log('\n* extrapolated from a subset. "vs deeptype": seconds per epoch relative to deeptype wasm on all threads (the convnet rows: to deeptype-wasm-convnet).');
 for (const r of results) if (r.rounds) console.log(`${r.name}: median of rounds ${(r.rounds as number[]).map((s) => s.toFixed(1)).join(', ')} s/epoch`);

@@ -82,9 +82,23 @@ describe('gradients match finite differences', () => {
     }
     checkGradients((x, w, b) => dt.conv2d(x, w, { padding: 'same', bias: b }), [rand([2, 5, 5, 2]), rand([3, 3, 2, 3]), rand([3])]);
   });
+  op('conv2dTranspose', () => {
+    checkGradients((x, w) => dt.conv2dTranspose(x, w, [6, 6], { strides: 2, padding: 'same' }), [rand([1, 3, 3, 2]), rand([3, 3, 2, 2])]);
+    checkGradients((x, w) => dt.conv2dTranspose(x, w, [5, 4], { padding: 'valid' }), [rand([2, 3, 2, 2]), rand([3, 3, 1, 2])]);
+  });
   op('maxPool2d', () => {
     checkGradients((x) => dt.maxPool2d(x, 2), [spread([2, 4, 4, 3])]);
     checkGradients((x) => dt.maxPool2d(x, 3, { strides: 2, padding: 'same' }), [spread([1, 5, 5, 2])]);
+  });
+  op('avgPool2d', () => {
+    checkGradients((x) => dt.avgPool2d(x, [3, 2], { strides: 2, padding: 'same' }), [rand([2, 5, 6, 3])]);
+    checkGradients((x) => dt.avgPool2d(x, 2), [rand([1, 4, 5, 2])]);
+  });
+  op('pad', () => checkGradients((x) => dt.pad(x, [[0, 0], [1, 2], [0, 3], [0, 0]]), [rand([2, 3, 2, 2])]));
+  op('resize', () => {
+    checkGradients((x) => dt.resize(x, [5, 7], 'bilinear'), [rand([2, 3, 4, 2])]);
+    checkGradients((x) => dt.resize(x, [2, 3], 'bilinear'), [rand([1, 5, 7, 2])]);
+    checkGradients((x) => dt.resize(x, [5, 3], 'nearest'), [rand([1, 3, 4, 2])]);
   });
   op('softmax', () => {
     checkGradients((x) => dt.softmax(x), [rand([3, 5], -3, 3)]);
@@ -94,6 +108,19 @@ describe('gradients match finite differences', () => {
   op('sparseSoftmaxCrossEntropy', () => {
     const labels = dt.tensor([0, 4, 2], null, 'int32');
     checkGradients((x) => dt.sparseSoftmaxCrossEntropy(x, labels), [rand([3, 5], -3, 3)]);
+  });
+
+  op('batchNorm', () => {
+    checkGradients((x, g, b) => dt.batchNorm(x, g, b, 1e-3).y, [rand([4, 3, 5]), rand([5], 0.5, 1.5), rand([5])]);
+    checkGradients((x) => dt.batchNorm(x, null, null, 1e-3).y, [rand([6, 2])]); // center and scale off
+  });
+  op('concat', () => {
+    checkGradients((a, b) => dt.concat([a, b], -1), [rand([2, 3, 2]), rand([2, 3, 4])]);
+    checkGradients((a, b, c) => dt.concat([a, b, c], 0), [rand([1, 3]), rand([2, 3]), rand([1, 3])]);
+  });
+  op('channelAffine', () => {
+    checkGradients((x, s, b) => dt.channelAffine(x, s, b), [rand([2, 3, 4]), rand([4]), rand([4])]);
+    checkGradients((x, s) => dt.channelAffine(x, s), [rand([5, 2]), rand([2])]);
   });
 
   it('covers every op in the gradient table', () => {

@@ -254,10 +254,11 @@ describe('corrupt and unsupported input', () => {
     const { parts } = await kerasParts();
     const config = JSON.parse(new TextDecoder().decode(parts['config.json']));
     const conv = config.config.layers[2];
-    conv.config.groups = 2;
+    const dense = config.config.layers[7];
+    dense.config.lora_rank = 4;
     parts['config.json'] = strToU8(JSON.stringify(config));
-    await rejects(() => loadKerasModel(zipSync(parts), 'groups.keras'), /groups\.keras: layer "conv2d" \(Conv2D\): option groups=2 is not supported/);
-    conv.config.groups = 1;
+    await rejects(() => loadKerasModel(zipSync(parts), 'lora.keras'), /lora\.keras: layer "dense" \(Dense\): option lora_rank=4 is not supported/);
+    delete dense.config.lora_rank;
     conv.class_name = 'FancyConv';
     parts['config.json'] = strToU8(JSON.stringify(config));
     await rejects(() => loadKerasModel(zipSync(parts), 'fancy.keras'), /fancy\.keras: layer "conv2d" \(FancyConv\): unknown layer class 'FancyConv'/);

@@ -10,20 +10,36 @@ export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
 export type ReduceOp = 'sum' | 'max' | 'min';
+/** What the random kernel draws: uniform in [a, b), normal(mean a, stddev b), normal truncated at 2 stddev, 1 with probability a (else 0). */
+export type RandomDist = 'uniform' | 'normal' | 'truncatedNormal' | 'bernoulli';
 
-/** Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. */
+/**
+ * Geometry of an NHWC convolution with an HWIO kernel; paddings already resolved. Taps are
+ * dilationH/W pixels apart; with groups > 1 the kernel is [kH, kW, inC / groups, outC] and
+ * output channel f reads input channels of group floor(f / (outC / groups)) only.
+ */
 export interface ConvInfo {
   batch: number; inH: number; inW: number; inC: number;
   outH: number; outW: number; outC: number;
   kH: number; kW: number; strideH: number; strideW: number;
   padTop: number; padLeft: number;
+  dilationH: number; dilationW: number; groups: number;
 }
+
+/** An activation a convolution kernel can apply to its output as it writes it (its epilogue). */
+export type ConvActivation = 'relu';
 
 /** Geometry of an NHWC pooling window; paddings already resolved. */
 export interface PoolInfo {
   batch: number; inH: number; inW: number; channels: number;
   outH: number; outW: number; poolH: number; poolW: number;
   strideH: number; strideW: number; padTop: number; padLeft: number;
+}
+
+/** Geometry of an NHWC resize; half-pixel centers, as TF2's tf.image.resize (and Keras 3). */
+export interface ResizeInfo {
+  batch: number; inH: number; inW: number; channels: number; outH: number; outW: number;
+  bilinear: boolean;
 }
 
 export interface Backend {
@@ -45,6 +61,11 @@ export interface Backend {
   slice(x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void;
   /** The adjoint of slice: dx is zeroed, then dy is written back where slice read it. */
   sliceGrad(dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void;
+  /**
+   * One input of a concatenation: x viewed as [outer, xInner] goes to columns
+   * [offset, offset + xInner) of out viewed as [outer, outInner]. A concat is one call per input.
+   */
+  concatInto(x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void;
   /** Element-by-element conversion between dtypes (also a plain copy). */
   cast(x: TypedArray, out: TypedArray): void;
 
@@ -53,6 +74,8 @@ export interface Backend {
 
   /** out = conv(x, w) (+ bias per output channel, when given: fused so the output is written once). */
   conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void;
+  /** conv2d (+ bias) then the activation, in one pass: what a plan calls for conv -> relu. */
+  conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
   conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
   /** Writes the max of each window and the flat input index it came from (for the backward pass). */
@@ -70,6 +93,13 @@ export interface Backend {
    */
   conv2dBackpropFilterPooled(x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void;
 
+  /** The mean of each window, over the window's pixels inside the input (TensorFlow's rule for 'same'). */
+  avgPool2d(x: TypedArray, out: TypedArray, info: PoolInfo): void;
+  avgPool2dBackward(dy: TypedArray, dx: TypedArray, info: PoolInfo): void;
+  /** Nearest or bilinear resize of every image; the backward pass adds each output's gradient to its sources. */
+  resize(x: TypedArray, out: TypedArray, info: ResizeInfo): void;
+  resizeBackward(dy: TypedArray, dx: TypedArray, info: ResizeInfo): void;
+
   softmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   /** Per-row -log softmax(logits)[label], and the softmax itself, kept for the gradient. */
@@ -80,10 +110,36 @@ export interface Backend {
   /** out[i, c] = 1 where c == indices[i], else 0 (out is zeroed first). */
   oneHot(indices: TypedArray, out: TypedArray, depth: number): void;
 
+  // Randomness and state: kernels, so that a replayed plan draws anew and updates state every step.
+  /**
+   * Fills out with draws of dist(a, b) from the counter-based Philox4x32-10 generator whose state
+   * is [key0, key1, counterLo, counterHi], then advances the counter past the blocks it used.
+   * Value i depends only on the state and i, so any split over threads gives the same numbers.
+   */
+  random(dist: RandomDist, state: Int32Array, out: TypedArray, a: number, b: number): void;
+  /** v = v * momentum + x * (1 - momentum), in place (moving statistics). */
+  movingAverage(v: TypedArray, x: TypedArray, momentum: number): void;
+
+  // Batch normalization over x viewed as [rows, channels] (channels last).
+  /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, with the batch's mean and biased variance written out. */
+  batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number): void;
+  /** The gradients of batchNorm for dy: dx, and dgamma / dbeta (the column sums it needs anyway). */
+  batchNormGrad(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number): void;
+  /** out = x * scale[c] + shift[c] over [rows, channels] (inference batch norm; shift may be null). */
+  channelAffine(x: TypedArray, scale: TypedArray, shift: TypedArray | null, out: TypedArray, rows: number, channels: number): void;
+
   // Optimizer updates, in place on the weights and their slots.
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
   sgd(w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void;
   rmsprop(w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
+  // More updates (Keras 3's rules; see js/optimizers.ts), and the weights' moving average.
+  adagrad(w: TypedArray, g: TypedArray, acc: TypedArray, lr: number, epsilon: number): void;
+  adadelta(w: TypedArray, g: TypedArray, accGrad: TypedArray, accDelta: TypedArray, lr: number, rho: number, epsilon: number): void;
+  adamax(w: TypedArray, g: TypedArray, m: TypedArray, u: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  nadam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, a: number, b: number, c2: number): void;
+  lion(w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void;
+  ftrl(w: TypedArray, g: TypedArray, acc: TypedArray, linear: TypedArray, lr: number, power: number, l1: number, l2: number, l2Shrinkage: number): void;
+  emaUpdate(avg: TypedArray, w: TypedArray, momentum: number): void;
 }
 
 /** Every kernel's name. */
@@ -94,11 +150,15 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  * call produces; the mapped type makes a kernel without an entry a compile error.
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
-  unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], cast: [1],
-  matMul: [2], conv2d: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
+  matMul: [2], conv2d: [3], conv2dActivation: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
+  avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
+  random: [1, 2], movingAverage: [0],
+  batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3],
+  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0],
 };
 
 // --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.

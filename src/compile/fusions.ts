@@ -95,7 +95,30 @@ const filterGradBehindPool: Fusion = {
   },
 };
 
+/**
+ * conv2d -> relu: one conv2dActivation call, the activation applied as the output is written
+ * (the epilogue); the convolution's own output is never stored. Needs the relu's gradient to
+ * read its output, not its input (ops/elementwise.ts), or the input would have a second reader.
+ */
+const convActivation: Fusion = {
+  name: 'conv2d + relu',
+  rewrite(calls, kept) {
+    const uses = useCounts(calls);
+    const dropped = new Set<number>();
+    const out = calls.map((call, i) => {
+      if (call.kernel !== 'conv2d') return call;
+      const [x, w, bias, y, info] = call.args;
+      if (!onlyOneReader(y, uses, kept)) return call;
+      const j = calls.findIndex((c, k) => k > i && c.kernel === 'unary' && c.args[0] === 'relu' && c.args[1] === y);
+      if (j < 0) return call;
+      dropped.add(j);
+      return { kernel: 'conv2dActivation' as const, args: [x, w, bias, calls[j].args[2], info, 'relu'] };
+    });
+    return out.filter((_, i) => !dropped.has(i));
+  },
+};
+
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [convMaxPool, biasGradBehindPool, filterGradBehindPool];
+export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, biasGradBehindPool, filterGradBehindPool];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -8,7 +8,7 @@
 // run at the same time), so a model's train, evaluate and predict plans share it. Constants
 // get a small region of their own. On the wasm backend both are wasm memory and the trace run
 // itself allocates there too, in scratch space that the workspace then reuses.
-import { backend, withAllocator, withBackendInstance } from '../core/engine.ts';
+import { backend, currentScope, isState, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
 import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
@@ -32,21 +32,15 @@ const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array,
 const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray =>
   new CTORS[dtype](r.buffer as ArrayBuffer, r.base + offset, length);
 
-/** Moves arrays that must outlive every plan (weights, optimizer slots) into backend memory. */
-export function persistentCopy(a: TypedArray): TypedArray {
-  const memory = memoryOf(backend());
-  if (memory === heapMemory || memory.owns(a)) return a;
-  const dtype = dtypeOfArray(a);
-  const v = view(memory.persistent(a.length * BYTES[dtype]), dtype, 0, a.length);
-  v.set(a);
-  return v;
-}
+export { persistentCopy } from '../core/engine.ts';
 
 /** A buffer of the plan: in the workspace at `offset`, or (a constant) in the plan's own region. */
 interface Slot { dtype: DType; length: number; offset: number; constant: boolean }
 
 export class Plan {
   private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[] };
+  /** What the trace computed outside the kernels, for checking a second trace against (see verify). */
+  fingerprint!: Fingerprint;
   private constructor(
     private readonly backend: Backend,
     private readonly memory: PlanMemory,
@@ -93,18 +87,28 @@ export class Plan {
 
   /**
    * Runs fn(inputs) once, recording its kernel calls, and plans their buffers. `persistent`
-   * arrays (weights) are used in place, never copied.
+   * arrays (weights) and state arrays are used in place, never copied; whatever the trace run
+   * wrote into them (a random generator's counter, moving statistics) is put back afterwards,
+   * so that tracing a step has no effect of its own: only running the plan does.
    */
   static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): Plan {
     const target = backend();
     const memory = memoryOf(target);
     const calls: Call[] = [];
+    const scopes: string[] = [];
+    const saved = new Map<TypedArray, TypedArray>();
+    const isKept = (a: TypedArray): boolean => persistent.has(a) || isState(a);
     const recorder = new Proxy(target, {
       get(t, prop, receiver) {
         const value = Reflect.get(t, prop, receiver);
         if (typeof prop !== 'string' || !(prop in KERNEL_OUTPUTS) || typeof value !== 'function') return value;
         return (...args: unknown[]) => {
+          for (const j of KERNEL_OUTPUTS[prop as KernelName]) {
+            const a = args[j];
+            if (isArray(a) && isKept(a) && !saved.has(a)) saved.set(a, a.slice());
+          }
           calls.push({ kernel: prop as KernelName, args });
+          scopes.push(currentScope());
           return (value as (...a: unknown[]) => unknown).apply(t, args);
         };
       },
@@ -113,22 +117,25 @@ export class Plan {
     const take = memory.trace ? memory.trace.alloc : allocArray;
     const mark = memory.trace?.begin() ?? 0;
     try {
-      const raw = withBackendInstance(recorder, () =>
-        withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs)));
+      const raw = withTracing(() => withBackendInstance(recorder, () =>
+        withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs))));
       // Everything the plan keeps from the trace (constants) is copied before its scratch is freed.
-      return Plan.build(target, memory, calls, inputs, raw, allocated, persistent);
+      const plan = Plan.build(target, memory, calls, inputs, raw, allocated, isKept);
+      plan.fingerprint = fingerprintOf(calls, scopes, inputs, allocated, isKept);
+      return plan;
     } finally {
+      for (const [a, before] of saved) a.set(before as never);
       memory.trace?.end(mark);
     }
   }
 
-  private static build(target: Backend, memory: PlanMemory, traced: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, persistent: Set<TypedArray>): Plan {
+  private static build(target: Backend, memory: PlanMemory, traced: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, isKept: (a: TypedArray) => boolean): Plan {
     const calls = fuse(traced, new Set(results.map((r) => r.data)));
     // Lifetimes: the first and last call each buffer appears in.
     const first = new Map<TypedArray, number>(), last = new Map<TypedArray, number>(), computed = new Set<TypedArray>();
     calls.forEach(({ kernel, args }, i) => {
       args.forEach((a, j) => {
-        if (!isArray(a) || persistent.has(a)) return;
+        if (!isArray(a) || isKept(a)) return;
         if (!first.has(a)) {
           first.set(a, i);
           if (KERNEL_OUTPUTS[kernel].includes(j) && allocated.has(a)) computed.add(a);
@@ -183,3 +190,55 @@ export class Plan {
 /** Marks a slot inside a recorded call's arguments. */
 class SlotRef { constructor(readonly slot: Slot) {} }
 
+
+/**
+ * What a trace did that its kernels cannot redo: the kernels it called with their non-array
+ * arguments, and the values of the arrays it read that no kernel wrote (constants). Two traces
+ * of the same step must agree on all of it; where they do not, the step computed something in
+ * JavaScript (Math.random, a value read from a tensor's data, a tensor made from such numbers)
+ * that a plan would freeze at its first value.
+ */
+export interface Fingerprint { kernels: string[]; args: string[]; constants: { values: TypedArray; scope: string }[]; scopes: string[] }
+
+function fingerprintOf(calls: Call[], scopes: string[], inputs: Tensor[], allocated: Set<TypedArray>, isKept: (a: TypedArray) => boolean): Fingerprint {
+  const ids = new Map<TypedArray, string>(inputs.map((t, i) => [t.data, `input${i}`]));
+  const constants: Fingerprint['constants'] = [];
+  const args = calls.map(({ kernel, args: list }, i) => list.map((a, j) => {
+    if (!isArray(a)) return JSON.stringify(a) ?? 'undefined';
+    let id = ids.get(a);
+    if (id === undefined) {
+      const writes = KERNEL_OUTPUTS[kernel].includes(j);
+      if (isKept(a)) id = `state${ids.size}`;
+      else if (writes && allocated.has(a)) id = `buffer${ids.size}`;
+      else { id = `constant${constants.length}`; constants.push({ values: a.slice(), scope: scopes[i] }); }
+      ids.set(a, id);
+    }
+    return id;
+  }).join(','));
+  return { kernels: calls.map((c) => c.kernel), args, constants, scopes };
+}
+
+const sameValues = (a: TypedArray, b: TypedArray): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i] || (Number.isNaN(v) && Number.isNaN(b[i])));
+
+/**
+ * Compares two traces of one step; returns null when they agree, else which layer differed and
+ * how (for the error that tells the user what would have been frozen).
+ */
+export function traceDifference(a: Fingerprint, b: Fingerprint): { scope: string; what: string } | null {
+  const n = Math.min(a.kernels.length, b.kernels.length);
+  for (let i = 0; i < n; i++) {
+    if (a.kernels[i] !== b.kernels[i] || a.args[i] !== b.args[i]) {
+      return { scope: b.scopes[i] || a.scopes[i], what: `it ran different kernel calls on two traces (call ${i}: ${a.kernels[i]} vs ${b.kernels[i]}): control flow or kernel arguments that depend on tensor values` };
+    }
+  }
+  if (a.kernels.length !== b.kernels.length) {
+    return { scope: b.scopes[n] ?? a.scopes[n] ?? '', what: `it ran ${a.kernels.length} kernel calls on one trace and ${b.kernels.length} on another: control flow that depends on tensor values` };
+  }
+  for (let i = 0; i < a.constants.length; i++) {
+    if (!sameValues(a.constants[i].values, b.constants[i].values)) {
+      return { scope: a.constants[i].scope, what: 'it made a tensor from values computed outside the kernels (Math.random, or numbers read from a tensor with .data, .item() or toArray()), which a compiled step would freeze at its first value' };
+    }
+  }
+  return null;
+}

@@ -1,6 +1,6 @@
 // Global engine state: which backend runs kernels, how output arrays are allocated, and the
 // gradient tape that records ops while gradients are wanted.
-import type { Backend } from '../backends/backend.ts';
+import type { Backend, PlanMemory } from '../backends/backend.ts';
 import { JsBackend } from '../backends/js/index.ts';
 import { allocArray, type DType, type TypedArray } from './dtype.ts';
 import type { OpAttrs, OpName, TapeEntry } from '../ops/registry.ts';
@@ -64,6 +64,51 @@ export function withAllocator<T>(a: Allocator, fn: () => T): T {
   allocator = a;
   try { return fn(); } finally { allocator = saved; }
 }
+
+// --- State: arrays that kernels update in place and that outlive a step (weights, optimizer
+// slots, moving statistics, random generator states). A compiled plan uses them in place and
+// never freezes them as constants; a trace run restores them afterwards (see compile/plan.ts).
+const stateArrays = new WeakSet<TypedArray>();
+export function markState<T extends TypedArray>(a: T): T { stateArrays.add(a); return a; }
+export const isState = (a: TypedArray): boolean => stateArrays.has(a);
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
+const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
+/** The backend's memory for plans, when it has its own (wasm memory); else plans use the JS heap. */
+export const planMemoryOf = (b: Backend): PlanMemory | undefined => (b as Backend & { planMemory?: PlanMemory }).planMemory;
+
+/**
+ * Moves a state array into the active backend's own memory (once), so kernels use it in place.
+ * Never while a step is traced: a plan must keep referring to the array it recorded, and the
+ * trace's scratch memory (where a new region would land) is freed when the trace ends.
+ */
+export function persistentCopy<T extends TypedArray>(a: T): T {
+  const memory = planMemoryOf(current);
+  if (!memory || memory.owns(a) || tracing) return markState(a);
+  const dtype: DType = a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'uint8';
+  const r = memory.persistent(a.length * BYTES[dtype]);
+  const v = new CTORS[dtype](r.buffer as ArrayBuffer, r.base, a.length) as T;
+  v.set(a as never);
+  return markState(v);
+}
+
+// --- Tracing: whether a compiled step is being recorded, and which layer is running (so that
+// a plan can say which layer made a value it would freeze).
+let tracing = false;
+export const isTracing = (): boolean => tracing;
+export function withTracing<T>(fn: () => T): T {
+  const saved = tracing;
+  tracing = true;
+  try { return fn(); } finally { tracing = saved; }
+}
+const scopes: string[] = [];
+/** Runs fn with `name` (a layer) as the current scope. */
+export function withScope<T>(name: string, fn: () => T): T {
+  scopes.push(name);
+  try { return fn(); } finally { scopes.pop(); }
+}
+/** The innermost running layer, or '' outside any. */
+export const currentScope = (): string => scopes[scopes.length - 1] ?? '';
 
 // --- The tape. Only ops whose inputs depend on a watched tensor are recorded.
 export class Tape {

@@ -4,6 +4,7 @@ import { allocArray, assertDType, dtypeOfArray, type DType, type TypedArray } fr
 import { formatShape, sizeOf, type Shape } from './shape.ts';
 import { formatTensor } from './format.ts';
 import * as ops from '../ops/index.ts';
+import { markState } from './engine.ts';
 import type { IndexSpec } from '../ops/layout.ts';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -95,7 +96,7 @@ export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
   constructor(value: Tensor, name: string, trainable = true) {
-    super(value.data.slice(), value.shape);
+    super(markState(value.data.slice()), value.shape);
     this.name = name;
     this.trainable = trainable;
   }

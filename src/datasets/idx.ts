@@ -1,8 +1,8 @@
 // The IDX format MNIST ships in: a big-endian header (magic with a type code and a rank,
 // then the dimensions) followed by the raw values.
-import { readFileSync } from 'node:fs';
 import { Tensor } from '../core/tensor.ts';
 import type { DType } from '../core/dtype.ts';
+import { nodeBuiltin } from '../core/node-only.ts';
 
 const TYPES: Record<number, { size: number; dtype: DType; read: (v: DataView, o: number) => number }> = {
   0x08: { size: 1, dtype: 'uint8', read: (v, o) => v.getUint8(o) },
@@ -37,6 +37,7 @@ export function parseIdx(bytes: Uint8Array, name: string): Tensor {
 
 export function readIdx(path: string): Tensor {
   let bytes: Uint8Array;
+  const { readFileSync } = nodeBuiltin('node:fs', `readIdx(${path}) (it reads a file; elsewhere use parseIdx(bytes))`);
   try { bytes = readFileSync(path); } catch (e) { throw new Error(`IDX file ${path}: cannot read it (${(e as Error).message})`); }
   return parseIdx(bytes, path);
 }

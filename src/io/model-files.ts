@@ -95,7 +95,8 @@ export function loadModel(path: string): Sequential {
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new Error(`loadModel: ${jsonPath} is a '${String(json.format)}' model; deeptype reads the 'layers-model' format`);
   }
-  const model = modelFromKeras(json.modelTopology);
+  const manifest = Array.isArray(json.weightsManifest) ? json.weightsManifest as { weights?: { name: string; shape: number[] }[] }[] : [];
+  const model = modelFromKeras(json.modelTopology, new Map(manifest.flatMap((g) => g.weights ?? []).map((w) => [w.name, w.shape])));
   const dir = dirname(jsonPath);
   const values = decodeWeights(json.weightsManifest ?? [], (p) => {
     try { return readFileSync(join(dir, p)); } catch (e) { throw new Error(`loadModel: cannot read weights file ${join(dir, p)} (${(e as Error).message})`); }
@@ -122,4 +123,42 @@ export function loadModel(path: string): Sequential {
   if (values.has('iter') && model.optimizer) model.optimizer.setWeights(values, model.trainableWeights, `loadModel ${jsonPath}`);
   for (const [w, v] of pending) (w as { data: Float32Array }).data.set(v.data);
   return model;
+}
+
+/**
+ * model.saveWeights(dir): only the weights, as weights.json (a TF.js weightsManifest) and one
+ * .bin file, both replaced atomically. Loads back by weight name into a model of the same shape.
+ */
+export function saveWeights(model: Model, path: string): void {
+  const dir = stripScheme(path);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`saveWeights: ${dir} exists and is not a directory`);
+  mkdirSync(dir, { recursive: true });
+  const { specs, data } = encodeWeights(model.weights.map((w) => ({ name: w.name, tensor: w })));
+  const stamp = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const weightsFile = `weights-${stamp}.bin`;
+  const jsonPath = join(dir, 'weights.json');
+  const old = previousWeightFiles(jsonPath);
+  writeDurably(join(dir, `${weightsFile}.partial`), data);
+  renameSync(join(dir, `${weightsFile}.partial`), join(dir, weightsFile));
+  writeDurably(join(dir, `weights.json.${stamp}.partial`), JSON.stringify({ weightsManifest: [{ paths: [weightsFile], weights: specs }] }));
+  renameSync(join(dir, `weights.json.${stamp}.partial`), jsonPath);
+  for (const f of old) if (f !== weightsFile) rmSync(join(dir, f), { force: true });
+}
+
+export function loadWeights(model: Model, path: string): void {
+  let jsonPath = stripScheme(path);
+  if (existsSync(jsonPath) && statSync(jsonPath).isDirectory()) jsonPath = join(jsonPath, existsSync(join(jsonPath, 'weights.json')) ? 'weights.json' : 'model.json');
+  let json: { weightsManifest?: unknown };
+  try { json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { weightsManifest?: unknown }; } catch (e) { throw new Error(`loadWeights: cannot read ${jsonPath} (${(e as Error).message})`); }
+  const dir = dirname(jsonPath);
+  const values = decodeWeights(json.weightsManifest ?? [], (p) => readFileSync(join(dir, p)), `loadWeights ${jsonPath}`);
+  if (model.weights.length === 0) throw new Error(`loadWeights: model "${model.name}" has no weights yet: build it first (call it on data, or give it an Input)`);
+  const pending: [Tensor, Tensor][] = [];
+  for (const w of model.weights) {
+    const v = values.get(w.name);
+    if (!v) throw new Error(`loadWeights ${jsonPath}: no values for weight ${w.name} (the file has ${[...values.keys()].slice(0, 8).join(', ')})`);
+    if (!shapesEqual(v.shape, w.shape)) throw new Error(`loadWeights ${jsonPath}: weight ${w.name} has shape ${formatShape(v.shape)} in the file, the model expects ${formatShape(w.shape)}`);
+    pending.push([w, v]);
+  }
+  for (const [w, v] of pending) (w as { data: Float32Array }).data.set(v.data);
 }

@@ -1,7 +1,6 @@
 // ONNX export (opset 13): the model as an ONNX graph that ONNX Runtime and other engines run.
 // deeptype computes channels-last (NHWC) as Keras does; ONNX's Conv and MaxPool want NCHW, so
 // the graph switches layout around runs of those layers, with one Transpose each way.
-import { createRequire } from 'node:module';
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import type { Model } from '../models/model.ts';
@@ -10,10 +9,11 @@ import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
+import { requireOptional } from '../core/node-only.ts';
 
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxNamespace };
-const { AttributeType } = onnx.AttributeProto;
-const { DataType } = onnx.TensorProto;
+// onnx-proto (protobufjs, 22 MB installed) is optional: loaded on the first export.
+let onnxModule: typeof OnnxNamespace | undefined;
+const onnxProto = (): typeof OnnxNamespace => (onnxModule ??= requireOptional<{ onnx: typeof OnnxNamespace }>('onnx-proto', 'ONNX export').onnx);
 
 type Attr = number | number[] | string;
 
@@ -26,22 +26,22 @@ class GraphBuilder {
   node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, name = this.fresh(opType)): string {
     const output = `${name}:0`;
     const attribute = Object.entries(attrs).map(([n, v]) =>
-      Array.isArray(v) ? { name: n, type: AttributeType.INTS, ints: v }
-        : typeof v === 'string' ? { name: n, type: AttributeType.STRING, s: new TextEncoder().encode(v) }
-          : Number.isInteger(v) ? { name: n, type: AttributeType.INT, i: v } : { name: n, type: AttributeType.FLOAT, f: v });
+      Array.isArray(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INTS, ints: v }
+        : typeof v === 'string' ? { name: n, type: onnxProto().AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) }
+          : Number.isInteger(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INT, i: v } : { name: n, type: onnxProto().AttributeProto.AttributeType.FLOAT, f: v });
     this.nodes.push({ opType, name, input: inputs, output: [output], attribute });
     return output;
   }
 
   float(name: string, values: Float32Array, dims: number[]): string {
     const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
-    this.initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: raw });
+    this.initializers.push({ name, dims, dataType: onnxProto().TensorProto.DataType.FLOAT, rawData: raw });
     return name;
   }
 
   int64(name: string, values: number[]): string {
     const raw = new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer);
-    this.initializers.push({ name, dims: [values.length], dataType: DataType.INT64, rawData: raw });
+    this.initializers.push({ name, dims: [values.length], dataType: onnxProto().TensorProto.DataType.INT64, rawData: raw });
     return name;
   }
 }
@@ -91,7 +91,7 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
   };
 
   for (const layer of model.layers) {
-    const out = layer.computeOutputShape(shape);
+    const out = layer.computeOutputShape(shape) as ShapeSpec;
     if (layer instanceof Input) {
       // nothing: the graph input is the model input
     } else if (layer instanceof Reshape) {
@@ -132,9 +132,9 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
 
   const valueInfo = (name: string, s: ShapeSpec): OnnxNamespace.IValueInfoProto => ({
     name,
-    type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: s.map((d) => (d === null ? { dimParam: 'batch' } : { dimValue: d })) } } },
+    type: { tensorType: { elemType: onnxProto().TensorProto.DataType.FLOAT, shape: { dim: s.map((d) => (d === null ? { dimParam: 'batch' } : { dimValue: d })) } } },
   });
-  const proto = onnx.ModelProto.create({
+  const proto = onnxProto().ModelProto.create({
     irVersion: 7,
     producerName: 'deeptype',
     producerVersion: '0.1.0',
@@ -147,7 +147,7 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
       output: [valueInfo('output', shape)],
     },
   });
-  return onnx.ModelProto.encode(proto).finish();
+  return onnxProto().ModelProto.encode(proto).finish();
 }
 
 /** Writes the model as an ONNX file (atomically: a crash never leaves half a file at `path`). */

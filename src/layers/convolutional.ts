@@ -2,12 +2,12 @@
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
-import { outputSize, pair, type Padding, type Pair } from '../ops/conv.ts';
+import { dilatedSize, outputSize, pair, type Padding, type Pair } from '../ops/conv.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { initializerConfig } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
-import { registerLayers } from './registry.ts';
+import { checkOptions, registerLayers } from './registry.ts';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -20,9 +20,11 @@ export interface Conv2DArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   dataFormat?: 'channelsLast';
   dilationRate?: Pair;
+  /** Input and output channels split into this many independent groups (each filters / groups wide). */
+  groups?: number;
 }
 
-function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
+export function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
   if (v === undefined) throw new Error(`Layer "${layer}": argument '${arg}' is required`);
   const p = pair(v);
   if (p.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -31,12 +33,24 @@ function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [nu
   return p;
 }
 
-function checkPadding(layer: string, padding: string): Padding {
+export function checkPadding(layer: string, padding: string): Padding {
   if (padding !== 'valid' && padding !== 'same') {
     throw new Error(`Invalid value for argument 'padding' of layer "${layer}". Expected 'valid' or 'same'. Received padding='${padding}'`);
   }
   return padding;
 }
+
+export function checkDataFormat(layer: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast') {
+    throw new Error(`Layer "${layer}": only dataFormat 'channelsLast' is supported, got '${dataFormat}'`);
+  }
+}
+
+/** Integer images (uint8, int32) convolve as float32. */
+export const floatInput = (x: Tensor): Tensor => (x.dtype === 'uint8' || x.dtype === 'int32' ? x.cast('float32') : x);
+
+const CONV2D_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias',
+  'kernelInitializer', 'biasInitializer'];
 
 export class Conv2D extends Layer {
   static override readonly className = 'Conv2D';
@@ -44,6 +58,8 @@ export class Conv2D extends Layer {
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly groups: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
   private readonly kernelInitializer: InitializerIdentifier;
@@ -53,19 +69,20 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args);
+    checkOptions(this.name, args, CONV2D_OPTIONS);
     if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
       throw new Error(`Invalid value for argument 'filters' of layer "${this.name}". Expected a strictly positive integer. Received filters=${args?.filters}`);
     }
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
-      throw new Error(`Layer "${this.name}": only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
-    }
-    if (args.dilationRate !== undefined && pair(args.dilationRate).some((d) => d !== 1)) {
-      throw new Error(`Layer "${this.name}": dilationRate other than 1 is not supported yet, got ${JSON.stringify(args.dilationRate)}`);
-    }
+    checkDataFormat(this.name, args.dataFormat);
     this.filters = args.filters;
     this.kernelSize = checkPositivePair(this.name, 'kernelSize', args.kernelSize);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? 1);
     this.padding = checkPadding(this.name, args.padding ?? 'valid');
+    this.dilationRate = checkPositivePair(this.name, 'dilationRate', args.dilationRate ?? 1);
+    this.groups = args.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
+      throw new Error(`Invalid value for argument 'groups' of layer "${this.name}". Expected a positive integer that divides filters=${this.filters}. Received groups=${JSON.stringify(args.groups)}`);
+    }
     this.activation = args.activation ?? 'linear';
     getActivation(this.activation, `Layer "${this.name}"`);
     this.useBias = args.useBias ?? true;
@@ -77,8 +94,11 @@ export class Conv2D extends Layer {
   override build(inputShape: ShapeSpec): void {
     const channels = inputShape[3];
     if (channels === null || channels === undefined) throw new Error(`Layer "${this.name}": the channel axis of the input must be known, got ${formatShape(inputShape)}`);
+    if (channels % this.groups !== 0) {
+      throw new Error(`Layer "${this.name}": groups=${this.groups} must divide the input's ${channels} channels (input shape ${formatShape(inputShape)})`);
+    }
     const init = (id: InitializerIdentifier) => getInitializer(id, this.name);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], init(this.kernelInitializer));
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels / this.groups, this.filters], init(this.kernelInitializer));
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], init(this.biasInitializer));
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     this.built = true;
@@ -88,8 +108,12 @@ export class Conv2D extends Layer {
     const dims = [1, 2].map((a) => {
       const d = s[a];
       if (d === null) return null;
-      const out = outputSize(d, this.kernelSize[a - 1], this.strides[a - 1], this.padding).out;
-      if (out < 1) throw new Error(`Layer "${this.name}": a ${this.kernelSize.join('x')} kernel does not fit in input of shape ${formatShape(s)} with padding '${this.padding}'`);
+      const span = dilatedSize(this.kernelSize[a - 1], this.dilationRate[a - 1]);
+      const out = outputSize(d, span, this.strides[a - 1], this.padding).out;
+      if (out < 1) {
+        const dil = span === this.kernelSize[a - 1] ? '' : ` (dilationRate ${JSON.stringify(this.dilationRate)})`;
+        throw new Error(`Layer "${this.name}": a ${this.kernelSize.join('x')} kernel${dil} is larger than input of shape ${formatShape(s)} with padding '${this.padding}'`);
+      }
       return out;
     });
     return [s[0], dims[0], dims[1], this.filters];
@@ -97,13 +121,13 @@ export class Conv2D extends Layer {
 
   call(x: Tensor): Tensor {
     this.computeOutputShape(x.shape);
-    const y = ops.conv2d(x.dtype === 'uint8' || x.dtype === 'int32' ? x.cast('float32') : x, this.kernel!, { strides: this.strides, padding: this.padding, bias: this.bias });
+    const y = ops.conv2d(floatInput(x), this.kernel!, { strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, bias: this.bias });
     return getActivation(this.activation, this.name)(y);
   }
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
-      dataFormat: 'channelsLast', dilationRate: [1, 1], activation: this.activation, useBias: this.useBias,
+      dataFormat: 'channelsLast', dilationRate: this.dilationRate, groups: this.groups, activation: this.activation, useBias: this.useBias,
       kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
   }
 }

@@ -5,32 +5,58 @@ import * as ops from '../ops/index.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
-import { registerLayers } from './registry.ts';
+import { checkOptions, registerLayers } from './registry.ts';
+import { Node, SymbolicTensor } from './symbolic.ts';
+import type { DType } from '../core/dtype.ts';
 
-export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string }
+export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string; dtype?: DType; sparse?: boolean }
 
-/** Declares the shape a model takes (without the batch axis): new Input({shape: [28, 28]}). */
+/**
+ * Declares the shape a model takes (without the batch axis): new Input({shape: [28, 28]}).
+ * First in a Sequential it sets the input shape; in a functional graph it stands for its
+ * symbolic output (input.output), the tensor layers.input() returns.
+ */
 export class Input extends Layer {
   static override readonly className = 'InputLayer';
+  readonly dtype: DType;
   constructor(args: InputArgs) {
     if (!args || (!args.shape && !args.batchShape)) throw new Error('Input: give the input shape, e.g. new Input({shape: [28, 28]})');
+    checkOptions('Input', args, ['shape', 'batchShape', 'sparse']);
+    if (args.shape && !Array.isArray(args.shape)) throw new Error(`Input: shape must be an array of sizes (without the batch axis), got ${JSON.stringify(args.shape)}`);
+    if (args.sparse) throw new Error('Input: sparse inputs are not supported');
     const batchInputShape = args.batchShape ?? [args.batchSize ?? null, ...args.shape!];
     if (batchInputShape.slice(1).some((d) => d !== null && (!Number.isInteger(d) || d < 1))) {
       throw new Error(`Input: shape must hold positive integers or null, got ${formatShape(batchInputShape)}`);
     }
     super({ name: args.name, batchInputShape });
+    this.dtype = args.dtype ?? 'float32';
     this.inputSpec = { ndim: batchInputShape.length };
+    this.built = true;
+    // The node with no inputs that makes this layer's symbolic tensor.
+    const node = new Node(this, [], false);
+    node.outputs.push(new SymbolicTensor(batchInputShape, this.dtype, node, 0));
+    this.inboundNodes.push(node);
   }
+  override get output(): SymbolicTensor { return this.inboundNodes[0].outputs[0]; }
   call(x: Tensor): Tensor { return x; }
+  override getConfig(): Record<string, unknown> {
+    return { batchInputShape: this.batchInputShape, dtype: this.dtype, sparse: false, name: this.name };
+  }
+}
+
+/** A symbolic input tensor for a functional model (TF.js's tf.input, Keras's keras.Input). */
+export function input(args: InputArgs): SymbolicTensor {
+  return new Input(args).output;
 }
 
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
   readonly targetShape: number[];
-  constructor(args: { targetShape: number[] } & LayerArgs) {
+  constructor(args: { targetShape: (number | null)[] } & LayerArgs) {
     super(args);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
-    this.targetShape = [...args.targetShape];
+    // TF.js writes Reshape's -1 as null in model.json.
+    this.targetShape = args.targetShape.map((d) => (d === null ? -1 : d));
   }
   override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
     const rest = inputShape.slice(1);
@@ -44,7 +70,7 @@ export class Reshape extends Layer {
     return [inputShape[0], ...out];
   }
   call(x: Tensor): Tensor {
-    const out = this.computeOutputShape([x.shape[0], ...x.shape.slice(1)]);
+    const out = this.computeOutputShape([x.shape[0], ...x.shape.slice(1)]) as ShapeSpec;
     return ops.reshape(x, [x.shape[0], ...(out.slice(1) as number[])]);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), targetShape: this.targetShape }; }

@@ -1,6 +1,14 @@
-export { Layer, type LayerArgs, type ShapeSpec, type CallArgs } from './layer.ts';
-export { Input, Reshape, Flatten, Dense, Activation } from './core.ts';
+export { Layer, type LayerArgs, type ShapeSpec, type CallArgs, type WeightSpec } from './layer.ts';
+export { SymbolicTensor, Node } from './symbolic.ts';
+export { Input, input, Reshape, Flatten, Dense, Activation } from './core.ts';
 export { Conv2D, MaxPooling2D } from './convolutional.ts';
+export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add, subtract, multiply, average, maximum, minimum, concatenate, dot } from './merge.ts';
+export * from './factories.ts';
+export { DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1D } from './conv-variants.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';
+export { Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout } from './regularization.ts';
+export { BatchNormalization } from './normalization.ts';
+export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';
+export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';

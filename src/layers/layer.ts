@@ -2,11 +2,31 @@
 // weights on first use, call(x) computes, computeOutputShape predicts shapes, getConfig saves.
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import { Tensor, Variable } from '../core/tensor.ts';
+import { withScope } from '../core/engine.ts';
 import type { DType } from '../core/dtype.ts';
-import type { Initializer } from './initializers.ts';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.ts';
+import { Node, SymbolicTensor, describeSource } from './symbolic.ts';
 
 /** A shape whose leading batch dimension (and possibly others) is unknown: null. */
 export type ShapeSpec = (number | null)[];
+/** One shape, or one per input/output (merging layers, models with several inputs or outputs). */
+export type Shapes = ShapeSpec | ShapeSpec[];
+/** Whether a Shapes value is a list of shapes rather than one shape. */
+export const isShapeList = (s: Shapes): s is ShapeSpec[] => s.length > 0 && Array.isArray(s[0]);
+
+/** What a layer can be called on: concrete tensors, symbolic tensors, or an Input layer (its output). */
+export type LayerInput = Tensor | SymbolicTensor | Layer;
+
+/** Keras's object form of add_weight. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  initializer?: InitializerIdentifier | Initializer;
+  trainable?: boolean;
+  dtype?: DType;
+  regularizer?: unknown;
+  constraint?: unknown;
+}
 
 export interface LayerArgs {
   name?: string;
@@ -43,6 +63,8 @@ export abstract class Layer {
   batchInputShape?: ShapeSpec;
   protected inputSpec: InputSpec = {};
   private readonly ownWeights: Variable[] = [];
+  /** Every call of this layer on symbolic tensors, in order (Keras's _inbound_nodes). */
+  readonly inboundNodes: Node[] = [];
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
@@ -57,33 +79,135 @@ export abstract class Layer {
   get trainableWeights(): Variable[] { return this.trainable ? this.weights.filter((w) => w.trainable) : []; }
   get nonTrainableWeights(): Variable[] { return this.weights.filter((w) => !this.trainable || !w.trainable); }
 
-  protected addWeight(name: string, shape: number[], initializer: Initializer, trainable = true, dtype: DType = 'float32'): Variable {
-    const v = new Variable(initializer(shape, dtype), `${this.name}/${name}`, trainable);
+  /**
+   * Creates a weight: Keras's object form `addWeight({name, shape, initializer: 'heNormal',
+   * trainable})`, or the positional form `addWeight(name, shape, initializerFn, trainable, dtype)`.
+   */
+  protected addWeight(spec: WeightSpec): Variable;
+  protected addWeight(name: string, shape: number[], initializer: Initializer, trainable?: boolean, dtype?: DType): Variable;
+  protected addWeight(spec: string | WeightSpec, shape?: number[], initializer?: Initializer, trainable = true, dtype: DType = 'float32'): Variable {
+    const s: WeightSpec = typeof spec === 'string' ? { name: spec, shape: shape!, initializer, trainable, dtype } : spec;
+    const where = `Layer "${this.name}" addWeight`;
+    if (typeof s !== 'object' || s === null || typeof s.name !== 'string') throw new Error(`${where}: expected {name, shape, initializer?, trainable?}, got ${String(spec)}`);
+    const known = ['name', 'shape', 'initializer', 'trainable', 'dtype', 'regularizer', 'constraint'];
+    for (const k of Object.keys(s)) if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}'. Valid options are: ${known.join(', ')}`);
+    if (!Array.isArray(s.shape) || s.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`${where} "${s.name}": shape must be a list of non-negative integers, got ${JSON.stringify(s.shape)}`);
+    }
+    // Regularizers and constraints change training; ignoring them would train another model.
+    if (s.regularizer != null) throw new Error(`${where} "${s.name}": regularizer is not supported yet`);
+    if (s.constraint != null) throw new Error(`${where} "${s.name}": constraint is not supported yet`);
+    const init = typeof s.initializer === 'function' ? s.initializer : getInitializer(s.initializer ?? 'glorotUniform', `Layer "${this.name}"`);
+    const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${this.name}/${s.name}`, s.trainable ?? true);
     this.ownWeights.push(v);
     return v;
   }
 
-  /** Creates the weights for an input of this shape. Called once, by apply(). */
-  build(_inputShape: ShapeSpec): void {
+  /** Creates the weights for an input of this shape (a list of shapes for several inputs). Called once, by apply(). */
+  build(_inputShape: Shapes): void {
     this.built = true;
   }
 
-  abstract call(x: Tensor, args: CallArgs): Tensor;
+  abstract call(x: Tensor | Tensor[], args: CallArgs): Tensor | Tensor[];
 
-  computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
+  computeOutputShape(inputShape: Shapes): Shapes {
     return inputShape;
   }
 
-  /** Checks the input against the layer's spec, builds on first use, then calls. */
-  apply(x: Tensor, args: CallArgs = {}): Tensor {
-    if (!(x instanceof Tensor)) throw new Error(`Layer "${this.name}" expects a Tensor, got ${typeof x}`);
-    this.assertInputCompatible(x.shape);
-    if (!this.built) {
-      this.build([null, ...x.shape.slice(1)]);
-      this.built = true;
-      this.assertInputCompatible(x.shape);
+  /**
+   * Calls the layer. On concrete tensors: checks the input against the layer's spec, builds on
+   * first use, computes. On symbolic tensors (a functional graph): only the shape rules run, and
+   * the call is recorded as a Node. Layers that take several inputs take an array.
+   */
+  apply(x: Tensor, args?: CallArgs): Tensor;
+  apply(x: SymbolicTensor | Layer, args?: CallArgs): SymbolicTensor;
+  apply(x: Tensor[], args?: CallArgs): Tensor;
+  apply(x: SymbolicTensor[], args?: CallArgs): SymbolicTensor;
+  apply(x: LayerInput | LayerInput[], args?: CallArgs): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[];
+  apply(x: LayerInput | LayerInput[], args: CallArgs = {}): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[] {
+    const multi = Array.isArray(x);
+    const list = (multi ? x : [x]).map((t) => (t instanceof Layer && t.className === 'InputLayer' ? t.output : t));
+    if (multi && list.length === 0) throw new Error(`Layer "${this.name}" was called on an empty list of inputs`);
+    if (list.some((t) => t instanceof SymbolicTensor)) {
+      const bad = list.findIndex((t) => !(t instanceof SymbolicTensor));
+      if (bad >= 0) throw new Error(`Layer "${this.name}": input ${bad} is ${describe(list[bad])}, but the other inputs are symbolic tensors; a functional graph takes symbolic tensors only (layers.input(...) or the output of a layer called on one)`);
+      return this.applySymbolic(list as SymbolicTensor[], multi, args);
     }
-    return this.call(x, args);
+    list.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new Error(`Layer "${this.name}" expects a Tensor or a symbolic tensor${multi ? ` at input ${i}` : ''}, got ${describe(t)}`);
+    });
+    const tensors = list as Tensor[];
+    if (!multi) {
+      const t = tensors[0];
+      this.assertInputCompatible(t.shape);
+      if (!this.built) {
+        this.build([null, ...t.shape.slice(1)]);
+        this.built = true;
+        this.assertInputCompatible(t.shape);
+      }
+      return withScope(this.name, () => this.call(t, args));
+    }
+    if (!this.built) {
+      this.build(tensors.map((t) => [null, ...t.shape.slice(1)]));
+      this.built = true;
+    }
+    return withScope(this.name, () => this.call(tensors, args));
+  }
+
+  /** Runs the shape rules only and records the call as a Node (errors name both layers and shapes). */
+  private applySymbolic(inputs: SymbolicTensor[], multi: boolean, args: CallArgs): SymbolicTensor | SymbolicTensor[] {
+    const shapes: Shapes = multi ? inputs.map((t) => t.shape) : inputs[0].shape;
+    let out: Shapes;
+    try {
+      if (!multi) this.assertInputCompatible(inputs[0].shape);
+      if (!this.built) {
+        this.build(shapes);
+        this.built = true;
+        if (!multi) this.assertInputCompatible(inputs[0].shape);
+      }
+      out = this.computeOutputShape(shapes);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (layer "${this.name}" was called on ${inputs.map(describeSource).join(' and ')})`);
+    }
+    const node = new Node(this, inputs, multi, args);
+    const outShapes = isShapeList(out) ? out : [out];
+    outShapes.forEach((s, i) => node.outputs.push(new SymbolicTensor(s, this.outputDType(inputs), node, i)));
+    this.inboundNodes.push(node);
+    return isShapeList(out) ? node.outputs : node.outputs[0];
+  }
+
+  /** The dtype of the symbolic outputs: float32 unless a layer says otherwise (InputLayer). */
+  protected outputDType(_inputs: SymbolicTensor[]): DType { return 'float32'; }
+
+  /** The symbolic output of this layer's only call in a graph (Keras's layer.output). */
+  get output(): SymbolicTensor | SymbolicTensor[] { return this.onlyNode('output').outputs.length === 1 ? this.onlyNode('output').outputs[0] : this.onlyNode('output').outputs; }
+  /** The symbolic input of this layer's only call in a graph (Keras's layer.input). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('input');
+    return node.multiInput ? node.inputs : node.inputs[0];
+  }
+  /** The output of the node-th call (Keras's get_output_at). */
+  getOutputAt(node: number): SymbolicTensor | SymbolicTensor[] {
+    const n = this.nodeAt(node, 'getOutputAt');
+    return n.outputs.length === 1 ? n.outputs[0] : n.outputs;
+  }
+  getInputAt(node: number): SymbolicTensor | SymbolicTensor[] {
+    const n = this.nodeAt(node, 'getInputAt');
+    return n.multiInput ? n.inputs : n.inputs[0];
+  }
+  private nodeAt(i: number, what: string): Node {
+    const n = this.inboundNodes[i];
+    if (!n) throw new Error(`Layer "${this.name}".${what}(${i}): the layer has ${this.inboundNodes.length} inbound node(s)`);
+    return n;
+  }
+  private onlyNode(what: 'input' | 'output'): Node {
+    if (this.inboundNodes.length === 0) {
+      throw new Error(`The layer "${this.name}" has never been called on a symbolic tensor and thus has no defined ${what}`);
+    }
+    if (this.inboundNodes.length > 1) {
+      throw new Error(`The layer "${this.name}" has multiple inbound nodes (it is called ${this.inboundNodes.length} times). Hence the notion of "${what}" is ill-defined for the layer. Use ${what === 'input' ? 'getInputAt' : 'getOutputAt'}(nodeIndex) instead`);
+    }
+    return this.inboundNodes[0];
   }
 
   /** Throws Keras's message when a shape does not meet the input spec. */
@@ -124,10 +248,22 @@ export abstract class Layer {
     return this.weights.reduce((n, w) => n + w.size, 0);
   }
 
+  /** Forgets the given graph nodes of this layer (Sequential rebuilding its chain). */
+  removeNodes(nodes: ReadonlySet<Node>): void {
+    for (let i = this.inboundNodes.length - 1; i >= 0; i--) if (nodes.has(this.inboundNodes[i])) this.inboundNodes.splice(i, 1);
+  }
+
   /** The constructor arguments that recreate this layer (camelCase; io converts for files). */
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
     if (this.batchInputShape) config.batchInputShape = this.batchInputShape;
     return config;
   }
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (x instanceof Layer) return `the layer "${x.name}" (${x.className}); call it on a tensor, or pass its .output`;
+  if (Array.isArray(x)) return 'a nested array';
+  return typeof x === 'object' ? `an object (${(x as object).constructor?.name ?? 'Object'})` : `a ${typeof x}`;
 }

@@ -1,48 +1,227 @@
-// A model is a layer that can be compiled and trained (Keras's Model).
-import type { Tensor, Variable } from '../core/tensor.ts';
-import { Layer, type ShapeSpec } from '../layers/layer.ts';
-import { getLoss, type Loss } from '../training/losses.ts';
-import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
+// A model is a layer that can be compiled and trained (Keras's Model). Three ways to make one,
+// all trained by the same steps: new Model({inputs, outputs}) over a graph of layer calls
+// (graph.ts), Sequential (the same graph, built as a chain), or a subclass with its own call().
+import { Tensor, zeros, type Variable } from '../core/tensor.ts';
+import { formatShape } from '../core/shape.ts';
+import { Layer, isShapeList, type CallArgs, type LayerInput, type ShapeSpec, type Shapes } from '../layers/layer.ts';
+import { SymbolicTensor } from '../layers/symbolic.ts';
+import type { Loss } from '../training/losses.ts';
+import type { Metric } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
 import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy } from '../compile/plan.ts';
+import { Plan, persistentCopy, traceDifference } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
-import type { History } from '../training/callbacks.ts';
+import type { History, Logs } from '../training/callback-base.ts';
+import { Graph } from './graph.ts';
+import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
+import { printSummary } from './summary.ts';
 
 export interface CompileArgs {
-  loss: Loss | string;
+  /** One loss for every output, or one per output (a list, or an object keyed by output name). */
+  loss: PerOutput<LossId>;
   optimizer: Optimizer | string;
-  metrics?: (string | MetricFn)[];
+  /** Metrics for every output, or per output (a list of lists, or an object keyed by output name). */
+  metrics?: MetricId[] | PerOutput<MetricId[]>;
+  /** Per-output weights of the total loss (Keras's loss_weights); 1 by default. */
+  lossWeights?: PerOutput<number>;
   /** Run every step op by op instead of as a compiled plan (slower; for debugging). */
   runEagerly?: boolean;
 }
 
-export abstract class Model extends Layer {
-  loss?: Loss;
+export interface ModelArgs {
+  inputs?: LayerInput | LayerInput[];
+  outputs?: SymbolicTensor | SymbolicTensor[];
+  name?: string;
+  trainable?: boolean;
+}
+
+/** Model data: one tensor, one per input/output in order, or an object keyed by input/output name. */
+export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
+/** One batch as Keras's train_step receives it: inputs, targets and (optionally) sample weights per output. */
+export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
+
+/** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
+function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {
+  let k = 0;
+  return weighted.map((w) => (w ? present[k++] : undefined));
+}
+
+const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+const toSymbolic = (x: LayerInput): SymbolicTensor => (x instanceof Layer && x.className === 'InputLayer' ? (x.output as SymbolicTensor) : x as SymbolicTensor);
+
+export class Model extends Layer {
+  static override readonly className: string = 'Functional';
   optimizer?: Optimizer;
-  metrics: Metric[] = [];
+  /** One loss, weight and metric list per output (set by compile). */
+  heads: Head[] = [];
   /** Set by a callback to end fit() after the current batch. */
   stopTraining = false;
-
-  abstract get layers(): Layer[];
-
-  override get weights(): Variable[] { return this.layers.flatMap((l) => l.weights); }
-  override get trainableWeights(): Variable[] { return this.trainable ? this.layers.flatMap((l) => l.trainableWeights) : []; }
-  override get nonTrainableWeights(): Variable[] { return this.layers.flatMap((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
+  /** The graph of a functional model (and of a Sequential once it knows its input). */
+  protected graph?: Graph;
+  /** Whether inputs/outputs were single tensors rather than lists (what apply returns). */
+  private singleOutput = true;
+  private singleInput = true;
 
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
   private readonly plans = new Map<string, Plan>();
+  /** Plans that have not yet been checked against a second trace (see runPlanned). */
+  private readonly unverified = new Set<Plan>();
 
-  compile({ loss, optimizer, metrics = [], runEagerly = false }: CompileArgs): void {
-    if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
-    this.loss = getLoss(loss);
-    this.optimizer = getOptimizer(optimizer);
-    this.metrics = metrics.map((m) => getMetric(m, this.loss!));
-    this.runEagerly = runEagerly;
+  constructor(args: ModelArgs = {}) {
+    const { inputs, outputs, ...rest } = args ?? {};
+    super(rest);
+    if ((inputs === undefined) !== (outputs === undefined)) {
+      throw new Error(`Model "${this.name}": give both inputs and outputs (new Model({inputs, outputs})), or neither for a subclassed model`);
+    }
+    for (const key of Object.keys(args ?? {})) {
+      if (!['inputs', 'outputs', 'name', 'trainable'].includes(key)) throw new Error(`Model "${this.name}": unknown option '${key}'. Valid options are: inputs, name, outputs, trainable`);
+    }
+    if (inputs !== undefined && outputs !== undefined) {
+      this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(inputs), !Array.isArray(outputs));
+    }
+  }
+
+  /** Makes this model the graph between these tensors (Sequential calls it when its chain changes). */
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleInput = inputs.length === 1, singleOutput = outputs.length === 1): void {
+    this.graph = new Graph(inputs, outputs, this.name);
+    this.singleInput = singleInput && inputs.length === 1;
+    this.singleOutput = singleOutput && outputs.length === 1;
+    if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
+    this.built = true;
     this.plans.clear();
   }
+
+  get isFunctional(): boolean { return this.graph !== undefined; }
+  get inputs(): SymbolicTensor[] { return this.requireGraph('inputs').inputs; }
+  get outputs(): SymbolicTensor[] { return this.requireGraph('outputs').outputs; }
+  /** Keras's input_names / output_names: the names of the layers that make them. */
+  get inputNames(): string[] { return this.graph ? this.graph.inputNames() : ['input_1']; }
+  get outputNames(): string[] { return this.graph ? this.graph.outputNames() : [this.name.includes('output') ? this.name : 'output_1']; }
+  /** The graph's nodes in run order (empty for a subclassed model). */
+  get graphNodes(): Graph['nodes'] { return this.graph?.nodes ?? []; }
+  protected requireGraph(what: string): Graph {
+    if (!this.graph) throw new Error(`Model "${this.name}" has no ${what} yet: it is not a functional model (or a Sequential that has not seen its input shape)`);
+    return this.graph;
+  }
+
+  /** Its layers: the graph's (inputs first), or, in a subclassed model, the layers in its fields. */
+  get layers(): Layer[] {
+    if (this.graph) return this.graph.layers;
+    const found: Layer[] = [];
+    for (const value of Object.values(this)) {
+      for (const v of Array.isArray(value) ? value : [value]) if (v instanceof Layer && v !== this && !found.includes(v)) found.push(v);
+    }
+    return found;
+  }
+
+  /** Keras's get_layer: by name or by index in `layers`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    const all = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= all.length) {
+        throw new Error(`getLayer: was asked to retrieve layer at index ${nameOrIndex} but model "${this.name}" only has ${all.length} layers`);
+      }
+      return all[nameOrIndex];
+    }
+    const layer = all.find((l) => l.name === nameOrIndex);
+    if (!layer) throw new Error(`getLayer: no such layer: ${nameOrIndex}. Existing layers are: ${all.map((l) => l.name).join(', ')}`);
+    return layer;
+  }
+
+  private uniqueWeights(pick: (l: Layer) => Variable[]): Variable[] {
+    return [...new Set(this.layers.flatMap(pick))];
+  }
+  override get weights(): Variable[] { return this.uniqueWeights((l) => l.weights); }
+  override get trainableWeights(): Variable[] { return this.trainable ? this.uniqueWeights((l) => l.trainableWeights) : []; }
+  override get nonTrainableWeights(): Variable[] { return this.uniqueWeights((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
+
+  /** The forward pass: the graph's, or a subclass's own. */
+  call(x: Tensor | Tensor[], args: CallArgs = {}): Tensor | Tensor[] {
+    const graph = this.graph ?? this.graphFor(asList(x));
+    if (!graph) throw new Error(`Model "${this.name}" (${this.className}) has no graph: a subclassed model must define call(inputs, {training})`);
+    const out = graph.run(asList(x), args);
+    return this.singleOutput ? out[0] : out;
+  }
+
+  /** Sequential builds its graph on first sight of an input; other models have theirs already. */
+  protected graphFor(_inputs: Tensor[]): Graph | undefined { return this.graph; }
+
+  override computeOutputShape(inputShape: Shapes): Shapes {
+    const shapes = isShapeList(inputShape) && !this.singleInputShape(inputShape) ? inputShape : [inputShape as ShapeSpec];
+    if (this.graph) {
+      const out = this.graph.outputShapes(shapes);
+      return this.singleOutput ? out[0] : out;
+    }
+    // A subclassed model: run call on one zero sample (unknown sizes as 1) and read the shapes.
+    const out = noGrad(() => this.apply(shapes.map((s) => zeros(s.map((d) => d ?? 1))) as never)) as Tensor | Tensor[];
+    const outShapes = asList(out).map((t) => [inputShape.length && shapes[0][0] === null ? null : t.shape[0], ...t.shape.slice(1)]);
+    return Array.isArray(out) ? outShapes : outShapes[0];
+  }
+  private singleInputShape(s: ShapeSpec[]): boolean { return s.length === 0; }
+
+  /** Builds a subclassed model's weights by calling it on zeros of this shape (Keras's model.build). */
+  override build(inputShape: Shapes): void {
+    if (!this.graph && this.hasOwnCall()) {
+      const shapes = isShapeList(inputShape) ? inputShape : [inputShape];
+      const zerosIn = shapes.map((s) => zeros(s.map((d) => d ?? 1)));
+      noGrad(() => this.call(zerosIn.length === 1 ? zerosIn[0] : zerosIn, { training: false }));
+    }
+    this.built = true;
+  }
+  private hasOwnCall(): boolean { return Object.getPrototypeOf(this).call !== Model.prototype.call; }
+
+  /** Makes sure every weight exists before a step collects them (a lazily built model would train nothing on its first step). */
+  ensureBuilt(inputs: Tensor[]): void {
+    if (this.graph) return;
+    if (this.graphFor(inputs)) return;
+    if (!this.built || this.weights.length === 0) {
+      noGrad(() => this.apply((inputs.length === 1 ? inputs[0] : inputs) as never, { training: false }));
+      this.built = true;
+    }
+  }
+
+  // --- Data in the shapes Keras accepts: one tensor, a list in input order, or an object by name.
+  /** x (or y) as one tensor per input (output), in order; errors name what is missing or unknown. */
+  dataFor(data: ModelData, kind: 'input' | 'output', where: string): Tensor[] {
+    const names = kind === 'input' ? this.inputNames : this.outputNames;
+    const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? this.heads.length ?? 1);
+    const arg = kind === 'input' ? 'x' : 'y';
+    if (data instanceof Tensor) {
+      if (count > 1) throw new Error(`${where}: model "${this.name}" has ${count} ${kind}s (${names.join(', ')}), so ${arg} must be a list or an object keyed by those names, not one tensor`);
+      return [data];
+    }
+    if (Array.isArray(data)) {
+      if (data.length !== count) throw new Error(`${where}: ${arg} has ${data.length} tensor(s), but model "${this.name}" has ${count} ${kind}(s): ${names.join(', ')}`);
+      data.forEach((t, i) => { if (!(t instanceof Tensor)) throw new Error(`${where}: ${arg}[${i}] (for ${kind} "${names[i]}") must be a Tensor`); });
+      return data;
+    }
+    if (typeof data !== 'object' || data === null) throw new Error(`${where}: ${arg} must be a Tensor, a list of Tensors or an object keyed by ${kind} name, got ${String(data)}`);
+    for (const key of Object.keys(data)) {
+      if (!names.includes(key)) throw new Error(`${where}: ${arg} has a key '${key}' that is not an ${kind} of model "${this.name}"; its ${kind}s are: ${names.join(', ')}`);
+    }
+    return names.map((n) => {
+      const t = data[n];
+      if (!(t instanceof Tensor)) throw new Error(`${where}: no data for ${kind} "${n}" of model "${this.name}" (${arg} has keys ${Object.keys(data).join(', ') || 'none'})`);
+      return t;
+    });
+  }
+
+  compile({ loss, optimizer, metrics = [], lossWeights, runEagerly = false, ...rest }: CompileArgs): void {
+    for (const key of Object.keys(rest)) throw new Error(`compile: unknown option '${key}'. Valid options are: loss, lossWeights, metrics, optimizer, runEagerly`);
+    if (loss === undefined || optimizer === undefined) throw new Error('compile: both loss and optimizer are required');
+    const outputs = this.graph ? this.graph.outputNames() : [this.outputNames[0]];
+    this.heads = makeHeads(outputs, loss, metrics, lossWeights);
+    this.optimizer = getOptimizer(optimizer);
+    this.runEagerly = runEagerly;
+    this.resetPlans();
+  }
+
+  /** The first output's loss (the only one of a single-output model). */
+  get loss(): Loss | undefined { return this.heads[0]?.loss; }
+  /** Every output's metrics, in order. */
+  get metrics(): Metric[] { return this.heads.flatMap((h) => h.metrics); }
 
   /**
    * Runs the compiled version of fn for these inputs' shapes, tracing it on first use. Weights
@@ -53,72 +232,141 @@ export abstract class Model extends Layer {
     const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
     const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
     const plan = this.plans.get(key);
-    if (plan) return plan.run(inputs.map((t) => t.data));
+    if (plan) {
+      // The first replay traces the step once more, on new data and weights, and compares: a
+      // value computed in JavaScript during the trace would differ, and the plan would have
+      // frozen it (tf.function's tracing pitfall). Refuse loudly rather than train wrongly.
+      if (this.unverified.delete(plan)) this.verifyPlan(plan, fn, inputs);
+      return plan.run(inputs.map((t) => t.data));
+    }
     for (const w of this.weights) w.data = persistentCopy(w.data);
     if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
+    this.unverified.add(fresh);
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));
   }
 
+  private verifyPlan(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): void {
+    const again = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
+    const diff = traceDifference(plan.fingerprint, again.fingerprint);
+    if (!diff) return;
+    const where = diff.scope ? `layer "${diff.scope}"` : `model "${this.name}" (outside any layer: the loss or a metric)`;
+    throw new Error(`Compiled step of model "${this.name}": ${where} cannot be compiled: ${diff.what}. ` +
+      'A compiled step replays the kernel calls it recorded once. Draw random numbers with the random ops ' +
+      '(randomUniform, randomNormal, randomBernoulli with a SeedGenerator made once, e.g. in the layer\'s constructor), ' +
+      'keep state in weights (addWeight) updated by ops such as assignMovingAverage, and compute with tensor ops ' +
+      'instead of reading .data/.item() inside call(); or compile with {runEagerly: true}.');
+  }
+
   /** Forgets compiled steps (Sequential does when its layers change). */
-  resetPlans(): void { this.plans.clear(); }
+  resetPlans(): void { this.plans.clear(); this.unverified.clear(); }
 
-  /** The compiled loss and optimizer, or a clear error when compile() was not called. */
-  compiled(what: string): { loss: Loss; optimizer: Optimizer } {
-    if (!this.loss || !this.optimizer) throw new Error(`You must call compile() on model "${this.name}" before ${what}()`);
-    return { loss: this.loss, optimizer: this.optimizer };
-  }
-
-  /** One gradient step on one batch; returns the batch loss and the predictions it was computed on. */
-  trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
-    const { loss, optimizer } = this.compiled('train');
-    const vars = this.trainableWeights;
-    const step = ([xb, yb]: Tensor[]): Tensor[] => {
-      let yPred!: Tensor;
-      const { value, grads } = valueAndGrads(() => {
-        yPred = this.apply(xb, { training: true });
-        return loss.apply(yb, yPred);
-      }, vars);
-      return [value, yPred, ...grads];
-    };
-    const [value, yPred, ...grads] = this.runEagerly ? step([x, y]) : this.runPlanned('train', step, [x, y]);
-    optimizer.apply(grads, vars);
-    return { loss: value.item(), yPred };
-  }
-
-  /** Loss and predictions for one batch, without gradients (compiled unless runEagerly; yPred valid until the next compiled call). */
-  evaluateStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
-    const { loss } = this.compiled('evaluate');
-    const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
-      const yPred = this.apply(xb, { training: false });
-      return [loss.apply(yb, yPred), yPred];
-    });
-    const [value, yPred] = this.runEagerly ? fn([x, y]) : this.runPlanned('evaluate', fn, [x, y]);
-    return { loss: value.item(), yPred };
+  /** The compiled heads and optimizer, or a clear error when compile() was not called. */
+  compiled(what: string): { loss: Loss; optimizer: Optimizer; heads: Head[] } {
+    if (this.heads.length === 0 || !this.optimizer) throw new Error(`You must call compile() on model "${this.name}" before ${what}()`);
+    return { loss: this.heads[0].loss, optimizer: this.optimizer, heads: this.heads };
   }
 
   /**
-   * The model's output for one batch, without gradients (compiled unless runEagerly). The
-   * result is only valid until the next compiled call; predictOnBatch returns a copy.
+   * Forward pass, losses and gradients of one batch, compiled unless runEagerly. Sample weights
+   * (one per output, undefined where none) are inputs of the step like x and y.
    */
-  predictStep(x: Tensor): Tensor {
-    const forward = ([xb]: Tensor[]): Tensor[] => [noGrad(() => this.apply(xb, { training: false }))];
-    return this.runEagerly ? forward([x])[0] : this.runPlanned('predict', forward, [x])[0];
+  computeGradients(xs: Tensor[], ys: Tensor[], sampleWeights: (Tensor | undefined)[] = []): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
+    const { heads } = this.compiled('train');
+    this.ensureBuilt(xs);
+    const vars = this.trainableWeights;
+    const nIn = xs.length, nOut = ys.length, nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    const weighted = heads.map((_, i) => sampleWeights[i] !== undefined);
+    const step = (batch: Tensor[]): Tensor[] => {
+      let yPreds!: Tensor[], parts!: Tensor[];
+      const sws = unpackWeights(batch.slice(nIn + nOut), weighted);
+      const { grads } = valueAndGrads(() => {
+        const out = this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: true }) as Tensor | Tensor[];
+        yPreds = asList(out);
+        parts = headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, sws);
+        return parts[0];
+      }, vars);
+      return [...parts, ...yPreds, ...grads];
+    };
+    const inputs = [...xs, ...ys, ...sampleWeights.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? step(inputs) : this.runPlanned('train', step, inputs);
+    return { losses: out.slice(0, nLoss), yPreds: out.slice(nLoss, nLoss + heads.length), grads: out.slice(nLoss + heads.length) };
+  }
+
+  /**
+   * Keras's train_step: one gradient step on one batch, returning this batch's logs (loss, each
+   * output's loss when there are several, metrics). Override it to customise training; fit calls
+   * it with [xs, ys] or [xs, ys, sampleWeights] (one tensor per input and per output).
+   * `trainStep(x, y)` also works for single-input, single-output models.
+   */
+  trainStep(data: StepData | Tensor, y?: Tensor): Logs {
+    const [xs, ys, sws = []] = data instanceof Tensor ? [[data], [y!]] : data;
+    const { losses, yPreds, grads } = this.computeGradients(xs, ys, sws);
+    this.optimizer!.apply(grads, this.trainableWeights);
+    return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds, sws);
+  }
+
+  /** Whether a subclass replaced trainStep (fit then calls it with [xs, ys]). */
+  get hasCustomTrainStep(): boolean { return Object.getPrototypeOf(this).trainStep !== Model.prototype.trainStep; }
+
+  /** Loss, per-output losses and metrics for one batch, without gradients (compiled unless runEagerly). */
+  testStep(data: StepData): Logs {
+    const [xs, ys, sws = []] = data;
+    const { heads } = this.compiled('evaluate');
+    this.ensureBuilt(xs);
+    const nIn = xs.length, nOut = ys.length;
+    const weighted = heads.map((_, i) => sws[i] !== undefined);
+    const fn = (batch: Tensor[]): Tensor[] => noGrad(() => {
+      const yPreds = asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: false }) as Tensor | Tensor[]);
+      return [...headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted)), ...yPreds];
+    });
+    const inputs = [...xs, ...ys, ...sws.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? fn(inputs) : this.runPlanned('evaluate', fn, inputs);
+    const nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    return stepLogs(heads, out.slice(0, nLoss).map((t) => t.item()), ys, out.slice(nLoss), sws);
+  }
+
+  /** Resets every metric's state (fit does at each epoch's start, evaluate before it begins). */
+  resetMetrics(): void { for (const m of this.metrics) m.resetState(); }
+
+  /**
+   * The model's outputs for one batch, without gradients (compiled unless runEagerly). The
+   * results are only valid until the next compiled call; predictOnBatch returns copies.
+   */
+  predictStep(xs: Tensor | Tensor[]): Tensor[] {
+    const list = asList(xs);
+    this.ensureBuilt(list);
+    const forward = (batch: Tensor[]): Tensor[] => asList(noGrad(() => this.apply((batch.length === 1 ? batch[0] : batch) as never, { training: false }) as Tensor | Tensor[]));
+    return this.runEagerly ? forward(list) : this.runPlanned('predict', forward, list);
   }
 
   /** Keras's predict_on_batch. */
-  predictOnBatch(x: Tensor): Tensor { return this.predictStep(x).clone(); }
-
-  /** Keras's train_on_batch: one step, returns [loss, ...metrics] for this batch. */
-  trainOnBatch(x: Tensor, y: Tensor): number[] {
-    const { loss, yPred } = this.trainStep(x, y);
-    return [loss, ...this.metrics.map((m) => { m.reset(); m.updateState(y, yPred); return m.result(); })];
+  predictOnBatch(x: ModelData): Tensor | Tensor[] {
+    const out = this.predictStep(this.dataFor(x, 'input', 'predictOnBatch')).map((t) => t.clone());
+    return out.length === 1 && this.singleOutput ? out[0] : out;
   }
 
-  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
+  /** Keras's train_on_batch: one step, returns [loss, ...per-output losses, ...metrics] for this batch. */
+  trainOnBatch(x: ModelData, y: ModelData): number[] {
+    this.compiled('trainOnBatch');
+    this.resetMetrics(); // Keras's reset_metrics=True: this batch's metrics alone
+    return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
+  }
+
+  fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
+  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate). */
+  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
+  evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): number[];
+  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] | Record<string, number> { return evaluateLoop(this, x, y, args); }
+  predict(x: Tensor, args?: PredictArgs): Tensor;
+  predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
+  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
+    const out = predictLoop(this, this.dataFor(x, 'input', 'predict'), args);
+    return out.length === 1 && this.singleOutput ? out[0] : out;
+  }
 
   /** Writes the model as an ONNX graph (opset 13+) for ONNX Runtime and other engines; see io/onnx.ts. */
   async exportOnnx(path: string, options: { opset?: number } = {}): Promise<void> {
@@ -137,70 +385,47 @@ export abstract class Model extends Layer {
     saveModel(this, path, options);
   }
 
-  /** Keras's save_weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's. */
+  /**
+   * Saves only the weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's
+   * (io/keras-files.ts); otherwise TF.js's binary manifest format (a directory with weights.json + .bin).
+   */
   async saveWeights(path: string): Promise<void> {
-    const { saveWeightsFile } = await import('../io/keras-files.ts');
-    return saveWeightsFile(this, path);
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) return keras.saveWeightsFile(this, path);
+    const { saveWeights } = await import('../io/model-files.ts');
+    saveWeights(this, path);
   }
-
-  /** Keras's load_weights (.weights.h5, Keras 2 .h5, or a sharded .weights.json); byName/skipMismatch as Keras 2. */
+  /** Keras's load_weights for .weights.h5, Keras 2 .h5 or a sharded .weights.json (byName/skipMismatch as Keras 2); TF.js's weights directory otherwise. */
   async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
-    const { loadWeightsFile } = await import('../io/keras-files.ts');
-    for (const skipped of await loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) {
+      for (const skipped of await keras.loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
+      return;
+    }
+    const { loadWeights } = await import('../io/model-files.ts');
+    loadWeights(this, path);
   }
-  evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): number[] { return evaluateLoop(this, x, y, args); }
-  predict(x: Tensor, args: PredictArgs = {}): Tensor { return predictLoop(this, x, args); }
 
-  /** Throws the error the first layer to reject this input shape would throw, before any work. */
+  /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
+  checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
+    const batchFree = shapes.map((s) => [null, ...s.slice(1)] as ShapeSpec);
+    if (!this.graph && !this.graphFor(shapes.map((s) => zeros([1, ...s.slice(1)])))) return batchFree.map(() => [null]);
+    const out = this.computeOutputShape(batchFree.length === 1 ? batchFree[0] : batchFree);
+    return isShapeList(out) ? out : [out];
+  }
+  /** One-input form of checkInputShapes (the output shape). */
   checkInputShape(shape: ShapeSpec): ShapeSpec {
-    return this.computeOutputShape([null, ...shape.slice(1)]);
+    return this.checkInputShapes([shape.map((d) => d ?? 1)])[0];
   }
 
   summary(print: (line: string) => void = console.log): void {
-    const widths = [29, 26, 10];
-    // A cell longer than its column wraps onto more lines (as Keras's table does), so the
-    // columns stay aligned.
-    const row = (cells: string[]): string => {
-      const parts = cells.map((c, i) => wrapText(c, widths[i] - 2));
-      const height = Math.max(...parts.map((p) => p.length));
-      return Array.from({ length: height }, (_, k) => parts.map((p, i) => (' ' + (p[k] ?? '')).padEnd(widths[i])).join('').trimEnd()).join('\n');
-    };
-    const total = widths.reduce((a, b) => a + b, 0);
-    if (!this.batchInputShape && !this.built) {
-      throw new Error(`summary: model "${this.name}" has not been built yet: give it an Input, or call it on data first`);
-    }
-    let shape: ShapeSpec = this.batchInputShape ?? [null];
-    print(`Model: "${this.name}"`);
-    print('_'.repeat(total));
-    const printRow = (cells: string[]): void => row(cells).split('\n').forEach((l) => print(l));
-    printRow(['Layer (type)', 'Output Shape', 'Param #']);
-    print('='.repeat(total));
-    this.layers.forEach((layer, i) => {
-      shape = layer.computeOutputShape(shape);
-      const shown = `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')}${shape.length === 1 ? ',' : ''})`;
-      printRow([`${layer.name} (${layer.className})`, shown, layer.countParams().toLocaleString('en-US')]);
-      if (i < this.layers.length - 1) print(' '.repeat(total));
-    });
-    const count = (ws: Variable[]): string => ws.reduce((n, w) => n + w.size, 0).toLocaleString('en-US');
-    print('='.repeat(total));
-    print(`Total params: ${count(this.weights)}`);
-    print(`Trainable params: ${count(this.trainableWeights)}`);
-    print(`Non-trainable params: ${count(this.nonTrainableWeights)}`);
-    print('_'.repeat(total));
+    printSummary(this, print);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable };
   }
 }
 
-/** Splits text into lines of at most `width` characters, after a space, '(' or ',' where it can. */
-function wrapText(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let rest = text;
-  while (rest.length > width) {
-    const window = rest.slice(0, width + 1);
-    const at = Math.max(window.lastIndexOf(' '), window.lastIndexOf('('), window.lastIndexOf(','));
-    const cut = at > 0 ? (window[at] === ',' ? at + 1 : at) : width;
-    lines.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
-  }
-  lines.push(rest);
-  return lines;
-}
+/** A readable shape for messages. */
+export const shapeText = (s: ShapeSpec): string => formatShape(s);

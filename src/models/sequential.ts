@@ -1,13 +1,20 @@
-// Sequential: a stack of layers, each feeding the next.
-import { formatShape } from '../core/shape.ts';
+// Sequential: a stack of layers, each feeding the next. It is the graph of a functional model
+// (graph.ts) built as a chain once the input shape is known (from an Input, a layer's
+// inputShape, build(), or the first data it sees); it runs, trains and saves as one.
 import type { Tensor } from '../core/tensor.ts';
 import { Input } from '../layers/core.ts';
-import { Layer, type CallArgs, type ShapeSpec } from '../layers/layer.ts';
+import { Layer, type Shapes } from '../layers/layer.ts';
+import type { Node, SymbolicTensor } from '../layers/symbolic.ts';
+import { isShapeList } from '../layers/layer.ts';
 import { Model } from './model.ts';
+import type { Graph } from './graph.ts';
 
 export class Sequential extends Model {
-  static override readonly className = 'Sequential';
+  static override readonly className: string = 'Sequential';
   private readonly stack: Layer[] = [];
+  private inputLayer?: Input;
+  /** The nodes this model's chain added to its layers (forgotten when the chain is rebuilt). */
+  private chainNodes = new Set<Node>();
 
   /** new Sequential([layer, ...]) as in Keras, or new Sequential({layers, name}) as in TensorFlow.js. */
   constructor(args: Layer[] | { layers?: Layer[]; name?: string } = {}) {
@@ -16,72 +23,66 @@ export class Sequential extends Model {
     for (const layer of layers) this.add(layer);
   }
 
-  get layers(): Layer[] { return [...this.stack]; }
+  override get layers(): Layer[] { return [...this.stack]; }
 
-  /** Appends a layer; with a known input shape it is built (and shape-checked) right away. */
+  /** Appends a layer; with a known input shape the chain is rebuilt (and shape-checked) right away. */
   add(layer: Layer): void {
     if (!(layer instanceof Layer)) throw new Error(`Sequential.add: expected a Layer, got ${typeof layer}`);
     if (layer instanceof Input) {
       if (this.stack.length > 0 || this.batchInputShape) throw new Error(`Sequential "${this.name}": an Input can only come first`);
+      this.inputLayer = layer;
       this.batchInputShape = layer.batchInputShape;
       return;
     }
     if (this.stack.length === 0 && layer.batchInputShape && !this.batchInputShape) this.batchInputShape = layer.batchInputShape;
     if (this.stack.includes(layer)) throw new Error(`Sequential "${this.name}": layer "${layer.name}" was already added`);
-    if (this.batchInputShape) buildLayer(layer, this.computeOutputShape(this.batchInputShape));
     this.stack.push(layer);
+    if (this.batchInputShape) {
+      try { this.rebuild(); } catch (e) { this.stack.pop(); if (this.stack.length > 0) this.rebuild(); throw e; }
+    }
     this.resetPlans();
-    if (this.batchInputShape) this.built = true;
   }
 
   /** Removes the last layer. */
   pop(): Layer {
     const layer = this.stack.pop();
     if (!layer) throw new Error(`Sequential "${this.name}": there is no layer to pop`);
+    if (this.graph) this.rebuild();
     this.resetPlans();
     return layer;
   }
 
-  override build(inputShape: ShapeSpec): void {
-    let shape = inputShape;
+  /** The chain as a graph: an Input, then each layer called on the previous one's output. */
+  private rebuild(): void {
+    for (const l of this.stack) l.removeNodes(this.chainNodes);
+    this.chainNodes = new Set();
+    this.inputLayer ??= new Input({ batchShape: this.batchInputShape! });
+    const input = this.inputLayer.output;
+    let x: SymbolicTensor = input;
     for (const layer of this.stack) {
-      buildLayer(layer, shape);
-      shape = layer.computeOutputShape(shape);
+      const out = layer.apply(x);
+      if (Array.isArray(out)) throw new Error(`Sequential "${this.name}": layer "${layer.name}" returns ${out.length} outputs; every layer of a Sequential model must return one tensor`);
+      this.chainNodes.add(out.node);
+      x = out;
     }
-    this.built = true;
+    this.setGraph([input], [x]);
   }
 
-  override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
-    return this.stack.reduce((shape, layer) => {
-      layer.assertInputCompatible(shape);
-      return layer.computeOutputShape(shape);
-    }, inputShape);
+  /** Keras's model.build(inputShape): fixes the input shape and builds the chain. */
+  override build(inputShape: Shapes): void {
+    const shape = isShapeList(inputShape) ? inputShape[0] : inputShape;
+    this.batchInputShape = [null, ...shape.slice(1)];
+    if (this.inputLayer && this.inputLayer.batchInputShape?.join() !== this.batchInputShape.join()) this.inputLayer = undefined;
+    this.rebuild();
   }
 
-  override apply(x: Tensor, args: CallArgs = {}): Tensor {
-    const expected = this.batchInputShape;
-    if (expected && (expected.length !== x.rank || expected.some((d, i) => d !== null && d !== x.shape[i]))) {
-      throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: expected shape=${formatShape(expected)}, found shape=${formatShape(x.shape)}`);
-    }
-    if (!this.built) {
-      this.build([null, ...x.shape.slice(1)]);
-    }
-    return this.call(x, args);
-  }
-
-  call(x: Tensor, args: CallArgs = {}): Tensor {
-    return this.stack.reduce((h, layer) => layer.apply(h, args), x);
+  /** Without a declared input shape, the first data seen sets it (as Keras's deferred build). */
+  protected override graphFor(inputs: Tensor[]): Graph | undefined {
+    if (!this.graph && inputs.length === 1) this.build([null, ...inputs[0].shape.slice(1)]);
+    return this.graph;
   }
 
   override getConfig(): Record<string, unknown> {
     return { name: this.name, layers: this.stack.map((l) => ({ className: l.className, config: l.getConfig() })) };
-  }
-}
-
-function buildLayer(layer: Layer, shape: ShapeSpec): void {
-  layer.assertInputCompatible(shape);
-  if (!layer.built) {
-    layer.build(shape);
-    layer.built = true;
   }
 }

@@ -8,41 +8,82 @@ import { make } from './util.ts';
 import { sum } from './reduce.ts';
 
 export type Padding = 'valid' | 'same';
+/** Zeros added before and after each spatial axis: [[top, bottom], [left, right]]. */
+export type ExplicitPadding = readonly [readonly [number, number], readonly [number, number]];
 export type Pair = number | readonly [number, number];
 
 export const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
+/** The span of a kernel of k taps, dilation pixels apart. */
+export const dilatedSize = (k: number, dilation: number): number => (k - 1) * dilation + 1;
+
 /**
  * Output size and leading padding along one axis, by TensorFlow's rule: 'same' gives
- * ceil(in / stride) outputs and puts the odd padding pixel at the end.
+ * ceil(in / stride) outputs and puts the odd padding pixel at the end. k is the kernel's
+ * span (dilation included).
  */
-export function outputSize(inSize: number, k: number, stride: number, padding: Padding): { out: number; padBefore: number } {
+export function outputSize(inSize: number, k: number, stride: number, padding: Padding | readonly [number, number]): { out: number; padBefore: number } {
+  if (typeof padding !== 'string') return { out: Math.floor((inSize + padding[0] + padding[1] - k) / stride) + 1, padBefore: padding[0] };
   if (padding === 'valid') return { out: Math.floor((inSize - k) / stride) + 1, padBefore: 0 };
   const out = Math.ceil(inSize / stride);
   const total = Math.max((out - 1) * stride + k - inSize, 0);
   return { out, padBefore: Math.floor(total / 2) };
 }
 
-function checkGeometry(what: string, kernel: [number, number], strides: [number, number], padding: string): void {
-  if (padding !== 'valid' && padding !== 'same') throw new Error(`${what}: padding must be 'valid' or 'same', got '${padding}'`);
+const isPositiveInt = (d: number): boolean => Number.isInteger(d) && d >= 1;
+
+function checkGeometry(what: string, kernel: [number, number], strides: [number, number], padding: unknown): void {
+  const explicit = Array.isArray(padding) && padding.length === 2 &&
+    padding.every((p) => Array.isArray(p) && p.length === 2 && p.every((v) => Number.isInteger(v) && v >= 0));
+  if (padding !== 'valid' && padding !== 'same' && !explicit) {
+    throw new Error(`${what}: padding must be 'valid', 'same' or [[top, bottom], [left, right]] of non-negative integers, got ${JSON.stringify(padding)}`);
+  }
   for (const [name, v] of [['kernel size', kernel], ['strides', strides]] as const) {
-    if (v.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`${what}: ${name} must be positive integers, got [${v}]`);
+    if (!v.every(isPositiveInt)) throw new Error(`${what}: ${name} must be positive integers, got [${v}]`);
   }
 }
 
-export function convInfo(xShape: Shape, wShape: Shape, strides: Pair, padding: Padding, what = 'conv2d'): ConvInfo {
+export interface ConvGeometry {
+  strides?: Pair;
+  padding?: Padding | ExplicitPadding;
+  /** Taps this many pixels apart (atrous convolution). */
+  dilations?: Pair;
+  /** Input and output channels split into this many independent groups. */
+  groups?: number;
+  /** The op's name in error messages. */
+  what?: string;
+}
+
+/** The geometry of a convolution, checked; also convInfo(x, w, strides, padding). */
+export function convInfo(xShape: Shape, wShape: Shape, geometry?: ConvGeometry, what?: string): ConvInfo;
+export function convInfo(xShape: Shape, wShape: Shape, strides: Pair, padding: Padding, what?: string): ConvInfo;
+export function convInfo(xShape: Shape, wShape: Shape, g: ConvGeometry | Pair = {}, p?: string, q?: string): ConvInfo {
+  const geometry: ConvGeometry = typeof g === 'number' || Array.isArray(g) ? { strides: g as Pair, padding: p as Padding } : g as ConvGeometry;
+  const what = (typeof g === 'number' || Array.isArray(g) ? q : p) ?? (g as ConvGeometry).what ?? 'conv2d';
+  const { strides = 1, padding = 'valid', dilations = 1, groups = 1 } = geometry;
   if (xShape.length !== 4) throw new Error(`${what}: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(xShape)}`);
   if (wShape.length !== 4) throw new Error(`${what}: expected a kernel of rank 4 [kh, kw, in, out], got shape ${formatShape(wShape)}`);
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, kC, outC] = wShape;
-  if (kC !== inC) throw new Error(`${what}: input has ${inC} channels but the kernel ${formatShape(wShape)} expects ${kC}`);
-  const [strideH, strideW] = pair(strides);
-  checkGeometry(what, [kH, kW], [strideH, strideW], padding);
-  const h = outputSize(inH, kH, strideH, padding), w = outputSize(inW, kW, strideW, padding);
-  if (h.out < 1 || w.out < 1) {
-    throw new Error(`${what}: a ${kH}x${kW} kernel does not fit in a ${inH}x${inW} input with padding '${padding}'`);
+  if (!isPositiveInt(groups)) throw new Error(`${what}: groups must be a positive integer, got ${groups}`);
+  if (inC % groups !== 0) throw new Error(`${what}: groups=${groups} must divide the ${inC} input channels`);
+  if (outC % groups !== 0) throw new Error(`${what}: groups=${groups} must divide the ${outC} output channels (filters)`);
+  if (kC * groups !== inC) {
+    throw new Error(`${what}: input has ${inC} channels, so with groups=${groups} the kernel must have ${inC / groups} input channels; got kernel shape ${formatShape(wShape)}`);
   }
-  return { batch, inH, inW, inC, outH: h.out, outW: w.out, outC, kH, kW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
+  const [strideH, strideW] = pair(strides);
+  const [dilationH, dilationW] = pair(dilations);
+  if (![dilationH, dilationW].every(isPositiveInt)) throw new Error(`${what}: dilations must be positive integers, got ${JSON.stringify(dilations)}`);
+  checkGeometry(what, [kH, kW], [strideH, strideW], padding);
+  const [padH, padW] = typeof padding === 'string' ? [padding, padding] : padding;
+  const spanH = dilatedSize(kH, dilationH), spanW = dilatedSize(kW, dilationW);
+  const h = outputSize(inH, spanH, strideH, padH), w = outputSize(inW, spanW, strideW, padW);
+  if (h.out < 1 || w.out < 1) {
+    const dil = dilationH > 1 || dilationW > 1 ? ` (spanning ${spanH}x${spanW} with dilations [${dilationH}, ${dilationW}])` : '';
+    throw new Error(`${what}: a ${kH}x${kW} kernel${dil} is larger than the ${inH}x${inW} input padded with ${JSON.stringify(padding)}; use a smaller kernel or dilation, or padding 'same'`);
+  }
+  return { batch, inH, inW, inC, outH: h.out, outW: w.out, outC, kH, kW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore,
+    dilationH, dilationW, groups };
 }
 
 export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: Padding, what = 'maxPool2d'): PoolInfo {
@@ -56,18 +97,16 @@ export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: 
   return { batch, inH, inW, channels, outH: h.out, outW: w.out, poolH, poolW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
 }
 
-export interface Conv2dOptions {
-  strides?: Pair;
-  padding?: Padding;
+export interface Conv2dOptions extends ConvGeometry {
   /** Added per output channel inside the kernel (one pass over the output instead of two). */
   bias?: Tensor;
 }
 
 /** x [n, h, w, c] convolved (cross-correlated, as in every DL library) with w [kh, kw, c, f]. */
-export function conv2d(x: Tensor, w: Tensor, { strides = 1, padding = 'valid', bias }: Conv2dOptions = {}): Tensor {
-  const info = convInfo(x.shape, w.shape, strides, padding);
+export function conv2d(x: Tensor, w: Tensor, { bias, ...geometry }: Conv2dOptions = {}): Tensor {
+  const info = convInfo(x.shape, w.shape, geometry);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
-    throw new Error(`conv2d: bias must have shape [${info.outC}] (one per filter), got ${formatShape(bias.shape)}`);
+    throw new Error(`${geometry.what ?? 'conv2d'}: bias must have shape [${info.outC}] (one per filter), got ${formatShape(bias.shape)}`);
   }
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
   const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => backend().conv2d(x.data, w.data, bias?.data ?? null, out, info));

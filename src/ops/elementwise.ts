@@ -78,7 +78,9 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   sqrt: (dy, { output }) => [div(dy, mul(output, 2))],
   square: (dy, { inputs: [x] }) => [mul(dy, mul(x, 2))],
   reciprocal: (dy, { output }) => [neg(mul(dy, square(output)))],
-  relu: (dy, { inputs: [x] }) => [mul(dy, step(x).cast(dy.dtype))],
+  // From the output (relu(x) > 0 exactly where x > 0), so that x itself is not kept for the
+  // backward pass and a plan can fuse the relu into the kernel that produces x.
+  relu: (dy, { output }) => [mul(dy, step(output).cast(dy.dtype))],
   sigmoid: (dy, { output: y }) => [mul(dy, mul(y, sub(1, y)))],
   tanh: (dy, { output: y }) => [mul(dy, sub(1, square(y)))],
   // Binary rules skip an operand nothing needs the gradient of (a constant such as the

@@ -5,12 +5,20 @@ import { elementwiseGrads } from './elementwise.ts';
 import { reduceGrads } from './reduce.ts';
 import { layoutGrads } from './layout.ts';
 import { convGrads } from './conv.ts';
+import { convVariantGrads } from './conv-variants.ts';
 import { nnGrads } from './nn.ts';
+import { normGrads } from './norm.ts';
+import { concatGrads } from './concat.ts';
+import { spatialGrads } from './spatial.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
   ...reduceGrads,
   ...layoutGrads,
   ...convGrads,
+  ...convVariantGrads,
   ...nnGrads,
+  ...normGrads,
+  ...concatGrads,
+  ...spatialGrads,
 };

@@ -1,7 +1,7 @@
 // The table of differentiable ops. OpAttrs names every op that records itself on the tape
 // and the attributes it records; gradients.ts must give each a rule, or the build fails.
 import type { Tensor } from '../core/tensor.ts';
-import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
+import type { ConvInfo, PoolInfo, ResizeInfo } from '../backends/backend.ts';
 import type { DType } from '../core/dtype.ts';
 
 type NoAttrs = Record<string, never>;
@@ -19,14 +19,22 @@ export interface OpAttrs {
   reshape: NoAttrs;
   transpose: { perm: number[] };
   slice: { begin: number[]; step: number[] };
+  concat: { axis: number };
   cast: { dtype: DType };
   // network ops
   matMul: { transposeA: boolean; transposeB: boolean };
   conv2d: { info: ConvInfo };
+  conv2dTranspose: { info: ConvInfo };
   maxPool2d: { info: PoolInfo };
+  avgPool2d: { info: PoolInfo };
+  pad: { before: number[] };
+  resize: { info: ResizeInfo };
   softmax: NoAttrs;
   logSoftmax: NoAttrs;
   sparseSoftmaxCrossEntropy: NoAttrs;
+  // normalization
+  batchNorm: { epsilon: number; hasGamma: boolean; hasBeta: boolean };
+  channelAffine: NoAttrs;
 }
 export type OpName = keyof OpAttrs;
 

@@ -1,10 +1,10 @@
 // Figures and axes with matplotlib's vocabulary and defaults (6.4x4.8 inches at 100 dpi,
 // DejaVu Sans, the tab10 colour cycle), drawn as SVG and rendered to PNG by resvg.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
 import { Tensor } from '../core/tensor.ts';
 import { CYCLE, getColormap, type RGB } from './colormaps.ts';
 import { FONT_FAMILY, encodePng, svgToPng } from './render.ts';
+import { toBase64 } from './png.ts';
+import { nodeBuiltin } from '../core/node-only.ts';
 
 export type ImageData2D = Tensor | number[][];
 interface Box { x: number; y: number; w: number; h: number }
@@ -191,7 +191,7 @@ export class Axes {
     const out: string[] = [];
     const { x: xl, y: yl } = this.limits();
     if (this.image) {
-      const href = `data:image/png;base64,${Buffer.from(this.pixelated(b)).toString('base64')}`;
+      const href = `data:image/png;base64,${toBase64(this.pixelated(b))}`;
       out.push(`<image x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${href}"/>`);
     }
     out.push(`<g clip-path="url(#clip${this.index})">`);
@@ -356,8 +356,10 @@ export class Figure {
 
   /** Writes .svg or .png (by the extension), creating the folder if needed. */
   savefig(path: string): void {
-    const ext = extname(path).toLowerCase();
+    const ext = /\.[^./\\]*$/.exec(path)?.[0].toLowerCase();
     if (ext !== '.png' && ext !== '.svg') throw new Error(`savefig: ${path}: the file name must end in .png or .svg`);
+    const { mkdirSync, writeFileSync } = nodeBuiltin('node:fs', 'savefig (it writes a file; in a browser use toSVG())');
+    const { dirname } = nodeBuiltin('node:path', 'savefig');
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, ext === '.svg' ? this.toSVG() : this.toPNG());
   }

@@ -1,16 +1,17 @@
 // A notebook as a web page: each cell's text, its printed output and its figure, in order.
 // The page and its PNG figures sit in one folder and need no network.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { nodeBuiltin } from '../core/node-only.ts';
 import type { Figure } from './figure.ts';
 
 interface Cell { title: string; text: string; output: string[]; figures: { file: string; alt: string }[] }
 
+const fs = () => nodeBuiltin('node:fs', 'Report (it writes files)');
+const join = (...parts: string[]): string => nodeBuiltin('node:path', 'Report').join(...parts);
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export class Report {
   private readonly cells: Cell[] = [];
-  constructor(readonly dir: string, readonly title: string) { mkdirSync(dir, { recursive: true }); }
+  constructor(readonly dir: string, readonly title: string) { fs().mkdirSync(dir, { recursive: true }); }
 
   /** Starts a cell: a heading and a line of explanation. */
   cell(title: string, text = ''): this {
@@ -62,7 +63,7 @@ ${body}
 </body></html>
 `;
     const path = join(this.dir, 'index.html');
-    writeFileSync(path, html);
+    fs().writeFileSync(path, html);
     return path;
   }
 }

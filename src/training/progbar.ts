@@ -20,7 +20,10 @@ function loadCliProgress(): typeof cliProgressTypes {
 
 const WIDTH = 30;
 
+/** As Keras prints a value: 4 decimals, or 4 significant digits when tiny; nan and inf as Python writes them. */
 export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   return Math.abs(v) > 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
 }
 
@@ -37,9 +40,13 @@ function formatPerStep(seconds: number): string {
   return `${Math.round(seconds * 1e6)}us/step`;
 }
 
-/** The bar text for `current` of `target` steps after `elapsed` seconds. */
-export function progressLine(current: number, target: number, elapsed: number, values: Record<string, number>): string {
+/** The bar text for `current` of `target` steps after `elapsed` seconds (without the bar: Keras's verbose 2). */
+export function progressLine(current: number, target: number, elapsed: number, values: Record<string, number>, barless = false): string {
   const digits = String(target).length;
+  if (barless) {
+    const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+    return `${String(current).padStart(digits)}/${target} - ${Math.round(elapsed)}s - ${formatPerStep(current > 0 ? elapsed / current : 0)}${metrics}`;
+  }
   const filled = Math.floor((WIDTH * current) / target);
   const bar = filled > 0 ? '='.repeat(filled - 1) + (current < target ? '>' : '=') + '.'.repeat(WIDTH - filled) : '.'.repeat(WIDTH);
   const perStep = current > 0 ? elapsed / current : 0;
@@ -60,8 +67,10 @@ export class Progbar {
     private readonly target: number,
     private readonly stream: OutputStream = defaultOutput(),
     interactive = Boolean(stream.isTTY),
+    /** Only the final line, without the bar (Keras's verbose 2). */
+    private readonly barless = false,
   ) {
-    if (interactive) {
+    if (interactive && !barless) {
       const cliProgress = loadCliProgress();
       this.bar = new cliProgress.SingleBar({
         stream: stream as NodeJS.WritableStream,
@@ -92,7 +101,7 @@ export class Progbar {
       this.bar.render();
       this.bar.stop();
     } else {
-      this.stream.write(progressLine(this.target, this.target, this.elapsed(), this.values) + '\n');
+      this.stream.write(progressLine(this.target, this.target, this.elapsed(), this.values, this.barless) + '\n');
     }
   }
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { Tensor, tensor } from '../../src/index.ts';
 
+// PROD: TF.js stays quiet (no "looks like you are running TensorFlow.js in Node.js" banner).
+tf.env().set('PROD', true);
 await tf.setBackend('cpu');
 export { tf };
 

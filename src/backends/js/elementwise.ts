@@ -150,3 +150,9 @@ export function oneHot(indices: TypedArray, out: TypedArray, depth: number): voi
     if (c >= 0 && c < depth && Number.isInteger(c)) out[i * depth + c] = 1;
   }
 }
+
+/** Copies x [outer, xInner] into columns offset.. of out [outer, outInner] (row copies: memcpy speed on any backend's memory). */
+export function concatInto(x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void {
+  if (xInner === outInner) { out.set(x.subarray(0, outer * xInner)); return; }
+  for (let o = 0; o < outer; o++) out.set(x.subarray(o * xInner, (o + 1) * xInner), o * outInner + offset);
+}

@@ -3,6 +3,10 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import * as rnd from './random.ts';
+import * as norm from './norm.ts';
+import * as spatial from './spatial.ts';
+import * as opt from './optimizers.ts';
 
 export class JsBackend implements Backend {
   readonly name: string = 'js';
@@ -13,16 +17,22 @@ export class JsBackend implements Backend {
   transpose = ew.transpose;
   slice = ew.slice;
   sliceGrad = ew.sliceGrad;
+  concatInto = ew.concatInto;
   cast = ew.cast;
   oneHot = ew.oneHot;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
+  conv2dActivation = nn.conv2dActivation;
   conv2dBackpropInput = nn.conv2dBackpropInput;
   conv2dBackpropFilter = nn.conv2dBackpropFilter;
   maxPool2d = nn.maxPool2d;
   maxPool2dBackward = nn.maxPool2dBackward;
   conv2dMaxPool = nn.conv2dMaxPool;
   conv2dBackpropFilterPooled = nn.conv2dBackpropFilterPooled;
+  avgPool2d = spatial.avgPool2d;
+  avgPool2dBackward = spatial.avgPool2dBackward;
+  resize = spatial.resize;
+  resizeBackward = spatial.resizeBackward;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;
@@ -30,4 +40,16 @@ export class JsBackend implements Backend {
   adam = nn.adam;
   sgd = nn.sgd;
   rmsprop = nn.rmsprop;
+  random = rnd.random;
+  movingAverage = rnd.movingAverage;
+  batchNorm = norm.batchNorm;
+  batchNormGrad = norm.batchNormGrad;
+  channelAffine: Backend['channelAffine'] = norm.channelAffine;
+  adagrad = opt.adagrad;
+  adadelta = opt.adadelta;
+  adamax = opt.adamax;
+  nadam = opt.nadam;
+  lion = opt.lion;
+  ftrl = opt.ftrl;
+  emaUpdate = opt.emaUpdate;
 }

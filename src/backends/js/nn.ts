@@ -1,7 +1,7 @@
 // Reference kernels for the network ops: direct loops in NHWC / HWIO layout. Readable first;
 // the innermost loop always runs over the contiguous channel axis so V8 keeps it tight.
 import type { TypedArray } from '../../core/dtype.ts';
-import type { ConvInfo, PoolInfo } from '../backend.ts';
+import type { ConvActivation, ConvInfo, PoolInfo } from '../backend.ts';
 
 export function matMul(
   a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
@@ -31,21 +31,23 @@ export function matMul(
 
 /**
  * Calls visit(outOffset, inOffset, weightOffset) for every (output pixel, kernel tap) pair
- * whose input pixel lies inside the image: the loop nest all three conv kernels share.
+ * whose input pixel lies inside the image: the loop nest all three conv kernels share. Offsets
+ * are to the pixel's first channel and to the tap's first weight row.
  */
 function forEachTap(info: ConvInfo, visit: (o: number, x: number, w: number) => void): void {
-  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = info;
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups } = info;
+  const tapSize = (inC / groups) * outC;
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
       for (let ow = 0; ow < outW; ow++) {
         const o = ((n * outH + oh) * outW + ow) * outC;
         for (let kh = 0; kh < kH; kh++) {
-          const ih = oh * strideH - padTop + kh;
+          const ih = oh * strideH - padTop + kh * dilationH;
           if (ih < 0 || ih >= inH) continue;
           for (let kw = 0; kw < kW; kw++) {
-            const iw = ow * strideW - padLeft + kw;
+            const iw = ow * strideW - padLeft + kw * dilationW;
             if (iw < 0 || iw >= inW) continue;
-            visit(o, ((n * inH + ih) * inW + iw) * inC, (kh * kW + kw) * inC * outC);
+            visit(o, ((n * inH + ih) * inW + iw) * inC, (kh * kW + kw) * tapSize);
           }
         }
       }
@@ -53,41 +55,48 @@ function forEachTap(info: ConvInfo, visit: (o: number, x: number, w: number) => 
   }
 }
 
+/**
+ * For one tap: calls pair(inChannel, weightRow, f0, f1) for each input channel, with the
+ * output channels [f0, f1) of its group (all of them without groups).
+ */
+function forEachChannel(info: ConvInfo, pair: (c: number, wRow: number, f0: number, f1: number) => void): void {
+  const { inC, outC, groups } = info;
+  const cg = inC / groups, fg = outC / groups;
+  for (let g = 0; g < groups; g++) {
+    for (let c = 0; c < cg; c++) pair(g * cg + c, c * outC, g * fg, (g + 1) * fg);
+  }
+}
+
 export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void {
-  const { inC, outC } = info;
+  const { outC } = info;
   for (let o = 0; o < out.length; o += outC) for (let f = 0; f < outC; f++) out[o + f] = bias ? bias[f] : 0;
-  forEachTap(info, (o, xi, wi) => {
-    for (let c = 0; c < inC; c++) {
-      const xv = x[xi + c];
-      const wr = wi + c * outC;
-      for (let f = 0; f < outC; f++) out[o + f] += xv * w[wr + f];
-    }
-  });
+  forEachTap(info, (o, xi, wi) => forEachChannel(info, (c, wr, f0, f1) => {
+    const xv = x[xi + c];
+    for (let f = f0; f < f1; f++) out[o + f] += xv * w[wi + wr + f];
+  }));
+}
+
+export function conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void {
+  conv2d(x, w, bias, out, info);
+  if (activation !== 'relu') throw new Error(`conv2dActivation: unknown activation '${activation as string}'`);
+  for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
 }
 
 export function conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void {
-  const { inC, outC } = info;
   dx.fill(0);
-  forEachTap(info, (o, xi, wi) => {
-    for (let c = 0; c < inC; c++) {
-      const wr = wi + c * outC;
-      let s = 0;
-      for (let f = 0; f < outC; f++) s += dy[o + f] * w[wr + f];
-      dx[xi + c] += s;
-    }
-  });
+  forEachTap(info, (o, xi, wi) => forEachChannel(info, (c, wr, f0, f1) => {
+    let s = 0;
+    for (let f = f0; f < f1; f++) s += dy[o + f] * w[wi + wr + f];
+    dx[xi + c] += s;
+  }));
 }
 
 export function conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void {
-  const { inC, outC } = info;
   dw.fill(0);
-  forEachTap(info, (o, xi, wi) => {
-    for (let c = 0; c < inC; c++) {
-      const xv = x[xi + c];
-      const wr = wi + c * outC;
-      for (let f = 0; f < outC; f++) dw[wr + f] += xv * dy[o + f];
-    }
-  });
+  forEachTap(info, (o, xi, wi) => forEachChannel(info, (c, wr, f0, f1) => {
+    const xv = x[xi + c];
+    for (let f = f0; f < f1; f++) dw[wi + wr + f] += xv * dy[o + f];
+  }));
 }
 
 export function maxPool2d(x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void {

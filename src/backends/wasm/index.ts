@@ -6,15 +6,22 @@
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import type { TypedArray } from '../../core/dtype.ts';
-import type { BinaryOp, ConvInfo, PoolInfo, ReduceOp, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
+import * as norm from './norm.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
+import * as refSpatial from '../js/spatial.ts';
+import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
-const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad'];
+const PARALLEL = [
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels',
+];
+/** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
+const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -126,7 +133,7 @@ export class WasmBackend extends JsBackend {
    * Runs body with byte offsets of the inputs and outputs in wasm memory, copying in arrays
    * that live elsewhere and copying results back out.
    */
-  private inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
+  inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
     const mark = this.mem.mark();
     try {
       const place = (a: Buf, copy: boolean): number => {
@@ -146,10 +153,10 @@ export class WasmBackend extends JsBackend {
     }
   }
 
-  private scratch(bytes: number): number { return this.mem.reserve(bytes); }
+  scratch(bytes: number): number { return this.mem.reserve(bytes); }
 
   /** Runs a parallel kernel over [0, total) in chunks of `chunk` (a multiple of align). */
-  private par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
+  par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
     const fn = this.mem.exports[name];
     this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
@@ -178,35 +185,84 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-  /** Runs a direct convolution kernel over images, with one zero-bordered image (plus `extra` floats) of scratch per chunk. */
-  private direct(name: string, pointers: number[], i: ConvInfo, extra = 0, chunk = this.pool.chunk(i.batch, 1)): void {
-    const hp = (i.outH - 1) * i.strideH + i.kH, wp = (i.outW - 1) * i.strideW + i.kW;
-    const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * i.inC + extra) * 4);
-    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), chunk], i.batch, 1, chunk);
+  /**
+   * Runs a direct convolution kernel over images, with one zero-bordered image of `channels`
+   * channels (plus `extra` floats) of scratch per chunk; `tail` goes between the geometry and
+   * the chunk size (the epilogue's activation code, for the forward kernels).
+   */
+  private direct(name: string, pointers: number[], i: ConvInfo, { extra = 0, chunk = this.pool.chunk(i.batch, 1), tail = [] as number[], channels = i.inC } = {}): void {
+    const hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
+    const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * channels + extra) * 4);
+    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), ...tail, chunk], i.batch, 1, chunk);
   }
 
   /** The geometry arguments every convolution kernel takes, in order. */
   private static geometry(i: ConvInfo): number[] {
-    return [i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft];
+    return [i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW];
   }
 
   /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
-  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align)): void {
+  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align), tail: number[] = []): void {
     const K = info.kH * info.kW * info.inC;
     const panels = this.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
-    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), chunk], total, align, chunk);
+    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), ...tail, chunk], total, align, chunk);
   }
 
   override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
-      // With enough input channels the direct kernel wins; with few, its runs of kW * inC
-      // floats are too short for its tile, and im2col panels feeding the GEMM do better.
-      if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info);
-      this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4);
-    });
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.forward(px, pw, pb, po, info, 0));
   };
+
+  override conv2dActivation = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void => {
+    const act = ACTIVATION_CODES[activation];
+    if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !act) return ref.conv2dActivation(x, w, bias, out, info, activation);
+    const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.forward(px, pw, pb, po, info, act));
+  };
+
+  /** out = act(conv(x, w) + bias) on wasm pointers (pb 0: no bias; act 0: none). */
+  private forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+    if (info.groups > 1 && info.groups === info.inC) return this.direct('dwConv', [px, pw, pb, po], info, { tail: [act], channels: info.outC });
+    if (info.groups > 1) {
+      return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
+    }
+    // With enough input channels the direct kernel wins; with few, its runs of kW * inC
+    // floats are too short for its tile, and im2col panels feeding the GEMM do better.
+    if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
+    this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
+  }
+
+  /**
+   * A grouped convolution (neither one group nor depthwise) as one ungrouped convolution per
+   * group: each array's group slice is copied into scratch (by the copyChannels kernel, on
+   * all threads), `body` runs on the slices, and the written ones are copied back. Each array
+   * is shaped as the convolution's input ('x'), output ('y') or kernel ('w').
+   */
+  private perGroup(info: ConvInfo, arrays: [number, 'x' | 'y' | 'w', 'read' | 'write'][], body: (slices: number[], g: number, gi: ConvInfo) => void): void {
+    const { groups, batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
+    const cg = inC / groups, fg = outC / groups;
+    const gi: ConvInfo = { ...info, inC: cg, outC: fg, groups: 1 };
+    // [rows, channels in all, channels per group] of each shape.
+    const layout = { x: [batch * inH * inW, inC, cg], y: [batch * outH * outW, outC, fg], w: [kH * kW * cg, outC, fg] } as const;
+    const copy = (src: number, dst: number, rows: number, srcC: number, srcOff: number, dstC: number, dstOff: number, count: number): void =>
+      this.par('copyChannels', [src, dst, srcC, srcOff, dstC, dstOff, count], rows);
+    for (let g = 0; g < groups; g++) {
+      const mark = this.mem.mark();
+      const slices = arrays.map(([p, shape, mode]) => {
+        const [rows, full, part] = layout[shape];
+        const at = this.scratch(rows * part * 4);
+        if (mode === 'read') copy(p, at, rows, full, g * part, part, 0, part);
+        return at;
+      });
+      body(slices, g, gi);
+      arrays.forEach(([p, shape, mode], k) => {
+        const [rows, full, part] = layout[shape];
+        if (mode === 'write') copy(slices[k], p, rows, part, 0, full, g * part, part);
+      });
+      this.mem.release(mark);
+    }
+  }
 
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
@@ -223,12 +279,13 @@ export class WasmBackend extends JsBackend {
   };
 
   private static oneChannel3x3(i: ConvInfo): boolean {
-    return i.inC === 1 && i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.outC % 4 === 0;
+    return i.inC === 1 && i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.outC % 4 === 0 &&
+      i.dilationH === 1 && i.dilationW === 1 && i.groups === 1;
   }
 
   private static tiles2x2(conv: ConvInfo, pool: PoolInfo): boolean {
     return pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 && pool.padTop === 0 && pool.padLeft === 0 &&
-      conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0;
+      conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0 && conv.groups === 1;
   }
 
   /**
@@ -236,18 +293,24 @@ export class WasmBackend extends JsBackend {
    * With argmax != 0 (one-channel 3x3 only), dy is a 2x2 pooling's gradient, unpooled on the fly.
    */
   private filterGrad(px: number, pdy: number, pa: number, pdw: number, info: ConvInfo): void {
-    const { batch, kH, kW, inC, outC, outH, outW } = info;
-    const rows = batch * outH * outW, size = kH * kW * inC * outC;
+    const { batch, kH, kW, inC, outC, outH, outW, groups } = info;
+    if (groups > 1 && groups < inC) {
+      return this.perGroup(info, [[px, 'x', 'read'], [pdy, 'y', 'read'], [pdw, 'w', 'write']], ([x, dy, dw], _g, gi) => this.filterGrad(x, dy, 0, dw, gi));
+    }
+    const depthwise = groups > 1;
+    const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
     const oneChannel3x3 = WasmBackend.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
-    const [total, align] = oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
+    const [total, align] = depthwise || oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
     // One chunk size for the partials and the kernel (workers may come up in between).
     const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
-    if (oneChannel3x3) {
+    if (depthwise) {
+      this.direct('dwFilterGrad', [px, pdy, partials], info, { chunk, channels: outC });
+    } else if (oneChannel3x3) {
       const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
       this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);
     } else if (direct) {
-      this.direct('convFilterGradDirect', [px, pdy, partials], info, 0, chunk);
+      this.direct('convFilterGradDirect', [px, pdy, partials], info, { chunk });
     } else {
       this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64, chunk);
     }
@@ -257,28 +320,34 @@ export class WasmBackend extends JsBackend {
 
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
-    this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => {
-      const { kH, kW, inC, outC } = info;
-      if (info.strideH === 1 && info.strideW === 1 && inC >= 8) {
-        // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
-        // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
-        const flipped = this.scratch(kH * kW * inC * outC * 4);
-        const src = this.mem.f32(pw, kH * kW * inC * outC), dst = this.mem.f32(flipped, src.length);
-        for (let t = 0; t < kH * kW; t++) {
-          const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
-          for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
-        }
-        const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
-          kH, kW, strideH: 1, strideW: 1, padTop: kH - 1 - info.padTop, padLeft: kW - 1 - info.padLeft };
-        return this.direct('convDirect', [pdy, flipped, 0, pdx], full);
-      }
-      // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
-      // same pixel; with whole vectors of input channels each tile adds into dx directly.
-      const wT = this.transposeToScratch(pw, kH * kW * inC, outC);
-      if (inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
-      else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
-    });
+    this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.inputGrad(pdy, pw, pdx, info));
   };
+
+  /** dx of a convolution on wasm pointers (also the forward pass of a transposed convolution). */
+  private inputGrad(pdy: number, pw: number, pdx: number, info: ConvInfo): void {
+    const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
+    if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
+    if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
+    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
+    if (info.strideH === 1 && info.strideW === 1 && inC >= 8 && padTop >= 0 && padLeft >= 0) {
+      // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
+      // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
+      const flipped = this.scratch(kH * kW * inC * outC * 4);
+      const src = this.mem.f32(pw, kH * kW * inC * outC), dst = this.mem.f32(flipped, src.length);
+      for (let t = 0; t < kH * kW; t++) {
+        const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
+        for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
+      }
+      const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
+        kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
+      return this.direct('convDirect', [pdy, flipped, 0, pdx], full, { tail: [0] });
+    }
+    // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
+    // same pixel; with whole vectors of input channels each tile adds into dx directly.
+    const wT = this.transposeToScratch(pw, kH * kW * inC, outC);
+    if (inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
+    else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+  }
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !WasmBackend.tiles2x2(conv, pool)) {
@@ -296,7 +365,7 @@ export class WasmBackend extends JsBackend {
         return;
       }
       // Scratch per chunk: the zero-bordered image and one pair of output rows.
-      if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, 2 * conv.outW * conv.outC);
+      if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
       const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
       const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
       const chunk = this.pool.chunk(rows, pair);
@@ -396,9 +465,85 @@ export class WasmBackend extends JsBackend {
     this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmsprop(w.byteOffset, pg, meanSquare.byteOffset, moment ? moment.byteOffset : 0, w.length, lr, rho, momentum, epsilon));
   };
 
+  /**
+   * An update kernel of assembly/optimizers.ts: `updated` arrays change in place (so they must
+   * already live in wasm memory, else the reference kernel runs), then the gradient, length, scalars.
+   */
+  private updateInPlace(name: string, updated: TypedArray[], g: TypedArray, scalars: number[], reference: () => void): void {
+    if (!isF32(g, ...updated) || !updated.every((a) => this.mem.owns(a))) return reference();
+    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports[name](...updated.map((a) => a.byteOffset), pg, updated[0].length, ...scalars));
+  }
+
+  override adagrad = (w: TypedArray, g: TypedArray, acc: TypedArray, lr: number, epsilon: number): void =>
+    this.updateInPlace('adagrad', [w, acc], g, [lr, epsilon], () => refOpt.adagrad(w, g, acc, lr, epsilon));
+  override adadelta = (w: TypedArray, g: TypedArray, ag: TypedArray, ad: TypedArray, lr: number, rho: number, epsilon: number): void =>
+    this.updateInPlace('adadelta', [w, ag, ad], g, [lr, rho, epsilon], () => refOpt.adadelta(w, g, ag, ad, lr, rho, epsilon));
+  override adamax = (w: TypedArray, g: TypedArray, m: TypedArray, u: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void =>
+    this.updateInPlace('adamax', [w, m, u], g, [lr, beta1, beta2, epsilon, 1 - beta1 ** step], () => refOpt.adamax(w, g, m, u, lr, beta1, beta2, epsilon, step));
+  override nadam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, a: number, b: number, c2: number): void =>
+    this.updateInPlace('nadam', [w, m, v], g, [lr, beta1, beta2, epsilon, a, b, c2], () => refOpt.nadam(w, g, m, v, lr, beta1, beta2, epsilon, a, b, c2));
+  override lion = (w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void =>
+    this.updateInPlace('lion', [w, m], g, [lr, beta1, beta2], () => refOpt.lion(w, g, m, lr, beta1, beta2));
+  override ftrl = (w: TypedArray, g: TypedArray, acc: TypedArray, lin: TypedArray, lr: number, power: number, l1: number, l2: number, l2s: number): void =>
+    this.updateInPlace('ftrl', [w, acc, lin], g, [lr, power, l1, l2, l2s], () => refOpt.ftrl(w, g, acc, lin, lr, power, l1, l2, l2s));
+  override emaUpdate = (avg: TypedArray, w: TypedArray, momentum: number): void =>
+    this.updateInPlace('emaUpdate', [avg], w, [momentum], () => refOpt.emaUpdate(avg, w, momentum));
+
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     // Column sums of a [size, inner] matrix: the bias gradient.
     if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
     this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
+  };
+
+  // Randomness, moving averages and batch normalization: see ./norm.ts.
+  override random = (...a: Parameters<Backend['random']>): void => norm.random(this, ...a);
+  override movingAverage = (...a: Parameters<Backend['movingAverage']>): void => norm.movingAverage(this, ...a);
+  override batchNorm = (...a: Parameters<Backend['batchNorm']>): void => norm.batchNorm(this, ...a);
+  override batchNormGrad = (...a: Parameters<Backend['batchNormGrad']>): void => norm.batchNormGrad(this, ...a);
+  override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
+
+  /** Chunk size for a parallel job over `total` items (what par() uses by default). */
+  chunkOf(total: number, align = 1): number { return this.pool.chunk(total, align); }
+
+  // --- Average pooling and resizing (assembly/spatial.ts): one job per range of images.
+  private static poolArgs(i: PoolInfo): number[] {
+    return [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
+  }
+
+  override avgPool2d = (x: TypedArray, out: TypedArray, info: PoolInfo): void => {
+    if (!isF32(x, out)) return refSpatial.avgPool2d(x, out, info);
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('avgPool', [px, po, ...WasmBackend.poolArgs(info)], info.batch));
+  };
+
+  override avgPool2dBackward = (dy: TypedArray, dx: TypedArray, info: PoolInfo): void => {
+    if (!isF32(dy, dx)) return refSpatial.avgPool2dBackward(dy, dx, info);
+    this.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => this.par('avgPoolBackward', [pdy, pdx, ...WasmBackend.poolArgs(info)], info.batch));
+  };
+
+  /** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
+  private resizeTaps(inSize: number, outSize: number, bilinear: boolean): number {
+    const at = this.scratch(outSize * 12);
+    const { lo, hi, frac } = refSpatial.resizeTaps(inSize, outSize, bilinear);
+    const ints = this.mem.i32(at, outSize * 3), floats = this.mem.f32(at, outSize * 3);
+    for (let i = 0; i < outSize; i++) { ints[3 * i] = lo[i]; ints[3 * i + 1] = hi[i]; floats[3 * i + 2] = frac[i]; }
+    return at;
+  }
+
+  private resizeJob(name: 'resize' | 'resizeBackward', src: TypedArray, dst: TypedArray, info: ResizeInfo): void {
+    const { batch, inH, inW, channels, outH, outW, bilinear } = info;
+    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
+      const rows = this.resizeTaps(inH, outH, bilinear), cols = this.resizeTaps(inW, outW, bilinear);
+      this.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW], batch);
+    });
+  }
+
+  override resize = (x: TypedArray, out: TypedArray, info: ResizeInfo): void => {
+    if (!isF32(x, out)) return refSpatial.resize(x, out, info);
+    this.resizeJob('resize', x, out, info);
+  };
+
+  override resizeBackward = (dy: TypedArray, dx: TypedArray, info: ResizeInfo): void => {
+    if (!isF32(dy, dx)) return refSpatial.resizeBackward(dy, dx, info);
+    this.resizeJob('resizeBackward', dy, dx, info);
   };
 }

@@ -63,7 +63,8 @@ interface WorkerLike { terminate(): unknown; unref?(): void }
 
 async function spawn(data: object): Promise<WorkerLike> {
   if (typeof process !== 'undefined' && process.versions?.node) {
-    const { Worker } = await import('node:worker_threads');
+    // Not import(): a bundler for browsers would try to resolve node:worker_threads.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     const w = new Worker(`${WORKER_BODY}\nrequire('node:worker_threads').parentPort.once('message', start);`, { eval: true });
     w.unref(); // idle workers must not keep the process alive
     w.postMessage(data);

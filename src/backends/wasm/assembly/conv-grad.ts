@@ -9,15 +9,15 @@ import { im2colInto, padImage, paddedSize } from './conv';
 
 // Adds rows [row0, row1) of an im2col-shaped gradient (row row0 at `src`) onto dx.
 function col2imFrom(src: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, row0: i32, row1: i32): void {
   const c4 = inC & ~3;
   for (let row = row0; row < row1; row++) {
     const ow = row % outW, t = row / outW;
     const oh = t % outH, n = t / outH;
     for (let kh = 0; kh < kH; kh++) {
-      const ih = oh * sH - padTop + kh;
+      const ih = oh * sH - padTop + kh * dH;
       for (let kw = 0; kw < kW; kw++) {
-        const iw = ow * sW - padLeft + kw;
+        const iw = ow * sW - padLeft + kw * dW;
         if (<u32>ih < <u32>inH && <u32>iw < <u32>inW) {
           const dst = dx + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2);
           let ch = 0;
@@ -43,12 +43,12 @@ function col2imFrom(src: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i
 // Filter gradient: partial dW [K, outC] += im2col(x)^T @ dy over rows [row0, row1), written
 // at partials + thread * K * outC floats (the caller sums the partials).
 export function convFilterGrad(x: usize, dy: usize, partials: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, chunk: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC, t = row0 / chunk;
   const panel = panels + (<usize>(t * PANEL * K) << 2), dw = partials + (<usize>(t * K * outC) << 2);
   for (let p0 = row0; p0 < row1; p0 += PANEL) {
     const rows = min(PANEL, row1 - p0);
-    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, dH, dW, p0, p0 + rows);
     atbBlock(panel, dy + (<usize>(p0 * outC) << 2), dw, K, outC, rows, p0 == row0);
   }
 }
@@ -56,7 +56,7 @@ export function convFilterGrad(x: usize, dy: usize, partials: usize, panels: usi
 // Input gradient for images [n0, n1): dx = col2im(dy @ W^T), a panel of rows at a time.
 // wT is the kernel transposed to [outC, K].
 export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, chunk: i32, n0: i32, n1: i32): void {
   const K = kH * kW * inC;
   const panel = panels + (<usize>((n0 / chunk) * PANEL * K) << 2);
   const image = <usize>(inH * inW * inC) << 2;
@@ -65,7 +65,7 @@ export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, in
   for (let p0 = n0 * outH * outW; p0 < r1; p0 += PANEL) {
     const rows = min(PANEL, r1 - p0);
     gemm(dy + (<usize>(p0 * outC) << 2), outC, 1, wT, panel, rows, outC, K, 0, 0, rows);
-    col2imFrom(panel, dx, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    col2imFrom(panel, dx, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, dH, dW, p0, p0 + rows);
   }
 }
 
@@ -75,8 +75,8 @@ export function convInputGrad(dy: usize, wT: usize, dx: usize, panels: usize, in
 // stays in registers over all pixels of an image. Images [n0, n1) go into partial dW number
 // n0 / chunk (the caller sums the partials).
 export function convFilterGradDirect(x: usize, dy: usize, partials: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
-  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW), run = kW * inC;
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW), run = kW * inC;
   const slot = n0 / chunk;
   const xp = pads + (<usize>(slot * Hp * Wp * inC) << 2);
   const dw = partials + (<usize>(slot * kH * run * outC) << 2);
@@ -94,7 +94,8 @@ export function convFilterGradDirect(x: usize, dy: usize, partials: usize, pads:
             c20 = v128.load(pc + 2 * bStep); c21 = v128.load(pc + 2 * bStep, 16); c30 = v128.load(pc + 3 * bStep); c31 = v128.load(pc + 3 * bStep, 16);
           }
           for (let oh = 0; oh < outH; oh++) {
-            let pa = xp + <usize>(oh * sH + kh) * kRow + (<usize>t << 2);
+            // Float t of the kernel row is channel t % inC of tap t / inC, dW pixels per tap.
+            let pa = xp + <usize>(oh * sH + kh * dH) * kRow + (<usize>((t / inC) * dW * inC + t % inC) << 2);
             let pb = pdy + (<usize>(oh * outW * outC + j) << 2);
             for (let ow = 0; ow < outW; ow++) {
               const b0 = v128.load(pb), b1 = v128.load(pb, 16);
@@ -122,7 +123,7 @@ export function convFilterGradDirect(x: usize, dy: usize, partials: usize, pads:
 // and read again. Images [n0, n1) (threads split by image: no two add to the same pixel).
 // wT is the kernel transposed to [outC, K].
 export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, n0: i32, n1: i32): void {
   const K = kH * kW * inC, HW = outH * outW;
   const image = <usize>(inH * inW * inC) << 2;
   memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
@@ -135,10 +136,10 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
       for (let kh = 0; kh < kH; kh++) {
         for (let kw = 0; kw < kW; kw++) {
           // Where each of the four pixels' products land in dx (0: in the padding, dropped).
-          const t0 = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
-          const t1 = target(base, r + 1, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
-          const t2 = target(base, r + 2, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
-          const t3 = target(base, r + 3, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          const t0 = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
+          const t1 = target(base, r + 1, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
+          const t2 = target(base, r + 2, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
+          const t3 = target(base, r + 3, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
           if ((t0 | t1 | t2 | t3) == 0) continue;
           const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
           for (let j = 0; j < inC; j += 8) {
@@ -169,7 +170,7 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
       const pa = dy + (<usize>((n * HW + r) * outC) << 2);
       for (let kh = 0; kh < kH; kh++) {
         for (let kw = 0; kw < kW; kw++) {
-          const t = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft);
+          const t = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
           if (t == 0) continue;
           const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
           for (let j = 0; j < inC; j += 4) {
@@ -186,8 +187,9 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
 
 // The dx pixel that tap (kh, kw) of output pixel r (of one image) falls on, or 0 in the padding.
 // @ts-ignore: decorator
-@inline function target(base: usize, r: i32, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32): usize {
-  const ih = (r / outW) * sH - padTop + kh, iw = (r % outW) * sW - padLeft + kw;
+@inline function target(base: usize, r: i32, kh: i32, kw: i32, inH: i32, inW: i32, inC: i32, outW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
+  dH: i32, dW: i32): usize {
+  const ih = (r / outW) * sH - padTop + kh * dH, iw = (r % outW) * sW - padLeft + kw * dW;
   if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) return 0;
   return base + (<usize>((ih * inW + iw) * inC) << 2);
 }

@@ -5,10 +5,10 @@ import { PANEL, initial, madd, copyFloats, zeroFloats } from './common';
 import { gemm } from './gemm';
 
 // Rows [row0, row1) of the im2col matrix of an NHWC input, row row0 written at `out`: row
-// (n, oh, ow) holds the kh*kw*c input values under the kernel, zeros where it hangs over the
-// padding.
+// (n, oh, ow) holds the kh*kw*c input values under the kernel (taps dH, dW pixels apart),
+// zeros where it hangs over the padding.
 export function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, row0: i32, row1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC;
   const cBytes = <usize>inC << 2;
   const runBytes = <usize>(kW * inC) << 2;
@@ -17,10 +17,10 @@ export function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, o
     const oh = t % outH, n = t / outH;
     const ih0 = oh * sH - padTop, iw0 = ow * sW - padLeft;
     let dst = out + (<usize>(row - row0) * <usize>K << 2);
-    if (iw0 >= 0 && iw0 + kW <= inW) {
+    if (dW == 1 && iw0 >= 0 && iw0 + kW <= inW) {
       // In NHWC, one kernel row's pixels sit side by side: one run of kW*inC floats per row.
       for (let kh = 0; kh < kH; kh++) {
-        const ih = ih0 + kh;
+        const ih = ih0 + kh * dH;
         if (<u32>ih >= <u32>inH) zeroFloats(dst, runBytes);
         else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw0) * inC) << 2), runBytes);
         dst += runBytes;
@@ -28,9 +28,9 @@ export function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, o
       continue;
     }
     for (let kh = 0; kh < kH; kh++) {
-      const ih = ih0 + kh;
+      const ih = ih0 + kh * dH;
       for (let kw = 0; kw < kW; kw++) {
-        const iw = iw0 + kw;
+        const iw = iw0 + kw * dW;
         if (<u32>ih >= <u32>inH || <u32>iw >= <u32>inW) zeroFloats(dst, cBytes);
         else copyFloats(dst, x + (<usize>(((n * inH + ih) * inW + iw) * inC) << 2), cBytes);
         dst += cBytes;
@@ -39,43 +39,64 @@ export function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, o
   }
 }
 
-// Forward: out = im2col(x) @ w (+ bias), output rows [row0, row1).
+// Forward: out = act(im2col(x) @ w (+ bias)), output rows [row0, row1).
 export function convGemm(x: usize, w: usize, bias: usize, out: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, row0: i32, row1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC;
   const panel = panels + (<usize>((row0 / chunk) * PANEL * K) << 2);
   for (let p0 = row0; p0 < row1; p0 += PANEL) {
     const rows = min(PANEL, row1 - p0);
-    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
-    gemm(panel, K, 1, w, out + (<usize>(p0 * outC) << 2), rows, K, outC, bias, 0, rows);
+    im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, dH, dW, p0, p0 + rows);
+    const dst = out + (<usize>(p0 * outC) << 2);
+    gemm(panel, K, 1, w, dst, rows, K, outC, bias, 0, rows);
+    if (act) activate(dst, rows * outC, act); // while the rows are still in cache
   }
+}
+
+// The epilogue activations (act codes: 1 relu), in place over n floats.
+export function activate(p: usize, n: i32, act: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) { const o = p + (<usize>i << 2); v128.store(o, epilogue(v128.load(o), act, zero)); }
+  for (; i < n; i++) { const o = p + (<usize>i << 2); const v = load<f32>(o); store<f32>(o, v > 0 ? v : 0); }
+}
+
+// One vector through the activation act (0: none, 1: relu; NaN becomes 0, as the reference's x > 0 ? x : 0).
+// @ts-ignore: decorator
+@inline export function epilogue(v: v128, act: i32, zero: v128): v128 {
+  return act == 1 ? f32x4.pmax(zero, v) : v;
 }
 
 // Direct convolution of images [n0, n1) (for inC >= 8, where it beats im2col): each image is
 // copied into this chunk's zero-bordered scratch (so every window is in bounds), then its
 // output rows are computed by convRows.
 export function convDirect(x: usize, w: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
-  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW);
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
   const xp = pads + (<usize>((n0 / chunk) * Hp * Wp * inC) << 2);
   for (let n = n0; n < n1; n++) {
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    convRows(xp, Wp, w, bias, out + (<usize>(n * outH * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, 0, outH);
+    convRows(xp, Wp, w, bias, out + (<usize>(n * outH * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, 0, outH);
   }
 }
 
-// Rows and columns of the zero-bordered copy of an image that the windows of outN outputs reach.
+// Rows and columns of the zero-bordered copy of an image that the windows of outN outputs
+// reach (k taps, d pixels apart).
 // @ts-ignore: decorator
-@inline export function paddedSize(outN: i32, k: i32, stride: i32): i32 { return (outN - 1) * stride + k; }
+@inline export function paddedSize(outN: i32, k: i32, stride: i32, d: i32): i32 { return (outN - 1) * stride + (k - 1) * d + 1; }
 
 // Output rows [oh0, oh1) of one image from its zero-bordered copy xp ([Hp, Wp, C]), written
 // row-major at dst. The GEMM's 4x8 register tile, with four neighbouring windows as its four A
-// rows: for one kernel row their taps and channels are one contiguous run of kW*C floats each,
-// evenly spaced, so the inner loop is the GEMM's own.
+// rows: for one kernel row their taps and channels are one contiguous run of kW*C floats each
+// (without dilation; with it, kW runs of C floats dW pixels apart), evenly spaced, so the
+// inner loop is the GEMM's own. act: the epilogue activation (see epilogue).
 function convRows(xp: usize, Wp: i32, w: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, oh0: i32, oh1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32, act: i32, oh0: i32, oh1: i32): void {
   const n8 = outC & ~7, run = kW * C;
   const wStep = <usize>outC << 2, aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
+  // A kernel row as `segs` contiguous runs of `seg` floats, segStep bytes apart.
+  const segs = dW == 1 ? 1 : kW, seg = dW == 1 ? run : C, segStep = <usize>(dW * C) << 2, tapRow = <usize>dH * kRow;
+  const zero = f32x4.splat(0);
   for (let oh = oh0; oh < oh1; oh++) {
     const rowBase = xp + <usize>(oh * sH) * kRow;
     const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
@@ -87,20 +108,26 @@ function convRows(xp: usize, Wp: i32, w: usize, bias: usize, dst: usize, C: i32,
       for (let j = 0; j < n8; j += 8) {
         const i0 = initial(bias, j), i1 = initial(bias, j + 4);
         let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+        let pb = w + (<usize>j << 2);
         for (let kh = 0; kh < kH; kh++) {
-          let p = pa + <usize>kh * kRow;
-          let pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
-          for (let t = 0; t < run; t++) {
-            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-            const a0 = v128.load32_splat(p), a1 = v128.load32_splat(p + aStep);
-            const a2 = v128.load32_splat(p + 2 * aStep), a3 = v128.load32_splat(p + 3 * aStep);
-            c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
-            c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
-            c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
-            c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
-            pb += wStep;
-            p += 4;
+          for (let sg = 0; sg < segs; sg++) {
+            let p = pa + <usize>kh * tapRow + <usize>sg * segStep;
+            for (let t = 0; t < seg; t++) {
+              const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+              const a0 = v128.load32_splat(p), a1 = v128.load32_splat(p + aStep);
+              const a2 = v128.load32_splat(p + 2 * aStep), a3 = v128.load32_splat(p + 3 * aStep);
+              c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+              c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+              c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+              c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+              pb += wStep;
+              p += 4;
+            }
           }
+        }
+        if (act) {
+          c00 = epilogue(c00, act, zero); c01 = epilogue(c01, act, zero); c10 = epilogue(c10, act, zero); c11 = epilogue(c11, act, zero);
+          c20 = epilogue(c20, act, zero); c21 = epilogue(c21, act, zero); c30 = epilogue(c30, act, zero); c31 = epilogue(c31, act, zero);
         }
         const pc = d + (<usize>(ow * outC + j) << 2);
         v128.store(pc, c00); v128.store(pc, c01, 16);
@@ -108,31 +135,38 @@ function convRows(xp: usize, Wp: i32, w: usize, bias: usize, dst: usize, C: i32,
         v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
         v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
       }
-      if (n8 < outC) for (let r = 0; r < 4; r++) convPixel(pa + <usize>r * aStep, kRow, w, bias, d + (<usize>((ow + r) * outC) << 2), run, outC, kH, n8);
+      if (n8 < outC) for (let r = 0; r < 4; r++) convPixel(pa + <usize>r * aStep, tapRow, w, bias, d + (<usize>((ow + r) * outC) << 2), segs, seg, segStep, outC, kH, act, n8);
     }
-    if (outW < 4) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, kRow, w, bias, d + (<usize>(ow * outC) << 2), run, outC, kH, 0);
+    if (outW < 4) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, kH, act, 0);
   }
 }
 
-// Output channels [j0, outC) of one output pixel whose window starts at p.
-function convPixel(p: usize, kRow: usize, w: usize, bias: usize, d: usize, run: i32, outC: i32, kH: i32, j0: i32): void {
+// Output channels [j0, outC) of one output pixel whose window starts at p (kernel rows tapRow
+// bytes apart, each `segs` runs of `seg` floats segStep bytes apart).
+function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, segs: i32, seg: i32, segStep: usize, outC: i32, kH: i32, act: i32, j0: i32): void {
   const wStep = <usize>outC << 2;
   let j = j0;
   for (; j + 4 <= outC; j += 4) {
     let acc = initial(bias, j);
+    let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
-      let pa = p + <usize>kh * kRow, pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
-      for (let t = 0; t < run; t++) { acc = madd(v128.load32_splat(pa), v128.load(pb), acc); pa += 4; pb += wStep; }
+      for (let sg = 0; sg < segs; sg++) {
+        let pa = p + <usize>kh * tapRow + <usize>sg * segStep;
+        for (let t = 0; t < seg; t++) { acc = madd(v128.load32_splat(pa), v128.load(pb), acc); pa += 4; pb += wStep; }
+      }
     }
-    v128.store(d + (<usize>j << 2), acc);
+    v128.store(d + (<usize>j << 2), epilogue(acc, act, f32x4.splat(0)));
   }
   for (; j < outC; j++) {
     let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+    let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
-      let pa = p + <usize>kh * kRow, pb = w + ((<usize>(kh * run) * <usize>outC + <usize>j) << 2);
-      for (let t = 0; t < run; t++) { acc += load<f32>(pa) * load<f32>(pb); pa += 4; pb += wStep; }
+      for (let sg = 0; sg < segs; sg++) {
+        let pa = p + <usize>kh * tapRow + <usize>sg * segStep;
+        for (let t = 0; t < seg; t++) { acc += load<f32>(pa) * load<f32>(pb); pa += 4; pb += wStep; }
+      }
     }
-    store<f32>(d + (<usize>j << 2), acc);
+    store<f32>(d + (<usize>j << 2), act == 1 && !(acc > 0) ? 0 : acc);
   }
 }
 
@@ -143,14 +177,14 @@ function convPixel(p: usize, kRow: usize, w: usize, bias: usize, d: usize, run: 
 // (whole row pairs); convPoolDirect is the direct one.
 export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, panels: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
-  chunk: i32, row0: i32, row1: i32): void {
+  dH: i32, dW: i32, chunk: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC, pair = 2 * outW;
   const R = max(1, PANEL / pair) * pair;
   const outPanel = panels + (<usize>((row0 / chunk) * R * (outC + K)) << 2);
   const colPanel = outPanel + (<usize>(R * outC) << 2);
   for (let p0 = row0; p0 < row1; p0 += R) {
     const rows = min(R, row1 - p0);
-    im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, p0, p0 + rows);
+    im2colInto(x, colPanel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, dH, dW, p0, p0 + rows);
     gemm(colPanel, K, 1, w, outPanel, rows, K, outC, bias, 0, rows);
     for (let r = p0; r < p0 + rows; r += pair) poolRowPair(outPanel + (<usize>((r - p0) * outC) << 2), pooled, argmax, r, outH, outW, outC);
   }
@@ -160,14 +194,14 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
 // zero-bordered scratch and its output computed (convRows) and pooled a row pair at a time.
 export function convPoolDirect(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
-  chunk: i32, n0: i32, n1: i32): void {
-  const Hp = paddedSize(outH, kH, sH), Wp = paddedSize(outW, kW, sW);
+  dH: i32, dW: i32, chunk: i32, n0: i32, n1: i32): void {
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
   const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * outW * outC)) << 2);
   const pairOut = xp + (<usize>(Hp * Wp * inC) << 2);
   for (let n = n0; n < n1; n++) {
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
     for (let oh = 0; oh < outH; oh += 2) {
-      convRows(xp, Wp, w, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, oh, oh + 2);
+      convRows(xp, Wp, w, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh + 2);
       poolRowPair(pairOut, pooled, argmax, (n * outH + oh) * outW, outH, outW, outC);
     }
   }

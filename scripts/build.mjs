@@ -1,0 +1,17 @@
+// `npm run build` (also run by `npm pack` / `npm publish` through prepack): the package's
+// dist/ folder. tsc writes ESM JavaScript, .d.ts and source maps with the TypeScript inlined
+// (rewriteRelativeImportExtensions turns the sources' './x.ts' imports into './x.js'), so
+// the published files match the sources line for line and types come from the same compiler
+// pass. The wasm kernels are compiled first if missing or older than their sources;
+// they are embedded (base64) in dist/backends/wasm/generated/kernels.js, so installing the
+// package runs no build and needs no AssemblyScript.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [join(root, 'scripts/build-wasm.mjs'), '--if-needed'], { stdio: 'inherit' });
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+console.log('dist/: ESM JavaScript, .d.ts and source maps');

@@ -1,0 +1,134 @@
+// Average pooling and nearest/bilinear resizing (NHWC), four channels per vector. Each
+// parallel job is a range of images [n0, n1), so threads never write the same pixels.
+
+// The mean of each window over its pixels inside the input (TensorFlow's rule for 'same').
+export function avgPool(x: usize, out: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
+        const inv: f32 = 1 / <f32>((h1 - h0) * (w1 - w0));
+        const o = out + (<usize>(((n * outH + oh) * outW + ow) * C) << 2);
+        let c = 0;
+        for (; c < c4; c += 4) {
+          let s = f32x4.splat(0);
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) s = f32x4.add(s, v128.load(x + (<usize>(((n * inH + ih) * inW + iw) * C + c) << 2)));
+          }
+          v128.store(o + (<usize>c << 2), f32x4.mul(s, f32x4.splat(inv)));
+        }
+        for (; c < C; c++) {
+          let s: f32 = 0;
+          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) s += load<f32>(x + (<usize>(((n * inH + ih) * inW + iw) * C + c) << 2));
+          store<f32>(o + (<usize>c << 2), s * inv);
+        }
+      }
+    }
+  }
+}
+
+// dx (zeroed here for images [n0, n1)) receives each output gradient / window size over its window.
+export function avgPoolBackward(dy: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  memory.fill(dx + (<usize>(n0 * inH * inW * C) << 2), 0, <usize>((n1 - n0) * inH * inW * C) << 2);
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
+        const inv: f32 = 1 / <f32>((h1 - h0) * (w1 - w0));
+        const g = dy + (<usize>(((n * outH + oh) * outW + ow) * C) << 2);
+        for (let ih = h0; ih < h1; ih++) {
+          for (let iw = w0; iw < w1; iw++) {
+            const d = dx + (<usize>(((n * inH + ih) * inW + iw) * C) << 2);
+            let c = 0;
+            for (; c < c4; c += 4) {
+              const p = d + (<usize>c << 2);
+              v128.store(p, f32x4.add(v128.load(p), f32x4.mul(v128.load(g + (<usize>c << 2)), f32x4.splat(inv))));
+            }
+            for (; c < C; c++) store<f32>(d + (<usize>c << 2), load<f32>(d + (<usize>c << 2)) + load<f32>(g + (<usize>c << 2)) * inv);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Source rows (or columns) of a resize, TF2's half-pixel rule: lo, hi and the weight of hi.
+// Written by the caller into taps (i32 lo, i32 hi, f32 frac per output index).
+// Forward: out = lerp(lerp(a, b, fx), lerp(c, d, fx), fy), channels in vectors.
+export function resize(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const r = rows + (<usize>oh * 12);
+      const top = (n * inH + load<i32>(r)) * inW, bottom = (n * inH + load<i32>(r, 4)) * inW;
+      const fy = load<f32>(r, 8), vfy = f32x4.splat(fy);
+      for (let ow = 0; ow < outW; ow++) {
+        const q = cols + (<usize>ow * 12);
+        const l = load<i32>(q), rr = load<i32>(q, 4), fx = load<f32>(q, 8), vfx = f32x4.splat(fx);
+        const pa = x + (<usize>((top + l) * C) << 2), pb = x + (<usize>((top + rr) * C) << 2);
+        const pc = x + (<usize>((bottom + l) * C) << 2), pd = x + (<usize>((bottom + rr) * C) << 2);
+        const po = out + (<usize>(((n * outH + oh) * outW + ow) * C) << 2);
+        let c = 0;
+        for (; c < c4; c += 4) {
+          const o = <usize>c << 2;
+          const a = v128.load(pa + o), c0 = v128.load(pc + o);
+          const t = f32x4.add(a, f32x4.mul(f32x4.sub(v128.load(pb + o), a), vfx));
+          const b = f32x4.add(c0, f32x4.mul(f32x4.sub(v128.load(pd + o), c0), vfx));
+          v128.store(po + o, f32x4.add(t, f32x4.mul(f32x4.sub(b, t), vfy)));
+        }
+        for (; c < C; c++) {
+          const o = <usize>c << 2;
+          const a = load<f32>(pa + o), c0 = load<f32>(pc + o);
+          const t = a + (load<f32>(pb + o) - a) * fx, b = c0 + (load<f32>(pd + o) - c0) * fx;
+          store<f32>(po + o, t + (b - t) * fy);
+        }
+      }
+    }
+  }
+}
+
+// dx (zeroed here for images [n0, n1)) receives each output gradient on its four sources.
+export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3;
+  memory.fill(dx + (<usize>(n0 * inH * inW * C) << 2), 0, <usize>((n1 - n0) * inH * inW * C) << 2);
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const r = rows + (<usize>oh * 12);
+      const top = (n * inH + load<i32>(r)) * inW, bottom = (n * inH + load<i32>(r, 4)) * inW;
+      const fy = load<f32>(r, 8);
+      for (let ow = 0; ow < outW; ow++) {
+        const q = cols + (<usize>ow * 12);
+        const l = load<i32>(q), rr = load<i32>(q, 4), fx = load<f32>(q, 8);
+        const one: f32 = 1;
+        const wa = (one - fy) * (one - fx), wb = (one - fy) * fx, wc = fy * (one - fx), wd = fy * fx;
+        const pa = dx + (<usize>((top + l) * C) << 2), pb = dx + (<usize>((top + rr) * C) << 2);
+        const pc = dx + (<usize>((bottom + l) * C) << 2), pd = dx + (<usize>((bottom + rr) * C) << 2);
+        const pg = dy + (<usize>(((n * outH + oh) * outW + ow) * C) << 2);
+        let c = 0;
+        for (; c < c4; c += 4) {
+          const o = <usize>c << 2;
+          const g = v128.load(pg + o);
+          // One source after the other: with nearest (or at borders) they may be the same pixel.
+          v128.store(pa + o, f32x4.add(v128.load(pa + o), f32x4.mul(g, f32x4.splat(wa))));
+          v128.store(pb + o, f32x4.add(v128.load(pb + o), f32x4.mul(g, f32x4.splat(wb))));
+          v128.store(pc + o, f32x4.add(v128.load(pc + o), f32x4.mul(g, f32x4.splat(wc))));
+          v128.store(pd + o, f32x4.add(v128.load(pd + o), f32x4.mul(g, f32x4.splat(wd))));
+        }
+        for (; c < C; c++) {
+          const o = <usize>c << 2;
+          const g = load<f32>(pg + o);
+          store<f32>(pa + o, load<f32>(pa + o) + g * wa);
+          store<f32>(pb + o, load<f32>(pb + o) + g * wb);
+          store<f32>(pc + o, load<f32>(pc + o) + g * wc);
+          store<f32>(pd + o, load<f32>(pd + o) + g * wd);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+// Dropout and the noise layers. Each draws through a SeedGenerator made in its constructor, so
+// the random kernel advances that stream at every step, compiled or op by op; each is the
+// identity in inference (training false), as in Keras.
+import { formatShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import * as ops from '../ops/index.ts';
+import { SeedGenerator } from '../ops/random.ts';
+import { Layer, type CallArgs, type LayerArgs } from './layer.ts';
+import { checkOptions, registerLayers } from './registry.ts';
+
+function checkRate(layer: string, rate: unknown, what = 'rate'): number {
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+    throw new Error(`Invalid value for argument '${what}' of layer "${layer}". Expected a float in [0, 1). Received ${what}=${String(rate)}`);
+  }
+  return rate;
+}
+
+export interface DropoutArgs extends LayerArgs {
+  /** Fraction of the inputs to drop (set to 0), in [0, 1). */
+  rate: number;
+  /** The shape of the mask, broadcast over the input; null entries take the input's size. */
+  noiseShape?: (number | null)[] | null;
+  seed?: number;
+}
+
+/** Sets a `rate` fraction of the inputs to 0 while training and scales the rest by 1 / (1 - rate). */
+export class Dropout extends Layer {
+  static override readonly className: string = 'Dropout';
+  readonly rate: number;
+  readonly noiseShape: (number | null)[] | null;
+  readonly seed: number | undefined;
+  protected readonly generator: SeedGenerator;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    checkOptions(this.name, args, ['rate', 'noiseShape', 'seed']);
+    this.rate = checkRate(this.name, args?.rate);
+    this.noiseShape = args.noiseShape ?? null;
+    this.seed = args.seed;
+    this.generator = new SeedGenerator(args.seed);
+  }
+
+  /** The mask's shape for this input (Keras's _get_noise_shape). */
+  protected maskShape(x: Tensor): number[] {
+    if (!this.noiseShape) return x.shape;
+    if (this.noiseShape.length !== x.rank) {
+      throw new Error(`Layer "${this.name}": noiseShape ${formatShape(this.noiseShape)} has ${this.noiseShape.length} axes, the input ${formatShape(x.shape)} has ${x.rank}`);
+    }
+    return this.noiseShape.map((d, i) => {
+      const size = d ?? x.shape[i];
+      if (size !== 1 && size !== x.shape[i]) {
+        throw new Error(`Layer "${this.name}": noiseShape ${formatShape(this.noiseShape!)} does not broadcast to the input ${formatShape(x.shape)} (axis ${i}: expected 1 or ${x.shape[i]}, got ${size})`);
+      }
+      return size;
+    });
+  }
+
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (!training || this.rate === 0) return x;
+    const keep = 1 - this.rate;
+    const mask = ops.randomBernoulli(this.maskShape(x), this.generator, keep, x.dtype === 'float64' ? 'float64' : 'float32');
+    return ops.mul(x, ops.mul(mask, 1 / keep));
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape, seed: this.seed ?? null };
+  }
+}
+
+/** Dropout of whole feature maps: one mask value per image and channel (NHWC input). */
+export class SpatialDropout2D extends Dropout {
+  static override readonly className = 'SpatialDropout2D';
+  constructor(args: Omit<DropoutArgs, 'noiseShape'> & { dataFormat?: 'channelsLast' }) {
+    const { dataFormat, ...rest } = args ?? ({} as DropoutArgs);
+    if (dataFormat !== undefined && dataFormat !== 'channelsLast') throw new Error(`SpatialDropout2D: only dataFormat 'channelsLast' is supported, got '${String(dataFormat)}'`);
+    super(rest);
+    this.inputSpec = { ndim: 4 };
+  }
+  protected override maskShape(x: Tensor): number[] { return [x.shape[0], 1, 1, x.shape[3]]; }
+  override getConfig(): Record<string, unknown> {
+    const { noiseShape: _, ...config } = super.getConfig();
+    return { ...config, dataFormat: 'channelsLast' };
+  }
+}
+
+/** Adds zero-mean Gaussian noise of standard deviation `stddev` while training. */
+export class GaussianNoise extends Layer {
+  static override readonly className = 'GaussianNoise';
+  readonly stddev: number;
+  readonly seed: number | undefined;
+  private readonly generator: SeedGenerator;
+  constructor(args: { stddev: number; seed?: number } & LayerArgs) {
+    super(args);
+    checkOptions(this.name, args, ['stddev', 'seed']);
+    if (typeof args?.stddev !== 'number' || !(args.stddev >= 0)) {
+      throw new Error(`Invalid value for argument 'stddev' of layer "${this.name}". Expected a non-negative number. Received stddev=${String(args?.stddev)}`);
+    }
+    this.stddev = args.stddev;
+    this.seed = args.seed;
+    this.generator = new SeedGenerator(args.seed);
+  }
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (!training || this.stddev === 0) return x;
+    return ops.add(x, ops.randomNormal(x.shape, this.generator, { stddev: this.stddev, dtype: x.dtype === 'float64' ? 'float64' : 'float32' }));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), stddev: this.stddev, seed: this.seed ?? null }; }
+}
+
+/** Multiplies by Gaussian noise of mean 1 and standard deviation sqrt(rate / (1 - rate)) while training. */
+export class GaussianDropout extends Layer {
+  static override readonly className = 'GaussianDropout';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly generator: SeedGenerator;
+  constructor(args: { rate: number; seed?: number } & LayerArgs) {
+    super(args);
+    checkOptions(this.name, args, ['rate', 'seed']);
+    this.rate = checkRate(this.name, args?.rate);
+    this.seed = args.seed;
+    this.generator = new SeedGenerator(args.seed);
+  }
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (!training || this.rate === 0) return x;
+    const stddev = Math.sqrt(this.rate / (1 - this.rate));
+    return ops.mul(x, ops.randomNormal(x.shape, this.generator, { mean: 1, stddev, dtype: x.dtype === 'float64' ? 'float64' : 'float32' }));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null }; }
+}
+
+
+registerLayers(Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout);

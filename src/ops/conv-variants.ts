@@ -1,0 +1,92 @@
+// The convolutions built on conv2d's kernels: depthwise (one group per input channel),
+// transposed (the input-gradient kernel run forward) and 1-D (a 2-D convolution of height 1).
+import { backend, record } from '../core/engine.ts';
+import { formatShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import type { GradTable } from './registry.ts';
+import { make } from './util.ts';
+import { reshape } from './layout.ts';
+import { conv2d, convInfo, dilatedSize, type ConvGeometry, type Padding, type Pair } from './conv.ts';
+
+export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { bias?: Tensor }
+
+/**
+ * x [n, h, w, c] convolved channel by channel with w [kh, kw, c, m]: output channel c*m + j is
+ * input channel c convolved with w[:, :, c, j] (TensorFlow's depthwise_conv2d). It is conv2d
+ * with one group per channel; w [kh, kw, c, m] and the grouped kernel [kh, kw, 1, c*m] are the
+ * same floats.
+ */
+export function depthwiseConv2d(x: Tensor, w: Tensor, { bias, ...geometry }: DepthwiseConv2dOptions = {}): Tensor {
+  if (x.rank !== 4) throw new Error(`depthwiseConv2d: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
+  if (w.rank !== 4 || w.shape[2] !== x.shape[3]) {
+    throw new Error(`depthwiseConv2d: expected a kernel [kh, kw, ${x.shape[3]}, multiplier] for an input of ${x.shape[3]} channels, got ${formatShape(w.shape)}`);
+  }
+  const [kH, kW, c, m] = w.shape;
+  return conv2d(x, reshape(w, [kH, kW, 1, c * m]), { ...geometry, groups: c, bias, what: 'depthwiseConv2d' } as ConvGeometry);
+}
+
+export interface Conv2dTransposeOptions extends Omit<ConvGeometry, 'groups'> {}
+
+/**
+ * The transposed convolution (the gradient of conv2d with respect to its input, run forward):
+ * x [n, h, w, c] and w [kh, kw, f, c] give [n, outSize[0], outSize[1], f], the image whose
+ * conv2d by w with these strides, padding and dilations has x's shape.
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly [number, number], geometry: Conv2dTransposeOptions = {}): Tensor {
+  if (x.rank !== 4) throw new Error(`conv2dTranspose: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
+  if (w.rank !== 4 || w.shape[3] !== x.shape[3]) {
+    throw new Error(`conv2dTranspose: expected a kernel [kh, kw, filters, ${x.shape[3]}] for an input of ${x.shape[3]} channels, got ${formatShape(w.shape)}`);
+  }
+  const [n, h, wd] = x.shape;
+  const info = convInfo([n, outSize[0], outSize[1], w.shape[2]], w.shape, geometry, 'conv2dTranspose');
+  if (info.outH !== h || info.outW !== wd) {
+    throw new Error(`conv2dTranspose: an output of ${outSize[0]}x${outSize[1]} convolved with these strides and padding gives ${info.outH}x${info.outW}, not the input's ${h}x${wd}`);
+  }
+  const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
+  const y = make(dtype, [n, outSize[0], outSize[1], w.shape[2]], (out) => backend().conv2dBackpropInput(x.data, w.data, out, info));
+  record('conv2dTranspose', [x, w], y, { info });
+  return y;
+}
+
+/**
+ * Keras's output length of a transposed convolution along one axis (deconv_output_length):
+ * without outputPadding, 'valid' gives in*stride + max(span - stride, 0) and 'same' in*stride.
+ */
+export function transposedSize(inSize: number, k: number, stride: number, padding: Padding, dilation = 1, outputPadding: number | null = null): number {
+  const span = dilatedSize(k, dilation);
+  if (outputPadding === null) return padding === 'valid' ? inSize * stride + Math.max(span - stride, 0) : inSize * stride;
+  const pad = padding === 'same' ? Math.floor(span / 2) : 0;
+  return (inSize - 1) * stride + span - 2 * pad + outputPadding;
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  /** 'causal': output t sees inputs up to t only (zeros padded on the left). */
+  padding?: Padding | 'causal';
+  dilation?: number;
+  groups?: number;
+  bias?: Tensor;
+}
+
+/** x [n, length, c] convolved with w [k, c / groups, f]: a conv2d of height 1. */
+export function conv1d(x: Tensor, w: Tensor, { stride = 1, padding = 'valid', dilation = 1, groups = 1, bias }: Conv1dOptions = {}): Tensor {
+  if (x.rank !== 3) throw new Error(`conv1d: expected input of rank 3 [batch, length, channels], got shape ${formatShape(x.shape)}`);
+  if (w.rank !== 3) throw new Error(`conv1d: expected a kernel of rank 3 [k, in, out], got shape ${formatShape(w.shape)}`);
+  if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') {
+    throw new Error(`conv1d: padding must be 'valid', 'same' or 'causal', got '${String(padding)}'`);
+  }
+  const [n, length, c] = x.shape, [k, kc, f] = w.shape;
+  const pad2d = padding === 'causal' ? [[0, 0], [dilatedSize(k, dilation) - 1, 0]] as const : padding;
+  const y = conv2d(reshape(x, [n, 1, length, c]), reshape(w, [1, k, kc, f]),
+    { strides: [1, stride] as Pair, padding: pad2d, dilations: [1, dilation], groups, bias, what: 'conv1d' } as ConvGeometry);
+  return reshape(y, [n, y.shape[2], f]);
+}
+
+export const convVariantGrads: GradTable<'conv2dTranspose'> = {
+  // y = A(w)^T x, with A(w) the convolution: dx = A(w) dy, and dw is the convolution's filter
+  // gradient with dy as its input and x as its output's gradient.
+  conv2dTranspose: (dy, { inputs: [x, w], attrs: { info } }, [needsDx, needsDw]) => [
+    needsDx ? make(dy.dtype, x.shape, (dx) => backend().conv2d(dy.data, w.data, null, dx, info)) : null,
+    needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(dy.data, x.data, dw, info)) : null,
+  ],
+};

@@ -1,0 +1,52 @@
+// avgPool2d, pad and resize against TensorFlow.js, and wasm against js (in wasm memory too).
+import { describe, it } from 'node:test';
+import * as dt from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { randomTensor } from './helpers/gradcheck.ts';
+import { assertClose, tf, toTf } from './helpers/oracle.ts';
+
+const rng = new Random(17);
+const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
+
+/** Value and gradient of sum(f(x) * r) on both backends. */
+function bothBackends(f: (x: dt.Tensor) => dt.Tensor, x: dt.Tensor): void {
+  const r = randomTensor(dt.withBackend('js', () => f(x)).shape, new Random(2), 0.5, 1.5, 'float32');
+  const run = () => { const { grads } = dt.valueAndGrads(() => f(x).mul(r).sum(), [x]); return [f(x), grads[0]]; };
+  const js = dt.withBackend('js', run), wasm = dt.withBackend('wasm', run);
+  js.forEach((t, i) => assertClose(wasm[i], t, 1e-5, `wasm vs js [${i}]`));
+}
+
+describe('resize matches tf.image with half-pixel centers (TF2, Keras 3)', () => {
+  for (const [inShape, size] of [[[2, 3, 4, 5], [7, 5]], [[1, 6, 9, 3], [4, 4]], [[1, 5, 5, 8], [10, 10]], [[1, 4, 4, 1], [1, 1]]] as const) {
+    it(`bilinear and nearest ${inShape} -> ${size}`, () => {
+      const x = rand([...inShape]);
+            for (const method of ['bilinear', 'nearest'] as const) {
+        const tfResize = (t: tf.Tensor) => (method === 'bilinear'
+          ? tf.image.resizeBilinear(t as tf.Tensor4D, [size[0], size[1]], false, true)
+          : tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [size[0], size[1]], false, true));
+        const ours = dt.withBackend('js', () => dt.resize(x, [size[0], size[1]], method));
+        assertClose(ours, tfResize(toTf(x)), 1e-5, `${method} forward`);
+        // TF.js 4.22's resize gradients ignore halfPixelCenters (and resizeBilinear's swaps height
+        // and width for non-square images): resize's gradient is checked by finite differences
+        // in test/gradients.test.ts instead.
+        bothBackends((t) => dt.resize(t, [size[0], size[1]], method), x);
+      }
+    });
+  }
+});
+
+describe('avgPool2d and pad', () => {
+  it('avgPool2d matches TF.js forward, and wasm equals js', () => {
+    for (const [shape, pool, strides, padding] of [[[2, 7, 6, 5], [3, 2], 2, 'same'], [[1, 8, 8, 8], [2, 2], 2, 'valid'], [[1, 5, 5, 3], [3, 3], 1, 'same']] as const) {
+      const x = rand([...shape]);
+      assertClose(dt.withBackend('js', () => dt.avgPool2d(x, [pool[0], pool[1]], { strides, padding })), tf.avgPool(toTf(x) as tf.Tensor4D, [pool[0], pool[1]], strides, padding), 1e-5, `avgPool ${shape}`);
+      bothBackends((t) => dt.avgPool2d(t, [pool[0], pool[1]], { strides, padding }), x);
+    }
+  });
+  it('pad matches tf.pad, and wasm equals js', () => {
+    const x = rand([2, 3, 4, 2]);
+    const p: [number, number][] = [[0, 1], [2, 0], [1, 1], [0, 0]];
+    assertClose(dt.pad(x, p), tf.pad(toTf(x), p), 1e-7, 'pad');
+    bothBackends((t) => dt.pad(t, p), x);
+  });
+});
