@@ -29,7 +29,9 @@ export function functionalToKeras(model: Model, version: KerasVersion): KerasObj
       : n.inputs.map((t) => [...history(t), {}]));
     return { ...base, name: layer.name, inbound_nodes: inbound };
   });
-  const config = { name: model.name, trainable: model.trainable, layers, input_layers: model.inputs.map(history), output_layers: model.outputs.map(history) };
+  // One input (output) is written as its triple alone: Keras 3 reads a list as a list of inputs.
+  const ends = (ts: SymbolicTensor[]): History | History[] => (ts.length === 1 && version === 3 ? history(ts[0]) : ts.map(history));
+  const config = { name: model.name, trainable: model.trainable, layers, input_layers: ends(model.inputs), output_layers: ends(model.outputs) };
   if (version === 2) return { class_name: 'Functional', config };
   return { module: 'keras.src.models.functional', class_name: 'Functional', config: { ...config, dtype: dtypePolicy() }, registered_name: 'Functional',
     build_config: { input_shape: model.inputs.length === 1 ? model.inputs[0].shape : model.inputs.map((t) => t.shape) } };
@@ -50,7 +52,9 @@ function nodeInputs(node: unknown, where: string): { refs: History[]; multi: boo
   }
   const { args, kwargs } = (node ?? {}) as { args?: unknown[]; kwargs?: Record<string, unknown> };
   if (!Array.isArray(args) || args.length !== 1) throw new Error(`${where}: inbound node ${JSON.stringify(node)?.slice(0, 200)} must have one argument (a tensor or a list of tensors)`);
-  const extra = Object.entries(kwargs ?? {}).filter(([, v]) => v !== null && v !== undefined);
+  // Keras records the training flag a symbolic call saw (Dropout: training=false), but the
+  // model's own flag overrides it whenever given (fit: true), so it is no fixed argument.
+  const extra = Object.entries(kwargs ?? {}).filter(([k, v]) => v !== null && v !== undefined && !(k === 'training' && typeof v === 'boolean'));
   if (extra.length > 0) throw new Error(`${where}: call arguments ${extra.map(([k]) => k).join(', ')} are not supported`);
   const ref = (t: unknown): History => {
     const h = (t as KerasObject)?.config?.keras_history;

@@ -78,6 +78,7 @@ const KERAS_DEFAULTS: Record<string, unknown[]> = {
   sparse: [false], ragged: [false], optional: [false], groups: [1], dilation_rate: [[1, 1], 1, [1]],
   data_format: ['channels_last', null], lora_rank: [null], lora_alpha: [null], quantization_config: [null],
   activity_regularizer: [null], synchronized: [false], seed: [null], noise_shape: [null],
+  renorm: [false], renorm_clipping: [null], renorm_momentum: [0.99],
 };
 const defaultFor = (key: string): unknown[] | undefined =>
   KERAS_DEFAULTS[key] ?? (/_(regularizer|constraint)$/.test(key) ? [null] : undefined);
