@@ -1,6 +1,7 @@
 """Checks files deeptype wrote against Keras's layouts, with h5py and numpy only.
 
 Usage: keras_layout.py MODEL.keras MODEL.h5 X.f32 PRED.f32
+       keras_layout.py --residual MODEL.keras MODEL.h5 X.f32 PRED.f32
 X.f32 holds the inputs (float32, shape [n, 28, 28]); PRED.f32 deeptype's predictions [n, 10].
 For each file: the layout Keras 3 (saving_lib) or Keras 2 (legacy HDF5) reads, then a numpy
 forward pass of the seed model (Reshape, Conv2D same, MaxPooling2D, Conv2D same,
@@ -139,7 +140,74 @@ def check_keras2(path):
     return [np.asarray(d, dtype=np.float64) for d in weights]
 
 
+RES_PATHS = ["layers/conv2d", "layers/conv2d_1", "layers/dense"]
+RES_SHAPES = [(3, 3, 3, 4), (4,), (3, 3, 4, 4), (4,), (256, 3), (3,)]
+
+
+def residual_forward(x, w):
+    """Input [n, 8, 8, 3] -> a = relu(conv) -> b = conv(a) -> relu(a + b) -> flatten -> dense softmax."""
+    a = np.maximum(conv_same(x, w[0], w[1]), 0)
+    b = conv_same(a, w[2], w[3])
+    h = np.maximum(a + b, 0).reshape(x.shape[0], -1) @ w[4] + w[5]
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def check_functional_config(layers, inbound_form):
+    by_name = {l["name"]: l for l in layers}
+    check(list(by_name) == ["input_layer", "conv2d", "conv2d_1", "add", "activation", "flatten", "dense"], f"layers {list(by_name)}")
+    check(by_name["input_layer"]["inbound_nodes"] == [], "InputLayer has no inbound nodes")
+    add = by_name["add"]["inbound_nodes"]
+    check(len(add) == 1, "Add is called once")
+    if inbound_form == 3:
+        args = add[0]["args"]
+        check(len(args) == 1 and isinstance(args[0], list) and len(args[0]) == 2, f"Add's args {args}")
+        check([t["class_name"] for t in args[0]] == ["__keras_tensor__"] * 2, "keras tensors")
+        check([t["config"]["keras_history"] for t in args[0]] == [["conv2d", 0, 0], ["conv2d_1", 0, 0]], "Add's keras_history")
+        check(args[0][0]["config"]["shape"] == [None, 8, 8, 4], "keras tensor shape")
+    else:
+        check(add == [[["conv2d", 0, 0, {}], ["conv2d_1", 0, 0, {}]]], f"Add's Keras 2 inbound nodes {add}")
+
+
+def check_residual(keras_path, h5_path):
+    z = zipfile.ZipFile(keras_path)
+    config = json.loads(z.read("config.json"))
+    for key in ["module", "class_name", "config", "registered_name", "build_config", "compile_config"]:
+        check(key in config, f"config.json has no {key}")
+    check(config["class_name"] == "Functional" and config["registered_name"] == "Functional", "Functional")
+    check(config["config"]["input_layers"] == ["input_layer", 0, 0] and config["config"]["output_layers"] == ["dense", 0, 0], "input/output layers")
+    check_functional_config(config["config"]["layers"], 3)
+    f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+    w3 = []
+    for p in RES_PATHS:
+        w3 += [f[p + "/vars/0"], f[p + "/vars/1"]]
+    check(len(f["optimizer/vars"]) == 2 + 2 * 6, "optimizer variables")
+    g = h5py.File(h5_path, "r")
+    config2 = json.loads(g.attrs["model_config"])
+    check(config2["class_name"] == "Functional" and config2["config"]["input_layers"] == [["input_layer", 0, 0]], "Keras 2 Functional")
+    check_functional_config(config2["config"]["layers"], 2)
+    mw = g["model_weights"]
+    check(names(mw.attrs["layer_names"]) == ["input_layer", "conv2d", "conv2d_1", "add", "activation", "flatten", "dense"], "layer_names")
+    w2 = [mw[l][n] for l in ["conv2d", "conv2d_1", "dense"] for n in names(mw[l].attrs["weight_names"])]
+    for ws in [w3, w2]:
+        for d, s in zip(ws, RES_SHAPES):
+            check(d.shape == s and d.dtype == np.float32, f"{d.name}: {d.shape} {d.dtype}, expected {s}")
+    return [[np.asarray(d, dtype=np.float64) for d in ws] for ws in [w3, w2]]
+
+
+def main_residual():
+    keras_path, h5_path, x_path, pred_path = sys.argv[2:6]
+    x = np.fromfile(x_path, dtype=np.float32).astype(np.float64).reshape(-1, 8, 8, 3)
+    pred = np.fromfile(pred_path, dtype=np.float32).astype(np.float64).reshape(x.shape[0], 3)
+    for path, w in zip([keras_path, h5_path], check_residual(keras_path, h5_path)):
+        err = np.abs(residual_forward(x, w) - pred).max()
+        check(err < 1e-5, f"{path}: numpy forward pass differs from deeptype's by {err}")
+        print(f"OK {path}: Functional layout as Keras writes it; numpy forward pass within {err:.2e} of deeptype")
+
+
 def main():
+    if sys.argv[1] == "--residual":
+        return main_residual()
     keras_path, h5_path, x_path, pred_path = sys.argv[1:5]
     x = np.fromfile(x_path, dtype=np.float32).astype(np.float64).reshape(-1, 28, 28)
     pred = np.fromfile(pred_path, dtype=np.float32).astype(np.float64).reshape(x.shape[0], 10)
