@@ -447,18 +447,34 @@ export class Model extends Layer {
     exportOnnx(this, path, options);
   }
 
-  /** Saves to a directory in TensorFlow.js's Layers format (model.json + weights); see io/model-files.ts. */
+  /**
+   * Saves by the path's extension: 'x.keras' (Keras 3) or 'x.h5' (Keras 2) as Keras writes them
+   * (io/keras-files.ts); a directory in TensorFlow.js's Layers format (io/model-files.ts).
+   */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
+    const keras = await import('../io/keras-files.ts'); // lazily: io depends on the model classes
+    if (keras.kerasFormatOf(path)) return keras.saveKerasFile(this, path, options);
+    const { saveModel } = await import('../io/model-files.ts');
     saveModel(this, path, options);
   }
 
-  /** Saves only the weights (TF.js's binary manifest format: a directory with weights.json + .bin). */
+  /**
+   * Saves only the weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's
+   * (io/keras-files.ts); otherwise TF.js's binary manifest format (a directory with weights.json + .bin).
+   */
   async saveWeights(path: string): Promise<void> {
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) return keras.saveWeightsFile(this, path);
     const { saveWeights } = await import('../io/model-files.ts');
     saveWeights(this, path);
   }
-  async loadWeights(path: string): Promise<void> {
+  /** Keras's load_weights for .weights.h5, Keras 2 .h5 or a sharded .weights.json (byName/skipMismatch as Keras 2); TF.js's weights directory otherwise. */
+  async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) {
+      for (const skipped of await keras.loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
+      return;
+    }
     const { loadWeights } = await import('../io/model-files.ts');
     loadWeights(this, path);
   }
