@@ -2,7 +2,7 @@
 // their batch or channel axis, batches too big for the backend's memory.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dt from '../src/index.ts';
@@ -39,18 +39,21 @@ describe('axes: negative axes count from the end, as in NumPy and TensorFlow', (
   });
 });
 
-describe('save: Keras file names are refused until deeptype writes those files', () => {
-  it('model.keras, model.h5 and a ModelCheckpoint to .keras fail with what to do, writing nothing', async () => {
+describe('save: Keras file names write Keras files, never a TensorFlow.js directory under that name', () => {
+  it('model.keras is a zip, model.h5 an HDF5 file, a ModelCheckpoint to .keras writes one; a directory name keeps TF.js format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deeptype-rel-'));
     const model = seedModel();
-    for (const name of ['model.keras', 'model.h5', 'weights.HDF5']) {
-      await expectError('files', `model.save('${name}')`, () => model.save(join(dir, name)),
-        new RegExp(`names a Keras \\.${name.split('.')[1].toLowerCase()} file, which deeptype cannot write yet. Give a directory name instead`));
-      assert.equal(existsSync(join(dir, name)), false, `${name} must not be created`);
-    }
-    await expectError('training', "new ModelCheckpoint({filepath: 'best.keras'})", () => new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') }),
-      /ModelCheckpoint: '.*best\.keras' names a Keras \.keras file/);
-    await model.save(join(dir, 'model')); // a directory name still works
+    const magic = (p: string, n: number) => Array.from(readFileSync(p).subarray(0, n));
+    await model.save(join(dir, 'model.keras'));
+    assert.ok(statSync(join(dir, 'model.keras')).isFile(), 'model.keras is a file');
+    assert.deepEqual(magic(join(dir, 'model.keras'), 2), [0x50, 0x4b], 'a zip (PK)');
+    await model.save(join(dir, 'model.h5'));
+    assert.deepEqual(magic(join(dir, 'model.h5'), 4), [0x89, 0x48, 0x44, 0x46], 'HDF5 magic');
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    const cb = new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') });
+    await model.fit(dt.zeros([4, 28, 28]), dt.tensor([0, 1, 2, 3], null, 'int32'), { epochs: 1, verbose: 0, callbacks: [cb] });
+    assert.deepEqual(magic(join(dir, 'best.keras'), 2), [0x50, 0x4b], 'the checkpoint is a .keras zip');
+    await model.save(join(dir, 'model')); // a directory name still writes TF.js's format
     assert.ok(existsSync(join(dir, 'model', 'model.json')));
   });
 });
