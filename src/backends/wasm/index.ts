@@ -321,10 +321,20 @@ export class WasmBackend extends JsBackend {
   /** dx of a convolution on wasm pointers (also the forward pass of a transposed convolution). */
   private inputGrad(pdy: number, pw: number, pdx: number, info: ConvInfo): void {
     const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
+    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
+    const stride1 = info.strideH === 1 && info.strideW === 1 && padTop >= 0 && padLeft >= 0;
+    if (groups > 1 && groups === inC && outC === inC && stride1) {
+      // Depthwise at stride 1, one filter per channel: dx is the depthwise convolution of dy by
+      // the kernel turned 180 degrees (a gather, where dwInputGrad scatters).
+      const taps = kH * kW, flipped = this.scratch(taps * outC * 4);
+      const src = this.mem.f32(pw, taps * outC), dst = this.mem.f32(flipped, taps * outC);
+      for (let t = 0; t < taps; t++) dst.set(src.subarray((taps - 1 - t) * outC, (taps - t) * outC), t * outC);
+      const full: ConvInfo = { ...info, inH: info.outH, inW: info.outW, outH: info.inH, outW: info.inW, strideH: 1, strideW: 1, padTop, padLeft };
+      return this.direct('dwConv', [pdy, flipped, 0, pdx], full, { tail: [0], channels: outC });
+    }
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
-    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
-    if (info.strideH === 1 && info.strideW === 1 && inC >= 8 && padTop >= 0 && padLeft >= 0) {
+    if (stride1 && inC >= 8) {
       // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
       // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
       const flipped = this.scratch(kH * kW * inC * outC * 4);
