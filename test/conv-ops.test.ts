@@ -197,6 +197,19 @@ describe('wasm convolution kernels conform to the reference on odd shapes', () =
       }
     }
   }
+  it('batch 1 (an image\'s rows split between threads) and batch 5 (images and rows unevenly split)', () => {
+    for (const batch of [1, 5]) {
+      for (const [c, f, groups] of [[8, 16, 1], [8, 8, 8], [4, 8, 4]] as const) {
+        for (const [strides, dilation] of [[1, 1], [2, 1], [1, 2], [3, 1]] as const) {
+          conform(`batch ${batch} c=${c} f=${f} groups=${groups} strides ${strides} dilation ${dilation}`,
+            // (batch 5 on smaller images: a filter gradient sums batch * outH * outW float32
+            // products, and longer sums drift past 1e-5 by summation order alone)
+            (x, w, b) => dt.conv2d(x, w, { strides, padding: 'same', dilations: dilation, groups, bias: b }),
+            [rand(batch === 1 ? [1, 13, 10, c] : [5, 7, 5, c]), rand([3, 3, c / groups, f]), rand([f])]);
+        }
+      }
+    }
+  });
   it('conv2dActivation (the fused epilogue) equals conv2d then relu, on every kernel path', () => {
     const wasm = new WasmBackend(2);
     for (const [c, f, groups] of kinds) {

@@ -17,6 +17,8 @@ import type { PlanMemory } from '../backend.ts';
 const PARALLEL = ['dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad'];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
+/** Direct kernels whose range is output rows of all images (batch * outH), not images. */
+const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv']);
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -187,8 +189,13 @@ export class WasmBackend extends JsBackend {
    */
   private direct(name: string, pointers: number[], i: ConvInfo, { extra = 0, chunk = this.pool.chunk(i.batch, 1), tail = [] as number[], channels = i.inC } = {}): void {
     const hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
-    const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * channels + extra) * 4);
-    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), ...tail, chunk], i.batch, 1, chunk);
+    // The forward kernels split output rows: whole images per chunk while there are images
+    // enough for every thread, else an image's rows between threads (batch-1 inference).
+    const byRows = ROW_SPLIT_KERNELS.has(name);
+    const total = byRows ? i.batch * i.outH : i.batch;
+    if (byRows) chunk = i.batch >= this.threads ? chunk * i.outH : this.pool.chunk(total, 1);
+    const pads = this.scratch(Math.ceil(total / chunk) * (hp * wp * channels + extra) * 4);
+    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), ...tail, chunk], total, 1, chunk);
   }
 
   /** The geometry arguments every convolution kernel takes, in order. */
