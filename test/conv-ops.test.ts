@@ -8,6 +8,7 @@ import { Random } from '../src/core/random.ts';
 import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
 
 const rng = new Random(23);
 const rand = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi, 'float32');
@@ -221,6 +222,30 @@ describe('wasm convolution kernels conform to the reference on odd shapes', () =
         wasm.conv2dActivation(x.data, w.data, b.data, out, info, 'relu');
         assertNear(expected, dt.tensor(out, expected.shape, 'float32'), `relu epilogue c=${c} f=${f} groups=${groups} strides ${strides}`);
       }
+    }
+  });
+});
+
+describe('wasm conv2dMaxPool and conv2dBackpropFilterPooled conform to the reference, fused kernels or not', () => {
+  it('tiling 2x2 poolings and others, 1, 3 and 8 channels', () => {
+    const wasm = new WasmBackend(2), js = new JsBackend();
+    for (const [c, hw, pool, stride, convStrides] of [[1, 8, 2, 2, 1], [3, 8, 2, 2, 1], [8, 8, 2, 2, 1], [8, 9, 3, 2, 1], [3, 7, 2, 2, 2], [8, 10, 2, 1, 1]] as const) {
+      const x = rand([3, hw, hw, c]), w = rand([3, 3, c, 8]), b = rand([8]);
+      const conv = dt.convInfo(x.shape, w.shape, { strides: convStrides, padding: 'same' });
+      const pi = dt.poolInfo([3, conv.outH, conv.outW, 8], pool, stride, 'valid');
+      const n = 3 * pi.outH * pi.outW * 8;
+      const run = (be: WasmBackend | JsBackend) => {
+        const out = new Float32Array(n), argmax = new Int32Array(n), dw = new Float32Array(w.size);
+        be.conv2dMaxPool(x.data, w.data, b.data, out, argmax, conv, pi);
+        const dyPool = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+        be.conv2dBackpropFilterPooled(x.data, dyPool, argmax, dw, conv, pi);
+        return [dt.tensor(out, [n], 'float32'), dt.tensor(dw, [w.size], 'float32'), argmax];
+      };
+      const [jo, jdw, ja] = run(js), [wo, wdw, wa] = run(wasm);
+      const what = `c=${c} ${hw}x${hw} pool ${pool}/${stride} conv strides ${convStrides}`;
+      assertNear(jo as dt.Tensor, wo as dt.Tensor, `${what} pooled`);
+      assert.deepEqual(Array.from(wa as Int32Array), Array.from(ja as Int32Array), `${what} argmax`);
+      assertNear(jdw as dt.Tensor, wdw as dt.Tensor, `${what} filter gradient`);
     }
   });
 });

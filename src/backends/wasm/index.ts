@@ -272,12 +272,14 @@ export class WasmBackend extends JsBackend {
   };
 
   override conv2dBackpropFilterPooled = (x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void => {
-    if (!isF32(x, dyPool, dw) || !WasmBackend.oneChannel3x3(conv) || !WasmBackend.tiles2x2(conv, pool)) {
-      const dy = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
-      this.maxPool2dBackward(dyPool, argmax, dy, pool);
-      return this.conv2dBackpropFilter(x, dy, dw, conv);
-    }
-    this.inWasm([x as Buf, dyPool as Buf, argmax], [dw as Buf], ([px, pdy, pa], [pdw]) => this.filterGrad(px, pdy, pa, pdw, conv));
+    if (!isF32(x, dyPool, dw)) return ref.conv2dBackpropFilterPooled(x, dyPool, argmax, dw, conv, pool);
+    this.inWasm([x as Buf, dyPool as Buf, argmax], [dw as Buf], ([px, pdy, pa], [pdw]) => {
+      if (WasmBackend.oneChannel3x3(conv) && WasmBackend.tiles2x2(conv, pool)) return this.filterGrad(px, pdy, pa, pdw, conv);
+      // Otherwise unpool into scratch (wasm memory: nothing allocated per step), then the filter gradient.
+      const dy = this.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
+      this.poolBackward(pdy, pa, dy, pool);
+      this.filterGrad(px, dy, 0, pdw, conv);
+    });
   };
 
   private static oneChannel3x3(i: ConvInfo): boolean {
@@ -362,13 +364,16 @@ export class WasmBackend extends JsBackend {
   }
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
-    if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !WasmBackend.tiles2x2(conv, pool)) {
-      const y = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
-      this.conv2d(x, w, bias, y, conv);
-      return this.maxPool2d(y, out, argmax, pool);
-    }
+    if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2dMaxPool(x, w, bias, out, argmax, conv, pool);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => {
+      if (!WasmBackend.tiles2x2(conv, pool)) {
+        // No fused kernel for this pooling: the convolution into scratch (wasm memory), then the pooling.
+        const y = this.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
+        this.forward(px, pw, pb, y, conv, 0);
+        const p = pool;
+        return this.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], p.batch);
+      }
       if (WasmBackend.oneChannel3x3(conv)) {
         // One zero-bordered scratch image per chunk of images.
         const chunk = this.pool.chunk(conv.batch, 1);
@@ -405,13 +410,16 @@ export class WasmBackend extends JsBackend {
 
   override maxPool2dBackward = (dy: TypedArray, argmax: Int32Array, dx: TypedArray, info: PoolInfo): void => {
     if (!isF32(dy, dx)) return ref.maxPool2dBackward(dy, argmax, dx, info);
+    this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => this.poolBackward(pdy, pa, pdx, info));
+  };
+
+  /** maxPool2dBackward on wasm pointers. */
+  private poolBackward(pdy: number, pa: number, pdx: number, info: PoolInfo): void {
     const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW } = info;
     const tiled = poolH === strideH && poolW === strideW && inH === outH * poolH && inW === outW * poolW && channels % 4 === 0;
-    this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => {
-      if (tiled) this.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
-      else this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
-    });
-  };
+    if (tiled) this.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
+    else this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
+  }
 
   /** Element-wise work worth a wasm call: arrays already in wasm memory (a plan's), or long ones. */
   private elementwise(...arrays: TypedArray[]): boolean {
