@@ -249,3 +249,48 @@ describe('wasm conv2dMaxPool and conv2dBackpropFilterPooled conform to the refer
     }
   });
 });
+
+describe('Winograd F(2x2, 3x3) against the direct convolution', () => {
+  it('odd sizes, valid and same, bias and relu: within 1e-4 of float64 (issue #15\'s bound; both errors printed)', (t) => {
+    const wasm = new WasmBackend(2), direct = new WasmBackend(2);
+    wasm.convAlgorithm = 'winograd';
+    direct.convAlgorithm = 'direct';
+    let worst = 0, worstDirect = 0;
+    for (const [n, h, w, c, f, padding] of [[2, 7, 9, 8, 12, 'same'], [3, 8, 8, 32, 32, 'same'], [1, 11, 6, 16, 4, 'valid'], [2, 5, 5, 4, 8, 'valid'], [1, 16, 16, 64, 64, 'same'], [2, 8, 8, 128, 128, 'same']] as const) {
+      const x = rand([n, h, w, c]), k = rand([3, 3, c, f]), b = rand([f]);
+      const info = dt.convInfo(x.shape, k.shape, { padding });
+      const exact = dt.withBackend('js', () => dt.conv2d(x.cast('float64'), k.cast('float64'), { padding, bias: b.cast('float64') }));
+      for (const act of [null, 'relu'] as const) {
+        const out = new Float32Array(exact.size);
+        if (act) wasm.conv2dActivation(x.data, k.data, b.data, out, info, act);
+        else wasm.conv2d(x.data, k.data, b.data, out, info);
+        const expected = act ? dt.withBackend('js', () => dt.relu(exact)) : exact;
+        assertNear(expected, dt.tensor(out, exact.shape, 'float32'), `winograd ${[n, h, w, c, f]} ${padding} ${act ?? ''}`, 1e-4);
+        const plain = new Float32Array(exact.size);
+        direct.conv2d(x.data, k.data, b.data, plain, info);
+        for (let i = 0; i < out.length; i++) {
+          const scale = Math.max(1, Math.abs(expected.data[i]));
+          worst = Math.max(worst, Math.abs(out[i] - expected.data[i]) / scale);
+          if (!act) worstDirect = Math.max(worstDirect, Math.abs(plain[i] - exact.data[i]) / scale);
+        }
+      }
+    }
+    t.diagnostic(`worst error vs the float64 convolution, relative to max(1, |y|): Winograd F(2x2,3x3) ${worst.toExponential(2)}, direct ${worstDirect.toExponential(2)}`);
+  });
+});
+
+describe('Winograd in training: value and gradients on wasm (Winograd forced) match the reference', () => {
+  it('3x3 stride 1, same and valid, 8 and 12 channels', () => {
+    const wasm = new WasmBackend(2);
+    wasm.convAlgorithm = 'winograd';
+    for (const padding of ['same', 'valid'] as const) {
+      const x = rand([2, 7, 6, 8]), w = rand([3, 3, 8, 12]);
+      const info = dt.convInfo(x.shape, w.shape, { padding });
+      const dy = rand([2, info.outH, info.outW, 12]);
+      const dx = new Float32Array(x.size), expected = new Float32Array(x.size);
+      wasm.conv2dBackpropInput(dy.data, w.data, dx, info);
+      new JsBackend().conv2dBackpropInput(dy.data, w.data, expected, info);
+      assertNear(dt.tensor(expected, x.shape, 'float32'), dt.tensor(dx, x.shape, 'float32'), `input gradient by Winograd, ${padding}`);
+    }
+  });
+});
