@@ -38,7 +38,7 @@ type TfLayer = NonNullable<NonNullable<Parameters<Tf['sequential']>[0]>['layers'
 
 /** The checks runLayerTest makes; any can be skipped with a reason. */
 export type LayerCheck =
-  | 'shapes' | 'config' | 'oracle' | 'gradcheck' | 'wasmVsJs' | 'compiledVsEager'
+  | 'shapes' | 'config' | 'oracle' | 'oracleGrads' | 'gradcheck' | 'wasmVsJs' | 'compiledVsEager'
   | 'trainStep' | 'tfjsFiles' | 'wasmKernels';
 
 export interface LayerTestSpec {
@@ -169,7 +169,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     }));
 
     if (spec.tfjs) {
-      it('forward output and gradients match TensorFlow.js', skip('oracle'), () => onJs(() => {
+      it(spec.skip?.oracleGrads ? `forward output matches TensorFlow.js (gradients not compared: ${spec.skip.oracleGrads})` : 'forward output and gradients match TensorFlow.js', skip('oracle'), () => onJs(() => {
         const layer = builtLayer(spec, x);
         const theirs = spec.tfjs!(tf);
         const xTf = tf.variable(toTf(x));
@@ -180,9 +180,15 @@ export function runLayerTest(spec: LayerTestSpec): void {
           const r = probeR(y.shape);
           const rTf = toTf(r);
           const tfVars = [xTf, ...theirs.trainableWeights.map((w) => w.read() as tf.Variable)];
-          const { grads } = tf.variableGrads(() => (theirs.apply(xTf, { training }) as tf.Tensor).mul(rTf).sum() as tf.Scalar, tfVars);
-          const expected = [theirs.apply(xTf, { training }) as tf.Tensor, ...tfVars.map((v) => grads[v.name])];
           const ours = outputAndGrads(layer, x, r, training);
+          const output = theirs.apply(xTf, { training }) as tf.Tensor;
+          // Where TF.js's gradient is known wrong, the finite-difference check stands in for it.
+          if (spec.skip?.oracleGrads) {
+            assertClose(ours[0], output, tol, `output vs TF.js (training ${training})`);
+            continue;
+          }
+          const { grads } = tf.variableGrads(() => (theirs.apply(xTf, { training }) as tf.Tensor).mul(rTf).sum() as tf.Scalar, tfVars);
+          const expected = [output, ...tfVars.map((v) => grads[v.name])];
           assert.equal(ours.length, expected.length, 'number of gradients (TF.js trainable weights)');
           ours.forEach((t, i) => assertClose(t, expected[i], tol, `${gradName(i, layer)} vs TF.js (training ${training})`));
         }
