@@ -7,7 +7,8 @@ import type { Model } from '../models/model.ts';
 import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
-import { outputSize } from '../ops/conv.ts';
+import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv-variants.ts';
+import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
 
@@ -56,14 +57,20 @@ function oihw(w: Tensor): Float32Array {
   return out;
 }
 
+/** A kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw] tensor, named `name`. */
+function convWeight(g: GraphBuilder, name: string, w: Tensor): string {
+  return g.float(name, oihw(w), [w.shape[3], w.shape[2], w.shape[0], w.shape[1]]);
+}
+
 /** ONNX pads [top, left, bottom, right] reproducing TensorFlow's 'same' or 'valid' rule. */
-function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', layer: string): number[] {
+function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', layer: string, dilations: [number, number] = [1, 1]): number[] {
   const before: number[] = [], after: number[] = [];
   for (const a of [0, 1]) {
     const size = inShape[a + 1];
     if (size === null) throw new Error(`exportOnnx: layer "${layer}" needs a known input height and width`);
-    const { out, padBefore } = outputSize(size, kernel[a], strides[a], padding);
-    const total = padding === 'same' ? Math.max((out - 1) * strides[a] + kernel[a] - size, 0) : 0;
+    const span = dilatedSize(kernel[a], dilations[a]);
+    const { out, padBefore } = outputSize(size, span, strides[a], padding);
+    const total = padding === 'same' ? Math.max((out - 1) * strides[a] + span - size, 0) : 0;
     before.push(padBefore);
     after.push(total - padBefore);
   }
@@ -102,11 +109,50 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
       current = g.node('Flatten', [current], { axis: 1 });
     } else if (layer instanceof Conv2D) {
       toNchw();
-      const w = layer.kernel!, inputs = [current, g.float(`${layer.name}/kernel`, oihw(w), [w.shape[3], w.shape[2], w.shape[0], w.shape[1]])];
+      const inputs = [current, convWeight(g, `${layer.name}/kernel`, layer.kernel!)];
       if (layer.bias) inputs.push(g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size]));
       current = g.node('Conv', inputs, {
-        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(shape, layer.kernelSize, layer.strides, layer.padding, layer.name),
-        dilations: [1, 1], group: 1,
+        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(shape, layer.kernelSize, layer.strides, layer.padding, layer.name, layer.dilationRate),
+        dilations: layer.dilationRate, group: layer.groups,
+      }, layer.name);
+      activate(layer.activation, layer.name);
+    } else if (layer instanceof DepthwiseConv2D || layer instanceof SeparableConv2D) {
+      // Depthwise: a Conv with one group per channel; [kh, kw, c, m] is the grouped [kh, kw, 1, c*m].
+      toNchw();
+      const k = layer.depthwiseKernel!, [kh, kw, c, m] = k.shape;
+      const depthwise = { data: k.data, shape: [kh, kw, 1, c * m], size: k.size } as Tensor;
+      const inputs = [current, convWeight(g, `${layer.name}/depthwise_kernel`, depthwise)];
+      if (layer.bias && layer instanceof DepthwiseConv2D) inputs.push(g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size]));
+      current = g.node('Conv', inputs, {
+        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(shape, layer.kernelSize, layer.strides, layer.padding, layer.name, layer.dilationRate),
+        dilations: layer.dilationRate, group: c,
+      }, layer instanceof DepthwiseConv2D ? layer.name : `${layer.name}/depthwise`);
+      if (layer instanceof SeparableConv2D) {
+        const pointwise = [current, convWeight(g, `${layer.name}/pointwise_kernel`, layer.pointwiseKernel!)];
+        if (layer.bias) pointwise.push(g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size]));
+        current = g.node('Conv', pointwise, { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] }, layer.name);
+      }
+      activate(layer.activation, layer.name);
+    } else if (layer instanceof Conv2DTranspose) {
+      // ConvTranspose with explicit pads: the leading ones of the forward convolution that maps
+      // the output back to the input (as deeptype computes it), the trailing ones what is left.
+      toNchw();
+      const [h, w] = [shape[1], shape[2]], [oh, ow] = [out[1], out[2]];
+      if (h === null || w === null || oh === null || ow === null) throw new Error(`exportOnnx: layer "${layer.name}" needs a known input height and width`);
+      const k = layer.kernel!, [kh, kw, f, c] = k.shape;
+      const info = convInfo([1, oh, ow, f], k.shape, { strides: layer.strides, padding: layer.padding, dilations: layer.dilationRate });
+      const before = [info.padTop, info.padLeft], sizes = [[h, oh], [w, ow]];
+      const trailing = [0, 1].map((a) => (sizes[a][0] - 1) * layer.strides[a] + dilatedSize(layer.kernelSize[a], layer.dilationRate[a]) - before[a] - sizes[a][1]);
+      // ConvTranspose's W is [in, out, kh, kw]: our [kh, kw, f, c] read as HWOI.
+      const weight = new Float32Array(k.size);
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let o = 0; o < f; o++) for (let i = 0; i < c; i++) {
+        weight[((i * f + o) * kh + y) * kw + x] = k.data[((y * kw + x) * f + o) * c + i];
+      }
+      const inputs = [current, g.float(`${layer.name}/kernel`, weight, [c, f, kh, kw])];
+      if (layer.bias) inputs.push(g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size]));
+      current = g.node('ConvTranspose', inputs, {
+        kernel_shape: layer.kernelSize, strides: layer.strides, dilations: layer.dilationRate,
+        pads: [...before, ...trailing.map((t) => Math.max(t, 0))], output_padding: trailing.map((t) => Math.max(-t, 0)),
       }, layer.name);
       activate(layer.activation, layer.name);
     } else if (layer instanceof MaxPooling2D) {
