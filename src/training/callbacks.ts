@@ -216,6 +216,8 @@ export class TerminateOnNaN extends Callback {
   }
 }
 
+// The hooks it is given become its methods (declaration merging types them).
+export interface LambdaCallback extends CallbackHooks {}
 /** Hooks given as functions (Keras's LambdaCallback). */
 export class LambdaCallback extends Callback {
   constructor(hooks: CallbackHooks) {
