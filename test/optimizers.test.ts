@@ -246,3 +246,24 @@ describe('optimizer configs and bad input', () => {
     assert.throws(() => schedules.scheduleFromConfig({ className: 'CosineDecayy', config: {} }), /unknown learning-rate schedule 'CosineDecayy', expected one of ExponentialDecay, PiecewiseConstantDecay/);
   });
 });
+
+describe('saved models keep the optimizer, its schedule and its state', () => {
+  it('Ftrl with a schedule and clipping: save, load, and training continues identically', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const make = () => new optimizers.Ftrl({ learningRate: new schedules.InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 2, decayRate: 1 }), clipnorm: 1 });
+    const m = model(make());
+    const x = dt.tensor(X, [8, 4]), y = dt.tensor(Y, [8, 2]);
+    for (let s = 0; s < 3; s++) m.trainOnBatch(x, y);
+    const dir = join(mkdtempSync(join(tmpdir(), 'opt-')), 'm');
+    await m.save(dir, { includeOptimizer: true });
+    const loaded = await dt.models.loadModel(dir);
+    assert.ok(loaded.optimizer instanceof optimizers.Ftrl);
+    assert.equal(loaded.optimizer.iterations, 3);
+    assert.equal(loaded.optimizer.clipnorm, 1);
+    assert.equal(loaded.optimizer.learningRate, m.optimizer!.learningRate);
+    for (let s = 0; s < 3; s++) { m.trainOnBatch(x, y); loaded.trainOnBatch(x, y); }
+    close(loaded.getWeights().flatMap((w) => Array.from(w.data)), m.getWeights().flatMap((w) => Array.from(w.data)), 0, 'continued');
+  });
+});
