@@ -65,7 +65,7 @@ abstract class ThresholdCounts extends Metric {
     for (let i = 0; i < yPred.size; i++) {
       if (this.classId !== undefined && i % cols !== this.classId) continue;
       const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
-      const predicted = positive[i] === 1, actual = yTrue.data[i] === 1;
+      const predicted = positive[i] === 1, actual = yTrue.data[i] !== 0; // Keras casts labels to bool
       if (predicted && actual) this.tp += w;
       else if (predicted) this.fp += w;
       else if (actual) this.fn += w;
@@ -138,7 +138,7 @@ export class AUC extends Metric {
     for (let i = 0; i < yPred.size; i++) {
       const p = this.fromLogits ? sigmoid(yPred.data[i]) : yPred.data[i];
       const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
-      const actual = yTrue.data[i] > 0.5; // Keras casts labels to bool
+      const actual = yTrue.data[i] !== 0; // Keras casts labels to bool
       const c = this.counts[labels === 1 ? 0 : i % labels];
       for (let k = 0; k < this.numThresholds; k++) {
         const predicted = p > this.thresholds[k];

@@ -120,8 +120,8 @@ export abstract class Optimizer {
   /** Moves a variable's slots (and moving average) to new storage (a training plan's arena), keeping their values. */
   moveSlots(v: Variable, place: (a: TypedArray) => TypedArray): void {
     this.slots.set(v, this.slotsFor(v).map(place));
-    const avg = this.averages.get(v);
-    if (avg) this.averages.set(v, place(avg));
+    // The moving average is made here too, so that it lives where the weights do (wasm memory).
+    if (this.useEma) this.averages.set(v, place(this.averageFor(v)));
   }
 
   /**
