@@ -164,3 +164,22 @@ describe('losses match TensorFlow.js (float32)', () => {
     assertValues(dt.add(cos, 1), tfv(tf.losses.cosineDistance(tn(tb), tn(ta), 1, undefined, tf.Reduction.NONE)), 1e-5, 'cosine');
   });
 });
+
+describe('saved models keep the loss and its options', () => {
+  it('a loss with non-default options round-trips through model.save; defaults stay Keras names', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    assert.equal(losses.lossToConfig(new losses.BinaryCrossentropy()), 'binary_crossentropy');
+    const m = new dt.models.Sequential([new dt.layers.Input({ shape: [3] }), new dt.layers.Dense({ units: 2 })]);
+    m.compile({ loss: new losses.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), optimizer: 'sgd' });
+    const dir = join(mkdtempSync(join(tmpdir(), 'loss-')), 'm');
+    await m.save(dir);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).trainingConfig.loss.class_name, 'CategoricalCrossentropy');
+    const back = await dt.models.loadModel(dir);
+    assert.ok(back.loss instanceof losses.CategoricalCrossentropy);
+    assert.equal(back.loss.fromLogits, true);
+    assert.equal(back.loss.labelSmoothing, 0.1);
+    assert.throws(() => losses.getLoss({ class_name: 'Nope', config: {} }), /unknown loss class 'Nope', expected one of BinaryCrossentropy/);
+  });
+});

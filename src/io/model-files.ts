@@ -14,6 +14,7 @@ import type { Tensor } from '../core/tensor.ts';
 import { modelFromKeras, modelToKeras } from './keras-config.ts';
 import { decodeWeights, encodeWeights, type NamedTensor, type WeightsGroup } from './weights.ts';
 import { optimizerFromConfig, optimizerToConfig } from '../training/optimizers.ts';
+import { getLoss, lossToConfig, type LossConfig } from '../training/losses.ts';
 
 export interface SaveOptions {
   /** Also save the optimizer's state (step count, moments), so that fit can resume exactly. */
@@ -63,7 +64,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
     convertedBy: null,
     ...(model.loss && model.optimizer ? {
       trainingConfig: {
-        loss: model.loss.name,
+        loss: lossToConfig(model.loss),
         metrics: model.metrics.map((m) => m.name),
         optimizer_config: optimizerToConfig(model.optimizer),
       },
@@ -110,10 +111,10 @@ export function loadModel(path: string): Sequential {
     pending.push([w, v]);
     values.delete(w.name);
   }
-  const training = json.trainingConfig as { loss?: string; metrics?: unknown; optimizer_config?: unknown } | undefined;
+  const training = json.trainingConfig as { loss?: string | LossConfig; metrics?: unknown; optimizer_config?: unknown } | undefined;
   if (training?.loss && training.optimizer_config) {
     const metrics = Array.isArray(training.metrics) ? training.metrics.filter((m): m is string => typeof m === 'string') : [];
-    model.compile({ loss: training.loss, optimizer: optimizerFromConfig(training.optimizer_config, `loadModel ${jsonPath}`), metrics });
+    model.compile({ loss: getLoss(training.loss), optimizer: optimizerFromConfig(training.optimizer_config, `loadModel ${jsonPath}`), metrics });
   }
   // What is left is optimizer state (iter, <weight>/<slot>); anything else belongs to another model.
   const names = model.weights.map((w) => w.name);
