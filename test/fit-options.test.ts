@@ -110,6 +110,14 @@ describe('fit options', () => {
     assert.ok(!text.join('').includes('['), 'no bar');
   });
 
+  it('a loss with reduction none trains on the mean of its values', async () => {
+    const none = linear(new dt.losses.MeanSquaredError({ reduction: 'none' }));
+    const h = await none.fit(x, y, { batchSize: 6, shuffle: false, verbose: 0 });
+    const expected = byHand([1, 1, 1, 1, 1, 1]);
+    close(h.history.loss[0], expected.loss, 1e-6, 'loss');
+    close(none.getWeights()[0].data[0], expected.k[0], 1e-6, 'k0');
+  });
+
   it('utils.toCategorical', () => {
     const t = dt.utils.toCategorical(dt.tensor([[1], [0], [3]], null, 'int32'));
     assert.deepEqual(t.shape, [3, 4]);

@@ -10,10 +10,6 @@ import { tf } from './helpers/oracle.ts';
 const { losses } = dt;
 const EPS = 1e-7;
 const rng = new Random(11);
-const rows = (t: dt.Tensor): number[][] => {
-  const cols = t.shape[t.rank - 1];
-  return Array.from({ length: t.size / cols }, (_, r) => Array.from(t.data.subarray(r * cols, (r + 1) * cols)));
-};
 const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
 const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
 const clip = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
