@@ -267,3 +267,18 @@ describe('saved models keep the optimizer, its schedule and its state', () => {
     close(loaded.getWeights().flatMap((w) => Array.from(w.data)), m.getWeights().flatMap((w) => Array.from(w.data)), 0, 'continued');
   });
 });
+
+describe('moving averages are part of the saved optimizer state', () => {
+  it('getWeights/setWeights carry <variable>/average under useEma', () => dt.withBackend('js', () => {
+    const v = new dt.Variable(dt.tensor([1, 2], null, 'float64'), 'w');
+    const a = new optimizers.SGD({ learningRate: 0.5, useEma: true, emaMomentum: 0.9 });
+    a.apply([dt.tensor([1, 1], null, 'float64')], [v]);
+    a.apply([dt.tensor([1, 1], null, 'float64')], [v]);
+    const state = a.getWeights([v]);
+    assert.deepEqual(state.map((s) => s.name), ['iter', 'w/average']);
+    const b = new optimizers.SGD({ learningRate: 0.5, useEma: true, emaMomentum: 0.9 });
+    b.setWeights(new Map(state.map((s) => [s.name, s.tensor])), [v], 'test');
+    close(b.movingAverage(v)!.data, a.movingAverage(v)!.data, 0, 'restored');
+    assert.throws(() => b.setWeights(new Map([['iter', state[0].tensor]]), [v], 'test'), /test: the optimizer state has no 'w\/average'/);
+  }));
+});
