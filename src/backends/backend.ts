@@ -92,6 +92,7 @@ export interface Backend {
   lion(w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void;
   ftrl(w: TypedArray, g: TypedArray, acc: TypedArray, linear: TypedArray, lr: number, power: number, l1: number, l2: number, l2Shrinkage: number): void;
   emaUpdate(avg: TypedArray, w: TypedArray, momentum: number): void;
+  rmspropCentered(w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
 }
 
 /** Every kernel's name. */
@@ -107,7 +108,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
-  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0],
+  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0], rmspropCentered: [0, 2, 3, 4],
 };
 
 // --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.

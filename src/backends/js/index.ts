@@ -38,4 +38,5 @@ export class JsBackend implements Backend {
   lion = opt.lion;
   ftrl = opt.ftrl;
   emaUpdate = opt.emaUpdate;
+  rmspropCentered = opt.rmspropCentered;
 }

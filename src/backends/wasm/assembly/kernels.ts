@@ -8,4 +8,4 @@ export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirec
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
 export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
-export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate } from './optimizers';
+export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
