@@ -18,6 +18,8 @@ const updates: [string, number, Update][] = [
   ['nadam', 3, (b, [w, g, m, v]) => b.nadam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7, 0.5, 0.05, 0.01)],
   ['lion', 2, (b, [w, g, m]) => b.lion(w, g, m, 1e-3, 0.9, 0.99)],
   ['ftrl', 3, (b, [w, g, a, l]) => b.ftrl(w, g, a, l, 1e-3, -0.5, 0, 0, 0)],
+  ['rmsprop', 2, (b, [w, g, ms]) => b.rmsprop(w, g, ms, null, 1e-3, 0.9, 0, 1e-7)],
+  ['rmspropCentered', 3, (b, [w, g, ms, mg]) => b.rmspropCentered(w, g, ms, mg, null, 1e-3, 0.9, 0, 1e-7)],
   ['emaUpdate', 1, (b, [w, g]) => b.emaUpdate(w, g, 0.99)],
 ];
 /** Median ms of 9 rounds (the machine is shared). */
@@ -34,6 +36,6 @@ for (const [name, arrays, update] of updates) {
   const p = [plain(), plain(), ...Array.from({ length: arrays - 1 }, plain)];
   let tw = 0, tj = 0;
   for (let round = 0; round < 2; round++) { tw += time(() => update(wasm, w)); tj += time(() => update(js, p)); } // alternated
-  console.log(`${name.padEnd(10)} wasm ${(tw / 2).toFixed(2)} ms  js ${(tj / 2).toFixed(2)} ms  ratio ${(tj / tw).toFixed(1)}x`);
+  console.log(`${name.padEnd(16)} wasm ${(tw / 2).toFixed(2)} ms  js ${(tj / 2).toFixed(2)} ms  ratio ${(tj / tw).toFixed(1)}x`);
 }
 process.exit(0);
