@@ -21,6 +21,7 @@ import { verifyModelJson, verifyWeightsFile, withChecksums } from './checksums.t
 
 const MAX_JSON_BYTES = 256 * 2 ** 20;
 const MAX_JSON_DEPTH = 100;
+import { getLoss, lossToConfig, type LossConfig } from '../training/losses.ts';
 
 export interface SaveOptions {
   /** Also save the optimizer's state (step count, moments), so that fit can resume exactly. */
@@ -71,7 +72,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
     convertedBy: null,
     ...(model.loss && model.optimizer ? {
       trainingConfig: {
-        loss: model.loss.name,
+        loss: lossToConfig(model.loss),
         metrics: model.metrics.map((m) => m.name),
         optimizer_config: optimizerToConfig(model.optimizer),
       },
@@ -150,10 +151,10 @@ function loadFrom(jsonPath: string): Sequential {
     pending.push([w, v]);
     values.delete(w.name);
   }
-  const training = json.trainingConfig as { loss?: string; metrics?: unknown; optimizer_config?: unknown } | undefined;
+  const training = json.trainingConfig as { loss?: string | LossConfig; metrics?: unknown; optimizer_config?: unknown } | undefined;
   if (training?.loss && training.optimizer_config) {
     const metrics = Array.isArray(training.metrics) ? training.metrics.filter((m): m is string => typeof m === 'string') : [];
-    model.compile({ loss: training.loss, optimizer: optimizerFromConfig(training.optimizer_config, where), metrics });
+    model.compile({ loss: getLoss(training.loss), optimizer: optimizerFromConfig(training.optimizer_config, where), metrics });
   }
   // What is left is optimizer state (iter, <weight>/<slot>); anything else belongs to another model.
   const names = model.weights.map((w) => w.name);

@@ -367,6 +367,15 @@ export class WasmBackend extends JsBackend {
     this.updateInPlace('ftrl', [w, acc, lin], g, [lr, power, l1, l2, l2s], () => refOpt.ftrl(w, g, acc, lin, lr, power, l1, l2, l2s));
   override emaUpdate = (avg: TypedArray, w: TypedArray, momentum: number): void =>
     this.updateInPlace('emaUpdate', [avg], w, [momentum], () => refOpt.emaUpdate(avg, w, momentum));
+  override rmspropCentered = (w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, eps: number): void => {
+    const reference = (): void => refOpt.rmspropCentered(w, g, ms, mg, moment, lr, rho, momentum, eps);
+    if (!moment) {
+      // The kernel reads a null moment as 0; updateInPlace passes byte offsets, so give it a 0 explicitly.
+      if (!isF32(g, w, ms, mg) || ![w, ms, mg].every((a) => this.mem.owns(a))) return reference();
+      return this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmspropCentered(w.byteOffset, ms.byteOffset, mg.byteOffset, 0, pg, w.length, lr, rho, momentum, eps));
+    }
+    this.updateInPlace('rmspropCentered', [w, ms, mg, moment], g, [lr, rho, momentum, eps], reference);
+  };
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     // Column sums of a [size, inner] matrix: the bias gradient.

@@ -13,4 +13,4 @@ export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './act
 export { randomFill, movingAverage } from './random';
 export { bnMoments, bnGradSums, affineRows } from './norm';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
-export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate } from './optimizers';
+export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
