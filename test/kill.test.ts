@@ -60,7 +60,7 @@ describe('killed processes', () => {
       const dir = dirs[lane];
       // The child saves models k = last + 1, last + 2, ... in a loop; every weight of save k is k.
       await runChild(['save', dir, String(last[lane] + 1)], 'ready', rng.int(40), 'SIGKILL');
-      let model: models.Sequential;
+      let model: models.Model;
       try { model = loadModel(dir); } catch (e) { unloadable++; assert.fail(`trial ${i}: unloadable: ${(e as Error).message}`); }
       const values = new Set(model.weights.flatMap((w) => Array.from(w.data)));
       assert.equal(values.size, 1, `trial ${i}: a mix of saves ${[...values].join(', ')}`);
@@ -79,7 +79,7 @@ describe('killed processes', () => {
     let unloadable = 0, saved = 0;
     await lanes(3, 30, async (lane, i) => {
       await runChild(['checkpoint', dirs[lane]], 'ready', 20 + rng.int(150), 'SIGKILL');
-      let model: models.Sequential;
+      let model: models.Model;
       try { model = loadModel(dirs[lane]); } catch (e) { unloadable++; assert.fail(`trial ${i}: unloadable: ${(e as Error).message}`); }
       // Checkpoints are written at epoch ends: 4 steps per epoch, and weights that match the steps.
       const steps = model.optimizer!.iterations;

@@ -19,12 +19,12 @@ import { ConvKernels } from './conv-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv',
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows',
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
-
-
+/** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
+const PANEL = 256;
 
 // The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
 const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step'];
@@ -309,6 +309,13 @@ export class WasmBackend extends JsBackend {
     const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
+  };
+
+  override concatInto = (x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void => {
+    // In place when both live in wasm memory (compiled plans); a copy in and out would cost more than the copy itself.
+    if (!this.mem.owns(x) || !this.mem.owns(out) || x.BYTES_PER_ELEMENT !== out.BYTES_PER_ELEMENT) return refEw.concatInto(x, out, outer, xInner, outInner, offset);
+    const bytes = x.BYTES_PER_ELEMENT;
+    this.parElements('concatRows', [x.byteOffset, out.byteOffset, xInner * bytes, outInner * bytes, offset * bytes], outer, xInner);
   };
 
   override softmax = (x: TypedArray, out: TypedArray, rows: number, cols: number): void => this.softmaxRows(x, out, rows, cols, false);
