@@ -156,12 +156,12 @@ export class ThreadPool {
   get ready(): boolean { return Atomics.load(this.control, READY) === this.count - 1; }
 
   /**
-   * A chunk size for run(): a multiple of align, or total itself while the job would run on
-   * the calling thread alone. Kernels with scratch per chunk size it from this value and pass
-   * the same value to run(): workers may come up in between, so it must not be asked twice.
+   * A chunk size for run(): a multiple of align, or total itself on one thread. It depends on
+   * the thread count only, not on whether the workers are up yet (the caller then runs every
+   * chunk itself): kernels that sum per-chunk partials must add in the same order every run.
    */
   chunk(total: number, align: number): number {
-    if (this.count === 1 || !this.ready || total <= align) return total;
+    if (this.count === 1 || total <= align) return total;
     const chunks = Math.min(MAX_CHUNKS, this.count * CHUNKS_PER_THREAD);
     return Math.max(align, Math.ceil(total / chunks / align) * align);
   }
