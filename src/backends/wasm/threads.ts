@@ -175,6 +175,8 @@ export class ThreadPool {
    */
   run(name: string, args: number[], total: number, grain: number, local: (start: number, end: number) => void): void {
     if (this.lost) this.restart(this.lost); // between jobs: the job below runs without it
+    if (total === 0) return;
+    if (!Number.isInteger(total) || total < 0 || !(grain >= 1)) throw new Error(`internal: ${name} asked to run over ${total} items in chunks of ${grain}`);
     if (grain >= total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
