@@ -74,6 +74,13 @@ export class MeanSquaredError extends Loss {
   readonly name = 'mean_squared_error';
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     checkBatch('MeanSquaredError', yTrue, yPred);
+    // As Keras does: targets [N] for outputs [N, 1] (or the other way round) are matched by
+    // rank; any other difference is an error, never a broadcast ([N] - [N, 1] would be [N, N]).
+    if (yTrue.rank === yPred.rank - 1 && yPred.shape[yPred.rank - 1] === 1) yTrue = ops.expandDims(yTrue, -1);
+    else if (yPred.rank === yTrue.rank - 1 && yTrue.shape[yTrue.rank - 1] === 1) yTrue = ops.squeeze(yTrue, -1);
+    if (yTrue.shape.join() !== yPred.shape.join()) {
+      throw new Error(`MeanSquaredError: y_true ${formatShape(yTrue.shape)} and y_pred ${formatShape(yPred.shape)} must have the same shape (targets of a model's outputs, one per output unit)`);
+    }
     const d = ops.square(ops.sub(yPred, yTrue));
     return d.rank <= 1 ? d : ops.mean(d, d.shape.slice(1).map((_, i) => i + 1));
   }
