@@ -7,7 +7,7 @@ import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { initializerConfig } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
-import { registerLayers } from './registry.ts';
+import { checkOptions, registerLayers } from './registry.ts';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -53,6 +53,7 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args);
+    checkOptions(this.name, args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'dataFormat', 'dilationRate']);
     if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
       throw new Error(`Invalid value for argument 'filters' of layer "${this.name}". Expected a strictly positive integer. Received filters=${args?.filters}`);
     }
@@ -122,6 +123,7 @@ export class MaxPooling2D extends Layer {
 
   constructor(args: Pooling2DArgs = {}) {
     super(args);
+    checkOptions(this.name, args, ['poolSize', 'strides', 'padding']);
     this.poolSize = checkPositivePair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = checkPadding(this.name, args.padding ?? 'valid');

@@ -5,7 +5,7 @@ import * as ops from '../ops/index.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
-import { registerLayers } from './registry.ts';
+import { checkOptions, registerLayers } from './registry.ts';
 
 export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string }
 
@@ -19,6 +19,7 @@ export class Input extends Layer {
       throw new Error(`Input: shape must hold positive integers or null, got ${formatShape(batchInputShape)}`);
     }
     super({ name: args.name, batchInputShape });
+    checkOptions(this.name, args, ['shape', 'batchSize', 'batchShape']);
     this.inputSpec = { ndim: batchInputShape.length };
   }
   call(x: Tensor): Tensor { return x; }
@@ -29,6 +30,7 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: { targetShape: number[] } & LayerArgs) {
     super(args);
+    checkOptions(this.name, args, ['targetShape']);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
     const t = args.targetShape as unknown;
     if (!Array.isArray(t) || t.some((d) => !(Number.isInteger(d) && (d > 0 || d === -1))) || t.filter((d) => d === -1).length > 1) {
@@ -58,6 +60,7 @@ export class Flatten extends Layer {
   static override readonly className = 'Flatten';
   constructor(args: LayerArgs = {}) {
     super(args);
+    checkOptions(this.name, args, []);
     this.inputSpec = { minNdim: 1 };
   }
   override computeOutputShape(s: ShapeSpec): ShapeSpec {
@@ -88,6 +91,7 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args);
+    checkOptions(this.name, args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     if (!args || !Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`Invalid value for argument 'units' of layer "${this.name}". Expected a strictly positive integer. Received units=${args?.units}`);
     }
@@ -134,6 +138,7 @@ export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: { activation: ActivationName } & LayerArgs) {
     super(args);
+    checkOptions(this.name, args, ['activation']);
     this.activation = args?.activation;
     getActivation(this.activation, `Layer "${this.name}"`);
   }
