@@ -92,7 +92,7 @@ function liveCallback(epochs: number, samples: number, batchSize: number): dt.ca
   const draw = (): void => {
     const fig = new plt.Figure({ figsize: [9, 3] });
     fig.subplot(1, 2, 1).plot(curve.x, curve.loss, { label: 'loss' }).setTitle('loss (running mean)').setXlabel('epoch');
-    fig.subplot(1, 2, 2).plot(curve.x, curve.acc, { label: 'accuracy', color: 'tab:orange' }).setTitle('accuracy (running mean)').setXlabel('epoch');
+    fig.subplot(1, 2, 2).plot(curve.x, curve.acc, { label: 'accuracy', color: '#ff7f0e' }).setTitle('accuracy (running mean)').setXlabel('epoch');
     $('#curves').innerHTML = fig.toSVG();
     $('#curves').dataset.points = String(curve.x.length);
   };
