@@ -6,10 +6,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error: a plain .mjs module without types
+import { buildSite } from '../scripts/playground.mjs';
 
 const root = join(import.meta.dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -133,5 +135,18 @@ describe('the playground', { skip }, () => {
     await page.screenshot({ path: join(shots, 'playground-one-thread.png'), fullPage: true });
     assert.deepEqual(errors, []);
     await page.close();
+  });
+});
+
+describe('npm run build:site', () => {
+  it('writes the page, MNIST, _headers and the hosting note', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'deeptype-site-')), 'site');
+    await buildSite(dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['HOSTING.md', '_headers', 'index.html', 'mnist', 'playground.js', 'playground.js.map']);
+    assert.equal(readdirSync(join(dir, 'mnist')).length, 4);
+    assert.equal(readFileSync(join(dir, '_headers'), 'utf8'),
+      '/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n  Cross-Origin-Resource-Policy: same-origin\n');
+    assert.doesNotMatch(readFileSync(join(dir, 'playground.js'), 'utf8'), /from\s*["']node:/, 'no Node imports in the page');
+    rmSync(join(dir, '..'), { recursive: true, force: true });
   });
 });
