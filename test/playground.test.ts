@@ -117,9 +117,16 @@ describe('the playground', { skip }, () => {
     await page.setInputFiles('#upload', notAModel);
     await page.waitForFunction(() => document.querySelector('#status.error'));
     assert.match(await page.textContent('#status') ?? '', /notes\.json is not a model file/);
+    // The downloaded file loads back and gives the same probabilities.
     const download = page.waitForEvent('download');
     await page.click('#download');
-    assert.equal((await download).suggestedFilename(), 'mnist-model.json');
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'mnist-model.json');
+    const saved = join(mkdtempSync(join(tmpdir(), 'deeptype-pg-')), 'mnist-model.json');
+    await file.saveAs(saved);
+    await page.setInputFiles('#upload', saved);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'loaded the model from mnist-model.json');
+    assert.deepEqual((await probabilities(page)).map((v) => v.toFixed(5)), p.map((v) => v.toFixed(5)));
     assert.deepEqual(errors, []);
     await page.close();
   });
