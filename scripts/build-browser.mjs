@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 /** Replaces the Node-only model-file modules (reached lazily by save, loadModel, exportOnnx) by ones that say so. */
 export const nodeOnly = {
@@ -25,7 +26,14 @@ export async function buildBrowser(outfile = 'dist/deeptype.js') {
   const hdf5 = `${basename(outfile, '.js')}-hdf5.js`;
   const lazyHdf5 = {
     name: 'lazy-hdf5',
-    setup(b) { b.onResolve({ filter: /^h5wasm$/ }, () => ({ path: `./${hdf5}`, external: true })); },
+    setup(b) {
+      b.onResolve({ filter: /^h5wasm$/ }, () => ({ path: `./${hdf5}`, external: true }));
+      // io/hdf5.ts imports h5wasm through a variable (so that other bundlers skip the optional
+      // package); here it becomes the literal import of the chunk beside the bundle.
+      b.onLoad({ filter: /[\\/]io[\\/]hdf5\.ts$/ }, async (a) => ({
+        contents: (await readFile(a.path, 'utf8')).replace('import(/* @vite-ignore */ H5WASM)', "import('h5wasm')"), loader: 'ts',
+      }));
+    },
   };
   await build({
     absWorkingDir: root, entryPoints: ['src/browser.ts'], outfile, bundle: true, format: 'esm', platform: 'browser',

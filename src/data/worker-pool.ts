@@ -4,6 +4,7 @@
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import { Tensor } from '../core/tensor.ts';
 import type { TypedArray } from '../core/dtype.ts';
+import { nodeBuiltin } from '../core/node-only.ts';
 import type { WorkerFunction } from './dataset.ts';
 
 const TENSOR = '__deeptypeTensor';
@@ -48,7 +49,7 @@ export class WorkerPool {
   }
 
   private async start(module: string): Promise<NodeWorker> {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = nodeBuiltin('node:worker_threads', 'Dataset.map on worker threads');
     const w = new Worker(BOOTSTRAP, { eval: true, workerData: { module, exportName: this.fn.exportName, body: new URL('./map-worker.ts', import.meta.url).href, tsx: tsxLoader() } });
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);

@@ -33,13 +33,16 @@ export function nodeAt(root: H5Group, path: string): H5Group | H5Dataset | undef
 // Loaded on first use: HDF5 in WebAssembly is ~5 MB of JavaScript, which models that never
 // touch a Keras file (and the browser bundle's main chunk) do without.
 type H5wasm = typeof import('h5wasm').default;
+const H5WASM = 'h5wasm';
 let h5wasm: H5wasm;
 let module: Awaited<H5wasm['ready']> | undefined;
 let fileCount = 0;
 async function ready(): Promise<NonNullable<typeof module>> {
   if (!module) {
     try {
-      h5wasm = (await import('h5wasm')).default;
+      // A specifier bundlers leave alone (h5wasm is optional: a bundle must build without it);
+      // scripts/build-browser.mjs points deeptype's own bundle at its HDF5 chunk.
+      h5wasm = ((await import(/* @vite-ignore */ H5WASM)) as { default: H5wasm }).default;
     } catch (e) {
       throw new Error(`Keras .keras/.h5 files need the optional package h5wasm (HDF5 in WebAssembly): npm install h5wasm@0.10.3 (${(e as Error).message})`);
     }

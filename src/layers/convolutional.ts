@@ -136,6 +136,8 @@ export interface Pooling2DArgs extends LayerArgs {
   poolSize?: Pair;
   strides?: Pair | null;
   padding?: Padding;
+  /** Only 'channelsLast' (NHWC), as everywhere in deeptype. */
+  dataFormat?: 'channelsLast';
 }
 
 export class MaxPooling2D extends Layer {
@@ -146,7 +148,8 @@ export class MaxPooling2D extends Layer {
 
   constructor(args: Pooling2DArgs = {}) {
     super(args);
-    checkOptions(this.name, args, ['poolSize', 'strides', 'padding']);
+    checkOptions(this.name, args, ['poolSize', 'strides', 'padding', 'dataFormat']);
+    checkDataFormat(this.name, args.dataFormat);
     this.poolSize = checkPositivePair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = checkPadding(this.name, args.padding ?? 'valid');
