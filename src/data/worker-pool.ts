@@ -49,7 +49,7 @@ export class WorkerPool {
 
   private async start(module: string): Promise<NodeWorker> {
     const { Worker } = await import('node:worker_threads');
-    const w = new Worker(BOOTSTRAP, { eval: true, workerData: { module, exportName: this.fn.exportName, body: new URL('./map-worker.ts', import.meta.url).href, tsx: tsxLoader() } });
+    const w = new Worker(BOOTSTRAP, { eval: true, workerData: { module, exportName: this.fn.exportName, body: new URL(`./map-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href, tsx: tsxLoader() } });
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
