@@ -4,6 +4,7 @@
 import type { Layer } from './layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from './core.ts';
 import { Conv2D, MaxPooling2D } from './convolutional.ts';
+import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -24,3 +25,10 @@ export const conv2d = factory(Conv2D);
 export const maxPooling2d = factory(MaxPooling2D);
 /** TF.js's alias. */
 export const maxPool2d = maxPooling2d;
+export const randomFlip = factory(RandomFlip);
+export const randomTranslation = factory(RandomTranslation);
+export const randomZoom = factory(RandomZoom);
+export const randomRotation = factory(RandomRotation);
+export const randomCrop = factory(RandomCrop);
+export const randomContrast = factory(RandomContrast);
+export const randomBrightness = factory(RandomBrightness);
