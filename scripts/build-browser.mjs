@@ -1,24 +1,37 @@
-// Bundles src/browser.ts into one ES module for browsers: dist/deeptype.js (or the path given).
+// Bundles src/browser.ts into an ES module for browsers: dist/deeptype.js (or the path given),
+// and HDF5 for Keras files, loaded on first use, beside it: dist/deeptype-hdf5.js.
 // Node-only modules a model reaches lazily (saving, ONNX export) are replaced by ones that say
 // so; the Node branches of the engine keep their node: imports, which a browser never runs.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { basename, dirname, join } from 'node:path';
 
 export async function buildBrowser(outfile = 'dist/deeptype.js') {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const nodeOnly = {
     name: 'node-only',
     setup(b) {
-      b.onResolve({ filter: /\/io\/(model-files|onnx)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
+      b.onResolve({ filter: /\/io\/(model-files|onnx|keras-files)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
       b.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({
-        contents: ['saveModel', 'loadModel', 'exportOnnx'].map((f) =>
+        contents: ['saveModel', 'loadModel', 'exportOnnx', 'kerasFormatOf', 'isKerasFile', 'saveKerasFile', 'loadKerasFile', 'saveWeightsFile', 'loadWeightsFile'].map((f) =>
           `export function ${f}() { throw new Error('${f} needs Node.js (it reads and writes files); it is not in the browser build'); }`).join('\n'),
       }));
     },
   };
+  // HDF5 (h5wasm, ~5 MB, for Keras files) is a module of its own beside the bundle, which
+  // imports it on first use only: pages that never touch a Keras file never fetch it.
+  const hdf5 = `${basename(outfile, '.js')}-hdf5.js`;
+  const lazyHdf5 = {
+    name: 'lazy-hdf5',
+    setup(b) { b.onResolve({ filter: /^h5wasm$/ }, () => ({ path: `./${hdf5}`, external: true })); },
+  };
   await build({
     absWorkingDir: root, entryPoints: ['src/browser.ts'], outfile, bundle: true, format: 'esm', platform: 'browser',
-    target: 'es2022', external: ['node:*'], plugins: [nodeOnly], logLevel: 'warning',
+    target: 'es2022', external: ['node:*'], plugins: [nodeOnly, lazyHdf5], logLevel: 'warning',
+  });
+  await build({
+    absWorkingDir: root, entryPoints: [fileURLToPath(import.meta.resolve('h5wasm'))], outfile: join(dirname(outfile), hdf5), bundle: true, format: 'esm', platform: 'browser',
+    target: 'es2022', external: ['node:*'], logLevel: 'warning',
   });
   return outfile;
 }

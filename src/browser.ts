@@ -12,6 +12,9 @@ export * from './ops/index.ts';
 export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
-export { losses, optimizers, metrics, callbacks } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
+export * as utils from './utils/categorical.ts'; // the Node build adds the image and data helpers
+export { losses, optimizers, metrics, callbacks, schedules } from './training/index.ts';
+// Keras's .keras / .h5 files from an ArrayBuffer, a File or a Blob, and to bytes.
+export * as io from './io/keras-bytes.ts';

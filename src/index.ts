@@ -7,7 +7,7 @@ export * from './ops/index.ts';
 export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
-export { losses, optimizers, metrics, callbacks } from './training/index.ts';
+export { losses, optimizers, metrics, callbacks, schedules } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as io from './io/index.ts';
 export * as plot from './plot/index.ts';

@@ -203,6 +203,8 @@ describe('values a compiled step would freeze', () => {
 });
 
 describe('wasm kernels for randomness and batch normalization', () => {
+  // With the workers up, so that the jobs really are split over threads.
+  before(async () => { dt.setBackend('wasm'); await dt.ready(); });
   const g = () => new SeedGenerator(21);
   for (const dist of ['uniform', 'normal', 'truncatedNormal', 'bernoulli'] as const) {
     it(`${dist}: the same values as the reference, on threads, for any length`, () => {

@@ -139,6 +139,15 @@ export interface Backend {
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
   sgd(w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void;
   rmsprop(w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
+  // More updates (Keras 3's rules; see js/optimizers.ts), and the weights' moving average.
+  adagrad(w: TypedArray, g: TypedArray, acc: TypedArray, lr: number, epsilon: number): void;
+  adadelta(w: TypedArray, g: TypedArray, accGrad: TypedArray, accDelta: TypedArray, lr: number, rho: number, epsilon: number): void;
+  adamax(w: TypedArray, g: TypedArray, m: TypedArray, u: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
+  nadam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, a: number, b: number, c2: number): void;
+  lion(w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void;
+  ftrl(w: TypedArray, g: TypedArray, acc: TypedArray, linear: TypedArray, lr: number, power: number, l1: number, l2: number, l2Shrinkage: number): void;
+  emaUpdate(avg: TypedArray, w: TypedArray, momentum: number): void;
+  rmspropCentered(w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
 }
 
 /** Every kernel's name. */
@@ -157,6 +166,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
   batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3],
+  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0], rmspropCentered: [0, 2, 3, 4],
 };
 
 // --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.
@@ -171,4 +181,7 @@ export interface PlanMemory {
   /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
   trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
   owns(a: TypedArray): boolean;
+  /** Bytes in use, the most in use since resetPeak(), and the limit (backends with a memory limit). */
+  usage?(): { used: number; peak: number; limit: number };
+  resetPeak?(): void;
 }

@@ -2,11 +2,11 @@
 // ("head"), and Keras's log names for them (dense_1_loss, dense_1_accuracy).
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
-import { getLoss, type Loss } from '../training/losses.ts';
-import { getMetric, type Metric, type MetricFn } from '../training/metrics.ts';
+import { Loss, getLoss, type LossFn } from '../training/losses.ts';
+import { Metric, getMetric, metricLogs, type MetricFn } from '../training/metrics.ts';
 
-export type LossId = Loss | string;
-export type MetricId = string | MetricFn;
+export type LossId = Loss | LossFn | string;
+export type MetricId = string | MetricFn | Metric;
 /** One per output, by position or keyed by output name; a single value is used for every output. */
 export type PerOutput<T> = T | T[] | Record<string, T>;
 
@@ -31,8 +31,8 @@ function perOutput<T>(value: PerOutput<T> | undefined, outputs: string[], what: 
   return outputs.map(() => value as T);
 }
 
-const isLoss = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'object' && v !== null && 'call' in v && 'apply' in v);
-const isMetricList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => typeof m === 'string' || typeof m === 'function');
+const isLoss = (v: unknown): boolean => typeof v === 'string' || typeof v === 'function' || v instanceof Loss;
+const isMetricList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => typeof m === 'string' || typeof m === 'function' || m instanceof Metric);
 
 export function makeHeads(outputs: string[], loss: PerOutput<LossId>, metrics: PerOutput<MetricId[]> | MetricId[] | undefined, lossWeights: PerOutput<number> | undefined): Head[] {
   const losses = perOutput<LossId>(loss, outputs, 'loss', isLoss);
@@ -54,21 +54,38 @@ export function makeHeads(outputs: string[], loss: PerOutput<LossId>, metrics: P
   });
 }
 
-/** The weighted total loss and each head's loss, as tensors (computed by kernels, so plans replay them). */
-export function headLosses(heads: Head[], ys: Tensor[], yPreds: Tensor[]): Tensor[] {
-  const each = heads.map((h, i) => h.loss.apply(ys[i], yPreds[i]));
+/** A head's batch loss as one value ('none' reductions are averaged, so a step always has a scalar loss). */
+function scalarLoss(loss: Loss, y: Tensor, yPred: Tensor, sampleWeight?: Tensor): Tensor {
+  const value = loss.apply(y, yPred, sampleWeight);
+  return value.size === 1 ? value : ops.mean(value);
+}
+
+/**
+ * The weighted total loss and each head's loss, as tensors (computed by kernels, so plans replay
+ * them). Sample weights, where given, are inputs of the step like x and y.
+ */
+export function headLosses(heads: Head[], ys: Tensor[], yPreds: Tensor[], sampleWeights: (Tensor | undefined)[] = []): Tensor[] {
+  const each = heads.map((h, i) => scalarLoss(h.loss, ys[i], yPreds[i], sampleWeights[i]));
   if (each.length === 1) return each;
   let total = heads[0].weight === 1 ? each[0] : ops.mul(each[0], heads[0].weight);
   for (let i = 1; i < each.length; i++) total = ops.add(total, heads[i].weight === 1 ? each[i] : ops.mul(each[i], heads[i].weight));
   return [total, ...each];
 }
 
-/** Keras's log names for a step: loss, then each head's loss (several outputs only), then metrics. */
-export function stepLogs(heads: Head[], lossValues: number[], ys: Tensor[], yPreds: Tensor[]): Record<string, number> {
+/**
+ * Keras's log names for a step: loss, then each head's loss (several outputs only), then the
+ * metrics. The losses are this batch's (fit averages them over the epoch); the metrics are
+ * stateful and cumulative since their last reset (resetMetrics, at each epoch's start), as Keras's.
+ */
+export function stepLogs(heads: Head[], lossValues: number[], ys: Tensor[], yPreds: Tensor[], sampleWeights: (Tensor | undefined)[] = []): Record<string, number> {
   const logs: Record<string, number> = { loss: lossValues[0] };
   if (heads.length > 1) heads.forEach((h, i) => { logs[`${h.name}_loss`] = lossValues[i + 1]; });
   heads.forEach((h, i) => {
-    for (const m of h.metrics) { m.reset(); m.updateState(ys[i], yPreds[i]); logs[m.name] = m.result(); }
+    for (const m of h.metrics) m.updateState(ys[i], yPreds[i], sampleWeights[i]);
+    Object.assign(logs, metricLogs(h.metrics));
   });
   return logs;
 }
+
+/** Whether a log entry is a loss (averaged over an epoch's batches) rather than a cumulative metric. */
+export const isLossLog = (key: string): boolean => key === 'loss' || key.endsWith('_loss');

@@ -9,8 +9,13 @@ export const model = (args: ModelArgs): Model => new Model(args);
 /** TF.js's spelling of new Sequential({layers, name}). */
 export const sequential = (args: Layer[] | { layers?: Layer[]; name?: string } = {}): Sequential => new Sequential(args);
 
-/** Loads a model written by model.save() or by TensorFlow.js (a directory, its model.json, or a file:// URL). */
-export async function loadModel(path: string): Promise<Model> {
+/**
+ * Loads a model written by model.save(), by TensorFlow.js (a directory, its model.json, or a
+ * file:// URL) or by Keras (a .keras or .h5 file; `compile: false` skips its training state).
+ */
+export async function loadModel(path: string, options: { compile?: boolean } = {}): Promise<Model> {
+  const keras = await import('../io/keras-files.ts');
+  if (keras.kerasFormatOf(path) || await keras.isKerasFile(path)) return keras.loadKerasFile(path, options);
   const { loadModel: load } = await import('../io/model-files.ts');
   return load(path);
 }

@@ -2,17 +2,18 @@
 // all trained by the same steps: new Model({inputs, outputs}) over a graph of layer calls
 // (graph.ts), Sequential (the same graph, built as a chain), or a subclass with its own call().
 import { Tensor, zeros, type Variable } from '../core/tensor.ts';
-import { formatShape } from '../core/shape.ts';
 import { Layer, isShapeList, type CallArgs, type LayerInput, type ShapeSpec, type Shapes } from '../layers/layer.ts';
 import { SymbolicTensor } from '../layers/symbolic.ts';
 import type { Loss } from '../training/losses.ts';
 import type { Metric } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
-import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy, traceDifference } from '../compile/plan.ts';
+import { backend, getBackend, noGrad } from '../core/engine.ts';
+import { Plan, memoryOf, persistentCopy, traceDifference } from '../compile/plan.ts';
+import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
+import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
-import type { History, Logs } from '../training/callbacks.ts';
+import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
 import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
@@ -40,8 +41,19 @@ export interface ModelArgs {
 
 /** Model data: one tensor, one per input/output in order, or an object keyed by input/output name. */
 export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
-/** One batch as Keras's train_step receives it. */
-export type StepData = [Tensor[], Tensor[]];
+/** One batch as Keras's train_step receives it: inputs, targets and (optionally) sample weights per output. */
+export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
+
+export type StepKind = 'train' | 'evaluate' | 'predict';
+/** How a step's inputs are laid out: nIn inputs, nOut targets, then the sample weights of the heads marked weighted. */
+export interface StepLayout { nIn: number; nOut: number; weighted: boolean[] }
+export const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
+
+/** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
+function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {
+  let k = 0;
+  return weighted.map((w) => (w ? present[k++] : undefined));
+}
 
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 const toSymbolic = (x: LayerInput): SymbolicTensor => (x instanceof Layer && x.className === 'InputLayer' ? (x.output as SymbolicTensor) : x as SymbolicTensor);
@@ -53,17 +65,21 @@ export class Model extends Layer {
   heads: Head[] = [];
   /** Set by a callback to end fit() after the current batch. */
   stopTraining = false;
+  protected override readonly acceptsInputList = true;
   /** The graph of a functional model (and of a Sequential once it knows its input). */
   protected graph?: Graph;
-  /** Whether inputs/outputs were single tensors rather than lists (what apply returns). */
+  /** Whether outputs was one tensor rather than a list (apply and predict then return one tensor). */
   private singleOutput = true;
-  private singleInput = true;
 
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
   private readonly plans = new Map<string, Plan>();
   /** Plans that have not yet been checked against a second trace (see runPlanned). */
   private readonly unverified = new Set<Plan>();
+  /** How many compiled steps a model keeps (train, evaluate and predict, per batch shape). */
+  static maxPlans = 16;
+  /** How many compiled steps this model holds now. */
+  get planCount(): number { return this.plans.size; }
 
   constructor(args: ModelArgs = {}) {
     const { inputs, outputs, ...rest } = args ?? {};
@@ -75,14 +91,13 @@ export class Model extends Layer {
       if (!['inputs', 'outputs', 'name', 'trainable'].includes(key)) throw new Error(`Model "${this.name}": unknown option '${key}'. Valid options are: inputs, name, outputs, trainable`);
     }
     if (inputs !== undefined && outputs !== undefined) {
-      this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(inputs), !Array.isArray(outputs));
+      this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(outputs));
     }
   }
 
   /** Makes this model the graph between these tensors (Sequential calls it when its chain changes). */
-  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleInput = inputs.length === 1, singleOutput = outputs.length === 1): void {
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleOutput = outputs.length === 1): void {
     this.graph = new Graph(inputs, outputs, this.name);
-    this.singleInput = singleInput && inputs.length === 1;
     this.singleOutput = singleOutput && outputs.length === 1;
     if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
     this.built = true;
@@ -94,7 +109,7 @@ export class Model extends Layer {
   get outputs(): SymbolicTensor[] { return this.requireGraph('outputs').outputs; }
   /** Keras's input_names / output_names: the names of the layers that make them. */
   get inputNames(): string[] { return this.graph ? this.graph.inputNames() : ['input_1']; }
-  get outputNames(): string[] { return this.graph ? this.graph.outputNames() : [this.name.includes('output') ? this.name : 'output_1']; }
+  get outputNames(): string[] { return this.graph ? this.graph.outputNames() : ['output_1']; }
   /** The graph's nodes in run order (empty for a subclassed model). */
   get graphNodes(): Graph['nodes'] { return this.graph?.nodes ?? []; }
   protected requireGraph(what: string): Graph {
@@ -145,17 +160,16 @@ export class Model extends Layer {
   protected graphFor(_inputs: Tensor[]): Graph | undefined { return this.graph; }
 
   override computeOutputShape(inputShape: Shapes): Shapes {
-    const shapes = isShapeList(inputShape) && !this.singleInputShape(inputShape) ? inputShape : [inputShape as ShapeSpec];
+    const shapes = isShapeList(inputShape) ? inputShape : [inputShape];
     if (this.graph) {
       const out = this.graph.outputShapes(shapes);
       return this.singleOutput ? out[0] : out;
     }
     // A subclassed model: run call on one zero sample (unknown sizes as 1) and read the shapes.
     const out = noGrad(() => this.apply(shapes.map((s) => zeros(s.map((d) => d ?? 1))) as never)) as Tensor | Tensor[];
-    const outShapes = asList(out).map((t) => [inputShape.length && shapes[0][0] === null ? null : t.shape[0], ...t.shape.slice(1)]);
+    const outShapes = asList(out).map((t) => [shapes[0][0] === null ? null : t.shape[0], ...t.shape.slice(1)]);
     return Array.isArray(out) ? outShapes : outShapes[0];
   }
-  private singleInputShape(s: ShapeSpec[]): boolean { return s.length === 0; }
 
   /** Builds a subclassed model's weights by calling it on zeros of this shape (Keras's model.build). */
   override build(inputShape: Shapes): void {
@@ -182,7 +196,7 @@ export class Model extends Layer {
   /** x (or y) as one tensor per input (output), in order; errors name what is missing or unknown. */
   dataFor(data: ModelData, kind: 'input' | 'output', where: string): Tensor[] {
     const names = kind === 'input' ? this.inputNames : this.outputNames;
-    const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? this.heads.length ?? 1);
+    const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? (this.heads.length || 1));
     const arg = kind === 'input' ? 'x' : 'y';
     if (data instanceof Tensor) {
       if (count > 1) throw new Error(`${where}: model "${this.name}" has ${count} ${kind}s (${names.join(', ')}), so ${arg} must be a list or an object keyed by those names, not one tensor`);
@@ -225,24 +239,88 @@ export class Model extends Layer {
    * depends on: backend, kind, input shapes and which weights are trained.
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
-    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
-    const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+    const key = this.planKey(kind, inputs);
     const plan = this.plans.get(key);
     if (plan) {
+      this.plans.delete(key); // most recently used last: the eviction order below
+      this.plans.set(key, plan);
       // The first replay traces the step once more, on new data and weights, and compares: a
       // value computed in JavaScript during the trace would differ, and the plan would have
       // frozen it (tf.function's tracing pitfall). Refuse loudly rather than train wrongly.
       if (this.unverified.delete(plan)) this.verifyPlan(plan, fn, inputs);
       return plan.run(inputs.map((t) => t.data));
     }
-    for (const w of this.weights) w.data = persistentCopy(w.data);
-    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+    this.moveToBackendMemory();
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
     this.unverified.add(fresh);
+    // Bounded, least recently used out: predict on ever new batch sizes must not grow memory.
+    if (this.plans.size > Model.maxPlans) {
+      const oldest = this.plans.keys().next().value!;
+      this.unverified.delete(this.plans.get(oldest)!);
+      this.plans.delete(oldest);
+    }
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));
+  }
+
+  /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
+  private planKey(kind: string, inputs: Tensor[]): string {
+    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
+    return `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+  }
+
+  private moveToBackendMemory(): void {
+    const memory = memoryOf(backend());
+    const arrays = [...this.weights.map((w) => w.data), ...(this.optimizer ? this.trainableWeights.flatMap((w) => this.optimizer!.slotsFor(w)) : [])];
+    checkWeightsFit(this.name, arrays.filter((a) => !memory.owns(a)).reduce((n, a) => n + a.byteLength + 16, 0));
+    for (const w of this.weights) w.data = persistentCopy(w.data);
+    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+  }
+
+  /**
+   * The largest batch, up to `batch`, whose compiled step of this kind fits the backend's
+   * memory (see compile/budget.ts), and the bytes `batch` would need; `batch` itself where
+   * nothing limits it (eager runs, backends without a limit, small batches, a plan exists).
+   * `sample(b)` gives the step's inputs for b samples. Nothing is trained: only traces run.
+   */
+  batchThatFits(kind: StepKind, batch: number, layout: StepLayout, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number; limit?: number } {
+    if (this.runEagerly || batch <= 512) return { batch }; // smaller ones: the trace itself fails softly
+    const inputs = sample(batch);
+    if (this.plans.has(this.planKey(kind, inputs))) return { batch };
+    this.ensureBuilt(inputs.slice(0, layout.nIn));
+    this.moveToBackendMemory();
+    const fn = this.stepFunction(kind, layout);
+    const persistent = new Set(this.weights.map((w) => w.data));
+    const footprint = measureFootprint((b) => { Plan.trace(fn, sample(b), persistent); });
+    if (!footprint || bytesFor(footprint, batch) <= 0.95 * footprint.free) return { batch };
+    return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free, limit: footprint.limit };
+  }
+
+  /**
+   * The function each kind of step runs (and a plan compiles), on [...xs, ...ys, ...sample
+   * weights present]: train -> [losses..., predictions..., gradients...], evaluate -> [losses...,
+   * predictions...], predict -> predictions.
+   */
+  private stepFunction(kind: StepKind, { nIn, nOut, weighted }: StepLayout): (batch: Tensor[]) => Tensor[] {
+    const forward = (batch: Tensor[], training: boolean): Tensor[] =>
+      asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training }) as Tensor | Tensor[]);
+    if (kind === 'predict') return (batch) => noGrad(() => forward(batch, false));
+    const { heads } = this.compiled(kind === 'train' ? 'train' : 'evaluate');
+    const losses = (batch: Tensor[], yPreds: Tensor[]): Tensor[] =>
+      headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted));
+    if (kind === 'evaluate') return (batch) => noGrad(() => { const yPreds = forward(batch, false); return [...losses(batch, yPreds), ...yPreds]; });
+    const vars = this.trainableWeights;
+    return (batch) => {
+      let yPreds!: Tensor[], parts!: Tensor[];
+      const { grads } = valueAndGrads(() => {
+        yPreds = forward(batch, true);
+        parts = losses(batch, yPreds);
+        return parts[0];
+      }, vars);
+      return [...parts, ...yPreds, ...grads];
+    };
   }
 
   private verifyPlan(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): void {
@@ -266,37 +344,31 @@ export class Model extends Layer {
     return { loss: this.heads[0].loss, optimizer: this.optimizer, heads: this.heads };
   }
 
-  /** Forward pass, losses and gradients of one batch, compiled unless runEagerly: [total loss, head losses..., predictions..., gradients...]. */
-  computeGradients(xs: Tensor[], ys: Tensor[]): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
+  /**
+   * Forward pass, losses and gradients of one batch, compiled unless runEagerly. Sample weights
+   * (one per output, undefined where none) are inputs of the step like x and y.
+   */
+  computeGradients(xs: Tensor[], ys: Tensor[], sampleWeights: (Tensor | undefined)[] = []): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
     const { heads } = this.compiled('train');
     this.ensureBuilt(xs);
-    const vars = this.trainableWeights;
-    const nIn = xs.length, nLoss = heads.length > 1 ? heads.length + 1 : 1;
-    const step = (batch: Tensor[]): Tensor[] => {
-      let yPreds!: Tensor[], parts!: Tensor[];
-      const { grads } = valueAndGrads(() => {
-        const out = this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: true }) as Tensor | Tensor[];
-        yPreds = asList(out);
-        parts = headLosses(heads, batch.slice(nIn), yPreds);
-        return parts[0];
-      }, vars);
-      return [...parts, ...yPreds, ...grads];
-    };
-    const out = this.runEagerly ? step([...xs, ...ys]) : this.runPlanned('train', step, [...xs, ...ys]);
+    const nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    const step = this.stepFunction('train', stepLayout(xs, ys, heads.map((_, i) => sampleWeights[i] !== undefined)));
+    const inputs = [...xs, ...ys, ...sampleWeights.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? step(inputs) : this.runPlanned('train', step, inputs);
     return { losses: out.slice(0, nLoss), yPreds: out.slice(nLoss, nLoss + heads.length), grads: out.slice(nLoss + heads.length) };
   }
 
   /**
    * Keras's train_step: one gradient step on one batch, returning this batch's logs (loss, each
    * output's loss when there are several, metrics). Override it to customise training; fit calls
-   * it with [xs, ys] (one tensor per input and per output) and averages the logs it returns.
+   * it with [xs, ys] or [xs, ys, sampleWeights] (one tensor per input and per output).
    * `trainStep(x, y)` also works for single-input, single-output models.
    */
   trainStep(data: StepData | Tensor, y?: Tensor): Logs {
-    const [xs, ys] = data instanceof Tensor ? [[data], [y!]] : data;
-    const { losses, yPreds, grads } = this.computeGradients(xs, ys);
+    const [xs, ys, sws = []] = data instanceof Tensor ? [[data], [y!]] : data;
+    const { losses, yPreds, grads } = this.computeGradients(xs, ys, sws);
     this.optimizer!.apply(grads, this.trainableWeights);
-    return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds);
+    return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds, sws);
   }
 
   /** Whether a subclass replaced trainStep (fit then calls it with [xs, ys]). */
@@ -304,18 +376,18 @@ export class Model extends Layer {
 
   /** Loss, per-output losses and metrics for one batch, without gradients (compiled unless runEagerly). */
   testStep(data: StepData): Logs {
-    const [xs, ys] = data;
+    const [xs, ys, sws = []] = data;
     const { heads } = this.compiled('evaluate');
     this.ensureBuilt(xs);
-    const nIn = xs.length;
-    const fn = (batch: Tensor[]): Tensor[] => noGrad(() => {
-      const yPreds = asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: false }) as Tensor | Tensor[]);
-      return [...headLosses(heads, batch.slice(nIn), yPreds), ...yPreds];
-    });
-    const out = this.runEagerly ? fn([...xs, ...ys]) : this.runPlanned('evaluate', fn, [...xs, ...ys]);
+    const fn = this.stepFunction('evaluate', stepLayout(xs, ys, heads.map((_, i) => sws[i] !== undefined)));
+    const inputs = [...xs, ...ys, ...sws.filter((w): w is Tensor => w !== undefined)];
+    const out = this.runEagerly ? fn(inputs) : this.runPlanned('evaluate', fn, inputs);
     const nLoss = heads.length > 1 ? heads.length + 1 : 1;
-    return stepLogs(heads, out.slice(0, nLoss).map((t) => t.item()), ys, out.slice(nLoss));
+    return stepLogs(heads, out.slice(0, nLoss).map((t) => t.item()), ys, out.slice(nLoss), sws);
   }
+
+  /** Resets every metric's state (fit does at each epoch's start, evaluate before it begins). */
+  resetMetrics(): void { for (const m of this.metrics) m.resetState(); }
 
   /**
    * The model's outputs for one batch, without gradients (compiled unless runEagerly). The
@@ -324,7 +396,7 @@ export class Model extends Layer {
   predictStep(xs: Tensor | Tensor[]): Tensor[] {
     const list = asList(xs);
     this.ensureBuilt(list);
-    const forward = (batch: Tensor[]): Tensor[] => asList(noGrad(() => this.apply((batch.length === 1 ? batch[0] : batch) as never, { training: false }) as Tensor | Tensor[]));
+    const forward = this.stepFunction('predict', stepLayout(list, [], []));
     return this.runEagerly ? forward(list) : this.runPlanned('predict', forward, list);
   }
 
@@ -337,6 +409,7 @@ export class Model extends Layer {
   /** Keras's train_on_batch: one step, returns [loss, ...per-output losses, ...metrics] for this batch. */
   trainOnBatch(x: ModelData, y: ModelData): number[] {
     this.compiled('trainOnBatch');
+    this.resetMetrics(); // Keras's reset_metrics=True: this batch's metrics alone
     return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
   }
 
@@ -347,10 +420,11 @@ export class Model extends Layer {
     if (isDataSource(x)) return fitStream(this, x, y as StreamFitArgs);
     return fitLoop(this, x as ModelData, y as ModelData, args);
   }
+  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate); on streamed batches, a promise. */
+  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
   evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): number[];
-  /** On streamed batches evaluate returns a promise. */
   evaluate(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]>;
-  evaluate(x: ModelData | DataSource, y?: ModelData | StreamEvaluateArgs, args: EvaluateArgs = {}): number[] | Promise<number[]> {
+  evaluate(x: ModelData | DataSource, y?: ModelData | StreamEvaluateArgs, args: EvaluateArgs = {}): number[] | Record<string, number> | Promise<number[]> {
     if (isDataSource(x)) return evaluateStream(this, x, y as StreamEvaluateArgs);
     return evaluateLoop(this, x as ModelData, y as ModelData, args);
   }
@@ -370,28 +444,53 @@ export class Model extends Layer {
     exportOnnx(this, path, options);
   }
 
-  /** Saves to a directory in TensorFlow.js's Layers format (model.json + weights); see io/model-files.ts. */
+  /**
+   * Saves by the path's extension: 'x.keras' (Keras 3) or 'x.h5' (Keras 2) as Keras writes them
+   * (io/keras-files.ts); a directory in TensorFlow.js's Layers format (io/model-files.ts).
+   */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const { saveModel } = await import('../io/model-files.ts'); // lazily: io depends on the model classes
+    const keras = await import('../io/keras-files.ts'); // lazily: io depends on the model classes
+    if (keras.kerasFormatOf(path)) return keras.saveKerasFile(this, path, options);
+    const { saveModel } = await import('../io/model-files.ts');
     saveModel(this, path, options);
   }
 
-  /** Saves only the weights (TF.js's binary manifest format: a directory with weights.json + .bin). */
+  /**
+   * Saves only the weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's
+   * (io/keras-files.ts); otherwise TF.js's binary manifest format (a directory with weights.json + .bin).
+   */
   async saveWeights(path: string): Promise<void> {
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) return keras.saveWeightsFile(this, path);
     const { saveWeights } = await import('../io/model-files.ts');
     saveWeights(this, path);
   }
-  async loadWeights(path: string): Promise<void> {
+  /** Keras's load_weights for .weights.h5, Keras 2 .h5 or a sharded .weights.json (byName/skipMismatch as Keras 2); TF.js's weights directory otherwise. */
+  async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
+    const keras = await import('../io/keras-files.ts');
+    if (keras.kerasFormatOf(path)) {
+      for (const skipped of await keras.loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
+      return;
+    }
     const { loadWeights } = await import('../io/model-files.ts');
     loadWeights(this, path);
   }
 
   /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
   checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
+    // The two mistakes new users make most (no batch axis, no channel axis) get their own words.
+    const first = this.layers.find((l) => l.className !== 'InputLayer');
+    if (shapes.length === 1) explainInputShape(this.name, this.batchInputShape, first, shapes[0]);
     const batchFree = shapes.map((s) => [null, ...s.slice(1)] as ShapeSpec);
-    if (!this.graph && !this.graphFor(shapes.map((s) => zeros([1, ...s.slice(1)])))) return batchFree.map(() => [null]);
-    const out = this.computeOutputShape(batchFree.length === 1 ? batchFree[0] : batchFree);
-    return isShapeList(out) ? out : [out];
+    try {
+      if (!this.graph && !this.graphFor(shapes.map((s) => zeros([1, ...s.slice(1)])))) return batchFree.map(() => [null]);
+      const out = this.computeOutputShape(batchFree.length === 1 ? batchFree[0] : batchFree);
+      return isShapeList(out) ? out : [out];
+    } catch (e) {
+      const hint = shapes.length === 1 && e instanceof Error ? inputShapeHint(first, shapes[0]) : '';
+      if (hint) (e as Error).message += hint;
+      throw e;
+    }
   }
   /** One-input form of checkInputShapes (the output shape). */
   checkInputShape(shape: ShapeSpec): ShapeSpec {
@@ -406,6 +505,3 @@ export class Model extends Layer {
     return { name: this.name, trainable: this.trainable };
   }
 }
-
-/** A readable shape for messages. */
-export const shapeText = (s: ShapeSpec): string => formatShape(s);

@@ -1,84 +1,13 @@
-// Hooks into fit(): the progress bar, the history and user code all plug in here.
+// Keras's callbacks: early stopping, checkpoints, learning-rate control, logging, NaN guard.
 import type { Model } from '../models/model.ts';
+import { Callback, maximizes, type CallbackHooks, type Logs } from './callback-base.ts';
+import { Progbar, defaultOutput, formatValue } from './progbar.ts';
 
-export type Logs = Record<string, number>;
+export { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
+export { BackupAndRestore, type BackupAndRestoreArgs } from './backup.ts';
 
-/** Any subset of these methods; each may be async (fit awaits it). */
-export interface CallbackHooks {
-  onTrainBegin?(logs?: Logs): void | Promise<void>;
-  onTrainEnd?(logs?: Logs): void | Promise<void>;
-  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
-  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
-  onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
-}
-
-export abstract class Callback {
-  model?: Model;
-  params: Record<string, unknown> = {};
-  setModel(model: Model): void { this.model = model; }
-  setParams(params: Record<string, unknown>): void { this.params = params; }
-}
-
-/** Records the epoch logs; fit() returns it (Keras's History). */
-export class History extends Callback {
-  epoch: number[] = [];
-  history: Record<string, number[]> = {};
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
-    this.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
-  }
-}
-
-export interface EarlyStoppingArgs { monitor?: string; minDelta?: number; patience?: number; mode?: 'min' | 'max' | 'auto'; restoreBestWeights?: boolean }
-
-/** Stops training when the monitored value has stopped improving for `patience` epochs. */
-export class EarlyStopping extends Callback {
-  readonly monitor: string;
-  private readonly minDelta: number;
-  private readonly patience: number;
-  private readonly sign: number;
-  private readonly restoreBestWeights: boolean;
-  private best = Infinity;
-  private wait = 0;
-  private bestWeights?: ReturnType<Model['getWeights']>;
-  stoppedEpoch = -1;
-
-  constructor({ monitor = 'val_loss', minDelta = 0, patience = 0, mode = 'auto', restoreBestWeights = false }: EarlyStoppingArgs = {}) {
-    super();
-    this.monitor = monitor;
-    this.minDelta = Math.abs(minDelta);
-    this.patience = patience;
-    const maximize = mode === 'max' || (mode === 'auto' && /acc|auc/.test(monitor));
-    this.sign = maximize ? -1 : 1;
-    this.restoreBestWeights = restoreBestWeights;
-  }
-  onTrainBegin(): void { this.best = Infinity; this.wait = 0; this.stoppedEpoch = -1; }
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
-    const value = logs[this.monitor];
-    if (value === undefined) throw new Error(`EarlyStopping: '${this.monitor}' is not in the logs (${Object.keys(logs).join(', ')})`);
-    if (this.sign * value < this.best - this.minDelta) {
-      this.best = this.sign * value;
-      this.wait = 0;
-      if (this.restoreBestWeights) this.bestWeights = this.model!.getWeights();
-    } else if (++this.wait >= this.patience && epoch > 0) {
-      this.stoppedEpoch = epoch;
-      this.model!.stopTraining = true;
-      if (this.bestWeights) this.model!.setWeights(this.bestWeights);
-    }
-  }
-}
-
-/** Calls every callback's hook in order, awaiting each. */
-export class CallbackList {
-  constructor(readonly callbacks: CallbackHooks[]) {}
-  async call<K extends keyof CallbackHooks>(hook: K, ...args: Parameters<NonNullable<CallbackHooks[K]>>): Promise<void> {
-    for (const cb of this.callbacks) {
-      const f = cb[hook] as ((...a: unknown[]) => void | Promise<void>) | undefined;
-      if (f) await f.apply(cb, args);
-    }
-  }
-}
+/** Node's fs, loaded only where a callback writes files (browser bundles never need it). */
+const nodeFs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
 
 export interface ModelCheckpointArgs {
   /** Where to save; `{epoch}` (1-based) and any log name (`{val_loss}`) are filled in. */
@@ -98,8 +27,7 @@ export class ModelCheckpoint extends Callback {
   constructor(private readonly args: ModelCheckpointArgs) {
     super();
     if (!args?.filepath) throw new Error('ModelCheckpoint: filepath is required');
-    const monitor = args.monitor ?? 'val_loss';
-    this.sign = args.mode === 'max' || (args.mode !== 'min' && /acc|auc/.test(monitor)) ? -1 : 1;
+    this.sign = maximizes(args.monitor ?? 'val_loss', args.mode ?? 'auto', 'ModelCheckpoint') ? -1 : 1;
   }
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     const monitor = this.args.monitor ?? 'val_loss';
@@ -113,4 +41,231 @@ export class ModelCheckpoint extends Callback {
       key === 'epoch' ? String(epoch + 1) : key in logs ? logs[key].toFixed(4) : m);
     await this.model!.save(path, { includeOptimizer: this.args.includeOptimizer ?? true });
   }
+}
+
+/** The monitored value, or undefined with Keras's warning when the logs lack it this epoch. */
+function monitored(where: string, monitor: string, logs: Logs): number | undefined {
+  const v = logs[monitor];
+  if (v === undefined) console.warn(`${where}: '${monitor}' is not in the logs this epoch; available: ${Object.keys(logs).join(', ') || '(none)'}`);
+  return v;
+}
+
+export interface EarlyStoppingArgs {
+  monitor?: string; minDelta?: number; patience?: number; verbose?: number; mode?: 'min' | 'max' | 'auto';
+  /** Training stops unless the monitored value beats this within patience epochs. */
+  baseline?: number | null;
+  restoreBestWeights?: boolean;
+  /** Epochs to wait before watching at all (warm-up). */
+  startFromEpoch?: number;
+}
+
+/** Stops training when the monitored value has stopped improving for `patience` epochs (Keras 3's logic). */
+export class EarlyStopping extends Callback {
+  readonly monitor: string;
+  private readonly minDelta: number;
+  private readonly patience: number;
+  private readonly verbose: number;
+  private readonly sign: number;
+  private readonly baseline: number | null;
+  private readonly restoreBestWeights: boolean;
+  private readonly startFromEpoch: number;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights?: ReturnType<Model['getWeights']>;
+  bestEpoch = 0;
+  stoppedEpoch = 0;
+
+  constructor(args: EarlyStoppingArgs = {}) {
+    super();
+    checkCallbackOptions('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'verbose', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch']);
+    const { monitor = 'val_loss', minDelta = 0, patience = 0, verbose = 0, mode = 'auto', baseline = null, restoreBestWeights = false, startFromEpoch = 0 } = args;
+    if (!(Number.isInteger(patience) && patience >= 0)) throw new Error(`EarlyStopping: patience must be an integer >= 0, got ${patience}`);
+    if (!(Number.isInteger(startFromEpoch) && startFromEpoch >= 0)) throw new Error(`EarlyStopping: startFromEpoch must be an integer >= 0, got ${startFromEpoch}`);
+    this.monitor = monitor;
+    this.minDelta = Math.abs(minDelta);
+    this.patience = patience;
+    this.verbose = verbose;
+    this.sign = maximizes(monitor, mode, 'EarlyStopping') ? -1 : 1;
+    this.baseline = baseline;
+    this.restoreBestWeights = restoreBestWeights;
+    this.startFromEpoch = startFromEpoch;
+  }
+  /** Keras's _is_improvement: better than the reference by more than minDelta. */
+  private improves(value: number, reference: number): boolean { return this.sign * value + this.minDelta < this.sign * reference; }
+  onTrainBegin(): void { this.best = this.sign * Infinity; this.wait = 0; this.stoppedEpoch = 0; this.bestEpoch = 0; this.bestWeights = undefined; }
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const value = monitored('EarlyStopping', this.monitor, logs);
+    if (value === undefined || epoch < this.startFromEpoch) return;
+    if (this.restoreBestWeights && !this.bestWeights) this.bestWeights = this.model!.getWeights();
+    this.wait++;
+    if (this.improves(value, this.best)) {
+      this.best = value;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) this.bestWeights = this.model!.getWeights();
+      if (this.baseline === null || this.improves(value, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.model!.stopTraining = true;
+      if (this.restoreBestWeights && this.bestWeights) {
+        if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+        this.model!.setWeights(this.bestWeights);
+      }
+    }
+  }
+  onTrainEnd(): void { if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`); }
+}
+
+/** Throws for an option a callback does not know. */
+function checkCallbackOptions(where: string, args: object | undefined, known: readonly string[]): void {
+  for (const key of Object.keys(args ?? {})) {
+    if (!known.includes(key)) throw new Error(`${where}: unknown option '${key}'. Valid options are: ${[...known].sort().join(', ')}`);
+  }
+}
+
+function optimizerOf(cb: Callback, where: string): NonNullable<Model['optimizer']> {
+  const o = cb.model?.optimizer;
+  if (!o) throw new Error(`${where}: the model has no optimizer (call compile() first)`);
+  return o;
+}
+
+export interface ReduceLROnPlateauArgs {
+  monitor?: string; factor?: number; patience?: number; verbose?: number; mode?: 'min' | 'max' | 'auto';
+  minDelta?: number; cooldown?: number; minLr?: number;
+}
+
+/** Multiplies the learning rate by `factor` after `patience` epochs without improvement; logs it as learning_rate. */
+export class ReduceLROnPlateau extends Callback {
+  readonly monitor: string;
+  private readonly factor: number;
+  private readonly patience: number;
+  private readonly verbose: number;
+  private readonly sign: number;
+  private readonly minDelta: number;
+  private readonly cooldown: number;
+  private readonly minLr: number;
+  private best = Infinity;
+  private wait = 0;
+  private cooldownCounter = 0;
+  constructor(args: ReduceLROnPlateauArgs = {}) {
+    super();
+    checkCallbackOptions('ReduceLROnPlateau', args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
+    const { monitor = 'val_loss', factor = 0.1, patience = 10, verbose = 0, mode = 'auto', minDelta = 1e-4, cooldown = 0, minLr = 0 } = args;
+    if (!(factor > 0 && factor < 1)) throw new Error(`ReduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
+    if (!(Number.isInteger(patience) && patience >= 0)) throw new Error(`ReduceLROnPlateau: patience must be an integer >= 0, got ${patience}`);
+    if (!(minLr >= 0)) throw new Error(`ReduceLROnPlateau: minLr must be >= 0, got ${minLr}`);
+    this.monitor = monitor; this.factor = factor; this.patience = patience; this.verbose = verbose;
+    this.sign = maximizes(monitor, mode, 'ReduceLROnPlateau') ? -1 : 1;
+    this.minDelta = minDelta; this.cooldown = cooldown; this.minLr = minLr;
+  }
+  onTrainBegin(): void { this.best = this.sign * Infinity; this.wait = 0; this.cooldownCounter = 0; }
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const optimizer = optimizerOf(this, 'ReduceLROnPlateau');
+    logs.learning_rate = optimizer.learningRate;
+    const value = monitored('ReduceLROnPlateau', this.monitor, logs);
+    if (value === undefined) return;
+    if (this.cooldownCounter > 0) { this.cooldownCounter--; this.wait = 0; }
+    if (this.sign * value < this.sign * this.best - this.minDelta) {
+      this.best = value;
+      this.wait = 0;
+    } else if (this.cooldownCounter <= 0 && ++this.wait >= this.patience) {
+      const old = optimizer.learningRate;
+      if (old > this.minLr) {
+        const next = Math.max(old * this.factor, this.minLr);
+        optimizer.learningRate = next;
+        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
+        this.cooldownCounter = this.cooldown;
+        this.wait = 0;
+      }
+    }
+  }
+}
+
+/** Sets the learning rate at the start of each epoch to schedule(epoch, currentRate); logs it as learning_rate. */
+export class LearningRateScheduler extends Callback {
+  constructor(private readonly schedule: (epoch: number, lr: number) => number, private readonly verbose = 0) {
+    super();
+    if (typeof schedule !== 'function') throw new Error('LearningRateScheduler: schedule must be a function (epoch, lr) => lr');
+  }
+  onEpochBegin(epoch: number): void {
+    const optimizer = optimizerOf(this, 'LearningRateScheduler');
+    const lr = this.schedule(epoch, optimizer.learningRate);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
+      throw new Error(`LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}; it must return a positive number`);
+    }
+    optimizer.learningRate = lr;
+    if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
+  }
+  onEpochEnd(_epoch: number, logs: Logs = {}): void { logs.learning_rate = optimizerOf(this, 'LearningRateScheduler').learningRate; }
+}
+
+/** Stops training as soon as a batch's loss is NaN or infinite, naming the epoch and batch. */
+export class TerminateOnNaN extends Callback {
+  private epoch = 0;
+  /** Where training stopped: [epoch, batch] (0-based), once it has. */
+  stoppedAt?: [number, number];
+  onEpochBegin(epoch: number): void { this.epoch = epoch; }
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    const loss = logs.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      console.log(`Epoch ${this.epoch + 1}, batch ${batch}: invalid loss (${formatValue(loss)}), terminating training`);
+      this.stoppedAt = [this.epoch, batch];
+      this.model!.stopTraining = true;
+    }
+  }
+}
+
+// The hooks it is given become its methods (declaration merging types them).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface LambdaCallback extends CallbackHooks {}
+/** Hooks given as functions (Keras's LambdaCallback). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class LambdaCallback extends Callback {
+  constructor(hooks: CallbackHooks) {
+    super();
+    checkCallbackOptions('LambdaCallback', hooks, ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
+    Object.assign(this, hooks);
+  }
+}
+
+/** Keras's value formatting in CSV files: Python's repr of a float (nan, inf). */
+const csvValue = (v: number): string => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v));
+
+/** Writes one row per epoch: epoch, then the logs in sorted key order (Keras's CSVLogger). */
+export class CSVLogger extends Callback {
+  private keys?: string[];
+  private writeHeader = true;
+  constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
+    super();
+    if (!filename) throw new Error('CSVLogger: filename is required');
+  }
+  onTrainBegin(): void {
+    const fs = nodeFs();
+    this.keys = undefined;
+    this.writeHeader = !(this.append && fs.existsSync(this.filename) && fs.statSync(this.filename).size > 0);
+    if (!this.append) fs.writeFileSync(this.filename, '');
+  }
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.keys ??= Object.keys(logs).sort();
+    const lines: string[] = [];
+    if (this.writeHeader) { lines.push(['epoch', ...this.keys].join(this.separator)); this.writeHeader = false; }
+    lines.push([String(epoch), ...this.keys.map((k) => (k in logs ? csvValue(logs[k]) : 'NA'))].join(this.separator));
+    nodeFs().appendFileSync(this.filename, lines.join('\n') + '\n');
+  }
+}
+
+/** Prints "Epoch i/n" and the progress bar (verbose 1) or one line per epoch (verbose 2). fit adds it when verbose > 0. */
+export class ProgbarLogger extends Callback {
+  private bar?: Progbar;
+  onEpochBegin(epoch: number): void {
+    const verbose = Number(this.params.verbose ?? 1), out = defaultOutput();
+    out.write(`Epoch ${epoch + 1}/${String(this.params.epochs)}\n`);
+    this.bar = new Progbar(Number(this.params.steps), out, verbose === 1 && Boolean(out.isTTY), verbose === 2);
+  }
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    const { batch: _b, size: _s, ...values } = logs;
+    this.bar?.update(batch + 1, values);
+  }
+  onEpochEnd(_epoch: number, logs: Logs = {}): void { this.bar?.finish({ ...logs }); this.bar = undefined; }
 }

@@ -5,7 +5,7 @@ import { noGrad } from '../core/engine.ts';
 import { allocArray, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { Model, ModelData } from '../models/model.ts';
-import { Callback, CallbackList, History, type Logs } from './callbacks.ts';
+import { Callback, CallbackList, History, type Logs } from './callback-base.ts';
 import { DataAdapter, isDataSource, type Batch, type DataSource } from './data-adapter.ts';
 import { checkData, evaluateLogs, LogMeans, progbar, type FitArgs } from './loop.ts';
 
@@ -31,10 +31,18 @@ function rejectTensorOnly(args: Record<string, unknown>, what: string): void {
   if (args.validationSplit) throw new Error(`${what}: validationSplit works only with tensors; give validationData (e.g. ds.take(n) for validation and ds.skip(n) for training)`);
 }
 
-/** The batch as one tensor per input and output, checked as fit checks tensors (shapes, label range), naming the step. */
-function stepData(model: Model, batch: Batch, what: string): [Tensor[], Tensor[]] {
-  if (batch.sampleWeight) throw new Error(`${what}: the batch has sample weights ([x, y, sampleWeight]), which fit on a dataset does not apply yet; yield [x, y]`);
-  return checkData(model, batch.x, batch.y!, what);
+/** The batch as one tensor per input and output (and its sample weights), checked as fit checks tensors (shapes, label range), naming the step. */
+function stepData(model: Model, batch: Batch, what: string): [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]] {
+  const [xs, ys] = checkData(model, batch.x, batch.y!, what);
+  const sw = batch.sampleWeight as Tensor | Tensor[] | undefined;
+  if (sw === undefined) return [xs, ys];
+  const sws = Array.isArray(sw) ? sw : ys.map(() => sw);
+  sws.forEach((w, i) => {
+    if (w !== undefined && (w.rank === 0 || w.shape[0] !== ys[i].shape[0])) {
+      throw new Error(`${what}: the sample weights have shape [${w.shape}], expected one weight per sample ([${ys[i].shape[0]}])`);
+    }
+  });
+  return [xs, ys, sws];
 }
 
 export async function fitStream(model: Model, source: DataSource, args: StreamFitArgs = {}): Promise<History> {
@@ -45,7 +53,7 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
   const train = new DataAdapter(source, 'fit', stepsPerEpoch);
   const validation = validationData === undefined ? null
     : isDataSource(validationData) ? new DataAdapter(validationData, 'fit (validationData)', validationSteps)
-    : checkData(model, validationData[0], validationData[1], 'fit (validationData)');
+    : checkData(model, validationData[0], validationData[1], 'fit (validationData)').slice(0, 2) as [Tensor[], Tensor[]];
 
   let steps = train.steps;
   const history = new History();
@@ -60,6 +68,7 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
       await list.call('onEpochBegin', epoch, {});
       means.reset();
+      model.resetMetrics();
       const bar = verbose > 0 ? progbar(steps, verbose) : null;
       let logs: Logs = {};
       let step = 0;
@@ -82,7 +91,7 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
       }
       if (steps === null) steps = step; // known after the first epoch (the bar shows it, as Keras's)
       if (validation && step > 0) {
-        const valLogs = validation instanceof DataAdapter ? await evaluateAdapter(model, validation, 0) : evaluateLogs(model, validation[0], validation[1], 32);
+        const valLogs = validation instanceof DataAdapter ? await evaluateAdapter(model, validation, 0) : evaluateLogs(model, validation[0], validation[1], [], 32);
         logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
       }
       bar?.finish(logs);
@@ -97,6 +106,7 @@ async function evaluateAdapter(model: Model, data: DataAdapter, verbose: number)
   const means = new LogMeans();
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
   let step = 0, logs: Logs = {};
+  model.resetMetrics();
   try {
     for await (const batch of data.epoch()) {
       const stepBatch = stepData(model, batch, `evaluate (step ${step})`);

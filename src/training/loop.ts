@@ -4,17 +4,25 @@ import { allocArray, type DType } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
-import type { Model, ModelData } from '../models/model.ts';
-import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callbacks.ts';
+import type { Model, ModelData, StepLayout } from '../models/model.ts';
+import type { ShapeSpec } from '../layers/layer.ts';
+import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
+import { ProgbarLogger } from './callbacks.ts';
+import { sampleWeights, type ClassWeight } from './sample-weights.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
+import { InterruptGuard } from './interrupt.ts';
+import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
 
-/** Keras's verbose modes: 1 redraws a bar on a terminal, 2 prints one line per epoch. */
+/** Keras's verbose modes: 1 a bar (redrawn on a terminal), 2 one line per epoch without the bar. */
 export function progbar(steps: number | null, verbose: number): Progbar {
   const out = defaultOutput();
-  return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY));
+  return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY), verbose === 2);
 }
+
+/** Per-output sample weights: one tensor for every output, or a list with one per output. */
+export type SampleWeightData = Tensor | (Tensor | undefined)[];
 
 export interface FitArgs {
   epochs?: number;
@@ -22,14 +30,23 @@ export interface FitArgs {
   shuffle?: boolean;
   /** Fraction of the samples, taken from the end before shuffling, held out for validation. */
   validationSplit?: number;
-  validationData?: [ModelData, ModelData];
+  /** [x, y] or [x, y, sampleWeight]. */
+  validationData?: [ModelData, ModelData] | [ModelData, ModelData, SampleWeightData];
+  /** Validate every n epochs, or after the listed (1-based) epochs. */
+  validationFreq?: number | number[];
+  /** Batch size for validation (default: batchSize). */
+  validationBatchSize?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks[];
   /** The epoch to start at (for resuming): epochs counts from 0, not from here. */
   initialEpoch?: number;
+  /** One weight per sample, multiplying its loss (Keras's sample_weight); per output as a list. */
+  sampleWeight?: SampleWeightData;
+  /** A weight per class index, applied to every sample of that class (Keras's class_weight; one output). */
+  classWeight?: ClassWeight;
 }
-export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
+export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: SampleWeightData; returnDict?: boolean }
 export interface PredictArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
 
 /**
@@ -58,14 +75,16 @@ class BatchReader {
   }
 }
 
+const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+const rowsOf = (t: Tensor, start: number, end: number, dtype?: DType): Tensor => takeRows(t, null, start, end, dtype);
 
 function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
 }
 
-/** The data as one tensor per input and per output, checked: same sample counts, shapes the model accepts, labels in range. */
-export function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[]] {
+/** The data as one tensor per input and per output, checked: same sample counts, shapes the model accepts, labels in range; and the output shapes. */
+export function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[], ShapeSpec[]] {
   const xs = model.dataFor(x, 'input', what), ys = model.dataFor(y, 'output', what);
   const n = xs[0].rank === 0 ? -1 : xs[0].shape[0];
   for (const [t, kind, i] of [...xs.map((t, i) => [t, 'x', i] as const), ...ys.map((t, i) => [t, 'y', i] as const)]) {
@@ -79,27 +98,53 @@ export function checkData(model: Model, x: ModelData, y: ModelData, what: string
   model.heads.forEach((head, h) => {
     const out = outs[h];
     if (!(head.loss instanceof SparseCategoricalCrossentropy) || !out || out.length !== 2 || out[1] === null) return;
-    const classes = out[1], labels = ys[h];
+    const classes = out[1], labels = ys[h], ignored = head.loss.ignoreClass;
     for (let i = 0; i < labels.size; i++) {
       const label = labels.data[i];
+      if (label === ignored) continue;
       if (!Number.isInteger(label) || label < 0 || label >= classes) {
         throw new Error(`${what}: y${ys.length > 1 ? `[${h}]` : ''}[${i}] = ${label} is not a class of the model's output (layer "${head.name === 'output_1' ? model.layers[model.layers.length - 1]?.name : head.name}" has ${classes} units, so labels must be integers in [0, ${classes - 1}])`);
       }
     }
   });
-  return [xs, ys];
+  return [xs, ys, outs];
 }
+
+/** Checked per-output sample weights (from sampleWeight and/or classWeight), undefined where none. */
+function weightsFor(model: Model, ys: Tensor[], outs: ShapeSpec[], what: string, sampleWeight?: SampleWeightData, classWeight?: ClassWeight): (Tensor | undefined)[] {
+  const names = model.heads.map((h, i) => (h.name === 'output_1' ? model.layers[model.layers.length - 1]?.name ?? model.name : model.outputNames[i] ?? h.name));
+  if (Array.isArray(sampleWeight) && sampleWeight.length !== ys.length) {
+    throw new Error(`${what}: sampleWeight has ${sampleWeight.length} entries but the model has ${ys.length} output(s): ${names.join(', ')}`);
+  }
+  if (classWeight !== undefined && ys.length > 1) throw new Error(`${what}: classWeight is only supported for models with one output (this one has ${ys.length}); use sampleWeight per output instead`);
+  return ys.map((y, i) => {
+    const sw = Array.isArray(sampleWeight) ? sampleWeight[i] : sampleWeight;
+    return sampleWeights(what, y, outs[i] ?? [null], sw, classWeight, names[i]);
+  });
+}
+const anyWeights = (ws: (Tensor | undefined)[]): boolean => ws.some((w) => w !== undefined);
+const weightRows = (ws: (Tensor | undefined)[], start: number, end: number): (Tensor | undefined)[] => ws.map((w) => (w ? takeRows(w, null, start, end) : undefined));
+
+/** Whether to validate after this (0-based) epoch, per Keras's validation_freq. */
+function shouldValidate(freq: number | number[], epoch: number): boolean {
+  return Array.isArray(freq) ? freq.includes(epoch + 1) : (epoch + 1) % freq === 0;
+}
+
+/** Losses are averaged over an epoch's batches; metrics are stateful and reported as they stand. */
+const isLossLog = (key: string): boolean => key === 'loss' || key.endsWith('_loss');
 
 /** Running means of a step's logs over the batches of an epoch, weighted by batch size. */
 export class LogMeans {
   private readonly means = new Map<string, Mean>();
   update(logs: Logs, weight: number): Logs {
+    const others: Logs = {};
     for (const [k, v] of Object.entries(logs)) {
+      if (!isLossLog(k)) { others[k] = v; continue; }
       let m = this.means.get(k);
       if (!m) this.means.set(k, (m = new Mean(k)));
       m.update(typeof v === 'number' ? v : Number(v), weight);
     }
-    return this.result();
+    return { ...this.result(), ...others };
   }
   result(): Logs { return Object.fromEntries([...this.means].map(([k, m]) => [k, m.result()])); }
   reset(): void { this.means.clear(); }
@@ -107,28 +152,51 @@ export class LogMeans {
 
 const readAll = (readers: BatchReader[], order: ArrayLike<number> | null, start: number, end: number): Tensor[] =>
   readers.map((r) => r.read(order, start, end));
+const readSome = (readers: (BatchReader | null)[], order: ArrayLike<number> | null, start: number, end: number): (Tensor | undefined)[] =>
+  readers.map((r) => r?.read(order, start, end));
 
 export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
-  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], initialEpoch = 0 } = args;
+  const guard = new InterruptGuard(model);
+  try { return await fitEpochs(model, x, y, args, guard); } finally { guard.release(); }
+}
+
+async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs, guard: InterruptGuard): Promise<History> {
+  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], validationFreq = 1 } = args;
+  let { initialEpoch = 0 } = args;
   model.compiled('fit');
   checkPositiveInt('fit: batchSize', batchSize);
+  const validationBatchSize = args.validationBatchSize ?? batchSize;
+  checkPositiveInt('fit: validationBatchSize', validationBatchSize);
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${validationSplit}`);
-  let [xTrain, yTrain] = checkData(model, x, y, 'fit');
+  if (Array.isArray(validationFreq) ? !validationFreq.every((e) => Number.isInteger(e) && e >= 1) : !(Number.isInteger(validationFreq) && validationFreq >= 1)) {
+    throw new Error(`fit: validationFreq must be a positive integer or a list of (1-based) epochs, got ${JSON.stringify(validationFreq)}`);
+  }
+  let [xTrain, yTrain, outs] = checkData(model, x, y, 'fit');
+  let weights = weightsFor(model, yTrain, outs, 'fit', args.sampleWeight, args.classWeight);
 
-  let validation: [Tensor[], Tensor[]] | undefined;
-  if (args.validationData) validation = checkData(model, args.validationData[0], args.validationData[1], 'fit (validationData)');
-  else if (validationSplit > 0) {
+  let validation: [Tensor[], Tensor[], (Tensor | undefined)[]] | undefined;
+  if (args.validationData) {
+    const vd = args.validationData;
+    if (!Array.isArray(vd) || (vd.length !== 2 && vd.length !== 3)) throw new Error('fit: validationData must be [x, y] or [x, y, sampleWeight]');
+    const [vx, vy, vOuts] = checkData(model, vd[0], vd[1], 'fit (validationData)');
+    validation = [vx, vy, weightsFor(model, vy, vOuts, 'fit (validationData)', vd[2] as SampleWeightData | undefined)];
+  } else if (validationSplit > 0) {
     const n = xTrain[0].shape[0], split = Math.floor(n * (1 - validationSplit));
     if (split < 1 || split >= n) throw new Error(`fit: validationSplit ${validationSplit} of ${n} samples leaves no training or no validation data`);
-    validation = [xTrain.map((t) => takeRows(t, null, split, n)), yTrain.map((t) => takeRows(t, null, split, n))];
-    [xTrain, yTrain] = [xTrain.map((t) => takeRows(t, null, 0, split)), yTrain.map((t) => takeRows(t, null, 0, split))];
+    validation = [xTrain.map((t) => takeRows(t, null, split, n)), yTrain.map((t) => takeRows(t, null, split, n)), weightRows(weights, split, n)];
+    [xTrain, yTrain, weights] = [xTrain.map((t) => takeRows(t, null, 0, split)), yTrain.map((t) => takeRows(t, null, 0, split)), weightRows(weights, 0, split)];
   }
 
   const n = xTrain[0].shape[0];
+  const weighted = weights.map((w) => w !== undefined);
+  checkTrainBatchFits(model, [...xTrain, ...yTrain, ...weights.filter((w): w is Tensor => w !== undefined)], stepLayout(xTrain, yTrain, weighted), batchSize, rowsOf, isFloatInput);
   const steps = Math.ceil(n / batchSize);
+  // Weights made lazily on the first call must exist before any step collects them.
+  model.ensureBuilt(xTrain.map((t) => takeRows(t, null, 0, 1, isFloatInput(t))));
   const history = new History();
-  const list = new CallbackList([history, ...callbacks]);
+  // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
+  const list = new CallbackList([...(verbose > 0 ? [new ProgbarLogger()] : []), ...callbacks, history]);
   const params = { epochs, steps, batchSize, verbose };
   for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
 
@@ -138,83 +206,100 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
   const order = new Int32Array(n);
   const means = new LogMeans();
   const xReaders = xTrain.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = yTrain.map((t) => new BatchReader(t, t.dtype));
+  const wReaders = weights.map((w) => (w ? new BatchReader(w, 'float32') : null));
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-    if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
+  // A callback restoring a backup (BackupAndRestore) says where to resume.
+  for (const cb of list.callbacks) {
+    const resume = (cb as { resumeEpoch?: number }).resumeEpoch;
+    if (resume !== undefined) initialEpoch = Math.max(initialEpoch, resume);
+  }
+  let epoch = initialEpoch, step = 0;
+  for (; epoch < epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
     means.reset();
-    const bar = verbose > 0 ? progbar(steps, verbose) : null;
+    model.resetMetrics();
     let logs: Logs = {};
-    for (let step = 0; step < steps; step++) {
+    for (step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
       // Keras's train_step(data): the default, or the model's override.
-      const batchLogs = model.trainStep([readAll(xReaders, order, start, end), readAll(yReaders, order, start, end)]);
+      const xb = readAll(xReaders, order, start, end), yb = readAll(yReaders, order, start, end);
+      const batchLogs = explainTrainMemory(batchSize, () => model.trainStep(anyWeights(weights) ? [xb, yb, readSome(wReaders, order, start, end)] : [xb, yb]));
       logs = means.update(batchLogs, end - start);
-      bar?.update(step + 1, logs);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
+      await guard.yieldSometimes();
       if (model.stopTraining) break;
     }
-    if (validation) {
-      const valLogs = evaluateLogs(model, validation[0], validation[1], batchSize);
+    if (guard.interrupted) break;
+    if (validation && shouldValidate(validationFreq, epoch)) {
+      const valLogs = evaluateLogs(model, validation[0], validation[1], validation[2], validationBatchSize);
       logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
     }
-    bar?.finish(logs);
     await list.call('onEpochEnd', epoch, logs);
   }
+  model.optimizer!.finalizeVariableValues(model.trainableWeights);
   await list.call('onTrainEnd', {});
+  guard.finish(epoch, step);
   return history;
 }
 
-/** The means of testStep's logs over all batches (loss, per-output losses, metrics). */
-export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], batchSize: number, bar: Progbar | null = null): Logs {
-  const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
+/** The means of testStep's logs over all batches (loss, per-output losses), and the metrics over them all. */
+export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], asked: number, bar: Progbar | null = null): Logs {
+  const present = weights.filter((w): w is Tensor => w !== undefined);
+  // An oversized batch is split to what fits (the answer is the same in any batching).
+  const batchSize = inferenceBatch(model, 'evaluate', [...xs, ...ys, ...present], stepLayout(xs, ys, weights.map((w) => w !== undefined)), asked, rowsOf, isFloatInput);
+  const n = xs[0].shape[0];
   const means = new LogMeans();
   let logs: Logs = {};
   const xReaders = xs.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = ys.map((t) => new BatchReader(t, t.dtype));
+  const wReaders = weights.map((w) => (w ? new BatchReader(w, 'float32') : null));
+  model.resetMetrics();
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
-      logs = means.update(model.testStep([readAll(xReaders, null, start, end), readAll(yReaders, null, start, end)]), end - start);
-      bar?.update(step + 1, logs);
-    }
+    forEachBatch(n, batchSize, (start, end) => {
+      const xb = readAll(xReaders, null, start, end), yb = readAll(yReaders, null, start, end);
+      logs = means.update(model.testStep(anyWeights(weights) ? [xb, yb, readSome(wReaders, null, start, end)] : [xb, yb]), end - start);
+      bar?.update(Math.ceil(end / batchSize), logs);
+    });
   });
   bar?.finish(logs);
   return logs;
 }
 
-/** [loss, ...per-output losses, ...metrics], as Keras's evaluate returns them. */
-export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSize = 32, verbose = 1 }: EvaluateArgs = {}): number[] {
+/** [loss, ...per-output losses, ...metrics] as Keras's evaluate returns them, or by name with returnDict. */
+export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSize = 32, verbose = 1, sampleWeight, returnDict = false }: EvaluateArgs = {}): number[] | Record<string, number> {
   model.compiled('evaluate');
   checkPositiveInt('evaluate: batchSize', batchSize);
-  const [xs, ys] = checkData(model, x, y, 'evaluate');
+  const [xs, ys, outs] = checkData(model, x, y, 'evaluate');
+  const weights = weightsFor(model, ys, outs, 'evaluate', sampleWeight);
   const steps = Math.ceil(xs[0].shape[0] / batchSize);
-  return Object.values(evaluateLogs(model, xs, ys, batchSize, verbose > 0 ? progbar(steps, verbose) : null));
+  const logs = evaluateLogs(model, xs, ys, weights, batchSize, verbose > 0 ? progbar(steps, verbose) : null);
+  return returnDict ? logs : Object.values(logs);
 }
 
 /** One tensor per model output, each with a row per sample of x. */
-export function predictLoop(model: Model, xs: Tensor[], { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
-  checkPositiveInt('predict: batchSize', batchSize);
+export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
+  checkPositiveInt('predict: batchSize', asked);
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.rank === 0) throw new Error(`predict: x${xs.length > 1 ? `[${i}]` : ''} must be a Tensor with a batch axis`);
     if (x.shape[0] !== xs[0].shape[0]) throw new Error(`predict: every input must have the same number of samples, got ${xs.map((t) => formatShape(t.shape)).join(' and ')}`);
   });
   model.checkInputShapes(xs.map((t) => t.shape));
+  // An oversized batch is split to what fits the backend's memory (as Keras batches its own).
+  const batchSize = inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput);
   const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let outs: Tensor[] | undefined;
   const readers = xs.map((x) => new BatchReader(x, isFloatInput(x)));
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
+    forEachBatch(n, batchSize, (start, end) => {
       const ybs = model.predictStep(readAll(readers, null, start, end));
       outs ??= ybs.map((yb) => new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]));
       ybs.forEach((yb, i) => outs![i].data.set(yb.data, (yb.size / yb.shape[0]) * start));
-      bar?.update(step + 1, {});
-    }
+      bar?.update(Math.ceil(end / batchSize), {});
+    });
   });
   bar?.finish({});
   return outs ?? [new Tensor(allocArray('float32', 0), [0])];

@@ -1,97 +1,83 @@
-// Keras's losses. call() gives one value per sample; apply() their mean (Keras's default
-// 'sum_over_batch_size' reduction).
-import { formatShape } from '../core/shape.ts';
+// Keras's losses by class and by name. Each class's call() gives per-sample values; apply()
+// reduces them (Keras's 'sum_over_batch_size' by default), with optional sample weights.
+import { Loss, LossFunctionWrapper } from './loss-base.ts';
+import {
+  BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+} from './losses-crossentropy.ts';
+import {
+  CategoricalHinge, CosineSimilarity, Hinge, Huber, KLDivergence, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
+  MeanSquaredError, MeanSquaredLogarithmicError, Poisson, SquaredHinge,
+} from './losses-regression.ts';
 import type { Tensor } from '../core/tensor.ts';
-import * as ops from '../ops/index.ts';
 
-export const EPSILON = 1e-7;
+export { EPSILON, Loss, LossFunctionWrapper, REDUCTIONS, type LossArgs, type Reduction } from './loss-base.ts';
+export * from './losses-crossentropy.ts';
+export * from './losses-regression.ts';
 
-export abstract class Loss {
-  abstract readonly name: string;
-  /** Per-sample losses, shape [batch]. */
-  abstract call(yTrue: Tensor, yPred: Tensor): Tensor;
-  apply(yTrue: Tensor, yPred: Tensor): Tensor { return ops.mean(this.call(yTrue, yPred)); }
-  getConfig(): Record<string, unknown> { return { name: this.name }; }
-}
+export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-function checkBatch(loss: string, yTrue: Tensor, yPred: Tensor): void {
-  if (yPred.rank < 1 || yTrue.rank < 1 || yTrue.shape[0] !== yPred.shape[0]) {
-    throw new Error(`${loss}: y_true ${formatShape(yTrue.shape)} and y_pred ${formatShape(yPred.shape)} must have the same number of samples`);
-  }
-}
-
-/** The sparse labels as a flat vector, checked to be class indices of yPred. */
-function checkLabels(loss: string, yTrue: Tensor, yPred: Tensor): Tensor {
-  checkBatch(loss, yTrue, yPred);
-  if (yPred.rank !== 2) throw new Error(`${loss}: y_pred must be [batch, classes], got ${formatShape(yPred.shape)}`);
-  if (yTrue.size !== yPred.shape[0]) {
-    throw new Error(`${loss}: expected one integer label per sample (shape [${yPred.shape[0]}]), got y_true of shape ${formatShape(yTrue.shape)}`);
-  }
-  const classes = yPred.shape[1];
-  for (const label of yTrue.data) {
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new Error(`${loss}: received a label value of ${label} which is outside the valid range of [0, ${classes - 1}]`);
-    }
-  }
-  return yTrue.rank === 1 ? yTrue : ops.reshape(yTrue, [-1]);
-}
-
-export class SparseCategoricalCrossentropy extends Loss {
-  readonly name = 'sparse_categorical_crossentropy';
-  readonly fromLogits: boolean;
-  constructor({ fromLogits = false }: { fromLogits?: boolean } = {}) { super(); this.fromLogits = fromLogits; }
-  call(yTrue: Tensor, yPred: Tensor): Tensor {
-    const labels = checkLabels('SparseCategoricalCrossentropy', yTrue, yPred);
-    // As Keras 3 does: when the probabilities came straight out of a softmax, start from its
-    // logits instead, one fused and numerically stable op.
-    const logits = this.fromLogits ? yPred : ops.softmaxInputOf(yPred);
-    if (logits) return ops.sparseSoftmaxCrossEntropy(logits, labels);
-    const p = ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
-    return ops.neg(ops.sum(ops.mul(ops.oneHot(labels, yPred.shape[1]), ops.log(p)), -1));
-  }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits }; }
-}
-
-export class CategoricalCrossentropy extends Loss {
-  readonly name = 'categorical_crossentropy';
-  readonly fromLogits: boolean;
-  constructor({ fromLogits = false }: { fromLogits?: boolean } = {}) { super(); this.fromLogits = fromLogits; }
-  call(yTrue: Tensor, yPred: Tensor): Tensor {
-    checkBatch('CategoricalCrossentropy', yTrue, yPred);
-    if (yTrue.shape.join() !== yPred.shape.join()) {
-      throw new Error(`CategoricalCrossentropy: y_true ${formatShape(yTrue.shape)} must be one-hot rows of the same shape as y_pred ${formatShape(yPred.shape)}`);
-    }
-    const logits = this.fromLogits ? yPred : ops.softmaxInputOf(yPred);
-    const logP = logits
-      ? ops.logSoftmax(logits)
-      : ops.log(ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
-    return ops.neg(ops.sum(ops.mul(yTrue.cast(logP.dtype), logP), -1));
-  }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits }; }
-}
-
-export class MeanSquaredError extends Loss {
-  readonly name = 'mean_squared_error';
-  call(yTrue: Tensor, yPred: Tensor): Tensor {
-    checkBatch('MeanSquaredError', yTrue, yPred);
-    const d = ops.square(ops.sub(yPred, yTrue));
-    return d.rank <= 1 ? d : ops.mean(d, d.shape.slice(1).map((_, i) => i + 1));
-  }
-}
-
-const LOSSES: Record<string, () => Loss> = {
-  sparse_categorical_crossentropy: () => new SparseCategoricalCrossentropy(),
+/** Keras's loss names (and their aliases), snake_case. */
+export const LOSSES: Record<string, () => Loss> = {
+  binary_crossentropy: () => new BinaryCrossentropy(),
+  binary_focal_crossentropy: () => new BinaryFocalCrossentropy(),
   categorical_crossentropy: () => new CategoricalCrossentropy(),
+  categorical_focal_crossentropy: () => new CategoricalFocalCrossentropy(),
+  sparse_categorical_crossentropy: () => new SparseCategoricalCrossentropy(),
   mean_squared_error: () => new MeanSquaredError(),
   mse: () => new MeanSquaredError(),
+  mean_absolute_error: () => new MeanAbsoluteError(),
+  mae: () => new MeanAbsoluteError(),
+  mean_absolute_percentage_error: () => new MeanAbsolutePercentageError(),
+  mape: () => new MeanAbsolutePercentageError(),
+  mean_squared_logarithmic_error: () => new MeanSquaredLogarithmicError(),
+  msle: () => new MeanSquaredLogarithmicError(),
+  huber: () => new Huber(),
+  huber_loss: () => new Huber(),
+  log_cosh: () => new LogCosh(),
+  logcosh: () => new LogCosh(),
+  kl_divergence: () => new KLDivergence(),
+  kld: () => new KLDivergence(),
+  kullback_leibler_divergence: () => new KLDivergence(),
+  poisson: () => new Poisson(),
+  hinge: () => new Hinge(),
+  squared_hinge: () => new SquaredHinge(),
+  categorical_hinge: () => new CategoricalHinge(),
+  cosine_similarity: () => new CosineSimilarity(),
 };
 
-const toSnake = (s: string): string => s.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+/** 'BinaryCrossentropy', 'binaryCrossentropy' and 'binary_crossentropy' all become the last. */
+export const toSnake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 
-/** A Loss, or its name in Keras's ('sparse_categorical_crossentropy') or camelCase spelling. */
-export function getLoss(id: Loss | string): Loss {
+type LossClass = new (args: never) => Loss;
+const CLASSES: Record<string, LossClass> = {
+  BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+  MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh, KLDivergence,
+  Poisson, Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity,
+};
+
+export interface LossConfig { class_name: string; config: Record<string, unknown> }
+
+/**
+ * How a saved model names its loss: Keras's name when the options are the defaults (what
+ * TensorFlow.js reads), else the class and its getConfig() so that options survive loading.
+ */
+export function lossToConfig(loss: Loss): string | LossConfig {
+  const entry = Object.entries(CLASSES).find(([, C]) => loss.constructor === C);
+  if (!entry) return loss.name;
+  const defaults = JSON.stringify(new entry[1]({} as never).getConfig()), own = JSON.stringify(loss.getConfig());
+  return defaults === own ? loss.name : { class_name: entry[0], config: loss.getConfig() };
+}
+
+/** A Loss, a function (yTrue, yPred) => per-sample values, a saved {class_name, config}, or a name in Keras's or camelCase spelling. */
+export function getLoss(id: Loss | LossFn | string | LossConfig): Loss {
   if (id instanceof Loss) return id;
+  if (typeof id === 'function') return new LossFunctionWrapper(id);
+  if (id && typeof id === 'object' && 'class_name' in id) {
+    const C = CLASSES[id.class_name];
+    if (!C) throw new Error(`unknown loss class '${String(id.class_name)}', expected one of ${Object.keys(CLASSES).join(', ')}`);
+    return new C((id.config ?? {}) as never);
+  }
   const make = typeof id === 'string' ? LOSSES[toSnake(id)] : undefined;
-  if (!make) throw new Error(`compile: unknown loss '${String(id)}', expected a Loss or one of ${Object.keys(LOSSES).join(', ')}`);
+  if (!make) throw new Error(`compile: unknown loss '${String(id)}', expected a Loss, a function (yTrue, yPred) => Tensor, or one of ${Object.keys(LOSSES).join(', ')}`);
   return make();
 }

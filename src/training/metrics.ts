@@ -1,53 +1,61 @@
-// Metrics: a per-sample function plus a running mean over the batches of an epoch.
-import type { Tensor } from '../core/tensor.ts';
-import * as ops from '../ops/index.ts';
-import { noGrad } from '../core/engine.ts';
-import { Loss, SparseCategoricalCrossentropy, CategoricalCrossentropy } from './losses.ts';
+// Keras's metrics by class and by name: getMetric resolves what compile() is given.
 
-export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+import { LOSSES, Loss, getLoss, toSnake } from './losses.ts';
+import {
+  BinaryAccuracy, CategoricalAccuracy, LossMetric, MeanAbsoluteError, MeanMetricWrapper, MeanSquaredError, Metric, ResolvedByShape,
+  RootMeanSquaredError, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, type MetricFn,
+} from './metrics-mean.ts';
+import { AUC, F1Score, Precision, Recall } from './metrics-confusion.ts';
 
-export const sparseCategoricalAccuracy: MetricFn = (yTrue, yPred) =>
-  ops.equal(ops.argMax(yPred, -1), ops.reshape(yTrue, [-1]).cast('int32')).cast('float32');
-export const categoricalAccuracy: MetricFn = (yTrue, yPred) =>
-  ops.equal(ops.argMax(yPred, -1), ops.argMax(yTrue, -1)).cast('float32');
-export const binaryAccuracy: MetricFn = (yTrue, yPred) =>
-  ops.mean(ops.equal(ops.greater(yPred, 0.5), yTrue.cast('float32')).cast('float32'), -1);
+export * from './metrics-mean.ts';
+export * from './metrics-confusion.ts';
 
-/** A weighted running mean: what Keras shows for loss and metrics during an epoch. */
-export class Mean {
-  private total = 0;
-  private count = 0;
-  constructor(readonly name: string) {}
-  update(value: number, weight = 1): void { this.total += value * weight; this.count += weight; }
-  result(): number { return this.count === 0 ? 0 : this.total / this.count; }
-  reset(): void { this.total = 0; this.count = 0; }
+/** Metric names compile() accepts (besides every loss name), snake_case. */
+const METRICS: Record<string, () => Metric> = {
+  binary_accuracy: () => new BinaryAccuracy(),
+  categorical_accuracy: () => new CategoricalAccuracy(),
+  sparse_categorical_accuracy: () => new SparseCategoricalAccuracy(),
+  top_k_categorical_accuracy: () => new TopKCategoricalAccuracy(),
+  sparse_top_k_categorical_accuracy: () => new SparseTopKCategoricalAccuracy(),
+  precision: () => new Precision(),
+  recall: () => new Recall(),
+  auc: () => new AUC(),
+  f1_score: () => new F1Score({ average: 'macro' }),
+  mean_absolute_error: () => new MeanAbsoluteError(),
+  mae: () => new MeanAbsoluteError(),
+  mean_squared_error: () => new MeanSquaredError(),
+  mse: () => new MeanSquaredError(),
+  root_mean_squared_error: () => new RootMeanSquaredError(),
+  rmse: () => new RootMeanSquaredError(),
+};
+
+/** The names getMetric knows, for error messages. */
+export const metricNames = (): string[] => ['accuracy', 'acc', 'crossentropy', 'ce', ...Object.keys(METRICS), ...Object.keys(LOSSES).filter((k) => !(k in METRICS))];
+
+/**
+ * A Metric, a function (yTrue, yPred) => per-sample values, or a name. 'accuracy'/'acc' and
+ * 'crossentropy'/'ce' are resolved from the first batch's shapes as Keras 3 does, and keep the
+ * user's spelling in the logs; other names log under Keras's full name ('mae' logs as
+ * 'mean_absolute_error'); any loss name is a metric (the mean of its per-sample values).
+ */
+export function getMetric(id: string | MetricFn | Metric, _loss?: Loss): Metric {
+  if (id instanceof Metric) return id;
+  if (typeof id === 'function') return new MeanMetricWrapper(id, id.name || 'metric');
+  if (typeof id !== 'string') throw new Error(`compile: a metric must be a Metric, a function or a name, got ${typeof id}`);
+  if (id === 'accuracy' || id === 'acc') return new ResolvedByShape(id, 'accuracy');
+  if (id === 'crossentropy' || id === 'ce') return new ResolvedByShape(id, 'crossentropy');
+  const key = toSnake(id);
+  const make = METRICS[key];
+  if (make) return make();
+  if (key in LOSSES) { const loss = getLoss(key); return new LossMetric(loss, loss.name); }
+  throw new Error(`compile: unknown metric '${id}', expected a Metric, a function (yTrue, yPred) => Tensor, or one of ${metricNames().join(', ')}`);
 }
 
-export class Metric extends Mean {
-  constructor(name: string, readonly fn: MetricFn) { super(name); }
-  /** Adds one batch. */
-  updateState(yTrue: Tensor, yPred: Tensor): void {
-    const values = noGrad(() => this.fn(yTrue, yPred));
-    const n = values.size;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values.data[i];
-    this.update(n ? s / n : 0, n);
-  }
+/** The logs of a list of metrics, keys prefixed (fit's 'val_'). */
+export function metricLogs(metrics: readonly Metric[], prefix = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of metrics) for (const [k, v] of Object.entries(m.logs())) out[prefix + k] = v;
+  return out;
 }
 
-/** Resolves 'acc'/'accuracy' against the loss, as Keras does; the log key keeps the user's spelling. */
-export function getMetric(id: string | MetricFn, loss: Loss): Metric {
-  if (typeof id === 'function') return new Metric(id.name || 'metric', id);
-  if (id === 'acc' || id === 'accuracy') {
-    const fn = loss instanceof SparseCategoricalCrossentropy ? sparseCategoricalAccuracy
-      : loss instanceof CategoricalCrossentropy ? categoricalAccuracy : binaryAccuracy;
-    return new Metric(id, fn);
-  }
-  const named: Record<string, MetricFn> = {
-    sparse_categorical_accuracy: sparseCategoricalAccuracy, sparseCategoricalAccuracy,
-    categorical_accuracy: categoricalAccuracy, categoricalAccuracy,
-    binary_accuracy: binaryAccuracy, binaryAccuracy,
-  };
-  if (!named[id]) throw new Error(`compile: unknown metric '${id}', expected 'accuracy', 'acc', a function, or one of ${Object.keys(named).join(', ')}`);
-  return new Metric(id, named[id]);
-}
+

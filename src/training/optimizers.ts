@@ -1,148 +1,242 @@
 // Optimizers with Keras's names and defaults. Updates run as backend kernels, in place on
-// each variable's values and its slots (moments), which are created on first use.
+// each variable's values and its slots (moments), which are created on first use. The common
+// options (clipping, weight decay, moving averages, schedules) live in optimizer-base.ts.
 import { backend } from '../core/engine.ts';
-import { allocArray, type TypedArray } from '../core/dtype.ts';
-import { formatShape, shapesEqual } from '../core/shape.ts';
-import { Tensor, type Variable } from '../core/tensor.ts';
+import type { TypedArray } from '../core/dtype.ts';
+import { Optimizer, checkOptimizerOptions, learningRateFromConfig, type OptimizerArgs } from './optimizer-base.ts';
 
-export abstract class Optimizer {
-  abstract readonly name: string;
-  learningRate: number;
-  /** Number of update steps applied so far. */
-  iterations = 0;
-  private readonly slots = new Map<Variable, TypedArray[]>();
+export { Optimizer, type OptimizerArgs } from './optimizer-base.ts';
 
-  constructor(learningRate: number) {
-    if (!(learningRate > 0)) throw new Error(`${new.target.name}: learningRate must be positive, got ${learningRate}`);
-    this.learningRate = learningRate;
-  }
-
-  /** The state arrays kept per variable (each the variable's size), by their names in saved files (TensorFlow.js's: `<variable>/<slot>`). */
-  protected abstract slotNames(): string[];
-  protected abstract update(w: TypedArray, g: TypedArray, slots: TypedArray[], step: number): void;
-
-  /** The state arrays kept for one variable (created zeroed on first use). */
-  slotsFor(v: Variable): TypedArray[] {
-    let s = this.slots.get(v);
-    if (!s) this.slots.set(v, (s = this.slotNames().map(() => allocArray(v.dtype, v.size))));
-    return s;
-  }
-
-  /** Moves a variable's slots to new storage (a training plan's arena), keeping their values. */
-  moveSlots(v: Variable, place: (a: TypedArray) => TypedArray): void {
-    this.slots.set(v, this.slotsFor(v).map(place));
-  }
-
-  /** Applies one step: Keras's optimizer.apply(grads, variables). */
-  apply(grads: readonly Tensor[], variables: readonly Variable[]): void {
-    if (grads.length !== variables.length) throw new Error(`${this.name}: ${grads.length} gradients for ${variables.length} variables`);
-    variables.forEach((v, i) => {
-      if (!shapesEqual(grads[i].shape, v.shape)) {
-        throw new Error(`${this.name}: gradient of shape ${formatShape(grads[i].shape)} for variable ${v.name} of shape ${formatShape(v.shape)}`);
-      }
-    });
-    this.iterations++;
-    variables.forEach((v, i) => {
-      const g = grads[i].dtype === v.dtype ? grads[i] : grads[i].cast(v.dtype);
-      this.update(v.data, g.data, this.slotsFor(v), this.iterations);
-    });
-  }
-
-  /** Keras's apply_gradients(zip(grads, vars)). */
-  applyGradients(pairs: Iterable<readonly [Tensor, Variable]>): void {
-    const list = [...pairs];
-    this.apply(list.map((p) => p[0]), list.map((p) => p[1]));
-  }
-
-  getConfig(): Record<string, unknown> { return { learningRate: this.learningRate }; }
-
-  /** The state to save, named as TensorFlow.js names it: `iter`, then each slot of each variable. */
-  getWeights(variables: readonly Variable[]): { name: string; tensor: Tensor }[] {
-    const iter = new Tensor(Int32Array.of(this.iterations), []);
-    const slots = this.slotNames().flatMap((slot, k) =>
-      variables.map((v) => ({ name: `${v.name}/${slot}`, tensor: new Tensor(this.slotsFor(v)[k].slice(), v.shape) })));
-    return [{ name: 'iter', tensor: iter }, ...slots];
-  }
-
-  /** Restores state saved by getWeights (from deeptype or TensorFlow.js); checks every shape first. */
-  setWeights(values: Map<string, Tensor>, variables: readonly Variable[], where: string): void {
-    const iter = values.get('iter');
-    if (!iter || iter.size !== 1) throw new Error(`${where}: the optimizer state has no 'iter' step count`);
-    const assignments: [TypedArray, Tensor][] = [];
-    this.slotNames().forEach((slot, k) => {
-      for (const v of variables) {
-        const name = `${v.name}/${slot}`, t = values.get(name);
-        if (!t) throw new Error(`${where}: the optimizer state has no '${name}'`);
-        if (!shapesEqual(t.shape, v.shape)) throw new Error(`${where}: optimizer state '${name}' has shape ${formatShape(t.shape)}, the variable ${formatShape(v.shape)}`);
-        assignments.push([this.slotsFor(v)[k], t]);
-      }
-    });
-    for (const [slot, t] of assignments) slot.set(t.data);
-    this.iterations = iter.data[0];
-  }
-}
-
-export interface AdamArgs { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number }
+export interface AdamArgs extends OptimizerArgs { beta1?: number; beta2?: number; epsilon?: number }
 
 /**
  * Adam (Kingma & Ba), bias-corrected moments; epsilon is added to the corrected second
  * moment's root, as TensorFlow.js does.
  */
 export class Adam extends Optimizer {
-  readonly name = 'Adam';
+  readonly name: string = 'Adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
-  constructor({ learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 }: AdamArgs = {}) {
-    super(learningRate);
-    this.beta1 = beta1; this.beta2 = beta2; this.epsilon = epsilon;
+  constructor(args: AdamArgs = {}) {
+    checkOptimizerOptions(new.target.name, args, ['beta1', 'beta2', 'epsilon']);
+    super(args, 0.001);
+    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
   }
   protected slotNames(): string[] { return ['m', 'v']; }
-  protected update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number): void {
-    backend().adam(w, g, m, v, this.learningRate, this.beta1, this.beta2, this.epsilon, step);
+  protected update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number, lr: number): void {
+    backend().adam(w, g, m, v, lr, this.beta1, this.beta2, this.epsilon, step);
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 }
 
-export interface SGDArgs { learningRate?: number; momentum?: number; nesterov?: boolean }
+/**
+ * AdamW: Keras 3's Adam (epsilon added to the root of the uncorrected second moment) with
+ * decoupled weight decay, 0.004 by default.
+ */
+export class AdamW extends Adam {
+  override readonly name = 'AdamW';
+  constructor(args: AdamArgs = {}) { super({ weightDecay: 0.004, ...args }); }
+  protected override update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number, lr: number): void {
+    // lr sqrt(c2) / c1 * m / (sqrt(v) + eps) is the Adam kernel's form with epsilon / sqrt(c2).
+    backend().adam(w, g, m, v, lr, this.beta1, this.beta2, this.epsilon / Math.sqrt(1 - this.beta2 ** step), step);
+  }
+}
+
+export interface SGDArgs extends OptimizerArgs { momentum?: number; nesterov?: boolean }
 
 export class SGD extends Optimizer {
   readonly name = 'SGD';
   readonly momentum: number;
   readonly nesterov: boolean;
-  constructor({ learningRate = 0.01, momentum = 0, nesterov = false }: SGDArgs = {}) {
-    super(learningRate);
-    if (momentum < 0 || momentum > 1) throw new Error(`SGD: momentum must be in [0, 1], got ${momentum}`);
+  constructor(args: SGDArgs = {}) {
+    checkOptimizerOptions('SGD', args, ['momentum', 'nesterov']);
+    super(args, 0.01);
+    const { momentum = 0, nesterov = false } = args;
+    if (!(momentum >= 0 && momentum <= 1)) throw new Error(`SGD: momentum must be in [0, 1], got ${momentum}`);
     this.momentum = momentum; this.nesterov = nesterov;
   }
   protected slotNames(): string[] { return this.momentum > 0 ? ['momentum'] : []; }
-  protected update(w: TypedArray, g: TypedArray, [velocity]: TypedArray[]): void {
-    backend().sgd(w, g, velocity ?? null, this.learningRate, this.momentum, this.nesterov);
+  protected update(w: TypedArray, g: TypedArray, [velocity]: TypedArray[], _step: number, lr: number): void {
+    backend().sgd(w, g, velocity ?? null, lr, this.momentum, this.nesterov);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
 }
 
-export interface RMSpropArgs { learningRate?: number; rho?: number; momentum?: number; epsilon?: number }
+export interface RMSpropArgs extends OptimizerArgs {
+  rho?: number; momentum?: number; epsilon?: number;
+  /** Divide by the variance (second moment minus squared mean gradient) instead of the second moment. */
+  centered?: boolean;
+}
 
 export class RMSprop extends Optimizer {
   readonly name = 'RMSprop';
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
-  constructor({ learningRate = 0.001, rho = 0.9, momentum = 0, epsilon = 1e-7 }: RMSpropArgs = {}) {
-    super(learningRate);
-    this.rho = rho; this.momentum = momentum; this.epsilon = epsilon;
+  readonly centered: boolean;
+  constructor(args: RMSpropArgs = {}) {
+    checkOptimizerOptions('RMSprop', args, ['rho', 'momentum', 'epsilon', 'centered']);
+    super(args, 0.001);
+    this.rho = args.rho ?? 0.9; this.momentum = args.momentum ?? 0; this.epsilon = args.epsilon ?? 1e-7; this.centered = args.centered ?? false;
   }
-  protected slotNames(): string[] { return this.momentum > 0 ? ['rms', 'momentum'] : ['rms']; }
-  protected update(w: TypedArray, g: TypedArray, [ms, mom]: TypedArray[]): void {
-    backend().rmsprop(w, g, ms, mom ?? null, this.learningRate, this.rho, this.momentum, this.epsilon);
+  protected slotNames(): string[] { return [...(this.momentum > 0 ? ['rms', 'momentum'] : ['rms']), ...(this.centered ? ['mg'] : [])]; }
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], _step: number, lr: number): void {
+    const [ms] = slots, mom = this.momentum > 0 ? slots[1] : null;
+    if (this.centered) backend().rmspropCentered(w, g, ms, slots[slots.length - 1], mom, lr, this.rho, this.momentum, this.epsilon);
+    else backend().rmsprop(w, g, ms, mom, lr, this.rho, this.momentum, this.epsilon);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered }; }
 }
 
-const OPTIMIZERS: Record<string, () => Optimizer> = { adam: () => new Adam(), sgd: () => new SGD(), rmsprop: () => new RMSprop() };
+export interface AdagradArgs extends OptimizerArgs { initialAccumulatorValue?: number; epsilon?: number }
+
+/** acc += g^2; w -= lr g / sqrt(acc + eps); acc starts at 0.1. */
+export class Adagrad extends Optimizer {
+  readonly name = 'Adagrad';
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  constructor(args: AdagradArgs = {}) {
+    checkOptimizerOptions('Adagrad', args, ['initialAccumulatorValue', 'epsilon']);
+    super(args, 0.001);
+    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1; this.epsilon = args.epsilon ?? 1e-7;
+    if (!(this.initialAccumulatorValue >= 0)) throw new Error(`Adagrad: initialAccumulatorValue must be >= 0, got ${this.initialAccumulatorValue}`);
+  }
+  protected slotNames(): string[] { return ['accumulator']; }
+  protected override initialSlotValue(): number { return this.initialAccumulatorValue; }
+  protected update(w: TypedArray, g: TypedArray, [acc]: TypedArray[], _step: number, lr: number): void {
+    backend().adagrad(w, g, acc, lr, this.epsilon);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon }; }
+}
+
+export interface AdadeltaArgs extends OptimizerArgs { rho?: number; epsilon?: number }
+
+export class Adadelta extends Optimizer {
+  readonly name = 'Adadelta';
+  readonly rho: number;
+  readonly epsilon: number;
+  constructor(args: AdadeltaArgs = {}) {
+    checkOptimizerOptions('Adadelta', args, ['rho', 'epsilon']);
+    super(args, 0.001);
+    this.rho = args.rho ?? 0.95; this.epsilon = args.epsilon ?? 1e-7;
+  }
+  protected slotNames(): string[] { return ['accum_grad', 'accum_var']; }
+  protected update(w: TypedArray, g: TypedArray, [ag, av]: TypedArray[], _step: number, lr: number): void {
+    backend().adadelta(w, g, ag, av, lr, this.rho, this.epsilon);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rho: this.rho, epsilon: this.epsilon }; }
+}
+
+export class Adamax extends Optimizer {
+  readonly name = 'Adamax';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  constructor(args: AdamArgs = {}) {
+    checkOptimizerOptions('Adamax', args, ['beta1', 'beta2', 'epsilon']);
+    super(args, 0.001);
+    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
+  }
+  protected slotNames(): string[] { return ['m', 'v']; }
+  protected update(w: TypedArray, g: TypedArray, [m, u]: TypedArray[], step: number, lr: number): void {
+    backend().adamax(w, g, m, u, lr, this.beta1, this.beta2, this.epsilon, step);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+}
+
+/** Nesterov Adam with Keras 3's momentum schedule u_t = beta1 (1 - 0.5 * 0.96^t). */
+export class Nadam extends Optimizer {
+  readonly name = 'Nadam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  /** The product of u_1 .. u_t over the steps so far (Keras's _u_product). */
+  private uProduct = 1;
+  private uProductStep = 0;
+  constructor(args: AdamArgs = {}) {
+    checkOptimizerOptions('Nadam', args, ['beta1', 'beta2', 'epsilon']);
+    super(args, 0.001);
+    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
+  }
+  private u(t: number): number { return this.beta1 * (1 - 0.5 * 0.96 ** t); }
+  protected slotNames(): string[] { return ['m', 'v']; }
+  protected update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number, lr: number): void {
+    // The product is a function of the step (recomputed after a restore from saved state).
+    if (this.uProductStep !== step) {
+      if (this.uProductStep !== step - 1) { this.uProduct = 1; for (let s = 1; s < step; s++) this.uProduct *= this.u(s); }
+      this.uProduct *= this.u(step);
+      this.uProductStep = step;
+    }
+    const ut = this.u(step), ut1 = this.u(step + 1), product = this.uProduct;
+    backend().nadam(w, g, m, v, lr, this.beta1, this.beta2, this.epsilon, ut1 / (1 - product * ut1), (1 - ut) / (1 - product), 1 - this.beta2 ** step);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }; }
+}
+
+export interface LionArgs extends OptimizerArgs { beta1?: number; beta2?: number }
+
+/** w -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g (Chen et al., 2023). */
+export class Lion extends Optimizer {
+  readonly name = 'Lion';
+  readonly beta1: number;
+  readonly beta2: number;
+  constructor(args: LionArgs = {}) {
+    checkOptimizerOptions('Lion', args, ['beta1', 'beta2']);
+    super(args, 0.001);
+    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.99;
+    if (!(this.beta1 > 0 && this.beta1 <= 1)) throw new Error(`Lion: beta1 must be in (0, 1], got ${this.beta1}`);
+  }
+  protected slotNames(): string[] { return ['momentum']; }
+  protected update(w: TypedArray, g: TypedArray, [m]: TypedArray[], _step: number, lr: number): void {
+    backend().lion(w, g, m, lr, this.beta1, this.beta2);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2 }; }
+}
+
+export interface FtrlArgs extends OptimizerArgs {
+  learningRatePower?: number; initialAccumulatorValue?: number; l1RegularizationStrength?: number;
+  l2RegularizationStrength?: number; l2ShrinkageRegularizationStrength?: number; beta?: number;
+}
+
+/** FTRL-proximal (McMahan et al.), Keras 3's update. */
+export class Ftrl extends Optimizer {
+  readonly name = 'Ftrl';
+  readonly learningRatePower: number;
+  readonly initialAccumulatorValue: number;
+  readonly l1: number;
+  readonly l2: number;
+  readonly l2Shrinkage: number;
+  readonly beta: number;
+  constructor(args: FtrlArgs = {}) {
+    checkOptimizerOptions('Ftrl', args, ['learningRatePower', 'initialAccumulatorValue', 'l1RegularizationStrength', 'l2RegularizationStrength', 'l2ShrinkageRegularizationStrength', 'beta']);
+    super(args, 0.001);
+    this.learningRatePower = args.learningRatePower ?? -0.5;
+    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
+    this.l1 = args.l1RegularizationStrength ?? 0; this.l2 = args.l2RegularizationStrength ?? 0;
+    this.l2Shrinkage = args.l2ShrinkageRegularizationStrength ?? 0; this.beta = args.beta ?? 0;
+    if (!(this.learningRatePower <= 0)) throw new Error(`Ftrl: learningRatePower must be <= 0, got ${this.learningRatePower}`);
+    if (!(this.initialAccumulatorValue >= 0)) throw new Error(`Ftrl: initialAccumulatorValue must be >= 0, got ${this.initialAccumulatorValue}`);
+    for (const [k, v] of [['l1RegularizationStrength', this.l1], ['l2RegularizationStrength', this.l2], ['l2ShrinkageRegularizationStrength', this.l2Shrinkage], ['beta', this.beta]] as const) {
+      if (!(v >= 0)) throw new Error(`Ftrl: ${k} must be >= 0, got ${v}`);
+    }
+  }
+  protected slotNames(): string[] { return ['accumulator', 'linear']; }
+  protected override initialSlotValue(slot: number): number { return slot === 0 ? this.initialAccumulatorValue : 0; }
+  protected update(w: TypedArray, g: TypedArray, [acc, linear]: TypedArray[], _step: number, lr: number): void {
+    backend().ftrl(w, g, acc, linear, lr, this.learningRatePower, this.l1, this.l2 + this.beta / (2 * lr), this.l2Shrinkage);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), learningRatePower: this.learningRatePower, initialAccumulatorValue: this.initialAccumulatorValue,
+      l1RegularizationStrength: this.l1, l2RegularizationStrength: this.l2, l2ShrinkageRegularizationStrength: this.l2Shrinkage, beta: this.beta };
+  }
+}
+
+type OptimizerClass = new (args: never) => Optimizer;
+const CLASSES: Record<string, OptimizerClass> = { Adam, AdamW, SGD, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl };
+const OPTIMIZERS: Record<string, () => Optimizer> = Object.fromEntries(Object.entries(CLASSES).map(([k, C]) => [k.toLowerCase(), () => new C({} as never)]));
 
 export function getOptimizer(id: Optimizer | string): Optimizer {
   if (id instanceof Optimizer) return id;
@@ -151,27 +245,44 @@ export function getOptimizer(id: Optimizer | string): Optimizer {
   return make();
 }
 
-/** The optimizer's entry in model.json's trainingConfig, in TensorFlow.js's class names. */
+/** Whether only a constant learning rate and no common options are set (what TensorFlow.js's configs can hold). */
+const plain = (o: Optimizer): boolean => !o.schedule && o.clipnorm === null && o.clipvalue === null && o.globalClipnorm === null && !o.weightDecay && !o.useEma;
+
+/**
+ * The optimizer's entry in model.json's trainingConfig: TensorFlow.js's class names and
+ * configs where TensorFlow.js has the optimizer; otherwise (or with schedules, clipping, ...)
+ * deeptype's class name and its getConfig().
+ */
 export function optimizerToConfig(o: Optimizer): { class_name: string; config: Record<string, unknown> } {
-  if (o instanceof Adam) return { class_name: 'Adam', config: { learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } };
-  if (o instanceof SGD) {
-    return o.momentum > 0
-      ? { class_name: 'Momentum', config: { learningRate: o.learningRate, momentum: o.momentum, useNesterov: o.nesterov } }
-      : { class_name: 'SGD', config: { learningRate: o.learningRate } };
+  if (plain(o)) {
+    if (o instanceof AdamW) return { class_name: 'AdamW', config: o.getConfig() };
+    if (o instanceof Adam) return { class_name: 'Adam', config: { learningRate: o.learningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon } };
+    if (o instanceof SGD) {
+      return o.momentum > 0
+        ? { class_name: 'Momentum', config: { learningRate: o.learningRate, momentum: o.momentum, useNesterov: o.nesterov } }
+        : { class_name: 'SGD', config: { learningRate: o.learningRate } };
+    }
+    if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered } };
   }
-  if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: false } };
-  throw new Error(`save: cannot describe optimizer ${o.name}`);
+  const name = Object.entries(CLASSES).find(([, C]) => o.constructor === C)?.[0];
+  if (!name) throw new Error(`save: cannot describe optimizer ${o.name}`);
+  return { class_name: name, config: o.getConfig() };
 }
 
 export function optimizerFromConfig(c: unknown, where: string): Optimizer {
-  const { class_name: name, config = {} } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> };
+  const { class_name: name, config: given } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> | null };
+  if (given != null && (typeof given !== 'object' || Array.isArray(given))) throw new Error(`${where}: the optimizer's config must be an object, got ${typeof given}`);
+  const config = given ?? {};
   switch (name) {
-    case 'Adam': return new Adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon ?? undefined });
-    case 'SGD': return new SGD({ learningRate: config.learningRate });
+    case 'Adam': if (!('clipnorm' in config)) return new Adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon ?? undefined }); break;
+    case 'SGD': if (!('clipnorm' in config)) return new SGD({ learningRate: config.learningRate }); break;
     case 'Momentum': return new SGD({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.useNesterov });
     case 'RMSProp':
-      if (config.centered) throw new Error(`${where}: centered RMSProp is not supported yet`);
-      return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined });
-    default: throw new Error(`${where}: unknown optimizer class '${String(name)}'`);
+      return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined, centered: config.centered ?? false });
   }
+  const cls = name ? CLASSES[name] : undefined;
+  if (!cls) throw new Error(`${where}: unknown optimizer class '${String(name)}', expected one of ${[...Object.keys(CLASSES), 'Momentum', 'RMSProp'].join(', ')}`);
+  const args: Record<string, unknown> = { ...config, learningRate: learningRateFromConfig(config.learningRate) };
+  for (const k of Object.keys(args)) if (args[k] === null) delete args[k];
+  return new cls(args as never);
 }

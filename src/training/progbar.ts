@@ -20,7 +20,10 @@ function loadCliProgress(): typeof cliProgressTypes {
 
 const WIDTH = 30;
 
+/** As Keras prints a value: 4 decimals, or 4 significant digits when tiny; nan and inf as Python writes them. */
 export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   return Math.abs(v) > 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
 }
 
@@ -37,14 +40,18 @@ function formatPerStep(seconds: number): string {
   return `${Math.round(seconds * 1e6)}us/step`;
 }
 
-/** The bar text for `current` of `target` steps after `elapsed` seconds (target null: unknown, as Keras prints it). */
-export function progressLine(current: number, target: number | null, elapsed: number, values: Record<string, number>): string {
+/** The bar text for `current` of `target` steps after `elapsed` seconds (without the bar: Keras's verbose 2; target null: unknown, as Keras prints it). */
+export function progressLine(current: number, target: number | null, elapsed: number, values: Record<string, number>, barless = false): string {
   if (target === null) {
     const perStep = current > 0 ? elapsed / current : 0;
     const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
     return `${String(current).padStart(7)}/Unknown - ${Math.round(elapsed)}s ${formatPerStep(perStep)}${metrics}`;
   }
   const digits = String(target).length;
+  if (barless) {
+    const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+    return `${String(current).padStart(digits)}/${target} - ${Math.round(elapsed)}s - ${formatPerStep(current > 0 ? elapsed / current : 0)}${metrics}`;
+  }
   const filled = Math.floor((WIDTH * current) / target);
   const bar = filled > 0 ? '='.repeat(filled - 1) + (current < target ? '>' : '=') + '.'.repeat(WIDTH - filled) : '.'.repeat(WIDTH);
   const perStep = current > 0 ? elapsed / current : 0;
@@ -69,9 +76,11 @@ export class Progbar {
     target: number | null,
     private readonly stream: OutputStream = defaultOutput(),
     interactive = Boolean(stream.isTTY),
+    /** Only the final line, without the bar (Keras's verbose 2). */
+    private readonly barless = false,
   ) {
     this.target = target;
-    if (interactive) {
+    if (interactive && !barless) {
       const cliProgress = loadCliProgress();
       this.bar = new cliProgress.SingleBar({
         stream: stream as NodeJS.WritableStream,
@@ -94,6 +103,13 @@ export class Progbar {
     this.bar?.update(current);
   }
 
+  /** Ends the bar where it is (an interrupted fit): the terminal gets its cursor back. */
+  stop(): void {
+    if (this.done) return;
+    this.done = true;
+    this.bar?.stop();
+  }
+
   /** Prints the final line, with any values added at the end (validation scores). */
   finish(values: Record<string, number> = this.values): void {
     if (this.done) return;
@@ -104,7 +120,7 @@ export class Progbar {
       this.bar.render();
       this.bar.stop();
     } else {
-      this.stream.write(progressLine(this.target, this.target, this.elapsed(), this.values) + '\n');
+      this.stream.write(progressLine(this.target, this.target, this.elapsed(), this.values, this.barless) + '\n');
     }
   }
 }

@@ -6,6 +6,7 @@ import * as nn from './nn.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
+import * as opt from './optimizers.ts';
 
 import { augmentTransforms, imageTransform, imageTransformBackward } from './image-transform.ts';
 
@@ -49,4 +50,12 @@ export class JsBackend implements Backend {
   batchNorm = norm.batchNorm;
   batchNormGrad = norm.batchNormGrad;
   channelAffine: Backend['channelAffine'] = norm.channelAffine;
+  adagrad = opt.adagrad;
+  adadelta = opt.adadelta;
+  adamax = opt.adamax;
+  nadam = opt.nadam;
+  lion = opt.lion;
+  ftrl = opt.ftrl;
+  emaUpdate = opt.emaUpdate;
+  rmspropCentered = opt.rmspropCentered;
 }

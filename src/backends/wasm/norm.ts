@@ -16,7 +16,10 @@ type Buf = Float32Array;
 export function random(b: WasmBackend, dist: RandomDist, state: Int32Array, out: TypedArray, lo: number, hi: number): void {
   if (!f32(out)) return refRandom.random(dist, state, out, lo, hi);
   b.inWasm([], [out as Buf], (_, [po]) => {
-    const args = [DIST[dist], state[0], state[1], state[2], state[3], po, lo, hi];
+    // Job arguments reach worker threads as i32: the two parameters go through memory.
+    const params = b.scratch(16);
+    new Float64Array(b.mem.buffer, params, 2).set([lo, hi]);
+    const args = [DIST[dist], state[0], state[1], state[2], state[3], po, params];
     if (out.length < SMALL) b.mem.exports.randomFill(...args, 0, out.length);
     else b.par('randomFill', args, out.length, 4);
   });

@@ -35,8 +35,10 @@ let r0: u32 = 0, r1: u32 = 0, r2: u32 = 0, r3: u32 = 0;
 }
 
 // dist: 0 uniform in [a, b), 1 normal(a, b), 2 normal(a, b) truncated at 2 stddev, 3 bernoulli(a).
-// Fills f32 out[start, end).
-export function randomFill(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, a: f64, b: f64, start: i32, end: i32): void {
+// Fills f32 out[start, end). a and b are two f64 at `params` (job arguments travel to worker
+// threads as i32, so numbers that are not integers go through memory).
+export function randomFill(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, params: usize, start: i32, end: i32): void {
+  const a = load<f64>(params), b = load<f64>(params, 8);
   for (let i = start; i < end; i++) {
     let v: f64;
     if (dist == 0 || dist == 3) {

@@ -1,0 +1,71 @@
+// Models <-> Keras 3 and Keras 2 model configs (config.json of a .keras; model_config of an .h5).
+import type { Layer, ShapeSpec } from '../layers/layer.ts';
+import { Input } from '../layers/core.ts';
+import { Sequential } from '../models/sequential.ts';
+import { Model } from '../models/model.ts';
+import { functionalFromKeras, functionalToKeras } from './keras-functional.ts';
+import { declaredBatchShape, dtypePolicy, inputLayerToKeras, layerFromKeras, layerToKeras, type KerasObject, type KerasVersion } from './keras-layers.ts';
+
+/** Keras's to_snake_case (class name -> object-path name): Conv2D -> conv2d, MaxPooling2D -> max_pooling2d. */
+export const kerasSnake = (s: string): string =>
+  s.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+
+const isFunctional = (model: Model): boolean => !(model instanceof Sequential) && model.isFunctional && model.constructor === Model;
+
+/**
+ * The layers whose weights a file holds, in Keras's order: a Sequential's without its
+ * InputLayer; a functional model's graph layers, inputs first.
+ */
+export function modelLayers(model: Model): Layer[] {
+  if (model instanceof Sequential) return model.layers.filter((l) => !(l instanceof Input));
+  if (isFunctional(model)) return model.layers;
+  throw new Error(`Keras files: model "${model.name}" (${model.className}) is neither Sequential nor functional; subclassed models cannot be written in Keras's formats (save its weights instead)`);
+}
+
+/** Each layer's input shape, from the model's input shape. */
+function inputShapes(model: Model, layers: Layer[]): (ShapeSpec | undefined)[] {
+  let shape = model.batchInputShape;
+  return layers.map((l) => {
+    const here = shape;
+    shape = shape ? l.computeOutputShape(shape) as ShapeSpec : undefined;
+    return here;
+  });
+}
+
+/** The model's Keras config object (Keras 3: with build_config; compile_config is added by the caller). */
+export function modelToKeras(model: Model, version: KerasVersion): KerasObject {
+  if (isFunctional(model)) return functionalToKeras(model, version);
+  const layers = modelLayers(model);
+  const shapes = inputShapes(model, layers);
+  const configs = layers.map((l, i) => layerToKeras(l, version, shapes[i]));
+  if (model.batchInputShape) configs.unshift(inputLayerToKeras(model.batchInputShape, 'input_layer', version));
+  if (version === 2) return { class_name: 'Sequential', config: { name: model.name, layers: configs } };
+  return {
+    module: 'keras', class_name: 'Sequential',
+    config: { name: model.name, trainable: model.trainable, dtype: dtypePolicy(), layers: configs,
+      ...(model.batchInputShape ? { build_input_shape: model.batchInputShape } : {}) },
+    registered_name: null,
+    ...(model.batchInputShape ? { build_config: { input_shape: model.batchInputShape } } : {}),
+  };
+}
+
+/** Builds the model a Keras 3 or Keras 2 config describes. `file` names the file in errors. */
+export function modelFromKeras(o: unknown, file: string): Model {
+  const top = (o ?? {}) as Partial<KerasObject>;
+  if (top.class_name === 'Functional' || top.class_name === 'Model') return functionalFromKeras(top as KerasObject, file);
+  if (top.class_name !== 'Sequential') {
+    throw new Error(`${file}: the model is a ${String(top.class_name)}; deeptype loads Sequential and Functional models from Keras files`);
+  }
+  const config = (top.config ?? {}) as Record<string, unknown>;
+  const list = Array.isArray(top.config) ? top.config : config.layers; // Keras 1/2.0 wrote the list alone
+  if (!Array.isArray(list)) throw new Error(`${file}: the Sequential config has no list of layers`);
+  const layers = list.map((l) => layerFromKeras(l, file));
+  const declared = list.length > 0 && (list[0] as KerasObject).class_name !== 'InputLayer' ? declaredBatchShape(((list[0] as KerasObject).config ?? {}) as Record<string, unknown>) : undefined;
+  const buildShape = (config.build_input_shape ?? (top.build_config as { input_shape?: unknown } | undefined)?.input_shape) as ShapeSpec | undefined;
+  if (!(layers[0] instanceof Input) && !declared && Array.isArray(buildShape)) layers.unshift(new Input({ batchShape: buildShape }));
+  try {
+    return new Sequential({ name: typeof config.name === 'string' ? config.name : undefined, layers });
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,209 @@
+// What a Keras file says about training: Keras 3's compile_config, Keras 2's training_config,
+// and the optimizer's state in each version's layout, to and from deeptype's compile().
+import { Tensor, type Variable } from '../core/tensor.ts';
+import type { Model } from '../models/model.ts';
+import { getLoss, type Loss } from '../training/losses.ts';
+import { Adam, RMSprop, SGD, type Optimizer } from '../training/optimizers.ts';
+import { type KerasObject, type KerasVersion } from './keras-layers.ts';
+import type { H5Dataset } from './hdf5.ts';
+
+/** An array as a file holds it (iteration counts are int64 in Keras's files). */
+export interface RawArray { value: H5Dataset['value']; shape: number[] }
+const raw = (t: Tensor): RawArray => ({ value: t.data as RawArray['value'], shape: [...t.shape] });
+const count = (n: number): RawArray => ({ value: BigInt64Array.of(BigInt(n)), shape: [] });
+/** A file's array as a float32 tensor (the optimizer's slots). */
+export const toTensor = (a: RawArray): Tensor =>
+  new Tensor(a.value instanceof Float32Array ? a.value : Float32Array.from(a.value as ArrayLike<number>, Number), a.shape);
+const scalarOf = (a: RawArray): number => Number(a.value[0]);
+
+// deeptype's slot names (optimizer.getWeights) and Keras's for the same state.
+const KERAS_SLOTS: Record<string, Record<string, string>> = {
+  Adam: { m: 'momentum', v: 'velocity' },
+  SGD: { momentum: 'momentum' },
+  RMSprop: { rms: 'velocity', momentum: 'momentum' },
+};
+
+/** Keras's config of a deeptype optimizer (Keras 3 and Keras 2.11+ name the same options). */
+export function optimizerToKeras(o: Optimizer, version: KerasVersion): KerasObject {
+  const common = { name: o.name.toLowerCase(), learning_rate: o.learningRate, weight_decay: null, clipnorm: null, global_clipnorm: null,
+    clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null,
+    // Keras 2.11+ also wrote jit_compile and is_legacy_optimizer, which Keras 3 refuses when it
+    // reads an .h5: left out, so both versions read the file.
+    ...(version === 3 ? { loss_scale_factor: null, gradient_accumulation_steps: null } : {}) };
+  let config: Record<string, unknown>;
+  if (o instanceof Adam) config = { ...common, beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon, amsgrad: false };
+  else if (o instanceof SGD) config = { ...common, momentum: o.momentum, nesterov: o.nesterov };
+  else if (o instanceof RMSprop) config = { ...common, rho: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: false };
+  else throw new Error(`save: optimizer ${o.name} has no Keras form yet`);
+  return version === 3 ? { module: 'keras.optimizers', class_name: o.name, config, registered_name: null } : { class_name: o.name, config };
+}
+
+// Options deeptype's optimizers do not have, and the value that means "off".
+const OFF: Record<string, unknown> = { weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false,
+  amsgrad: false, centered: false, decay: 0, loss_scale_factor: null, gradient_accumulation_steps: null };
+
+export function optimizerFromKeras(o: unknown, where: string): Optimizer {
+  if (typeof o === 'string') return optimizerFromKeras({ class_name: o, config: {} }, where);
+  const { class_name: raw, config = {} } = (o ?? {}) as Partial<KerasObject>;
+  const name = String(raw).replace(/^Custom>/, ''); // Keras 2.11+ marks its new optimizers so
+  for (const [k, off] of Object.entries(OFF)) {
+    if (config[k] !== undefined && config[k] !== off && !(off === null && config[k] === 0)) {
+      throw new Error(`${where}: optimizer option ${k}=${JSON.stringify(config[k])} is not supported by deeptype yet; load with { compile: false } to get the model alone`);
+    }
+  }
+  const lr = (config.learning_rate ?? config.lr) as number | undefined;
+  if (lr !== undefined && typeof lr !== 'number') throw new Error(`${where}: learning_rate ${JSON.stringify(lr)} is a schedule, which deeptype cannot load yet; load with { compile: false }`);
+  const n = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] as number : undefined);
+  switch (name.toLowerCase()) {
+    case 'adam': return new Adam({ learningRate: lr, beta1: n('beta_1'), beta2: n('beta_2'), epsilon: n('epsilon') });
+    case 'sgd': return new SGD({ learningRate: lr, momentum: n('momentum'), nesterov: config.nesterov === true });
+    case 'rmsprop': return new RMSprop({ learningRate: lr, rho: n('rho'), momentum: n('momentum'), epsilon: n('epsilon') });
+    default: throw new Error(`${where}: optimizer '${String(raw)}' is not one deeptype has (Adam, SGD, RMSprop); load with { compile: false }`);
+  }
+}
+
+function lossFromKeras(l: unknown, where: string): Loss {
+  if (typeof l === 'string') {
+    try { return getLoss(l); } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
+  }
+  const { class_name: name, config = {} } = (l ?? {}) as Partial<KerasObject>;
+  if (typeof name !== 'string') throw new Error(`${where}: the loss ${JSON.stringify(l)} is not one deeptype reads (one loss for one output, by name or {class_name, config})`);
+  const fromLogits = config.from_logits === true;
+  const loss = getLoss(name);
+  if (!fromLogits) return loss;
+  const Cls = loss.constructor as new (a: { fromLogits: boolean }) => Loss;
+  if (!('fromLogits' in loss)) throw new Error(`${where}: loss ${name} has no from_logits option in deeptype`);
+  return new Cls({ fromLogits: true });
+}
+
+function lossToKeras(loss: Loss, version: KerasVersion): unknown {
+  const config = loss.getConfig();
+  if (!config.fromLogits) return loss.name;
+  const className = loss.constructor.name;
+  const snake = { name: loss.name, reduction: 'sum_over_batch_size', from_logits: true };
+  return version === 3 ? { module: 'keras.losses', class_name: className, config: snake, registered_name: null } : { class_name: className, config: snake };
+}
+
+/** Metric names from any Keras spelling: 'accuracy', [[{MeanMetricWrapper ...}]], Keras 3 objects. */
+function metricsFromKeras(m: unknown, where: string): string[] {
+  if (m === null || m === undefined) return [];
+  const flat = (Array.isArray(m) ? m : [m]).flat(3);
+  return flat.map((x) => {
+    if (typeof x === 'string') return x;
+    const c = (x as KerasObject)?.config;
+    if (typeof c?.name === 'string') return c.name;
+    throw new Error(`${where}: metric ${JSON.stringify(x)} is not one deeptype reads`);
+  });
+}
+
+/** Keras 3's compile_config, or Keras 2's training_config, of a compiled model. */
+export function trainingToKeras(model: Model, version: KerasVersion): Record<string, unknown> | undefined {
+  if (!model.loss || !model.optimizer) return undefined;
+  const optimizer = optimizerToKeras(model.optimizer, version);
+  const loss = lossToKeras(model.loss, version);
+  const metrics = model.metrics.map((m) => m.name);
+  return version === 3
+    ? { optimizer, loss, loss_weights: null, metrics, weighted_metrics: null, run_eagerly: model.runEagerly, steps_per_execution: 1, jit_compile: false }
+    : { loss, metrics, weighted_metrics: null, loss_weights: null, optimizer_config: optimizer };
+}
+
+/** Compiles the model as the file's compile_config / training_config says. */
+export function compileFromKeras(model: Model, c: Record<string, unknown>, where: string): void {
+  const opt = c.optimizer ?? c.optimizer_config;
+  if (c.loss === undefined || c.loss === null || !opt) return; // saved without compile()
+  if (c.loss_weights !== undefined && c.loss_weights !== null) throw new Error(`${where}: loss_weights are not supported yet; load with { compile: false }`);
+  if (Array.isArray(c.weighted_metrics) && c.weighted_metrics.length > 0) throw new Error(`${where}: weighted_metrics are not supported yet; load with { compile: false }`);
+  const loss = Array.isArray(c.loss) && c.loss.length === 1 ? c.loss[0] : c.loss;
+  model.compile({ loss: lossFromKeras(loss, where), optimizer: optimizerFromKeras(opt, where), metrics: metricsFromKeras(c.metrics, where),
+    runEagerly: c.run_eagerly === true });
+}
+
+/** The optimizer state as [keras slot name, variable, values] in Keras's order (per variable, slot by slot). */
+function slotsInKerasOrder(o: Optimizer, vars: readonly Variable[], version: KerasVersion): { slot: string; deeptype: string; v: Variable }[] {
+  const names = KERAS_SLOTS[o.name];
+  if (!names) throw new Error(`save: optimizer ${o.name} has no Keras state layout yet`);
+  const present = new Set(o.getWeights(vars.slice(0, 1)).map((w) => w.name.split('/').pop()!));
+  const slots = Object.keys(names).filter((s) => present.has(s));
+  // Adam interleaves its two slots per variable in both versions; RMSprop keeps velocities and
+  // momentums in two runs (as its build() makes them).
+  if (o.name === 'RMSprop' || version === 2 && o.name !== 'Adam') {
+    return slots.flatMap((s) => vars.map((v) => ({ slot: names[s], deeptype: s, v })));
+  }
+  return vars.flatMap((v) => slots.map((s) => ({ slot: names[s], deeptype: s, v })));
+}
+
+/** Keras 3's optimizer variables: iterations (int64), learning_rate, then the slots. */
+export function optimizerStateKeras3(o: Optimizer, vars: readonly Variable[]): RawArray[] {
+  const values = new Map(o.getWeights(vars).map((w) => [w.name, w.tensor]));
+  return [
+    count(o.iterations),
+    { value: Float32Array.of(o.learningRate), shape: [] },
+    ...slotsInKerasOrder(o, vars, 3).map(({ deeptype, v }) => raw(values.get(`${v.name}/${deeptype}`)!)),
+  ];
+}
+
+/** Restores Keras 3's optimizer variables (checked first: count and every shape). */
+export function setOptimizerStateKeras3(o: Optimizer, vars: readonly Variable[], values: RawArray[], where: string): void {
+  const order = slotsInKerasOrder(o, vars, 3);
+  if (values.length !== order.length + 2) {
+    throw new Error(`${where}: the optimizer state has ${values.length} variables; ${o.name} over ${vars.length} weights needs ${order.length + 2} (iterations, learning_rate, ${[...new Set(order.map((s) => s.slot))].join(', ')})`);
+  }
+  const map = new Map<string, Tensor>([['iter', new Tensor(Int32Array.of(scalarOf(values[0])), [])]]);
+  order.forEach(({ deeptype, v }, i) => map.set(`${v.name}/${deeptype}`, toTensor(values[i + 2])));
+  o.setWeights(map, vars, where);
+  const lr = scalarOf(values[1]);
+  if (lr !== Math.fround(o.learningRate)) o.learningRate = lr; // changed by a schedule or callback
+}
+
+/** Keras 2 (2.11+) names of the optimizer state, as model.h5's optimizer_weights holds them. */
+export function optimizerStateKeras2(o: Optimizer, vars: readonly Variable[], weightName: (v: Variable) => string): { name: string; array: RawArray }[] {
+  const values = new Map(o.getWeights(vars).map((w) => [w.name, w.tensor]));
+  const short = { momentum: 'm', velocity: 'v' } as Record<string, string>;
+  return [
+    { name: 'iteration:0', array: count(o.iterations) },
+    ...slotsInKerasOrder(o, vars, 2).map(({ slot, deeptype, v }) => ({
+      name: `${o.name}/${o.name === 'Adam' ? short[slot] : slot}/${weightName(v)}`, array: raw(values.get(`${v.name}/${deeptype}`)!),
+    })),
+  ];
+}
+
+/**
+ * Restores optimizer state from a Keras .h5's optimizer_weights, by name: Keras 2.11+
+ * (`Adam/m/conv2d/kernel:0`), legacy Keras 2 (`Adam/conv2d/kernel/m:0`) and Keras 3's legacy
+ * h5 (`adam/sequential_conv2d_kernel_momentum`). Hyperparameters stored as variables are skipped.
+ */
+export function setOptimizerStateKeras2(o: Optimizer, vars: readonly Variable[], named: Map<string, RawArray>, modelName: string, weightName: (v: Variable) => string, where: string): void {
+  const names = KERAS_SLOTS[o.name];
+  const map = new Map<string, Tensor>();
+  const norm = (s: string): string => s.replace(/:0$/, '').toLowerCase();
+  const byName = new Map([...named].map(([k, t]) => [norm(k), t]));
+  const iter = [...byName].find(([k]) => /(^|\/)(iter|iteration|iterations)$/.test(k));
+  if (!iter) throw new Error(`${where}: optimizer_weights has no iteration count`);
+  map.set('iter', new Tensor(Int32Array.of(scalarOf(iter[1])), []));
+  const legacy: Record<string, string> = { m: 'm', v: 'v', rms: 'rms', momentum: 'momentum' };
+  const present = new Set(o.getWeights(vars.slice(0, 1)).map((w) => w.name.split('/').pop()!));
+  const slots = Object.keys(names).filter((x) => present.has(x));
+  // Standalone Keras 2 names its slots by number (training/RMSprop/accumulator_0_1:0): there,
+  // the non-scalar arrays in order are each slot for every weight in turn.
+  if (![...byName.keys()].some((k) => k.includes('/') && vars.some((v) => k.includes(norm(weightName(v)).replace(/\//g, '_')) || k.includes(norm(weightName(v)))))) {
+    const arrays = [...named.values()].filter((a) => a.shape.length > 0);
+    const order = slots.flatMap((s) => vars.map((v) => ({ s, v })));
+    if (arrays.length !== order.length) throw new Error(`${where}: optimizer_weights holds ${arrays.length} arrays; ${o.name} over ${vars.length} weights needs ${order.length}`);
+    order.forEach(({ s, v }, i) => map.set(`${v.name}/${s}`, toTensor(arrays[i])));
+    o.setWeights(map, vars, where);
+    return;
+  }
+  for (const v of vars) {
+    const w = norm(weightName(v));
+    for (const s of slots) {
+      const k = names[s], p = o.name.toLowerCase();
+      const candidates = [`${p}/${k === 'momentum' && o.name === 'Adam' ? 'm' : k === 'velocity' && o.name === 'Adam' ? 'v' : k}/${w}`,
+        `${p}/${w}/${legacy[s]}`, `${p}/${norm(modelName)}_${w.replace(/\//g, '_')}_${k}`, `${p}/${w.replace(/\//g, '_')}_${k}`];
+      const hit = candidates.find((c) => byName.has(c));
+      if (!hit) throw new Error(`${where}: optimizer_weights has no ${k} for weight ${weightName(v)} (looked for ${candidates.join(', ')})`);
+      map.set(`${v.name}/${s}`, toTensor(byName.get(hit)!));
+    }
+  }
+  o.setWeights(map, vars, where);
+}
+

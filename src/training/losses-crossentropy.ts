@@ -1,0 +1,196 @@
+// Keras's crossentropy losses: binary, categorical, sparse, and their focal variants.
+import { formatShape } from '../core/shape.ts';
+import type { Tensor } from '../core/tensor.ts';
+import * as ops from '../ops/index.ts';
+import { EPSILON, Loss, checkBatch, checkLossOptions, meanLast, sameShape, sumLast, type LossArgs, type LossValues } from './loss-base.ts';
+
+function checkSmoothing(where: string, s: number): number {
+  if (!(s >= 0 && s <= 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${s}`);
+  return s;
+}
+
+/** Element-wise binary crossentropy of probabilities (clipped to [eps, 1 - eps]) or of logits. */
+function binaryCrossentropyElements(z: Tensor, x: Tensor, fromLogits: boolean): Tensor {
+  if (fromLogits) {
+    // max(x, 0) - x z + log(1 + exp(-|x|)): finite for any logit.
+    return ops.add(ops.sub(ops.relu(x), ops.mul(x, z)), ops.log(ops.add(ops.exp(ops.neg(ops.abs(x))), 1)));
+  }
+  const p = ops.clip(x, EPSILON, 1 - EPSILON);
+  return ops.neg(ops.add(ops.mul(z, ops.log(p)), ops.mul(ops.sub(1, z), ops.log(ops.sub(1, p)))));
+}
+
+export interface BinaryCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number }
+
+export class BinaryCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: BinaryCrossentropyArgs = {}) {
+    checkLossOptions('BinaryCrossentropy', args, ['fromLogits', 'labelSmoothing']);
+    super(args, 'binary_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = checkSmoothing('BinaryCrossentropy', args.labelSmoothing ?? 0);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    let z = sameShape('BinaryCrossentropy', yTrue, yPred);
+    if (this.labelSmoothing) z = ops.add(ops.mul(z, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
+    return meanLast(binaryCrossentropyElements(z, yPred, this.fromLogits));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing }; }
+}
+
+export interface BinaryFocalCrossentropyArgs extends BinaryCrossentropyArgs { applyClassBalancing?: boolean; alpha?: number; gamma?: number }
+
+/** Binary crossentropy times (1 - p_t)^gamma, optionally weighted alpha / 1 - alpha by class. */
+export class BinaryFocalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  readonly applyClassBalancing: boolean;
+  readonly alpha: number;
+  readonly gamma: number;
+  constructor(args: BinaryFocalCrossentropyArgs = {}) {
+    checkLossOptions('BinaryFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'applyClassBalancing', 'alpha', 'gamma']);
+    super(args, 'binary_focal_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = checkSmoothing('BinaryFocalCrossentropy', args.labelSmoothing ?? 0);
+    this.applyClassBalancing = args.applyClassBalancing ?? false;
+    this.alpha = args.alpha ?? 0.25;
+    this.gamma = args.gamma ?? 2;
+    if (!(this.gamma >= 0)) throw new Error(`BinaryFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    let z = sameShape('BinaryFocalCrossentropy', yTrue, yPred);
+    if (this.labelSmoothing) z = ops.add(ops.mul(z, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
+    const bce = binaryCrossentropyElements(z, yPred, this.fromLogits);
+    const p = this.fromLogits ? ops.sigmoid(yPred) : yPred;
+    const pT = ops.add(ops.mul(z, p), ops.mul(ops.sub(1, z), ops.sub(1, p)));
+    let focal = ops.mul(ops.pow(ops.sub(1, pT), this.gamma), bce);
+    if (this.applyClassBalancing) focal = ops.mul(focal, ops.add(ops.mul(z, this.alpha), ops.mul(ops.sub(1, z), 1 - this.alpha)));
+    return meanLast(focal);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, applyClassBalancing: this.applyClassBalancing, alpha: this.alpha, gamma: this.gamma };
+  }
+}
+
+/** One-hot targets smoothed toward uniform: y (1 - s) + s / classes. */
+function smoothCategorical(y: Tensor, s: number): Tensor {
+  return s ? ops.add(ops.mul(y, 1 - s), s / y.shape[y.rank - 1]) : y;
+}
+
+function checkOneHot(loss: string, yTrue: Tensor, yPred: Tensor): Tensor {
+  checkBatch(loss, yTrue, yPred);
+  if (yTrue.shape.join() !== yPred.shape.join()) {
+    throw new Error(`${loss}: y_true ${formatShape(yTrue.shape)} must be one-hot rows of the same shape as y_pred ${formatShape(yPred.shape)} (for integer labels use SparseCategoricalCrossentropy)`);
+  }
+  return yTrue.cast(yPred.dtype === 'float64' ? 'float64' : 'float32');
+}
+
+/** log of the probabilities, from the logits when they are known (stable), else from clipped probabilities. */
+function logProbabilities(yPred: Tensor, fromLogits: boolean): Tensor {
+  const logits = fromLogits ? yPred : ops.softmaxInputOf(yPred);
+  if (logits) return ops.logSoftmax(logits);
+  return ops.log(ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
+}
+
+export interface CategoricalCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number }
+
+export class CategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  constructor(args: CategoricalCrossentropyArgs = {}) {
+    checkLossOptions('CategoricalCrossentropy', args, ['fromLogits', 'labelSmoothing']);
+    super(args, 'categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = checkSmoothing('CategoricalCrossentropy', args.labelSmoothing ?? 0);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = smoothCategorical(checkOneHot('CategoricalCrossentropy', yTrue, yPred), this.labelSmoothing);
+    const logP = logProbabilities(yPred, this.fromLogits);
+    return ops.neg(ops.sum(ops.mul(t.cast(logP.dtype), logP), -1));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing }; }
+}
+
+export interface CategoricalFocalCrossentropyArgs extends CategoricalCrossentropyArgs { alpha?: number; gamma?: number }
+
+/** sum over classes of -alpha (1 - p)^gamma y log p (Keras's categorical_focal_crossentropy). */
+export class CategoricalFocalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly labelSmoothing: number;
+  readonly alpha: number;
+  readonly gamma: number;
+  constructor(args: CategoricalFocalCrossentropyArgs = {}) {
+    checkLossOptions('CategoricalFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'alpha', 'gamma']);
+    super(args, 'categorical_focal_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.labelSmoothing = checkSmoothing('CategoricalFocalCrossentropy', args.labelSmoothing ?? 0);
+    this.alpha = args.alpha ?? 0.25;
+    this.gamma = args.gamma ?? 2;
+    if (!(this.gamma >= 0)) throw new Error(`CategoricalFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = smoothCategorical(checkOneHot('CategoricalFocalCrossentropy', yTrue, yPred), this.labelSmoothing);
+    const probs = this.fromLogits ? ops.softmax(yPred) : yPred;
+    const p = ops.clip(ops.div(probs, ops.sum(probs, -1, true)), EPSILON, 1 - EPSILON);
+    const cce = ops.neg(ops.mul(t, ops.log(p)));
+    return ops.sum(ops.mul(ops.mul(ops.pow(ops.sub(1, p), this.gamma), this.alpha), cce), -1);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, alpha: this.alpha, gamma: this.gamma };
+  }
+}
+
+/** The sparse labels as a flat vector, checked to be class indices of yPred (or ignoreClass). */
+function checkLabels(loss: string, yTrue: Tensor, yPred: Tensor, ignoreClass: number | null): Tensor {
+  checkBatch(loss, yTrue, yPred);
+  if (yPred.rank !== 2) throw new Error(`${loss}: y_pred must be [batch, classes], got ${formatShape(yPred.shape)}`);
+  if (yTrue.size !== yPred.shape[0]) {
+    throw new Error(`${loss}: expected one integer label per sample (shape [${yPred.shape[0]}]), got y_true of shape ${formatShape(yTrue.shape)}`);
+  }
+  const classes = yPred.shape[1];
+  for (const label of yTrue.data) {
+    if (label === ignoreClass) continue;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new Error(`${loss}: received a label value of ${label} which is outside the valid range of [0, ${classes - 1}]`);
+    }
+  }
+  const flat = yTrue.rank === 1 ? yTrue : ops.reshape(yTrue, [-1]);
+  return flat.dtype === 'int32' ? flat : flat.cast('int32');
+}
+
+export interface SparseCategoricalCrossentropyArgs extends LossArgs { fromLogits?: boolean; ignoreClass?: number | null }
+
+export class SparseCategoricalCrossentropy extends Loss {
+  readonly fromLogits: boolean;
+  readonly ignoreClass: number | null;
+  constructor(args: SparseCategoricalCrossentropyArgs = {}) {
+    checkLossOptions('SparseCategoricalCrossentropy', args, ['fromLogits', 'ignoreClass']);
+    super(args, 'sparse_categorical_crossentropy');
+    this.fromLogits = args.fromLogits ?? false;
+    this.ignoreClass = args.ignoreClass ?? null;
+    if (this.ignoreClass !== null && !Number.isInteger(this.ignoreClass)) throw new Error(`SparseCategoricalCrossentropy: ignoreClass must be an integer or null, got ${this.ignoreClass}`);
+  }
+  call(yTrue: Tensor, yPred: Tensor): Tensor { return this.values(yTrue, yPred).values; }
+  protected override values(yTrue: Tensor, yPred: Tensor): LossValues {
+    let labels = checkLabels('SparseCategoricalCrossentropy', yTrue, yPred, this.ignoreClass);
+    let mask: Tensor | undefined;
+    if (this.ignoreClass !== null) {
+      // Ignored entries read class 0 and count 0 (as Keras: y_true * mask, then where(mask, loss, 0)).
+      const valid = ops.notEqual(labels, this.ignoreClass);
+      labels = ops.mul(labels, valid.cast('int32'));
+      mask = valid.cast(yPred.dtype === 'float64' ? 'float64' : 'float32');
+    }
+    // As Keras 3 does: when the probabilities came straight out of a softmax, start from its
+    // logits instead, one fused and numerically stable op.
+    const logits = this.fromLogits ? yPred : ops.softmaxInputOf(yPred);
+    let values: Tensor;
+    if (logits) values = ops.sparseSoftmaxCrossEntropy(logits, labels);
+    else {
+      const p = ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
+      values = ops.neg(sumLast(ops.mul(ops.oneHot(labels, yPred.shape[1]).cast(p.dtype), ops.log(p))));
+    }
+    if (mask) values = ops.mul(values, mask);
+    return { values, mask };
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, ignoreClass: this.ignoreClass }; }
+}

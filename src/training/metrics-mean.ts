@@ -1,0 +1,197 @@
+// Keras's stateful metrics: updateState(yTrue, yPred, sampleWeight?) per batch, result() for
+// the epoch so far, resetState() between epochs. Metrics read the batch's outputs after the
+// step (they are not part of compiled steps), so they work on the arrays directly.
+import { formatShape } from '../core/shape.ts';
+import { Tensor } from '../core/tensor.ts';
+import type { TypedArray } from '../core/dtype.ts';
+import { noGrad } from '../core/engine.ts';
+import { Loss, getLoss } from './losses.ts';
+
+export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+export abstract class Metric {
+  constructor(readonly name: string) {}
+  abstract updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
+  abstract result(): number;
+  abstract resetState(): void;
+  /** The values this metric adds to the logs (one, under its name, unless it has several). */
+  logs(): Record<string, number> { return { [this.name]: this.result() }; }
+  /** resetState under its older name. */
+  reset(): void { this.resetState(); }
+  getConfig(): Record<string, unknown> { return { name: this.name }; }
+}
+
+/** A weighted running mean: Keras's Mean (what fit shows for the loss). */
+export class Mean extends Metric {
+  protected total = 0;
+  protected count = 0;
+  constructor(name = 'mean') { super(name); }
+  update(value: number, weight = 1): void { this.total += value * weight; this.count += weight; }
+  updateState(values: Tensor, _unused?: Tensor, sampleWeight?: Tensor): void {
+    addWeighted(this, values.data, sampleWeight ? weightsFor(sampleWeight, values.shape, this.name) : null);
+  }
+  result(): number { return this.count === 0 ? 0 : this.total / this.count; }
+  resetState(): void { this.total = 0; this.count = 0; }
+}
+
+/** Per-sample weights [batch] stretched over values of `shape` (or weights of that very shape). */
+function weightsFor(w: Tensor, shape: number[], where: string): Float64Array {
+  const size = shape.reduce((a, b) => a * b, 1), batch = shape[0] ?? 1;
+  const out = new Float64Array(size);
+  if (w.size === size) { out.set(w.data); return out; }
+  if (w.size !== batch) throw new Error(`${where}: sample_weight of shape ${formatShape(w.shape)} does not fit values of shape ${formatShape(shape)}`);
+  const per = size / batch;
+  for (let i = 0; i < size; i++) out[i] = w.data[Math.floor(i / per)];
+  return out;
+}
+
+function addWeighted(m: Mean, values: ArrayLike<number>, weights: ArrayLike<number> | null): void {
+  let s = 0, c = 0;
+  for (let i = 0; i < values.length; i++) {
+    const w = weights ? weights[i] : 1;
+    s += values[i] * w;
+    c += w;
+  }
+  m.update(c ? s / c : 0, c);
+}
+
+/** The weighted mean of a per-sample function (Keras's MeanMetricWrapper). */
+export class MeanMetricWrapper extends Mean {
+  constructor(readonly fn: MetricFn, name: string) { super(name); }
+  override updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    const values = noGrad(() => this.fn(yTrue, yPred));
+    addWeighted(this, values.data, sampleWeight ? weightsFor(sampleWeight, values.shape, this.name) : null);
+  }
+}
+
+// --- Accuracies, computed on the arrays: rows of yPred's last axis.
+
+const lastDim = (t: Tensor): number => (t.rank === 0 ? 1 : t.shape[t.rank - 1]);
+function perRow(yPred: Tensor, f: (row: number, cols: number) => number): Tensor {
+  const cols = lastDim(yPred), rows = yPred.size / cols;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = f(r, cols);
+  return new Tensor(out, [rows]);
+}
+function argMaxRow(data: TypedArray, r: number, cols: number): number {
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (data[r * cols + j] > data[r * cols + best]) best = j;
+  return best;
+}
+function checkSparse(where: string, yTrue: Tensor, yPred: Tensor): void {
+  if (yTrue.size * lastDim(yPred) !== yPred.size) {
+    throw new Error(`${where}: y_true ${formatShape(yTrue.shape)} must hold one class index per row of y_pred ${formatShape(yPred.shape)}`);
+  }
+}
+function checkSame(where: string, yTrue: Tensor, yPred: Tensor): void {
+  if (yTrue.size !== yPred.size) throw new Error(`${where}: y_true ${formatShape(yTrue.shape)} and y_pred ${formatShape(yPred.shape)} must have the same shape`);
+}
+
+/** Per row, the fraction of entries where (yPred > threshold) equals yTrue. */
+export const binaryAccuracy = (yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor => {
+  checkSame('binary_accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => {
+    let hits = 0;
+    for (let j = 0; j < cols; j++) hits += +((yPred.data[r * cols + j] > threshold ? 1 : 0) === yTrue.data[r * cols + j]);
+    return hits / cols;
+  });
+};
+export const categoricalAccuracy = (yTrue: Tensor, yPred: Tensor): Tensor => {
+  checkSame('categorical_accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => +(argMaxRow(yTrue.data, r, cols) === argMaxRow(yPred.data, r, cols)));
+};
+export const sparseCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor): Tensor => {
+  checkSparse('sparse_categorical_accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => +(argMaxRow(yPred.data, r, cols) === yTrue.data[r]));
+};
+/** Whether the label's score is among the k largest (ties count as inside, as TensorFlow's in_top_k). */
+function inTopK(scores: TypedArray, r: number, cols: number, label: number, k: number): number {
+  if (!(label >= 0 && label < cols)) return 0;
+  const target = scores[r * cols + label];
+  if (!Number.isFinite(target)) return 0;
+  let above = 0;
+  for (let j = 0; j < cols; j++) if (scores[r * cols + j] > target) above++;
+  return +(above < k);
+}
+export const sparseTopKCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor, k = 5): Tensor => {
+  checkSparse('sparse_top_k_categorical_accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => inTopK(yPred.data, r, cols, yTrue.data[r], k));
+};
+export const topKCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor, k = 5): Tensor => {
+  checkSame('top_k_categorical_accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => inTopK(yPred.data, r, cols, argMaxRow(yTrue.data, r, cols), k));
+};
+
+export class BinaryAccuracy extends MeanMetricWrapper {
+  constructor({ name = 'binary_accuracy', threshold = 0.5 }: { name?: string; threshold?: number } = {}) {
+    super((t, p) => binaryAccuracy(t, p, threshold), name);
+  }
+}
+export class CategoricalAccuracy extends MeanMetricWrapper {
+  constructor({ name = 'categorical_accuracy' }: { name?: string } = {}) { super(categoricalAccuracy, name); }
+}
+export class SparseCategoricalAccuracy extends MeanMetricWrapper {
+  constructor({ name = 'sparse_categorical_accuracy' }: { name?: string } = {}) { super(sparseCategoricalAccuracy, name); }
+}
+export class TopKCategoricalAccuracy extends MeanMetricWrapper {
+  constructor({ name = 'top_k_categorical_accuracy', k = 5 }: { name?: string; k?: number } = {}) {
+    if (!(Number.isInteger(k) && k >= 1)) throw new Error(`TopKCategoricalAccuracy: k must be a positive integer, got ${k}`);
+    super((t, p) => topKCategoricalAccuracy(t, p, k), name);
+  }
+}
+export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
+  constructor({ name = 'sparse_top_k_categorical_accuracy', k = 5 }: { name?: string; k?: number } = {}) {
+    if (!(Number.isInteger(k) && k >= 1)) throw new Error(`SparseTopKCategoricalAccuracy: k must be a positive integer, got ${k}`);
+    super((t, p) => sparseTopKCategoricalAccuracy(t, p, k), name);
+  }
+}
+
+// --- Regression metrics.
+const errors = (yTrue: Tensor, yPred: Tensor, f: (e: number) => number, where: string): Tensor => {
+  checkSame(where, yTrue, yPred);
+  return perRow(yPred, (r, cols) => {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += f(yPred.data[r * cols + j] - yTrue.data[r * cols + j]);
+    return s / cols;
+  });
+};
+export class MeanAbsoluteError extends MeanMetricWrapper {
+  constructor({ name = 'mean_absolute_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, Math.abs, name), name); }
+}
+export class MeanSquaredError extends MeanMetricWrapper {
+  constructor({ name = 'mean_squared_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, (e) => e * e, name), name); }
+}
+/** sqrt of the weighted mean squared error over everything seen (not a mean of per-batch roots). */
+export class RootMeanSquaredError extends MeanMetricWrapper {
+  constructor({ name = 'root_mean_squared_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, (e) => e * e, name), name); }
+  override result(): number { return Math.sqrt(super.result()); }
+}
+
+/** A loss's per-sample values, averaged (every loss can be a metric). */
+export class LossMetric extends MeanMetricWrapper {
+  constructor(readonly loss: Loss, name = loss.name) { super((t, p) => loss.call(t, p), name); }
+}
+
+/**
+ * Keras 3's 'accuracy' (and 'crossentropy'): which one is decided from the shapes of the first
+ * batch: y_pred with one column is binary; labels of lower rank than y_pred (or with one
+ * column) are sparse; otherwise categorical.
+ */
+export class ResolvedByShape extends Metric {
+  private inner?: Metric;
+  constructor(name: string, private readonly kind: 'accuracy' | 'crossentropy') { super(name); }
+  private resolve(yTrue: Tensor, yPred: Tensor): Metric {
+    const binary = lastDim(yPred) === 1 || yPred.rank === 1;
+    const sparse = (yTrue.rank < yPred.rank || lastDim(yTrue) === 1) && lastDim(yPred) > 1;
+    const name = this.name;
+    if (this.kind === 'accuracy') return binary ? new BinaryAccuracy({ name }) : sparse ? new SparseCategoricalAccuracy({ name }) : new CategoricalAccuracy({ name });
+    return new LossMetric(getLoss(binary ? 'binary_crossentropy' : sparse ? 'sparse_categorical_crossentropy' : 'categorical_crossentropy'), name);
+  }
+  /** The metric it became (undefined before the first batch). */
+  get resolved(): Metric | undefined { return this.inner; }
+  updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    (this.inner ??= this.resolve(yTrue, yPred)).updateState(yTrue, yPred, sampleWeight);
+  }
+  result(): number { return this.inner ? this.inner.result() : 0; }
+  resetState(): void { this.inner?.resetState(); }
+}

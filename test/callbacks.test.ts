@@ -1,0 +1,122 @@
+// Callbacks change what they should: learning rates, early stopping with the best weights,
+// CSV files, stopTraining, and a SIGKILLed run resumed from its backup bit for bit.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as dt from '../src/index.ts';
+
+const { callbacks } = dt;
+const x = dt.ones([4, 2]), y = dt.zeros([4, 1]);
+/** yhat = x . k with k = [1, 1]; loss mean(yhat): its gradient is 1 for each k, so k drops by lr per step. */
+function constantGradientModel(lr = 0.1): dt.models.Sequential {
+  const m = new dt.models.Sequential([new dt.layers.Input({ shape: [2] }), new dt.layers.Dense({ units: 1, useBias: false })]);
+  m.setWeights([dt.ones([2, 1])]);
+  m.compile({ loss: (_t: dt.Tensor, p: dt.Tensor) => p, optimizer: new dt.optimizers.SGD({ learningRate: lr }) });
+  return m;
+}
+/** A model whose loss cannot change (zero inputs, no bias). */
+function flatModel(): dt.models.Sequential {
+  const m = new dt.models.Sequential([new dt.layers.Input({ shape: [2] }), new dt.layers.Dense({ units: 1, useBias: false })]);
+  m.compile({ loss: 'mse', optimizer: new dt.optimizers.SGD({ learningRate: 0.1 }) });
+  return m;
+}
+/** Injects a scripted value under `score` at each epoch end (runs before the callbacks after it). */
+const scripted = (values: number[]) => new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => { logs!.score = values[e]; } });
+
+describe('callbacks', () => {
+  it('ReduceLROnPlateau lowers the rate after patience epochs without improvement (in History)', async () => {
+    const m = flatModel();
+    const h = await m.fit(dt.zeros([4, 2]), dt.ones([4, 1]), { epochs: 6, verbose: 0, callbacks: [new callbacks.ReduceLROnPlateau({ monitor: 'loss', patience: 2, factor: 0.5 })] });
+    assert.deepEqual(h.history.learning_rate.map((v) => +v.toFixed(6)), [0.1, 0.1, 0.1, 0.05, 0.05, 0.025]);
+    assert.equal(m.optimizer!.learningRate, 0.025);
+    assert.throws(() => new callbacks.ReduceLROnPlateau({ factor: 1 }), /factor must be in \(0, 1\), got 1/);
+  });
+
+  it('LearningRateScheduler: the rates it sets are the ones applied', async () => {
+    const m = constantGradientModel();
+    const seen: number[] = [];
+    const h = await m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: [
+      new callbacks.LearningRateScheduler((epoch) => 0.1 * 0.5 ** epoch),
+      new callbacks.LambdaCallback({ onBatchBegin: () => { seen.push(m.optimizer!.learningRate); } }),
+    ] });
+    const rates = [0.1, 0.05, 0.025, 0.0125];
+    assert.deepEqual(seen, rates);
+    assert.deepEqual(h.history.learning_rate, rates);
+    const k = m.getWeights()[0].data;
+    const expected = 1 - rates.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(k[0] - expected) < 1e-6 && Math.abs(k[1] - expected) < 1e-6, `${k[0]} vs ${expected}`);
+  });
+
+  it('EarlyStopping restores the best epoch\'s weights; baseline and startFromEpoch', async () => {
+    const weightsAt: number[][] = [];
+    const m = constantGradientModel();
+    const stop = new callbacks.EarlyStopping({ monitor: 'score', patience: 2, restoreBestWeights: true });
+    const record = new callbacks.LambdaCallback({ onEpochEnd: () => { weightsAt.push(Array.from(m.getWeights()[0].data)); } });
+    const h = await m.fit(x, y, { epochs: 10, batchSize: 4, verbose: 0, callbacks: [scripted([3, 1, 2, 4, 0.5, 0]), record, stop] });
+    assert.deepEqual(h.epoch, [0, 1, 2, 3]);
+    assert.equal(stop.stoppedEpoch, 3);
+    assert.equal(stop.bestEpoch, 1);
+    assert.deepEqual(Array.from(m.getWeights()[0].data), weightsAt[1]);
+    // Improvements that do not beat the baseline do not reset the wait (Keras 3): stops 2 epochs earlier.
+    const plateau = [3, 2, 2, 2, 2, 2];
+    const b = await constantGradientModel().fit(x, y, { epochs: 10, verbose: 0, callbacks: [scripted(plateau), new callbacks.EarlyStopping({ monitor: 'score', patience: 3, baseline: 0.5 })] });
+    assert.deepEqual(b.epoch, [0, 1, 2]);
+    const nb = await constantGradientModel().fit(x, y, { epochs: 10, verbose: 0, callbacks: [scripted(plateau), new callbacks.EarlyStopping({ monitor: 'score', patience: 3 })] });
+    assert.deepEqual(nb.epoch, [0, 1, 2, 3, 4]);
+    // minDelta: improvements smaller than it do not count; startFromEpoch ignores the first epochs.
+    const d = await constantGradientModel().fit(x, y, { epochs: 10, verbose: 0, callbacks: [scripted([5, 4.95, 4.9, 4.85, 4.8]), new callbacks.EarlyStopping({ monitor: 'score', patience: 1, minDelta: 0.1, startFromEpoch: 2 })] });
+    assert.deepEqual(d.epoch, [0, 1, 2, 3]);
+    const mx = await constantGradientModel().fit(x, y, { epochs: 10, verbose: 0, callbacks: [scripted([1, 2, 3, 2, 1]), new callbacks.EarlyStopping({ monitor: 'score', patience: 2, mode: 'max' })] });
+    assert.deepEqual(mx.epoch, [0, 1, 2, 3, 4]);
+    assert.throws(() => new callbacks.EarlyStopping({ mode: 'up' as never }), /mode must be 'min', 'max' or 'auto', got 'up'/);
+    assert.throws(() => new callbacks.EarlyStopping({ restore_best_weights: true } as never), /unknown option 'restore_best_weights'/);
+  });
+
+  it('CSVLogger writes a header and one row per epoch, and appends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'csv-'));
+    const file = join(dir, 'log.csv');
+    const m = constantGradientModel();
+    m.compile({ loss: 'mse', optimizer: 'sgd', metrics: ['mae'] });
+    await m.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger(file)] });
+    await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger(file, ',', true)] });
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'epoch,loss,mean_absolute_error,val_loss,val_mean_absolute_error');
+    assert.equal(lines.length, 4);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['0', '1', '0']);
+    // Python's csv module and float() read every value (what pandas.read_csv relies on).
+    const py = spawnSync('/usr/bin/python3', ['-c', `import csv,sys\nrows=list(csv.DictReader(open(sys.argv[1])))\nprint(len(rows), sum(float(r['loss']) for r in rows) > 0)`, file], { encoding: 'utf8' });
+    if (py.status === 0) assert.equal(py.stdout.trim(), '3 True');
+  });
+
+  it('model.stopTraining set by a callback ends fit after that batch', async () => {
+    const m = constantGradientModel();
+    let batches = 0;
+    const h = await m.fit(dt.ones([8, 2]), dt.zeros([8, 1]), { epochs: 3, batchSize: 2, verbose: 0, callbacks: [
+      new callbacks.LambdaCallback({ onBatchEnd: (b) => { batches++; if (b === 1) m.stopTraining = true; } }),
+    ] });
+    assert.equal(batches, 2);
+    assert.deepEqual(h.epoch, [0]);
+  });
+
+  it('BackupAndRestore: a run SIGKILLed mid-epoch resumes and ends bit-identical to an uninterrupted run', () => {
+    const run = (dir: string, kill?: string) => spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers/backup-child.ts'), dir], {
+      encoding: 'utf8', env: { ...process.env, DEEPTYPE_THREADS: '1', ...(kill ? { KILL_AT: kill } : {}) },
+    });
+    const base = mkdtempSync(join(tmpdir(), 'backup-'));
+    const whole = run(join(base, 'a'));
+    assert.equal(whole.status, 0, whole.stderr);
+    const killed = run(join(base, 'b'), '2:3');
+    assert.equal(killed.signal, 'SIGKILL', `expected the child to be killed: ${killed.stderr}`);
+    assert.ok(existsSync(join(base, 'b', 'backup.json')), 'a backup was left behind');
+    const resumed = run(join(base, 'b'));
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const [a, b] = [JSON.parse(whole.stdout.trim().split('\n').pop()!), JSON.parse(resumed.stdout.trim().split('\n').pop()!)];
+    assert.deepEqual(b.epochs, [2, 3, 4], 'resumed after the last finished epoch (1)');
+    assert.equal(b.iterations, a.iterations);
+    assert.equal(b.hex, a.hex);
+    assert.ok(!existsSync(join(base, 'b', 'backup.json')), 'the backup is deleted at the end');
+  });
+});

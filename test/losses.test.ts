@@ -1,0 +1,181 @@
+// Every loss against Keras's documented formula (written here in float64, independently of
+// src/), against TensorFlow.js where it has the loss, and its gradient by finite differences.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { checkGradients } from './helpers/gradcheck.ts';
+import { tf } from './helpers/oracle.ts';
+
+const { losses } = dt;
+const EPS = 1e-7;
+const rng = new Random(11);
+const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+const sum = (a: number[]): number => a.reduce((x, y) => x + y, 0);
+const clip = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
+const f64 = (values: number[][]): dt.Tensor => dt.tensor(values, null, 'float64');
+const uniform = (r: number, c: number, lo: number, hi: number): number[][] =>
+  Array.from({ length: r }, () => Array.from({ length: c }, () => rng.uniform(lo, hi)));
+const binaryLabels = (r: number, c: number): number[][] => Array.from({ length: r }, () => Array.from({ length: c }, () => (rng.uniform(0, 1) < 0.5 ? 0 : 1)));
+const oneHotRows = (r: number, c: number): number[][] => Array.from({ length: r }, () => { const k = rng.int(c); return Array.from({ length: c }, (_, j) => +(j === k)); });
+const softmaxRows = (x: number[][]): number[][] => x.map((row) => { const m = Math.max(...row); const e = row.map((v) => Math.exp(v - m)); const s = sum(e); return e.map((v) => v / s); });
+/** Probabilities including the edge values 0 and 1. */
+const probsWithEdges = (r: number, c: number): number[][] => { const p = uniform(r, c, 0.01, 0.99); p[0][0] = 0; p[1][0] = 1; return p; };
+
+function assertValues(actual: dt.Tensor, expected: number[], tol: number, what: string): void {
+  assert.equal(actual.size, expected.length, `${what}: size`);
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual.data[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
+    assert.ok(err < tol, `${what}[${i}]: ${actual.data[i]} vs ${expected[i]} (${err.toExponential(2)})`);
+  }
+}
+
+// Keras's formulas, per sample (rows of the last axis).
+const bceElem = (z: number, p: number): number => { const q = clip(p, EPS, 1 - EPS); return -(z * Math.log(q) + (1 - z) * Math.log(1 - q)); };
+const bceLogitElem = (z: number, x: number): number => Math.max(x, 0) - x * z + Math.log(1 + Math.exp(-Math.abs(x)));
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const normalize = (a: number[]): number[] => { const n = Math.sqrt(Math.max(sum(a.map((v) => v * v)), 1e-12)); return a.map((v) => v / n); };
+
+interface Case {
+  name: string;
+  loss: () => dt.losses.Loss;
+  yTrue: number[][];
+  yPred: number[][];
+  ref: (t: number[], p: number[]) => number;
+  /** Inputs for the gradient check (away from clipping bounds and kinks); defaults to the above. */
+  grad?: [number[][], number[][]];
+}
+
+const R = 6, C = 4;
+const smooth = (z: number, s: number): number => z * (1 - s) + 0.5 * s;
+const cases: Case[] = [
+  { name: 'BinaryCrossentropy', loss: () => new losses.BinaryCrossentropy(), yTrue: binaryLabels(R, C), yPred: probsWithEdges(R, C),
+    ref: (t, p) => mean(t.map((z, i) => bceElem(z, p[i]))), grad: [binaryLabels(R, C), uniform(R, C, 0.05, 0.95)] },
+  { name: 'BinaryCrossentropy(fromLogits, labelSmoothing 0.2)', loss: () => new losses.BinaryCrossentropy({ fromLogits: true, labelSmoothing: 0.2 }),
+    yTrue: binaryLabels(R, C), yPred: uniform(R, C, -30, 30), ref: (t, p) => mean(t.map((z, i) => bceLogitElem(smooth(z, 0.2), p[i]))) },
+  { name: 'BinaryFocalCrossentropy(gamma 2, balancing)', loss: () => new losses.BinaryFocalCrossentropy({ applyClassBalancing: true, alpha: 0.3 }),
+    yTrue: binaryLabels(R, C), yPred: probsWithEdges(R, C),
+    ref: (t, p) => mean(t.map((z, i) => { const pt = z * p[i] + (1 - z) * (1 - p[i]); return (z * 0.3 + (1 - z) * 0.7) * (1 - pt) ** 2 * bceElem(z, p[i]); })),
+    grad: [binaryLabels(R, C), uniform(R, C, 0.05, 0.95)] },
+  { name: 'BinaryFocalCrossentropy(fromLogits, labelSmoothing 0.1)', loss: () => new losses.BinaryFocalCrossentropy({ fromLogits: true, labelSmoothing: 0.1, gamma: 1.5 }),
+    yTrue: binaryLabels(R, C), yPred: uniform(R, C, -5, 5),
+    ref: (t, p) => mean(t.map((z0, i) => { const z = smooth(z0, 0.1), q = sigmoid(p[i]); const pt = z * q + (1 - z) * (1 - q); return (1 - pt) ** 1.5 * bceLogitElem(z, p[i]); })) },
+  { name: 'CategoricalCrossentropy', loss: () => new losses.CategoricalCrossentropy(), yTrue: oneHotRows(R, C), yPred: probsWithEdges(R, C),
+    ref: (t, p) => { const s = sum(p); return -sum(t.map((z, i) => z * Math.log(clip(p[i] / s, EPS, 1 - EPS)))); }, grad: [oneHotRows(R, C), uniform(R, C, 0.1, 0.9)] },
+  { name: 'CategoricalCrossentropy(fromLogits, labelSmoothing 0.1), all-equal logits', loss: () => new losses.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }),
+    yTrue: oneHotRows(R, C), yPred: [[2, 2, 2, 2], ...uniform(R - 1, C, -10, 10)],
+    ref: (t, p) => { const m = Math.max(...p); const lse = m + Math.log(sum(p.map((v) => Math.exp(v - m)))); return -sum(t.map((z, i) => (z * 0.9 + 0.1 / C) * (p[i] - lse))); } },
+  { name: 'CategoricalFocalCrossentropy', loss: () => new losses.CategoricalFocalCrossentropy({ labelSmoothing: 0.1 }), yTrue: oneHotRows(R, C), yPred: softmaxRows(uniform(R, C, -3, 3)),
+    ref: (t, p) => { const s = sum(p); return sum(t.map((z0, i) => { const z = z0 * 0.9 + 0.1 / C, q = clip(p[i] / s, EPS, 1 - EPS); return 0.25 * (1 - q) ** 2 * -z * Math.log(q); })); } },
+  { name: 'MeanSquaredError', loss: () => new losses.MeanSquaredError(), yTrue: uniform(R, C, -2, 2), yPred: uniform(R, C, -2, 2), ref: (t, p) => mean(t.map((z, i) => (p[i] - z) ** 2)) },
+  { name: 'MeanAbsoluteError', loss: () => new losses.MeanAbsoluteError(), yTrue: uniform(R, C, -2, 2), yPred: uniform(R, C, -2, 2), ref: (t, p) => mean(t.map((z, i) => Math.abs(p[i] - z))) },
+  { name: 'MeanAbsolutePercentageError', loss: () => new losses.MeanAbsolutePercentageError(), yTrue: [[0, 1, -2, 3], ...uniform(R - 1, C, 0.5, 2)], yPred: uniform(R, C, -2, 2),
+    ref: (t, p) => 100 * mean(t.map((z, i) => Math.abs((z - p[i]) / Math.max(Math.abs(z), EPS)))), grad: [uniform(R, C, 0.5, 2), uniform(R, C, -2, 2)] },
+  { name: 'MeanSquaredLogarithmicError', loss: () => new losses.MeanSquaredLogarithmicError(), yTrue: uniform(R, C, 0, 3), yPred: [[-1, 0, 1, 2], ...uniform(R - 1, C, 0, 3)],
+    ref: (t, p) => mean(t.map((z, i) => (Math.log(Math.max(p[i], EPS) + 1) - Math.log(Math.max(z, EPS) + 1)) ** 2)), grad: [uniform(R, C, 0.1, 3), uniform(R, C, 0.1, 3)] },
+  { name: 'Huber(delta 0.7)', loss: () => new losses.Huber({ delta: 0.7 }), yTrue: uniform(R, C, -2, 2), yPred: uniform(R, C, -2, 2),
+    ref: (t, p) => mean(t.map((z, i) => { const e = Math.abs(p[i] - z); return e <= 0.7 ? 0.5 * e * e : 0.7 * e - 0.5 * 0.49; })) },
+  { name: 'LogCosh', loss: () => new losses.LogCosh(), yTrue: uniform(R, C, -2, 2), yPred: [[100, -100, 0, 1], ...uniform(R - 1, C, -2, 2)],
+    ref: (t, p) => mean(t.map((z, i) => { const x = p[i] - z; return Math.abs(x) + Math.log1p(Math.exp(-2 * Math.abs(x))) - Math.LN2; })) },
+  { name: 'KLDivergence', loss: () => new losses.KLDivergence(), yTrue: softmaxRows(uniform(R, C, -2, 2)), yPred: probsWithEdges(R, C),
+    ref: (t, p) => sum(t.map((z, i) => { const a = clip(z, EPS, 1), b = clip(p[i], EPS, 1); return a * Math.log(a / b); })), grad: [softmaxRows(uniform(R, C, -2, 2)), uniform(R, C, 0.1, 0.9)] },
+  { name: 'Poisson', loss: () => new losses.Poisson(), yTrue: uniform(R, C, 0, 3), yPred: uniform(R, C, 0.1, 3), ref: (t, p) => mean(t.map((z, i) => p[i] - z * Math.log(p[i] + EPS))) },
+  { name: 'Hinge (0/1 labels)', loss: () => new losses.Hinge(), yTrue: binaryLabels(R, C), yPred: uniform(R, C, -2, 2), ref: (t, p) => mean(t.map((z, i) => Math.max(1 - (2 * z - 1) * p[i], 0))) },
+  { name: 'Hinge (-1/1 labels)', loss: () => new losses.Hinge(), yTrue: binaryLabels(R, C).map((r) => r.map((z) => 2 * z - 1)), yPred: uniform(R, C, -2, 2), ref: (t, p) => mean(t.map((z, i) => Math.max(1 - z * p[i], 0))) },
+  { name: 'SquaredHinge', loss: () => new losses.SquaredHinge(), yTrue: binaryLabels(R, C), yPred: uniform(R, C, -2, 2), ref: (t, p) => mean(t.map((z, i) => Math.max(1 - (2 * z - 1) * p[i], 0) ** 2)) },
+  { name: 'CategoricalHinge', loss: () => new losses.CategoricalHinge(), yTrue: oneHotRows(R, C), yPred: uniform(R, C, -2, 2),
+    ref: (t, p) => Math.max(Math.max(...t.map((z, i) => (1 - z) * p[i])) - sum(t.map((z, i) => z * p[i])) + 1, 0) },
+  { name: 'CosineSimilarity', loss: () => new losses.CosineSimilarity(), yTrue: uniform(R, C, -2, 2), yPred: uniform(R, C, -2, 2),
+    ref: (t, p) => { const a = normalize(t), b = normalize(p); return -sum(a.map((v, i) => v * b[i])); } },
+];
+
+describe('losses match Keras\'s formulas (float64)', () => {
+  for (const c of cases) {
+    it(c.name, () => dt.withBackend('js', () => {
+      const loss = c.loss();
+      const yT = f64(c.yTrue), yP = f64(c.yPred);
+      const expected = c.yTrue.map((t, r) => c.ref(t, c.yPred[r]));
+      assertValues(loss.call(yT, yP), expected, 1e-9, `${c.name} per sample`);
+      assertValues(loss.apply(yT, yP), [mean(expected)], 1e-9, `${c.name} sum_over_batch_size`);
+      const sw = Array.from({ length: R }, () => rng.uniform(0, 2));
+      assertValues(loss.apply(yT, yP, dt.tensor(sw, null, 'float64')), [sum(expected.map((v, i) => v * sw[i])) / R], 1e-9, `${c.name} with sample weights`);
+      // float32 (the default backend) within 1e-6 of the float64 values, relative to max(1, |v|).
+      const f32 = dt.withBackend('wasm', () => c.loss().call(dt.tensor(c.yTrue), dt.tensor(c.yPred)));
+      assertValues(f32, expected, 1e-6, `${c.name} float32`);
+    }));
+    it(`${c.name}: gradient by finite differences`, () => dt.withBackend('js', () => {
+      const [t, p] = c.grad ?? [c.yTrue, c.yPred];
+      checkGradients((yp) => c.loss().call(f64(t), yp), [f64(p)], { tol: 1e-6 });
+    }));
+  }
+
+  it('reductions sum and none, and Keras\'s snake_case names', () => dt.withBackend('js', () => {
+    const t = f64(uniform(3, 2, -1, 1)), p = f64(uniform(3, 2, -1, 1));
+    const per = new losses.MeanSquaredError().call(t, p);
+    assertValues(new losses.MeanSquaredError({ reduction: 'sum' }).apply(t, p), [sum(Array.from(per.data))], 1e-12, 'sum');
+    assertValues(new losses.MeanSquaredError({ reduction: 'none' }).apply(t, p), Array.from(per.data), 1e-12, 'none');
+    for (const [name, cls] of [['binary_crossentropy', losses.BinaryCrossentropy], ['BinaryCrossentropy', losses.BinaryCrossentropy], ['binaryCrossentropy', losses.BinaryCrossentropy],
+      ['kl_divergence', losses.KLDivergence], ['KLDivergence', losses.KLDivergence], ['log_cosh', losses.LogCosh], ['huber', losses.Huber], ['mape', losses.MeanAbsolutePercentageError],
+      ['categorical_focal_crossentropy', losses.CategoricalFocalCrossentropy], ['cosine_similarity', losses.CosineSimilarity]] as const) {
+      assert.ok(losses.getLoss(name) instanceof cls, name);
+    }
+    assert.throws(() => losses.getLoss('binary_crossentropyy'), /unknown loss 'binary_crossentropyy'.*one of binary_crossentropy, .*poisson/);
+    assert.throws(() => new losses.MeanSquaredError({ reduction: 'mean' as never }), /unknown reduction 'mean', expected one of sum_over_batch_size, sum, none/);
+    assert.throws(() => new losses.BinaryCrossentropy({ fromLogit: true } as never), /BinaryCrossentropy: unknown option 'fromLogit'/);
+    assert.throws(() => new losses.BinaryCrossentropy({ labelSmoothing: 2 }), /labelSmoothing must be in \[0, 1\], got 2/);
+  }));
+
+  it('SparseCategoricalCrossentropy: fused path, ignoreClass as Keras masks it', () => dt.withBackend('js', () => {
+    const logits = uniform(R, C, -3, 3), labels = [0, 3, -1, 2, -1, 1];
+    const ref = labels.map((l, r) => (l < 0 ? 0 : -Math.log(softmaxRows([logits[r]])[0][l])));
+    const loss = new losses.SparseCategoricalCrossentropy({ fromLogits: true, ignoreClass: -1 });
+    const y = dt.tensor(labels, null, 'int32');
+    assertValues(loss.call(y, f64(logits)), ref, 1e-9, 'per sample');
+    // Keras: sum / (valid + epsilon).
+    assertValues(loss.apply(y, f64(logits)), [sum(ref) / (4 + EPS)], 1e-9, 'mean over the 4 valid');
+    const probs = dt.softmax(f64(logits));
+    assertValues(new losses.SparseCategoricalCrossentropy({ ignoreClass: -1 }).call(y, probs), ref, 1e-9, 'from probabilities');
+    checkGradients((x) => loss.apply(y, x), [f64(logits)]);
+  }));
+});
+
+describe('losses match TensorFlow.js (float32)', () => {
+  const t = dt.tensor(binaryLabels(R, C)), p = dt.tensor(probsWithEdges(R, C));
+  const tfv = (x: tf.Tensor): number[] => Array.from(x.dataSync());
+  const tt = tf.tensor(Array.from(t.data), t.shape), tp = tf.tensor(Array.from(p.data), p.shape);
+  it('binary, categorical, sparse crossentropy; mse, mae, mape; huber; cosine', () => {
+    assertValues(new losses.BinaryCrossentropy().call(t, p), tfv(tf.metrics.binaryCrossentropy(tt, tp)), 1e-5, 'bce');
+    const oh = dt.tensor(oneHotRows(R, C)), q = dt.tensor(softmaxRows(uniform(R, C, -3, 3)));
+    const toh = tf.tensor(Array.from(oh.data), oh.shape), tq = tf.tensor(Array.from(q.data), q.shape);
+    assertValues(new losses.CategoricalCrossentropy().call(oh, q), tfv(tf.metrics.categoricalCrossentropy(toh, tq)), 1e-5, 'cce');
+    const a = dt.tensor(uniform(R, C, -2, 2)), b = dt.tensor(uniform(R, C, 0.5, 2));
+    const ta = tf.tensor(Array.from(a.data), a.shape), tb = tf.tensor(Array.from(b.data), b.shape);
+    assertValues(new losses.MeanSquaredError().call(b, a), tfv(tf.metrics.meanSquaredError(tb, ta)), 1e-5, 'mse');
+    assertValues(new losses.MeanAbsoluteError().call(b, a), tfv(tf.metrics.meanAbsoluteError(tb, ta)), 1e-5, 'mae');
+    assertValues(new losses.MeanAbsolutePercentageError().call(b, a), tfv(tf.metrics.meanAbsolutePercentageError(tb, ta)), 1e-5, 'mape');
+    assertValues(new losses.Huber({ delta: 0.5 }).apply(b, a), tfv(tf.losses.huberLoss(tb, ta, undefined, 0.5)), 1e-5, 'huber');
+    // tf's cosineDistance is 1 - cos on unit vectors; Keras's loss is -cos.
+    const cos = new losses.CosineSimilarity().call(b, a);
+    const tn = (x: tf.Tensor) => tf.div(x, tf.norm(x, 'euclidean', -1, true));
+    assertValues(dt.add(cos, 1), tfv(tf.losses.cosineDistance(tn(tb), tn(ta), 1, undefined, tf.Reduction.NONE)), 1e-5, 'cosine');
+  });
+});
+
+describe('saved models keep the loss and its options', () => {
+  it('a loss with non-default options round-trips through model.save; defaults stay Keras names', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    assert.equal(losses.lossToConfig(new losses.BinaryCrossentropy()), 'binary_crossentropy');
+    const m = new dt.models.Sequential([new dt.layers.Input({ shape: [3] }), new dt.layers.Dense({ units: 2 })]);
+    m.compile({ loss: new losses.CategoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 }), optimizer: 'sgd' });
+    const dir = join(mkdtempSync(join(tmpdir(), 'loss-')), 'm');
+    await m.save(dir);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).trainingConfig.loss.class_name, 'CategoricalCrossentropy');
+    const back = await dt.models.loadModel(dir);
+    assert.ok(back.loss instanceof losses.CategoricalCrossentropy);
+    assert.equal(back.loss.fromLogits, true);
+    assert.equal(back.loss.labelSmoothing, 0.1);
+    assert.throws(() => losses.getLoss({ class_name: 'Nope', config: {} }), /unknown loss class 'Nope', expected one of BinaryCrossentropy/);
+  });
+});
