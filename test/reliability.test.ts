@@ -83,3 +83,16 @@ describe('inputs without their batch or channel axis', () => {
 
   });
 });
+
+describe('losses never broadcast targets against outputs', () => {
+  it('MeanSquaredError of [N] targets and [N, 1] outputs is the per-sample error (Keras), and other shapes are refused', async () => {
+    const t = [0.5, -1, 2, 3], p = [1, 0, 2.5, 1];
+    const expected = t.reduce((acc, ti, i) => acc + (p[i] - ti) ** 2, 0) / t.length; // Keras: mean((y_pred - y_true)^2)
+    const loss = new dt.losses.MeanSquaredError();
+    const yTrue = dt.tensor(t, null, 'float64'), yPred = dt.tensor(p, [4, 1], 'float64');
+    assert.ok(Math.abs(loss.apply(yTrue, yPred).item() - expected) < 1e-12, 'y_true [4], y_pred [4, 1]');
+    assert.ok(Math.abs(loss.apply(yPred, yTrue).item() - expected) < 1e-12, 'y_true [4, 1], y_pred [4]');
+    await expectError('training', 'MeanSquaredError of y_true [2, 3] and y_pred [2, 4]', () => loss.apply(dt.zeros([2, 3]), dt.zeros([2, 4])),
+      /MeanSquaredError: y_true \[2, 3\] and y_pred \[2, 4\] must have the same shape/);
+  });
+});

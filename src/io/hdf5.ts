@@ -38,7 +38,11 @@ let module: Awaited<H5wasm['ready']> | undefined;
 let fileCount = 0;
 async function ready(): Promise<NonNullable<typeof module>> {
   if (!module) {
-    h5wasm = (await import('h5wasm')).default;
+    try {
+      h5wasm = (await import('h5wasm')).default;
+    } catch (e) {
+      throw new Error(`Keras .keras/.h5 files need the optional package h5wasm (HDF5 in WebAssembly): npm install h5wasm@0.10.3 (${(e as Error).message})`);
+    }
     module = await h5wasm.ready;
     // HDF5's errors as thrown Errors, not HDF5-DIAG traces on the console.
     module.activate_throwing_error_handler();

@@ -298,7 +298,7 @@ export class WasmBackend extends JsBackend {
 
   override binary = (op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void => {
     const r = shape.length, cols = shape[r - 1];
-    if (!isF32(a, b, out)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
+    if (!isF32(a, b, out) || out.length === 0) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     // The bias add: a full [rows, cols] operand plus a row broadcast over it.
     if (op === 'add' && r >= 2 && a.length === out.length && b.length === cols && bStrides[r - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0)) {
       return this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.par('addRow', [pa, pb, po, cols], out.length / cols));
