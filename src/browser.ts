@@ -4,6 +4,7 @@
 // an error saying so, and figures are drawn as SVG (toSVG()). The wasm kernels use all cores
 // on a cross-origin isolated page (COOP: same-origin, COEP: require-corp), one thread
 // elsewhere; `await ready()` before the first op.
+import './backends/register.ts'; // first: the backends register themselves with the engine
 export { Tensor, Variable, tensor, scalar, zeros, ones, fill, range, zerosLike, onesLike, isTensor } from './core/tensor.ts';
 export type { DType, TypedArray } from './core/dtype.ts';
 export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, ready } from './core/engine.ts';

@@ -124,6 +124,13 @@ describe('gradients match finite differences', () => {
     checkGradients((a, b) => dt.concat([a, b], -1), [rand([2, 3, 2]), rand([2, 3, 4])]);
     checkGradients((a, b, c) => dt.concat([a, b, c], 0), [rand([1, 3]), rand([2, 3]), rand([1, 3])]);
   });
+  op('imageTransform', () => {
+    // A rotation-and-shift projective map (tf.image.transform's 8 numbers), bilinear, every fill mode.
+    const t = dt.tensor([[0.9, -0.2, 0.6, 0.15, 1.05, -0.3, 0, 0]], null, 'float64');
+    for (const fillMode of ['constant', 'reflect', 'wrap', 'nearest'] as const) {
+      checkGradients((x) => dt.imageTransform(x, t, { interpolation: 'bilinear', fillMode, fillValue: 0.5 }), [rand([1, 5, 6, 2])]);
+    }
+  });
   op('channelAffine', () => {
     checkGradients((x, s, b) => dt.channelAffine(x, s, b), [rand([2, 3, 4]), rand([4]), rand([4])]);
     checkGradients((x, s) => dt.channelAffine(x, s), [rand([5, 2]), rand([2])]);

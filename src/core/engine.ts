@@ -1,21 +1,23 @@
 // Global engine state: which backend runs kernels, how output arrays are allocated, and the
-// gradient tape that records ops while gradients are wanted.
+// gradient tape that records ops while gradients are wanted. The backends register themselves
+// (backends/register.ts, loaded by the entry points): core knows them only by the interface.
 import type { Backend, PlanMemory } from '../backends/backend.ts';
-import { JsBackend } from '../backends/js/index.ts';
 import { allocArray, type DType, type TypedArray } from './dtype.ts';
 import type { OpAttrs, OpName, TapeEntry } from '../ops/registry.ts';
 import type { Tensor } from './tensor.ts';
 
 type BackendFactory = () => Backend;
-const factories = new Map<string, BackendFactory>([['js', () => new JsBackend()]]);
+const factories = new Map<string, BackendFactory>();
 const instances = new Map<string, Backend>();
-let current: Backend = instances.get('js') ?? new JsBackend();
-instances.set('js', current);
+let active: Backend | null = null;
+const noBackend = (): never => {
+  throw new Error("deeptype: no backend is registered; import the package's entry point ('deeptype', or src/index.ts), which registers them");
+};
 
-export const backend = (): Backend => current;
-export const getBackend = (): string => current.name;
+export const backend = (): Backend => active ?? noBackend();
+export const getBackend = (): string => backend().name;
 
-/** Makes a backend available to setBackend (the wasm backend registers itself this way). */
+/** Makes a backend available to setBackend (backends/register.ts registers js and wasm). */
 export function registerBackend(name: string, factory: BackendFactory): void {
   factories.set(name, factory);
 }
@@ -26,33 +28,46 @@ export function setBackend(name: string): void {
   if (!factory) throw new Error(`setBackend: unknown backend '${name}', available: ${[...factories.keys()].join(', ')}`);
   let b = instances.get(name);
   if (!b) instances.set(name, (b = factory()));
-  current = b;
+  active = b;
 }
+
+/**
+ * A backend being started asynchronously (wasm on a browser's main thread): it becomes the
+ * active one when it is ready, unless setBackend chose another meanwhile; ready() awaits it.
+ */
+export function preparing(name: string, started: Promise<Backend>): void {
+  const pending: Promise<void> = started.then((b) => {
+    instances.set(name, b);
+    if (pendingDefault === pending) active = b;
+  });
+  pendingDefault = pending;
+}
+let pendingDefault: Promise<void> | null = null;
 
 /** Runs fn with another backend active, restoring the previous one afterwards. */
 export function withBackend<T>(name: string, fn: () => T): T {
-  const saved = current;
+  const saved = active;
   setBackend(name);
-  try { return fn(); } finally { current = saved; }
+  try { return fn(); } finally { active = saved; }
 }
 
 /** Sets how many threads the active backend's kernels use (the reference backend has one). */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setThreads: expected a positive integer, got ${n}`);
-  current.setThreads?.(n);
+  backend().setThreads?.(n);
 }
-export const getThreads = (): number => current.threads ?? 1;
+export const getThreads = (): number => backend().threads ?? 1;
 /** Resolves when the active backend is fully started (worker threads up). */
 export const ready = async (): Promise<void> => {
   await pendingDefault;
-  await current.whenReady?.();
+  await backend().whenReady?.();
 };
 
 /** Runs fn with a given backend object active (the planner's recording proxy). */
 export function withBackendInstance<T>(b: Backend, fn: () => T): T {
-  const saved = current;
-  current = b;
-  try { return fn(); } finally { current = saved; }
+  const saved = active;
+  active = b;
+  try { return fn(); } finally { active = saved; }
 }
 
 // --- Allocation: ops get their output arrays here, so a planner can hand out fixed buffers.
@@ -83,7 +98,7 @@ export const planMemoryOf = (b: Backend): PlanMemory | undefined => (b as Backen
  * trace's scratch memory (where a new region would land) is freed when the trace ends.
  */
 export function persistentCopy<T extends TypedArray>(a: T): T {
-  const memory = planMemoryOf(current);
+  const memory = planMemoryOf(backend());
   if (!memory || memory.owns(a) || tracing) return markState(a);
   const dtype: DType = a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'uint8';
   const r = memory.persistent(a.length * BYTES[dtype]);
@@ -134,23 +149,4 @@ export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor
   if (!tape || !inputs.some((t) => tape.tracked.has(t))) return;
   tape.tracked.add(output);
   tape.entries.push({ op, inputs, output, attrs, saved } as unknown as TapeEntry);
-}
-
-// The wasm backend is the default. Where it cannot be compiled synchronously (a browser's
-// main thread), the reference backend serves until `await ready()` has compiled it.
-import { WasmBackend } from '../backends/wasm/index.ts';
-registerBackend('wasm', () => new WasmBackend());
-let pendingDefault: Promise<void> | null = null;
-const envBackend = typeof process !== 'undefined' ? process.env.DEEPTYPE_BACKEND : undefined;
-if (envBackend) setBackend(envBackend);
-else {
-  try {
-    setBackend('wasm');
-  } catch {
-    const pending: Promise<void> = WasmBackend.create().then((b) => {
-      instances.set('wasm', b);
-      if (pendingDefault === pending) current = b;
-    });
-    pendingDefault = pending;
-  }
 }

@@ -1,9 +1,9 @@
 // The tensor: a shape, a dtype and a flat typed array owned by the garbage collector.
-// No dispose, no tidy. Methods are thin forwards to the ops in ../ops.
+// No dispose, no tidy. The op methods (x.add(y), x.reshape(...)) are declared here and
+// installed by ops/tensor-methods.ts, so that core does not import the ops built on it.
 import { allocArray, assertDType, dtypeOfArray, type DType, type TypedArray } from './dtype.ts';
 import { formatShape, sizeOf, type Shape } from './shape.ts';
 import { formatTensor } from './format.ts';
-import * as ops from '../ops/index.ts';
 import { markState } from './engine.ts';
 import type { IndexSpec } from '../ops/layout.ts';
 
@@ -47,48 +47,51 @@ export class Tensor {
   toString(): string { return formatTensor(this); }
   print(): void { console.log(this.toString()); }
   clone(): Tensor { return new Tensor(this.data.slice(), this.shape); }
+}
 
+/** The op methods of every tensor, thin forwards to ../ops (installed by ops/tensor-methods.ts). */
+export interface Tensor {
   // --- Shape and layout
-  reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
-  flatten(): Tensor { return ops.reshape(this, [-1]); }
-  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
-  squeeze(axis?: Axis): Tensor { return ops.squeeze(this, axis); }
-  transpose(perm?: number[]): Tensor { return ops.transpose(this, perm); }
+  reshape(shape: Shape): Tensor;
+  flatten(): Tensor;
+  expandDims(axis?: number): Tensor;
+  squeeze(axis?: Axis): Tensor;
+  transpose(perm?: number[]): Tensor;
   /** NumPy-style indexing: x.index('20:25, 5:10'), x.index(0), x.index([0, 10], null). */
-  index(...spec: IndexSpec[]): Tensor { return ops.index(this, ...spec); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  index(...spec: IndexSpec[]): Tensor;
+  cast(dtype: DType): Tensor;
 
   // --- Arithmetic (broadcasting; numbers become scalars)
-  add(b: TensorLike): Tensor { return ops.add(this, b); }
-  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
-  div(b: TensorLike): Tensor { return ops.div(this, b); }
-  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
-  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
-  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
-  less(b: TensorLike): Tensor { return ops.less(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
-  matMul(b: Tensor): Tensor { return ops.matMul(this, b); }
+  add(b: TensorLike): Tensor;
+  sub(b: TensorLike): Tensor;
+  mul(b: TensorLike): Tensor;
+  div(b: TensorLike): Tensor;
+  pow(b: TensorLike): Tensor;
+  maximum(b: TensorLike): Tensor;
+  minimum(b: TensorLike): Tensor;
+  equal(b: TensorLike): Tensor;
+  greater(b: TensorLike): Tensor;
+  less(b: TensorLike): Tensor;
+  neg(): Tensor;
+  abs(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  square(): Tensor;
+  relu(): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  clip(min: number, max: number): Tensor;
+  matMul(b: Tensor): Tensor;
 
   // --- Reductions
-  sum(axis?: Axis, keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
-  mean(axis?: Axis, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
-  max(axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
-  min(axis?: Axis, keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
-  argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  sum(axis?: Axis, keepDims?: boolean): Tensor;
+  mean(axis?: Axis, keepDims?: boolean): Tensor;
+  max(axis?: Axis, keepDims?: boolean): Tensor;
+  min(axis?: Axis, keepDims?: boolean): Tensor;
+  argMax(axis?: number): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
 }
 
 /** A tensor that holds a model's state: its values change in place, its identity does not. */

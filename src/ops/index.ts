@@ -10,3 +10,4 @@ export * from './norm.ts';
 export * from './concat.ts';
 export * from './spatial.ts';
 export * from './image-transform.ts';
+import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor
