@@ -101,11 +101,6 @@ describe('gradients match finite differences', () => {
     checkGradients((x) => dt.resize(x, [2, 3], 'bilinear'), [rand([1, 5, 7, 2])]);
     checkGradients((x) => dt.resize(x, [5, 3], 'nearest'), [rand([1, 3, 4, 2])]);
   });
-  op('imageTransform', () => {
-    const t = dt.tensor([1.3, 0.2, -0.7, -0.1, 0.8, 0.4, 0.02, -0.01, 0.9, 0, 1.1, 0, 1.2, -0.5, 0, 0], [2, 8], 'float64');
-    checkGradients((x) => dt.imageTransform(x, t, { interpolation: 'bilinear', fillMode: 'reflect' }), [rand([2, 4, 5, 2])]);
-    checkGradients((x) => dt.imageTransform(x, t, { interpolation: 'bilinear', fillMode: 'constant', fillValue: 0.3 }), [rand([2, 4, 5, 2])]);
-  });
   op('softmax', () => {
     checkGradients((x) => dt.softmax(x), [rand([3, 5], -3, 3)]);
     checkGradients((x) => dt.softmax(x, 0), [rand([3, 5], -3, 3)]);
