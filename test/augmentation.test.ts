@@ -108,3 +108,20 @@ test('augmentation inside a compiled fit: trains, and two runs with the same see
   assert.deepEqual(first, second);
   assert.ok(first.every(Number.isFinite));
 });
+
+test('RandomCrop: a random window while training (one offset per batch), Keras\'s smart_resize in inference', () => {
+  const crop = new layers.RandomCrop({ height: 4, width: 5, seed: 8 });
+  const u = nextDraws(crop, [1, 2]);
+  const y0 = Math.floor(u[0] * 3), x0 = Math.floor(u[1] * 4); // slack: 6 - 4 rows, 8 - 5 columns
+  const out = crop.apply(images, { training: true }) as Tensor;
+  assertClose(out, tf.slice(tf.tensor(Array.from(images.data), images.shape), [0, y0, x0, 0], [n, 4, 5, c]), 1e-6, 'training crop');
+  // Inference: the centered 5x8 window of ratio 4:5 would be 6 x 7.5 -> crop 6 x 7 (trunc), then bilinear resize.
+  const inference = crop.apply(images) as Tensor;
+  const cropH = Math.min(h, Math.trunc((w * 4) / 5)), cropW = Math.min(w, Math.trunc((h * 5) / 4));
+  const window = tf.slice(tf.tensor(Array.from(images.data), images.shape), [0, Math.trunc((h - cropH) / 2), Math.trunc((w - cropW) / 2), 0], [n, cropH, cropW, c]);
+  assertClose(inference, tf.image.resizeBilinear(window as tf.Tensor4D, [4, 5], false, true), 1e-4, 'inference smart_resize');
+  assert.deepEqual(crop.computeOutputShape([null, 6, 8, 2]), [null, 4, 5, 2]);
+  const again = new layers.RandomCrop(crop.getConfig() as never);
+  assert.deepEqual(again.getConfig(), crop.getConfig());
+  assert.throws(() => new layers.RandomCrop({ height: 0, width: 3 }), /height must be a positive integer, got 0/);
+});

@@ -1,7 +1,8 @@
 // The body of a Dataset.map worker thread: imports the module once, then maps each element it is sent.
-import { parentPort, workerData } from 'node:worker_threads';
+import { nodeBuiltin } from '../core/node-only.ts';
 import { decode, encode } from './worker-pool.ts';
 
+const { parentPort, workerData } = nodeBuiltin('node:worker_threads', 'Dataset.map on worker threads');
 const { module, exportName } = workerData as { module: string; exportName: string };
 const loaded = import(module).then((m: Record<string, unknown>) => {
   const fn = m[exportName];

@@ -50,7 +50,7 @@ export class WorkerPool {
 
   private async start(module: string): Promise<NodeWorker> {
     const { Worker } = nodeBuiltin('node:worker_threads', 'Dataset.map on worker threads');
-    const w = new Worker(BOOTSTRAP, { eval: true, workerData: { module, exportName: this.fn.exportName, body: new URL('./map-worker.ts', import.meta.url).href, tsx: tsxLoader() } });
+    const w = new Worker(BOOTSTRAP, { eval: true, workerData: { module, exportName: this.fn.exportName, body: workerBodyUrl(), tsx: tsxLoader() } });
     w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -104,11 +104,16 @@ const { workerData } = require('node:worker_threads');
   await import(workerData.body);
 })().catch((e) => { setImmediate(() => { throw e; }); });`;
 
+/** map-worker.ts next to this file (map-worker.js in the built package); built at run time so bundlers leave it alone. */
+function workerBodyUrl(): string {
+  const name = './map-worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js');
+  return new URL(name, import.meta.url).href;
+}
+
 function tsxLoader(): string | null {
   try { return import.meta.resolve('tsx/esm/api'); } catch { return null; }
 }
 
 function resolvePath(p: string): string {
-  const { resolve } = process.getBuiltinModule('node:path');
-  return resolve(p);
+  return nodeBuiltin('node:path', 'Dataset.map on worker threads').resolve(p);
 }

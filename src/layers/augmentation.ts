@@ -142,6 +142,52 @@ export class RandomRotation extends RandomGeometric {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor }; }
 }
 
+export interface RandomCropArgs extends LayerArgs { height: number; width: number; seed?: number }
+
+/**
+ * Crops a random height x width window while training (one offset for the whole batch, as
+ * Keras 3); in inference, and for inputs smaller than the window, Keras's smart_resize: the
+ * largest centered window of the target's aspect ratio, resized bilinearly.
+ */
+export class RandomCrop extends Layer {
+  static override readonly className = 'RandomCrop';
+  readonly height: number;
+  readonly width: number;
+  readonly seed: number | undefined;
+  protected readonly generator: SeedGenerator;
+  constructor(args: RandomCropArgs) {
+    checkOptions('RandomCrop', args, ['height', 'width', 'seed']);
+    super(args);
+    for (const k of ['height', 'width'] as const) {
+      if (!Number.isInteger(args?.[k]) || args[k] < 1) throw new Error(`Layer "${this.name}": ${k} must be a positive integer, got ${String(args?.[k])}`);
+    }
+    this.height = args.height;
+    this.width = args.width;
+    this.seed = args.seed;
+    this.generator = new SeedGenerator(args.seed);
+  }
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (x.rank !== 3 && x.rank !== 4) throw new Error(`Layer "${this.name}": expected images [batch, height, width, channels] or one image [height, width, channels], got shape ${formatShape(x.shape)}`);
+    const images = x.rank === 3 ? x.reshape([1, ...x.shape]) : x;
+    const [batch, h, w, c] = images.shape;
+    let y: Tensor;
+    if (training && h >= this.height && w >= this.width) {
+      const u = ops.randomUniform([1, 2], this.generator);
+      const t = ops.augmentTransforms(u, { kind: 'crop', batch: 1, height: h, width: w, params: [h - this.height, w - this.width] });
+      y = ops.imageTransform(images, t, { interpolation: 'nearest', fillMode: 'constant', outputShape: [this.height, this.width] });
+    } else {
+      const cropH = Math.min(h, Math.trunc((w * this.height) / this.width)), cropW = Math.min(w, Math.trunc((h * this.width) / this.height));
+      const window = ops.slice(images, [0, Math.trunc((h - cropH) / 2), Math.trunc((w - cropW) / 2), 0], [batch, cropH, cropW, c]);
+      y = ops.resize(window, [this.height, this.width], 'bilinear');
+    }
+    return x.rank === 3 ? y.reshape(y.shape.slice(1)) : y;
+  }
+  override computeOutputShape(shape: (number | null)[]): (number | null)[] {
+    return shape.length === 4 ? [shape[0], this.height, this.width, shape[3]] : [this.height, this.width, shape[shape.length - 1]];
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width, seed: this.seed ?? null }; }
+}
+
 export interface ColorArgs extends LayerArgs { factor: Factor; valueRange?: [number, number]; seed?: number }
 
 /** Shared by the color layers: per-image factors [batch, 1, 1, 1] drawn in [lo, hi]. */
@@ -208,4 +254,4 @@ export class RandomBrightness extends RandomColor {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, valueRange: this.valueRange, seed: this.seed ?? null }; }
 }
 
-registerLayers(RandomFlip, RandomTranslation, RandomZoom, RandomRotation, RandomContrast, RandomBrightness);
+registerLayers(RandomFlip, RandomTranslation, RandomZoom, RandomRotation, RandomCrop, RandomContrast, RandomBrightness);

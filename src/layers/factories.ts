@@ -9,7 +9,7 @@ import { BatchNormalization } from './normalization.ts';
 import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
 import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D } from './regularization.ts';
-import { RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
+import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -48,6 +48,7 @@ export const maxPooling1d = factory(MaxPooling1D);
 export const permute = factory(Permute);
 export const randomBrightness = factory(RandomBrightness);
 export const randomContrast = factory(RandomContrast);
+export const randomCrop = factory(RandomCrop);
 export const randomFlip = factory(RandomFlip);
 export const randomRotation = factory(RandomRotation);
 export const randomTranslation = factory(RandomTranslation);

@@ -99,9 +99,9 @@ export function imageTransformBackward(dy: TypedArray, transforms: TypedArray, d
 
 /** What augmentTransforms builds: one projective transform per image from its uniform draws. */
 export interface AugmentInfo {
-  kind: 'flip' | 'translate' | 'zoom' | 'rotate';
+  kind: 'flip' | 'translate' | 'zoom' | 'rotate' | 'crop';
   batch: number; height: number; width: number;
-  /** flip: [horizontal, vertical] as 0/1; translate and zoom: [heightLo, heightHi, widthLo, widthHi, tied]; rotate: [lo, hi] in turns. */
+  /** flip: [horizontal, vertical] as 0/1; translate and zoom: [heightLo, heightHi, widthLo, widthHi, tied]; rotate: [lo, hi] in turns; crop: [rows, cols] of slack. */
   params: number[];
 }
 
@@ -121,6 +121,10 @@ export function augmentTransforms(u: TypedArray, out: TypedArray, info: AugmentI
     } else if (kind === 'zoom') {
       const zh = 1 + p[0] + (p[1] - p[0]) * u0, zw = p[4] ? zh : 1 + p[2] + (p[3] - p[2]) * u1;
       t = [zw, 0, ((w - 1) / 2) * (1 - zw), 0, zh, ((h - 1) / 2) * (1 - zh), 0, 0];
+    } else if (kind === 'crop') {
+      // Integer offsets in [0, slack]: with nearest sampling the transform is an exact crop.
+      const y0 = Math.min(p[0], Math.floor(u0 * (p[0] + 1))), x0 = Math.min(p[1], Math.floor(u1 * (p[1] + 1)));
+      t = [1, 0, x0, 0, 1, y0, 0, 0];
     } else {
       const a = (p[0] + (p[1] - p[0]) * u0) * 2 * Math.PI, c = Math.cos(a), s = Math.sin(a);
       t = [c, -s, (w - 1 - (c * (w - 1) - s * (h - 1))) / 2, s, c, (h - 1 - (s * (w - 1) + c * (h - 1))) / 2, 0, 0];
