@@ -14,7 +14,7 @@ export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
-export * as utils from './utils.ts';
+export * as utils from './utils/categorical.ts'; // the Node build adds the image and data helpers
 export { losses, optimizers, metrics, callbacks, schedules } from './training/index.ts';
 // Keras's .keras / .h5 files from an ArrayBuffer, a File or a Blob, and to bytes.
 export * as io from './io/keras-bytes.ts';

@@ -38,7 +38,7 @@ describe('README code blocks', () => {
       { lang: 'ts', run: true, line: 0, code: "import { noSuchExport } from 'deeptype';\nnoSuchExport();\n" },
       { lang: 'js', run: true, line: 0, code: "import { layers } from 'deeptype';\nnew layers.Conv2D({ filters: 1, kernelsize: 3 });\n" },
     ];
-    const expected = [/ReferenceError: yTest is not defined/, /noSuchExport/, /Layer "conv2d": argument 'kernelSize' is required/];
+    const expected = [/ReferenceError: yTest is not defined/, /noSuchExport/, /Layer "conv2d": unknown option 'kernelsize'\. Valid options are: .*kernelSize/];
     for (const b of broken) {
       const r = runScriptBlock(b);
       assert.notEqual(r.status, 0, `this block must fail:\n${b.code}`);

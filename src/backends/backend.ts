@@ -2,6 +2,8 @@
 // A kernel reads its input arrays and writes its output array(s); it never allocates. That is
 // what lets a training step run again and again over the same buffers (see compile/plan.ts).
 import type { DType, TypedArray } from '../core/dtype.ts';
+import type { AugmentInfo, TransformInfo } from './js/image-transform.ts';
+export type { AugmentInfo, TransformInfo, FillMode } from './js/image-transform.ts';
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
@@ -99,6 +101,11 @@ export interface Backend {
   /** Nearest or bilinear resize of every image; the backward pass adds each output's gradient to its sources. */
   resize(x: TypedArray, out: TypedArray, info: ResizeInfo): void;
   resizeBackward(dy: TypedArray, dx: TypedArray, info: ResizeInfo): void;
+  /** Projective transforms of every image (tf.image.transform; see js/image-transform.ts), and the adjoint in the image. */
+  imageTransform(x: TypedArray, transforms: TypedArray, out: TypedArray, info: TransformInfo): void;
+  imageTransformBackward(dy: TypedArray, transforms: TypedArray, dx: TypedArray, info: TransformInfo): void;
+  /** The augmentation layers' transforms from their uniform draws (Keras's flip/translation/zoom/rotation matrices). */
+  augmentTransforms(u: TypedArray, out: TypedArray, info: AugmentInfo): void;
 
   softmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
   logSoftmax(x: TypedArray, out: TypedArray, rows: number, cols: number): void;
@@ -153,7 +160,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
   matMul: [2], conv2d: [3], conv2dActivation: [3], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
-  avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1],
+  avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
@@ -173,4 +180,7 @@ export interface PlanMemory {
   /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
   trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
   owns(a: TypedArray): boolean;
+  /** Bytes in use, the most in use since resetPeak(), and the limit (backends with a memory limit). */
+  usage?(): { used: number; peak: number; limit: number };
+  resetPeak?(): void;
 }

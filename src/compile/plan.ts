@@ -25,8 +25,9 @@ class HeapPlanMemory implements PlanMemory {
   owns(): boolean { return false; }
 }
 const heapMemory = new HeapPlanMemory();
-const memoryOf = (b: Backend): PlanMemory => (b as Backend & { planMemory?: PlanMemory }).planMemory ?? heapMemory;
+export const memoryOf = (b: Backend): PlanMemory => (b as Backend & { planMemory?: PlanMemory }).planMemory ?? heapMemory;
 
+const align16 = (n: number): number => Math.ceil(n / 16) * 16; // bitwise ops would wrap at 2 GiB
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
 const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
 const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray =>
@@ -154,7 +155,7 @@ export class Plan {
     const slots = new Map<TypedArray, Slot>();
     for (const a of constants) {
       slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset: constantBytes, constant: true });
-      constantBytes = (constantBytes + a.byteLength + 15) & ~15;
+      constantBytes = align16(constantBytes + a.byteLength);
     }
     const constantValues = constants.map((a): [Slot, TypedArray] => [slots.get(a)!, a.slice()]);
 
@@ -169,7 +170,7 @@ export class Plan {
       let offset = 0;
       for (const p of clashes) {
         if (offset + a.byteLength <= p.offset) break;
-        offset = Math.max(offset, (p.end + 15) & ~15);
+        offset = Math.max(offset, align16(p.end));
       }
       placed.push({ a, offset, end: offset + a.byteLength });
       slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset, constant: false });

@@ -3,7 +3,7 @@
 // needed only by the feature that uses them, with an error naming the package when missing.
 
 /** A Node built-in module, or a clear error saying that `feature` needs Node.js. */
-export function nodeBuiltin<K extends 'node:fs' | 'node:path' | 'node:module' | 'node:crypto' | 'node:os'>(name: K, feature: string): NodeBuiltins[K] {
+export function nodeBuiltin<K extends keyof NodeBuiltins>(name: K, feature: string): NodeBuiltins[K] {
   const m = typeof process !== 'undefined' ? process.getBuiltinModule?.(name) : undefined;
   if (!m) throw new Error(`${feature} needs Node.js (${name}); it is not available in this runtime`);
   return m as NodeBuiltins[K];
@@ -14,6 +14,9 @@ interface NodeBuiltins {
   'node:module': typeof import('node:module');
   'node:crypto': typeof import('node:crypto');
   'node:os': typeof import('node:os');
+  'node:zlib': typeof import('node:zlib');
+  'node:fs/promises': typeof import('node:fs/promises');
+  'node:worker_threads': typeof import('node:worker_threads');
 }
 
 const isMissing = (e: unknown, pkg: string): boolean =>

@@ -22,8 +22,9 @@ export const formatShape = (s: readonly (number | null)[]): string =>
 /** Resolves a possibly negative axis; throws if it is outside the rank. */
 export function normalizeAxis(axis: number, rank: number, what = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= Math.max(rank, 1)) {
-    throw new Error(`${what} ${axis} is out of range for a tensor of rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank) {
+    const valid = rank === 0 ? 'a scalar has no axes' : `valid axes are ${-rank} to ${rank - 1}`;
+    throw new Error(`${what} ${axis} is out of range for a tensor of rank ${rank} (${valid})`);
   }
   return a;
 }

@@ -156,6 +156,10 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], sha
 export const scalar = (value: number, dtype: DType = 'float32'): Tensor => tensor([value], [], dtype);
 
 export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`fill/zeros/ones: the shape must be a list of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+  }
+  assertDType(dtype, 'fill/zeros/ones');
   const data = allocArray(dtype, sizeOf(shape));
   data.fill(value);
   return new Tensor(data, shape);

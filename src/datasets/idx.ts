@@ -35,9 +35,15 @@ export function parseIdx(bytes: Uint8Array, name: string): Tensor {
   return out;
 }
 
+/** Reads an IDX file, gzip-compressed or not. */
 export function readIdx(path: string): Tensor {
   let bytes: Uint8Array;
   const { readFileSync } = nodeBuiltin('node:fs', `readIdx(${path}) (it reads a file; elsewhere use parseIdx(bytes))`);
   try { bytes = readFileSync(path); } catch (e) { throw new Error(`IDX file ${path}: cannot read it (${(e as Error).message})`); }
+  // Gzip-compressed files (Fashion-MNIST ships .gz) are inflated first.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const { gunzipSync } = nodeBuiltin('node:zlib', `readIdx(${path})`);
+    try { bytes = gunzipSync(bytes); } catch (e) { throw new Error(`IDX file ${path}: a damaged gzip file (${(e as Error).message})`); }
+  }
   return parseIdx(bytes, path);
 }

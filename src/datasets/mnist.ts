@@ -3,6 +3,7 @@
 import { nodeBuiltin, optionalPackageDir } from '../core/node-only.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { readIdx } from './idx.ts';
+import { loadMnistNpz, type DownloadOptions } from './downloads.ts';
 
 const join = (...parts: string[]): string => nodeBuiltin('node:path', 'datasets.mnist.loadData()').join(...parts);
 
@@ -31,7 +32,16 @@ function pair(imagesPath: string, labelsPath: string): [Tensor, Tensor] {
 /**
  * [[xTrain, yTrain], [xTest, yTest]] as uint8 tensors [60000, 28, 28], [60000], [10000, 28, 28],
  * [10000], like keras.datasets.mnist.load_data(). `dir` points at other IDX files of the same names.
+ * With {download: true}, Keras's own mnist.npz is downloaded once into the cache (a promise).
  */
-export function loadData(dir: string = defaultDir()): [[Tensor, Tensor], [Tensor, Tensor]] {
+export function loadData(dir?: string): [[Tensor, Tensor], [Tensor, Tensor]];
+export function loadData(options: DownloadOptions & { download: true }): Promise<[[Tensor, Tensor], [Tensor, Tensor]]>;
+export function loadData(arg: string | (DownloadOptions & { download: true }) = defaultDir()): [[Tensor, Tensor], [Tensor, Tensor]] | Promise<[[Tensor, Tensor], [Tensor, Tensor]]> {
+  if (typeof arg === 'object') {
+    const { download, ...options } = arg;
+    if (download !== true) throw new Error('mnist.loadData: pass a folder of IDX files, nothing (the bundled files), or {download: true} for Keras\'s mnist.npz');
+    return loadMnistNpz(options);
+  }
+  const dir = arg;
   return [pair(join(dir, FILES.trainImages), join(dir, FILES.trainLabels)), pair(join(dir, FILES.testImages), join(dir, FILES.testLabels))];
 }

@@ -6,6 +6,7 @@ import { layerClass, layerClassNames } from '../layers/registry.ts';
 import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
 import { Sequential } from '../models/sequential.ts';
+import { describe } from './safe-paths.ts';
 import type { Model } from '../models/model.ts';
 
 export interface KerasObject { class_name: string; config: Record<string, unknown> }
@@ -31,9 +32,11 @@ function initializerToKeras(id: InitializerIdentifier | { className: string; con
 
 function initializerFromKeras(o: unknown, where: string): Initializer {
   if (typeof o === 'string') return getInitializer(o, where);
-  const { class_name: name, config = {} } = (o ?? {}) as Partial<KerasObject>;
-  if (typeof name !== 'string') throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${JSON.stringify(o)}`);
-  const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [toCamel(k), v ?? undefined]));
+  const { class_name: name, config } = (o ?? {}) as Partial<KerasObject>;
+  if (typeof name !== 'string' || (config != null && (typeof config !== 'object' || Array.isArray(config)))) {
+    throw new Error(`${where}: an initializer must be a name or {class_name, config}, got ${describe(o)}`);
+  }
+  const args = Object.fromEntries(Object.entries(config ?? {}).map(([k, v]) => [toCamel(k), v ?? undefined]));
   if (name === 'VarianceScaling' || name in VARIANCE_SCALING) {
     return initializers.varianceScaling({ ...(VARIANCE_SCALING[name] ?? {}), ...args });
   }
@@ -67,7 +70,10 @@ function withDepthMultiplier(o: unknown, weightShapes: Map<string, number[]>): u
 }
 
 export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> = new Map()): Layer {
-  const { class_name: name, config } = withDepthMultiplier(o, weightShapes) as Partial<KerasObject>;
+  const { class_name: name, config } = (withDepthMultiplier(o, weightShapes) ?? {}) as Partial<KerasObject>;
+  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+    throw new Error(`Layer ${String(name)}: its config must be an object of options, got ${JSON.stringify(config)}`);
+  }
   const cls = typeof name === 'string' ? layerClass(name) : undefined;
   if (!cls) {
     throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${layerClassNames().join(', ')})`);
@@ -109,6 +115,6 @@ export function modelFromKeras(topology: unknown, weightShapes: Map<string, numb
   const config = top.config as { name?: string; layers?: unknown[] } | unknown[];
   const layerConfigs = Array.isArray(config) ? config : config?.layers;
   if (!Array.isArray(layerConfigs)) throw new Error('loadModel: the Sequential config has no list of layers');
-  const name = Array.isArray(config) ? undefined : config.name;
+  const name = Array.isArray(config) ? undefined : config?.name;
   return new Sequential({ name, layers: layerConfigs.map((c) => layerFromKeras(c, weightShapes)) });
 }

@@ -14,6 +14,13 @@ import type { Tensor } from '../core/tensor.ts';
 import { modelFromKeras, modelToKeras } from './keras-config.ts';
 import { decodeWeights, encodeWeights, type NamedTensor, type WeightsGroup } from './weights.ts';
 import { optimizerFromConfig, optimizerToConfig } from '../training/optimizers.ts';
+import { refuseKerasFileName } from '../models/file-names.ts';
+import { withWeightBudget } from '../layers/layer.ts';
+import { jsonDepth, resolveInside } from './safe-paths.ts';
+import { verifyModelJson, verifyWeightsFile, withChecksums } from './checksums.ts';
+
+const MAX_JSON_BYTES = 256 * 2 ** 20;
+const MAX_JSON_DEPTH = 100;
 
 export interface SaveOptions {
   /** Also save the optimizer's state (step count, moments), so that fit can resume exactly. */
@@ -44,6 +51,7 @@ function previousWeightFiles(jsonPath: string): string[] {
 }
 
 export function saveModel(model: Model, path: string, { includeOptimizer = false }: SaveOptions = {}): void {
+  refuseKerasFileName(path, 'save');
   const dir = stripScheme(path);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`save: ${dir} exists and is not a directory`);
   mkdirSync(dir, { recursive: true });
@@ -73,54 +81,89 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
   const old = previousWeightFiles(jsonPath);
   writeDurably(join(dir, `${weightsFile}.partial`), data);
   renameSync(join(dir, `${weightsFile}.partial`), join(dir, weightsFile));
-  writeDurably(join(dir, `model.json.${stamp}.partial`), JSON.stringify(json));
+  writeDurably(join(dir, `model.json.${stamp}.partial`), withChecksums(json, { [weightsFile]: data }));
   renameSync(join(dir, `model.json.${stamp}.partial`), jsonPath);
   for (const f of old) if (f !== weightsFile) rmSync(join(dir, f), { force: true });
 }
 
 /**
  * Loads a model saved by deeptype or TensorFlow.js (model.json + weights, sharded or not).
- * Every check (topology, manifest, file sizes, names, shapes) passes before a model is returned.
+ * Every check (topology, manifest, paths, file sizes, checksums, names, shapes) passes before a
+ * model is returned; every error names the file.
  */
 export function loadModel(path: string): Sequential {
   let jsonPath = stripScheme(path);
   if (existsSync(jsonPath) && statSync(jsonPath).isDirectory()) jsonPath = join(jsonPath, 'model.json');
+  try {
+    return loadFrom(jsonPath);
+  } catch (e) {
+    // Errors from deeper down (a layer refusing its options) get the file's name too.
+    if (e instanceof Error && !e.message.includes(jsonPath)) e.message = `loadModel ${jsonPath}: ${e.message}`;
+    throw e;
+  }
+}
+
+function loadFrom(jsonPath: string): Sequential {
+  const where = `loadModel ${jsonPath}`;
   let text: string;
-  try { text = readFileSync(jsonPath, 'utf8'); } catch (e) { throw new Error(`loadModel: cannot read ${jsonPath} (${(e as Error).message})`); }
+  try {
+    const size = statSync(jsonPath).size;
+    if (size > MAX_JSON_BYTES) throw new Error(`it is ${size} bytes, more than a model.json can sensibly be (${MAX_JSON_BYTES})`);
+    text = readFileSync(jsonPath, 'utf8');
+  } catch (e) { throw new Error(`loadModel: cannot read ${jsonPath} (${(e as Error).message})`); }
   let json: Record<string, unknown>;
   try { json = JSON.parse(text) as Record<string, unknown>; } catch (e) { throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`); }
-  if (typeof json !== 'object' || json === null || !json.modelTopology) {
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !json.modelTopology) {
     throw new Error(`loadModel: ${jsonPath} is not a model: it has no modelTopology`);
   }
+  const depth = jsonDepth(json, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) throw new Error(`${where}: the JSON nests more than ${MAX_JSON_DEPTH} levels deep, which no model does`);
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new Error(`loadModel: ${jsonPath} is a '${String(json.format)}' model; deeptype reads the 'layers-model' format`);
   }
-  const manifest = Array.isArray(json.weightsManifest) ? json.weightsManifest as { weights?: { name: string; shape: number[] }[] }[] : [];
-  const model = modelFromKeras(json.modelTopology, new Map(manifest.flatMap((g) => g.weights ?? []).map((w) => [w.name, w.shape])));
+  // Weight shapes by name (the manifest is checked in full by decodeWeights below; here only what parses).
+  const specs = (Array.isArray(json.weightsManifest) ? json.weightsManifest : []).flatMap((g: unknown) => {
+    const ws = (g as { weights?: unknown } | null)?.weights;
+    return Array.isArray(ws) ? ws : [];
+  });
+  const manifestShapes = new Map<string, number[]>(specs.filter((w): w is { name: string; shape: number[] } =>
+    typeof w?.name === 'string' && Array.isArray(w?.shape)).map((w) => [w.name, w.shape]));
   const dir = dirname(jsonPath);
+  const files: [string, string, Uint8Array][] = [];
   const values = decodeWeights(json.weightsManifest ?? [], (p) => {
-    try { return readFileSync(join(dir, p)); } catch (e) { throw new Error(`loadModel: cannot read weights file ${join(dir, p)} (${(e as Error).message})`); }
-  }, `loadModel ${jsonPath}`);
+    const file = resolveInside(dir, p, where);
+    let bytes: Uint8Array;
+    try { bytes = readFileSync(file); } catch (e) { throw new Error(`${where}: cannot read weights file ${file} (${(e as Error).message})`); }
+    files.push([p, file, bytes]);
+    return bytes;
+  }, where);
+  const total = [...values.values()].reduce((n, t) => n + t.size, 0);
+  const model = withWeightBudget(total, where, () => modelFromKeras(json.modelTopology, manifestShapes));
 
   // Match the model's weights by name (as TensorFlow.js does), all of them, shapes checked.
   const pending: [Tensor, Tensor][] = [];
   for (const w of model.weights) {
     const v = values.get(w.name);
-    if (!v) throw new Error(`loadModel ${jsonPath}: no values for weight ${w.name} (the file has ${[...values.keys()].slice(0, 8).join(', ')}...)`);
-    if (!shapesEqual(v.shape, w.shape)) throw new Error(`loadModel ${jsonPath}: weight ${w.name} has shape ${formatShape(v.shape)} in the file, the model expects ${formatShape(w.shape)}`);
+    if (!v) throw new Error(`${where}: no values for weight ${w.name} (the file has ${[...values.keys()].slice(0, 8).join(', ')}...)`);
+    if (!shapesEqual(v.shape, w.shape)) throw new Error(`${where}: weight ${w.name} has shape ${formatShape(v.shape)} in the file, the model expects ${formatShape(w.shape)}`);
+    if (v.dtype !== w.dtype) throw new Error(`${where}: weight ${w.name} is ${v.dtype} in the file, the model expects ${w.dtype}`);
     pending.push([w, v]);
     values.delete(w.name);
   }
   const training = json.trainingConfig as { loss?: string; metrics?: unknown; optimizer_config?: unknown } | undefined;
   if (training?.loss && training.optimizer_config) {
     const metrics = Array.isArray(training.metrics) ? training.metrics.filter((m): m is string => typeof m === 'string') : [];
-    model.compile({ loss: training.loss, optimizer: optimizerFromConfig(training.optimizer_config, `loadModel ${jsonPath}`), metrics });
+    model.compile({ loss: training.loss, optimizer: optimizerFromConfig(training.optimizer_config, where), metrics });
   }
   // What is left is optimizer state (iter, <weight>/<slot>); anything else belongs to another model.
   const names = model.weights.map((w) => w.name);
   const stray = [...values.keys()].filter((k) => k !== 'iter' && !names.some((n) => k.startsWith(`${n}/`)));
-  if (stray.length > 0) throw new Error(`loadModel ${jsonPath}: weight ${stray[0]} in the file matches no weight of the model`);
-  if (values.has('iter') && model.optimizer) model.optimizer.setWeights(values, model.trainableWeights, `loadModel ${jsonPath}`);
+  if (stray.length > 0) throw new Error(`${where}: weight ${stray[0]} in the file matches no weight of the model`);
+  if (values.has('iter') && model.optimizer) model.optimizer.setWeights(values, model.trainableWeights, where);
+  // Last, what the structure cannot show: a changed byte (deeptype's own files carry checksums).
+  const checksums = verifyModelJson(json, where);
+  for (const [p, file, bytes] of files) verifyWeightsFile(checksums, p, bytes, file);
+  warnNonFinite(pending, where);
   for (const [w, v] of pending) (w as { data: Float32Array }).data.set(v.data);
   return model;
 }
@@ -160,5 +203,24 @@ export function loadWeights(model: Model, path: string): void {
     if (!shapesEqual(v.shape, w.shape)) throw new Error(`loadWeights ${jsonPath}: weight ${w.name} has shape ${formatShape(v.shape)} in the file, the model expects ${formatShape(w.shape)}`);
     pending.push([w, v]);
   }
+  warnNonFinite(pending, `loadWeights ${jsonPath}`);
   for (const [w, v] of pending) (w as { data: Float32Array }).data.set(v.data);
+}
+
+/**
+ * NaN or infinite weights load (as in Keras: a diverged checkpoint is still worth looking at),
+ * but never silently: one warning names the file, the weights and the count.
+ */
+function countNonFinite(a: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) n++;
+  return n;
+}
+
+function warnNonFinite(pending: [Tensor, Tensor][], where: string): void {
+  const bad = pending.map(([w, v]) => [w, countNonFinite(v.data)] as const).filter(([, n]) => n > 0);
+  if (bad.length === 0) return;
+  const list = bad.slice(0, 4).map(([w, n]) => `${(w as { name?: string }).name} (${n} of ${w.size})`).join(', ');
+  console.warn(`Warning: ${where}: ${bad.length} weight(s) hold NaN or infinite values: ${list}${bad.length > 4 ? ', ...' : ''}. ` +
+    'The model loads, but its outputs will be NaN: it was probably saved after training diverged.');
 }

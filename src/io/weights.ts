@@ -3,6 +3,7 @@
 import { Tensor } from '../core/tensor.ts';
 import { allocArray, type DType } from '../core/dtype.ts';
 import { sizeOf } from '../core/shape.ts';
+import { describe } from './safe-paths.ts';
 
 export interface WeightSpec { name: string; shape: number[]; dtype: string; group?: string; quantization?: unknown }
 export interface WeightsGroup { paths: string[]; weights: WeightSpec[] }
@@ -39,7 +40,7 @@ export function decodeWeights(manifest: unknown, read: (path: string) => Uint8Ar
     let expected = 0;
     for (const w of group.weights) {
       if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-        throw new Error(`${where}: malformed weight spec ${JSON.stringify(w)}`);
+        throw new Error(`${where}: malformed weight spec ${describe(w)} (it needs a name and a shape of non-negative integers)`);
       }
       if (w.quantization) throw new Error(`${where}: weight ${w.name} is quantized, which deeptype cannot read yet`);
       if (!(w.dtype in BYTES)) throw new Error(`${where}: weight ${w.name} has dtype '${w.dtype}', expected float32 or int32`);

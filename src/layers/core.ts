@@ -56,7 +56,12 @@ export class Reshape extends Layer {
     super(args);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
     // TF.js writes Reshape's -1 as null in model.json.
-    this.targetShape = args.targetShape.map((d) => (d === null ? -1 : d));
+    const t = (args.targetShape as unknown[] | unknown);
+    const target = Array.isArray(t) ? t.map((d) => (d === null ? -1 : d)) : t;
+    if (!Array.isArray(target) || target.some((d) => !(Number.isInteger(d) && (d > 0 || d === -1))) || target.filter((d) => d === -1).length > 1) {
+      throw new Error(`Reshape: targetShape must be a list of positive integers (one may be -1), got ${Array.isArray(t) ? formatShape(t as number[]) : String(t)}`);
+    }
+    this.targetShape = target as number[];
   }
   override computeOutputShape(inputShape: ShapeSpec): ShapeSpec {
     const rest = inputShape.slice(1);

@@ -9,6 +9,7 @@ export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';
 export { Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout } from './regularization.ts';
+export { RandomFlip, RandomTranslation, RandomZoom, RandomRotation, RandomContrast, RandomBrightness } from './augmentation.ts';
 export { BatchNormalization } from './normalization.ts';
 export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';
 export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';

@@ -1,6 +1,6 @@
 // The Keras layer contract: the constructor stores options, build(inputShape) creates the
 // weights on first use, call(x) computes, computeOutputShape predicts shapes, getConfig saves.
-import { formatShape, shapesEqual } from '../core/shape.ts';
+import { formatShape, shapesEqual, sizeOf } from '../core/shape.ts';
 import { Tensor, Variable } from '../core/tensor.ts';
 import { withScope } from '../core/engine.ts';
 import type { DType } from '../core/dtype.ts';
@@ -41,6 +41,15 @@ export interface CallArgs { training?: boolean }
 /** What a layer accepts, checked before every call (Keras's InputSpec). */
 export interface InputSpec { ndim?: number; minNdim?: number; axes?: Record<number, number> }
 
+// While a model is rebuilt from a file, its layers may create no more weight values than the
+// file holds, so a corrupt or hostile configuration (units: 1e9) never allocates its size.
+let weightBudget: { remaining: number; total: number; where: string } | null = null;
+export function withWeightBudget<T>(values: number, where: string, fn: () => T): T {
+  const saved = weightBudget;
+  weightBudget = { remaining: values, total: values, where };
+  try { return fn(); } finally { weightBudget = saved; }
+}
+
 const nameCounts = new Map<string, number>();
 /** Keras's naming: conv2d, conv2d_1, conv2d_2, ... */
 export function uniqueName(prefix: string): string {
@@ -69,6 +78,10 @@ export abstract class Layer {
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     this.trainable = args.trainable ?? true;
+    const shape = args.batchInputShape ?? args.inputShape;
+    if (shape != null && (!Array.isArray(shape) || shape.some((d) => d !== null && !(Number.isInteger(d) && d > 0)))) {
+      throw new Error(`Layer "${this.name}": ${args.batchInputShape ? 'batchInputShape' : 'inputShape'} must be a list of positive integers or null, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+    }
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
   }
@@ -97,6 +110,14 @@ export abstract class Layer {
     // Regularizers and constraints change training; ignoring them would train another model.
     if (s.regularizer != null) throw new Error(`${where} "${s.name}": regularizer is not supported yet`);
     if (s.constraint != null) throw new Error(`${where} "${s.name}": constraint is not supported yet`);
+    if (weightBudget) {
+      const size = sizeOf(s.shape);
+      if (size > weightBudget.remaining) {
+        throw new Error(`${weightBudget.where}: layer "${this.name}" would create weight ${s.name} of shape ${formatShape(s.shape)} (${size} values), ` +
+          `but the weight files hold only ${weightBudget.total} values in all: the model's configuration does not match its weights`);
+      }
+      weightBudget.remaining -= size;
+    }
     const init = typeof s.initializer === 'function' ? s.initializer : getInitializer(s.initializer ?? 'glorotUniform', `Layer "${this.name}"`);
     const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${this.name}/${s.name}`, s.trainable ?? true);
     this.ownWeights.push(v);

@@ -9,13 +9,17 @@ import type { Loss } from '../training/losses.ts';
 import type { Metric } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
-import { getBackend, noGrad } from '../core/engine.ts';
-import { Plan, persistentCopy, traceDifference } from '../compile/plan.ts';
+import { backend, getBackend, noGrad } from '../core/engine.ts';
+import { Plan, memoryOf, persistentCopy, traceDifference } from '../compile/plan.ts';
+import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
+import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
 import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
+import { isDataSource, type DataSource } from '../training/data-adapter.ts';
+import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
 
 export interface CompileArgs {
   /** One loss for every output, or one per output (a list, or an object keyed by output name). */
@@ -40,6 +44,11 @@ export interface ModelArgs {
 export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
 /** One batch as Keras's train_step receives it: inputs, targets and (optionally) sample weights per output. */
 export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
+
+export type StepKind = 'train' | 'evaluate' | 'predict';
+/** How a step's inputs are laid out: nIn inputs, nOut targets, then the sample weights of the heads marked weighted. */
+export interface StepLayout { nIn: number; nOut: number; weighted: boolean[] }
+export const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
 
 /** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
 function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {
@@ -68,6 +77,10 @@ export class Model extends Layer {
   private readonly plans = new Map<string, Plan>();
   /** Plans that have not yet been checked against a second trace (see runPlanned). */
   private readonly unverified = new Set<Plan>();
+  /** How many compiled steps a model keeps (train, evaluate and predict, per batch shape). */
+  static maxPlans = 16;
+  /** How many compiled steps this model holds now. */
+  get planCount(): number { return this.plans.size; }
 
   constructor(args: ModelArgs = {}) {
     const { inputs, outputs, ...rest } = args ?? {};
@@ -229,24 +242,88 @@ export class Model extends Layer {
    * depends on: backend, kind, input shapes and which weights are trained.
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
-    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
-    const key = `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+    const key = this.planKey(kind, inputs);
     const plan = this.plans.get(key);
     if (plan) {
+      this.plans.delete(key); // most recently used last: the eviction order below
+      this.plans.set(key, plan);
       // The first replay traces the step once more, on new data and weights, and compares: a
       // value computed in JavaScript during the trace would differ, and the plan would have
       // frozen it (tf.function's tracing pitfall). Refuse loudly rather than train wrongly.
       if (this.unverified.delete(plan)) this.verifyPlan(plan, fn, inputs);
       return plan.run(inputs.map((t) => t.data));
     }
-    for (const w of this.weights) w.data = persistentCopy(w.data);
-    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+    this.moveToBackendMemory();
     const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
     this.plans.set(key, fresh);
     this.unverified.add(fresh);
+    // Bounded, least recently used out: predict on ever new batch sizes must not grow memory.
+    if (this.plans.size > Model.maxPlans) {
+      const oldest = this.plans.keys().next().value!;
+      this.unverified.delete(this.plans.get(oldest)!);
+      this.plans.delete(oldest);
+    }
     // The plan, not the traced run, computes this first step too: its fused kernels round a
     // little differently, and a step must not depend on when its plan was made (resuming).
     return fresh.run(inputs.map((t) => t.data));
+  }
+
+  /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
+  private planKey(kind: string, inputs: Tensor[]): string {
+    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
+    return `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+  }
+
+  private moveToBackendMemory(): void {
+    const memory = memoryOf(backend());
+    const arrays = [...this.weights.map((w) => w.data), ...(this.optimizer ? this.trainableWeights.flatMap((w) => this.optimizer!.slotsFor(w)) : [])];
+    checkWeightsFit(this.name, arrays.filter((a) => !memory.owns(a)).reduce((n, a) => n + a.byteLength + 16, 0));
+    for (const w of this.weights) w.data = persistentCopy(w.data);
+    if (this.optimizer) for (const w of this.trainableWeights) this.optimizer.moveSlots(w, persistentCopy);
+  }
+
+  /**
+   * The largest batch, up to `batch`, whose compiled step of this kind fits the backend's
+   * memory (see compile/budget.ts), and the bytes `batch` would need; `batch` itself where
+   * nothing limits it (eager runs, backends without a limit, small batches, a plan exists).
+   * `sample(b)` gives the step's inputs for b samples. Nothing is trained: only traces run.
+   */
+  batchThatFits(kind: StepKind, batch: number, layout: StepLayout, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number; limit?: number } {
+    if (this.runEagerly || batch <= 512) return { batch }; // smaller ones: the trace itself fails softly
+    const inputs = sample(batch);
+    if (this.plans.has(this.planKey(kind, inputs))) return { batch };
+    this.ensureBuilt(inputs.slice(0, layout.nIn));
+    this.moveToBackendMemory();
+    const fn = this.stepFunction(kind, layout);
+    const persistent = new Set(this.weights.map((w) => w.data));
+    const footprint = measureFootprint((b) => { Plan.trace(fn, sample(b), persistent); });
+    if (!footprint || bytesFor(footprint, batch) <= 0.95 * footprint.free) return { batch };
+    return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free, limit: footprint.limit };
+  }
+
+  /**
+   * The function each kind of step runs (and a plan compiles), on [...xs, ...ys, ...sample
+   * weights present]: train -> [losses..., predictions..., gradients...], evaluate -> [losses...,
+   * predictions...], predict -> predictions.
+   */
+  private stepFunction(kind: StepKind, { nIn, nOut, weighted }: StepLayout): (batch: Tensor[]) => Tensor[] {
+    const forward = (batch: Tensor[], training: boolean): Tensor[] =>
+      asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training }) as Tensor | Tensor[]);
+    if (kind === 'predict') return (batch) => noGrad(() => forward(batch, false));
+    const { heads } = this.compiled(kind === 'train' ? 'train' : 'evaluate');
+    const losses = (batch: Tensor[], yPreds: Tensor[]): Tensor[] =>
+      headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted));
+    if (kind === 'evaluate') return (batch) => noGrad(() => { const yPreds = forward(batch, false); return [...losses(batch, yPreds), ...yPreds]; });
+    const vars = this.trainableWeights;
+    return (batch) => {
+      let yPreds!: Tensor[], parts!: Tensor[];
+      const { grads } = valueAndGrads(() => {
+        yPreds = forward(batch, true);
+        parts = losses(batch, yPreds);
+        return parts[0];
+      }, vars);
+      return [...parts, ...yPreds, ...grads];
+    };
   }
 
   private verifyPlan(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): void {
@@ -277,20 +354,8 @@ export class Model extends Layer {
   computeGradients(xs: Tensor[], ys: Tensor[], sampleWeights: (Tensor | undefined)[] = []): { losses: Tensor[]; yPreds: Tensor[]; grads: Tensor[] } {
     const { heads } = this.compiled('train');
     this.ensureBuilt(xs);
-    const vars = this.trainableWeights;
-    const nIn = xs.length, nOut = ys.length, nLoss = heads.length > 1 ? heads.length + 1 : 1;
-    const weighted = heads.map((_, i) => sampleWeights[i] !== undefined);
-    const step = (batch: Tensor[]): Tensor[] => {
-      let yPreds!: Tensor[], parts!: Tensor[];
-      const sws = unpackWeights(batch.slice(nIn + nOut), weighted);
-      const { grads } = valueAndGrads(() => {
-        const out = this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: true }) as Tensor | Tensor[];
-        yPreds = asList(out);
-        parts = headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, sws);
-        return parts[0];
-      }, vars);
-      return [...parts, ...yPreds, ...grads];
-    };
+    const nLoss = heads.length > 1 ? heads.length + 1 : 1;
+    const step = this.stepFunction('train', stepLayout(xs, ys, heads.map((_, i) => sampleWeights[i] !== undefined)));
     const inputs = [...xs, ...ys, ...sampleWeights.filter((w): w is Tensor => w !== undefined)];
     const out = this.runEagerly ? step(inputs) : this.runPlanned('train', step, inputs);
     return { losses: out.slice(0, nLoss), yPreds: out.slice(nLoss, nLoss + heads.length), grads: out.slice(nLoss + heads.length) };
@@ -317,12 +382,7 @@ export class Model extends Layer {
     const [xs, ys, sws = []] = data;
     const { heads } = this.compiled('evaluate');
     this.ensureBuilt(xs);
-    const nIn = xs.length, nOut = ys.length;
-    const weighted = heads.map((_, i) => sws[i] !== undefined);
-    const fn = (batch: Tensor[]): Tensor[] => noGrad(() => {
-      const yPreds = asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training: false }) as Tensor | Tensor[]);
-      return [...headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted)), ...yPreds];
-    });
+    const fn = this.stepFunction('evaluate', stepLayout(xs, ys, heads.map((_, i) => sws[i] !== undefined)));
     const inputs = [...xs, ...ys, ...sws.filter((w): w is Tensor => w !== undefined)];
     const out = this.runEagerly ? fn(inputs) : this.runPlanned('evaluate', fn, inputs);
     const nLoss = heads.length > 1 ? heads.length + 1 : 1;
@@ -339,7 +399,7 @@ export class Model extends Layer {
   predictStep(xs: Tensor | Tensor[]): Tensor[] {
     const list = asList(xs);
     this.ensureBuilt(list);
-    const forward = (batch: Tensor[]): Tensor[] => asList(noGrad(() => this.apply((batch.length === 1 ? batch[0] : batch) as never, { training: false }) as Tensor | Tensor[]));
+    const forward = this.stepFunction('predict', stepLayout(list, [], []));
     return this.runEagerly ? forward(list) : this.runPlanned('predict', forward, list);
   }
 
@@ -356,15 +416,28 @@ export class Model extends Layer {
     return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
   }
 
-  fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> { return fitLoop(this, x, y, args); }
-  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate). */
+  /** fit(x, y, args) on tensors, or fit(data, args) on a Dataset, generator, async iterable or utils.Sequence of batches. */
+  fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
+  fit(data: DataSource, args?: StreamFitArgs): Promise<History>;
+  fit(x: ModelData | DataSource, y?: ModelData | StreamFitArgs, args: FitArgs = {}): Promise<History> {
+    if (isDataSource(x)) return fitStream(this, x, y as StreamFitArgs);
+    return fitLoop(this, x as ModelData, y as ModelData, args);
+  }
+  /** [loss, ...per-output losses, ...metrics], or with returnDict the logs by name (Keras's evaluate); on streamed batches, a promise. */
   evaluate(x: ModelData, y: ModelData, args: EvaluateArgs & { returnDict: true }): Record<string, number>;
   evaluate(x: ModelData, y: ModelData, args?: EvaluateArgs): number[];
-  evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] | Record<string, number> { return evaluateLoop(this, x, y, args); }
+  evaluate(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]>;
+  evaluate(x: ModelData | DataSource, y?: ModelData | StreamEvaluateArgs, args: EvaluateArgs = {}): number[] | Record<string, number> | Promise<number[]> {
+    if (isDataSource(x)) return evaluateStream(this, x, y as StreamEvaluateArgs);
+    return evaluateLoop(this, x as ModelData, y as ModelData, args);
+  }
   predict(x: Tensor, args?: PredictArgs): Tensor;
   predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
-  predict(x: ModelData, args: PredictArgs = {}): Tensor | Tensor[] {
-    const out = predictLoop(this, this.dataFor(x, 'input', 'predict'), args);
+  /** On streamed batches predict returns a promise. */
+  predict(data: DataSource, args?: StreamPredictArgs): Promise<Tensor | Tensor[]>;
+  predict(x: ModelData | DataSource, args: PredictArgs | StreamPredictArgs = {}): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    if (isDataSource(x)) return predictStream(this, x, args as StreamPredictArgs).then((out) => (out.length === 1 && this.singleOutput ? out[0] : out));
+    const out = predictLoop(this, this.dataFor(x as ModelData, 'input', 'predict'), args as PredictArgs);
     return out.length === 1 && this.singleOutput ? out[0] : out;
   }
 
@@ -408,10 +481,19 @@ export class Model extends Layer {
 
   /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
   checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
+    // The two mistakes new users make most (no batch axis, no channel axis) get their own words.
+    const first = this.layers.find((l) => l.className !== 'InputLayer');
+    if (shapes.length === 1) explainInputShape(this.name, this.batchInputShape, first, shapes[0]);
     const batchFree = shapes.map((s) => [null, ...s.slice(1)] as ShapeSpec);
-    if (!this.graph && !this.graphFor(shapes.map((s) => zeros([1, ...s.slice(1)])))) return batchFree.map(() => [null]);
-    const out = this.computeOutputShape(batchFree.length === 1 ? batchFree[0] : batchFree);
-    return isShapeList(out) ? out : [out];
+    try {
+      if (!this.graph && !this.graphFor(shapes.map((s) => zeros([1, ...s.slice(1)])))) return batchFree.map(() => [null]);
+      const out = this.computeOutputShape(batchFree.length === 1 ? batchFree[0] : batchFree);
+      return isShapeList(out) ? out : [out];
+    } catch (e) {
+      const hint = shapes.length === 1 && e instanceof Error ? inputShapeHint(first, shapes[0]) : '';
+      if (hint) (e as Error).message += hint;
+      throw e;
+    }
   }
   /** One-input form of checkInputShapes (the output shape). */
   checkInputShape(shape: ShapeSpec): ShapeSpec {

@@ -10,6 +10,7 @@ import { nnGrads } from './nn.ts';
 import { normGrads } from './norm.ts';
 import { concatGrads } from './concat.ts';
 import { spatialGrads } from './spatial.ts';
+import { imageTransformGrads } from './image-transform.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -21,4 +22,5 @@ export const gradRules: GradTable<OpName> = {
   ...normGrads,
   ...concatGrads,
   ...spatialGrads,
+  ...imageTransformGrads,
 };

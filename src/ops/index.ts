@@ -9,3 +9,4 @@ export * from './random.ts';
 export * from './norm.ts';
 export * from './concat.ts';
 export * from './spatial.ts';
+export * from './image-transform.ts';

@@ -15,8 +15,9 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return y;
 }
 
+/** Inserts a size-1 axis at `axis` of the result (NumPy: -1 appends one at the end). */
 export function expandDims(x: Tensor, axis = 0): Tensor {
-  const a = normalizeAxis(axis < 0 ? axis + 1 : axis, x.rank + 1, 'expandDims: axis');
+  const a = normalizeAxis(axis, x.rank + 1, 'expandDims: axis');
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 

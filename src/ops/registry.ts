@@ -1,7 +1,7 @@
 // The table of differentiable ops. OpAttrs names every op that records itself on the tape
 // and the attributes it records; gradients.ts must give each a rule, or the build fails.
 import type { Tensor } from '../core/tensor.ts';
-import type { ConvInfo, PoolInfo, ResizeInfo } from '../backends/backend.ts';
+import type { ConvInfo, PoolInfo, ResizeInfo, TransformInfo } from '../backends/backend.ts';
 import type { DType } from '../core/dtype.ts';
 
 type NoAttrs = Record<string, never>;
@@ -29,6 +29,7 @@ export interface OpAttrs {
   avgPool2d: { info: PoolInfo };
   pad: { before: number[] };
   resize: { info: ResizeInfo };
+  imageTransform: { info: TransformInfo };
   softmax: NoAttrs;
   logSoftmax: NoAttrs;
   sparseSoftmaxCrossEntropy: NoAttrs;

@@ -4,7 +4,7 @@ import { allocArray, type DType } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
-import type { Model, ModelData } from '../models/model.ts';
+import type { Model, ModelData, StepLayout } from '../models/model.ts';
 import type { ShapeSpec } from '../layers/layer.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
 import { ProgbarLogger } from './callbacks.ts';
@@ -12,9 +12,11 @@ import { sampleWeights, type ClassWeight } from './sample-weights.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
+import { InterruptGuard } from './interrupt.ts';
+import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
 
 /** Keras's verbose modes: 1 a bar (redrawn on a terminal), 2 one line per epoch without the bar. */
-export function progbar(steps: number, verbose: number): Progbar {
+export function progbar(steps: number | null, verbose: number): Progbar {
   const out = defaultOutput();
   return new Progbar(steps, out, verbose === 1 && Boolean(out.isTTY), verbose === 2);
 }
@@ -73,14 +75,16 @@ class BatchReader {
   }
 }
 
+const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+const rowsOf = (t: Tensor, start: number, end: number, dtype?: DType): Tensor => takeRows(t, null, start, end, dtype);
 
 function checkPositiveInt(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${what} must be a positive integer, got ${v}`);
 }
 
 /** The data as one tensor per input and per output, checked: same sample counts, shapes the model accepts, labels in range; and the output shapes. */
-function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[], ShapeSpec[]] {
+export function checkData(model: Model, x: ModelData, y: ModelData, what: string): [Tensor[], Tensor[], ShapeSpec[]] {
   const xs = model.dataFor(x, 'input', what), ys = model.dataFor(y, 'output', what);
   const n = xs[0].rank === 0 ? -1 : xs[0].shape[0];
   for (const [t, kind, i] of [...xs.map((t, i) => [t, 'x', i] as const), ...ys.map((t, i) => [t, 'y', i] as const)]) {
@@ -119,7 +123,7 @@ function weightsFor(model: Model, ys: Tensor[], outs: ShapeSpec[], what: string,
   });
 }
 const anyWeights = (ws: (Tensor | undefined)[]): boolean => ws.some((w) => w !== undefined);
-const rowsOf = (ws: (Tensor | undefined)[], start: number, end: number): (Tensor | undefined)[] => ws.map((w) => (w ? takeRows(w, null, start, end) : undefined));
+const weightRows = (ws: (Tensor | undefined)[], start: number, end: number): (Tensor | undefined)[] => ws.map((w) => (w ? takeRows(w, null, start, end) : undefined));
 
 /** Whether to validate after this (0-based) epoch, per Keras's validation_freq. */
 function shouldValidate(freq: number | number[], epoch: number): boolean {
@@ -130,7 +134,7 @@ function shouldValidate(freq: number | number[], epoch: number): boolean {
 const isLossLog = (key: string): boolean => key === 'loss' || key.endsWith('_loss');
 
 /** Running means of a step's logs over the batches of an epoch, weighted by batch size. */
-class LogMeans {
+export class LogMeans {
   private readonly means = new Map<string, Mean>();
   update(logs: Logs, weight: number): Logs {
     const others: Logs = {};
@@ -152,6 +156,11 @@ const readSome = (readers: (BatchReader | null)[], order: ArrayLike<number> | nu
   readers.map((r) => r?.read(order, start, end));
 
 export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
+  const guard = new InterruptGuard(model);
+  try { return await fitEpochs(model, x, y, args, guard); } finally { guard.release(); }
+}
+
+async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs, guard: InterruptGuard): Promise<History> {
   const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], validationFreq = 1 } = args;
   let { initialEpoch = 0 } = args;
   model.compiled('fit');
@@ -175,11 +184,13 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
   } else if (validationSplit > 0) {
     const n = xTrain[0].shape[0], split = Math.floor(n * (1 - validationSplit));
     if (split < 1 || split >= n) throw new Error(`fit: validationSplit ${validationSplit} of ${n} samples leaves no training or no validation data`);
-    validation = [xTrain.map((t) => takeRows(t, null, split, n)), yTrain.map((t) => takeRows(t, null, split, n)), rowsOf(weights, split, n)];
-    [xTrain, yTrain, weights] = [xTrain.map((t) => takeRows(t, null, 0, split)), yTrain.map((t) => takeRows(t, null, 0, split)), rowsOf(weights, 0, split)];
+    validation = [xTrain.map((t) => takeRows(t, null, split, n)), yTrain.map((t) => takeRows(t, null, split, n)), weightRows(weights, split, n)];
+    [xTrain, yTrain, weights] = [xTrain.map((t) => takeRows(t, null, 0, split)), yTrain.map((t) => takeRows(t, null, 0, split)), weightRows(weights, 0, split)];
   }
 
   const n = xTrain[0].shape[0];
+  const weighted = weights.map((w) => w !== undefined);
+  checkTrainBatchFits(model, [...xTrain, ...yTrain, ...weights.filter((w): w is Tensor => w !== undefined)], stepLayout(xTrain, yTrain, weighted), batchSize, rowsOf, isFloatInput);
   const steps = Math.ceil(n / batchSize);
   const history = new History();
   // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
@@ -201,23 +212,26 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
     const resume = (cb as { resumeEpoch?: number }).resumeEpoch;
     if (resume !== undefined) initialEpoch = Math.max(initialEpoch, resume);
   }
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+  let epoch = initialEpoch, step = 0;
+  for (; epoch < epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
     means.reset();
     model.resetMetrics();
     let logs: Logs = {};
-    for (let step = 0; step < steps; step++) {
+    for (step = 0; step < steps; step++) {
       const start = step * batchSize, end = Math.min(start + batchSize, n);
       await list.call('onBatchBegin', step, { batch: step, size: end - start });
       // Keras's train_step(data): the default, or the model's override.
       const xb = readAll(xReaders, order, start, end), yb = readAll(yReaders, order, start, end);
-      const batchLogs = model.trainStep(anyWeights(weights) ? [xb, yb, readSome(wReaders, order, start, end)] : [xb, yb]);
+      const batchLogs = explainTrainMemory(batchSize, () => model.trainStep(anyWeights(weights) ? [xb, yb, readSome(wReaders, order, start, end)] : [xb, yb]));
       logs = means.update(batchLogs, end - start);
       await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
+      await guard.yieldSometimes();
       if (model.stopTraining) break;
     }
+    if (guard.interrupted) break;
     if (validation && shouldValidate(validationFreq, epoch)) {
       const valLogs = evaluateLogs(model, validation[0], validation[1], validation[2], validationBatchSize);
       logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
@@ -226,24 +240,27 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
   }
   model.optimizer!.finalizeVariableValues(model.trainableWeights);
   await list.call('onTrainEnd', {});
+  guard.finish(epoch, step);
   return history;
 }
 
 /** The means of testStep's logs over all batches (loss, per-output losses), and the metrics over them all. */
-function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], batchSize: number, bar: Progbar | null = null): Logs {
-  const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
+export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], asked: number, bar: Progbar | null = null): Logs {
+  const present = weights.filter((w): w is Tensor => w !== undefined);
+  // An oversized batch is split to what fits (the answer is the same in any batching).
+  const batchSize = inferenceBatch(model, 'evaluate', [...xs, ...ys, ...present], stepLayout(xs, ys, weights.map((w) => w !== undefined)), asked, rowsOf, isFloatInput);
+  const n = xs[0].shape[0];
   const means = new LogMeans();
   let logs: Logs = {};
   const xReaders = xs.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = ys.map((t) => new BatchReader(t, t.dtype));
   const wReaders = weights.map((w) => (w ? new BatchReader(w, 'float32') : null));
   model.resetMetrics();
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
+    forEachBatch(n, batchSize, (start, end) => {
       const xb = readAll(xReaders, null, start, end), yb = readAll(yReaders, null, start, end);
       logs = means.update(model.testStep(anyWeights(weights) ? [xb, yb, readSome(wReaders, null, start, end)] : [xb, yb]), end - start);
-      bar?.update(step + 1, logs);
-    }
+      bar?.update(Math.ceil(end / batchSize), logs);
+    });
   });
   bar?.finish(logs);
   return logs;
@@ -261,25 +278,26 @@ export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSi
 }
 
 /** One tensor per model output, each with a row per sample of x. */
-export function predictLoop(model: Model, xs: Tensor[], { batchSize = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
-  checkPositiveInt('predict: batchSize', batchSize);
+export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
+  checkPositiveInt('predict: batchSize', asked);
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.rank === 0) throw new Error(`predict: x${xs.length > 1 ? `[${i}]` : ''} must be a Tensor with a batch axis`);
     if (x.shape[0] !== xs[0].shape[0]) throw new Error(`predict: every input must have the same number of samples, got ${xs.map((t) => formatShape(t.shape)).join(' and ')}`);
   });
   model.checkInputShapes(xs.map((t) => t.shape));
+  // An oversized batch is split to what fits the backend's memory (as Keras batches its own).
+  const batchSize = inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput);
   const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let outs: Tensor[] | undefined;
   const readers = xs.map((x) => new BatchReader(x, isFloatInput(x)));
   noGrad(() => {
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize, end = Math.min(start + batchSize, n);
+    forEachBatch(n, batchSize, (start, end) => {
       const ybs = model.predictStep(readAll(readers, null, start, end));
       outs ??= ybs.map((yb) => new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]));
       ybs.forEach((yb, i) => outs![i].data.set(yb.data, (yb.size / yb.shape[0]) * start));
-      bar?.update(step + 1, {});
-    }
+      bar?.update(Math.ceil(end / batchSize), {});
+    });
   });
   bar?.finish({});
   return outs ?? [new Tensor(allocArray('float32', 0), [0])];

@@ -263,7 +263,9 @@ export function optimizerToConfig(o: Optimizer): { class_name: string; config: R
 }
 
 export function optimizerFromConfig(c: unknown, where: string): Optimizer {
-  const { class_name: name, config = {} } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> };
+  const { class_name: name, config: given } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> | null };
+  if (given != null && (typeof given !== 'object' || Array.isArray(given))) throw new Error(`${where}: the optimizer's config must be an object, got ${typeof given}`);
+  const config = given ?? {};
   switch (name) {
     case 'Adam': if (!('clipnorm' in config)) return new Adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon ?? undefined }); break;
     case 'SGD': if (!('clipnorm' in config)) return new SGD({ learningRate: config.learningRate }); break;

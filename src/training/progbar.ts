@@ -40,8 +40,13 @@ function formatPerStep(seconds: number): string {
   return `${Math.round(seconds * 1e6)}us/step`;
 }
 
-/** The bar text for `current` of `target` steps after `elapsed` seconds (without the bar: Keras's verbose 2). */
-export function progressLine(current: number, target: number, elapsed: number, values: Record<string, number>, barless = false): string {
+/** The bar text for `current` of `target` steps after `elapsed` seconds (without the bar: Keras's verbose 2; target null: unknown, as Keras prints it). */
+export function progressLine(current: number, target: number | null, elapsed: number, values: Record<string, number>, barless = false): string {
+  if (target === null) {
+    const perStep = current > 0 ? elapsed / current : 0;
+    const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
+    return `${String(current).padStart(7)}/Unknown - ${Math.round(elapsed)}s ${formatPerStep(perStep)}${metrics}`;
+  }
   const digits = String(target).length;
   if (barless) {
     const metrics = Object.entries(values).map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join('');
@@ -63,13 +68,18 @@ export class Progbar {
   private values: Record<string, number> = {};
   private done = false;
 
+  /** Steps in all; null while unknown (a dataset of unknown length), set once the epoch has ended. */
+  target: number | null;
+  private current = 0;
+
   constructor(
-    private readonly target: number,
+    target: number | null,
     private readonly stream: OutputStream = defaultOutput(),
     interactive = Boolean(stream.isTTY),
     /** Only the final line, without the bar (Keras's verbose 2). */
     private readonly barless = false,
   ) {
+    this.target = target;
     if (interactive && !barless) {
       const cliProgress = loadCliProgress();
       this.bar = new cliProgress.SingleBar({
@@ -81,7 +91,7 @@ export class Progbar {
         stopOnComplete: false,
         linewrap: false,
       });
-      this.bar.start(target, 0);
+      this.bar.start(target ?? 0, 0);
     }
   }
 
@@ -89,7 +99,15 @@ export class Progbar {
 
   update(current: number, values: Record<string, number>): void {
     this.values = values;
+    this.current = current;
     this.bar?.update(current);
+  }
+
+  /** Ends the bar where it is (an interrupted fit): the terminal gets its cursor back. */
+  stop(): void {
+    if (this.done) return;
+    this.done = true;
+    this.bar?.stop();
   }
 
   /** Prints the final line, with any values added at the end (validation scores). */
@@ -97,6 +115,7 @@ export class Progbar {
     if (this.done) return;
     this.done = true;
     this.values = values;
+    this.target ??= this.current; // as Keras: the finished line of an epoch of unknown length shows the count
     if (this.bar) {
       this.bar.render();
       this.bar.stop();

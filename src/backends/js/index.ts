@@ -8,6 +8,8 @@ import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
 import * as opt from './optimizers.ts';
 
+import { augmentTransforms, imageTransform, imageTransformBackward } from './image-transform.ts';
+
 export class JsBackend implements Backend {
   readonly name: string = 'js';
   unary = ew.unary;
@@ -33,6 +35,9 @@ export class JsBackend implements Backend {
   avgPool2dBackward = spatial.avgPool2dBackward;
   resize = spatial.resize;
   resizeBackward = spatial.resizeBackward;
+  imageTransform = imageTransform;
+  imageTransformBackward = imageTransformBackward;
+  augmentTransforms = augmentTransforms;
   softmax = nn.softmax;
   logSoftmax = nn.logSoftmax;
   sparseSoftmaxCrossEntropy = nn.sparseSoftmaxCrossEntropy;

@@ -126,6 +126,8 @@ export class WasmBackend extends JsBackend {
         end: (mark) => mem.release(mark),
       },
       owns: (a) => mem.owns(a),
+      usage: () => ({ used: mem.mark(), peak: mem.peak, limit: mem.limit }),
+      resetPeak: () => mem.resetPeak(),
     };
   }
 

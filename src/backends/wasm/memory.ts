@@ -2,9 +2,15 @@
 // stack allocator over it. Long-lived buffers (a training plan's arena) are taken from the
 // bottom; a kernel call's scratch is taken above them and released when the call returns.
 import { RELAXED, SHARED, SINGLE, SINGLE_RELAXED } from './generated/kernels.ts';
+import { MemoryLimitError } from '../../core/errors.ts';
 
 export const PAGE = 65536;
+// 2 GiB. WebAssembly's 32-bit memories may reach 4 GiB, but kernel arguments cross into wasm
+// and through the thread pool's Int32Array as signed 32-bit offsets, so offsets stay below 2^31.
 const MAX_PAGES = 32768;
+/** The most bytes of WebAssembly memory the backend uses. */
+export const MEMORY_LIMIT = MAX_PAGES * PAGE;
+const align16 = (n: number): number => Math.ceil(n / 16) * 16; // no bitwise ops: they wrap at 2^31
 const BASE = 1 << 20; // below: AssemblyScript's static data and stack
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
@@ -46,6 +52,11 @@ export class WasmMemory {
   /** Whether the kernels use relaxed SIMD's fused multiply-add. */
   readonly relaxed: boolean;
   private top = BASE;
+  /**
+   * The most bytes this memory may use: MEMORY_LIMIT, or less (DEEPTYPE_WASM_MEMORY_MB, or set
+   * directly) where a page or a test must stay small.
+   */
+  limit = Math.min(MEMORY_LIMIT, (Number(typeof process !== 'undefined' ? process.env?.DEEPTYPE_WASM_MEMORY_MB : NaN) * 2 ** 20) || MEMORY_LIMIT);
 
   /** The kernels' bytes for this runtime: shared or plain memory, relaxed SIMD when it can. */
   static moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
@@ -82,20 +93,32 @@ export class WasmMemory {
   /** Reserves bytes (16-byte aligned) at the top of the stack; returns the byte offset. */
   reserve(bytes: number): number {
     const at = this.top;
-    this.top = (at + bytes + 15) & ~15;
-    const needed = Math.ceil(this.top / PAGE) - this.memory.buffer.byteLength / PAGE;
+    const top = align16(at + bytes);
+    // Checked before anything moves, so a caller can catch the error and ask for less.
+    if (!Number.isFinite(top) || top > this.limit) throw new MemoryLimitError(bytes, this.limit - at, this.limit);
+    const needed = Math.ceil(top / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (needed > 0) {
-      if (this.top > MAX_PAGES * PAGE) throw new Error(`wasm backend: out of memory (asked for ${this.top} bytes, the limit is ${MAX_PAGES * PAGE})`);
-      this.memory.grow(needed);
+      try { this.memory.grow(needed); } catch { throw new MemoryLimitError(bytes, this.memory.buffer.byteLength - at, this.limit); }
     }
+    this.top = top;
+    if (top > this.peak) this.peak = top;
     return at;
   }
+  /** The highest top of the stack since resetPeak(): what a trace run needed at most. */
+  peak = BASE;
+  resetPeak(): void { this.peak = this.top; }
   // The shared workspace of compiled plans: grown in place when it is the top of the stack.
   private ws = { base: 0, size: 0, version: 0 };
   workspace(bytes: number): { base: number; version: number } {
     if (this.ws.size >= bytes) return this.ws;
-    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) this.reserve(bytes - this.ws.size);
-    else this.ws.base = this.reserve(bytes);
+    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) {
+      this.reserve(bytes - this.ws.size);
+    } else {
+      // Plan constants taken since pin the old workspace below them, so it is left behind; a
+      // new one gets half again as much room, so ever larger batches leave few behind.
+      const roomy = Math.max(bytes, Math.ceil(this.ws.size * 1.5));
+      try { this.ws.base = this.reserve(roomy); bytes = roomy; } catch { this.ws.base = this.reserve(bytes); }
+    }
     this.ws = { base: this.ws.base, size: bytes, version: this.ws.version + 1 };
     return this.ws;
   }

@@ -1,6 +1,6 @@
 // Keras's keras.utils helpers.
-import { Tensor } from './core/tensor.ts';
-import { formatShape } from './core/shape.ts';
+import { Tensor } from '../core/tensor.ts';
+import { formatShape } from '../core/shape.ts';
 
 /**
  * One-hot rows (float32) for integer class labels: shape [...y.shape, numClasses], a trailing

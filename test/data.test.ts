@@ -1,0 +1,155 @@
+// The Dataset pipeline (src/data): sources, transformations, caching, worker-thread map.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tensor, Tensor } from '../src/index.ts';
+import { Dataset, workerFunction, type Element } from '../src/data/index.ts';
+
+const values = (e: Element): number[] => Array.from((e as Tensor).data);
+const all = async (d: Dataset<Element>): Promise<number[][]> => (await d.toArray()).map(values);
+const range = (n: number): Dataset<Element> => Dataset.fromTensorSlices(tensor(Array.from({ length: n }, (_, i) => i)));
+
+test('fromTensorSlices: tensors, nested arrays, tuples and objects, sliced along the first axis', async () => {
+  const x = tensor([[1, 2], [3, 4], [5, 6]]);
+  const ds = Dataset.fromTensorSlices(x);
+  assert.equal(ds.size, 3);
+  const rows = await ds.toArray();
+  assert.deepEqual((rows[1] as Tensor).shape, [2]);
+  assert.deepEqual(rows.map(values), [[1, 2], [3, 4], [5, 6]]);
+  const pairs = await Dataset.fromTensorSlices([x, [7, 8, 9]]).toArray();
+  assert.deepEqual((pairs[2] as Tensor[]).map(values), [[5, 6], [9]]);
+  assert.deepEqual((pairs[2] as Tensor[])[1].shape, []);
+  const objs = await Dataset.fromTensorSlices({ a: x, b: new Int32Array([4, 5, 6]) }).toArray();
+  const o = objs[0] as Record<string, Tensor>;
+  assert.deepEqual([values(o.a), values(o.b), o.b.dtype], [[1, 2], [4], 'int32']);
+  assert.throws(() => Dataset.fromTensorSlices([x, tensor([1, 2])]), /same first dimension.*\[0\] has 3 rows and \[1\] has 2/);
+  assert.throws(() => Dataset.fromTensorSlices('abc'), /expected a Tensor/);
+});
+
+test('batch stacks elements (short last batch unless dropRemainder); unbatch undoes it', async () => {
+  const ds = Dataset.fromTensorSlices([tensor([[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]), tensor([0, 1, 2, 3, 4], null, 'int32')]);
+  const batches = await ds.batch(2).toArray() as Tensor[][];
+  assert.equal(ds.batch(2).size, 3);
+  assert.equal(ds.batch(2, { dropRemainder: true }).size, 2);
+  assert.deepEqual(batches.map(([x, y]) => [x.shape, y.shape, y.dtype]), [[[2, 2], [2], 'int32'], [[2, 2], [2], 'int32'], [[1, 2], [1], 'int32']]);
+  assert.deepEqual(values(batches[1][0]), [5, 6, 7, 8]);
+  assert.equal((await ds.batch(2, { dropRemainder: true }).toArray()).length, 2);
+  const back = await ds.batch(2).unbatch().toArray() as Tensor[][];
+  assert.deepEqual(back.map(([x, y]) => [...values(x), ...values(y)]), [[1, 2, 0], [3, 4, 1], [5, 6, 2], [7, 8, 3], [9, 10, 4]]);
+  const ragged = Dataset.fromArray([tensor([1, 2]), tensor([1, 2, 3])]);
+  await assert.rejects(ragged.batch(2).toArray(), /batch 0.*different shapes.*element 0 is float32 \[2\], element 1 is float32 \[3\]/);
+});
+
+test('map (sequential and parallel keep order), filter, take, skip, repeat, concatenate, zip', async () => {
+  const slowDouble = async (e: Element): Promise<Element> => {
+    await new Promise((r) => setTimeout(r, (5 - values(e)[0]) * 2)); // later elements finish first
+    return tensor([values(e)[0] * 2]);
+  };
+  assert.deepEqual((await all(range(5).map(slowDouble, { numParallelCalls: 4 }))).flat(), [0, 2, 4, 6, 8]);
+  assert.deepEqual((await all(range(5).map((e) => tensor([values(e)[0] + 1])))).flat(), [1, 2, 3, 4, 5]);
+  assert.deepEqual((await all(range(10).filter((e) => values(e)[0] % 3 === 0))).flat(), [0, 3, 6, 9]);
+  assert.deepEqual((await all(range(10).skip(2).take(3))).flat(), [2, 3, 4]);
+  assert.equal(range(10).skip(2).take(3).size, 3);
+  assert.deepEqual((await all(range(3).repeat(2))).flat(), [0, 1, 2, 0, 1, 2]);
+  assert.equal(range(3).repeat().size, Infinity);
+  assert.deepEqual((await all(range(3).repeat().take(7))).flat(), [0, 1, 2, 0, 1, 2, 0]);
+  assert.deepEqual(await Dataset.fromArray([]).repeat().toArray(), []);
+  assert.deepEqual((await all(range(2).concatenate(range(3)))).flat(), [0, 1, 0, 1, 2]);
+  const zipped = await Dataset.zip({ a: range(3), b: range(5).skip(1) }).toArray() as Record<string, Tensor>[];
+  assert.deepEqual(zipped.map((z) => [values(z.a)[0], values(z.b)[0]]), [[0, 1], [1, 2], [2, 3]]);
+  await assert.rejects(range(2).repeat().toArray(), /infinite/);
+  assert.throws(() => range(2).map((e) => e, { numParallelCalls: 0 }), /numParallelCalls must be a positive integer/);
+  assert.throws(() => range(2).batch(0), /batchSize must be a positive integer, got 0/);
+});
+
+test('shuffle: a permutation; the same seed gives the same orders; reshuffleEachIteration', async () => {
+  const order = async (d: Dataset<Element>): Promise<number[]> => (await all(d)).flat();
+  const a = range(50).shuffle(50, { seed: 7 });
+  const first = await order(a), second = await order(a);
+  assert.deepEqual([...first].sort((p, q) => p - q), Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(first, Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(first, second, 'a new order each iteration');
+  const b = range(50).shuffle(50, { seed: 7 });
+  assert.deepEqual([await order(b), await order(b)], [first, second], 'same seed, same sequence of orders');
+  const fixed = range(50).shuffle(50, { seed: 7, reshuffleEachIteration: false });
+  assert.deepEqual(await order(fixed), await order(fixed));
+  assert.deepEqual(await order(range(10).shuffle(1, { seed: 3 })), Array.from({ length: 10 }, (_, i) => i), 'a buffer of one keeps the order');
+  // A small buffer only moves elements forward a bounded distance: element i cannot appear before position i - bufferSize + 1... it can appear late, never early by more than the buffer.
+  const local = await order(range(100).shuffle(5, { seed: 1 }));
+  local.forEach((v, pos) => assert.ok(v <= pos + 4, `element ${v} at position ${pos} came from beyond the buffer`));
+});
+
+test('generators and async iterables; one-shot iterators refuse a second pass', async () => {
+  const ds = Dataset.fromGenerator(function* () { for (let i = 0; i < 3; i++) yield tensor([i]); });
+  assert.deepEqual((await all(ds)).flat(), [0, 1, 2]);
+  assert.deepEqual((await all(ds)).flat(), [0, 1, 2], 'a generator function runs again each iteration');
+  async function* gen(): AsyncGenerator<Element> { yield tensor([5]); yield tensor([6]); }
+  const once = Dataset.fromAsyncIterable(gen());
+  assert.deepEqual((await all(once)).flat(), [5, 6]);
+  await assert.rejects(once.toArray(), /already consumed/);
+  assert.throws(() => Dataset.fromGenerator(gen() as never), /expected a function/);
+});
+
+test('cache in memory runs the upstream once; a file cache survives a new pipeline; a stopped iteration caches nothing', async () => {
+  let calls = 0;
+  const counted = range(4).map((e) => { calls++; return e; });
+  const mem = counted.cache();
+  assert.deepEqual((await all(mem)).flat(), [0, 1, 2, 3]);
+  assert.deepEqual((await all(mem)).flat(), [0, 1, 2, 3]);
+  assert.equal(calls, 4);
+
+  const dir = mkdtempSync(join(tmpdir(), 'deeptype-cache-'));
+  try {
+    const file = join(dir, 'c.bin');
+    const source = (): Dataset<Element> => Dataset.fromTensorSlices({ x: tensor([[1.5, 2], [3, 4], [5, 6]]), y: new Int32Array([7, 8, 9]) });
+    const partial = source().cache(file);
+    for await (const _ of partial) break;
+    assert.equal(existsSync(file), false, 'no cache file after an interrupted iteration');
+    await source().cache(file).toArray();
+    assert.ok(existsSync(file));
+    const replay = await Dataset.fromArray<Element>([]).cache(file).toArray() as Record<string, Tensor>[];
+    assert.deepEqual(replay.map((e) => [values(e.x), values(e.y), e.y.dtype]), [[[1.5, 2], [7], 'int32'], [[3, 4], [8], 'int32'], [[5, 6], [9], 'int32']]);
+    writeFileSync(file, Buffer.from([10, 0, 0, 0, 1, 2]));
+    await assert.rejects(Dataset.fromArray<Element>([]).cache(file).toArray(), /c\.bin is truncated at byte 4.*delete it/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('prefetch keeps order and overlaps slow upstream work with the consumer', async () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const slow = range(6).map(async (e) => { await sleep(20); return e; });
+  assert.deepEqual((await all(slow.prefetch(2))).flat(), [0, 1, 2, 3, 4, 5]);
+  const time = async (d: Dataset<Element>): Promise<number> => {
+    const t0 = performance.now();
+    for await (const _ of d) await sleep(20); // the consumer works as long as the producer
+    return performance.now() - t0;
+  };
+  const serial = await time(slow), overlapped = await time(slow.prefetch(2));
+  assert.ok(overlapped < serial * 0.8, `prefetch should overlap: ${overlapped.toFixed(0)} ms vs ${serial.toFixed(0)} ms without`);
+});
+
+test('map on worker threads: same results in order, on other threads; errors name the function', async () => {
+  const module = new URL('./fixtures/data-map-worker.ts', import.meta.url);
+  const ds = Dataset.fromTensorSlices([tensor([[1, 2], [3, 4], [5, 6], [7, 8]]), tensor([0, 1, 2, 3])]);
+  const out = await ds.map(workerFunction(module, 'square'), { numParallelCalls: 2 }).toArray() as [Tensor, number, number][];
+  assert.deepEqual(out.map(([t, label]) => [values(t), Array.from((label as unknown as Tensor).data)]), [[[1, 4], [0]], [[9, 16], [1]], [[25, 36], [2]], [[49, 64], [3]]]);
+  assert.ok(out.every(([, , thread]) => thread > 0), 'ran on worker threads');
+  await assert.rejects(ds.map(workerFunction(module, 'fail')).toArray(), /fail from .*data-map-worker\.ts.*bad element/);
+  await assert.rejects(ds.map(workerFunction(module, 'nope')).toArray(), /no exported function 'nope'/);
+});
+
+test('batch buffers: a released batch\'s memory is reused for a later batch; kept batches are never overwritten', async () => {
+  const { releaseBatch } = await import('../src/data/index.ts');
+  async function* rows(): AsyncGenerator<Element> { for (let i = 0; i < 6; i++) yield tensor([i, -i]); }
+  const it = Dataset.fromGenerator(rows).batch(2)[Symbol.asyncIterator]();
+  const a = (await it.next()).value as Tensor;
+  const buffer = a.data;
+  releaseBatch(a);
+  const b = (await it.next()).value as Tensor;
+  assert.equal(b.data, buffer, 'the released buffer is reused');
+  assert.deepEqual(values(b), [2, -2, 3, -3]);
+  const c = (await it.next()).value as Tensor; // b was not released: c has memory of its own
+  assert.notEqual(c.data, b.data);
+  assert.deepEqual([values(b), values(c)], [[2, -2, 3, -3], [4, -4, 5, -5]]);
+});
