@@ -25,6 +25,9 @@ const CASES: Record<string, unknown> = {
   Permute: { dims: [2, 1] }, RepeatVector: { n: 4 }, Reshape: { targetShape: [4, -1] }, Flatten: {},
   Dense: { units: 7, activation: 'softmax', biasInitializer: 'ones' },
   Dropout: { rate: 0.3 }, SpatialDropout2D: { rate: 0.2 }, GaussianNoise: { stddev: 0.1 }, GaussianDropout: { rate: 0.4 },
+  RandomFlip: { mode: 'horizontal', seed: 3 }, RandomTranslation: { heightFactor: 0.1, widthFactor: [-0.2, 0.1], fillMode: 'constant' },
+  RandomZoom: { heightFactor: 0.2, widthFactor: null, interpolation: 'nearest' }, RandomRotation: { factor: 0.1, seed: 1 },
+  RandomContrast: { factor: 0.3 }, RandomBrightness: { factor: [-0.1, 0.2], valueRange: [0, 1] },
 };
 
 describe('layer configs, Keras 3 and Keras 2', () => {
