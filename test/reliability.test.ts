@@ -2,7 +2,7 @@
 // their batch or channel axis, batches too big for the backend's memory.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dt from '../src/index.ts';
@@ -39,17 +39,20 @@ describe('axes: negative axes count from the end, as in NumPy and TensorFlow', (
   });
 });
 
-describe('save: Keras file names are refused until deeptype writes those files', () => {
-  it('model.keras, model.h5 and a ModelCheckpoint to .keras fail with what to do, writing nothing', async () => {
+describe('save: Keras file names write Keras files; weights-only names are refused for a model', () => {
+  it('model.keras and model.h5 are Keras files, a ModelCheckpoint to .keras writes one, model.weights.h5 fails with what to do', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deeptype-rel-'));
     const model = seedModel();
-    for (const name of ['model.keras', 'model.h5', 'weights.HDF5']) {
-      await expectError('files', `model.save('${name}')`, () => model.save(join(dir, name)),
-        new RegExp(`names a Keras \\.${name.split('.')[1].toLowerCase()} file, which deeptype cannot write yet. Give a directory name instead`));
-      assert.equal(existsSync(join(dir, name)), false, `${name} must not be created`);
-    }
-    await expectError('training', "new ModelCheckpoint({filepath: 'best.keras'})", () => new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') }),
-      /ModelCheckpoint: '.*best\.keras' names a Keras \.keras file/);
+    await model.save(join(dir, 'model.keras'));
+    assert.equal(readFileSync(join(dir, 'model.keras')).subarray(0, 2).toString(), 'PK', 'a .keras zip');
+    await model.save(join(dir, 'model.h5'));
+    assert.equal(readFileSync(join(dir, 'model.h5')).subarray(1, 4).toString(), 'HDF', 'an HDF5 file');
+    await expectError('files', "model.save('model.weights.h5')", () => model.save(join(dir, 'model.weights.h5')),
+      /names a Keras weights-only file, which cannot hold a whole model. Name the model '.*model\.keras' \(Keras 3\) or '\.h5' \(Keras 2\), or save the weights alone with model\.saveWeights/);
+    assert.equal(existsSync(join(dir, 'model.weights.h5')), false, 'model.weights.h5 must not be created');
+    await expectError('training', "new ModelCheckpoint({filepath: 'best.weights.h5'})", () => new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.weights.h5') }),
+      /ModelCheckpoint: '.*best\.weights\.h5' names a Keras weights-only file/);
+    assert.ok(new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') }));
     await model.save(join(dir, 'model')); // a directory name still works
     assert.ok(existsSync(join(dir, 'model', 'model.json')));
   });

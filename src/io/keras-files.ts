@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Model } from '../models/model.ts';
 import { isHdf5 } from './hdf5.ts';
+import { refuseKerasFileName } from '../models/file-names.ts';
 import { loadKerasModel, loadKerasWeights, saveKerasModel, saveKerasWeights } from './keras-bytes.ts';
 import { applyWeightsTree, shardedWeightsTree, type LoadOptions, type WeightsLoadOptions } from './keras3.ts';
 
@@ -64,9 +65,8 @@ function read(path: string, what: string): Uint8Array {
 export async function saveKerasFile(model: Model, path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   const p = stripScheme(path);
   const format = kerasFormatOf(p);
-  if (!format || p.toLowerCase().endsWith('.weights.h5') || p.toLowerCase().endsWith('.weights.json')) {
-    throw new Error(`save: ${p} is not a model file name: use .keras (Keras 3) or .h5 (Keras 2); for weights alone, saveWeights('x.weights.h5')`);
-  }
+  refuseKerasFileName(p, 'save');
+  if (!format) throw new Error(`save: ${p} is not a Keras model file name: use .keras (Keras 3) or .h5 (Keras 2)`);
   writeAtomically(p, await saveKerasModel(model, format, options));
 }
 
