@@ -38,7 +38,14 @@ let module: Awaited<H5wasm['ready']> | undefined;
 let fileCount = 0;
 async function ready(): Promise<NonNullable<typeof module>> {
   if (!module) {
-    h5wasm = (await import('h5wasm')).default;
+    try {
+      h5wasm = (await import('h5wasm')).default;
+    } catch (e) {
+      if (/h5wasm/.test(String((e as Error).message)) && /not found|Cannot find|Failed to (fetch|resolve)/i.test(String((e as Error).message))) {
+        throw new Error(`Keras files (.keras, .h5) need the package 'h5wasm', which is not installed; install it with: npm install h5wasm`);
+      }
+      throw e;
+    }
     module = await h5wasm.ready;
     // HDF5's errors as thrown Errors, not HDF5-DIAG traces on the console.
     module.activate_throwing_error_handler();
