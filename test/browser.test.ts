@@ -94,7 +94,7 @@ describe('the browser build', { skip }, () => {
     assert.equal(page.isolated, true);
     assert.equal(page.backend, 'wasm');
     assert.ok(page.threads >= 2, `threads: ${page.threads}`);
-    // fit's verbose output goes to the console, one line per epoch, as Keras prints it.
+    // fit's verbose 2 output goes to the console, one line per epoch without the bar, as Keras prints it.
     assert.ok(page.logs!.includes('Epoch 2/2'), page.logs!.join('\n'));
     // verbose 2: one line per epoch without the bar, as Keras prints it.
     assert.ok(page.logs!.some((l) => /^3\/3 - \d+s - \d+(?:us|ms|s)\/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/.test(l)), page.logs!.join('\n'));

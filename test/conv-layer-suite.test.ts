@@ -5,10 +5,10 @@ import { layers } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 
 // TF.js has no gradients of dilated convolutions (its conv2d gradient refuses them), so
-// dilated cases compare outputs with TF.js and gradients with finite differences only; their
+// dilated cases compare outputs with TF.js and gradients with finite differences here; their
 // gradients against TF.js ops on a zero-spread kernel are in test/conv-ops.test.ts.
 const NO_TFJS_DILATED_GRADIENTS = {
-  oracle: 'TF.js has no gradient of a dilated convolution (checked in conv-ops.test.ts against a zero-spread kernel)',
+  oracleGrads: 'TF.js has no gradient of a dilated convolution (checked in conv-ops.test.ts against a zero-spread kernel)',
   tfjsFiles: 'TF.js cannot train a dilated convolution one step (files with dilated layers: conv-layers.test.ts)',
 };
 

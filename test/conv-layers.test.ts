@@ -287,3 +287,38 @@ describe('fusion: conv2d + relu as one conv2dActivation call in compiled plans',
     });
   }
 });
+
+describe('fusion: conv2d + relu + 2x2 max pooling as conv2dMaxPool, then relu on the pooled values', () => {
+  for (const backend of ['js', 'wasm']) {
+    it(`on ${backend}: train and predict plans fuse, and give the eager weights and outputs`, () => {
+      dt.setBackend(backend);
+      const build = () => {
+        dt.setRandomSeed(8);
+        return new models.Sequential([
+          new layers.Input({ shape: [12, 12, 1] }),
+          new layers.Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }), // one-channel 3x3 kernels
+          new layers.MaxPooling2D({ poolSize: 2 }),
+          new layers.Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }), // direct kernels (8 channels)
+          new layers.MaxPooling2D({ poolSize: 2 }),
+          new layers.Conv2D({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }), // 3x3 output: not fused
+          new layers.MaxPooling2D({ poolSize: 2 }),
+          new layers.Flatten(), new layers.Dense({ units: 3, activation: 'softmax' }),
+        ]);
+      };
+      // Inputs of both signs, so that some pooling windows hold only negative values.
+      const x = rand([6, 12, 12, 1], -1, 1), y = dt.tensor([0, 1, 2, 0, 1, 2], null, 'int32');
+      const [compiled, eager] = [build(), build()];
+      compiled.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+      eager.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam', runEagerly: true });
+      for (let step = 0; step < 4; step++) { compiled.trainStep(x, y); eager.trainStep(x, y); }
+      compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${i}`));
+      assertClose(compiled.predict(x), eager.predict(x), 1e-5, 'predict compiled vs eager');
+      const plans = (compiled as unknown as { plans: Map<string, { calls: { kernel: string; args: unknown[] }[] }> }).plans;
+      for (const [key, plan] of plans) {
+        const kernels = plan.calls.map((c) => c.kernel);
+        assert.equal(kernels.filter((k) => k === 'conv2dMaxPool').length, 2, `${key}: ${kernels.join(', ')}`);
+        assert.equal(kernels.filter((k) => k === 'conv2dActivation').length, 1, `${key}: ${kernels.join(', ')}`);
+      }
+    });
+  }
+});

@@ -8,6 +8,7 @@ import { Random } from '../src/core/random.ts';
 import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
 
 const rng = new Random(23);
 const rand = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi, 'float32');
@@ -197,6 +198,19 @@ describe('wasm convolution kernels conform to the reference on odd shapes', () =
       }
     }
   }
+  it('batch 1 (an image\'s rows split between threads) and batch 5 (images and rows unevenly split)', () => {
+    for (const batch of [1, 5]) {
+      for (const [c, f, groups] of [[8, 16, 1], [8, 8, 8], [4, 8, 4]] as const) {
+        for (const [strides, dilation] of [[1, 1], [2, 1], [1, 2], [3, 1]] as const) {
+          conform(`batch ${batch} c=${c} f=${f} groups=${groups} strides ${strides} dilation ${dilation}`,
+            // (batch 5 on smaller images: a filter gradient sums batch * outH * outW float32
+            // products, and longer sums drift past 1e-5 by summation order alone)
+            (x, w, b) => dt.conv2d(x, w, { strides, padding: 'same', dilations: dilation, groups, bias: b }),
+            [rand(batch === 1 ? [1, 13, 10, c] : [5, 7, 5, c]), rand([3, 3, c / groups, f]), rand([f])]);
+        }
+      }
+    }
+  });
   it('conv2dActivation (the fused epilogue) equals conv2d then relu, on every kernel path', () => {
     const wasm = new WasmBackend(2);
     for (const [c, f, groups] of kinds) {
@@ -208,6 +222,75 @@ describe('wasm convolution kernels conform to the reference on odd shapes', () =
         wasm.conv2dActivation(x.data, w.data, b.data, out, info, 'relu');
         assertNear(expected, dt.tensor(out, expected.shape, 'float32'), `relu epilogue c=${c} f=${f} groups=${groups} strides ${strides}`);
       }
+    }
+  });
+});
+
+describe('wasm conv2dMaxPool and conv2dBackpropFilterPooled conform to the reference, fused kernels or not', () => {
+  it('tiling 2x2 poolings and others, 1, 3 and 8 channels', () => {
+    const wasm = new WasmBackend(2), js = new JsBackend();
+    for (const [c, hw, pool, stride, convStrides] of [[1, 8, 2, 2, 1], [3, 8, 2, 2, 1], [8, 8, 2, 2, 1], [8, 9, 3, 2, 1], [3, 7, 2, 2, 2], [8, 10, 2, 1, 1]] as const) {
+      const x = rand([3, hw, hw, c]), w = rand([3, 3, c, 8]), b = rand([8]);
+      const conv = dt.convInfo(x.shape, w.shape, { strides: convStrides, padding: 'same' });
+      const pi = dt.poolInfo([3, conv.outH, conv.outW, 8], pool, stride, 'valid');
+      const n = 3 * pi.outH * pi.outW * 8;
+      const run = (be: WasmBackend | JsBackend) => {
+        const out = new Float32Array(n), argmax = new Int32Array(n), dw = new Float32Array(w.size);
+        be.conv2dMaxPool(x.data, w.data, b.data, out, argmax, conv, pi);
+        const dyPool = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+        be.conv2dBackpropFilterPooled(x.data, dyPool, argmax, dw, conv, pi);
+        return [dt.tensor(out, [n], 'float32'), dt.tensor(dw, [w.size], 'float32'), argmax];
+      };
+      const [jo, jdw, ja] = run(js), [wo, wdw, wa] = run(wasm);
+      const what = `c=${c} ${hw}x${hw} pool ${pool}/${stride} conv strides ${convStrides}`;
+      assertNear(jo as dt.Tensor, wo as dt.Tensor, `${what} pooled`);
+      assert.deepEqual(Array.from(wa as Int32Array), Array.from(ja as Int32Array), `${what} argmax`);
+      assertNear(jdw as dt.Tensor, wdw as dt.Tensor, `${what} filter gradient`);
+    }
+  });
+});
+
+describe('Winograd F(2x2, 3x3) against the direct convolution', () => {
+  it('odd sizes, valid and same, bias and relu: within 1e-4 of float64 (issue #15\'s bound; both errors printed)', (t) => {
+    const wasm = new WasmBackend(2), direct = new WasmBackend(2);
+    wasm.convAlgorithm = 'winograd';
+    direct.convAlgorithm = 'direct';
+    let worst = 0, worstDirect = 0;
+    for (const [n, h, w, c, f, padding] of [[2, 7, 9, 8, 12, 'same'], [3, 8, 8, 32, 32, 'same'], [1, 11, 6, 16, 4, 'valid'], [2, 5, 5, 4, 8, 'valid'], [1, 16, 16, 64, 64, 'same'], [2, 8, 8, 128, 128, 'same']] as const) {
+      const x = rand([n, h, w, c]), k = rand([3, 3, c, f]), b = rand([f]);
+      const info = dt.convInfo(x.shape, k.shape, { padding });
+      const exact = dt.withBackend('js', () => dt.conv2d(x.cast('float64'), k.cast('float64'), { padding, bias: b.cast('float64') }));
+      for (const act of [null, 'relu'] as const) {
+        const out = new Float32Array(exact.size);
+        if (act) wasm.conv2dActivation(x.data, k.data, b.data, out, info, act);
+        else wasm.conv2d(x.data, k.data, b.data, out, info);
+        const expected = act ? dt.withBackend('js', () => dt.relu(exact)) : exact;
+        assertNear(expected, dt.tensor(out, exact.shape, 'float32'), `winograd ${[n, h, w, c, f]} ${padding} ${act ?? ''}`, 1e-4);
+        const plain = new Float32Array(exact.size);
+        direct.conv2d(x.data, k.data, b.data, plain, info);
+        for (let i = 0; i < out.length; i++) {
+          const scale = Math.max(1, Math.abs(expected.data[i]));
+          worst = Math.max(worst, Math.abs(out[i] - expected.data[i]) / scale);
+          if (!act) worstDirect = Math.max(worstDirect, Math.abs(plain[i] - exact.data[i]) / scale);
+        }
+      }
+    }
+    t.diagnostic(`worst error vs the float64 convolution, relative to max(1, |y|): Winograd F(2x2,3x3) ${worst.toExponential(2)}, direct ${worstDirect.toExponential(2)}`);
+  });
+});
+
+describe('Winograd in training: value and gradients on wasm (Winograd forced) match the reference', () => {
+  it('3x3 stride 1, same and valid, 8 and 12 channels', () => {
+    const wasm = new WasmBackend(2);
+    wasm.convAlgorithm = 'winograd';
+    for (const padding of ['same', 'valid'] as const) {
+      const x = rand([2, 7, 6, 8]), w = rand([3, 3, 8, 12]);
+      const info = dt.convInfo(x.shape, w.shape, { padding });
+      const dy = rand([2, info.outH, info.outW, 12]);
+      const dx = new Float32Array(x.size), expected = new Float32Array(x.size);
+      wasm.conv2dBackpropInput(dy.data, w.data, dx, info);
+      new JsBackend().conv2dBackpropInput(dy.data, w.data, expected, info);
+      assertNear(dt.tensor(expected, x.shape, 'float32'), dt.tensor(dx, x.shape, 'float32'), `input gradient by Winograd, ${padding}`);
     }
   });
 });

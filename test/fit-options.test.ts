@@ -110,6 +110,24 @@ describe('fit options', () => {
     assert.ok(!text.join('').includes('['), 'no bar');
   });
 
+  it('metrics are weighted by the sample weights too (Keras passes them to the metrics)', async () => {
+    const w = [1, 2, 0.5, 0, 3, 1];
+    const m = linear();
+    m.compile({ loss: 'mse', optimizer: new dt.optimizers.SGD({ learningRate: 0.1 }), metrics: ['mae'] });
+    const k = K0.map((r) => r[0]);
+    const errors = X.map((xi, i) => Math.abs(xi[0] * k[0] + xi[1] * k[1] - Y[i][0]));
+    const h = await m.fit(x, y, { sampleWeight: dt.tensor(w), batchSize: 6, shuffle: false, verbose: 0 });
+    close(h.history.mean_absolute_error[0], errors.reduce((s, e, i) => s + e * w[i], 0) / w.reduce((a, b) => a + b), 1e-6, 'weighted mae');
+  });
+
+  it('a loss with reduction none trains on the mean of its values', async () => {
+    const none = linear(new dt.losses.MeanSquaredError({ reduction: 'none' }));
+    const h = await none.fit(x, y, { batchSize: 6, shuffle: false, verbose: 0 });
+    const expected = byHand([1, 1, 1, 1, 1, 1]);
+    close(h.history.loss[0], expected.loss, 1e-6, 'loss');
+    close(none.getWeights()[0].data[0], expected.k[0], 1e-6, 'k0');
+  });
+
   it('utils.toCategorical', () => {
     const t = dt.utils.toCategorical(dt.tensor([[1], [0], [3]], null, 'int32'));
     assert.deepEqual(t.shape, [3, 4]);

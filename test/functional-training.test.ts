@@ -94,6 +94,16 @@ describe('concat', () => {
     assertClose(wasm, js, 1e-7, 'wasm vs js');
     assertClose(js, fromTf(tf.concat(xs.map(toTf), 1)), 1e-7, 'js vs tf');
   });
+
+  it('the wasm kernel (used on buffers in wasm memory: compiled plans) equals the reference', () => {
+    const a = layers.input({ shape: [3, 4] }), b = layers.input({ shape: [5, 4] });
+    const m = new models.Model({ inputs: [a, b], outputs: layers.concatenate([a, b, a], { axis: 1 }) });
+    const xs = [rand([6, 3, 4]), rand([6, 5, 4])];
+    const reference = dt.withBackend('js', () => m.predict(xs) as dt.Tensor);
+    const planned = dt.withBackend('wasm', () => m.predict(xs) as dt.Tensor);
+    assertClose(planned, reference, 1e-7, 'concat in a wasm plan');
+    assertClose(reference, fromTf(tf.concat([xs[0], xs[1], xs[0]].map(toTf), 1)), 1e-7, 'reference vs tf');
+  });
 });
 
 describe('Sequential is the same graph', () => {

@@ -158,7 +158,17 @@ describe('bad graphs and bad data get clear errors', () => {
     ours!.compile({ loss: ['sparse_categorical_crossentropy', 'mse'], optimizer: 'sgd' });
     await assert.rejects(ours!.fit({ a: xa, c: xb }, [yc, yr], { verbose: 0 }), /x has a key 'c' that is not an input/);
     await assert.rejects(ours!.fit([xa, xb], { cls: yc }, { verbose: 0 }), /no data for output "reg"/);
-    assert.throws(() => layers.dense({ units: 2 }).apply([a0(), dt.zeros([1, 2])] as never), /other inputs are symbolic tensors/);
+    assert.throws(() => new layers.Add().apply([a0(), dt.zeros([1, 2])] as never), /other inputs are symbolic tensors/);
   });
 });
 const a0 = () => layers.input({ shape: [2] });
+
+describe('lists of inputs', () => {
+  it('a one-input layer unwraps a list of one and refuses a longer list; merges refuse a single tensor', () => {
+    const a = layers.input({ shape: [3] });
+    assert.deepEqual(layers.dense({ units: 2 }).apply([a]).shape, [null, 2]);
+    assert.throws(() => layers.dense({ units: 2, name: 'solo' }).apply([a, a]), /Layer "solo" \(Dense\) takes one input, but it was called on a list of 2/);
+    assert.throws(() => new layers.Add({ name: 'lonely' }).apply(a), /merge layer \("lonely", Add\) should be called on a list of inputs/);
+    assert.throws(() => layers.subtract([a, a, a]), /should be called on exactly 2 inputs/);
+  });
+});

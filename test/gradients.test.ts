@@ -53,6 +53,7 @@ describe('gradients match finite differences', () => {
   op('broadcastTo', () => checkGradients((x) => dt.broadcastTo(x, [2, 3, 4]), [rand([3, 1])]));
   op('reshape', () => checkGradients((x) => dt.reshape(x, [4, -1]).mul(dt.range(0, 6, 1, 'float64')), [rand([2, 3, 4])]));
   op('transpose', () => checkGradients((x) => dt.transpose(x, [2, 0, 1]), [rand([2, 3, 4])]));
+  op('concat', () => checkGradients((a, b) => dt.concat([a, b], 1), [rand([2, 3, 2]), rand([2, 1, 2])]));
   op('slice', () => {
     checkGradients((x) => x.index('1:3, ::2'), [rand([4, 5])]);
     checkGradients((x) => x.index(1), [rand([3, 2])]);

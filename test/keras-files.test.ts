@@ -356,7 +356,7 @@ describe('corrupt and unsupported input', () => {
     const dense = config.config.layers[7];
     dense.config.lora_rank = 4;
     parts['config.json'] = strToU8(JSON.stringify(config));
-    await rejects(() => loadKerasModel(zipSync(parts), 'lora.keras'), /lora\.keras: layer "dense" \(Dense\): option lora_rank=4 is not supported/);
+    await rejects(() => loadKerasModel(zipSync(parts), 'lora.keras'), /lora\.keras: layer "dense" \(Dense\): .*(option lora_rank=4 is not supported|unknown option 'loraRank')/);
     delete dense.config.lora_rank;
     conv.class_name = 'FancyConv';
     parts['config.json'] = strToU8(JSON.stringify(config));
@@ -365,6 +365,13 @@ describe('corrupt and unsupported input', () => {
     conv.config.dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float64' }, registered_name: null };
     parts['config.json'] = strToU8(JSON.stringify(config));
     await rejects(() => loadKerasModel(zipSync(parts), 'f64.keras'), /f64\.keras: layer "conv2d" \(Conv2D\): dtype 'float64' is not supported/);
+  });
+
+  it('a weights-only name given to model.save is refused with what to do, writing nothing', async () => {
+    const model = await trainedSeedModel();
+    const dir = tmp();
+    await rejects(() => model.save(join(dir, 'm.weights.h5')), /names a Keras weights-only file, which cannot hold a whole model. Name the model '.*m\.keras'/);
+    assert.deepEqual(readdirSync(dir), []);
   });
 
   it('a weights-only file given to loadModel says what it is', async () => {

@@ -128,3 +128,21 @@ describe('metrics', () => {
     assert.ok((binary.metrics[0] as dt.metrics.ResolvedByShape).resolved instanceof metrics.BinaryAccuracy);
   });
 });
+
+describe('metric options', () => {
+  it('Precision/Recall with topK and classId; AUC multiLabel averages per-label areas; crossentropy by shape', () => {
+    const t = [[1, 0, 1], [0, 1, 0], [1, 1, 0]];
+    const p = [[0.9, 0.8, 0.7], [0.6, 0.7, 0.1], [0.2, 0.9, 0.95]];
+    // top 1 per row: (0,0) tp, (1,1) tp, (2,2) fp -> precision 2/3; recall 2/5.
+    close(feed(new metrics.Precision({ topK: 1 }), t, p), 2 / 3, 1e-12, 'precision top 1');
+    close(feed(new metrics.Recall({ topK: 1 }), t, p), 2 / 5, 1e-12, 'recall top 1');
+    // class 1 only, threshold 0.5: predictions 0.8 (fp), 0.7 (tp), 0.9 (tp).
+    close(feed(new metrics.Precision({ classId: 1 }), t, p), 2 / 3, 1e-12, 'class 1');
+    assert.throws(() => new metrics.Precision({ thresholds: [0.3, 0.6] as never }), /lists of thresholds are not supported/);
+    const single = (j: number) => feed(new metrics.AUC({ numThresholds: 50 }), t.map((r) => [r[j]]), p.map((r) => [r[j]]));
+    close(feed(new metrics.AUC({ numThresholds: 50, multiLabel: true }), t, p), (single(0) + single(1) + single(2)) / 3, 1e-12, 'multi-label');
+    const ce = metrics.getMetric('crossentropy');
+    ce.updateState(dt.tensor([1, 0], null, 'int32'), dt.tensor([[0.3, 0.7], [0.6, 0.4]]));
+    close(ce.result(), -(Math.log(0.7) + Math.log(0.6)) / 2, 1e-6, 'sparse crossentropy chosen');
+  });
+});

@@ -53,3 +53,25 @@ describe('ONNX export', () => {
     assertClose(await runOnnx(path, x), model.predict(x), 1e-5, 'small model');
   });
 });
+
+describe('ONNX export of the convolution family', () => {
+  it('dilated and grouped Conv2D, DepthwiseConv2D, SeparableConv2D and Conv2DTranspose run in ONNX Runtime with the same outputs', async () => {
+    dt.setRandomSeed(6);
+    const model = new models.Sequential([
+      new layers.Input({ shape: [13, 12, 4] }),
+      new layers.Conv2D({ filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' }),
+      new layers.Conv2D({ filters: 8, kernelSize: 3, groups: 4, strides: 2, padding: 'valid' }),
+      new layers.DepthwiseConv2D({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }),
+      new layers.SeparableConv2D({ filters: 6, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' }),
+      new layers.Conv2DTranspose({ filters: 5, kernelSize: 3, strides: 2, padding: 'same' }),
+      new layers.Conv2DTranspose({ filters: 3, kernelSize: 4, strides: 3, padding: 'valid', outputPadding: 2 }),
+      new layers.Conv2DTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 1 }),
+      new layers.Flatten(),
+      new layers.Dense({ units: 4 }),
+    ]);
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'conv.onnx');
+    await model.exportOnnx(path);
+    const x = randomTensor([3, 13, 12, 4], new Random(8), -1, 1, 'float32');
+    assertClose(await runOnnx(path, x), model.predict(x), 1e-5, 'conv family model');
+  });
+});

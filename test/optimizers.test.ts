@@ -49,6 +49,11 @@ describe('optimizers match TensorFlow.js over 10 steps (compiled)', () => {
     ['nesterov', () => new optimizers.SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), () => tf.train.momentum(0.1, 0.9, true)],
     ['adam', () => new optimizers.Adam({ learningRate: 0.05 }), () => tf.train.adam(0.05, 0.9, 0.999, 1e-7)],
     ['rmsprop', () => new optimizers.RMSprop({ learningRate: 0.01 }), () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7)],
+    ['rmsprop momentum', () => new optimizers.RMSprop({ learningRate: 0.01, momentum: 0.5 }), () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-7)],
+    // Centered: TF.js subtracts epsilon under the root (rmsprop_optimizer.js), Keras 3 adds it;
+    // with a negligible epsilon the two agree.
+    ['rmsprop centered', () => new optimizers.RMSprop({ learningRate: 0.01, centered: true, epsilon: 1e-12 }), () => tf.train.rmsprop(0.01, 0.9, 0, 1e-12, true)],
+    ['rmsprop centered momentum', () => new optimizers.RMSprop({ learningRate: 0.01, centered: true, momentum: 0.5, epsilon: 1e-12 }), () => tf.train.rmsprop(0.01, 0.9, 0.5, 1e-12, true)],
     ['adagrad', () => new optimizers.Adagrad({ learningRate: 0.1 }), () => tf.train.adagrad(0.1, 0.1)],
     ['adamax', () => new optimizers.Adamax({ learningRate: 0.05 }), () => tf.train.adamax(0.05, 0.9, 0.999, 1e-7)],
   ];
@@ -116,6 +121,16 @@ const kerasRules: Record<string, [() => dt.optimizers.Optimizer, Rule]> = {
       w[i] += lr * delta;
     });
   }],
+  'RMSprop centered (Keras 3: + epsilon)': [() => new optimizers.RMSprop({ learningRate: 0.01, centered: true, momentum: 0.3 }), (w, g, _t, lr, s) => {
+    const v = slot(s, 'v', w.length), ag = slot(s, 'ag', w.length), m = slot(s, 'm', w.length);
+    each(w, (i) => {
+      v[i] = 0.9 * v[i] + 0.1 * g[i] * g[i];
+      ag[i] = 0.9 * ag[i] + 0.1 * g[i];
+      const inc = (lr * g[i]) / Math.sqrt(v[i] - ag[i] * ag[i] + 1e-7);
+      m[i] = 0.3 * m[i] + inc;
+      w[i] -= m[i];
+    });
+  }],
   'SGD clipnorm 0.5': [() => new optimizers.SGD({ learningRate: 0.1, clipnorm: 0.5 }), (w, g, _t, lr) => {
     const norm = Math.sqrt(g.reduce((a, b) => a + b * b, 0)), c = norm > 0.5 ? 0.5 / norm : 1;
     each(w, (i) => { w[i] -= lr * g[i] * c; });
@@ -170,6 +185,8 @@ describe('compiled steps and runEagerly give the same weights (wasm kernels vs r
     ['AdamW', () => new optimizers.AdamW({ learningRate: 0.05, useEma: true })],
     ['SGD', () => new optimizers.SGD({ learningRate: 0.1, momentum: 0.9, globalClipnorm: 1 })],
     ['RMSprop', () => new optimizers.RMSprop({ learningRate: 0.01, momentum: 0.5, clipvalue: 0.1 })],
+    ['RMSprop centered', () => new optimizers.RMSprop({ learningRate: 0.01, centered: true })],
+    ['RMSprop centered momentum', () => new optimizers.RMSprop({ learningRate: 0.01, centered: true, momentum: 0.5 })],
     ['Adagrad', () => new optimizers.Adagrad({ learningRate: 0.1, weightDecay: 0.01 })],
     ['Adadelta', () => new optimizers.Adadelta({ learningRate: 1 })],
     ['Adamax', () => new optimizers.Adamax({ learningRate: 0.05 })],
@@ -245,4 +262,40 @@ describe('optimizer configs and bad input', () => {
     assert.throws(() => new schedules.PiecewiseConstantDecay({ boundaries: [1], values: [1] }), /values must have one more element than boundaries/);
     assert.throws(() => schedules.scheduleFromConfig({ className: 'CosineDecayy', config: {} }), /unknown learning-rate schedule 'CosineDecayy', expected one of ExponentialDecay, PiecewiseConstantDecay/);
   });
+});
+
+describe('saved models keep the optimizer, its schedule and its state', () => {
+  it('Ftrl with a schedule and clipping: save, load, and training continues identically', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const make = () => new optimizers.Ftrl({ learningRate: new schedules.InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 2, decayRate: 1 }), clipnorm: 1 });
+    const m = model(make());
+    const x = dt.tensor(X, [8, 4]), y = dt.tensor(Y, [8, 2]);
+    for (let s = 0; s < 3; s++) m.trainOnBatch(x, y);
+    const dir = join(mkdtempSync(join(tmpdir(), 'opt-')), 'm');
+    await m.save(dir, { includeOptimizer: true });
+    const loaded = await dt.models.loadModel(dir);
+    assert.ok(loaded.optimizer instanceof optimizers.Ftrl);
+    assert.equal(loaded.optimizer.iterations, 3);
+    assert.equal(loaded.optimizer.clipnorm, 1);
+    assert.equal(loaded.optimizer.learningRate, m.optimizer!.learningRate);
+    for (let s = 0; s < 3; s++) { m.trainOnBatch(x, y); loaded.trainOnBatch(x, y); }
+    close(loaded.getWeights().flatMap((w) => Array.from(w.data)), m.getWeights().flatMap((w) => Array.from(w.data)), 0, 'continued');
+  });
+});
+
+describe('moving averages are part of the saved optimizer state', () => {
+  it('getWeights/setWeights carry <variable>/average under useEma', () => dt.withBackend('js', () => {
+    const v = new dt.Variable(dt.tensor([1, 2], null, 'float64'), 'w');
+    const a = new optimizers.SGD({ learningRate: 0.5, useEma: true, emaMomentum: 0.9 });
+    a.apply([dt.tensor([1, 1], null, 'float64')], [v]);
+    a.apply([dt.tensor([1, 1], null, 'float64')], [v]);
+    const state = a.getWeights([v]);
+    assert.deepEqual(state.map((s) => s.name), ['iter', 'w/average']);
+    const b = new optimizers.SGD({ learningRate: 0.5, useEma: true, emaMomentum: 0.9 });
+    b.setWeights(new Map(state.map((s) => [s.name, s.tensor])), [v], 'test');
+    close(b.movingAverage(v)!.data, a.movingAverage(v)!.data, 0, 'restored');
+    assert.throws(() => b.setWeights(new Map([['iter', state[0].tensor]]), [v], 'test'), /test: the optimizer state has no 'w\/average'/);
+  }));
 });

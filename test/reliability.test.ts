@@ -2,7 +2,7 @@
 // their batch or channel axis, batches too big for the backend's memory.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dt from '../src/index.ts';
@@ -39,21 +39,21 @@ describe('axes: negative axes count from the end, as in NumPy and TensorFlow', (
   });
 });
 
-describe('save: Keras file names write Keras files; weights-only names are refused for a model', () => {
-  it('model.keras and model.h5 are Keras files, a ModelCheckpoint to .keras writes one, model.weights.h5 fails with what to do', async () => {
+describe('save: Keras file names write Keras files, never a TensorFlow.js directory under that name', () => {
+  it('model.keras is a zip, model.h5 an HDF5 file, a ModelCheckpoint to .keras writes one; a directory name keeps TF.js format', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'deeptype-rel-'));
     const model = seedModel();
+    const magic = (p: string, n: number) => Array.from(readFileSync(p).subarray(0, n));
     await model.save(join(dir, 'model.keras'));
-    assert.equal(readFileSync(join(dir, 'model.keras')).subarray(0, 2).toString(), 'PK', 'a .keras zip');
+    assert.ok(statSync(join(dir, 'model.keras')).isFile(), 'model.keras is a file');
+    assert.deepEqual(magic(join(dir, 'model.keras'), 2), [0x50, 0x4b], 'a zip (PK)');
     await model.save(join(dir, 'model.h5'));
-    assert.equal(readFileSync(join(dir, 'model.h5')).subarray(1, 4).toString(), 'HDF', 'an HDF5 file');
-    await expectError('files', "model.save('model.weights.h5')", () => model.save(join(dir, 'model.weights.h5')),
-      /names a Keras weights-only file, which cannot hold a whole model. Name the model '.*model\.keras' \(Keras 3\) or '\.h5' \(Keras 2\), or save the weights alone with model\.saveWeights/);
-    assert.equal(existsSync(join(dir, 'model.weights.h5')), false, 'model.weights.h5 must not be created');
-    await expectError('training', "new ModelCheckpoint({filepath: 'best.weights.h5'})", () => new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.weights.h5') }),
-      /ModelCheckpoint: '.*best\.weights\.h5' names a Keras weights-only file/);
-    assert.ok(new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') }));
-    await model.save(join(dir, 'model')); // a directory name still works
+    assert.deepEqual(magic(join(dir, 'model.h5'), 4), [0x89, 0x48, 0x44, 0x46], 'HDF5 magic');
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    const cb = new callbacks.ModelCheckpoint({ filepath: join(dir, 'best.keras') });
+    await model.fit(dt.zeros([4, 28, 28]), dt.tensor([0, 1, 2, 3], null, 'int32'), { epochs: 1, verbose: 0, callbacks: [cb] });
+    assert.deepEqual(magic(join(dir, 'best.keras'), 2), [0x50, 0x4b], 'the checkpoint is a .keras zip');
+    await model.save(join(dir, 'model')); // a directory name still writes TF.js's format
     assert.ok(existsSync(join(dir, 'model', 'model.json')));
   });
 });
@@ -81,5 +81,18 @@ describe('inputs without their batch or channel axis', () => {
     await expectError('models', 'fit([4, 28, 28]) on a model that starts with Conv2D (no Input)', () => undeclared.fit(x, dt.zeros([4, 3]), { verbose: 0 }),
       /Input 0 of layer "conv2d.*" is incompatible with the layer: expected ndim=4, found ndim=3.*Layer "conv2d.*" \(Conv2D\) takes images of shape \[batch, height, width, channels\], got \[4, 28, 28\]: the channel axis is missing. Add it with x.expandDims\(-1\).*new layers.Reshape\(\{targetShape: \[28, 28, 1\]\}\)/);
 
+  });
+});
+
+describe('losses never broadcast targets against outputs', () => {
+  it('MeanSquaredError of [N] targets and [N, 1] outputs is the per-sample error (Keras), and other shapes are refused', async () => {
+    const t = [0.5, -1, 2, 3], p = [1, 0, 2.5, 1];
+    const expected = t.reduce((acc, ti, i) => acc + (p[i] - ti) ** 2, 0) / t.length; // Keras: mean((y_pred - y_true)^2)
+    const loss = new dt.losses.MeanSquaredError();
+    const yTrue = dt.tensor(t, null, 'float64'), yPred = dt.tensor(p, [4, 1], 'float64');
+    assert.ok(Math.abs(loss.apply(yTrue, yPred).item() - expected) < 1e-12, 'y_true [4], y_pred [4, 1]');
+    assert.ok(Math.abs(loss.apply(yPred, yTrue).item() - expected) < 1e-12, 'y_true [4, 1], y_pred [4]');
+    await expectError('training', 'MeanSquaredError of y_true [2, 3] and y_pred [2, 4]', () => loss.apply(dt.zeros([2, 3]), dt.zeros([2, 4])),
+      /MeanSquaredError: y_true \[2, 3\] and y_pred \[2, 4\] must have the same shape/);
   });
 });

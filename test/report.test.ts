@@ -26,6 +26,16 @@ describe('the notebook report', () => {
     assert.ok(!/https?:\/\//.test(html), 'the page loads nothing from the network');
   });
 
+  it("shows each cell's code beside its output, as the notebook does", () => {
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const cells = html.split('<section>').slice(1);
+    assert.ok(cells.length >= 15, `${cells.length} cells`);
+    for (const c of cells) assert.match(c, /<div class="io">\s*<pre class="code">[^<]+<\/pre>/, `a cell without its code: ${c.slice(0, 120)}`);
+    const load = cells.find((c) => c.includes('In [2]: Load the data'))!;
+    assert.ok(load.includes('datasets.mnist.loadData()') && /<pre class="output">x_train uint8/.test(load), 'cell 2: its code, then its output');
+    assert.ok(cells.find((c) => c.includes('In [17]'))!.includes('model.summary(log)'));
+  });
+
   it('opens in headless Chromium with every image loaded and no console error', { skip: !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not installed (apt-get install chromium)' }, async () => {
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

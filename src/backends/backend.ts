@@ -147,6 +147,7 @@ export interface Backend {
   lion(w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void;
   ftrl(w: TypedArray, g: TypedArray, acc: TypedArray, linear: TypedArray, lr: number, power: number, l1: number, l2: number, l2Shrinkage: number): void;
   emaUpdate(avg: TypedArray, w: TypedArray, momentum: number): void;
+  rmspropCentered(w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void;
 }
 
 /** Every kernel's name. */
@@ -165,7 +166,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
   batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3],
-  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0],
+  adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0], rmspropCentered: [0, 2, 3, 4],
 };
 
 // --- What a backend offers compiled plans (compile/plan.ts): memory that stays, and one workspace.

@@ -5,11 +5,22 @@
 // on the previous one's output. A new fusion is one entry plus a conformance test against the
 // unfused calls (test/backends.test.ts).
 import type { TypedArray } from '../core/dtype.ts';
-import type { KernelName, PoolInfo } from '../backends/backend.ts';
+import { KERNEL_OUTPUTS, type ConvInfo, type KernelName, type PoolInfo } from '../backends/backend.ts';
 
 /** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
 export interface Call { kernel: KernelName; args: unknown[] }
 export const isArray = (a: unknown): a is TypedArray => ArrayBuffer.isView(a) && !(a instanceof DataView);
+
+/**
+ * Buffers a rewrite adds (not traced): the plan places them in its workspace like the traced
+ * working buffers. Only their identity and length matter; their own memory is never used.
+ */
+export const fusionBuffers = new WeakSet<TypedArray>();
+function newBuffer(like: TypedArray, length: number): TypedArray {
+  const a = new (like.constructor as Float32ArrayConstructor)(length);
+  fusionBuffers.add(a);
+  return a;
+}
 
 /** A rewrite of a whole call list; `kept` are the buffers the step returns (never fused away). */
 export interface Fusion { name: string; rewrite(calls: Call[], kept: Set<TypedArray>): Call[] }
@@ -118,7 +129,73 @@ const convActivation: Fusion = {
   },
 };
 
+/**
+ * relu -> maxPool2d, the relu's input made by a convolution: max pooling commutes with relu,
+ * so the relu moves behind the pooling (a quarter of the work for 2x2 windows) and the
+ * convolution and pooling fuse into conv2dMaxPool. Backward, relu's mask step(r) at full size
+ * times the unpooled gradient equals the unpooled product of the pooled gradient and
+ * step(pooled): unpooling puts each window's gradient at its argmax, where r equals the
+ * window's max. Where a window's max is <= 0 both give 0, so which element argmax names there
+ * does not matter. Only for 2x2, stride-2 pooling that tiles the convolution's output (what
+ * conv2dMaxPool's kernels fuse).
+ */
+const reluBehindPool: Fusion = {
+  name: 'conv2d + relu + maxPool2d -> conv2dMaxPool + relu',
+  rewrite(calls, kept) {
+    let out = calls;
+    const producers = new Map<TypedArray, Call>();
+    for (const c of out) for (const j of KERNEL_OUTPUTS[c.kernel]) if (isArray(c.args[j])) producers.set(c.args[j] as TypedArray, c);
+    const pools = out.filter((c) => c.kernel === 'maxPool2d');
+    for (const pool of pools) {
+      const [r, p, argmax, poolInfo] = pool.args as [TypedArray, TypedArray, Int32Array, PoolInfo];
+      const conv = producers.get(r);
+      if (!conv || conv.kernel !== 'conv2dActivation' || conv.args[5] !== 'relu' || kept.has(r) || kept.has(p)) continue;
+      const info = conv.args[4] as ConvInfo;
+      const tiles = poolInfo.poolH === 2 && poolInfo.poolW === 2 && poolInfo.strideH === 2 && poolInfo.strideW === 2 &&
+        poolInfo.padTop === 0 && poolInfo.padLeft === 0 && info.outH % 2 === 0 && info.outW % 2 === 0 && info.outC % 4 === 0 && info.groups === 1;
+      if (!tiles) continue;
+      // Backward: maxPool2dBackward(dp, argmax, dr), step(r, s), mul(dr, s, dy) -> step(p, s'), mul(dp, s', dp'), maxPool2dBackward(dp', argmax, dy).
+      const uses = useCounts(out);
+      const readers = out.filter((c) => c !== pool && c !== conv && c.args.includes(r));
+      const step = readers.length === 1 && readers[0].kernel === 'unary' && readers[0].args[0] === 'step' ? readers[0] : undefined;
+      if (readers.length > 0 && !step) continue;
+      let rewritten = out;
+      if (step) {
+        const s0 = step.args[2] as TypedArray;
+        const mul = out.find((c) => c.kernel === 'binary' && c.args[0] === 'mul' && (c.args[1] === s0 || c.args[3] === s0));
+        if (!mul || !onlyOneReader(s0, uses, kept)) continue;
+        const dr = (mul.args[1] === s0 ? mul.args[3] : mul.args[1]) as TypedArray, dy = mul.args[5] as TypedArray;
+        const back = out.find((c) => c.kernel === 'maxPool2dBackward' && c.args[2] === dr && c.args[1] === argmax);
+        if (!back || !onlyOneReader(dr, uses, kept) || dr.length !== dy.length) continue;
+        const dp = back.args[0] as TypedArray, shape = [p.length], full = [1];
+        const mask = newBuffer(s0, p.length), masked = newBuffer(dp, p.length);
+        rewritten = out.flatMap((c) => {
+          if (c === back || c === step) return [];
+          if (c !== mul) return [c];
+          return [
+            { kernel: 'unary' as const, args: ['step', p, mask] },
+            { kernel: 'binary' as const, args: ['mul', dp, full, mask, full, masked, shape] },
+            { kernel: 'maxPool2dBackward' as const, args: [masked, argmax, dy, poolInfo] },
+          ];
+        });
+      }
+      // Forward: conv2dActivation(x, w, b, r, relu), maxPool2d(r, p, argmax) -> conv2dMaxPool(x, w, b, p', argmax), relu(p', p).
+      const [x, w, bias] = conv.args;
+      const pooled = newBuffer(p, p.length);
+      out = rewritten.flatMap((c) => {
+        if (c === conv) return [];
+        if (c !== pool) return [c];
+        return [
+          { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, poolInfo] },
+          { kernel: 'unary' as const, args: ['relu', pooled, p] },
+        ];
+      });
+    }
+    return out;
+  },
+};
+
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, biasGradBehindPool, filterGradBehindPool];
+export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

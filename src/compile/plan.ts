@@ -12,7 +12,7 @@ import { backend, currentScope, isState, withAllocator, withBackendInstance, wit
 import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
-import { fuse, isArray, type Call } from './fusions.ts';
+import { fuse, fusionBuffers, isArray, type Call } from './fusions.ts';
 
 /** Plain-JS plan memory for backends without their own (the reference backend). */
 class HeapPlanMemory implements PlanMemory {
@@ -139,7 +139,7 @@ export class Plan {
         if (!isArray(a) || isKept(a)) return;
         if (!first.has(a)) {
           first.set(a, i);
-          if (KERNEL_OUTPUTS[kernel].includes(j) && allocated.has(a)) computed.add(a);
+          if (KERNEL_OUTPUTS[kernel].includes(j) && (allocated.has(a) || fusionBuffers.has(a))) computed.add(a);
         }
         last.set(a, i);
       });

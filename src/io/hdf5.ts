@@ -41,10 +41,7 @@ async function ready(): Promise<NonNullable<typeof module>> {
     try {
       h5wasm = (await import('h5wasm')).default;
     } catch (e) {
-      if (/h5wasm/.test(String((e as Error).message)) && /not found|Cannot find|Failed to (fetch|resolve)/i.test(String((e as Error).message))) {
-        throw new Error(`Keras files (.keras, .h5) need the package 'h5wasm', which is not installed; install it with: npm install h5wasm`);
-      }
-      throw e;
+      throw new Error(`Keras .keras/.h5 files need the optional package h5wasm (HDF5 in WebAssembly): npm install h5wasm@0.10.3 (${(e as Error).message})`);
     }
     module = await h5wasm.ready;
     // HDF5's errors as thrown Errors, not HDF5-DIAG traces on the console.

@@ -7,9 +7,11 @@ import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
 import { Sequential } from '../models/sequential.ts';
 import { describe } from './safe-paths.ts';
-import type { Model } from '../models/model.ts';
+import { Model } from '../models/model.ts';
+import { functionalFromKeras, functionalToKeras, type KerasObject } from './functional-config.ts';
+export type { KerasObject };
 
-export interface KerasObject { class_name: string; config: Record<string, unknown> }
+const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
 const toSnake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 const toCamel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -47,6 +49,7 @@ function initializerFromKeras(o: unknown, where: string): Initializer {
 
 /** A layer's Keras config: getConfig() in snake_case, initializers as objects. */
 export function layerToKeras(layer: Layer): KerasObject {
+  if (layer instanceof Model) return modelToKeras(layer); // a nested model
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(layer.getConfig())) {
     config[toSnake(k)] = /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier) : k === 'dataFormat' ? toSnake(String(v)) : v;
@@ -74,6 +77,7 @@ export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> =
   if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
     throw new Error(`Layer ${String(name)}: its config must be an object of options, got ${JSON.stringify(config)}`);
   }
+  if (typeof name === 'string' && MODEL_CLASSES.has(name)) return modelFromKeras({ class_name: name, config }, weightShapes); // a nested model
   const cls = typeof name === 'string' ? layerClass(name) : undefined;
   if (!cls) {
     throw new Error(`Unknown layer class '${String(name)}': deeptype cannot load it yet (it knows ${layerClassNames().join(', ')})`);
@@ -91,26 +95,34 @@ export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> =
     }
     args[k] = /Initializer$/.test(k) ? initializerFromKeras(value, `Layer ${name} "${String(config?.name)}"`) : value;
   }
-  if (cls === (Input as unknown)) return new Input({ batchShape: args.batchInputShape as (number | null)[], name: args.name as string });
+  if (cls === (Input as unknown)) return new Input({ batchShape: (args.batchInputShape ?? args.batchShape) as (number | null)[], name: args.name as string }); // Keras 3 writes batch_shape
   return new cls(args as never);
 }
 
-/** The modelTopology of model.json for a Sequential model. */
+/** The modelTopology of model.json: Sequential's layer list, or a functional model's graph. */
 export function modelToKeras(model: Model): KerasObject {
-  if (!(model instanceof Sequential)) throw new Error(`save: only Sequential models can be saved so far, not ${model.className}`);
-  const layers = model.layers.map(layerToKeras);
-  // The input shape travels on the first layer, as Keras writes it.
-  if (model.batchInputShape && layers.length > 0) layers[0].config.batch_input_shape = model.batchInputShape;
-  return { class_name: 'Sequential', config: { name: model.name, layers } };
+  if (model instanceof Sequential) {
+    const layers = model.layers.map(layerToKeras);
+    // The input shape travels on the first layer, as Keras writes it.
+    if (model.batchInputShape && layers.length > 0) layers[0].config.batch_input_shape = model.batchInputShape;
+    return { class_name: 'Sequential', config: { name: model.name, layers } };
+  }
+  if (!model.isFunctional) {
+    throw new Error(`save: model "${model.name}" (${model.className}) is a subclassed model: its call() is code, not a graph a file can hold. Save its weights with saveWeights(path) and rebuild it in code (as Keras requires too)`);
+  }
+  return functionalToKeras(model, layerToKeras);
 }
 
-/** A Sequential model from its Keras JSON; weightShapes (by weight name) fill what TF.js leaves out. */
-export function modelFromKeras(topology: unknown, weightShapes: Map<string, number[]> = new Map()): Sequential {
+/** A model from its Keras JSON (Sequential or functional); weightShapes (by weight name) fill what TF.js leaves out. */
+export function modelFromKeras(topology: unknown, weightShapes: Map<string, number[]> = new Map()): Model {
   const t = (topology ?? {}) as { class_name?: string; config?: unknown; model_config?: unknown };
   // Keras's own files nest the model under model_config.
   const top = (t.model_config ?? t) as { class_name?: string; config?: unknown };
+  if (top.class_name === 'Model' || top.class_name === 'Functional') {
+    return functionalFromKeras((top.config ?? {}) as Record<string, unknown>, (c) => layerFromKeras(c, weightShapes));
+  }
   if (top.class_name !== 'Sequential') {
-    throw new Error(`loadModel: only Sequential models can be loaded so far, this one is '${String(top.class_name)}'`);
+    throw new Error(`loadModel: expected a Sequential or functional ('Model'/'Functional') model, this one is '${String(top.class_name)}'`);
   }
   const config = top.config as { name?: string; layers?: unknown[] } | unknown[];
   const layerConfigs = Array.isArray(config) ? config : config?.layers;

@@ -3,7 +3,6 @@
 import { nodeBuiltin } from '../core/node-only.ts';
 import type { Model } from '../models/model.ts';
 import { isHdf5 } from './hdf5.ts';
-import { refuseKerasFileName } from '../models/file-names.ts';
 import { loadKerasModel, loadKerasWeights, saveKerasModel, saveKerasWeights } from './keras-bytes.ts';
 import { applyWeightsTree, shardedWeightsTree, type LoadOptions, type WeightsLoadOptions } from './keras3.ts';
 
@@ -71,7 +70,10 @@ function read(path: string, what: string): Uint8Array {
 export async function saveKerasFile(model: Model, path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   const p = stripScheme(path);
   const format = kerasFormatOf(p);
-  refuseKerasFileName(p, 'save');
+  if (/\.weights\.(h5|json)$/i.test(p)) {
+    throw new Error(`save: '${p}' names a Keras weights-only file, which cannot hold a whole model. ` +
+      `Name the model '${p.replace(/\.weights\.(h5|json)$/i, '.keras')}' (Keras 3) or '.h5' (Keras 2), or save the weights alone with model.saveWeights('${p}')`);
+  }
   if (!format) throw new Error(`save: ${p} is not a Keras model file name: use .keras (Keras 3) or .h5 (Keras 2)`);
   writeAtomically(p, await saveKerasModel(model, format, options));
 }

@@ -8,7 +8,6 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Model } from '../models/model.ts';
-import type { Sequential } from '../models/sequential.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { modelFromKeras, modelToKeras } from './keras-config.ts';
@@ -21,6 +20,7 @@ import { verifyModelJson, verifyWeightsFile, withChecksums } from './checksums.t
 
 const MAX_JSON_BYTES = 256 * 2 ** 20;
 const MAX_JSON_DEPTH = 100;
+import { getLoss, lossToConfig, type LossConfig } from '../training/losses.ts';
 
 export interface SaveOptions {
   /** Also save the optimizer's state (step count, moments), so that fit can resume exactly. */
@@ -50,6 +50,18 @@ function previousWeightFiles(jsonPath: string): string[] {
   }
 }
 
+/** compile()'s arguments as model.json keeps them: one loss (and metric list) per output name when there are several. */
+function trainingConfig(model: Model, optimizer: NonNullable<Model['optimizer']>): Record<string, unknown> {
+  const heads = model.heads;
+  const unprefixed = (h: (typeof heads)[number]) => h.metrics.map((m) => (heads.length > 1 ? m.name.slice(h.name.length + 1) : m.name));
+  return heads.length > 1 ? {
+    loss: Object.fromEntries(heads.map((h) => [h.name, lossToConfig(h.loss)])),
+    metrics: Object.fromEntries(heads.map((h) => [h.name, unprefixed(h)])),
+    loss_weights: Object.fromEntries(heads.map((h) => [h.name, h.weight])),
+    optimizer_config: optimizerToConfig(optimizer),
+  } : { loss: lossToConfig(heads[0].loss), metrics: unprefixed(heads[0]), optimizer_config: optimizerToConfig(optimizer) };
+}
+
 export function saveModel(model: Model, path: string, { includeOptimizer = false }: SaveOptions = {}): void {
   refuseKerasFileName(path, 'save');
   const dir = stripScheme(path);
@@ -69,13 +81,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
     format: 'layers-model',
     generatedBy: 'deeptype 0.1.0',
     convertedBy: null,
-    ...(model.loss && model.optimizer ? {
-      trainingConfig: {
-        loss: model.loss.name,
-        metrics: model.metrics.map((m) => m.name),
-        optimizer_config: optimizerToConfig(model.optimizer),
-      },
-    } : {}),
+    ...(model.loss && model.optimizer ? { trainingConfig: trainingConfig(model, model.optimizer) } : {}),
   };
   const jsonPath = join(dir, 'model.json');
   const old = previousWeightFiles(jsonPath);
@@ -91,7 +97,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
  * Every check (topology, manifest, paths, file sizes, checksums, names, shapes) passes before a
  * model is returned; every error names the file.
  */
-export function loadModel(path: string): Sequential {
+export function loadModel(path: string): Model {
   let jsonPath = stripScheme(path);
   if (existsSync(jsonPath) && statSync(jsonPath).isDirectory()) jsonPath = join(jsonPath, 'model.json');
   try {
@@ -103,7 +109,7 @@ export function loadModel(path: string): Sequential {
   }
 }
 
-function loadFrom(jsonPath: string): Sequential {
+function loadFrom(jsonPath: string): Model {
   const where = `loadModel ${jsonPath}`;
   let text: string;
   try {
@@ -150,10 +156,18 @@ function loadFrom(jsonPath: string): Sequential {
     pending.push([w, v]);
     values.delete(w.name);
   }
-  const training = json.trainingConfig as { loss?: string; metrics?: unknown; optimizer_config?: unknown } | undefined;
+  const training = json.trainingConfig as { loss?: string | LossConfig | Record<string, string | LossConfig>; metrics?: unknown; loss_weights?: Record<string, number>; optimizer_config?: unknown } | undefined;
   if (training?.loss && training.optimizer_config) {
-    const metrics = Array.isArray(training.metrics) ? training.metrics.filter((m): m is string => typeof m === 'string') : [];
-    model.compile({ loss: training.loss, optimizer: optimizerFromConfig(training.optimizer_config, where), metrics });
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((m): m is string => typeof m === 'string') : []);
+    const metrics = Array.isArray(training.metrics) || training.metrics == null ? strings(training.metrics)
+      : Object.fromEntries(Object.entries(training.metrics as Record<string, unknown>).map(([k, v]) => [k, strings(v)]));
+    // One loss (a name or a {class_name, config}), or one per output keyed by output name.
+    const perOutput = typeof training.loss === 'object' && !('class_name' in training.loss);
+    const loss = perOutput
+      ? Object.fromEntries(Object.entries(training.loss as Record<string, string | LossConfig>).map(([k, v]) => [k, getLoss(v)]))
+      : getLoss(training.loss as string | LossConfig);
+    model.compile({ loss, optimizer: optimizerFromConfig(training.optimizer_config, where), metrics,
+      ...(training.loss_weights && typeof training.loss_weights === 'object' ? { lossWeights: training.loss_weights } : {}) });
   }
   // What is left is optimizer state (iter, <weight>/<slot>); anything else belongs to another model.
   const names = model.weights.map((w) => w.name);

@@ -3,11 +3,14 @@
 // the graph switches layout around runs of those layers, with one Transpose each way.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
-import type { Model } from '../models/model.ts';
+import { Model } from '../models/model.ts';
+import type { SymbolicTensor } from '../layers/symbolic.ts';
+import { Concatenate } from '../layers/merge.ts';
 import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
-import { outputSize } from '../ops/conv.ts';
+import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv-variants.ts';
+import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
 
@@ -56,14 +59,20 @@ function oihw(w: Tensor): Float32Array {
   return out;
 }
 
+/** A kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw] tensor, named `name`. */
+function convWeight(g: GraphBuilder, name: string, w: Tensor): string {
+  return g.float(name, oihw(w), [w.shape[3], w.shape[2], w.shape[0], w.shape[1]]);
+}
+
 /** ONNX pads [top, left, bottom, right] reproducing TensorFlow's 'same' or 'valid' rule. */
-function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', layer: string): number[] {
+function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', layer: string, dilations: [number, number] = [1, 1]): number[] {
   const before: number[] = [], after: number[] = [];
   for (const a of [0, 1]) {
     const size = inShape[a + 1];
     if (size === null) throw new Error(`exportOnnx: layer "${layer}" needs a known input height and width`);
-    const { out, padBefore } = outputSize(size, kernel[a], strides[a], padding);
-    const total = padding === 'same' ? Math.max((out - 1) * strides[a] + kernel[a] - size, 0) : 0;
+    const span = dilatedSize(kernel[a], dilations[a]);
+    const { out, padBefore } = outputSize(size, span, strides[a], padding);
+    const total = padding === 'same' ? Math.max((out - 1) * strides[a] + span - size, 0) : 0;
     before.push(padBefore);
     after.push(total - padBefore);
   }
@@ -72,63 +81,130 @@ function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, nu
 
 const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
 
-/** The model as a serialized ONNX ModelProto. */
-export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}): Uint8Array {
+/** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
+interface Value { name: string; nchw: boolean; shape: ShapeSpec }
+
+const MERGES: Record<string, string> = { Add: 'Add', Subtract: 'Sub', Multiply: 'Mul', Maximum: 'Max', Minimum: 'Min', Average: 'Mean' };
+
+/**
+ * The model as a serialized ONNX ModelProto: its graph's nodes in run order, each layer one
+ * or a few ONNX nodes. One input and one output are named 'input' and 'output'; with several,
+ * each takes its layer's name.
+ */
+export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
   if (opset < 13) throw new Error(`exportOnnx: opset ${opset} is too old; deeptype writes opset 13 or later`);
-  if (!model.batchInputShape) throw new Error(`exportOnnx: model "${model.name}" has no known input shape: give it an Input first`);
+  if (!model.isFunctional) throw new Error(`exportOnnx: model "${model.name}" has no known input shape: give it an Input first (a subclassed model has no graph to export)`);
   const g = new GraphBuilder();
-  let current = 'input';
-  let nchw = false; // the layout `current` is in (spatial tensors only)
-  let shape: ShapeSpec = model.batchInputShape; // Keras (NHWC) shape of `current`
-  const toNchw = (): void => { if (!nchw) { current = g.node('Transpose', [current], { perm: [0, 3, 1, 2] }); nchw = true; } };
-  const toNhwc = (): void => { if (nchw) { current = g.node('Transpose', [current], { perm: [0, 2, 3, 1] }); nchw = false; } };
-  const activate = (name: string, layer: string): void => {
+  const toNchw = (v: Value): Value => (v.nchw ? v : { ...v, name: g.node('Transpose', [v.name], { perm: [0, 3, 1, 2] }), nchw: true });
+  const toNhwc = (v: Value): Value => (v.nchw ? { ...v, name: g.node('Transpose', [v.name], { perm: [0, 2, 3, 1] }), nchw: false } : v);
+  const activate = (v: Value, name: string, layer: string): Value => {
     if (!(name in ACTIVATIONS)) throw new Error(`exportOnnx: layer "${layer}": activation '${name}' has no ONNX form here`);
     const op = ACTIVATIONS[name];
-    if (!op) return;
-    if (op === 'Softmax') toNhwc();
-    current = g.node(op, [current], op === 'Softmax' ? { axis: -1 } : op === 'Elu' ? { alpha: 1 } : {});
+    if (!op) return v;
+    const x = op === 'Softmax' ? toNhwc(v) : v;
+    return { ...x, name: g.node(op, [x.name], op === 'Softmax' ? { axis: -1 } : op === 'Elu' ? { alpha: 1 } : {}) };
   };
 
-  for (const layer of model.layers) {
-    const out = layer.computeOutputShape(shape) as ShapeSpec;
-    if (layer instanceof Input) {
-      // nothing: the graph input is the model input
-    } else if (layer instanceof Reshape) {
-      toNhwc();
-      current = g.node('Reshape', [current, g.int64(g.fresh('shape'), [0, ...layer.targetShape])]);
-    } else if (layer instanceof Flatten) {
-      toNhwc(); // Keras flattens channels-last
-      current = g.node('Flatten', [current], { axis: 1 });
-    } else if (layer instanceof Conv2D) {
-      toNchw();
-      const w = layer.kernel!, inputs = [current, g.float(`${layer.name}/kernel`, oihw(w), [w.shape[3], w.shape[2], w.shape[0], w.shape[1]])];
-      if (layer.bias) inputs.push(g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size]));
-      current = g.node('Conv', inputs, {
-        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(shape, layer.kernelSize, layer.strides, layer.padding, layer.name),
-        dilations: [1, 1], group: 1,
-      }, layer.name);
-      activate(layer.activation, layer.name);
-    } else if (layer instanceof MaxPooling2D) {
-      toNchw();
-      current = g.node('MaxPool', [current], {
-        kernel_shape: layer.poolSize, strides: layer.strides, pads: pads(shape, layer.poolSize, layer.strides, layer.padding, layer.name),
-      }, layer.name);
-    } else if (layer instanceof Dense) {
-      toNhwc();
-      const k = layer.kernel!;
-      current = g.node('MatMul', [current, g.float(`${layer.name}/kernel`, k.data as Float32Array, k.shape)], {}, layer.name);
-      if (layer.bias) current = g.node('Add', [current, g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size])]);
-      activate(layer.activation, layer.name);
-    } else if (layer instanceof Activation) {
-      activate(layer.activation, layer.name);
-    } else {
-      throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
+  const emit = (layer: Layer, ins: Value[]): Value => {
+    const shape = layer.computeOutputShape(ins.length === 1 ? ins[0].shape : ins.map((v) => v.shape)) as ShapeSpec;
+    const [x] = ins;
+    const bias = (l: { name: string; bias?: Tensor }): string[] => (l.bias ? [g.float(`${l.name}/bias`, l.bias.data as Float32Array, [l.bias.size])] : []);
+    if (layer instanceof Reshape) {
+      const v = toNhwc(x);
+      return { name: g.node('Reshape', [v.name, g.int64(g.fresh('shape'), [0, ...layer.targetShape])]), nchw: false, shape };
     }
-    shape = out;
+    if (layer instanceof Flatten) return { name: g.node('Flatten', [toNhwc(x).name], { axis: 1 }), nchw: false, shape }; // Keras flattens channels-last
+    if (layer instanceof Conv2D) {
+      const v = toNchw(x);
+      const name = g.node('Conv', [v.name, convWeight(g, `${layer.name}/kernel`, layer.kernel!), ...bias(layer)], {
+        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(x.shape, layer.kernelSize, layer.strides, layer.padding, layer.name, layer.dilationRate),
+        dilations: layer.dilationRate, group: layer.groups,
+      }, layer.name);
+      return activate({ name, nchw: true, shape }, layer.activation, layer.name);
+    }
+    if (layer instanceof DepthwiseConv2D || layer instanceof SeparableConv2D) {
+      // Depthwise: a Conv with one group per channel; [kh, kw, c, m] is the grouped [kh, kw, 1, c*m].
+      const v = toNchw(x);
+      const k = layer.depthwiseKernel!, [kh, kw, c, m] = k.shape;
+      const depthwise = { data: k.data, shape: [kh, kw, 1, c * m], size: k.size } as Tensor;
+      let name = g.node('Conv', [v.name, convWeight(g, `${layer.name}/depthwise_kernel`, depthwise), ...(layer instanceof DepthwiseConv2D ? bias(layer) : [])], {
+        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(x.shape, layer.kernelSize, layer.strides, layer.padding, layer.name, layer.dilationRate),
+        dilations: layer.dilationRate, group: c,
+      }, layer instanceof DepthwiseConv2D ? layer.name : `${layer.name}/depthwise`);
+      if (layer instanceof SeparableConv2D) {
+        name = g.node('Conv', [name, convWeight(g, `${layer.name}/pointwise_kernel`, layer.pointwiseKernel!), ...bias(layer)],
+          { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] }, layer.name);
+      }
+      return activate({ name, nchw: true, shape }, layer.activation, layer.name);
+    }
+    if (layer instanceof Conv2DTranspose) {
+      // ConvTranspose with explicit pads: the leading ones of the forward convolution that maps
+      // the output back to the input (as deeptype computes it), the trailing ones what is left.
+      const v = toNchw(x);
+      const [h, w] = [x.shape[1], x.shape[2]], [oh, ow] = [shape[1], shape[2]];
+      if (h === null || w === null || oh === null || ow === null) throw new Error(`exportOnnx: layer "${layer.name}" needs a known input height and width`);
+      const k = layer.kernel!, [kh, kw, f, c] = k.shape;
+      const info = convInfo([1, oh, ow, f], k.shape, { strides: layer.strides, padding: layer.padding, dilations: layer.dilationRate });
+      const before = [info.padTop, info.padLeft], sizes = [[h, oh], [w, ow]];
+      const trailing = [0, 1].map((a) => (sizes[a][0] - 1) * layer.strides[a] + dilatedSize(layer.kernelSize[a], layer.dilationRate[a]) - before[a] - sizes[a][1]);
+      // ConvTranspose's W is [in, out, kh, kw]: our [kh, kw, f, c] read as HWOI.
+      const weight = new Float32Array(k.size);
+      for (let y = 0; y < kh; y++) for (let xx = 0; xx < kw; xx++) for (let o = 0; o < f; o++) for (let i = 0; i < c; i++) {
+        weight[((i * f + o) * kh + y) * kw + xx] = k.data[((y * kw + xx) * f + o) * c + i];
+      }
+      const name = g.node('ConvTranspose', [v.name, g.float(`${layer.name}/kernel`, weight, [c, f, kh, kw]), ...bias(layer)], {
+        kernel_shape: layer.kernelSize, strides: layer.strides, dilations: layer.dilationRate,
+        pads: [...before, ...trailing.map((t) => Math.max(t, 0))], output_padding: trailing.map((t) => Math.max(-t, 0)),
+      }, layer.name);
+      return activate({ name, nchw: true, shape }, layer.activation, layer.name);
+    }
+    if (layer instanceof MaxPooling2D) {
+      const v = toNchw(x);
+      const name = g.node('MaxPool', [v.name], {
+        kernel_shape: layer.poolSize, strides: layer.strides, pads: pads(x.shape, layer.poolSize, layer.strides, layer.padding, layer.name),
+      }, layer.name);
+      return { name, nchw: true, shape };
+    }
+    if (layer instanceof Dense) {
+      const v = toNhwc(x), k = layer.kernel!;
+      let name = g.node('MatMul', [v.name, g.float(`${layer.name}/kernel`, k.data as Float32Array, k.shape)], {}, layer.name);
+      if (layer.bias) name = g.node('Add', [name, g.float(`${layer.name}/bias`, layer.bias.data as Float32Array, [layer.bias.size])]);
+      return activate({ name, nchw: false, shape }, layer.activation, layer.name);
+    }
+    if (layer instanceof Activation) return activate({ ...x, shape }, layer.activation, layer.name);
+    if (layer.className in MERGES) {
+      // Element-wise: every operand in one layout (NCHW only when all spatial operands already are).
+      const rank4 = ins.every((v) => v.shape.length === 4);
+      const inNchw = rank4 && ins.every((v) => v.nchw);
+      const operands = ins.map((v) => (inNchw ? v : toNhwc(v)));
+      return { name: g.node(MERGES[layer.className], operands.map((v) => v.name), {}, layer.name), nchw: inNchw, shape };
+    }
+    if (layer instanceof Concatenate) {
+      const rank = ins[0].shape.length, axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
+      const inNchw = rank === 4 && ins.every((v) => v.nchw);
+      const operands = ins.map((v) => (inNchw ? v : toNhwc(v)));
+      const onnxAxis = inNchw ? [0, 2, 3, 1][axis] : axis; // NHWC axis -> its place in NCHW
+      return { name: g.node('Concat', operands.map((v) => v.name), { axis: onnxAxis }, layer.name), nchw: inNchw, shape };
+    }
+    throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
+  };
+
+  const values = new Map<SymbolicTensor, Value>();
+  const single = model.inputs.length === 1 && model.outputs.length === 1;
+  const inputNames = model.inputs.map((t) => (single ? 'input' : t.node.layer.name));
+  model.inputs.forEach((t, i) => values.set(t, { name: inputNames[i], nchw: false, shape: t.shape }));
+  for (const node of model.graphNodes) {
+    if (node.layer instanceof Input) { values.set(node.outputs[0], values.get(node.inputs[0])!); continue; }
+    if (node.layer instanceof Model) throw new Error(`exportOnnx: layer "${node.layer.name}" is a nested model; nested models are not exported yet`);
+    const out = emit(node.layer, node.inputs.map((t) => values.get(t)!));
+    values.set(node.outputs[0], out);
   }
-  toNhwc();
-  g.nodes.push({ opType: 'Identity', name: 'output', input: [current], output: ['output'] });
+  const outputNames = model.outputs.map((t) => (single ? 'output' : t.node.layer.name));
+  const outputs = model.outputs.map((t, i) => {
+    const v = toNhwc(values.get(t)!);
+    g.nodes.push({ opType: 'Identity', name: `${outputNames[i]}_identity`, input: [v.name], output: [outputNames[i]] });
+    return v;
+  });
 
   const valueInfo = (name: string, s: ShapeSpec): OnnxNamespace.IValueInfoProto => ({
     name,
@@ -143,15 +219,15 @@ export function toOnnx(model: Model & { layers: Layer[] }, { opset = 13 } = {}):
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo('input', model.batchInputShape)],
-      output: [valueInfo('output', shape)],
+      input: model.inputs.map((t, i) => valueInfo(inputNames[i], t.shape)),
+      output: outputs.map((v, i) => valueInfo(outputNames[i], v.shape)),
     },
   });
   return onnxProto().ModelProto.encode(proto).finish();
 }
 
 /** Writes the model as an ONNX file (atomically: a crash never leaves half a file at `path`). */
-export function exportOnnx(model: Model & { layers: Layer[] }, path: string, options: { opset?: number } = {}): void {
+export function exportOnnx(model: Model, path: string, options: { opset?: number } = {}): void {
   const bytes = toOnnx(model, options);
   const partial = `${path}.partial`;
   const fd = openSync(partial, 'w');

@@ -146,6 +146,7 @@ export class MaxPooling2D extends Layer {
 
   constructor(args: Pooling2DArgs = {}) {
     super(args);
+    checkOptions(this.name, args, ['poolSize', 'strides', 'padding']);
     this.poolSize = checkPositivePair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = checkPadding(this.name, args.padding ?? 'valid');

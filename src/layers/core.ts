@@ -54,6 +54,7 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(args: { targetShape: (number | null)[] } & LayerArgs) {
     super(args);
+    checkOptions(this.name, args, ['targetShape']);
     if (!args?.targetShape) throw new Error('Reshape: targetShape is required');
     // TF.js writes Reshape's -1 as null in model.json.
     const t = (args.targetShape as unknown[] | unknown);
@@ -85,6 +86,7 @@ export class Flatten extends Layer {
   static override readonly className = 'Flatten';
   constructor(args: LayerArgs = {}) {
     super(args);
+    checkOptions(this.name, args, []);
     this.inputSpec = { minNdim: 1 };
   }
   override computeOutputShape(s: ShapeSpec): ShapeSpec {
@@ -115,6 +117,7 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args);
+    checkOptions(this.name, args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     if (!args || !Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`Invalid value for argument 'units' of layer "${this.name}". Expected a strictly positive integer. Received units=${args?.units}`);
     }
@@ -161,6 +164,7 @@ export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(args: { activation: ActivationName } & LayerArgs) {
     super(args);
+    checkOptions(this.name, args, ['activation']);
     this.activation = args?.activation;
     getActivation(this.activation, `Layer "${this.name}"`);
   }

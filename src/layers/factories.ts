@@ -4,6 +4,12 @@
 import type { Layer } from './layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from './core.ts';
 import { Conv2D, MaxPooling2D } from './convolutional.ts';
+import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D } from './pooling.ts';
+import { BatchNormalization } from './normalization.ts';
+import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
+import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
+import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D } from './regularization.ts';
+import { RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -24,3 +30,30 @@ export const conv2d = factory(Conv2D);
 export const maxPooling2d = factory(MaxPooling2D);
 /** TF.js's alias. */
 export const maxPool2d = maxPooling2d;
+export const averagePooling1d = factory(AveragePooling1D);
+export const averagePooling2d = factory(AveragePooling2D);
+export const batchNormalization = factory(BatchNormalization);
+export const conv1d = factory(Conv1D);
+export const conv2dTranspose = factory(Conv2DTranspose);
+export const cropping2d = factory(Cropping2D);
+export const depthwiseConv2d = factory(DepthwiseConv2D);
+export const dropout = factory(Dropout);
+export const gaussianDropout = factory(GaussianDropout);
+export const gaussianNoise = factory(GaussianNoise);
+export const globalAveragePooling1d = factory(GlobalAveragePooling1D);
+export const globalAveragePooling2d = factory(GlobalAveragePooling2D);
+export const globalMaxPooling1d = factory(GlobalMaxPooling1D);
+export const globalMaxPooling2d = factory(GlobalMaxPooling2D);
+export const maxPooling1d = factory(MaxPooling1D);
+export const permute = factory(Permute);
+export const randomBrightness = factory(RandomBrightness);
+export const randomContrast = factory(RandomContrast);
+export const randomFlip = factory(RandomFlip);
+export const randomRotation = factory(RandomRotation);
+export const randomTranslation = factory(RandomTranslation);
+export const randomZoom = factory(RandomZoom);
+export const repeatVector = factory(RepeatVector);
+export const separableConv2d = factory(SeparableConv2D);
+export const spatialDropout2d = factory(SpatialDropout2D);
+export const upSampling2d = factory(UpSampling2D);
+export const zeroPadding2d = factory(ZeroPadding2D);

@@ -74,6 +74,8 @@ export abstract class Layer {
   private readonly ownWeights: Variable[] = [];
   /** Every call of this layer on symbolic tensors, in order (Keras's _inbound_nodes). */
   readonly inboundNodes: Node[] = [];
+  /** Whether call() takes a list of inputs (merging layers, models); others get a list of one unwrapped. */
+  protected readonly acceptsInputList: boolean = false;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
@@ -146,8 +148,11 @@ export abstract class Layer {
   apply(x: SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   apply(x: LayerInput | LayerInput[], args?: CallArgs): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[];
   apply(x: LayerInput | LayerInput[], args: CallArgs = {}): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[] {
-    const multi = Array.isArray(x);
-    const list = (multi ? x : [x]).map((t) => (t instanceof Layer && t.className === 'InputLayer' ? t.output : t));
+    if (Array.isArray(x) && !this.acceptsInputList && x.length !== 1) {
+      throw new Error(`Layer "${this.name}" (${this.className}) takes one input, but it was called on a list of ${x.length}. (A layer of your own that takes a list sets acceptsInputList = true.)`);
+    }
+    const multi = Array.isArray(x) && this.acceptsInputList;
+    const list = (Array.isArray(x) ? x : [x]).map((t) => (t instanceof Layer && t.className === 'InputLayer' ? t.output : t));
     if (multi && list.length === 0) throw new Error(`Layer "${this.name}" was called on an empty list of inputs`);
     if (list.some((t) => t instanceof SymbolicTensor)) {
       const bad = list.findIndex((t) => !(t instanceof SymbolicTensor));

@@ -11,6 +11,7 @@ const keras = (s: ShapeSpec): string => `(${s.map((d) => (d === null ? 'None' : 
 
 /** The common base: a list of inputs, one output. */
 abstract class Merge extends Layer {
+  protected override readonly acceptsInputList = true;
   protected readonly minInputs: number = 2;
   protected readonly exactInputs?: number;
 

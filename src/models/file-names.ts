@@ -1,13 +1,13 @@
-// Which names model.save accepts: shared by save itself and ModelCheckpoint (which checks at
-// construction, not after an epoch of training).
+// The TF.js directory writer never takes a Keras file name: model.save sends those to the
+// Keras writers (io/keras-files.ts) first, so this only guards a direct call of saveModel.
 
 /**
- * Keras file names: '.keras' and '.h5' save in Keras's formats (io/keras-files.ts), but a
- * weights-only name ('.weights.h5', '.weights.json') cannot hold a whole model: refused, with
- * what to do, rather than writing something else under that name.
+ * A Keras file name (.keras, .h5) given to the TF.js directory writer: refused, rather than
+ * writing a TensorFlow.js directory under that name.
  */
 export function refuseKerasFileName(path: string, what: string): void {
-  if (!/\.weights\.(h5|json)$/i.test(path)) return;
-  throw new Error(`${what}: '${path}' names a Keras weights-only file, which cannot hold a whole model. ` +
-    `Name the model '${path.replace(/\.weights\.(h5|json)$/i, '.keras')}' (Keras 3) or '.h5' (Keras 2), or save the weights alone with model.saveWeights('${path}')`);
+  const ext = /\.(keras|h5|hdf5)$/i.exec(path)?.[1];
+  if (!ext) return;
+  throw new Error(`${what}: '${path}' names a Keras .${ext.toLowerCase()} file, which this writer (TensorFlow.js's directory format) does not write. ` +
+    `Call model.save('${path}') for Keras's format, or give a directory name instead (e.g. '${path.replace(/\.(keras|h5|hdf5)$/i, '')}'): deeptype saves model.json and its weights there, in TensorFlow.js's Layers format.`);
 }

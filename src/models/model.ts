@@ -2,7 +2,6 @@
 // all trained by the same steps: new Model({inputs, outputs}) over a graph of layer calls
 // (graph.ts), Sequential (the same graph, built as a chain), or a subclass with its own call().
 import { Tensor, zeros, type Variable } from '../core/tensor.ts';
-import { formatShape } from '../core/shape.ts';
 import { Layer, isShapeList, type CallArgs, type LayerInput, type ShapeSpec, type Shapes } from '../layers/layer.ts';
 import { SymbolicTensor } from '../layers/symbolic.ts';
 import type { Loss } from '../training/losses.ts';
@@ -66,11 +65,11 @@ export class Model extends Layer {
   heads: Head[] = [];
   /** Set by a callback to end fit() after the current batch. */
   stopTraining = false;
+  protected override readonly acceptsInputList = true;
   /** The graph of a functional model (and of a Sequential once it knows its input). */
   protected graph?: Graph;
-  /** Whether inputs/outputs were single tensors rather than lists (what apply returns). */
+  /** Whether outputs was one tensor rather than a list (apply and predict then return one tensor). */
   private singleOutput = true;
-  private singleInput = true;
 
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
@@ -92,14 +91,13 @@ export class Model extends Layer {
       if (!['inputs', 'outputs', 'name', 'trainable'].includes(key)) throw new Error(`Model "${this.name}": unknown option '${key}'. Valid options are: inputs, name, outputs, trainable`);
     }
     if (inputs !== undefined && outputs !== undefined) {
-      this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(inputs), !Array.isArray(outputs));
+      this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(outputs));
     }
   }
 
   /** Makes this model the graph between these tensors (Sequential calls it when its chain changes). */
-  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleInput = inputs.length === 1, singleOutput = outputs.length === 1): void {
+  protected setGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[], singleOutput = outputs.length === 1): void {
     this.graph = new Graph(inputs, outputs, this.name);
-    this.singleInput = singleInput && inputs.length === 1;
     this.singleOutput = singleOutput && outputs.length === 1;
     if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
     this.built = true;
@@ -111,7 +109,7 @@ export class Model extends Layer {
   get outputs(): SymbolicTensor[] { return this.requireGraph('outputs').outputs; }
   /** Keras's input_names / output_names: the names of the layers that make them. */
   get inputNames(): string[] { return this.graph ? this.graph.inputNames() : ['input_1']; }
-  get outputNames(): string[] { return this.graph ? this.graph.outputNames() : [this.name.includes('output') ? this.name : 'output_1']; }
+  get outputNames(): string[] { return this.graph ? this.graph.outputNames() : ['output_1']; }
   /** The graph's nodes in run order (empty for a subclassed model). */
   get graphNodes(): Graph['nodes'] { return this.graph?.nodes ?? []; }
   protected requireGraph(what: string): Graph {
@@ -162,17 +160,16 @@ export class Model extends Layer {
   protected graphFor(_inputs: Tensor[]): Graph | undefined { return this.graph; }
 
   override computeOutputShape(inputShape: Shapes): Shapes {
-    const shapes = isShapeList(inputShape) && !this.singleInputShape(inputShape) ? inputShape : [inputShape as ShapeSpec];
+    const shapes = isShapeList(inputShape) ? inputShape : [inputShape];
     if (this.graph) {
       const out = this.graph.outputShapes(shapes);
       return this.singleOutput ? out[0] : out;
     }
     // A subclassed model: run call on one zero sample (unknown sizes as 1) and read the shapes.
     const out = noGrad(() => this.apply(shapes.map((s) => zeros(s.map((d) => d ?? 1))) as never)) as Tensor | Tensor[];
-    const outShapes = asList(out).map((t) => [inputShape.length && shapes[0][0] === null ? null : t.shape[0], ...t.shape.slice(1)]);
+    const outShapes = asList(out).map((t) => [shapes[0][0] === null ? null : t.shape[0], ...t.shape.slice(1)]);
     return Array.isArray(out) ? outShapes : outShapes[0];
   }
-  private singleInputShape(s: ShapeSpec[]): boolean { return s.length === 0; }
 
   /** Builds a subclassed model's weights by calling it on zeros of this shape (Keras's model.build). */
   override build(inputShape: Shapes): void {
@@ -199,7 +196,7 @@ export class Model extends Layer {
   /** x (or y) as one tensor per input (output), in order; errors name what is missing or unknown. */
   dataFor(data: ModelData, kind: 'input' | 'output', where: string): Tensor[] {
     const names = kind === 'input' ? this.inputNames : this.outputNames;
-    const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? this.heads.length ?? 1);
+    const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? (this.heads.length || 1));
     const arg = kind === 'input' ? 'x' : 'y';
     if (data instanceof Tensor) {
       if (count > 1) throw new Error(`${where}: model "${this.name}" has ${count} ${kind}s (${names.join(', ')}), so ${arg} must be a list or an object keyed by those names, not one tensor`);
@@ -508,6 +505,3 @@ export class Model extends Layer {
     return { name: this.name, trainable: this.trainable };
   }
 }
-
-/** A readable shape for messages. */
-export const shapeText = (s: ShapeSpec): string => formatShape(s);

@@ -3,7 +3,7 @@
 import { nodeBuiltin } from '../core/node-only.ts';
 import type { Figure } from './figure.ts';
 
-interface Cell { title: string; text: string; output: string[]; figures: { file: string; alt: string }[] }
+interface Cell { title: string; text: string; code: string; output: string[]; figures: { file: string; alt: string }[] }
 
 const fs = () => nodeBuiltin('node:fs', 'Report (it writes files)');
 const join = (...parts: string[]): string => nodeBuiltin('node:path', 'Report').join(...parts);
@@ -13,9 +13,9 @@ export class Report {
   private readonly cells: Cell[] = [];
   constructor(readonly dir: string, readonly title: string) { fs().mkdirSync(dir, { recursive: true }); }
 
-  /** Starts a cell: a heading and a line of explanation. */
-  cell(title: string, text = ''): this {
-    this.cells.push({ title, text, output: [], figures: [] });
+  /** Starts a cell: a heading, a line of explanation, and the code it runs (shown beside its output). */
+  cell(title: string, text = '', code = ''): this {
+    this.cells.push({ title, text, code, output: [], figures: [] });
     return this;
   }
 
@@ -46,16 +46,22 @@ export class Report {
   /** Writes index.html. */
   write(): string {
     const body = this.cells.map((c) => `<section>
-  <h2>${esc(c.title)}</h2>${c.text ? `\n  <p>${esc(c.text)}</p>` : ''}${c.output.length ? `\n  <pre>${esc(c.output.join('\n'))}</pre>` : ''}
+  <h2>${esc(c.title)}</h2>${c.text ? `\n  <p>${esc(c.text)}</p>` : ''}
+  <div class="${c.code ? 'io' : ''}">${c.code ? `\n  <pre class="code">${esc(c.code)}</pre>` : ''}
+  <div class="out">${c.output.length ? `\n  <pre class="output">${esc(c.output.join('\n'))}</pre>` : ''}
 ${c.figures.map((f) => `  <figure><img src="${f.file}" alt="${esc(f.alt)}"><figcaption>${esc(f.alt)}</figcaption></figure>`).join('\n')}
+  </div></div>
 </section>`).join('\n');
     const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(this.title)}</title>
 <style>
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+body { font-family: system-ui, sans-serif; max-width: 90rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
 section { border-top: 1px solid #ddd; padding: 0.5rem 0 1rem; }
 pre { background: #f6f6f6; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; }
-figure { margin: 0.5rem 0; } img { max-width: 100%; } figcaption { color: #666; font-size: 0.85rem; }
+figure { margin: 0.5rem 0; } img { max-width: 100%; }
+.io { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
+pre.code { background: #f4f6fa; border-left: 3px solid #4a78c2; margin: 0; }
+.io .out pre { margin-top: 0; } figcaption { color: #666; font-size: 0.85rem; }
 </style></head>
 <body>
 <h1>${esc(this.title)}</h1>

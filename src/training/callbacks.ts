@@ -2,7 +2,6 @@
 import type { Model } from '../models/model.ts';
 import { Callback, maximizes, type CallbackHooks, type Logs } from './callback-base.ts';
 import { Progbar, defaultOutput, formatValue } from './progbar.ts';
-import { refuseKerasFileName } from '../models/file-names.ts';
 
 export { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
 export { BackupAndRestore, type BackupAndRestoreArgs } from './backup.ts';
@@ -28,7 +27,6 @@ export class ModelCheckpoint extends Callback {
   constructor(private readonly args: ModelCheckpointArgs) {
     super();
     if (!args?.filepath) throw new Error('ModelCheckpoint: filepath is required');
-    refuseKerasFileName(args.filepath, 'ModelCheckpoint');
     this.sign = maximizes(args.monitor ?? 'val_loss', args.mode ?? 'auto', 'ModelCheckpoint') ? -1 : 1;
   }
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {

@@ -192,6 +192,8 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
   const weighted = weights.map((w) => w !== undefined);
   checkTrainBatchFits(model, [...xTrain, ...yTrain, ...weights.filter((w): w is Tensor => w !== undefined)], stepLayout(xTrain, yTrain, weighted), batchSize, rowsOf, isFloatInput);
   const steps = Math.ceil(n / batchSize);
+  // Weights made lazily on the first call must exist before any step collects them.
+  model.ensureBuilt(xTrain.map((t) => takeRows(t, null, 0, 1, isFloatInput(t))));
   const history = new History();
   // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
   const list = new CallbackList([...(verbose > 0 ? [new ProgbarLogger()] : []), ...callbacks, history]);

@@ -105,7 +105,10 @@ export const sumLast = (x: Tensor): Tensor => (x.rank <= 1 ? x : ops.sum(x, -1))
 /** log(1 + exp(x)), stable for large |x|: max(x, 0) + log(1 + exp(-|x|)). */
 export const softplus = (x: Tensor): Tensor => ops.add(ops.relu(x), ops.log(ops.add(ops.exp(ops.neg(ops.abs(x))), 1)));
 
-/** A plain function (yTrue, yPred) => per-sample values, used as a loss (Keras's LossFunctionWrapper). */
+/**
+ * A plain function (yTrue, yPred) => per-sample values, used as a loss (Keras's LossFunctionWrapper).
+ * It must compute with ops: in a compiled step, values it computes in JS are frozen at the trace.
+ */
 export class LossFunctionWrapper extends Loss {
   constructor(readonly fn: (yTrue: Tensor, yPred: Tensor) => Tensor, args: LossArgs = {}) {
     super(args, args.name ?? (fn.name || 'loss'));

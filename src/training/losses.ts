@@ -48,10 +48,35 @@ export const LOSSES: Record<string, () => Loss> = {
 /** 'BinaryCrossentropy', 'binaryCrossentropy' and 'binary_crossentropy' all become the last. */
 export const toSnake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 
-/** A Loss, a function (yTrue, yPred) => per-sample values, or a name in Keras's or camelCase spelling. */
-export function getLoss(id: Loss | LossFn | string): Loss {
+type LossClass = new (args: never) => Loss;
+const CLASSES: Record<string, LossClass> = {
+  BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+  MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError, Huber, LogCosh, KLDivergence,
+  Poisson, Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity,
+};
+
+export interface LossConfig { class_name: string; config: Record<string, unknown> }
+
+/**
+ * How a saved model names its loss: Keras's name when the options are the defaults (what
+ * TensorFlow.js reads), else the class and its getConfig() so that options survive loading.
+ */
+export function lossToConfig(loss: Loss): string | LossConfig {
+  const entry = Object.entries(CLASSES).find(([, C]) => loss.constructor === C);
+  if (!entry) return loss.name;
+  const defaults = JSON.stringify(new entry[1]({} as never).getConfig()), own = JSON.stringify(loss.getConfig());
+  return defaults === own ? loss.name : { class_name: entry[0], config: loss.getConfig() };
+}
+
+/** A Loss, a function (yTrue, yPred) => per-sample values, a saved {class_name, config}, or a name in Keras's or camelCase spelling. */
+export function getLoss(id: Loss | LossFn | string | LossConfig): Loss {
   if (id instanceof Loss) return id;
   if (typeof id === 'function') return new LossFunctionWrapper(id);
+  if (id && typeof id === 'object' && 'class_name' in id) {
+    const C = CLASSES[id.class_name];
+    if (!C) throw new Error(`unknown loss class '${String(id.class_name)}', expected one of ${Object.keys(CLASSES).join(', ')}`);
+    return new C((id.config ?? {}) as never);
+  }
   const make = typeof id === 'string' ? LOSSES[toSnake(id)] : undefined;
   if (!make) throw new Error(`compile: unknown loss '${String(id)}', expected a Loss, a function (yTrue, yPred) => Tensor, or one of ${Object.keys(LOSSES).join(', ')}`);
   return make();

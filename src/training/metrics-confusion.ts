@@ -22,25 +22,50 @@ function checkThreshold(where: string, t: number): number {
   return t;
 }
 
-interface ThresholdArgs { name?: string; thresholds?: number; classId?: number }
+interface ThresholdArgs {
+  name?: string; thresholds?: number;
+  /** Only the k largest predictions of each row can be positive (ties: the first ones). */
+  topK?: number;
+  /** Count only this column (class). */
+  classId?: number;
+}
 
 /** True/false positives (and false negatives) of yPred > threshold, over entries of one class or all. */
 abstract class ThresholdCounts extends Metric {
   protected tp = 0; protected fp = 0; protected fn = 0;
   protected readonly threshold: number;
   protected readonly classId?: number;
-  constructor(where: string, { name, thresholds = 0.5, classId }: ThresholdArgs, defaultName: string) {
-    super(name ?? defaultName);
-    this.threshold = checkThreshold(where, thresholds);
-    this.classId = classId;
+  protected readonly topK?: number;
+  constructor(where: string, args: ThresholdArgs, defaultName: string) {
+    super(args.name ?? defaultName);
+    const known = ['name', 'thresholds', 'topK', 'classId'];
+    for (const k of Object.keys(args)) if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}'. Valid options are: ${known.join(', ')}`);
+    if (Array.isArray(args.thresholds)) throw new Error(`${where}: give one threshold (a number); lists of thresholds are not supported`);
+    this.threshold = checkThreshold(where, args.thresholds ?? 0.5);
+    if (args.topK !== undefined && !(Number.isInteger(args.topK) && args.topK >= 1)) throw new Error(`${where}: topK must be a positive integer, got ${args.topK}`);
+    this.topK = args.topK;
+    this.classId = args.classId;
+  }
+  /** Whether entry i is predicted positive: above the threshold and, with topK, among its row's k largest. */
+  private positives(yPred: Tensor, cols: number): Uint8Array {
+    const out = new Uint8Array(yPred.size);
+    for (let i = 0; i < yPred.size; i++) out[i] = +(yPred.data[i] > this.threshold);
+    if (this.topK !== undefined) {
+      for (let r = 0; r < yPred.size / cols; r++) {
+        const idx = Array.from({ length: cols }, (_, j) => j).sort((a, b) => yPred.data[r * cols + b] - yPred.data[r * cols + a] || a - b);
+        for (const j of idx.slice(this.topK)) out[r * cols + j] = 0;
+      }
+    }
+    return out;
   }
   updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
     checkPair(this.name, yTrue, yPred, sampleWeight);
     const cols = yPred.rank >= 2 ? yPred.shape[yPred.rank - 1] : 1, per = yPred.size / (yPred.shape[0] ?? 1);
+    const positive = this.positives(yPred, cols);
     for (let i = 0; i < yPred.size; i++) {
       if (this.classId !== undefined && i % cols !== this.classId) continue;
       const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
-      const predicted = yPred.data[i] > this.threshold, actual = yTrue.data[i] === 1;
+      const predicted = positive[i] === 1, actual = yTrue.data[i] !== 0; // Keras casts labels to bool
       if (predicted && actual) this.tp += w;
       else if (predicted) this.fp += w;
       else if (actual) this.fn += w;
@@ -63,7 +88,15 @@ export interface AUCArgs {
   numThresholds?: number;
   curve?: 'ROC' | 'PR';
   summationMethod?: 'interpolation' | 'minoring' | 'majoring';
+  /** One curve per column (label), their areas averaged; otherwise all entries make one curve. */
+  multiLabel?: boolean;
   fromLogits?: boolean;
+}
+
+/** Confusion counts at each threshold, for one curve. */
+class CurveCounts {
+  readonly tp: Float64Array; readonly fp: Float64Array; readonly tn: Float64Array; readonly fn: Float64Array;
+  constructor(n: number) { [this.tp, this.fp, this.tn, this.fn] = [0, 1, 2, 3].map(() => new Float64Array(n)); }
 }
 
 /**
@@ -75,41 +108,46 @@ export class AUC extends Metric {
   readonly numThresholds: number;
   readonly curve: 'ROC' | 'PR';
   readonly summationMethod: 'interpolation' | 'minoring' | 'majoring';
+  readonly multiLabel: boolean;
   readonly fromLogits: boolean;
   readonly thresholds: Float64Array;
-  private tp: Float64Array; private fp: Float64Array; private tn: Float64Array; private fn: Float64Array;
-  constructor({ name = 'auc', numThresholds = 200, curve = 'ROC', summationMethod = 'interpolation', fromLogits = false }: AUCArgs = {}) {
+  private counts: CurveCounts[] = [];
+  constructor({ name = 'auc', numThresholds = 200, curve = 'ROC', summationMethod = 'interpolation', multiLabel = false, fromLogits = false, ...rest }: AUCArgs = {}) {
     super(name);
+    const unknown = Object.keys(rest);
+    if (unknown.length) throw new Error(`AUC: unknown option '${unknown[0]}'. Valid options are: curve, fromLogits, multiLabel, name, numThresholds, summationMethod`);
     if (!(Number.isInteger(numThresholds) && numThresholds > 1)) throw new Error(`AUC: numThresholds must be an integer > 1, got ${numThresholds}`);
     if (curve !== 'ROC' && curve !== 'PR') throw new Error(`AUC: curve must be 'ROC' or 'PR', got '${String(curve)}'`);
     if (!['interpolation', 'minoring', 'majoring'].includes(summationMethod)) {
       throw new Error(`AUC: summationMethod must be 'interpolation', 'minoring' or 'majoring', got '${String(summationMethod)}'`);
     }
-    this.numThresholds = numThresholds; this.curve = curve; this.summationMethod = summationMethod; this.fromLogits = fromLogits;
+    this.numThresholds = numThresholds; this.curve = curve; this.summationMethod = summationMethod;
+    this.multiLabel = multiLabel; this.fromLogits = fromLogits;
     const eps = 1e-7, t = new Float64Array(numThresholds);
     t[0] = -eps;
     for (let i = 0; i < numThresholds - 2; i++) t[i + 1] = (i + 1) / (numThresholds - 1);
     t[numThresholds - 1] = 1 + eps;
     this.thresholds = t;
-    this.tp = new Float64Array(numThresholds); this.fp = new Float64Array(numThresholds);
-    this.tn = new Float64Array(numThresholds); this.fn = new Float64Array(numThresholds);
   }
   updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
     checkPair(this.name, yTrue, yPred, sampleWeight);
     const per = yPred.size / (yPred.shape[0] ?? 1);
+    const labels = this.multiLabel ? (yPred.rank >= 2 ? yPred.shape[yPred.rank - 1] : 1) : 1;
+    if (this.counts.length === 0) this.counts = Array.from({ length: labels }, () => new CurveCounts(this.numThresholds));
+    if (this.counts.length !== labels) throw new Error(`${this.name}: y_pred has ${labels} labels, earlier batches had ${this.counts.length}`);
     for (let i = 0; i < yPred.size; i++) {
       const p = this.fromLogits ? sigmoid(yPred.data[i]) : yPred.data[i];
       const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
-      const actual = yTrue.data[i] > 0.5; // Keras casts labels to bool
+      const actual = yTrue.data[i] !== 0; // Keras casts labels to bool
+      const c = this.counts[labels === 1 ? 0 : i % labels];
       for (let k = 0; k < this.numThresholds; k++) {
         const predicted = p > this.thresholds[k];
-        if (actual) { if (predicted) this.tp[k] += w; else this.fn[k] += w; }
-        else if (predicted) this.fp[k] += w; else this.tn[k] += w;
+        if (actual) { if (predicted) c.tp[k] += w; else c.fn[k] += w; }
+        else if (predicted) c.fp[k] += w; else c.tn[k] += w;
       }
     }
   }
-  private interpolatedPr(): number {
-    const { tp, fp, fn } = this, n = this.numThresholds;
+  private static interpolatedPr({ tp, fp, fn }: CurveCounts, n: number): number {
     let auc = 0;
     for (let i = 0; i < n - 1; i++) {
       const dtp = tp[i] - tp[i + 1];
@@ -121,9 +159,10 @@ export class AUC extends Metric {
     }
     return auc;
   }
-  result(): number {
-    if (this.curve === 'PR' && this.summationMethod === 'interpolation') return this.interpolatedPr();
-    const { tp, fp, tn, fn } = this, n = this.numThresholds;
+  private area(c: CurveCounts): number {
+    const n = this.numThresholds;
+    if (this.curve === 'PR' && this.summationMethod === 'interpolation') return AUC.interpolatedPr(c, n);
+    const { tp, fp, tn, fn } = c;
     const x = new Float64Array(n), y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       if (this.curve === 'ROC') { x[i] = divNoNan(fp[i], fp[i] + tn[i]); y[i] = divNoNan(tp[i], tp[i] + fn[i]); }
@@ -137,7 +176,11 @@ export class AUC extends Metric {
     }
     return auc;
   }
-  resetState(): void { for (const a of [this.tp, this.fp, this.tn, this.fn]) a.fill(0); }
+  result(): number {
+    if (this.counts.length === 0) return 0;
+    return this.counts.reduce((s, c) => s + this.area(c), 0) / this.counts.length;
+  }
+  resetState(): void { this.counts = []; }
 }
 
 export interface F1ScoreArgs { name?: string; average?: null | 'micro' | 'macro' | 'weighted'; threshold?: number | null; beta?: number }

@@ -120,8 +120,8 @@ export abstract class Optimizer {
   /** Moves a variable's slots (and moving average) to new storage (a training plan's arena), keeping their values. */
   moveSlots(v: Variable, place: (a: TypedArray) => TypedArray): void {
     this.slots.set(v, this.slotsFor(v).map(place));
-    const avg = this.averages.get(v);
-    if (avg) this.averages.set(v, place(avg));
+    // The moving average is made here too, so that it lives where the weights do (wasm memory).
+    if (this.useEma) this.averages.set(v, place(this.averageFor(v)));
   }
 
   /**
@@ -199,11 +199,15 @@ export abstract class Optimizer {
     };
   }
 
+  /** The slot names saved, with `average` (the moving average) under useEma. */
+  private savedSlots(): string[] { return this.useEma ? [...this.slotNames(), 'average'] : this.slotNames(); }
+  private savedArray(v: Variable, k: number): TypedArray { return k < this.slotNames().length ? this.slotsFor(v)[k] : this.averageFor(v); }
+
   /** The state to save, named as TensorFlow.js names it: `iter`, then each slot of each variable. */
   getWeights(variables: readonly Variable[]): { name: string; tensor: Tensor }[] {
     const iter = new Tensor(Int32Array.of(this.iterations), []);
-    const slots = this.slotNames().flatMap((slot, k) =>
-      variables.map((v) => ({ name: `${v.name}/${slot}`, tensor: new Tensor(this.slotsFor(v)[k].slice(), v.shape) })));
+    const slots = this.savedSlots().flatMap((slot, k) =>
+      variables.map((v) => ({ name: `${v.name}/${slot}`, tensor: new Tensor(this.savedArray(v, k).slice(), v.shape) })));
     return [{ name: 'iter', tensor: iter }, ...slots];
   }
 
@@ -212,12 +216,12 @@ export abstract class Optimizer {
     const iter = values.get('iter');
     if (!iter || iter.size !== 1) throw new Error(`${where}: the optimizer state has no 'iter' step count`);
     const assignments: [TypedArray, Tensor][] = [];
-    this.slotNames().forEach((slot, k) => {
+    this.savedSlots().forEach((slot, k) => {
       for (const v of variables) {
         const name = `${v.name}/${slot}`, t = values.get(name);
         if (!t) throw new Error(`${where}: the optimizer state has no '${name}'`);
         if (!shapesEqual(t.shape, v.shape)) throw new Error(`${where}: optimizer state '${name}' has shape ${formatShape(t.shape)}, the variable ${formatShape(v.shape)}`);
-        assignments.push([this.slotsFor(v)[k], t]);
+        assignments.push([this.savedArray(v, k), t]);
       }
     });
     for (const [slot, t] of assignments) slot.set(t.data);

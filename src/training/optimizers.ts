@@ -65,23 +65,30 @@ export class SGD extends Optimizer {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
 }
 
-export interface RMSpropArgs extends OptimizerArgs { rho?: number; momentum?: number; epsilon?: number }
+export interface RMSpropArgs extends OptimizerArgs {
+  rho?: number; momentum?: number; epsilon?: number;
+  /** Divide by the variance (second moment minus squared mean gradient) instead of the second moment. */
+  centered?: boolean;
+}
 
 export class RMSprop extends Optimizer {
   readonly name = 'RMSprop';
   readonly rho: number;
   readonly momentum: number;
   readonly epsilon: number;
+  readonly centered: boolean;
   constructor(args: RMSpropArgs = {}) {
-    checkOptimizerOptions('RMSprop', args, ['rho', 'momentum', 'epsilon']);
+    checkOptimizerOptions('RMSprop', args, ['rho', 'momentum', 'epsilon', 'centered']);
     super(args, 0.001);
-    this.rho = args.rho ?? 0.9; this.momentum = args.momentum ?? 0; this.epsilon = args.epsilon ?? 1e-7;
+    this.rho = args.rho ?? 0.9; this.momentum = args.momentum ?? 0; this.epsilon = args.epsilon ?? 1e-7; this.centered = args.centered ?? false;
   }
-  protected slotNames(): string[] { return this.momentum > 0 ? ['rms', 'momentum'] : ['rms']; }
-  protected update(w: TypedArray, g: TypedArray, [ms, mom]: TypedArray[], _step: number, lr: number): void {
-    backend().rmsprop(w, g, ms, mom ?? null, lr, this.rho, this.momentum, this.epsilon);
+  protected slotNames(): string[] { return [...(this.momentum > 0 ? ['rms', 'momentum'] : ['rms']), ...(this.centered ? ['mg'] : [])]; }
+  protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], _step: number, lr: number): void {
+    const [ms] = slots, mom = this.momentum > 0 ? slots[1] : null;
+    if (this.centered) backend().rmspropCentered(w, g, ms, slots[slots.length - 1], mom, lr, this.rho, this.momentum, this.epsilon);
+    else backend().rmsprop(w, g, ms, mom, lr, this.rho, this.momentum, this.epsilon);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered }; }
 }
 
 export interface AdagradArgs extends OptimizerArgs { initialAccumulatorValue?: number; epsilon?: number }
@@ -255,7 +262,7 @@ export function optimizerToConfig(o: Optimizer): { class_name: string; config: R
         ? { class_name: 'Momentum', config: { learningRate: o.learningRate, momentum: o.momentum, useNesterov: o.nesterov } }
         : { class_name: 'SGD', config: { learningRate: o.learningRate } };
     }
-    if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: false } };
+    if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered } };
   }
   const name = Object.entries(CLASSES).find(([, C]) => o.constructor === C)?.[0];
   if (!name) throw new Error(`save: cannot describe optimizer ${o.name}`);
@@ -271,8 +278,7 @@ export function optimizerFromConfig(c: unknown, where: string): Optimizer {
     case 'SGD': if (!('clipnorm' in config)) return new SGD({ learningRate: config.learningRate }); break;
     case 'Momentum': return new SGD({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.useNesterov });
     case 'RMSProp':
-      if (config.centered) throw new Error(`${where}: centered RMSProp is not supported yet`);
-      return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined });
+      return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined, centered: config.centered ?? false });
   }
   const cls = name ? CLASSES[name] : undefined;
   if (!cls) throw new Error(`${where}: unknown optimizer class '${String(name)}', expected one of ${[...Object.keys(CLASSES), 'Momentum', 'RMSProp'].join(', ')}`);

@@ -24,8 +24,9 @@ if (mode === 'save') {
     saveModel(model, dir);
   }
 } else if (mode === 'checkpoint') {
-  process.stdout.write('ready\n');
-  await model.fit(x, y, { epochs: 100000, batchSize: 16, verbose: 0, callbacks: [new callbacks.ModelCheckpoint({ filepath: dir })] });
+  // 'ready' once the first checkpoint is written, so that every kill lands in a later epoch.
+  const ready = { onEpochEnd: (epoch: number) => { if (epoch === 0) process.stdout.write('ready\n'); } };
+  await model.fit(x, y, { epochs: 100000, batchSize: 16, verbose: 0, callbacks: [new callbacks.ModelCheckpoint({ filepath: dir }), ready] });
 } else if (mode === 'sigint') {
   const slow = { onBatchEnd: async () => { await new Promise((r) => setTimeout(r, 5)); }, onBatchBegin: (b: number) => { if (b === 1) process.stdout.write('training\n'); } };
   const ended = { onTrainEnd: () => { writeFileSync(join(dir, 'ended'), 'onTrainEnd ran'); } };

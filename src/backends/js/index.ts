@@ -57,4 +57,5 @@ export class JsBackend implements Backend {
   lion = opt.lion;
   ftrl = opt.ftrl;
   emaUpdate = opt.emaUpdate;
+  rmspropCentered = opt.rmspropCentered;
 }

@@ -60,3 +60,16 @@ export function ftrl(w: TypedArray, g: TypedArray, acc: TypedArray, linear: Type
 export function emaUpdate(avg: TypedArray, w: TypedArray, momentum: number): void {
   for (let i = 0; i < w.length; i++) avg[i] = momentum * avg[i] + (1 - momentum) * w[i];
 }
+
+/** Centered RMSprop: the second moment minus the squared mean gradient in the denominator. */
+export function rmspropCentered(
+  w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number,
+): void {
+  for (let i = 0; i < w.length; i++) {
+    ms[i] = rho * ms[i] + (1 - rho) * g[i] * g[i];
+    mg[i] = rho * mg[i] + (1 - rho) * g[i];
+    const inc = (lr * g[i]) / Math.sqrt(ms[i] - mg[i] * mg[i] + epsilon);
+    if (moment) { moment[i] = momentum * moment[i] + inc; w[i] -= moment[i]; }
+    else w[i] -= inc;
+  }
+}

@@ -15,10 +15,11 @@ import * as refSpatial from '../js/spatial.ts';
 import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
+import { ConvKernels } from './conv-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels',
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows',
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
@@ -64,6 +65,22 @@ export class WasmBackend extends JsBackend {
   override readonly name = 'wasm';
   readonly mem: WasmMemory;
   private pool: ThreadPool;
+  /** The convolution family's kernel choice and launch (conv-kernels.ts). */
+  private readonly conv = new ConvKernels({
+    memory: () => this.mem,
+    threads: () => this.pool.count,
+    chunk: (total, align) => this.pool.chunk(total, align),
+    par: (name, args, total, align, chunk) => this.par(name, args, total, align, chunk),
+    scratch: (bytes) => this.scratch(bytes),
+    transposeToScratch: (src, rows, cols) => this.transposeToScratch(src, rows, cols),
+  });
+
+  /**
+   * Which forward algorithm 3x3 stride-1 convolutions use: 'auto' (Winograd where it measured
+   * faster), or always 'direct' / 'winograd' (tests, benchmarks).
+   */
+  get convAlgorithm(): 'auto' | 'direct' | 'winograd' { return this.conv.convAlgorithm; }
+  set convAlgorithm(a: 'auto' | 'direct' | 'winograd') { this.conv.convAlgorithm = a; }
 
   constructor(threads = defaultThreads(), module?: WebAssembly.Module) {
     super();
@@ -187,193 +204,57 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-  /**
-   * Runs a direct convolution kernel over images, with one zero-bordered image of `channels`
-   * channels (plus `extra` floats) of scratch per chunk; `tail` goes between the geometry and
-   * the chunk size (the epilogue's activation code, for the forward kernels).
-   */
-  private direct(name: string, pointers: number[], i: ConvInfo, { extra = 0, chunk = this.pool.chunk(i.batch, 1), tail = [] as number[], channels = i.inC } = {}): void {
-    const hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
-    const pads = this.scratch(Math.ceil(i.batch / chunk) * (hp * wp * channels + extra) * 4);
-    this.par(name, [...pointers, pads, ...WasmBackend.geometry(i), ...tail, chunk], i.batch, 1, chunk);
-  }
 
-  /** The geometry arguments every convolution kernel takes, in order. */
-  private static geometry(i: ConvInfo): number[] {
-    return [i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW];
-  }
 
-  /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
-  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.pool.chunk(total, align), tail: number[] = []): void {
-    const K = info.kH * info.kW * info.inC;
-    const panels = this.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
-    this.par(name, [...pointers, panels, ...WasmBackend.geometry(info), ...tail, chunk], total, align, chunk);
-  }
 
   override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.forward(px, pw, pb, po, info, 0));
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, 0));
   };
 
   override conv2dActivation = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void => {
     const act = ACTIVATION_CODES[activation];
     if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !act) return ref.conv2dActivation(x, w, bias, out, info, activation);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.forward(px, pw, pb, po, info, act));
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, act));
   };
 
-  /** out = act(conv(x, w) + bias) on wasm pointers (pb 0: no bias; act 0: none). */
-  private forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
-    if (info.groups > 1 && info.groups === info.inC) return this.direct('dwConv', [px, pw, pb, po], info, { tail: [act], channels: info.outC });
-    if (info.groups > 1) {
-      return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
-    }
-    // With enough input channels the direct kernel wins; with few, its runs of kW * inC
-    // floats are too short for its tile, and im2col panels feeding the GEMM do better.
-    if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
-    this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
-  }
 
-  /**
-   * A grouped convolution (neither one group nor depthwise) as one ungrouped convolution per
-   * group: each array's group slice is copied into scratch (by the copyChannels kernel, on
-   * all threads), `body` runs on the slices, and the written ones are copied back. Each array
-   * is shaped as the convolution's input ('x'), output ('y') or kernel ('w').
-   */
-  private perGroup(info: ConvInfo, arrays: [number, 'x' | 'y' | 'w', 'read' | 'write'][], body: (slices: number[], g: number, gi: ConvInfo) => void): void {
-    const { groups, batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
-    const cg = inC / groups, fg = outC / groups;
-    const gi: ConvInfo = { ...info, inC: cg, outC: fg, groups: 1 };
-    // [rows, channels in all, channels per group] of each shape.
-    const layout = { x: [batch * inH * inW, inC, cg], y: [batch * outH * outW, outC, fg], w: [kH * kW * cg, outC, fg] } as const;
-    const copy = (src: number, dst: number, rows: number, srcC: number, srcOff: number, dstC: number, dstOff: number, count: number): void =>
-      this.par('copyChannels', [src, dst, srcC, srcOff, dstC, dstOff, count], rows);
-    for (let g = 0; g < groups; g++) {
-      const mark = this.mem.mark();
-      const slices = arrays.map(([p, shape, mode]) => {
-        const [rows, full, part] = layout[shape];
-        const at = this.scratch(rows * part * 4);
-        if (mode === 'read') copy(p, at, rows, full, g * part, part, 0, part);
-        return at;
-      });
-      body(slices, g, gi);
-      arrays.forEach(([p, shape, mode], k) => {
-        const [rows, full, part] = layout[shape];
-        if (mode === 'write') copy(slices[k], p, rows, part, 0, full, g * part, part);
-      });
-      this.mem.release(mark);
-    }
-  }
+
+
+
 
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
-    this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => this.filterGrad(px, pdy, 0, pdw, info));
+    this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => this.conv.filterGrad(px, pdy, 0, pdw, info));
   };
 
   override conv2dBackpropFilterPooled = (x: TypedArray, dyPool: TypedArray, argmax: Int32Array, dw: TypedArray, conv: ConvInfo, pool: PoolInfo): void => {
-    if (!isF32(x, dyPool, dw) || !WasmBackend.oneChannel3x3(conv) || !WasmBackend.tiles2x2(conv, pool)) {
-      const dy = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
-      this.maxPool2dBackward(dyPool, argmax, dy, pool);
-      return this.conv2dBackpropFilter(x, dy, dw, conv);
-    }
-    this.inWasm([x as Buf, dyPool as Buf, argmax], [dw as Buf], ([px, pdy, pa], [pdw]) => this.filterGrad(px, pdy, pa, pdw, conv));
+    if (!isF32(x, dyPool, dw)) return ref.conv2dBackpropFilterPooled(x, dyPool, argmax, dw, conv, pool);
+    this.inWasm([x as Buf, dyPool as Buf, argmax], [dw as Buf], ([px, pdy, pa], [pdw]) => {
+      if (ConvKernels.oneChannel3x3(conv) && ConvKernels.tiles2x2(conv, pool)) return this.conv.filterGrad(px, pdy, pa, pdw, conv);
+      // Otherwise unpool into scratch (wasm memory: nothing allocated per step), then the filter gradient.
+      const dy = this.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
+      this.conv.poolBackward(pdy, pa, dy, pool);
+      this.conv.filterGrad(px, dy, 0, pdw, conv);
+    });
   };
 
-  private static oneChannel3x3(i: ConvInfo): boolean {
-    return i.inC === 1 && i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.outC % 4 === 0 &&
-      i.dilationH === 1 && i.dilationW === 1 && i.groups === 1;
-  }
 
-  private static tiles2x2(conv: ConvInfo, pool: PoolInfo): boolean {
-    return pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 && pool.padTop === 0 && pool.padLeft === 0 &&
-      conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0 && conv.groups === 1;
-  }
 
-  /**
-   * dW[K, F] = cols^T @ dy, each chunk of rows (or images) summed into its own partial dW.
-   * With argmax != 0 (one-channel 3x3 only), dy is a 2x2 pooling's gradient, unpooled on the fly.
-   */
-  private filterGrad(px: number, pdy: number, pa: number, pdw: number, info: ConvInfo): void {
-    const { batch, kH, kW, inC, outC, outH, outW, groups } = info;
-    if (groups > 1 && groups < inC) {
-      return this.perGroup(info, [[px, 'x', 'read'], [pdy, 'y', 'read'], [pdw, 'w', 'write']], ([x, dy, dw], _g, gi) => this.filterGrad(x, dy, 0, dw, gi));
-    }
-    const depthwise = groups > 1;
-    const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
-    const oneChannel3x3 = WasmBackend.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
-    const [total, align] = depthwise || oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
-    // One chunk size for the partials and the kernel (workers may come up in between).
-    const chunk = this.pool.chunk(total, align), parts = Math.ceil(total / chunk);
-    const partials = parts === 1 ? pdw : this.scratch(parts * size * 4);
-    if (depthwise) {
-      this.direct('dwFilterGrad', [px, pdy, partials], info, { chunk, channels: outC });
-    } else if (oneChannel3x3) {
-      const pads = this.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
-      this.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);
-    } else if (direct) {
-      this.direct('convFilterGradDirect', [px, pdy, partials], info, { chunk });
-    } else {
-      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64, chunk);
-    }
-    // The partials are [parts, size]: their column sums (the bias-gradient kernel) are dW.
-    if (parts > 1) this.par('sumRows', [partials, pdw, parts, size], size, 4);
-  }
 
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
-    this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.inputGrad(pdy, pw, pdx, info));
+    this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.conv.inputGrad(pdy, pw, pdx, info));
   };
 
-  /** dx of a convolution on wasm pointers (also the forward pass of a transposed convolution). */
-  private inputGrad(pdy: number, pw: number, pdx: number, info: ConvInfo): void {
-    const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
-    if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
-    if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
-    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
-    if (info.strideH === 1 && info.strideW === 1 && inC >= 8 && padTop >= 0 && padLeft >= 0) {
-      // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
-      // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
-      const flipped = this.scratch(kH * kW * inC * outC * 4);
-      const src = this.mem.f32(pw, kH * kW * inC * outC), dst = this.mem.f32(flipped, src.length);
-      for (let t = 0; t < kH * kW; t++) {
-        const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
-        for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
-      }
-      const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
-        kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
-      return this.direct('convDirect', [pdy, flipped, 0, pdx], full, { tail: [0] });
-    }
-    // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
-    // same pixel; with whole vectors of input channels each tile adds into dx directly.
-    const wT = this.transposeToScratch(pw, kH * kW * inC, outC);
-    if (inC % 8 === 0) this.par('convInputGradDirect', [pdy, wT, pdx, ...WasmBackend.geometry(info)], info.batch);
-    else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
-  }
+
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
-    if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !WasmBackend.tiles2x2(conv, pool)) {
-      const y = new Float32Array(conv.batch * conv.outH * conv.outW * conv.outC);
-      this.conv2d(x, w, bias, y, conv);
-      return this.maxPool2d(y, out, argmax, pool);
-    }
+    if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2dMaxPool(x, w, bias, out, argmax, conv, pool);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => {
-      if (WasmBackend.oneChannel3x3(conv)) {
-        // One zero-bordered scratch image per chunk of images.
-        const chunk = this.pool.chunk(conv.batch, 1);
-        const pads = this.scratch(Math.ceil(conv.batch / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
-        this.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch, 1, chunk);
-        return;
-      }
-      // Scratch per chunk: the zero-bordered image and one pair of output rows.
-      if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
-      const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
-      const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
-      const chunk = this.pool.chunk(rows, pair);
-      const panels = this.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
-      this.par('convPool', [px, pw, pb, po, pa, panels, ...WasmBackend.geometry(conv), chunk], rows, pair, chunk);
-    });
+    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool));
   };
 
   override adam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void => {
@@ -395,13 +276,9 @@ export class WasmBackend extends JsBackend {
 
   override maxPool2dBackward = (dy: TypedArray, argmax: Int32Array, dx: TypedArray, info: PoolInfo): void => {
     if (!isF32(dy, dx)) return ref.maxPool2dBackward(dy, argmax, dx, info);
-    const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW } = info;
-    const tiled = poolH === strideH && poolW === strideW && inH === outH * poolH && inW === outW * poolW && channels % 4 === 0;
-    this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => {
-      if (tiled) this.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
-      else this.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
-    });
+    this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => this.conv.poolBackward(pdy, pa, pdx, info));
   };
+
 
   /** Element-wise work worth a wasm call: arrays already in wasm memory (a plan's), or long ones. */
   private elementwise(...arrays: TypedArray[]): boolean {
@@ -421,7 +298,7 @@ export class WasmBackend extends JsBackend {
 
   override binary = (op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void => {
     const r = shape.length, cols = shape[r - 1];
-    if (!isF32(a, b, out)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
+    if (!isF32(a, b, out) || out.length === 0) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     // The bias add: a full [rows, cols] operand plus a row broadcast over it.
     if (op === 'add' && r >= 2 && a.length === out.length && b.length === cols && bStrides[r - 1] === 1 && bStrides.slice(0, -1).every((s) => s === 0)) {
       return this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.par('addRow', [pa, pb, po, cols], out.length / cols));
@@ -432,6 +309,13 @@ export class WasmBackend extends JsBackend {
     const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
+  };
+
+  override concatInto = (x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void => {
+    // In place when both live in wasm memory (compiled plans); a copy in and out would cost more than the copy itself.
+    if (!this.mem.owns(x) || !this.mem.owns(out) || x.BYTES_PER_ELEMENT !== out.BYTES_PER_ELEMENT) return refEw.concatInto(x, out, outer, xInner, outInner, offset);
+    const bytes = x.BYTES_PER_ELEMENT;
+    this.parElements('concatRows', [x.byteOffset, out.byteOffset, xInner * bytes, outInner * bytes, offset * bytes], outer, xInner);
   };
 
   override softmax = (x: TypedArray, out: TypedArray, rows: number, cols: number): void => this.softmaxRows(x, out, rows, cols, false);
@@ -490,6 +374,15 @@ export class WasmBackend extends JsBackend {
     this.updateInPlace('ftrl', [w, acc, lin], g, [lr, power, l1, l2, l2s], () => refOpt.ftrl(w, g, acc, lin, lr, power, l1, l2, l2s));
   override emaUpdate = (avg: TypedArray, w: TypedArray, momentum: number): void =>
     this.updateInPlace('emaUpdate', [avg], w, [momentum], () => refOpt.emaUpdate(avg, w, momentum));
+  override rmspropCentered = (w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, eps: number): void => {
+    const reference = (): void => refOpt.rmspropCentered(w, g, ms, mg, moment, lr, rho, momentum, eps);
+    if (!moment) {
+      // The kernel reads a null moment as 0; updateInPlace passes byte offsets, so give it a 0 explicitly.
+      if (!isF32(g, w, ms, mg) || ![w, ms, mg].every((a) => this.mem.owns(a))) return reference();
+      return this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmspropCentered(w.byteOffset, ms.byteOffset, mg.byteOffset, 0, pg, w.length, lr, rho, momentum, eps));
+    }
+    this.updateInPlace('rmspropCentered', [w, ms, mg, moment], g, [lr, rho, momentum, eps], reference);
+  };
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     // Column sums of a [size, inner] matrix: the bias gradient.

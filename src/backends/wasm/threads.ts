@@ -13,6 +13,10 @@
 // can never claim chunks of a newer job, and owner and helpers agree on what is left.
 const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, SPIN = 9, WAITING = 10, ARGS = 11, MAX_ARGS = 24;
 const RANGES = ARGS + MAX_ARGS, MAX_CHUNKS = 255;
+/** Bytes after the ranges for a worker's error message (a length word, then UTF-8). */
+const MESSAGE_BYTES = 256;
+/** How long a job may make no progress before its missing threads count as lost. */
+const STALL_MS = 60_000;
 const CHUNKS_PER_THREAD = 4;
 
 // The claiming loop, shared (as source) by the worker program and the main thread.
@@ -38,7 +42,7 @@ const claim = new Function(`${CLAIM}; return claim;`)() as (c: Int32Array, gen: 
 // The worker's program, as source so that it needs no separate file (Node: eval, browser: Blob).
 const WORKER_BODY = `
 ${CLAIM}
-function start({ module, memory, control, names, self }) {
+function start({ module, memory, control, names, self, messageAt }) {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const fns = names.map((n) => instance.exports[n]);
   const c = new Int32Array(control);
@@ -54,12 +58,21 @@ function start({ module, memory, control, names, self }) {
     if (c[${FN}] < 0) return;
     const args = [];
     for (let i = 0; i < c[${NARGS}]; i++) args.push(c[${ARGS} + i]);
-    // A kernel that traps still counts its chunk as done, so the caller never waits forever.
-    claim(c, seen, self, (s, e) => { try { fn(...args, s, e); } catch { Atomics.store(c, ${FAILED}, 1); } });
+    // A kernel that traps still counts its chunk as done, so the caller never waits forever;
+    // the first failure of a job leaves its thread and message for the caller.
+    claim(c, seen, self, (s, e) => {
+      try { fn(...args, s, e); } catch (err) {
+        if (Atomics.compareExchange(c, ${FAILED}, 0, self + 1) === 0) {
+          const text = new TextEncoder().encode(String(err && err.message || err)).subarray(0, ${MESSAGE_BYTES - 4});
+          new Uint8Array(control, messageAt + 4, text.length).set(text);
+          new Int32Array(control, messageAt, 1)[0] = text.length;
+        }
+      }
+    });
   }
 }`;
 
-interface WorkerLike { terminate(): unknown; unref?(): void }
+interface WorkerLike { terminate(): unknown; unref?(): void; on?(event: string, listener: (arg: unknown) => void): unknown; addEventListener?(event: string, listener: (arg: unknown) => void): void }
 
 async function spawn(data: object): Promise<WorkerLike> {
   if (typeof process !== 'undefined' && process.versions?.node) {
@@ -77,10 +90,16 @@ async function spawn(data: object): Promise<WorkerLike> {
 }
 
 export class ThreadPool {
-  private readonly control: Int32Array;
-  private readonly workers: Promise<WorkerLike>[] = [];
+  private control!: Int32Array;
+  private workers: Promise<WorkerLike>[] = [];
   private readonly fnIndex: Map<string, number>;
   private generation = 0;
+  /** A worker that exited or failed to start, noticed by its exit event (between jobs). */
+  private lost: string | null = null;
+  /** How long a job may make no progress before the pool is declared broken (ms). */
+  stallMs = STALL_MS;
+  /** How many times the workers were replaced after one was lost. */
+  restarts = 0;
 
   /** How long the caller spins for a job's last chunks before it blocks (where it may block). */
   private readonly spin: number;
@@ -91,29 +110,59 @@ export class ThreadPool {
    * own; with more threads than cores a spinning thread takes the core from a working one, so
    * then they block almost at once instead.
    */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly count: number, names: string[], cores = count) {
+  constructor(private readonly module: WebAssembly.Module, private readonly memory: WebAssembly.Memory, readonly count: number,
+    private readonly names: string[], cores = count) {
     this.fnIndex = new Map(names.map((n, i) => [n, i]));
-    // One thread needs no shared block (and pages that are not cross-origin isolated have none).
-    const bytes = 4 * (RANGES + count);
-    this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const oversubscribed = count > cores;
-    this.control[SPIN] = oversubscribed ? 2_000 : 2_000_000;
     this.spin = oversubscribed ? 2_000 : 1_000_000;
+    this.start(oversubscribed ? 2_000 : 2_000_000);
+  }
+
+  /** A fresh control block and workers (also after a worker was lost: the old block may still be written to). */
+  private start(spin: number): void {
+    const count = this.count;
+    // One thread needs no shared block (and pages that are not cross-origin isolated have none).
+    const messageAt = 4 * (RANGES + count), bytes = messageAt + MESSAGE_BYTES;
+    this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    this.control[SPIN] = spin;
+    this.lost = null;
+    this.workers = [];
     for (let index = 1; index < count; index++) {
-      this.workers.push(spawn({ module, memory, control: this.control.buffer, names, self: index }));
+      const worker = spawn({ module: this.module, memory: this.memory, control: this.control.buffer, names: this.names, self: index, messageAt });
+      const control = this.control;
+      const onLost = (why: string): void => { if (this.control === control) this.lost ??= `worker thread ${index} ${why}`; };
+      void worker.then((w) => {
+        w.on?.('exit', (code) => onLost(`exited (code ${String(code)})`));
+        w.on?.('error', (e) => onLost(`failed: ${(e as Error)?.message ?? String(e)}`));
+        w.addEventListener?.('error', (e) => onLost(`failed: ${(e as ErrorEvent)?.message ?? 'error'}`));
+      }, (e: unknown) => onLost(`could not start: ${(e as Error)?.message ?? String(e)}`));
+      this.workers.push(worker);
     }
+  }
+
+  /** Replaces every worker (the lost one and the others, which may be stuck on the old block). */
+  private restart(why: string): void {
+    const old = this.workers;
+    const spin = this.control[SPIN];
+    this.control[FN] = -1;
+    Atomics.store(this.control, GEN, (this.generation + 1) & 0x7fff);
+    Atomics.notify(this.control, GEN);
+    for (const w of old) void w.then((x) => x.terminate(), () => undefined);
+    this.restarts++;
+    this.start(spin);
+    console.warn(`wasm backend: ${why}; started ${this.count - 1} new worker thread(s) (until they are up, kernels run on the calling thread)`);
   }
 
   /** True once every worker has started (until then jobs run on the calling thread alone). */
   get ready(): boolean { return Atomics.load(this.control, READY) === this.count - 1; }
 
   /**
-   * A chunk size for run(): a multiple of align, or total itself while the job would run on
-   * the calling thread alone. Kernels with scratch per chunk size it from this value and pass
-   * the same value to run(): workers may come up in between, so it must not be asked twice.
+   * A chunk size for run(): a multiple of align, or total itself on one thread. It depends on
+   * the thread count only, not on whether the workers are up yet (the caller then runs every
+   * chunk itself): kernels that sum per-chunk partials must add in the same order every run.
    */
   chunk(total: number, align: number): number {
-    if (this.count === 1 || !this.ready || total <= align) return total;
+    if (this.count === 1 || total <= align) return total;
     const chunks = Math.min(MAX_CHUNKS, this.count * CHUNKS_PER_THREAD);
     return Math.max(align, Math.ceil(total / chunks / align) * align);
   }
@@ -121,8 +170,14 @@ export class ThreadPool {
   /**
    * Runs fn(...args, start, end) over [0, total) in chunks of `grain` (from chunk()), on all
    * threads. `local` runs a chunk on the calling thread (a JS wrapper of the same kernel).
+   * A kernel that traps on a worker is raised here with the worker's message; a worker that
+   * is lost (exited, or no progress for stallMs) makes the pool start new workers, and a job
+   * it was part of raises an error instead of waiting forever.
    */
   run(name: string, args: number[], total: number, grain: number, local: (start: number, end: number) => void): void {
+    if (this.lost) this.restart(this.lost); // between jobs: the job below runs without it
+    if (total === 0) return;
+    if (!Number.isInteger(total) || total < 0 || !(grain >= 1)) throw new Error(`internal: ${name} asked to run over ${total} items in chunks of ${grain}`);
     if (grain >= total) { local(0, total); return; }
     const fn = this.fnIndex.get(name);
     if (fn === undefined || args.length > MAX_ARGS) throw new Error(`internal: ${name} cannot run on the thread pool`);
@@ -138,7 +193,7 @@ export class ThreadPool {
     // An error here is raised only once every chunk is finished: a job must never outlive its run().
     let error: unknown = null;
     claim(c, gen, 0, (s, e) => { if (error === null) try { local(s, e); } catch (err) { error = err; } });
-    let spins = 0;
+    let spins = 0, seen = -1, since = performance.now();
     for (let d = Atomics.load(c, DONE); d !== chunks; d = Atomics.load(c, DONE)) {
       // Node's main thread may block; a browser's may not, so it keeps spinning there.
       if (++spins > this.spin && typeof process !== 'undefined') {
@@ -147,10 +202,19 @@ export class ThreadPool {
         Atomics.store(c, WAITING, 0);
         spins = 0;
       }
+      if (d !== seen) { seen = d; since = performance.now(); } else if ((spins & 1023) === 0 && performance.now() - since > this.stallMs) {
+        const why = `kernel ${name}: ${chunks - d} of its ${chunks} chunks made no progress for ${(this.stallMs / 1000).toFixed(1)} s (a worker thread died or hangs)`;
+        this.restart(why);
+        throw new Error(`wasm backend: ${why}. The call failed and its results are lost; new worker threads are starting, so it can be retried.`);
+      }
     }
     const failed = Atomics.exchange(c, FAILED, 0);
     if (error !== null) throw error;
-    if (failed) throw new Error(`wasm kernel ${name} failed on a worker thread`);
+    if (failed) {
+      const at = 4 * (RANGES + n), length = new Int32Array(c.buffer, at, 1)[0];
+      const message = new TextDecoder().decode(new Uint8Array(c.buffer, at + 4, length).slice());
+      throw new Error(`wasm kernel ${name} failed on worker thread ${failed - 1}: ${message}`);
+    }
   }
 
   async terminate(): Promise<void> {

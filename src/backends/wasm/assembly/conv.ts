@@ -67,16 +67,20 @@ export function activate(p: usize, n: i32, act: i32): void {
   return act == 1 ? f32x4.pmax(zero, v) : v;
 }
 
-// Direct convolution of images [n0, n1) (for inC >= 8, where it beats im2col): each image is
-// copied into this chunk's zero-bordered scratch (so every window is in bounds), then its
-// output rows are computed by convRows.
+// Direct convolution (for inC >= 8, where it beats im2col) of output rows [r0, r1) of the
+// batch*outH rows of all images: each image met is copied into this chunk's zero-bordered
+// scratch (so every window is in bounds), then its rows are computed by convRows. Chunks of
+// whole images copy each image once; smaller ones (a batch smaller than the threads) split
+// an image's rows between threads.
 export function convDirect(x: usize, w: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, n0: i32, n1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, r0: i32, r1: i32): void {
   const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
-  const xp = pads + (<usize>((n0 / chunk) * Hp * Wp * inC) << 2);
-  for (let n = n0; n < n1; n++) {
+  const xp = pads + (<usize>((r0 / chunk) * Hp * Wp * inC) << 2);
+  for (let r = r0; r < r1;) {
+    const n = r / outH, oh0 = r % outH, oh1 = min(outH, oh0 + r1 - r);
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    convRows(xp, Wp, w, bias, out + (<usize>(n * outH * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, 0, outH);
+    convRows(xp, Wp, w, bias, out + (<usize>((n * outH + oh0) * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, oh0, oh1);
+    r += oh1 - oh0;
   }
 }
 

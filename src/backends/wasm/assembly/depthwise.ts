@@ -26,19 +26,23 @@ function padExpand(src: usize, dst: usize, inH: i32, inW: i32, C: i32, M: i32, H
   }
 }
 
-// Forward, images [n0, n1): out = act(depthwise(x, w) + bias). Four output pixels by four
-// channels at a time (four independent chains; one weight load for four multiply-adds).
+// Forward, output rows [r0, r1) of the batch*outH rows of all images (as convDirect: whole
+// images per chunk, or an image's rows split between threads): out = act(depthwise(x, w) +
+// bias). Four output pixels by four channels at a time (four independent chains; one weight
+// load for four multiply-adds).
 export function dwConv(x: usize, w: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, n0: i32, n1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, r0: i32, r1: i32): void {
   const F = outC, M = outC / inC;
   const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
-  const xp = pads + (<usize>((n0 / chunk) * Hp * Wp * F) << 2);
+  const xp = pads + (<usize>((r0 / chunk) * Hp * Wp * F) << 2);
   const px = <usize>F << 2, pixStep = <usize>sW * px, kRow = <usize>Wp * px, tapW = <usize>dW * px, tapH = <usize>dH * kRow;
   const F4 = F & ~3, zero = f32x4.splat(0);
-  for (let n = n0; n < n1; n++) {
+  for (let r = r0; r < r1;) {
+    const n = r / outH, oh0 = r % outH, oh1 = min(outH, oh0 + r1 - r);
+    r += oh1 - oh0;
     padExpand(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, M, Hp, Wp, padTop, padLeft);
     const o = out + (<usize>(n * outH * outW * F) << 2);
-    for (let oh = 0; oh < outH; oh++) {
+    for (let oh = oh0; oh < oh1; oh++) {
       const rowBase = xp + <usize>(oh * sH) * kRow;
       const d = o + <usize>(oh * outW) * px;
       let ow = 0;

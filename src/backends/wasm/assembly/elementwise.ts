@@ -101,3 +101,11 @@ export function rmsprop(w: usize, g: usize, ms: usize, moment: usize, n: i32, lr
     store<f32>(w + o, load<f32>(w + o) - inc);
   }
 }
+
+// One input of a concatenation: rows [row0, row1) of x ([rows, xBytes]) go to byte `offset` of
+// the rows of out ([rows, outBytes]). Bytes, so any dtype; bulk-memory copies.
+export function concatRows(x: usize, out: usize, xBytes: i32, outBytes: i32, offset: i32, row0: i32, row1: i32): void {
+  for (let r = row0; r < row1; r++) {
+    memory.copy(out + <usize>r * <usize>outBytes + <usize>offset, x + <usize>r * <usize>xBytes, <usize>xBytes);
+  }
+}

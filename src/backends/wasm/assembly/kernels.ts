@@ -5,11 +5,12 @@
 export { gemm, fmaPeak } from './gemm';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
+export { winogradConv } from './winograd';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
-export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
+export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
 export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
 export { bnMoments, bnGradSums, affineRows } from './norm';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
-export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate } from './optimizers';
+export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';

@@ -159,3 +159,30 @@ export function emaUpdate(avg: usize, w: usize, n: i32, momentum: f32): void {
     store<f32>(avg + o, momentum * load<f32>(avg + o) + (1 - momentum) * load<f32>(w + o));
   }
 }
+
+// Centered RMSprop: ms = rho ms + (1 - rho) g^2; mg = rho mg + (1 - rho) g;
+// inc = lr g / sqrt(ms - mg^2 + eps); w -= inc, or with momentum (moment != 0) mom = momentum mom + inc, w -= mom.
+export function rmspropCentered(w: usize, ms: usize, mg: usize, moment: usize, g: usize, n: i32, lr: f32, rho: f32, momentum: f32, eps: f32): void {
+  const r = f32x4.splat(rho), nr = f32x4.splat(1 - rho), rate = f32x4.splat(lr), mo = f32x4.splat(momentum), e = f32x4.splat(eps);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2, gv = v128.load(g + o);
+    const msv = f32x4.add(f32x4.mul(r, v128.load(ms + o)), f32x4.mul(nr, f32x4.mul(gv, gv)));
+    const mgv = f32x4.add(f32x4.mul(r, v128.load(mg + o)), f32x4.mul(nr, gv));
+    v128.store(ms + o, msv);
+    v128.store(mg + o, mgv);
+    let inc = f32x4.div(f32x4.mul(rate, gv), f32x4.sqrt(f32x4.add(f32x4.sub(msv, f32x4.mul(mgv, mgv)), e)));
+    if (moment) { inc = f32x4.add(f32x4.mul(mo, v128.load(moment + o)), inc); v128.store(moment + o, inc); }
+    v128.store(w + o, f32x4.sub(v128.load(w + o), inc));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2, gv = load<f32>(g + o);
+    const msv = rho * load<f32>(ms + o) + (1 - rho) * gv * gv;
+    const mgv = rho * load<f32>(mg + o) + (1 - rho) * gv;
+    store<f32>(ms + o, msv);
+    store<f32>(mg + o, mgv);
+    let inc = (lr * gv) / Mathf.sqrt(msv - mgv * mgv + eps);
+    if (moment) { inc = momentum * load<f32>(moment + o) + inc; store<f32>(moment + o, inc); }
+    store<f32>(w + o, load<f32>(w + o) - inc);
+  }
+}

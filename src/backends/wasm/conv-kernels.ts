@@ -1,0 +1,262 @@
+// The convolution family's dispatch on wasm pointers: which kernel runs a convolution, its
+// gradients and its fusion with pooling (direct, im2col panels, depthwise, per group,
+// Winograd), with what scratch, split how between threads. WasmBackend calls it with arrays
+// already placed in wasm memory.
+import type { ConvInfo, PoolInfo } from '../backend.ts';
+import type { WasmMemory } from './memory.ts';
+
+/** What the dispatch needs from the backend. */
+export interface KernelHost {
+  memory(): WasmMemory;
+  threads(): number;
+  /** The thread pool's chunk size for [0, total) in multiples of align. */
+  chunk(total: number, align: number): number;
+  /** Runs a parallel kernel over [0, total). */
+  par(name: string, args: number[], total: number, align?: number, chunk?: number): void;
+  /** Scratch bytes in wasm memory, freed when the backend's kernel call returns. */
+  scratch(bytes: number): number;
+  transposeToScratch(src: number, rows: number, cols: number): number;
+}
+
+/** Rows per panel of the fused convolution kernels (PANEL in assembly/common.ts). */
+const PANEL = 256;
+/** Tiles per panel of the Winograd kernel (WINOGRAD_PANEL in assembly/winograd.ts). */
+const WINOGRAD_PANEL = 64;
+
+/**
+ * Whether Winograd F(2x2, 3x3) beats the direct kernel for a 3x3, stride-1 convolution: it
+ * does 16 instead of 36 multiply-adds per tile and channel pair, but its transforms read and
+ * write every value once more, which pays only with enough channels on both sides. Measured
+ * side by side on one thread (batch 32): 0.8-1.1x of direct at 16 and 32 channels, 1.4x at
+ * 64, 2.2-2.5x at 128. Its error against the float64 convolution is about 1.5e-5 relative at
+ * 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts prints both).
+ */
+function winogradPays(i: ConvInfo): boolean {
+  return i.inC >= 64 && i.outC >= 64 && i.outH >= 4 && i.outW >= 4;
+}
+
+/** Direct kernels whose range is output rows of all images (batch * outH), not images. */
+const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv']);
+
+export class ConvKernels {
+  constructor(private readonly h: KernelHost) {}
+
+  /**
+   * Runs a direct convolution kernel over images, with one zero-bordered image of `channels`
+   * channels (plus `extra` floats) of scratch per chunk; `tail` goes between the geometry and
+   * the chunk size (the epilogue's activation code, for the forward kernels).
+   */
+  private direct(name: string, pointers: number[], i: ConvInfo, { extra = 0, chunk = this.h.chunk(i.batch, 1), tail = [] as number[], channels = i.inC } = {}): void {
+    const hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
+    // The forward kernels split output rows: whole images per chunk while there are images
+    // enough for every thread, else an image's rows between threads (batch-1 inference).
+    const byRows = ROW_SPLIT_KERNELS.has(name);
+    const total = byRows ? i.batch * i.outH : i.batch;
+    if (byRows) chunk = i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
+    const pads = this.h.scratch(Math.ceil(total / chunk) * (hp * wp * channels + extra) * 4);
+    this.h.par(name, [...pointers, pads, ...ConvKernels.geometry(i), ...tail, chunk], total, 1, chunk);
+  }
+
+  /** The geometry arguments every convolution kernel takes, in order. */
+  private static geometry(i: ConvInfo): number[] {
+    return [i.inH, i.inW, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW];
+  }
+
+  /** Runs a fused convolution kernel over [0, total) with one im2col panel per thread. */
+  private convPar(name: string, pointers: number[], info: ConvInfo, total: number, align: number, chunk = this.h.chunk(total, align), tail: number[] = []): void {
+    const K = info.kH * info.kW * info.inC;
+    const panels = this.h.scratch(Math.ceil(total / chunk) * PANEL * K * 4);
+    this.h.par(name, [...pointers, panels, ...ConvKernels.geometry(info), ...tail, chunk], total, align, chunk);
+  }
+
+  /** out = act(conv(x, w) + bias) on wasm pointers (pb 0: no bias; act 0: none). */
+  forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+    if (info.groups > 1 && info.groups === info.inC) return this.direct('dwConv', [px, pw, pb, po], info, { tail: [act], channels: info.outC });
+    if (info.groups > 1) {
+      return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
+    }
+    if (this.useWinograd(info)) return this.winograd(px, pw, pb, po, info, act);
+    // With enough input channels the direct kernel wins; with few, its runs of kW * inC
+    // floats are too short for its tile, and im2col panels feeding the GEMM do better.
+    if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
+    this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
+  }
+
+  /**
+   * Which forward algorithm 3x3 stride-1 convolutions use: 'auto' (Winograd where
+   * winogradPays says so), or always 'direct' / 'winograd' (tests, benchmarks).
+   */
+  convAlgorithm: 'auto' | 'direct' | 'winograd' = 'auto';
+
+  private useWinograd(i: ConvInfo): boolean {
+    const fits = i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.dilationH === 1 && i.dilationW === 1 &&
+      i.groups === 1 && i.inC % 4 === 0 && i.outC % 4 === 0;
+    if (!fits || this.convAlgorithm === 'direct') return false;
+    return this.convAlgorithm === 'winograd' || winogradPays(i);
+  }
+
+  /** Winograd F(2x2, 3x3): the kernel transformed (U = G g G^T, [16, C, F]) into scratch, then the tiles. */
+  private winograd(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+    const { inC: C, outC: F } = info;
+    const u = this.h.scratch(16 * C * F * 4);
+    const g = this.h.memory().f32(pw, 9 * C * F), U = this.h.memory().f32(u, 16 * C * F);
+    const CF = C * F;
+    for (let k = 0; k < CF; k++) {
+      const g00 = g[k], g01 = g[CF + k], g02 = g[2 * CF + k], g10 = g[3 * CF + k], g11 = g[4 * CF + k], g12 = g[5 * CF + k];
+      const g20 = g[6 * CF + k], g21 = g[7 * CF + k], g22 = g[8 * CF + k];
+      // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (each three taps wide).
+      const rows = [[g00, g01, g02], [(g00 + g10 + g20) / 2, (g01 + g11 + g21) / 2, (g02 + g12 + g22) / 2],
+        [(g00 - g10 + g20) / 2, (g01 - g11 + g21) / 2, (g02 - g12 + g22) / 2], [g20, g21, g22]];
+      for (let r = 0; r < 4; r++) {
+        const [a, b, c] = rows[r];
+        U[(r * 4) * CF + k] = a; U[(r * 4 + 1) * CF + k] = (a + b + c) / 2; U[(r * 4 + 2) * CF + k] = (a - b + c) / 2; U[(r * 4 + 3) * CF + k] = c;
+      }
+    }
+    const tiles = info.batch * Math.ceil(info.outH / 2) * Math.ceil(info.outW / 2);
+    const chunk = this.h.chunk(tiles, WINOGRAD_PANEL);
+    const scratch = this.h.scratch(Math.ceil(tiles / chunk) * 16 * WINOGRAD_PANEL * (C + F) * 4);
+    this.h.par('winogradConv', [px, u, pb, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, chunk], tiles, 1, chunk);
+  }
+
+  /**
+   * A grouped convolution (neither one group nor depthwise) as one ungrouped convolution per
+   * group: each array's group slice is copied into scratch (by the copyChannels kernel, on
+   * all threads), `body` runs on the slices, and the written ones are copied back. Each array
+   * is shaped as the convolution's input ('x'), output ('y') or kernel ('w').
+   */
+  private perGroup(info: ConvInfo, arrays: [number, 'x' | 'y' | 'w', 'read' | 'write'][], body: (slices: number[], g: number, gi: ConvInfo) => void): void {
+    const { groups, batch, inH, inW, inC, outH, outW, outC, kH, kW } = info;
+    const cg = inC / groups, fg = outC / groups;
+    const gi: ConvInfo = { ...info, inC: cg, outC: fg, groups: 1 };
+    // [rows, channels in all, channels per group] of each shape.
+    const layout = { x: [batch * inH * inW, inC, cg], y: [batch * outH * outW, outC, fg], w: [kH * kW * cg, outC, fg] } as const;
+    const copy = (src: number, dst: number, rows: number, srcC: number, srcOff: number, dstC: number, dstOff: number, count: number): void =>
+      this.h.par('copyChannels', [src, dst, srcC, srcOff, dstC, dstOff, count], rows);
+    for (let g = 0; g < groups; g++) {
+      const mark = this.h.memory().mark();
+      const slices = arrays.map(([p, shape, mode]) => {
+        const [rows, full, part] = layout[shape];
+        const at = this.h.scratch(rows * part * 4);
+        if (mode === 'read') copy(p, at, rows, full, g * part, part, 0, part);
+        return at;
+      });
+      body(slices, g, gi);
+      arrays.forEach(([p, shape, mode], k) => {
+        const [rows, full, part] = layout[shape];
+        if (mode === 'write') copy(slices[k], p, rows, part, 0, full, g * part, part);
+      });
+      this.h.memory().release(mark);
+    }
+  }
+
+  static oneChannel3x3(i: ConvInfo): boolean {
+    return i.inC === 1 && i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.outC % 4 === 0 &&
+      i.dilationH === 1 && i.dilationW === 1 && i.groups === 1;
+  }
+
+  static tiles2x2(conv: ConvInfo, pool: PoolInfo): boolean {
+    return pool.poolH === 2 && pool.poolW === 2 && pool.strideH === 2 && pool.strideW === 2 && pool.padTop === 0 && pool.padLeft === 0 &&
+      conv.outH % 2 === 0 && conv.outW % 2 === 0 && conv.outC % 4 === 0 && conv.groups === 1;
+  }
+
+  /**
+   * dW[K, F] = cols^T @ dy, each chunk of rows (or images) summed into its own partial dW.
+   * With argmax != 0 (one-channel 3x3 only), dy is a 2x2 pooling's gradient, unpooled on the fly.
+   */
+  filterGrad(px: number, pdy: number, pa: number, pdw: number, info: ConvInfo): void {
+    const { batch, kH, kW, inC, outC, outH, outW, groups } = info;
+    if (groups > 1 && groups < inC) {
+      return this.perGroup(info, [[px, 'x', 'read'], [pdy, 'y', 'read'], [pdw, 'w', 'write']], ([x, dy, dw], _g, gi) => this.filterGrad(x, dy, 0, dw, gi));
+    }
+    const depthwise = groups > 1;
+    const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
+    const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
+    const [total, align] = depthwise || oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
+    // One chunk size for the partials and the kernel (workers may come up in between).
+    const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
+    const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
+    if (depthwise) {
+      this.direct('dwFilterGrad', [px, pdy, partials], info, { chunk, channels: outC });
+    } else if (oneChannel3x3) {
+      const pads = this.h.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
+      this.h.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);
+    } else if (direct) {
+      this.direct('convFilterGradDirect', [px, pdy, partials], info, { chunk });
+    } else {
+      this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64, chunk);
+    }
+    // The partials are [parts, size]: their column sums (the bias-gradient kernel) are dW.
+    if (parts > 1) this.h.par('sumRows', [partials, pdw, parts, size], size, 4);
+  }
+
+  /** dx of a convolution on wasm pointers (also the forward pass of a transposed convolution). */
+  inputGrad(pdy: number, pw: number, pdx: number, info: ConvInfo): void {
+    const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
+    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
+    const stride1 = info.strideH === 1 && info.strideW === 1 && padTop >= 0 && padLeft >= 0;
+    if (groups > 1 && groups === inC && outC === inC && stride1) {
+      // Depthwise at stride 1, one filter per channel: dx is the depthwise convolution of dy by
+      // the kernel turned 180 degrees (a gather, where dwInputGrad scatters).
+      const taps = kH * kW, flipped = this.h.scratch(taps * outC * 4);
+      const src = this.h.memory().f32(pw, taps * outC), dst = this.h.memory().f32(flipped, taps * outC);
+      for (let t = 0; t < taps; t++) dst.set(src.subarray((taps - 1 - t) * outC, (taps - t) * outC), t * outC);
+      const full: ConvInfo = { ...info, inH: info.outH, inW: info.outW, outH: info.inH, outW: info.inW, strideH: 1, strideW: 1, padTop, padLeft };
+      return this.direct('dwConv', [pdy, flipped, 0, pdx], full, { tail: [0], channels: outC });
+    }
+    if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
+    if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
+    if (stride1 && inC >= 8) {
+      // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
+      // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
+      const flipped = this.h.scratch(kH * kW * inC * outC * 4);
+      const src = this.h.memory().f32(pw, kH * kW * inC * outC), dst = this.h.memory().f32(flipped, src.length);
+      for (let t = 0; t < kH * kW; t++) {
+        const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
+        for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
+      }
+      const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
+        kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
+      if (this.useWinograd(full)) return this.winograd(pdy, flipped, 0, pdx, full, 0);
+      return this.direct('convDirect', [pdy, flipped, 0, pdx], full, { tail: [0] });
+    }
+    // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
+    // same pixel; with whole vectors of input channels each tile adds into dx directly.
+    const wT = this.h.transposeToScratch(pw, kH * kW * inC, outC);
+    if (inC % 8 === 0) this.h.par('convInputGradDirect', [pdy, wT, pdx, ...ConvKernels.geometry(info)], info.batch);
+    else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+  }
+
+  /** maxPool2dBackward on wasm pointers. */
+  poolBackward(pdy: number, pa: number, pdx: number, info: PoolInfo): void {
+    const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW } = info;
+    const tiled = poolH === strideH && poolW === strideW && inH === outH * poolH && inW === outW * poolW && channels % 4 === 0;
+    if (tiled) this.h.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
+    else this.h.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
+  }
+
+
+  /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
+  forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo): void {
+    if (!ConvKernels.tiles2x2(conv, pool)) {
+      // No fused kernel for this pooling: the convolution into scratch (wasm memory), then the pooling.
+      const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
+      this.forward(px, pw, pb, y, conv, 0);
+      const p = pool;
+      return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], p.batch);
+    }
+    if (ConvKernels.oneChannel3x3(conv)) {
+      // One zero-bordered scratch image per chunk of images.
+      const chunk = this.h.chunk(conv.batch, 1);
+      const pads = this.h.scratch(Math.ceil(conv.batch / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
+      this.h.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch, 1, chunk);
+      return;
+    }
+    // Scratch per chunk: the zero-bordered image and one pair of output rows.
+    if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
+    const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
+    const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
+    const chunk = this.h.chunk(rows, pair);
+    const panels = this.h.scratch(Math.ceil(rows / chunk) * R * (conv.outC + K) * 4);
+    this.h.par('convPool', [px, pw, pb, po, pa, panels, ...ConvKernels.geometry(conv), chunk], rows, pair, chunk);
+  }
+}

@@ -1,0 +1,159 @@
+// The playground (`npm run playground`) in headless Chromium: every cell renders with no
+// console error, training runs a bounded number of steps on worker threads, the curves get
+// points, accuracy beats chance, a "1" drawn with the mouse is classified as 1; bad input
+// (drawing before training, a file that is not a model, no SharedArrayBuffer) gets a clear
+// answer. Screenshots go to test-results/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error: a plain .mjs module without types
+import { buildSite } from '../scripts/playground.mjs';
+
+const root = join(import.meta.dirname, '..');
+const CHROMIUM = '/usr/bin/chromium';
+const shots = join(root, 'test-results');
+const skip = !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not installed (apt-get install chromium)';
+/** Training images for the bounded run: one epoch of these must classify a drawn 1. */
+const SAMPLES = 12000;
+
+/** Starts `npm run playground` on a free port; resolves to its URL. */
+function startPlayground(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  // Its own process group, so that the server under npm stops with it.
+  const child = spawn('npm', ['run', '--silent', 'playground', '--', '--port', '0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return new Promise((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`the playground did not start:\n${out}`)), 60_000);
+    child.stdout!.on('data', (d) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) { clearTimeout(timer); done({ url: m[1], child }); } });
+    child.stderr!.on('data', (d) => { out += d; });
+    child.on('exit', (code) => fail(new Error(`the playground exited (${code}):\n${out}`)));
+  });
+}
+
+describe('the playground', { skip }, () => {
+  let browser: Browser;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  after(async () => { await browser?.close(); for (const c of children) { try { process.kill(-c.pid!); } catch { /* already gone */ } } });
+
+  async function open(extra: string[] = [], query = ''): Promise<{ page: Page; errors: string[] }> {
+    const server = await startPlayground(extra);
+    children.push(server.child);
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(server.url + query);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.querySelector('#status.error'), null, { timeout: 120_000 });
+    return { page, errors };
+  }
+
+  async function drawOne(page: Page): Promise<void> {
+    await page.click('#clear');
+    const box = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(box.x + 140, box.y + 40);
+    await page.mouse.down();
+    for (let y = 40; y <= 240; y += 10) await page.mouse.move(box.x + 140, box.y + y);
+    await page.mouse.up();
+    await page.waitForTimeout(200); // the prediction follows on the next frame
+  }
+  const probabilities = (page: Page): Promise<number[]> =>
+    page.$$eval('#probabilities .bar', (bars) => bars.map((b) => Number((b as HTMLElement).dataset.p)));
+
+  it('renders every cell, trains on worker threads, and reads a drawn 1', async () => {
+    const { page, errors } = await open([], `?samples=${SAMPLES}`);
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
+    assert.ok(Number(await page.getAttribute('#threads', 'data-threads')) >= 2);
+    const states = await page.$$eval('.cell[data-state]', (cells) => cells.map((c) => (c as HTMLElement).dataset.state));
+    assert.equal(states.filter((s) => s === 'done').length, 11, `cells: ${states}`);
+    // Cells 4, 5, 7, 8, 13 and 16 draw, as the notebook does: deeptype's SVG with the image inside.
+    assert.equal(await page.$$eval('.figures svg image', (s) => s.length), 1 + 1 + 1 + 5 + 1 + 2);
+    assert.match(await page.textContent('#cells') ?? '', /Total params: [\d,]+/);
+    await page.screenshot({ path: join(shots, 'playground-cells.png'), fullPage: true });
+
+    // Bad input 1: drawing on the untrained model says so.
+    await drawOne(page);
+    assert.match(await page.textContent('#draw-note') ?? '', /untrained/);
+    assert.equal((await probabilities(page)).length, 10);
+
+    const start = Date.now();
+    await page.click('#train');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('trained') || document.querySelector('#status.error'), null, { timeout: 300_000 });
+    const seconds = (Date.now() - start) / 1000;
+    assert.equal(await page.textContent('#status'), 'trained: draw a digit below');
+    assert.ok(Number(await page.getAttribute('#curves', 'data-points')) >= SAMPLES / 32, 'a curve point per batch');
+    const progress = await page.textContent('#progress') ?? '';
+    assert.match(progress, /Epoch 1\/1\n375\/375 \[=+\] - \d+s \d+(?:us|ms|s)\/step - loss: \d\.\d{4} - acc: (0\.\d{4})/);
+    const acc = Number(/acc: (0\.\d{4})/.exec(progress)![1]);
+    assert.ok(acc > 0.5, `accuracy ${acc} above chance`);
+    const evaluated = /\[(\d\.\d+), (0\.\d+)\]/.exec(await page.textContent('.cell:nth-of-type(13) pre.output') ?? '');
+    assert.ok(evaluated && Number(evaluated[2]) > 0.8, `test accuracy: ${evaluated?.[0]}`);
+    console.log(`Chromium: one epoch of ${SAMPLES} images in ${Number(await page.getAttribute('#train-summary', 'data-seconds-per-epoch')).toFixed(1)} s (${await page.textContent('#train-summary')}); click to trained ${seconds.toFixed(1)} s`);
+
+    await drawOne(page);
+    const p = await probabilities(page);
+    assert.equal(p.indexOf(Math.max(...p)), 1, `a drawn 1 is read as 1: ${p.map((v) => v.toFixed(3))}`);
+    assert.equal(await page.textContent('#draw-note'), 'the model says 1');
+    assert.ok(await page.$$eval('#maps svg image', (s) => s.length) === 32, 'the first layer\'s 32 feature maps of the drawing');
+    await page.screenshot({ path: join(shots, 'playground-trained.png'), fullPage: true });
+
+    // Save to IndexedDB and load back: same answer. A file that is not a model is refused.
+    await page.click('#idb-save');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'saved in IndexedDB');
+    await page.click('#idb-load');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'loaded the model from IndexedDB');
+    assert.deepEqual((await probabilities(page)).map((v) => v.toFixed(5)), p.map((v) => v.toFixed(5)));
+    const notAModel = join(mkdtempSync(join(tmpdir(), 'deeptype-pg-')), 'notes.json');
+    writeFileSync(notAModel, JSON.stringify({ hello: 'world' }));
+    await page.setInputFiles('#upload', notAModel);
+    await page.waitForFunction(() => document.querySelector('#status.error'));
+    assert.match(await page.textContent('#status') ?? '', /notes\.json is not a model file/);
+    // The downloaded file loads back and gives the same probabilities.
+    const download = page.waitForEvent('download');
+    await page.click('#download');
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'mnist-model.json');
+    const saved = join(mkdtempSync(join(tmpdir(), 'deeptype-pg-')), 'mnist-model.json');
+    await file.saveAs(saved);
+    await page.setInputFiles('#upload', saved);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'loaded the model from mnist-model.json');
+    assert.deepEqual((await probabilities(page)).map((v) => v.toFixed(5)), p.map((v) => v.toFixed(5)));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('without cross-origin isolation runs on one thread, says so, and works', async () => {
+    const { page, errors } = await open(['--no-isolation'], '?samples=640');
+    assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), false);
+    assert.match(await page.textContent('#threads') ?? '', /not cross-origin isolated.*one thread/);
+    assert.equal(await page.getAttribute('#threads', 'data-threads'), '1');
+    await page.click('#train');
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('trained') || document.querySelector('#status.error'), null, { timeout: 120_000 });
+    assert.equal(await page.textContent('#status'), 'trained: draw a digit below');
+    await page.screenshot({ path: join(shots, 'playground-one-thread.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+describe('npm run build:site', () => {
+  it('writes the page, MNIST, _headers and the hosting note', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'deeptype-site-')), 'site');
+    await buildSite(dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['HOSTING.md', '_headers', 'index.html', 'mnist', 'playground.js', 'playground.js.map']);
+    assert.equal(readdirSync(join(dir, 'mnist')).length, 4);
+    assert.equal(readFileSync(join(dir, '_headers'), 'utf8'),
+      '/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n  Cross-Origin-Resource-Policy: same-origin\n');
+    assert.doesNotMatch(readFileSync(join(dir, 'playground.js'), 'utf8'), /from\s*["']node:/, 'no Node imports in the page');
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
+});
