@@ -189,6 +189,34 @@ describe('functional models', () => {
   });
 });
 
+describe('optimizers', () => {
+  const small = () => new models.Sequential([new layers.Input({ shape: [6] }), new layers.Dense({ units: 4, activation: 'relu' }), new layers.Dense({ units: 3, activation: 'softmax' })]);
+  const cases: [string, () => dt.optimizers.Optimizer][] = [
+    ['Adam', () => new dt.optimizers.Adam({ learningRate: 0.01, clipnorm: 1 })], ['AdamW', () => new dt.optimizers.AdamW()],
+    ['SGD', () => new dt.optimizers.SGD({ momentum: 0.9, nesterov: true })], ['RMSprop', () => new dt.optimizers.RMSprop({ momentum: 0.5 })],
+    ['Adagrad', () => new dt.optimizers.Adagrad()], ['Adadelta', () => new dt.optimizers.Adadelta({ learningRate: 1 })],
+    ['Adamax', () => new dt.optimizers.Adamax()], ['Lion', () => new dt.optimizers.Lion()], ['Ftrl', () => new dt.optimizers.Ftrl()],
+  ];
+  for (const [name, make] of cases) {
+    it(`${name}: options and state round-trip in .keras and .h5`, async () => {
+      resetNames();
+      dt.setRandomSeed(2);
+      const model = small();
+      model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: make() });
+      await model.fit(randomTensor([8, 6], rng, -1, 1, 'float32'), dt.tensor(Int32Array.of(0, 1, 2, 0, 1, 2, 0, 1), [8]), { epochs: 1, batchSize: 4, verbose: 0 });
+      for (const ext of ['keras', 'h5']) {
+        const path = join(tmp(), `o.${ext}`);
+        await model.save(path);
+        const loaded = await models.loadModel(path);
+        assert.equal(loaded.optimizer!.name, name);
+        assert.deepEqual(loaded.optimizer!.getConfig(), model.optimizer!.getConfig(), ext);
+        assert.equal(loaded.optimizer!.iterations, 2);
+        assert.deepEqual(optimizerBits(loaded), optimizerBits(model), ext);
+      }
+    });
+  }
+});
+
 describe('weights only', () => {
   it('.weights.h5 (Keras 3) and .h5 (Keras 2) round-trip bit for bit', async () => {
     const model = await trainedSeedModel();
@@ -337,6 +365,13 @@ describe('corrupt and unsupported input', () => {
     conv.config.dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float64' }, registered_name: null };
     parts['config.json'] = strToU8(JSON.stringify(config));
     await rejects(() => loadKerasModel(zipSync(parts), 'f64.keras'), /f64\.keras: layer "conv2d" \(Conv2D\): dtype 'float64' is not supported/);
+  });
+
+  it('a weights-only name given to model.save is refused with what to do, writing nothing', async () => {
+    const model = await trainedSeedModel();
+    const dir = tmp();
+    await rejects(() => model.save(join(dir, 'm.weights.h5')), /names a Keras weights-only file, which cannot hold a whole model. Name the model '.*m\.keras'/);
+    assert.deepEqual(readdirSync(dir), []);
   });
 
   it('a weights-only file given to loadModel says what it is', async () => {

@@ -1,12 +1,15 @@
 // Keras files on disk (Node): paths, atomic writes, sharded weights next to their map.
 // The formats themselves are in keras3.ts / keras2.ts and read and write bytes.
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeBuiltin } from '../core/node-only.ts';
 import type { Model } from '../models/model.ts';
 import { isHdf5 } from './hdf5.ts';
 import { loadKerasModel, loadKerasWeights, saveKerasModel, saveKerasWeights } from './keras-bytes.ts';
 import { applyWeightsTree, shardedWeightsTree, type LoadOptions, type WeightsLoadOptions } from './keras3.ts';
+
+// Node's modules are reached when a function runs, not imported at the top, so that bundles
+// for browsers (which have io/keras-bytes.ts for bytes) still build with this module in them.
+const fs = () => nodeBuiltin('node:fs', 'Keras files on disk');
+const nodePath = () => nodeBuiltin('node:path', 'Keras files on disk');
 
 const stripScheme = (p: string): string => (p.startsWith('file://') ? p.slice('file://'.length) : p);
 
@@ -22,8 +25,10 @@ export function kerasFormatOf(path: string): 'keras' | 'h5' | undefined {
  * Writes bytes so that a crash never leaves a broken file in place of a good one: a temporary
  * file in the same folder, fsync, rename over the target, fsync of the folder.
  */
-export function writeAtomically(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
+export function writeAtomically(file: string, bytes: Uint8Array): void {
+  const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } = fs();
+  const { basename, dirname, join } = nodePath();
+  const tmp = join(dirname(file), `.${basename(file)}.${nodeBuiltin('node:crypto', 'Keras files on disk').randomBytes(4).toString('hex')}.partial`);
   try {
     const fd = openSync(tmp, 'w');
     try {
@@ -32,13 +37,13 @@ export function writeAtomically(path: string, bytes: Uint8Array): void {
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, path);
+    renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
   try {
-    const dir = openSync(dirname(path), 'r');
+    const dir = openSync(dirname(file), 'r');
     try { fsyncSync(dir); } finally { closeSync(dir); }
   } catch { /* some file systems cannot fsync a folder */ }
 }
@@ -46,6 +51,7 @@ export function writeAtomically(path: string, bytes: Uint8Array): void {
 /** Whether a path is a file that starts as a .keras zip or an HDF5 file does (whatever its name). */
 export async function isKerasFile(path: string): Promise<boolean> {
   const p = stripScheme(path);
+  const { closeSync, openSync, readSync, statSync } = fs();
   try {
     if (!statSync(p).isFile()) return false;
     const fd = openSync(p, 'r');
@@ -58,15 +64,17 @@ export async function isKerasFile(path: string): Promise<boolean> {
 }
 
 function read(path: string, what: string): Uint8Array {
-  try { return readFileSync(path); } catch (e) { throw new Error(`${what}: cannot read ${path} (${(e as Error).message})`); }
+  try { return fs().readFileSync(path); } catch (e) { throw new Error(`${what}: cannot read ${path} (${(e as Error).message})`); }
 }
 
 export async function saveKerasFile(model: Model, path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
   const p = stripScheme(path);
   const format = kerasFormatOf(p);
-  if (!format || p.toLowerCase().endsWith('.weights.h5') || p.toLowerCase().endsWith('.weights.json')) {
-    throw new Error(`save: ${p} is not a model file name: use .keras (Keras 3) or .h5 (Keras 2); for weights alone, saveWeights('x.weights.h5')`);
+  if (/\.weights\.(h5|json)$/i.test(p)) {
+    throw new Error(`save: '${p}' names a Keras weights-only file, which cannot hold a whole model. ` +
+      `Name the model '${p.replace(/\.weights\.(h5|json)$/i, '.keras')}' (Keras 3) or '.h5' (Keras 2), or save the weights alone with model.saveWeights('${p}')`);
   }
+  if (!format) throw new Error(`save: ${p} is not a Keras model file name: use .keras (Keras 3) or .h5 (Keras 2)`);
   writeAtomically(p, await saveKerasModel(model, format, options));
 }
 
@@ -88,6 +96,7 @@ export async function loadWeightsFile(model: Model, path: string, options: Weigh
   const p = stripScheme(path);
   if (p.toLowerCase().endsWith('.json')) {
     if (options.byName) throw new Error(`loadWeights: ${p}: byName applies to Keras 2 .h5 weights`);
+    const { dirname, join } = nodePath();
     const tree = await shardedWeightsTree(new TextDecoder().decode(read(p, 'loadWeights')), async (n) => read(join(dirname(p), n), `loadWeights ${p}`), p);
     return applyWeightsTree(model, tree, p, { skipMismatch: options.skipMismatch, optimizer: false });
   }

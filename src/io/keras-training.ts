@@ -3,8 +3,8 @@
 import { Tensor, type Variable } from '../core/tensor.ts';
 import type { Model } from '../models/model.ts';
 import { getLoss, type Loss } from '../training/losses.ts';
-import { Adam, RMSprop, SGD, type Optimizer } from '../training/optimizers.ts';
-import { type KerasObject, type KerasVersion } from './keras-layers.ts';
+import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
+import { toCamel, toSnake, type KerasObject, type KerasVersion } from './keras-layers.ts';
 import type { H5Dataset } from './hdf5.ts';
 
 /** An array as a file holds it (iteration counts are int64 in Keras's files). */
@@ -16,50 +16,58 @@ export const toTensor = (a: RawArray): Tensor =>
   new Tensor(a.value instanceof Float32Array ? a.value : Float32Array.from(a.value as ArrayLike<number>, Number), a.shape);
 const scalarOf = (a: RawArray): number => Number(a.value[0]);
 
-// deeptype's slot names (optimizer.getWeights) and Keras's for the same state.
+// deeptype's slot names (optimizer.getWeights) and Keras 3's for the same state, per class, as
+// Keras 3.15's optimizers name their variables (checked against Keras: optimizer.variables).
 const KERAS_SLOTS: Record<string, Record<string, string>> = {
-  Adam: { m: 'momentum', v: 'velocity' },
+  Adam: { m: 'momentum', v: 'velocity' }, AdamW: { m: 'momentum', v: 'velocity' },
   SGD: { momentum: 'momentum' },
   RMSprop: { rms: 'velocity', momentum: 'momentum' },
+  Adagrad: { accumulator: 'accumulator' },
+  Adadelta: { accum_grad: 'accumulated_grad', accum_var: 'accumulated_delta_var' },
+  Adamax: { m: 'momentum', v: 'norm' },
+  Lion: { momentum: 'momentum' },
+  Ftrl: { accumulator: 'accumulator', linear: 'linear' },
 };
+// Keras's option names where snake_case of deeptype's differs.
+const OPTION_TO_KERAS: Record<string, string> = { beta1: 'beta_1', beta2: 'beta_2' };
+const OPTION_FROM_KERAS: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', lr: 'learningRate' };
 
-/** Keras's config of a deeptype optimizer (Keras 3 and Keras 2.11+ name the same options). */
+/** Keras's config of a deeptype optimizer: its getConfig() in Keras's names (Keras 3 and Keras 2.11+ share them). */
 export function optimizerToKeras(o: Optimizer, version: KerasVersion): KerasObject {
-  const common = { name: o.name.toLowerCase(), learning_rate: o.learningRate, weight_decay: null, clipnorm: null, global_clipnorm: null,
-    clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null,
-    // Keras 2.11+ also wrote jit_compile and is_legacy_optimizer, which Keras 3 refuses when it
-    // reads an .h5: left out, so both versions read the file.
-    ...(version === 3 ? { loss_scale_factor: null, gradient_accumulation_steps: null } : {}) };
-  let config: Record<string, unknown>;
-  if (o instanceof Adam) config = { ...common, beta_1: o.beta1, beta_2: o.beta2, epsilon: o.epsilon, amsgrad: false };
-  else if (o instanceof SGD) config = { ...common, momentum: o.momentum, nesterov: o.nesterov };
-  else if (o instanceof RMSprop) config = { ...common, rho: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: false };
-  else throw new Error(`save: optimizer ${o.name} has no Keras form yet`);
+  if (!KERAS_SLOTS[o.name]) throw new Error(`save: optimizer ${o.name} cannot be written in Keras's formats yet (${Object.keys(KERAS_SLOTS).join(', ')} can)`);
+  const own = o.getConfig();
+  if (typeof own.learningRate !== 'number') throw new Error(`save: ${o.name}'s learning rate is a schedule, which deeptype cannot write in Keras's formats yet`);
+  const config: Record<string, unknown> = { name: toSnakeName(o.name) };
+  for (const [k, v] of Object.entries(own)) config[OPTION_TO_KERAS[k] ?? toSnake(k)] = v ?? null;
+  if (o.name === 'Adam' || o.name === 'AdamW' || o.name === 'Adamax') config.amsgrad ??= false;
+  if (version === 3) Object.assign(config, { loss_scale_factor: null, gradient_accumulation_steps: null });
   return version === 3 ? { module: 'keras.optimizers', class_name: o.name, config, registered_name: null } : { class_name: o.name, config };
 }
+const toSnakeName = (n: string): string => n.toLowerCase();
 
-// Options deeptype's optimizers do not have, and the value that means "off".
-const OFF: Record<string, unknown> = { weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false,
-  amsgrad: false, centered: false, decay: 0, loss_scale_factor: null, gradient_accumulation_steps: null };
+// Keras options with no deeptype counterpart, and the value that means "off".
+const OFF: Record<string, unknown[]> = { amsgrad: [false], centered: [false], decay: [0, null], loss_scale_factor: [null],
+  gradient_accumulation_steps: [null], jit_compile: [false, true], is_legacy_optimizer: [false], nesterov: [false] };
 
 export function optimizerFromKeras(o: unknown, where: string): Optimizer {
   if (typeof o === 'string') return optimizerFromKeras({ class_name: o, config: {} }, where);
   const { class_name: raw, config = {} } = (o ?? {}) as Partial<KerasObject>;
   const name = String(raw).replace(/^Custom>/, ''); // Keras 2.11+ marks its new optimizers so
-  for (const [k, off] of Object.entries(OFF)) {
-    if (config[k] !== undefined && config[k] !== off && !(off === null && config[k] === 0)) {
-      throw new Error(`${where}: optimizer option ${k}=${JSON.stringify(config[k])} is not supported by deeptype yet; load with { compile: false } to get the model alone`);
+  const known = Object.keys(KERAS_SLOTS).find((k) => k.toLowerCase() === name.toLowerCase());
+  if (!known) throw new Error(`${where}: optimizer '${String(raw)}' is not one deeptype reads from Keras files (${Object.keys(KERAS_SLOTS).join(', ')}); load with { compile: false }`);
+  const lr = config.learning_rate ?? config.lr;
+  if (lr !== undefined && typeof lr !== 'number') throw new Error(`${where}: learning_rate ${JSON.stringify(lr).slice(0, 120)} is a schedule, which deeptype cannot load from Keras files yet; load with { compile: false }`);
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (k === 'name') continue;
+    if (k in OFF && !(known === 'SGD' && k === 'nesterov')) {
+      if (!OFF[k].includes(v)) throw new Error(`${where}: optimizer option ${k}=${JSON.stringify(v)} is not supported by deeptype yet; load with { compile: false } to get the model alone`);
+      continue;
     }
+    if (v !== null) args[OPTION_FROM_KERAS[k] ?? toCamel(k)] = v;
   }
-  const lr = (config.learning_rate ?? config.lr) as number | undefined;
-  if (lr !== undefined && typeof lr !== 'number') throw new Error(`${where}: learning_rate ${JSON.stringify(lr)} is a schedule, which deeptype cannot load yet; load with { compile: false }`);
-  const n = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] as number : undefined);
-  switch (name.toLowerCase()) {
-    case 'adam': return new Adam({ learningRate: lr, beta1: n('beta_1'), beta2: n('beta_2'), epsilon: n('epsilon') });
-    case 'sgd': return new SGD({ learningRate: lr, momentum: n('momentum'), nesterov: config.nesterov === true });
-    case 'rmsprop': return new RMSprop({ learningRate: lr, rho: n('rho'), momentum: n('momentum'), epsilon: n('epsilon') });
-    default: throw new Error(`${where}: optimizer '${String(raw)}' is not one deeptype has (Adam, SGD, RMSprop); load with { compile: false }`);
-  }
+  const Cls = getOptimizer(known).constructor as new (a: Record<string, unknown>) => Optimizer;
+  try { return new Cls(args); } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
 }
 
 function lossFromKeras(l: unknown, where: string): Loss {
@@ -124,9 +132,9 @@ function slotsInKerasOrder(o: Optimizer, vars: readonly Variable[], version: Ker
   if (!names) throw new Error(`save: optimizer ${o.name} has no Keras state layout yet`);
   const present = new Set(o.getWeights(vars.slice(0, 1)).map((w) => w.name.split('/').pop()!));
   const slots = Object.keys(names).filter((s) => present.has(s));
-  // Adam interleaves its two slots per variable in both versions; RMSprop keeps velocities and
+  // Keras interleaves the slots per variable, except RMSprop, which keeps velocities and
   // momentums in two runs (as its build() makes them).
-  if (o.name === 'RMSprop' || version === 2 && o.name !== 'Adam') {
+  if (o.name === 'RMSprop') {
     return slots.flatMap((s) => vars.map((v) => ({ slot: names[s], deeptype: s, v })));
   }
   return vars.flatMap((v) => slots.map((s) => ({ slot: names[s], deeptype: s, v })));
