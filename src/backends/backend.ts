@@ -5,7 +5,8 @@ import type { DType, TypedArray } from '../core/dtype.ts';
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
-  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step';
+  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
+  | 'elu' | 'selu' | 'softplus' | 'softsign' | 'erf';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';

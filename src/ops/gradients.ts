@@ -7,6 +7,7 @@ import { layoutGrads } from './layout.ts';
 import { convGrads } from './conv.ts';
 import { nnGrads } from './nn.ts';
 import { spatialGrads } from './spatial.ts';
+import { activationGrads } from './activations.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -15,4 +16,5 @@ export const gradRules: GradTable<OpName> = {
   ...convGrads,
   ...nnGrads,
   ...spatialGrads,
+  ...activationGrads,
 };

@@ -5,3 +5,4 @@ export * from './layout.ts';
 export * from './conv.ts';
 export * from './nn.ts';
 export * from './spatial.ts';
+export * from './activations.ts';

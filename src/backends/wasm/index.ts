@@ -16,12 +16,13 @@ import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad',
-  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward'];
+  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
 // The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
-const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step'];
+const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
+  'elu', 'selu', 'softplus', 'softsign', 'erf'];
 const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
@@ -445,4 +446,20 @@ export class WasmBackend extends JsBackend {
     if (!isF32(dy, dx)) return refSpatial.resizeBackward(dy, dx, info);
     this.resizeJob('resizeBackward', dy, dx, info);
   };
+
+  /** uint8 -> float32 (comparison masks in gradients) in SIMD; other conversions by the reference. */
+  override cast = (x: TypedArray, out: TypedArray): void => {
+    if (!(x instanceof Uint8Array) || !(out instanceof Float32Array) || !(this.mem.owns(x) && this.mem.owns(out)) && x.length < 4096) return refEw.cast(x, out);
+    this.inWasm([], [out], ([], [po]) => {
+      const px = this.mem.owns(x) ? x.byteOffset : this.copyBytesIn(x);
+      this.parElements('castU8F32', [px, po], out.length);
+    });
+  };
+
+  /** Copies a byte array into scratch (inWasm handles only 4-byte elements). */
+  private copyBytesIn(a: Uint8Array): number {
+    const at = this.scratch(a.length);
+    new Uint8Array(this.mem.buffer, at, a.length).set(a);
+    return at;
+  }
 }

@@ -4,6 +4,7 @@
 
 // Op codes (the order of UNARY_OPS / BINARY_OPS in ../index.ts).
 const NEG = 0, ABS = 1, EXP = 2, SQRT = 3, SQUARE = 4, RECIPROCAL = 5, RELU = 6, SIGMOID = 7, TANH = 8, STEP = 9;
+const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
 
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7
@@ -45,6 +46,47 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
   return v128.bitselect(near, far, f32x4.lt(f32x4.abs(x), f32x4.splat(0.3)));
 }
 
+const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805;
+
+// e^x - 1, keeping its digits near 0 (where exp4(x) - 1 would cancel): a Taylor polynomial
+// for |x| < 0.25, exp4(x) - 1 elsewhere.
+// @ts-ignore: decorator
+@inline function expm1(x: v128): v128 {
+  let p = f32x4.splat(1.0 / 720);
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(0.5));
+  const near = f32x4.add(x, f32x4.mul(f32x4.mul(p, x), x));
+  return v128.bitselect(near, f32x4.sub(exp4(x), f32x4.splat(1)), f32x4.lt(f32x4.abs(x), f32x4.splat(0.25)));
+}
+
+// log(1 + u) for u in [0, 1] (softplus's e^-|x|): lanes through Mathf.log1p (no vector log in
+// wasm; softplus is not a hot activation).
+// @ts-ignore: decorator
+@inline function log1p4(u: v128): v128 {
+  let r = f32x4.splat(Mathf.log1p(f32x4.extract_lane(u, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.log1p(f32x4.extract_lane(u, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.log1p(f32x4.extract_lane(u, 2)));
+  return f32x4.replace_lane(r, 3, Mathf.log1p(f32x4.extract_lane(u, 3)));
+}
+
+// erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7): 1 - t P(t) e^-x^2 with
+// t = 1 / (1 + p |x|), the sign of x put back; NaN stays NaN.
+// @ts-ignore: decorator
+@inline function erf4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(0.3275911), a)));
+  let p = f32x4.splat(1.061405429);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.453152027));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.421413741));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.284496736));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.254829592));
+  const y = f32x4.sub(f32x4.splat(1), f32x4.mul(f32x4.mul(p, t), exp4(f32x4.neg(f32x4.mul(a, a)))));
+  const signed = v128.or(y, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(x, signed, f32x4.ne(x, x));
+}
+
 // @ts-ignore: decorator
 @inline function unary4(op: i32, x: v128): v128 {
   switch (op) {
@@ -54,7 +96,13 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
     case SQRT: return f32x4.sqrt(x);
     case SQUARE: return f32x4.mul(x, x);
     case RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
-    case RELU: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
+    // NaN stays NaN (as in TensorFlow): keep x where x > 0 or x is NaN.
+    case RELU: return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+    case ELU: return v128.bitselect(x, expm1(x), f32x4.gt(x, f32x4.splat(0)));
+    case SELU: return f32x4.mul(f32x4.splat(SELU_SCALE), v128.bitselect(x, f32x4.mul(f32x4.splat(SELU_ALPHA), expm1(x)), f32x4.gt(x, f32x4.splat(0))));
+    case SOFTPLUS: return f32x4.add(f32x4.max(x, f32x4.splat(0)), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+    case SOFTSIGN: return f32x4.div(x, f32x4.add(f32x4.splat(1), f32x4.abs(x)));
+    case ERF: return erf4(x);
     case SIGMOID: return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(x))));
     case TANH: return tanh4(x);
     default: return v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))); // STEP
