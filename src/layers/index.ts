@@ -7,3 +7,4 @@ export { registerLayers, checkOptions } from './registry.ts';
 export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';
 export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';
 export { ReLU, LeakyReLU, PReLU, ELU, Softmax } from './advanced-activations.ts';
+export { LayerNormalization, GroupNormalization } from './normalization.ts';
