@@ -8,3 +8,4 @@ export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2
 export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';
 export { ReLU, LeakyReLU, PReLU, ELU, Softmax } from './advanced-activations.ts';
 export { LayerNormalization, GroupNormalization } from './normalization.ts';
+export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';
