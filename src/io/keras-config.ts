@@ -19,6 +19,8 @@ const VARIANCE_SCALING: Record<string, Record<string, unknown>> = {
   GlorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
   HeUniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
   HeNormal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+  LecunUniform: { scale: 1, mode: 'fan_in', distribution: 'uniform' },
+  LecunNormal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
 };
 
 function initializerToKeras(id: InitializerIdentifier | { className: string; config: Record<string, unknown> }): KerasObject {

@@ -123,7 +123,8 @@ export class Dense extends Layer {
 }
 
 export function initializerConfig(id: InitializerIdentifier): unknown {
-  return typeof id === 'string' ? id : { className: id.className, config: id.getConfig() };
+  if (typeof id === 'string') return id;
+  return typeof id === 'function' ? { className: id.className, config: id.getConfig() } : { className: id.className, config: { ...(id.config ?? {}) } };
 }
 
 export class Activation extends Layer {
