@@ -76,7 +76,8 @@ describe('initializers', () => {
     assert.ok(s.min >= 0.2 && s.max < 0.3, `kernel from {className, config}: ${s.min}..${s.max}`);
   });
   it('unknown initializers are clear errors naming the layer', () => {
-    assert.throws(() => new layers.Dense({ units: 2, kernelInitializer: 'heNormall' as 'zeros', name: 'dd' }).apply(dt.zeros([1, 2])), /dd: unknown initializer 'heNormall', expected a name or \{className, config\} of one of .*orthogonal/);
-    assert.throws(() => new layers.Dense({ units: 2, kernelInitializer: { className: 'Glorot' }, name: 'dd' }).apply(dt.zeros([1, 2])), /dd: unknown initializer 'Glorot'/);
+    // At construction, as Keras does.
+    assert.throws(() => new layers.Dense({ units: 2, kernelInitializer: 'heNormall' as 'zeros', name: 'dd' }), /Layer "dd": unknown initializer 'heNormall', expected a name or \{className, config\} of one of .*orthogonal/);
+    assert.throws(() => new layers.Conv2D({ filters: 2, kernelSize: 1, biasInitializer: { className: 'Glorot' }, name: 'cc' }), /Layer "cc": unknown initializer 'Glorot'/);
   });
 });

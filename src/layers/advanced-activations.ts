@@ -7,6 +7,8 @@ import { initializerConfig } from './core.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
+import { attachConstraint, attachRegularizer, getConstraint, getRegularizer, objectConfig, type Constraint, type ConstraintIdentifier, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
+import type { Variable } from '../core/tensor.ts';
 
 export interface ReLUArgs extends LayerArgs { maxValue?: number | null; negativeSlope?: number; threshold?: number }
 
@@ -95,17 +97,24 @@ export class Softmax extends Layer {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
 }
 
-export interface PReLUArgs extends LayerArgs { alphaInitializer?: InitializerIdentifier; sharedAxes?: number | number[] | null }
+export interface PReLUArgs extends LayerArgs {
+  alphaInitializer?: InitializerIdentifier; sharedAxes?: number | number[] | null;
+  alphaRegularizer?: RegularizerIdentifier | null; alphaConstraint?: ConstraintIdentifier | null;
+}
 
 /** relu(x) - alpha * relu(-x) with a learned alpha per feature (shared along sharedAxes). */
 export class PReLU extends Layer {
   static override readonly className = 'PReLU';
   readonly sharedAxes: number[] | null;
   private readonly alphaInitializer: InitializerIdentifier;
+  readonly alphaRegularizer: Regularizer | null;
+  readonly alphaConstraint: Constraint | null;
   alpha?: Tensor;
   constructor(args: PReLUArgs = {}) {
     super(args);
-    checkOptions(this.name, args, ['alphaInitializer', 'sharedAxes']);
+    checkOptions(this.name, args, ['alphaInitializer', 'sharedAxes', 'alphaRegularizer', 'alphaConstraint']);
+    this.alphaRegularizer = getRegularizer(args.alphaRegularizer, `Layer "${this.name}": alphaRegularizer`);
+    this.alphaConstraint = getConstraint(args.alphaConstraint, `Layer "${this.name}": alphaConstraint`);
     this.alphaInitializer = args.alphaInitializer ?? 'zeros';
     getInitializer(this.alphaInitializer, `Layer "${this.name}"`);
     const shared = args.sharedAxes === undefined || args.sharedAxes === null ? null : typeof args.sharedAxes === 'number' ? [args.sharedAxes] : [...args.sharedAxes];
@@ -115,12 +124,15 @@ export class PReLU extends Layer {
   override build(inputShape: ShapeSpec): void {
     const shape = inputShape.slice(1).map((d, i) => (this.sharedAxes?.includes(i + 1) ? 1 : d));
     if (shape.some((d) => d === null)) throw new Error(`Layer "${this.name}": the input's feature axes must be known (or shared) to build, got ${formatShape(inputShape)}`);
-    this.alpha = this.addWeight('alpha', shape as number[], getInitializer(this.alphaInitializer, this.name));
+    const alpha = this.alpha = this.addWeight('alpha', shape as number[], getInitializer(this.alphaInitializer, this.name));
+    attachRegularizer(alpha as Variable, this.alphaRegularizer);
+    attachConstraint(alpha as Variable, this.alphaConstraint);
     this.built = true;
   }
   call(x: Tensor): Tensor { return ops.sub(ops.relu(x), ops.mul(ops.relu(ops.neg(x)), this.alpha!)); }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), alphaInitializer: initializerConfig(this.alphaInitializer), sharedAxes: this.sharedAxes };
+    return { ...super.getConfig(), alphaInitializer: initializerConfig(this.alphaInitializer), sharedAxes: this.sharedAxes,
+      alphaRegularizer: objectConfig(this.alphaRegularizer), alphaConstraint: objectConfig(this.alphaConstraint) };
   }
 }
 

@@ -5,9 +5,11 @@ import * as ops from '../ops/index.ts';
 import { outputSize, pair, type Padding, type Pair } from '../ops/conv.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
-import { initializerConfig } from './core.ts';
+import { initializerConfig, KernelPenalties } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
-import { registerLayers } from './registry.ts';
+import { checkOptions, registerLayers } from './registry.ts';
+import type { ConstraintIdentifier, RegularizerIdentifier } from './regularizers.ts';
+import type { Variable } from '../core/tensor.ts';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -20,6 +22,10 @@ export interface Conv2DArgs extends LayerArgs {
   biasInitializer?: InitializerIdentifier;
   dataFormat?: 'channelsLast';
   dilationRate?: Pair;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
 }
 
 function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
@@ -50,9 +56,12 @@ export class Conv2D extends Layer {
   private readonly biasInitializer: InitializerIdentifier;
   kernel?: Tensor;
   bias?: Tensor;
+  private readonly penalties: KernelPenalties;
 
   constructor(args: Conv2DArgs) {
     super(args);
+    checkOptions(this.name, args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer',
+      'dataFormat', 'dilationRate', ...KernelPenalties.OPTIONS]);
     if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
       throw new Error(`Invalid value for argument 'filters' of layer "${this.name}". Expected a strictly positive integer. Received filters=${args?.filters}`);
     }
@@ -71,6 +80,8 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    for (const id of [this.kernelInitializer, this.biasInitializer]) getInitializer(id, `Layer "${this.name}"`);
+    this.penalties = new KernelPenalties(this.name, args);
     this.inputSpec = { ndim: 4 };
   }
 
@@ -80,6 +91,7 @@ export class Conv2D extends Layer {
     const init = (id: InitializerIdentifier) => getInitializer(id, this.name);
     this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], init(this.kernelInitializer));
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], init(this.biasInitializer));
+    this.penalties.attach(this.kernel as Variable, this.bias as Variable | undefined);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     this.built = true;
   }
@@ -104,7 +116,7 @@ export class Conv2D extends Layer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dataFormat: 'channelsLast', dilationRate: [1, 1], activation: this.activation, useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer), ...this.penalties.config() };
   }
 }
 
@@ -112,6 +124,7 @@ export interface Pooling2DArgs extends LayerArgs {
   poolSize?: Pair;
   strides?: Pair | null;
   padding?: Padding;
+  dataFormat?: 'channelsLast';
 }
 
 export class MaxPooling2D extends Layer {
@@ -122,6 +135,10 @@ export class MaxPooling2D extends Layer {
 
   constructor(args: Pooling2DArgs = {}) {
     super(args);
+    checkOptions(this.name, args, ['poolSize', 'strides', 'padding', 'dataFormat']);
+    if (args.dataFormat !== undefined && args.dataFormat !== 'channelsLast') {
+      throw new Error(`Layer "${this.name}": only dataFormat 'channelsLast' is supported, got '${args.dataFormat}'`);
+    }
     this.poolSize = checkPositivePair(this.name, 'poolSize', args.poolSize ?? 2);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? this.poolSize);
     this.padding = checkPadding(this.name, args.padding ?? 'valid');

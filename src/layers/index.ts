@@ -9,3 +9,5 @@ export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from '
 export { ReLU, LeakyReLU, PReLU, ELU, Softmax } from './advanced-activations.ts';
 export { LayerNormalization, GroupNormalization } from './normalization.ts';
 export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';
+export { ActivityRegularization } from './activity-regularization.ts';
+export { regularizers, constraints } from './regularizers.ts';

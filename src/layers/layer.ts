@@ -4,6 +4,7 @@ import { formatShape, shapesEqual } from '../core/shape.ts';
 import { Tensor, Variable } from '../core/tensor.ts';
 import type { DType } from '../core/dtype.ts';
 import type { Initializer } from './initializers.ts';
+import { getRegularizer, objectConfig, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 
 /** A shape whose leading batch dimension (and possibly others) is unknown: null. */
 export type ShapeSpec = (number | null)[];
@@ -14,6 +15,8 @@ export interface LayerArgs {
   /** The input shape without the batch dimension; lets Sequential build before seeing data. */
   inputShape?: ShapeSpec;
   batchInputShape?: ShapeSpec;
+  /** A penalty on the layer's output, added to the loss (Keras's activity_regularizer). */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 export interface CallArgs { training?: boolean }
@@ -43,12 +46,16 @@ export abstract class Layer {
   batchInputShape?: ShapeSpec;
   protected inputSpec: InputSpec = {};
   private readonly ownWeights: Variable[] = [];
+  readonly activityRegularizer: Regularizer | null;
+  /** The activity penalty of the last call (inside a step: part of the loss), or null. */
+  activityLoss: Tensor | null = null;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
     this.trainable = args.trainable ?? true;
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
+    this.activityRegularizer = getRegularizer(args.activityRegularizer, `Layer "${this.name}": activityRegularizer`);
   }
 
   get className(): string { return (this.constructor as typeof Layer).className; }
@@ -83,7 +90,9 @@ export abstract class Layer {
       this.built = true;
       this.assertInputCompatible(x.shape);
     }
-    return this.call(x, args);
+    const y = this.call(x, args);
+    this.activityLoss = this.activityRegularizer ? this.activityRegularizer(y) : null;
+    return y;
   }
 
   /** Throws Keras's message when a shape does not meet the input spec. */
@@ -128,6 +137,7 @@ export abstract class Layer {
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
     if (this.batchInputShape) config.batchInputShape = this.batchInputShape;
+    if (this.activityRegularizer) config.activityRegularizer = objectConfig(this.activityRegularizer);
     return config;
   }
 }

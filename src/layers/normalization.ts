@@ -8,6 +8,8 @@ import { initializerConfig } from './core.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
+import { attachConstraint, attachRegularizer, getConstraint, getRegularizer, objectConfig, type Constraint, type ConstraintIdentifier, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
+import type { Variable } from '../core/tensor.ts';
 
 const float = (x: Tensor): Tensor => (x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32'));
 
@@ -23,8 +25,10 @@ function moments(x: Tensor, axes: number[]): [Tensor, Tensor] {
 interface AffineArgs extends LayerArgs {
   epsilon?: number; center?: boolean; scale?: boolean;
   betaInitializer?: InitializerIdentifier; gammaInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null; gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null; gammaConstraint?: ConstraintIdentifier | null;
 }
-const AFFINE_OPTIONS = ['epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer'];
+const AFFINE_OPTIONS = ['epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'betaRegularizer', 'gammaRegularizer', 'betaConstraint', 'gammaConstraint'];
 
 /** The learned per-feature scale (gamma) and offset (beta) both layers share. */
 abstract class AffineNormalization extends Layer {
@@ -33,6 +37,7 @@ abstract class AffineNormalization extends Layer {
   readonly scale: boolean;
   protected readonly betaInitializer: InitializerIdentifier;
   protected readonly gammaInitializer: InitializerIdentifier;
+  private readonly penalties: Record<'betaRegularizer' | 'gammaRegularizer', Regularizer | null> & Record<'betaConstraint' | 'gammaConstraint', Constraint | null>;
   gamma?: Tensor;
   beta?: Tensor;
   constructor(args: AffineArgs, extra: string[]) {
@@ -44,10 +49,21 @@ abstract class AffineNormalization extends Layer {
     this.betaInitializer = args.betaInitializer ?? 'zeros';
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     for (const id of [this.betaInitializer, this.gammaInitializer]) getInitializer(id, `Layer "${this.name}"`);
+    const where = (arg: string): string => `Layer "${this.name}": ${arg}`;
+    this.penalties = {
+      betaRegularizer: getRegularizer(args.betaRegularizer, where('betaRegularizer')), gammaRegularizer: getRegularizer(args.gammaRegularizer, where('gammaRegularizer')),
+      betaConstraint: getConstraint(args.betaConstraint, where('betaConstraint')), gammaConstraint: getConstraint(args.gammaConstraint, where('gammaConstraint')),
+    };
   }
   protected addAffine(shape: number[]): void {
-    if (this.scale) this.gamma = this.addWeight('gamma', shape, getInitializer(this.gammaInitializer, this.name));
-    if (this.center) this.beta = this.addWeight('beta', shape, getInitializer(this.betaInitializer, this.name));
+    if (this.scale) {
+      const gamma = this.gamma = this.addWeight('gamma', shape, getInitializer(this.gammaInitializer, this.name));
+      attachRegularizer(gamma as Variable, this.penalties.gammaRegularizer); attachConstraint(gamma as Variable, this.penalties.gammaConstraint);
+    }
+    if (this.center) {
+      const beta = this.beta = this.addWeight('beta', shape, getInitializer(this.betaInitializer, this.name));
+      attachRegularizer(beta as Variable, this.penalties.betaRegularizer); attachConstraint(beta as Variable, this.penalties.betaConstraint);
+    }
   }
   protected affine(y: Tensor, shape: number[]): Tensor {
     if (this.gamma) y = ops.mul(y, ops.reshape(this.gamma, shape));
@@ -56,7 +72,8 @@ abstract class AffineNormalization extends Layer {
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale,
-      betaInitializer: initializerConfig(this.betaInitializer), gammaInitializer: initializerConfig(this.gammaInitializer) };
+      betaInitializer: initializerConfig(this.betaInitializer), gammaInitializer: initializerConfig(this.gammaInitializer),
+      ...Object.fromEntries(Object.entries(this.penalties).map(([k, v]) => [k, objectConfig(v)])) };
   }
 }
 

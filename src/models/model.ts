@@ -9,6 +9,8 @@ import { getBackend, noGrad } from '../core/engine.ts';
 import { Plan, persistentCopy } from '../compile/plan.ts';
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History } from '../training/callbacks.ts';
+import { add } from '../ops/elementwise.ts';
+import { applyConstraints, weightPenalty } from '../layers/regularizers.ts';
 
 export interface CompileArgs {
   loss: Loss | string;
@@ -72,6 +74,21 @@ export abstract class Model extends Layer {
     return { loss: this.loss, optimizer: this.optimizer };
   }
 
+  /**
+   * Keras's model.losses after a call: the weights' penalties and the layers' activity
+   * penalties of that call (ops, so a compiled step computes them every batch), or null.
+   */
+  regularizationLoss(): Tensor | null {
+    const parts = [weightPenalty(this.weights), ...this.layers.map((l) => l.activityLoss)].filter((t): t is Tensor => t !== null);
+    return parts.length === 0 ? null : parts.reduce((a, b) => add(a, b));
+  }
+
+  /** The loss of a batch as fit and evaluate report it: the compiled loss plus the regularization losses. */
+  private totalLoss(loss: Loss, y: Tensor, yPred: Tensor): Tensor {
+    const value = loss.apply(y, yPred), extra = this.regularizationLoss();
+    return extra ? add(value, extra) : value;
+  }
+
   /** One gradient step on one batch; returns the batch loss and the predictions it was computed on. */
   trainStep(x: Tensor, y: Tensor): { loss: number; yPred: Tensor } {
     const { loss, optimizer } = this.compiled('train');
@@ -80,12 +97,13 @@ export abstract class Model extends Layer {
       let yPred!: Tensor;
       const { value, grads } = valueAndGrads(() => {
         yPred = this.apply(xb, { training: true });
-        return loss.apply(yb, yPred);
+        return this.totalLoss(loss, yb, yPred);
       }, vars);
       return [value, yPred, ...grads];
     };
     const [value, yPred, ...grads] = this.runEagerly ? step([x, y]) : this.runPlanned('train', step, [x, y]);
     optimizer.apply(grads, vars);
+    applyConstraints(vars);
     return { loss: value.item(), yPred };
   }
 
@@ -94,7 +112,7 @@ export abstract class Model extends Layer {
     const { loss } = this.compiled('evaluate');
     const fn = ([xb, yb]: Tensor[]): Tensor[] => noGrad(() => {
       const yPred = this.apply(xb, { training: false });
-      return [loss.apply(yb, yPred), yPred];
+      return [this.totalLoss(loss, yb, yPred), yPred];
     });
     const [value, yPred] = this.runEagerly ? fn([x, y]) : this.runPlanned('evaluate', fn, [x, y]);
     return { loss: value.item(), yPred };
