@@ -57,7 +57,6 @@ runLayerTest({
   // The centered 4x4 window (Keras 3's crop_to_aspect_ratio), then resized.
   reference: (x) => tfResize(crop(x, [2, 4, 6, 2], 0, 1, 4, 4), [2, 4, 4, 2], [3, 3], 'nearest'),
   weights: none,
-  inheritedKernels: { slice: 'the aspect-ratio crop is a slice, the generic reference kernel', sliceGrad: "the crop's gradient is the generic reference sliceGrad" },
 });
 runLayerTest({
   name: 'CenterCrop (3x2 of 5x5)',
@@ -67,7 +66,6 @@ runLayerTest({
   weights: none,
   // TF.js crops with cropAndResize, which has no gradient in TF.js 4.22.
   skip: { oracleGrads: 'TF.js has no gradient for CropAndResize', tfjsFiles: 'TF.js cannot train a model with centerCrop (no CropAndResize gradient)' },
-  inheritedKernels: { slice: 'the crop is a slice, the generic reference kernel', sliceGrad: "the crop's gradient is the generic reference sliceGrad" },
 });
 runLayerTest({
   name: 'CenterCrop (upsizes a smaller image, as Keras 3)',
@@ -77,7 +75,6 @@ runLayerTest({
   // crop height min(4, trunc(4 * 6 / 4)) = 4, width min(4, trunc(4 * 4 / 6)) = 2, from column 1.
   reference: (x) => tfResize(crop(x, [1, 4, 4, 2], 0, 1, 4, 2), [1, 4, 2, 2], [6, 4], 'bilinear'),
   weights: none,
-  inheritedKernels: { slice: 'the aspect-ratio crop is a slice, the generic reference kernel', sliceGrad: "the crop's gradient is the generic reference sliceGrad" },
 });
 
 describe('Normalization.adapt and preprocessing errors', () => {

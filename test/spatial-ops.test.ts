@@ -48,5 +48,13 @@ describe('avgPool2d and pad', () => {
     const p: [number, number][] = [[0, 1], [2, 0], [1, 1], [0, 0]];
     assertClose(dt.pad(x, p), tf.pad(toTf(x), p), 1e-7, 'pad');
     bothBackends((t) => dt.pad(t, p), x);
+    bothBackends((t) => dt.pad(t, [[1, 2], [0, 3]]), rand([3, 5]));
+  });
+  it('slice (the wasm block copy, ranks 1 to 4, and the reference for steps and rank 5) equals js', () => {
+    bothBackends((t) => dt.slice(t, [1, 0, 2, 1], [1, 3, 2, 1]), rand([2, 3, 4, 2]));
+    bothBackends((t) => dt.slice(t, [2, 1], [3, 4]), rand([6, 7]));
+    bothBackends((t) => dt.slice(t, [3], [5]), rand([9]));
+    bothBackends((t) => dt.slice(t, [0, 1], [2, 2], [2, 3]), rand([5, 7]));
+    bothBackends((t) => dt.slice(t, [0, 1, 0, 0, 1], [1, 2, 2, 1, 2]), rand([2, 3, 2, 2, 3]));
   });
 });

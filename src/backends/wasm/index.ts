@@ -16,7 +16,7 @@ import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad',
-  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32'];
+  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -462,4 +462,35 @@ export class WasmBackend extends JsBackend {
     new Uint8Array(this.mem.buffer, at, a.length).set(a);
     return at;
   }
+
+  /**
+   * A block copy for slices of step 1 (and, into a zeroed dx, for their gradient: padding),
+   * float32 of rank <= 4; other slices go to the reference kernel.
+   */
+  private copyBlockJob(src: TypedArray, srcShape: number[], dst: TypedArray, dstShape: number[], begin: number[], block: number[], intoDst: boolean): boolean {
+    if (!isF32(src, dst) || block.length > 4 || block.some((d) => d === 0)) return false;
+    const pad = (a: number[], v: number): number[] => [...Array<number>(4 - a.length).fill(v), ...a];
+    const strides = (shape: number[]): number[] => { const p = pad(shape, 1); return [p[1] * p[2] * p[3], p[2] * p[3], p[3]]; };
+    const [b4, o4] = [pad(block, 1), pad(begin, 0)];
+    // The big side (sliced from, or padded into) is offset by begin; the other is the block itself.
+    const big = intoDst ? dstShape : srcShape, bs = strides(big), offset = o4[0] * bs[0] + o4[1] * bs[1] + o4[2] * bs[2] + o4[3];
+    const small = strides(block);
+    const [ss, ts] = intoDst ? [small, bs] : [bs, small];
+    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
+      if (intoDst) this.mem.f32(pd, dst.length).fill(0);
+      const [s0, d0] = intoDst ? [ps, pd + offset * 4] : [ps + offset * 4, pd];
+      this.par('copyBlock', [s0, d0, b4[1], b4[2], b4[3], ...ss, ...ts], b4[0]);
+    });
+    return true;
+  }
+
+  override slice = (x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void => {
+    if (step.every((s) => s === 1) && this.copyBlockJob(x, shape, out, outShape, begin, outShape, false)) return;
+    refEw.slice(x, shape, begin, step, out, outShape);
+  };
+
+  override sliceGrad = (dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void => {
+    if (step.every((s) => s === 1) && this.copyBlockJob(dy, dyShape, dx, xShape, begin, dyShape, true)) return;
+    refEw.sliceGrad(dy, dyShape, begin, step, dx, xShape);
+  };
 }

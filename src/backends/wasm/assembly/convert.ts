@@ -1,4 +1,5 @@
 // dtype conversions that compiled steps run every batch: the uint8 masks of comparisons (the
+import { copyFloats } from './common';
 // gradients of max, min, maximum and minimum) to float32.
 
 // out[i] = f32(x[i]) for uint8 x, i in [start, end).
@@ -10,4 +11,18 @@ export function castU8F32(x: usize, out: usize, start: i32, end: i32): void {
     v128.store(out + (<usize>i << 2), f32x4.convert_i32x4_u(ints));
   }
   for (; i < end; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(x + <usize>i));
+}
+
+// Copies a block [n0, n1, n2, n3] (n3 contiguous on both sides) between arrays with element
+// strides s (source) and t (destination), for rows [i0, i1) of the first axis: slicing, and
+// padding (a slice's gradient) into a zeroed destination.
+export function copyBlock(src: usize, dst: usize, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, t0: i32, t1: i32, t2: i32, i0: i32, i1: i32): void {
+  const bytes = <usize>n3 << 2;
+  for (let a = i0; a < i1; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++) {
+        copyFloats(dst + (<usize>(a * t0 + b * t1 + c * t2) << 2), src + (<usize>(a * s0 + b * s1 + c * s2) << 2), bytes);
+      }
+    }
+  }
 }
