@@ -112,7 +112,6 @@ runLayerTest({
     return out;
   },
   weights: none,
-  inheritedKernels: { transpose: 'softmax along a middle axis moves it last with the generic reference transpose' },
 });
 runLayerTest({
   name: 'PReLU (sharedAxes [1])',

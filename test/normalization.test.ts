@@ -46,7 +46,6 @@ runLayerTest({
   inputShape: [2, 3, 3, 4],
   reference: (x, [gamma, beta]) => groupNorm(x, 2, 4, 2, 1e-3, gamma, beta),
   weights: { trainable: 2, nonTrainable: 0 },
-  inheritedKernels: { transpose: 'the gradient of the group statistics sums over two non-adjacent axes, which the generic reduction transposes first' },
 });
 runLayerTest({
   name: 'GroupNormalization (groups 3, sequences, no scale)',
@@ -54,7 +53,6 @@ runLayerTest({
   inputShape: [2, 4, 6],
   reference: (x, [beta]) => groupNorm(x, 2, 6, 3, 1e-2, undefined, beta),
   weights: { trainable: 1, nonTrainable: 0 },
-  inheritedKernels: { transpose: 'the gradient of the group statistics sums over two non-adjacent axes, which the generic reduction transposes first' },
 });
 
 describe('normalization layers reject bad input', () => {

@@ -68,7 +68,6 @@ runLayerTest({
   inputShape: [2, 3, 4, 5],
   tfjs: (tf) => tf.layers.permute({ dims: [2, 3, 1] }),
   weights: none,
-  inheritedKernels: { transpose: 'a permutation of axes is the generic reference transpose kernel' },
 });
 runLayerTest({
   name: 'RepeatVector (3)',

@@ -57,4 +57,10 @@ describe('avgPool2d and pad', () => {
     bothBackends((t) => dt.slice(t, [0, 1], [2, 2], [2, 3]), rand([5, 7]));
     bothBackends((t) => dt.slice(t, [0, 1, 0, 0, 1], [1, 2, 2, 1, 2]), rand([2, 3, 2, 2, 3]));
   });
+  it('transpose (wasm for rank <= 4, the reference above) equals js', () => {
+    bothBackends((t) => dt.transpose(t, [0, 2, 3, 1]), rand([2, 3, 4, 5]));
+    bothBackends((t) => dt.transpose(t, [2, 0, 1]), rand([3, 4, 5]));
+    bothBackends((t) => dt.transpose(t), rand([6, 7]));
+    bothBackends((t) => dt.transpose(t, [4, 0, 1, 3, 2]), rand([2, 1, 3, 2, 2]));
+  });
 });

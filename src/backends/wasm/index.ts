@@ -16,7 +16,7 @@ import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad',
-  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock'];
+  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock', 'transpose4'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -492,5 +492,14 @@ export class WasmBackend extends JsBackend {
   override sliceGrad = (dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void => {
     if (step.every((s) => s === 1) && this.copyBlockJob(dy, dyShape, dx, xShape, begin, dyShape, true)) return;
     refEw.sliceGrad(dy, dyShape, begin, step, dx, xShape);
+  };
+
+  /** float32 transposes of rank <= 4 in wasm (Permute, softmax along a middle axis, reductions over split axes). */
+  override transpose = (x: TypedArray, shape: number[], perm: number[], out: TypedArray): void => {
+    if (!isF32(x, out) || shape.length > 4 || out.length === 0) return refEw.transpose(x, shape, perm, out);
+    const r = shape.length, inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const outShape = [...Array<number>(4 - r).fill(1), ...perm.map((p) => shape[p])];
+    const strides = [...Array<number>(4 - r).fill(0), ...perm.map((p) => inStrides[p])];
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('transpose4', [px, po, outShape[1], outShape[2], outShape[3], ...strides], outShape[0]));
   };
 }

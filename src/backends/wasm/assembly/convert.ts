@@ -26,3 +26,17 @@ export function copyBlock(src: usize, dst: usize, n1: i32, n2: i32, n3: i32, s0:
     }
   }
 }
+
+// out[a, b, c, d] = x[a s0 + b s1 + c s2 + d s3]: a transpose of rank <= 4 (the strides are
+// x's, permuted), for rows [i0, i1) of out's first axis.
+export function transpose4(x: usize, out: usize, o1: i32, o2: i32, o3: i32, s0: i32, s1: i32, s2: i32, s3: i32, i0: i32, i1: i32): void {
+  let o = out + (<usize>(i0 * o1 * o2 * o3) << 2);
+  for (let a = i0; a < i1; a++) {
+    for (let b = 0; b < o1; b++) {
+      for (let c = 0; c < o2; c++) {
+        const base = a * s0 + b * s1 + c * s2;
+        for (let d = 0; d < o3; d++, o += 4) store<f32>(o, load<f32>(x + (<usize>(base + d * s3) << 2)));
+      }
+    }
+  }
+}
