@@ -121,6 +121,26 @@ runLayerTest({
   weights: { trainable: 1, nonTrainable: 0 },
 });
 
+describe('activation kernels: wasm SIMD against the float64 reference', () => {
+  it('elu, selu, softplus, softsign, erf on [-12, 12] in wasm memory (as in a plan), within 2e-6', async () => {
+    const { WasmBackend } = await import('../src/backends/wasm/index.ts');
+    const { JsBackend } = await import('../src/backends/js/index.ts');
+    const wasm = new WasmBackend(2), js = new JsBackend();
+    await wasm.whenReady();
+    const n = 4099, values = Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
+    const x = wasm.mem.f32(wasm.mem.reserve(n * 4), n); x.set(values);
+    for (const op of ['elu', 'selu', 'softplus', 'softsign', 'erf'] as const) {
+      const ours = wasm.mem.f32(wasm.mem.reserve(n * 4), n), ref = new Float64Array(n);
+      wasm.unary(op, x, ours);
+      js.unary(op, Float64Array.from(x), ref);
+      for (let i = 0; i < n; i++) {
+        const err = Math.abs(ours[i] - ref[i]) / Math.max(1, Math.abs(ref[i]));
+        assert.ok(err < 2e-6, `${op}(${x[i]}): wasm ${ours[i]} vs ${ref[i]}`);
+      }
+    }
+  });
+});
+
 describe('activations: NaN and bad input', () => {
   it('NaN propagates through relu, maximum, minimum and the activations, on both backends', () => {
     for (const be of ['js', 'wasm']) {
