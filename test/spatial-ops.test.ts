@@ -1,5 +1,6 @@
 // avgPool2d, pad and resize against TensorFlow.js, and wasm against js (in wasm memory too).
 import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
@@ -56,6 +57,20 @@ describe('avgPool2d and pad', () => {
     bothBackends((t) => dt.slice(t, [3], [5]), rand([9]));
     bothBackends((t) => dt.slice(t, [0, 1], [2, 2], [2, 3]), rand([5, 7]));
     bothBackends((t) => dt.slice(t, [0, 1, 0, 0, 1], [1, 2, 2, 1, 2]), rand([2, 3, 2, 2, 3]));
+  });
+  it('sum, max, min over any axes (the wasm reduceMiddle kernel) equal js, NaN included', () => {
+    const x = rand([3, 5, 6, 7]);
+    for (const axes of [[3], [1, 2], [0], [1], [2, 3], [0, 1, 2, 3], [1, 3]]) {
+      bothBackends((t) => dt.sum(t, axes), x);
+      bothBackends((t) => dt.max(t, axes), x);
+      bothBackends((t) => dt.min(t, axes), x);
+    }
+    const withNaN = rand([4, 9]);
+    withNaN.data[11] = NaN;
+    for (const be of ['js', 'wasm']) {
+      const m = dt.withBackend(be, () => dt.max(withNaN, 1));
+      assert.ok(Number.isNaN(m.data[1]) && !Number.isNaN(m.data[0]), `${be}: max propagates NaN in its row only`);
+    }
   });
   it('transpose (wasm for rank <= 4, the reference above) equals js', () => {
     bothBackends((t) => dt.transpose(t, [0, 2, 3, 1]), rand([2, 3, 4, 5]));

@@ -16,7 +16,7 @@ import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad',
-  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock', 'transpose4'];
+  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -400,8 +400,12 @@ export class WasmBackend extends JsBackend {
   };
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
+    if (!isF32(x, out) || size === 0) return refEw.reduce(op, x, out, outer, size, inner);
+    // Any other float32 reduction (row sums of a layer norm, global pooling's max): one job per outer row.
+    if (op !== 'sum' || outer !== 1 || inner < 4) {
+      return this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('reduceMiddle', [['sum', 'max', 'min'].indexOf(op), px, po, size, inner], outer, size * inner));
+    }
     // Column sums of a [size, inner] matrix: the bias gradient.
-    if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
     this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
   };
 

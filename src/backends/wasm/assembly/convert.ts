@@ -40,3 +40,43 @@ export function transpose4(x: usize, out: usize, o1: i32, o2: i32, o3: i32, s0: 
     }
   }
 }
+
+// @ts-ignore: decorator
+@inline function combine4(op: i32, a: v128, b: v128): v128 {
+  return op == 0 ? f32x4.add(a, b) : op == 1 ? f32x4.max(a, b) : f32x4.min(a, b);
+}
+// @ts-ignore: decorator
+@inline function combine1(op: i32, a: f32, b: f32): f32 {
+  const v = combine4(op, f32x4.splat(a), f32x4.splat(b));
+  return f32x4.extract_lane(v, 0);
+}
+
+// Reduces the middle axis of x [outer, size, inner] (op 0 sum, 1 max, 2 min; NaN propagates)
+// for outer rows [o0, o1): four inner columns per vector, or, for inner = 1, four values of
+// the row per vector, folded at the end.
+export function reduceMiddle(op: i32, x: usize, out: usize, size: i32, inner: i32, o0: i32, o1: i32): void {
+  for (let o = o0; o < o1; o++) {
+    const base = x + (<usize>(o * size * inner) << 2), dst = out + (<usize>(o * inner) << 2);
+    if (inner == 1) {
+      let r = 0;
+      let acc = op == 0 ? f32x4.splat(0) : v128.load32_splat(base);
+      for (; r + 4 <= size; r += 4) acc = combine4(op, acc, v128.load(base + (<usize>r << 2)));
+      let s = combine1(op, combine1(op, f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), combine1(op, f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
+      for (; r < size; r++) s = combine1(op, s, load<f32>(base + (<usize>r << 2)));
+      store<f32>(dst, s);
+      continue;
+    }
+    let j = 0;
+    for (; j + 4 <= inner; j += 4) {
+      let p = base + (<usize>j << 2);
+      let acc = op == 0 ? f32x4.splat(0) : v128.load(p);
+      for (let r = 0; r < size; r++) { acc = combine4(op, acc, v128.load(p)); p += <usize>inner << 2; }
+      v128.store(dst + (<usize>j << 2), acc);
+    }
+    for (; j < inner; j++) {
+      let s: f32 = op == 0 ? 0 : load<f32>(base + (<usize>j << 2));
+      for (let r = 0; r < size; r++) s = combine1(op, s, load<f32>(base + (<usize>(r * inner + j) << 2)));
+      store<f32>(dst + (<usize>j << 2), s);
+    }
+  }
+}

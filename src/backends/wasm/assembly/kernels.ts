@@ -9,4 +9,4 @@ export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
 export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
-export { castU8F32, copyBlock, transpose4 } from './convert';
+export { castU8F32, copyBlock, transpose4, reduceMiddle } from './convert';
