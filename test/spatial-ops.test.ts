@@ -72,6 +72,17 @@ describe('avgPool2d and pad', () => {
       assert.ok(Number.isNaN(m.data[1]) && !Number.isNaN(m.data[0]), `${be}: max propagates NaN in its row only`);
     }
   });
+  it('broadcasting arithmetic (the wasm strided kernel) equals js, both operands', () => {
+    const x = rand([3, 4, 5, 6]);
+    for (const other of [[3, 4, 5, 1], [1, 4, 1, 6], [3, 1, 5, 1], [1, 1, 1, 6], [6]]) {
+      const y = rand(other);
+      for (const f of [dt.add, dt.sub, dt.mul, dt.div, dt.maximum, dt.minimum]) {
+        bothBackends((t) => f(t, y), x);
+        bothBackends((t) => f(y, t), x);
+      }
+    }
+    bothBackends((t) => dt.sub(t, dt.mean(t, -1, true)), rand([7, 9]));
+  });
   it('transpose (wasm for rank <= 4, the reference above) equals js', () => {
     bothBackends((t) => dt.transpose(t, [0, 2, 3, 1]), rand([2, 3, 4, 5]));
     bothBackends((t) => dt.transpose(t, [2, 0, 1]), rand([3, 4, 5]));

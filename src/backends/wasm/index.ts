@@ -16,7 +16,7 @@ import { ThreadPool } from './threads.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = ['gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad',
-  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle'];
+  'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided'];
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
@@ -362,6 +362,7 @@ export class WasmBackend extends JsBackend {
     const code = BINARY_OPS.indexOf(op);
     const [aFull, bFull] = [isFull(aStrides, shape), isFull(bStrides, shape)];
     const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
+    if (code >= 0 && mode < 0 && r <= 4 && out.length > 0 && this.elementwise(out, a, b)) return this.binaryStrided(code, a, aStrides, b, bStrides, out, shape);
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
   };
@@ -506,4 +507,12 @@ export class WasmBackend extends JsBackend {
     const strides = [...Array<number>(4 - r).fill(0), ...perm.map((p) => inStrides[p])];
     this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('transpose4', [px, po, outShape[1], outShape[2], outShape[3], ...strides], outShape[0]));
   };
+
+  /** Broadcasting arithmetic of rank <= 4 other than the bias-add and scalar forms (layer norm's statistics, PReLU's alpha). */
+  private binaryStrided(code: number, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void {
+    const lead = 4 - shape.length, s4 = [...Array<number>(lead).fill(1), ...shape];
+    const pad = (st: number[]): number[] => [...Array<number>(lead).fill(0), ...st];
+    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) =>
+      this.parElements('binaryStrided', [code, pa, pb, po, s4[1], s4[2], s4[3], ...pad(aStrides), ...pad(bStrides)], s4[0], s4[1] * s4[2] * s4[3]));
+  }
 }

@@ -211,3 +211,31 @@ export function softmaxCrossEntropyGrad(probs: usize, labels: usize, dy: usize, 
     if (<u32>label < <u32>cols) store<f32>(pd + (<usize>label << 2), load<f32>(pd + (<usize>label << 2)) - g);
   }
 }
+
+// out[a, b, c, d] = x[..] op y[..] with broadcast strides (0 = stretched) for a shape of rank
+// <= 4 and rows [i0, i1) of its first axis; the last axis in vectors where both operands step
+// by 0 or 1 along it.
+export function binaryStrided(op: i32, x: usize, y: usize, out: usize, o1: i32, o2: i32, o3: i32,
+  xs0: i32, xs1: i32, xs2: i32, xs3: i32, ys0: i32, ys1: i32, ys2: i32, ys3: i32, i0: i32, i1: i32): void {
+  const vector = (xs3 == 0 || xs3 == 1) && (ys3 == 0 || ys3 == 1);
+  let o = out + (<usize>(i0 * o1 * o2 * o3) << 2);
+  for (let a = i0; a < i1; a++) {
+    for (let b = 0; b < o1; b++) {
+      for (let c = 0; c < o2; c++) {
+        const px = x + (<usize>(a * xs0 + b * xs1 + c * xs2) << 2), py = y + (<usize>(a * ys0 + b * ys1 + c * ys2) << 2);
+        let d = 0;
+        if (vector) {
+          const xOne = v128.load32_splat(px), yOne = v128.load32_splat(py);
+          for (; d + 4 <= o3; d += 4, o += 16) {
+            const vx = xs3 == 0 ? xOne : v128.load(px + (<usize>d << 2)), vy = ys3 == 0 ? yOne : v128.load(py + (<usize>d << 2));
+            v128.store(o, binary4(op, vx, vy));
+          }
+        }
+        for (; d < o3; d++, o += 4) {
+          const v = binary4(op, f32x4.splat(load<f32>(px + (<usize>(d * xs3) << 2))), f32x4.splat(load<f32>(py + (<usize>(d * ys3) << 2))));
+          store<f32>(o, f32x4.extract_lane(v, 0));
+        }
+      }
+    }
+  }
+}

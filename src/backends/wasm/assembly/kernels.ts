@@ -7,6 +7,6 @@ export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from '.
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop } from './elementwise';
-export { unaryF32, binaryF32, softmaxRows, softmaxCrossEntropyGrad } from './activations';
+export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
 export { castU8F32, copyBlock, transpose4, reduceMiddle } from './convert';
