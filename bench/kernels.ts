@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { convFamilyRows } from './kernels-conv.ts';
+import { layerKernelRows } from './kernels-layers.ts';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '10' } } });
 const backend = new WasmBackend(values.threads ? Number(values.threads) : undefined);
@@ -60,4 +61,9 @@ rows[0].push('of limit');
 for (const r of rows.slice(1)) r.push(`${Math.round((100 * Number(r[3])) / peak)}%`);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+// Memory-bound kernels (bench/kernels-layers.ts): GB/s next to a copy of the same memory.
+const memRows = layerKernelRows(backend, f32, time);
+const memWidths = memRows[0].map((_, i) => Math.max(...memRows.map((r) => r[i].length)));
+console.log('');
+for (const r of memRows) console.log(r.map((c, i) => c.padEnd(memWidths[i])).join('  '));
 process.exit(0);

@@ -25,6 +25,9 @@ describe('gradients match finite differences', () => {
   for (const name of ['neg', 'exp', 'sigmoid', 'tanh', 'square'] as const) {
     op(name, () => checkGradients((x) => dt[name](x), [rand([3, 4])]));
   }
+  for (const name of ['elu', 'selu', 'softplus', 'softsign', 'erf'] as const) {
+    op(name, () => checkGradients((x) => dt[name](x), [spread([3, 4])]));
+  }
   op('abs', () => checkGradients((x) => dt.abs(x), [spread([3, 4])]));
   op('relu', () => checkGradients((x) => dt.relu(x), [spread([3, 4])]));
   op('log', () => checkGradients((x) => dt.log(x), [rand([3, 4], 0.5, 2)]));

@@ -6,7 +6,6 @@ import { layers } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 
 const none = { trainable: 0, nonTrainable: 0 };
-const SLICE = { slice: 'cropping is a slice, run by the generic reference kernel', sliceGrad: "padding (and a slice's gradient) is the generic reference sliceGrad kernel" };
 
 runLayerTest({
   name: 'ZeroPadding2D ([[1, 2], [0, 3]])',
@@ -14,7 +13,6 @@ runLayerTest({
   inputShape: [2, 3, 4, 2],
   tfjs: (tf) => tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]] }),
   weights: none,
-  inheritedKernels: SLICE,
 });
 runLayerTest({
   name: 'ZeroPadding2D (1)',
@@ -22,7 +20,6 @@ runLayerTest({
   inputShape: [2, 3, 4, 2],
   tfjs: (tf) => tf.layers.zeroPadding2d({}),
   weights: none,
-  inheritedKernels: SLICE,
 });
 runLayerTest({
   name: 'Cropping2D ([[1, 0], [2, 1]])',
@@ -30,7 +27,6 @@ runLayerTest({
   inputShape: [2, 4, 5, 3],
   tfjs: (tf) => tf.layers.cropping2D({ cropping: [[1, 0], [2, 1]] }),
   weights: none,
-  inheritedKernels: SLICE,
 });
 runLayerTest({
   name: 'UpSampling2D (nearest, [2, 3])',
@@ -72,7 +68,6 @@ runLayerTest({
   inputShape: [2, 3, 4, 5],
   tfjs: (tf) => tf.layers.permute({ dims: [2, 3, 1] }),
   weights: none,
-  inheritedKernels: { transpose: 'a permutation of axes is the generic reference transpose kernel' },
 });
 runLayerTest({
   name: 'RepeatVector (3)',

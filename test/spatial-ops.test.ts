@@ -1,5 +1,6 @@
 // avgPool2d, pad and resize against TensorFlow.js, and wasm against js (in wasm memory too).
 import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
@@ -48,5 +49,44 @@ describe('avgPool2d and pad', () => {
     const p: [number, number][] = [[0, 1], [2, 0], [1, 1], [0, 0]];
     assertClose(dt.pad(x, p), tf.pad(toTf(x), p), 1e-7, 'pad');
     bothBackends((t) => dt.pad(t, p), x);
+    bothBackends((t) => dt.pad(t, [[1, 2], [0, 3]]), rand([3, 5]));
+  });
+  it('slice (the wasm block copy, ranks 1 to 4, and the reference for steps and rank 5) equals js', () => {
+    bothBackends((t) => dt.slice(t, [1, 0, 2, 1], [1, 3, 2, 1]), rand([2, 3, 4, 2]));
+    bothBackends((t) => dt.slice(t, [2, 1], [3, 4]), rand([6, 7]));
+    bothBackends((t) => dt.slice(t, [3], [5]), rand([9]));
+    bothBackends((t) => dt.slice(t, [0, 1], [2, 2], [2, 3]), rand([5, 7]));
+    bothBackends((t) => dt.slice(t, [0, 1, 0, 0, 1], [1, 2, 2, 1, 2]), rand([2, 3, 2, 2, 3]));
+  });
+  it('sum, max, min over any axes (the wasm reduceMiddle kernel) equal js, NaN included', () => {
+    const x = rand([3, 5, 6, 7]);
+    for (const axes of [[3], [1, 2], [0], [1], [2, 3], [0, 1, 2, 3], [1, 3]]) {
+      bothBackends((t) => dt.sum(t, axes), x);
+      bothBackends((t) => dt.max(t, axes), x);
+      bothBackends((t) => dt.min(t, axes), x);
+    }
+    const withNaN = rand([4, 9]);
+    withNaN.data[11] = NaN;
+    for (const be of ['js', 'wasm']) {
+      const m = dt.withBackend(be, () => dt.max(withNaN, 1));
+      assert.ok(Number.isNaN(m.data[1]) && !Number.isNaN(m.data[0]), `${be}: max propagates NaN in its row only`);
+    }
+  });
+  it('broadcasting arithmetic (the wasm strided kernel) equals js, both operands', () => {
+    const x = rand([3, 4, 5, 6]);
+    for (const other of [[3, 4, 5, 1], [1, 4, 1, 6], [3, 1, 5, 1], [1, 1, 1, 6], [6]]) {
+      const y = rand(other);
+      for (const f of [dt.add, dt.sub, dt.mul, dt.div, dt.maximum, dt.minimum]) {
+        bothBackends((t) => f(t, y), x);
+        bothBackends((t) => f(y, t), x);
+      }
+    }
+    bothBackends((t) => dt.sub(t, dt.mean(t, -1, true)), rand([7, 9]));
+  });
+  it('transpose (wasm for rank <= 4, the reference above) equals js', () => {
+    bothBackends((t) => dt.transpose(t, [0, 2, 3, 1]), rand([2, 3, 4, 5]));
+    bothBackends((t) => dt.transpose(t, [2, 0, 1]), rand([3, 4, 5]));
+    bothBackends((t) => dt.transpose(t), rand([6, 7]));
+    bothBackends((t) => dt.transpose(t, [4, 0, 1, 3, 2]), rand([2, 1, 3, 2, 2]));
   });
 });

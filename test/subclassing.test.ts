@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dt from '../src/index.ts';
+import { weightPenalty } from '../src/layers/regularizers.ts';
 import { layers, models, optimizers, type Tensor } from '../src/index.ts';
 import type { StepData } from '../src/models/model.ts';
 import { Random } from '../src/core/random.ts';
@@ -62,7 +63,11 @@ describe('subclassing', () => {
     // He-normal: a normal truncated at 2 sigma, sigma = sqrt(2 / fan_in) / 0.87962566 (Keras); check the bound.
     const bound = (2 * Math.sqrt(2 / 4)) / 0.87962566 + 1e-6;
     assert.ok([...l.getWeights()[0].data].every((w) => Math.abs(w) <= bound));
-    assert.throws(() => (l as unknown as { addWeight(s: object): void }).addWeight({ name: 'q', shape: [2], regularizer: 'l2' }), /regularizer is not supported yet/);
+    // A regularizer given to addWeight adds Keras's penalty (l2 default factor 0.01) to the model's losses.
+    const q = (l as unknown as { addWeight(s: object): dt.Variable }).addWeight({ name: 'q', shape: [2], initializer: 'ones', regularizer: 'l2', constraint: 'nonNeg' });
+    const penalty = weightPenalty([q]);
+    assert.ok(penalty && Math.abs(penalty.item() - 0.01 * 2) < 1e-7, `l2 penalty ${penalty?.item()}`);
+    assert.throws(() => (l as unknown as { addWeight(s: object): void }).addWeight({ name: 'r', shape: [2], regularizer: 'l3' }), /regularizer/);
     assert.throws(() => (l as unknown as { addWeight(s: object): void }).addWeight({ name: 'q', shape: [2], initialiser: 'zeros' }), /unknown option 'initialiser'/);
   });
 

@@ -7,7 +7,8 @@ export type { AugmentInfo, TransformInfo, FillMode } from './js/image-transform.
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
-  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step';
+  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
+  | 'elu' | 'selu' | 'softplus' | 'softsign' | 'erf';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';

@@ -22,6 +22,8 @@ const VARIANCE_SCALING: Record<string, Record<string, unknown>> = {
   GlorotNormal: { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
   HeUniform: { scale: 2, mode: 'fan_in', distribution: 'uniform' },
   HeNormal: { scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+  LecunUniform: { scale: 1, mode: 'fan_in', distribution: 'uniform' },
+  LecunNormal: { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
 };
 
 function initializerToKeras(id: InitializerIdentifier | { className: string; config: Record<string, unknown> }): KerasObject {
@@ -47,12 +49,20 @@ function initializerFromKeras(o: unknown, where: string): Initializer {
   return initializers[key](args);
 }
 
+/** A regularizer's or constraint's {className, config} as Keras writes it: snake_case keys. */
+function objectToKeras(o: { className: string; config?: Record<string, unknown> } | null): KerasObject | null {
+  if (!o) return null;
+  return { class_name: o.className, config: Object.fromEntries(Object.entries(o.config ?? {}).map(([k, v]) => [toSnake(k), v ?? null])) };
+}
+
 /** A layer's Keras config: getConfig() in snake_case, initializers as objects. */
 export function layerToKeras(layer: Layer): KerasObject {
   if (layer instanceof Model) return modelToKeras(layer); // a nested model
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(layer.getConfig())) {
-    config[toSnake(k)] = /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier) : k === 'dataFormat' ? toSnake(String(v)) : v;
+    config[toSnake(k)] = /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier)
+      : /(Regularizer|Constraint)$/.test(k) ? objectToKeras(v as { className: string; config?: Record<string, unknown> } | null)
+      : k === 'dataFormat' ? toSnake(String(v)) : v;
   }
   if (layer instanceof Input) return { class_name: 'InputLayer', config: { ...config, dtype: 'float32' } };
   return { class_name: layer.className, config: { ...config, dtype: 'float32' } };
@@ -90,7 +100,9 @@ export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> =
     }
     if (IGNORED.has(k)) continue;
     if (/(Regularizer|Constraint)$/.test(k)) {
-      if (value !== null) throw new Error(`Layer ${name} "${String(config?.name)}": ${key} is not supported yet`);
+      // The layer checks the class name and builds it (layers/regularizers.ts).
+      const o = value as Partial<KerasObject> | null;
+      args[k] = o === null || o === undefined ? null : typeof o === 'string' ? o : { className: o.class_name, config: o.config };
       continue;
     }
     args[k] = /Initializer$/.test(k) ? initializerFromKeras(value, `Layer ${name} "${String(config?.name)}"`) : value;

@@ -5,9 +5,11 @@ import * as ops from '../ops/index.ts';
 import { dilatedSize, outputSize, pair, type Padding, type Pair } from '../ops/conv.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
-import { initializerConfig } from './core.ts';
+import { initializerConfig, KernelPenalties } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
+import type { ConstraintIdentifier, RegularizerIdentifier } from './regularizers.ts';
+import type { Variable } from '../core/tensor.ts';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -22,6 +24,10 @@ export interface Conv2DArgs extends LayerArgs {
   dilationRate?: Pair;
   /** Input and output channels split into this many independent groups (each filters / groups wide). */
   groups?: number;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
 }
 
 export function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
@@ -66,10 +72,11 @@ export class Conv2D extends Layer {
   private readonly biasInitializer: InitializerIdentifier;
   kernel?: Tensor;
   bias?: Tensor;
+  private readonly penalties: KernelPenalties;
 
   constructor(args: Conv2DArgs) {
     super(args);
-    checkOptions(this.name, args, CONV2D_OPTIONS);
+    checkOptions(this.name, args, [...CONV2D_OPTIONS, ...KernelPenalties.OPTIONS]);
     if (!args || !Number.isInteger(args.filters) || args.filters < 1) {
       throw new Error(`Invalid value for argument 'filters' of layer "${this.name}". Expected a strictly positive integer. Received filters=${args?.filters}`);
     }
@@ -88,6 +95,8 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    for (const id of [this.kernelInitializer, this.biasInitializer]) getInitializer(id, `Layer "${this.name}"`);
+    this.penalties = new KernelPenalties(this.name, args);
     this.inputSpec = { ndim: 4 };
   }
 
@@ -100,6 +109,7 @@ export class Conv2D extends Layer {
     const init = (id: InitializerIdentifier) => getInitializer(id, this.name);
     this.kernel = this.addWeight('kernel', [...this.kernelSize, channels / this.groups, this.filters], init(this.kernelInitializer));
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], init(this.biasInitializer));
+    this.penalties.attach(this.kernel as Variable, this.bias as Variable | undefined);
     this.inputSpec = { ndim: 4, axes: { [-1]: channels } };
     this.built = true;
   }
@@ -128,7 +138,7 @@ export class Conv2D extends Layer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding,
       dataFormat: 'channelsLast', dilationRate: this.dilationRate, groups: this.groups, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer), ...this.penalties.config() };
   }
 }
 

@@ -1,6 +1,6 @@
 // Input, Reshape, Flatten, Dense, Activation: the layers around the convolutions.
 import { formatShape, sizeOf } from '../core/shape.ts';
-import type { Tensor } from '../core/tensor.ts';
+import type { Tensor, Variable } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
 import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
@@ -8,6 +8,7 @@ import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
 import { Node, SymbolicTensor } from './symbolic.ts';
 import type { DType } from '../core/dtype.ts';
+import { attachConstraint, attachRegularizer, getConstraint, getRegularizer, objectConfig, type Constraint, type ConstraintIdentifier, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 
 export interface InputArgs { shape?: ShapeSpec; batchSize?: number; batchShape?: ShapeSpec; name?: string; dtype?: DType; sparse?: boolean }
 
@@ -84,9 +85,9 @@ export class Reshape extends Layer {
 
 export class Flatten extends Layer {
   static override readonly className = 'Flatten';
-  constructor(args: LayerArgs = {}) {
+  constructor(args: LayerArgs & { dataFormat?: string } = {}) {
     super(args);
-    checkOptions(this.name, args, []);
+    checkOptions(this.name, args, ['dataFormat']);
     this.inputSpec = { minNdim: 1 };
   }
   override computeOutputShape(s: ShapeSpec): ShapeSpec {
@@ -102,6 +103,33 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
+}
+
+/** The regularizers and constraints of a layer's kernel and bias (Dense, Conv2D). */
+export class KernelPenalties {
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
+  static readonly OPTIONS = ['kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'];
+  constructor(layer: string, args: Pick<DenseArgs, 'kernelRegularizer' | 'biasRegularizer' | 'kernelConstraint' | 'biasConstraint'>) {
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `Layer "${layer}": kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `Layer "${layer}": biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `Layer "${layer}": kernelConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `Layer "${layer}": biasConstraint`);
+  }
+  attach(kernel: Variable, bias: Variable | undefined): void {
+    attachRegularizer(kernel, this.kernelRegularizer); attachConstraint(kernel, this.kernelConstraint);
+    if (bias) { attachRegularizer(bias, this.biasRegularizer); attachConstraint(bias, this.biasConstraint); }
+  }
+  config(): Record<string, unknown> {
+    return { kernelRegularizer: objectConfig(this.kernelRegularizer), biasRegularizer: objectConfig(this.biasRegularizer),
+      kernelConstraint: objectConfig(this.kernelConstraint), biasConstraint: objectConfig(this.biasConstraint) };
+  }
 }
 
 /** units outputs, each a weighted sum of the inputs' last axis: activation(x @ kernel + bias). */
@@ -114,10 +142,11 @@ export class Dense extends Layer {
   private readonly biasInitializer: InitializerIdentifier;
   kernel?: Tensor;
   bias?: Tensor;
+  private readonly penalties: KernelPenalties;
 
   constructor(args: DenseArgs) {
     super(args);
-    checkOptions(this.name, args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    checkOptions(this.name, args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', ...KernelPenalties.OPTIONS]);
     if (!args || !Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`Invalid value for argument 'units' of layer "${this.name}". Expected a strictly positive integer. Received units=${args?.units}`);
     }
@@ -127,6 +156,8 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    for (const id of [this.kernelInitializer, this.biasInitializer]) getInitializer(id, `Layer "${this.name}"`);
+    this.penalties = new KernelPenalties(this.name, args);
     this.inputSpec = { minNdim: 2 };
   }
 
@@ -135,6 +166,7 @@ export class Dense extends Layer {
     if (inDim === null) throw new Error(`Layer "${this.name}": the last axis of the input must be known to build, got ${formatShape(inputShape)}`);
     this.kernel = this.addWeight('kernel', [inDim, this.units], getInitializer(this.kernelInitializer, this.name));
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], getInitializer(this.biasInitializer, this.name));
+    this.penalties.attach(this.kernel as Variable, this.bias as Variable | undefined);
     this.inputSpec = { minNdim: 2, axes: { [-1]: inDim } };
     this.built = true;
   }
@@ -151,12 +183,13 @@ export class Dense extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), units: this.units, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer), ...this.penalties.config() };
   }
 }
 
 export function initializerConfig(id: InitializerIdentifier): unknown {
-  return typeof id === 'string' ? id : { className: id.className, config: id.getConfig() };
+  if (typeof id === 'string') return id;
+  return typeof id === 'function' ? { className: id.className, config: id.getConfig() } : { className: id.className, config: { ...(id.config ?? {}) } };
 }
 
 export class Activation extends Layer {

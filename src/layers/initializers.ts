@@ -70,17 +70,80 @@ export const initializers: Record<string, (args?: any) => Initializer> & {
   glorotNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed }),
   heUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'uniform', seed }),
   heNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed }),
+  lecunUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed }),
+  lecunNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed }),
+  /** A normal cut at two standard deviations (values beyond are redrawn), as Keras's TruncatedNormal. */
+  truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
+    make('TruncatedNormal', { mean, stddev, seed }, (r) => mean + truncatedNormal(r, stddev)),
+  orthogonal: ({ gain = 1, seed }: { gain?: number } & SeedArgs = {}): Initializer => matrixInitializer('Orthogonal', { gain, seed }, (rows, cols, rng) => orthogonalMatrix(rows, cols, rng, gain)),
+  /** gain times the identity matrix (2-D shapes only; rectangular ones get ones on the diagonal). */
+  identity: ({ gain = 1 }: { gain?: number } = {}): Initializer =>
+    matrixInitializer('Identity', { gain }, (rows, cols) => Float64Array.from({ length: rows * cols }, (_, i) => (Math.floor(i / cols) === i % cols ? gain : 0)), true),
 };
 
+/** An initializer that fills a [rows, cols] matrix (conv kernels: rows = all axes but the last). */
+function matrixInitializer(className: string, config: Record<string, unknown>, fill: (rows: number, cols: number, rng: Random) => Float64Array, only2d = false): Initializer {
+  const seed = config.seed as number | undefined;
+  const f = ((shape: Shape, dtype: DType = 'float32') => {
+    if (shape.length < 2 || (only2d && shape.length !== 2)) {
+      throw new Error(`${className} initializer: expected a ${only2d ? '2-D' : '2-D or higher'} shape, got [${shape.join(', ')}]`);
+    }
+    const cols = shape[shape.length - 1], rows = sizeOf(shape) / cols;
+    const values = fill(rows, cols, seed === undefined ? random() : new Random(seed));
+    const data = allocArray(dtype, values.length);
+    data.set(values);
+    return new Tensor(data, shape);
+  }) as Initializer;
+  Object.defineProperty(f, 'className', { value: className });
+  f.getConfig = () => ({ ...config });
+  return f;
+}
+
+/**
+ * Keras's Orthogonal: the Q of a QR decomposition of a normal matrix (of the taller
+ * orientation), columns signed by R's diagonal so the result is uniformly distributed, times gain.
+ */
+function orthogonalMatrix(rows: number, cols: number, rng: Random, gain: number): Float64Array {
+  const [m, n] = rows >= cols ? [rows, cols] : [cols, rows];
+  // Modified Gram-Schmidt on the n columns of an m x n normal matrix (m >= n).
+  const q = Array.from({ length: n }, () => Float64Array.from({ length: m }, () => rng.normal()));
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < m; i++) dot += q[k][i] * q[j][i];
+      for (let i = 0; i < m; i++) q[j][i] -= dot * q[k][i];
+    }
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += q[j][i] * q[j][i];
+    norm = Math.sqrt(norm);
+    // R's diagonal is the positive norm here, so no sign flip is needed.
+    for (let i = 0; i < m; i++) q[j][i] /= norm;
+  }
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? q[c][r] : q[r][c]);
+  return out;
+}
+
 export type InitializerName = keyof typeof initializers;
-export type InitializerIdentifier = InitializerName | Initializer;
+export type InitializerIdentifier = InitializerName | Initializer | InitializerSpec;
 
 const snakeToCamel = (s: string): string => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Accepts an initializer, its camelCase name ('glorotUniform') or Keras's ('glorot_uniform'). */
-export function getInitializer(id: InitializerIdentifier, what: string): Initializer {
+/** An initializer as {className, config}, the form Keras serializes (config keys camelCase or snake_case). */
+export interface InitializerSpec { className: string; config?: Record<string, unknown> }
+
+/**
+ * Accepts an initializer, its camelCase name ('glorotUniform'), Keras's ('glorot_uniform'), or
+ * {className: 'RandomNormal', config: {stddev: 0.1}}.
+ */
+export function getInitializer(id: InitializerIdentifier | InitializerSpec, what: string): Initializer {
   if (typeof id === 'function') return id;
-  const key = snakeToCamel(id) as InitializerName;
-  if (!(key in initializers)) throw new Error(`${what}: unknown initializer '${id}', expected one of ${Object.keys(initializers).join(', ')}`);
-  return initializers[key]();
+  const spec = typeof id === 'object' && id !== null && typeof (id as InitializerSpec).className === 'string' ? id as InitializerSpec : null;
+  const name = spec ? spec.className.charAt(0).toLowerCase() + spec.className.slice(1) : typeof id === 'string' ? snakeToCamel(id) : null;
+  const key = name as InitializerName;
+  if (name === null || !Object.hasOwn(initializers, key)) {
+    throw new Error(`${what}: unknown initializer '${spec ? spec.className : String(id)}', expected a name or {className, config} of one of ${Object.keys(initializers).join(', ')}`);
+  }
+  const config = Object.fromEntries(Object.entries(spec?.config ?? {}).map(([k, v]) => [snakeToCamel(k), v ?? undefined]));
+  return initializers[key](config);
 }

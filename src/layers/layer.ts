@@ -6,6 +6,7 @@ import { withScope } from '../core/engine.ts';
 import type { DType } from '../core/dtype.ts';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.ts';
 import { Node, SymbolicTensor, describeSource } from './symbolic.ts';
+import { attachConstraint, attachRegularizer, getConstraint, getRegularizer, objectConfig, type ConstraintIdentifier, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
 
 /** A shape whose leading batch dimension (and possibly others) is unknown: null. */
 export type ShapeSpec = (number | null)[];
@@ -24,8 +25,10 @@ export interface WeightSpec {
   initializer?: InitializerIdentifier | Initializer;
   trainable?: boolean;
   dtype?: DType;
-  regularizer?: unknown;
-  constraint?: unknown;
+  /** A penalty on the weight added to the loss ('l2', {className, config}, or a Regularizer). */
+  regularizer?: RegularizerIdentifier | null;
+  /** Applied to the weight after every optimizer update ('nonNeg', 'maxNorm', ...). */
+  constraint?: ConstraintIdentifier | null;
 }
 
 export interface LayerArgs {
@@ -34,6 +37,8 @@ export interface LayerArgs {
   /** The input shape without the batch dimension; lets Sequential build before seeing data. */
   inputShape?: ShapeSpec;
   batchInputShape?: ShapeSpec;
+  /** A penalty on the layer's output, added to the loss (Keras's activity_regularizer). */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 export interface CallArgs { training?: boolean }
@@ -76,6 +81,9 @@ export abstract class Layer {
   readonly inboundNodes: Node[] = [];
   /** Whether call() takes a list of inputs (merging layers, models); others get a list of one unwrapped. */
   protected readonly acceptsInputList: boolean = false;
+  readonly activityRegularizer: Regularizer | null;
+  /** The activity penalty of the last call (inside a step: part of the loss), or null. */
+  activityLoss: Tensor | null = null;
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
@@ -86,6 +94,7 @@ export abstract class Layer {
     }
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
+    this.activityRegularizer = getRegularizer(args.activityRegularizer, `Layer "${this.name}": activityRegularizer`);
   }
 
   get className(): string { return (this.constructor as typeof Layer).className; }
@@ -110,8 +119,8 @@ export abstract class Layer {
       throw new Error(`${where} "${s.name}": shape must be a list of non-negative integers, got ${JSON.stringify(s.shape)}`);
     }
     // Regularizers and constraints change training; ignoring them would train another model.
-    if (s.regularizer != null) throw new Error(`${where} "${s.name}": regularizer is not supported yet`);
-    if (s.constraint != null) throw new Error(`${where} "${s.name}": constraint is not supported yet`);
+    const regularizer = getRegularizer(s.regularizer, `${where} "${s.name}": regularizer`);
+    const constraint = getConstraint(s.constraint, `${where} "${s.name}": constraint`);
     if (weightBudget) {
       const size = sizeOf(s.shape);
       if (size > weightBudget.remaining) {
@@ -122,6 +131,8 @@ export abstract class Layer {
     }
     const init = typeof s.initializer === 'function' ? s.initializer : getInitializer(s.initializer ?? 'glorotUniform', `Layer "${this.name}"`);
     const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${this.name}/${s.name}`, s.trainable ?? true);
+    attachRegularizer(v, regularizer);
+    attachConstraint(v, constraint);
     this.ownWeights.push(v);
     return v;
   }
@@ -171,13 +182,19 @@ export abstract class Layer {
         this.built = true;
         this.assertInputCompatible(t.shape);
       }
-      return withScope(this.name, () => this.call(t, args));
+      return this.withActivityPenalty(withScope(this.name, () => this.call(t, args)));
     }
     if (!this.built) {
       this.build(tensors.map((t) => [null, ...t.shape.slice(1)]));
       this.built = true;
     }
-    return withScope(this.name, () => this.call(tensors, args));
+    return this.withActivityPenalty(withScope(this.name, () => this.call(tensors, args)));
+  }
+
+  /** Keeps the activity penalty of this call's output (part of the loss inside a step). */
+  private withActivityPenalty<T extends Tensor | Tensor[]>(y: T): T {
+    this.activityLoss = this.activityRegularizer && y instanceof Tensor ? this.activityRegularizer(y) : null;
+    return y;
   }
 
   /** Runs the shape rules only and records the call as a Node (errors name both layers and shapes). */
@@ -283,6 +300,7 @@ export abstract class Layer {
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
     if (this.batchInputShape) config.batchInputShape = this.batchInputShape;
+    if (this.activityRegularizer) config.activityRegularizer = objectConfig(this.activityRegularizer);
     return config;
   }
 }

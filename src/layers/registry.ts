@@ -30,4 +30,4 @@ export function checkOptions(layer: string, args: object | undefined, known: rea
   }
 }
 /** Options every layer takes (LayerArgs). */
-export const BASE_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype'] as const;
+export const BASE_OPTIONS = ['name', 'trainable', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'activityRegularizer'] as const;

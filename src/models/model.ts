@@ -19,6 +19,8 @@ import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId,
 import { printSummary } from './summary.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
+import { add } from '../ops/elementwise.ts';
+import { applyConstraints, weightPenalty } from '../layers/regularizers.ts';
 
 export interface CompileArgs {
   /** One loss for every output, or one per output (a list, or an object keyed by output name). */
@@ -280,6 +282,15 @@ export class Model extends Layer {
   }
 
   /**
+   * Keras's model.losses after a call: the weights' penalties and the layers' activity
+   * penalties of that call (ops, so a compiled step computes them every batch), or null.
+   */
+  regularizationLoss(): Tensor | null {
+    const parts = [weightPenalty(this.weights), ...this.layers.map((l) => l.activityLoss)].filter((t): t is Tensor => t !== null);
+    return parts.length === 0 ? null : parts.reduce((a, b) => add(a, b));
+  }
+
+  /**
    * The largest batch, up to `batch`, whose compiled step of this kind fits the backend's
    * memory (see compile/budget.ts), and the bytes `batch` would need; `batch` itself where
    * nothing limits it (eager runs, backends without a limit, small batches, a plan exists).
@@ -308,8 +319,12 @@ export class Model extends Layer {
       asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training }) as Tensor | Tensor[]);
     if (kind === 'predict') return (batch) => noGrad(() => forward(batch, false));
     const { heads } = this.compiled(kind === 'train' ? 'train' : 'evaluate');
-    const losses = (batch: Tensor[], yPreds: Tensor[]): Tensor[] =>
-      headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted));
+    // The heads' losses, and in the total the regularization penalties (Keras's model.losses).
+    const losses = (batch: Tensor[], yPreds: Tensor[]): Tensor[] => {
+      const parts = headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted));
+      const extra = this.regularizationLoss();
+      return extra ? [add(parts[0], extra), ...parts.slice(1)] : parts;
+    };
     if (kind === 'evaluate') return (batch) => noGrad(() => { const yPreds = forward(batch, false); return [...losses(batch, yPreds), ...yPreds]; });
     const vars = this.trainableWeights;
     return (batch) => {
@@ -368,6 +383,7 @@ export class Model extends Layer {
     const [xs, ys, sws = []] = data instanceof Tensor ? [[data], [y!]] : data;
     const { losses, yPreds, grads } = this.computeGradients(xs, ys, sws);
     this.optimizer!.apply(grads, this.trainableWeights);
+    applyConstraints(this.trainableWeights); // after the update, as Keras does
     return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds, sws);
   }
 

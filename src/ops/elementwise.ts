@@ -7,15 +7,17 @@ import type { BinaryOp, UnaryOp } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { asTensor, make } from './util.ts';
 import { broadcastTo, sumTo } from './reduce.ts';
+import type { ActivationUnary } from './activations.ts';
 
-type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'step'>;
+/** Unary ops whose rules live here (the activations' are in activations.ts). */
+type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'step' | ActivationUnary>;
 type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
 
-function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const dtype: DType = FLOAT_RESULT.has(op) ? floatOf(x.dtype) : x.dtype === 'uint8' ? 'int32' : x.dtype;
   const y = make(dtype, x.shape, (out) => backend().unary(op, x.data, out));
-  if (op !== 'sign' && op !== 'step') record(op as DifferentiableUnary, [x], y, {});
+  if (op !== 'sign' && op !== 'step') record(op as Exclude<UnaryOp, 'sign' | 'step'>, [x], y, {});
   return y;
 }
 

@@ -11,6 +11,7 @@ import { normGrads } from './norm.ts';
 import { concatGrads } from './concat.ts';
 import { spatialGrads } from './spatial.ts';
 import { imageTransformGrads } from './image-transform.ts';
+import { activationGrads } from './activations.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -23,4 +24,5 @@ export const gradRules: GradTable<OpName> = {
   ...concatGrads,
   ...spatialGrads,
   ...imageTransformGrads,
+  ...activationGrads,
 };

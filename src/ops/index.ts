@@ -9,5 +9,6 @@ export * from './random.ts';
 export * from './norm.ts';
 export * from './concat.ts';
 export * from './spatial.ts';
+export * from './activations.ts';
 export * from './image-transform.ts';
 import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor

@@ -10,6 +10,7 @@ export interface OpAttrs {
   // elementwise
   neg: NoAttrs; abs: NoAttrs; exp: NoAttrs; log: NoAttrs; sqrt: NoAttrs; square: NoAttrs;
   reciprocal: NoAttrs; relu: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
+  elu: NoAttrs; selu: NoAttrs; softplus: NoAttrs; softsign: NoAttrs; erf: NoAttrs;
   add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs;
   // reductions and layout
   sum: { axes: number[] };

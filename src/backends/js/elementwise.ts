@@ -2,6 +2,7 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import { stridesOf } from '../../core/shape.ts';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../backend.ts';
+import { ACTIVATION_UNARY } from './activations.ts';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -11,11 +12,12 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   sqrt: Math.sqrt,
   square: (x) => x * x,
   reciprocal: (x) => 1 / x,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x > 0 || x !== x ? x : 0), // NaN stays NaN (as in TensorFlow)
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   sign: Math.sign,
   step: (x) => (x > 0 ? 1 : 0),
+  ...ACTIVATION_UNARY,
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {

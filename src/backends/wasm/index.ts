@@ -19,7 +19,7 @@ import { ConvKernels } from './conv-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows',
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
@@ -27,7 +27,8 @@ const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
 const PANEL = 256;
 
 // The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
-const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step'];
+const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
+  'elu', 'selu', 'softplus', 'softsign', 'erf'];
 const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
@@ -307,6 +308,7 @@ export class WasmBackend extends JsBackend {
     const code = BINARY_OPS.indexOf(op);
     const [aFull, bFull] = [isFull(aStrides, shape), isFull(bStrides, shape)];
     const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
+    if (code >= 0 && mode < 0 && r <= 4 && out.length > 0 && this.elementwise(out, a, b)) return this.binaryStrided(code, a, aStrides, b, bStrides, out, shape);
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
     this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
   };
@@ -385,8 +387,12 @@ export class WasmBackend extends JsBackend {
   };
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
+    if (!isF32(x, out) || size === 0) return refEw.reduce(op, x, out, outer, size, inner);
+    // Any other float32 reduction (row sums of a layer norm, global pooling's max): one job per outer row.
+    if (op !== 'sum' || outer !== 1 || inner < 4) {
+      return this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('reduceMiddle', [['sum', 'max', 'min'].indexOf(op), px, po, size, inner], outer, size * inner));
+    }
     // Column sums of a [size, inner] matrix: the bias gradient.
-    if (op !== 'sum' || outer !== 1 || inner < 4 || !isF32(x, out)) return refEw.reduce(op, x, out, outer, size, inner);
     this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
   };
 
@@ -441,4 +447,68 @@ export class WasmBackend extends JsBackend {
     if (!isF32(dy, dx)) return refSpatial.resizeBackward(dy, dx, info);
     this.resizeJob('resizeBackward', dy, dx, info);
   };
+
+  /** uint8 -> float32 (comparison masks in gradients) in SIMD; other conversions by the reference. */
+  override cast = (x: TypedArray, out: TypedArray): void => {
+    if (!(x instanceof Uint8Array) || !(out instanceof Float32Array) || !(this.mem.owns(x) && this.mem.owns(out)) && x.length < 4096) return refEw.cast(x, out);
+    this.inWasm([], [out], ([], [po]) => {
+      const px = this.mem.owns(x) ? x.byteOffset : this.copyBytesIn(x);
+      this.parElements('castU8F32', [px, po], out.length);
+    });
+  };
+
+  /** Copies a byte array into scratch (inWasm handles only 4-byte elements). */
+  private copyBytesIn(a: Uint8Array): number {
+    const at = this.scratch(a.length);
+    new Uint8Array(this.mem.buffer, at, a.length).set(a);
+    return at;
+  }
+
+  /**
+   * A block copy for slices of step 1 (and, into a zeroed dx, for their gradient: padding),
+   * float32 of rank <= 4; other slices go to the reference kernel.
+   */
+  private copyBlockJob(src: TypedArray, srcShape: number[], dst: TypedArray, dstShape: number[], begin: number[], block: number[], intoDst: boolean): boolean {
+    if (!isF32(src, dst) || block.length > 4 || block.some((d) => d === 0)) return false;
+    const pad = (a: number[], v: number): number[] => [...Array<number>(4 - a.length).fill(v), ...a];
+    const strides = (shape: number[]): number[] => { const p = pad(shape, 1); return [p[1] * p[2] * p[3], p[2] * p[3], p[3]]; };
+    const [b4, o4] = [pad(block, 1), pad(begin, 0)];
+    // The big side (sliced from, or padded into) is offset by begin; the other is the block itself.
+    const big = intoDst ? dstShape : srcShape, bs = strides(big), offset = o4[0] * bs[0] + o4[1] * bs[1] + o4[2] * bs[2] + o4[3];
+    const small = strides(block);
+    const [ss, ts] = intoDst ? [small, bs] : [bs, small];
+    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
+      if (intoDst) this.mem.f32(pd, dst.length).fill(0);
+      const [s0, d0] = intoDst ? [ps, pd + offset * 4] : [ps + offset * 4, pd];
+      this.par('copyBlock', [s0, d0, b4[1], b4[2], b4[3], ...ss, ...ts], b4[0]);
+    });
+    return true;
+  }
+
+  override slice = (x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void => {
+    if (step.every((s) => s === 1) && this.copyBlockJob(x, shape, out, outShape, begin, outShape, false)) return;
+    refEw.slice(x, shape, begin, step, out, outShape);
+  };
+
+  override sliceGrad = (dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void => {
+    if (step.every((s) => s === 1) && this.copyBlockJob(dy, dyShape, dx, xShape, begin, dyShape, true)) return;
+    refEw.sliceGrad(dy, dyShape, begin, step, dx, xShape);
+  };
+
+  /** float32 transposes of rank <= 4 in wasm (Permute, softmax along a middle axis, reductions over split axes). */
+  override transpose = (x: TypedArray, shape: number[], perm: number[], out: TypedArray): void => {
+    if (!isF32(x, out) || shape.length > 4 || out.length === 0) return refEw.transpose(x, shape, perm, out);
+    const r = shape.length, inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const outShape = [...Array<number>(4 - r).fill(1), ...perm.map((p) => shape[p])];
+    const strides = [...Array<number>(4 - r).fill(0), ...perm.map((p) => inStrides[p])];
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('transpose4', [px, po, outShape[1], outShape[2], outShape[3], ...strides], outShape[0]));
+  };
+
+  /** Broadcasting arithmetic of rank <= 4 other than the bias-add and scalar forms (layer norm's statistics, PReLU's alpha). */
+  private binaryStrided(code: number, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void {
+    const lead = 4 - shape.length, s4 = [...Array<number>(lead).fill(1), ...shape];
+    const pad = (st: number[]): number[] => [...Array<number>(lead).fill(0), ...st];
+    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) =>
+      this.parElements('binaryStrided', [code, pa, pb, po, s4[1], s4[2], s4[3], ...pad(aStrides), ...pad(bStrides)], s4[0], s4[1] * s4[2] * s4[3]));
+  }
 }

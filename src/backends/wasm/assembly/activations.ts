@@ -4,6 +4,7 @@
 
 // Op codes (the order of UNARY_OPS / BINARY_OPS in ../index.ts).
 const NEG = 0, ABS = 1, EXP = 2, SQRT = 3, SQUARE = 4, RECIPROCAL = 5, RELU = 6, SIGMOID = 7, TANH = 8, STEP = 9;
+const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
 
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7
@@ -45,6 +46,52 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
   return v128.bitselect(near, far, f32x4.lt(f32x4.abs(x), f32x4.splat(0.3)));
 }
 
+const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805;
+
+// e^x - 1, keeping its digits near 0 (where exp4(x) - 1 would cancel): a Taylor polynomial
+// for |x| < 0.25, exp4(x) - 1 elsewhere.
+// @ts-ignore: decorator
+@inline function expm1(x: v128): v128 {
+  let p = f32x4.splat(1.0 / 720);
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(0.5));
+  const near = f32x4.add(x, f32x4.mul(f32x4.mul(p, x), x));
+  return v128.bitselect(near, f32x4.sub(exp4(x), f32x4.splat(1)), f32x4.lt(f32x4.abs(x), f32x4.splat(0.25)));
+}
+
+// log(1 + u) for u in [0, 1] (softplus's e^-|x|): 2 atanh(t) with t = u / (2 + u) <= 1/3, by
+// its odd series to t^13 (relative error below 1e-8; no cancellation for small u).
+// @ts-ignore: decorator
+@inline function log1p4(u: v128): v128 {
+  const t = f32x4.div(u, f32x4.add(f32x4.splat(2), u)), t2 = f32x4.mul(t, t);
+  let p = f32x4.splat(1.0 / 13);
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1.0 / 11));
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1.0 / 9));
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1.0 / 7));
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1.0 / 5));
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1.0 / 3));
+  p = f32x4.add(f32x4.mul(p, t2), f32x4.splat(1));
+  return f32x4.mul(f32x4.mul(p, t), f32x4.splat(2));
+}
+
+// erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7): 1 - t P(t) e^-x^2 with
+// t = 1 / (1 + p |x|), the sign of x put back; NaN stays NaN.
+// @ts-ignore: decorator
+@inline function erf4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(0.3275911), a)));
+  let p = f32x4.splat(1.061405429);
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.453152027));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(1.421413741));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-0.284496736));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(0.254829592));
+  const y = f32x4.sub(f32x4.splat(1), f32x4.mul(f32x4.mul(p, t), exp4(f32x4.neg(f32x4.mul(a, a)))));
+  const signed = v128.or(y, v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(x, signed, f32x4.ne(x, x));
+}
+
 // @ts-ignore: decorator
 @inline function unary4(op: i32, x: v128): v128 {
   switch (op) {
@@ -54,7 +101,13 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
     case SQRT: return f32x4.sqrt(x);
     case SQUARE: return f32x4.mul(x, x);
     case RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
-    case RELU: return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
+    // NaN stays NaN (as in TensorFlow): keep x where x > 0 or x is NaN.
+    case RELU: return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+    case ELU: return v128.bitselect(x, expm1(x), f32x4.gt(x, f32x4.splat(0)));
+    case SELU: return f32x4.mul(f32x4.splat(SELU_SCALE), v128.bitselect(x, f32x4.mul(f32x4.splat(SELU_ALPHA), expm1(x)), f32x4.gt(x, f32x4.splat(0))));
+    case SOFTPLUS: return f32x4.add(f32x4.max(x, f32x4.splat(0)), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));
+    case SOFTSIGN: return f32x4.div(x, f32x4.add(f32x4.splat(1), f32x4.abs(x)));
+    case ERF: return erf4(x);
     case SIGMOID: return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(x))));
     case TANH: return tanh4(x);
     default: return v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))); // STEP
@@ -156,5 +209,33 @@ export function softmaxCrossEntropyGrad(probs: usize, labels: usize, dy: usize, 
     for (; j < cols; j++) store<f32>(pd + (<usize>j << 2), load<f32>(pp + (<usize>j << 2)) * g);
     const label = load<i32>(labels + (<usize>r << 2));
     if (<u32>label < <u32>cols) store<f32>(pd + (<usize>label << 2), load<f32>(pd + (<usize>label << 2)) - g);
+  }
+}
+
+// out[a, b, c, d] = x[..] op y[..] with broadcast strides (0 = stretched) for a shape of rank
+// <= 4 and rows [i0, i1) of its first axis; the last axis in vectors where both operands step
+// by 0 or 1 along it.
+export function binaryStrided(op: i32, x: usize, y: usize, out: usize, o1: i32, o2: i32, o3: i32,
+  xs0: i32, xs1: i32, xs2: i32, xs3: i32, ys0: i32, ys1: i32, ys2: i32, ys3: i32, i0: i32, i1: i32): void {
+  const vector = (xs3 == 0 || xs3 == 1) && (ys3 == 0 || ys3 == 1);
+  let o = out + (<usize>(i0 * o1 * o2 * o3) << 2);
+  for (let a = i0; a < i1; a++) {
+    for (let b = 0; b < o1; b++) {
+      for (let c = 0; c < o2; c++) {
+        const px = x + (<usize>(a * xs0 + b * xs1 + c * xs2) << 2), py = y + (<usize>(a * ys0 + b * ys1 + c * ys2) << 2);
+        let d = 0;
+        if (vector) {
+          const xOne = v128.load32_splat(px), yOne = v128.load32_splat(py);
+          for (; d + 4 <= o3; d += 4, o += 16) {
+            const vx = xs3 == 0 ? xOne : v128.load(px + (<usize>d << 2)), vy = ys3 == 0 ? yOne : v128.load(py + (<usize>d << 2));
+            v128.store(o, binary4(op, vx, vy));
+          }
+        }
+        for (; d < o3; d++, o += 4) {
+          const v = binary4(op, f32x4.splat(load<f32>(px + (<usize>(d * xs3) << 2))), f32x4.splat(load<f32>(py + (<usize>(d * ys3) << 2))));
+          store<f32>(o, f32x4.extract_lane(v, 0));
+        }
+      }
+    }
   }
 }
