@@ -154,7 +154,7 @@ describe('layer contract: shapes, weights, configs', () => {
 
 describe('bad options give clear errors', () => {
   const cases: [string, () => unknown, RegExp][] = [
-    ['unknown option', () => new layers.Conv2D({ filters: 2, kernelSize: 3, kernelRegularizer: 'l2' } as never), /Layer "conv2d.*": unknown option 'kernelRegularizer'. Valid options are: .*dilationRate.*groups/],
+    ['unknown option', () => new layers.Conv2D({ filters: 2, kernelSize: 3, kernelRegulariser: 'l2' } as never), /Layer "conv2d.*": unknown option 'kernelRegulariser'. Valid options are: .*dilationRate.*groups.*kernelRegularizer/],
     ['negative dilation', () => new layers.Conv2D({ filters: 2, kernelSize: 3, dilationRate: -1 }), /argument 'dilationRate' of layer "conv2d.*". Expected positive integers. Received dilationRate=-1/],
     ['groups not dividing filters', () => new layers.Conv2D({ filters: 5, kernelSize: 3, groups: 2 }), /argument 'groups' of layer "conv2d.*". Expected a positive integer that divides filters=5. Received groups=2/],
     ['groups not dividing channels', () => new layers.Conv2D({ filters: 4, kernelSize: 3, groups: 2 }).apply(rand([1, 5, 5, 3])), /groups=2 must divide the input's 3 channels/],

@@ -28,6 +28,12 @@ const CASES: Record<string, unknown> = {
   RandomFlip: { mode: 'horizontal', seed: 3 }, RandomTranslation: { heightFactor: 0.1, widthFactor: [-0.2, 0.1], fillMode: 'constant' },
   RandomZoom: { heightFactor: 0.2, widthFactor: null, interpolation: 'nearest' }, RandomRotation: { factor: 0.1, seed: 1 },
   RandomContrast: { factor: 0.3 }, RandomBrightness: { factor: [-0.1, 0.2], valueRange: [0, 1] },
+  RandomCrop: { height: 4, width: 3, seed: 2 },
+  ActivityRegularization: { l1: 0.01, l2: 0.02 }, ReLU: { maxValue: 6, negativeSlope: 0.1, threshold: 0.5 }, LeakyReLU: { negativeSlope: 0.2 },
+  PReLU: {}, ELU: { alpha: 0.5 }, Softmax: { axis: 1 },
+  LayerNormalization: { epsilon: 1e-4, center: false }, GroupNormalization: { groups: 2, epsilon: 1e-4 },
+  Rescaling: { scale: 1 / 255, offset: -0.5 }, Normalization: { mean: [1, 2], variance: [4, 9] },
+  Resizing: { height: 8, width: 6, interpolation: 'nearest' }, CenterCrop: { height: 4, width: 5 },
 };
 
 describe('layer configs, Keras 3 and Keras 2', () => {

@@ -9,6 +9,7 @@ import { randomTensor } from './helpers/gradcheck.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 import { layerFromKeras, layerToKeras } from '../src/io/keras-config.ts';
+import { weightPenalty } from '../src/layers/regularizers.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,4 +133,24 @@ runLayerTest({
   reference: (v) => v,
   weights: { trainable: 0, nonTrainable: 0 },
   skip: { tfjsFiles: 'TF.js has no ActivityRegularization layer' },
+});
+
+describe('the convolution variants take their weights\' regularizers and constraints', () => {
+  it('DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1D: the penalties Keras names, in the loss and in the config', () => {
+    const cases: [() => layers.Layer, number[], string[]][] = [
+      [() => new layers.DepthwiseConv2D({ kernelSize: 3, depthwiseRegularizer: 'l2', biasRegularizer: 'l1', depthwiseConstraint: 'nonNeg' }), [1, 5, 5, 2], ['depthwise', 'bias']],
+      [() => new layers.SeparableConv2D({ filters: 3, kernelSize: 3, depthwiseRegularizer: 'l2', pointwiseRegularizer: 'l2' }), [1, 5, 5, 2], ['depthwise', 'pointwise']],
+      [() => new layers.Conv2DTranspose({ filters: 2, kernelSize: 3, kernelRegularizer: 'l2' }), [1, 4, 4, 2], ['kernel']],
+      [() => new layers.Conv1D({ filters: 2, kernelSize: 3, kernelRegularizer: 'l1l2' }), [1, 6, 2], ['kernel']],
+    ];
+    for (const [make, shape, names] of cases) {
+      const layer = make();
+      layer.apply(dt.ones(shape));
+      const penalty = weightPenalty(layer.weights);
+      assert.ok(penalty && penalty.item() > 0, `${layer.className}: a penalty in the loss`);
+      const config = layer.getConfig();
+      for (const n of names) assert.ok(config[`${n}Regularizer`], `${layer.className}: ${n}Regularizer in getConfig`);
+      assert.throws(() => new (layer.constructor as new (a: object) => layers.Layer)({ ...config, name: undefined, kernelSize: 3, gammaRegularizer: 'l2' }), /unknown option 'gammaRegularizer'/);
+    }
+  });
 });

@@ -10,10 +10,19 @@ import { initializerConfig } from './core.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
 import { checkDataFormat, checkPadding, checkPositivePair, floatInput } from './convolutional.ts';
+import { WeightPenalties, type ConstraintIdentifier, type RegularizerIdentifier } from './regularizers.ts';
 
 const COMMON_OPTIONS = ['kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'biasInitializer'];
 
-interface Conv2DLikeArgs extends LayerArgs {
+/** Keras's per-weight options of the convolution variants (which weights a layer has, it takes). */
+interface PenaltyArgs {
+  kernelRegularizer?: RegularizerIdentifier | null; biasRegularizer?: RegularizerIdentifier | null;
+  depthwiseRegularizer?: RegularizerIdentifier | null; pointwiseRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null; biasConstraint?: ConstraintIdentifier | null;
+  depthwiseConstraint?: ConstraintIdentifier | null; pointwiseConstraint?: ConstraintIdentifier | null;
+}
+
+interface Conv2DLikeArgs extends LayerArgs, PenaltyArgs {
   kernelSize: Pair;
   strides?: Pair;
   padding?: Padding;
@@ -33,11 +42,14 @@ abstract class Conv2DLike extends Layer {
   readonly activation: ActivationName;
   readonly useBias: boolean;
   protected readonly biasInitializer: InitializerIdentifier;
+  /** Regularizers and constraints of the layer's weights (`weights` names them: kernel, depthwise, ...). */
+  protected readonly penalties: WeightPenalties;
   bias?: Tensor;
 
-  constructor(args: Conv2DLikeArgs, options: readonly string[]) {
+  constructor(args: Conv2DLikeArgs, options: readonly string[], weights: readonly string[]) {
     super(args);
-    checkOptions(this.name, args, [...COMMON_OPTIONS, ...options]);
+    checkOptions(this.name, args, [...COMMON_OPTIONS, ...options, ...WeightPenalties.options(weights)]);
+    this.penalties = new WeightPenalties(this.name, args, weights);
     checkDataFormat(this.name, args.dataFormat);
     this.kernelSize = checkPositivePair(this.name, 'kernelSize', args.kernelSize);
     this.strides = checkPositivePair(this.name, 'strides', args.strides ?? 1);
@@ -77,7 +89,8 @@ abstract class Conv2DLike extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dataFormat: 'channelsLast',
-      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias, biasInitializer: initializerConfig(this.biasInitializer) };
+      dilationRate: this.dilationRate, activation: this.activation, useBias: this.useBias, biasInitializer: initializerConfig(this.biasInitializer),
+      ...this.penalties.config() };
   }
 }
 
@@ -103,15 +116,15 @@ export class DepthwiseConv2D extends Conv2DLike {
   depthwiseKernel?: Tensor;
 
   constructor(args: DepthwiseConv2DArgs) {
-    super(args, ['depthMultiplier', 'depthwiseInitializer']);
+    super(args, ['depthMultiplier', 'depthwiseInitializer'], ['depthwise', 'bias']);
     this.depthMultiplier = checkMultiplier(this.name, args.depthMultiplier);
     this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorotUniform';
   }
 
   override build(inputShape: ShapeSpec): void {
     const c = this.channels(inputShape);
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier], this.init(this.depthwiseInitializer));
-    if (this.useBias) this.bias = this.addWeight('bias', [c * this.depthMultiplier], this.init(this.biasInitializer));
+    this.depthwiseKernel = this.penalties.attach('depthwise', this.addWeight('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier], this.init(this.depthwiseInitializer)));
+    if (this.useBias) this.bias = this.penalties.attach('bias', this.addWeight('bias', [c * this.depthMultiplier], this.init(this.biasInitializer)));
     this.built = true;
   }
 
@@ -154,7 +167,7 @@ export class SeparableConv2D extends Conv2DLike {
   pointwiseKernel?: Tensor;
 
   constructor(args: SeparableConv2DArgs) {
-    super(args, ['filters', 'depthMultiplier', 'depthwiseInitializer', 'pointwiseInitializer']);
+    super(args, ['filters', 'depthMultiplier', 'depthwiseInitializer', 'pointwiseInitializer'], ['depthwise', 'pointwise', 'bias']);
     this.filters = checkFilters(this.name, args.filters);
     this.depthMultiplier = checkMultiplier(this.name, args.depthMultiplier);
     this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorotUniform';
@@ -163,9 +176,9 @@ export class SeparableConv2D extends Conv2DLike {
 
   override build(inputShape: ShapeSpec): void {
     const c = this.channels(inputShape), m = this.depthMultiplier;
-    this.depthwiseKernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, m], this.init(this.depthwiseInitializer));
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], this.init(this.pointwiseInitializer));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.init(this.biasInitializer));
+    this.depthwiseKernel = this.penalties.attach('depthwise', this.addWeight('depthwise_kernel', [...this.kernelSize, c, m], this.init(this.depthwiseInitializer)));
+    this.pointwiseKernel = this.penalties.attach('pointwise', this.addWeight('pointwise_kernel', [1, 1, c * m, this.filters], this.init(this.pointwiseInitializer)));
+    if (this.useBias) this.bias = this.penalties.attach('bias', this.addWeight('bias', [this.filters], this.init(this.biasInitializer)));
     this.built = true;
   }
 
@@ -202,7 +215,7 @@ export class Conv2DTranspose extends Conv2DLike {
   kernel?: Tensor;
 
   constructor(args: Conv2DTransposeArgs) {
-    super(args, ['filters', 'outputPadding', 'kernelInitializer']);
+    super(args, ['filters', 'outputPadding', 'kernelInitializer'], ['kernel', 'bias']);
     this.filters = checkFilters(this.name, args.filters);
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     if (args.outputPadding === undefined || args.outputPadding === null) this.outputPadding = null;
@@ -219,8 +232,8 @@ export class Conv2DTranspose extends Conv2DLike {
 
   override build(inputShape: ShapeSpec): void {
     const c = this.channels(inputShape);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, c], this.init(this.kernelInitializer));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.init(this.biasInitializer));
+    this.kernel = this.penalties.attach('kernel', this.addWeight('kernel', [...this.kernelSize, this.filters, c], this.init(this.kernelInitializer)));
+    if (this.useBias) this.bias = this.penalties.attach('bias', this.addWeight('bias', [this.filters], this.init(this.biasInitializer)));
     this.built = true;
   }
 
@@ -248,7 +261,7 @@ export class Conv2DTranspose extends Conv2DLike {
   }
 }
 
-export interface Conv1DArgs extends LayerArgs {
+export interface Conv1DArgs extends LayerArgs, PenaltyArgs {
   filters: number;
   kernelSize: number | readonly [number];
   strides?: number | readonly [number];
@@ -278,13 +291,15 @@ export class Conv1D extends Layer {
   readonly useBias: boolean;
   private readonly kernelInitializer: InitializerIdentifier;
   private readonly biasInitializer: InitializerIdentifier;
+  private readonly penalties: WeightPenalties;
   kernel?: Tensor;
   bias?: Tensor;
 
   constructor(args: Conv1DArgs) {
     super(args);
     checkOptions(this.name, args, ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'groups', 'activation', 'useBias',
-      'kernelInitializer', 'biasInitializer']);
+      'kernelInitializer', 'biasInitializer', ...WeightPenalties.options(['kernel', 'bias'])]);
+    this.penalties = new WeightPenalties(this.name, args, ['kernel', 'bias']);
     checkDataFormat(this.name, args.dataFormat);
     this.filters = checkFilters(this.name, args?.filters);
     const positive = (arg: string, v: number): number => {
@@ -319,8 +334,8 @@ export class Conv1D extends Layer {
       throw new Error(`Layer "${this.name}": groups=${this.groups} must divide the input's ${c} channels (input shape ${formatShape(inputShape)})`);
     }
     const init = (id: InitializerIdentifier) => getInitializer(id, this.name);
-    this.kernel = this.addWeight('kernel', [this.kernelSize, c / this.groups, this.filters], init(this.kernelInitializer));
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], init(this.biasInitializer));
+    this.kernel = this.penalties.attach('kernel', this.addWeight('kernel', [this.kernelSize, c / this.groups, this.filters], init(this.kernelInitializer)));
+    if (this.useBias) this.bias = this.penalties.attach('bias', this.addWeight('bias', [this.filters], init(this.biasInitializer)));
     this.inputSpec = { ndim: 3, axes: { [-1]: c } };
     this.built = true;
   }
@@ -343,7 +358,7 @@ export class Conv1D extends Layer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), filters: this.filters, kernelSize: [this.kernelSize], strides: [this.strides], padding: this.padding,
       dataFormat: 'channelsLast', dilationRate: [this.dilationRate], groups: this.groups, activation: this.activation, useBias: this.useBias,
-      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer) };
+      kernelInitializer: initializerConfig(this.kernelInitializer), biasInitializer: initializerConfig(this.biasInitializer), ...this.penalties.config() };
   }
 }
 

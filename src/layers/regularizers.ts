@@ -118,3 +118,34 @@ export function applyConstraints(weights: readonly Variable[]): void {
     if (c) w.assign(noGrad(() => c(w)));
   }
 }
+
+/**
+ * A layer's per-weight regularizer and constraint options, Keras's `<weight>Regularizer` and
+ * `<weight>Constraint` (kernel, bias, depthwise, pointwise, ...): read from the constructor's
+ * arguments, attached to the weights as they are made, written back by getConfig.
+ */
+export class WeightPenalties {
+  private readonly entries = new Map<string, { regularizer: Regularizer | null; constraint: Constraint | null }>();
+  /** The option names for these weights. */
+  static options(weights: readonly string[]): string[] { return weights.flatMap((w) => [`${w}Regularizer`, `${w}Constraint`]); }
+  constructor(layer: string, args: object, weights: readonly string[]) {
+    const a = args as Record<string, unknown>;
+    for (const w of weights) {
+      this.entries.set(w, {
+        regularizer: getRegularizer(a[`${w}Regularizer`] as RegularizerIdentifier | null | undefined, `Layer "${layer}": ${w}Regularizer`),
+        constraint: getConstraint(a[`${w}Constraint`] as ConstraintIdentifier | null | undefined, `Layer "${layer}": ${w}Constraint`),
+      });
+    }
+  }
+  /** Gives the weight `v` (the layer's `weight`) its penalty and constraint; returns it. */
+  attach<V extends Variable>(weight: string, v: V): V {
+    const e = this.entries.get(weight);
+    if (e) { attachRegularizer(v, e.regularizer); attachConstraint(v, e.constraint); }
+    return v;
+  }
+  config(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [w, e] of this.entries) { out[`${w}Regularizer`] = objectConfig(e.regularizer); out[`${w}Constraint`] = objectConfig(e.constraint); }
+    return out;
+  }
+}
