@@ -32,6 +32,9 @@ export interface Conv2DArgs extends LayerArgs {
 
 export function checkPositivePair(layer: string, arg: string, v: Pair | undefined): [number, number] {
   if (v === undefined) throw new Error(`Layer "${layer}": argument '${arg}' is required`);
+  if (typeof v !== 'number' && !(Array.isArray(v) && v.length === 2)) {
+    throw new Error(`Invalid value for argument '${arg}' of layer "${layer}". Expected a positive integer or a pair of them. Received ${arg}=${JSON.stringify(v)}`);
+  }
   const p = pair(v);
   if (p.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new Error(`Invalid value for argument '${arg}' of layer "${layer}". Expected positive integers. Received ${arg}=${JSON.stringify(v)}`);

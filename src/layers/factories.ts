@@ -10,6 +10,10 @@ import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './con
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
 import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D } from './regularization.ts';
 import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
+import { ActivityRegularization } from './activity-regularization.ts';
+import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.ts';
+import { ELU, LeakyReLU, PReLU, ReLU, Softmax } from './advanced-activations.ts';
+import { GroupNormalization, LayerNormalization } from './layer-normalization.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -58,3 +62,15 @@ export const separableConv2d = factory(SeparableConv2D);
 export const spatialDropout2d = factory(SpatialDropout2D);
 export const upSampling2d = factory(UpSampling2D);
 export const zeroPadding2d = factory(ZeroPadding2D);
+export const activityRegularization = factory(ActivityRegularization);
+export const centerCrop = factory(CenterCrop);
+export const eLU = factory(ELU);
+export const groupNormalization = factory(GroupNormalization);
+export const layerNormalization = factory(LayerNormalization);
+export const leakyReLU = factory(LeakyReLU);
+export const normalization = factory(Normalization);
+export const pReLU = factory(PReLU);
+export const reLU = factory(ReLU);
+export const rescaling = factory(Rescaling);
+export const resizing = factory(Resizing);
+export const softmax = factory(Softmax);

@@ -5,6 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // Only the modules it needs (no plotting): the kill test bundles it, so that a child starts fast.
+// First, as the entry points do: the backends register themselves, Tensor gets its op methods.
+import '../../src/backends/register.ts';
+import '../../src/ops/tensor-methods.ts';
 import * as dt from '../../src/core/tensor.ts';
 import { Sequential } from '../../src/models/sequential.ts';
 import * as layers from '../../src/layers/index.ts';
