@@ -9,6 +9,7 @@ import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { initializerConfig } from './core.ts';
 import { Layer, type CallArgs, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
+import { WeightPenalties, type ConstraintIdentifier, type RegularizerIdentifier } from './regularizers.ts';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -20,6 +21,10 @@ export interface BatchNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier;
   movingMeanInitializer?: InitializerIdentifier;
   movingVarianceInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
 }
 
 export class BatchNormalization extends Layer {
@@ -35,10 +40,13 @@ export class BatchNormalization extends Layer {
   movingMean?: Variable;
   movingVariance?: Variable;
   private channelAxis = -1;
+  private readonly penalties: WeightPenalties;
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args);
-    checkOptions(this.name, args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
+    checkOptions(this.name, args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer',
+      ...WeightPenalties.options(['beta', 'gamma'])]);
+    this.penalties = new WeightPenalties(this.name, args, ['beta', 'gamma']);
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
@@ -64,8 +72,8 @@ export class BatchNormalization extends Layer {
     this.channelAxis = axis;
     const init = (k: keyof BatchNormalization['inits']) => getInitializer(this.inits[k], this.name);
     // Keras's order: gamma, beta, moving_mean, moving_variance.
-    if (this.scale) this.gamma = this.addWeight('gamma', [channels], init('gamma'));
-    if (this.center) this.beta = this.addWeight('beta', [channels], init('beta'));
+    if (this.scale) this.gamma = this.penalties.attach('gamma', this.addWeight('gamma', [channels], init('gamma')));
+    if (this.center) this.beta = this.penalties.attach('beta', this.addWeight('beta', [channels], init('beta')));
     this.movingMean = this.addWeight('moving_mean', [channels], init('movingMean'), false);
     this.movingVariance = this.addWeight('moving_variance', [channels], init('movingVariance'), false);
     this.inputSpec = { ndim: rank, axes: { [axis]: channels } };
@@ -97,7 +105,8 @@ export class BatchNormalization extends Layer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
       betaInitializer: initializerConfig(this.inits.beta), gammaInitializer: initializerConfig(this.inits.gamma),
-      movingMeanInitializer: initializerConfig(this.inits.movingMean), movingVarianceInitializer: initializerConfig(this.inits.movingVariance) };
+      movingMeanInitializer: initializerConfig(this.inits.movingMean), movingVarianceInitializer: initializerConfig(this.inits.movingVariance),
+      ...this.penalties.config() };
   }
 }
 
