@@ -1,10 +1,6 @@
 // A ResNet-20 (He et al.'s CIFAR network) and a small U-Net, written with the functional API
 // in TensorFlow.js's spelling, so the same builder runs with deeptype's `layers` or with
-// `tf.layers` (the tests build both and compare). Layers being added to deeptype in parallel
-// are used when they exist:
-//   BatchNormalization after each convolution (ResNet)        -> skipped while absent (TODO)
-//   GlobalAveragePooling2D before the classifier (ResNet)     -> Flatten while absent (TODO)
-//   UpSampling2D or Conv2DTranspose for the U-Net's way up    -> unet() throws while absent
+// `tf.layers` (the tests build both and compare parameter counts, steps and files).
 //
 //   node --import tsx examples/functional-models.ts [--steps 3] [--out out/functional]
 import { parseArgs } from 'node:util';
@@ -13,54 +9,49 @@ import { parseArgs } from 'node:util';
 /** What a builder needs: a layers namespace (deeptype's or TF.js's), input() and model(). */
 export interface Kit { layers: any; input: (args: { shape: number[]; name?: string }) => any; model: (args: { inputs: any; outputs: any; name?: string }) => any }
 
-/** Which optional layers a kit has (build both kits with the same features to compare them). */
-export function features(layersNs: any): { batchNorm: boolean; globalPool: boolean; upSampling: 'upSampling2d' | 'conv2dTranspose' | null } {
-  const has = (n: string): boolean => typeof layersNs[n] === 'function';
-  return {
-    batchNorm: has('batchNormalization'),
-    globalPool: has('globalAveragePooling2d'),
-    upSampling: has('upSampling2d') ? 'upSampling2d' : has('conv2dTranspose') ? 'conv2dTranspose' : null,
-  };
-}
-type Features = ReturnType<typeof features>;
+export interface ResNetOptions { inputShape?: number[]; classes?: number; blocksPerStage?: number; filters?: number[] }
 
-export interface ResNetOptions { inputShape?: number[]; classes?: number; blocksPerStage?: number; filters?: number[]; features: Features }
-
-/** ResNet v1 for CIFAR: 3 stages of residual blocks; stages 2 and 3 start with stride 2 and a 1x1 projection shortcut. */
-export function resnet(k: Kit, { inputShape = [32, 32, 3], classes = 10, blocksPerStage = 3, filters = [16, 32, 64], features: f }: ResNetOptions): any {
+/**
+ * ResNet v1 for CIFAR (He et al. 2015, section 4.2): a 3x3 stem, then 3 stages of residual
+ * blocks (conv-BN-ReLU-conv-BN, added to the shortcut, then ReLU); stages 2 and 3 start with
+ * stride 2 and a 1x1 projection shortcut (conv-BN). With 3 blocks per stage: 6*3+2 = 20 layers.
+ * Convolutions followed by BatchNormalization have no bias: BN subtracts the batch mean, so a
+ * bias there only adds parameters whose gradient is zero.
+ */
+export function resnet(k: Kit, { inputShape = [32, 32, 3], classes = 10, blocksPerStage = 3, filters = [16, 32, 64] }: ResNetOptions = {}): any {
   const L = k.layers;
   let n = 0;
   const name = (s: string): string => `${s}_${++n}`;
-  const conv = (x: any, filters: number, size: number, strides = 1): any =>
-    L.conv2d({ filters, kernelSize: size, strides, padding: 'same', kernelInitializer: 'heNormal', name: name('conv') }).apply(x);
-  const bn = (x: any): any => (f.batchNorm ? L.batchNormalization({ name: name('bn') }).apply(x) : x);
+  const convBn = (x: any, width: number, size: number, strides = 1): any => {
+    const c = L.conv2d({ filters: width, kernelSize: size, strides, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: name('conv') }).apply(x);
+    return L.batchNormalization({ name: name('bn') }).apply(c);
+  };
   const relu = (x: any): any => L.activation({ activation: 'relu', name: name('relu') }).apply(x);
 
   const inputs = k.input({ shape: inputShape, name: 'image' });
-  let x = relu(bn(conv(inputs, filters[0], 3)));
+  let x = relu(convBn(inputs, filters[0], 3));
   filters.forEach((width, stage) => {
     for (let block = 0; block < blocksPerStage; block++) {
       const strides = stage > 0 && block === 0 ? 2 : 1;
-      const y = bn(conv(relu(bn(conv(x, width, 3, strides))), width, 3));
-      const shortcut = strides === 1 ? x : bn(conv(x, width, 1, strides));
+      const y = convBn(relu(convBn(x, width, 3, strides)), width, 3);
+      const shortcut = strides === 1 ? x : convBn(x, width, 1, strides);
       x = relu(L.add({ name: name('add') }).apply([shortcut, y]));
     }
   });
-  x = f.globalPool ? L.globalAveragePooling2d({ name: 'pool' }).apply(x) : L.flatten({ name: 'flatten' }).apply(x);
+  x = L.globalAveragePooling2d({ name: 'pool' }).apply(x);
   const outputs = L.dense({ units: classes, activation: 'softmax', name: 'classes' }).apply(x);
   return k.model({ inputs, outputs, name: `resnet${6 * blocksPerStage + 2}` });
 }
 
-export interface UNetOptions { inputShape?: number[]; filters?: number[]; outChannels?: number; features: Features }
+export interface UNetOptions { inputShape?: number[]; filters?: number[]; outChannels?: number; up?: 'upSampling2d' | 'conv2dTranspose' }
 
-/** A small U-Net: two steps down (conv, conv, pool), a bottleneck, two steps up with Concatenate skips. */
-export function unet(k: Kit, { inputShape = [32, 32, 1], filters = [8, 16, 32], outChannels = 1, features: f }: UNetOptions): any {
+/** A small U-Net: two steps down (conv, conv, pool), a bottleneck, two steps up (upsample, Concatenate skip, conv). */
+export function unet(k: Kit, { inputShape = [32, 32, 1], filters = [8, 16, 32], outChannels = 1, up: upKind = 'conv2dTranspose' }: UNetOptions = {}): any {
   const L = k.layers;
-  if (!f.upSampling) throw new Error('unet: needs layers.upSampling2d or layers.conv2dTranspose, which this deeptype does not have yet');
   let n = 0;
   const name = (s: string): string => `${s}_${++n}`;
   const conv = (x: any, width: number): any => L.conv2d({ filters: width, kernelSize: 3, padding: 'same', activation: 'relu', name: name('conv') }).apply(x);
-  const up = (x: any, width: number): any => (f.upSampling === 'upSampling2d'
+  const up = (x: any, width: number): any => (upKind === 'upSampling2d'
     ? L.upSampling2d({ size: [2, 2], name: name('up') }).apply(x)
     : L.conv2dTranspose({ filters: width, kernelSize: 2, strides: 2, padding: 'same', name: name('up') }).apply(x));
   const inputs = k.input({ shape: inputShape, name: 'image' });
@@ -80,9 +71,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   setRandomSeed(1);
   await ready();
   const kit: Kit = { layers, input: layers.input, model: models.model };
-  const f = features(layers);
-  console.log(`optional layers present: ${JSON.stringify(f)}`);
-  const net = resnet(kit, { features: f });
+  const net = resnet(kit);
   net.summary();
   net.compile({ loss: 'sparse_categorical_crossentropy', optimizer: new optimizers.Adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   const batch = 16;
@@ -95,6 +84,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   await net.save(`${argv.out}/resnet`);
   console.log(`saved to ${argv.out}/resnet (loads in TensorFlow.js with tf.loadLayersModel)`);
-  if (f.upSampling) unet(kit, { features: f }).summary();
-  else console.log('U-Net skipped: it needs UpSampling2D or Conv2DTranspose (TODO once those layers land)');
+  unet(kit).summary();
 }

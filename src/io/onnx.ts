@@ -26,7 +26,18 @@ class GraphBuilder {
   private count = 0;
   fresh(prefix: string): string { return `${prefix}_${this.count++}`; }
 
-  node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, name = this.fresh(opType)): string {
+  private readonly nodeNames = new Set<string>();
+  private readonly floats = new Map<string, Uint8Array>();
+  /** A name not taken yet (a shared layer or nested model emits its layers once per call). */
+  private unique(name: string, taken: { has(n: string): boolean }): string {
+    let k = 1, out = name;
+    while (taken.has(out)) out = `${name}_${k++}`;
+    return out;
+  }
+
+  node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, wanted = this.fresh(opType)): string {
+    const name = this.unique(wanted, this.nodeNames);
+    this.nodeNames.add(name);
     const output = `${name}:0`;
     const attribute = Object.entries(attrs).map(([n, v]) =>
       Array.isArray(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INTS, ints: v }
@@ -36,8 +47,13 @@ class GraphBuilder {
     return output;
   }
 
-  float(name: string, values: Float32Array, dims: number[]): string {
+  /** An initializer; the same name with the same bytes (a shared layer's weight) is stored once. */
+  float(wanted: string, values: Float32Array, dims: number[]): string {
     const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    const same = this.floats.get(wanted);
+    if (same && same.length === raw.length && same.every((b, i) => b === raw[i])) return wanted;
+    const name = this.unique(wanted, this.floats);
+    this.floats.set(name, raw);
     this.initializers.push({ name, dims, dataType: onnxProto().TensorProto.DataType.FLOAT, rawData: raw });
     return name;
   }
@@ -189,19 +205,25 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
 
-  const values = new Map<SymbolicTensor, Value>();
+  /** Emits a graph model's nodes on these input values; a nested model's are inlined the same way. */
+  const walk = (m: Model, inputs: Value[]): Value[] => {
+    if (!m.isFunctional) throw new Error(`exportOnnx: model "${m.name}" is a subclassed model (its own call()); only graph models (functional or Sequential) export to ONNX`);
+    const values = new Map<SymbolicTensor, Value>();
+    m.inputs.forEach((t, i) => values.set(t, inputs[i]));
+    for (const node of m.graphNodes) {
+      const ins = node.inputs.map((t) => values.get(t)!);
+      if (node.layer instanceof Input) { values.set(node.outputs[0], ins[0]); continue; }
+      const outs = node.layer instanceof Model ? walk(node.layer, ins) : [emit(node.layer, ins)];
+      node.outputs.forEach((t, i) => values.set(t, outs[i]));
+    }
+    return m.outputs.map((t) => values.get(t)!);
+  };
   const single = model.inputs.length === 1 && model.outputs.length === 1;
   const inputNames = model.inputs.map((t) => (single ? 'input' : t.node.layer.name));
-  model.inputs.forEach((t, i) => values.set(t, { name: inputNames[i], nchw: false, shape: t.shape }));
-  for (const node of model.graphNodes) {
-    if (node.layer instanceof Input) { values.set(node.outputs[0], values.get(node.inputs[0])!); continue; }
-    if (node.layer instanceof Model) throw new Error(`exportOnnx: layer "${node.layer.name}" is a nested model; nested models are not exported yet`);
-    const out = emit(node.layer, node.inputs.map((t) => values.get(t)!));
-    values.set(node.outputs[0], out);
-  }
+  const results = walk(model, model.inputs.map((t, i) => ({ name: inputNames[i], nchw: false, shape: t.shape })));
   const outputNames = model.outputs.map((t) => (single ? 'output' : t.node.layer.name));
   const outputs = model.outputs.map((t, i) => {
-    const v = toNhwc(values.get(t)!);
+    const v = toNhwc(results[i]);
     g.nodes.push({ opType: 'Identity', name: `${outputNames[i]}_identity`, input: [v.name], output: [outputNames[i]] });
     return v;
   });

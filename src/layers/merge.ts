@@ -156,26 +156,39 @@ export class Dot extends Merge {
     const pair = Array.isArray(this.axes) ? this.axes : [this.axes, this.axes];
     return [0, 1].map((i) => (pair[i] < 0 ? pair[i] + ranks[i] : pair[i])) as [number, number];
   }
+  /**
+   * Keras's batch_dot shape: x's shape without its axis a1, then y's without its batch and a2
+   * (a result of rank 1 gets a trailing 1). Any ranks >= 2, not necessarily equal.
+   */
   override computeOutputShape(inputShape: Shapes): ShapeSpec {
     const [s1, s2] = this.shapesOf(inputShape);
-    if (s1.length !== s2.length || s1.length < 2 || s1.length > 3) {
-      throw new Error(`Layer "${this.name}" (Dot): supports two inputs of rank 2 or 3 (the same rank), got shapes ${keras(s1)} and ${keras(s2)}`);
+    if (s1.length < 2 || s2.length < 2) {
+      throw new Error(`Layer "${this.name}" (Dot): needs two inputs of rank 2 or more (a batch axis and at least one more), got shapes ${keras(s1)} and ${keras(s2)}`);
     }
     const [a1, a2] = this.resolvedAxes([s1.length, s2.length]);
     if (a1 < 1 || a2 < 1 || a1 >= s1.length || a2 >= s2.length) throw new Error(`Layer "${this.name}" (Dot): axes ${JSON.stringify(this.axes)} must name non-batch axes of inputs of shapes ${keras(s1)} and ${keras(s2)}`);
     if (s1[a1] !== null && s2[a2] !== null && s1[a1] !== s2[a2]) {
       throw new Error(`Layer "${this.name}" (Dot): incompatible input shapes: shape ${keras(s1)}[${a1}] != shape ${keras(s2)}[${a2}]. Layer shapes: ${keras(s1)}, ${keras(s2)}. Chosen axes: ${JSON.stringify([a1, a2])}`);
     }
-    if (s1.length === 2) return [s1[0], 1];
-    return [s1[0], s1[3 - a1], s2[3 - a2]];
+    const out = [...s1.filter((_, i) => i !== a1), ...s2.filter((_, i) => i !== 0 && i !== a2)];
+    return out.length === 1 ? [out[0], 1] : out;
   }
   call(x: Tensor | Tensor[]): Tensor {
     let [p, q] = this.inputsOf(x);
-    this.computeOutputShape([p.shape, q.shape]);
+    const outShape = this.computeOutputShape([p.shape, q.shape]) as number[];
     const [a1, a2] = this.resolvedAxes([p.rank, q.rank]);
     if (this.normalize) { p = l2Normalize(p, a1); q = l2Normalize(q, a2); }
-    if (p.rank === 2) return ops.sum(ops.mul(p, q), 1, true);
-    return ops.matMul(p, q, { transposeA: a1 === 1, transposeB: a2 === 2 });
+    if (p.rank === 2 && q.rank === 2) return ops.sum(ops.mul(p, q), 1, true);
+    if (p.rank === 3 && q.rank === 3) return ops.matMul(p, q, { transposeA: a1 === 1, transposeB: a2 === 2 });
+    // General ranks: move a1 last in p and a2 first after the batch in q, flatten the rest of
+    // each to one axis, one batched matrix product [b, m, k] x [b, k, n], then unflatten.
+    const [batch, k] = [p.shape[0], p.shape[a1]];
+    const rest1 = p.shape.map((_, i) => i).filter((i) => i !== 0 && i !== a1);
+    const rest2 = q.shape.map((_, i) => i).filter((i) => i !== 0 && i !== a2);
+    const size = (t: Tensor, axes: number[]) => axes.reduce((n, i) => n * t.shape[i], 1);
+    const pm = ops.reshape(ops.transpose(p, [0, ...rest1, a1]), [batch, size(p, rest1), k]);
+    const qm = ops.reshape(ops.transpose(q, [0, a2, ...rest2]), [batch, k, size(q, rest2)]);
+    return ops.reshape(ops.matMul(pm, qm), outShape);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axes: this.axes, normalize: this.normalize }; }
 }

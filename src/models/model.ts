@@ -269,7 +269,7 @@ export class Model extends Layer {
 
   /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
   private planKey(kind: string, inputs: Tensor[]): string {
-    const trained = kind === 'train' ? this.trainableWeights.map((w) => w.name).join() : '';
+    const trained = kind.startsWith('train') ? this.trainableWeights.map((w) => w.name).join() : '';
     return `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
   }
 
@@ -385,6 +385,22 @@ export class Model extends Layer {
     this.optimizer!.apply(grads, this.trainableWeights);
     applyConstraints(this.trainableWeights); // after the update, as Keras does
     return stepLogs(this.heads, losses.map((t) => t.item()), ys, yPreds, sws);
+  }
+
+  /**
+   * For a trainStep override: fn(inputs)'s value and its gradients with respect to the trainable
+   * weights, compiled like the default step's forward and backward pass unless runEagerly (the
+   * optimizer then runs outside the plan, as in the default step). fn must compute from its
+   * `inputs` and the model's weights with tensor ops only: the plan replays its kernels on each
+   * new batch, and the first replay traces it again and refuses values computed in JavaScript.
+   * `name` tells one such computation of the step from another (default: fn's source text).
+   */
+  compiledValueAndGrads(fn: (inputs: Tensor[]) => Tensor, inputs: Tensor[], name = fn.toString()): { value: Tensor; grads: Tensor[] } {
+    const step = (batch: Tensor[]): Tensor[] => { const { value, grads } = valueAndGrads(() => fn(batch), this.trainableWeights); return [value, ...grads]; };
+    if (!inputs.every((t) => t instanceof Tensor)) throw new Error(`compiledValueAndGrads on model "${this.name}": inputs must be an array of Tensors (the batch fn reads)`);
+    // Not built yet: this call builds the weights eagerly (a trace must not create them); later ones compile.
+    const out = this.runEagerly || !this.built || this.weights.length === 0 ? step(inputs) : this.runPlanned(`train:${name}`, step, inputs);
+    return { value: out[0], grads: out.slice(1) };
   }
 
   /** Whether a subclass replaced trainStep (fit then calls it with [xs, ys]). */
