@@ -43,26 +43,35 @@ function poolBackwardsByOutput(calls: Call[]): Map<TypedArray, Call> {
 }
 
 /**
+ * Each conv2d whose output one later call alone reads, and that call matches `reads`: the two
+ * become `merge(conv, reader)` (the convolution's output is never stored).
+ */
+function fuseConvWith(calls: Call[], kept: Set<TypedArray>, reads: (c: Call, y: TypedArray) => boolean, merge: (conv: Call, reader: Call) => Call): Call[] {
+  const uses = useCounts(calls);
+  const dropped = new Set<number>();
+  const out = calls.map((call, i) => {
+    if (call.kernel !== 'conv2d') return call;
+    const y = call.args[3];
+    if (!onlyOneReader(y, uses, kept)) return call;
+    const j = calls.findIndex((c, k) => k > i && reads(c, y));
+    if (j < 0) return call;
+    dropped.add(j);
+    return merge(call, calls[j]);
+  });
+  return out.filter((_, i) => !dropped.has(i));
+}
+
+/**
  * conv2d -> maxPool2d: one conv2dMaxPool call; the convolution's output is never stored (the
  * backward pass needs only the pooling's argmax).
  */
 const convMaxPool: Fusion = {
   name: 'conv2d + maxPool2d',
-  rewrite(calls, kept) {
-    const uses = useCounts(calls);
-    const dropped = new Set<number>();
-    const out = calls.map((call, i) => {
-      if (call.kernel !== 'conv2d') return call;
-      const [x, w, bias, y, info] = call.args;
-      if (!onlyOneReader(y, uses, kept)) return call;
-      const j = calls.findIndex((c, k) => k > i && c.kernel === 'maxPool2d' && c.args[0] === y);
-      if (j < 0) return call;
-      const [, pooled, argmax, pool] = calls[j].args;
-      dropped.add(j);
-      return { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, pool] };
-    });
-    return out.filter((_, i) => !dropped.has(i));
-  },
+  rewrite: (calls, kept) => fuseConvWith(calls, kept, (c, y) => c.kernel === 'maxPool2d' && c.args[0] === y, (conv, pool) => {
+    const [x, w, bias, , info] = conv.args;
+    const [, pooled, argmax, poolInfo] = pool.args;
+    return { kernel: 'conv2dMaxPool', args: [x, w, bias, pooled, argmax, info, poolInfo] };
+  }),
 };
 
 /**
@@ -113,20 +122,10 @@ const filterGradBehindPool: Fusion = {
  */
 const convActivation: Fusion = {
   name: 'conv2d + relu',
-  rewrite(calls, kept) {
-    const uses = useCounts(calls);
-    const dropped = new Set<number>();
-    const out = calls.map((call, i) => {
-      if (call.kernel !== 'conv2d') return call;
-      const [x, w, bias, y, info] = call.args;
-      if (!onlyOneReader(y, uses, kept)) return call;
-      const j = calls.findIndex((c, k) => k > i && c.kernel === 'unary' && c.args[0] === 'relu' && c.args[1] === y);
-      if (j < 0) return call;
-      dropped.add(j);
-      return { kernel: 'conv2dActivation' as const, args: [x, w, bias, calls[j].args[2], info, 'relu'] };
-    });
-    return out.filter((_, i) => !dropped.has(i));
-  },
+  rewrite: (calls, kept) => fuseConvWith(calls, kept, (c, y) => c.kernel === 'unary' && c.args[0] === 'relu' && c.args[1] === y, (conv, relu) => {
+    const [x, w, bias, , info] = conv.args;
+    return { kernel: 'conv2dActivation', args: [x, w, bias, relu.args[2], info, 'relu'] };
+  }),
 };
 
 /**
