@@ -6,7 +6,7 @@ import { layerClass, layerClassNames } from '../layers/registry.ts';
 import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
 import { Sequential } from '../models/sequential.ts';
-import { describe } from './safe-paths.ts';
+import { describe } from './describe.ts';
 import { Model } from '../models/model.ts';
 import { functionalFromKeras, functionalToKeras, type KerasObject } from './functional-config.ts';
 export type { KerasObject };

@@ -2,6 +2,7 @@
 // must name a file in the model's own folder. '../../etc/passwd', '/etc/passwd', 'C:\x' and
 // 'https://host/x' are refused before anything is opened.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { describe } from './describe.ts';
 
 /** The file `p` names inside `dir`, or an error naming the file that gave the path. */
 export function resolveInside(dir: string, p: unknown, where: string): string {
@@ -19,11 +20,6 @@ export function resolveInside(dir: string, p: unknown, where: string): string {
   return full;
 }
 
-/** A short description of any JSON value for an error message (never deep, never long). */
-export function describe(v: unknown): string {
-  if (v === null || typeof v !== 'object') return typeof v === 'string' ? `'${v.slice(0, 60)}'` : String(v);
-  return Array.isArray(v) ? `a list of ${v.length}` : `an object with keys ${Object.keys(v).slice(0, 6).join(', ')}`;
-}
 
 /** The nesting depth of a parsed JSON value, without recursion (a hostile file may nest 10^6 deep). */
 export function jsonDepth(root: unknown, limit: number): number {

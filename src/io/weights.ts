@@ -3,7 +3,7 @@
 import { Tensor } from '../core/tensor.ts';
 import { allocArray, type DType } from '../core/dtype.ts';
 import { sizeOf } from '../core/shape.ts';
-import { describe } from './safe-paths.ts';
+import { describe } from './describe.ts';
 
 export interface WeightSpec { name: string; shape: number[]; dtype: string; group?: string; quantization?: unknown }
 export interface WeightsGroup { paths: string[]; weights: WeightSpec[] }
