@@ -13,6 +13,7 @@ import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 import { backend } from '../src/core/engine.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
+import type { ConvInfo } from '../src/backends/backend.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' } } });
 const entry = ZOO[values.model!];
@@ -42,6 +43,12 @@ function fallsBack(k: string, args: unknown[]): boolean {
   if (!LABEL_KERNELS.has(k) && arrays.some((a) => !(a instanceof Float32Array))) return true;
   return arrays.some((a) => !mem.owns(a));
 }
+/** A convolution's kind: kernel size, stride, depthwise, channels in -> out (the first ConvInfo among the arguments). */
+function convTag(args: unknown[]): string {
+  const c = args.find((a): a is ConvInfo => typeof a === 'object' && a !== null && 'kH' in a && 'groups' in a);
+  if (!c) return '';
+  return ` ${c.kH}x${c.kW}/s${c.strideH}${c.groups > 1 ? ' dw' : ''} ${c.inC}->${c.outC}`;
+}
 let depth = 0, callIndex = 0;
 const samples = new Map<string, { kernel: string; times: number[]; fallback: boolean }>();
 const names = new Set<string>();
@@ -56,7 +63,7 @@ for (const k of names) {
     try { return f.apply(b, args); } finally {
       const ms = performance.now() - t;
       depth--;
-      const kernel = `${k}${typeof args[0] === 'string' ? ` ${args[0]}` : ''}`;
+      const kernel = `${k}${typeof args[0] === 'string' ? ` ${args[0]}` : ''}${convTag(args)}`;
       const key = `${callIndex++} ${kernel}`;
       const s = samples.get(key) ?? samples.set(key, { kernel, times: [], fallback: false }).get(key)!;
       s.times.push(ms);
@@ -85,6 +92,9 @@ const step = median(stepTimes);
 const sorted = [...byKernel.entries()].sort((a, c) => c[1].ms - a[1].ms);
 const jsTotal = sorted.filter(([, v]) => v.where !== 'wasm').reduce((s, [, v]) => s + v.ms, 0);
 console.log(`${values.model} (batch ${entry.batchSize}), threads ${dt.getThreads()}: median step ${step.toFixed(1)} ms (timers included); kernels in the JS reference: ${jsTotal.toFixed(1)} ms (${(100 * jsTotal / step).toFixed(0)}%)`);
+const families = new Map<string, number>();
+for (const [k, v] of sorted) { const f = k.split(' ')[0]; families.set(f, (families.get(f) ?? 0) + v.ms); }
+console.log(`  by kernel: ${[...families].sort((a, c) => c[1] - a[1]).slice(0, 6).map(([f, ms]) => `${f} ${(100 * ms / step).toFixed(0)}%`).join(', ')}`);
 for (const [k, v] of sorted.slice(0, Number(values.top))) console.log(`  ${k.padEnd(44)} ${String(v.calls).padStart(3)} calls ${v.ms.toFixed(2).padStart(8)} ms ${(100 * v.ms / step).toFixed(1).padStart(5)}%`);
 const jsKernels = sorted.filter(([, v]) => v.where !== 'wasm').map(([k, v]) => `${k} ${v.ms.toFixed(2)} ms`);
 console.log(`  all JS-reference kernels: ${jsKernels.join('; ') || 'none'}`);

@@ -23,8 +23,8 @@ if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`be
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 
 // Timed training steps per model (after 2 warm-up steps), sized so each run takes seconds.
-const STEPS: Record<string, number> = { seed: 40, convnet: 12, vgg: 5, resnet20: 4, mobilenet: 5, autoencoder: 6 };
-const inference = values.quick ? ['--infer-batches', '1', '--latency-runs', '10'] : ['--infer-batches', '3', '--latency-runs', '40'];
+const STEPS: Record<string, number> = { seed: 30, convnet: 10, vgg: 4, resnet20: 3, mobilenet: 4, autoencoder: 5 };
+const inference = values.quick ? ['--infer-batches', '1', '--latency-runs', '10'] : ['--infer-batches', '2', '--latency-runs', '30'];
 const workload = (model: string): string[] => [...(values.quick ? ['--steps', '2', '--warmup', '1'] : ['--steps', String(STEPS[model]), '--warmup', '2']), ...inference];
 
 export interface ZooRow { model: string; system: 'deeptype' | 'pytorch' | 'onnxruntime'; threads: number; msPerStep: number | null; inferImagesPerSec: number | null; latencyMs: number | null; peakRssMB: number | null }
