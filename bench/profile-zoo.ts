@@ -39,6 +39,7 @@ const LABEL_KERNELS = new Set(['sparseSoftmaxCrossEntropy', 'sparseSoftmaxCrossE
 function fallsBack(k: string, args: unknown[]): boolean {
   if ((k === 'unary' || k === 'binary') && !SIMD_OPS.has(String(args[0]))) return true;
   if (k === 'reduce' && (args[0] !== 'sum' || args[3] !== 1 || (args[5] as number) < 4)) return true;
+  if (k === 'random') return !(args[2] instanceof Float32Array); // its generator state is a small Int32Array, read in JS
   const arrays = args.filter((a) => ArrayBuffer.isView(a));
   if (!LABEL_KERNELS.has(k) && arrays.some((a) => !(a instanceof Float32Array))) return true;
   return arrays.some((a) => !mem.owns(a));
