@@ -22,15 +22,18 @@ dt.setRandomSeed(1);
 const model = entry.build();
 model.compile({ loss: entry.target === 'classes' ? 'sparse_categorical_crossentropy' : 'mse', optimizer: new optimizers.Adam({ epsilon: 1e-7 }) });
 const { x, y } = syntheticBatch(entry, entry.batchSize);
-for (let i = 0; i < Number(values.warmup); i++) model.trainStep(x, y);
+const warmup = Number(values.warmup);
+if (!(warmup >= 2)) throw new Error(`zoo-deeptype: --warmup must be at least 2 (the first step traces the plan, the second verifies it), got ${values.warmup}`);
+for (let i = 0; i < warmup; i++) model.trainStep(x, y);
 const steps = Number(values.steps);
 let t = performance.now();
 for (let i = 0; i < steps; i++) model.trainStep(x, y);
 const msPerStep = (performance.now() - t) / steps;
 
-// Inference: the first call of each batch shape compiles its plan and is not timed.
+// Inference: the first call of each batch shape traces its plan and the second verifies it
+// (traces again and compares); neither is timed. Training's warm-up needs the same two.
 const xi = syntheticBatch(entry, 256).x, x1 = xi.index([0, 1]);
-model.predict(xi, { batchSize: 256 });
+for (let i = 0; i < 2; i++) model.predict(xi, { batchSize: 256 });
 const inferBatches = Number(values['infer-batches']);
 t = performance.now();
 for (let i = 0; i < inferBatches; i++) model.predict(xi, { batchSize: 256 });

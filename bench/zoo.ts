@@ -22,10 +22,10 @@ const threadCounts = (values.threads ?? `${availableParallelism()},1`).split(','
 if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`bench:zoo: --threads takes positive integers separated by commas, got '${values.threads}'`);
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 
-// Timed training steps per model (after 2 warm-up steps), sized so each run takes seconds.
+// Timed training steps per model (after 2 warm-up steps: deeptype traces, then verifies its plan; PyTorch gets the same), sized so each run takes seconds.
 const STEPS: Record<string, number> = { seed: 30, convnet: 10, vgg: 4, resnet20: 3, mobilenet: 4, autoencoder: 5 };
 const inference = values.quick ? ['--infer-batches', '1', '--latency-runs', '10'] : ['--infer-batches', '2', '--latency-runs', '30'];
-const workload = (model: string): string[] => [...(values.quick ? ['--steps', '2', '--warmup', '1'] : ['--steps', String(STEPS[model]), '--warmup', '2']), ...inference];
+const workload = (model: string): string[] => [...(values.quick ? ['--steps', '2', '--warmup', '2'] : ['--steps', String(STEPS[model]), '--warmup', '2']), ...inference];
 
 export interface ZooRow { model: string; system: 'deeptype' | 'pytorch' | 'onnxruntime'; threads: number; msPerStep: number | null; inferImagesPerSec: number | null; latencyMs: number | null; peakRssMB: number | null }
 
