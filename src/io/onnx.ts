@@ -10,6 +10,9 @@ import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv-variants.ts';
+import { BatchNormalization } from '../layers/normalization.ts';
+import { GlobalAveragePooling2D } from '../layers/pooling.ts';
+import { UpSampling2D } from '../layers/reshaping.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
@@ -99,6 +102,9 @@ const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu',
 
 /** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
 interface Value { name: string; nchw: boolean; shape: ShapeSpec }
+
+/** Layers that are the identity at inference. */
+const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
 
 const MERGES: Record<string, string> = { Add: 'Add', Subtract: 'Sub', Multiply: 'Mul', Maximum: 'Max', Minimum: 'Min', Average: 'Mean' };
 
@@ -201,6 +207,28 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const operands = ins.map((v) => (inNchw ? v : toNhwc(v)));
       const onnxAxis = inNchw ? [0, 2, 3, 1][axis] : axis; // NHWC axis -> its place in NCHW
       return { name: g.node('Concat', operands.map((v) => v.name), { axis: onnxAxis }, layer.name), nchw: inNchw, shape };
+    }
+    if (INFERENCE_IDENTITY.has(layer.className)) return { ...x, shape };
+    if (layer instanceof BatchNormalization) {
+      // Inference form: the moving statistics. ONNX normalizes axis 1, NCHW's channels.
+      const rank = x.shape.length, axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
+      if (axis !== rank - 1 || (rank !== 2 && rank !== 4)) throw new Error(`exportOnnx: layer "${layer.name}": BatchNormalization is exported on the channels axis of rank-2 or rank-4 inputs only (got axis ${layer.axis} of rank ${rank})`);
+      const v = rank === 4 ? toNchw(x) : x, c = layer.movingMean!.size;
+      const vector = (suffix: string, t: Tensor | undefined, fill: number): string => g.float(`${layer.name}/${suffix}`, t ? Float32Array.from(t.data as Float32Array) : new Float32Array(c).fill(fill), [c]);
+      const name = g.node('BatchNormalization', [v.name, vector('gamma', layer.gamma, 1), vector('beta', layer.beta, 0), vector('moving_mean', layer.movingMean, 0), vector('moving_variance', layer.movingVariance, 1)],
+        { epsilon: layer.epsilon }, layer.name);
+      return { name, nchw: v.nchw, shape };
+    }
+    if (layer instanceof GlobalAveragePooling2D) {
+      const name = g.node('GlobalAveragePool', [toNchw(x).name], {}, layer.name); // [n, c, 1, 1]
+      return layer.keepdims ? { name, nchw: true, shape } : { name: g.node('Flatten', [name], { axis: 1 }), nchw: false, shape };
+    }
+    if (layer instanceof UpSampling2D) {
+      if (layer.interpolation !== 'nearest') throw new Error(`exportOnnx: layer "${layer.name}": UpSampling2D is exported with interpolation 'nearest' only (got '${layer.interpolation}')`);
+      const v = toNchw(x);
+      const scales = g.float(`${layer.name}/scales`, Float32Array.from([1, 1, ...layer.size]), [4]);
+      const name = g.node('Resize', [v.name, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, layer.name);
+      return { name, nchw: true, shape };
     }
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
