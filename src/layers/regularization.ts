@@ -20,7 +20,7 @@ export interface DropoutArgs extends LayerArgs {
   rate: number;
   /** The shape of the mask, broadcast over the input; null entries take the input's size. */
   noiseShape?: (number | null)[] | null;
-  seed?: number;
+  seed?: number | null;
 }
 
 /** Sets a `rate` fraction of the inputs to 0 while training and scales the rest by 1 / (1 - rate). */
@@ -36,7 +36,7 @@ export class Dropout extends Layer {
     checkOptions(this.name, args, ['rate', 'noiseShape', 'seed']);
     this.rate = checkRate(this.name, args?.rate);
     this.noiseShape = args.noiseShape ?? null;
-    this.seed = args.seed;
+    this.seed = args.seed ?? undefined;
     this.generator = new SeedGenerator(args.seed);
   }
 
@@ -89,14 +89,14 @@ export class GaussianNoise extends Layer {
   readonly stddev: number;
   readonly seed: number | undefined;
   private readonly generator: SeedGenerator;
-  constructor(args: { stddev: number; seed?: number } & LayerArgs) {
+  constructor(args: { stddev: number; seed?: number | null } & LayerArgs) {
     super(args);
     checkOptions(this.name, args, ['stddev', 'seed']);
     if (typeof args?.stddev !== 'number' || !(args.stddev >= 0)) {
       throw new Error(`Invalid value for argument 'stddev' of layer "${this.name}". Expected a non-negative number. Received stddev=${String(args?.stddev)}`);
     }
     this.stddev = args.stddev;
-    this.seed = args.seed;
+    this.seed = args.seed ?? undefined;
     this.generator = new SeedGenerator(args.seed);
   }
   call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
@@ -112,11 +112,11 @@ export class GaussianDropout extends Layer {
   readonly rate: number;
   readonly seed: number | undefined;
   private readonly generator: SeedGenerator;
-  constructor(args: { rate: number; seed?: number } & LayerArgs) {
+  constructor(args: { rate: number; seed?: number | null } & LayerArgs) {
     super(args);
     checkOptions(this.name, args, ['rate', 'seed']);
     this.rate = checkRate(this.name, args?.rate);
-    this.seed = args.seed;
+    this.seed = args.seed ?? undefined;
     this.generator = new SeedGenerator(args.seed);
   }
   call(x: Tensor, { training = false }: CallArgs = {}): Tensor {

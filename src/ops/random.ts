@@ -16,11 +16,13 @@ import { make } from './util.ts';
 export class SeedGenerator {
   private stateArray: Int32Array;
   readonly seed: number | undefined;
-  constructor(seed?: number) {
+  constructor(seed?: number | null) {
     if (isTracing()) {
       throw new Error('SeedGenerator: created while a compiled step was being traced (inside a layer\'s call()); ' +
         'create it once, in the layer\'s constructor, so that every step draws from the same advancing stream');
     }
+    // null, as Keras configs write "no seed", is the same as none.
+    if (seed === null) seed = undefined;
     if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`SeedGenerator: seed must be an integer, got ${seed}`);
     this.seed = seed;
     const k0 = seed ?? random().int(2 ** 32), k1 = seed === undefined ? random().int(2 ** 32) : 0x5eed;

@@ -1,0 +1,66 @@
+// Dropout, the noise layers and BatchNormalization through the shared layer test helper. The
+// random layers are compared at rate 0 (exact; their statistics and per-step masks are checked in
+// test/random-state.test.ts); BatchNormalization in training mode (batch statistics) and in
+// inference mode (moving statistics).
+import { layers } from '../src/index.ts';
+import { runLayerTest } from './helpers/layer-test.ts';
+
+runLayerTest({
+  name: 'BatchNormalization (momentum 0.9, epsilon 1e-3)',
+  make: () => new layers.BatchNormalization({ momentum: 0.9, epsilon: 1e-3 }),
+  inputShape: [4, 3, 3, 5],
+  tfjs: (tf) => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3 }),
+  weights: { trainable: 2, nonTrainable: 2 },
+  modes: [true, false],
+  tol: 1e-4,
+  skip: { trainStep: 'the helper evaluates (moving statistics) before and after a training step that itself moves them; the training-mode fit is checked against op by op in test/random-state.test.ts' },
+});
+runLayerTest({
+  name: 'BatchNormalization (dense features, no center)',
+  make: () => new layers.BatchNormalization({ center: false }),
+  inputShape: [6, 4],
+  tfjs: (tf) => tf.layers.batchNormalization({ center: false }),
+  weights: { trainable: 1, nonTrainable: 2 },
+  modes: [true, false],
+  tol: 1e-4,
+  // As with layerNormalization: TF.js 4.22's tape fails without beta ("reading 'read'"), so only
+  // its forward output is compared; finite differences check the gradients.
+  skip: { oracleGrads: 'TF.js 4.22 cannot differentiate batchNormalization with center: false', tfjsFiles: 'TF.js 4.22 cannot train batchNormalization with center: false',
+    trainStep: 'the helper evaluates (moving statistics) before and after a training step that itself moves them' },
+});
+runLayerTest({
+  name: 'Dropout (rate 0: exact)',
+  make: () => new layers.Dropout({ rate: 0 }),
+  inputShape: [3, 5],
+  // TF.js 4.22's dropout layer fails under tf.grads at rate 0 ("reading 'read'"); the identity
+  // is the reference, and TF.js files with Dropout are checked in test/random-state.test.ts.
+  reference: (x) => x,
+  weights: { trainable: 0, nonTrainable: 0 },
+  modes: [true, false],
+  skip: { tfjsFiles: 'TF.js 4.22 cannot train its dropout at rate 0; covered at rate 0.5 in random-state.test.ts' },
+});
+runLayerTest({
+  name: 'GaussianNoise (stddev 0: exact)',
+  make: () => new layers.GaussianNoise({ stddev: 0 }),
+  inputShape: [3, 4],
+  tfjs: (tf) => tf.layers.gaussianNoise({ stddev: 0 }),
+  weights: { trainable: 0, nonTrainable: 0 },
+  modes: [true, false],
+});
+runLayerTest({
+  name: 'GaussianDropout (rate 0: exact)',
+  make: () => new layers.GaussianDropout({ rate: 0 }),
+  inputShape: [3, 4],
+  tfjs: (tf) => tf.layers.gaussianDropout({ rate: 0 }),
+  weights: { trainable: 0, nonTrainable: 0 },
+  modes: [true, false],
+});
+runLayerTest({
+  name: 'SpatialDropout2D (rate 0: exact)',
+  make: () => new layers.SpatialDropout2D({ rate: 0 }),
+  inputShape: [2, 3, 3, 4],
+  reference: (x) => x,
+  weights: { trainable: 0, nonTrainable: 0 },
+  modes: [true, false],
+  skip: { tfjsFiles: 'TF.js has no SpatialDropout2D' },
+});
