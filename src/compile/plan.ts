@@ -9,7 +9,7 @@
 // get a small region of their own. On the wasm backend both are wasm memory and the trace run
 // itself allocates there too, in scratch space that the workspace then reuses.
 import { backend, currentScope, isState, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
-import { allocArray, dtypeOfArray, type DType, type TypedArray } from '../core/dtype.ts';
+import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
 import { fuse, fusionBuffers, isArray, type Call } from './fusions.ts';
@@ -28,10 +28,7 @@ const heapMemory = new HeapPlanMemory();
 export const memoryOf = (b: Backend): PlanMemory => (b as Backend & { planMemory?: PlanMemory }).planMemory ?? heapMemory;
 
 const align16 = (n: number): number => Math.ceil(n / 16) * 16; // bitwise ops would wrap at 2 GiB
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
-const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
-const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray =>
-  new CTORS[dtype](r.buffer as ArrayBuffer, r.base + offset, length);
+const view = (r: Region, dtype: DType, offset: number, length: number): TypedArray => viewArray(dtype, r.buffer, r.base + offset, length);
 
 export { persistentCopy } from '../core/engine.ts';
 
@@ -59,7 +56,7 @@ export class Plan {
     if (this.bound?.version === ws.version) return this.bound;
     if (!this.constants) {
       // Taken on first use, after the trace's scratch is gone, and never freed.
-      const bytes = this.constantValues.reduce((n, [s]) => Math.max(n, s.offset + s.length * BYTES[s.dtype]), 16);
+      const bytes = this.constantValues.reduce((n, [s]) => Math.max(n, s.offset + s.length * bytesPerElement(s.dtype)), 16);
       const region = (this.constants = this.memory.persistent(bytes));
       for (const [s, values] of this.constantValues) view(region, s.dtype, s.offset, s.length).set(values);
     }

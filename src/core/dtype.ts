@@ -38,3 +38,11 @@ export function assertDType(d: string, what: string): asserts d is DType {
     throw new Error(`${what}: unknown dtype '${d}', expected one of ${Object.keys(ARRAY_TYPES).join(', ')}`);
   }
 }
+
+/** Bytes per element of a dtype. */
+export const bytesPerElement = (dtype: DType): number => ARRAY_TYPES[dtype].BYTES_PER_ELEMENT;
+
+/** A typed array of dtype viewing `length` elements of a buffer from byte `byteOffset`. */
+export function viewArray(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+  return new ARRAY_TYPES[dtype](buffer as ArrayBuffer, byteOffset, length);
+}

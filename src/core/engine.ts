@@ -2,7 +2,7 @@
 // gradient tape that records ops while gradients are wanted. The backends register themselves
 // (backends/register.ts, loaded by the entry points): core knows them only by the interface.
 import type { Backend, PlanMemory } from '../backends/backend.ts';
-import { allocArray, type DType, type TypedArray } from './dtype.ts';
+import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from './dtype.ts';
 import type { OpAttrs, OpName, TapeEntry } from '../ops/registry.ts';
 import type { Tensor } from './tensor.ts';
 
@@ -87,8 +87,6 @@ const stateArrays = new WeakSet<TypedArray>();
 export function markState<T extends TypedArray>(a: T): T { stateArrays.add(a); return a; }
 export const isState = (a: TypedArray): boolean => stateArrays.has(a);
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1 };
-const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
 /** The backend's memory for plans, when it has its own (wasm memory); else plans use the JS heap. */
 export const planMemoryOf = (b: Backend): PlanMemory | undefined => (b as Backend & { planMemory?: PlanMemory }).planMemory;
 
@@ -100,9 +98,9 @@ export const planMemoryOf = (b: Backend): PlanMemory | undefined => (b as Backen
 export function persistentCopy<T extends TypedArray>(a: T): T {
   const memory = planMemoryOf(backend());
   if (!memory || memory.owns(a) || tracing) return markState(a);
-  const dtype: DType = a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'uint8';
-  const r = memory.persistent(a.length * BYTES[dtype]);
-  const v = new CTORS[dtype](r.buffer as ArrayBuffer, r.base, a.length) as T;
+  const dtype = dtypeOfArray(a);
+  const r = memory.persistent(a.length * bytesPerElement(dtype));
+  const v = viewArray(dtype, r.buffer, r.base, a.length) as T;
   v.set(a as never);
   return markState(v);
 }

@@ -87,5 +87,3 @@ export function stepLogs(heads: Head[], lossValues: number[], ys: Tensor[], yPre
   return logs;
 }
 
-/** Whether a log entry is a loss (averaged over an epoch's batches) rather than a cumulative metric. */
-export const isLossLog = (key: string): boolean => key === 'loss' || key.endsWith('_loss');

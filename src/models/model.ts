@@ -12,6 +12,8 @@ import { backend, getBackend, noGrad } from '../core/engine.ts';
 import { Plan, memoryOf, persistentCopy, traceDifference } from '../compile/plan.ts';
 import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { explainInputShape, inputShapeHint } from './input-check.ts';
+import { stepLayout, type StepLayout } from '../training/step-layout.ts';
+export type { StepLayout };
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
@@ -47,9 +49,6 @@ export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
 export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
 
 export type StepKind = 'train' | 'evaluate' | 'predict';
-/** How a step's inputs are laid out: nIn inputs, nOut targets, then the sample weights of the heads marked weighted. */
-export interface StepLayout { nIn: number; nOut: number; weighted: boolean[] }
-export const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
 
 /** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
 function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {

@@ -5,7 +5,8 @@
 import { MemoryLimitError, formatBytes } from '../core/errors.ts';
 import type { DType } from '../core/dtype.ts';
 import type { Tensor } from '../core/tensor.ts';
-import type { Model, StepLayout } from '../models/model.ts';
+import type { Model } from '../models/model.ts';
+import type { StepLayout } from './step-layout.ts';
 
 type RowReader = (t: Tensor, start: number, end: number, dtype?: DType) => Tensor;
 /** The first rows of every step input (x's as floats, the rest in their own dtype). */

@@ -4,7 +4,8 @@ import { allocArray, type DType } from '../core/dtype.ts';
 import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
-import type { Model, ModelData, StepLayout } from '../models/model.ts';
+import type { Model, ModelData } from '../models/model.ts';
+import { stepLayout } from './step-layout.ts';
 import type { ShapeSpec } from '../layers/layer.ts';
 import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
 import { ProgbarLogger } from './callbacks.ts';
@@ -75,7 +76,6 @@ class BatchReader {
   }
 }
 
-const stepLayout = (xs: Tensor[], ys: Tensor[], weighted: boolean[]): StepLayout => ({ nIn: xs.length, nOut: ys.length, weighted });
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
 const rowsOf = (t: Tensor, start: number, end: number, dtype?: DType): Tensor => takeRows(t, null, start, end, dtype);
 

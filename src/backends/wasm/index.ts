@@ -5,7 +5,7 @@
 // on views of wasm memory as well as on plain arrays.
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
-import type { TypedArray } from '../../core/dtype.ts';
+import { bytesPerElement, viewArray, type TypedArray } from '../../core/dtype.ts';
 import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
 import { JsBackend } from '../js/index.ts';
@@ -131,15 +131,14 @@ export class WasmBackend extends JsBackend {
   get planMemory(): PlanMemory | undefined {
     if (!this.mem.shared) return undefined;
     const mem = this.mem;
-    const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array };
     return {
       persistent: (bytes) => { const base = mem.reserve(bytes); return { base, buffer: mem.buffer }; },
       workspace: (bytes) => { const { base, version } = mem.workspace(bytes); return { base, version, buffer: mem.buffer }; },
       trace: {
         begin: () => mem.mark(),
         alloc: (dtype, size) => {
-          const at = mem.reserve(size * CTORS[dtype].BYTES_PER_ELEMENT); // may grow memory: take the buffer after
-          return new CTORS[dtype](mem.buffer as ArrayBuffer, at, size);
+          const at = mem.reserve(size * bytesPerElement(dtype)); // may grow memory: take the buffer after
+          return viewArray(dtype, mem.buffer, at, size);
         },
         end: (mark) => mem.release(mark),
       },
