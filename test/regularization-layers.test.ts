@@ -76,3 +76,12 @@ runLayerTest({
   modes: [true, false],
   skip: { tfjsFiles: 'TF.js has no SpatialDropout2D' },
 });
+
+// The same layers at real rates: random in training, so the helper compares layers of the same
+// seed (compiled vs eager, wasm vs js) and checks the reference in inference only.
+const stochastic = { weights: { trainable: 0, nonTrainable: 0 }, modes: [false, true], stochastic: true };
+runLayerTest({ name: 'Dropout (rate 0.5)', make: () => new layers.Dropout({ rate: 0.5, seed: 1 }), inputShape: [3, 5], tfjs: (tf) => tf.layers.dropout({ rate: 0.5 }), ...stochastic });
+runLayerTest({ name: 'Dropout (noiseShape [null, 1, 4])', make: () => new layers.Dropout({ rate: 0.3, noiseShape: [null, 1, 4], seed: 2 }), inputShape: [2, 3, 4], reference: (x) => x, ...stochastic });
+runLayerTest({ name: 'GaussianNoise (stddev 0.3)', make: () => new layers.GaussianNoise({ stddev: 0.3, seed: 3 }), inputShape: [3, 4], tfjs: (tf) => tf.layers.gaussianNoise({ stddev: 0.3 }), ...stochastic });
+runLayerTest({ name: 'GaussianDropout (rate 0.4)', make: () => new layers.GaussianDropout({ rate: 0.4, seed: 4 }), inputShape: [3, 4], tfjs: (tf) => tf.layers.gaussianDropout({ rate: 0.4 }), ...stochastic });
+runLayerTest({ name: 'SpatialDropout2D (rate 0.5)', make: () => new layers.SpatialDropout2D({ rate: 0.5, seed: 5 }), inputShape: [2, 3, 3, 4], reference: (x) => x, ...stochastic });
