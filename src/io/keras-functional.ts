@@ -15,15 +15,15 @@ function modelNodes(layer: Layer, inGraph: Set<Node>): Node[] {
   return layer.inboundNodes.filter((n) => inGraph.has(n));
 }
 
-export function functionalToKeras(model: Model, version: KerasVersion): KerasObject {
+/** `toKeras` writes each layer (the caller's, so that a nested model writes its own config). */
+export function functionalToKeras(model: Model, version: KerasVersion, toKeras: typeof layerToKeras = layerToKeras): KerasObject {
   const nodes = new Set<Node>([...model.graphNodes, ...model.inputs.map((t) => t.node)]);
   const history = (t: SymbolicTensor): History => [t.node.layer.name, modelNodes(t.node.layer, nodes).indexOf(t.node), t.index];
   const tensor3 = (t: SymbolicTensor): KerasObject => ({ class_name: '__keras_tensor__', config: { shape: t.shape, dtype: t.dtype, keras_history: history(t) } });
   const layers = model.layers.map((layer) => {
-    if (layer instanceof Model) throw new Error(`save: model "${model.name}" holds the model "${layer.name}" as a layer; nested models cannot be written in Keras's formats yet`);
     const own = modelNodes(layer, nodes);
     const isInput = layer instanceof Input;
-    const base = isInput ? inputLayerToKeras(layer.batchInputShape!, layer.name, version) : layerToKeras(layer, version, own[0]?.inputs.length === 1 ? own[0].inputs[0].shape : own[0]?.inputs.map((t) => t.shape));
+    const base = isInput ? inputLayerToKeras(layer.batchInputShape!, layer.name, version) : toKeras(layer, version, own[0]?.inputs.length === 1 ? own[0].inputs[0].shape : own[0]?.inputs.map((t) => t.shape));
     const inbound = isInput ? [] : own.map((n) => version === 3
       ? { args: [n.multiInput ? n.inputs.map(tensor3) : tensor3(n.inputs[0])], kwargs: {} }
       : n.inputs.map((t) => [...history(t), {}]));
@@ -74,7 +74,6 @@ export function functionalFromKeras(top: KerasObject, file: string, build: (o: u
     const name = (lc?.name ?? lc?.config?.name) as string;
     if (typeof name !== 'string') throw new Error(`${file}: a layer of the Functional config has no name`);
     if (outputsOf.has(name)) throw new Error(`${file}: the name "${name}" is used by two layers`);
-    if (['Functional', 'Sequential', 'Model'].includes(lc.class_name)) throw new Error(`${file}: layer "${name}" is a nested ${lc.class_name} model, which deeptype cannot load from Keras files yet`);
     const layer = build({ ...lc, config: { ...lc.config, name } }, file);
     outputsOf.set(name, []);
     if (layer instanceof Input) outputsOf.get(name)!.push([layer.output as SymbolicTensor]);

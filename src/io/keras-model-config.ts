@@ -22,6 +22,40 @@ export function modelLayers(model: Model): Layer[] {
   throw new Error(`Keras files: model "${model.name}" (${model.className}) is neither Sequential nor functional; subclassed models cannot be written in Keras's formats (save its weights instead)`);
 }
 
+const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
+
+/** A layer's Keras object; a nested model is its whole model config (as Keras serializes it). */
+export function anyLayerToKeras(layer: Layer, version: KerasVersion, inputShape?: unknown): KerasObject {
+  return layer instanceof Model ? { ...modelToKeras(layer, version), ...(version === 3 ? { name: layer.name } : {}) } : layerToKeras(layer, version, inputShape);
+}
+
+/** A layer from its Keras object, or a nested model from its model config. */
+export function anyLayerFromKeras(o: unknown, file: string): Layer {
+  return MODEL_CLASSES.has(String((o as KerasObject | null)?.class_name)) ? modelFromKeras(o, file) : layerFromKeras(o, file);
+}
+
+/**
+ * Every layer of the model with its Keras 3 object path (`layers/conv2d_1`), nested models
+ * walked as Keras's saving_lib walks them: a nested model is a path of its own (it holds no
+ * variables itself) and its layers are under `<path>/layers/`. Names count per container; a
+ * layer met twice (shared) is saved once, where it was first met.
+ */
+export function objectPaths(model: Model, prefix = '', seen = new Set<Layer>()): { layer: Layer; path: string }[] {
+  const used = new Map<string, number>();
+  const out: { layer: Layer; path: string }[] = [];
+  for (const layer of modelLayers(model)) {
+    const base = kerasSnake(layer.className);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    if (seen.has(layer)) continue;
+    seen.add(layer);
+    const path = `${prefix}layers/${n === undefined ? base : `${base}_${n + 1}`}`;
+    out.push({ layer, path });
+    if (layer instanceof Model) out.push(...objectPaths(layer, `${path}/`, seen));
+  }
+  return out;
+}
+
 /** Each layer's input shape, from the model's input shape. */
 function inputShapes(model: Model, layers: Layer[]): (ShapeSpec | undefined)[] {
   let shape = model.batchInputShape;
@@ -34,10 +68,10 @@ function inputShapes(model: Model, layers: Layer[]): (ShapeSpec | undefined)[] {
 
 /** The model's Keras config object (Keras 3: with build_config; compile_config is added by the caller). */
 export function modelToKeras(model: Model, version: KerasVersion): KerasObject {
-  if (isFunctional(model)) return functionalToKeras(model, version);
+  if (isFunctional(model)) return functionalToKeras(model, version, anyLayerToKeras);
   const layers = modelLayers(model);
   const shapes = inputShapes(model, layers);
-  const configs = layers.map((l, i) => layerToKeras(l, version, shapes[i]));
+  const configs = layers.map((l, i) => anyLayerToKeras(l, version, shapes[i]));
   if (model.batchInputShape) configs.unshift(inputLayerToKeras(model.batchInputShape, 'input_layer', version));
   if (version === 2) return { class_name: 'Sequential', config: { name: model.name, layers: configs } };
   return {
@@ -52,14 +86,14 @@ export function modelToKeras(model: Model, version: KerasVersion): KerasObject {
 /** Builds the model a Keras 3 or Keras 2 config describes. `file` names the file in errors. */
 export function modelFromKeras(o: unknown, file: string): Model {
   const top = (o ?? {}) as Partial<KerasObject>;
-  if (top.class_name === 'Functional' || top.class_name === 'Model') return functionalFromKeras(top as KerasObject, file);
+  if (top.class_name === 'Functional' || top.class_name === 'Model') return functionalFromKeras(top as KerasObject, file, anyLayerFromKeras);
   if (top.class_name !== 'Sequential') {
     throw new Error(`${file}: the model is a ${String(top.class_name)}; deeptype loads Sequential and Functional models from Keras files`);
   }
   const config = (top.config ?? {}) as Record<string, unknown>;
   const list = Array.isArray(top.config) ? top.config : config.layers; // Keras 1/2.0 wrote the list alone
   if (!Array.isArray(list)) throw new Error(`${file}: the Sequential config has no list of layers`);
-  const layers = list.map((l) => layerFromKeras(l, file));
+  const layers = list.map((l) => anyLayerFromKeras(l, file));
   const declared = list.length > 0 && (list[0] as KerasObject).class_name !== 'InputLayer' ? declaredBatchShape(((list[0] as KerasObject).config ?? {}) as Record<string, unknown>) : undefined;
   const buildShape = (config.build_input_shape ?? (top.build_config as { input_shape?: unknown } | undefined)?.input_shape) as ShapeSpec | undefined;
   if (!(layers[0] instanceof Input) && !declared && Array.isArray(buildShape)) layers.unshift(new Input({ batchShape: buildShape }));

@@ -4,14 +4,15 @@
 //
 // Keras 3 names weights by object path, not by layer name: the model's layers list is
 // `layers`, each layer is its class name in snake_case, numbered among its kind (conv2d,
-// conv2d_1, ...), and its variables are vars/0, vars/1, ... (trainable ones first).
+// conv2d_1, ...), and its variables are vars/0, vars/1, ... (trainable ones first); a nested
+// model's layers are under its own path (layers/sequential/layers/dense).
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { Variable } from '../core/tensor.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import type { Layer } from '../layers/layer.ts';
-import type { Model } from '../models/model.ts';
+import { Model } from '../models/model.ts';
 import { dataset, group, groupAt, nodeAt, readH5, writeH5, type H5Dataset, type H5Group } from './hdf5.ts';
-import { kerasSnake, modelFromKeras, modelLayers, modelToKeras } from './keras-model-config.ts';
+import { modelFromKeras, modelToKeras, objectPaths } from './keras-model-config.ts';
 import { compileFromKeras, optimizerStateKeras3, setOptimizerStateKeras3, trainingToKeras, type RawArray } from './keras-training.ts';
 
 export const KERAS_VERSION_WRITTEN = '3.11.2';
@@ -29,17 +30,8 @@ export interface WeightsLoadOptions {
 
 /** A layer's variables in Keras's order: trainable first, then the others. */
 export const kerasOrder = (layer: Layer): Variable[] => [...layer.weights.filter((w) => w.trainable), ...layer.weights.filter((w) => !w.trainable)];
-
-/** Each layer with its object path (`layers/conv2d_1`). */
-export function objectPaths(layers: Layer[]): { layer: Layer; path: string }[] {
-  const used = new Map<string, number>();
-  return layers.map((layer) => {
-    const base = kerasSnake(layer.className);
-    const n = used.get(base);
-    used.set(base, n === undefined ? 0 : n + 1);
-    return { layer, path: `layers/${n === undefined ? base : `${base}_${n + 1}`}` };
-  });
-}
+/** The variables Keras 3 stores at a layer's own path: none for a nested model (its layers hold them). */
+const ownVariables = (layer: Layer): Variable[] => (layer instanceof Model ? [] : kerasOrder(layer));
 
 const copy = (v: Variable): Float32Array => Float32Array.from(v.data as Float32Array);
 
@@ -47,11 +39,11 @@ const copy = (v: Variable): Float32Array => Float32Array.from(v.data as Float32A
 export function weightsTree(model: Model, includeOptimizer: boolean): H5Group {
   const root = group();
   root.children.set('vars', group({ name: model.name }));
-  for (const { layer, path } of objectPaths(modelLayers(model))) {
+  for (const { layer, path } of objectPaths(model)) {
     const vars = groupAt(root, path, true)!;
     const g = group({ name: layer.name });
     vars.children.set('vars', g);
-    kerasOrder(layer).forEach((w, i) => g.children.set(String(i), dataset(copy(w), [...w.shape])));
+    ownVariables(layer).forEach((w, i) => g.children.set(String(i), dataset(copy(w), [...w.shape])));
   }
   if (includeOptimizer && model.optimizer) {
     const g = group({ name: model.optimizer.name.toLowerCase() });
@@ -88,8 +80,8 @@ function floatValues(d: H5Dataset, what: string, where: string): Float32Array {
 export function applyWeightsTree(model: Model, root: H5Group, where: string, { skipMismatch = false, optimizer = true }: { skipMismatch?: boolean; optimizer?: boolean } = {}): string[] {
   const pending: [Variable, Float32Array][] = [];
   const skipped: string[] = [];
-  for (const { layer, path } of objectPaths(modelLayers(model))) {
-    const vars = kerasOrder(layer);
+  for (const { layer, path } of objectPaths(model)) {
+    const vars = ownVariables(layer);
     const found = varsOf(root, path, where);
     const problem = found.length !== vars.length
       ? `layer "${layer.name}" (${path}) has ${vars.length} weights, the file has ${found.length} at ${path}/vars`
