@@ -16,6 +16,7 @@ import { layers, models, type Tensor } from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { resetNames } from '../src/layers/layer.ts';
+import { readH5 } from '../src/io/hdf5.ts';
 import type { SymbolicTensor } from '../src/layers/symbolic.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'deeptype-nested-'));
@@ -114,5 +115,69 @@ print('\\n'.join(n.decode() if isinstance(n, bytes) else n for n in g.attrs['wei
     assert.equal(r.status, 0, r.stderr);
     const order = r.stdout.trim().split('\n').map((n) => n.split('/').pop());
     assert.deepEqual(order, ['kernel:0', 'bias:0', 'gamma:0', 'beta:0', 'kernel:0', 'bias:0', 'moving_mean:0', 'moving_variance:0']);
+  });
+});
+
+describe('learning-rate schedules in Keras files', () => {
+  const { schedules, optimizers } = dt;
+  const cases = [
+    () => new schedules.ExponentialDecay({ initialLearningRate: 0.01, decaySteps: 3, decayRate: 0.5, staircase: true }),
+    () => new schedules.CosineDecay({ initialLearningRate: 0.02, decaySteps: 10, alpha: 0.1 }),
+    () => new schedules.PiecewiseConstantDecay({ boundaries: [1, 3], values: [0.01, 0.005, 0.001] }),
+  ];
+  it('are written as Keras 3 serializes them (no learning_rate variable in Keras 3\'s state) and read back: fit continues identically', async () => {
+    for (const make of cases) {
+      resetNames();
+      dt.setRandomSeed(5);
+      const model = new models.Sequential([new layers.Input({ shape: [4] }), new layers.Dense({ units: 3, activation: 'softmax' })]);
+      const schedule = make();
+      model.compile({ optimizer: new optimizers.Adam({ learningRate: schedule }), loss: 'sparseCategoricalCrossentropy' });
+      const xs = randomTensor([6, 4], rng, -1, 1, 'float32'), ys = dt.tensor(Int32Array.from({ length: 6 }, (_, i) => i % 3), [6]);
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, shuffle: false });
+      const dir = tmp();
+      await model.save(join(dir, 'm.keras'));
+      await model.save(join(dir, 'm.h5'));
+      const files = unzipSync(readFileSync(join(dir, 'm.keras')));
+      const lr = JSON.parse(strFromU8(files['config.json'])).compile_config.optimizer.config.learning_rate;
+      assert.equal(lr.module, 'keras.optimizers.schedules', schedule.className);
+      assert.equal(lr.class_name, schedule.className);
+      assert.ok('initial_learning_rate' in lr.config || 'boundaries' in lr.config, JSON.stringify(lr.config));
+      // Keras 3 keeps no learning_rate variable beside a schedule: iterations, then m and v per weight.
+      const opt = (await readH5(files['model.weights.h5'], 'model.weights.h5')).children.get('optimizer');
+      const vars = opt?.kind === 'group' ? opt.children.get('vars') : undefined;
+      assert.equal(vars?.kind === 'group' ? vars.children.size : -1, 1 + 2 * 2, `${schedule.className}: optimizer variables`);
+      for (const file of ['m.keras', 'm.h5']) {
+        const loaded = await models.loadModel(join(dir, file));
+        assert.deepEqual(loaded.optimizer!.getConfig().learningRate, schedule.toJSON(), `${file}: ${schedule.className}`);
+        assert.equal(loaded.optimizer!.iterations, model.optimizer!.iterations, `${file}: iterations`);
+        assert.deepEqual(optimizerBits(loaded), optimizerBits(model), `${file}: optimizer state`);
+        await loaded.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, shuffle: false });
+      }
+      await model.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, shuffle: false });
+      const again = await models.loadModel(join(dir, 'm.keras'));
+      await again.fit(xs, ys, { epochs: 1, batchSize: 2, verbose: 0, shuffle: false });
+      assert.deepEqual(bits(again), bits(model), `${schedule.className}: the loaded model trains on as the original`);
+    }
+  });
+
+  it('an unknown schedule or an option deeptype\'s schedule lacks is refused, naming the file', async () => {
+    resetNames();
+    const model = new models.Sequential([new layers.Input({ shape: [4] }), new layers.Dense({ units: 3 })]);
+    model.compile({ optimizer: new optimizers.SGD({ learningRate: new schedules.InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 2, decayRate: 0.5 }) }), loss: 'mse' });
+    const dir = tmp();
+    await model.save(join(dir, 'm.keras'));
+    const files = unzipSync(readFileSync(join(dir, 'm.keras')));
+    const edit = async (f: (lr: Record<string, unknown> & { config: Record<string, unknown> }) => void): Promise<string> => {
+      const config = JSON.parse(strFromU8(files['config.json']));
+      f(config.compile_config.optimizer.config.learning_rate);
+      const { zipSync, strToU8 } = await import('fflate');
+      const path = join(dir, `edited-${Math.random().toString(36).slice(2)}.keras`);
+      (await import('node:fs')).writeFileSync(path, zipSync({ ...files, 'config.json': strToU8(JSON.stringify(config)) }));
+      return path;
+    };
+    await assert.rejects(models.loadModel(await edit((lr) => { lr.class_name = 'WarmupCosine'; })), /edited-.*\.keras.*learning_rate: unknown learning-rate schedule 'WarmupCosine'.*compile: false/);
+    await assert.rejects(models.loadModel(await edit((lr) => { lr.config.cycle_length = 3; })), /edited-.*\.keras.*learning_rate: InverseTimeDecay: unknown option cycleLength/);
+    const loaded = await models.loadModel(await edit((lr) => { lr.class_name = 'WarmupCosine'; }), { compile: false });
+    assert.equal(loaded.optimizer, undefined);
   });
 });

@@ -4,6 +4,7 @@ import { Tensor, type Variable } from '../core/tensor.ts';
 import type { Model } from '../models/model.ts';
 import { getLoss, type Loss } from '../training/losses.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
+import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from '../training/schedules.ts';
 import { toCamel, toSnake, type KerasObject, type KerasVersion } from './keras-layers.ts';
 import type { H5Dataset } from './hdf5.ts';
 
@@ -32,13 +33,34 @@ const KERAS_SLOTS: Record<string, Record<string, string>> = {
 const OPTION_TO_KERAS: Record<string, string> = { beta1: 'beta_1', beta2: 'beta_2' };
 const OPTION_FROM_KERAS: Record<string, string> = { beta_1: 'beta1', beta_2: 'beta2', lr: 'learningRate' };
 
+// The names Keras's schedules give themselves by default (their get_config writes them).
+const SCHEDULE_NAMES: Record<string, string> = { PiecewiseConstantDecay: 'PiecewiseConstant', CosineDecayRestarts: 'SGDRDecay' };
+
+/** A learning-rate schedule as Keras serializes it inside an optimizer's config. */
+function scheduleToKeras(s: ScheduleConfig, version: KerasVersion): KerasObject {
+  const config: Record<string, unknown> = Object.fromEntries(Object.entries(s.config).map(([k, v]) => [toSnake(k), v ?? null]));
+  config.name = SCHEDULE_NAMES[s.className] ?? s.className;
+  return version === 3 ? { module: 'keras.optimizers.schedules', class_name: s.className, config, registered_name: null } : { class_name: s.className, config };
+}
+
+/** A schedule from Keras's object (its constructor refuses options it does not have). */
+function scheduleFromKeras(o: Partial<KerasObject>, where: string): LearningRateSchedule {
+  const entries = Object.entries(o.config ?? {}).filter(([k, v]) => k !== 'name' && v !== null);
+  try { return scheduleFromConfig({ className: String(o.class_name), config: Object.fromEntries(entries.map(([k, v]) => [toCamel(k), v])) }); } catch (e) {
+    throw new Error(`${where}: learning_rate: ${(e as Error).message}; load with { compile: false }`);
+  }
+}
+
+/** True when the optimizer's learning rate is a schedule (Keras then keeps no learning_rate variable). */
+const hasSchedule = (o: Optimizer): boolean => typeof o.getConfig().learningRate !== 'number';
+
 /** Keras's config of a deeptype optimizer: its getConfig() in Keras's names (Keras 3 and Keras 2.11+ share them). */
 export function optimizerToKeras(o: Optimizer, version: KerasVersion): KerasObject {
   if (!KERAS_SLOTS[o.name]) throw new Error(`save: optimizer ${o.name} cannot be written in Keras's formats yet (${Object.keys(KERAS_SLOTS).join(', ')} can)`);
   const own = o.getConfig();
-  if (typeof own.learningRate !== 'number') throw new Error(`save: ${o.name}'s learning rate is a schedule, which deeptype cannot write in Keras's formats yet`);
   const config: Record<string, unknown> = { name: toSnakeName(o.name) };
   for (const [k, v] of Object.entries(own)) config[OPTION_TO_KERAS[k] ?? toSnake(k)] = v ?? null;
+  if (typeof own.learningRate !== 'number') config.learning_rate = scheduleToKeras(own.learningRate as ScheduleConfig, version);
   if (o.name === 'Adam' || o.name === 'AdamW' || o.name === 'Adamax') config.amsgrad ??= false;
   if (version === 3) Object.assign(config, { loss_scale_factor: null, gradient_accumulation_steps: null });
   return version === 3 ? { module: 'keras.optimizers', class_name: o.name, config, registered_name: null } : { class_name: o.name, config };
@@ -56,10 +78,13 @@ export function optimizerFromKeras(o: unknown, where: string): Optimizer {
   const known = Object.keys(KERAS_SLOTS).find((k) => k.toLowerCase() === name.toLowerCase());
   if (!known) throw new Error(`${where}: optimizer '${String(raw)}' is not one deeptype reads from Keras files (${Object.keys(KERAS_SLOTS).join(', ')}); load with { compile: false }`);
   const lr = config.learning_rate ?? config.lr;
-  if (lr !== undefined && typeof lr !== 'number') throw new Error(`${where}: learning_rate ${JSON.stringify(lr).slice(0, 120)} is a schedule, which deeptype cannot load from Keras files yet; load with { compile: false }`);
+  if (lr !== undefined && typeof lr !== 'number' && (typeof lr !== 'object' || lr === null || typeof (lr as KerasObject).class_name !== 'string')) {
+    throw new Error(`${where}: learning_rate must be a number or a schedule {class_name, config}, got ${JSON.stringify(lr)?.slice(0, 120)}; load with { compile: false }`);
+  }
   const args: Record<string, unknown> = {};
+  if (typeof lr === 'object') args.learningRate = scheduleFromKeras(lr as KerasObject, where);
   for (const [k, v] of Object.entries(config)) {
-    if (k === 'name') continue;
+    if (k === 'name' || (typeof lr === 'object' && (k === 'learning_rate' || k === 'lr'))) continue;
     if (k in OFF && !(known === 'SGD' && k === 'nesterov')) {
       if (!OFF[k].includes(v)) throw new Error(`${where}: optimizer option ${k}=${JSON.stringify(v)} is not supported by deeptype yet; load with { compile: false } to get the model alone`);
       continue;
@@ -140,12 +165,12 @@ function slotsInKerasOrder(o: Optimizer, vars: readonly Variable[], version: Ker
   return vars.flatMap((v) => slots.map((s) => ({ slot: names[s], deeptype: s, v })));
 }
 
-/** Keras 3's optimizer variables: iterations (int64), learning_rate, then the slots. */
+/** Keras 3's optimizer variables: iterations (int64), learning_rate (unless a schedule gives it), then the slots. */
 export function optimizerStateKeras3(o: Optimizer, vars: readonly Variable[]): RawArray[] {
   const values = new Map(o.getWeights(vars).map((w) => [w.name, w.tensor]));
   return [
     count(o.iterations),
-    { value: Float32Array.of(o.learningRate), shape: [] },
+    ...(hasSchedule(o) ? [] : [{ value: Float32Array.of(o.learningRate), shape: [] }]),
     ...slotsInKerasOrder(o, vars, 3).map(({ deeptype, v }) => raw(values.get(`${v.name}/${deeptype}`)!)),
   ];
 }
@@ -153,14 +178,16 @@ export function optimizerStateKeras3(o: Optimizer, vars: readonly Variable[]): R
 /** Restores Keras 3's optimizer variables (checked first: count and every shape). */
 export function setOptimizerStateKeras3(o: Optimizer, vars: readonly Variable[], values: RawArray[], where: string): void {
   const order = slotsInKerasOrder(o, vars, 3);
-  if (values.length !== order.length + 2) {
-    throw new Error(`${where}: the optimizer state has ${values.length} variables; ${o.name} over ${vars.length} weights needs ${order.length + 2} (iterations, learning_rate, ${[...new Set(order.map((s) => s.slot))].join(', ')})`);
+  const scheduled = hasSchedule(o), first = scheduled ? 1 : 2;
+  if (values.length !== order.length + first) {
+    throw new Error(`${where}: the optimizer state has ${values.length} variables; ${o.name} over ${vars.length} weights needs ${order.length + first} (iterations, ${scheduled ? '' : 'learning_rate, '}${[...new Set(order.map((s) => s.slot))].join(', ')})`);
   }
   const map = new Map<string, Tensor>([['iter', new Tensor(Int32Array.of(scalarOf(values[0])), [])]]);
-  order.forEach(({ deeptype, v }, i) => map.set(`${v.name}/${deeptype}`, toTensor(values[i + 2])));
+  order.forEach(({ deeptype, v }, i) => map.set(`${v.name}/${deeptype}`, toTensor(values[i + first])));
   o.setWeights(map, vars, where);
+  if (scheduled) return; // the schedule gives the rate from the restored iteration count
   const lr = scalarOf(values[1]);
-  if (lr !== Math.fround(o.learningRate)) o.learningRate = lr; // changed by a schedule or callback
+  if (lr !== Math.fround(o.learningRate)) o.learningRate = lr; // changed by a callback
 }
 
 /** Keras 2 (2.11+) names of the optimizer state, as model.h5's optimizer_weights holds them. */

@@ -12,6 +12,13 @@ export abstract class LearningRateSchedule {
   toJSON(): ScheduleConfig { return { className: this.className, config: this.getConfig() }; }
 }
 
+/** Unknown options are errors: a misspelt decaySteps would silently train at another rate. */
+function checkScheduleOptions(where: string, args: object, known: string[]): void {
+  if (typeof args !== 'object' || args === null) throw new Error(`${where}: expected an options object, got ${String(args)}`);
+  const unknown = Object.keys(args).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new Error(`${where}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (it takes ${known.join(', ')})`);
+}
+
 function positive(where: string, name: string, v: number): number {
   if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a positive number, got ${v}`);
   return v;
@@ -28,6 +35,7 @@ export class ExponentialDecay extends LearningRateSchedule {
   readonly className = 'ExponentialDecay';
   constructor(readonly args: ExponentialDecayArgs) {
     super();
+    checkScheduleOptions('ExponentialDecay', args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
     positive('ExponentialDecay', 'initialLearningRate', args.initialLearningRate);
     positive('ExponentialDecay', 'decaySteps', args.decaySteps);
     positive('ExponentialDecay', 'decayRate', args.decayRate);
@@ -47,6 +55,7 @@ export class PiecewiseConstantDecay extends LearningRateSchedule {
   readonly className = 'PiecewiseConstantDecay';
   constructor(readonly args: PiecewiseConstantDecayArgs) {
     super();
+    checkScheduleOptions('PiecewiseConstantDecay', args, ['boundaries', 'values']);
     const { boundaries, values } = args;
     if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
       throw new Error(`PiecewiseConstantDecay: values must have one more element than boundaries, got ${values?.length} values for ${boundaries?.length} boundaries`);
@@ -72,6 +81,7 @@ export class InverseTimeDecay extends LearningRateSchedule {
   readonly className = 'InverseTimeDecay';
   constructor(readonly args: InverseTimeDecayArgs) {
     super();
+    checkScheduleOptions('InverseTimeDecay', args, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
     positive('InverseTimeDecay', 'initialLearningRate', args.initialLearningRate);
     positive('InverseTimeDecay', 'decaySteps', args.decaySteps);
     nonNegative('InverseTimeDecay', 'decayRate', args.decayRate);
@@ -91,6 +101,7 @@ export class PolynomialDecay extends LearningRateSchedule {
   readonly className = 'PolynomialDecay';
   constructor(readonly args: PolynomialDecayArgs) {
     super();
+    checkScheduleOptions('PolynomialDecay', args, ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle']);
     positive('PolynomialDecay', 'initialLearningRate', args.initialLearningRate);
     positive('PolynomialDecay', 'decaySteps', args.decaySteps);
   }
@@ -114,6 +125,7 @@ export class CosineDecay extends LearningRateSchedule {
   readonly className = 'CosineDecay';
   constructor(readonly args: CosineDecayArgs) {
     super();
+    checkScheduleOptions('CosineDecay', args, ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps']);
     nonNegative('CosineDecay', 'initialLearningRate', args.initialLearningRate);
     positive('CosineDecay', 'decaySteps', args.decaySteps);
     nonNegative('CosineDecay', 'warmupSteps', args.warmupSteps ?? 0);
@@ -138,6 +150,7 @@ export class CosineDecayRestarts extends LearningRateSchedule {
   readonly className = 'CosineDecayRestarts';
   constructor(readonly args: CosineDecayRestartsArgs) {
     super();
+    checkScheduleOptions('CosineDecayRestarts', args, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha']);
     positive('CosineDecayRestarts', 'initialLearningRate', args.initialLearningRate);
     positive('CosineDecayRestarts', 'firstDecaySteps', args.firstDecaySteps);
     positive('CosineDecayRestarts', 'tMul', args.tMul ?? 2);
