@@ -26,8 +26,9 @@ export function kerasFormatOf(path: string): 'keras' | 'h5' | undefined {
  * file in the same folder, fsync, rename over the target, fsync of the folder.
  */
 export function writeAtomically(file: string, bytes: Uint8Array): void {
-  const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } = fs();
+  const { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } = fs();
   const { basename, dirname, join } = nodePath();
+  mkdirSync(dirname(file), { recursive: true }); // as save(dir) and Keras's ModelCheckpoint do
   const tmp = join(dirname(file), `.${basename(file)}.${nodeBuiltin('node:crypto', 'Keras files on disk').randomBytes(4).toString('hex')}.partial`);
   try {
     const fd = openSync(tmp, 'w');

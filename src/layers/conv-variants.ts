@@ -28,7 +28,7 @@ interface Conv2DLikeArgs extends LayerArgs, PenaltyArgs {
   padding?: Padding;
   dataFormat?: 'channelsLast';
   dilationRate?: Pair;
-  activation?: ActivationName;
+  activation?: ActivationName | null; // null: none, as Keras's activation=None
   useBias?: boolean;
   biasInitializer?: InitializerIdentifier;
 }
@@ -270,7 +270,7 @@ export interface Conv1DArgs extends LayerArgs, PenaltyArgs {
   dataFormat?: 'channelsLast';
   dilationRate?: number | readonly [number];
   groups?: number;
-  activation?: ActivationName;
+  activation?: ActivationName | null; // null: none, as Keras's activation=None
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;

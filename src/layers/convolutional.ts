@@ -16,7 +16,7 @@ export interface Conv2DArgs extends LayerArgs {
   kernelSize: Pair;
   strides?: Pair;
   padding?: Padding;
-  activation?: ActivationName;
+  activation?: ActivationName | null; // null: none, as Keras's activation=None
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;

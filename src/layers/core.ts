@@ -99,7 +99,7 @@ export class Flatten extends Layer {
 
 export interface DenseArgs extends LayerArgs {
   units: number;
-  activation?: ActivationName;
+  activation?: ActivationName | null; // null: none, as Keras's activation=None
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;
