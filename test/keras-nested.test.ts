@@ -181,3 +181,52 @@ describe('learning-rate schedules in Keras files', () => {
     assert.equal(loaded.optimizer, undefined);
   });
 });
+
+describe('fine-tuning: a base model called with training: false (keras.io\'s transfer-learning recipe)', () => {
+  function fineTuneModel(): { model: models.Model; base: models.Model } {
+    resetNames();
+    dt.setRandomSeed(6);
+    const bin = layers.input({ shape: [8, 8, 3] });
+    let b = new layers.Conv2D({ filters: 4, kernelSize: 3 }).apply(bin) as SymbolicTensor;
+    b = new layers.Activation({ activation: 'relu' }).apply(new layers.BatchNormalization().apply(b) as SymbolicTensor) as SymbolicTensor;
+    const base = new models.Model({ inputs: bin, outputs: b, name: 'base' });
+    base.trainable = false;
+    const inputs = layers.input({ shape: [8, 8, 3] });
+    const x = new layers.GlobalAveragePooling2D().apply(base.apply(inputs, { training: false }) as SymbolicTensor) as SymbolicTensor;
+    const model = new models.Model({ inputs, outputs: new layers.Dense({ units: 2 }).apply(x) as SymbolicTensor });
+    model.compile({ optimizer: 'adam', loss: new dt.losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
+    return { model, base };
+  }
+  const xs = randomTensor([8, 8, 8, 3], new Random(8), 0, 1, 'float32'), ys = dt.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 2), [8]);
+  const movingStats = (m: models.Model): number[][] => m.weights.filter((w) => /moving_/.test(w.name)).map((w) => Array.from(w.data));
+  const kernel = (m: models.Model): number[] => Array.from(m.weights.find((w) => w.name.endsWith('conv2d/kernel'))!.data);
+  /** Unfreezes the base and fits: its kernel must move, its BatchNormalization must stay in inference. */
+  async function unfreezeAndFit(model: models.Model, base: dt.layers.Layer, what: string): Promise<void> {
+    const [stats, k] = [movingStats(model), kernel(model)];
+    assert.equal(stats.length, 2, `${what}: the moving statistics`);
+    base.trainable = true;
+    model.compile({ optimizer: new dt.optimizers.Adam({ learningRate: 1e-3 }), loss: new dt.losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    assert.notDeepEqual(kernel(model), k, `${what}: the unfrozen base trains`);
+    assert.deepEqual(movingStats(model), stats, `${what}: the base's BatchNormalization stays in inference (training: false)`);
+  }
+
+  it('frozen, the base does not change; unfrozen, it trains but its BatchNormalization stays in inference', async () => {
+    const { model, base } = fineTuneModel();
+    const before = base.getWeights().map((w) => Array.from(w.data));
+    await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+    assert.deepEqual(base.getWeights().map((w) => Array.from(w.data)), before, 'the frozen base');
+    await unfreezeAndFit(model, base, 'in memory');
+  });
+
+  it('the training: false call survives .keras, .h5 and TF.js files', async () => {
+    for (const file of ['m.keras', 'm.h5', 'tfjs-dir']) {
+      const { model } = fineTuneModel();
+      await model.fit(xs, ys, { epochs: 1, batchSize: 4, verbose: 0 });
+      const path = join(tmp(), file);
+      await model.save(path);
+      const loaded = await models.loadModel(path);
+      await unfreezeAndFit(loaded, loaded.layers.find((l) => l.name === 'base')!, file);
+    }
+  });
+});

@@ -45,8 +45,20 @@ for (const backend of ['js', 'wasm']) {
       const js = dt.withBackend('js', () => dt.randomNormal([37], new SeedGenerator(11)));
       assertClose(here, js, 1e-6, 'normal');
     });
-    it('refuse a number as seed', () => {
-      assert.throws(() => dt.randomUniform([2], 5 as never), /seed must be a SeedGenerator.*the number 5/);
+    it('take TensorFlow.js\'s form too: (shape, minval, maxval, dtype, seed), the same seed giving the same numbers', () => {
+      const a = dt.randomUniform([1000], -2, 3, 'float32', 7), b = dt.randomUniform([1000], -2, 3, 'float32', 7);
+      assert.deepEqual(Array.from(a.data), Array.from(b.data));
+      assert.ok(a.min().item() >= -2 && a.max().item() < 3 && a.max().item() > 2.9, 'in [-2, 3)');
+      const n = dt.randomNormal([20000], 1, 0.5, 'float32', 3);
+      assert.ok(Math.abs(n.mean().item() - 1) < 0.02, `normal mean ${n.mean().item()}`);
+      assert.ok(dt.truncatedNormal([5000], 0, 2).abs().max().item() <= 4 + 1e-6);
+      // Without a seed: drawn from setRandomSeed's generator, so reproducible after it.
+      dt.setRandomSeed(9);
+      const first = Array.from(dt.randomUniform([5]).data);
+      dt.setRandomSeed(9);
+      assert.deepEqual(Array.from(dt.randomUniform([5]).data), first);
+      assert.throws(() => dt.randomUniform([2], { minval: 0 } as never), /randomUniform: expected \(shape, generator, options\) or TensorFlow.js's \(shape, minval, maxval, dtype, seed\), got \[object Object\]/);
+      assert.throws(() => dt.randomUniform([2], 5), /maxval \(1\) must be greater than minval \(5\)/);
     });
   });
 }

@@ -25,8 +25,8 @@ export function functionalToKeras(model: Model, version: KerasVersion, toKeras: 
     const isInput = layer instanceof Input;
     const base = isInput ? inputLayerToKeras(layer.batchInputShape!, layer.name, version) : toKeras(layer, version, own[0]?.inputs.length === 1 ? own[0].inputs[0].shape : own[0]?.inputs.map((t) => t.shape));
     const inbound = isInput ? [] : own.map((n) => version === 3
-      ? { args: [n.multiInput ? n.inputs.map(tensor3) : tensor3(n.inputs[0])], kwargs: {} }
-      : n.inputs.map((t) => [...history(t), {}]));
+      ? { args: [n.multiInput ? n.inputs.map(tensor3) : tensor3(n.inputs[0])], kwargs: callKwargs(n) }
+      : n.inputs.map((t) => [...history(t), callKwargs(n)]));
     return { ...base, name: layer.name, inbound_nodes: inbound };
   });
   // One input (output) is written as its triple alone: Keras 3 reads a list as a list of inputs.
@@ -37,31 +37,46 @@ export function functionalToKeras(model: Model, version: KerasVersion, toKeras: 
     build_config: { input_shape: model.inputs.length === 1 ? model.inputs[0].shape : model.inputs.map((t) => t.shape) } };
 }
 
+/**
+ * The call arguments a node keeps: `training` when the call fixed it (`base(x, training=False)`
+ * in Keras's fine-tuning recipe keeps BatchNormalization in inference even while the model
+ * trains), as Keras records it.
+ */
+const callKwargs = (n: Node): Record<string, unknown> => (typeof n.callArgs.training === 'boolean' ? { training: n.callArgs.training } : {});
+
 const isHistory = (h: unknown): h is History => Array.isArray(h) && typeof h[0] === 'string' && typeof h[1] === 'number' && typeof h[2] === 'number';
 
-/** The tensors one inbound node reads, from either version's form; `multi` when the layer was called on a list. */
-function nodeInputs(node: unknown, where: string): { refs: History[]; multi: boolean } {
+/**
+ * The tensors one inbound node reads, from either version's form; `multi` when the layer was
+ * called on a list; `training` when the call fixed it (Keras honours it over fit's flag).
+ */
+function nodeInputs(node: unknown, where: string): { refs: History[]; multi: boolean; training?: boolean } {
   if (Array.isArray(node)) { // Keras 2: [[name, node, tensor, kwargs], ...]
+    let training: boolean | undefined;
     const refs = node.map((r) => {
       if (!Array.isArray(r) || !isHistory(r)) throw new Error(`${where}: inbound node ${JSON.stringify(node)} is not a list of [layer, node, tensor, kwargs]`);
-      const kwargs = (r as unknown[])[3] as Record<string, unknown> | undefined;
-      if (kwargs && Object.values(kwargs).some((v) => v !== null && v !== undefined)) throw new Error(`${where}: call arguments ${JSON.stringify(kwargs)} are not supported`);
+      const kwargs = ((r as unknown[])[3] ?? {}) as Record<string, unknown>;
+      training = trainingOf(kwargs, where) ?? training;
       return [r[0], r[1], r[2]] as History;
     });
-    return { refs, multi: refs.length > 1 };
+    return { refs, multi: refs.length > 1, training };
   }
   const { args, kwargs } = (node ?? {}) as { args?: unknown[]; kwargs?: Record<string, unknown> };
   if (!Array.isArray(args) || args.length !== 1) throw new Error(`${where}: inbound node ${JSON.stringify(node)?.slice(0, 200)} must have one argument (a tensor or a list of tensors)`);
-  // Keras records the training flag a symbolic call saw (Dropout: training=false), but the
-  // model's own flag overrides it whenever given (fit: true), so it is no fixed argument.
-  const extra = Object.entries(kwargs ?? {}).filter(([k, v]) => v !== null && v !== undefined && !(k === 'training' && typeof v === 'boolean'));
-  if (extra.length > 0) throw new Error(`${where}: call arguments ${extra.map(([k]) => k).join(', ')} are not supported`);
+  const training = trainingOf(kwargs ?? {}, where);
   const ref = (t: unknown): History => {
     const h = (t as KerasObject)?.config?.keras_history;
     if ((t as KerasObject)?.class_name !== '__keras_tensor__' || !isHistory(h)) throw new Error(`${where}: ${JSON.stringify(t)?.slice(0, 200)} is not a __keras_tensor__ with a keras_history`);
     return h;
   };
-  return Array.isArray(args[0]) ? { refs: args[0].map(ref), multi: true } : { refs: [ref(args[0])], multi: false };
+  return Array.isArray(args[0]) ? { refs: args[0].map(ref), multi: true, training } : { refs: [ref(args[0])], multi: false, training };
+}
+
+/** A node's `training` kwarg (a boolean, or absent); any other call argument is refused, named. */
+function trainingOf(kwargs: Record<string, unknown>, where: string): boolean | undefined {
+  const extra = Object.entries(kwargs).filter(([k, v]) => v !== null && v !== undefined && !(k === 'training' && typeof v === 'boolean'));
+  if (extra.length > 0) throw new Error(`${where}: call arguments ${extra.map(([k]) => k).join(', ')} are not supported`);
+  return typeof kwargs.training === 'boolean' ? kwargs.training : undefined;
 }
 
 /** Builds a functional model from Keras 3's or Keras 2's Functional config. */
@@ -86,14 +101,14 @@ export function functionalFromKeras(top: KerasObject, file: string, build: (o: u
     for (const p of pending) {
       while (p.done < p.nodes.length) {
         const where = `${file}: layer "${p.layer.name}" inbound node ${p.done}`;
-        const { refs, multi } = nodeInputs(p.nodes[p.done], where);
+        const { refs, multi, training } = nodeInputs(p.nodes[p.done], where);
         const ins = refs.map(lookup);
         if (ins.some((t) => !t)) {
           for (const r of refs) if (!outputsOf.has(r[0])) throw new Error(`${where}: it reads layer "${r[0]}", which is not in the model`);
           break;
         }
         let out: SymbolicTensor | SymbolicTensor[];
-        try { out = p.layer.apply(multi ? ins as SymbolicTensor[] : ins[0]!) as SymbolicTensor | SymbolicTensor[]; } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
+        try { out = p.layer.apply(multi ? ins as SymbolicTensor[] : ins[0]!, training === undefined ? {} : { training }) as SymbolicTensor | SymbolicTensor[]; } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
         outputsOf.get(p.layer.name)!.push(Array.isArray(out) ? out : [out]);
         p.done++;
         progress = true;

@@ -85,6 +85,14 @@ export function modelToKeras(model: Model, version: KerasVersion): KerasObject {
 
 /** Builds the model a Keras 3 or Keras 2 config describes. `file` names the file in errors. */
 export function modelFromKeras(o: unknown, file: string): Model {
+  const model = buildModel(o, file);
+  // A frozen model (a fine-tuning base) stays frozen: its optimizer state covers the others only.
+  const config = (o as KerasObject | null)?.config;
+  if (config && !Array.isArray(config) && config.trainable === false) model.trainable = false;
+  return model;
+}
+
+function buildModel(o: unknown, file: string): Model {
   const top = (o ?? {}) as Partial<KerasObject>;
   if (top.class_name === 'Functional' || top.class_name === 'Model') return functionalFromKeras(top as KerasObject, file, anyLayerFromKeras);
   if (top.class_name !== 'Sequential') {

@@ -47,19 +47,53 @@ function draw(what: string, dist: RandomDist, shape: Shape, seed: SeedGenerator,
 export interface UniformOptions { minval?: number; maxval?: number; dtype?: DType }
 export interface NormalOptions { mean?: number; stddev?: number; dtype?: DType }
 
-/** Uniform in [minval, maxval). */
-export function randomUniform(shape: Shape, seed: SeedGenerator, { minval = 0, maxval = 1, dtype = 'float32' }: UniformOptions = {}): Tensor {
+/**
+ * The generator of a call in TensorFlow.js's form (`randomUniform(shape, 0, 1, 'float32', 7)`):
+ * a number seeds a fresh stream (the same seed, the same numbers, as in TF.js); none draws one
+ * from setRandomSeed's generator. Inside a layer's call() this is refused while tracing: a layer
+ * keeps its own SeedGenerator, made in its constructor.
+ */
+function generatorOf(what: string, seed: SeedGenerator | number | undefined, ...numbers: unknown[]): SeedGenerator {
+  for (const n of numbers) {
+    if (n !== undefined && typeof n !== 'number') {
+      throw new Error(`${what}: expected (shape, generator, options) or TensorFlow.js's (shape, ${what === 'randomUniform' ? 'minval, maxval' : 'mean, stdDev'}, dtype, seed), got ${Object.prototype.toString.call(n)} where a number belongs`);
+    }
+  }
+  return seed instanceof SeedGenerator ? seed : new SeedGenerator(seed);
+}
+
+/**
+ * Uniform in [minval, maxval). Keras 3's form takes a SeedGenerator and options
+ * (`randomUniform(shape, generator, {minval, maxval, dtype})`); TensorFlow.js's form takes
+ * `randomUniform(shape, minval?, maxval?, dtype?, seed?)`.
+ */
+export function randomUniform(shape: Shape, seed: SeedGenerator, options?: UniformOptions): Tensor;
+export function randomUniform(shape: Shape, minval?: number, maxval?: number, dtype?: DType, seed?: number | SeedGenerator): Tensor;
+export function randomUniform(shape: Shape, a?: SeedGenerator | number, b?: UniformOptions | number, dtype?: DType, seed?: number | SeedGenerator): Tensor {
+  const [g, { minval = 0, maxval = 1, dtype: dt = 'float32' }] = a instanceof SeedGenerator
+    ? [a, (b ?? {}) as UniformOptions] : [generatorOf('randomUniform', seed, a, b), { minval: a, maxval: b as number | undefined, dtype }];
   if (!(maxval > minval)) throw new Error(`randomUniform: maxval (${maxval}) must be greater than minval (${minval})`);
-  return draw('randomUniform', 'uniform', shape, seed, minval, maxval, dtype);
+  return draw('randomUniform', 'uniform', shape, g, minval, maxval, dt);
 }
-export function randomNormal(shape: Shape, seed: SeedGenerator, { mean = 0, stddev = 1, dtype = 'float32' }: NormalOptions = {}): Tensor {
-  if (!(stddev >= 0)) throw new Error(`randomNormal: stddev must be >= 0, got ${stddev}`);
-  return draw('randomNormal', 'normal', shape, seed, mean, stddev, dtype);
+/** Normal: `randomNormal(shape, generator, {mean, stddev, dtype})` or TF.js's `randomNormal(shape, mean?, stdDev?, dtype?, seed?)`. */
+export function randomNormal(shape: Shape, seed: SeedGenerator, options?: NormalOptions): Tensor;
+export function randomNormal(shape: Shape, mean?: number, stddev?: number, dtype?: DType, seed?: number | SeedGenerator): Tensor;
+export function randomNormal(shape: Shape, a?: SeedGenerator | number, b?: NormalOptions | number, dtype?: DType, seed?: number | SeedGenerator): Tensor {
+  const [g, o] = normalArgs('randomNormal', a, b, dtype, seed);
+  if (!(o.stddev >= 0)) throw new Error(`randomNormal: stddev must be >= 0, got ${o.stddev}`);
+  return draw('randomNormal', 'normal', shape, g, o.mean, o.stddev, o.dtype);
 }
-/** Normal, redrawn where it falls more than two standard deviations from the mean (as Keras's). */
-export function truncatedNormal(shape: Shape, seed: SeedGenerator, { mean = 0, stddev = 1, dtype = 'float32' }: NormalOptions = {}): Tensor {
-  if (!(stddev >= 0)) throw new Error(`truncatedNormal: stddev must be >= 0, got ${stddev}`);
-  return draw('truncatedNormal', 'truncatedNormal', shape, seed, mean, stddev, dtype);
+/** Normal, redrawn where it falls more than two standard deviations from the mean (as Keras's); both forms as randomNormal. */
+export function truncatedNormal(shape: Shape, seed: SeedGenerator, options?: NormalOptions): Tensor;
+export function truncatedNormal(shape: Shape, mean?: number, stddev?: number, dtype?: DType, seed?: number | SeedGenerator): Tensor;
+export function truncatedNormal(shape: Shape, a?: SeedGenerator | number, b?: NormalOptions | number, dtype?: DType, seed?: number | SeedGenerator): Tensor {
+  const [g, o] = normalArgs('truncatedNormal', a, b, dtype, seed);
+  if (!(o.stddev >= 0)) throw new Error(`truncatedNormal: stddev must be >= 0, got ${o.stddev}`);
+  return draw('truncatedNormal', 'truncatedNormal', shape, g, o.mean, o.stddev, o.dtype);
+}
+function normalArgs(what: string, a: SeedGenerator | number | undefined, b: NormalOptions | number | undefined, dtype: DType | undefined, seed: number | SeedGenerator | undefined): [SeedGenerator, Required<NormalOptions>] {
+  const o = a instanceof SeedGenerator ? (b ?? {}) as NormalOptions : { mean: a, stddev: b as number | undefined, dtype };
+  return [a instanceof SeedGenerator ? a : generatorOf(what, seed, a, b), { mean: o.mean ?? 0, stddev: o.stddev ?? 1, dtype: o.dtype ?? 'float32' }];
 }
 /** 1 with probability p, else 0. */
 export function randomBernoulli(shape: Shape, seed: SeedGenerator, p: number, dtype: DType = 'float32'): Tensor {
