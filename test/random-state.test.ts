@@ -181,11 +181,12 @@ describe('BatchNormalization', () => {
 /** A layer whose call() does something a compiled step cannot replay. */
 class Trap extends layers.Layer {
   static override readonly className = 'Trap';
-  constructor(private readonly mode: 'mathRandom' | 'readData' | 'newSeed' | 'literal') { super({ name: `trap_${mode}` }); }
+  constructor(private readonly mode: 'mathRandom' | 'readData' | 'newSeed' | 'tfjsSeed' | 'literal') { super({ name: `trap_${mode}` }); }
   call(x: dt.Tensor): dt.Tensor {
     if (this.mode === 'mathRandom') return x.mul(dt.tensor(Array.from({ length: x.shape[1] }, () => (Math.random() < 0.5 ? 0 : 2))));
     if (this.mode === 'readData') return x.sub(x.mean().item());
     if (this.mode === 'newSeed') return x.mul(dt.randomBernoulli(x.shape, new SeedGenerator(1), 0.5));
+    if (this.mode === 'tfjsSeed') return x.mul(dt.randomUniform(x.shape, 0, 2, 'float32', 1)); // a new stream per call
     return x.mul(dt.tensor([1, 2, 3, 4])); // a literal: the same at every trace, fine
   }
 }
@@ -206,6 +207,7 @@ describe('values a compiled step would freeze', () => {
   });
   it('a SeedGenerator made inside call() is refused at the first trace', async () => {
     await assert.rejects(fitWith('newSeed'), /SeedGenerator: created while a compiled step was being traced/);
+    await assert.rejects(fitWith('tfjsSeed'), /SeedGenerator: created while a compiled step was being traced/);
   });
   it('constants and op-by-op runs are fine', async () => {
     await fitWith('literal');
