@@ -67,3 +67,13 @@ describe('tensors', () => {
     assert.ok(Math.abs(p.data[0] - 0.5) < 1e-6);
   });
 });
+
+it('tidy and dispose exist for code ported from TensorFlow.js (the garbage collector owns memory)', () => {
+  const x = dt.tensor([1, 2, 3]);
+  const y = dt.tidy(() => x.mul(2).add(1));
+  assert.deepEqual(Array.from(y.data), [3, 5, 7]);
+  dt.dispose([x, y]);
+  y.dispose();
+  assert.deepEqual(Array.from(y.data), [3, 5, 7], 'values stay readable: dispose releases nothing');
+  assert.throws(() => dt.tidy(42 as never), /tidy: expected a function, got number/);
+});

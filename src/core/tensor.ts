@@ -28,6 +28,8 @@ export class Tensor {
 
   get size(): number { return this.data.length; }
   get rank(): number { return this.shape.length; }
+  /** Does nothing: the garbage collector owns a tensor's memory (here so TensorFlow.js code runs unchanged). */
+  dispose(): void {}
 
   // --- Reading values out
   dataSync(): TypedArray { return this.data; }
@@ -183,3 +185,14 @@ export function range(start: number, stop?: number, step = 1, dtype: DType = 'fl
 }
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor;
+
+/**
+ * TensorFlow.js's tidy and dispose, for code ported from it: deeptype's tensors belong to the
+ * garbage collector (compiled steps reuse one workspace), so tidy(fn) is fn() and dispose
+ * releases nothing. Kept so `tf.tidy(() => model.predict(x))` works as written.
+ */
+export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new Error(`tidy: expected a function, got ${typeof fn}`);
+  return fn();
+}
+export function dispose(_tensors?: unknown): void {}
