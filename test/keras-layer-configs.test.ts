@@ -22,6 +22,7 @@ const CASES: Record<string, unknown> = {
   Conv2DTranspose: { filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
   DepthwiseConv2D: { kernelSize: 3, depthMultiplier: 2 }, SeparableConv2D: { filters: 5, kernelSize: 3, depthMultiplier: 2 },
   Cropping2D: { cropping: [[1, 2], [0, 1]] }, ZeroPadding2D: { padding: [[1, 0], [2, 2]] }, UpSampling2D: { size: [2, 3], interpolation: 'bilinear' },
+  ZeroPadding1D: { padding: [2, 1] }, Cropping1D: { cropping: [0, 2] }, UpSampling1D: { size: 3 }, SpatialDropout1D: { rate: 0.25 },
   Permute: { dims: [2, 1] }, RepeatVector: { n: 4 }, Reshape: { targetShape: [4, -1] }, Flatten: {},
   Dense: { units: 7, activation: 'softmax', biasInitializer: 'ones' },
   Dropout: { rate: 0.3 }, SpatialDropout2D: { rate: 0.2 }, GaussianNoise: { stddev: 0.1 }, GaussianDropout: { rate: 0.4 },

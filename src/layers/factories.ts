@@ -8,7 +8,8 @@ import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAvera
 import { BatchNormalization } from './normalization.ts';
 import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
-import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D } from './regularization.ts';
+import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
+import { Cropping1D, UpSampling1D, ZeroPadding1D } from './reshaping-1d.ts';
 import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 import { ActivityRegularization } from './activity-regularization.ts';
 import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.ts';
@@ -74,3 +75,7 @@ export const reLU = factory(ReLU);
 export const rescaling = factory(Rescaling);
 export const resizing = factory(Resizing);
 export const softmax = factory(Softmax);
+export const spatialDropout1d = factory(SpatialDropout1D);
+export const zeroPadding1d = factory(ZeroPadding1D);
+export const cropping1d = factory(Cropping1D);
+export const upSampling1d = factory(UpSampling1D);

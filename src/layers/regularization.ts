@@ -74,12 +74,34 @@ export class SpatialDropout2D extends Dropout {
     const { dataFormat, ...rest } = args ?? ({} as DropoutArgs);
     if (dataFormat !== undefined && dataFormat !== 'channelsLast') throw new Error(`SpatialDropout2D: only dataFormat 'channelsLast' is supported, got '${String(dataFormat)}'`);
     super(rest);
+    refuseNoiseShape(this.name, args);
     this.inputSpec = { ndim: 4 };
   }
   protected override maskShape(x: Tensor): number[] { return [x.shape[0], 1, 1, x.shape[3]]; }
   override getConfig(): Record<string, unknown> {
     const { noiseShape: _, ...config } = super.getConfig();
     return { ...config, dataFormat: 'channelsLast' };
+  }
+}
+
+/** The spatial dropouts fix their mask's shape: a noiseShape given to them is an error (null, as files write it, is none). */
+function refuseNoiseShape(name: string, args: object | undefined): void {
+  const n = (args as { noiseShape?: unknown } | undefined)?.noiseShape;
+  if (n !== undefined && n !== null) throw new Error(`Layer "${name}": takes no noiseShape (it drops whole channels), got ${JSON.stringify(n)}`);
+}
+
+/** Dropout of whole feature channels of a sequence: one mask value per sample and channel ([batch, steps, channels]). */
+export class SpatialDropout1D extends Dropout {
+  static override readonly className = 'SpatialDropout1D';
+  constructor(args: Omit<DropoutArgs, 'noiseShape'>) {
+    super(args ?? ({} as DropoutArgs));
+    refuseNoiseShape(this.name, args);
+    this.inputSpec = { ndim: 3 };
+  }
+  protected override maskShape(x: Tensor): number[] { return [x.shape[0], 1, x.shape[2]]; }
+  override getConfig(): Record<string, unknown> {
+    const { noiseShape: _, ...config } = super.getConfig();
+    return config;
   }
 }
 
@@ -128,4 +150,4 @@ export class GaussianDropout extends Layer {
 }
 
 
-registerLayers(Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout);
+registerLayers(Dropout, SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout);
