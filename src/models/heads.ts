@@ -77,6 +77,12 @@ export function headLosses(heads: Head[], ys: Tensor[], yPreds: Tensor[], sample
  * metrics. The losses are this batch's (fit averages them over the epoch); the metrics are
  * stateful and cumulative since their last reset (resetMetrics, at each epoch's start), as Keras's.
  */
+/** The names of a step's logs, in evaluate()'s order (Keras's metrics_names). */
+export function logNames(heads: Head[]): string[] {
+  if (heads.length === 0) return [];
+  return ['loss', ...(heads.length > 1 ? heads.map((h) => `${h.name}_loss`) : []), ...heads.flatMap((h) => Object.keys(metricLogs(h.metrics)))];
+}
+
 export function stepLogs(heads: Head[], lossValues: number[], ys: Tensor[], yPreds: Tensor[], sampleWeights: (Tensor | undefined)[] = []): Record<string, number> {
   const logs: Record<string, number> = { loss: lossValues[0] };
   if (heads.length > 1) heads.forEach((h, i) => { logs[`${h.name}_loss`] = lossValues[i + 1]; });

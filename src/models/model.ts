@@ -17,7 +17,7 @@ export type { StepLayout };
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
-import { headLosses, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
+import { headLosses, logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
@@ -233,6 +233,8 @@ export class Model extends Layer {
   get loss(): Loss | undefined { return this.heads[0]?.loss; }
   /** Every output's metrics, in order. */
   get metrics(): Metric[] { return this.heads.flatMap((h) => h.metrics); }
+  /** The names of evaluate()'s numbers, in order: 'loss', each output's loss, the metrics (TF.js's metricsNames). */
+  get metricsNames(): string[] { return logNames(this.heads); }
 
   /**
    * Runs the compiled version of fn for these inputs' shapes, tracing it on first use. Weights
