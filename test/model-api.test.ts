@@ -23,3 +23,46 @@ test('metricsNames names evaluate()\'s numbers in order, for one output and for 
   assert.deepEqual(names, Object.keys(two.evaluate(x, [y, dt.tensor([[0.5], [1]])], { verbose: 0, returnDict: true })));
   assert.deepEqual(names.slice(0, 3), ['loss', 'cls_loss', 'reg_loss']);
 });
+
+test('cloneModel: the same architecture with new weights; with the original\'s weights, the same predictions; training it leaves the original alone', async () => {
+  dt.setRandomSeed(3);
+  const x = dt.randomUniform([4, 6, 6, 2], 0, 1, 'float32', 1);
+  // A functional model with a nested Sequential, a shared layer, a fixed training flag and two outputs.
+  const inner = new models.Sequential({ name: 'inner', layers: [new layers.Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), new layers.BatchNormalization()] });
+  const a = layers.input({ shape: [6, 6, 2] });
+  const h = inner.apply(a, { training: false }) as SymbolicTensor;
+  const shared = new layers.Dense({ units: 3, name: 'shared' });
+  const g = new layers.GlobalAveragePooling2D().apply(h) as SymbolicTensor;
+  const functional = new models.Model({ inputs: a, outputs: [shared.apply(g) as SymbolicTensor, shared.apply(new layers.GlobalMaxPooling2D().apply(h) as SymbolicTensor) as SymbolicTensor] });
+  const sequential = new models.Sequential([new layers.Input({ shape: [6, 6, 2] }), new layers.Conv2D({ filters: 2, kernelSize: 2 }), new layers.Flatten(), new layers.Dense({ units: 2 })]);
+  for (const model of [sequential, functional]) {
+    const clone = models.cloneModel(model);
+    assert.notEqual(clone, model);
+    assert.equal(clone.className, model.className);
+    assert.deepEqual(clone.layers.map((l) => [l.className, l.name]), model.layers.map((l) => [l.className, l.name]));
+    assert.deepEqual(clone.weights.map((w) => w.shape), model.weights.map((w) => w.shape), 'same weights, shared ones once');
+    assert.ok(clone.layers.every((l, i) => l !== model.layers[i]), 'new layers');
+    assert.notDeepEqual(Array.from(clone.weights[0].data), Array.from(model.weights[0].data), 'freshly initialized');
+    clone.setWeights(model.getWeights());
+    const out = (m: models.Model): number[] => [m.predict(x)].flat().flatMap((t) => Array.from((t as dt.Tensor).data));
+    assert.deepEqual(out(clone), out(model), `${model.className}: the clone with the original's weights predicts the same`);
+    const before = model.getWeights().map((w) => Array.from(w.data));
+    clone.compile({ loss: 'mse', optimizer: 'sgd' });
+    const targets = [model.predict(x)].flat() as dt.Tensor[];
+    await clone.fit(x, targets.length === 1 ? targets[0] : targets, { epochs: 1, verbose: 0 });
+    assert.deepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'the original is untouched');
+  }
+  // The nested model keeps its fixed training: false (its BatchNormalization stays in inference).
+  const clone = models.cloneModel(functional);
+  const innerClone = clone.layers.find((l) => l.name === 'inner') as models.Sequential;
+  const stats = innerClone.weights.filter((w) => /moving_mean/.test(w.name)).map((w) => Array.from(w.data));
+  clone.compile({ loss: 'mse', optimizer: 'sgd' });
+  await clone.fit(x, [dt.zeros([4, 3]), dt.zeros([4, 3])], { epochs: 1, verbose: 0 });
+  assert.deepEqual(innerClone.weights.filter((w) => /moving_mean/.test(w.name)).map((w) => Array.from(w.data)), stats);
+  assert.throws(() => models.cloneModel({} as never), /cloneModel: expected a Sequential or functional model/);
+  class Subclassed extends models.Model {
+    dense = layers.dense({ units: 2 });
+    override call(t: dt.Tensor): dt.Tensor { return this.dense.apply(t); }
+  }
+  assert.throws(() => models.cloneModel(new Subclassed({ name: 'mine' })), /cloneModel: model "mine" is subclassed \(class Subclassed\).*new instance of its class/);
+});

@@ -1,5 +1,6 @@
 export { Model, type CompileArgs, type ModelArgs, type ModelData, type StepData } from './model.ts';
 export { Sequential } from './sequential.ts';
+export { cloneModel } from './clone.ts';
 import { Model, type ModelArgs } from './model.ts';
 import { Sequential } from './sequential.ts';
 import type { Layer } from '../layers/layer.ts';
