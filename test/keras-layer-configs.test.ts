@@ -61,7 +61,8 @@ describe('layer configs, Keras 3 and Keras 2', () => {
   });
 
   it('every registered layer class has a case here', () => {
-    const missing = layerClassNames().filter((n) => n !== 'InputLayer' && !(n in CASES));
+    // Lambda holds a function no file can store: its refusal is tested in test/lambda.test.ts.
+    const missing = layerClassNames().filter((n) => n !== 'InputLayer' && n !== 'Lambda' && !(n in CASES));
     assert.deepEqual(missing, [], `add cases for ${missing.join(', ')}`);
   });
 });

@@ -66,6 +66,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
   refuseKerasFileName(path, 'save');
   const dir = stripScheme(path);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`save: ${dir} exists and is not a directory`);
+  const topology = modelToKeras(model); // first: a model no file can hold leaves nothing behind
   mkdirSync(dir, { recursive: true });
   const named: NamedTensor[] = model.weights.map((w) => ({ name: w.name, tensor: w }));
   if (includeOptimizer) {
@@ -76,7 +77,7 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
   const stamp = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const weightsFile = `weights-${stamp}.bin`;
   const json = {
-    modelTopology: { ...modelToKeras(model), keras_version: 'deeptype 0.1.0', backend: 'deeptype' },
+    modelTopology: { ...topology, keras_version: 'deeptype 0.1.0', backend: 'deeptype' },
     weightsManifest: [{ paths: [weightsFile], weights: specs }],
     format: 'layers-model',
     generatedBy: 'deeptype 0.1.0',

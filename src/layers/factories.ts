@@ -10,6 +10,7 @@ import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './con
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
 import { Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from './reshaping-1d.ts';
+import { Lambda } from './lambda.ts';
 import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 import { ActivityRegularization } from './activity-regularization.ts';
 import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.ts';
@@ -79,3 +80,4 @@ export const spatialDropout1d = factory(SpatialDropout1D);
 export const zeroPadding1d = factory(ZeroPadding1D);
 export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
+export const lambda = factory(Lambda);

@@ -14,6 +14,7 @@ export { BatchNormalization } from './normalization.ts';
 export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';
 export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';
 export { ZeroPadding1D, Cropping1D, UpSampling1D } from './reshaping-1d.ts';
+export { Lambda, type LambdaArgs, type LambdaFunction } from './lambda.ts';
 export { ReLU, LeakyReLU, PReLU, ELU, Softmax } from './advanced-activations.ts';
 export { LayerNormalization, GroupNormalization } from './layer-normalization.ts';
 export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';

@@ -2,6 +2,7 @@
 // with freshly initialized weights), for a Sequential, a functional model, or one nested in
 // another. Shared layers stay shared in the clone; a call's fixed `training` is kept.
 import { Input } from '../layers/core.ts';
+import { Lambda } from '../layers/lambda.ts';
 import type { Layer } from '../layers/layer.ts';
 import { layerClass } from '../layers/registry.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
@@ -12,6 +13,7 @@ import { Sequential } from './sequential.ts';
 function cloneLayer(layer: Layer): Layer {
   if (layer instanceof Model) return cloneModel(layer);
   if (layer instanceof Input) return new Input({ batchShape: layer.batchInputShape!, name: layer.name });
+  if (layer instanceof Lambda) return new Lambda({ fn: layer.fn, outputShape: layer.outputShape, arguments: layer.arguments, name: layer.name, trainable: layer.trainable }); // the same function
   const cls = layerClass(layer.className);
   if (!cls) throw new Error(`cloneModel: layer "${layer.name}" is a ${layer.className}, which is not registered (registerLayers(${layer.className}) makes it cloneable)`);
   const copy = new cls(layer.getConfig() as never);
