@@ -59,3 +59,31 @@ test('keras.io image classification from scratch: folders -> nested augmentation
   assert.equal(loaded.optimizer!.iterations, model.optimizer!.iterations);
   await loaded.fit(train, { epochs: 1, verbose: 0 });
 });
+
+test('keras.io image segmentation (a small U-Net): per-pixel sparse crossentropy and accuracy, as computed from predict', async () => {
+  dt.setRandomSeed(7);
+  const apply = (l: dt.layers.Layer, t: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => l.apply(t) as SymbolicTensor;
+  const inputs = layers.input({ shape: [16, 16, 3] });
+  let x = apply(new layers.Activation({ activation: 'relu' }), apply(new layers.BatchNormalization(), apply(new layers.Conv2D({ filters: 8, kernelSize: 3, strides: 2, padding: 'same' }), inputs)));
+  const skip = x;
+  x = apply(new layers.MaxPooling2D({ poolSize: 3, strides: 2, padding: 'same' }), apply(new layers.SeparableConv2D({ filters: 16, kernelSize: 3, padding: 'same' }), x));
+  x = apply(new layers.UpSampling2D({ size: 2 }), apply(new layers.Conv2DTranspose({ filters: 8, kernelSize: 3, padding: 'same' }), x));
+  x = apply(new layers.UpSampling2D({ size: 2 }), layers.concatenate([x, skip]));
+  const model = new models.Model({ inputs, outputs: apply(new layers.Conv2D({ filters: 3, kernelSize: 3, activation: 'softmax', padding: 'same' }), x) });
+  model.compile({ optimizer: 'rmsprop', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const images = dt.randomUniform([8, 16, 16, 3], 0, 1, 'float32', 3);
+  const masks = dt.tensor(Int32Array.from({ length: 8 * 256 }, (_, i) => ((i % 16) < 8 ? 0 : i % 3 === 0 ? 1 : 2)), [8, 16, 16]);
+  const history = await model.fit(images, masks, { epochs: 3, batchSize: 4, verbose: 0 });
+  assert.ok(history.history.loss[2] < history.history.loss[0], `loss ${history.history.loss}`);
+  const [loss, accuracy] = model.evaluate(images, masks, { verbose: 0 });
+  const p = (model.predict(images) as Tensor).data;
+  let ce = 0, hits = 0;
+  for (let i = 0; i < 8 * 256; i++) {
+    ce -= Math.log(p[i * 3 + masks.data[i]]);
+    let best = 0;
+    for (let k = 1; k < 3; k++) if (p[i * 3 + k] > p[i * 3 + best]) best = k;
+    hits += +(best === masks.data[i]);
+  }
+  assert.ok(Math.abs(loss - ce / 2048) < 1e-5, `evaluate's loss ${loss} vs ${ce / 2048} from predict`);
+  assert.ok(Math.abs(accuracy - hits / 2048) < 1e-6, `evaluate's accuracy ${accuracy} vs ${hits / 2048} per pixel`);
+});

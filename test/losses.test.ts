@@ -179,3 +179,49 @@ describe('saved models keep the loss and its options', () => {
     assert.throws(() => losses.getLoss({ class_name: 'Nope', config: {} }), /unknown loss class 'Nope', expected one of BinaryCrossentropy/);
   });
 });
+
+describe('crossentropy over positions (segmentation maps: y_pred [batch, h, w, classes])', () => {
+  const [n, h, w, c] = [2, 3, 2, 4];
+  const positions = n * h * w;
+  const logits = uniform(positions, c, -3, 3), labels = Array.from({ length: positions }, (_, i) => (i * 7) % c);
+  const ref = labels.map((l, r) => -Math.log(softmaxRows([logits[r]])[0][l]));
+  const logits4 = dt.tensor(logits.flat(), [n, h, w, c], 'float64');
+
+  it('SparseCategoricalCrossentropy: one value per position, Keras\'s mean over all of them, labels [b, h, w] or [b, h, w, 1]', () => dt.withBackend('js', () => {
+    const loss = new losses.SparseCategoricalCrossentropy({ fromLogits: true });
+    for (const shape of [[n, h, w], [n, h, w, 1]]) {
+      const y = dt.tensor(labels, shape, 'int32');
+      const values = loss.call(y, logits4);
+      assert.deepEqual(values.shape, [n, h, w]);
+      assertValues(values, ref, 1e-9, `per position, labels ${shape}`);
+      assertValues(loss.apply(y, logits4), [mean(ref)], 1e-9, 'mean over every position');
+      checkGradients((x) => loss.apply(y, x), [logits4]);
+    }
+    // From a softmax's probabilities (the fused path through its logits) and from plain probabilities.
+    const y = dt.tensor(labels, [n, h, w], 'int32');
+    assertValues(new losses.SparseCategoricalCrossentropy().call(y, dt.softmax(logits4)), ref, 1e-9, 'from softmax');
+    assertValues(new losses.SparseCategoricalCrossentropy().call(y, dt.tensor(softmaxRows(logits).flat(), [n, h, w, c], 'float64')), ref, 1e-9, 'from probabilities');
+    // One weight per image scales its positions.
+    const weighted = loss.apply(y, logits4, dt.tensor([1, 3], [2], 'float64'));
+    const per = h * w;
+    assertValues(weighted, [(sum(ref.slice(0, per)) + 3 * sum(ref.slice(per))) / positions], 1e-9, 'sample weights per image');
+    // ignoreClass masks positions (Keras: sum over valid / (valid + epsilon)).
+    const masked = labels.map((l, i) => (i % 3 === 0 ? 255 : l));
+    const ignoring = new losses.SparseCategoricalCrossentropy({ fromLogits: true, ignoreClass: 255 });
+    const valid = masked.filter((l) => l !== 255).length;
+    assertValues(ignoring.apply(dt.tensor(masked, [n, h, w], 'int32'), logits4), [sum(ref.filter((_, i) => i % 3 !== 0)) / (valid + EPS)], 1e-9, 'ignoreClass');
+    assert.throws(() => loss.call(dt.tensor(labels.slice(0, n * h), [n, h], 'int32'), logits4), /one integer label per position of y_pred \[2, 3, 2, 4\] \(y_true of shape \[2, 3, 2\]\), got y_true of shape \[2, 3\]/);
+  }));
+
+  it('matches TensorFlow.js\'s sparse and categorical crossentropy per position', () => {
+    const probs = dt.softmax(dt.tensor(logits.flat(), [n, h, w, c]));
+    // TF.js has no sparse form: its categorical crossentropy of the one-hot labels is the same value.
+    const theirs = tf.metrics.categoricalCrossentropy(tf.oneHot(tf.tensor(labels, [n, h, w], 'int32'), c), tf.tensor(Array.from(probs.data), [n, h, w, c]));
+    assertValues(new losses.SparseCategoricalCrossentropy().call(dt.tensor(labels, [n, h, w], 'int32'), probs), Array.from(theirs.dataSync()), 1e-5, 'sparse vs TF.js');
+    const oneHot = dt.tensor(labels.flatMap((l) => Array.from({ length: c }, (_, j) => +(j === l))), [n, h, w, c]);
+    const cce = new losses.CategoricalCrossentropy().call(oneHot, probs);
+    assert.deepEqual(cce.shape, [n, h, w]);
+    const tfCce = tf.metrics.categoricalCrossentropy(tf.tensor(Array.from(oneHot.data), [n, h, w, c]), tf.tensor(Array.from(probs.data), [n, h, w, c]));
+    assertValues(cce, Array.from(tfCce.dataSync()), 1e-5, 'categorical vs TF.js');
+  });
+});

@@ -140,14 +140,19 @@ export class CategoricalFocalCrossentropy extends Loss {
   }
 }
 
-/** The sparse labels as a flat vector, checked to be class indices of yPred (or ignoreClass). */
+/**
+ * The sparse labels as a flat vector, checked to be class indices of yPred (or ignoreClass).
+ * yPred is [..., classes] (rows of a classifier, or pixels of a segmentation map) and yTrue
+ * holds one label per row: yPred's shape without its last axis, or with a last axis of 1.
+ */
 function checkLabels(loss: string, yTrue: Tensor, yPred: Tensor, ignoreClass: number | null): Tensor {
   checkBatch(loss, yTrue, yPred);
-  if (yPred.rank !== 2) throw new Error(`${loss}: y_pred must be [batch, classes], got ${formatShape(yPred.shape)}`);
-  if (yTrue.size !== yPred.shape[0]) {
-    throw new Error(`${loss}: expected one integer label per sample (shape [${yPred.shape[0]}]), got y_true of shape ${formatShape(yTrue.shape)}`);
+  if (yPred.rank < 2) throw new Error(`${loss}: y_pred must be [batch, ..., classes], got ${formatShape(yPred.shape)}`);
+  const rows = yPred.shape.slice(0, -1), classes = yPred.shape[yPred.rank - 1];
+  const fits = yTrue.shape.join() === rows.join() || yTrue.shape.join() === [...rows, 1].join();
+  if (!fits) {
+    throw new Error(`${loss}: expected one integer label per ${yPred.rank === 2 ? 'sample' : 'position'} of y_pred ${formatShape(yPred.shape)} (y_true of shape ${formatShape(rows)}), got y_true of shape ${formatShape(yTrue.shape)}`);
   }
-  const classes = yPred.shape[1];
   for (const label of yTrue.data) {
     if (label === ignoreClass) continue;
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
@@ -172,7 +177,14 @@ export class SparseCategoricalCrossentropy extends Loss {
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor { return this.values(yTrue, yPred).values; }
   protected override values(yTrue: Tensor, yPred: Tensor): LossValues {
+    // [..., classes] as rows [n, classes]; the values go back to yPred's shape without classes.
+    const rowsShape = yPred.shape.slice(0, -1), classes = yPred.shape[yPred.rank - 1];
     let labels = checkLabels('SparseCategoricalCrossentropy', yTrue, yPred, this.ignoreClass);
+    // As Keras 3 does: when the probabilities came straight out of a softmax, start from its
+    // logits instead, one fused and numerically stable op.
+    const asRows = (t: Tensor | null | undefined): Tensor | undefined => (t && t.rank > 2 ? ops.reshape(t, [-1, classes]) : t ?? undefined);
+    const logits = asRows(this.fromLogits ? yPred : ops.softmaxInputOf(yPred));
+    yPred = asRows(yPred)!;
     let mask: Tensor | undefined;
     if (this.ignoreClass !== null) {
       // Ignored entries read class 0 and count 0 (as Keras: y_true * mask, then where(mask, loss, 0)).
@@ -180,16 +192,17 @@ export class SparseCategoricalCrossentropy extends Loss {
       labels = ops.mul(labels, valid.cast('int32'));
       mask = valid.cast(yPred.dtype === 'float64' ? 'float64' : 'float32');
     }
-    // As Keras 3 does: when the probabilities came straight out of a softmax, start from its
-    // logits instead, one fused and numerically stable op.
-    const logits = this.fromLogits ? yPred : ops.softmaxInputOf(yPred);
     let values: Tensor;
     if (logits) values = ops.sparseSoftmaxCrossEntropy(logits, labels);
     else {
       const p = ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
-      values = ops.neg(sumLast(ops.mul(ops.oneHot(labels, yPred.shape[1]).cast(p.dtype), ops.log(p))));
+      values = ops.neg(sumLast(ops.mul(ops.oneHot(labels, classes).cast(p.dtype), ops.log(p))));
     }
     if (mask) values = ops.mul(values, mask);
+    if (rowsShape.length > 1) {
+      values = ops.reshape(values, rowsShape);
+      if (mask) mask = ops.reshape(mask, rowsShape);
+    }
     return { values, mask };
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, ignoreClass: this.ignoreClass }; }
