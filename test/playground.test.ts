@@ -181,6 +181,7 @@ describe('the playground', { skip }, () => {
   it('without cross-origin isolation runs on one thread, says so, and works', async () => {
     const { page, errors } = await open(['--no-isolation'], '?samples=640');
     assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), false);
+    assert.equal(await page.evaluate(() => typeof SharedArrayBuffer), 'undefined', 'Chromium offers no SharedArrayBuffer here');
     assert.match(await page.textContent('#threads') ?? '', /not cross-origin isolated.*one thread/);
     assert.equal(await page.getAttribute('#threads', 'data-threads'), '1');
     await page.fill('#epochs', '0');
