@@ -40,7 +40,8 @@ export async function buildPage(dir) {
 
 const HOSTING = `# Hosting the playground
 
-The page trains on all cores only when it is cross-origin isolated: every response must carry
+The page trains on all cores only when it is cross-origin isolated: every response (the page,
+playground.js, the worker playground-worker.js and the MNIST files) must carry
 ${Object.entries(ISOLATION_HEADERS).map(([k, v]) => `\`${k}: ${v}\``).join(', ')}. Netlify and Cloudflare Pages
 read them from the \`_headers\` file next to index.html; elsewhere set the same headers in the
 server's configuration (nginx \`add_header\`, Apache \`Header set\`, or a service worker on hosts
