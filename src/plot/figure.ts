@@ -164,7 +164,9 @@ export class Axes {
     const xs = this.lines.flatMap((l) => l.xs), ys = this.lines.flatMap((l) => l.ys);
     const span = (v: number[]): [number, number] => {
       if (v.length === 0) return [0, 1];
-      const lo = Math.min(...v), hi = Math.max(...v), m = (hi - lo || 1) * 0.05;
+      let lo = Infinity, hi = -Infinity; // a loop: Math.min(...v) overflows the stack on long series
+      for (const e of v) { if (e < lo) lo = e; if (e > hi) hi = e; }
+      const m = (hi - lo || 1) * 0.05;
       return [lo - m, hi + m];
     };
     return { x: span(xs), y: span(ys) };
@@ -181,32 +183,36 @@ export class Axes {
 
   /** Pixel position (in the figure) of a data point. */
   dataToPixel(x: number, y: number): [number, number] {
-    const { x: [x0, x1], y: [yb, yt] } = this.limits();
-    const b = this.box;
-    return [b.x + ((x - x0) / (x1 - x0)) * b.w, b.y + ((yt - y) / (yt - yb)) * b.h];
+    return this.toPixel(this.limits(), this.box)(x, y);
+  }
+
+  /** dataToPixel for many points: the limits and the box computed once (per point, a line of n points costs n^2). */
+  private toPixel({ x: [x0, x1], y: [yb, yt] }: { x: [number, number]; y: [number, number] }, b: Box): (x: number, y: number) => [number, number] {
+    return (x, y) => [b.x + ((x - x0) / (x1 - x0)) * b.w, b.y + ((yt - y) / (yt - yb)) * b.h];
   }
 
   toSVG(): string {
     const b = this.box, pt = this.figure.dpi / 72, font = 10 * pt;
     const out: string[] = [];
-    const { x: xl, y: yl } = this.limits();
+    const limits = this.limits(), { x: xl, y: yl } = limits;
+    const toPixel = this.toPixel(limits, b);
     if (this.image) {
       const href = `data:image/png;base64,${toBase64(this.pixelated(b))}`;
       out.push(`<image x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${href}"/>`);
     }
     out.push(`<g clip-path="url(#clip${this.index})">`);
     for (const l of this.lines) {
-      const pts = l.xs.map((x, i) => this.dataToPixel(x, l.ys[i]).map((v) => v.toFixed(2)).join(',')).join(' ');
+      const pts = l.xs.map((x, i) => toPixel(x, l.ys[i]).map((v) => v.toFixed(2)).join(',')).join(' ');
       out.push(`<polyline points="${pts}" fill="none" stroke="${l.color}" stroke-width="${l.linewidth * pt}" stroke-linejoin="round" stroke-linecap="square"/>`);
-      if (l.marker === 'o') for (let i = 0; i < l.xs.length; i++) { const [px, py] = this.dataToPixel(l.xs[i], l.ys[i]); out.push(`<circle cx="${px}" cy="${py}" r="${3 * pt}" fill="${l.color}"/>`); }
+      if (l.marker === 'o') for (let i = 0; i < l.xs.length; i++) { const [px, py] = toPixel(l.xs[i], l.ys[i]); out.push(`<circle cx="${px}" cy="${py}" r="${3 * pt}" fill="${l.color}"/>`); }
     }
     for (const p of this.patches) {
-      const [x0, y0] = this.dataToPixel(p.xy[0], p.xy[1]), [x1, y1] = this.dataToPixel(p.xy[0] + p.width, p.xy[1] + p.height);
+      const [x0, y0] = toPixel(p.xy[0], p.xy[1]), [x1, y1] = toPixel(p.xy[0] + p.width, p.xy[1] + p.height);
       const o = p.options;
       out.push(`<rect x="${Math.min(x0, x1)}" y="${Math.min(y0, y1)}" width="${Math.abs(x1 - x0)}" height="${Math.abs(y1 - y0)}" fill="${o.facecolor ?? 'none'}" stroke="${o.edgecolor ?? 'black'}" stroke-width="${(o.linewidth ?? 1) * pt}"/>`);
     }
     for (const t of this.texts) {
-      const [px, py] = this.dataToPixel(t.x, t.y);
+      const [px, py] = toPixel(t.x, t.y);
       out.push(`<text x="${px}" y="${py}" font-size="${t.size * pt}" fill="${t.color}" text-anchor="middle" dominant-baseline="central">${esc(t.text)}</text>`);
     }
     out.push('</g>');
@@ -217,12 +223,12 @@ export class Axes {
       const xt = niceTicks(xl[0], xl[1], Math.max(2, Math.floor(b.w / (font * 4)))), yt = niceTicks(yl[0], yl[1], Math.max(2, Math.floor(b.h / (font * 3))));
       const step = (t: number[]): number => (t.length > 1 ? Math.abs(t[1] - t[0]) : 1);
       for (const v of xt) {
-        const [px] = this.dataToPixel(v, 0);
+        const [px] = toPixel(v, 0);
         out.push(`<line x1="${px}" y1="${b.y + b.h}" x2="${px}" y2="${b.y + b.h + tick}" stroke="black" stroke-width="${0.8 * pt}"/>`);
         out.push(`<text x="${px}" y="${b.y + b.h + tick + 3.5 * pt + font * 0.8}" font-size="${font}" text-anchor="middle">${tickLabel(v, step(xt))}</text>`);
       }
       for (const v of yt) {
-        const [, py] = this.dataToPixel(0, v);
+        const [, py] = toPixel(0, v);
         out.push(`<line x1="${b.x - tick}" y1="${py}" x2="${b.x}" y2="${py}" stroke="black" stroke-width="${0.8 * pt}"/>`);
         out.push(`<text x="${b.x - tick - 3.5 * pt}" y="${py + font * 0.35}" font-size="${font}" text-anchor="end">${tickLabel(v, step(yt))}</text>`);
       }
@@ -269,7 +275,8 @@ export class Axes {
    * covers the fewest line vertices and crosses the fewest line segments.
    */
   private bestLegendPlace(b: Box, w: number, h: number, pad: number): { x: number; y: number } {
-    const paths = this.lines.map((l) => l.xs.map((x, i) => this.dataToPixel(x, l.ys[i])));
+    const toPixel = this.toPixel(this.limits(), this.box);
+    const paths = this.lines.map((l) => l.xs.map((x, i) => toPixel(x, l.ys[i])));
     let best = legendPlace('upper right', b, w, h, pad), least = Infinity;
     for (const loc of LEGEND_LOCS.slice(1)) {
       const at = legendPlace(loc, b, w, h, pad);
