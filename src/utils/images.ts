@@ -1,14 +1,18 @@
 // Image files <-> tensors (keras.utils.load_img / img_to_array / array_to_img / save_img).
 // Decoding and encoding use sharp (libvips: PNG, JPEG, GIF, WebP, TIFF, AVIF; prebuilt, nothing
-// downloaded at install). It decodes a 320x240 JPEG 3-5x faster than jpeg-js and runs on the
+// downloaded at install); BMP, which libvips lacks, is read by bmp.ts. It decodes a 320x240 JPEG 3-5x faster than jpeg-js and runs on the
 // libuv pool, so concurrent decodes use every core without worker threads (see bench/data.ts).
 // Resizing is deeptype's own kernel (ops/image.ts), so pixels match tf.image.resize.
 import type SharpType from 'sharp';
 import { nodeBuiltin, requireOptional } from '../core/node-only.ts';
 import { Tensor } from '../core/tensor.ts';
+import { decodeBmp, isBmp } from './bmp.ts';
 import { arrayToImg, channelsOf, cropBox, cropImage, resizeImage, roundToUint8, type ColorMode, type ResizeMethod } from './image-arrays.ts';
 
 export { arrayToImg, channelsOf, cropBox, cropImage, imgToArray, resizeImage, type ColorMode, type ResizeMethod } from './image-arrays.ts';
+
+/** What decodeImage reads: sharp's formats, and BMP by our own reader. */
+export const FORMATS_READ = 'PNG, JPEG, GIF, WebP, TIFF, AVIF/HEIF (sharp) and uncompressed 8-, 24- and 32-bit BMP';
 
 let sharpModule: typeof SharpType | undefined;
 async function sharp(): Promise<typeof SharpType> {
@@ -27,7 +31,9 @@ export async function decodeImage(bytes: Uint8Array, colorMode: ColorMode = 'rgb
   const channels = channelsOf(colorMode, 'decodeImage');
   const s = await sharp();
   try {
-    let img = s(bytes, { failOn: 'truncated', animated: false });
+    // BMP, which libvips cannot read, through our own reader, then the same color conversion.
+    const bmp = isBmp(bytes) ? decodeBmp(bytes) : null;
+    let img = bmp ? s(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } }) : s(bytes, { failOn: 'truncated', animated: false });
     if (colorMode === 'grayscale') img = img.removeAlpha().toColourspace('b-w');
     else if (colorMode === 'rgb') img = img.removeAlpha().toColourspace('srgb');
     else img = img.toColourspace('srgb').ensureAlpha();
@@ -36,8 +42,7 @@ export async function decodeImage(bytes: Uint8Array, colorMode: ColorMode = 'rgb
     return new Tensor(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), [info.height, info.width, channels]);
   } catch (e) {
     const why = (e as Error).message.replace(/\s+$/, '');
-    const bmp = bytes[0] === 0x42 && bytes[1] === 0x4d ? ' (BMP files are not supported by the decoder, sharp; convert them to PNG)' : '';
-    throw new Error(`cannot decode image ${name}: ${why}${bmp}`);
+    throw new Error(`cannot decode image ${name}: ${why} (formats read: ${FORMATS_READ})`);
   }
 }
 
