@@ -111,3 +111,18 @@ test('the augmentation layers give the same images on both backends (eager and i
   assertSame(lossJs, lossWasm, 'fit losses');
   assert.notEqual(lossJs[0], lossJs[1], 'each epoch draws new transforms');
 });
+
+test('augmentation layers work as dataset.map functions: the same images as applying the layer to the same batches', async () => {
+  const images = dt.tensor(uniform(6 * 8 * 10 * 3, 0, 255), [6, 8, 10, 3]);
+  const make = (): dt.layers.Layer[] => [new dt.layers.RandomRotation({ factor: 0.25, seed: 21 }), new dt.layers.RandomFlip({ seed: 22 }), new dt.layers.RandomBrightness({ factor: 0.3, seed: 23 })];
+  const [rotate, flip, bright] = make();
+  const mapped = await dt.data.Dataset.fromTensorSlices(images).batch(3)
+    .map((x) => bright.apply(flip.apply(rotate.apply(x as dt.Tensor, { training: true }) as dt.Tensor, { training: true }) as dt.Tensor, { training: true }) as dt.Tensor)
+    .toArray() as dt.Tensor[];
+  const [r2, f2, b2] = make();
+  for (const [i, batch] of [images.index([0, 3]), images.index([3, 6])].entries()) {
+    const direct = b2.apply(f2.apply(r2.apply(batch, { training: true }) as dt.Tensor, { training: true }) as dt.Tensor, { training: true }) as dt.Tensor;
+    assert.deepEqual(Array.from(mapped[i].data), Array.from(direct.data), `batch ${i}`);
+    assert.notDeepEqual(Array.from(direct.data), Array.from(batch.data), `batch ${i} was augmented`);
+  }
+});
