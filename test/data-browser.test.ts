@@ -59,6 +59,7 @@ describe('image files in the browser build', { skip }, () => {
     files['photo.jpg'] = await encode(21, 17, 3, 4, 'jpeg');
     files['gray.jpg'] = await encode(10, 15, 1, 5, 'jpeg');
     files['broken.png'] = Buffer.from('not an image at all');
+    files['truncated.png'] = files['rgb.png'].subarray(0, files['rgb.png'].length >> 1);
     const tree: Record<string, Buffer> = {
       'cats/b.png': await encode(12, 10, 3, 6, 'png'), 'cats/a.jpg': await encode(9, 14, 3, 7, 'jpeg'), 'cats/c.png': await encode(5, 8, 1, 8, 'png'),
       'dogs/z.png': await encode(16, 9, 3, 9, 'png'), 'dogs/puppies/p.png': await encode(7, 7, 3, 10, 'png'), 'dogs/puppies/q.jpg': await encode(13, 11, 1, 11, 'jpeg'),
@@ -110,7 +111,7 @@ describe('image files in the browser build', { skip }, () => {
         out.push({ shape: t.shape, data: Array.from(t.data) });
       }
       const errors = [];
-      for (const bad of ['/files/broken.png', '/files/missing.png']) {
+      for (const bad of ['/files/broken.png', '/files/missing.png', '/files/truncated.png']) {
         try { await utils.decodeImage(bad); errors.push('no error'); } catch (e) { errors.push(e.message); }
       }
       return { out, errors };
@@ -134,6 +135,7 @@ describe('image files in the browser build', { skip }, () => {
     }
     assert.match(inPage.errors[0], /cannot decode image \/files\/broken\.png: .*decodes PNG, JPEG/);
     assert.match(inPage.errors[1], /cannot read image \/files\/missing\.png: HTTP 404/);
+    assert.match(inPage.errors[2], /cannot decode image \/files\/truncated\.png: /, 'a truncated file is an error, as in Node');
     console.log(`JPEG, Chromium vs sharp (levels of 255): ${jpeg.join('; ')}`);
   });
 
