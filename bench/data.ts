@@ -6,7 +6,7 @@
 //  2. a generator of --rss-samples synthetic 28x28 samples vs one of 10,000: peak RSS (target within 10%);
 //  3. decoding + resizing --images small PNGs (made here) into batches: one thread, the libuv pool
 //     (async decodes), and worker threads on every core; images/s.
-// Options: --rounds 8 --limit 60000 --rss-samples 1000000 --images 10000 --skip fit,rss,images
+// Options: --rounds 5 --limit 60000 --rss-samples 1000000 --images 10000 --skip fit,rss,images
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
 const { values } = parseArgs({ options: {
-  rounds: { type: 'string', default: '8' }, limit: { type: 'string', default: '60000' }, 'rss-samples': { type: 'string', default: '1000000' },
+  rounds: { type: 'string', default: '5' }, limit: { type: 'string', default: '60000' }, 'rss-samples': { type: 'string', default: '1000000' },
   images: { type: 'string', default: '10000' }, skip: { type: 'string', default: '' },
 } });
 const skip = new Set(values.skip!.split(','));
@@ -26,7 +26,10 @@ const run = (...args: string[]): Record<string, number> => {
   console.log(`  ${args.join(' ')} -> ${line}`);
   return JSON.parse(line);
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 // Sections skipped this time keep their last figures (each section has its own date).
 const resultsFile = new URL('./data-results.json', import.meta.url);
 const previous = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown> : {};
