@@ -1,6 +1,7 @@
 // One measurement of `npm run bench:data`, in its own process (so peak RSS is its own); prints one JSON line.
 //   --mode memory|dataset  the seed model for one epoch from tensors or from
 //                          Dataset.fromTensorSlices(...).shuffle(10000).batch(32).prefetch(2)
+//   --mode interleaved     both, alternating epochs of one model in this process (--rounds pairs)
 //   --mode generator       the seed model on --samples synthetic 28x28 samples from a generator
 //   --mode images          decode + resize the PNGs in --dir into batches (--parallel auto|1|workers)
 import { parseArgs } from 'node:util';
@@ -9,7 +10,7 @@ import { data, datasets, losses, optimizers, utils, Tensor } from 'deeptype';
 import { seedModel } from '../examples/seed-model.ts';
 
 const { values } = parseArgs({ options: {
-  mode: { type: 'string' }, limit: { type: 'string' }, samples: { type: 'string', default: '10000' },
+  mode: { type: 'string' }, limit: { type: 'string' }, rounds: { type: 'string', default: '8' }, samples: { type: 'string', default: '10000' },
   dir: { type: 'string' }, parallel: { type: 'string', default: 'auto' },
 } });
 await dt.ready();
@@ -32,6 +33,33 @@ if (values.mode === 'memory' || values.mode === 'dataset') {
   if (values.mode === 'memory') await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, callbacks: [timer] });
   else await model.fit(data.Dataset.fromTensorSlices([x, y]).shuffle(10000).batch(32).prefetch(2), { epochs: 1, verbose: 0, callbacks: [timer] });
   report({ mode: values.mode, samples: n, seconds, stepsPerSecond: Math.ceil(n / 32) / seconds });
+}
+
+if (values.mode === 'interleaved') {
+  // In-memory and streamed epochs of one model, alternating in this one process (ABBA order, so a
+  // load that drifts through the run weighs on both alike): wall-clock and CPU time per epoch.
+  let [[x, y]] = datasets.mnist.loadData();
+  const n = values.limit ? Number(values.limit) : x.shape[0];
+  [x, y] = [x.index([0, n]).div(255), y.index([0, n])];
+  const model = compiled(), steps = Math.ceil(n / 32);
+  const epoch = async (mode: 'memory' | 'dataset'): Promise<{ wall: number; cpu: number }> => {
+    let start = 0, cpu0 = process.cpuUsage(), wall = 0, cpu = 0;
+    const timer = {
+      onEpochBegin: () => { start = performance.now(); cpu0 = process.cpuUsage(); },
+      onEpochEnd: () => { wall = (performance.now() - start) / 1000; const c = process.cpuUsage(cpu0); cpu = (c.user + c.system) / 1e6; },
+    };
+    if (mode === 'memory') await model.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0, callbacks: [timer] });
+    else await model.fit(data.Dataset.fromTensorSlices([x, y]).shuffle(10000).batch(32).prefetch(2), { epochs: 1, verbose: 0, callbacks: [timer] });
+    return { wall, cpu };
+  };
+  await epoch('memory'); await epoch('dataset'); // warm-up: plans traced, caches filled
+  const memory: { wall: number; cpu: number }[] = [], dataset: { wall: number; cpu: number }[] = [];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    for (const mode of (r % 2 ? ['dataset', 'memory'] : ['memory', 'dataset']) as ('memory' | 'dataset')[]) (mode === 'memory' ? memory : dataset).push(await epoch(mode));
+  }
+  const sps = (e: { wall: number }): number => steps / e.wall;
+  report({ mode: 'interleaved', samples: n, steps, memoryStepsPerSecond: memory.map(sps), datasetStepsPerSecond: dataset.map(sps),
+    memoryCpuSeconds: memory.map((e) => e.cpu), datasetCpuSeconds: dataset.map((e) => e.cpu) });
 }
 
 if (values.mode === 'generator') {

@@ -16,7 +16,8 @@ export * as layers from './layers/index.ts';
 export * as models from './models/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
-export * as utils from './utils/categorical.ts'; // the Node build adds the image and data helpers
+export * as data from './data/index.ts';
+export * as utils from './utils/browser.ts'; // images from Files, Blobs and URLs, decoded by the browser
 export { losses, optimizers, metrics, callbacks, schedules } from './training/index.ts';
 // Keras's .keras / .h5 files from an ArrayBuffer, a File or a Blob, and to bytes.
 export * as io from './io/keras-bytes.ts';

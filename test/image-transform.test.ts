@@ -1,5 +1,6 @@
 // imageTransform against TF.js's tf.image.transform (every fill mode, both interpolations,
-// rotations, zooms, shears and projective maps), and its gradient by finite differences.
+// rotations, zooms, shears and projective maps) on both backends, and its gradient by finite
+// differences.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
@@ -23,7 +24,7 @@ const cases: Record<string, number[][]> = {
   far: [[1, 0, -40.5, 0, 1, 33.2, 0, 0], [-1, 0, 50, 0, -1, -30, 0, 0]],
 };
 
-test('imageTransform matches tf.image.transform for every fill mode and interpolation', () => {
+for (const backend of ['js', 'wasm']) test(`imageTransform matches tf.image.transform for every fill mode and interpolation (${backend} backend)`, () => dt.withBackend(backend, () => {
   for (const [name, t] of Object.entries(cases)) {
     for (const fillMode of ['reflect', 'wrap', 'constant', 'nearest'] as const) {
       for (const interpolation of ['nearest', 'bilinear'] as const) {
@@ -43,7 +44,7 @@ test('imageTransform matches tf.image.transform for every fill mode and interpol
   assertClose(out, tf.image.transform(tf.tensor(Array.from(images.index([0, 1]).data), [1, 7, 9, 2]) as tf.Tensor4D, tf.tensor([cases.translate[0]]) as tf.Tensor2D, 'nearest', 'constant', 0, [4, 5]), 1e-4, 'outputShape');
   assert.throws(() => imageTransform(images, tensor([[1, 0, 0, 0, 1, 0]])), /transforms must be \[2, 8\] or \[1, 8\]/);
   assert.throws(() => imageTransform(images, tensor(cases.identity), { fillMode: 'mirror' as never }), /fillMode must be/);
-});
+}));
 
 test('imageTransform gradient in the image (finite differences, float64)', () => {
   dt.withBackend('js', () => {

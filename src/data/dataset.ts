@@ -2,6 +2,7 @@
 // recipe afresh (a new async iterator), so a dataset can be iterated once per epoch.
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
+import { CHUNK, rowNumbers, shuffled } from './shuffle.ts';
 import { type Element, BufferPool, isPlainObject, rowCount, sliceRow, stack, toTensorStructure, leaves, describe } from './element.ts';
 
 /** `size` of a dataset: a count, Infinity (repeats forever) or null (not known without iterating). */
@@ -35,7 +36,6 @@ function checkCount(what: string, n: number, allowInfinity = false): void {
   }
 }
 
-const CHUNK = 64;
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 const combine = (...sizes: Cardinality[]): Cardinality => (sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b as number), 0));
 
@@ -48,6 +48,12 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   readonly size: Cardinality;
   private readonly source: Source<T> | null;
   private readonly chunkSource: (() => AsyncIterator<T[]>) | null;
+  /**
+   * Set by fromTensorSlices: element i is rows(i). shuffle then shuffles row numbers and makes
+   * each element as it leaves, rather than holding thousands of elements in its buffer (which
+   * outlive the young generation and make the collector's full passes slow).
+   */
+  private rows: ((i: number) => T) | null = null;
 
   /** A dataset whose iterations call source() for a fresh (sync or async) iterator of elements. */
   constructor(source: Source<T>, size: Cardinality = null) {
@@ -110,12 +116,15 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   static fromTensorSlices(x: unknown): Dataset<Element> {
     const structure = toTensorStructure(x, 'Dataset.fromTensorSlices');
     const n = rowCount(structure, 'Dataset.fromTensorSlices');
+    let rowOf: (i: number) => Element;
     if (structure instanceof Tensor) {
       // The common case without a structure walk per row.
       const t = structure, row = t.size / Math.max(1, n), shape = t.shape.slice(1);
-      return new Dataset(function* () { for (let i = 0; i < n; i++) yield new Tensor(t.data.subarray(i * row, (i + 1) * row), shape); }, n);
-    }
-    return new Dataset(function* () { for (let i = 0; i < n; i++) yield sliceRow(structure, i); }, n);
+      rowOf = (i) => new Tensor(t.data.subarray(i * row, (i + 1) * row), shape);
+    } else rowOf = (i) => sliceRow(structure, i);
+    const d = new Dataset(function* () { for (let i = 0; i < n; i++) yield rowOf(i); }, n);
+    d.rows = rowOf;
+    return d;
   }
 
   /** The items of an array, one element each (tfjs-data's `tf.data.array`). */
@@ -297,30 +306,13 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${seed}`);
     const base = seed ?? random().int(2 ** 32);
     let iteration = 0;
+    const rows = this.rows, n = this.size as number;
     return this.pipe(async function* (chunks) {
       const k = reshuffleEachIteration ? iteration++ : 0;
       const rng = new Random((base + Math.imul(k, 0x9e3779b1)) >>> 0);
-      const buffer: T[] = [];
-      for await (const chunk of chunks) {
-        const out: T[] = [];
-        for (const e of chunk) {
-          if (buffer.length < bufferSize) { buffer.push(e); continue; }
-          const j = rng.int(bufferSize);
-          out.push(buffer[j]);
-          buffer[j] = e;
-        }
-        if (out.length) yield out;
-      }
-      while (buffer.length > 0) {
-        const out: T[] = [];
-        while (buffer.length > 0 && out.length < CHUNK) {
-          const j = rng.int(buffer.length);
-          out.push(buffer[j]);
-          buffer[j] = buffer[buffer.length - 1];
-          buffer.pop();
-        }
-        yield out;
-      }
+      // The same draws on row numbers give the same order as on the elements themselves.
+      if (rows) for (const out of shuffled(rowNumbers(n), bufferSize, rng)) yield out.map(rows);
+      else for await (const out of shuffled(chunks, bufferSize, rng)) yield out;
     }, this.size);
   }
 

@@ -8,6 +8,7 @@
 import { bytesPerElement, viewArray, type TypedArray } from '../../core/dtype.ts';
 import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
+import * as transform from './transform.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -20,6 +21,7 @@ import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
+  ...transform.TRANSFORM_KERNELS,
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
@@ -401,6 +403,9 @@ export class WasmBackend extends JsBackend {
   override batchNorm = (...a: Parameters<Backend['batchNorm']>): void => norm.batchNorm(this, ...a);
   override batchNormGrad = (...a: Parameters<Backend['batchNormGrad']>): void => norm.batchNormGrad(this, ...a);
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
+  // Projective image transforms (the augmentation layers): see ./transform.ts.
+  override imageTransform = (...a: Parameters<Backend['imageTransform']>): void => transform.imageTransform(this, ...a);
+  override imageTransformBackward = (...a: Parameters<Backend['imageTransformBackward']>): void => transform.imageTransformBackward(this, ...a);
 
   /** Chunk size for a parallel job over `total` items (what par() uses by default). */
   chunkOf(total: number, align = 1): number { return this.pool.chunk(total, align); }

@@ -15,3 +15,4 @@ export { bnMoments, bnGradSums, affineRows } from './norm';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
 export { castU8F32, copyBlock, transpose4, reduceMiddle } from './convert';
+export { imageTransform, imageTransformBackward } from './transform';
