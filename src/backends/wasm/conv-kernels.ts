@@ -36,7 +36,7 @@ function winogradPays(i: ConvInfo): boolean {
 }
 
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
-const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv']);
+const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
 export class ConvKernels {
   constructor(private readonly h: KernelHost) {}
@@ -80,6 +80,17 @@ export class ConvKernels {
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
     this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
+  }
+
+  /**
+   * out = act(conv(x, w) + bias + residual): the direct kernel adds the residual image by
+   * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
+   */
+  forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
+    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, pb, pr, po], info, { tail: [act] });
+    this.forward(px, pw, pb, po, info, 0);
+    const n = info.batch * info.outH * info.outW * info.outC;
+    this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
   }
 
   /**
