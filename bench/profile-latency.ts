@@ -21,6 +21,10 @@ for (let i = 0; i < 5; i++) model.predict(x1, { batchSize: batch });
 const runs = Number(values.runs);
 const median = (v: number[]): number => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)];
 const time = (f: () => void): number => { const t = performance.now(); f(); return performance.now() - t; };
+// CPU time per call (user + system, all threads): on a loaded machine the wall time of a
+// 10 ms call includes other processes' slices; on one thread the CPU time does not.
+const cpuMs = (f: () => void): number => { const c = process.cpuUsage(); for (let i = 0; i < runs; i++) f(); const d = process.cpuUsage(c); return (d.user + d.system) / 1000 / runs; };
+const cpuPredict = cpuMs(() => model.predict(x1, { batchSize: batch })), cpuStep = cpuMs(() => model.predictStep(x1));
 const whole: number[] = [], step: number[] = [];
 for (let i = 0; i < runs; i++) {
   whole.push(time(() => model.predict(x1, { batchSize: batch })));
@@ -53,6 +57,6 @@ const wrapped: number[] = [];
 for (let i = 0; i < runs; i++) { index = 0; wrapped.push(time(() => model.predictStep(x1))); }
 const kernels = [...samples].map(([k, v]) => [k, median(v)] as const);
 const kernelSum = kernels.reduce((s, [, v]) => s + v, 0);
-console.log(`${values.model} batch ${batch}, threads ${dt.getThreads()}: predict ${median(whole).toFixed(3)} ms, predictStep ${median(step).toFixed(3)} ms, ${kernels.length} kernel calls summing to ${kernelSum.toFixed(3)} ms (timed run ${median(wrapped).toFixed(3)} ms)`);
+console.log(`${values.model} batch ${batch}, threads ${dt.getThreads()}: predict ${median(whole).toFixed(3)} ms, predictStep ${median(step).toFixed(3)} ms, ${kernels.length} kernel calls summing to ${kernelSum.toFixed(3)} ms (timed run ${median(wrapped).toFixed(3)} ms); CPU time per call: predict ${cpuPredict.toFixed(3)} ms, predictStep ${cpuStep.toFixed(3)} ms`);
 for (const [k, v] of [...kernels].sort((a, c) => c[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${k.padEnd(48)} ${v.toFixed(3)} ms`);
 process.exit(0);

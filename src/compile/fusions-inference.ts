@@ -17,8 +17,8 @@ const walksWhole = (strides: number[], shape: number[]): boolean =>
 /**
  * BatchNormalization at inference folded into the convolution before it: conv2d(x, w, b) ->
  * channelAffine(scale, shift) becomes conv2d(x, w * scale, b * scale + shift). The folded
- * kernel and bias are computed by kernels in the plan (one broadcast multiply over the kernel,
- * F values for the bias) from the live weights and moving statistics every run, so a fit
+ * kernel and bias are computed by kernels in the plan (channelAffine over the kernel's rows
+ * and over the bias) from the live weights and moving statistics every run, so a fit
  * between two predicts is seen; a later rewrite fuses the activation behind as the epilogue.
  * Any convolution (strides, dilations, groups, depthwise): the kernel's last axis is the
  * output channel in every layout ([kH, kW, inC / groups, outC]).
@@ -39,17 +39,13 @@ export const batchNormIntoConv: Fusion = {
       const F = info.outC;
       if (channels !== F || scale.length !== F || (shift && shift.length !== F) || w.length % F !== 0) return;
       if (writtenBetween(calls, i, j, [x, w, bias])) return;
+      // The kernel seen as [K, F] rows, each scaled per channel; the bias is b * scale + shift.
       const folded = newBuffer(w, w.length);
-      const steps: Call[] = [{ kernel: 'binary', args: ['mul', w, [F, 1], scale, [0, 1], folded, [w.length / F, F]] }];
+      const steps: Call[] = [{ kernel: 'channelAffine', args: [w, scale, null, folded, w.length / F, F] }];
       let b = shift;
       if (bias) {
         b = newBuffer(bias, F);
-        steps.push({ kernel: 'binary', args: ['mul', bias, [1], scale, [1], b, [F]] });
-        if (shift) {
-          const sum = newBuffer(bias, F);
-          steps.push({ kernel: 'binary', args: ['add', b, [1], shift, [1], sum, [F]] });
-          b = sum;
-        }
+        steps.push({ kernel: 'channelAffine', args: [bias, scale, shift, b, 1, F] });
       }
       // At the affine's place: scale and shift are computed by then (x and w long before).
       steps.push({ kernel: 'conv2d', args: [x, folded, b, z, info] });

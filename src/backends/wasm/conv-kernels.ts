@@ -35,6 +35,15 @@ function winogradPays(i: ConvInfo): boolean {
   return i.inC >= 64 && i.outC >= 64 && i.outH >= 4 && i.outW >= 4;
 }
 
+/**
+ * Below this many multiply-adds a forward convolution runs on the calling thread alone (the
+ * same chunks, one after another: no partial sums, so the same result): waking the workers
+ * costs more than they save on such jobs (batch-1 inference), and on a loaded machine, where a
+ * worker may wait a whole time slice for its core, far more.
+ */
+const CALLING_THREAD_MACS = 1 << 21;
+const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH * i.kW * (i.inC / i.groups);
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
@@ -52,7 +61,7 @@ export class ConvKernels {
     // enough for every thread, else an image's rows between threads (batch-1 inference).
     const byRows = ROW_SPLIT_KERNELS.has(name);
     const total = byRows ? i.batch * i.outH : i.batch;
-    if (byRows) chunk = i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
+    if (byRows) chunk = macs(i) < CALLING_THREAD_MACS ? total : i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
     const pads = this.h.scratch(Math.ceil(total / chunk) * (hp * wp * channels + extra) * 4);
     this.h.par(name, [...pointers, pads, ...ConvKernels.geometry(i), ...tail, chunk], total, 1, chunk);
   }
@@ -79,7 +88,8 @@ export class ConvKernels {
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
-    this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
+    const rows = info.batch * info.outH * info.outW;
+    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
   }
 
   /**
@@ -110,21 +120,10 @@ export class ConvKernels {
   private winograd(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
     const { inC: C, outC: F } = info;
     const u = this.h.scratch(16 * C * F * 4);
-    const g = this.h.memory().f32(pw, 9 * C * F), U = this.h.memory().f32(u, 16 * C * F);
     const CF = C * F;
-    for (let k = 0; k < CF; k++) {
-      const g00 = g[k], g01 = g[CF + k], g02 = g[2 * CF + k], g10 = g[3 * CF + k], g11 = g[4 * CF + k], g12 = g[5 * CF + k];
-      const g20 = g[6 * CF + k], g21 = g[7 * CF + k], g22 = g[8 * CF + k];
-      // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (each three taps wide).
-      const rows = [[g00, g01, g02], [(g00 + g10 + g20) / 2, (g01 + g11 + g21) / 2, (g02 + g12 + g22) / 2],
-        [(g00 - g10 + g20) / 2, (g01 - g11 + g21) / 2, (g02 - g12 + g22) / 2], [g20, g21, g22]];
-      for (let r = 0; r < 4; r++) {
-        const [a, b, c] = rows[r];
-        U[(r * 4) * CF + k] = a; U[(r * 4 + 1) * CF + k] = (a + b + c) / 2; U[(r * 4 + 2) * CF + k] = (a - b + c) / 2; U[(r * 4 + 3) * CF + k] = c;
-      }
-    }
+    this.h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
     const tiles = info.batch * Math.ceil(info.outH / 2) * Math.ceil(info.outW / 2);
-    const chunk = this.h.chunk(tiles, WINOGRAD_PANEL);
+    const chunk = macs(info) < CALLING_THREAD_MACS ? tiles : this.h.chunk(tiles, WINOGRAD_PANEL);
     const scratch = this.h.scratch(Math.ceil(tiles / chunk) * 16 * WINOGRAD_PANEL * (C + F) * 4);
     this.h.par('winogradConv', [px, u, pb, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, chunk], tiles, 1, chunk);
   }

@@ -7,6 +7,7 @@ export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from '.
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { convDirectResidual, residualActivate } from './conv-residual';
+export { winogradWeights } from './winograd-weights';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
