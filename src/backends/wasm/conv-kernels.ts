@@ -26,13 +26,17 @@ const WINOGRAD_PANEL = 64;
 /**
  * Whether Winograd F(2x2, 3x3) beats the direct kernel for a 3x3, stride-1 convolution: it
  * does 16 instead of 36 multiply-adds per tile and channel pair, but its transforms read and
- * write every value once more, which pays only with enough channels on both sides. Measured
- * side by side on one thread (batch 32): 0.8-1.1x of direct at 16 and 32 channels, 1.4x at
- * 64, 2.2-2.5x at 128. Its error against the float64 convolution is about 1.5e-5 relative at
- * 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts prints both).
+ * write every value once more (and the kernel's, 16 * C * F values, every call), which pays
+ * only with enough channels and tiles. Measured side by side on one thread by CPU time
+ * (bench/kernels.ts --cpu-time; speed over direct): 16 -> 16 0.66x; 32 -> 32 1.03-1.07x;
+ * 32 -> 64 1.18-1.20x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
+ * 128 -> 128 on 4x4 at batch 1 (4 tiles) 0.57x. Its error against the float64 convolution is
+ * about 1.5e-5 relative at 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts
+ * prints both).
  */
 function winogradPays(i: ConvInfo): boolean {
-  return i.inC >= 64 && i.outC >= 64 && i.outH >= 4 && i.outW >= 4;
+  const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  return i.inC >= 32 && i.outC >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
 }
 
 /**
@@ -247,8 +251,9 @@ export class ConvKernels {
 
   /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
   forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo): void {
-    if (!ConvKernels.tiles2x2(conv, pool)) {
-      // No fused kernel for this pooling: the convolution into scratch (wasm memory), then the pooling.
+    if (!ConvKernels.tiles2x2(conv, pool) || this.useWinograd(conv)) {
+      // No fused kernel for this pooling, or Winograd beats the fused direct kernel (2.6x at
+      // 128 -> 128 channels, batch 64): the convolution into scratch (wasm memory), then the pooling.
       const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
       this.forward(px, pw, pb, y, conv, 0);
       const p = pool;
