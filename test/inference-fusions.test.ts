@@ -39,8 +39,10 @@ function unfoldedAffines(m: models.Model): number {
   const plans = (m as unknown as { plans: Map<string, { calls: { kernel: string; args: unknown[] }[] }> }).plans;
   let n = 0;
   for (const { calls } of plans.values()) {
-    const convOutputs = new Set(calls.filter((c) => c.kernel.startsWith('conv2d')).map((c) => c.args[c.kernel === 'conv2dResidual' ? 4 : 3]));
-    n += calls.filter((c) => c.kernel === 'channelAffine' && convOutputs.has(c.args[0])).length;
+    // A plan's arguments name its buffers by slot (each argument its own SlotRef of a shared slot).
+    const buffer = (a: unknown): unknown => (typeof a === 'object' && a !== null && 'slot' in a ? (a as { slot: unknown }).slot : a);
+    const convOutputs = new Set(calls.filter((c) => c.kernel.startsWith('conv2d')).map((c) => buffer(c.args[c.kernel === 'conv2dResidual' ? 4 : 3])));
+    n += calls.filter((c) => c.kernel === 'channelAffine' && convOutputs.has(buffer(c.args[0]))).length;
   }
   return n;
 }
@@ -230,5 +232,39 @@ describe('predict: compiled steps of at most PREDICT_STEP_ROWS samples, shape ch
     model.predict(rand([3, 4, 4, 2])); // remembered: the same sample shape
     assert.throws(() => model.predict(rand([2, 5, 4, 2])), /expected shape=\[null, 4, 4, 2\], found shape=\[null, 5, 4, 2\]/);
     assert.throws(() => model.predict(rand([2, 4, 4, 3])), /expected shape=\[null, 4, 4, 2\], found shape=\[null, 4, 4, 3\]/);
+  });
+});
+
+describe('inference fusions leave alone what they must not fuse', () => {
+  it('a convolution output read by its BatchNormalization and by another layer is not folded (js)', () => {
+    dt.setBackend('js');
+    const build = (): models.Model => {
+      dt.setRandomSeed(31);
+      const inputs = layers.input({ shape: [6, 6, 4] });
+      const y = new layers.Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(inputs) as T;
+      const z = new layers.BatchNormalization().apply(y) as T;
+      return models.model({ inputs, outputs: new layers.Add().apply([y, z]) as T });
+    };
+    const m = build();
+    randomizeBatchNorms(m);
+    const x = rand([2, 6, 6, 4]);
+    assertClose(m.predict(x) as dt.Tensor, eagerTwin(build, m).predict(x) as dt.Tensor, 1e-5, 'compiled vs eager');
+    const [[, kernels]] = planKernels(m);
+    assert.equal(unfoldedAffines(m), 1, kernels.join(', '));
+    assert.ok(!kernels.includes('conv2dResidual'), `the add reads the convolution's output twice: ${kernels.join(', ')}`);
+  });
+  it('an add that broadcasts (a per-channel vector) is not a residual epilogue (js)', () => {
+    dt.setBackend('js');
+    const inputs = layers.input({ shape: [5, 5, 3] });
+    const y = new layers.Conv2D({ filters: 4, kernelSize: 3 }).apply(inputs) as T;
+    const v = new layers.Dense({ units: 4 }).apply(new layers.GlobalAveragePooling2D().apply(inputs) as T) as T;
+    const z = new layers.Add().apply([y, new layers.Reshape({ targetShape: [1, 1, 4] }).apply(v) as T]) as T;
+    const m = models.model({ inputs, outputs: new layers.Activation({ activation: 'relu' }).apply(z) as T });
+    const x = rand([2, 5, 5, 3]);
+    const eager = models.model({ inputs, outputs: m.outputs[0] });
+    eager.compile({ loss: 'mse', optimizer: 'sgd', runEagerly: true });
+    assertClose(m.predict(x) as dt.Tensor, eager.predict(x) as dt.Tensor, 1e-5, 'compiled vs eager');
+    const [[, kernels]] = planKernels(m);
+    assert.ok(!kernels.includes('conv2dResidual'), kernels.join(', '));
   });
 });
