@@ -268,3 +268,28 @@ describe('inference fusions leave alone what they must not fuse', () => {
     assert.ok(!kernels.includes('conv2dResidual'), kernels.join(', '));
   });
 });
+
+describe('wasm convolution with one output channel (convOneFilter) conforms to the reference', () => {
+  it('odd sizes, 1-37 input channels, strides 1-3, dilations 1-2, both paddings, with and without bias and relu', () => {
+    const wasm = new WasmBackend(2), js = new JsBackend();
+    for (const c of [1, 3, 8, 32, 37]) {
+      for (const [k, strides, dilations] of [[3, 1, 1], [3, 2, 1], [5, 3, 1], [3, 1, 2], [1, 1, 1]] as const) {
+        for (const padding of ['same', 'valid'] as const) {
+          for (const batch of [1, 3]) {
+            const x = rand([batch, 11, 9, c]), w = rand([k, k, c, 1]), b = rand([1]);
+            const info = dt.convInfo(x.shape, w.shape, { strides, padding, dilations });
+            const n = batch * info.outH * info.outW;
+            const expected = new Float32Array(n), out = new Float32Array(n), bare = new Float32Array(n), bareRef = new Float32Array(n);
+            js.conv2dActivation(x.data, w.data, b.data, expected, info, 'relu');
+            wasm.conv2dActivation(x.data, w.data, b.data, out, info, 'relu');
+            const tag = `c=${c} k=${k} strides ${strides} dilation ${dilations} ${padding} batch ${batch}`;
+            assertClose(dt.tensor(out, [n]), dt.tensor(expected, [n]), 1e-5, `${tag}, relu`);
+            js.conv2d(x.data, w.data, null, bareRef, info);
+            wasm.conv2d(x.data, w.data, null, bare, info);
+            assertClose(dt.tensor(bare, [n]), dt.tensor(bareRef, [n]), 1e-5, `${tag}, no bias`);
+          }
+        }
+      }
+    }
+  });
+});

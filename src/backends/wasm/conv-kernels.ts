@@ -29,14 +29,14 @@ const WINOGRAD_PANEL = 64;
  * write every value once more (and the kernel's, 16 * C * F values, every call), which pays
  * only with enough channels and tiles. Measured side by side on one thread by CPU time
  * (bench/kernels.ts --cpu-time; speed over direct): 16 -> 16 0.66x; 32 -> 32 1.03-1.07x;
- * 32 -> 64 1.18-1.20x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
+ * 32 -> 64 1.18-1.20x; 64 -> 32 1.20-1.42x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
  * 128 -> 128 on 4x4 at batch 1 (4 tiles) 0.57x. Its error against the float64 convolution is
  * about 1.5e-5 relative at 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts
  * prints both).
  */
 function winogradPays(i: ConvInfo): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-  return i.inC >= 32 && i.outC >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
+  return Math.min(i.inC, i.outC) >= 32 && Math.max(i.inC, i.outC) >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
 }
 
 /**
@@ -89,6 +89,11 @@ export class ConvKernels {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
     if (this.useWinograd(info)) return this.winograd(px, pw, pb, po, info, act);
+    if (info.outC === 1) {
+      // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
+      const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
+      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
+    }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });

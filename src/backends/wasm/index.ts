@@ -21,7 +21,7 @@ import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
-  'convDirectResidual', 'residualActivate', 'winogradWeights',
+  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter',
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };

@@ -8,6 +8,7 @@ export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { convDirectResidual, residualActivate } from './conv-residual';
 export { winogradWeights } from './winograd-weights';
+export { convOneFilter } from './conv-one-filter';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
