@@ -510,7 +510,9 @@ export class Model extends Layer {
 
   /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
   checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
-    // Each predict call checks: shapes already accepted skip the walk over the graph (batch-1 latency).
+    // Each predict call checks: shapes already accepted skip the walk over the graph (batch-1
+    // latency). Graph models only: a subclassed model's call may change what it returns.
+    if (!this.graph) return this.outputShapesFor(shapes);
     const key = shapes.map((s) => s.slice(1).join(',')).join('|');
     const known = this.acceptedShapes.get(key);
     if (known) return known.map((s) => [...s]);
