@@ -3,7 +3,7 @@
 // transposed (autoencoder) convolutions, and the relu epilogue. Arrays live in wasm memory.
 import type { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
-import { convInfo } from '../src/ops/conv.ts';
+import { convInfo, poolInfo } from '../src/ops/conv.ts';
 
 type Time = (fn: () => void) => number;
 
@@ -51,6 +51,44 @@ export function convFamilyRows(backend: WasmBackend, f32: (n: number) => Float32
       row(`conv2d (${alg})`, label, flops, time(() => { backend.convAlgorithm = alg; backend.conv2d(x, w, null, y, info); }));
     }
     backend.convAlgorithm = 'auto';
+  }
+  rows.push(...zooInferenceRows(backend, f32, time));
+  return rows;
+}
+
+// The zoo's main inference convolutions (issue #15), batch 64, as the predict plans call them
+// (BatchNormalization folded, relu epilogue; ResNet's block ends through conv2dResidual), and
+// a few at batch 1 (latency). auto = the algorithm the backend picks (Winograd or direct).
+const ZOO_SHAPES: [string, number, number, number, number, number, number][] = [
+  // [name, batch, hw, inC, outC, kernel, stride]
+  ['VGG 3x3, 32->32', 64, 32, 32, 32, 3, 1], ['VGG 3x3, 32->64', 64, 16, 32, 64, 3, 1], ['VGG 3x3, 64->64', 64, 16, 64, 64, 3, 1],
+  ['VGG 3x3, 64->128', 64, 8, 64, 128, 3, 1], ['VGG 3x3, 128->128', 64, 8, 128, 128, 3, 1],
+  ['ResNet 3x3, 16->16', 64, 32, 16, 16, 3, 1], ['ResNet 3x3, 32->32', 64, 16, 32, 32, 3, 1], ['ResNet 3x3, 64->64', 64, 8, 64, 64, 3, 1],
+  ['MobileNet 1x1, 64->128', 64, 16, 64, 128, 1, 1], ['MobileNet 1x1, 128->128', 64, 16, 128, 128, 1, 1], ['MobileNet 1x1, 256->256', 64, 8, 256, 256, 1, 1],
+  ['VGG 3x3, 64->128 (batch 1)', 1, 8, 64, 128, 3, 1], ['ResNet 3x3, 16->16 (batch 1)', 1, 32, 16, 16, 3, 1], ['MobileNet 1x1, 128->128 (batch 1)', 1, 16, 128, 128, 1, 1],
+];
+
+function zooInferenceRows(backend: WasmBackend, f32: (n: number) => Float32Array, time: Time): string[][] {
+  const rows: string[][] = [];
+  for (const [name, batch, hw, c, f, k, strides] of ZOO_SHAPES) {
+    const info = convInfo([batch, hw, hw, c], [k, k, c, f], { strides, padding: 'same' });
+    const x = f32(batch * hw * hw * c), w = f32(k * k * c * f), b = f32(f);
+    const n = batch * info.outH * info.outW * f, y = f32(n), r = f32(n);
+    const flops = 2 * n * k * k * c, label = `zoo: ${name} [${batch},${hw},${hw},${c}]`;
+    const add = (kernel: string, s: number): void => { rows.push([kernel, label, (s * 1e3).toFixed(3), (flops / s / 1e9).toFixed(1)]); };
+    add('conv2dActivation (auto)', time(() => backend.conv2dActivation(x, w, b, y, info, 'relu')));
+    if (k === 3 && c % 4 === 0 && f % 4 === 0) {
+      for (const alg of ['direct', 'winograd'] as const) add(`conv2dActivation (${alg})`, time(() => { backend.convAlgorithm = alg; backend.conv2dActivation(x, w, b, y, info, 'relu'); }));
+      backend.convAlgorithm = 'auto';
+    }
+    if (name.startsWith('ResNet')) add('conv2dResidual (auto, relu)', time(() => backend.conv2dResidual(x, w, b, r, y, info, 'relu')));
+    if (name.startsWith('VGG') && c === f) {
+      // VGG's second convolution of a stage feeds a 2x2 max pooling (conv2dMaxPool in the plan).
+      const pi = poolInfo([batch, hw, hw, f], 2, 2, 'valid');
+      const pooled = f32(n / 4), argmax = new Int32Array(backend.mem.buffer, backend.mem.reserve(n), n / 4);
+      for (const alg of ['direct', 'auto'] as const) add(`conv2dMaxPool (${alg === 'direct' ? 'fused direct' : 'auto'})`, time(() => { backend.convAlgorithm = alg; backend.conv2dMaxPool(x, w, null, pooled, argmax, info, pi); }));
+      backend.convAlgorithm = 'auto';
+    }
   }
   return rows;
 }

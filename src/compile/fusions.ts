@@ -5,35 +5,10 @@
 // on the previous one's output. A new fusion is one entry plus a conformance test against the
 // unfused calls (test/backends.test.ts).
 import type { TypedArray } from '../core/dtype.ts';
-import { KERNEL_OUTPUTS, type ConvInfo, type KernelName, type PoolInfo } from '../backends/backend.ts';
-
-/** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
-export interface Call { kernel: KernelName; args: unknown[] }
-export const isArray = (a: unknown): a is TypedArray => ArrayBuffer.isView(a) && !(a instanceof DataView);
-
-/**
- * Buffers a rewrite adds (not traced): the plan places them in its workspace like the traced
- * working buffers. Only their identity and length matter; their own memory is never used.
- */
-export const fusionBuffers = new WeakSet<TypedArray>();
-function newBuffer(like: TypedArray, length: number): TypedArray {
-  const a = new (like.constructor as Float32ArrayConstructor)(length);
-  fusionBuffers.add(a);
-  return a;
-}
-
-/** A rewrite of a whole call list; `kept` are the buffers the step returns (never fused away). */
-export interface Fusion { name: string; rewrite(calls: Call[], kept: Set<TypedArray>): Call[] }
-
-/** How many call arguments name each buffer (a buffer written once and read once has 2). */
-function useCounts(calls: Call[]): Map<TypedArray, number> {
-  const uses = new Map<TypedArray, number>();
-  for (const { args } of calls) for (const a of args) if (isArray(a)) uses.set(a, (uses.get(a) ?? 0) + 1);
-  return uses;
-}
-/** Written by one call and read by exactly one other, and not a result of the step. */
-const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: Set<TypedArray>): a is TypedArray =>
-  isArray(a) && !kept.has(a) && uses.get(a) === 2;
+import { KERNEL_OUTPUTS, type ConvInfo, type PoolInfo } from '../backends/backend.ts';
+import { isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.ts';
+import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
 
 /** The max-pooling backward calls, by the input gradient each writes. */
 function poolBackwardsByOutput(calls: Call[]): Map<TypedArray, Call> {
@@ -195,6 +170,6 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool];
+export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -103,6 +103,7 @@ export class Model extends Layer {
     if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
     this.built = true;
     this.plans.clear();
+    this.acceptedShapes?.clear(); // (undefined while the constructor runs)
   }
 
   get isFunctional(): boolean { return this.graph !== undefined; }
@@ -352,7 +353,7 @@ export class Model extends Layer {
   }
 
   /** Forgets compiled steps (Sequential does when its layers change). */
-  resetPlans(): void { this.plans.clear(); this.unverified.clear(); }
+  resetPlans(): void { this.plans.clear(); this.unverified.clear(); this.acceptedShapes.clear(); }
 
   /** The compiled heads and optimizer, or a clear error when compile() was not called. */
   compiled(what: string): { loss: Loss; optimizer: Optimizer; heads: Head[] } {
@@ -511,6 +512,21 @@ export class Model extends Layer {
 
   /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
   checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
+    // Each predict call checks: shapes already accepted skip the walk over the graph (batch-1
+    // latency). Graph models only: a subclassed model's call may change what it returns.
+    if (!this.graph) return this.outputShapesFor(shapes);
+    const key = shapes.map((s) => s.slice(1).join(',')).join('|');
+    const known = this.acceptedShapes.get(key);
+    if (known) return known.map((s) => [...s]);
+    const out = this.outputShapesFor(shapes);
+    if (this.acceptedShapes.size >= 64) this.acceptedShapes.clear();
+    this.acceptedShapes.set(key, out.map((s) => [...s]));
+    return out;
+  }
+  /** Input shapes already accepted by checkInputShapes (batch axis aside), with their output shapes; cleared with the plans. */
+  private readonly acceptedShapes = new Map<string, ShapeSpec[]>();
+
+  private outputShapesFor(shapes: readonly (readonly number[])[]): ShapeSpec[] {
     // The two mistakes new users make most (no batch axis, no channel axis) get their own words.
     const first = this.layers.find((l) => l.className !== 'InputLayer');
     if (shapes.length === 1) explainInputShape(this.name, this.batchInputShape, first, shapes[0]);

@@ -279,6 +279,14 @@ export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSi
   return returnDict ? logs : Object.values(logs);
 }
 
+/**
+ * The most samples one predict step takes, whatever batchSize asks (the answer is the same in
+ * any batching). The trace of a step holds all its intermediates at once and WebAssembly memory
+ * never shrinks: a MobileNet-style net traced at batch 256 kept ~650 MB; steps of 64 run the
+ * 256 images in the same CPU time (within 3% on the zoo, bench/profile-latency.ts notes).
+ */
+export const PREDICT_STEP_ROWS = 64;
+
 /** One tensor per model output, each with a row per sample of x. */
 export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
   checkPositiveInt('predict: batchSize', asked);
@@ -288,7 +296,7 @@ export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32,
   });
   model.checkInputShapes(xs.map((t) => t.shape));
   // An oversized batch is split to what fits the backend's memory (as Keras batches its own).
-  const batchSize = inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput);
+  const batchSize = Math.min(PREDICT_STEP_ROWS, inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput));
   const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
   const bar = verbose > 0 ? progbar(steps, verbose) : null;
   let outs: Tensor[] | undefined;

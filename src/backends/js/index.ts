@@ -3,6 +3,7 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
+import { conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as spatial from './spatial.ts';
@@ -25,6 +26,7 @@ export class JsBackend implements Backend {
   matMul = nn.matMul;
   conv2d = nn.conv2d;
   conv2dActivation = nn.conv2dActivation;
+  conv2dResidual = conv2dResidual;
   conv2dBackpropInput = nn.conv2dBackpropInput;
   conv2dBackpropFilter = nn.conv2dBackpropFilter;
   maxPool2d = nn.maxPool2d;

@@ -26,17 +26,30 @@ const WINOGRAD_PANEL = 64;
 /**
  * Whether Winograd F(2x2, 3x3) beats the direct kernel for a 3x3, stride-1 convolution: it
  * does 16 instead of 36 multiply-adds per tile and channel pair, but its transforms read and
- * write every value once more, which pays only with enough channels on both sides. Measured
- * side by side on one thread (batch 32): 0.8-1.1x of direct at 16 and 32 channels, 1.4x at
- * 64, 2.2-2.5x at 128. Its error against the float64 convolution is about 1.5e-5 relative at
- * 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts prints both).
+ * write every value once more (and the kernel's, 16 * C * F values, every call), which pays
+ * only with enough channels and tiles. Measured side by side on one thread by CPU time
+ * (bench/kernels.ts --cpu-time; speed over direct): 16 -> 16 0.66x; 32 -> 32 1.03-1.07x;
+ * 32 -> 64 1.18-1.20x; 64 -> 32 1.20-1.42x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
+ * 128 -> 128 on 4x4 at batch 1 (4 tiles) 0.57x. Its error against the float64 convolution is
+ * about 1.5e-5 relative at 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts
+ * prints both).
  */
 function winogradPays(i: ConvInfo): boolean {
-  return i.inC >= 64 && i.outC >= 64 && i.outH >= 4 && i.outW >= 4;
+  const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  return Math.min(i.inC, i.outC) >= 32 && Math.max(i.inC, i.outC) >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
 }
 
+/**
+ * Below this many multiply-adds a forward convolution runs on the calling thread alone (the
+ * same chunks, one after another: no partial sums, so the same result): waking the workers
+ * costs more than they save on such jobs (batch-1 inference), and on a loaded machine, where a
+ * worker may wait a whole time slice for its core, far more.
+ */
+const CALLING_THREAD_MACS = 1 << 21;
+const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH * i.kW * (i.inC / i.groups);
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
-const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv']);
+const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
 export class ConvKernels {
   constructor(private readonly h: KernelHost) {}
@@ -52,7 +65,7 @@ export class ConvKernels {
     // enough for every thread, else an image's rows between threads (batch-1 inference).
     const byRows = ROW_SPLIT_KERNELS.has(name);
     const total = byRows ? i.batch * i.outH : i.batch;
-    if (byRows) chunk = i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
+    if (byRows) chunk = macs(i) < CALLING_THREAD_MACS ? total : i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
     const pads = this.h.scratch(Math.ceil(total / chunk) * (hp * wp * channels + extra) * 4);
     this.h.par(name, [...pointers, pads, ...ConvKernels.geometry(i), ...tail, chunk], total, 1, chunk);
   }
@@ -76,10 +89,27 @@ export class ConvKernels {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
     if (this.useWinograd(info)) return this.winograd(px, pw, pb, po, info, act);
+    if (info.outC === 1) {
+      // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
+      const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
+      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
+    }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
-    this.convPar('convGemm', [px, pw, pb, po], info, info.batch * info.outH * info.outW, 4, undefined, [act]);
+    const rows = info.batch * info.outH * info.outW;
+    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
+  }
+
+  /**
+   * out = act(conv(x, w) + bias + residual): the direct kernel adds the residual image by
+   * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
+   */
+  forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
+    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, pb, pr, po], info, { tail: [act] });
+    this.forward(px, pw, pb, po, info, 0);
+    const n = info.batch * info.outH * info.outW * info.outC;
+    this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
   }
 
   /**
@@ -99,21 +129,10 @@ export class ConvKernels {
   private winograd(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
     const { inC: C, outC: F } = info;
     const u = this.h.scratch(16 * C * F * 4);
-    const g = this.h.memory().f32(pw, 9 * C * F), U = this.h.memory().f32(u, 16 * C * F);
     const CF = C * F;
-    for (let k = 0; k < CF; k++) {
-      const g00 = g[k], g01 = g[CF + k], g02 = g[2 * CF + k], g10 = g[3 * CF + k], g11 = g[4 * CF + k], g12 = g[5 * CF + k];
-      const g20 = g[6 * CF + k], g21 = g[7 * CF + k], g22 = g[8 * CF + k];
-      // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (each three taps wide).
-      const rows = [[g00, g01, g02], [(g00 + g10 + g20) / 2, (g01 + g11 + g21) / 2, (g02 + g12 + g22) / 2],
-        [(g00 - g10 + g20) / 2, (g01 - g11 + g21) / 2, (g02 - g12 + g22) / 2], [g20, g21, g22]];
-      for (let r = 0; r < 4; r++) {
-        const [a, b, c] = rows[r];
-        U[(r * 4) * CF + k] = a; U[(r * 4 + 1) * CF + k] = (a + b + c) / 2; U[(r * 4 + 2) * CF + k] = (a - b + c) / 2; U[(r * 4 + 3) * CF + k] = c;
-      }
-    }
+    this.h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
     const tiles = info.batch * Math.ceil(info.outH / 2) * Math.ceil(info.outW / 2);
-    const chunk = this.h.chunk(tiles, WINOGRAD_PANEL);
+    const chunk = macs(info) < CALLING_THREAD_MACS ? tiles : this.h.chunk(tiles, WINOGRAD_PANEL);
     const scratch = this.h.scratch(Math.ceil(tiles / chunk) * 16 * WINOGRAD_PANEL * (C + F) * 4);
     this.h.par('winogradConv', [px, u, pb, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, chunk], tiles, 1, chunk);
   }
@@ -237,8 +256,9 @@ export class ConvKernels {
 
   /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
   forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo): void {
-    if (!ConvKernels.tiles2x2(conv, pool)) {
-      // No fused kernel for this pooling: the convolution into scratch (wasm memory), then the pooling.
+    if (!ConvKernels.tiles2x2(conv, pool) || this.useWinograd(conv)) {
+      // No fused kernel for this pooling, or Winograd beats the fused direct kernel (2.6x at
+      // 128 -> 128 channels, batch 64): the convolution into scratch (wasm memory), then the pooling.
       const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
       this.forward(px, pw, pb, y, conv, 0);
       const p = pool;

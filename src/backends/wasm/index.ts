@@ -11,6 +11,7 @@ import * as norm from './norm.ts';
 import * as transform from './transform.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
+import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
 import * as refSpatial from '../js/spatial.ts';
 import * as refOpt from '../js/optimizers.ts';
@@ -22,6 +23,7 @@ import type { PlanMemory } from '../backend.ts';
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
+  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter',
 ];
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
@@ -117,10 +119,10 @@ export class WasmBackend extends JsBackend {
     while (!this.pool.ready) await new Promise((r) => setTimeout(r, 2));
   }
 
-  /** GFLOP/s of multiply-adds alone on all threads: the limit the kernels are measured against. */
-  fmaPeakGflops(): number {
+  /** GFLOP/s of multiply-adds alone on all threads: the limit the kernels are measured against (clock in ms: wall time, or a CPU-time clock on one thread). */
+  fmaPeakGflops(clock: () => number = () => performance.now()): number {
     const units = 64 * this.threads, rounds = 20000;
-    const run = (): number => { const t = performance.now(); this.par('fmaPeak', [rounds], units); return performance.now() - t; };
+    const run = (): number => { const t = clock(); this.par('fmaPeak', [rounds], units); return clock() - t; };
     run();
     const ms = Math.min(run(), run(), run());
     return (units * rounds * 10 * 8) / ms / 1e6; // ten 4-lane multiply-adds per round
@@ -220,6 +222,13 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !act) return ref.conv2dActivation(x, w, bias, out, info, activation);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, act));
+  };
+
+  override conv2dResidual = (x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null): void => {
+    const act = activation === null ? 0 : ACTIVATION_CODES[activation];
+    if (!isF32(x, w, residual, out, ...(bias ? [bias] : [])) || act === undefined || residual.length !== out.length) return refConv2dResidual(x, w, bias, residual, out, info, activation);
+    const inputs = [x, w, residual, ...(bias ? [bias] : [])] as Buf[];
+    this.inWasm(inputs, [out as Buf], ([px, pw, pr, pb = 0], [po]) => this.conv.forwardResidual(px, pw, pb, pr, po, info, act));
   };
 
 

@@ -1,0 +1,64 @@
+// Where a batch-1 predict's time goes (issue #15's latency target): model.predict end to end,
+// the compiled step alone (predictStep), and every kernel call of the plan, median per call.
+//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8]
+import { parseArgs } from 'node:util';
+import * as dt from 'deeptype';
+import { ZOO } from '../examples/zoo-models.ts';
+import { syntheticBatch } from './zoo-data.ts';
+import { backend } from '../src/core/engine.ts';
+
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' } } });
+const entry = ZOO[values.model!];
+if (!entry) throw new Error(`profile-latency: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
+dt.setBackend('wasm');
+if (values.threads) dt.setThreads(Number(values.threads));
+await dt.ready();
+dt.setRandomSeed(1);
+const model = entry.build();
+const batch = Number(values.batch);
+const x1 = syntheticBatch(entry, batch).x;
+for (let i = 0; i < 5; i++) model.predict(x1, { batchSize: batch });
+const runs = Number(values.runs);
+const median = (v: number[]): number => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)];
+const time = (f: () => void): number => { const t = performance.now(); f(); return performance.now() - t; };
+// CPU time per call (user + system, all threads): on a loaded machine the wall time of a
+// 10 ms call includes other processes' slices; on one thread the CPU time does not.
+const cpuMs = (f: () => void): number => { const c = process.cpuUsage(); for (let i = 0; i < runs; i++) f(); const d = process.cpuUsage(c); return (d.user + d.system) / 1000 / runs; };
+const cpuPredict = cpuMs(() => model.predict(x1, { batchSize: batch })), cpuStep = cpuMs(() => model.predictStep(x1));
+const whole: number[] = [], step: number[] = [];
+for (let i = 0; i < runs; i++) {
+  whole.push(time(() => model.predict(x1, { batchSize: batch })));
+  step.push(time(() => model.predictStep(x1)));
+}
+type Fn = (...a: unknown[]) => unknown;
+// Kernel times: CPU time on one thread (other processes' slices left out), else the wall clock.
+const now = dt.getThreads() === 1 ? (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : (): number => performance.now();
+const b = backend() as unknown as Record<string, Fn>;
+const originals = new Map<string, Fn>();
+const samples = new Map<string, number[]>();
+let index = 0, depth = 0;
+for (let p: object | null = b; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (const k of Object.getOwnPropertyNames(p)) {
+    const f = b[k];
+    if (typeof f !== 'function' || k === 'constructor' || originals.has(k)) continue;
+    originals.set(k, f);
+    b[k] = (...args: unknown[]) => {
+      if (depth > 0) return f.apply(b, args);
+      depth++;
+      const t = now();
+      try { return f.apply(b, args); } finally {
+        depth--;
+        const c = args.find((a): a is { kH: number; strideH: number; groups: number; inC: number; outC: number } => typeof a === 'object' && a !== null && 'kH' in a);
+        const key = `${index++} ${k}${typeof args[0] === 'string' ? ` ${args[0]}` : ''}${c ? ` ${c.kH}x${c.kH}/s${c.strideH}${c.groups > 1 ? ' dw' : ''} ${c.inC}->${c.outC}` : ''}`;
+        (samples.get(key) ?? samples.set(key, []).get(key)!).push(now() - t);
+      }
+    };
+  }
+}
+const wrapped: number[] = [];
+for (let i = 0; i < runs; i++) { index = 0; wrapped.push(time(() => model.predictStep(x1))); }
+const kernels = [...samples].map(([k, v]) => [k, median(v)] as const);
+const kernelSum = kernels.reduce((s, [, v]) => s + v, 0);
+console.log(`${values.model} batch ${batch}, threads ${dt.getThreads()}: predict ${median(whole).toFixed(3)} ms, predictStep ${median(step).toFixed(3)} ms, ${kernels.length} kernel calls summing to (${dt.getThreads() === 1 ? 'CPU time' : 'wall'}) ${kernelSum.toFixed(3)} ms (timed run ${median(wrapped).toFixed(3)} ms); CPU time per call: predict ${cpuPredict.toFixed(3)} ms, predictStep ${cpuStep.toFixed(3)} ms`);
+for (const [k, v] of [...kernels].sort((a, c) => c[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${k.padEnd(48)} ${v.toFixed(3)} ms`);
+process.exit(0);

@@ -1,0 +1,33 @@
+// What the plan rewrites (fusions.ts, fusions-inference.ts) share: the recorded call, the
+// buffers a rewrite adds, and who reads what.
+import type { TypedArray } from '../core/dtype.ts';
+import type { KernelName } from '../backends/backend.ts';
+
+/** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
+export interface Call { kernel: KernelName; args: unknown[] }
+export const isArray = (a: unknown): a is TypedArray => ArrayBuffer.isView(a) && !(a instanceof DataView);
+
+/**
+ * Buffers a rewrite adds (not traced): the plan places them in its workspace like the traced
+ * working buffers. Only their identity and length matter; their own memory is never used.
+ */
+export const fusionBuffers = new WeakSet<TypedArray>();
+export function newBuffer(like: TypedArray, length: number): TypedArray {
+  const a = new (like.constructor as Float32ArrayConstructor)(length);
+  fusionBuffers.add(a);
+  return a;
+}
+
+/** A rewrite of a whole call list; `kept` are the buffers the step returns (never fused away). */
+export interface Fusion { name: string; rewrite(calls: Call[], kept: Set<TypedArray>): Call[] }
+
+/** How many call arguments name each buffer (a buffer written once and read once has 2). */
+export function useCounts(calls: Call[]): Map<TypedArray, number> {
+  const uses = new Map<TypedArray, number>();
+  for (const { args } of calls) for (const a of args) if (isArray(a)) uses.set(a, (uses.get(a) ?? 0) + 1);
+  return uses;
+}
+/** Written by one call and read by exactly one other, and not a result of the step. */
+export const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: Set<TypedArray>): a is TypedArray =>
+  isArray(a) && !kept.has(a) && uses.get(a) === 2;
+
