@@ -16,11 +16,13 @@ import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import { ConvKernels } from './conv-kernels.ts';
+import { TRAINING_PARALLEL } from './train-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
 ];
+PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */

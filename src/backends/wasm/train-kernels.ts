@@ -1,0 +1,39 @@
+// Choices for the training passes' wasm kernels (filter and input gradients, batch
+// normalization's training kernels): which new kernels the thread pool runs, and how the
+// packed filter gradient sizes its blocks. Kept apart from conv-kernels.ts so that file's
+// dispatch only names what it calls.
+import type { ConvInfo } from '../backend.ts';
+
+/** Kernels of the training passes that the thread pool runs (added to the backend's list). */
+export const TRAINING_PARALLEL = ['convFilterGradPacked', 'convFilterGradNarrow'];
+
+/** Tunables, changed by benchmarks and tests only. */
+export const trainTuning = {
+  /** Most pixels per block of the packed filter gradient. */
+  filterGradBlock: 256,
+  /** Bytes of packed dy per block at most (the block shrinks for many output channels: it stays in L2). */
+  filterGradPackBytes: 131072,
+  /** Whether ungrouped filter gradients use the packed kernel (false: the earlier kernels, for comparisons). */
+  packedFilterGrad: true,
+};
+
+/**
+ * Which filter-gradient kernel an ungrouped convolution (other than a one-channel 3x3 first
+ * layer) takes: 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
+ * more than 16 output channels, else the earlier kernels ('earlier': im2col panels for 3-channel
+ * stems, the unpacked direct kernel at 16 filters, where each beats the packed one).
+ * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
+ * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
+ * 3-channel stems 8-14% against 36-42%.
+ */
+export function filterGradKernel(i: ConvInfo): 'packed' | 'narrow' | 'earlier' {
+  if (!trainTuning.packedFilterGrad || i.inC % 4 !== 0) return 'earlier';
+  if (i.outC < 8) return 'narrow';
+  return i.outC <= 16 && i.outC % 8 === 0 ? 'earlier' : 'packed';
+}
+
+/** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */
+export function filterGradBlockPixels(i: ConvInfo): number {
+  const fit = Math.floor(trainTuning.filterGradPackBytes / (4 * i.outC));
+  return Math.max(4, Math.min(trainTuning.filterGradBlock, fit) & ~3);
+}
