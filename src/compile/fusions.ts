@@ -6,6 +6,7 @@
 // unfused calls (test/backends.test.ts).
 import type { TypedArray } from '../core/dtype.ts';
 import { KERNEL_OUTPUTS, type ConvInfo, type KernelName, type PoolInfo } from '../backends/backend.ts';
+import { bnActivation } from './fusions-norm.ts';
 
 /** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
 export interface Call { kernel: KernelName; args: unknown[] }
@@ -26,13 +27,13 @@ function newBuffer(like: TypedArray, length: number): TypedArray {
 export interface Fusion { name: string; rewrite(calls: Call[], kept: Set<TypedArray>): Call[] }
 
 /** How many call arguments name each buffer (a buffer written once and read once has 2). */
-function useCounts(calls: Call[]): Map<TypedArray, number> {
+export function useCounts(calls: Call[]): Map<TypedArray, number> {
   const uses = new Map<TypedArray, number>();
   for (const { args } of calls) for (const a of args) if (isArray(a)) uses.set(a, (uses.get(a) ?? 0) + 1);
   return uses;
 }
 /** Written by one call and read by exactly one other, and not a result of the step. */
-const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: Set<TypedArray>): a is TypedArray =>
+export const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: Set<TypedArray>): a is TypedArray =>
   isArray(a) && !kept.has(a) && uses.get(a) === 2;
 
 /** The max-pooling backward calls, by the input gradient each writes. */
@@ -195,6 +196,6 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool];
+export const FUSIONS: readonly Fusion[] = [convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnActivation];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -8,6 +8,8 @@
 import { bytesPerElement, viewArray, type TypedArray } from '../../core/dtype.ts';
 import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
+import * as normTrain from './norm-train.ts';
+import * as refNormFused from '../js/norm-fused.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -401,7 +403,13 @@ export class WasmBackend extends JsBackend {
   override random = (...a: Parameters<Backend['random']>): void => norm.random(this, ...a);
   override movingAverage = (...a: Parameters<Backend['movingAverage']>): void => norm.movingAverage(this, ...a);
   override batchNorm = (...a: Parameters<Backend['batchNorm']>): void => norm.batchNorm(this, ...a);
-  override batchNormGrad = (...a: Parameters<Backend['batchNormGrad']>): void => norm.batchNormGrad(this, ...a);
+  override batchNormGrad = (x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void =>
+    normTrain.batchNormGradMasked(this, x, dy, null, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
+  override batchNormActivation = (...a: Parameters<Backend['batchNormActivation']>): void => normTrain.batchNormActivation(this, ...a);
+  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void => {
+    if (activation !== 'relu') return refNormFused.batchNormActivationGrad(x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
+    normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
+  };
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
 
   /** Chunk size for a parallel job over `total` items (what par() uses by default). */

@@ -5,7 +5,7 @@
 import type { ConvInfo } from '../backend.ts';
 
 /** Kernels of the training passes that the thread pool runs (added to the backend's list). */
-export const TRAINING_PARALLEL = ['convFilterGradPacked', 'convFilterGradNarrow'];
+export const TRAINING_PARALLEL = ['convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const trainTuning = {
