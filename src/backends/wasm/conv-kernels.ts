@@ -4,7 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
-import { filterGradBlockPixels, filterGradKernel } from './train-kernels.ts';
+import { filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -199,7 +199,8 @@ export class ConvKernels {
   private trainingFilterGrad(px: number, pdy: number, pdw: number, info: ConvInfo, kernel: 'packed' | 'narrow'): void {
     const size = info.kH * info.kW * info.inC * info.outC, block = filterGradBlockPixels(info);
     const [total, align] = kernel === 'packed' ? [info.batch * info.outH * info.outW, block] : [info.batch * info.outH, 1];
-    const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
+    const poolChunk = this.h.chunk(total, align);
+    const chunk = kernel === 'packed' ? filterGradChunk(poolChunk, total, this.h.threads(), align) : poolChunk, parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
     if (kernel === 'narrow') {
       this.h.par('convFilterGradNarrow', [px, pdy, partials, ...ConvKernels.geometry(info), chunk], total, 1, chunk);

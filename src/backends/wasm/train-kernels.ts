@@ -37,3 +37,14 @@ export function filterGradBlockPixels(i: ConvInfo): number {
   const fit = Math.floor(trainTuning.filterGradPackBytes / (4 * i.outC));
   return Math.max(4, Math.min(trainTuning.filterGradBlock, fit) & ~3);
 }
+
+/**
+ * Pixels per chunk of the packed filter gradient. Each chunk writes a partial dW that is
+ * summed after, which costs about as much as 2 pixels' multiply-adds per dW value: the pool's
+ * usual chunks (4 per thread, for work stealing) are kept only while they hold 1024 pixels or
+ * more (under 1% extra); below, fewer and larger chunks, down to one per thread.
+ */
+export function filterGradChunk(poolChunk: number, total: number, threads: number, align: number): number {
+  const wanted = Math.min(Math.ceil(total / threads), 1024);
+  return Math.max(poolChunk, Math.ceil(wanted / align) * align);
+}
