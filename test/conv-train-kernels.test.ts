@@ -78,3 +78,39 @@ describe('packed filter gradient (convFilterGradPacked) against the reference an
     assert.ok(worst > 0, 'float32 kernels differ from float64 somewhere: the comparison ran');
   });
 });
+
+describe('3x3 depthwise filter gradient (dwFilterGrad3x3) against the reference and the general kernel', () => {
+  it('odd sizes, strides 1-3, dilations 1-2, every padding, multipliers 1 and 2: within 1e-5', async () => {
+    const js = new JsBackend(), backends = [new WasmBackend(1), new WasmBackend(2)];
+    await backends[1].whenReady();
+    let cases = 0;
+    for (const [C, multiplier] of [[4, 1], [12, 1], [8, 2], [32, 1]] as const) {
+      for (const strides of [1, 2, 3]) {
+        for (const dilations of [1, 2]) {
+          for (const padding of ['same', 'valid', [2, 1]] as const) {
+            const c: Case = { x: [3, 11, 10, C], k: [3, 3], f: C * multiplier, strides, dilations, padding };
+            const info = { ...geometry(c), groups: C };
+            // (dwFilterGrad3x3 is chosen at stride 1 only; forced here on every stride.)
+            const x = floats(c.x.reduce((a, b) => a * b)), dy = floats(info.batch * info.outH * info.outW * info.outC);
+            const size = 9 * info.outC, exact = new Float64Array(size);
+            js.conv2dBackpropFilter(Float64Array.from(x), Float64Array.from(dy), exact, info);
+            for (const be of backends) {
+              for (const fast of [true, false]) {
+                trainTuning.depthwise3x3FilterGrad = fast;
+                trainTuning.depthwise3x3AnyStride = fast;
+                const dw = new Float32Array(size);
+                be.conv2dBackpropFilter(x, dy, dw, info);
+                const err = relativeError(dw, exact);
+                assert.ok(err <= 1e-5, `${JSON.stringify(c)} ${fast ? 'dwFilterGrad3x3' : 'dwFilterGrad'} on ${be.threads} thread(s): ${err}`);
+              }
+              trainTuning.depthwise3x3FilterGrad = true;
+              trainTuning.depthwise3x3AnyStride = false;
+            }
+            cases++;
+          }
+        }
+      }
+    }
+    assert.equal(cases, 72);
+  });
+});

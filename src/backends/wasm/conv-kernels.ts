@@ -4,7 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
-import { filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
+import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -179,7 +179,7 @@ export class ConvKernels {
     const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
     if (depthwise) {
-      this.direct('dwFilterGrad', [px, pdy, partials], info, { chunk, channels: outC });
+      this.direct(dwFilterGradKernel(info), [px, pdy, partials], info, { chunk, channels: outC });
     } else if (oneChannel3x3) {
       const pads = this.h.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
       this.h.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);

@@ -6,6 +6,7 @@ export { gemm, fmaPeak } from './gemm';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
+export { dwFilterGrad3x3 } from './depthwise-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
