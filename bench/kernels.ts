@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { convFamilyRows } from './kernels-conv.ts';
+import { trainingConvRows } from './kernels-train.ts';
 import { layerKernelRows } from './kernels-layers.ts';
 
 // --cpu-time (one thread only): calls timed by the process's CPU time, not the wall clock, so
@@ -59,6 +60,8 @@ for (const info of [conv('conv1', 32, 28, 1, 32), conv('conv2', 32, 14, 32, 16)]
   rows.push(['matMul', '[512,512] @ [512,512]', (s2 * 1e3).toFixed(3), (2 * 512 ** 3 / s2 / 1e9).toFixed(1)]);
 }
 rows.push(...convFamilyRows(backend, f32, time));
+// The training passes on every zoo convolution (bench/kernels-train.ts).
+rows.push(...trainingConvRows(backend, f32, time));
 const peak = backend.fmaPeakGflops(clock);
 console.log(`wasm backend, ${backend.threads} thread(s), ${values['cpu-time'] ? 'timed by CPU time, ' : ''}${backend.mem.relaxed ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (multiply, add)'}`);
 console.log(`limit: ${peak.toFixed(1)} GFLOP/s (independent 128-bit multiply-adds and nothing else, on all threads)`);

@@ -6,6 +6,7 @@ import * as nn from './nn.ts';
 import { conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
+import * as normFused from './norm-fused.ts';
 import * as spatial from './spatial.ts';
 import * as opt from './optimizers.ts';
 
@@ -51,6 +52,8 @@ export class JsBackend implements Backend {
   movingAverage = rnd.movingAverage;
   batchNorm = norm.batchNorm;
   batchNormGrad = norm.batchNormGrad;
+  batchNormActivation = normFused.batchNormActivation;
+  batchNormActivationGrad = normFused.batchNormActivationGrad;
   channelAffine: Backend['channelAffine'] = norm.channelAffine;
   adagrad = opt.adagrad;
   adadelta = opt.adadelta;

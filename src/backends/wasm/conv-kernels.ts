@@ -4,6 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
+import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -188,6 +189,8 @@ export class ConvKernels {
       return this.perGroup(info, [[px, 'x', 'read'], [pdy, 'y', 'read'], [pdw, 'w', 'write']], ([x, dy, dw], _g, gi) => this.filterGrad(x, dy, 0, dw, gi));
     }
     const depthwise = groups > 1;
+    const choice = depthwise || ConvKernels.oneChannel3x3(info) ? 'earlier' : filterGradKernel(info);
+    if (choice !== 'earlier') return this.trainingFilterGrad(px, pdy, pdw, info, choice);
     const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
     const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
     const [total, align] = depthwise || oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
@@ -195,7 +198,7 @@ export class ConvKernels {
     const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
     if (depthwise) {
-      this.direct('dwFilterGrad', [px, pdy, partials], info, { chunk, channels: outC });
+      this.direct(dwFilterGradKernel(info), [px, pdy, partials], info, { chunk, channels: outC });
     } else if (oneChannel3x3) {
       const pads = this.h.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
       this.h.par('convFilterGrad3x3C1', [px, pdy, pa, partials, pads, info.inH, info.inW, outH, outW, outC, info.padTop, info.padLeft, chunk], batch, 1, chunk);
@@ -205,6 +208,25 @@ export class ConvKernels {
       this.convPar('convFilterGrad', [px, pdy, partials], info, rows, 64, chunk);
     }
     // The partials are [parts, size]: their column sums (the bias-gradient kernel) are dW.
+    if (parts > 1) this.h.par('sumRows', [partials, pdw, parts, size], size, 4);
+  }
+
+  /**
+   * The filter gradients of assembly/conv-filter-grad.ts: packed (split by pixels) or narrow
+   * (split by output rows), one partial dW per chunk, summed after.
+   */
+  private trainingFilterGrad(px: number, pdy: number, pdw: number, info: ConvInfo, kernel: 'packed' | 'narrow'): void {
+    const size = info.kH * info.kW * info.inC * info.outC, block = filterGradBlockPixels(info);
+    const [total, align] = kernel === 'packed' ? [info.batch * info.outH * info.outW, block] : [info.batch * info.outH, 1];
+    const poolChunk = this.h.chunk(total, align);
+    const chunk = kernel === 'packed' ? filterGradChunk(poolChunk, total, this.h.threads(), align) : poolChunk, parts = Math.ceil(total / chunk);
+    const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
+    if (kernel === 'narrow') {
+      this.h.par('convFilterGradNarrow', [px, pdy, partials, ...ConvKernels.geometry(info), chunk], total, 1, chunk);
+    } else {
+      const packs = this.h.scratch(parts * block * (info.outC + 4) * 4);
+      this.h.par('convFilterGradPacked', [px, pdy, partials, packs, ...ConvKernels.geometry(info), block, chunk], total, block, chunk);
+    }
     if (parts > 1) this.h.par('sumRows', [partials, pdw, parts, size], size, 4);
   }
 

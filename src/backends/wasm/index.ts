@@ -9,6 +9,8 @@ import { bytesPerElement, viewArray, type TypedArray } from '../../core/dtype.ts
 import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
 import * as transform from './transform.ts';
+import * as normTrain from './norm-train.ts';
+import * as refNormFused from '../js/norm-fused.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
@@ -18,6 +20,7 @@ import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import { ConvKernels } from './conv-kernels.ts';
+import { TRAINING_PARALLEL } from './train-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
@@ -25,6 +28,7 @@ const PARALLEL = [
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter',
 ];
+PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
@@ -208,9 +212,6 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-
-
-
   override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
@@ -231,11 +232,6 @@ export class WasmBackend extends JsBackend {
     this.inWasm(inputs, [out as Buf], ([px, pw, pr, pb = 0], [po]) => this.conv.forwardResidual(px, pw, pb, pr, po, info, act));
   };
 
-
-
-
-
-
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
     this.inWasm([x as Buf, dy as Buf], [dw as Buf], ([px, pdy], [pdw]) => this.conv.filterGrad(px, pdy, 0, pdw, info));
@@ -252,15 +248,10 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-
-
-
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.conv.inputGrad(pdy, pw, pdx, info));
   };
-
-
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2dMaxPool(x, w, bias, out, argmax, conv, pool);
@@ -289,7 +280,6 @@ export class WasmBackend extends JsBackend {
     if (!isF32(dy, dx)) return ref.maxPool2dBackward(dy, argmax, dx, info);
     this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => this.conv.poolBackward(pdy, pa, pdx, info));
   };
-
 
   /** Element-wise work worth a wasm call: arrays already in wasm memory (a plan's), or long ones. */
   private elementwise(...arrays: TypedArray[]): boolean {
@@ -410,7 +400,13 @@ export class WasmBackend extends JsBackend {
   override random = (...a: Parameters<Backend['random']>): void => norm.random(this, ...a);
   override movingAverage = (...a: Parameters<Backend['movingAverage']>): void => norm.movingAverage(this, ...a);
   override batchNorm = (...a: Parameters<Backend['batchNorm']>): void => norm.batchNorm(this, ...a);
-  override batchNormGrad = (...a: Parameters<Backend['batchNormGrad']>): void => norm.batchNormGrad(this, ...a);
+  override batchNormGrad = (x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void =>
+    normTrain.batchNormGradMasked(this, x, dy, null, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
+  override batchNormActivation = (...a: Parameters<Backend['batchNormActivation']>): void => normTrain.batchNormActivation(this, ...a);
+  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void => {
+    if (activation !== 'relu') return refNormFused.batchNormActivationGrad(x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
+    normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
+  };
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
   // Projective image transforms (the augmentation layers): see ./transform.ts.
   override imageTransform = (...a: Parameters<Backend['imageTransform']>): void => transform.imageTransform(this, ...a);

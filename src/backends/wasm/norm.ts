@@ -9,7 +9,7 @@ import type { WasmBackend } from './index.ts';
 
 const DIST: Record<RandomDist, number> = { uniform: 0, normal: 1, truncatedNormal: 2, bernoulli: 3 };
 /** Below this many values a job runs on the calling thread alone (waking workers costs more). */
-const SMALL = 4096;
+export const SMALL = 4096;
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 type Buf = Float32Array;
 
@@ -33,7 +33,7 @@ export function movingAverage(b: WasmBackend, v: TypedArray, x: TypedArray, mome
 }
 
 /** Column statistics of [rows, C] at px: per-chunk f64 sums, combined here. */
-function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array; meanAt: number } {
+export function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array; meanAt: number } {
   const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
   const parts = Math.ceil(rows / chunk);
   const partials = b.scratch(parts * C * 8), meanAt = b.scratch(C * 8);
@@ -50,7 +50,7 @@ function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: F
 }
 
 /** Writes f32 vectors into fresh scratch; returns their offsets. */
-function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
+export function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
   const at = vs.map((v) => b.scratch(v.length * 4));
   vs.forEach((v, i) => new Float32Array(b.mem.buffer, at[i], v.length).set(v));
   return at;

@@ -9,7 +9,7 @@ import { paddedSize, epilogue } from './conv';
 
 // Copies an [inH, inW, C] image into a zeroed [Hp, Wp, C*M] one at (padTop, padLeft), each
 // value repeated M times, cut to fit.
-function padExpand(src: usize, dst: usize, inH: i32, inW: i32, C: i32, M: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
+export function padExpand(src: usize, dst: usize, inH: i32, inW: i32, C: i32, M: i32, Hp: i32, Wp: i32, padTop: i32, padLeft: i32): void {
   const F = C * M;
   memory.fill(dst, 0, <usize>(Hp * Wp * F) << 2);
   const cols = min(inW, Wp - padLeft);

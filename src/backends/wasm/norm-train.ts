@@ -1,0 +1,68 @@
+// Batch normalization's training kernels on wasm (assembly/norm-train.ts): the SIMD backward
+// pass, and both passes fused with the relu behind the normalization. Anything not float32
+// goes to the reference kernels.
+import type { TypedArray } from '../../core/dtype.ts';
+import type { ConvActivation } from '../backend.ts';
+import * as refNorm from '../js/norm.ts';
+import * as refFused from '../js/norm-fused.ts';
+import { moments, vectors, SMALL } from './norm.ts';
+import type { WasmBackend } from './index.ts';
+
+type Buf = Float32Array;
+const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
+const ACT = { relu: 1 } as const;
+
+/** relu(batchNorm(x)) in one pass writing y (the statistics as batchNorm's). */
+export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
+  rows: number, C: number, epsilon: number, activation: ConvActivation): void {
+  if (!f32(x, y, gamma, beta) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation);
+  b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
+    const m = moments(b, px, rows, C);
+    const scale = new Float64Array(C), shift = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
+      shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
+    }
+    mean.set(m.mean);
+    variance.set(m.variance);
+    const [ps, pd] = vectors(b, scale, shift);
+    b.par('affineRowsMasked', [px, 0, 0, ps, 0, pd, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+  });
+}
+
+/**
+ * batchNorm's gradients for dy, or with relu's gradient folded in for dy * step(r) where r
+ * is the relu's output (r null: plain batchNormGrad). Two passes: the column sums, then dx.
+ */
+export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArray, r: TypedArray | null, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null,
+  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void {
+  if (!f32(x, dy, dx, gamma, r)) {
+    if (r) return refFused.batchNormActivationGrad(x, dy, r, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, 'relu');
+    return refNorm.batchNormGrad(x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
+  }
+  b.inWasm([x as Buf, dy as Buf, ...(r ? [r as Buf] : [])], [dx as Buf], ([px, pdy, pr = 0], [pdx]) => {
+    const inv = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + epsilon));
+    const [m64, inv64] = [b.scratch(C * 8), b.scratch(C * 8)];
+    const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
+    const parts = Math.ceil(rows / chunk);
+    const partials = b.scratch(parts * 2 * C * 8);
+    new Float64Array(b.mem.buffer, m64, C).set(mean);
+    new Float64Array(b.mem.buffer, inv64, C).set(inv);
+    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk], rows, 1, chunk);
+    const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
+    const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
+    for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
+    dgamma.set(sumDyXhat);
+    dbeta.set(sumDy);
+    // dx = a g + k x + d per channel, g the (masked) dy (the reference kernel's formula, expanded).
+    const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C);
+    for (let c = 0; c < C; c++) {
+      const g = gamma ? gamma[c] : 1;
+      a[c] = g * inv[c];
+      k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
+      d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * mean[c];
+    }
+    const [pa, pk, pd] = vectors(b, a, k, d);
+    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pdx, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
+  });
+}

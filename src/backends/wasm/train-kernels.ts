@@ -1,0 +1,65 @@
+// Choices for the training passes' wasm kernels (filter and input gradients, batch
+// normalization's training kernels): which new kernels the thread pool runs, and how the
+// packed filter gradient sizes its blocks. Kept apart from conv-kernels.ts so that file's
+// dispatch only names what it calls.
+import type { ConvInfo } from '../backend.ts';
+
+/** Kernels of the training passes that the thread pool runs (added to the backend's list). */
+export const TRAINING_PARALLEL = ['convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'dwFilterGrad3x3'];
+
+/** Tunables, changed by benchmarks and tests only. */
+export const trainTuning = {
+  /** Most pixels per block of the packed filter gradient. */
+  filterGradBlock: 256,
+  /** Bytes of packed dy per block at most (the block shrinks for many output channels: it stays in L2). */
+  filterGradPackBytes: 131072,
+  /** Whether ungrouped filter gradients use the packed kernel (false: the earlier kernels, for comparisons). */
+  packedFilterGrad: true,
+  /** Whether 3x3 depthwise filter gradients (F % 4 == 0) use dwFilterGrad3x3 (false: the general kernel). */
+  depthwise3x3FilterGrad: true,
+  /** Tests only: dwFilterGrad3x3 at any stride. */
+  depthwise3x3AnyStride: false,
+};
+
+/**
+ * Which filter-gradient kernel an ungrouped convolution (other than a one-channel 3x3 first
+ * layer) takes: 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
+ * more than 16 output channels, else the earlier kernels ('earlier': im2col panels for 3-channel
+ * stems, the unpacked direct kernel at 16 filters, where each beats the packed one).
+ * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
+ * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
+ * 3-channel stems 8-14% against 36-42%.
+ */
+export function filterGradKernel(i: ConvInfo): 'packed' | 'narrow' | 'earlier' {
+  if (!trainTuning.packedFilterGrad || i.inC % 4 !== 0) return 'earlier';
+  if (i.outC < 8) return 'narrow';
+  return i.outC <= 16 && i.outC % 8 === 0 ? 'earlier' : 'packed';
+}
+
+/** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */
+export function filterGradBlockPixels(i: ConvInfo): number {
+  const fit = Math.floor(trainTuning.filterGradPackBytes / (4 * i.outC));
+  return Math.max(4, Math.min(trainTuning.filterGradBlock, fit) & ~3);
+}
+
+/**
+ * Pixels per chunk of the packed filter gradient. Each chunk writes a partial dW that is
+ * summed after, which costs about as much as 2 pixels' multiply-adds per dW value: the pool's
+ * usual chunks (4 per thread, for work stealing) are kept only while they hold 1024 pixels or
+ * more (under 1% extra); below, fewer and larger chunks, down to one per thread.
+ */
+export function filterGradChunk(poolChunk: number, total: number, threads: number, align: number): number {
+  const wanted = Math.min(Math.ceil(total / threads), 1024);
+  return Math.max(poolChunk, Math.ceil(wanted / align) * align);
+}
+
+/**
+ * The depthwise filter-gradient kernel: the nine-accumulator one for 3x3 kernels at stride 1 on
+ * whole vectors of channels. Side by side on one thread (CPU time, MobileNet's shapes): 0.78-0.95x
+ * the general kernel's time at stride 1, 1.0-1.27x at stride 2 (there it reads a quarter of
+ * each cache line of x per pass, the general kernel all of it), so stride 2 keeps the general one.
+ */
+export function dwFilterGradKernel(i: ConvInfo): 'dwFilterGrad3x3' | 'dwFilterGrad' {
+  const fits = i.kH === 3 && i.kW === 3 && (trainTuning.depthwise3x3AnyStride || (i.strideH === 1 && i.strideW === 1)) && i.outC % 4 === 0;
+  return trainTuning.depthwise3x3FilterGrad && fits ? 'dwFilterGrad3x3' : 'dwFilterGrad';
+}
