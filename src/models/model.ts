@@ -9,7 +9,8 @@ import type { Metric } from '../training/metrics.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { valueAndGrads } from '../ops/autograd.ts';
 import { backend, getBackend, noGrad } from '../core/engine.ts';
-import { Plan, memoryOf, persistentCopy, traceDifference } from '../compile/plan.ts';
+import { Plan, memoryOf, persistentCopy } from '../compile/plan.ts';
+import { PlanCache } from './plan-cache.ts';
 import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { stepLayout, type StepLayout } from '../training/step-layout.ts';
@@ -74,13 +75,13 @@ export class Model extends Layer {
 
   /** Whether fit/evaluate/predict run op by op (see CompileArgs.runEagerly). */
   runEagerly = false;
-  private readonly plans = new Map<string, Plan>();
-  /** Plans that have not yet been checked against a second trace (see runPlanned). */
-  private readonly unverified = new Set<Plan>();
   /** How many compiled steps a model keeps (train, evaluate and predict, per batch shape). */
   static maxPlans = 16;
+  private readonly planCache = new PlanCache(this.name, () => Model.maxPlans);
+  /** The compiled steps by key (tests and tools look inside). */
+  private get plans(): ReadonlyMap<string, Plan> { return this.planCache.plans; }
   /** How many compiled steps this model holds now. */
-  get planCount(): number { return this.plans.size; }
+  get planCount(): number { return this.planCache.size; }
 
   constructor(args: ModelArgs = {}) {
     const { inputs, outputs, ...rest } = args ?? {};
@@ -102,7 +103,7 @@ export class Model extends Layer {
     this.singleOutput = singleOutput && outputs.length === 1;
     if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
     this.built = true;
-    this.plans.clear();
+    this.planCache?.clear();
     this.acceptedShapes?.clear(); // (undefined while the constructor runs)
   }
 
@@ -244,29 +245,8 @@ export class Model extends Layer {
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
     const key = this.planKey(kind, inputs);
-    const plan = this.plans.get(key);
-    if (plan) {
-      this.plans.delete(key); // most recently used last: the eviction order below
-      this.plans.set(key, plan);
-      // The first replay traces the step once more, on new data and weights, and compares: a
-      // value computed in JavaScript during the trace would differ, and the plan would have
-      // frozen it (tf.function's tracing pitfall). Refuse loudly rather than train wrongly.
-      if (this.unverified.delete(plan)) this.verifyPlan(plan, fn, inputs);
-      return plan.run(inputs.map((t) => t.data));
-    }
-    this.moveToBackendMemory();
-    const fresh = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
-    this.plans.set(key, fresh);
-    this.unverified.add(fresh);
-    // Bounded, least recently used out: predict on ever new batch sizes must not grow memory.
-    if (this.plans.size > Model.maxPlans) {
-      const oldest = this.plans.keys().next().value!;
-      this.unverified.delete(this.plans.get(oldest)!);
-      this.plans.delete(oldest);
-    }
-    // The plan, not the traced run, computes this first step too: its fused kernels round a
-    // little differently, and a step must not depend on when its plan was made (resuming).
-    return fresh.run(inputs.map((t) => t.data));
+    if (!this.planCache.has(key)) this.moveToBackendMemory();
+    return this.planCache.run(key, fn, inputs, () => new Set(this.weights.map((w) => w.data)));
   }
 
   /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
@@ -301,7 +281,7 @@ export class Model extends Layer {
   batchThatFits(kind: StepKind, batch: number, layout: StepLayout, sample: (b: number) => Tensor[]): { batch: number; needed?: number; free?: number; limit?: number } {
     if (this.runEagerly || batch <= 512) return { batch }; // smaller ones: the trace itself fails softly
     const inputs = sample(batch);
-    if (this.plans.has(this.planKey(kind, inputs))) return { batch };
+    if (this.planCache.has(this.planKey(kind, inputs))) return { batch };
     this.ensureBuilt(inputs.slice(0, layout.nIn));
     this.moveToBackendMemory();
     const fn = this.stepFunction(kind, layout);
@@ -340,20 +320,8 @@ export class Model extends Layer {
     };
   }
 
-  private verifyPlan(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): void {
-    const again = Plan.trace(fn, inputs, new Set(this.weights.map((w) => w.data)));
-    const diff = traceDifference(plan.fingerprint, again.fingerprint);
-    if (!diff) return;
-    const where = diff.scope ? `layer "${diff.scope}"` : `model "${this.name}" (outside any layer: the loss or a metric)`;
-    throw new Error(`Compiled step of model "${this.name}": ${where} cannot be compiled: ${diff.what}. ` +
-      'A compiled step replays the kernel calls it recorded once. Draw random numbers with the random ops ' +
-      '(randomUniform, randomNormal, randomBernoulli with a SeedGenerator made once, e.g. in the layer\'s constructor), ' +
-      'keep state in weights (addWeight) updated by ops such as assignMovingAverage, and compute with tensor ops ' +
-      'instead of reading .data/.item() inside call(); or compile with {runEagerly: true}.');
-  }
-
   /** Forgets compiled steps (Sequential does when its layers change). */
-  resetPlans(): void { this.plans.clear(); this.unverified.clear(); this.acceptedShapes.clear(); }
+  resetPlans(): void { this.planCache.clear(); this.acceptedShapes.clear(); }
 
   /** The compiled heads and optimizer, or a clear error when compile() was not called. */
   compiled(what: string): { loss: Loss; optimizer: Optimizer; heads: Head[] } {
