@@ -2,6 +2,8 @@
 // deeptype computes channels-last (NHWC) as Keras does; ONNX's Conv and MaxPool want NCHW, so
 // the graph switches layout around runs of those layers, with one Transpose each way.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { partialName, removeStalePartials } from './partials.ts';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { Model } from '../models/model.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
@@ -279,7 +281,8 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
 /** Writes the model as an ONNX file (atomically: a crash never leaves half a file at `path`). */
 export function exportOnnx(model: Model, path: string, options: { opset?: number } = {}): void {
   const bytes = toOnnx(model, options);
-  const partial = `${path}.partial`;
+  removeStalePartials(dirname(path), (t) => t === basename(path)); // of exports killed before
+  const partial = join(dirname(path), partialName(basename(path)));
   const fd = openSync(partial, 'w');
   try {
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
