@@ -37,8 +37,12 @@ export { persistentCopy } from '../core/engine.ts';
 /** A buffer of the plan, at `offset` in the workspace; a constant's values are copied there before a run. */
 interface Slot { dtype: DType; length: number; offset: number; constant: boolean }
 
-/** The plan whose constants are in each workspace now (another plan's run overwrites them). */
-const constantsIn = new WeakMap<PlanMemory, { plan: Plan; version: number }>();
+/**
+ * The plan that ran last, and in which version of its workspace: its constants are still in
+ * place. Any other plan's run may have overwritten them (one record for all backends: a
+ * backend's planMemory may be a new object at every access, so it cannot be the key).
+ */
+let lastRun: { plan: Plan; version: number } | null = null;
 
 export class Plan {
   private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[]; constants: [TypedArray, TypedArray][] };
@@ -76,10 +80,9 @@ export class Plan {
   /** Copies the inputs in and replays the step. The results stay valid until any plan runs again. */
   run(inputs: readonly TypedArray[]): Tensor[] {
     const bound = this.bind();
-    const held = constantsIn.get(this.memory);
-    if (held?.plan !== this || held.version !== bound.version) {
+    if (lastRun?.plan !== this || lastRun.version !== bound.version) {
       for (const [v, values] of bound.constants) v.set(values as never);
-      constantsIn.set(this.memory, { plan: this, version: bound.version });
+      lastRun = { plan: this, version: bound.version };
     }
     inputs.forEach((a, i) => bound.inputs[i].set(a));
     const b = this.backend as unknown as Record<KernelName, (...args: unknown[]) => void>;
