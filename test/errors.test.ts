@@ -71,5 +71,18 @@ describe('error messages for bad input', () => {
   it('parseIdx of a truncated file', async () => { await expectError('data', 'parseIdx of a truncated file', () => datasets.parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 9, 5]), 'x.idx'), /truncated: shape \[9\] needs 17 bytes, the file has 9/); });
   it('parseIdx with an unknown type code', async () => { await expectError('data', 'parseIdx with an unknown type code', () => datasets.parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 1, 5]), 'x.idx'), /unknown data type code 0x7/); });
   it("mnist.loadData('/nonexistent')", async () => { await expectError('data', "mnist.loadData('/nonexistent')", () => datasets.mnist.loadData('/nonexistent'), /IDX file \/nonexistent\/train-images-idx3-ubyte: cannot read it/); });
+  it('loadModel of a .keras file with one weight byte changed', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const model = new models.Sequential([new layers.Input({ shape: [2] }), new layers.Dense({ units: 1 })]);
+    model.setWeights([dt.tensor([[0.123456], [0.654321]]), dt.tensor([0.5])]);
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-errors-')), 'model.keras');
+    await model.save(path);
+    const bytes = readFileSync(path), at = bytes.indexOf(Buffer.from(new Float32Array([0.123456]).buffer));
+    bytes[at] ^= 1; // a weight stored uncompressed: still a valid zip and a valid HDF5 file
+    writeFileSync(path, bytes);
+    await expectError('files', 'loadModel of a .keras file with one bit of a weight flipped', () => models.loadModel(path), /model.weights.h5 inside the .keras zip does not match its CRC-32: the file is damaged/);
+  });
   it("loadModel('/nonexistent/dir')", async () => { await expectError('files', "loadModel('/nonexistent/dir')", () => models.loadModel('/nonexistent/dir'), /loadModel: cannot read \/nonexistent\/dir/); });
 });

@@ -4,7 +4,7 @@
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -55,7 +55,11 @@ describe('killed processes', () => {
     const dirs = [0, 1, 2].map((l) => join(root, `save-${l}`));
     const last = [0, 0, 0];
     for (const dir of dirs) { const m = smallModel(); m.setWeights(m.weights.map((w) => dt.fill(w.shape, 0))); saveModel(m, dir); }
-    let kept = 0, advanced = 0, unloadable = 0;
+    // Files the cleanup of stale partials must leave alone: another pattern, another target.
+    const decoys = ['notes.partial', '.other.json.1-deadbeef.partial', 'weights-x.bin.partial'];
+    for (const dir of dirs) for (const f of decoys) writeFileSync(join(dir, f), 'keep');
+    const partials = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.partial') && !decoys.includes(f));
+    let kept = 0, advanced = 0, unloadable = 0, leftPartials = 0;
     await lanes(3, 100, async (lane, i) => {
       const dir = dirs[lane];
       // The child saves models k = last + 1, last + 2, ... in a loop; every weight of save k is k.
@@ -68,8 +72,15 @@ describe('killed processes', () => {
       assert.ok(k >= last[lane], `trial ${i}: went back from save ${last[lane]} to ${k}`);
       if (k > last[lane]) advanced++; else kept++;
       last[lane] = k;
+      // The next save to the folder removes what the killed one left half-written.
+      if (partials(dir).length > 0) leftPartials++;
+      saveModel(model, dir);
+      assert.deepEqual(partials(dir), [], `trial ${i}: partial files survived the next save`);
     });
-    console.log(`kill during save: 100 trials, ${advanced} left a newer model, ${kept} the previous one, ${unloadable} unloadable`);
+    for (const dir of dirs) for (const f of decoys) assert.ok(existsSync(join(dir, f)), `${f} was left alone`);
+    console.log(`kill during save: 100 trials, ${advanced} left a newer model, ${kept} the previous one, ${unloadable} unloadable; ` +
+      `${leftPartials} left partial files, none survived the next save`);
+    assert.ok(leftPartials > 0, 'some kills land while a file is half-written');
     assert.ok(advanced > 0, 'some kills land after a save completed');
   });
 

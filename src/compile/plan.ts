@@ -5,9 +5,11 @@
 // planning, at the size of a model.
 //
 // Memory: the working buffers of every plan live in one workspace per backend (plans never
-// run at the same time), so a model's train, evaluate and predict plans share it. Constants
-// get a small region of their own. On the wasm backend both are wasm memory and the trace run
-// itself allocates there too, in scratch space that the workspace then reuses.
+// run at the same time), so a model's train, evaluate and predict plans share it. A plan's
+// constants live there too, after its working buffers, copied in whenever another plan ran
+// since: so a plan owns no memory of its own, an evicted plan leaves nothing behind, and the
+// workspace stays the top of the wasm stack, where it grows in place. On the wasm backend the
+// trace run itself allocates in scratch space above the workspace, freed when it ends.
 import { backend, currentScope, isState, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
 import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
@@ -32,11 +34,18 @@ const view = (r: Region, dtype: DType, offset: number, length: number): TypedArr
 
 export { persistentCopy } from '../core/engine.ts';
 
-/** A buffer of the plan: in the workspace at `offset`, or (a constant) in the plan's own region. */
+/** A buffer of the plan, at `offset` in the workspace; a constant's values are copied there before a run. */
 interface Slot { dtype: DType; length: number; offset: number; constant: boolean }
 
+/**
+ * The plan that ran last, and in which version of its workspace: its constants are still in
+ * place. Any other plan's run may have overwritten them (one record for all backends: a
+ * backend's planMemory may be a new object at every access, so it cannot be the key).
+ */
+let lastRun: { plan: Plan; version: number } | null = null;
+
 export class Plan {
-  private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[] };
+  private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[]; constants: [TypedArray, TypedArray][] };
   /** What the trace computed outside the kernels, for checking a second trace against (see verify). */
   fingerprint!: Fingerprint;
   private constructor(
@@ -48,22 +57,15 @@ export class Plan {
     private readonly workspaceBytes: number,
     private readonly constantValues: [Slot, TypedArray][],
   ) {}
-  private constants?: Region;
 
   /** Kernel calls with every slot turned into a view of the current workspace. */
   private bind(): NonNullable<Plan['bound']> {
     const ws = this.memory.workspace(this.workspaceBytes);
     if (this.bound?.version === ws.version) return this.bound;
-    if (!this.constants) {
-      // Taken on first use, after the trace's scratch is gone, and never freed.
-      const bytes = this.constantValues.reduce((n, [s]) => Math.max(n, s.offset + s.length * bytesPerElement(s.dtype)), 16);
-      const region = (this.constants = this.memory.persistent(bytes));
-      for (const [s, values] of this.constantValues) view(region, s.dtype, s.offset, s.length).set(values);
-    }
     const views = new Map<Slot, TypedArray>();
     const resolve = (s: Slot): TypedArray => {
       let v = views.get(s);
-      if (!v) views.set(s, (v = view(s.constant ? this.constants! : ws, s.dtype, s.offset, s.length)));
+      if (!v) views.set(s, (v = view(ws, s.dtype, s.offset, s.length)));
       return v;
     };
     return (this.bound = {
@@ -71,12 +73,17 @@ export class Plan {
       calls: this.calls.map(({ kernel, args }) => ({ kernel, args: args.map((a) => (a instanceof SlotRef ? resolve(a.slot) : a)) })),
       inputs: this.inputs.map(resolve),
       outputs: this.outputs.map(({ slot, shape }) => new Tensor(isArray(slot) ? slot : resolve(slot), shape)),
+      constants: this.constantValues.map(([s, values]) => [resolve(s), values]),
     });
   }
 
   /** Copies the inputs in and replays the step. The results stay valid until any plan runs again. */
   run(inputs: readonly TypedArray[]): Tensor[] {
     const bound = this.bind();
+    if (lastRun?.plan !== this || lastRun.version !== bound.version) {
+      for (const [v, values] of bound.constants) v.set(values as never);
+      lastRun = { plan: this, version: bound.version };
+    }
     inputs.forEach((a, i) => bound.inputs[i].set(a));
     const b = this.backend as unknown as Record<KernelName, (...args: unknown[]) => void>;
     for (const { kernel, args } of bound.calls) b[kernel](...args);
@@ -148,13 +155,7 @@ export class Plan {
     // Buffers no call computes (scalars, the seed of the backward pass, anything made outside
     // the step) are constants: they keep their traced values in the plan's own region.
     const constants = [...first.keys()].filter((a) => !computed.has(a));
-    let constantBytes = 0;
     const slots = new Map<TypedArray, Slot>();
-    for (const a of constants) {
-      slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset: constantBytes, constant: true });
-      constantBytes = align16(constantBytes + a.byteLength);
-    }
-    const constantValues = constants.map((a): [Slot, TypedArray] => [slots.get(a)!, a.slice()]);
 
     // Greedy by size (as TFLite's arena planner): each buffer takes the lowest offset that does
     // not overlap a placed buffer whose lifetime overlaps its own.
@@ -173,6 +174,13 @@ export class Plan {
       slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset, constant: false });
       total = Math.max(total, offset + a.byteLength);
     }
+    // Constants after the working buffers (they live through the whole step).
+    for (const a of constants) {
+      total = align16(total);
+      slots.set(a, { dtype: dtypeOfArray(a), length: a.length, offset: total, constant: true });
+      total += a.byteLength;
+    }
+    const constantValues = constants.map((a): [Slot, TypedArray] => [slots.get(a)!, a.slice()]);
     const moved = calls.map(({ kernel, args }) => ({
       kernel, args: args.map((a) => (isArray(a) && slots.has(a) ? new SlotRef(slots.get(a)!) : a)),
     }));

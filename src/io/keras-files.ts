@@ -1,6 +1,7 @@
 // Keras files on disk (Node): paths, atomic writes, sharded weights next to their map.
 // The formats themselves are in keras3.ts / keras2.ts and read and write bytes.
 import { nodeBuiltin } from '../core/node-only.ts';
+import { partialName, removeStalePartials } from './partials.ts';
 import type { Model } from '../models/model.ts';
 import { isHdf5 } from './hdf5.ts';
 import { loadKerasModel, loadKerasWeights, saveKerasModel, saveKerasWeights } from './keras-bytes.ts';
@@ -29,7 +30,8 @@ export function writeAtomically(file: string, bytes: Uint8Array): void {
   const { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } = fs();
   const { basename, dirname, join } = nodePath();
   mkdirSync(dirname(file), { recursive: true }); // as save(dir) and Keras's ModelCheckpoint do
-  const tmp = join(dirname(file), `.${basename(file)}.${nodeBuiltin('node:crypto', 'Keras files on disk').randomBytes(4).toString('hex')}.partial`);
+  removeStalePartials(dirname(file), (t) => t === basename(file)); // of saves killed before
+  const tmp = join(dirname(file), partialName(basename(file)));
   try {
     const fd = openSync(tmp, 'w');
     try {

@@ -7,6 +7,7 @@
 // conv2d_1, ...), and its variables are vars/0, vars/1, ... (trainable ones first); a nested
 // model's layers are under its own path (layers/sequential/layers/dense).
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { checkZipCrcs } from './zip-crc.ts';
 import type { Variable } from '../core/tensor.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -142,6 +143,7 @@ export async function encodeKeras(model: Model, { includeOptimizer = true }: { i
 export async function decodeKeras(bytes: Uint8Array, where: string, { compile = true }: LoadOptions = {}): Promise<Model> {
   let files: Record<string, Uint8Array>;
   try { files = unzipSync(bytes); } catch (e) { throw new Error(`${where}: not a readable .keras file: the zip is damaged or truncated (${(e as Error).message})`); }
+  checkZipCrcs(bytes, files, where);
   const text = (name: string): string => {
     if (!files[name]) throw new Error(`${where}: the .keras zip has no ${name} (it holds ${Object.keys(files).join(', ') || 'nothing'})`);
     return strFromU8(files[name]);

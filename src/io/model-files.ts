@@ -17,6 +17,7 @@ import { refuseKerasFileName } from '../models/file-names.ts';
 import { withWeightBudget } from '../layers/layer.ts';
 import { jsonDepth, resolveInside } from './safe-paths.ts';
 import { verifyModelJson, verifyWeightsFile, withChecksums } from './checksums.ts';
+import { partialName, removeStalePartials } from './partials.ts';
 
 const MAX_JSON_BYTES = 256 * 2 ** 20;
 const MAX_JSON_DEPTH = 100;
@@ -28,6 +29,9 @@ export interface SaveOptions {
 }
 
 const stripScheme = (p: string): string => (p.startsWith('file://') ? p.slice('file://'.length) : p);
+
+/** The weight files saveModel and saveWeights name (weights-<time>-<random>.bin). */
+const STAMPED_WEIGHTS = /^weights-[0-9a-z]+-[0-9a-f]{6}\.bin$/;
 
 function writeDurably(path: string, data: Uint8Array | string): void {
   const fd = openSync(path, 'w');
@@ -86,10 +90,12 @@ export function saveModel(model: Model, path: string, { includeOptimizer = false
   };
   const jsonPath = join(dir, 'model.json');
   const old = previousWeightFiles(jsonPath);
-  writeDurably(join(dir, `${weightsFile}.partial`), data);
-  renameSync(join(dir, `${weightsFile}.partial`), join(dir, weightsFile));
-  writeDurably(join(dir, `model.json.${stamp}.partial`), withChecksums(json, { [weightsFile]: data }));
-  renameSync(join(dir, `model.json.${stamp}.partial`), jsonPath);
+  removeStalePartials(dir, (t) => t === 'model.json' || STAMPED_WEIGHTS.test(t)); // of saves killed before
+  const weightsPartial = join(dir, partialName(weightsFile)), jsonPartial = join(dir, partialName('model.json'));
+  writeDurably(weightsPartial, data);
+  renameSync(weightsPartial, join(dir, weightsFile));
+  writeDurably(jsonPartial, withChecksums(json, { [weightsFile]: data }));
+  renameSync(jsonPartial, jsonPath);
   for (const f of old) if (f !== weightsFile) rmSync(join(dir, f), { force: true });
 }
 
@@ -196,10 +202,12 @@ export function saveWeights(model: Model, path: string): void {
   const weightsFile = `weights-${stamp}.bin`;
   const jsonPath = join(dir, 'weights.json');
   const old = previousWeightFiles(jsonPath);
-  writeDurably(join(dir, `${weightsFile}.partial`), data);
-  renameSync(join(dir, `${weightsFile}.partial`), join(dir, weightsFile));
-  writeDurably(join(dir, `weights.json.${stamp}.partial`), JSON.stringify({ weightsManifest: [{ paths: [weightsFile], weights: specs }] }));
-  renameSync(join(dir, `weights.json.${stamp}.partial`), jsonPath);
+  removeStalePartials(dir, (t) => t === 'weights.json' || STAMPED_WEIGHTS.test(t)); // of saves killed before
+  const weightsPartial = join(dir, partialName(weightsFile)), jsonPartial = join(dir, partialName('weights.json'));
+  writeDurably(weightsPartial, data);
+  renameSync(weightsPartial, join(dir, weightsFile));
+  writeDurably(jsonPartial, JSON.stringify({ weightsManifest: [{ paths: [weightsFile], weights: specs }] }));
+  renameSync(jsonPartial, jsonPath);
   for (const f of old) if (f !== weightsFile) rmSync(join(dir, f), { force: true });
 }
 

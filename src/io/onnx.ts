@@ -2,6 +2,8 @@
 // deeptype computes channels-last (NHWC) as Keras does; ONNX's Conv and MaxPool want NCHW, so
 // the graph switches layout around runs of those layers, with one Transpose each way.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { partialName, removeStalePartials } from './partials.ts';
 import type { onnx as OnnxNamespace } from 'onnx-proto';
 import { Model } from '../models/model.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
@@ -21,7 +23,8 @@ import { requireOptional } from '../core/node-only.ts';
 let onnxModule: typeof OnnxNamespace | undefined;
 const onnxProto = (): typeof OnnxNamespace => (onnxModule ??= requireOptional<{ onnx: typeof OnnxNamespace }>('onnx-proto', 'ONNX export').onnx);
 
-type Attr = number | number[] | string;
+/** An attribute; `{ float }` for FLOAT ones whose value may be whole (ONNX checks the type: Elu's alpha 1 must not be INT). */
+type Attr = number | number[] | string | { float: number };
 
 class GraphBuilder {
   readonly nodes: OnnxNamespace.INodeProto[] = [];
@@ -43,7 +46,8 @@ class GraphBuilder {
     this.nodeNames.add(name);
     const output = `${name}:0`;
     const attribute = Object.entries(attrs).map(([n, v]) =>
-      Array.isArray(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INTS, ints: v }
+      typeof v === 'object' && !Array.isArray(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.FLOAT, f: v.float }
+        : Array.isArray(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INTS, ints: v }
         : typeof v === 'string' ? { name: n, type: onnxProto().AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(v) }
           : Number.isInteger(v) ? { name: n, type: onnxProto().AttributeProto.AttributeType.INT, i: v } : { name: n, type: onnxProto().AttributeProto.AttributeType.FLOAT, f: v });
     this.nodes.push({ opType, name, input: inputs, output: [output], attribute });
@@ -124,7 +128,7 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     const op = ACTIVATIONS[name];
     if (!op) return v;
     const x = op === 'Softmax' ? toNhwc(v) : v;
-    return { ...x, name: g.node(op, [x.name], op === 'Softmax' ? { axis: -1 } : op === 'Elu' ? { alpha: 1 } : {}) };
+    return { ...x, name: g.node(op, [x.name], op === 'Softmax' ? { axis: -1 } : op === 'Elu' ? { alpha: { float: 1 } } : {}) };
   };
 
   const emit = (layer: Layer, ins: Value[]): Value => {
@@ -216,7 +220,7 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const v = rank === 4 ? toNchw(x) : x, c = layer.movingMean!.size;
       const vector = (suffix: string, t: Tensor | undefined, fill: number): string => g.float(`${layer.name}/${suffix}`, t ? Float32Array.from(t.data as Float32Array) : new Float32Array(c).fill(fill), [c]);
       const name = g.node('BatchNormalization', [v.name, vector('gamma', layer.gamma, 1), vector('beta', layer.beta, 0), vector('moving_mean', layer.movingMean, 0), vector('moving_variance', layer.movingVariance, 1)],
-        { epsilon: layer.epsilon }, layer.name);
+        { epsilon: { float: layer.epsilon } }, layer.name);
       return { name, nchw: v.nchw, shape };
     }
     if (layer instanceof GlobalAveragePooling2D) {
@@ -279,7 +283,8 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
 /** Writes the model as an ONNX file (atomically: a crash never leaves half a file at `path`). */
 export function exportOnnx(model: Model, path: string, options: { opset?: number } = {}): void {
   const bytes = toOnnx(model, options);
-  const partial = `${path}.partial`;
+  removeStalePartials(dirname(path), (t) => t === basename(path)); // of exports killed before
+  const partial = join(dirname(path), partialName(basename(path)));
   const fd = openSync(partial, 'w');
   try {
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);

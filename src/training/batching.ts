@@ -48,20 +48,36 @@ export function inferenceBatch(model: Model, kind: 'evaluate' | 'predict', input
   return Math.max(1, fits);
 }
 
+/** The largest power of two not above n (for n >= 1). */
+const floorPow2 = (n: number): number => 2 ** Math.floor(Math.log2(n));
+
 /**
  * Runs step(start, end) over [0, n) in batches of at most batchSize. A batch that hits the
  * memory limit (the step throws before it has done anything) is halved and tried again.
+ *
+ * With `powersOfTwo` (predict) every batch is a power of two: batchSize rounded down, the rest
+ * in falling powers of two (13 rows at batchSize 8: 8, 4, 1). Then whatever batch sizes are
+ * asked, a model compiles at most log2(batchSize) + 1 predict steps, each no bigger than
+ * batchSize, so many calls on varying sizes neither retrace nor grow memory without end.
+ * Prediction gives the same answer in any batching.
  */
-export function forEachBatch(n: number, batchSize: number, step: (start: number, end: number) => void): void {
-  let size = batchSize;
+export function forEachBatch(n: number, batchSize: number, step: (start: number, end: number) => void, powersOfTwo = false): void {
+  let size = powersOfTwo ? floorPow2(batchSize) : batchSize;
   for (let start = 0; start < n;) {
+    while (powersOfTwo && size > n - start) size /= 2;
     const end = Math.min(start + size, n);
     try {
       step(start, end);
     } catch (e) {
-      if (e instanceof MemoryLimitError && end - start > 1) { size = Math.ceil((end - start) / 2); continue; }
+      if (e instanceof MemoryLimitError && end - start > 1) { size = powersOfTwo ? size / 2 : Math.ceil((end - start) / 2); continue; }
       throw e;
     }
     start = end;
   }
+}
+
+/** How many batches forEachBatch(n, batchSize, _, true) runs (where none hits the limit). */
+export function powerOfTwoBatches(n: number, batchSize: number): number {
+  const size = floorPow2(batchSize), rest = n % size;
+  return Math.floor(n / size) + [...rest.toString(2)].filter((d) => d === '1').length;
 }

@@ -14,7 +14,7 @@ import { SparseCategoricalCrossentropy } from './losses.ts';
 import { Mean } from './metrics.ts';
 import { Progbar, defaultOutput } from './progbar.ts';
 import { InterruptGuard } from './interrupt.ts';
-import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch } from './batching.ts';
+import { checkTrainBatchFits, explainTrainMemory, forEachBatch, inferenceBatch, powerOfTwoBatches } from './batching.ts';
 
 /** Keras's verbose modes: 1 a bar (redrawn on a terminal), 2 one line per epoch without the bar. */
 export function progbar(steps: number | null, verbose: number): Progbar {
@@ -297,17 +297,17 @@ export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32,
   model.checkInputShapes(xs.map((t) => t.shape));
   // An oversized batch is split to what fits the backend's memory (as Keras batches its own).
   const batchSize = Math.min(PREDICT_STEP_ROWS, inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput));
-  const n = xs[0].shape[0], steps = Math.ceil(n / batchSize);
-  const bar = verbose > 0 ? progbar(steps, verbose) : null;
-  let outs: Tensor[] | undefined;
+  const n = xs[0].shape[0];
+  const bar = verbose > 0 ? progbar(powerOfTwoBatches(n, batchSize), verbose) : null;
+  let outs: Tensor[] | undefined, done = 0;
   const readers = xs.map((x) => new BatchReader(x, isFloatInput(x)));
   noGrad(() => {
     forEachBatch(n, batchSize, (start, end) => {
       const ybs = model.predictStep(readAll(readers, null, start, end));
       outs ??= ybs.map((yb) => new Tensor(allocArray(yb.dtype, (yb.size / yb.shape[0]) * n), [n, ...yb.shape.slice(1)]));
       ybs.forEach((yb, i) => outs![i].data.set(yb.data, (yb.size / yb.shape[0]) * start));
-      bar?.update(Math.ceil(end / batchSize), {});
-    });
+      bar?.update(++done, {});
+    }, true); // in powers of two: a bounded set of compiled steps (see forEachBatch)
   });
   bar?.finish({});
   return outs ?? [new Tensor(allocArray('float32', 0), [0])];

@@ -8,10 +8,22 @@
 // others take over its work. Workers spin briefly before they block, since a round trip
 // through Atomics.wait costs tens of microseconds and a training step runs dozens of jobs.
 
+//
+// A worker that dies (terminated, out of memory, an uncaught error) is seen by its 'exit' or
+// 'error' event, but the calling thread cannot receive events while it waits for a job. So the
+// workers are spawned by a supervisor thread that runs no kernels and whose event loop stays
+// free: on a worker's exit it marks the worker dead in the control block and wakes the caller,
+// which fails the job at once (once the live threads are out of it). Nothing is timed, so a
+// slow or loaded machine raises no false alarm; the stall timeout remains for a hung worker.
+// Where threads cannot nest (some browsers), the workers are spawned directly, as before.
+
 // Control block layout (Int32Array). Each home range is one word: the job's generation (high
 // 16 bits), the range's next chunk from the front and its end (8 bits each), so a late worker
-// can never claim chunks of a newer job, and owner and helpers agree on what is left.
-const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, SPIN = 9, WAITING = 10, ARGS = 11, MAX_ARGS = 24;
+// can never claim chunks of a newer job, and owner and helpers agree on what is left. After
+// the ranges, per thread: the last job it finished with (FINISHED) and whether it is dead
+// (1 exited, 2 failed); LOST holds the first dead thread, EXIT_CODE its exit code.
+const GEN = 0, DONE = 1, FN = 2, TOTAL = 3, GRAIN = 4, NARGS = 5, READY = 6, FAILED = 7, THREADS = 8, SPIN = 9, WAITING = 10;
+const LOST = 11, EXIT_CODE = 12, ARGS = 13, MAX_ARGS = 24;
 const RANGES = ARGS + MAX_ARGS, MAX_CHUNKS = 255;
 /** Bytes after the ranges for a worker's error message (a length word, then UTF-8). */
 const MESSAGE_BYTES = 256;
@@ -42,11 +54,12 @@ const claim = new Function(`${CLAIM}; return claim;`)() as (c: Int32Array, gen: 
 // The worker's program, as source so that it needs no separate file (Node: eval, browser: Blob).
 const WORKER_BODY = `
 ${CLAIM}
-function start({ module, memory, control, names, self, messageAt }) {
+function start({ module, memory, control, names, self, messageAt, finishedAt }) {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
   const fns = names.map((n) => instance.exports[n]);
   const c = new Int32Array(control);
   let seen = Atomics.load(c, ${GEN});
+  Atomics.store(c, finishedAt + self, seen); // a job running as it starts is not its to join
   Atomics.add(c, ${READY}, 1);
   for (;;) {
     let spins = 0;
@@ -69,29 +82,73 @@ function start({ module, memory, control, names, self, messageAt }) {
         }
       }
     });
+    Atomics.store(c, finishedAt + self, seen); // out of this job: it writes nothing more for it
   }
 }`;
 
-interface WorkerLike { terminate(): unknown; unref?(): void; on?(event: string, listener: (arg: unknown) => void): unknown; addEventListener?(event: string, listener: (arg: unknown) => void): void }
+// The supervisor's program: spawns the workers, watches them, and on a test's request
+// terminates one (as a crash would). Its event loop is free, so their events reach it at once.
+const SUPERVISOR_BODY = `
+function supervise({ workerSource, count, data, deadAt }, reply) {
+  const c = new Int32Array(data.control);
+  const node = typeof process !== 'undefined' && process.versions && process.versions.node;
+  if (!node && typeof Worker === 'undefined') { reply({ nested: false }); return () => {}; }
+  const lost = (index, how, code) => {
+    if (Atomics.compareExchange(c, deadAt + index, 0, how) !== 0) return;
+    if (how === 1) Atomics.store(c, ${EXIT_CODE}, code | 0);
+    Atomics.compareExchange(c, ${LOST}, 0, index);
+    Atomics.notify(c, ${DONE});
+  };
+  const workers = [];
+  for (let index = 1; index < count; index++) {
+    let w;
+    if (node) {
+      const { Worker } = require('node:worker_threads');
+      w = new Worker(workerSource + "\\nrequire('node:worker_threads').parentPort.once('message', start);", { eval: true });
+      w.on('exit', (code) => lost(index, 1, code));
+      w.on('error', () => lost(index, 2, 0));
+    } else {
+      w = new Worker(URL.createObjectURL(new Blob([workerSource + '\\nself.onmessage = (e) => start(e.data);'], { type: 'text/javascript' })));
+      w.addEventListener('error', () => lost(index, 2, 0));
+    }
+    w.postMessage(Object.assign({}, data, { self: index }));
+    workers.push(w);
+  }
+  return (m) => { if (m.kill) setTimeout(() => workers[m.kill - 1].terminate(), m.after || 0); };
+}`;
+const SUPERVISOR_NODE = `${SUPERVISOR_BODY}
+const { parentPort } = require('node:worker_threads');
+let handle;
+parentPort.on('message', (m) => { if (handle) handle(m); else handle = supervise(m, (r) => parentPort.postMessage(r)); });`;
+const SUPERVISOR_BROWSER = `${SUPERVISOR_BODY}
+let handle;
+self.onmessage = (e) => { if (handle) handle(e.data); else handle = supervise(e.data, (r) => self.postMessage(r)); };`;
 
-async function spawn(data: object): Promise<WorkerLike> {
-  if (typeof process !== 'undefined' && process.versions?.node) {
+interface WorkerLike {
+  terminate(): unknown; unref?(): void; postMessage(m: unknown): void;
+  on?(event: string, listener: (arg: unknown) => void): unknown; addEventListener?(event: string, listener: (arg: unknown) => void): void;
+}
+
+const isNode = (): boolean => typeof process !== 'undefined' && Boolean(process.versions?.node);
+
+/** A thread running `nodeSource` (Node: eval) or `browserSource` (browser: a Blob URL). */
+function spawnThread(nodeSource: string, browserSource: string): WorkerLike {
+  if (isNode()) {
     // Not import(): a bundler for browsers would try to resolve node:worker_threads.
     const { Worker } = process.getBuiltinModule('node:worker_threads');
-    const w = new Worker(`${WORKER_BODY}\nrequire('node:worker_threads').parentPort.once('message', start);`, { eval: true });
-    w.unref(); // idle workers must not keep the process alive
-    w.postMessage(data);
+    const w = new Worker(nodeSource, { eval: true });
+    w.unref(); // idle threads must not keep the process alive
     return w;
   }
-  const url = URL.createObjectURL(new Blob([`${WORKER_BODY}\nself.onmessage = (e) => start(e.data);`], { type: 'text/javascript' }));
-  const w = new Worker(url);
-  w.postMessage(data);
-  return w;
+  return new Worker(URL.createObjectURL(new Blob([browserSource], { type: 'text/javascript' })));
 }
 
 export class ThreadPool {
   private control!: Int32Array;
-  private workers: Promise<WorkerLike>[] = [];
+  /** The supervisor thread, or (where threads cannot nest) the workers themselves. */
+  private supervisor: WorkerLike | null = null;
+  private workers: WorkerLike[] = [];
+  private messageAt = 0;
   private readonly fnIndex: Map<string, number>;
   private generation = 0;
   /** A worker that exited or failed to start, noticed by its exit event (between jobs). */
@@ -122,22 +179,75 @@ export class ThreadPool {
   private start(spin: number): void {
     const count = this.count;
     // One thread needs no shared block (and pages that are not cross-origin isolated have none).
-    const messageAt = 4 * (RANGES + count), bytes = messageAt + MESSAGE_BYTES;
+    const finishedAt = RANGES + count, deadAt = finishedAt + count;
+    const messageAt = (this.messageAt = 4 * (deadAt + count)), bytes = messageAt + MESSAGE_BYTES;
     this.control = new Int32Array(count > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.control[SPIN] = spin;
     this.lost = null;
     this.workers = [];
-    for (let index = 1; index < count; index++) {
-      const worker = spawn({ module: this.module, memory: this.memory, control: this.control.buffer, names: this.names, self: index, messageAt });
-      const control = this.control;
+    this.supervisor = null;
+    if (count === 1) return;
+    const control = this.control;
+    const data = { module: this.module, memory: this.memory, control: control.buffer, names: this.names, messageAt, finishedAt };
+    const onLost = (why: string): void => { if (this.control === control) this.lost ??= why; };
+    try {
+      const sup = (this.supervisor = spawnThread(SUPERVISOR_NODE, SUPERVISOR_BROWSER));
+      const onReply = (m: unknown): void => {
+        const r = (m as { data?: unknown }).data ?? m;
+        if ((r as { nested?: boolean }).nested === false && this.control === control) { this.supervisor = null; sup.terminate(); this.spawnDirect(data); }
+      };
+      sup.on?.('message', onReply);
+      sup.addEventListener?.('message', onReply);
+      sup.on?.('error', (e) => onLost(`the worker supervisor failed: ${(e as Error)?.message ?? String(e)}`));
+      sup.addEventListener?.('error', (e) => onLost(`the worker supervisor failed: ${(e as ErrorEvent)?.message ?? 'error'}`));
+      sup.unref?.(); // again: a 'message' listener refs the thread, which must not keep the process alive
+      sup.postMessage({ workerSource: WORKER_BODY, count, data, deadAt });
+    } catch (e) {
+      onLost(`could not start: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+
+  /** Workers spawned by this thread (no supervisor): a death is seen between jobs, or by the stall timeout. */
+  private spawnDirect(data: object): void {
+    const control = this.control;
+    for (let index = 1; index < this.count; index++) {
       const onLost = (why: string): void => { if (this.control === control) this.lost ??= `worker thread ${index} ${why}`; };
-      void worker.then((w) => {
+      try {
+        const w = spawnThread(`${WORKER_BODY}\nrequire('node:worker_threads').parentPort.once('message', start);`, `${WORKER_BODY}\nself.onmessage = (e) => start(e.data);`);
         w.on?.('exit', (code) => onLost(`exited (code ${String(code)})`));
         w.on?.('error', (e) => onLost(`failed: ${(e as Error)?.message ?? String(e)}`));
         w.addEventListener?.('error', (e) => onLost(`failed: ${(e as ErrorEvent)?.message ?? 'error'}`));
-      }, (e: unknown) => onLost(`could not start: ${(e as Error)?.message ?? String(e)}`));
-      this.workers.push(worker);
+        w.postMessage({ ...data, self: index });
+        this.workers.push(w);
+      } catch (e) {
+        onLost(`could not start: ${(e as Error)?.message ?? String(e)}`);
+      }
     }
+  }
+
+  /** The first dead worker, as the supervisor marked it, or null. */
+  private lostWorker(c = this.control): string | null {
+    const index = this.count > 1 ? Atomics.load(c, LOST) : 0;
+    if (index === 0) return null;
+    const how = Atomics.load(c, RANGES + 2 * this.count + index);
+    return `worker thread ${index} ${how === 1 ? `exited (code ${Atomics.load(c, EXIT_CODE)})` : 'failed (an uncaught error)'}`;
+  }
+
+  /** Whether every live worker is out of job `gen` (so none writes for it any more). */
+  private settled(c: Int32Array, gen: number): boolean {
+    const n = this.count, finishedAt = RANGES + n, deadAt = finishedAt + n;
+    for (let j = 1; j < n; j++) if (Atomics.load(c, deadAt + j) === 0 && Atomics.load(c, finishedAt + j) !== gen) return false;
+    return true;
+  }
+
+  /**
+   * For tests: terminates worker `index` (1 to count - 1) after `afterMs`, from the supervisor's
+   * thread, as a crash would, even while the calling thread is inside a job.
+   */
+  loseWorker(index: number, afterMs = 0): void {
+    if (!(index >= 1 && index < this.count)) throw new Error(`loseWorker: index must be 1 to ${this.count - 1}, got ${index}`);
+    if (this.supervisor) this.supervisor.postMessage({ kill: index, after: afterMs });
+    else setTimeout(() => this.workers[index - 1]?.terminate(), afterMs);
   }
 
   /** Replaces every worker (the lost one and the others, which may be stuck on the old block). */
@@ -147,7 +257,8 @@ export class ThreadPool {
     this.control[FN] = -1;
     Atomics.store(this.control, GEN, (this.generation + 1) & 0x7fff);
     Atomics.notify(this.control, GEN);
-    for (const w of old) void w.then((x) => x.terminate(), () => undefined);
+    for (const w of old) w.terminate();
+    this.supervisor?.terminate(); // and with it the workers it spawned
     this.restarts++;
     this.start(spin);
     console.warn(`wasm backend: ${why}; started ${this.count - 1} new worker thread(s) (until they are up, kernels run on the calling thread)`);
@@ -175,7 +286,8 @@ export class ThreadPool {
    * it was part of raises an error instead of waiting forever.
    */
   run(name: string, args: number[], total: number, grain: number, local: (start: number, end: number) => void): void {
-    if (this.lost) this.restart(this.lost); // between jobs: the job below runs without it
+    const lost = this.lost ?? this.lostWorker();
+    if (lost) this.restart(lost); // between jobs: the job below runs without it
     if (total === 0) return;
     if (!Number.isInteger(total) || total < 0 || !(grain >= 1)) throw new Error(`internal: ${name} asked to run over ${total} items in chunks of ${grain}`);
     if (grain >= total) { local(0, total); return; }
@@ -202,6 +314,12 @@ export class ThreadPool {
         Atomics.store(c, WAITING, 0);
         spins = 0;
       }
+      // A dead worker (the supervisor woke us): fail the job once the live threads are out of it.
+      if (Atomics.load(c, LOST) !== 0 && this.settled(c, gen) && Atomics.load(c, DONE) !== chunks) {
+        const why = `${this.lostWorker(c)} while kernel ${name} ran (${chunks - Atomics.load(c, DONE)} of its ${chunks} chunks unfinished)`;
+        this.restart(why);
+        throw new Error(`wasm backend: ${why}. The call failed and its results are lost; new worker threads are starting, so it can be retried.`);
+      }
       if (d !== seen) { seen = d; since = performance.now(); } else if ((spins & 1023) === 0 && performance.now() - since > this.stallMs) {
         const why = `kernel ${name}: ${chunks - d} of its ${chunks} chunks made no progress for ${(this.stallMs / 1000).toFixed(1)} s (a worker thread died or hangs)`;
         this.restart(why);
@@ -211,7 +329,7 @@ export class ThreadPool {
     const failed = Atomics.exchange(c, FAILED, 0);
     if (error !== null) throw error;
     if (failed) {
-      const at = 4 * (RANGES + n), length = new Int32Array(c.buffer, at, 1)[0];
+      const at = this.messageAt, length = new Int32Array(c.buffer, at, 1)[0];
       const message = new TextDecoder().decode(new Uint8Array(c.buffer, at + 4, length).slice());
       throw new Error(`wasm kernel ${name} failed on worker thread ${failed - 1}: ${message}`);
     }
@@ -221,6 +339,7 @@ export class ThreadPool {
     this.control[FN] = -1;
     Atomics.store(this.control, GEN, (this.generation + 1) & 0x7fff);
     Atomics.notify(this.control, GEN);
-    for (const w of this.workers) (await w).terminate();
+    for (const w of this.workers) await w.terminate();
+    await this.supervisor?.terminate();
   }
 }
