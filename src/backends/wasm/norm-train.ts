@@ -5,7 +5,7 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import * as refNorm from '../js/norm.ts';
 import * as refFused from '../js/norm-fused.ts';
-import { moments, vectors, SMALL } from './norm.ts';
+import { gradCoefficients, moments, vectors, SMALL } from './norm.ts';
 import type { WasmBackend } from './index.ts';
 
 type Buf = Float32Array;
@@ -49,20 +49,8 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
     b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk], rows, 1, chunk);
-    const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
-    const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
-    for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
-    dgamma.set(sumDyXhat);
-    dbeta.set(sumDy);
-    // dx = a g + k x + d per channel, g the (masked) dy (the reference kernel's formula, expanded).
-    const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      const g = gamma ? gamma[c] : 1;
-      a[c] = g * inv[c];
-      k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
-      d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * mean[c];
-    }
-    const [pa, pk, pd] = vectors(b, a, k, d);
+    // dx = a g + k x + d per channel, g the (masked) dy.
+    const [pa, pk, pd] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
     b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pdx, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }

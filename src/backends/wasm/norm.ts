@@ -72,6 +72,28 @@ export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | nul
   });
 }
 
+/**
+ * From bnGradSums' per-chunk partials (sum dy and sum dy * xhat per channel): dgamma and dbeta,
+ * and dx's per-channel coefficients as wasm vectors, dx = a dy + k x + d (the reference kernel's
+ * formula, expanded). Shared by the plain and the fused (masked) gradient.
+ */
+export function gradCoefficients(b: WasmBackend, partials: number, parts: number, rows: number, C: number, mean: ArrayLike<number>, inv: Float64Array,
+  gamma: TypedArray | null, dgamma: TypedArray, dbeta: TypedArray): number[] {
+  const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
+  const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
+  for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
+  dgamma.set(sumDyXhat);
+  dbeta.set(sumDy);
+  const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    const g = gamma ? gamma[c] : 1;
+    a[c] = g * inv[c];
+    k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
+    d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * mean[c];
+  }
+  return vectors(b, a, k, d);
+}
+
 export function batchNormGrad(b: WasmBackend, x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void {
   if (!f32(x, dy, dx, gamma)) return refNorm.batchNormGrad(x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
   b.inWasm([x as Buf, dy as Buf], [dx as Buf], ([px, pdy], [pdx]) => {
@@ -83,20 +105,7 @@ export function batchNormGrad(b: WasmBackend, x: TypedArray, dy: TypedArray, mea
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
     b.par('bnGradSums', [px, pdy, m64, inv64, partials, C, chunk], rows, 1, chunk);
-    const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
-    const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
-    for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
-    dgamma.set(sumDyXhat);
-    dbeta.set(sumDy);
-    // dx = a dy + k x + d, per channel (the reference kernel's formula, expanded).
-    const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      const g = gamma ? gamma[c] : 1;
-      a[c] = g * inv[c];
-      k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
-      d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * mean[c];
-    }
-    const [pa, pk, pd] = vectors(b, a, k, d);
+    const [pa, pk, pd] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
     b.par('affineRows', [pdy, px, pa, pk, pd, pdx, C], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }
