@@ -5,7 +5,7 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import * as refNorm from '../js/norm.ts';
 import * as refFused from '../js/norm-fused.ts';
-import { gradCoefficients, moments, vectors, SMALL } from './norm.ts';
+import { batchScaleShift, gradCoefficients, SMALL } from './norm.ts';
 import type { WasmBackend } from './index.ts';
 
 type Buf = Float32Array;
@@ -17,15 +17,7 @@ export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedA
   rows: number, C: number, epsilon: number, activation: ConvActivation): void {
   if (!f32(x, y, gamma, beta) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
-    const m = moments(b, px, rows, C);
-    const scale = new Float64Array(C), shift = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
-      shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
-    }
-    mean.set(m.mean);
-    variance.set(m.variance);
-    const [ps, pd] = vectors(b, scale, shift);
+    const [ps, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
     b.par('affineRowsMasked', [px, 0, 0, ps, 0, pd, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }

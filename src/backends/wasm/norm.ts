@@ -56,18 +56,27 @@ export function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
   return at;
 }
 
+/**
+ * The batch's statistics (written to mean and variance) and y = x * scale + shift per channel,
+ * scale and shift as wasm vectors: batchNorm's forward, plain or fused with its activation.
+ */
+export function batchScaleShift(b: WasmBackend, px: number, rows: number, C: number, gamma: TypedArray | null, beta: TypedArray | null,
+  mean: TypedArray, variance: TypedArray, epsilon: number): number[] {
+  const m = moments(b, px, rows, C);
+  const scale = new Float64Array(C), shift = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
+    shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
+  }
+  mean.set(m.mean);
+  variance.set(m.variance);
+  return vectors(b, scale, shift);
+}
+
 export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number): void {
   if (!f32(x, y, gamma, beta)) return refNorm.batchNorm(x, gamma, beta, y, mean, variance, rows, C, epsilon);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
-    const m = moments(b, px, rows, C);
-    const scale = new Float64Array(C), shift = new Float64Array(C);
-    for (let c = 0; c < C; c++) {
-      scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
-      shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
-    }
-    mean.set(m.mean);
-    variance.set(m.variance);
-    const [ps, pd] = vectors(b, scale, shift);
+    const [ps, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
     b.par('affineRows', [px, 0, ps, 0, pd, py, C], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }
