@@ -114,3 +114,23 @@ describe('3x3 depthwise filter gradient (dwFilterGrad3x3) against the reference 
     assert.equal(cases, 72);
   });
 });
+
+describe('packed filter gradient: a chunk writes only its own packed panels', () => {
+  it('a dilated tap past a block\'s last pixel writes no zeros beyond the block (they landed in the next chunk\'s panels, racing it on 2 threads)', () => {
+    const be = new WasmBackend(1);
+    const b = be as unknown as { mem: { exports: Record<string, (...a: number[]) => void>; buffer: ArrayBuffer }; scratch(n: number): number };
+    const xs: [number, number, number, number] = [3, 11, 9, 16], f = 24, block = 4, chunk = 152;
+    const info = convInfo(xs, [3, 3, 16, f], { dilations: 2, padding: 'same' });
+    const size = 9 * 16 * f, slotFloats = block * (f + 4);
+    const px = b.scratch(xs.reduce((a, c) => a * c) * 4), pdy = b.scratch(info.batch * info.outH * info.outW * f * 4);
+    const partials = b.scratch(size * 4), packs = b.scratch(2 * slotFloats * 4);
+    new Float32Array(b.mem.buffer, px, xs.reduce((a, c) => a * c)).set(floats(xs.reduce((a, c) => a * c)));
+    new Float32Array(b.mem.buffer, pdy, info.batch * info.outH * info.outW * f).set(floats(info.batch * info.outH * info.outW * f));
+    // The second slot's panels hold a sentinel; the first chunk (slot 0) must leave it alone.
+    new Float32Array(b.mem.buffer, packs + slotFloats * 4, slotFloats).fill(12345);
+    const g = [info.inH, info.inW, info.inC, info.outH, info.outW, info.outC, info.kH, info.kW, info.strideH, info.strideW, info.padTop, info.padLeft, info.dilationH, info.dilationW];
+    b.mem.exports.convFilterGradPacked(px, pdy, partials, packs, ...g, block, chunk, 0, chunk);
+    const next = new Float32Array(b.mem.buffer, packs + slotFloats * 4, slotFloats);
+    assert.ok(next.every((v) => v === 12345), `chunk 0 wrote into chunk 1's panels (${next.filter((v) => v !== 12345).length} floats)`);
+  });
+});

@@ -189,10 +189,7 @@ export class ConvKernels {
       return this.perGroup(info, [[px, 'x', 'read'], [pdy, 'y', 'read'], [pdw, 'w', 'write']], ([x, dy, dw], _g, gi) => this.filterGrad(x, dy, 0, dw, gi));
     }
     const depthwise = groups > 1;
-    // The packed and narrow kernels give wrong sums now and then when their chunks run on more
-    // than one thread (test/conv-train-kernels.test.ts on a quiet 2-core machine; the cause is
-    // not found yet): until it is, they run only where the pool is the calling thread alone.
-    const choice = depthwise || ConvKernels.oneChannel3x3(info) || this.h.threads() > 1 ? 'earlier' : filterGradKernel(info);
+    const choice = depthwise || ConvKernels.oneChannel3x3(info) ? 'earlier' : filterGradKernel(info);
     if (choice !== 'earlier') return this.trainingFilterGrad(px, pdy, pdw, info, choice);
     const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
     const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;

@@ -104,7 +104,10 @@ function packWindows(x: usize, dst: usize, inH: i32, inW: i32, inC: i32, outH: i
       lo = off >= 0 ? 0 : (-off + sW - 1) / sW;
       hi = inW - off <= 0 ? 0 : (inW - off + sW - 1) / sW;
     }
-    lo = max(lo, ow0); hi = min(hi, ow0 + count); if (hi < lo) hi = lo;
+    // Both ends inside this run of count pixels: a tap column that starts past the run's end
+    // (dilated taps at a block's last pixel) must not write zeros beyond it, into the next
+    // chunk's packed panels (on two threads that chunk is being packed at the same time).
+    lo = min(max(lo, ow0), ow0 + count); hi = min(hi, ow0 + count); if (hi < lo) hi = lo;
     let ow = ow0;
     for (; ow < lo; ow++) { v128.store(d, zero); d += 16; }
     if (ow < hi) {
