@@ -1,22 +1,25 @@
-// The fast backend: convolutions, matMul, pooling, bias add and its gradient, the element-wise
-// math, softmax cross-entropy and the optimizer updates run in WebAssembly SIMD (the big ones
-// on all cores); the rest (transpose, slice, casts, reductions other than column sums, small
-// element-wise jobs outside wasm memory) is inherited from the reference backend, which works
+// The fast backend: convolutions, matMul, pooling, normalization, the element-wise math,
+// softmax cross-entropy, data movement and the optimizer updates run in WebAssembly SIMD (the
+// big ones on all cores); whatever a kernel does not cover (other dtypes, small element-wise
+// jobs outside wasm memory, rare layouts) is inherited from the reference backend, which works
 // on views of wasm memory as well as on plain arrays.
+// Families with their own glue: norm.ts, norm-train.ts, transform.ts, optimizers.ts,
+// spatial.ts, copies.ts; the convolutions' kernel choice in conv-kernels.ts.
 // Arrays already in wasm memory (a training plan's buffers) are used in place; others are
 // copied into scratch space for the call.
 import { bytesPerElement, viewArray, type TypedArray } from '../../core/dtype.ts';
-import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, ResizeInfo, UnaryOp } from '../backend.ts';
+import type { Backend, BinaryOp, ConvActivation, ConvInfo, PoolInfo, ReduceOp, UnaryOp } from '../backend.ts';
 import * as norm from './norm.ts';
 import * as transform from './transform.ts';
+import * as opt from './optimizers.ts';
+import * as spatial from './spatial.ts';
+import * as copies from './copies.ts';
 import * as normTrain from './norm-train.ts';
 import * as refNormFused from '../js/norm-fused.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
-import * as refSpatial from '../js/spatial.ts';
-import * as refOpt from '../js/optimizers.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import { ConvKernels } from './conv-kernels.ts';
@@ -259,15 +262,6 @@ export class WasmBackend extends JsBackend {
     this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool));
   };
 
-  override adam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void => {
-    if (!isF32(w, g, m, v)) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
-    this.inWasm([g as Buf], [], ([pg]) => {
-      // w, m and v are updated in place, so they must already live in wasm memory.
-      if (![w, m, v].every((a) => this.mem.owns(a))) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
-      this.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, w.length, lr, beta1, beta2, epsilon, 1 - beta1 ** step, 1 - beta2 ** step);
-    });
-  };
-
   override maxPool2d = (x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void => {
     if (!isF32(x, out)) return ref.maxPool2d(x, out, argmax, info);
     const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft } = info;
@@ -287,7 +281,7 @@ export class WasmBackend extends JsBackend {
   }
 
   /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big. */
-  private parElements(name: string, args: number[], n: number, cost = 1): void {
+  parElements(name: string, args: number[], n: number, cost = 1): void {
     this.par(name, args, n, 4, n * cost < PARALLEL_ELEMENTS ? n : undefined);
   }
 
@@ -340,51 +334,18 @@ export class WasmBackend extends JsBackend {
       this.parElements('softmaxCrossEntropyGrad', [pp, pl, pdy, pd, cols], rows, cols));
   };
 
-  override sgd = (w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void => {
-    // The weights and slots are updated in place, so they must already live in wasm memory.
-    const inPlace = [w, ...(velocity ? [velocity] : [])];
-    if (!isF32(w, g, ...inPlace) || !inPlace.every((a) => this.mem.owns(a))) return ref.sgd(w, g, velocity, lr, momentum, nesterov);
-    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.sgd(w.byteOffset, pg, velocity ? velocity.byteOffset : 0, w.length, lr, momentum, nesterov ? 1 : 0));
-  };
-
-  override rmsprop = (w: TypedArray, g: TypedArray, meanSquare: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, epsilon: number): void => {
-    const inPlace = [w, meanSquare, ...(moment ? [moment] : [])];
-    if (!isF32(w, g, ...inPlace) || !inPlace.every((a) => this.mem.owns(a))) return ref.rmsprop(w, g, meanSquare, moment, lr, rho, momentum, epsilon);
-    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmsprop(w.byteOffset, pg, meanSquare.byteOffset, moment ? moment.byteOffset : 0, w.length, lr, rho, momentum, epsilon));
-  };
-
-  /**
-   * An update kernel of assembly/optimizers.ts: `updated` arrays change in place (so they must
-   * already live in wasm memory, else the reference kernel runs), then the gradient, length, scalars.
-   */
-  private updateInPlace(name: string, updated: TypedArray[], g: TypedArray, scalars: number[], reference: () => void): void {
-    if (!isF32(g, ...updated) || !updated.every((a) => this.mem.owns(a))) return reference();
-    this.inWasm([g as Buf], [], ([pg]) => this.mem.exports[name](...updated.map((a) => a.byteOffset), pg, updated[0].length, ...scalars));
-  }
-
-  override adagrad = (w: TypedArray, g: TypedArray, acc: TypedArray, lr: number, epsilon: number): void =>
-    this.updateInPlace('adagrad', [w, acc], g, [lr, epsilon], () => refOpt.adagrad(w, g, acc, lr, epsilon));
-  override adadelta = (w: TypedArray, g: TypedArray, ag: TypedArray, ad: TypedArray, lr: number, rho: number, epsilon: number): void =>
-    this.updateInPlace('adadelta', [w, ag, ad], g, [lr, rho, epsilon], () => refOpt.adadelta(w, g, ag, ad, lr, rho, epsilon));
-  override adamax = (w: TypedArray, g: TypedArray, m: TypedArray, u: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void =>
-    this.updateInPlace('adamax', [w, m, u], g, [lr, beta1, beta2, epsilon, 1 - beta1 ** step], () => refOpt.adamax(w, g, m, u, lr, beta1, beta2, epsilon, step));
-  override nadam = (w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, a: number, b: number, c2: number): void =>
-    this.updateInPlace('nadam', [w, m, v], g, [lr, beta1, beta2, epsilon, a, b, c2], () => refOpt.nadam(w, g, m, v, lr, beta1, beta2, epsilon, a, b, c2));
-  override lion = (w: TypedArray, g: TypedArray, m: TypedArray, lr: number, beta1: number, beta2: number): void =>
-    this.updateInPlace('lion', [w, m], g, [lr, beta1, beta2], () => refOpt.lion(w, g, m, lr, beta1, beta2));
-  override ftrl = (w: TypedArray, g: TypedArray, acc: TypedArray, lin: TypedArray, lr: number, power: number, l1: number, l2: number, l2s: number): void =>
-    this.updateInPlace('ftrl', [w, acc, lin], g, [lr, power, l1, l2, l2s], () => refOpt.ftrl(w, g, acc, lin, lr, power, l1, l2, l2s));
-  override emaUpdate = (avg: TypedArray, w: TypedArray, momentum: number): void =>
-    this.updateInPlace('emaUpdate', [avg], w, [momentum], () => refOpt.emaUpdate(avg, w, momentum));
-  override rmspropCentered = (w: TypedArray, g: TypedArray, ms: TypedArray, mg: TypedArray, moment: TypedArray | null, lr: number, rho: number, momentum: number, eps: number): void => {
-    const reference = (): void => refOpt.rmspropCentered(w, g, ms, mg, moment, lr, rho, momentum, eps);
-    if (!moment) {
-      // The kernel reads a null moment as 0; updateInPlace passes byte offsets, so give it a 0 explicitly.
-      if (!isF32(g, w, ms, mg) || ![w, ms, mg].every((a) => this.mem.owns(a))) return reference();
-      return this.inWasm([g as Buf], [], ([pg]) => this.mem.exports.rmspropCentered(w.byteOffset, ms.byteOffset, mg.byteOffset, 0, pg, w.length, lr, rho, momentum, eps));
-    }
-    this.updateInPlace('rmspropCentered', [w, ms, mg, moment], g, [lr, rho, momentum, eps], reference);
-  };
+  // Optimizer updates in place: see ./optimizers.ts.
+  override adam = (...a: Parameters<Backend['adam']>): void => opt.adam(this, ...a);
+  override sgd = (...a: Parameters<Backend['sgd']>): void => opt.sgd(this, ...a);
+  override rmsprop = (...a: Parameters<Backend['rmsprop']>): void => opt.rmsprop(this, ...a);
+  override rmspropCentered = (...a: Parameters<Backend['rmspropCentered']>): void => opt.rmspropCentered(this, ...a);
+  override adagrad = (...a: Parameters<Backend['adagrad']>): void => opt.adagrad(this, ...a);
+  override adadelta = (...a: Parameters<Backend['adadelta']>): void => opt.adadelta(this, ...a);
+  override adamax = (...a: Parameters<Backend['adamax']>): void => opt.adamax(this, ...a);
+  override nadam = (...a: Parameters<Backend['nadam']>): void => opt.nadam(this, ...a);
+  override lion = (...a: Parameters<Backend['lion']>): void => opt.lion(this, ...a);
+  override ftrl = (...a: Parameters<Backend['ftrl']>): void => opt.ftrl(this, ...a);
+  override emaUpdate = (...a: Parameters<Backend['emaUpdate']>): void => opt.emaUpdate(this, ...a);
 
   override reduce = (op: ReduceOp, x: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void => {
     if (!isF32(x, out) || size === 0) return refEw.reduce(op, x, out, outer, size, inner);
@@ -415,103 +376,15 @@ export class WasmBackend extends JsBackend {
   /** Chunk size for a parallel job over `total` items (what par() uses by default). */
   chunkOf(total: number, align = 1): number { return this.pool.chunk(total, align); }
 
-  // --- Average pooling and resizing (assembly/spatial.ts): one job per range of images.
-  private static poolArgs(i: PoolInfo): number[] {
-    return [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
-  }
-
-  override avgPool2d = (x: TypedArray, out: TypedArray, info: PoolInfo): void => {
-    if (!isF32(x, out)) return refSpatial.avgPool2d(x, out, info);
-    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('avgPool', [px, po, ...WasmBackend.poolArgs(info)], info.batch));
-  };
-
-  override avgPool2dBackward = (dy: TypedArray, dx: TypedArray, info: PoolInfo): void => {
-    if (!isF32(dy, dx)) return refSpatial.avgPool2dBackward(dy, dx, info);
-    this.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => this.par('avgPoolBackward', [pdy, pdx, ...WasmBackend.poolArgs(info)], info.batch));
-  };
-
-  /** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
-  private resizeTaps(inSize: number, outSize: number, bilinear: boolean): number {
-    const at = this.scratch(outSize * 12);
-    const { lo, hi, frac } = refSpatial.resizeTaps(inSize, outSize, bilinear);
-    const ints = this.mem.i32(at, outSize * 3), floats = this.mem.f32(at, outSize * 3);
-    for (let i = 0; i < outSize; i++) { ints[3 * i] = lo[i]; ints[3 * i + 1] = hi[i]; floats[3 * i + 2] = frac[i]; }
-    return at;
-  }
-
-  private resizeJob(name: 'resize' | 'resizeBackward', src: TypedArray, dst: TypedArray, info: ResizeInfo): void {
-    const { batch, inH, inW, channels, outH, outW, bilinear } = info;
-    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
-      const rows = this.resizeTaps(inH, outH, bilinear), cols = this.resizeTaps(inW, outW, bilinear);
-      this.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW], batch);
-    });
-  }
-
-  override resize = (x: TypedArray, out: TypedArray, info: ResizeInfo): void => {
-    if (!isF32(x, out)) return refSpatial.resize(x, out, info);
-    this.resizeJob('resize', x, out, info);
-  };
-
-  override resizeBackward = (dy: TypedArray, dx: TypedArray, info: ResizeInfo): void => {
-    if (!isF32(dy, dx)) return refSpatial.resizeBackward(dy, dx, info);
-    this.resizeJob('resizeBackward', dy, dx, info);
-  };
-
-  /** uint8 -> float32 (comparison masks in gradients) in SIMD; other conversions by the reference. */
-  override cast = (x: TypedArray, out: TypedArray): void => {
-    if (!(x instanceof Uint8Array) || !(out instanceof Float32Array) || !(this.mem.owns(x) && this.mem.owns(out)) && x.length < 4096) return refEw.cast(x, out);
-    this.inWasm([], [out], ([], [po]) => {
-      const px = this.mem.owns(x) ? x.byteOffset : this.copyBytesIn(x);
-      this.parElements('castU8F32', [px, po], out.length);
-    });
-  };
-
-  /** Copies a byte array into scratch (inWasm handles only 4-byte elements). */
-  private copyBytesIn(a: Uint8Array): number {
-    const at = this.scratch(a.length);
-    new Uint8Array(this.mem.buffer, at, a.length).set(a);
-    return at;
-  }
-
-  /**
-   * A block copy for slices of step 1 (and, into a zeroed dx, for their gradient: padding),
-   * float32 of rank <= 4; other slices go to the reference kernel.
-   */
-  private copyBlockJob(src: TypedArray, srcShape: number[], dst: TypedArray, dstShape: number[], begin: number[], block: number[], intoDst: boolean): boolean {
-    if (!isF32(src, dst) || block.length > 4 || block.some((d) => d === 0)) return false;
-    const pad = (a: number[], v: number): number[] => [...Array<number>(4 - a.length).fill(v), ...a];
-    const strides = (shape: number[]): number[] => { const p = pad(shape, 1); return [p[1] * p[2] * p[3], p[2] * p[3], p[3]]; };
-    const [b4, o4] = [pad(block, 1), pad(begin, 0)];
-    // The big side (sliced from, or padded into) is offset by begin; the other is the block itself.
-    const big = intoDst ? dstShape : srcShape, bs = strides(big), offset = o4[0] * bs[0] + o4[1] * bs[1] + o4[2] * bs[2] + o4[3];
-    const small = strides(block);
-    const [ss, ts] = intoDst ? [small, bs] : [bs, small];
-    this.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
-      if (intoDst) this.mem.f32(pd, dst.length).fill(0);
-      const [s0, d0] = intoDst ? [ps, pd + offset * 4] : [ps + offset * 4, pd];
-      this.par('copyBlock', [s0, d0, b4[1], b4[2], b4[3], ...ss, ...ts], b4[0]);
-    });
-    return true;
-  }
-
-  override slice = (x: TypedArray, shape: number[], begin: number[], step: number[], out: TypedArray, outShape: number[]): void => {
-    if (step.every((s) => s === 1) && this.copyBlockJob(x, shape, out, outShape, begin, outShape, false)) return;
-    refEw.slice(x, shape, begin, step, out, outShape);
-  };
-
-  override sliceGrad = (dy: TypedArray, dyShape: number[], begin: number[], step: number[], dx: TypedArray, xShape: number[]): void => {
-    if (step.every((s) => s === 1) && this.copyBlockJob(dy, dyShape, dx, xShape, begin, dyShape, true)) return;
-    refEw.sliceGrad(dy, dyShape, begin, step, dx, xShape);
-  };
-
-  /** float32 transposes of rank <= 4 in wasm (Permute, softmax along a middle axis, reductions over split axes). */
-  override transpose = (x: TypedArray, shape: number[], perm: number[], out: TypedArray): void => {
-    if (!isF32(x, out) || shape.length > 4 || out.length === 0) return refEw.transpose(x, shape, perm, out);
-    const r = shape.length, inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-    const outShape = [...Array<number>(4 - r).fill(1), ...perm.map((p) => shape[p])];
-    const strides = [...Array<number>(4 - r).fill(0), ...perm.map((p) => inStrides[p])];
-    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('transpose4', [px, po, outShape[1], outShape[2], outShape[3], ...strides], outShape[0]));
-  };
+  // Average pooling, resizing, casts, slices and transposes: see ./spatial.ts and ./copies.ts.
+  override avgPool2d = (...a: Parameters<Backend['avgPool2d']>): void => spatial.avgPool2d(this, ...a);
+  override avgPool2dBackward = (...a: Parameters<Backend['avgPool2dBackward']>): void => spatial.avgPool2dBackward(this, ...a);
+  override resize = (...a: Parameters<Backend['resize']>): void => spatial.resize(this, ...a);
+  override resizeBackward = (...a: Parameters<Backend['resizeBackward']>): void => spatial.resizeBackward(this, ...a);
+  override cast = (...a: Parameters<Backend['cast']>): void => copies.cast(this, ...a);
+  override slice = (...a: Parameters<Backend['slice']>): void => copies.slice(this, ...a);
+  override sliceGrad = (...a: Parameters<Backend['sliceGrad']>): void => copies.sliceGrad(this, ...a);
+  override transpose = (...a: Parameters<Backend['transpose']>): void => copies.transpose(this, ...a);
 
   /** Broadcasting arithmetic of rank <= 4 other than the bias-add and scalar forms (layer norm's statistics, PReLU's alpha). */
   private binaryStrided(code: number, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void {

@@ -1,0 +1,47 @@
+// The wasm backend's average pooling and resizing (assembly/spatial.ts): one job per range of
+// images. Anything not float32 goes to the reference kernels.
+import type { TypedArray } from '../../core/dtype.ts';
+import type { PoolInfo, ResizeInfo } from '../backend.ts';
+import * as ref from '../js/spatial.ts';
+import type { WasmBackend } from './index.ts';
+
+type Buf = Float32Array;
+const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+const poolArgs = (i: PoolInfo): number[] => [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
+
+export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: PoolInfo): void {
+  if (!f32(x, out)) return ref.avgPool2d(x, out, info);
+  b.inWasm([x as Buf], [out as Buf], ([px], [po]) => b.par('avgPool', [px, po, ...poolArgs(info)], info.batch));
+}
+
+export function avgPool2dBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: PoolInfo): void {
+  if (!f32(dy, dx)) return ref.avgPool2dBackward(dy, dx, info);
+  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => b.par('avgPoolBackward', [pdy, pdx, ...poolArgs(info)], info.batch));
+}
+
+/** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
+function resizeTaps(b: WasmBackend, inSize: number, outSize: number, bilinear: boolean): number {
+  const at = b.scratch(outSize * 12);
+  const { lo, hi, frac } = ref.resizeTaps(inSize, outSize, bilinear);
+  const ints = b.mem.i32(at, outSize * 3), floats = b.mem.f32(at, outSize * 3);
+  for (let i = 0; i < outSize; i++) { ints[3 * i] = lo[i]; ints[3 * i + 1] = hi[i]; floats[3 * i + 2] = frac[i]; }
+  return at;
+}
+
+function resizeJob(b: WasmBackend, name: 'resize' | 'resizeBackward', src: TypedArray, dst: TypedArray, info: ResizeInfo): void {
+  const { batch, inH, inW, channels, outH, outW, bilinear } = info;
+  b.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
+    const rows = resizeTaps(b, inH, outH, bilinear), cols = resizeTaps(b, inW, outW, bilinear);
+    b.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW], batch);
+  });
+}
+
+export function resize(b: WasmBackend, x: TypedArray, out: TypedArray, info: ResizeInfo): void {
+  if (!f32(x, out)) return ref.resize(x, out, info);
+  resizeJob(b, 'resize', x, out, info);
+}
+
+export function resizeBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: ResizeInfo): void {
+  if (!f32(dy, dx)) return ref.resizeBackward(dy, dx, info);
+  resizeJob(b, 'resizeBackward', dy, dx, info);
+}
