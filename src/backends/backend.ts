@@ -189,8 +189,12 @@ export interface PlanMemory {
   persistent(bytes: number): Region;
   /** The shared workspace, at least `bytes` long; `version` changes whenever it moves. */
   workspace(bytes: number): Region & { version: number };
-  /** Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. */
-  trace?: { begin(): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
+  /**
+   * Temporary allocation for a trace run: begin() marks, alloc() takes, end() frees all. Given
+   * `keep`, the run may take its space over the workspace (no plan runs during a trace, and a
+   * plan copies its constants back in after one), unless one of those arrays lies in it.
+   */
+  trace?: { begin(keep?: readonly TypedArray[]): number; alloc(dtype: DType, size: number): TypedArray; end(mark: number): void };
   owns(a: TypedArray): boolean;
   /** Bytes in use, the most in use since resetPeak(), and the limit (backends with a memory limit). */
   usage?(): { used: number; peak: number; limit: number };

@@ -9,7 +9,8 @@
 // constants live there too, after its working buffers, copied in whenever another plan ran
 // since: so a plan owns no memory of its own, an evicted plan leaves nothing behind, and the
 // workspace stays the top of the wasm stack, where it grows in place. On the wasm backend the
-// trace run itself allocates in scratch space above the workspace, freed when it ends.
+// trace run itself allocates in scratch space from the workspace's base (its plans copy their
+// constants back in after it), or above it, freed when it ends.
 import { backend, currentScope, isState, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
 import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
@@ -77,7 +78,7 @@ export class Plan {
     });
   }
 
-  /** Copies the inputs in and replays the step. The results stay valid until any plan runs again. */
+  /** Copies the inputs in and replays the step. The results stay valid until any plan runs or is traced again. */
   run(inputs: readonly TypedArray[]): Tensor[] {
     const bound = this.bind();
     if (lastRun?.plan !== this || lastRun.version !== bound.version) {
@@ -96,7 +97,7 @@ export class Plan {
    * wrote into them (a random generator's counter, moving statistics) is put back afterwards,
    * so that tracing a step has no effect of its own: only running the plan does.
    */
-  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): Plan {
+  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>, { overWorkspace = false } = {}): Plan {
     const target = backend();
     const memory = memoryOf(target);
     const calls: Call[] = [];
@@ -120,7 +121,9 @@ export class Plan {
     });
     const allocated = new Set<TypedArray>();
     const take = memory.trace ? memory.trace.alloc : allocArray;
-    const mark = memory.trace?.begin() ?? 0;
+    // Over the workspace (a model's plan cache: its traces run between steps), the trace's
+    // inputs and the weights must stay outside it; a budget probe keeps the space above.
+    const mark = memory.trace?.begin(overWorkspace ? [...inputs.map((t) => t.data), ...persistent] : undefined) ?? 0;
     try {
       const raw = withTracing(() => withBackendInstance(recorder, () =>
         withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs))));

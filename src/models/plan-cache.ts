@@ -33,7 +33,7 @@ export class PlanCache {
       if (this.unverified.delete(plan)) this.verify(plan, fn, inputs, persistent());
       return plan.run(inputs.map((t) => t.data));
     }
-    const fresh = Plan.trace(fn, inputs, persistent());
+    const fresh = Plan.trace(fn, inputs, persistent(), { overWorkspace: true });
     this.plans.set(key, fresh);
     this.unverified.add(fresh);
     // Bounded: predict on ever new batch sizes must not grow memory.
@@ -46,7 +46,7 @@ export class PlanCache {
   }
 
   private verify(plan: Plan, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>): void {
-    const diff = traceDifference(plan.fingerprint, Plan.trace(fn, inputs, persistent).fingerprint);
+    const diff = traceDifference(plan.fingerprint, Plan.trace(fn, inputs, persistent, { overWorkspace: true }).fingerprint);
     if (!diff) return;
     const where = diff.scope ? `layer "${diff.scope}"` : `model "${this.modelName}" (outside any layer: the loss or a metric)`;
     throw new Error(`Compiled step of model "${this.modelName}": ${where} cannot be compiled: ${diff.what}. ` +

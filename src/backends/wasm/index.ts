@@ -146,7 +146,7 @@ export class WasmBackend extends JsBackend {
       persistent: (bytes) => { const base = mem.reserve(bytes); return { base, buffer: mem.buffer }; },
       workspace: (bytes) => { const { base, version } = mem.workspace(bytes); return { base, version, buffer: mem.buffer }; },
       trace: {
-        begin: () => mem.mark(),
+        begin: (keep) => (keep ? mem.beginOverWorkspace(keep) : mem.mark()),
         alloc: (dtype, size) => {
           const at = mem.reserve(size * bytesPerElement(dtype)); // may grow memory: take the buffer after
           return viewArray(dtype, mem.buffer, at, size);

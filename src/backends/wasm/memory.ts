@@ -110,8 +110,9 @@ export class WasmMemory {
   // The shared workspace of compiled plans: grown in place when it is the top of the stack.
   private ws = { base: 0, size: 0, version: 0 };
   workspace(bytes: number): { base: number; version: number } {
+    if (this.overWorkspace !== null) throw new Error('internal error: a compiled step ran while another was being traced over the workspace');
     if (this.ws.size >= bytes) return this.ws;
-    if (this.ws.size > 0 && this.ws.base + this.ws.size === this.top) {
+    if (this.ws.size > 0 && this.workspaceOnTop()) {
       this.reserve(bytes - this.ws.size);
     } else {
       // Plan constants taken since pin the old workspace below them, so it is left behind; a
@@ -123,8 +124,32 @@ export class WasmMemory {
     return this.ws;
   }
 
+  /**
+   * Marks the stack for a trace run that may take its space over the workspace: when the
+   * workspace is the top of the stack and none of `keep` lies in it, the top moves down to the
+   * workspace's base and its version changes (plans then copy their constants back in), so a
+   * trace needs max(workspace, trace) bytes instead of their sum. release(mark) restores the top.
+   */
+  beginOverWorkspace(keep: readonly ArrayBufferView[]): number {
+    const mark = this.top, { base, size } = this.ws;
+    const inWorkspace = (a: ArrayBufferView): boolean => this.owns(a) && a.byteOffset < base + size && a.byteOffset + a.byteLength > base;
+    if (size > 0 && this.workspaceOnTop() && !keep.some(inWorkspace)) {
+      this.top = base;
+      this.ws = { base, size, version: this.ws.version + 1 };
+      this.overWorkspace = mark;
+    }
+    return mark;
+  }
+  /** Whether the workspace ends at the top of the stack (reserve() rounds its end up to 16 bytes). */
+  private workspaceOnTop(): boolean { return align16(this.ws.base + this.ws.size) === this.top; }
+  /** The mark of the trace run that has the workspace's space, if one has. */
+  private overWorkspace: number | null = null;
+
   mark(): number { return this.top; }
-  release(mark: number): void { this.top = mark; }
+  release(mark: number): void {
+    this.top = mark;
+    if (mark === this.overWorkspace) this.overWorkspace = null;
+  }
 
   f32(offset: number, length: number): Float32Array { return new Float32Array(this.buffer, offset, length); }
   i32(offset: number, length: number): Int32Array { return new Int32Array(this.buffer, offset, length); }
