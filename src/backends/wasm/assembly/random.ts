@@ -34,11 +34,95 @@ let r0: u32 = 0, r1: u32 = 0, r2: u32 = 0, r3: u32 = 0;
     : Math.sqrt(-2 * Math.log(unitOpen(r2))) * Math.cos(2 * Math.PI * unit(r3));
 }
 
+// The high 32 bits of the unsigned products of four lanes by m.
+// @ts-ignore: decorator
+@inline function mulHi4(c: v128, m: v128): v128 {
+  const low = i64x2.extmul_low_i32x4_u(c, m), high = i64x2.extmul_high_i32x4_u(c, m);
+  return i8x16.shuffle(low, high, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+}
+
+// Four Philox blocks at once (blocks j .. j+3 of round 0, one per lane), their words
+// transposed so that w0..w3 hold values 16 j .. 16 j + 15 in order, four per vector.
+let w0 = f32x4.splat(0), w1 = f32x4.splat(0), w2 = f32x4.splat(0), w3 = f32x4.splat(0);
+// @ts-ignore: decorator
+@inline function philox4(j: i64, k0: u32, k1: u32, lo: u32, hi: u32): void {
+  const m0 = i32x4.splat(<i32>0xd2511f53), m1 = i32x4.splat(<i32>0xcd9e8d57);
+  const base = <u64>lo + <u64>j;
+  // Counter words 0 and 1 of each lane: lo + j + lane, with its carry into hi.
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
+  c0 = i32x4.replace_lane(c0, 0, <i32>base); c1 = i32x4.replace_lane(c1, 0, <i32>(hi + <u32>(base >> 32)));
+  c0 = i32x4.replace_lane(c0, 1, <i32>(base + 1)); c1 = i32x4.replace_lane(c1, 1, <i32>(hi + <u32>((base + 1) >> 32)));
+  c0 = i32x4.replace_lane(c0, 2, <i32>(base + 2)); c1 = i32x4.replace_lane(c1, 2, <i32>(hi + <u32>((base + 2) >> 32)));
+  c0 = i32x4.replace_lane(c0, 3, <i32>(base + 3)); c1 = i32x4.replace_lane(c1, 3, <i32>(hi + <u32>((base + 3) >> 32)));
+  let c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+  let key0 = k0, key1 = k1;
+  for (let r = 0; r < 10; r++) {
+    const n0 = v128.xor(v128.xor(mulHi4(c2, m1), c1), i32x4.splat(<i32>key0));
+    const n2 = v128.xor(v128.xor(mulHi4(c0, m0), c3), i32x4.splat(<i32>key1));
+    c1 = i32x4.mul(c2, m1); c3 = i32x4.mul(c0, m0); c0 = n0; c2 = n2;
+    key0 += 0x9e3779b9; key1 += 0xbb67ae85;
+  }
+  // c_k holds word k of four blocks; the output wants each block's four words together.
+  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5), t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7), t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+  w0 = i64x2.shuffle(t0, t1, 0, 2); w1 = i64x2.shuffle(t0, t1, 1, 3);
+  w2 = i64x2.shuffle(t2, t3, 0, 2); w3 = i64x2.shuffle(t2, t3, 1, 3);
+}
+
+// Uniform in [a, b) of four words as the scalar path computes it: u = (w >>> 8) 2^-24, then
+// a + (b - a) u in f64, rounded to f32 (so every backend draws the same numbers).
+// @ts-ignore: decorator
+@inline function uniform4(w: v128, a: v128, span: v128): v128 {
+  const m = i32x4.shr_u(w, 8), scale = f64x2.splat(5.9604644775390625e-8);
+  const lo = f64x2.add(a, f64x2.mul(span, f64x2.mul(f64x2.convert_low_i32x4_u(m), scale)));
+  const hi = f64x2.add(a, f64x2.mul(span, f64x2.mul(f64x2.convert_low_i32x4_u(i32x4.shuffle(m, m, 2, 3, 0, 1)), scale)));
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
+// Bernoulli(a) of four words: 1 where (w >>> 8) 2^-24 < a, i.e. (w >>> 8) < ceil(a 2^24).
+// @ts-ignore: decorator
+@inline function bernoulli4(w: v128, threshold: v128): v128 {
+  return v128.and(i32x4.lt_u(i32x4.shr_u(w, 8), threshold), f32x4.splat(1));
+}
+
+// Uniform (dist 0) or Bernoulli (dist 3) values [start, end) of whole 16-value groups, four
+// blocks per Philox call in SIMD.
+function fill16(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, a: f64, b: f64, start: i32, end: i32): void {
+  const av = f64x2.splat(a), span = f64x2.splat(b - a);
+  const t = !(a > 0) ? 0 : a >= 1 ? 16777216 : <u32>Math.ceil(a * 16777216); // NaN: never 1, as u < NaN
+  const threshold = i32x4.splat(<i32>t);
+  for (let i = start; i < end; i += 16) {
+    philox4(<i64>(i >> 2), k0, k1, lo, hi);
+    const o = out + (<usize>i << 2);
+    if (dist == 0) {
+      v128.store(o, uniform4(w0, av, span)); v128.store(o + 16, uniform4(w1, av, span));
+      v128.store(o + 32, uniform4(w2, av, span)); v128.store(o + 48, uniform4(w3, av, span));
+    } else {
+      v128.store(o, bernoulli4(w0, threshold)); v128.store(o + 16, bernoulli4(w1, threshold));
+      v128.store(o + 32, bernoulli4(w2, threshold)); v128.store(o + 48, bernoulli4(w3, threshold));
+    }
+  }
+}
+
 // dist: 0 uniform in [a, b), 1 normal(a, b), 2 normal(a, b) truncated at 2 stddev, 3 bernoulli(a).
 // Fills f32 out[start, end). a and b are two f64 at `params` (job arguments travel to worker
 // threads as i32, so numbers that are not integers go through memory).
 export function randomFill(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, params: usize, start: i32, end: i32): void {
   const a = load<f64>(params), b = load<f64>(params, 8);
+  if (dist == 0 || dist == 3) {
+    // Whole groups of 16 values in SIMD; the ragged ends by the scalar loop below.
+    const s16 = (start + 15) & ~15, e16 = end & ~15;
+    if (s16 < e16) {
+      scalarFill(dist, k0, k1, lo, hi, out, a, b, start, s16);
+      fill16(dist, k0, k1, lo, hi, out, a, b, s16, e16);
+      scalarFill(dist, k0, k1, lo, hi, out, a, b, e16, end);
+      return;
+    }
+  }
+  scalarFill(dist, k0, k1, lo, hi, out, a, b, start, end);
+}
+
+function scalarFill(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, a: f64, b: f64, start: i32, end: i32): void {
   for (let i = start; i < end; i++) {
     let v: f64;
     if (dist == 0 || dist == 3) {
