@@ -6,10 +6,11 @@
 //
 //   npm run bench:zoo [-- --quick] [--models vgg,resnet20] [--threads 2,1] [--rounds 3]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build, type PluginBuild } from 'esbuild';
 import { ZOO } from '../examples/zoo-models.ts';
 
 const { values } = parseArgs({ options: {
@@ -42,8 +43,28 @@ function run(label: string, cmd: string, args: string[]): ZooRow | null {
 const python = '/usr/bin/python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 if (!hasTorch) process.stderr.write('PyTorch is missing: install it with `apt-get install -y python3-torch` (Debian); its rows are left out.\n');
-const node = (script: string, ...args: string[]): [string, string[]] => [process.execPath, ['--import', 'tsx', script, ...args]];
 const dir = mkdtempSync(join(tmpdir(), 'deeptype-zoo-'));
+// The Node systems run as bundled JavaScript on plain node, as an application would: under tsx
+// the TypeScript loader's own thread adds ~37 MB to a process's RSS (plain node 39 MB, under
+// tsx 76 MB), which is not deeptype's or ONNX Runtime's. Native packages stay external; the
+// examples' `if run directly` blocks are cut (in a bundle every module's import.meta.url is the
+// bundle's, so each would think it is the program).
+const noExampleMains = {
+  name: 'no-example-mains',
+  setup(b: PluginBuild): void {
+    b.onLoad({ filter: /[\\/]examples[\\/][^\\/]+\.ts$/ }, (a) => ({ loader: 'ts', contents: readFileSync(a.path, 'utf8').replaceAll('import.meta.url === ', 'false && import.meta.url === ') }));
+  },
+};
+const bundled = async (script: string): Promise<string> => {
+  // Inside the project, so that the bundle's optional packages (onnx-proto, ...) resolve from its node_modules.
+  const outfile = join('node_modules', '.cache', 'deeptype-zoo', script.replace(/^bench\//, '').replace(/\.ts$/, '.mjs'));
+  await build({ entryPoints: [script], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
+    alias: { deeptype: './src/index.ts' }, external: ['onnxruntime-node', 'sharp', 'h5wasm'], plugins: [noExampleMains],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  return outfile;
+};
+const scripts = { deeptype: await bundled('bench/zoo-deeptype.ts'), ort: await bundled('bench/zoo-ort.ts') };
+const node = (script: string, ...args: string[]): [string, string[]] => [process.execPath, [script, ...args]];
 
 const median = (xs: (number | null)[]): number | null => {
   const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
@@ -56,14 +77,14 @@ for (const model of names) {
     const onnx = join(dir, `${model}.onnx`);
     for (let r = 1; r <= rounds; r++) {
       const tag = `${model}, ${threads} thread${threads > 1 ? 's' : ''}, round ${r}/${rounds}`;
-      const d = run(`deeptype ${tag}`, ...node('bench/zoo-deeptype.ts', '--model', model, '--threads', String(threads), '--onnx', onnx, ...workload(model)));
+      const d = run(`deeptype ${tag}`, ...node(scripts.deeptype, '--model', model, '--threads', String(threads), '--onnx', onnx, ...workload(model)));
       if (d) got.deeptype.push(d);
       if (hasTorch) {
         const p = run(`pytorch ${tag}`, python, ['bench/zoo_pytorch.py', '--model', model, '--threads', String(threads), ...workload(model)]);
         if (p) got.pytorch.push(p);
       }
       if (d) {
-        const o = run(`onnxruntime ${tag}`, ...node('bench/zoo-ort.ts', '--model', model, '--onnx', onnx, '--threads', String(threads), ...inference));
+        const o = run(`onnxruntime ${tag}`, ...node(scripts.ort, '--model', model, '--onnx', onnx, '--threads', String(threads), ...inference));
         if (o) got.onnxruntime.push(o);
       }
     }
