@@ -11,6 +11,15 @@ export const model = (args: ModelArgs): Model => new Model(args);
 export const sequential = (args: Layer[] | { layers?: Layer[]; name?: string } = {}): Sequential => new Sequential(args);
 
 /**
+ * TF.js's tf.models.modelFromJSON: the model (fresh weights) of an architecture from
+ * model.toJSON(), a model.json's modelTopology, or Keras's model.to_json(); see io/model-json.ts.
+ */
+export async function modelFromJSON(json: string | Record<string, unknown>): Promise<Model> {
+  const { modelFromJSON: fromJSON } = await import('../io/model-json.ts'); // lazily: io depends on the model classes
+  return fromJSON(json);
+}
+
+/**
  * Loads a model written by model.save(), by TensorFlow.js (a directory, its model.json, or a
  * file:// URL) or by Keras (a .keras or .h5 file; `compile: false` skips its training state).
  */

@@ -60,6 +60,9 @@ function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefi
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 const toSymbolic = (x: LayerInput): SymbolicTensor => (x instanceof Layer && x.className === 'InputLayer' ? (x.output as SymbolicTensor) : x as SymbolicTensor);
 
+/** Writes a model's architecture as JSON: set by io/model-json.ts when it loads (models cannot import io). */
+export const architectureJSON: { write?: (model: Model) => Record<string, unknown> } = {};
+
 export class Model extends Layer {
   static override readonly className: string = 'Functional';
   optimizer?: Optimizer;
@@ -438,6 +441,16 @@ export class Model extends Layer {
     if (isDataSource(x)) return predictStream(this, x, args as StreamPredictArgs).then((out) => (out.length === 1 && this.singleOutput ? out[0] : out));
     const out = predictLoop(this, this.dataFor(x as ModelData, 'input', 'predict'), args as PredictArgs);
     return out.length === 1 && this.singleOutput ? out[0] : out;
+  }
+
+  /**
+   * The architecture as JSON (TF.js's toJSON, Keras's to_json): a string, or the object with
+   * returnString false; no weights. models.modelFromJSON rebuilds it.
+   */
+  toJSON(_unused?: unknown, returnString = true): string | Record<string, unknown> {
+    if (!architectureJSON.write) throw new Error(`toJSON: the model writer (io/model-json.ts) is not loaded; import deeptype's index (it loads it)`);
+    const topology = architectureJSON.write(this);
+    return returnString ? JSON.stringify(topology) : topology;
   }
 
   /** Writes the model as an ONNX graph (opset 13+) for ONNX Runtime and other engines; see io/onnx.ts. */
