@@ -1,0 +1,203 @@
+// ReLU6 as one kernel and in every fused epilogue: the op against TF.js (values exactly 0 and
+// 6 included) and finite differences, wasm vs js, each fused kernel with relu6 against the
+// unfused float64 reference on both backends, the plans of a small MobileNet block (fused
+// calls, compiled = eager), and the layer forms Keras users write through the layer helper.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
+import { layers } from '../src/index.ts';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
+import type { ConvInfo } from '../src/backends/backend.ts';
+import { Random } from '../src/core/random.ts';
+import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
+import { tf } from './helpers/oracle.ts';
+import { runLayerTest } from './helpers/layer-test.ts';
+
+const rng = new Random(61);
+const floats = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+const relu6 = (v: number): number => Math.min(Math.max(v, 0), 6);
+const mask6 = (y: number): number => (y > 0 && y < 6 ? 1 : 0);
+
+/** Largest |a - b| / max(1, |b|): 0 when equal, the relative error of a large value otherwise. */
+function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
+/** Counts of the three regions of relu6's output (clipped at 0, inside, clipped at 6), so a test can show it met all three. */
+function regions(y: ArrayLike<number>): [number, number, number] {
+  const r: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < y.length; i++) r[y[i] === 0 ? 0 : y[i] === 6 ? 2 : 1]++;
+  return r;
+}
+/** Element by element, Object.is (NaN equals NaN, -0 differs from 0): what deepEqual on float arrays does not do. */
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.fail(`${what}: at ${i}, ${got[i]} where ${want[i]} was expected`);
+}
+const assertAllRegions = (y: ArrayLike<number>, what: string): void =>
+  assert.ok(regions(y).every((n) => n > 0), `${what}: the output should reach 0, (0, 6) and 6; got ${regions(y).join('/')}`);
+
+describe('relu6: the op', () => {
+  const edge = [-7, -6, -1e-7, -0, 0, 1e-7, 0.5, 3, 5.999999, 6, 6.000001, 7, 100];
+  it('forward equals tf.relu6 on both backends, 0 and 6 exactly included; NaN stays NaN', () => {
+    const expected = Array.from(tf.relu6(tf.tensor1d(edge)).dataSync());
+    for (const backend of ['js', 'wasm']) {
+      dt.withBackend(backend, () => {
+        const y = dt.relu6(dt.tensor(edge, [edge.length], 'float32'));
+        assert.deepEqual(Array.from(y.data), expected, backend);
+        assert.ok(Number.isNaN(dt.relu6(dt.tensor([NaN, 1], [2], 'float32')).data[0]), `${backend}: relu6(NaN)`);
+        assert.deepEqual(Array.from(dt.relu6(dt.tensor([-3, 2, 9], [3], 'int32')).data), [0, 2, 6], `${backend}: int32`);
+      });
+    }
+  });
+  it('gradient equals TF.js\'s everywhere but at exactly 6, where it is 0 (TensorFlow\'s Relu6Grad and PyTorch; TF.js passes 1)', () => {
+    const tfGrad = Array.from(tf.grad((t: tf.Tensor) => tf.relu6(t).sum())(tf.tensor1d(edge)).dataSync());
+    const at6 = edge.indexOf(6);
+    // The one place TF.js differs (its Relu6 gradient is lessEqual(x, 6) * step(x)); if this
+    // fails, TF.js changed its rule and the exception below should go.
+    assert.equal(tfGrad[at6], 1, 'TF.js 4.22 passes the gradient at exactly x = 6');
+    for (const backend of ['js', 'wasm']) {
+      dt.withBackend(backend, () => {
+        const x = dt.tensor(edge, [edge.length], 'float32');
+        const [g] = dt.valueAndGrads(() => dt.relu6(x).sum(), [x]).grads;
+        edge.forEach((v, i) => assert.equal(g.data[i], i === at6 ? 0 : tfGrad[i], `${backend}: gradient at x = ${v}`));
+      });
+    }
+  });
+  it('gradient matches finite differences (float64) away from the kinks', () => {
+    const x = dt.tensor(Array.from({ length: 24 }, (_, i) => -7.15 + 0.6 * i), [4, 6], 'float64'); // -7.15 .. 6.65, >= 0.05 from 0 and 6
+    checkGradients((t) => dt.relu6(t), [x]);
+    checkGradients((t) => dt.relu6(dt.mul(t, t)), [x]);
+  });
+  it('wasm SIMD (relu6 and its mask relu6Step) equals the reference on odd lengths, 1 and 2 threads', async () => {
+    const js = new JsBackend(), two = new WasmBackend(2);
+    await two.whenReady();
+    for (const wasm of [new WasmBackend(1), two]) {
+      for (const n of [4099, 70001]) { // longer than the reference's small-job cutoff; the second over the threading cutoff
+        const x = floats(n, -9, 9);
+        x.set([0, -0, 6, NaN, 5.9999995, 6.0000005, -1e-30, Infinity, -Infinity]);
+        for (const op of ['relu6', 'relu6Step'] as const) {
+          const [want, got] = [new Float32Array(n), new Float32Array(n)];
+          js.unary(op, x, want);
+          wasm.unary(op, x, got);
+          assertSame(got, want, `${op}, ${n} floats, ${wasm.threads} thread(s)`);
+        }
+      }
+    }
+  });
+});
+
+// Convolution shapes that reach each wasm forward path: [inC, outC, groups] (and Winograd, forced).
+const PATHS: [string, number, number, number][] = [
+  ['im2col + GEMM (3 channels)', 3, 8, 1], ['direct (8 channels)', 8, 12, 1], ['one filter', 8, 1, 1],
+  ['depthwise', 8, 8, 8], ['depthwise, multiplier 2', 4, 8, 4], ['grouped', 8, 8, 2],
+];
+const GEOMETRIES: { strides: number; dilation: number; padding: 'same' | 'valid' }[] = [
+  { strides: 1, dilation: 1, padding: 'same' }, { strides: 2, dilation: 1, padding: 'valid' },
+  { strides: 3, dilation: 1, padding: 'same' }, { strides: 1, dilation: 2, padding: 'valid' }, { strides: 2, dilation: 2, padding: 'same' },
+];
+
+/** x [2, 11, 9, inC] and a kernel scaled so the outputs spread over about [-12, 12]: relu6 clips at both ends. */
+function convCase(inC: number, outC: number, groups: number, g: (typeof GEOMETRIES)[number]) {
+  const x = floats(2 * 11 * 9 * inC, -1, 1), w = floats(9 * (inC / groups) * outC, -1, 1), b = floats(outC, -1, 1);
+  const scale = 12 / Math.sqrt(9 * (inC / groups));
+  for (let i = 0; i < w.length; i++) w[i] *= scale;
+  const info = dt.convInfo([2, 11, 9, inC], [3, 3, inC / groups, outC], { strides: g.strides, padding: g.padding, dilations: g.dilation, groups });
+  return { x, w, b, info, n: info.batch * info.outH * info.outW * outC };
+}
+/** The float64 convolution of the reference backend. */
+function conv64(x: Float32Array, w: Float32Array, b: Float32Array, info: ConvInfo): Float64Array {
+  const out = new Float64Array(info.batch * info.outH * info.outW * info.outC);
+  new JsBackend().conv2d(Float64Array.from(x), Float64Array.from(w), Float64Array.from(b), out, info);
+  return out;
+}
+
+describe('relu6 in the convolution epilogues against the unfused float64 reference', () => {
+  const backends = (): [string, JsBackend][] => [['js', new JsBackend()], ['wasm 1 thread', new WasmBackend(1)], ['wasm 2 threads', new WasmBackend(2)]];
+  it('conv2dActivation: every kernel path, strides 1-3, dilation 1-2, same and valid: within 1e-5', () => {
+    const all = backends();
+    for (const [path, inC, outC, groups] of PATHS) {
+      const seen: number[] = [];
+      for (const g of GEOMETRIES) {
+        const { x, w, b, info, n } = convCase(inC, outC, groups, g);
+        const want = conv64(x, w, b, info).map(relu6);
+        seen.push(...want);
+        for (const [name, be] of all) {
+          const out = new Float32Array(n);
+          be.conv2dActivation(x, w, b, out, info, 'relu6');
+          const err = worstError(out, want);
+          assert.ok(err <= 1e-5, `${name}, ${path}, ${JSON.stringify(g)}: ${err}`);
+        }
+      }
+      assertAllRegions(seen, path);
+    }
+  });
+  it('conv2dActivation by Winograd (forced): the epilogue equals conv2d then relu6 on the same backend', () => {
+    const wasm = new WasmBackend(2);
+    wasm.convAlgorithm = 'winograd';
+    for (const [inC, outC, padding] of [[8, 12, 'same'], [16, 4, 'valid'], [64, 64, 'same']] as const) {
+      const { x, w, b, info, n } = convCase(inC, outC, 1, { strides: 1, dilation: 1, padding });
+      const [fused, plain, unfused] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      wasm.conv2dActivation(x, w, b, fused, info, 'relu6');
+      wasm.conv2d(x, w, b, plain, info);
+      wasm.unary('relu6', plain, unfused);
+      assertAllRegions(unfused, `Winograd ${inC}->${outC}`);
+      assertSame(fused, unfused, `Winograd ${inC}->${outC} ${padding}`);
+    }
+  });
+  it('conv2dResidual (conv + add + relu6): direct and the separate residual pass, within 1e-5', () => {
+    const all = backends();
+    for (const [path, inC, outC, groups] of [PATHS[0], PATHS[1], PATHS[3]]) {
+      for (const g of [GEOMETRIES[0], GEOMETRIES[2], GEOMETRIES[3]]) {
+        const { x, w, b, info, n } = convCase(inC, outC, groups, g);
+        const residual = floats(n, -4, 4);
+        const want = conv64(x, w, b, info).map((v, i) => relu6(v + residual[i]));
+        assertAllRegions(want, `residual ${path}`);
+        for (const [name, be] of all) {
+          const out = new Float32Array(n);
+          be.conv2dResidual(x, w, b, residual, out, info, 'relu6');
+          const err = worstError(out, want);
+          assert.ok(err <= 1e-5, `${name}, residual ${path}, ${JSON.stringify(g)}: ${err}`);
+        }
+      }
+    }
+  });
+});
+
+describe('relu6 fused with BatchNormalization in training, against the unfused float64 reference', () => {
+  it('batchNormActivation and batchNormActivationGrad: odd rows and channels, with and without gamma/beta, js and wasm 1/2 threads: within 1e-5', async () => {
+    const two = new WasmBackend(2);
+    await two.whenReady();
+    const js = new JsBackend(), eps = 1e-3;
+    for (const [rows, C] of [[7, 1], [33, 3], [129, 8], [301, 13], [2048, 64]] as const) {
+      for (const affine of [true, false]) {
+        const x = floats(rows * C, -2, 3), dy = floats(rows * C, -1, 1);
+        // gamma about 4: normalized values reach past 6, so the upper clip is met too (without
+        // gamma they stay within about +-4: the lower clip and the inside only).
+        const gamma = affine ? floats(C, 3, 5) : null, beta = affine ? floats(C, -1, 1) : null;
+        const f64 = (a: Float32Array | null) => (a ? Float64Array.from(a) : null);
+        const y = new Float64Array(rows * C), mean = new Float64Array(C), variance = new Float64Array(C);
+        js.batchNorm(f64(x)!, f64(gamma), f64(beta), y, mean, variance, rows, C, eps);
+        const r = y.map(relu6);
+        if (affine && rows * C > 100) assertAllRegions(r, `${rows}x${C}`);
+        const masked = Float64Array.from(dy, (g, i) => g * mask6(r[i]));
+        const [dx, dg, db] = [new Float64Array(rows * C), new Float64Array(C), new Float64Array(C)];
+        js.batchNormGrad(f64(x)!, masked, mean, variance, f64(gamma), dx, dg, db, rows, C, eps);
+        for (const be of [js, new WasmBackend(1), two]) {
+          const what = `${rows}x${C} on ${be.name} ${(be as { threads?: number }).threads ?? 1} thread(s)`;
+          const wy = new Float32Array(rows * C), wm = new Float32Array(C), wv = new Float32Array(C);
+          be.batchNormActivation(x, gamma, beta, wy, wm, wv, rows, C, eps, 'relu6');
+          assert.ok(worstError(wy, r) <= 1e-5, `${what}: batchNormActivation ${worstError(wy, r)}`);
+          const [gdx, gdg, gdb] = [new Float32Array(rows * C), new Float32Array(C), new Float32Array(C)];
+          be.batchNormActivationGrad(x, dy, Float32Array.from(r), Float32Array.from(mean), Float32Array.from(variance), gamma, gdx, gdg, gdb, rows, C, eps, 'relu6');
+          for (const [got, want, name] of [[gdx, dx, 'dx'], [gdg, dg, 'dgamma'], [gdb, db, 'dbeta']] as const) {
+            assert.ok(worstError(got, want) <= 1e-5, `${what}: batchNormActivationGrad ${name} ${worstError(got, want)}`);
+          }
+        }
+      }
+    }
+  });
+});
