@@ -5,13 +5,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
-import { layers } from '../src/index.ts';
+import { layers, models } from '../src/index.ts';
+import type { SymbolicTensor } from '../src/layers/symbolic.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { Random } from '../src/core/random.ts';
 import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
-import { tf } from './helpers/oracle.ts';
+import { assertClose, tf } from './helpers/oracle.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 
 const rng = new Random(61);
@@ -200,4 +201,105 @@ describe('relu6 fused with BatchNormalization in training, against the unfused f
       }
     }
   });
+});
+
+type T = SymbolicTensor;
+type PlanCall = { kernel: string; args: unknown[] };
+/** Each compiled plan's calls, by plan key. */
+const plansOf = (m: models.Model): [string, PlanCall[]][] =>
+  [...(m as unknown as { plans: Map<string, { calls: PlanCall[] }> }).plans].map(([key, p]) => [key, p.calls]);
+const named = (calls: PlanCall[]): string[] => calls.map((c) => c.kernel + (typeof c.args[0] === 'string' ? ` ${c.args[0]}` : ''));
+/** The calls of a kernel whose activation argument (at index at) is relu6. */
+const withRelu6 = (calls: PlanCall[], kernel: string, at: number): number => calls.filter((c) => c.kernel === kernel && c.args[at] === 'relu6').length;
+/**
+ * No element-wise relu, relu6 or minimum left in the plan (all went into fused kernels), and
+ * only `masks` relu6Step calls: the gradient of a convolution's epilogue is still its own mask
+ * and multiply, as relu's is (no relu or step at all: nothing ran the composite).
+ */
+function assertNoActivationCalls(calls: PlanCall[], what: string, masks = 0): void {
+  const left = named(calls).filter((k) => ['unary relu', 'unary relu6', 'unary step', 'binary minimum'].includes(k));
+  assert.deepEqual(left, [], `${what}: element-wise activation calls left: ${named(calls).join(', ')}`);
+  assert.equal(named(calls).filter((k) => k === 'unary relu6Step').length, masks, `${what}: relu6 masks: ${named(calls).join(', ')}`);
+}
+function compiledAndEager(build: () => models.Model, loss: string): [models.Model, models.Model] {
+  const [compiled, eager] = [build(), build()];
+  compiled.compile({ loss, optimizer: 'adam' });
+  eager.compile({ loss, optimizer: 'adam', runEagerly: true });
+  return [compiled, eager];
+}
+const bn = (x: T): T => new layers.BatchNormalization().apply(x) as T;
+
+describe('relu6 in compiled plans: a small MobileNet block in the forms Keras users write', () => {
+  // ReLU({maxValue: 6}) and Activation('relu6') behind BatchNormalization, activation: 'relu6'
+  // on a DepthwiseConv2D and a Conv2D.
+  const mobileBlock = (): models.Model => {
+    dt.setRandomSeed(17);
+    const inputs = layers.input({ shape: [9, 9, 3] });
+    let x = new layers.ReLU({ maxValue: 6 }).apply(bn(new layers.Conv2D({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(inputs) as T)) as T;
+    x = new layers.Activation({ activation: 'relu6' }).apply(bn(new layers.DepthwiseConv2D({ kernelSize: 3, padding: 'same', useBias: false }).apply(x) as T)) as T;
+    x = new layers.ReLU({ maxValue: 6 }).apply(bn(new layers.Conv2D({ filters: 16, kernelSize: 1, useBias: false }).apply(x) as T)) as T;
+    x = new layers.DepthwiseConv2D({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }).apply(x) as T;
+    x = new layers.Conv2D({ filters: 8, kernelSize: 1, activation: 'relu6' }).apply(x) as T;
+    const outputs = new layers.Dense({ units: 3, activation: 'softmax' }).apply(new layers.GlobalAveragePooling2D().apply(x) as T) as T;
+    return models.model({ inputs, outputs });
+  };
+  for (const backend of ['js', 'wasm']) {
+    it(`on ${backend}: train and predict plans run relu6 only inside fused kernels, and match eager`, () => {
+      dt.setBackend(backend);
+      const [compiled, eager] = compiledAndEager(mobileBlock, 'sparse_categorical_crossentropy');
+      // Inputs scaled by 4: the pre-activations reach past 6, so the upper clip is exercised.
+      const x = randomTensor([6, 9, 9, 3], rng, -4, 4, 'float32'), y = dt.tensor([0, 1, 2, 0, 1, 2], null, 'int32');
+      for (let step = 0; step < 3; step++) { compiled.trainStep(x, y); eager.trainStep(x, y); }
+      compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${i} compiled vs eager`));
+      // The predict plan on the same weights (after training, the 1e-8 weight differences
+      // would reach 1e-5 through the Dense layer's sums alone, with relu as with relu6).
+      eager.setWeights(compiled.getWeights());
+      assertClose(compiled.predict(x) as dt.Tensor, eager.predict(x) as dt.Tensor, 1e-5, 'predict compiled vs eager');
+      const plans = plansOf(compiled);
+      const [, train] = plans.find(([key]) => key.includes('|train|'))!;
+      assert.equal(withRelu6(train, 'batchNormActivation', 9), 3, named(train).join(', '));
+      assert.equal(withRelu6(train, 'batchNormActivationGrad', 12), 3, named(train).join(', '));
+      assert.equal(withRelu6(train, 'conv2dActivation', 5), 2, named(train).join(', '));
+      assertNoActivationCalls(train, 'train', 2); // the masks of the two convolution epilogues' gradients
+      const [, predict] = plans.find(([key]) => !key.includes('|train|'))!;
+      // At inference every BatchNormalization folds into its convolution: five relu6 epilogues.
+      assert.equal(withRelu6(predict, 'conv2dActivation', 5), 5, named(predict).join(', '));
+      assert.ok(!named(predict).some((k) => k.startsWith('batchNorm')), named(predict).join(', '));
+      assertNoActivationCalls(predict, 'predict');
+    });
+  }
+
+  // conv (relu6) -> 2x2 max pooling (relu6 moves behind the pooling), then conv -> add -> ReLU(6) (the residual epilogue).
+  const pooledResidual = (): models.Model => {
+    dt.setRandomSeed(23);
+    const inputs = layers.input({ shape: [10, 10, 8] });
+    const a = new layers.Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu6' }).apply(inputs) as T;
+    const p = new layers.MaxPooling2D({ poolSize: 2 }).apply(a) as T;
+    const c = new layers.Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }).apply(p) as T;
+    const r = new layers.ReLU({ maxValue: 6 }).apply(new layers.Add().apply([c, p]) as T) as T;
+    const outputs = new layers.Dense({ units: 2 }).apply(new layers.Flatten().apply(r) as T) as T;
+    return models.model({ inputs, outputs });
+  };
+  for (const backend of ['js', 'wasm']) {
+    it(`on ${backend}: conv + relu6 + max pooling and conv + add + relu6 fuse in training and inference, and match eager`, () => {
+      dt.setBackend(backend);
+      const [compiled, eager] = compiledAndEager(pooledResidual, 'mse');
+      const x = randomTensor([4, 10, 10, 8], rng, -3, 3, 'float32'), y = randomTensor([4, 2], rng, -1, 1, 'float32');
+      for (let step = 0; step < 3; step++) { compiled.trainStep(x, y); eager.trainStep(x, y); }
+      compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${i} compiled vs eager`));
+      // The predict plan on the same weights (after training, the 1e-8 weight differences
+      // would reach 1e-5 through the Dense layer's sums alone, with relu as with relu6).
+      eager.setWeights(compiled.getWeights());
+      assertClose(compiled.predict(x) as dt.Tensor, eager.predict(x) as dt.Tensor, 1e-5, 'predict compiled vs eager');
+      for (const [key, calls] of plansOf(compiled)) {
+        const kernels = named(calls);
+        assert.equal(kernels.filter((k) => k === 'conv2dMaxPool').length, 1, `${key}: ${kernels.join(', ')}`);
+        assert.equal(withRelu6(calls, 'conv2dResidual', 6), 1, `${key}: ${kernels.join(', ')}`);
+        // The relu6 behind the pooling runs on the pooled values (a quarter of the elements), its mask too in training.
+        assert.equal(kernels.filter((k) => k === 'unary relu6').length, 1, `${key}: ${kernels.join(', ')}`);
+        // In training: the pooled mask and the residual epilogue's gradient mask.
+        assert.equal(kernels.filter((k) => k === 'unary relu6Step').length, key.includes('|train|') ? 2 : 0, `${key}: ${kernels.join(', ')}`);
+      }
+    });
+  }
 });
