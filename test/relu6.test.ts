@@ -303,3 +303,39 @@ describe('relu6 in compiled plans: a small MobileNet block in the forms Keras us
     });
   }
 });
+
+// The layer forms through Keras's run_layer_test (shapes, config, TF.js outputs and gradients,
+// finite differences, wasm vs js, compiled vs eager, files, no reference kernel on wasm).
+// Inputs in [-9, 9] so both clips are met; random values are never exactly 0 or 6.
+runLayerTest({
+  name: 'ReLU (maxValue 6: the relu6 kernel)',
+  make: () => new layers.ReLU({ maxValue: 6 }),
+  inputShape: [2, 3, 7],
+  inputRange: [-9, 9],
+  tfjs: (tfjs) => tfjs.layers.reLU({ maxValue: 6 }),
+  weights: { trainable: 0, nonTrainable: 0 },
+});
+runLayerTest({
+  name: "Activation('relu6') over [-9, 9]",
+  make: () => new layers.Activation({ activation: 'relu6' }),
+  inputShape: [2, 3, 7],
+  inputRange: [-9, 9],
+  tfjs: (tfjs) => tfjs.layers.activation({ activation: 'relu6' }),
+  weights: { trainable: 0, nonTrainable: 0 },
+});
+runLayerTest({
+  name: "Conv2D (activation 'relu6', stride 2)",
+  make: () => new layers.Conv2D({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }),
+  inputShape: [2, 7, 7, 8],
+  inputRange: [-4, 4],
+  tfjs: (tfjs) => tfjs.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }),
+  weights: { trainable: 2, nonTrainable: 0 },
+});
+runLayerTest({
+  name: "DepthwiseConv2D (activation 'relu6')",
+  make: () => new layers.DepthwiseConv2D({ kernelSize: 3, padding: 'same', activation: 'relu6' }),
+  inputShape: [2, 6, 5, 4],
+  inputRange: [-6, 6],
+  tfjs: (tfjs) => tfjs.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }),
+  weights: { trainable: 2, nonTrainable: 0 },
+});
