@@ -14,6 +14,11 @@ import { Random } from '../src/core/random.ts';
 import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
 import { assertClose, tf } from './helpers/oracle.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { toOnnx } from '../src/io/onnx.ts';
 
 const rng = new Random(61);
 const floats = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
@@ -338,4 +343,32 @@ runLayerTest({
   inputRange: [-6, 6],
   tfjs: (tfjs) => tfjs.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6' }),
   weights: { trainable: 2, nonTrainable: 0 },
+});
+
+describe('relu6 in ONNX export (Clip 0..6), checked in ONNX Runtime', () => {
+  it("ReLU({maxValue: 6}), Activation('relu6'), activation 'relu6' on Conv2D / DepthwiseConv2D / Dense, ReLU() and ReLU({maxValue: 2.5})", async () => {
+    dt.setRandomSeed(29);
+    const inputs = layers.input({ shape: [9, 8, 3] });
+    let x = new layers.Conv2D({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }).apply(inputs) as T;
+    x = new layers.ReLU({ maxValue: 6 }).apply(bn(new layers.DepthwiseConv2D({ kernelSize: 3, padding: 'same' }).apply(x) as T)) as T;
+    x = new layers.Activation({ activation: 'relu6' }).apply(new layers.Conv2D({ filters: 8, kernelSize: 1 }).apply(x) as T) as T;
+    x = new layers.DepthwiseConv2D({ kernelSize: 3, padding: 'same', activation: 'relu6' }).apply(x) as T;
+    x = new layers.ReLU().apply(new layers.Conv2D({ filters: 4, kernelSize: 1 }).apply(x) as T) as T;
+    x = new layers.ReLU({ maxValue: 2.5 }).apply(new layers.Flatten().apply(x) as T) as T;
+    const outputs = new layers.Dense({ units: 5, activation: 'relu6' }).apply(x) as T;
+    const model = models.model({ inputs, outputs });
+    model.setWeights(model.getWeights().map((w) => (w.shape.length > 1 ? dt.mul(w, 3) : w))); // larger kernels: both clips met
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-relu6-onnx-')), 'relu6.onnx');
+    await model.exportOnnx(path);
+    const session = await ort.InferenceSession.create(path);
+    const xs = randomTensor([3, 9, 8, 3], rng, -3, 3, 'float32');
+    const result = await session.run({ input: new ort.Tensor('float32', xs.data as Float32Array, xs.shape) });
+    const got = dt.tensor(result.output.data as Float32Array, result.output.dims as number[]);
+    const want = model.predict(xs) as dt.Tensor;
+    assertAllRegions(want.data, 'the Dense relu6 output');
+    assertClose(got, want, 1e-5, 'ONNX Runtime vs predict');
+    const nodes = readFileSync(path).toString('latin1');
+    assert.ok(nodes.includes('Clip'), 'the graph has Clip nodes');
+    assert.throws(() => toOnnx(models.model({ inputs, outputs: new layers.ReLU({ threshold: 1 }).apply(inputs) as T })), /layer "re_lu_\d+": ReLU is exported with threshold 0 and negativeSlope 0 only \(got threshold 1, negativeSlope 0\)/);
+  });
 });
