@@ -19,6 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { toOnnx } from '../src/io/onnx.ts';
+import { spawnSync } from 'node:child_process';
+import { ZOO } from '../examples/zoo-models.ts';
+import { syntheticBatch } from '../bench/zoo-data.ts';
 
 const rng = new Random(61);
 const floats = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
@@ -370,5 +373,30 @@ describe('relu6 in ONNX export (Clip 0..6), checked in ONNX Runtime', () => {
     const nodes = readFileSync(path).toString('latin1');
     assert.ok(nodes.includes('Clip'), 'the graph has Clip nodes');
     assert.throws(() => toOnnx(models.model({ inputs, outputs: new layers.ReLU({ threshold: 1 }).apply(inputs) as T })), /layer "re_lu_\d+": ReLU is exported with threshold 0 and negativeSlope 0 only \(got threshold 1, negativeSlope 0\)/);
+  });
+});
+
+describe("the zoo's MobileNet-style net uses ReLU6 in both twins", () => {
+  it('deeptype: 13 ReLU({maxValue: 6}) layers and no other activation layer; its train plan has no element-wise activation', () => {
+    dt.setBackend('wasm');
+    const model = ZOO.mobilenet.build();
+    const acts = model.layers.filter((l) => l instanceof layers.ReLU || l instanceof layers.Activation);
+    assert.equal(acts.length, 13);
+    assert.ok(acts.every((l) => l instanceof layers.ReLU && l.maxValue === 6 && l.threshold === 0 && l.negativeSlope === 0), acts.map((l) => l.name).join(', '));
+    model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
+    const { x, y } = syntheticBatch(ZOO.mobilenet, 2);
+    model.trainStep(x, y);
+    const [[, train]] = plansOf(model);
+    assert.equal(withRelu6(train, 'batchNormActivation', 9), 13, named(train).join(', '));
+    assert.equal(withRelu6(train, 'batchNormActivationGrad', 12), 13, named(train).join(', '));
+    assertNoActivationCalls(train, 'mobilenet train');
+  });
+  const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  it('PyTorch (bench/zoo_pytorch.py): 13 nn.ReLU6 and no nn.ReLU', { skip: torch.status === 0 ? false : 'python3-torch is not installed' }, () => {
+    const script = 'import sys; sys.path.insert(0, "bench"); import torch, zoo_pytorch as z\n' +
+      'm = z.mobilenet(); print(sum(type(x) is torch.nn.ReLU6 for x in m.modules()), sum(type(x) is torch.nn.ReLU for x in m.modules()))';
+    const out = spawnSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout.trim(), '13 0');
   });
 });
