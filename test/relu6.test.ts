@@ -377,7 +377,7 @@ describe('relu6 in ONNX export (Clip 0..6), checked in ONNX Runtime', () => {
 });
 
 describe("the zoo's MobileNet-style net uses ReLU6 in both twins", () => {
-  it('deeptype: 13 ReLU({maxValue: 6}) layers and no other activation layer; its train plan has no element-wise activation', () => {
+  it('deeptype: 13 ReLU({maxValue: 6}) layers and no other activation layer; its train and predict plans have no element-wise activation', () => {
     dt.setBackend('wasm');
     const model = ZOO.mobilenet.build();
     const acts = model.layers.filter((l) => l instanceof layers.ReLU || l instanceof layers.Activation);
@@ -390,6 +390,11 @@ describe("the zoo's MobileNet-style net uses ReLU6 in both twins", () => {
     assert.equal(withRelu6(train, 'batchNormActivation', 9), 13, named(train).join(', '));
     assert.equal(withRelu6(train, 'batchNormActivationGrad', 12), 13, named(train).join(', '));
     assertNoActivationCalls(train, 'mobilenet train');
+    model.predict(x);
+    const [, predict] = plansOf(model).find(([key]) => !key.includes('|train|'))!;
+    // At inference each BatchNormalization folds into its convolution, the relu6 into its epilogue.
+    assert.equal(withRelu6(predict, 'conv2dActivation', 5), 13, named(predict).join(', '));
+    assertNoActivationCalls(predict, 'mobilenet predict');
   });
   const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   it('PyTorch (bench/zoo_pytorch.py): 13 nn.ReLU6 and no nn.ReLU', { skip: torch.status === 0 ? false : 'python3-torch is not installed' }, () => {
