@@ -107,12 +107,13 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
     const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
     return [da, sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
   },
-  maximum: (dy, { inputs: [a, b], output }) => [
-    sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape),
-    sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape),
+  // (a clip's bound, e.g. minimum(x, 6), needs no gradient: its comparison is skipped)
+  maximum: (dy, { inputs: [a, b], output }, [na, nb]) => [
+    na ? sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
+    nb ? sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape) : null,
   ],
-  minimum: (dy, { inputs: [a, b], output }) => [
-    sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape),
-    sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape),
+  minimum: (dy, { inputs: [a, b], output }, [na, nb]) => [
+    na ? sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
+    nb ? sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape) : null,
   ],
 };
