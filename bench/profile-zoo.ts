@@ -34,7 +34,8 @@ const reference = new JsBackend() as unknown as Record<string, Fn>;
 const own = (k: string): boolean => typeof reference[k] !== 'function' || String(reference[k]) !== String(b[k]);
 const mem = (b as unknown as { mem: { owns: (a: unknown) => boolean } }).mem;
 // The element-wise ops with SIMD codes (src/backends/wasm/index.ts UNARY_OPS and BINARY_OPS).
-const SIMD_OPS = new Set(['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step', 'add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
+const SIMD_OPS = new Set(['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step', 'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step',
+  'add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
 const LABEL_KERNELS = new Set(['sparseSoftmaxCrossEntropy', 'sparseSoftmaxCrossEntropyGrad', 'maxPool2d', 'maxPool2dBackward', 'conv2dMaxPool', 'conv2dBackpropFilterPooled']);
 function fallsBack(k: string, args: unknown[]): boolean {
   if ((k === 'unary' || k === 'binary') && !SIMD_OPS.has(String(args[0]))) return true;
@@ -72,12 +73,14 @@ for (const k of names) {
     }
   };
 }
-const steps = Number(values.steps), stepTimes: number[] = [];
+const steps = Number(values.steps), stepTimes: number[] = [], cpuTimes: number[] = [];
 for (let i = 0; i < steps; i++) {
   callIndex = 0;
-  const t = performance.now();
+  const t = performance.now(), c = process.cpuUsage();
   model.trainStep(x, y);
   stepTimes.push(performance.now() - t);
+  const used = process.cpuUsage(c);
+  cpuTimes.push((used.user + used.system) / 1000);
 }
 const median = (v: number[]): number => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)];
 const byKernel = new Map<string, { ms: number; calls: number; where: string }>();
@@ -92,7 +95,7 @@ for (const s of samples.values()) {
 const step = median(stepTimes);
 const sorted = [...byKernel.entries()].sort((a, c) => c[1].ms - a[1].ms);
 const jsTotal = sorted.filter(([, v]) => v.where !== 'wasm').reduce((s, [, v]) => s + v.ms, 0);
-console.log(`${values.model} (batch ${entry.batchSize}), threads ${dt.getThreads()}: median step ${step.toFixed(1)} ms (timers included); kernels in the JS reference: ${jsTotal.toFixed(1)} ms (${(100 * jsTotal / step).toFixed(0)}%)`);
+console.log(`${values.model} (batch ${entry.batchSize}), threads ${dt.getThreads()}: median step ${step.toFixed(1)} ms (timers included), CPU ${median(cpuTimes).toFixed(1)} ms (the process, all threads); kernels in the JS reference: ${jsTotal.toFixed(1)} ms (${(100 * jsTotal / step).toFixed(0)}%)`);
 const families = new Map<string, number>();
 for (const [k, v] of sorted) { const f = k.split(' ')[0]; families.set(f, (families.get(f) ?? 0) + v.ms); }
 console.log(`  by kernel: ${[...families].sort((a, c) => c[1] - a[1]).slice(0, 6).map(([f, ms]) => `${f} ${(100 * ms / step).toFixed(0)}%`).join(', ')}`);

@@ -68,9 +68,9 @@ def resnet20():
 
 
 def mobilenet():
-    layers, ci = [conv(3, 32, 3, 2), bn(32), nn.ReLU()], 32  # ReLU, not ReLU6: deeptype has no ReLU6 yet
+    layers, ci = [conv(3, 32, 3, 2), bn(32), nn.ReLU6()], 32
     for f, stride in MOBILENET_BLOCKS:
-        layers += [conv(ci, ci, 3, stride, groups=ci), bn(ci), nn.ReLU(), conv(ci, f, 1), bn(f), nn.ReLU()]
+        layers += [conv(ci, ci, 3, stride, groups=ci), bn(ci), nn.ReLU6(), conv(ci, f, 1), bn(f), nn.ReLU6()]
         ci = f
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10))
 

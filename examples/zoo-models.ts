@@ -1,10 +1,8 @@
 // The model zoo of `npm run bench:zoo` (issue #15): six convnets written once here for
 // deeptype and once in bench/zoo_pytorch.py for PyTorch, layer for layer the same (the test
 // test/zoo.test.ts checks the parameter counts match). Convolutions followed by
-// BatchNormalization have no bias, as usual (and in the PyTorch twin).
-//
-// MobileNet-style: ReLU6 is not in deeptype yet (no 'relu6' activation, no ReLU layer with
-// maxValue), so its blocks use plain ReLU, in both twins.
+// BatchNormalization have no bias, as usual (and in the PyTorch twin). The MobileNet-style
+// net uses ReLU6 as MobileNet does (Keras's layers.ReLU(6.0); PyTorch's nn.ReLU6).
 import { layers, models } from 'deeptype';
 import type { SymbolicTensor } from '../src/layers/symbolic.ts';
 import { seedModel } from './seed-model.ts';
@@ -23,6 +21,7 @@ export interface ZooEntry {
 
 type T = SymbolicTensor;
 const relu = (x: T): T => new layers.Activation({ activation: 'relu' }).apply(x) as T;
+const relu6 = (x: T): T => new layers.ReLU({ maxValue: 6 }).apply(x) as T;
 const bn = (x: T): T => new layers.BatchNormalization().apply(x) as T;
 const conv = (x: T, filters: number, kernelSize: number, strides = 1): T =>
   new layers.Conv2D({ filters, kernelSize, strides, padding: 'same', useBias: false }).apply(x) as T;
@@ -61,13 +60,13 @@ export function resnet20(): models.Model {
 /** The depthwise-separable blocks of the MobileNet-style net: [pointwise filters, depthwise stride]. */
 export const MOBILENET_BLOCKS: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2]];
 
-/** MobileNet-style for 64x64x3: 3x3 stride-2 stem (32), depthwise-separable blocks (DW3x3-BN-ReLU, PW1x1-BN-ReLU), global average pooling, Dense 10. */
+/** MobileNet-style for 64x64x3: 3x3 stride-2 stem (32), depthwise-separable blocks (DW3x3-BN-ReLU6, PW1x1-BN-ReLU6), global average pooling, Dense 10. */
 export function mobileNetStyle(): models.Model {
   const inputs = layers.input({ shape: [64, 64, 3] });
-  let x = relu(bn(conv(inputs, 32, 3, 2))); // 32x32
+  let x = relu6(bn(conv(inputs, 32, 3, 2))); // 32x32
   for (const [filters, strides] of MOBILENET_BLOCKS) {
-    x = relu(bn(new layers.DepthwiseConv2D({ kernelSize: 3, strides, padding: 'same', useBias: false }).apply(x) as T));
-    x = relu(bn(conv(x, filters, 1)));
+    x = relu6(bn(new layers.DepthwiseConv2D({ kernelSize: 3, strides, padding: 'same', useBias: false }).apply(x) as T));
+    x = relu6(bn(conv(x, filters, 1)));
   }
   x = new layers.GlobalAveragePooling2D().apply(x) as T; // from 4x4x512
   const outputs = new layers.Dense({ units: 10, activation: 'softmax' }).apply(x) as T;

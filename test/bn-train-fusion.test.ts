@@ -65,7 +65,7 @@ describe('wasm batch-normalization training kernels against the unfused float64 
   it('refuses an activation it does not know, naming it', () => {
     const js = new JsBackend(), x = new Float32Array(8);
     assert.throws(() => js.batchNormActivation(x, null, null, new Float32Array(8), new Float32Array(2), new Float32Array(2), 4, 2, 1e-3, 'gelu' as 'relu'),
-      /batchNormActivation: unknown activation 'gelu', expected 'relu'/);
+      /batchNormActivation: unknown activation 'gelu', expected one of relu, relu6/);
   });
 });
 

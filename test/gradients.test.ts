@@ -30,6 +30,8 @@ describe('gradients match finite differences', () => {
   }
   op('abs', () => checkGradients((x) => dt.abs(x), [spread([3, 4])]));
   op('relu', () => checkGradients((x) => dt.relu(x), [spread([3, 4])]));
+  // -6.6 to 6.6 in steps of 1.2, each at least 0.6 from the kinks at 0 and 6: every region of relu6.
+  op('relu6', () => checkGradients((x) => dt.relu6(x), [dt.mul(spread([3, 4]), 12)]));
   op('log', () => checkGradients((x) => dt.log(x), [rand([3, 4], 0.5, 2)]));
   op('sqrt', () => checkGradients((x) => dt.sqrt(x), [rand([3, 4], 0.5, 2)]));
   op('reciprocal', () => checkGradients((x) => dt.reciprocal(x), [rand([3, 4], 0.5, 2)]));

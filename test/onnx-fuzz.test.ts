@@ -20,7 +20,7 @@ const rng = new Random(Number(process.env.FUZZ_SEED ?? 1415));
 const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
 const root = mkdtempSync(join(tmpdir(), 'deeptype-onnx-fuzz-'));
 // Mostly activations with an ONNX form here; one in five without one, or not an activation at all.
-const EXPORTED = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'softplus', 'elu'], OTHERS = ['selu', 'gelu', 'swish', 'relu6', 'softsign', 'hard_sigmoid', 'exponential', 'no_such_activation'];
+const EXPORTED = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax', 'softplus', 'elu'], OTHERS = ['selu', 'gelu', 'swish', 'softsign', 'hard_sigmoid', 'exponential', 'no_such_activation'];
 const activation = (): never => (rng.int(5) > 0 ? pick(EXPORTED) : pick(OTHERS)) as never;
 const kernel = (): never => (rng.int(3) === 0 ? [1 + rng.int(5), 1 + rng.int(5)] : pick([1, 2, 3, 4, 5, 7])) as never;
 const stride = (): number => pick([1, 1, 1, 2, 3]);

@@ -8,7 +8,9 @@ export type { AugmentInfo, TransformInfo, FillMode } from './js/image-transform.
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'square' | 'reciprocal'
   | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
-  | 'elu' | 'selu' | 'softplus' | 'softsign' | 'erf';
+  | 'elu' | 'selu' | 'softplus' | 'softsign' | 'erf'
+  /** min(max(x, 0), 6); relu6Step: 1 where 0 < x < 6, else 0 (relu6's derivative, read from its output). */
+  | 'relu6' | 'relu6Step';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
@@ -30,7 +32,7 @@ export interface ConvInfo {
 }
 
 /** An activation a convolution kernel can apply to its output as it writes it (its epilogue). */
-export type ConvActivation = 'relu';
+export type ConvActivation = 'relu' | 'relu6';
 
 /** Geometry of an NHWC pooling window; paddings already resolved. */
 export interface PoolInfo {

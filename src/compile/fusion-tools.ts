@@ -1,7 +1,7 @@
 // What the plan rewrites (fusions.ts, fusions-inference.ts) share: the recorded call, the
 // buffers a rewrite adds, and who reads what.
 import type { TypedArray } from '../core/dtype.ts';
-import type { KernelName } from '../backends/backend.ts';
+import type { ConvActivation, KernelName, UnaryOp } from '../backends/backend.ts';
 
 /** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
 export interface Call { kernel: KernelName; args: unknown[] }
@@ -31,3 +31,13 @@ export function useCounts(calls: Call[]): Map<TypedArray, number> {
 export const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: Set<TypedArray>): a is TypedArray =>
   isArray(a) && !kept.has(a) && uses.get(a) === 2;
 
+
+/**
+ * The activations kernels take as an epilogue, each with the unary op of its gradient's mask
+ * (read from the activation's output: ops/elementwise.ts's relu and relu6 rules).
+ */
+export const EPILOGUE_MASK: Record<ConvActivation, UnaryOp> = { relu: 'step', relu6: 'relu6Step' };
+const isEpilogue = (op: unknown): op is ConvActivation => typeof op === 'string' && Object.hasOwn(EPILOGUE_MASK, op);
+/** The epilogue activation this call computes of y (a unary relu or relu6 reading y), if it is one. */
+export const activationOf = (c: Call, y: unknown): ConvActivation | undefined =>
+  c.kernel === 'unary' && c.args[1] === y && isEpilogue(c.args[0]) ? c.args[0] : undefined;

@@ -2,7 +2,7 @@
 // the table in fusions.ts, which runs them first.
 import type { TypedArray } from '../core/dtype.ts';
 import { KERNEL_OUTPUTS, type ConvActivation, type ConvInfo } from '../backends/backend.ts';
-import { isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+import { activationOf, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 
 /** Row-major strides of a shape. */
 function contiguous(shape: number[]): number[] {
@@ -67,12 +67,12 @@ function writtenBetween(calls: Call[], i: number, j: number, buffers: unknown[])
 
 /**
  * A residual block's end: conv2d -> add (the other operand of the same shape, no broadcast)
- * [-> relu] becomes one conv2dResidual call at the add's place (the other operand is computed
- * by then), the convolution's output never stored. The relu joins when the sum has no other
- * reader (relu's gradient reads its output, so in training too).
+ * [-> relu or relu6] becomes one conv2dResidual call at the add's place (the other operand is
+ * computed by then), the convolution's output never stored. The activation joins when the sum
+ * has no other reader (its gradient reads its output, so in training too).
  */
 export const residualIntoConv: Fusion = {
-  name: 'conv2d + add [+ relu] -> conv2dResidual',
+  name: 'conv2d + add [+ relu / relu6] -> conv2dResidual',
   rewrite(calls, kept) {
     let out = calls;
     for (let i = 0; i < out.length; i++) {
@@ -89,8 +89,8 @@ export const residualIntoConv: Fusion = {
       if (writtenBetween(out, i, j, [x, w, bias, residual])) continue;
       let result = sum, activation: ConvActivation | null = null, relu = -1;
       if (onlyOneReader(sum, uses, kept)) {
-        relu = out.findIndex((c, k) => k > j && c.kernel === 'unary' && c.args[0] === 'relu' && c.args[1] === sum);
-        if (relu >= 0) { result = out[relu].args[2] as TypedArray; activation = 'relu'; }
+        relu = out.findIndex((c, k) => k > j && activationOf(c, sum) !== undefined);
+        if (relu >= 0) { result = out[relu].args[2] as TypedArray; activation = activationOf(out[relu], sum)!; }
       }
       const fused: Call = { kernel: 'conv2dResidual', args: [x, w, bias, residual, result, info, activation] };
       out = out.flatMap((c, k) => (k === i || k === relu ? [] : k === j ? [fused] : [c]));

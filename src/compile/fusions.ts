@@ -5,8 +5,8 @@
 // on the previous one's output. A new fusion is one entry plus a conformance test against the
 // unfused calls (test/backends.test.ts).
 import type { TypedArray } from '../core/dtype.ts';
-import { KERNEL_OUTPUTS, type ConvInfo, type PoolInfo } from '../backends/backend.ts';
-import { isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+import { KERNEL_OUTPUTS, type ConvActivation, type ConvInfo, type PoolInfo } from '../backends/backend.ts';
+import { activationOf, EPILOGUE_MASK, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.ts';
 import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
 import { bnActivation } from './fusions-norm.ts';
@@ -92,30 +92,31 @@ const filterGradBehindPool: Fusion = {
 };
 
 /**
- * conv2d -> relu: one conv2dActivation call, the activation applied as the output is written
- * (the epilogue); the convolution's own output is never stored. Needs the relu's gradient to
- * read its output, not its input (ops/elementwise.ts), or the input would have a second reader.
+ * conv2d -> relu (or relu6): one conv2dActivation call, the activation applied as the output
+ * is written (the epilogue); the convolution's own output is never stored. Needs the
+ * activation's gradient to read its output, not its input (ops/elementwise.ts), or the input
+ * would have a second reader. Any convolution the conv2d kernel runs, depthwise included.
  */
 const convActivation: Fusion = {
-  name: 'conv2d + relu',
-  rewrite: (calls, kept) => fuseConvWith(calls, kept, (c, y) => c.kernel === 'unary' && c.args[0] === 'relu' && c.args[1] === y, (conv, relu) => {
+  name: 'conv2d + relu / relu6',
+  rewrite: (calls, kept) => fuseConvWith(calls, kept, (c, y) => activationOf(c, y) !== undefined, (conv, act) => {
     const [x, w, bias, , info] = conv.args;
-    return { kernel: 'conv2dActivation', args: [x, w, bias, relu.args[2], info, 'relu'] };
+    return { kernel: 'conv2dActivation', args: [x, w, bias, act.args[2], info, act.args[0]] };
   }),
 };
 
 /**
- * relu -> maxPool2d, the relu's input made by a convolution: max pooling commutes with relu,
- * so the relu moves behind the pooling (a quarter of the work for 2x2 windows) and the
+ * relu -> maxPool2d, the relu's input made by a convolution: max pooling commutes with relu
+ * (with any non-decreasing activation: relu6 too), so the relu moves behind the pooling (a quarter of the work for 2x2 windows) and the
  * convolution and pooling fuse into conv2dMaxPool. Backward, relu's mask step(r) at full size
  * times the unpooled gradient equals the unpooled product of the pooled gradient and
  * step(pooled): unpooling puts each window's gradient at its argmax, where r equals the
  * window's max. Where a window's max is <= 0 both give 0, so which element argmax names there
- * does not matter. Only for 2x2, stride-2 pooling that tiles the convolution's output (what
+ * does not matter; for relu6 the same where the max is >= 6 (both masks are 0 there). Only for 2x2, stride-2 pooling that tiles the convolution's output (what
  * conv2dMaxPool's kernels fuse).
  */
 const reluBehindPool: Fusion = {
-  name: 'conv2d + relu + maxPool2d -> conv2dMaxPool + relu',
+  name: 'conv2d + relu / relu6 + maxPool2d -> conv2dMaxPool + relu / relu6',
   rewrite(calls, kept) {
     let out = calls;
     const producers = new Map<TypedArray, Call>();
@@ -124,15 +125,16 @@ const reluBehindPool: Fusion = {
     for (const pool of pools) {
       const [r, p, argmax, poolInfo] = pool.args as [TypedArray, TypedArray, Int32Array, PoolInfo];
       const conv = producers.get(r);
-      if (!conv || conv.kernel !== 'conv2dActivation' || conv.args[5] !== 'relu' || kept.has(r) || kept.has(p)) continue;
+      if (!conv || conv.kernel !== 'conv2dActivation' || kept.has(r) || kept.has(p)) continue;
+      const act = conv.args[5] as ConvActivation, maskOp = EPILOGUE_MASK[act];
       const info = conv.args[4] as ConvInfo;
       const tiles = poolInfo.poolH === 2 && poolInfo.poolW === 2 && poolInfo.strideH === 2 && poolInfo.strideW === 2 &&
         poolInfo.padTop === 0 && poolInfo.padLeft === 0 && info.outH % 2 === 0 && info.outW % 2 === 0 && info.outC % 4 === 0 && info.groups === 1;
       if (!tiles) continue;
-      // Backward: maxPool2dBackward(dp, argmax, dr), step(r, s), mul(dr, s, dy) -> step(p, s'), mul(dp, s', dp'), maxPool2dBackward(dp', argmax, dy).
+      // Backward: maxPool2dBackward(dp, argmax, dr), mask(r, s), mul(dr, s, dy) -> mask(p, s'), mul(dp, s', dp'), maxPool2dBackward(dp', argmax, dy).
       const uses = useCounts(out);
       const readers = out.filter((c) => c !== pool && c !== conv && c.args.includes(r));
-      const step = readers.length === 1 && readers[0].kernel === 'unary' && readers[0].args[0] === 'step' ? readers[0] : undefined;
+      const step = readers.length === 1 && readers[0].kernel === 'unary' && readers[0].args[0] === maskOp ? readers[0] : undefined;
       if (readers.length > 0 && !step) continue;
       let rewritten = out;
       if (step) {
@@ -148,13 +150,13 @@ const reluBehindPool: Fusion = {
           if (c === back || c === step) return [];
           if (c !== mul) return [c];
           return [
-            { kernel: 'unary' as const, args: ['step', p, mask] },
+            { kernel: 'unary' as const, args: [maskOp, p, mask] },
             { kernel: 'binary' as const, args: ['mul', dp, full, mask, full, masked, shape] },
             { kernel: 'maxPool2dBackward' as const, args: [masked, argmax, dy, poolInfo] },
           ];
         });
       }
-      // Forward: conv2dActivation(x, w, b, r, relu), maxPool2d(r, p, argmax) -> conv2dMaxPool(x, w, b, p', argmax), relu(p', p).
+      // Forward: conv2dActivation(x, w, b, r, act), maxPool2d(r, p, argmax) -> conv2dMaxPool(x, w, b, p', argmax), act(p', p).
       const [x, w, bias] = conv.args;
       const pooled = newBuffer(p, p.length);
       out = rewritten.flatMap((c) => {
@@ -162,7 +164,7 @@ const reluBehindPool: Fusion = {
         if (c !== pool) return [c];
         return [
           { kernel: 'conv2dMaxPool' as const, args: [x, w, bias, pooled, argmax, info, poolInfo] },
-          { kernel: 'unary' as const, args: ['relu', pooled, p] },
+          { kernel: 'unary' as const, args: [act, pooled, p] },
         ];
       });
     }

@@ -13,6 +13,7 @@ import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv-variants.ts';
 import { BatchNormalization } from '../layers/normalization.ts';
+import { ReLU } from '../layers/advanced-activations.ts';
 import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { UpSampling2D } from '../layers/reshaping.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
@@ -102,7 +103,8 @@ function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, nu
   return [...before, ...after];
 }
 
-const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
+// relu6 is Clip(x, 0, 6), its bounds inputs (opset 11 on).
+const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Clip', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
 
 /** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
 interface Value { name: string; nchw: boolean; shape: ShapeSpec }
@@ -127,9 +129,13 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     if (!(name in ACTIVATIONS)) throw new Error(`exportOnnx: layer "${layer}": activation '${name}' has no ONNX form here`);
     const op = ACTIVATIONS[name];
     if (!op) return v;
+    if (op === 'Clip') return clip(v, 6);
     const x = op === 'Softmax' ? toNhwc(v) : v;
     return { ...x, name: g.node(op, [x.name], op === 'Softmax' ? { axis: -1 } : op === 'Elu' ? { alpha: { float: 1 } } : {}) };
   };
+  /** min(max(v, 0), max) as ONNX's Clip, in either layout (its bounds are scalar initializers). */
+  const clip = (v: Value, max: number, name?: string): Value =>
+    ({ ...v, name: g.node('Clip', [v.name, g.float('clip_min_0', Float32Array.of(0), []), g.float(`clip_max_${max}`, Float32Array.of(max), [])], {}, name) });
 
   const emit = (layer: Layer, ins: Value[]): Value => {
     const shape = layer.computeOutputShape(ins.length === 1 ? ins[0].shape : ins.map((v) => v.shape)) as ShapeSpec;
@@ -198,6 +204,11 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       return activate({ name, nchw: false, shape }, layer.activation, layer.name);
     }
     if (layer instanceof Activation) return activate({ ...x, shape }, layer.activation, layer.name);
+    if (layer instanceof ReLU) {
+      // Keras's ReLU without a threshold or a negative slope: Relu, or Clip with maxValue (ReLU(6): MobileNet's relu6).
+      if (layer.threshold !== 0 || layer.negativeSlope !== 0) throw new Error(`exportOnnx: layer "${layer.name}": ReLU is exported with threshold 0 and negativeSlope 0 only (got threshold ${layer.threshold}, negativeSlope ${layer.negativeSlope})`);
+      return layer.maxValue === null ? { ...x, shape, name: g.node('Relu', [x.name], {}, layer.name) } : clip({ ...x, shape }, layer.maxValue, layer.name);
+    }
     if (layer.className in MERGES) {
       // Element-wise: every operand in one layout (NCHW only when all spatial operands already are).
       const rank4 = ins.every((v) => v.shape.length === 4);

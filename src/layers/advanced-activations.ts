@@ -26,6 +26,8 @@ export class ReLU extends Layer {
     this.threshold = finiteNumber(this.name, 'threshold', args.threshold ?? 0);
   }
   call(x: Tensor): Tensor {
+    // MobileNet's ReLU(6): one kernel (and one fused epilogue in a plan), not relu then minimum.
+    if (this.maxValue === 6 && this.threshold === 0 && this.negativeSlope === 0) return ops.relu6(x);
     let y: Tensor;
     if (this.threshold === 0) y = this.negativeSlope === 0 ? ops.relu(x) : ops.leakyRelu(x, this.negativeSlope);
     else {

@@ -23,7 +23,6 @@ export const eluWith = (x: Tensor, alpha: number): Tensor => (alpha === 1 ? elu(
 export const gelu = (x: Tensor): Tensor => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 export const swish = (x: Tensor): Tensor => mul(x, sigmoid(x));
 export const mish = (x: Tensor): Tensor => mul(x, tanh(softplus(x)));
-export const relu6 = (x: Tensor): Tensor => minimum(relu(x), 6);
 /** Keras 3's hard_sigmoid, relu6(x + 3) / 6; TF.js's 'hardSigmoid' is the Keras 2 slope 0.2. */
 export const hardSigmoid = (x: Tensor, slope = 1 / 6): Tensor => maximum(minimum(add(mul(x, slope), 0.5), 1), 0);
 export const hardSwish = (x: Tensor): Tensor => mul(x, hardSigmoid(x));

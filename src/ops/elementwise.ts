@@ -10,14 +10,16 @@ import { broadcastTo, sumTo } from './reduce.ts';
 import type { ActivationUnary } from './activations.ts';
 
 /** Unary ops whose rules live here (the activations' are in activations.ts). */
-type DifferentiableUnary = Exclude<UnaryOp, 'sign' | 'step' | ActivationUnary>;
+type DifferentiableUnary = Exclude<UnaryOp, Mask | ActivationUnary>;
+/** Unary ops that make a 0/1 mask (no gradient, never on the tape). */
+type Mask = 'sign' | 'step' | 'relu6Step';
 type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
 
 export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const dtype: DType = FLOAT_RESULT.has(op) ? floatOf(x.dtype) : x.dtype === 'uint8' ? 'int32' : x.dtype;
   const y = make(dtype, x.shape, (out) => backend().unary(op, x.data, out));
-  if (op !== 'sign' && op !== 'step') record(op as Exclude<UnaryOp, 'sign' | 'step'>, [x], y, {});
+  if (op !== 'sign' && op !== 'step' && op !== 'relu6Step') record(op as Exclude<UnaryOp, Mask>, [x], y, {});
   return y;
 }
 
@@ -34,6 +36,10 @@ export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
 /** 1 where x > 0, else 0: the derivative of relu. */
 export const step = (x: Tensor): Tensor => unaryOp('step', x);
+/** min(max(x, 0), 6) in one kernel (Keras's relu6; NaN stays NaN). */
+export const relu6 = (x: Tensor): Tensor => unaryOp('relu6', x);
+/** 1 where 0 < x < 6, else 0: the derivative of relu6 read from its output. */
+export const relu6Step = (x: Tensor): Tensor => unaryOp('relu6Step', x);
 
 const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']);
 
@@ -83,6 +89,9 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   // From the output (relu(x) > 0 exactly where x > 0), so that x itself is not kept for the
   // backward pass and a plan can fuse the relu into the kernel that produces x.
   relu: (dy, { output }) => [mul(dy, step(output).cast(dy.dtype))],
+  // Also from the output, for the same reason: 0 at x <= 0 and at x >= 6. That is TensorFlow's
+  // Relu6Grad and PyTorch's rule; TF.js alone passes the gradient at exactly x = 6.
+  relu6: (dy, { output }) => [mul(dy, relu6Step(output).cast(dy.dtype))],
   sigmoid: (dy, { output: y }) => [mul(dy, mul(y, sub(1, y)))],
   tanh: (dy, { output: y }) => [mul(dy, sub(1, square(y)))],
   // Binary rules skip an operand nothing needs the gradient of (a constant such as the
@@ -98,12 +107,13 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
     const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
     return [da, sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
   },
-  maximum: (dy, { inputs: [a, b], output }) => [
-    sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape),
-    sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape),
+  // (a clip's bound, e.g. minimum(x, 6), needs no gradient: its comparison is skipped)
+  maximum: (dy, { inputs: [a, b], output }, [na, nb]) => [
+    na ? sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
+    nb ? sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape) : null,
   ],
-  minimum: (dy, { inputs: [a, b], output }) => [
-    sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape),
-    sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape),
+  minimum: (dy, { inputs: [a, b], output }, [na, nb]) => [
+    na ? sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
+    nb ? sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape) : null,
   ],
 };

@@ -9,7 +9,7 @@ type NoAttrs = Record<string, never>;
 export interface OpAttrs {
   // elementwise
   neg: NoAttrs; abs: NoAttrs; exp: NoAttrs; log: NoAttrs; sqrt: NoAttrs; square: NoAttrs;
-  reciprocal: NoAttrs; relu: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
+  reciprocal: NoAttrs; relu: NoAttrs; relu6: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
   elu: NoAttrs; selu: NoAttrs; softplus: NoAttrs; softsign: NoAttrs; erf: NoAttrs;
   add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs;
   // reductions and layout

@@ -17,6 +17,8 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   tanh: Math.tanh,
   sign: Math.sign,
   step: (x) => (x > 0 ? 1 : 0),
+  relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0), // NaN stays NaN, as relu
+  relu6Step: (x) => (x > 0 && x < 6 ? 1 : 0),
   ...ACTIVATION_UNARY,
 };
 

@@ -2,6 +2,7 @@
 // the innermost loop always runs over the contiguous channel axis so V8 keeps it tight.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation, ConvInfo, PoolInfo } from '../backend.ts';
+import { epilogueActivation } from './epilogue.ts';
 
 export function matMul(
   a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean,
@@ -77,9 +78,9 @@ export function conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, ou
 }
 
 export function conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void {
+  const act = epilogueActivation('conv2dActivation', activation);
   conv2d(x, w, bias, out, info);
-  if (activation !== 'relu') throw new Error(`conv2dActivation: unknown activation '${activation as string}'`);
-  for (let i = 0; i < out.length; i++) out[i] = out[i] > 0 ? out[i] : 0;
+  for (let i = 0; i < out.length; i++) out[i] = act(out[i]);
 }
 
 export function conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void {

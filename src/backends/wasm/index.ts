@@ -15,7 +15,6 @@ import * as opt from './optimizers.ts';
 import * as spatial from './spatial.ts';
 import * as copies from './copies.ts';
 import * as normTrain from './norm-train.ts';
-import * as refNormFused from '../js/norm-fused.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
@@ -33,13 +32,13 @@ const PARALLEL = [
 ];
 PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
-const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1 };
+const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
 // The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
 const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
-  'elu', 'selu', 'softplus', 'softsign', 'erf'];
+  'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step'];
 const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
@@ -364,10 +363,8 @@ export class WasmBackend extends JsBackend {
   override batchNormGrad = (x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void =>
     normTrain.batchNormGradMasked(this, x, dy, null, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
   override batchNormActivation = (...a: Parameters<Backend['batchNormActivation']>): void => normTrain.batchNormActivation(this, ...a);
-  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void => {
-    if (activation !== 'relu') return refNormFused.batchNormActivationGrad(x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
-    normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
-  };
+  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void =>
+    normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
   // Projective image transforms (the augmentation layers): see ./transform.ts.
   override imageTransform = (...a: Parameters<Backend['imageTransform']>): void => transform.imageTransform(this, ...a);

@@ -1,5 +1,5 @@
 // Batch normalization's training kernels on wasm (assembly/norm-train.ts): the SIMD backward
-// pass, and both passes fused with the relu behind the normalization. Anything not float32
+// pass, and both passes fused with the relu or relu6 behind the normalization. Anything not float32
 // goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
@@ -10,26 +10,28 @@ import type { WasmBackend } from './index.ts';
 
 type Buf = Float32Array;
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
-const ACT = { relu: 1 } as const;
+/** The activation and mask codes of assembly/norm-train.ts. */
+const ACT: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
 
-/** relu(batchNorm(x)) in one pass writing y (the statistics as batchNorm's). */
+/** act(batchNorm(x)) in one pass writing y (the statistics as batchNorm's). */
 export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
   rows: number, C: number, epsilon: number, activation: ConvActivation): void {
   if (!f32(x, y, gamma, beta) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
     const [ps, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRowsMasked', [px, 0, 0, ps, 0, pd, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsMasked', [px, 0, 0, ps, 0, pd, py, C, ACT[activation], 0], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }
 
 /**
- * batchNorm's gradients for dy, or with relu's gradient folded in for dy * step(r) where r
- * is the relu's output (r null: plain batchNormGrad). Two passes: the column sums, then dx.
+ * batchNorm's gradients for dy, or with the activation's gradient folded in (dy * step(r) for
+ * relu, dy * relu6Step(r) for relu6) where r is the activation's output (r null: plain
+ * batchNormGrad). Two passes: the column sums, then dx.
  */
 export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArray, r: TypedArray | null, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null,
-  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void {
-  if (!f32(x, dy, dx, gamma, r)) {
-    if (r) return refFused.batchNormActivationGrad(x, dy, r, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, 'relu');
+  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation = 'relu'): void {
+  if (!f32(x, dy, dx, gamma, r) || !(activation in ACT)) {
+    if (r) return refFused.batchNormActivationGrad(x, dy, r, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
     return refNorm.batchNormGrad(x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
   }
   b.inWasm([x as Buf, dy as Buf, ...(r ? [r as Buf] : [])], [dx as Buf], ([px, pdy, pr = 0], [pdx]) => {
@@ -40,9 +42,9 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     const partials = b.scratch(parts * 2 * C * 8);
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
-    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk], rows, 1, chunk);
+    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk, ACT[activation]], rows, 1, chunk);
     // dx = a g + k x + d per channel, g the (masked) dy.
     const [pa, pk, pd] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
-    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pdx, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pdx, C, 0, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }

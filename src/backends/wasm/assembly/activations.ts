@@ -4,7 +4,7 @@
 
 // Op codes (the order of UNARY_OPS / BINARY_OPS in ../index.ts).
 const NEG = 0, ABS = 1, EXP = 2, SQRT = 3, SQUARE = 4, RECIPROCAL = 5, RELU = 6, SIGMOID = 7, TANH = 8, STEP = 9;
-const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14;
+const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14, RELU6 = 15, RELU6_STEP = 16;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
 
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7
@@ -110,6 +110,9 @@ const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805
     case ERF: return erf4(x);
     case SIGMOID: return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), exp4(f32x4.neg(x))));
     case TANH: return tanh4(x);
+    // min(max(x, 0), 6): wasm's min and max keep NaN (and max(-0, 0) is +0, as the reference).
+    case RELU6: return f32x4.min(f32x4.max(x, f32x4.splat(0)), f32x4.splat(6));
+    case RELU6_STEP: return v128.and(f32x4.splat(1), v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.lt(x, f32x4.splat(6))));
     default: return v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))); // STEP
   }
 }

@@ -4,6 +4,7 @@
 // each window's dot product over the input channels, with four accumulator chains. Output
 // rows [r0, r1) of the batch * outH rows; any stride, dilation and padding.
 import { madd } from './common';
+import { epilogue1 } from './conv';
 
 export function convOneFilter(x: usize, w: usize, bias: usize, out: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, r0: i32, r1: i32): void {
@@ -36,7 +37,7 @@ export function convOneFilter(x: usize, w: usize, bias: usize, out: usize, inH: 
       }
       const t = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
       const v = b + s + ((f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1)) + (f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3)));
-      store<f32>(out + (<usize>(r * outW + ow) << 2), act == 1 && !(v > 0) ? 0 : v);
+      store<f32>(out + (<usize>(r * outW + ow) << 2), epilogue1(v, act));
     }
   }
 }

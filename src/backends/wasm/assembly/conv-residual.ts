@@ -1,7 +1,7 @@
 // The residual epilogue (the end of a residual block): out = act(conv(x, w) + bias + res).
 // The direct kernel's rows get the residual added image by image, right after they are
 // written, while they are still in cache; other paths add it in a pass of their own.
-import { convDirect, epilogue } from './conv';
+import { convDirect, epilogue, epilogue1 } from './conv';
 
 // out[i] = act(out[i] + res[i]) for floats [start, end).
 export function residualActivate(out: usize, res: usize, act: i32, start: i32, end: i32): void {
@@ -14,7 +14,7 @@ export function residualActivate(out: usize, res: usize, act: i32, start: i32, e
   for (; i < end; i++) {
     const o = out + (<usize>i << 2);
     const v = load<f32>(o) + load<f32>(res + (<usize>i << 2));
-    store<f32>(o, act == 1 && !(v > 0) ? 0 : v);
+    store<f32>(o, epilogue1(v, act));
   }
 }
 

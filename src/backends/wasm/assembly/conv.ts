@@ -53,18 +53,30 @@ export function convGemm(x: usize, w: usize, bias: usize, out: usize, panels: us
   }
 }
 
-// The epilogue activations (act codes: 1 relu), in place over n floats.
+// The epilogue activations (act codes: 1 relu, 2 relu6), in place over n floats.
 export function activate(p: usize, n: i32, act: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) { const o = p + (<usize>i << 2); v128.store(o, epilogue(v128.load(o), act, zero)); }
-  for (; i < n; i++) { const o = p + (<usize>i << 2); const v = load<f32>(o); store<f32>(o, v > 0 ? v : 0); }
+  for (; i < n; i++) { const o = p + (<usize>i << 2); store<f32>(o, epilogue1(load<f32>(o), act)); }
 }
 
-// One vector through the activation act (0: none, 1: relu; NaN becomes 0, as the reference's x > 0 ? x : 0).
+// One vector through the activation act (0: none, 1: relu, 2: relu6 = min(relu, 6); NaN
+// becomes 0, as the reference's x > 0 ? x : 0). pmax(0, v) is 0 unless 0 < v; pmin(6, y) is y
+// when y < 6.
 // @ts-ignore: decorator
 @inline export function epilogue(v: v128, act: i32, zero: v128): v128 {
-  return act == 1 ? f32x4.pmax(zero, v) : v;
+  if (act == 0) return v;
+  const y = f32x4.pmax(zero, v);
+  return act == 2 ? f32x4.pmin(f32x4.splat(6), y) : y;
+}
+
+// One float through the activation act, as epilogue does.
+// @ts-ignore: decorator
+@inline export function epilogue1(v: f32, act: i32): f32 {
+  if (act == 0) return v;
+  const y: f32 = v > 0 ? v : 0;
+  return act == 2 && !(y < 6) ? 6 : y;
 }
 
 // Direct convolution (for inC >= 8, where it beats im2col) of output rows [r0, r1) of the
@@ -170,7 +182,7 @@ function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, seg
         for (let t = 0; t < seg; t++) { acc += load<f32>(pa) * load<f32>(pb); pa += 4; pb += wStep; }
       }
     }
-    store<f32>(d + (<usize>j << 2), act == 1 && !(acc > 0) ? 0 : acc);
+    store<f32>(d + (<usize>j << 2), epilogue1(acc, act));
   }
 }
 

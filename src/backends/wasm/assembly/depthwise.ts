@@ -5,7 +5,7 @@
 // pass, the filter gradient and the input gradient are then plain per-channel multiply-adds,
 // for any stride and dilation. Threads split by image. The kernel is [kH, kW, 1, C*M].
 import { initial, madd, copyFloats } from './common';
-import { paddedSize, epilogue } from './conv';
+import { paddedSize, epilogue, epilogue1 } from './conv';
 
 // Copies an [inH, inW, C] image into a zeroed [Hp, Wp, C*M] one at (padTop, padLeft), each
 // value repeated M times, cut to fit.
@@ -94,7 +94,7 @@ function dwPixel(p: usize, w: usize, bias: usize, d: usize, F: i32, kH: i32, kW:
       let q = p + <usize>kh * tapH + (<usize>f << 2);
       for (let kw = 0; kw < kW; kw++) { c += load<f32>(q) * load<f32>(pw); q += tapW; pw += px; }
     }
-    store<f32>(d + (<usize>f << 2), act == 1 && !(c > 0) ? 0 : c);
+    store<f32>(d + (<usize>f << 2), epilogue1(c, act));
   }
 }
 
