@@ -49,6 +49,20 @@ function winogradPays(i: ConvInfo): boolean {
 const CALLING_THREAD_MACS = 1 << 21;
 const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH * i.kW * (i.inC / i.groups);
 
+/**
+ * Whether the direct kernels should read packed weights (packPanels: one more pass over the
+ * weights per call). It pays once the kernel outgrows the L2 cache's share (128 KB: there the
+ * strided taps of an unpacked block of 8 channels fall into a few cache sets and are read from
+ * memory again for every four pixels) and there are pixels enough to reuse the packed copy.
+ * Measured side by side (bench/small-convs.ts --compare packing, CPU time, one thread): batch 1
+ * 3x3 128 -> 128 on 8x8 1.51-1.54x, 64 -> 128 on 8x8 1.20x, 1x1 128 -> 128 on 16x16 1.22x,
+ * 128 -> 256 on 8x8 1.71x; 256 -> 512 on 4x4 (16 pixels) 0.89x; kernels under 128 KB 0.89-1.04x;
+ * batch 16 1x1 128 -> 256 and 256 -> 256 1.23-1.25x.
+ */
+function packedPays(i: ConvInfo): boolean {
+  return i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && i.batch * i.outH * i.outW >= 64;
+}
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
@@ -97,7 +111,7 @@ export class ConvKernels {
     }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
-    if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
+    if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
   }
@@ -107,10 +121,26 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
-    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, pb, pr, po], info, { tail: [act] });
+    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
     this.forward(px, pw, pb, po, info, 0);
     const n = info.batch * info.outH * info.outW * info.outC;
     this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
+  }
+
+  /**
+   * Whether the direct kernels read the weights packed in panels of 8 output channels
+   * (assembly/conv.ts#packPanels): 'auto' (where packedPays says so), or always / never
+   * (tests, benchmarks). Either way the same products are summed in the same order.
+   */
+  weightPacking: 'auto' | 'always' | 'never' = 'auto';
+
+  /** The weights at pw packed into scratch for the direct kernels, or 0 to read them in place. */
+  private packed(pw: number, i: ConvInfo): number {
+    const K = i.kH * i.kW * i.inC, panels = i.outC >> 3;
+    if (panels === 0 || this.weightPacking === 'never' || (this.weightPacking === 'auto' && !packedPays(i))) return 0;
+    const wp = this.h.scratch(panels * K * 32);
+    this.h.par('packPanels', [pw, wp, K, i.outC], panels, 1, panels * K < 1 << 14 ? panels : undefined);
+    return wp;
   }
 
   /**
@@ -258,7 +288,7 @@ export class ConvKernels {
       const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
         kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
       if (this.useWinograd(full)) return this.winograd(pdy, flipped, 0, pdx, full, 0);
-      return this.direct('convDirect', [pdy, flipped, 0, pdx], full, { tail: [0] });
+      return this.direct('convDirect', [pdy, flipped, this.packed(flipped, full), 0, pdx], full, { tail: [0] });
     }
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
     // same pixel; with whole vectors of input channels each tile adds into dx directly.
@@ -294,7 +324,7 @@ export class ConvKernels {
       return;
     }
     // Scratch per chunk: the zero-bordered image and one pair of output rows.
-    if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
+    if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
     const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
     const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
     const chunk = this.h.chunk(rows, pair);
