@@ -76,10 +76,13 @@ export function convDirect(x: usize, w: usize, wp: usize, bias: usize, out: usiz
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, r0: i32, r1: i32): void {
   const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
   const xp = pads + (<usize>((r0 / chunk) * Hp * Wp * inC) << 2);
+  // Windows that all lie inside the image (no padding, a 1x1 kernel): read it in place.
+  const inPlace = padTop == 0 && padLeft == 0 && Hp <= inH && Wp <= inW;
   for (let r = r0; r < r1;) {
     const n = r / outH, oh0 = r % outH, oh1 = min(outH, oh0 + r1 - r);
-    padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    convRows(xp, Wp, w, wp, bias, out + (<usize>((n * outH + oh0) * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, oh0, oh1);
+    const image = x + (<usize>(n * inH * inW * inC) << 2);
+    if (!inPlace) padImage(image, xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
+    convRows(inPlace ? image : xp, inPlace ? inW : Wp, w, wp, bias, out + (<usize>((n * outH + oh0) * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, oh0, oh1);
     r += oh1 - oh0;
   }
 }
