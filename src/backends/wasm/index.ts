@@ -164,23 +164,28 @@ export class WasmBackend extends JsBackend {
    * that live elsewhere and copying results back out.
    */
   inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
+    // Plain loops and a method, no closures: a plan's replay makes this call per kernel call.
     const mark = this.mem.mark();
     try {
-      const place = (a: Buf, copy: boolean): number => {
-        if (this.mem.owns(a)) return a.byteOffset;
-        const at = this.mem.reserve(a.byteLength);
-        if (copy) new Uint8Array(this.mem.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-        return at;
-      };
-      const ins = inputs.map((a) => place(a, true));
-      const outs = outputs.map((a) => place(a, false));
+      const ins: number[] = [], outs: number[] = [];
+      for (const a of inputs) ins.push(this.place(a, true));
+      for (const a of outputs) outs.push(this.place(a, false));
       body(ins, outs);
-      outputs.forEach((a, i) => {
+      for (let i = 0; i < outputs.length; i++) {
+        const a = outputs[i];
         if (!this.mem.owns(a)) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.mem.buffer, outs[i], a.byteLength));
-      });
+      }
     } finally {
       this.mem.release(mark);
     }
+  }
+
+  /** An array's byte offset in wasm memory: in place, or a scratch copy (with its values when `copy`). */
+  private place(a: Buf, copy: boolean): number {
+    if (this.mem.owns(a)) return a.byteOffset;
+    const at = this.mem.reserve(a.byteLength);
+    if (copy) new Uint8Array(this.mem.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
   }
 
   scratch(bytes: number): number { return this.mem.reserve(bytes); }
