@@ -2,7 +2,7 @@
 // backend with arrays in wasm memory (as in a predict plan): CPU time per call on one thread
 // and % of the measured 128-bit multiply-add limit (fmaPeak), so that the small-spatial and
 // pointwise paths can be compared with their batch-64 efficiency.
-//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 20] [--only 1x1]
+//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
@@ -45,13 +45,15 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   const flops = 2 * B * info.outH * info.outW * outC * k * k * inC;
   const fmt = (ms: number): string => `${ms.toFixed(3)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s ${(100 * flops / ms / 1e6 / limit).toFixed(0).padStart(3)}%`;
   if (!values.compare) { console.log(`  ${label.padEnd(44)} ${fmt(time(run))}`); continue; }
-  // --compare packing: weightPacking 'never' vs 'always', alternating rounds, median of each.
+  // --compare packing: weightPacking 'never' vs 'always'; --compare columns: columnSplit 'never'
+  // vs 'always' (one image split by rows / images, or by output channels); alternating rounds.
+  const key = values.compare === 'columns' ? 'columnSplit' : 'weightPacking';
   const a: number[] = [], c: number[] = [];
   for (let round = 0; round < 5; round++) {
-    backend.weightPacking = 'never'; a.push(time(run));
-    backend.weightPacking = 'always'; c.push(time(run));
+    backend[key] = 'never'; a.push(time(run));
+    backend[key] = 'always'; c.push(time(run));
   }
-  backend.weightPacking = 'auto';
+  backend[key] = 'auto';
   const med = (v: number[]): number => v.sort((p, q) => p - q)[2];
   console.log(`  ${label.padEnd(44)} never ${fmt(med(a))} | always ${fmt(med(c))} | speed ${(med(a) / med(c)).toFixed(2)}x`);
 }

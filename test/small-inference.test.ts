@@ -1,6 +1,7 @@
 // The small-map / batch-1 inference paths of the wasm convolutions (issue #15's latency
-// target): the direct kernels with output channels in cache-sized blocks and weights packed in
-// panels of 8 (assembly/conv.ts#packPanels), forward, with bias and relu, with a residual, and
+// target): the direct kernels with output channels in cache-sized blocks, weights packed in
+// panels of 8 (assembly/conv.ts#packPanels) and one image split between threads by output
+// channels (assembly/conv-columns.ts), forward, with bias and relu, with a residual, and
 // fused with 2x2 max pooling, against the reference backend in float64 and against the same
 // wasm kernels reading the weights in place. Maps 1x1..9x9, channels that are and are not
 // multiples of 4 and 8, strides 1-3, dilations 1-2, same / valid / uneven explicit padding,
@@ -56,7 +57,21 @@ for (const [h, w] of [[1, 1], [2, 3], [4, 4], [5, 7], [8, 8], [9, 9]] as const) 
 CASES.push({ batch: 1, map: [8, 8], inC: 64, outC: 72, k: 3, padding: 'same' }, { batch: 2, map: [5, 6], inC: 64, outC: 68, k: 3, padding: 'same', dilations: 2 },
   { batch: 1, map: [9, 9], inC: 256, outC: 136, k: 1, padding: 'valid' }, { batch: 1, map: [4, 4], inC: 256, outC: 131, k: 1, strides: 2, padding: 'same' });
 
-const PACKINGS = ['never', 'always', 'auto'] as const;
+/** Kernel choices on wasm: the first reads the weights in place and splits rows / images; every other must give the same floats. */
+const CONFIGS = [
+  { weightPacking: 'never', columnSplit: 'never' }, { weightPacking: 'always', columnSplit: 'never' }, { weightPacking: 'auto', columnSplit: 'auto' },
+  { weightPacking: 'never', columnSplit: 'always' }, { weightPacking: 'always', columnSplit: 'always' },
+] as const;
+const configure = (be: WasmBackend, c: { weightPacking: 'auto' | 'always' | 'never'; columnSplit: 'auto' | 'always' | 'never' }): void => {
+  be.weightPacking = c.weightPacking; be.columnSplit = c.columnSplit;
+};
+
+/**
+ * Output arrays in wasm memory (as a plan's buffers) filled with NaN / -1: a kernel that leaves
+ * any value unwritten fails the comparison (a scratch copy could hold an earlier call's result).
+ */
+function poisoned(be: WasmBackend, n: number): Float32Array { return be.mem.f32(be.mem.reserve(n * 4), n).fill(NaN); }
+function poisonedInts(be: WasmBackend, n: number): Int32Array { return be.mem.i32(be.mem.reserve(n * 4), n).fill(-1); }
 
 describe('small-map direct convolutions (column blocks, packed weights) on wasm', () => {
   const js = new JsBackend();
@@ -75,22 +90,27 @@ describe('small-map direct convolutions (column blocks, packed weights) on wasm'
       js.conv2dResidual(f64(x)!, f64(w)!, f64(bias), f64(residual)!, exact.res, info, 'relu');
       for (const be of backends) {
         const seen: Record<string, Float32Array[]> = { act: [], plain: [], res: [] };
-        for (const packing of PACKINGS) {
-          be.weightPacking = packing;
-          const out = { act: new Float32Array(n), plain: new Float32Array(n), res: new Float32Array(n) };
+        for (const config of CONFIGS) {
+          configure(be, config);
+          const packing = JSON.stringify(config), mark = be.mem.mark();
+          const out = { act: poisoned(be, n), plain: poisoned(be, n), res: poisoned(be, n) };
           be.conv2dActivation(x, w, bias, out.act, info, 'relu');
           be.conv2d(x, w, null, out.plain, info);
           be.conv2dResidual(x, w, bias, residual, out.res, info, 'relu');
+          for (const kind of ['act', 'plain', 'res'] as const) out[kind] = out[kind].slice();
+          be.mem.release(mark);
           for (const kind of ['act', 'plain', 'res'] as const) {
             const err = relativeError(out[kind], exact[kind]);
             worst = Math.max(worst, err);
-            assert.ok(err <= 1e-5, `${kind} ${JSON.stringify(c)}, ${be.threads} thread(s), packing ${packing}: relative error ${err}`);
+            assert.ok(err <= 1e-5, `${kind} ${JSON.stringify(c)}, ${be.threads} thread(s), ${packing}: relative error ${err}`);
             seen[kind].push(out[kind]);
           }
         }
-        be.weightPacking = 'auto';
-        // The packed panels hold the same weights summed in the same order: the same floats.
-        for (const kind of ['act', 'plain', 'res'] as const) assert.deepEqual(seen[kind][1], seen[kind][0], `${kind} ${JSON.stringify(c)}: packed differs from unpacked`);
+        configure(be, CONFIGS[2]);
+        // Packed panels and column chunks sum the same weights in the same order: the same floats.
+        for (const kind of ['act', 'plain', 'res'] as const) {
+          for (let k = 1; k < CONFIGS.length; k++) assert.deepEqual(seen[kind][k], seen[kind][0], `${kind} ${JSON.stringify(c)}: ${JSON.stringify(CONFIGS[k])} differs from ${JSON.stringify(CONFIGS[0])}`);
+        }
         if (c.inC >= 8 && c.outC >= 8) packedChecked++;
       }
     }
@@ -111,17 +131,22 @@ describe('small-map direct convolutions (column blocks, packed weights) on wasm'
       js.conv2dMaxPool(f64(x)!, f64(w)!, f64(bias), exact, exactArg, info, pool);
       for (const be of backends) {
         const outs: Float32Array[] = [], args: Int32Array[] = [];
-        for (const packing of PACKINGS) {
-          be.weightPacking = packing;
-          const out = new Float32Array(m), arg = new Int32Array(m);
-          be.conv2dMaxPool(x, w, bias, out, arg, info, pool);
+        for (const config of CONFIGS) {
+          configure(be, config);
+          const packing = JSON.stringify(config), mark = be.mem.mark();
+          const [o, a] = [poisoned(be, m), poisonedInts(be, m)];
+          be.conv2dMaxPool(x, w, bias, o, a, info, pool);
+          const [out, arg] = [o.slice(), a.slice()];
+          be.mem.release(mark);
           const err = relativeError(out, exact);
-          assert.ok(err <= 1e-5, `pooled ${JSON.stringify(c)}, ${be.threads} thread(s), packing ${packing}: relative error ${err}`);
+          assert.ok(err <= 1e-5, `pooled ${JSON.stringify(c)}, ${be.threads} thread(s), ${packing}: relative error ${err}`);
           outs.push(out); args.push(arg);
         }
-        be.weightPacking = 'auto';
-        assert.deepEqual(outs[1], outs[0], `pooled ${JSON.stringify(c)}: packed differs from unpacked`);
-        assert.deepEqual(args[1], args[0], `pooled ${JSON.stringify(c)}: packed argmax differs from unpacked`);
+        configure(be, CONFIGS[2]);
+        for (let k = 1; k < CONFIGS.length; k++) {
+          assert.deepEqual(outs[k], outs[0], `pooled ${JSON.stringify(c)}: ${JSON.stringify(CONFIGS[k])} differs from ${JSON.stringify(CONFIGS[0])}`);
+          assert.deepEqual(args[k], args[0], `pooled ${JSON.stringify(c)}: ${JSON.stringify(CONFIGS[k])}'s argmax differs`);
+        }
       }
     }
     assert.ok(fused > 10, `the fused kernel ran on ${fused} cases`);

@@ -111,6 +111,7 @@ export class ConvKernels {
     }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
+    if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
@@ -121,10 +122,38 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
-    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
+    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info) && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
     this.forward(px, pw, pb, po, info, 0);
     const n = info.batch * info.outH * info.outW * info.outC;
     this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
+  }
+
+  /**
+   * Whether the direct kernels split one call between threads by output channels
+   * (assembly/conv-columns.ts): 'auto' (fewer images than threads, work enough to wake the
+   * workers, two panels of 8 channels per thread), or always / never (tests, benchmarks).
+   */
+  columnSplit: 'auto' | 'always' | 'never' = 'auto';
+
+  private byColumns(i: ConvInfo): boolean {
+    if (this.columnSplit !== 'auto') return this.columnSplit === 'always';
+    const threads = this.h.threads();
+    return threads > 1 && i.batch < threads && macs(i) >= CALLING_THREAD_MACS && i.outC >> 3 >= 2 * threads;
+  }
+
+  /**
+   * The direct convolution (pooled when argmax is given) split by output channels: the images
+   * zero-bordered once into scratch, then each chunk's panels of 8 channels for every pixel.
+   */
+  private columns(px: number, pw: number, pb: number, po: number, i: ConvInfo, act: number, pa?: number): void {
+    const Hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, Wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
+    const xp = this.h.scratch(i.batch * Hp * Wp * i.inC * 4);
+    this.h.par('padImages', [px, xp, i.inH, i.inW, i.inC, Hp, Wp, i.padTop, i.padLeft], i.batch, 1, i.batch);
+    const wp = this.packed(pw, i), panels = Math.ceil(i.outC / 8), chunk = this.h.chunk(panels, 1);
+    const g = [i.batch, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW];
+    if (pa === undefined) return this.h.par('convColumns', [xp, pw, wp, pb, po, ...g, act], panels, 1, chunk);
+    const pairs = this.h.scratch(Math.ceil(panels / chunk) * 2 * i.outW * i.outC * 4);
+    this.h.par('convPoolColumns', [xp, pw, wp, pb, po, pa, pairs, ...g, chunk], panels, 1, chunk);
   }
 
   /**
@@ -324,6 +353,7 @@ export class ConvKernels {
       return;
     }
     // Scratch per chunk: the zero-bordered image and one pair of output rows.
+    if (conv.inC >= 8 && this.byColumns(conv)) return this.columns(px, pw, pb, po, conv, 0, pa);
     if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
     const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
     const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;

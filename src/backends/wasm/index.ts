@@ -26,7 +26,7 @@ import type { PlanMemory } from '../backend.ts';
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
-  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels',
+  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns',
 ];
 PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
@@ -93,6 +93,9 @@ export class WasmBackend extends JsBackend {
   /** Whether the direct convolution kernels read packed weights (conv-kernels.ts#weightPacking; tests, benchmarks). */
   get weightPacking(): 'auto' | 'always' | 'never' { return this.conv.weightPacking; }
   set weightPacking(a: 'auto' | 'always' | 'never') { this.conv.weightPacking = a; }
+  /** Whether one image's direct convolution is split between threads by output channels (conv-kernels.ts#columnSplit). */
+  get columnSplit(): 'auto' | 'always' | 'never' { return this.conv.columnSplit; }
+  set columnSplit(a: 'auto' | 'always' | 'never') { this.conv.columnSplit = a; }
 
   constructor(threads = defaultThreads(), module?: WebAssembly.Module) {
     super();

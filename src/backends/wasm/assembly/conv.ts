@@ -114,15 +114,15 @@ const WEIGHT_BLOCK_BYTES = 16 << 10;
 // inner loop is the GEMM's own. Output channels go in blocks (columnBlock) swept over all the
 // rows' pixels, so that a block's weights are read once from memory and then from cache.
 // act: the epilogue activation (see epilogue).
-function convRows(xp: usize, Wp: i32, w: usize, wp: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32, act: i32, oh0: i32, oh1: i32): void {
+export function convRows(xp: usize, Wp: i32, w: usize, wp: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32, act: i32, oh0: i32, oh1: i32, jLo: i32 = 0, jHi: i32 = i32.MAX_VALUE): void {
   const n8 = outC & ~7, run = kW * C;
   const aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
   // A kernel row as `segs` contiguous runs of `seg` floats, segStep bytes apart.
   const segs = dW == 1 ? 1 : kW, seg = dW == 1 ? run : C, segStep = <usize>(dW * C) << 2, tapRow = <usize>dH * kRow;
-  const block = columnBlock(kH * run, outC);
-  if (outW >= 4) for (let j0 = 0; j0 < n8; j0 += block) {
-    const j1 = min(n8, j0 + block);
+  const block = columnBlock(kH * run, outC), jEnd = min(n8, jHi), tail = jHi >= outC && n8 < outC;
+  if (outW >= 4) for (let j0 = jLo; j0 < jEnd; j0 += block) {
+    const j1 = min(jEnd, j0 + block);
     for (let oh = oh0; oh < oh1; oh++) {
       const rowBase = xp + <usize>(oh * sH) * kRow;
       const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
@@ -141,8 +141,14 @@ function convRows(xp: usize, Wp: i32, w: usize, wp: usize, bias: usize, dst: usi
   for (let oh = oh0; oh < oh1; oh++) {
     const rowBase = xp + <usize>(oh * sH) * kRow;
     const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
-    if (outW < 4) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, kH, act, 0);
-    else if (n8 < outC) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, kH, act, n8);
+    if (outW < 4) {
+      // Columns [jLo, jHi): the panels' channels a vector of 4 at a time, then the tail's.
+      for (let ow = 0; ow < outW; ow++) {
+        const p = rowBase + <usize>ow * aStep, o = d + (<usize>(ow * outC) << 2);
+        if (jLo < jEnd) convPixel(p, tapRow, w, bias, o, segs, seg, segStep, jEnd, outC, kH, act, jLo);
+        if (tail) convPixel(p, tapRow, w, bias, o, segs, seg, segStep, outC, outC, kH, act, n8);
+      }
+    } else if (tail) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, outC, kH, act, n8);
   }
 }
 
@@ -195,12 +201,12 @@ function convTile(pa: usize, aStep: usize, tapRow: usize, pb: usize, bStep: usiz
   v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
 }
 
-// Output channels [j0, outC) of one output pixel whose window starts at p (kernel rows tapRow
+// Output channels [j0, j1) of one output pixel whose window starts at p (kernel rows tapRow
 // bytes apart, each `segs` runs of `seg` floats segStep bytes apart).
-function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, segs: i32, seg: i32, segStep: usize, outC: i32, kH: i32, act: i32, j0: i32): void {
+function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, segs: i32, seg: i32, segStep: usize, j1: i32, outC: i32, kH: i32, act: i32, j0: i32): void {
   const wStep = <usize>outC << 2;
   let j = j0;
-  for (; j + 4 <= outC; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     let acc = initial(bias, j);
     let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
@@ -211,7 +217,7 @@ function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, seg
     }
     v128.store(d + (<usize>j << 2), epilogue(acc, act, f32x4.splat(0)));
   }
-  for (; j < outC; j++) {
+  for (; j < j1; j++) {
     let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
     let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
@@ -263,7 +269,8 @@ export function convPoolDirect(x: usize, w: usize, wp: usize, bias: usize, poole
 
 // Pools one pair of convolution output rows (starting at flat output row r, held at src) into
 // pooled and argmax: the first maximum of each window, scanned in maxPool's order.
-function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32, outW: i32, outC: i32): void {
+export function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32, outW: i32, outC: i32, c0: i32 = 0, c1: i32 = i32.MAX_VALUE): void {
+  const cEnd = min(c1, outC);
   const lanes = i32x4(0, 1, 2, 3);
   const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
   const n = r / (outH * outW), oh = (r / outW) % outH;
@@ -271,7 +278,7 @@ function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32
     const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
     const s = src + <usize>ow * rowBytes;
     const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
-    for (let c = 0; c < outC; c += 4) {
+    for (let c = c0; c < cEnd; c += 4) {
       const o = <usize>c << 2;
       let best = v128.load(s + o);
       let at = i32x4.add(i32x4.splat(a * outC + c), lanes);

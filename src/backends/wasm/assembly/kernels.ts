@@ -7,6 +7,7 @@ export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPane
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { convDirectResidual, residualActivate } from './conv-residual';
+export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { dwFilterGrad3x3 } from './depthwise-grad';
