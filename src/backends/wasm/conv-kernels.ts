@@ -51,16 +51,19 @@ const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH 
 
 /**
  * Whether the direct kernels should read packed weights (packPanels: one more pass over the
- * weights per call). It pays once the kernel outgrows the L2 cache's share (128 KB: there the
- * strided taps of an unpacked block of 8 channels fall into a few cache sets and are read from
- * memory again for every four pixels) and there are pixels enough to reuse the packed copy.
- * Measured side by side (bench/small-convs.ts --compare packing, CPU time, one thread): batch 1
- * 3x3 128 -> 128 on 8x8 1.51-1.54x, 64 -> 128 on 8x8 1.20x, 1x1 128 -> 128 on 16x16 1.22x,
- * 128 -> 256 on 8x8 1.71x; 256 -> 512 on 4x4 (16 pixels) 0.89x; kernels under 128 KB 0.89-1.04x;
- * batch 16 1x1 128 -> 256 and 256 -> 256 1.23-1.25x.
+ * weights per call, then each block of 8 output channels swept over every pixel of a chunk).
+ * It pays with pixels enough to reuse the packed copy: from 256 pixels per call on, and from
+ * 64 once the kernel outgrows the L2 cache's share (128 KB: there the strided taps of an
+ * unpacked block fall into a few cache sets and are read from memory again every four pixels).
+ * Measured side by side, CPU time on one thread: batch 1 (bench/small-convs.ts --compare
+ * packing) 3x3 128 -> 128 on 8x8 1.51-1.54x, 64 -> 128 on 8x8 1.20x, 1x1 128 -> 256 on 8x8
+ * 1.71x, 256 -> 512 on 4x4 (16 pixels) 0.89x, kernels under 128 KB 0.96-1.04x; batch 64
+ * (bench/profile-latency.ts --batch 64, before / after this rule) MobileNet's 1x1 128 -> 128
+ * 1.31x, 64 -> 128 1.06x, ResNet-20's 3x3 32 -> 32 1.05x, 16 -> 16 and VGG's 32 -> 32 1.00x.
  */
 function packedPays(i: ConvInfo): boolean {
-  return i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && i.batch * i.outH * i.outW >= 64;
+  const pixels = i.batch * i.outH * i.outW;
+  return pixels >= 256 || (i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && pixels >= 64);
 }
 
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */

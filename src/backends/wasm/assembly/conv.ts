@@ -99,11 +99,12 @@ export function convDirect(x: usize, w: usize, wp: usize, bias: usize, out: usiz
 const WEIGHT_BLOCK_BYTES = 16 << 10;
 
 // Output channels per block for convRows: a multiple of 8 whose taps fit WEIGHT_BLOCK_BYTES
-// (at least 8), or all of them when the whole kernel is small enough to stay in L2 anyway.
+// (at least 8), or all of them when the whole kernel is small enough to stay in L2 anyway and
+// is read in place (packed panels are read a block at a time either way).
 // @ts-ignore: decorator
-@inline function columnBlock(taps: i32, outC: i32): i32 {
+@inline function columnBlock(taps: i32, outC: i32, packed: bool): i32 {
   const n8 = outC & ~7;
-  if (<i64>taps * outC * 4 <= 128 << 10) return max(n8, 8);
+  if (!packed && <i64>taps * outC * 4 <= 128 << 10) return max(n8, 8);
   return max(8, (WEIGHT_BLOCK_BYTES / (taps * 4 * 8)) * 8);
 }
 
@@ -120,7 +121,7 @@ export function convRows(xp: usize, Wp: i32, w: usize, wp: usize, bias: usize, d
   const aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
   // A kernel row as `segs` contiguous runs of `seg` floats, segStep bytes apart.
   const segs = dW == 1 ? 1 : kW, seg = dW == 1 ? run : C, segStep = <usize>(dW * C) << 2, tapRow = <usize>dH * kRow;
-  const block = columnBlock(kH * run, outC), jEnd = min(n8, jHi), tail = jHi >= outC && n8 < outC;
+  const block = columnBlock(kH * run, outC, wp != 0), jEnd = min(n8, jHi), tail = jHi >= outC && n8 < outC;
   if (outW >= 4) for (let j0 = jLo; j0 < jEnd; j0 += block) {
     const j1 = min(jEnd, j0 + block);
     for (let oh = oh0; oh < oh1; oh++) {
