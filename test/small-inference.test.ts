@@ -55,7 +55,9 @@ for (const [h, w] of [[1, 1], [2, 3], [4, 4], [5, 7], [8, 8], [9, 9]] as const) 
 }
 // Kernels over 128 KB (column blocks of 8, packed by default from 64 pixels on): 3x3 64 -> 72 and 1x1 256 -> 136.
 CASES.push({ batch: 1, map: [8, 8], inC: 64, outC: 72, k: 3, padding: 'same' }, { batch: 2, map: [5, 6], inC: 64, outC: 68, k: 3, padding: 'same', dilations: 2 },
-  { batch: 1, map: [9, 9], inC: 256, outC: 136, k: 1, padding: 'valid' }, { batch: 1, map: [4, 4], inC: 256, outC: 131, k: 1, strides: 2, padding: 'same' });
+  { batch: 1, map: [9, 9], inC: 256, outC: 136, k: 1, padding: 'valid' },
+  // Pooled with 2 row pairs per sweep over 3 pairs (the last sweep a single pair).
+  { batch: 1, map: [6, 8], inC: 8, outC: 200, k: 3, padding: 'same' }, { batch: 1, map: [4, 4], inC: 256, outC: 131, k: 1, strides: 2, padding: 'same' });
 
 /** Kernel choices on wasm: the first reads the weights in place and splits rows / images; every other must give the same floats. */
 const CONFIGS = [

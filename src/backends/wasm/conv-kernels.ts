@@ -357,7 +357,11 @@ export class ConvKernels {
     }
     // Scratch per chunk: the zero-bordered image and one pair of output rows.
     if (conv.inC >= 8 && this.byColumns(conv)) return this.columns(px, pw, pb, po, conv, 0, pa);
-    if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
+    if (conv.inC >= 8) {
+      // Row pairs per sweep over the weights: as many as fit 32 KB of output (all, at small maps).
+      const row = conv.outW * conv.outC, pairs = Math.max(1, Math.min(conv.outH / 2, Math.floor((32 << 10) / (8 * row))));
+      return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * pairs * row, tail: [pairs] });
+    }
     const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
     const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
     const chunk = this.h.chunk(rows, pair);

@@ -255,15 +255,18 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
 // zero-bordered scratch and its output computed (convRows) and pooled a row pair at a time.
 export function convPoolDirect(x: usize, w: usize, wp: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
-  dH: i32, dW: i32, chunk: i32, n0: i32, n1: i32): void {
-  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
-  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * outW * outC)) << 2);
+  dH: i32, dW: i32, pairs: i32, chunk: i32, n0: i32, n1: i32): void {
+  // `pairs` row pairs at a time (scratch for 2 * pairs rows): each sweep over the weights
+  // serves that many rows (at small maps, the whole image).
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW), row = outW * outC;
+  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * pairs * row)) << 2);
   const pairOut = xp + (<usize>(Hp * Wp * inC) << 2);
   for (let n = n0; n < n1; n++) {
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    for (let oh = 0; oh < outH; oh += 2) {
-      convRows(xp, Wp, w, wp, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh + 2);
-      poolRowPair(pairOut, pooled, argmax, (n * outH + oh) * outW, outH, outW, outC);
+    for (let oh = 0; oh < outH; oh += 2 * pairs) {
+      const oh1 = min(outH, oh + 2 * pairs);
+      convRows(xp, Wp, w, wp, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh1);
+      for (let r = oh; r < oh1; r += 2) poolRowPair(pairOut + (<usize>((r - oh) * row) << 2), pooled, argmax, (n * outH + r) * outW, outH, outW, outC);
     }
   }
 }
