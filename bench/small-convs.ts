@@ -25,7 +25,7 @@ const B = Number(values.batch);
 // [label, map, inC, outC, kernel, stride, kind]
 type Kind = 'act' | 'pool' | 'res';
 const SHAPES: [string, number, number, number, number, number, Kind][] = [
-  ['vgg', 32, 32, 32, 3, 1, 'pool'], ['vgg', 16, 32, 64, 3, 1, 'act'], ['vgg', 16, 64, 64, 3, 1, 'pool'],
+  ['vgg/resnet stem', 32, 3, 32, 3, 1, 'act'], ['mobilenet stem', 64, 3, 32, 3, 2, 'act'], ['vgg', 32, 32, 32, 3, 1, 'pool'], ['vgg', 16, 32, 64, 3, 1, 'act'], ['vgg', 16, 64, 64, 3, 1, 'pool'],
   ['vgg', 8, 64, 128, 3, 1, 'act'], ['vgg', 8, 128, 128, 3, 1, 'pool'], ['vgg', 8, 128, 128, 3, 1, 'act'],
   ['resnet', 32, 16, 16, 3, 1, 'res'], ['resnet', 16, 32, 32, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'act'],
   ['resnet', 16, 16, 32, 3, 2, 'act'], ['resnet', 8, 32, 64, 3, 2, 'act'], ['resnet', 16, 32, 64, 1, 2, 'act'],
