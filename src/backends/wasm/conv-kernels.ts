@@ -49,6 +49,23 @@ function winogradPays(i: ConvInfo): boolean {
 const CALLING_THREAD_MACS = 1 << 21;
 const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH * i.kW * (i.inC / i.groups);
 
+/**
+ * Whether the direct kernels should read packed weights (packPanels: one more pass over the
+ * weights per call, then each block of 8 output channels swept over every pixel of a chunk).
+ * It pays with pixels enough to reuse the packed copy: from 256 pixels per call on, and from
+ * 64 once the kernel outgrows the L2 cache's share (128 KB: there the strided taps of an
+ * unpacked block fall into a few cache sets and are read from memory again every four pixels).
+ * Measured side by side, CPU time on one thread: batch 1 (bench/small-convs.ts --compare
+ * packing) 3x3 128 -> 128 on 8x8 1.51-1.54x, 64 -> 128 on 8x8 1.20x, 1x1 128 -> 256 on 8x8
+ * 1.71x, 256 -> 512 on 4x4 (16 pixels) 0.89x, kernels under 128 KB 0.96-1.04x; batch 64
+ * (bench/profile-latency.ts --batch 64, before / after this rule) MobileNet's 1x1 128 -> 128
+ * 1.31x, 64 -> 128 1.06x, ResNet-20's 3x3 32 -> 32 1.05x, 16 -> 16 and VGG's 32 -> 32 1.00x.
+ */
+function packedPays(i: ConvInfo): boolean {
+  const pixels = i.batch * i.outH * i.outW;
+  return pixels >= 256 || (i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && pixels >= 64);
+}
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
@@ -97,7 +114,8 @@ export class ConvKernels {
     }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
-    if (info.inC >= 8) return this.direct('convDirect', [px, pw, pb, po], info, { tail: [act] });
+    if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
+    if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
   }
@@ -107,10 +125,54 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
-    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info)) return this.direct('convDirectResidual', [px, pw, pb, pr, po], info, { tail: [act] });
+    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info) && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
     this.forward(px, pw, pb, po, info, 0);
     const n = info.batch * info.outH * info.outW * info.outC;
     this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
+  }
+
+  /**
+   * Whether the direct kernels split one call between threads by output channels
+   * (assembly/conv-columns.ts): 'auto' (fewer images than threads, work enough to wake the
+   * workers, two panels of 8 channels per thread), or always / never (tests, benchmarks).
+   */
+  columnSplit: 'auto' | 'always' | 'never' = 'auto';
+
+  private byColumns(i: ConvInfo): boolean {
+    if (this.columnSplit !== 'auto') return this.columnSplit === 'always';
+    const threads = this.h.threads();
+    return threads > 1 && i.batch < threads && macs(i) >= CALLING_THREAD_MACS && i.outC >> 3 >= 2 * threads;
+  }
+
+  /**
+   * The direct convolution (pooled when argmax is given) split by output channels: the images
+   * zero-bordered once into scratch, then each chunk's panels of 8 channels for every pixel.
+   */
+  private columns(px: number, pw: number, pb: number, po: number, i: ConvInfo, act: number, pa?: number): void {
+    const Hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, Wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
+    const xp = this.h.scratch(i.batch * Hp * Wp * i.inC * 4);
+    this.h.par('padImages', [px, xp, i.inH, i.inW, i.inC, Hp, Wp, i.padTop, i.padLeft], i.batch, 1, i.batch);
+    const wp = this.packed(pw, i), panels = Math.ceil(i.outC / 8), chunk = this.h.chunk(panels, 1);
+    const g = [i.batch, i.inC, i.outH, i.outW, i.outC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW];
+    if (pa === undefined) return this.h.par('convColumns', [xp, pw, wp, pb, po, ...g, act], panels, 1, chunk);
+    const pairs = this.h.scratch(Math.ceil(panels / chunk) * 2 * i.outW * i.outC * 4);
+    this.h.par('convPoolColumns', [xp, pw, wp, pb, po, pa, pairs, ...g, chunk], panels, 1, chunk);
+  }
+
+  /**
+   * Whether the direct kernels read the weights packed in panels of 8 output channels
+   * (assembly/conv.ts#packPanels): 'auto' (where packedPays says so), or always / never
+   * (tests, benchmarks). Either way the same products are summed in the same order.
+   */
+  weightPacking: 'auto' | 'always' | 'never' = 'auto';
+
+  /** The weights at pw packed into scratch for the direct kernels, or 0 to read them in place. */
+  private packed(pw: number, i: ConvInfo): number {
+    const K = i.kH * i.kW * i.inC, panels = i.outC >> 3;
+    if (panels === 0 || this.weightPacking === 'never' || (this.weightPacking === 'auto' && !packedPays(i))) return 0;
+    const wp = this.h.scratch(panels * K * 32);
+    this.h.par('packPanels', [pw, wp, K, i.outC], panels, 1, panels * K < 1 << 14 ? panels : undefined);
+    return wp;
   }
 
   /**
@@ -258,7 +320,7 @@ export class ConvKernels {
       const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
         kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
       if (this.useWinograd(full)) return this.winograd(pdy, flipped, 0, pdx, full, 0);
-      return this.direct('convDirect', [pdy, flipped, 0, pdx], full, { tail: [0] });
+      return this.direct('convDirect', [pdy, flipped, this.packed(flipped, full), 0, pdx], full, { tail: [0] });
     }
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
     // same pixel; with whole vectors of input channels each tile adds into dx directly.
@@ -294,7 +356,12 @@ export class ConvKernels {
       return;
     }
     // Scratch per chunk: the zero-bordered image and one pair of output rows.
-    if (conv.inC >= 8) return this.direct('convPoolDirect', [px, pw, pb, po, pa], conv, { extra: 2 * conv.outW * conv.outC });
+    if (conv.inC >= 8 && this.byColumns(conv)) return this.columns(px, pw, pb, po, conv, 0, pa);
+    if (conv.inC >= 8) {
+      // Row pairs per sweep over the weights: as many as fit 32 KB of output (all, at small maps).
+      const row = conv.outW * conv.outC, pairs = Math.max(1, Math.min(conv.outH / 2, Math.floor((32 << 10) / (8 * row))));
+      return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * pairs * row, tail: [pairs] });
+    }
     const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
     const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;
     const chunk = this.h.chunk(rows, pair);

@@ -28,7 +28,7 @@ import type { PlanMemory } from '../backend.ts';
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
-  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter',
+  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns',
 ];
 PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
@@ -92,6 +92,12 @@ export class WasmBackend extends JsBackend {
    */
   get convAlgorithm(): 'auto' | 'direct' | 'winograd' { return this.conv.convAlgorithm; }
   set convAlgorithm(a: 'auto' | 'direct' | 'winograd') { this.conv.convAlgorithm = a; }
+  /** Whether the direct convolution kernels read packed weights (conv-kernels.ts#weightPacking; tests, benchmarks). */
+  get weightPacking(): 'auto' | 'always' | 'never' { return this.conv.weightPacking; }
+  set weightPacking(a: 'auto' | 'always' | 'never') { this.conv.weightPacking = a; }
+  /** Whether one image's direct convolution is split between threads by output channels (conv-kernels.ts#columnSplit). */
+  get columnSplit(): 'auto' | 'always' | 'never' { return this.conv.columnSplit; }
+  set columnSplit(a: 'auto' | 'always' | 'never') { this.conv.columnSplit = a; }
 
   constructor(threads = defaultThreads(), module?: WebAssembly.Module) {
     super();
@@ -163,23 +169,28 @@ export class WasmBackend extends JsBackend {
    * that live elsewhere and copying results back out.
    */
   inWasm(inputs: Buf[], outputs: Buf[], body: (ins: number[], outs: number[]) => void): void {
+    // Plain loops and a method, no closures: a plan's replay makes this call per kernel call.
     const mark = this.mem.mark();
     try {
-      const place = (a: Buf, copy: boolean): number => {
-        if (this.mem.owns(a)) return a.byteOffset;
-        const at = this.mem.reserve(a.byteLength);
-        if (copy) new Uint8Array(this.mem.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-        return at;
-      };
-      const ins = inputs.map((a) => place(a, true));
-      const outs = outputs.map((a) => place(a, false));
+      const ins: number[] = [], outs: number[] = [];
+      for (const a of inputs) ins.push(this.place(a, true));
+      for (const a of outputs) outs.push(this.place(a, false));
       body(ins, outs);
-      outputs.forEach((a, i) => {
+      for (let i = 0; i < outputs.length; i++) {
+        const a = outputs[i];
         if (!this.mem.owns(a)) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(this.mem.buffer, outs[i], a.byteLength));
-      });
+      }
     } finally {
       this.mem.release(mark);
     }
+  }
+
+  /** An array's byte offset in wasm memory: in place, or a scratch copy (with its values when `copy`). */
+  private place(a: Buf, copy: boolean): number {
+    if (this.mem.owns(a)) return a.byteOffset;
+    const at = this.mem.reserve(a.byteLength);
+    if (copy) new Uint8Array(this.mem.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
   }
 
   scratch(bytes: number): number { return this.mem.reserve(bytes); }

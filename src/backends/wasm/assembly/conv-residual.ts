@@ -20,12 +20,12 @@ export function residualActivate(out: usize, res: usize, act: i32, start: i32, e
 
 // convDirect's rows [r0, r1) of batch * outH (the same chunks and scratch), one image's
 // rows at a time, each followed by its residual add and activation.
-export function convDirectResidual(x: usize, w: usize, bias: usize, res: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+export function convDirectResidual(x: usize, w: usize, wp: usize, bias: usize, res: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, r0: i32, r1: i32): void {
   const row = outW * outC;
   for (let r = r0; r < r1;) {
     const e = min(r1, (r / outH + 1) * outH);
-    convDirect(x, w, bias, out, pads, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, dH, dW, 0, chunk, r, e);
+    convDirect(x, w, wp, bias, out, pads, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, dH, dW, 0, chunk, r, e);
     residualActivate(out, res, act, r * row, e * row);
     r = e;
   }

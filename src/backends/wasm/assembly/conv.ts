@@ -84,14 +84,17 @@ export function activate(p: usize, n: i32, act: i32): void {
 // scratch (so every window is in bounds), then its rows are computed by convRows. Chunks of
 // whole images copy each image once; smaller ones (a batch smaller than the threads) split
 // an image's rows between threads.
-export function convDirect(x: usize, w: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+export function convDirect(x: usize, w: usize, wp: usize, bias: usize, out: usize, pads: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, r0: i32, r1: i32): void {
   const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
   const xp = pads + (<usize>((r0 / chunk) * Hp * Wp * inC) << 2);
+  // Windows that all lie inside the image (no padding, a 1x1 kernel): read it in place.
+  const inPlace = padTop == 0 && padLeft == 0 && Hp <= inH && Wp <= inW;
   for (let r = r0; r < r1;) {
     const n = r / outH, oh0 = r % outH, oh1 = min(outH, oh0 + r1 - r);
-    padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    convRows(xp, Wp, w, bias, out + (<usize>((n * outH + oh0) * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, oh0, oh1);
+    const image = x + (<usize>(n * inH * inW * inC) << 2);
+    if (!inPlace) padImage(image, xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
+    convRows(inPlace ? image : xp, inPlace ? inW : Wp, w, wp, bias, out + (<usize>((n * outH + oh0) * outW * outC) << 2), inC, outW, outC, kH, kW, sH, sW, dH, dW, act, oh0, oh1);
     r += oh1 - oh0;
   }
 }
@@ -101,68 +104,122 @@ export function convDirect(x: usize, w: usize, bias: usize, out: usize, pads: us
 // @ts-ignore: decorator
 @inline export function paddedSize(outN: i32, k: i32, stride: i32, d: i32): i32 { return (outN - 1) * stride + (k - 1) * d + 1; }
 
+// Bytes of weights (one block of output channels, all taps) that convRows keeps hot while it
+// sweeps every pixel of its rows: half of this core's L1 data cache. Bigger kernels (a 3x3
+// 128 -> 128 one is 590 KB, more than the 512 KB L2) are swept a block of columns at a time,
+// so they are read from memory once per call instead of once per four pixels.
+const WEIGHT_BLOCK_BYTES = 16 << 10;
+
+// Output channels per block for convRows: a multiple of 8 whose taps fit WEIGHT_BLOCK_BYTES
+// (at least 8), or all of them when the whole kernel is small enough to stay in L2 anyway and
+// is read in place (packed panels are read a block at a time either way).
+// @ts-ignore: decorator
+@inline function columnBlock(taps: i32, outC: i32, packed: bool): i32 {
+  const n8 = outC & ~7;
+  if (!packed && <i64>taps * outC * 4 <= 128 << 10) return max(n8, 8);
+  return max(8, (WEIGHT_BLOCK_BYTES / (taps * 4 * 8)) * 8);
+}
+
 // Output rows [oh0, oh1) of one image from its zero-bordered copy xp ([Hp, Wp, C]), written
 // row-major at dst. The GEMM's 4x8 register tile, with four neighbouring windows as its four A
 // rows: for one kernel row their taps and channels are one contiguous run of kW*C floats each
 // (without dilation; with it, kW runs of C floats dW pixels apart), evenly spaced, so the
-// inner loop is the GEMM's own. act: the epilogue activation (see epilogue).
-function convRows(xp: usize, Wp: i32, w: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32, act: i32, oh0: i32, oh1: i32): void {
+// inner loop is the GEMM's own. Output channels go in blocks (columnBlock) swept over all the
+// rows' pixels, so that a block's weights are read once from memory and then from cache.
+// act: the epilogue activation (see epilogue).
+export function convRows(xp: usize, Wp: i32, w: usize, wp: usize, bias: usize, dst: usize, C: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, dH: i32, dW: i32, act: i32, oh0: i32, oh1: i32, jLo: i32 = 0, jHi: i32 = i32.MAX_VALUE): void {
   const n8 = outC & ~7, run = kW * C;
-  const wStep = <usize>outC << 2, aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
+  const aStep = <usize>(sW * C) << 2, kRow = <usize>(Wp * C) << 2;
   // A kernel row as `segs` contiguous runs of `seg` floats, segStep bytes apart.
   const segs = dW == 1 ? 1 : kW, seg = dW == 1 ? run : C, segStep = <usize>(dW * C) << 2, tapRow = <usize>dH * kRow;
-  const zero = f32x4.splat(0);
+  const block = columnBlock(kH * run, outC, wp != 0), jEnd = min(n8, jHi), tail = jHi >= outC && n8 < outC;
+  if (outW >= 4) for (let j0 = jLo; j0 < jEnd; j0 += block) {
+    const j1 = min(jEnd, j0 + block);
+    for (let oh = oh0; oh < oh1; oh++) {
+      const rowBase = xp + <usize>(oh * sH) * kRow;
+      const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
+      // Four pixels at a time; a row's last four end at its end (overlapping the previous four
+      // where outW % 4 != 0: computing a few pixels twice costs less than a one-pixel tail).
+      for (let g = 0; g < outW; g += 4) {
+        const ow = min(g, outW - 4);
+        for (let j = j0; j < j1; j += 8) {
+          // Packed: panel j / 8 holds the block's 8 weights of each tap side by side.
+          const pb = wp ? wp + (<usize>(j * kH * run) << 2) : w + (<usize>j << 2);
+          convTile(rowBase + <usize>ow * aStep, aStep, tapRow, pb, wp ? 32 : <usize>outC << 2, bias, d + (<usize>(ow * outC + j) << 2), outC, kH, segs, seg, segStep, act, j);
+        }
+      }
+    }
+  }
   for (let oh = oh0; oh < oh1; oh++) {
     const rowBase = xp + <usize>(oh * sH) * kRow;
     const d = dst + (<usize>((oh - oh0) * outW * outC) << 2);
-    // Four pixels at a time; a row's last four end at its end (overlapping the previous four
-    // where outW % 4 != 0: computing a few pixels twice costs less than a one-pixel tail).
-    if (outW >= 4) for (let g = 0; g < outW; g += 4) {
-      const ow = min(g, outW - 4);
-      const pa = rowBase + <usize>ow * aStep;
-      for (let j = 0; j < n8; j += 8) {
-        const i0 = initial(bias, j), i1 = initial(bias, j + 4);
-        let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
-        let pb = w + (<usize>j << 2);
-        for (let kh = 0; kh < kH; kh++) {
-          for (let sg = 0; sg < segs; sg++) {
-            let p = pa + <usize>kh * tapRow + <usize>sg * segStep;
-            for (let t = 0; t < seg; t++) {
-              const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-              const a0 = v128.load32_splat(p), a1 = v128.load32_splat(p + aStep);
-              const a2 = v128.load32_splat(p + 2 * aStep), a3 = v128.load32_splat(p + 3 * aStep);
-              c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
-              c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
-              c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
-              c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
-              pb += wStep;
-              p += 4;
-            }
-          }
-        }
-        if (act) {
-          c00 = epilogue(c00, act, zero); c01 = epilogue(c01, act, zero); c10 = epilogue(c10, act, zero); c11 = epilogue(c11, act, zero);
-          c20 = epilogue(c20, act, zero); c21 = epilogue(c21, act, zero); c30 = epilogue(c30, act, zero); c31 = epilogue(c31, act, zero);
-        }
-        const pc = d + (<usize>(ow * outC + j) << 2);
-        v128.store(pc, c00); v128.store(pc, c01, 16);
-        v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
-        v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
-        v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
+    if (outW < 4) {
+      // Columns [jLo, jHi): the panels' channels a vector of 4 at a time, then the tail's.
+      for (let ow = 0; ow < outW; ow++) {
+        const p = rowBase + <usize>ow * aStep, o = d + (<usize>(ow * outC) << 2);
+        if (jLo < jEnd) convPixel(p, tapRow, w, bias, o, segs, seg, segStep, jEnd, outC, kH, act, jLo);
+        if (tail) convPixel(p, tapRow, w, bias, o, segs, seg, segStep, outC, outC, kH, act, n8);
       }
-      if (n8 < outC) for (let r = 0; r < 4; r++) convPixel(pa + <usize>r * aStep, tapRow, w, bias, d + (<usize>((ow + r) * outC) << 2), segs, seg, segStep, outC, kH, act, n8);
-    }
-    if (outW < 4) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, kH, act, 0);
+    } else if (tail) for (let ow = 0; ow < outW; ow++) convPixel(rowBase + <usize>ow * aStep, tapRow, w, bias, d + (<usize>(ow * outC) << 2), segs, seg, segStep, outC, outC, kH, act, n8);
   }
 }
 
-// Output channels [j0, outC) of one output pixel whose window starts at p (kernel rows tapRow
+// One 4x8 tile of convRows: output channels [j, j + 8) of four pixels whose windows start at
+// pa, pa + aStep, ..., written at pc (pixels outC floats apart); the tap's 8 weights at pb,
+// the next tap's bStep bytes on.
+
+// Packs the kernel's [K, outC] weights into panels of 8 output channels, [outC / 8][K][8]
+// (panels [start, end)): convRows then reads one tap's 8 weights from one half cache line,
+// the next tap's right after, instead of outC floats apart (which at 128+ channels maps
+// every tap into the same few cache sets).
+export function packPanels(w: usize, wp: usize, K: i32, outC: i32, start: i32, end: i32): void {
+  const rowBytes = <usize>outC << 2;
+  for (let p = start; p < end; p++) {
+    let src = w + (<usize>(8 * p) << 2), dst = wp + (<usize>(p * K) << 5);
+    for (let k = 0; k < K; k++) {
+      v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+      src += rowBytes; dst += 32;
+    }
+  }
+}
+function convTile(pa: usize, aStep: usize, tapRow: usize, pb: usize, bStep: usize, bias: usize, pc: usize, outC: i32, kH: i32, segs: i32, seg: i32, segStep: usize, act: i32, j: i32): void {
+  const wStep = <usize>outC << 2;
+  const zero = f32x4.splat(0);
+  const i0 = initial(bias, j), i1 = initial(bias, j + 4);
+  let c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+  for (let kh = 0; kh < kH; kh++) {
+    for (let sg = 0; sg < segs; sg++) {
+      let p = pa + <usize>kh * tapRow + <usize>sg * segStep;
+      for (let t = 0; t < seg; t++) {
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const a0 = v128.load32_splat(p), a1 = v128.load32_splat(p + aStep);
+        const a2 = v128.load32_splat(p + 2 * aStep), a3 = v128.load32_splat(p + 3 * aStep);
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
+        c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+        pb += bStep;
+        p += 4;
+      }
+    }
+  }
+  if (act) {
+    c00 = epilogue(c00, act, zero); c01 = epilogue(c01, act, zero); c10 = epilogue(c10, act, zero); c11 = epilogue(c11, act, zero);
+    c20 = epilogue(c20, act, zero); c21 = epilogue(c21, act, zero); c30 = epilogue(c30, act, zero); c31 = epilogue(c31, act, zero);
+  }
+  v128.store(pc, c00); v128.store(pc, c01, 16);
+  v128.store(pc + wStep, c10); v128.store(pc + wStep, c11, 16);
+  v128.store(pc + 2 * wStep, c20); v128.store(pc + 2 * wStep, c21, 16);
+  v128.store(pc + 3 * wStep, c30); v128.store(pc + 3 * wStep, c31, 16);
+}
+
+// Output channels [j0, j1) of one output pixel whose window starts at p (kernel rows tapRow
 // bytes apart, each `segs` runs of `seg` floats segStep bytes apart).
-function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, segs: i32, seg: i32, segStep: usize, outC: i32, kH: i32, act: i32, j0: i32): void {
+function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, segs: i32, seg: i32, segStep: usize, j1: i32, outC: i32, kH: i32, act: i32, j0: i32): void {
   const wStep = <usize>outC << 2;
   let j = j0;
-  for (; j + 4 <= outC; j += 4) {
+  for (; j + 4 <= j1; j += 4) {
     let acc = initial(bias, j);
     let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
@@ -173,7 +230,7 @@ function convPixel(p: usize, tapRow: usize, w: usize, bias: usize, d: usize, seg
     }
     v128.store(d + (<usize>j << 2), epilogue(acc, act, f32x4.splat(0)));
   }
-  for (; j < outC; j++) {
+  for (; j < j1; j++) {
     let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
     let pb = w + (<usize>j << 2);
     for (let kh = 0; kh < kH; kh++) {
@@ -208,24 +265,28 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
 
 // convPool for inC >= 8, over images [n0, n1): each image is copied into this chunk's
 // zero-bordered scratch and its output computed (convRows) and pooled a row pair at a time.
-export function convPoolDirect(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
+export function convPoolDirect(x: usize, w: usize, wp: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
-  dH: i32, dW: i32, chunk: i32, n0: i32, n1: i32): void {
-  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW);
-  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * outW * outC)) << 2);
+  dH: i32, dW: i32, pairs: i32, chunk: i32, n0: i32, n1: i32): void {
+  // `pairs` row pairs at a time (scratch for 2 * pairs rows): each sweep over the weights
+  // serves that many rows (at small maps, the whole image).
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW), row = outW * outC;
+  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * pairs * row)) << 2);
   const pairOut = xp + (<usize>(Hp * Wp * inC) << 2);
   for (let n = n0; n < n1; n++) {
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    for (let oh = 0; oh < outH; oh += 2) {
-      convRows(xp, Wp, w, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh + 2);
-      poolRowPair(pairOut, pooled, argmax, (n * outH + oh) * outW, outH, outW, outC);
+    for (let oh = 0; oh < outH; oh += 2 * pairs) {
+      const oh1 = min(outH, oh + 2 * pairs);
+      convRows(xp, Wp, w, wp, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh1);
+      for (let r = oh; r < oh1; r += 2) poolRowPair(pairOut + (<usize>((r - oh) * row) << 2), pooled, argmax, (n * outH + r) * outW, outH, outW, outC);
     }
   }
 }
 
 // Pools one pair of convolution output rows (starting at flat output row r, held at src) into
 // pooled and argmax: the first maximum of each window, scanned in maxPool's order.
-function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32, outW: i32, outC: i32): void {
+export function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32, outW: i32, outC: i32, c0: i32 = 0, c1: i32 = i32.MAX_VALUE): void {
+  const cEnd = min(c1, outC);
   const lanes = i32x4(0, 1, 2, 3);
   const pH = outH >> 1, pW = outW >> 1, rowBytes = <usize>outC << 2;
   const n = r / (outH * outW), oh = (r / outW) % outH;
@@ -233,7 +294,7 @@ function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, outH: i32
     const a = r + ow; // the window's top-left conv row; the others are +1, +outW, +outW+1
     const s = src + <usize>ow * rowBytes;
     const dst = <usize>(((n * pH + (oh >> 1)) * pW + (ow >> 1)) * outC) << 2;
-    for (let c = 0; c < outC; c += 4) {
+    for (let c = c0; c < cEnd; c += 4) {
       const o = <usize>c << 2;
       let best = v128.load(s + o);
       let at = i32x4.add(i32x4.splat(a * outC + c), lanes);

@@ -3,10 +3,11 @@
 // The GEMM's 4x8 register tile is the workhorse, inside the convolutions as well.
 
 export { gemm, fmaPeak } from './gemm';
-export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from './conv';
+export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { convDirectResidual, residualActivate } from './conv-residual';
+export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { dwFilterGrad3x3 } from './depthwise-grad';
