@@ -4,9 +4,9 @@
 import type { ConvActivation } from '../backend.ts';
 
 const ACTIVATIONS: Record<ConvActivation, { apply: (v: number) => number; mask: (y: number) => number }> = {
-  // NaN becomes 0 (v > 0 is false): the wasm epilogues' pmax(0, v) does the same.
-  relu: { apply: (v) => (v > 0 ? v : 0), mask: (y) => (y > 0 ? 1 : 0) },
-  relu6: { apply: (v) => (v > 0 ? (v < 6 ? v : 6) : 0), mask: (y) => (y > 0 && y < 6 ? 1 : 0) },
+  // NaN stays NaN, as in the unfused relu and relu6 (a fused plan must give the eager answer).
+  relu: { apply: (v) => (v > 0 || v !== v ? v : 0), mask: (y) => (y > 0 ? 1 : 0) },
+  relu6: { apply: (v) => (v !== v ? v : v > 0 ? (v < 6 ? v : 6) : 0), mask: (y) => (y > 0 && y < 6 ? 1 : 0) },
 };
 
 function lookup(what: string, activation: ConvActivation): (typeof ACTIVATIONS)[ConvActivation] {

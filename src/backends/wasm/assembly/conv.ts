@@ -61,22 +61,23 @@ export function activate(p: usize, n: i32, act: i32): void {
   for (; i < n; i++) { const o = p + (<usize>i << 2); store<f32>(o, epilogue1(load<f32>(o), act)); }
 }
 
-// One vector through the activation act (0: none, 1: relu, 2: relu6 = min(relu, 6); NaN
-// becomes 0, as the reference's x > 0 ? x : 0). pmax(0, v) is 0 unless 0 < v; pmin(6, y) is y
-// when y < 6.
+// One vector through the activation act (0: none, 1: relu, 2: relu6 = min(relu, 6)) as the
+// unfused relu and relu6 kernels give it, NaN included (a fused plan must not hide a NaN the
+// eager run shows): pmax(v, 0) is 0 where v < 0, else v (NaN too), one instruction where IEEE
+// max takes several; only a -0 stays -0 (the unfused kernels write 0: equal as numbers).
 // @ts-ignore: decorator
 @inline export function epilogue(v: v128, act: i32, zero: v128): v128 {
   if (act == 0) return v;
-  const y = f32x4.pmax(zero, v);
-  return act == 2 ? f32x4.pmin(f32x4.splat(6), y) : y;
+  const y = f32x4.pmax(v, zero);
+  return act == 2 ? f32x4.pmin(y, f32x4.splat(6)) : y;
 }
 
 // One float through the activation act, as epilogue does.
 // @ts-ignore: decorator
 @inline export function epilogue1(v: f32, act: i32): f32 {
   if (act == 0) return v;
-  const y: f32 = v > 0 ? v : 0;
-  return act == 2 && !(y < 6) ? 6 : y;
+  const y: f32 = v > 0 || v != v ? v : 0;
+  return act == 2 && y > 6 ? 6 : y;
 }
 
 // Direct convolution (for inC >= 8, where it beats im2col) of output rows [r0, r1) of the

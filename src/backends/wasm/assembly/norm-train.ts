@@ -52,7 +52,7 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
 
 // out[row, c] = a[c] * g + b[c] * v[row, c] + d[c] with g = u[row, c], or u masked by r (code
 // mask) when r != 0 (v may be 0: then out = a g + d); act 1 / 2: relu / relu6 on the result
-// (NaN becomes 0, as the reference's x > 0 ? x : 0). The fused forward (u = x, act) and input
+// (NaN stays NaN, as in the unfused kernels). The fused forward (u = x, act) and input
 // gradient (u = dy, v = x, mask).
 export function affineRowsMasked(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, out: usize, C: i32, act: i32, mask: i32, row0: i32, row1: i32): void {
   const c4 = C & ~3, zero = f32x4.splat(0);
