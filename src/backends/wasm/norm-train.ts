@@ -1,5 +1,6 @@
 // Batch normalization's training kernels on wasm (assembly/norm-train.ts): the SIMD backward
-// pass, and both passes fused with the relu behind the normalization. Anything not float32
+// pass, and both passes fused with the activation behind the normalization (its code, ACT,
+// passed through to the kernels). Anything not float32
 // goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
@@ -17,19 +18,19 @@ export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedA
   rows: number, C: number, epsilon: number, activation: ConvActivation): void {
   if (!f32(x, y, gamma, beta) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
-    const [ps, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRowsMasked', [px, 0, 0, ps, 0, pd, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
+    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }
 
 /**
- * batchNorm's gradients for dy, or with relu's gradient folded in for dy * step(r) where r
- * is the relu's output (r null: plain batchNormGrad). Two passes: the column sums, then dx.
+ * batchNorm's gradients for dy, or with the activation's gradient folded in (dy * step(r) for
+ * relu, r its output; r null: plain batchNormGrad). Two passes: the column sums, then dx.
  */
 export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArray, r: TypedArray | null, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null,
-  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void {
-  if (!f32(x, dy, dx, gamma, r)) {
-    if (r) return refFused.batchNormActivationGrad(x, dy, r, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, 'relu');
+  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation = 'relu'): void {
+  if (!f32(x, dy, dx, gamma, r) || (r && !(activation in ACT))) {
+    if (r) return refFused.batchNormActivationGrad(x, dy, r, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
     return refNorm.batchNormGrad(x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
   }
   b.inWasm([x as Buf, dy as Buf, ...(r ? [r as Buf] : [])], [dx as Buf], ([px, pdy, pr = 0], [pdx]) => {
@@ -40,9 +41,10 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     const partials = b.scratch(parts * 2 * C * 8);
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
-    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk], rows, 1, chunk);
-    // dx = a g + k x + d per channel, g the (masked) dy.
-    const [pa, pk, pd] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
-    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pdx, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
+    const act = r ? ACT[activation] : 0;
+    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk, act], rows, 1, chunk);
+    // dx = a g + k (x - m) + d per channel, g the (masked) dy.
+    const [pa, pk, pd, pm] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
+    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pm, pdx, C, act], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }

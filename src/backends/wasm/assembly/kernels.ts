@@ -17,7 +17,7 @@ export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
 export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
-export { bnMoments, bnGradSums, affineRows } from './norm';
+export { affineRows, bnShiftedSums } from './norm';
 export { bnGradSumsMasked, affineRowsMasked } from './norm-train';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
