@@ -6,7 +6,7 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import * as refNorm from '../js/norm.ts';
 import * as refFused from '../js/norm-fused.ts';
-import { batchScaleShift, gradCoefficients, SMALL } from './norm.ts';
+import { batchScaleShift, gradCoefficients, PARTIALS, SMALL } from './norm.ts';
 import type { WasmBackend } from './index.ts';
 
 type Buf = Float32Array;
@@ -38,7 +38,7 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     const [m64, inv64] = [b.scratch(C * 8), b.scratch(C * 8)];
     const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
     const parts = Math.ceil(rows / chunk);
-    const partials = b.scratch(parts * 2 * C * 8);
+    const partials = b.scratch(parts * PARTIALS * C * 8);
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
     const act = r ? ACT[activation] : 0;

@@ -10,6 +10,8 @@ import type { WasmBackend } from './index.ts';
 const DIST: Record<RandomDist, number> = { uniform: 0, normal: 1, truncatedNormal: 2, bernoulli: 3 };
 /** Below this many values a job runs on the calling thread alone (waking workers costs more). */
 export const SMALL = 4096;
+/** f64 per channel in each chunk's partials of the column sums: 2 sums, then the kernel's f32 scratch. */
+export const PARTIALS = 4;
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 type Buf = Float32Array;
 
@@ -40,13 +42,13 @@ export function movingAverage(b: WasmBackend, v: TypedArray, x: TypedArray, mome
 export function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array } {
   const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
   const parts = Math.ceil(rows / chunk);
-  const partials = b.scratch(parts * 2 * C * 8);
+  const partials = b.scratch(parts * PARTIALS * C * 8);
   b.par('bnShiftedSums', [px, px, partials, C, chunk], rows, 1, chunk);
-  const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C), shift = new Float32Array(b.mem.buffer, px, C);
+  const p = new Float64Array(b.mem.buffer, partials, parts * PARTIALS * C), shift = new Float32Array(b.mem.buffer, px, C);
   const mean = new Float64Array(C), variance = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     let s = 0, t = 0;
-    for (let k = 0; k < parts; k++) { s += p[k * 2 * C + c]; t += p[k * 2 * C + C + c]; }
+    for (let k = 0; k < parts; k++) { s += p[k * PARTIALS * C + c]; t += p[k * PARTIALS * C + C + c]; }
     const m = s / rows;
     mean[c] = shift[c] + m;
     variance[c] = Math.max(0, t / rows - m * m);
@@ -96,9 +98,9 @@ export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | nul
  */
 export function gradCoefficients(b: WasmBackend, partials: number, parts: number, rows: number, C: number, mean: ArrayLike<number>, inv: Float64Array,
   gamma: TypedArray | null, dgamma: TypedArray, dbeta: TypedArray): number[] {
-  const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
+  const p = new Float64Array(b.mem.buffer, partials, parts * PARTIALS * C);
   const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
-  for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
+  for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * PARTIALS * C + c]; sumDyXhat[c] += p[k * PARTIALS * C + C + c]; }
   dgamma.set(sumDyXhat);
   dbeta.set(sumDy);
   const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C), m = Float32Array.from(mean);

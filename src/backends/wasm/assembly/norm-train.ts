@@ -3,7 +3,7 @@
 // the per-channel affine map with the mask or the activation applied as each row is written.
 // f64 sums per chunk of rows, combined by the caller (as in norm.ts). The activation codes
 // (ACT in wasm/norm-train.ts) are read in two places only: activate() and gradMask().
-import { addToF64 } from './norm';
+import { BLOCK } from './norm';
 
 // The activation on four lanes: 1 relu (NaN becomes 0, as the reference's x > 0 ? x : 0).
 // @ts-ignore: decorator
@@ -28,11 +28,11 @@ import { addToF64 } from './norm';
   return g;
 }
 
-// partials[chunk * 2C + c] += g, partials[chunk * 2C + C + c] += g * (x - mean) * inv, with
+// partials[chunk * 4C + c] += g, partials[chunk * 4C + C + c] += g * (x - mean) * inv, with
 // g = dy, or gradMask(dy, r, act) when r != 0 (r: the activation's output). f64 mean and inv.
-// As bnShiftedSums: four channels walk an L1-sized block of rows with f32 sums of two rows at a
-// time in registers (g * (x - m) with m the mean rounded to f32), flushed per block into f64:
-// sum g (x - mean) = sum g (x - m) + (m - mean) sum g, times inv.
+// As bnShiftedSums: rows in order into f32 sums in L1 (g, and g (x - m) with
+// m the mean rounded to f32), flushed per block into f64: sum g (x - mean) = sum g (x - m)
+// + (m - mean) sum g, times inv.
 export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, row0: i32, row1: i32): void {
   if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, row0, row1);
   else if (act == 1) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 1, row0, row1);
@@ -41,52 +41,37 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
 
 // @ts-ignore: decorator
 @inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
-  const p = partials + (<usize>((row0 / chunk) * 2 * C) << 3), q = p + (<usize>C << 3);
+  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), s = p + (<usize>C << 4), t = s + (<usize>C << 2);
+  const m = t + (<usize>C << 2); // the mean in f32 (the chunk's last 2C f64: 2C f32 sums, then m)
   for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
+  for (let c = 0; c < C; c++) store<f32>(m + (<usize>c << 2), <f32>load<f64>(mean + (<usize>c << 3)));
   const c4 = C & ~3, stride = <usize>C << 2;
-  const block = min(32, max(4, 4096 / C));
-  for (let b0 = row0; b0 < row1; b0 += block) {
-    const b1 = min(b0 + block, row1);
-    for (let c = 0; c < c4; c += 4) {
-      const k = <usize>c << 2, k8 = <usize>c << 3;
-      const mLo = v128.load(mean + k8), mHi = v128.load(mean + k8, 16);
-      const m = i32x4.shuffle(f32x4.demote_f64x2_zero(mLo), f32x4.demote_f64x2_zero(mHi), 0, 1, 4, 5);
-      let s0 = f32x4.splat(0), s1 = s0, t0 = s0, t1 = s0;
-      let o = <usize>b0 * stride + k, row = b0;
-      for (; row + 2 <= b1; row += 2) {
-        let g0 = v128.load(dy + o), g1 = v128.load(dy + o + stride);
-        if (masked) { g0 = gradMask(g0, v128.load(r + o), act); g1 = gradMask(g1, v128.load(r + o + stride), act); }
-        s0 = f32x4.add(s0, g0); t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(x + o), m)));
-        s1 = f32x4.add(s1, g1); t1 = f32x4.add(t1, f32x4.mul(g1, f32x4.sub(v128.load(x + o + stride), m)));
-        o += 2 * stride;
+  for (let b0 = row0; b0 < row1; b0 += BLOCK) {
+    const b1 = min(b0 + BLOCK, row1);
+    for (let c = 0; c < 2 * C; c++) store<f32>(s + (<usize>c << 2), 0);
+    for (let row = b0; row < b1; row++) {
+      const o = <usize>row * stride;
+      let c = 0;
+      for (; c < c4; c += 4) {
+        const k = <usize>c << 2;
+        let g = v128.load(dy + o + k);
+        if (masked) g = gradMask(g, v128.load(r + o + k), act);
+        v128.store(s + k, f32x4.add(v128.load(s + k), g));
+        v128.store(t + k, f32x4.add(v128.load(t + k), f32x4.mul(g, f32x4.sub(v128.load(x + o + k), v128.load(m + k)))));
       }
-      if (row < b1) {
-        let g0 = v128.load(dy + o);
-        if (masked) g0 = gradMask(g0, v128.load(r + o), act);
-        s0 = f32x4.add(s0, g0); t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(x + o), m)));
+      for (; c < C; c++) {
+        const k = <usize>c << 2;
+        let g = load<f32>(dy + o + k);
+        if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
+        store<f32>(s + k, load<f32>(s + k) + g);
+        store<f32>(t + k, load<f32>(t + k) + g * (load<f32>(x + o + k) - load<f32>(m + k)));
       }
-      const s = f32x4.add(s0, s1), t = f32x4.add(t0, t1);
-      const sLo = f64x2.promote_low_f32x4(s), sHi = f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1));
-      const tLo = f64x2.promote_low_f32x4(t), tHi = f64x2.promote_low_f32x4(i32x4.shuffle(t, t, 2, 3, 0, 1));
-      const mdLo = f64x2.sub(f64x2.promote_low_f32x4(m), mLo), mdHi = f64x2.sub(f64x2.promote_low_f32x4(i32x4.shuffle(m, m, 2, 3, 0, 1)), mHi);
-      v128.store(p + k8, f64x2.add(v128.load(p + k8), sLo));
-      v128.store(p + k8, f64x2.add(v128.load(p + k8, 16), sHi), 16);
-      v128.store(q + k8, f64x2.add(v128.load(q + k8), f64x2.mul(f64x2.add(tLo, f64x2.mul(mdLo, sLo)), v128.load(inv + k8))));
-      v128.store(q + k8, f64x2.add(v128.load(q + k8, 16), f64x2.mul(f64x2.add(tHi, f64x2.mul(mdHi, sHi)), v128.load(inv + k8, 16))), 16);
     }
-    for (let c = c4; c < C; c++) {
+    for (let c = 0; c < C; c++) {
       const k = <usize>c << 2, k8 = <usize>c << 3;
-      const mc = load<f64>(mean + k8);
-      let s: f64 = 0, t: f64 = 0;
-      for (let row = b0; row < b1; row++) {
-        const o = <usize>row * stride + k;
-        let g = load<f32>(dy + o);
-        if (masked) g = gradMask1(g, load<f32>(r + o), act);
-        s += <f64>g;
-        t += <f64>g * (<f64>load<f32>(x + o) - mc);
-      }
-      store<f64>(p + k8, load<f64>(p + k8) + s);
-      store<f64>(q + k8, load<f64>(q + k8) + t * load<f64>(inv + k8));
+      const sg = <f64>load<f32>(s + k);
+      store<f64>(p + k8, load<f64>(p + k8) + sg);
+      store<f64>(q + k8, load<f64>(q + k8) + (<f64>load<f32>(t + k) + (<f64>load<f32>(m + k) - load<f64>(mean + k8)) * sg) * load<f64>(inv + k8));
     }
   }
 }
