@@ -87,6 +87,24 @@ describe('membound: batch-normalization kernels (one-pass shifted statistics, bl
   }
 });
 
+describe('membound: the bias gradient (column sums, threads over rows) vs float64', () => {
+  for (const threads of [1, 2]) {
+    it(`odd shapes on ${threads} thread(s): within 1e-5 of the sum of |x|`, async () => {
+      const be = new WasmBackend(threads);
+      await be.whenReady();
+      for (const [rows, C] of [...SHAPES, [25088, 32], [50000, 4]] as [number, number][]) {
+        if (C < 4) continue; // fewer than 4 columns: another kernel (reduceMiddle)
+        const x = floats(rows * C, 0.3), out = new Float32Array(C);
+        be.reduce('sum', x, out, 1, rows, C);
+        const want = new Float64Array(C), size = new Float64Array(C);
+        for (let i = 0; i < x.length; i++) { want[i % C] += x[i]; size[i % C] += Math.abs(x[i]); }
+        const e = Math.max(...Array.from(out, (v, c) => Math.abs(v - want[c]) / size[c]));
+        assert.ok(e <= 1e-5, `[${rows}, ${C}]: error ${e} of the sum of |x|`);
+      }
+    });
+  }
+});
+
 describe('membound: BatchNormalization + depthwise model, compiled plan vs eager on wasm', () => {
   it('three Adam steps give the same weights within 1e-5 (1 and 2 threads)', () => {
     dt.setBackend('wasm');

@@ -56,6 +56,19 @@ export function moments(b: WasmBackend, px: number, rows: number, C: number): { 
   return { mean, variance };
 }
 
+/** out[c] = sum over rows of x[r, c] ([rows, C] at px, out at po): per-chunk f64 sums, added here. */
+export function columnSums(b: WasmBackend, px: number, po: number, rows: number, C: number): void {
+  const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
+  const parts = Math.ceil(rows / chunk), partials = b.scratch(parts * C * 8);
+  b.par('columnSums', [px, partials, C, chunk], rows, 1, chunk);
+  const p = new Float64Array(b.mem.buffer, partials, parts * C), out = new Float32Array(b.mem.buffer, po, C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let k = 0; k < parts; k++) s += p[k * C + c];
+    out[c] = s;
+  }
+}
+
 /** Writes f32 vectors into fresh scratch; returns their offsets. */
 export function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
   const at = vs.map((v) => b.scratch(v.length * 4));

@@ -14,7 +14,7 @@ export { dwFilterGrad3x3 } from './depthwise-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
-export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
+export { addRow, sumRows, columnSums, adam, sgd, rmsprop, concatRows } from './elementwise';
 export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
 export { affineRows, bnShiftedSums } from './norm';

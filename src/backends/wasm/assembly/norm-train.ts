@@ -30,8 +30,9 @@ import { BLOCK } from './norm';
 
 // partials[chunk * 4C + c] += g, partials[chunk * 4C + C + c] += g * (x - mean) * inv, with
 // g = dy, or gradMask(dy, r, act) when r != 0 (r: the activation's output). f64 mean and inv.
-// As bnShiftedSums: rows in order into f32 sums in L1 (g, and g (x - m) with
-// m the mean rounded to f32), flushed per block into f64: sum g (x - mean) = sum g (x - m)
+// Rows in order (each array read as one stream) into sums in L1: g in f64 (dbeta is a sum
+// that often cancels: f32 partials showed), g (x - m) in f32 with m the mean rounded to f32,
+// flushed every BLOCK rows into the f64 partials: sum g (x - mean) = sum g (x - m)
 // + (m - mean) sum g, times inv.
 export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, row0: i32, row1: i32): void {
   if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, row0, row1);
@@ -41,35 +42,37 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
 
 // @ts-ignore: decorator
 @inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
-  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), s = p + (<usize>C << 4), t = s + (<usize>C << 2);
-  const m = t + (<usize>C << 2); // the mean in f32 (the chunk's last 2C f64: 2C f32 sums, then m)
+  // The chunk's 4C f64: the 2C f64 partials, then scratch: sum g in f64 (C), sum g (x - m) in f32 (C), m in f32 (C).
+  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), s = p + (<usize>C << 4), t = s + (<usize>C << 3);
+  const m = t + (<usize>C << 2);
   for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
   for (let c = 0; c < C; c++) store<f32>(m + (<usize>c << 2), <f32>load<f64>(mean + (<usize>c << 3)));
   const c4 = C & ~3, stride = <usize>C << 2;
   for (let b0 = row0; b0 < row1; b0 += BLOCK) {
     const b1 = min(b0 + BLOCK, row1);
-    for (let c = 0; c < 2 * C; c++) store<f32>(s + (<usize>c << 2), 0);
+    for (let c = 0; c < C; c++) { store<f64>(s + (<usize>c << 3), 0); store<f32>(t + (<usize>c << 2), 0); }
     for (let row = b0; row < b1; row++) {
       const o = <usize>row * stride;
       let c = 0;
       for (; c < c4; c += 4) {
-        const k = <usize>c << 2;
+        const k = <usize>c << 2, k8 = <usize>c << 3;
         let g = v128.load(dy + o + k);
         if (masked) g = gradMask(g, v128.load(r + o + k), act);
-        v128.store(s + k, f32x4.add(v128.load(s + k), g));
+        v128.store(s + k8, f64x2.add(v128.load(s + k8), f64x2.promote_low_f32x4(g)));
+        v128.store(s + k8, f64x2.add(v128.load(s + k8, 16), f64x2.promote_low_f32x4(i32x4.shuffle(g, g, 2, 3, 0, 1))), 16);
         v128.store(t + k, f32x4.add(v128.load(t + k), f32x4.mul(g, f32x4.sub(v128.load(x + o + k), v128.load(m + k)))));
       }
       for (; c < C; c++) {
-        const k = <usize>c << 2;
+        const k = <usize>c << 2, k8 = <usize>c << 3;
         let g = load<f32>(dy + o + k);
         if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
-        store<f32>(s + k, load<f32>(s + k) + g);
+        store<f64>(s + k8, load<f64>(s + k8) + <f64>g);
         store<f32>(t + k, load<f32>(t + k) + g * (load<f32>(x + o + k) - load<f32>(m + k)));
       }
     }
     for (let c = 0; c < C; c++) {
       const k = <usize>c << 2, k8 = <usize>c << 3;
-      const sg = <f64>load<f32>(s + k);
+      const sg = load<f64>(s + k8);
       store<f64>(p + k8, load<f64>(p + k8) + sg);
       store<f64>(q + k8, load<f64>(q + k8) + (<f64>load<f32>(t + k) + (<f64>load<f32>(m + k) - load<f64>(mean + k8)) * sg) * load<f64>(inv + k8));
     }
