@@ -6,6 +6,7 @@ import type { ConvInfo } from '../src/backends/backend.ts';
 import { convFamilyRows } from './kernels-conv.ts';
 import { trainingConvRows } from './kernels-train.ts';
 import { layerKernelRows } from './kernels-layers.ts';
+import { limitRows, memboundRows } from './kernels-membound.ts';
 
 // --cpu-time (one thread only): calls timed by the process's CPU time, not the wall clock, so
 // that on a loaded machine other processes' time slices do not count (limit timed the same way).
@@ -74,4 +75,13 @@ const memRows = layerKernelRows(backend, f32, time);
 const memWidths = memRows[0].map((_, i) => Math.max(...memRows.map((r) => r[i].length)));
 console.log('');
 for (const r of memRows) console.log(r.map((c, i) => c.padEnd(memWidths[i])).join('  '));
+// The memory-bound training kernels against the measured bandwidth limit (bench/kernels-membound.ts).
+const table = (t: string[][]): void => {
+  const w = t[0].map((_, i) => Math.max(...t.map((r) => r[i].length)));
+  for (const r of t) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
+};
+console.log('');
+table(limitRows(backend, clock));
+console.log('memory-bound training kernels: minimum traffic (each input read, each output written once per pass the algorithm needs) / time, against the streams\' time for the same passes at the same sizes');
+table(memboundRows(backend, time, clock));
 process.exit(0);

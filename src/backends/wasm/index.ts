@@ -26,7 +26,7 @@ import { TRAINING_PARALLEL } from './train-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'bnMoments', 'bnGradSums', 'affineRows', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns',
 ];
@@ -363,8 +363,8 @@ export class WasmBackend extends JsBackend {
     if (op !== 'sum' || outer !== 1 || inner < 4) {
       return this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('reduceMiddle', [['sum', 'max', 'min'].indexOf(op), px, po, size, inner], outer, size * inner));
     }
-    // Column sums of a [size, inner] matrix: the bias gradient.
-    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.par('sumRows', [px, po, size, inner], inner, 4));
+    // Column sums of a [size, inner] matrix: the bias gradient (threads over rows: ./norm.ts).
+    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => norm.columnSums(this, px, po, size, inner));
   };
 
   // Randomness, moving averages and batch normalization: see ./norm.ts.

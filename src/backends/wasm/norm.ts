@@ -10,6 +10,8 @@ import type { WasmBackend } from './index.ts';
 const DIST: Record<RandomDist, number> = { uniform: 0, normal: 1, truncatedNormal: 2, bernoulli: 3 };
 /** Below this many values a job runs on the calling thread alone (waking workers costs more). */
 export const SMALL = 4096;
+/** f64 per channel in each chunk's partials of the column sums: 2 sums, then the kernel's f32 scratch. */
+export const PARTIALS = 4;
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 type Buf = Float32Array;
 
@@ -32,21 +34,39 @@ export function movingAverage(b: WasmBackend, v: TypedArray, x: TypedArray, mome
   b.inWasm([x as Buf], [], ([px]) => b.mem.exports.movingAverage(v.byteOffset, px, momentum, 0, v.length));
 }
 
-/** Column statistics of [rows, C] at px: per-chunk f64 sums, combined here. */
-export function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array; meanAt: number } {
+/**
+ * Column statistics of [rows, C] at px in one pass over x: per-chunk f64 sums of d and d^2,
+ * d = x - x[0, c] (the first row as the shift, so a large mean does not cancel the variance
+ * away), combined here.
+ */
+export function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array } {
   const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
   const parts = Math.ceil(rows / chunk);
-  const partials = b.scratch(parts * C * 8), meanAt = b.scratch(C * 8);
-  const combine = (): Float64Array => {
-    const p = new Float64Array(b.mem.buffer, partials, parts * C), s = new Float64Array(C);
-    for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) s[c] += p[k * C + c];
-    return s.map((v) => v / rows);
-  };
-  b.par('bnMoments', [px, 0, partials, C, chunk], rows, 1, chunk);
-  const mean = combine();
-  new Float64Array(b.mem.buffer, meanAt, C).set(mean);
-  b.par('bnMoments', [px, meanAt, partials, C, chunk], rows, 1, chunk);
-  return { mean, variance: combine(), meanAt };
+  const partials = b.scratch(parts * PARTIALS * C * 8);
+  b.par('bnShiftedSums', [px, px, partials, C, chunk], rows, 1, chunk);
+  const p = new Float64Array(b.mem.buffer, partials, parts * PARTIALS * C), shift = new Float32Array(b.mem.buffer, px, C);
+  const mean = new Float64Array(C), variance = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    let s = 0, t = 0;
+    for (let k = 0; k < parts; k++) { s += p[k * PARTIALS * C + c]; t += p[k * PARTIALS * C + C + c]; }
+    const m = s / rows;
+    mean[c] = shift[c] + m;
+    variance[c] = Math.max(0, t / rows - m * m);
+  }
+  return { mean, variance };
+}
+
+/** out[c] = sum over rows of x[r, c] ([rows, C] at px, out at po): per-chunk f64 sums, added here. */
+export function columnSums(b: WasmBackend, px: number, po: number, rows: number, C: number): void {
+  const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
+  const parts = Math.ceil(rows / chunk), partials = b.scratch(parts * C * 8);
+  b.par('columnSums', [px, partials, C, chunk], rows, 1, chunk);
+  const p = new Float64Array(b.mem.buffer, partials, parts * C), out = new Float32Array(b.mem.buffer, po, C);
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let k = 0; k < parts; k++) s += p[k * C + c];
+    out[c] = s;
+  }
 }
 
 /** Writes f32 vectors into fresh scratch; returns their offsets. */
@@ -57,66 +77,53 @@ export function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
 }
 
 /**
- * The batch's statistics (written to mean and variance) and y = x * scale + shift per channel,
- * scale and shift as wasm vectors: batchNorm's forward, plain or fused with its activation.
+ * The batch's statistics (written to mean and variance) and y = (x - center) * scale + shift
+ * per channel, as wasm vectors [scale, center, shift]: center is the mean rounded to f32 and
+ * shift = beta - scale * (mean - center) in f64, so a mean large against the spread does not
+ * cancel in f32 (x * scale + (beta - mean * scale) would). batchNorm's forward, plain or fused.
  */
 export function batchScaleShift(b: WasmBackend, px: number, rows: number, C: number, gamma: TypedArray | null, beta: TypedArray | null,
   mean: TypedArray, variance: TypedArray, epsilon: number): number[] {
   const m = moments(b, px, rows, C);
-  const scale = new Float64Array(C), shift = new Float64Array(C);
+  const scale = new Float64Array(C), center = Float32Array.from(m.mean), shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
-    shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
+    shift[c] = (beta ? beta[c] : 0) - scale[c] * (m.mean[c] - center[c]);
   }
   mean.set(m.mean);
   variance.set(m.variance);
-  return vectors(b, scale, shift);
+  return vectors(b, scale, center, shift);
 }
 
 export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number): void {
   if (!f32(x, y, gamma, beta)) return refNorm.batchNorm(x, gamma, beta, y, mean, variance, rows, C, epsilon);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
-    const [ps, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRows', [px, 0, ps, 0, pd, py, C], rows, 1, rows * C < SMALL ? rows : undefined);
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
+    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
   });
 }
 
 /**
- * From bnGradSums' per-chunk partials (sum dy and sum dy * xhat per channel): dgamma and dbeta,
- * and dx's per-channel coefficients as wasm vectors, dx = a dy + k x + d (the reference kernel's
- * formula, expanded). Shared by the plain and the fused (masked) gradient.
+ * From bnGradSumsMasked's per-chunk partials (sum dy and sum dy * xhat per channel): dgamma and dbeta,
+ * and dx's per-channel coefficients as wasm vectors [a, k, d, m], dx = a dy + k (x - m) + d (the
+ * reference kernel's formula, expanded around m, the mean rounded to f32, so that k x and d do
+ * not cancel in f32 where the mean is large). Shared by the plain and the fused (masked) gradient.
  */
 export function gradCoefficients(b: WasmBackend, partials: number, parts: number, rows: number, C: number, mean: ArrayLike<number>, inv: Float64Array,
   gamma: TypedArray | null, dgamma: TypedArray, dbeta: TypedArray): number[] {
-  const p = new Float64Array(b.mem.buffer, partials, parts * 2 * C);
+  const p = new Float64Array(b.mem.buffer, partials, parts * PARTIALS * C);
   const sumDy = new Float64Array(C), sumDyXhat = new Float64Array(C);
-  for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * 2 * C + c]; sumDyXhat[c] += p[k * 2 * C + C + c]; }
+  for (let k = 0; k < parts; k++) for (let c = 0; c < C; c++) { sumDy[c] += p[k * PARTIALS * C + c]; sumDyXhat[c] += p[k * PARTIALS * C + C + c]; }
   dgamma.set(sumDyXhat);
   dbeta.set(sumDy);
-  const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C);
+  const a = new Float64Array(C), k = new Float64Array(C), d = new Float64Array(C), m = Float32Array.from(mean);
   for (let c = 0; c < C; c++) {
     const g = gamma ? gamma[c] : 1;
     a[c] = g * inv[c];
     k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
-    d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * mean[c];
+    d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * (mean[c] - m[c]);
   }
-  return vectors(b, a, k, d);
-}
-
-export function batchNormGrad(b: WasmBackend, x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number): void {
-  if (!f32(x, dy, dx, gamma)) return refNorm.batchNormGrad(x, dy, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
-  b.inWasm([x as Buf, dy as Buf], [dx as Buf], ([px, pdy], [pdx]) => {
-    const inv = Float64Array.from(variance, (v) => 1 / Math.sqrt(v + epsilon));
-    const m64 = b.scratch(C * 8), inv64 = b.scratch(C * 8);
-    const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
-    const parts = Math.ceil(rows / chunk);
-    const partials = b.scratch(parts * 2 * C * 8);
-    new Float64Array(b.mem.buffer, m64, C).set(mean);
-    new Float64Array(b.mem.buffer, inv64, C).set(inv);
-    b.par('bnGradSums', [px, pdy, m64, inv64, partials, C, chunk], rows, 1, chunk);
-    const [pa, pk, pd] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
-    b.par('affineRows', [pdy, px, pa, pk, pd, pdx, C], rows, 1, rows * C < SMALL ? rows : undefined);
-  });
+  return vectors(b, a, k, d, m);
 }
 
 export function channelAffine(b: WasmBackend, x: TypedArray, scale: TypedArray, shift: TypedArray | null, out: TypedArray, rows: number, C: number): void {

@@ -27,6 +27,38 @@ export function sumRows(x: usize, out: usize, rows: i32, cols: i32, col0: i32, c
   }
 }
 
+// The bias gradient for threads over rows: partials[chunk * C + c] = sum over rows [row0, row1)
+// of x[r, c] in f64. Four columns at a time walk an L1-sized block of rows (its first group
+// brings the lines in) with four f32 chains in registers, flushed into f64 per block; the
+// caller adds the chunks. (sumRows walks one column group down all rows: every line is read
+// once per group, and threads can only split the columns.)
+export function columnSums(x: usize, partials: usize, C: i32, chunk: i32, row0: i32, row1: i32): void {
+  const p = partials + (<usize>((row0 / chunk) * C) << 3);
+  for (let c = 0; c < C; c++) store<f64>(p + (<usize>c << 3), 0);
+  const c4 = C & ~3, stride = <usize>C << 2, block = min(32, max(4, 4096 / C));
+  for (let b0 = row0; b0 < row1; b0 += block) {
+    const b1 = min(b0 + block, row1);
+    for (let c = 0; c < c4; c += 4) {
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      let px = x + <usize>b0 * stride + (<usize>c << 2), r = b0;
+      for (; r + 4 <= b1; r += 4) {
+        s0 = f32x4.add(s0, v128.load(px)); s1 = f32x4.add(s1, v128.load(px + stride));
+        s2 = f32x4.add(s2, v128.load(px + 2 * stride)); s3 = f32x4.add(s3, v128.load(px + 3 * stride));
+        px += 4 * stride;
+      }
+      for (; r < b1; r++) { s0 = f32x4.add(s0, v128.load(px)); px += stride; }
+      const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), pc = p + (<usize>c << 3);
+      v128.store(pc, f64x2.add(v128.load(pc), f64x2.promote_low_f32x4(s)));
+      v128.store(pc, f64x2.add(v128.load(pc, 16), f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1))), 16);
+    }
+    for (let c = c4; c < C; c++) {
+      let s: f64 = 0;
+      for (let r = b0; r < b1; r++) s += <f64>load<f32>(x + <usize>r * stride + (<usize>c << 2));
+      store<f64>(p + (<usize>c << 3), load<f64>(p + (<usize>c << 3)) + s);
+    }
+  }
+}
+
 // Adam, in place: m, v updated, then w -= lr * (m / c1) / (sqrt(v / c2) + epsilon), with
 // c1 = 1 - beta1^t and c2 = 1 - beta2^t (TensorFlow.js's form).
 export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32): void {

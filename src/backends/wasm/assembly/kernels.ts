@@ -3,6 +3,7 @@
 // The GEMM's 4x8 register tile is the workhorse, inside the convolutions as well.
 
 export { gemm, fmaPeak } from './gemm';
+export { streamLimit } from './bandwidth';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
@@ -14,10 +15,10 @@ export { dwFilterGrad3x3 } from './depthwise-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
-export { addRow, sumRows, adam, sgd, rmsprop, concatRows } from './elementwise';
+export { addRow, sumRows, columnSums, adam, sgd, rmsprop, concatRows } from './elementwise';
 export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
-export { bnMoments, bnGradSums, affineRows } from './norm';
+export { affineRows, bnShiftedSums } from './norm';
 export { bnGradSumsMasked, affineRowsMasked } from './norm-train';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
