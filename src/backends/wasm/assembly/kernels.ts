@@ -6,6 +6,7 @@ export { gemm, fmaPeak } from './gemm';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1 } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
+export { winograd4Conv, winograd4Weights } from './winograd4';
 export { convDirectResidual, residualActivate } from './conv-residual';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
