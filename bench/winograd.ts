@@ -6,7 +6,7 @@
 // direct kernel there). Usage: node --import tsx bench/winograd.ts [--batch 64] [--rounds 7] [--pooled]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
+import { type ConvAlgorithm, winogradChoice } from '../src/backends/wasm/winograd-kernels.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
 
 const { values } = parseArgs({ options: { batch: { type: 'string' }, rounds: { type: 'string', default: '7' }, only: { type: 'string' }, pooled: { type: 'boolean', default: false } } });
@@ -26,7 +26,7 @@ const SHAPES: [string, number, number, number][] = [
 const POOLED: [string, number, number, number][] = [['VGG 32->32 pooled', 32, 32, 32], ['VGG 64->64 pooled', 16, 64, 64], ['VGG 128->128 pooled', 8, 128, 128], ['AE 32->64 pooled', 14, 32, 64]];
 const ALGS: ConvAlgorithm[] = ['direct', 'winograd', 'winograd4', 'auto'];
 const batches = values.batch ? [Number(values.batch)] : [64, 1];
-console.log(`wasm backend, 1 thread, CPU time, ${mem.relaxed ? 'relaxed SIMD' : 'SIMD'}; ms per call (effective GFLOP/s); ratio = direct time / time`);
+console.log(`wasm backend, 1 thread, CPU time, ${mem.relaxed ? 'relaxed SIMD' : 'SIMD'}; ms per call (effective GFLOP/s); w2 x, w4 x: the median over rounds of direct time / time`);
 console.log(['shape', ...ALGS, 'w2 x', 'w4 x', 'auto picks'].join(' | '));
 for (const batch of batches) {
   for (const [what, hw, c, f] of values.pooled ? POOLED : SHAPES) {
@@ -52,9 +52,12 @@ for (const batch of batches) {
         times.get(alg)!.push((cpuMs() - t) / reps);
       }
     }
-    const med = (a: ConvAlgorithm): number => { const s = times.get(a)!.sort((p, q) => p - q); return s[s.length >> 1]; };
+    const median = (v: number[]): number => { const s = [...v].sort((p, q) => p - q); return s[s.length >> 1]; };
+    const med = (a: ConvAlgorithm): number => median(times.get(a)!);
+    // Ratios within each round (the algorithms ran back to back), then their median: steadier than a ratio of medians.
+    const ratio = (a: ConvAlgorithm): number => median(times.get(a)!.map((v, r) => times.get('direct')![r] / v));
     const cell = (a: ConvAlgorithm): string => `${med(a).toFixed(3)} (${(flops / med(a) / 1e6).toFixed(1)})`;
-    const picked = Math.abs(med('auto') - med('winograd4')) < Math.abs(med('auto') - med('direct')) ? 'w4?' : '';
-    console.log([`${what} @${hw} b${batch}`, ...ALGS.map(cell), (med('direct') / med('winograd')).toFixed(2), (med('direct') / med('winograd4')).toFixed(2), picked].join(' | '));
+    const picked = { null: 'direct', winograd: 'F(2x2)', winograd4: 'F(4x4)' }[String(winogradChoice(info, 'auto'))];
+    console.log([`${what} @${hw} b${batch}`, ...ALGS.map(cell), ratio('winograd').toFixed(2), ratio('winograd4').toFixed(2), picked].join(' | '));
   }
 }

@@ -73,8 +73,8 @@ export function winograd4Panel(C: number, F: number): number {
   return Math.max(8, Math.min(64, fit & ~3));
 }
 
-/** Floats of per-chunk scratch for the transforms (WINOGRAD4_TMP in assembly/winograd4.ts). */
-const WINOGRAD4_TMP = 160;
+/** Floats of per-chunk scratch for the transforms, and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
+const WINOGRAD4_TMP = 160, WINOGRAD4_SKEW = 16;
 
 /**
  * out = act(conv(x, w) + bias (+ residual)) by Winograd F(4x4, 3x3): the kernel transformed
@@ -90,6 +90,6 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
   const panel = winograd4Panel(C, F);
   const chunk = callingThreadOnly ? tiles : h.chunk(tiles, panel);
-  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * panel * (C + F) + WINOGRAD4_TMP) * 4);
+  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP) * 4);
   h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk], tiles, 1, chunk);
 }

@@ -14,6 +14,11 @@ import { epilogue } from './conv';
 // of four channels), or the output's 4x6 and 4x4 (40).
 export const WINOGRAD4_TMP = 160;
 
+// Floats between consecutive matrices V[e] (and M[e]): without them, rows * C floats apart
+// is often a multiple of 4 KB, and the 36 matrices a transform reads or writes together
+// would fall in one set of the 8-way L1 cache.
+export const WINOGRAD4_SKEW = 16;
+
 // B^T applied to six vectors (one column or row of a 6x6 input block), written to dst at
 // `step`-byte intervals: rows (1, -3/2, -2, 3/2, 1, 0), (0, -1, 1/2, 5/2, 1, 0),
 // (0, 1, -5/2, 1/2, 1, 0), (0, -2, -1, 2, 1, 0), (0, 1/2, -1, -1/2, 1, 0), (0, 1, -3/2, -2, 3/2, 1)
@@ -30,17 +35,38 @@ export const WINOGRAD4_TMP = 160;
   v128.store(dst + 5 * step, f32x4.add(f32x4.sub(f32x4.add(d5, d1), f32x4.mul(two, d3)), f32x4.mul(threeHalves, c)));
 }
 
-// Four channels of input pixel (r, s) of an image, zeros outside it (checked unless inside).
+// Four channels of input pixel (r, s) of an image, zeros outside it.
 // @ts-ignore: decorator
-@inline function pixel(img: usize, r: i32, s: i32, inH: i32, inW: i32, C: i32, c: i32, inside: bool): v128 {
-  if (!inside && (<u32>r >= <u32>inH || <u32>s >= <u32>inW)) return f32x4.splat(0);
+@inline function pixel(img: usize, r: i32, s: i32, inH: i32, inW: i32, C: i32, c: i32): v128 {
+  if (<u32>r >= <u32>inH || <u32>s >= <u32>inW) return f32x4.splat(0);
   return v128.load(img + (<usize>((r * inW + s) * C + c) << 2));
 }
 
-// The input transform V = B^T d B of tiles [t0, t1) into v ([36][rows][C], rows = t1 - t0),
-// through tmp (36 vectors): B^T down each of the block's six columns, then along each row.
+// B^T down column s of a block hanging over the image's border, into tmp column j.
+// @ts-ignore: decorator
+@inline function edgeColumn(img: usize, r0: i32, s: i32, inH: i32, inW: i32, C: i32, c: i32, dst: usize): void {
+  bt(pixel(img, r0, s, inH, inW, C, c), pixel(img, r0 + 1, s, inH, inW, C, c), pixel(img, r0 + 2, s, inH, inW, C, c),
+    pixel(img, r0 + 3, s, inH, inW, C, c), pixel(img, r0 + 4, s, inH, inW, C, c), pixel(img, r0 + 5, s, inH, inW, C, c), dst, 96);
+}
+
+// B^T down the column of six pixels at p (rs bytes apart) inside the image, into tmp column j.
+// @ts-ignore: decorator
+@inline function column(p: usize, rs: usize, dst: usize): void {
+  bt(v128.load(p), v128.load(p + rs), v128.load(p + 2 * rs), v128.load(p + 3 * rs), v128.load(p + 4 * rs), v128.load(p + 5 * rs), dst, 96);
+}
+
+// B^T along row i of tmp, into V[6i .. 6i + 5] (at o, plane bytes apart).
+// @ts-ignore: decorator
+@inline function row6(row: usize, o: usize, plane: usize): void {
+  bt(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), o, plane);
+}
+
+// The input transform V = B^T d B of tiles [t0, t1) into v ([36][rows][C], rows = t1 - t0,
+// planes rows * C + WINOGRAD4_SKEW floats apart) through tmp (36 vectors, tmp[i][j] at
+// (6i + j) * 16 bytes): B^T down each of the block's six columns, then along each row.
+// Blocks inside the image load without bounds checks. (Unrolled: V8 keeps the offsets constant.)
 function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, t1: i32): void {
-  const plane = <usize>((t1 - t0) * C) << 2;
+  const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2;
   for (let t = t0; t < t1; t++) {
     const tw = t % tilesW, th = (t / tilesW) % tilesH, n = t / (tilesW * tilesH);
     const img = x + (<usize>(n * inH * inW * C) << 2);
@@ -48,17 +74,18 @@ function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i
     const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
     const out = v + (<usize>((t - t0) * C) << 2);
     for (let c = 0; c < C; c += 4) {
-      for (let j = 0; j < 6; j++) {
-        const s = s0 + j;
-        bt(pixel(img, r0, s, inH, inW, C, c, inside), pixel(img, r0 + 1, s, inH, inW, C, c, inside), pixel(img, r0 + 2, s, inH, inW, C, c, inside),
-          pixel(img, r0 + 3, s, inH, inW, C, c, inside), pixel(img, r0 + 4, s, inH, inW, C, c, inside), pixel(img, r0 + 5, s, inH, inW, C, c, inside),
-          tmp + (<usize>j << 4), 96); // tmp[i][j] at (i * 6 + j) * 16 bytes
+      if (inside) {
+        const p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
+        column(p, rs, tmp); column(p + px, rs, tmp + 16); column(p + 2 * px, rs, tmp + 32);
+        column(p + 3 * px, rs, tmp + 48); column(p + 4 * px, rs, tmp + 64); column(p + 5 * px, rs, tmp + 80);
+      } else {
+        edgeColumn(img, r0, s0, inH, inW, C, c, tmp); edgeColumn(img, r0, s0 + 1, inH, inW, C, c, tmp + 16);
+        edgeColumn(img, r0, s0 + 2, inH, inW, C, c, tmp + 32); edgeColumn(img, r0, s0 + 3, inH, inW, C, c, tmp + 48);
+        edgeColumn(img, r0, s0 + 4, inH, inW, C, c, tmp + 64); edgeColumn(img, r0, s0 + 5, inH, inW, C, c, tmp + 80);
       }
       const o = out + (<usize>c << 2);
-      for (let i = 0; i < 6; i++) {
-        const row = tmp + <usize>(i * 96);
-        bt(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), o + <usize>(6 * i) * plane, plane);
-      }
+      row6(tmp, o, plane); row6(tmp + 96, o + 6 * plane, plane); row6(tmp + 192, o + 12 * plane, plane);
+      row6(tmp + 288, o + 18 * plane, plane); row6(tmp + 384, o + 24 * plane, plane); row6(tmp + 480, o + 30 * plane, plane);
     }
   }
 }
@@ -74,31 +101,56 @@ function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i
   v128.store(dst + 3 * step, f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5));
 }
 
-// The output transform Y = A^T m A of m ([36][rows][F]) into the 4x4 output tiles of tiles
-// [t0, t1), through tmp: A^T down each of the six columns (4 x 6 values), then along the
-// four rows into y (4 x 4), + bias, + the residual image (res != 0), activation act; the
-// pixels past outH / outW (edge tiles) are not written.
+// A^T down column j of a tile's 6x6 M (at c, plane bytes apart), into tmp column j (4 x 6).
+// @ts-ignore: decorator
+@inline function atColumn(c: usize, plane: usize, dst: usize): void {
+  atRow(v128.load(c), v128.load(c + plane), v128.load(c + 2 * plane), v128.load(c + 3 * plane), v128.load(c + 4 * plane), v128.load(c + 5 * plane), dst, 96);
+}
+
+// A^T along row i of tmp (six vectors at row), then + b and the activation, stored at d (px bytes apart).
+// @ts-ignore: decorator
+@inline function outRow(row: usize, d: usize, px: usize, b: v128, act: i32): void {
+  const zero = f32x4.splat(0);
+  const m0 = v128.load(row), m1 = v128.load(row, 16), m2 = v128.load(row, 32), m3 = v128.load(row, 48), m4 = v128.load(row, 64), m5 = v128.load(row, 80);
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  v128.store(d, epilogue(f32x4.add(f32x4.add(f32x4.add(m0, s12), f32x4.add(m3, m4)), b), act, zero));
+  v128.store(d + px, epilogue(f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.5), m3), f32x4.mul(f32x4.splat(2), m4))), b), act, zero));
+  v128.store(d + 2 * px, epilogue(f32x4.add(f32x4.add(s12, f32x4.add(f32x4.mul(f32x4.splat(0.25), m3), f32x4.mul(f32x4.splat(4), m4))), b), act, zero));
+  v128.store(d + 3 * px, epilogue(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5), b), act, zero));
+}
+
+// The output transform Y = A^T m A of m ([36][rows][F], planes rows * F + WINOGRAD4_SKEW
+// floats apart) into the 4x4 output tiles of tiles [t0, t1), through tmp: A^T down each of
+// the six columns (4 x 6 values), then along the four rows, + bias, + the residual image
+// (res != 0), activation act. Whole tiles without a residual are stored straight from the
+// row pass; edge tiles (past outH / outW) and residual ones go through y (4 x 4 in tmp).
 function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, act: i32, t0: i32, t1: i32): void {
-  const plane = <usize>((t1 - t0) * F) << 2, zero = f32x4.splat(0);
+  const plane = <usize>((t1 - t0) * F + WINOGRAD4_SKEW) << 2, zero = f32x4.splat(0);
+  const six: usize = plane * 6;
   const y = tmp + 96 * 4; // the 4 x 4 results after tmp's 4 x 6
+  const rowBytes = <usize>(outW * F) << 2, px = <usize>F << 2;
   for (let t = t0; t < t1; t++) {
     const tw = t % tilesW, th = (t / tilesW) % tilesH, n = t / (tilesW * tilesH);
     const oh = 4 * th, ow = 4 * tw, rowsOut = min(4, outH - oh), colsOut = min(4, outW - ow);
+    const direct = rowsOut == 4 && colsOut == 4 && !res;
     const src = m + (<usize>((t - t0) * F) << 2);
-    const at = (<usize>((n * outH + oh) * outW + ow) * F) << 2, rowBytes = <usize>(outW * F) << 2, px = <usize>F << 2;
+    const at = (<usize>((n * outH + oh) * outW + ow) * F) << 2;
     for (let f = 0; f < F; f += 4) {
       const s = src + (<usize>f << 2);
-      for (let j = 0; j < 6; j++) {
-        const c = s + <usize>j * plane;
-        atRow(v128.load(c), v128.load(c + 6 * plane), v128.load(c + 12 * plane), v128.load(c + 18 * plane), v128.load(c + 24 * plane), v128.load(c + 30 * plane),
-          tmp + (<usize>j << 4), 96); // tmp[i][j] at (i * 6 + j) * 16 bytes
+      atColumn(s, six, tmp); atColumn(s + plane, six, tmp + 16); atColumn(s + 2 * plane, six, tmp + 32);
+      atColumn(s + 3 * plane, six, tmp + 48); atColumn(s + 4 * plane, six, tmp + 64); atColumn(s + 5 * plane, six, tmp + 80);
+      const b = bias ? v128.load(bias + (<usize>f << 2)) : zero;
+      const d = at + (<usize>f << 2);
+      if (direct) {
+        const o = out + d;
+        outRow(tmp, o, px, b, act); outRow(tmp + 96, o + rowBytes, px, b, act);
+        outRow(tmp + 192, o + 2 * rowBytes, px, b, act); outRow(tmp + 288, o + 3 * rowBytes, px, b, act);
+        continue;
       }
       for (let i = 0; i < 4; i++) {
         const row = tmp + <usize>(i * 96);
         atRow(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), y + <usize>(i * 64), 16);
       }
-      const b = bias ? v128.load(bias + (<usize>f << 2)) : zero;
-      const d = at + (<usize>f << 2);
       for (let i = 0; i < rowsOut; i++) {
         for (let k = 0; k < colsOut; k++) {
           const o = d + <usize>i * rowBytes + <usize>k * px;
@@ -112,19 +164,20 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
 }
 
 // The convolution of tiles [t0, t1) (of batch * tilesH * tilesW), `panel` tiles at a time,
-// with this chunk's scratch (36 * panel * (C + F) + WINOGRAD4_TMP floats) at
+// with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP floats) at
 // scratch + (t0 / chunk) * that. u: the transformed kernel [36][C][F]; res: a residual
 // image added before the activation (0: none).
 export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: usize, scratch: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, F: i32,
   padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, t0: i32, t1: i32): void {
   const tilesH = (outH + 3) >> 2, tilesW = (outW + 3) >> 2;
-  const v = scratch + (<usize>((t0 / chunk) * (36 * panel * (C + F) + WINOGRAD4_TMP)) << 2);
-  const m = v + (<usize>(36 * panel * C) << 2), tmp = m + (<usize>(36 * panel * F) << 2);
+  const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP)) << 2);
+  const m = v + (<usize>(36 * (panel * C + WINOGRAD4_SKEW)) << 2), tmp = m + (<usize>(36 * (panel * F + WINOGRAD4_SKEW)) << 2);
   for (let p0 = t0; p0 < t1; p0 += panel) {
     const p1 = min(t1, p0 + panel), rows = p1 - p0;
     inputTransform(x, v, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, p1);
+    const vPlane = rows * C + WINOGRAD4_SKEW, mPlane = rows * F + WINOGRAD4_SKEW;
     for (let e = 0; e < 36; e++) {
-      gemm(v + (<usize>(e * rows * C) << 2), C, 1, u + (<usize>(e * C * F) << 2), m + (<usize>(e * rows * F) << 2), rows, C, F, 0, 0, rows);
+      gemm(v + (<usize>(e * vPlane) << 2), C, 1, u + (<usize>(e * C * F) << 2), m + (<usize>(e * mPlane) << 2), rows, C, F, 0, 0, rows);
     }
     outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1);
   }
