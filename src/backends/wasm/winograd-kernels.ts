@@ -32,39 +32,45 @@ export function winogradPays(i: ConvInfo): boolean {
  * Whether Winograd F(4x4, 3x3) is the fastest of the three: 36 instead of 144 multiply-adds
  * per 4x4 tile and channel pair (F(2x2): 64), but larger transforms (6x6 per tile, 36 * C * F
  * kernel values every call) and edge tiles that compute up to 3 rows / columns for nothing.
- * Measured side by side on one thread by CPU time (bench/winograd.ts; conv + bias + relu;
- * speed over direct, F(4x4) / F(2x2); a loaded machine: ~10% noise, ~25% at batch 1):
- *   batch 64:  16->16 @32 0.85 / 0.72;  32->32 @16 1.68 / 1.06;  64->64 @8 2.02 / 1.44;
- *              32->32 @32 1.78 / 1.23;  32->64 @16 1.93 / 1.24;  64->32 @16 1.80 / 1.07;
- *              64->64 @16 1.94 / 1.32;  64->128 @8 2.67 / 1.84; 128->64 @8 2.24 / 1.52;
- *              128->128 @8 3.42 / 2.52; 32->64 @14 1.75 / 1.39; 64->32 @14 1.16 / 1.20;
- *              64->32 @28 1.79 / 0.99;  32->64 @28 1.48 / 1.12;
- *   pooled (conv2dMaxPool, over the fused direct kernel), batch 64: 32->32 @32 1.53 / 1.06;
- *              64->64 @16 2.18 / 1.48; 128->128 @8 2.94 / 2.01; 32->64 @14 1.58 / 1.38;
- *   batch 1:   16->16 @32 0.84 / 0.68;  32->32 @16 1.14 / 0.92;  64->64 @8 0.66 / 0.78;
- *              32->32 @32 1.27 / 1.01;  32->64 @16 1.22 / 0.97;  64->32 @16 1.15 / 0.88;
- *              64->64 @16 1.31 / 1.25;  64->128 @8 0.71 / 0.95; 128->64 @8 0.71 / 0.94;
- *              128->128 @8 0.98 / 1.44; 32->64 @14 0.91 / 1.18; 64->32 @14 1.02 / 1.33;
- *              64->32 @28 1.62 / 1.20;  32->64 @28 1.67 / 1.24.
- * So: at least 32 channels each way (16 -> 16 loses: its transforms cost as much as its
- * products), 16 tiles or more, and with fewer than 64 tiles only sizes that are multiples of 4
- * (no wasted edge rows). Its error against float64 grows with the input channels (summed
- * over): 1.6e-5 at 16, 2.4e-5 at 32, 4.1e-5 at 64, 8.2e-5 at 128 relative (test/winograd4.test.ts
- * prints them; direct 0.3-1.9e-5), so it is not used past 128 input channels, where it would
- * pass issue #15's bound of 1e-4.
+ * Measured side by side on one thread by CPU time (bench/winograd.ts: conv + bias + relu,
+ * speed over direct as the median of per-round ratios, F(4x4) / F(2x2); a loaded machine,
+ * ~10% noise at batch 64, ~25% at batch 1; "dx": an input gradient's flipped convolution):
+ *   batch 64:  16->16 @32 1.28 / 0.71;  32->32 @16 1.75 / 1.12;  64->64 @8 2.38 / 1.47;
+ *              32->32 @32 2.00 / 0.99;  32->64 @16 1.95 / 1.30;  dx 64->32 @16 2.02 / 1.18;
+ *              64->64 @16 2.48 / 1.46;  64->128 @8 2.67 / 1.57; dx 128->64 @8 2.41 / 1.52;
+ *              128->128 @8 2.97 / 2.03; 32->64 @14 2.06 / 1.42; dx 64->32 @14 2.03 / 1.36;
+ *              64->32 @28 2.24 / 1.33;  dx 32->64 @28 2.39 / 1.33;
+ *   batch 1:   16->16 @32 1.37 / 0.72;  32->32 @16 1.38 / 0.96;  64->64 @8 0.74 / 1.03;
+ *              32->32 @32 1.82 / 1.00;  32->64 @16 1.51 / 1.18;  dx 64->32 @16 1.40 / 1.15;
+ *              64->64 @16 1.52 / 1.27;  64->128 @8 0.74 / 0.96; dx 128->64 @8 0.63 / 0.90;
+ *              128->128 @8 0.94 / 1.34; 32->64 @14 1.52 / 1.45; dx 64->32 @14 1.39 / 1.38;
+ *              64->32 @28 1.91 / 1.19;  dx 32->64 @28 2.05 / 1.23;
+ *   pooled (conv2dMaxPool: the convolution then the pooling, over the fused direct kernel):
+ *     batch 64: 32->32 @32 1.96 / 1.02; 64->64 @16 2.39 / 1.41; 128->128 @8 3.76 / 2.40; 32->64 @14 1.82 / 1.35;
+ *     batch 1:  32->32 @32 1.82 / 1.03; 64->64 @16 1.49 / 1.18; 128->128 @8 0.91 / 1.32; 32->64 @14 1.30 / 1.21.
+ * So: 16 channels or more each way and 16 tiles or more; below that (an 8x8 image at batch
+ * 1: 4 tiles) the 36 * C * F kernel transform costs more than the convolution saves. Its
+ * error against float64 grows with the input channels (summed over): 1.6e-5 at 16, 2.4e-5
+ * at 32, 4.1e-5 at 64, 8.2e-5 at 128 relative (test/winograd4.test.ts prints them; direct
+ * 0.3-1.9e-5), so it is not used past 128 input channels, where it would pass issue #15's
+ * bound of 1e-4.
  */
 export function winograd4Pays(i: ConvInfo): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-  const whole = i.outH % 4 === 0 && i.outW % 4 === 0;
-  return Math.min(i.inC, i.outC) >= 32 && i.inC <= 128 && tiles >= 16 && (tiles >= 64 || whole);
+  return Math.min(i.inC, i.outC) >= 16 && i.inC <= 128 && tiles >= 16;
 }
 
-/** The algorithm a convolution runs ('auto': winograd4Pays, then winogradPays): null for the non-Winograd paths. */
+/**
+ * The algorithm a convolution runs ('auto': winograd4Pays, then F(2x2) by winogradPays or, on
+ * the few tiles F(4x4) leaves, at 128+ channels each way, where 128->128 on 8x8 at batch 1
+ * measured 1.34x and 1.44x direct): null for the non-Winograd paths.
+ */
 export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm): 'winograd' | 'winograd4' | null {
   if (!winogradFits(i) || forced === 'direct') return null;
   if (forced !== 'auto') return forced;
   if (winograd4Pays(i)) return 'winograd4';
-  return winogradPays(i) ? 'winograd' : null;
+  const tiles2 = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  return winogradPays(i) || (Math.min(i.inC, i.outC) >= 128 && tiles2 >= 16) ? 'winograd' : null;
 }
 
 /** Tiles per panel of F(4x4): V and M (36 * panel * (C + F) floats) within ~384 KB of L2, 8..64 tiles. */
