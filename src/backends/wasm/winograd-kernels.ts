@@ -95,7 +95,8 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   h.par('winograd4Weights', [pw, u, wTmp, CF, wChunk], CF, 4, wChunk); // assembly/winograd4.ts
   const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
   const panel = winograd4Panel(C, F);
-  const chunk = callingThreadOnly ? tiles : h.chunk(tiles, panel);
+  // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).
+  const chunk = callingThreadOnly ? tiles : h.chunk(tiles, tiles >= 2 * h.threads() * panel ? panel : 4);
   const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP) * 4);
   h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk], tiles, 1, chunk);
 }
