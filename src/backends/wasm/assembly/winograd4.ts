@@ -107,23 +107,30 @@ function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i
   atRow(v128.load(c), v128.load(c + plane), v128.load(c + 2 * plane), v128.load(c + 3 * plane), v128.load(c + 4 * plane), v128.load(c + 5 * plane), dst, 96);
 }
 
-// A^T along row i of tmp (six vectors at row), then + b and the activation, stored at d (px bytes apart).
+// One output vector: + b, + the residual at the same offset (res != 0), the activation.
 // @ts-ignore: decorator
-@inline function outRow(row: usize, d: usize, px: usize, b: v128, act: i32): void {
-  const zero = f32x4.splat(0);
+@inline function finish(v: v128, b: v128, res: usize, o: usize, act: i32): v128 {
+  let y = f32x4.add(v, b);
+  if (res) y = f32x4.add(y, v128.load(res + o));
+  return epilogue(y, act, f32x4.splat(0));
+}
+
+// A^T along row i of tmp (six vectors at row), then finish, stored at out + o (px bytes apart).
+// @ts-ignore: decorator
+@inline function outRow(row: usize, out: usize, res: usize, o: usize, px: usize, b: v128, act: i32): void {
   const m0 = v128.load(row), m1 = v128.load(row, 16), m2 = v128.load(row, 32), m3 = v128.load(row, 48), m4 = v128.load(row, 64), m5 = v128.load(row, 80);
   const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
-  v128.store(d, epilogue(f32x4.add(f32x4.add(f32x4.add(m0, s12), f32x4.add(m3, m4)), b), act, zero));
-  v128.store(d + px, epilogue(f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.5), m3), f32x4.mul(f32x4.splat(2), m4))), b), act, zero));
-  v128.store(d + 2 * px, epilogue(f32x4.add(f32x4.add(s12, f32x4.add(f32x4.mul(f32x4.splat(0.25), m3), f32x4.mul(f32x4.splat(4), m4))), b), act, zero));
-  v128.store(d + 3 * px, epilogue(f32x4.add(f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5), b), act, zero));
+  v128.store(out + o, finish(f32x4.add(f32x4.add(m0, s12), f32x4.add(m3, m4)), b, res, o, act));
+  v128.store(out + o + px, finish(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.5), m3), f32x4.mul(f32x4.splat(2), m4))), b, res, o + px, act));
+  v128.store(out + o + 2 * px, finish(f32x4.add(s12, f32x4.add(f32x4.mul(f32x4.splat(0.25), m3), f32x4.mul(f32x4.splat(4), m4))), b, res, o + 2 * px, act));
+  v128.store(out + o + 3 * px, finish(f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5), b, res, o + 3 * px, act));
 }
 
 // The output transform Y = A^T m A of m ([36][rows][F], planes rows * F + WINOGRAD4_SKEW
 // floats apart) into the 4x4 output tiles of tiles [t0, t1), through tmp: A^T down each of
 // the six columns (4 x 6 values), then along the four rows, + bias, + the residual image
-// (res != 0), activation act. Whole tiles without a residual are stored straight from the
-// row pass; edge tiles (past outH / outW) and residual ones go through y (4 x 4 in tmp).
+// (res != 0), activation act. Whole tiles are stored straight from the row pass; edge tiles
+// (past outH / outW) go through y (4 x 4 in tmp).
 function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, act: i32, t0: i32, t1: i32): void {
   const plane = <usize>((t1 - t0) * F + WINOGRAD4_SKEW) << 2, zero = f32x4.splat(0);
   const six: usize = plane * 6;
@@ -132,7 +139,7 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
   for (let t = t0; t < t1; t++) {
     const tw = t % tilesW, th = (t / tilesW) % tilesH, n = t / (tilesW * tilesH);
     const oh = 4 * th, ow = 4 * tw, rowsOut = min(4, outH - oh), colsOut = min(4, outW - ow);
-    const direct = rowsOut == 4 && colsOut == 4 && !res;
+    const whole = rowsOut == 4 && colsOut == 4;
     const src = m + (<usize>((t - t0) * F) << 2);
     const at = (<usize>((n * outH + oh) * outW + ow) * F) << 2;
     for (let f = 0; f < F; f += 4) {
@@ -141,10 +148,9 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
       atColumn(s + 3 * plane, six, tmp + 48); atColumn(s + 4 * plane, six, tmp + 64); atColumn(s + 5 * plane, six, tmp + 80);
       const b = bias ? v128.load(bias + (<usize>f << 2)) : zero;
       const d = at + (<usize>f << 2);
-      if (direct) {
-        const o = out + d;
-        outRow(tmp, o, px, b, act); outRow(tmp + 96, o + rowBytes, px, b, act);
-        outRow(tmp + 192, o + 2 * rowBytes, px, b, act); outRow(tmp + 288, o + 3 * rowBytes, px, b, act);
+      if (whole) {
+        outRow(tmp, out, res, d, px, b, act); outRow(tmp + 96, out, res, d + rowBytes, px, b, act);
+        outRow(tmp + 192, out, res, d + 2 * rowBytes, px, b, act); outRow(tmp + 288, out, res, d + 3 * rowBytes, px, b, act);
         continue;
       }
       for (let i = 0; i < 4; i++) {
@@ -154,9 +160,7 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
       for (let i = 0; i < rowsOut; i++) {
         for (let k = 0; k < colsOut; k++) {
           const o = d + <usize>i * rowBytes + <usize>k * px;
-          let val = f32x4.add(v128.load(y + <usize>(i * 64 + k * 16)), b);
-          if (res) val = f32x4.add(val, v128.load(res + o));
-          v128.store(out + o, epilogue(val, act, zero));
+          v128.store(out + o, finish(v128.load(y + <usize>(i * 64 + k * 16)), b, res, o, act));
         }
       }
     }
