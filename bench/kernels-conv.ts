@@ -41,13 +41,13 @@ export function convFamilyRows(backend: WasmBackend, f32: (n: number) => Float32
     const flops = 2 * 64 * 7 * 7 * 32 * 9 * 16;
     row('conv2dTranspose (input-gradient kernel)', 'autoencoder 3x3/2 [64,7,7,32] -> 16', flops, time(() => backend.conv2dBackpropInput(x, w, y, info)));
   }
-  // Winograd F(2x2, 3x3) against the direct kernel on the stride-1 3x3 shapes where auto picks it
+  // Winograd F(2x2, 3x3) and F(4x4, 3x3) against the direct kernel on stride-1 3x3 shapes
   // (its GFLOP/s count the direct convolution's multiply-adds: effective throughput).
   for (const [hw, c] of [[16, 64], [8, 128]]) {
     const info = convInfo([32, hw, hw, c], [3, 3, c, c], { padding: 'same' });
     const x = f32(32 * hw * hw * c), w = f32(9 * c * c), y = f32(x.length);
     const flops = 2 * 32 * hw * hw * c * 9 * c, label = `stride-1 3x3, ${c}->${c} [32,${hw},${hw},${c}]`;
-    for (const alg of ['direct', 'winograd'] as const) {
+    for (const alg of ['direct', 'winograd', 'winograd4'] as const) {
       row(`conv2d (${alg})`, label, flops, time(() => { backend.convAlgorithm = alg; backend.conv2d(x, w, null, y, info); }));
     }
     backend.convAlgorithm = 'auto';
@@ -78,7 +78,7 @@ function zooInferenceRows(backend: WasmBackend, f32: (n: number) => Float32Array
     const add = (kernel: string, s: number): void => { rows.push([kernel, label, (s * 1e3).toFixed(3), (flops / s / 1e9).toFixed(1)]); };
     add('conv2dActivation (auto)', time(() => backend.conv2dActivation(x, w, b, y, info, 'relu')));
     if (k === 3 && c % 4 === 0 && f % 4 === 0) {
-      for (const alg of ['direct', 'winograd'] as const) add(`conv2dActivation (${alg})`, time(() => { backend.convAlgorithm = alg; backend.conv2dActivation(x, w, b, y, info, 'relu'); }));
+      for (const alg of ['direct', 'winograd', 'winograd4'] as const) add(`conv2dActivation (${alg})`, time(() => { backend.convAlgorithm = alg; backend.conv2dActivation(x, w, b, y, info, 'relu'); }));
       backend.convAlgorithm = 'auto';
     }
     if (name.startsWith('ResNet')) add('conv2dResidual (auto, relu)', time(() => backend.conv2dResidual(x, w, b, r, y, info, 'relu')));

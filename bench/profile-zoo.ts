@@ -5,7 +5,9 @@
 // its documented reasons to run the reference instead (an element-wise op without a SIMD code,
 // a reduction other than a column sum, an array outside wasm memory or not float32 where
 // labels are not expected). Other, shape-based choices inside wasm kernels are not seen.
-//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10]
+//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--cpu-time]
+// --cpu-time (one thread only): timed by the process's CPU time, so that on a loaded machine
+// other processes' time slices do not count.
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { optimizers } from 'deeptype';
@@ -15,11 +17,14 @@ import { backend } from '../src/core/engine.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' }, 'cpu-time': { type: 'boolean', default: false } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-zoo: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 dt.setBackend('wasm');
 if (values.threads) dt.setThreads(Number(values.threads));
+if (values['cpu-time'] && values.threads !== '1') throw new Error(`profile-zoo: --cpu-time needs --threads 1 (CPU time sums every thread's), got ${values.threads ?? 'the default'}`);
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const clock = values['cpu-time'] ? cpuMs : () => performance.now();
 await dt.ready();
 dt.setRandomSeed(1);
 const model = entry.build();
@@ -61,9 +66,9 @@ for (const k of names) {
   b[k] = (...args: unknown[]) => {
     if (depth > 0) return f.apply(b, args);
     depth++;
-    const t = performance.now();
+    const t = clock();
     try { return f.apply(b, args); } finally {
-      const ms = performance.now() - t;
+      const ms = clock() - t;
       depth--;
       const kernel = `${k}${typeof args[0] === 'string' ? ` ${args[0]}` : ''}${convTag(args)}`;
       const key = `${callIndex++} ${kernel}`;
@@ -76,9 +81,9 @@ for (const k of names) {
 const steps = Number(values.steps), stepTimes: number[] = [], cpuTimes: number[] = [];
 for (let i = 0; i < steps; i++) {
   callIndex = 0;
-  const t = performance.now(), c = process.cpuUsage();
+  const t = clock(), c = process.cpuUsage();
   model.trainStep(x, y);
-  stepTimes.push(performance.now() - t);
+  stepTimes.push(clock() - t);
   const used = process.cpuUsage(c);
   cpuTimes.push((used.user + used.system) / 1000);
 }

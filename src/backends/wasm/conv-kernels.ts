@@ -4,6 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
+import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 
 /** What the dispatch needs from the backend. */
@@ -23,22 +24,6 @@ export interface KernelHost {
 const PANEL = 256;
 /** Tiles per panel of the Winograd kernel (WINOGRAD_PANEL in assembly/winograd.ts). */
 const WINOGRAD_PANEL = 64;
-
-/**
- * Whether Winograd F(2x2, 3x3) beats the direct kernel for a 3x3, stride-1 convolution: it
- * does 16 instead of 36 multiply-adds per tile and channel pair, but its transforms read and
- * write every value once more (and the kernel's, 16 * C * F values, every call), which pays
- * only with enough channels and tiles. Measured side by side on one thread by CPU time
- * (bench/kernels.ts --cpu-time; speed over direct): 16 -> 16 0.66x; 32 -> 32 1.03-1.07x;
- * 32 -> 64 1.18-1.20x; 64 -> 32 1.20-1.42x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
- * 128 -> 128 on 4x4 at batch 1 (4 tiles) 0.57x. Its error against the float64 convolution is
- * about 1.5e-5 relative at 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts
- * prints both).
- */
-function winogradPays(i: ConvInfo): boolean {
-  const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-  return Math.min(i.inC, i.outC) >= 32 && Math.max(i.inC, i.outC) >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
-}
 
 /**
  * Below this many multiply-adds a forward convolution runs on the calling thread alone (the
@@ -106,7 +91,7 @@ export class ConvKernels {
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
-    if (this.useWinograd(info)) return this.winograd(px, pw, pb, po, info, act);
+    if (this.runWinograd(px, pw, pb, 0, po, info, act)) return;
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
       const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
@@ -125,7 +110,9 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
-    if (info.groups === 1 && info.inC >= 8 && !this.useWinograd(info) && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
+    const winograd = this.winogradAlgorithm(info);
+    if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS); // the residual in its epilogue
+    if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
     this.forward(px, pw, pb, po, info, 0);
     const n = info.batch * info.outH * info.outW * info.outC;
     this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
@@ -176,16 +163,20 @@ export class ConvKernels {
   }
 
   /**
-   * Which forward algorithm 3x3 stride-1 convolutions use: 'auto' (Winograd where
-   * winogradPays says so), or always 'direct' / 'winograd' (tests, benchmarks).
+   * Which algorithm 3x3 stride-1 convolutions use (forward and, through the flipped kernel,
+   * input gradients): 'auto' (winogradChoice's measured table), or always 'direct' /
+   * 'winograd' (F(2x2, 3x3)) / 'winograd4' (F(4x4, 3x3)) where they fit (tests, benchmarks).
    */
-  convAlgorithm: 'auto' | 'direct' | 'winograd' = 'auto';
+  convAlgorithm: ConvAlgorithm = 'auto';
 
-  private useWinograd(i: ConvInfo): boolean {
-    const fits = i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.dilationH === 1 && i.dilationW === 1 &&
-      i.groups === 1 && i.inC % 4 === 0 && i.outC % 4 === 0;
-    if (!fits || this.convAlgorithm === 'direct') return false;
-    return this.convAlgorithm === 'winograd' || winogradPays(i);
+  private winogradAlgorithm(i: ConvInfo): 'winograd' | 'winograd4' | null { return winogradChoice(i, this.convAlgorithm); }
+
+  /** Runs the convolution by Winograd if the choice says so; false when it does not. */
+  private runWinograd(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): boolean {
+    const alg = this.winogradAlgorithm(info);
+    if (alg === 'winograd4') winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS);
+    else if (alg === 'winograd') this.winograd(px, pw, pb, po, info, act);
+    return alg !== null;
   }
 
   /** Winograd F(2x2, 3x3): the kernel transformed (U = G g G^T, [16, C, F]) into scratch, then the tiles. */
@@ -319,7 +310,7 @@ export class ConvKernels {
       }
       const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
         kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
-      if (this.useWinograd(full)) return this.winograd(pdy, flipped, 0, pdx, full, 0);
+      if (this.runWinograd(pdy, flipped, 0, 0, pdx, full, 0)) return;
       return this.direct('convDirect', [pdy, flipped, this.packed(flipped, full), 0, pdx], full, { tail: [0] });
     }
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
@@ -340,9 +331,9 @@ export class ConvKernels {
 
   /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
   forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo): void {
-    if (!ConvKernels.tiles2x2(conv, pool) || this.useWinograd(conv)) {
-      // No fused kernel for this pooling, or Winograd beats the fused direct kernel (2.6x at
-      // 128 -> 128 channels, batch 64): the convolution into scratch (wasm memory), then the pooling.
+    if (!ConvKernels.tiles2x2(conv, pool) || this.winogradAlgorithm(conv)) {
+      // No fused kernel for this pooling, or Winograd beats the fused direct kernel (F(4x4):
+      // 1.8-3.8x at batch 64, winograd-kernels.ts): the convolution into scratch (wasm memory), then the pooling.
       const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
       this.forward(px, pw, pb, y, conv, 0);
       const p = pool;

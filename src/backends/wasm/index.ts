@@ -23,12 +23,13 @@ import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import { ConvKernels } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
+import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
   'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
-  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns',
+  'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];
 PARALLEL.push(...TRAINING_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
@@ -87,11 +88,11 @@ export class WasmBackend extends JsBackend {
   });
 
   /**
-   * Which forward algorithm 3x3 stride-1 convolutions use: 'auto' (Winograd where it measured
-   * faster), or always 'direct' / 'winograd' (tests, benchmarks).
+   * Which algorithm 3x3 stride-1 convolutions use: 'auto' (the one that measured fastest), or
+   * always 'direct' / 'winograd' (F(2x2, 3x3)) / 'winograd4' (F(4x4, 3x3)) (tests, benchmarks).
    */
-  get convAlgorithm(): 'auto' | 'direct' | 'winograd' { return this.conv.convAlgorithm; }
-  set convAlgorithm(a: 'auto' | 'direct' | 'winograd') { this.conv.convAlgorithm = a; }
+  get convAlgorithm(): ConvAlgorithm { return this.conv.convAlgorithm; }
+  set convAlgorithm(a: ConvAlgorithm) { this.conv.convAlgorithm = a; }
   /** Whether the direct convolution kernels read packed weights (conv-kernels.ts#weightPacking; tests, benchmarks). */
   get weightPacking(): 'auto' | 'always' | 'never' { return this.conv.weightPacking; }
   set weightPacking(a: 'auto' | 'always' | 'never') { this.conv.weightPacking = a; }

@@ -7,6 +7,7 @@ export { streamLimit } from './bandwidth';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
+export { winograd4Conv, winograd4Weights } from './winograd4';
 export { convDirectResidual, residualActivate } from './conv-residual';
 export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';

@@ -1,0 +1,109 @@
+// Which algorithm runs a 3x3 stride-1 convolution on wasm (direct, Winograd F(2x2, 3x3) or
+// F(4x4, 3x3)), and the F(4x4) dispatch: kernel transform into scratch, then the tiles.
+import type { ConvInfo } from '../backend.ts';
+import type { KernelHost } from './conv-kernels.ts';
+
+/** The convolution algorithms a 3x3 stride-1 convolution may run ('auto': by the measured table). */
+export type ConvAlgorithm = 'auto' | 'direct' | 'winograd' | 'winograd4';
+
+/** Whether a convolution has the shape the Winograd kernels take. */
+export function winogradFits(i: ConvInfo): boolean {
+  return i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.dilationH === 1 && i.dilationW === 1 &&
+    i.groups === 1 && i.inC % 4 === 0 && i.outC % 4 === 0;
+}
+
+/**
+ * Whether Winograd F(2x2, 3x3) beats the direct kernel for a 3x3, stride-1 convolution: it
+ * does 16 instead of 36 multiply-adds per tile and channel pair, but its transforms read and
+ * write every value once more (and the kernel's, 16 * C * F values, every call), which pays
+ * only with enough channels and tiles. Measured side by side on one thread by CPU time
+ * (bench/kernels.ts --cpu-time; speed over direct): 16 -> 16 0.66x; 32 -> 32 1.03-1.07x;
+ * 32 -> 64 1.18-1.20x; 64 -> 32 1.20-1.42x; 64 -> 64 at batch 64 1.39x but 0.86x at batch 1 on 8x8 (16 tiles);
+ * 128 -> 128 on 4x4 at batch 1 (4 tiles) 0.57x. Its error against the float64 convolution is
+ * about 1.5e-5 relative at 128 channels, as the direct kernel's (1.9e-5; test/conv-ops.test.ts
+ * prints both).
+ */
+export function winogradPays(i: ConvInfo): boolean {
+  const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  return Math.min(i.inC, i.outC) >= 32 && Math.max(i.inC, i.outC) >= 64 && tiles >= 64 && i.outH >= 4 && i.outW >= 4;
+}
+
+/**
+ * Whether Winograd F(4x4, 3x3) is the fastest of the three: 36 instead of 144 multiply-adds
+ * per 4x4 tile and channel pair (F(2x2): 64), but larger transforms (6x6 per tile, 36 * C * F
+ * kernel values every call) and edge tiles that compute up to 3 rows / columns for nothing.
+ * Measured side by side on one thread by CPU time (bench/winograd.ts: conv + bias + relu,
+ * speed over direct as the median of per-round ratios, F(4x4) / F(2x2); a loaded machine,
+ * ~10% noise at batch 64, ~25% at batch 1; "dx": an input gradient's flipped convolution):
+ *   batch 64:  16->16 @32 1.28 / 0.71;  32->32 @16 1.75 / 1.12;  64->64 @8 2.38 / 1.47;
+ *              32->32 @32 2.00 / 0.99;  32->64 @16 1.95 / 1.30;  dx 64->32 @16 2.02 / 1.18;
+ *              64->64 @16 2.48 / 1.46;  64->128 @8 2.67 / 1.57; dx 128->64 @8 2.41 / 1.52;
+ *              128->128 @8 2.97 / 2.03; 32->64 @14 2.06 / 1.42; dx 64->32 @14 2.03 / 1.36;
+ *              64->32 @28 2.24 / 1.33;  dx 32->64 @28 2.39 / 1.33;
+ *   batch 1:   16->16 @32 1.37 / 0.72;  32->32 @16 1.38 / 0.96;  64->64 @8 0.74 / 1.03;
+ *              32->32 @32 1.82 / 1.00;  32->64 @16 1.51 / 1.18;  dx 64->32 @16 1.40 / 1.15;
+ *              64->64 @16 1.52 / 1.27;  64->128 @8 0.74 / 0.96; dx 128->64 @8 0.63 / 0.90;
+ *              128->128 @8 0.94 / 1.34; 32->64 @14 1.52 / 1.45; dx 64->32 @14 1.39 / 1.38;
+ *              64->32 @28 1.91 / 1.19;  dx 32->64 @28 2.05 / 1.23;
+ *   pooled (conv2dMaxPool: the convolution then the pooling, over the fused direct kernel):
+ *     batch 64: 32->32 @32 1.96 / 1.02; 64->64 @16 2.39 / 1.41; 128->128 @8 3.76 / 2.40; 32->64 @14 1.82 / 1.35;
+ *     batch 1:  32->32 @32 1.82 / 1.03; 64->64 @16 1.49 / 1.18; 128->128 @8 0.91 / 1.32; 32->64 @14 1.30 / 1.21.
+ * So: 16 tiles or more; below that (an 8x8 image at batch 1: 4 tiles) the 36 * C * F kernel
+ * transform costs more than the convolution saves. Its error against float64 grows with the
+ * input channels (summed over): 1.6e-5 at 16, 2.4e-5 at 32, 4.1e-5 at 64, 8.2e-5 at 128
+ * relative (test/winograd4.test.ts prints them; direct 0.3-1.9e-5), so it is not used past
+ * 128 input channels, where it would pass issue #15's bound of 1e-4. And not below 32
+ * channels either way (WINOGRAD4_MIN_CHANNELS), although it is faster there (16->16 1.28x):
+ * at 16 channels it rounds 5x more than the direct kernel (1.6e-5 against 3e-6), which two
+ * TF.js comparisons at 1e-5 do not allow (test/seed-model.test.ts, three Adam steps of the
+ * seed model's 32->16 convolution: loss 1.9e-5 off; test/examples-functional.test.ts, one
+ * Adam step of ResNet-20's 16->16 ones: a weight 1.4e-4 off). Lowering it to 16 needs those
+ * tests to pin the direct kernel.
+ */
+export const WINOGRAD4_MIN_CHANNELS = 32;
+
+export function winograd4Pays(i: ConvInfo): boolean {
+  const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
+  return Math.min(i.inC, i.outC) >= WINOGRAD4_MIN_CHANNELS && i.inC <= 128 && tiles >= 16;
+}
+
+/**
+ * The algorithm a convolution runs ('auto': winograd4Pays, then F(2x2) by winogradPays or, on
+ * the few tiles F(4x4) leaves, at 128+ channels each way, where 128->128 on 8x8 at batch 1
+ * measured 1.34x and 1.44x direct): null for the non-Winograd paths.
+ */
+export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm): 'winograd' | 'winograd4' | null {
+  if (!winogradFits(i) || forced === 'direct') return null;
+  if (forced !== 'auto') return forced;
+  if (winograd4Pays(i)) return 'winograd4';
+  const tiles2 = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  return winogradPays(i) || (Math.min(i.inC, i.outC) >= 128 && tiles2 >= 16) ? 'winograd' : null;
+}
+
+/** Tiles per panel of F(4x4): V and M (36 * panel * (C + F) floats) within ~384 KB of L2, 8..64 tiles. */
+export function winograd4Panel(C: number, F: number): number {
+  const fit = Math.floor(384 * 1024 / (36 * 4 * (C + F)));
+  return Math.max(8, Math.min(64, fit & ~3));
+}
+
+/** Floats of per-chunk scratch for the transforms, and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
+const WINOGRAD4_TMP = 160, WINOGRAD4_SKEW = 16;
+
+/**
+ * out = act(conv(x, w) + bias (+ residual)) by Winograd F(4x4, 3x3): the kernel transformed
+ * (U = G g G^T, [36, C, F]) into scratch on all threads, then the tiles split between threads.
+ * pb / pr 0: no bias / residual.
+ */
+export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, callingThreadOnly: boolean): void {
+  const { inC: C, outC: F } = info, CF = C * F;
+  const u = h.scratch(36 * CF * 4);
+  const wChunk = CF < 1 << 14 ? CF : h.chunk(CF, 4);
+  const wTmp = h.scratch(Math.ceil(CF / wChunk) * 72 * 4);
+  h.par('winograd4Weights', [pw, u, wTmp, CF, wChunk], CF, 4, wChunk); // assembly/winograd4.ts
+  const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
+  const panel = winograd4Panel(C, F);
+  // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).
+  const chunk = callingThreadOnly ? tiles : h.chunk(tiles, tiles >= 2 * h.threads() * panel ? panel : 4);
+  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP) * 4);
+  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk], tiles, 1, chunk);
+}
