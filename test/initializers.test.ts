@@ -81,3 +81,17 @@ describe('initializers', () => {
     assert.throws(() => new layers.Conv2D({ filters: 2, kernelSize: 1, biasInitializer: { className: 'Glorot' }, name: 'cc' }), /Layer "cc": unknown initializer 'Glorot'/);
   });
 });
+
+describe('uniform initializers stay below maxval in float32', () => {
+  it('a draw that rounds onto maxval becomes the largest float32 below it', async () => {
+    const { uniform32 } = await import('../src/layers/initializers.ts');
+    const { Random } = await import('../src/core/random.ts');
+    // The generator's largest draw, 1 - 2^-32: 2 + 1 * u rounds to 3 in float32 (seen: 2 in 30M draws of [2, 3)).
+    const top = Object.assign(Object.create(Random.prototype) as InstanceType<typeof Random>, { next: () => 1 - 2 ** -32 });
+    for (const [lo, hi] of [[2, 3], [-2, 3], [-1, 0], [-3, -2], [0, 1e-30]]) {
+      const v = Math.fround(uniform32(top, lo, hi));
+      assert.ok(v < hi && v >= lo, `[${lo}, ${hi}): ${v}`);
+    }
+    assert.equal(Math.fround(uniform32(top, 2, 3)), 2.999999761581421);
+  });
+});

@@ -18,6 +18,19 @@ export function fans(shape: Shape): [number, number] {
   return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
 }
 
+/**
+ * A uniform draw of [lo, hi) that stays below hi once stored as float32: lo + (hi - lo) u with
+ * u just below 1 can round onto hi (randomUniform({minval: -2, maxval: 3}) gave 3), which
+ * Keras's half-open range excludes; such a draw becomes the largest float32 below hi.
+ */
+export function uniform32(r: Random, lo: number, hi: number): number {
+  const v = r.uniform(lo, hi);
+  if (Math.fround(v) < hi) return v;
+  const bits = new Float32Array([hi]), word = new Int32Array(bits.buffer);
+  if (bits[0] >= hi) word[0] += hi > 0 ? -1 : hi < 0 ? 1 : -2147483647; // one float32 step down (below 0: -1.4e-45)
+  return Math.max(lo, bits[0]);
+}
+
 function make(className: string, config: Record<string, unknown>, sample: (rng: Random, shape: Shape) => number): Initializer {
   const seed = config.seed as number | undefined;
   const f = ((shape: Shape, dtype: DType = 'float32') => {
@@ -53,14 +66,14 @@ export const initializers: Record<string, (args?: any) => Initializer> & {
   ones: (): Initializer => make('Ones', {}, () => 1),
   constant: ({ value = 0 }: { value?: number } = {}): Initializer => make('Constant', { value }, () => value),
   randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number } & SeedArgs = {}): Initializer =>
-    make('RandomUniform', { minval, maxval, seed }, (r) => r.uniform(minval, maxval)),
+    make('RandomUniform', { minval, maxval, seed }, (r) => uniform32(r, minval, maxval)),
   randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
     make('RandomNormal', { mean, stddev, seed }, (r) => r.normal(mean, stddev)),
   /** Keras's VarianceScaling: std (or limit) from scale / fan; glorot and he are special cases. */
   varianceScaling: ({ scale = 1, mode = 'fan_in', distribution = 'truncated_normal', seed }: VarianceScalingArgs = {}): Initializer => {
     const fan = (s: Shape): number => { const [i, o] = fans(s); return mode === 'fan_in' ? i : mode === 'fan_out' ? o : (i + o) / 2; };
     const config = { scale, mode, distribution, seed };
-    if (distribution === 'uniform') return make('VarianceScaling', config, (r, s) => { const l = Math.sqrt((3 * scale) / fan(s)); return r.uniform(-l, l); });
+    if (distribution === 'uniform') return make('VarianceScaling', config, (r, s) => { const l = Math.sqrt((3 * scale) / fan(s)); return uniform32(r, -l, l); });
     if (distribution === 'untruncated_normal') return make('VarianceScaling', config, (r, s) => r.normal(0, Math.sqrt(scale / fan(s))));
     // 'normal' (as TensorFlow.js writes it) and 'truncated_normal': a normal cut at two std;
     // 0.8796... is the std of a unit normal truncated so, which the scale undoes.
