@@ -5,7 +5,7 @@
 import type { ConvInfo } from '../backend.ts';
 
 /** Kernels of the training passes that the thread pool runs (added to the backend's list). */
-export const TRAINING_PARALLEL = ['convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'dwFilterGrad3x3'];
+export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'dwFilterGrad3x3'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const trainTuning = {
@@ -17,6 +17,10 @@ export const trainTuning = {
   packedFilterGrad: true,
   /** Whether 3x3 depthwise filter gradients (F % 4 == 0) use dwFilterGrad3x3 (false: the general kernel). */
   depthwise3x3FilterGrad: true,
+  /** Winograd F(2x2, 3x3) filter gradients: 'auto' where winogradFilterGradPays, 'always' where they fit, 'never'. */
+  winogradFilterGrad: 'auto' as 'auto' | 'always' | 'never',
+  /** Tiles per panel of the Winograd filter gradient (GEMM depth of each of its 16 products). */
+  winogradFilterGradPanel: 128,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };
@@ -30,10 +34,22 @@ export const trainTuning = {
  * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
  * 3-channel stems 8-14% against 36-42%.
  */
-export function filterGradKernel(i: ConvInfo): 'packed' | 'narrow' | 'earlier' {
+export function filterGradKernel(i: ConvInfo): 'winograd' | 'packed' | 'narrow' | 'earlier' {
+  if (winogradFilterGradFits(i) && (trainTuning.winogradFilterGrad === 'always' || (trainTuning.winogradFilterGrad === 'auto' && winogradFilterGradPays(i)))) return 'winograd';
   if (!trainTuning.packedFilterGrad || i.inC % 4 !== 0) return 'earlier';
   if (i.outC < 8) return 'narrow';
   return i.outC <= 16 && i.outC % 8 === 0 ? 'earlier' : 'packed';
+}
+
+/** Whether the Winograd filter gradient (winograd-filter-grad.ts) computes this convolution's: 3x3, stride 1, dilation 1, C and F % 4 == 0. */
+export function winogradFilterGradFits(i: ConvInfo): boolean {
+  return i.kH === 3 && i.kW === 3 && i.strideH === 1 && i.strideW === 1 && i.dilationH === 1 && i.dilationW === 1 &&
+    i.groups === 1 && i.inC % 4 === 0 && i.outC % 4 === 0;
+}
+
+/** Where the Winograd filter gradient beats the packed kernel (measured; see filterGradKernel). */
+export function winogradFilterGradPays(i: ConvInfo): boolean {
+  return Math.min(i.inC, i.outC) >= 16;
 }
 
 /** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */
