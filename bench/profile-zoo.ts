@@ -5,7 +5,7 @@
 // its documented reasons to run the reference instead (an element-wise op without a SIMD code,
 // a reduction other than a column sum, an array outside wasm memory or not float32 where
 // labels are not expected). Other, shape-based choices inside wasm kernels are not seen.
-//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10]
+//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--winograd-filter-grad auto|always|never]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { optimizers } from 'deeptype';
@@ -14,10 +14,15 @@ import { syntheticBatch } from './zoo-data.ts';
 import { backend } from '../src/core/engine.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
+import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' },
+  'winograd-filter-grad': { type: 'string', default: 'auto' } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-zoo: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
+const wfg = values['winograd-filter-grad'];
+if (wfg !== 'auto' && wfg !== 'always' && wfg !== 'never') throw new Error(`profile-zoo: --winograd-filter-grad must be auto, always or never, got '${wfg}'`);
+trainTuning.winogradFilterGrad = wfg; // 'never': the packed filter gradient everywhere (before/after comparisons)
 dt.setBackend('wasm');
 if (values.threads) dt.setThreads(Number(values.threads));
 await dt.ready();
