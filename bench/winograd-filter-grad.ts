@@ -2,14 +2,15 @@
 // stride-1 zoo convolution it fits (bench/kernels-train.ts's list, plus the convnet's second
 // layer), timed side by side, alternating: GFLOP/s counting the direct gradient's FLOPs, and
 // the speed ratio. One thread: the process's CPU time; more: wall time.
-// node --import tsx bench/winograd-filter-grad.ts [--threads N] [--panels 64,128] [--reps R] [--only SUBSTRING]
+// --edges: instead, shapes at the edges of the choice (few channels, few tiles).
+// node --import tsx bench/winograd-filter-grad.ts [--threads N] [--panels 64,128] [--reps R] [--only SUBSTRING] [--edges]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { trainTuning, winogradFilterGradFits } from '../src/backends/wasm/train-kernels.ts';
 import { ZOO_CONVS, zooConvInfo, zooConvLabel, type ZooConv } from './kernels-train.ts';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, panels: { type: 'string', default: String(trainTuning.winogradFilterGradPanel) },
-  reps: { type: 'string', default: '3' }, only: { type: 'string', default: '' } } });
+  reps: { type: 'string', default: '3' }, only: { type: 'string', default: '' }, edges: { type: 'boolean', default: false } } });
 const backend = new WasmBackend(Number(values.threads));
 await backend.whenReady();
 const mem = backend.mem, cpu = backend.threads === 1;
@@ -17,7 +18,10 @@ const f32 = (n: number): Float32Array => { const v = mem.f32(mem.reserve(n * 4),
 const now = (): number => { if (!cpu) return performance.now(); const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
 
 const convnet: ZooConv = { name: 'convnet', x: [128, 13, 13, 32], w: [3, 3, 32, 64] };
-const shapes = [...ZOO_CONVS, convnet].filter((s) => !s.groups && winogradFilterGradFits(zooConvInfo(s)) && zooConvLabel(s).includes(values.only));
+const edge = (batch: number, hw: number, inC: number, outC: number): ZooConv => ({ name: 'edge', x: [batch, hw, hw, inC], w: [3, 3, inC, outC] });
+const EDGES = [edge(64, 16, 8, 8), edge(64, 16, 8, 16), edge(64, 16, 16, 8), edge(64, 16, 4, 32), edge(64, 16, 32, 4), edge(64, 16, 12, 12),
+  edge(64, 16, 4, 4), edge(64, 16, 4, 8), edge(8, 8, 16, 16), edge(8, 8, 32, 32), edge(2, 4, 64, 64), edge(1, 6, 32, 32), edge(1, 8, 32, 32), edge(1, 8, 8, 8), edge(1, 8, 64, 64), edge(1, 4, 128, 128), edge(4, 4, 128, 128), edge(1, 2, 256, 256), edge(16, 4, 64, 64), edge(2, 16, 32, 32)];
+const shapes = [...(values.edges ? EDGES : ZOO_CONVS), convnet].filter((s) => !s.groups && winogradFilterGradFits(zooConvInfo(s)) && zooConvLabel(s).includes(values.only));
 const panels = values.panels.split(',').map(Number);
 const modes = ['packed', ...panels.map((p) => `winograd/${p}`)];
 console.log(`wasm backend, ${backend.threads} thread(s), ${cpu ? 'CPU' : 'wall'} time, median of 5 alternating rounds of ${values.reps} calls`);

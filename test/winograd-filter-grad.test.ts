@@ -132,10 +132,12 @@ describe('which filter gradients take the Winograd kernel', () => {
   const zoo = (batch: number, hw: number, C: number, F: number, options: { strides?: number; dilations?: number } = {}): ConvInfo =>
     convInfo([batch, hw, hw, C], [3, 3, C, F], { padding: 'same', ...options });
 
-  it('the 3x3 stride-1 zoo shapes where it measured faster', () => {
-    for (const info of [zoo(64, 32, 32, 32), zoo(64, 8, 128, 128), zoo(64, 32, 16, 16), zoo(64, 28, 64, 32)]) {
+  it('3x3 stride-1 convolutions of 16 tiles or more (every such zoo shape), where it measured faster', () => {
+    for (const info of [zoo(64, 32, 32, 32), zoo(64, 8, 128, 128), zoo(64, 32, 16, 16), zoo(64, 28, 64, 32), zoo(1, 8, 64, 64)]) {
       assert.equal(filterGradKernel(info), 'winograd', JSON.stringify(info));
     }
+    // Under 16 tiles its fixed cost (dU written, summed and transformed) loses.
+    for (const info of [zoo(1, 4, 128, 128), zoo(2, 4, 64, 64), zoo(1, 6, 32, 32)]) assert.equal(filterGradKernel(info), 'packed', JSON.stringify(info));
   });
 
   it('never where it does not fit, even when forced; the gradient is then the other kernels\' and right', async () => {

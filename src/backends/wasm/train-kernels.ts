@@ -27,12 +27,19 @@ export const trainTuning = {
 
 /**
  * Which filter-gradient kernel an ungrouped convolution (other than a one-channel 3x3 first
- * layer) takes: 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
+ * layer) takes: 'winograd' (F(2x2, 3x3), winograd-filter-grad.ts) for 3x3 stride-1 dilation-1
+ * convolutions with C and F % 4 == 0 and 16 tiles or more; otherwise 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
  * more than 16 output channels, else the earlier kernels ('earlier': im2col panels for 3-channel
  * stems, the unpacked direct kernel at 16 filters, where each beats the packed one).
  * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
  * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
  * 3-channel stems 8-14% against 36-42%.
+ * Winograd against the kernel chosen before it, side by side on one thread by CPU time
+ * (bench/winograd-filter-grad.ts [--edges], GFLOP/s counting the direct gradient's FLOPs, load
+ * 14): VGG 32->32 2.35x (27 -> 62), 32->64 1.87x, 64->64 2.14x, 64->128 2.48x, 128->128
+ * 2.18x; ResNet-20 16->16 1.54x, 32->32 1.88x, 64->64 2.44x; autoencoder 32->64 1.86x,
+ * 64->32 2.16x; convnet 32->64 valid on 13x13 1.63x; few channels 8->8 1.16x, 4->8 1.15x,
+ * 32->4 1.17x, 12->12 2.7x; 16 tiles 1.00-1.16x; 8-9 tiles 0.83-0.97x, 4 tiles 0.50x.
  */
 export function filterGradKernel(i: ConvInfo): 'winograd' | 'packed' | 'narrow' | 'earlier' {
   if (winogradFilterGradFits(i) && (trainTuning.winogradFilterGrad === 'always' || (trainTuning.winogradFilterGrad === 'auto' && winogradFilterGradPays(i)))) return 'winograd';
@@ -47,9 +54,14 @@ export function winogradFilterGradFits(i: ConvInfo): boolean {
     i.groups === 1 && i.inC % 4 === 0 && i.outC % 4 === 0;
 }
 
-/** Where the Winograd filter gradient beats the packed kernel (measured; see filterGradKernel). */
+/**
+ * Where the Winograd filter gradient beats the other kernels: 16 tiles or more (its fixed cost
+ * is dU's 16 * C * F values written, summed and transformed once per call). Measured side by
+ * side on one thread by CPU time (bench/winograd-filter-grad.ts [--edges]), speed over the
+ * kernel chosen otherwise: see filterGradKernel.
+ */
 export function winogradFilterGradPays(i: ConvInfo): boolean {
-  return Math.min(i.inC, i.outC) >= 16;
+  return i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2) >= 16;
 }
 
 /** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */
