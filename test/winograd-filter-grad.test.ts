@@ -38,16 +38,17 @@ function geometry(x: number[], f: number, padding: 'same' | 'valid' | readonly [
 }
 
 /** dW with the filter-gradient choice forced ('always': Winograd, 'never': the packed or earlier kernels). */
-function filterGrad(be: WasmBackend, x: Float32Array, dy: Float32Array, info: ConvInfo, mode: 'always' | 'never', panel = 128): Float32Array<ArrayBufferLike> {
-  const saved = [trainTuning.winogradFilterGrad, trainTuning.winogradFilterGradPanel] as const;
+function filterGrad(be: WasmBackend, x: Float32Array, dy: Float32Array, info: ConvInfo, mode: 'always' | 'never', panel = 128, tile: 2 | 4 = 2): Float32Array<ArrayBufferLike> {
+  const saved = [trainTuning.winogradFilterGrad, trainTuning.winogradFilterGradPanel, trainTuning.winogradFilterGradTile] as const;
   trainTuning.winogradFilterGrad = mode;
   trainTuning.winogradFilterGradPanel = panel;
+  trainTuning.winogradFilterGradTile = tile;
   try {
     const dw = new Float32Array(9 * info.inC * info.outC);
     be.conv2dBackpropFilter(x, dy, dw, info);
     return dw;
   } finally {
-    [trainTuning.winogradFilterGrad, trainTuning.winogradFilterGradPanel] = saved;
+    [trainTuning.winogradFilterGrad, trainTuning.winogradFilterGradPanel, trainTuning.winogradFilterGradTile] = saved;
   }
 }
 
@@ -67,7 +68,7 @@ const SHAPES: [number, number, number, number, number][] = [
 ];
 
 describe('Winograd filter gradient against the float64 reference and the packed kernel', () => {
-  it('every shape and padding within 1e-5 relative, on 1 and 2 threads, with whole and splitting panels', async () => {
+  for (const tile of [2, 4] as const) it(`F(${tile}x${tile}, 3x3): every shape and padding within 1e-5 relative, on 1 and 2 threads, with whole and splitting panels`, async () => {
     const js = new JsBackend(), backends = [new WasmBackend(1), new WasmBackend(2)];
     await backends[1].whenReady();
     let worst = 0;
@@ -82,10 +83,11 @@ describe('Winograd filter gradient against the float64 reference and the packed 
         js.conv2dBackpropFilter(Float64Array.from(x), Float64Array.from(dy), exact, info);
         const packed = filterGrad(backends[1], x, dy, info, 'never');
         for (const [be, panel] of [[backends[0], 128], [backends[1], 128], [backends[1], 5], [backends[0], 3]] as const) {
-          const what = `[${batch},${inH},${inW},${C}] -> ${F} ${JSON.stringify(padding)} on ${be.threads} thread(s), panel ${panel}`;
+          const what = `F(${tile}x${tile}) [${batch},${inH},${inW},${C}] -> ${F} ${JSON.stringify(padding)} on ${be.threads} thread(s), panel ${panel}`;
           let dw: Float32Array<ArrayBufferLike> = new Float32Array(0);
-          const ran = kernelsRun(be, () => { dw = filterGrad(be, x, dy, info, 'always', panel); });
-          assert.ok(ran.has('winogradFilterGrad') && ran.has('winogradFilterGradOutput'), `${what}: ran ${[...ran]}`);
+          const ran = kernelsRun(be, () => { dw = filterGrad(be, x, dy, info, 'always', panel, tile); });
+          const kernel = tile === 2 ? 'winogradFilterGrad' : 'winogradFilterGrad4';
+          assert.ok(ran.has(kernel) && ran.has(`${kernel}Output`), `${what}: ran ${[...ran]}`);
           const err = relativeError(dw, exact);
           worst = Math.max(worst, err);
           assert.ok(err <= 1e-5, `${what}: relative error ${err} against float64`);
@@ -94,6 +96,7 @@ describe('Winograd filter gradient against the float64 reference and the packed 
       }
     }
     assert.ok(worst > 0, 'float32 differs from float64 somewhere: the comparison ran');
+    console.log(`# F(${tile}x${tile}): worst relative error ${worst.toExponential(2)} against float64`);
   });
 
   it('a large batch ([32, 16, 16, 64] -> 64): within 1e-4 relative of float64, as the packed kernel', async () => {

@@ -5,7 +5,7 @@
 import type { ConvInfo } from '../backend.ts';
 
 /** Kernels of the training passes that the thread pool runs (added to the backend's list). */
-export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'dwFilterGrad3x3'];
+export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'winogradFilterGrad4', 'winogradFilterGrad4Output', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'dwFilterGrad3x3'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const trainTuning = {
@@ -19,8 +19,10 @@ export const trainTuning = {
   depthwise3x3FilterGrad: true,
   /** Winograd F(2x2, 3x3) filter gradients: 'auto' where winogradFilterGradPays, 'always' where they fit, 'never'. */
   winogradFilterGrad: 'auto' as 'auto' | 'always' | 'never',
-  /** Tiles per panel of the Winograd filter gradient (GEMM depth of each of its 16 products). */
+  /** Tiles per panel of the Winograd filter gradient (GEMM depth of each of its 16 or 36 products). */
   winogradFilterGradPanel: 128,
+  /** Output tile of the Winograd filter gradient: F(2x2, 3x3) or F(4x4, 3x3). */
+  winogradFilterGradTile: 2 as 2 | 4,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };

@@ -31,7 +31,7 @@ import { madd } from './common';
 // more, so that the planes (16 streams written at once) do not all fall on the same cache
 // sets, as they would at 4 KiB multiples.
 // @ts-ignore: decorator
-@inline function planeBytes(rows: i32, width: i32): usize { return (<usize>(rows * width) << 2) + 64; }
+@inline export function planeBytes(rows: i32, width: i32): usize { return (<usize>(rows * width) << 2) + 64; }
 
 // V = B^T d B of tiles [t0, t0 + rows) into vp: plane e (rows * C floats, planeBytes apart)
 // holds C / 4 strips [rows, 4]. Channel groups outside, tiles inside, so the 16 stores of a
@@ -120,7 +120,7 @@ function packGrad(dy: usize, mp: usize, outH: i32, outW: i32, F: i32, tilesH: i3
 }
 
 // du[C, F] (+)= the packed va^T vb over `rows` tiles: va C / 4 strips [rows, 4], vb as packGrad writes a plane.
-function productPlane(va: usize, vb: usize, du: usize, rows: i32, C: i32, F: i32, first: bool): void {
+export function productPlane(va: usize, vb: usize, du: usize, rows: i32, C: i32, F: i32, first: bool): void {
   const F8 = F & ~7, rowBytes = <usize>F << 2, aStrip = <usize>rows << 4;
   for (let c = 0; c < C; c += 4) {
     const a0p = va + <usize>(c >> 2) * aStrip, aEnd = a0p + aStrip;
