@@ -13,7 +13,7 @@ import type { ConvInfo } from '../src/backends/backend.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { backend as activeBackend } from '../src/core/engine.ts';
-import { filterGradKernel, trainTuning } from '../src/backends/wasm/train-kernels.ts';
+import { filterGradKernel, trainTuning, winogradFilterGradTileFor } from '../src/backends/wasm/train-kernels.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { assertClose } from './helpers/oracle.ts';
@@ -99,16 +99,17 @@ describe('Winograd filter gradient against the float64 reference and the packed 
     console.log(`# F(${tile}x${tile}): worst relative error ${worst.toExponential(2)} against float64`);
   });
 
-  it('a large batch ([32, 16, 16, 64] -> 64): within 1e-4 relative of float64, as the packed kernel', async () => {
+  it('a large batch ([32, 16, 16, 64] -> 64): both tiles within 1e-4 relative of float64, as the packed kernel', async () => {
     const js = new JsBackend(), be = new WasmBackend(2);
     await be.whenReady();
     const info = geometry([32, 16, 16, 64], 64, 'same');
     const x = floats(32 * 16 * 16 * 64), dy = floats(32 * 16 * 16 * 64);
     const exact = new Float64Array(9 * 64 * 64);
     js.conv2dBackpropFilter(Float64Array.from(x), Float64Array.from(dy), exact, info);
-    const wino = relativeError(filterGrad(be, x, dy, info, 'always'), exact), packed = relativeError(filterGrad(be, x, dy, info, 'never'), exact);
-    console.log(`# large batch: Winograd ${wino.toExponential(2)}, packed ${packed.toExponential(2)} relative to float64`);
-    assert.ok(wino <= 1e-4 && packed <= 1e-4, `Winograd ${wino}, packed ${packed}`);
+    const packed = relativeError(filterGrad(be, x, dy, info, 'never'), exact);
+    const f2 = relativeError(filterGrad(be, x, dy, info, 'always', 128, 2), exact), f4 = relativeError(filterGrad(be, x, dy, info, 'always', 128, 4), exact);
+    console.log(`# large batch, relative to float64: F(2x2) ${f2.toExponential(2)}, F(4x4) ${f4.toExponential(2)}, packed ${packed.toExponential(2)}`);
+    assert.ok(f2 <= 1e-4 && f4 <= 1e-4 && packed <= 1e-4, `F(2x2) ${f2}, F(4x4) ${f4}, packed ${packed}`);
   });
 
   it("conv2dBackpropFilterPooled (unpooled, then the filter gradient) takes it and matches the reference's", async () => {
@@ -139,6 +140,11 @@ describe('which filter gradients take the Winograd kernel', () => {
     for (const info of [zoo(64, 32, 32, 32), zoo(64, 8, 128, 128), zoo(64, 32, 16, 16), zoo(64, 28, 64, 32), zoo(1, 8, 64, 64)]) {
       assert.equal(filterGradKernel(info), 'winograd', JSON.stringify(info));
     }
+    // F(4x4) from 64 of its tiles (VGG's smallest, 8x8 at batch 64, has 256), else F(2x2).
+    assert.equal(winogradFilterGradTileFor(zoo(64, 8, 128, 128)), 4);
+    assert.equal(winogradFilterGradTileFor(zoo(64, 32, 16, 16)), 4);
+    assert.equal(winogradFilterGradTileFor(zoo(16, 4, 64, 64)), 2);
+    assert.equal(winogradFilterGradTileFor(zoo(1, 8, 64, 64)), 2);
     // Under 16 tiles its fixed cost (dU written, summed and transformed) loses.
     for (const info of [zoo(1, 4, 128, 128), zoo(2, 4, 64, 64), zoo(1, 6, 32, 32)]) assert.equal(filterGradKernel(info), 'packed', JSON.stringify(info));
   });
@@ -165,7 +171,7 @@ describe('which filter gradients take the Winograd kernel', () => {
 });
 
 describe('a compiled training step with the Winograd filter gradient', () => {
-  it('trains as eager does (both with it forced), and the plan runs it', () => {
+  for (const tile of [2, 4] as const) it(`F(${tile}x${tile}): trains as eager does (both with it forced), and the plan runs it`, () => {
     dt.setBackend('wasm');
     const be = activeBackend() as WasmBackend;
     const build = () => {
@@ -181,14 +187,15 @@ describe('a compiled training step with the Winograd filter gradient', () => {
     compiled.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
     eager.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam', runEagerly: true });
     trainTuning.winogradFilterGrad = 'always';
+    trainTuning.winogradFilterGradTile = tile;
     try {
       let ran = new Set<string>();
       for (let step = 0; step < 3; step++) {
         ran = kernelsRun(be, () => compiled.trainStep(x, y));
         eager.trainStep(x, y);
       }
-      assert.ok(ran.has('winogradFilterGrad'), `the replayed plan's kernels: ${[...ran].join(', ')}`);
-    } finally { trainTuning.winogradFilterGrad = 'auto'; }
+      assert.ok(ran.has(tile === 2 ? 'winogradFilterGrad' : 'winogradFilterGrad4'), `the replayed plan's kernels: ${[...ran].join(', ')}`);
+    } finally { trainTuning.winogradFilterGrad = 'auto'; trainTuning.winogradFilterGradTile = 'auto'; }
     compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${i} compiled vs eager`));
   });
 });

@@ -21,22 +21,23 @@ export const trainTuning = {
   winogradFilterGrad: 'auto' as 'auto' | 'always' | 'never',
   /** Tiles per panel of the Winograd filter gradient (GEMM depth of each of its 16 or 36 products). */
   winogradFilterGradPanel: 128,
-  /** Output tile of the Winograd filter gradient: F(2x2, 3x3) or F(4x4, 3x3). */
-  winogradFilterGradTile: 2 as 2 | 4,
+  /** Output tile of the Winograd filter gradient: F(2x2, 3x3), F(4x4, 3x3), or 'auto' (winogradFilterGradTileFor). */
+  winogradFilterGradTile: 'auto' as 'auto' | 2 | 4,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };
 
 /**
  * Which filter-gradient kernel an ungrouped convolution (other than a one-channel 3x3 first
- * layer) takes: 'winograd' (F(2x2, 3x3), winograd-filter-grad.ts) for 3x3 stride-1 dilation-1
- * convolutions with C and F % 4 == 0 and 16 tiles or more; otherwise 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
+ * layer) takes: 'winograd' (winograd-filter-grad.ts; F(4x4, 3x3) or F(2x2, 3x3) as
+ * winogradFilterGradTileFor says) for 3x3 stride-1 dilation-1 convolutions with C and F % 4 == 0
+ * and 16 F(2x2) tiles or more; otherwise 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
  * more than 16 output channels, else the earlier kernels ('earlier': im2col panels for 3-channel
  * stems, the unpacked direct kernel at 16 filters, where each beats the packed one).
  * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
  * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
  * 3-channel stems 8-14% against 36-42%.
- * Winograd against the kernel chosen before it, side by side on one thread by CPU time
+ * Winograd F(2x2) against the kernel chosen before it, side by side on one thread by CPU time
  * (bench/winograd-filter-grad.ts [--edges], GFLOP/s counting the direct gradient's FLOPs, load
  * 14): VGG 32->32 2.35x (27 -> 62), 32->64 1.87x, 64->64 2.14x, 64->128 2.48x, 128->128
  * 2.18x; ResNet-20 16->16 1.54x, 32->32 1.88x, 64->64 2.44x; autoencoder 32->64 1.86x,
@@ -63,7 +64,25 @@ export function winogradFilterGradFits(i: ConvInfo): boolean {
  * kernel chosen otherwise: see filterGradKernel.
  */
 export function winogradFilterGradPays(i: ConvInfo): boolean {
-  return i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2) >= 16;
+  return winogradTiles(i, 2) >= 16;
+}
+
+/** Tiles of a 3x3 stride-1 convolution's F(m x m, 3x3) grid over the whole batch. */
+export const winogradTiles = (i: ConvInfo, m: 2 | 4): number => i.batch * Math.ceil(i.outH / m) * Math.ceil(i.outW / m);
+
+/**
+ * F(4x4, 3x3) (36 multiply-adds per 16 outputs against F(2x2)'s 64) from 64 of its tiles: its
+ * fixed cost per call (dU is 36 * C * F values) is 2.25x F(2x2)'s, and its error about 10x
+ * (at most 1.04e-5 against 1.3e-6 relative to the float64 gradient on the zoo's shapes at
+ * batch 64; F(2x2) as the packed kernel's). Side by side on one thread (CPU time), speed over
+ * the packed kernel F(4x4) / F(2x2): VGG 32->32 2.89x / 1.95x, 128->128 2.81x / 1.93x, ResNet-20
+ * 16->16 1.83x / 1.51x, 64->64 3.13x / 2.13x, autoencoder 32->64 on 14x14 2.01x / 1.89x; at 32
+ * F(4x4) tiles 1.47-2.02x / 1.40-1.73x, at 16 1.09x / 1.97x.
+ */
+export function winogradFilterGradTileFor(i: ConvInfo): 2 | 4 {
+  const t = trainTuning.winogradFilterGradTile;
+  if (t !== 'auto') return t;
+  return winogradTiles(i, 4) >= 64 ? 4 : 2;
 }
 
 /** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */

@@ -4,13 +4,7 @@
 // then dW = G^T dU G on all threads.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
-import { trainTuning } from './train-kernels.ts';
-
-/** Output tile size m of F(m x m, 3x3): 2 or 4. */
-export type WinogradTile = 2 | 4;
-
-/** Tiles of a 3x3 stride-1 convolution's F(m x m, 3x3) grid over the whole batch. */
-export const winogradTiles = (i: ConvInfo, m: WinogradTile): number => i.batch * Math.ceil(i.outH / m) * Math.ceil(i.outW / m);
+import { trainTuning, winogradFilterGradTileFor, winogradTiles } from './train-kernels.ts';
 
 /**
  * Tiles per chunk: each chunk's partial dU costs about one tile's multiply-adds per value to
@@ -23,7 +17,7 @@ export function winogradFilterGradChunk(poolChunk: number, total: number, thread
 }
 
 /** dW [3, 3, C, F] of a 3x3, stride-1, dilation-1 ungrouped convolution with C and F % 4 == 0. */
-export function winogradFilterGrad(h: KernelHost, px: number, pdy: number, pdw: number, info: ConvInfo, m: WinogradTile = trainTuning.winogradFilterGradTile): void {
+export function winogradFilterGrad(h: KernelHost, px: number, pdy: number, pdw: number, info: ConvInfo, m: 2 | 4 = winogradFilterGradTileFor(info)): void {
   const { inC: C, outC: F } = info, CF = C * F, panel = trainTuning.winogradFilterGradPanel;
   const elements = (m + 2) ** 2, total = winogradTiles(info, m);
   const chunk = winogradFilterGradChunk(h.chunk(total, panel), total, h.threads(), panel), parts = Math.ceil(total / chunk);
