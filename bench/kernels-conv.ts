@@ -85,7 +85,8 @@ function zooInferenceRows(backend: WasmBackend, f32: (n: number) => Float32Array
     if (name.startsWith('VGG') && c === f) {
       // VGG's second convolution of a stage feeds a 2x2 max pooling (conv2dMaxPool in the plan).
       const pi = poolInfo([batch, hw, hw, f], 2, 2, 'valid');
-      const pooled = f32(n / 4), argmax = new Int32Array(backend.mem.buffer, backend.mem.reserve(n), n / 4);
+      // reserve first: it may grow the memory, and a view must be of the grown buffer.
+      const pooled = f32(n / 4), at = backend.mem.reserve(n), argmax = new Int32Array(backend.mem.buffer, at, n / 4);
       for (const alg of ['direct', 'auto'] as const) add(`conv2dMaxPool (${alg === 'direct' ? 'fused direct' : 'auto'})`, time(() => { backend.convAlgorithm = alg; backend.conv2dMaxPool(x, w, null, pooled, argmax, info, pi); }));
       backend.convAlgorithm = 'auto';
     }
