@@ -37,12 +37,13 @@ export const trainTuning = {
  * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
  * the zoo's shapes against 43-63% for the unpacked kernel; at 16 filters 68% against 79%; on
  * 3-channel stems 8-14% against 36-42%.
- * Winograd F(2x2) against the kernel chosen before it, side by side on one thread by CPU time
- * (bench/winograd-filter-grad.ts [--edges], GFLOP/s counting the direct gradient's FLOPs, load
- * 14): VGG 32->32 2.35x (27 -> 62), 32->64 1.87x, 64->64 2.14x, 64->128 2.48x, 128->128
- * 2.18x; ResNet-20 16->16 1.54x, 32->32 1.88x, 64->64 2.44x; autoencoder 32->64 1.86x,
- * 64->32 2.16x; convnet 32->64 valid on 13x13 1.63x; few channels 8->8 1.16x, 4->8 1.15x,
- * 32->4 1.17x, 12->12 2.7x; 16 tiles 1.00-1.16x; 8-9 tiles 0.83-0.97x, 4 tiles 0.50x.
+ * Winograd against the kernel chosen before it, side by side on one thread by CPU time
+ * (bench/winograd-filter-grad.ts [--edges], load 12-13), F(4x4) / F(2x2): VGG 32->32 2.89x /
+ * 1.95x, 32->64 2.73x / 1.98x, 64->64 2.66x / 1.89x, 64->128 2.74x / 1.95x, 128->128 2.81x /
+ * 1.93x; ResNet-20 16->16 1.83x / 1.51x, 32->32 2.96x / 2.39x, 64->64 3.13x / 2.13x;
+ * autoencoder 32->64 2.01x / 1.89x, 64->32 2.81x / 1.80x; convnet 32->64 valid on 13x13 2.25x /
+ * 1.63x; few channels at 1024 F(4x4) tiles: 8->8 1.54x / 1.24x, 4->8 1.40x / 0.88x, 32->4
+ * 1.75x / 1.31x; F(2x2) at 16 tiles 0.98-1.18x, at 8-9 tiles 0.75-0.92x, at 4 tiles 0.46x.
  */
 export function filterGradKernel(i: ConvInfo): 'winograd' | 'packed' | 'narrow' | 'earlier' {
   if (winogradFilterGradFits(i) && (trainTuning.winogradFilterGrad === 'always' || (trainTuning.winogradFilterGrad === 'auto' && winogradFilterGradPays(i)))) return 'winograd';
