@@ -1,8 +1,9 @@
 // Per-kernel throughput on the seed model's shapes (batch 32), wasm backend, arrays already in
-// wasm memory (as in a training plan). Usage: npm run bench:kernels [-- --threads N]
+// wasm memory (as in a training plan). Usage: npm run bench:kernels [-- --threads N] [-- --winograd-filter-grad never]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
+import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 import { convFamilyRows } from './kernels-conv.ts';
 import { trainingConvRows } from './kernels-train.ts';
 import { layerKernelRows } from './kernels-layers.ts';
@@ -10,7 +11,11 @@ import { limitRows, memboundRows } from './kernels-membound.ts';
 
 // --cpu-time (one thread only): calls timed by the process's CPU time, not the wall clock, so
 // that on a loaded machine other processes' time slices do not count (limit timed the same way).
-const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '10' }, 'cpu-time': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { threads: { type: 'string' }, reps: { type: 'string', default: '10' }, 'cpu-time': { type: 'boolean', default: false },
+  'winograd-filter-grad': { type: 'string', default: 'auto' } } });
+const wfg = values['winograd-filter-grad'];
+if (wfg !== 'auto' && wfg !== 'always' && wfg !== 'never') throw new Error(`bench:kernels: --winograd-filter-grad must be auto, always or never, got '${wfg}'`);
+trainTuning.winogradFilterGrad = wfg; // 'never': the packed filter gradient everywhere (before/after comparisons)
 const backend = new WasmBackend(values.threads ? Number(values.threads) : undefined);
 await backend.whenReady();
 if (values['cpu-time'] && backend.threads !== 1) throw new Error(`bench:kernels: --cpu-time needs --threads 1 (CPU time sums every thread's), got ${backend.threads} threads`);

@@ -6,6 +6,7 @@ import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
 import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
+import { winogradFilterGrad } from './winograd-filter-grad.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -243,6 +244,7 @@ export class ConvKernels {
     }
     const depthwise = groups > 1;
     const choice = depthwise || ConvKernels.oneChannel3x3(info) ? 'earlier' : filterGradKernel(info);
+    if (choice === 'winograd') return winogradFilterGrad(this.h, px, pdy, pdw, info);
     if (choice !== 'earlier') return this.trainingFilterGrad(px, pdy, pdw, info, choice);
     const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
     const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;

@@ -14,6 +14,8 @@ export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { dwFilterGrad3x3 } from './depthwise-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
+export { winogradFilterGrad, winogradFilterGradOutput } from './winograd-filter-grad';
+export { winogradFilterGrad4, winogradFilterGrad4Output } from './winograd-filter-grad4';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
 export { addRow, sumRows, columnSums, adam, sgd, rmsprop, concatRows } from './elementwise';
