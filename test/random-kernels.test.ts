@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import { randomRange } from '../src/backends/js/random.ts';
+import { float32Below, randomRange } from '../src/backends/js/random.ts';
 import type { RandomDist } from '../src/backends/backend.ts';
 
 const firstDifference = (a: Float32Array, b: Float32Array): string => {
@@ -54,5 +54,26 @@ describe('random kernel: wasm SIMD vs the reference', () => {
         }
       }
     }
+  });
+
+  it('uniform draws stay below maxval in float32, alike on every backend', async () => {
+    // Over [1000, 1001) a float32 is 6e-5 apart: about 3e-5 of the draws round onto 1001.
+    const b2 = new WasmBackend(2);
+    await b2.whenReady();
+    const n = 200001, state = Int32Array.of(9, 8, 7, 6);
+    const ref = new Float32Array(n);
+    randomRange('uniform', Int32Array.from(state), ref, 1000, 1001, 0, n);
+    const below = float32Below(1001);
+    assert.ok(ref.every((v) => v >= 1000 && v < 1001), 'reference within [1000, 1001)');
+    assert.ok(ref.filter((v) => v === below).length > 0, 'the case reaches a draw that rounded onto maxval');
+    for (const backend of [b1, b2]) {
+      const out = new Float32Array(n);
+      backend.random('uniform', Int32Array.from(state), out, 1000, 1001);
+      assert.equal(firstDifference(out, ref), '', `${backend.threads} thread(s)`);
+    }
+    assert.equal(float32Below(3), 2.999999761581421);
+    assert.equal(float32Below(0), -1.401298464324817e-45);
+    assert.equal(float32Below(0.7), Math.fround(0.7)); // 0.7 rounds down in float32: already below
+    assert.ok(float32Below(0.1) < 0.1 && Math.fround(0.1) > 0.1, "0.1 rounds up: the float32 before it");
   });
 });

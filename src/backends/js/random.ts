@@ -30,6 +30,16 @@ const unit = (u: number): number => (u >>> 8) * 5.9604644775390625e-8;
 /** A uniform in (0, 1]: safe for log. */
 const unitOpen = (u: number): number => ((u >>> 8) + 1) * 5.9604644775390625e-8;
 
+/**
+ * The largest float32 below b: a uniform draw of [a, b) stored as float32 can round onto b
+ * (a + (b - a) u with u just below 1, where b - a < |b|), which the half-open range excludes.
+ */
+export function float32Below(b: number): number {
+  const f = new Float32Array([b]), bits = new Int32Array(f.buffer);
+  if (f[0] >= b) bits[0] += f[0] > 0 ? -1 : f[0] < 0 ? 1 : -2147483647; // below 0: -1.4e-45
+  return f[0];
+}
+
 /** How many 128-bit counter blocks n draws of dist use (the counter advances by this). */
 export function blocksFor(dist: RandomDist, n: number): number {
   if (dist === 'normal') return Math.ceil(n / 2);
@@ -40,6 +50,8 @@ export function blocksFor(dist: RandomDist, n: number): number {
 /** Draws values [start, end) of a call whose counter starts at (lo, hi). */
 export function randomRange(dist: RandomDist, state: Int32Array, out: TypedArray, a: number, b: number, start: number, end: number): void {
   const k0 = state[0] >>> 0, k1 = state[1] >>> 0, lo = state[2] >>> 0, hi = state[3] >>> 0;
+  // float32 draws of [a, b) stay below b (see float32Below); float64 ones cannot reach it.
+  const clamp = out instanceof Float32Array && b > a, below = clamp ? float32Below(b) : 0;
   const w = new Uint32Array(4);
   const block = (j: number, round = 0): void => {
     const c = lo + j;
@@ -49,7 +61,8 @@ export function randomRange(dist: RandomDist, state: Int32Array, out: TypedArray
     if (dist === 'uniform' || dist === 'bernoulli') {
       if (i === start || (i & 3) === 0) block(i >> 2);
       const u = unit(w[i & 3]);
-      out[i] = dist === 'uniform' ? a + (b - a) * u : u < a ? 1 : 0;
+      const v = dist === 'uniform' ? a + (b - a) * u : u < a ? 1 : 0;
+      out[i] = dist === 'uniform' && clamp && Math.fround(v) >= b ? below : v;
     } else if (dist === 'normal') {
       if (i === start || (i & 1) === 0) block(i >> 1);
       out[i] = a + b * boxMuller(w, i & 1);

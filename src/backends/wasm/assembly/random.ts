@@ -79,6 +79,15 @@ let w0 = f32x4.splat(0), w1 = f32x4.splat(0), w2 = f32x4.splat(0), w3 = f32x4.sp
   return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
 
+// The largest float32 below b (as src/backends/js/random.ts#float32Below): uniform draws of
+// [a, b) that round onto b in float32 become it.
+function float32Below(b: f64): f32 {
+  const f = <f32>b;
+  if (<f64>f < b) return f;
+  const bits = reinterpret<i32>(f);
+  return reinterpret<f32>(f > 0 ? bits - 1 : f < 0 ? bits + 1 : <i32>0x80000001);
+}
+
 // Bernoulli(a) of four words: 1 where (w >>> 8) 2^-24 < a, i.e. (w >>> 8) < ceil(a 2^24).
 // @ts-ignore: decorator
 @inline function bernoulli4(w: v128, threshold: v128): v128 {
@@ -89,14 +98,20 @@ let w0 = f32x4.splat(0), w1 = f32x4.splat(0), w2 = f32x4.splat(0), w3 = f32x4.sp
 // blocks per Philox call in SIMD.
 function fill16(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, a: f64, b: f64, start: i32, end: i32): void {
   const av = f64x2.splat(a), span = f64x2.splat(b - a);
+  // A float32 above `below` is b or more: it becomes `below` (only when b > a, as the reference).
+  const clamp = b > a, below = f32x4.splat(clamp ? float32Below(b) : 0);
   const t = !(a > 0) ? 0 : a >= 1 ? 16777216 : <u32>Math.ceil(a * 16777216); // NaN: never 1, as u < NaN
   const threshold = i32x4.splat(<i32>t);
   for (let i = start; i < end; i += 16) {
     philox4(<i64>(i >> 2), k0, k1, lo, hi);
     const o = out + (<usize>i << 2);
     if (dist == 0) {
-      v128.store(o, uniform4(w0, av, span)); v128.store(o + 16, uniform4(w1, av, span));
-      v128.store(o + 32, uniform4(w2, av, span)); v128.store(o + 48, uniform4(w3, av, span));
+      let u0 = uniform4(w0, av, span), u1 = uniform4(w1, av, span), u2 = uniform4(w2, av, span), u3 = uniform4(w3, av, span);
+      if (clamp) {
+        u0 = v128.bitselect(below, u0, f32x4.gt(u0, below)); u1 = v128.bitselect(below, u1, f32x4.gt(u1, below));
+        u2 = v128.bitselect(below, u2, f32x4.gt(u2, below)); u3 = v128.bitselect(below, u3, f32x4.gt(u3, below));
+      }
+      v128.store(o, u0); v128.store(o + 16, u1); v128.store(o + 32, u2); v128.store(o + 48, u3);
     } else {
       v128.store(o, bernoulli4(w0, threshold)); v128.store(o + 16, bernoulli4(w1, threshold));
       v128.store(o + 32, bernoulli4(w2, threshold)); v128.store(o + 48, bernoulli4(w3, threshold));
@@ -143,7 +158,9 @@ function scalarFill(dist: i32, k0: u32, k1: u32, lo: u32, hi: u32, out: usize, a
       }
       v = a + b * Math.max(-2, Math.min(2, z));
     }
-    store<f32>(out + (<usize>i << 2), <f32>v);
+    let v32 = <f32>v;
+    if (dist == 0 && b > a && <f64>v32 >= b) v32 = float32Below(b); // stays below b, as the SIMD path
+    store<f32>(out + (<usize>i << 2), v32);
   }
 }
 
