@@ -122,9 +122,13 @@ export class ConvKernels {
   /**
    * Whether the direct kernels split one call between threads by output channels
    * (assembly/conv-columns.ts): 'auto' (fewer images than threads, work enough to wake the
-   * workers, two panels of 8 channels per thread), or always / never (tests, benchmarks).
+   * workers, two panels of 8 channels per thread), or always / never. 'never' by default: on a
+   * quiet machine at batch 1 on two threads (`bench/small-convs.ts --threads 2 --compare
+   * columns`) the split measured 0.73-1.02x the row split on every zoo shape 'auto' picks
+   * (MobileNet's 1x1 32->64 on 32x32 0.73x, ResNet's 16->16 0.91x, VGG 0.97-1.01x); it won only
+   * on calls too small for 'auto' (ResNet's stride-2 convolutions on 8x8, 1.55-1.87x).
    */
-  columnSplit: 'auto' | 'always' | 'never' = 'auto';
+  columnSplit: 'auto' | 'always' | 'never' = 'never';
 
   private byColumns(i: ConvInfo): boolean {
     if (this.columnSplit !== 'auto') return this.columnSplit === 'always';
