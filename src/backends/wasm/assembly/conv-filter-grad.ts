@@ -7,7 +7,7 @@
 // of two that fold onto a few cache sets, and walks whole images per tile: at 32x32 pixels
 // and 32-128 channels it ran at a third of the multiply-add limit. Any kernel size, stride,
 // dilation and padding; any inC and F (tails of K and F are handled, slower).
-import { madd } from './common';
+import { madd, panelTile4x8 } from './common';
 
 // Pixels [p0, p1) of the batch*outH*outW output pixels go into the partial dW number
 // p0 / chunk (the caller sums the partials). `block` pixels per packed block (a multiple of
@@ -26,31 +26,7 @@ export function convFilterGradPacked(x: usize, dy: usize, partials: usize, packs
       packWindows(x, aPack, inH, inW, inC, outH, outW, kW, sH, sW, padTop, padLeft, dH, dW, K, k0, b0, rows);
       const kRows = min(4, K - k0);
       for (let j = 0; j < F8; j += 8) {
-        const pc = dw + (<usize>(k0 * F + j) << 2);
-        let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        if (!first) {
-          c00 = v128.load(pc); c01 = v128.load(pc, 16);
-          if (kRows > 1) { c10 = v128.load(pc + rowBytes); c11 = v128.load(pc + rowBytes, 16); }
-          if (kRows > 2) { c20 = v128.load(pc + 2 * rowBytes); c21 = v128.load(pc + 2 * rowBytes, 16); }
-          if (kRows > 3) { c30 = v128.load(pc + 3 * rowBytes); c31 = v128.load(pc + 3 * rowBytes, 16); }
-        }
-        let pa = aPack, pb = bPack + (<usize>(j * rows) << 2);
-        const end = aPack + (<usize>rows << 4);
-        while (pa < end) {
-          const v0 = v128.load(pb), v1 = v128.load(pb, 16);
-          const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-          const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-          c00 = madd(a0, v0, c00); c01 = madd(a0, v1, c01);
-          c10 = madd(a1, v0, c10); c11 = madd(a1, v1, c11);
-          c20 = madd(a2, v0, c20); c21 = madd(a2, v1, c21);
-          c30 = madd(a3, v0, c30); c31 = madd(a3, v1, c31);
-          pa += 16;
-          pb += 32;
-        }
-        v128.store(pc, c00); v128.store(pc, c01, 16);
-        if (kRows > 1) { v128.store(pc + rowBytes, c10); v128.store(pc + rowBytes, c11, 16); }
-        if (kRows > 2) { v128.store(pc + 2 * rowBytes, c20); v128.store(pc + 2 * rowBytes, c21, 16); }
-        if (kRows > 3) { v128.store(pc + 3 * rowBytes, c30); v128.store(pc + 3 * rowBytes, c31, 16); }
+        panelTile4x8(aPack, aPack + (<usize>rows << 4), bPack + (<usize>(j * rows) << 2), dw + (<usize>(k0 * F + j) << 2), rowBytes, kRows, first);
       }
       // Columns past the last multiple of 8 (F = 1 in an image-out layer): the four values of
       // K in one vector, dy's value for the column splatted.

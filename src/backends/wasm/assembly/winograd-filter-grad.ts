@@ -8,7 +8,7 @@
 // 4x8 register tile (V[e] as strips [tiles, 4] of four channels, dM[e] as strips [tiles, 8]
 // of eight filters), so each product reads two contiguous streams, as the packed direct
 // kernel (conv-filter-grad.ts) does. Needs C % 4 == 0 and F % 4 == 0.
-import { madd } from './common';
+import { madd, panelTile4x8 } from './common';
 
 // Four channels of input pixel (r, s) of an image, or zeros outside it.
 // @ts-ignore: decorator
@@ -125,26 +125,7 @@ export function productPlane(va: usize, vb: usize, du: usize, rows: i32, C: i32,
   for (let c = 0; c < C; c += 4) {
     const a0p = va + <usize>(c >> 2) * aStrip, aEnd = a0p + aStrip;
     for (let j = 0; j < F8; j += 8) {
-      const pc = du + (<usize>(c * F + j) << 2);
-      let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      if (!first) {
-        c00 = v128.load(pc); c01 = v128.load(pc, 16); c10 = v128.load(pc + rowBytes); c11 = v128.load(pc + rowBytes, 16);
-        c20 = v128.load(pc + 2 * rowBytes); c21 = v128.load(pc + 2 * rowBytes, 16); c30 = v128.load(pc + 3 * rowBytes); c31 = v128.load(pc + 3 * rowBytes, 16);
-      }
-      let pa = a0p, pb = vb + (<usize>(j * rows) << 2);
-      while (pa < aEnd) {
-        const v0 = v128.load(pb), v1 = v128.load(pb, 16);
-        const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-        const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-        c00 = madd(a0, v0, c00); c01 = madd(a0, v1, c01);
-        c10 = madd(a1, v0, c10); c11 = madd(a1, v1, c11);
-        c20 = madd(a2, v0, c20); c21 = madd(a2, v1, c21);
-        c30 = madd(a3, v0, c30); c31 = madd(a3, v1, c31);
-        pa += 16;
-        pb += 32;
-      }
-      v128.store(pc, c00); v128.store(pc, c01, 16); v128.store(pc + rowBytes, c10); v128.store(pc + rowBytes, c11, 16);
-      v128.store(pc + 2 * rowBytes, c20); v128.store(pc + 2 * rowBytes, c21, 16); v128.store(pc + 3 * rowBytes, c30); v128.store(pc + 3 * rowBytes, c31, 16);
+      panelTile4x8(a0p, aEnd, vb + (<usize>(j * rows) << 2), du + (<usize>(c * F + j) << 2), rowBytes, 4, first);
     }
     if (F8 < F) {
       // The last four filters (F % 8 == 4): a 4x4 tile on the [rows, 4] strip.
