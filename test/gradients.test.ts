@@ -32,6 +32,9 @@ describe('gradients match finite differences', () => {
   op('relu', () => checkGradients((x) => dt.relu(x), [spread([3, 4])]));
   // -6.6 to 6.6 in steps of 1.2, each at least 0.6 from the kinks at 0 and 6: every region of relu6.
   op('relu6', () => checkGradients((x) => dt.relu6(x), [dt.mul(spread([3, 4]), 12)]));
+  // relu's and relu6's gradient ops, linear in dy (y, an activation's output, gets none).
+  op('reluGrad', () => { const y = dt.relu(spread([3, 4])); checkGradients((dy) => dt.reluGrad(dy, y), [rand([3, 4])]); });
+  op('relu6Grad', () => { const y = dt.relu6(dt.mul(spread([3, 4]), 12)); checkGradients((dy) => dt.relu6Grad(dy, y), [rand([3, 4])]); });
   op('log', () => checkGradients((x) => dt.log(x), [rand([3, 4], 0.5, 2)]));
   op('sqrt', () => checkGradients((x) => dt.sqrt(x), [rand([3, 4], 0.5, 2)]));
   op('reciprocal', () => checkGradients((x) => dt.reciprocal(x), [rand([3, 4], 0.5, 2)]));

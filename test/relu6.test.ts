@@ -221,13 +221,13 @@ const named = (calls: PlanCall[]): string[] => calls.map((c) => c.kernel + (type
 const withRelu6 = (calls: PlanCall[], kernel: string, at: number): number => calls.filter((c) => c.kernel === kernel && c.args[at] === 'relu6').length;
 /**
  * No element-wise relu, relu6 or minimum left in the plan (all went into fused kernels), and
- * only `masks` relu6Step calls: the gradient of a convolution's epilogue is still its own mask
- * and multiply, as relu's is (no relu or step at all: nothing ran the composite).
+ * only `masks` relu6Grad calls: the gradient of a convolution's epilogue is still its own
+ * masked gradient, as relu's is (no relu or step at all: nothing ran the composite).
  */
 function assertNoActivationCalls(calls: PlanCall[], what: string, masks = 0): void {
   const left = named(calls).filter((k) => ['unary relu', 'unary relu6', 'unary step', 'binary minimum'].includes(k));
   assert.deepEqual(left, [], `${what}: element-wise activation calls left: ${named(calls).join(', ')}`);
-  assert.equal(named(calls).filter((k) => k === 'unary relu6Step').length, masks, `${what}: relu6 masks: ${named(calls).join(', ')}`);
+  assert.equal(named(calls).filter((k) => k === 'binary relu6Grad').length, masks, `${what}: relu6 gradients: ${named(calls).join(', ')}`);
 }
 function compiledAndEager(build: () => models.Model, loss: string): [models.Model, models.Model] {
   const [compiled, eager] = [build(), build()];
@@ -305,8 +305,8 @@ describe('relu6 in compiled plans: a small MobileNet block in the forms Keras us
         assert.equal(withRelu6(calls, 'conv2dResidual', 6), 1, `${key}: ${kernels.join(', ')}`);
         // The relu6 behind the pooling runs on the pooled values (a quarter of the elements), its mask too in training.
         assert.equal(kernels.filter((k) => k === 'unary relu6').length, 1, `${key}: ${kernels.join(', ')}`);
-        // In training: the pooled mask and the residual epilogue's gradient mask.
-        assert.equal(kernels.filter((k) => k === 'unary relu6Step').length, key.includes('|train|') ? 2 : 0, `${key}: ${kernels.join(', ')}`);
+        // In training: the pooled gradient and the residual epilogue's gradient.
+        assert.equal(kernels.filter((k) => k === 'binary relu6Grad').length, key.includes('|train|') ? 2 : 0, `${key}: ${kernels.join(', ')}`);
       }
     });
   }

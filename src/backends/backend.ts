@@ -13,6 +13,8 @@ export type UnaryOp =
   | 'relu6' | 'relu6Step';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  /** a * step(b), a * relu6Step(b): an activation's gradient dy from its output y, in one pass. */
+  | 'reluGrad' | 'relu6Grad'
   | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
 export type ReduceOp = 'sum' | 'max' | 'min';
 /** What the random kernel draws: uniform in [a, b), normal(mean a, stddev b), normal truncated at 2 stddev, 1 with probability a (else 0). */

@@ -1,7 +1,7 @@
 // What the plan rewrites (fusions.ts, fusions-inference.ts) share: the recorded call, the
 // buffers a rewrite adds, and who reads what.
 import type { TypedArray } from '../core/dtype.ts';
-import type { ConvActivation, KernelName, UnaryOp } from '../backends/backend.ts';
+import type { BinaryOp, ConvActivation, KernelName } from '../backends/backend.ts';
 
 /** One recorded kernel call: its name and its arguments (arrays, numbers, geometry). */
 export interface Call { kernel: KernelName; args: unknown[] }
@@ -33,11 +33,14 @@ export const onlyOneReader = (a: unknown, uses: Map<TypedArray, number>, kept: S
 
 
 /**
- * The activations kernels take as an epilogue, each with the unary op of its gradient's mask
- * (read from the activation's output: ops/elementwise.ts's relu and relu6 rules).
+ * The activations kernels take as an epilogue, each with the binary op of its gradient
+ * (dy masked by the activation's output: ops/elementwise.ts's relu and relu6 rules).
  */
-export const EPILOGUE_MASK: Record<ConvActivation, UnaryOp> = { relu: 'step', relu6: 'relu6Step' };
-const isEpilogue = (op: unknown): op is ConvActivation => typeof op === 'string' && Object.hasOwn(EPILOGUE_MASK, op);
+export const EPILOGUE_GRAD: Record<ConvActivation, BinaryOp> = { relu: 'reluGrad', relu6: 'relu6Grad' };
+const isEpilogue = (op: unknown): op is ConvActivation => typeof op === 'string' && Object.hasOwn(EPILOGUE_GRAD, op);
+/** The activation gradient this call computes from the activation's output r, if it is one: binary(op, dr, _, r, _, dx, _). */
+export const activationGradOf = (c: Call, act: ConvActivation, r: unknown): boolean =>
+  c.kernel === 'binary' && c.args[0] === EPILOGUE_GRAD[act] && c.args[3] === r;
 /** The epilogue activation this call computes of y (a unary relu or relu6 reading y), if it is one. */
 export const activationOf = (c: Call, y: unknown): ConvActivation | undefined =>
   c.kernel === 'unary' && c.args[1] === y && isEpilogue(c.args[0]) ? c.args[0] : undefined;

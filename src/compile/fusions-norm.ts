@@ -1,11 +1,11 @@
 // Plan rewrites for batch normalization in training: batchNorm -> relu (or relu6) becomes one
 // batchNormActivation call (y = relu(bn(x)) written once), and the activation's gradient in
-// front of batchNormGrad (step(r), dy * step(r), batchNormGrad; relu6Step for relu6) becomes
-// one batchNormActivationGrad call that masks dy as it reads it: two passes over the tensor
-// instead of five.
+// front of batchNormGrad (reluGrad(dy, r), batchNormGrad; relu6Grad for relu6) becomes one
+// batchNormActivationGrad call that masks dy as it reads it: two passes over the tensor
+// instead of four.
 import type { TypedArray } from '../core/dtype.ts';
 import type { ConvActivation } from '../backends/backend.ts';
-import { activationOf, EPILOGUE_MASK, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+import { activationGradOf, activationOf, isArray, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 
 export const bnActivation: Fusion = {
   name: 'batchNorm + relu / relu6 (and its gradient)',
@@ -28,27 +28,20 @@ export const bnActivation: Fusion = {
       fused.set(r, f);
       return f;
     });
-    // Backward: mask(r, s), mul(dr, s, g) (either order), batchNormGrad(x, g, ..) of the same
-    // normalization; mask is step for relu, relu6Step for relu6.
-    const maskOf = (r: TypedArray): unknown => EPILOGUE_MASK[fused.get(r)!.args[9] as ConvActivation];
-    const isMask = (c: Call): boolean => c.kernel === 'unary' && fused.has(c.args[1] as TypedArray) && c.args[0] === maskOf(c.args[1] as TypedArray);
-    const steps = new Map<TypedArray, TypedArray>(); // s -> r
-    for (const c of out) if (isMask(c)) steps.set(c.args[2] as TypedArray, c.args[1] as TypedArray);
+    // Backward: activationGrad(dr, r) -> g, batchNormGrad(x, g, ..) of the same normalization.
     const grads = new Map<TypedArray, Call>();
     for (const c of out) if (c.kernel === 'batchNormGrad') grads.set(c.args[1] as TypedArray, c);
     const replace = new Map<Call, Call>();
-    for (const mul of out) {
-      if (mul.kernel !== 'binary' || mul.args[0] !== 'mul') continue;
-      const [, a, , b, , g] = mul.args as [string, TypedArray, unknown, TypedArray, unknown, TypedArray];
-      const s = steps.has(b) ? b : steps.has(a) ? a : undefined;
-      if (!s || !onlyOneReader(s, uses, kept) || !onlyOneReader(g, uses, kept)) continue;
-      const dr = s === b ? a : b, r = steps.get(s)!;
-      const grad = grads.get(g), forward = fused.get(r)!;
-      if (!grad || dr.length !== g.length || s.length !== g.length || grad.args[0] !== forward.args[0] || grad.args[2] !== forward.args[4]) continue;
+    for (const c of out) {
+      const r = c.args[3], forward = isArray(r) ? fused.get(r) : undefined;
+      if (!isArray(r)) continue;
+      if (!forward || !activationGradOf(c, forward.args[9] as ConvActivation, r)) continue;
+      const [, dr, , , , g] = c.args as [string, TypedArray, unknown, TypedArray, unknown, TypedArray];
+      const grad = grads.get(g);
+      if (!grad || !onlyOneReader(g, uses, kept) || dr.length !== g.length || r.length !== g.length || grad.args[0] !== forward.args[0] || grad.args[2] !== forward.args[4]) continue;
       const [x, , mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon] = grad.args;
       replace.set(grad, { kernel: 'batchNormActivationGrad', args: [x, dr, r, mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon, forward.args[9]] });
-      gone.add(mul);
-      for (const c of out) if (isMask(c) && c.args[2] === s) gone.add(c);
+      gone.add(c);
     }
     out = out.filter((c) => !gone.has(c)).map((c) => replace.get(c) ?? c);
     return out;

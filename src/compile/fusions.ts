@@ -6,7 +6,7 @@
 // unfused calls (test/backends.test.ts).
 import type { TypedArray } from '../core/dtype.ts';
 import { KERNEL_OUTPUTS, type ConvActivation, type ConvInfo, type PoolInfo } from '../backends/backend.ts';
-import { activationOf, EPILOGUE_MASK, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+import { activationGradOf, activationOf, EPILOGUE_GRAD, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.ts';
 import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
 import { bnActivation } from './fusions-norm.ts';
@@ -108,9 +108,8 @@ const convActivation: Fusion = {
 /**
  * relu -> maxPool2d, the relu's input made by a convolution: max pooling commutes with relu
  * (with any non-decreasing activation: relu6 too), so the relu moves behind the pooling (a quarter of the work for 2x2 windows) and the
- * convolution and pooling fuse into conv2dMaxPool. Backward, relu's mask step(r) at full size
- * times the unpooled gradient equals the unpooled product of the pooled gradient and
- * step(pooled): unpooling puts each window's gradient at its argmax, where r equals the
+ * convolution and pooling fuse into conv2dMaxPool. Backward, reluGrad(unpooled gradient, r)
+ * at full size equals the unpooled reluGrad(pooled gradient, pooled): unpooling puts each window's gradient at its argmax, where r equals the
  * window's max. Where a window's max is <= 0 both give 0, so which element argmax names there
  * does not matter; for relu6 the same where the max is >= 6 (both masks are 0 there). Only for 2x2, stride-2 pooling that tiles the convolution's output (what
  * conv2dMaxPool's kernels fuse).
@@ -126,32 +125,28 @@ const reluBehindPool: Fusion = {
       const [r, p, argmax, poolInfo] = pool.args as [TypedArray, TypedArray, Int32Array, PoolInfo];
       const conv = producers.get(r);
       if (!conv || conv.kernel !== 'conv2dActivation' || kept.has(r) || kept.has(p)) continue;
-      const act = conv.args[5] as ConvActivation, maskOp = EPILOGUE_MASK[act];
+      const act = conv.args[5] as ConvActivation;
       const info = conv.args[4] as ConvInfo;
       const tiles = poolInfo.poolH === 2 && poolInfo.poolW === 2 && poolInfo.strideH === 2 && poolInfo.strideW === 2 &&
         poolInfo.padTop === 0 && poolInfo.padLeft === 0 && info.outH % 2 === 0 && info.outW % 2 === 0 && info.outC % 4 === 0 && info.groups === 1;
       if (!tiles) continue;
-      // Backward: maxPool2dBackward(dp, argmax, dr), mask(r, s), mul(dr, s, dy) -> mask(p, s'), mul(dp, s', dp'), maxPool2dBackward(dp', argmax, dy).
+      // Backward: maxPool2dBackward(dp, argmax, dr), activationGrad(dr, r, dy) -> activationGrad(dp, p, dp'), maxPool2dBackward(dp', argmax, dy).
       const uses = useCounts(out);
       const readers = out.filter((c) => c !== pool && c !== conv && c.args.includes(r));
-      const step = readers.length === 1 && readers[0].kernel === 'unary' && readers[0].args[0] === maskOp ? readers[0] : undefined;
-      if (readers.length > 0 && !step) continue;
+      const grad = readers.length === 1 && activationGradOf(readers[0], act, r) ? readers[0] : undefined;
+      if (readers.length > 0 && !grad) continue;
       let rewritten = out;
-      if (step) {
-        const s0 = step.args[2] as TypedArray;
-        const mul = out.find((c) => c.kernel === 'binary' && c.args[0] === 'mul' && (c.args[1] === s0 || c.args[3] === s0));
-        if (!mul || !onlyOneReader(s0, uses, kept)) continue;
-        const dr = (mul.args[1] === s0 ? mul.args[3] : mul.args[1]) as TypedArray, dy = mul.args[5] as TypedArray;
+      if (grad) {
+        const dr = grad.args[1] as TypedArray, dy = grad.args[5] as TypedArray;
         const back = out.find((c) => c.kernel === 'maxPool2dBackward' && c.args[2] === dr && c.args[1] === argmax);
-        if (!back || !onlyOneReader(dr, uses, kept) || dr.length !== dy.length) continue;
+        if (!back || !onlyOneReader(dr, uses, kept) || dr.length !== dy.length || r.length !== dy.length) continue;
         const dp = back.args[0] as TypedArray, shape = [p.length], full = [1];
-        const mask = newBuffer(s0, p.length), masked = newBuffer(dp, p.length);
+        const masked = newBuffer(dp, p.length);
         rewritten = out.flatMap((c) => {
-          if (c === back || c === step) return [];
-          if (c !== mul) return [c];
+          if (c === back) return [];
+          if (c !== grad) return [c];
           return [
-            { kernel: 'unary' as const, args: [maskOp, p, mask] },
-            { kernel: 'binary' as const, args: ['mul', dp, full, mask, full, masked, shape] },
+            { kernel: 'binary' as const, args: [EPILOGUE_GRAD[act], dp, full, p, full, masked, shape] },
             { kernel: 'maxPool2dBackward' as const, args: [masked, argmax, dy, poolInfo] },
           ];
         });

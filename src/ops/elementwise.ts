@@ -13,7 +13,7 @@ import type { ActivationUnary } from './activations.ts';
 type DifferentiableUnary = Exclude<UnaryOp, Mask | ActivationUnary>;
 /** Unary ops that make a 0/1 mask (no gradient, never on the tape). */
 type Mask = 'sign' | 'step' | 'relu6Step';
-type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad' | 'relu6Grad';
 const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
 
 export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
@@ -65,6 +65,10 @@ export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp('div', a, 
 export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp('pow', a, b);
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('maximum', a, b);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp('minimum', a, b);
+/** dy where y > 0, else 0 (dy times step(y), one kernel): relu's gradient from its output y. */
+export const reluGrad = (dy: Tensor, y: Tensor): Tensor => binaryOp('reluGrad', dy, y);
+/** dy where 0 < y < 6, else 0: relu6's gradient from its output y. */
+export const relu6Grad = (dy: Tensor, y: Tensor): Tensor => binaryOp('relu6Grad', dy, y);
 export const equal = (a: TensorLike, b: TensorLike): Tensor => binaryOp('equal', a, b);
 export const notEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('notEqual', a, b);
 export const greater = (a: TensorLike, b: TensorLike): Tensor => binaryOp('greater', a, b);
@@ -88,10 +92,11 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   reciprocal: (dy, { output }) => [neg(mul(dy, square(output)))],
   // From the output (relu(x) > 0 exactly where x > 0), so that x itself is not kept for the
   // backward pass and a plan can fuse the relu into the kernel that produces x.
-  relu: (dy, { output }) => [mul(dy, step(output).cast(dy.dtype))],
+  // One kernel rather than step, cast and mul: one pass, and no mask array in an eager trace.
+  relu: (dy, { output }) => [reluGrad(dy, output)],
   // Also from the output, for the same reason: 0 at x <= 0 and at x >= 6. That is TensorFlow's
   // Relu6Grad and PyTorch's rule; TF.js alone passes the gradient at exactly x = 6.
-  relu6: (dy, { output }) => [mul(dy, relu6Step(output).cast(dy.dtype))],
+  relu6: (dy, { output }) => [relu6Grad(dy, output)],
   sigmoid: (dy, { output: y }) => [mul(dy, mul(y, sub(1, y)))],
   tanh: (dy, { output: y }) => [mul(dy, sub(1, square(y)))],
   // Binary rules skip an operand nothing needs the gradient of (a constant such as the
@@ -107,6 +112,9 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
     const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
     return [da, sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
   },
+  // Linear in dy; the mask's derivative in y is 0 wherever it is defined.
+  reluGrad: (ddx, { inputs: [dy, y] }, [nd]) => [nd ? sumTo(reluGrad(ddx, y), dy.shape) : null, null],
+  relu6Grad: (ddx, { inputs: [dy, y] }, [nd]) => [nd ? sumTo(relu6Grad(ddx, y), dy.shape) : null, null],
   // (a clip's bound, e.g. minimum(x, 6), needs no gradient: its comparison is skipped)
   maximum: (dy, { inputs: [a, b], output }, [na, nb]) => [
     na ? sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,

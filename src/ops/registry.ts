@@ -11,7 +11,7 @@ export interface OpAttrs {
   neg: NoAttrs; abs: NoAttrs; exp: NoAttrs; log: NoAttrs; sqrt: NoAttrs; square: NoAttrs;
   reciprocal: NoAttrs; relu: NoAttrs; relu6: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
   elu: NoAttrs; selu: NoAttrs; softplus: NoAttrs; softsign: NoAttrs; erf: NoAttrs;
-  add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs;
+  add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs; reluGrad: NoAttrs; relu6Grad: NoAttrs;
   // reductions and layout
   sum: { axes: number[] };
   max: { axes: number[] };

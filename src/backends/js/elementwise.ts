@@ -30,6 +30,8 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   pow: Math.pow,
   maximum: (a, b) => (a > b || Number.isNaN(a) ? a : b),
   minimum: (a, b) => (a < b || Number.isNaN(a) ? a : b),
+  reluGrad: (a, b) => a * (b > 0 ? 1 : 0), // a product, not a select: NaN or Inf in dy stays NaN, as mul(dy, step(y))
+  relu6Grad: (a, b) => a * (b > 0 && b < 6 ? 1 : 0),
   equal: (a, b) => +(a === b),
   notEqual: (a, b) => +(a !== b),
   greater: (a, b) => +(a > b),

@@ -5,7 +5,7 @@
 // Op codes (the order of UNARY_OPS / BINARY_OPS in ../index.ts).
 const NEG = 0, ABS = 1, EXP = 2, SQRT = 3, SQUARE = 4, RECIPROCAL = 5, RELU = 6, SIGMOID = 7, TANH = 8, STEP = 9;
 const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14, RELU6 = 15, RELU6_STEP = 16;
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5, RELU_GRAD = 6, RELU6_GRAD = 7;
 
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7
 // (relative error below 2e-8 there), times 2^n as two powers of two built in the exponent
@@ -136,7 +136,10 @@ export function unaryF32(op: i32, x: usize, out: usize, start: i32, end: i32): v
     case MUL: return f32x4.mul(a, b);
     case DIV: return f32x4.div(a, b);
     case MAXIMUM: return f32x4.max(a, b);
-    default: return f32x4.min(a, b); // MINIMUM
+    case MINIMUM: return f32x4.min(a, b);
+    // dy * mask(y) as a product (NaN or Inf in dy stays NaN where the mask is 0, as mul(dy, step(y))).
+    case RELU_GRAD: return f32x4.mul(a, v128.and(f32x4.gt(b, f32x4.splat(0)), f32x4.splat(1)));
+    default: return f32x4.mul(a, v128.and(v128.and(f32x4.gt(b, f32x4.splat(0)), f32x4.lt(b, f32x4.splat(6))), f32x4.splat(1))); // RELU6_GRAD
   }
 }
 
