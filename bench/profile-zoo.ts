@@ -17,6 +17,7 @@ import { backend } from '../src/core/engine.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
+import { BINARY_OPS, UNARY_OPS } from '../src/backends/wasm/index.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' },
   'cpu-time': { type: 'boolean', default: false }, 'winograd-filter-grad': { type: 'string', default: 'auto' } } });
@@ -43,9 +44,7 @@ const b = backend() as unknown as Record<string, Fn>;
 const reference = new JsBackend() as unknown as Record<string, Fn>;
 const own = (k: string): boolean => typeof reference[k] !== 'function' || String(reference[k]) !== String(b[k]);
 const mem = (b as unknown as { mem: { owns: (a: unknown) => boolean } }).mem;
-// The element-wise ops with SIMD codes (src/backends/wasm/index.ts UNARY_OPS and BINARY_OPS).
-const SIMD_OPS = new Set(['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step', 'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step',
-  'add', 'sub', 'mul', 'div', 'maximum', 'minimum']);
+const SIMD_OPS = new Set<string>([...UNARY_OPS, ...BINARY_OPS]);
 const LABEL_KERNELS = new Set(['sparseSoftmaxCrossEntropy', 'sparseSoftmaxCrossEntropyGrad', 'maxPool2d', 'maxPool2dBackward', 'conv2dMaxPool', 'conv2dBackpropFilterPooled']);
 function fallsBack(k: string, args: unknown[]): boolean {
   if ((k === 'unary' || k === 'binary') && !SIMD_OPS.has(String(args[0]))) return true;

@@ -37,10 +37,10 @@ const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */
 const PANEL = 256;
 
-// The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts.
-const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
+/** The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts; others run the reference. */
+export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
   'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step'];
-const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
+export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
 
