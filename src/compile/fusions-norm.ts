@@ -2,9 +2,11 @@
 // batchNormActivation call (y = relu(bn(x)) written once), and the activation's gradient in
 // front of batchNormGrad (reluGrad(dy, r), batchNormGrad; relu6Grad for relu6) becomes one
 // batchNormActivationGrad call that masks dy as it reads it: two passes over the tensor
-// instead of four.
+// instead of four. A residual block's tail, batchNorm -> add -> relu, becomes one
+// batchNormResidualActivation call (its gradient is unchanged: the add passes the masked
+// gradient to both branches, so it is stored once either way).
 import type { TypedArray } from '../core/dtype.ts';
-import type { ConvActivation } from '../backends/backend.ts';
+import { KERNEL_OUTPUTS, type ConvActivation } from '../backends/backend.ts';
 import { activationGradOf, activationOf, isArray, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 
 export const bnActivation: Fusion = {
@@ -45,5 +47,40 @@ export const bnActivation: Fusion = {
     }
     out = out.filter((c) => !gone.has(c)).map((c) => replace.get(c) ?? c);
     return out;
+  },
+};
+
+/**
+ * batchNorm(x) -> y, add(y, s) -> z, act(z) -> r, y and z read by nothing else: one
+ * batchNormResidualActivation(x, .., s, r, ..) where the batchNorm was (its statistics' readers
+ * follow it), so s must already be written there and not written again before the add.
+ */
+export const bnResidualActivation: Fusion = {
+  name: 'batchNorm + add + relu / relu6 (a residual block\'s tail)',
+  rewrite(calls, kept) {
+    const uses = useCounts(calls);
+    const writers = new Map<TypedArray, number[]>(); // buffer -> the calls that write it, in order
+    calls.forEach((c, i) => { for (const j of KERNEL_OUTPUTS[c.kernel]) if (isArray(c.args[j])) writers.set(c.args[j] as TypedArray, [...(writers.get(c.args[j] as TypedArray) ?? []), i]); });
+    const gone = new Set<number>(), replaced = new Map<number, Call>();
+    calls.forEach((add, i) => {
+      if (add.kernel !== 'binary' || add.args[0] !== 'add') return;
+      const [, a, , b, , z] = add.args;
+      if (!isArray(a) || !isArray(b) || !onlyOneReader(z, uses, kept)) return;
+      const k = calls.findIndex((c, n) => n > i && activationOf(c, z) !== undefined);
+      if (k < 0) return;
+      for (const [y, s] of [[a, b], [b, a]]) {
+        const [j] = writers.get(y) ?? [];
+        const bn = calls[j];
+        if (bn?.kernel !== 'batchNorm' || replaced.has(j) || !onlyOneReader(y, uses, kept) || y.length !== z.length || s.length !== z.length) continue;
+        // s is ready at j (an input of the step, or written before j) and unchanged until the add.
+        if ((writers.get(s) ?? []).some((w) => w > j && w < i)) continue;
+        const [x, gamma, beta, , mean, variance, rows, channels, epsilon] = bn.args;
+        const act = calls[k];
+        replaced.set(j, { kernel: 'batchNormResidualActivation', args: [x, gamma, beta, s, act.args[2], mean, variance, rows, channels, epsilon, act.args[0]] });
+        gone.add(i).add(k);
+        break;
+      }
+    });
+    return calls.flatMap((c, i) => (gone.has(i) ? [] : [replaced.get(i) ?? c]));
   },
 };

@@ -9,7 +9,7 @@ import { KERNEL_OUTPUTS, type ConvActivation, type ConvInfo, type PoolInfo } fro
 import { activationGradOf, activationOf, EPILOGUE_GRAD, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.ts';
 import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
-import { bnActivation } from './fusions-norm.ts';
+import { bnActivation, bnResidualActivation } from './fusions-norm.ts';
 
 /** The max-pooling backward calls, by the input gradient each writes. */
 function poolBackwardsByOutput(calls: Call[]): Map<TypedArray, Call> {
@@ -168,6 +168,6 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnActivation];
+export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnResidualActivation, bnActivation];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -53,6 +53,7 @@ export class JsBackend implements Backend {
   batchNorm = norm.batchNorm;
   batchNormGrad = norm.batchNormGrad;
   batchNormActivation = normFused.batchNormActivation;
+  batchNormResidualActivation = normFused.batchNormResidualActivation;
   batchNormActivationGrad = normFused.batchNormActivationGrad;
   channelAffine: Backend['channelAffine'] = norm.channelAffine;
   adagrad = opt.adagrad;

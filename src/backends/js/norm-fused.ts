@@ -14,6 +14,15 @@ export function batchNormActivation(x: TypedArray, gamma: TypedArray | null, bet
   for (let i = 0; i < y.length; i++) y[i] = act(y[i]);
 }
 
+/** y = act(batchNorm(x) + residual), with the batch's mean and variance written out. */
+export function batchNormResidualActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray,
+  rows: number, channels: number, epsilon: number, activation: ConvActivation): void {
+  const act = epilogueActivation('batchNormResidualActivation', activation);
+  batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon);
+  // y rounds to its dtype before the add, as the unfused batchNorm's stored output does.
+  for (let i = 0; i < y.length; i++) y[i] = act(y[i] + residual[i]);
+}
+
 /** batchNormGrad of dy * mask(y), y = act(batchNorm(x)) (the activation's gradient from its output: step(y) for relu, relu6Step(y) for relu6). */
 export function batchNormActivationGrad(x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null,
   dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void {

@@ -23,6 +23,16 @@ export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedA
   });
 }
 
+/** act(batchNorm(x) + residual) in one pass writing y (a residual block's tail). */
+export function batchNormResidualActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray,
+  mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void {
+  if (!f32(x, y, gamma, beta, residual) || !(activation in ACT)) return refFused.batchNormResidualActivation(x, gamma, beta, residual, y, mean, variance, rows, C, epsilon, activation);
+  b.inWasm([x as Buf, residual as Buf], [y as Buf], ([px, pr], [py]) => {
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
+    b.par('affineRowsResidual', [pr, px, ps, pd, pc, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+  });
+}
+
 /**
  * batchNorm's gradients for dy, or with the activation's gradient folded in (dy * step(r) for
  * relu, r its output; r null: plain batchNormGrad). Two passes: the column sums, then dx.

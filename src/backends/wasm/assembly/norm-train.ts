@@ -126,3 +126,31 @@ export function affineRowsMasked(u: usize, r: usize, v: usize, a: usize, b: usiz
     }
   }
 }
+
+// out[row, c] = activate(b[c] * (v[row, c] - m[c]) + d[c] + res[row, c], act): batch
+// normalization, a residual added and the activation in one pass (a residual block's tail:
+// batchNorm -> add -> relu). Each sum rounds to f32 as the unfused kernels' stored results do.
+export function affineRowsResidual(res: usize, v: usize, b: usize, d: usize, m: usize, out: usize, C: i32, act: i32, row0: i32, row1: i32): void {
+  if (act == 1) residualLoop(res, v, b, d, m, out, C, 1, row0, row1);
+  else if (act == 2) residualLoop(res, v, b, d, m, out, C, 2, row0, row1);
+  else residualLoop(res, v, b, d, m, out, C, 0, row0, row1);
+}
+
+// @ts-ignore: decorator
+@inline function residualLoop(res: usize, v: usize, b: usize, d: usize, m: usize, out: usize, C: i32, act: i32, row0: i32, row1: i32): void {
+  const c4 = C & ~3;
+  for (let row = row0; row < row1; row++) {
+    const o = <usize>(row * C) << 2;
+    let c = 0;
+    for (; c < c4; c += 4) {
+      const k = <usize>c << 2;
+      const y = f32x4.add(f32x4.mul(v128.load(b + k), f32x4.sub(v128.load(v + o + k), v128.load(m + k))), v128.load(d + k));
+      v128.store(out + o + k, activate(f32x4.add(y, v128.load(res + o + k)), act));
+    }
+    for (; c < C; c++) {
+      const k = <usize>c << 2;
+      const y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
+      store<f32>(out + o + k, activate1(y + load<f32>(res + o + k), act));
+    }
+  }
+}
