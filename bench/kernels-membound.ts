@@ -55,6 +55,13 @@ export function memboundJobs(): MemJob[] {
       jobs.push({ kernel: `binary ${op}`, shape, sizes: [n, n, n], passes: [pass(2, 1, n)], run: (be, [a, b, y]) => be.binary(op, a, st, b, st, y, sh) });
     }
   }
+  {
+    // The autoencoder's UpSampling2D (nearest, 2x): x read, y written; its gradient: dy read, dx written.
+    const info = { batch: 64, inH: 14, inW: 14, channels: 64, outH: 28, outW: 28, bilinear: false }, xs = 64 * 14 * 14 * 64, ys = 4 * xs;
+    const shape = 'autoencoder [64,14,14,64] -> 28x28';
+    jobs.push({ kernel: 'resize nearest', shape, sizes: [xs, ys], passes: [pass(1, 1, (xs + ys) / 2)], run: (be, [x, y]) => be.resize(x, y, info) });
+    jobs.push({ kernel: 'resizeBackward nearest', shape, sizes: [ys, xs], passes: [pass(1, 1, (xs + ys) / 2)], run: (be, [dy, dx]) => be.resizeBackward(dy, dx, info) });
+  }
   for (const s of ZOO_CONVS.filter((z) => z.groups)) {
     const info = zooConvInfo(s), shape = zooConvLabel(s);
     const xs = s.x.reduce((a, b) => a * b), ys = info.batch * info.outH * info.outW * info.outC, ws = 9 * s.x[3];

@@ -1,7 +1,7 @@
 // The memory-bound kernels rewritten in session 20 against the reference backend: 2x2 max
 // pooling at stride 2 (forward and tiled backward: exact, argmax included), the element-wise
 // loops with the op a constant (relu, step, relu6, relu6Step; same-shape add, sub, mul:
-// exact), and BatchNormalization's four-row affine pass (<= 64 channels) and register column
+// exact), nearest resizing as copies (UpSampling2D; forward and gradient, exact), and BatchNormalization's four-row affine pass (<= 64 channels) and register column
 // sums (<= 32 channels) in float64 within 1e-5. Odd sizes (rows not multiples of the 4-row and
 // 2-row unrolls nor of the 16-row blocks, channels not multiples of 4, on both sides of the
 // 32- and 64-channel switches), batch 1 and several, 1 and 2 threads, NaN and infinities.
@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
-import type { PoolInfo, UnaryOp, BinaryOp, ConvActivation } from '../src/backends/backend.ts';
+import type { PoolInfo, UnaryOp, BinaryOp, ConvActivation, ResizeInfo } from '../src/backends/backend.ts';
 import { Random } from '../src/core/random.ts';
 
 const rng = new Random(2020);
@@ -92,6 +92,34 @@ describe('membound2: element-wise loops with the op a constant vs the reference 
           }
         }
         be.mem.release(mark);
+      }
+    }
+  });
+});
+
+describe('membound2: nearest resizing (UpSampling2D) vs the reference (exact), infinities kept', () => {
+  it('forward copies and gradient sums; factors 2 and 3, odd and shrinking sizes, channels 1-8; 1 and 2 threads', async () => {
+    for (const [threads, be] of await backends()) {
+      for (const [batch, inH, inW, C, outH, outW] of [[1, 2, 2, 4, 4, 4], [3, 5, 7, 3, 10, 14], [2, 4, 3, 8, 12, 9], [4, 7, 5, 5, 3, 11], [64, 7, 7, 1, 14, 14]]) {
+        const info: ResizeInfo = { batch, inH, inW, channels: C, outH, outW, bilinear: false };
+        const what = `${threads} thread(s) [${batch},${inH},${inW},${C}] -> ${outH}x${outW}`;
+        const x = floats(batch * inH * inW * C);
+        x[0] = Infinity; x[1] = -0; x[C * inW + 2] = NaN;
+        const n = batch * outH * outW * C;
+        const [y, wy] = [new Float32Array(n), new Float32Array(n).fill(7)];
+        js.resize(x, y, info);
+        be.resize(x, wy, info);
+        assertSame(wy, y, `${what}: resize`);
+        const up = outH >= inH && outW >= inW; // then output pixel 0 is a copy of input pixel 0
+        if (up) assert.ok(wy[0] === Infinity && (C === 1 || Object.is(wy[1], -0)), `${what}: the infinity and -0 are copied (${wy[0]}, ${wy[1]})`);
+        const dy = floats(n);
+        dy[0] = -Infinity;
+        const [dx, wdx] = [new Float32Array(x.length), new Float32Array(x.length).fill(7)];
+        js.resizeBackward(dy, dx, info);
+        be.resizeBackward(dy, wdx, info);
+        // Sums in the same order (output order, one add per output value): identical.
+        assertSame(wdx, dx, `${what}: resizeBackward`);
+        if (up) assert.equal(wdx[0], -Infinity, `${what}: the infinite gradient reaches its source`);
       }
     }
   });
