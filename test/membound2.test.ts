@@ -33,13 +33,16 @@ const assertSame = (got: ArrayLike<number>, want: ArrayLike<number>, what: strin
 };
 
 describe('membound2: 2x2 max pooling at stride 2 vs the reference (exact)', () => {
-  // [batch, inH, inW, channels]: odd sizes drop the last row/column (the forward's fast path,
-  // the backward's general one); channels % 4 != 0 take the general kernels.
-  const SHAPES = [[1, 2, 2, 4], [1, 5, 7, 8], [3, 6, 4, 12], [2, 9, 9, 4], [5, 8, 6, 16], [4, 4, 4, 6], [1, 7, 5, 3], [64, 8, 8, 32]];
-  it('forward values and argmax, backward dx; NaN, -Infinity and ties; 1 and 2 threads', async () => {
+  // [batch, inH, inW, channels, same]: odd sizes drop the last row/column ('valid': the forward's
+  // fast path, the backward's general one) or, with 'same' padding, end in a window past the
+  // image with no top or left padding (the general kernels); channels % 4 != 0 take the general kernels.
+  const SHAPES = [[1, 2, 2, 4, 0], [1, 5, 7, 8, 0], [3, 6, 4, 12, 0], [2, 9, 9, 4, 0], [5, 8, 6, 16, 0], [4, 4, 4, 6, 0], [1, 7, 5, 3, 0], [64, 8, 8, 32, 0],
+    [4, 3, 9, 8, 1], [2, 7, 7, 4, 1], [2, 1, 5, 4, 1], [3, 6, 5, 8, 1]];
+  it('forward values and argmax, backward dx; NaN, -Infinity and ties; valid and same; 1 and 2 threads', async () => {
     for (const [threads, be] of await backends()) {
-      for (const [batch, inH, inW, C] of SHAPES) {
-        const outH = Math.floor(inH / 2), outW = Math.floor(inW / 2), what = `${threads} thread(s) [${batch},${inH},${inW},${C}]`;
+      for (const [batch, inH, inW, C, same] of SHAPES) {
+        const outH = same ? Math.ceil(inH / 2) : Math.floor(inH / 2), outW = same ? Math.ceil(inW / 2) : Math.floor(inW / 2);
+        const what = `${threads} thread(s) [${batch},${inH},${inW},${C}] ${same ? 'same' : 'valid'}`;
         const info: PoolInfo = { batch, inH, inW, channels: C, outH, outW, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
         const x = floats(batch * inH * inW * C);
         // Special values at the window's four taps: NaN first and later, -Infinity, ties (argmax: the first).
