@@ -36,6 +36,32 @@ export function memboundJobs(): MemJob[] {
     jobs.push({ kernel: 'batchNormActivationGrad', shape, sizes: [n, n, n, C, C, C, n, C, C], passes: [pass(3, 0, n), pass(3, 1, n)],
       run: (be, [x, dy, y, m, v, g, dx, dg, db]) => { v.fill(1); be.batchNormActivationGrad(x, dy, y, m, v, g, dx, dg, db, rows, C, 1e-3, 'relu'); } });
   }
+  // ResNet-20's plain batchNorm / batchNormGrad (before the residual add, no activation fused).
+  for (const [model, rows, C] of ZOO_BN.filter(([m]) => m === 'resnet20')) {
+    const shape = `${model} [${rows}, ${C}]`, n = rows * C;
+    jobs.push({ kernel: 'batchNorm', shape, sizes: [n, C, C, n, C, C], passes: [pass(1, 0, n), pass(1, 1, n)],
+      run: (be, [x, g, b, y, m, v]) => be.batchNorm(x, g, b, y, m, v, rows, C, 1e-3) });
+    jobs.push({ kernel: 'batchNormGrad', shape, sizes: [n, n, C, C, C, n, C, C], passes: [pass(2, 0, n), pass(2, 1, n)],
+      run: (be, [x, dy, m, v, g, dx, dg, db]) => { v.fill(1); be.batchNormGrad(x, dy, m, v, g, dx, dg, db, rows, C, 1e-3); } });
+  }
+  // ResNet-20's element-wise ops at its three activation sizes: the residual add and the
+  // gradients' fan-in sums, relu after the add, its mask (step) and dy times the mask.
+  for (const [hw, C] of [[32, 16], [16, 32], [8, 64]]) {
+    const n = 64 * hw * hw * C, shape = `resnet20 [64,${hw},${hw},${C}]`, st = [hw * hw * C, hw * C, C, 1], sh = [64, hw, hw, C];
+    for (const op of ['relu', 'step'] as const) {
+      jobs.push({ kernel: `unary ${op}`, shape, sizes: [n, n], passes: [pass(1, 1, n)], run: (be, [x, y]) => be.unary(op, x, y) });
+    }
+    for (const op of ['add', 'mul'] as const) {
+      jobs.push({ kernel: `binary ${op}`, shape, sizes: [n, n, n], passes: [pass(2, 1, n)], run: (be, [a, b, y]) => be.binary(op, a, st, b, st, y, sh) });
+    }
+  }
+  {
+    // The autoencoder's UpSampling2D (nearest, 2x): x read, y written; its gradient: dy read, dx written.
+    const info = { batch: 64, inH: 14, inW: 14, channels: 64, outH: 28, outW: 28, bilinear: false }, xs = 64 * 14 * 14 * 64, ys = 4 * xs;
+    const shape = 'autoencoder [64,14,14,64] -> 28x28';
+    jobs.push({ kernel: 'resize nearest', shape, sizes: [xs, ys], passes: [pass(1, 1, (xs + ys) / 2)], run: (be, [x, y]) => be.resize(x, y, info) });
+    jobs.push({ kernel: 'resizeBackward nearest', shape, sizes: [ys, xs], passes: [pass(1, 1, (xs + ys) / 2)], run: (be, [dy, dx]) => be.resizeBackward(dy, dx, info) });
+  }
   for (const s of ZOO_CONVS.filter((z) => z.groups)) {
     const info = zooConvInfo(s), shape = zooConvLabel(s);
     const xs = s.x.reduce((a, b) => a * b), ys = info.batch * info.outH * info.outW * info.outC, ws = 9 * s.x[3];

@@ -79,6 +79,8 @@ function forEachResized(info: ResizeInfo, visit: (o: number, a: number, b: numbe
 
 export function resize(x: TypedArray, out: TypedArray, info: ResizeInfo): void {
   const C = info.channels;
+  // Nearest copies its source (a lerp with fraction 0 made an infinity NaN and -0 +0).
+  if (!info.bilinear) return forEachResized(info, (o, a) => { for (let k = 0; k < C; k++) out[o + k] = x[a + k]; });
   forEachResized(info, (o, a, b, c, d, fx, fy) => {
     // TF's order: lerp along x in both rows, then between the rows.
     for (let k = 0; k < C; k++) {
@@ -92,6 +94,7 @@ export function resize(x: TypedArray, out: TypedArray, info: ResizeInfo): void {
 export function resizeBackward(dy: TypedArray, dx: TypedArray, info: ResizeInfo): void {
   const C = info.channels;
   dx.fill(0);
+  if (!info.bilinear) return forEachResized(info, (o, a) => { for (let k = 0; k < C; k++) dx[a + k] += dy[o + k]; });
   forEachResized(info, (o, a, b, c, d, fx, fy) => {
     const wa = (1 - fy) * (1 - fx), wb = (1 - fy) * fx, wc = fy * (1 - fx), wd = fy * fx;
     for (let k = 0; k < C; k++) {

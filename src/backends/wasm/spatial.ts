@@ -32,7 +32,7 @@ function resizeJob(b: WasmBackend, name: 'resize' | 'resizeBackward', src: Typed
   const { batch, inH, inW, channels, outH, outW, bilinear } = info;
   b.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
     const rows = resizeTaps(b, inH, outH, bilinear), cols = resizeTaps(b, inW, outW, bilinear);
-    b.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW], batch);
+    b.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW, bilinear ? 0 : 1], batch);
   });
 }
 

@@ -117,8 +117,28 @@ const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805
   }
 }
 
-// out[i] = op(x[i]) for i in [start, end).
+// out[i] = op(x[i]) for i in [start, end). The cheap (memory-bound) activations and their
+// masks get a loop each with the op a constant in it (one loop for all jumps on op for every
+// vector); the others are bound by their arithmetic.
 export function unaryF32(op: i32, x: usize, out: usize, start: i32, end: i32): void {
+  switch (op) {
+    case RELU: reluLoop(x, out, start, end); break;
+    case STEP: stepLoop(x, out, start, end); break;
+    case RELU6: relu6Loop(x, out, start, end); break;
+    case RELU6_STEP: relu6StepLoop(x, out, start, end); break;
+    default: unaryLoop(op, x, out, start, end);
+  }
+}
+
+// Functions of their own, each with its op a constant (inlined copies of one loop with op in a
+// local were folded back into one loop).
+function reluLoop(x: usize, out: usize, start: i32, end: i32): void { unaryLoop(RELU, x, out, start, end); }
+function stepLoop(x: usize, out: usize, start: i32, end: i32): void { unaryLoop(STEP, x, out, start, end); }
+function relu6Loop(x: usize, out: usize, start: i32, end: i32): void { unaryLoop(RELU6, x, out, start, end); }
+function relu6StepLoop(x: usize, out: usize, start: i32, end: i32): void { unaryLoop(RELU6_STEP, x, out, start, end); }
+
+// @ts-ignore: decorator
+@inline function unaryLoop(op: i32, x: usize, out: usize, start: i32, end: i32): void {
   let i = start;
   for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), unary4(op, v128.load(x + (<usize>i << 2))));
   for (; i < end; i++) {
@@ -144,7 +164,16 @@ export function unaryF32(op: i32, x: usize, out: usize, start: i32, end: i32): v
 }
 
 // out[i] = a[i] op b[i] for i in [start, end); mode 1: b is one value, 2: a is one value.
+// Same-shape add, sub and mul get a loop each (op and mode constants in it, as unaryF32's).
 export function binaryF32(op: i32, a: usize, b: usize, out: usize, mode: i32, start: i32, end: i32): void {
+  if (mode == 0 && op == ADD) binaryLoop(ADD, a, b, out, 0, start, end);
+  else if (mode == 0 && op == MUL) binaryLoop(MUL, a, b, out, 0, start, end);
+  else if (mode == 0 && op == SUB) binaryLoop(SUB, a, b, out, 0, start, end);
+  else binaryLoop(op, a, b, out, mode, start, end);
+}
+
+// @ts-ignore: decorator
+@inline function binaryLoop(op: i32, a: usize, b: usize, out: usize, mode: i32, start: i32, end: i32): void {
   const aStep: usize = mode == 2 ? 0 : 4, bStep: usize = mode == 1 ? 0 : 4;
   const aOne = v128.load32_splat(a), bOne = v128.load32_splat(b);
   let i = start;

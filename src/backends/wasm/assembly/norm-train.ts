@@ -32,10 +32,13 @@ import { epilogue, epilogue1 } from './conv';
 
 // partials[chunk * 4C + c] += g, partials[chunk * 4C + C + c] += g * (x - mean) * inv, with
 // g = dy, or gradMask(dy, r, act) when r != 0 (r: the activation's output). f64 mean and inv.
-// Rows in order (each array read as one stream) into sums in L1: g in f64 (dbeta is a sum
-// that often cancels: f32 partials showed), g (x - m) in f32 with m the mean rounded to f32,
-// flushed every BLOCK rows into the f64 partials: sum g (x - mean) = sum g (x - m)
-// + (m - mean) sum g, times inv.
+// Up to WALK_CHANNELS channels, four channels at a time walk a block of BLOCK rows (three
+// arrays of at most 2 KB: its first channel group brings the lines into L1), the sums in
+// registers: g in f64 (dbeta is a sum that often cancels: f32 partials showed), g (x - m) in
+// f32 with m the mean rounded to f32, two chains each (even and odd rows), flushed per block
+// into the f64 partials: sum g (x - mean) = sum g (x - m) + (m - mean) sum g, times inv.
+// (Rows in order with the sums in L1 waited on each sum's store and reload, once per row: with
+// 16 channels that is four sums per row, 1.5-1.7x slower.) Wider rows: gradSumsRows.
 export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, row0: i32, row1: i32): void {
   if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, row0, row1);
   else if (act == 1) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 1, row0, row1);
@@ -45,6 +48,64 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
 
 // @ts-ignore: decorator
 @inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
+  if (C <= WALK_CHANNELS) gradSumsWalk(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
+  else gradSumsRows(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
+}
+
+/** Up to this many channels the gradient's sums walk channel groups down blocks of rows; wider rows go in order (measured). */
+const WALK_CHANNELS = 32;
+
+// @ts-ignore: decorator
+@inline function gradSumsWalk(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
+  // The chunk's 4C f64: the 2C f64 partials, then m, the mean in f32 (C), as scratch.
+  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), m = p + (<usize>C << 4);
+  for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
+  for (let c = 0; c < C; c++) store<f32>(m + (<usize>c << 2), <f32>load<f64>(mean + (<usize>c << 3)));
+  const c4 = C & ~3, stride = <usize>C << 2;
+  for (let b0 = row0; b0 < row1; b0 += BLOCK) {
+    const b1 = min(b0 + BLOCK, row1);
+    for (let c = 0; c < c4; c += 4) {
+      const k = <usize>c << 2, k8 = <usize>c << 3, mm = v128.load(m + k);
+      let sLo0 = f64x2.splat(0), sHi0 = sLo0, sLo1 = sLo0, sHi1 = sLo0, t0 = f32x4.splat(0), t1 = t0;
+      let at = <usize>b0 * stride + k, row = b0;
+      for (; row + 2 <= b1; row += 2) {
+        let g0 = v128.load(dy + at), g1 = v128.load(dy + at + stride);
+        if (masked) { g0 = gradMask(g0, v128.load(r + at), act); g1 = gradMask(g1, v128.load(r + at + stride), act); }
+        sLo0 = f64x2.add(sLo0, f64x2.promote_low_f32x4(g0)); sHi0 = f64x2.add(sHi0, f64x2.promote_low_f32x4(i32x4.shuffle(g0, g0, 2, 3, 0, 1)));
+        sLo1 = f64x2.add(sLo1, f64x2.promote_low_f32x4(g1)); sHi1 = f64x2.add(sHi1, f64x2.promote_low_f32x4(i32x4.shuffle(g1, g1, 2, 3, 0, 1)));
+        t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(x + at), mm)));
+        t1 = f32x4.add(t1, f32x4.mul(g1, f32x4.sub(v128.load(x + at + stride), mm)));
+        at += 2 * stride;
+      }
+      if (row < b1) {
+        let g = v128.load(dy + at);
+        if (masked) g = gradMask(g, v128.load(r + at), act);
+        sLo0 = f64x2.add(sLo0, f64x2.promote_low_f32x4(g)); sHi0 = f64x2.add(sHi0, f64x2.promote_low_f32x4(i32x4.shuffle(g, g, 2, 3, 0, 1)));
+        t0 = f32x4.add(t0, f32x4.mul(g, f32x4.sub(v128.load(x + at), mm)));
+      }
+      flushGradSums(p + k8, q + k8, mean + k8, inv + k8, f64x2.add(sLo0, sLo1), f64x2.add(sHi0, sHi1), f32x4.add(t0, t1), mm);
+    }
+    for (let c = c4; c < C; c++) {
+      const k = <usize>c << 2, k8 = <usize>c << 3, mc = load<f32>(m + k);
+      let sg: f64 = 0, t: f32 = 0;
+      for (let row = b0; row < b1; row++) {
+        const o = <usize>row * stride + k;
+        let g = load<f32>(dy + o);
+        if (masked) g = gradMask1(g, load<f32>(r + o), act);
+        sg += <f64>g;
+        t += g * (load<f32>(x + o) - mc);
+      }
+      store<f64>(p + k8, load<f64>(p + k8) + sg);
+      store<f64>(q + k8, load<f64>(q + k8) + (<f64>t + (<f64>mc - load<f64>(mean + k8)) * sg) * load<f64>(inv + k8));
+    }
+  }
+}
+
+// Rows in order (each array read as one stream), the sums in L1 (s, t below), flushed every
+// BLOCK rows: for rows of more than WALK_CHANNELS channels, where each row has enough
+// independent sums that waiting on their stores does not show, and the column walk measured slower.
+// @ts-ignore: decorator
+@inline function gradSumsRows(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
   // The chunk's 4C f64: the 2C f64 partials, then scratch: sum g in f64 (C), sum g (x - m) in f32 (C), m in f32 (C).
   const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), s = p + (<usize>C << 4), t = s + (<usize>C << 3);
   const m = t + (<usize>C << 2);
@@ -82,6 +143,19 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
   }
 }
 
+// One block's sums of four channels into the f64 partials at p (sum g) and q (sum g (x - mean) inv):
+// sLo, sHi the f64 sums of g (channels 0-1, 2-3), t the f32 sums of g (x - m).
+// @ts-ignore: decorator
+@inline function flushGradSums(p: usize, q: usize, mean: usize, inv: usize, sLo: v128, sHi: v128, t: v128, m: v128): void {
+  v128.store(p, f64x2.add(v128.load(p), sLo));
+  v128.store(p, f64x2.add(v128.load(p, 16), sHi), 16);
+  const tLo = f64x2.promote_low_f32x4(t), tHi = f64x2.promote_low_f32x4(i32x4.shuffle(t, t, 2, 3, 0, 1));
+  const mLo = f64x2.promote_low_f32x4(m), mHi = f64x2.promote_low_f32x4(i32x4.shuffle(m, m, 2, 3, 0, 1));
+  const dLo = f64x2.add(tLo, f64x2.mul(f64x2.sub(mLo, v128.load(mean)), sLo)), dHi = f64x2.add(tHi, f64x2.mul(f64x2.sub(mHi, v128.load(mean, 16)), sHi));
+  v128.store(q, f64x2.add(v128.load(q), f64x2.mul(dLo, v128.load(inv))));
+  v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(dHi, v128.load(inv, 16))), 16);
+}
+
 // out[row, c] = a[c] * g + b[c] * (v[row, c] - m[c]) + d[c], with g = u[row, c], or
 // gradMask(u, r, act) when r != 0: the input gradient (u = dy, v = x, m the mean rounded to
 // f32, so a mean large against the spread does not cancel in f32; r the activation's output).
@@ -98,8 +172,65 @@ export function affineRowsMasked(u: usize, r: usize, v: usize, a: usize, b: usiz
   else unreachable(); // the glue passes only known codes
 }
 
+/** Up to this many channels affineLoop takes four rows at a time (wider rows, one at a time, measured faster). */
+const QUAD_CHANNELS = 64;
+
 // @ts-ignore: decorator
 @inline function affineLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
+  if (C <= QUAD_CHANNELS) affineQuadLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1);
+  else affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1);
+}
+
+// Four rows at a time: each channel group's coefficients are loaded once per four rows (for
+// 16 channels a row is only four vectors: reloading them per row and per vector cost more than
+// the data), and four rows of up to 64 channels are one contiguous run.
+// @ts-ignore: decorator
+@inline function affineQuadLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
+  const c4 = C & ~3, stride = <usize>C << 2;
+  let row = row0;
+  for (; row + 4 <= row1; row += 4) {
+    const o = <usize>row * stride;
+    for (let c = 0; c < c4; c += 4) {
+      const k = <usize>c << 2, at = o + k;
+      const aa = hasU ? v128.load(a + k) : f32x4.splat(0), bb = v128.load(b + k), dd = v128.load(d + k), mm = v128.load(m + k);
+      affineVec(u, r, v, out, at, aa, bb, dd, mm, hasU, masked, act);
+      affineVec(u, r, v, out, at + stride, aa, bb, dd, mm, hasU, masked, act);
+      affineVec(u, r, v, out, at + 2 * stride, aa, bb, dd, mm, hasU, masked, act);
+      affineVec(u, r, v, out, at + 3 * stride, aa, bb, dd, mm, hasU, masked, act);
+    }
+    for (let q = 0; q < 4; q++) for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o + <usize>q * stride, c, hasU, masked, act);
+  }
+  affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1);
+}
+
+// One vector of affineQuadLoop at byte offset `at` of the rows, its channels' coefficients given.
+// @ts-ignore: decorator
+@inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32): void {
+  let y = f32x4.add(f32x4.mul(bb, f32x4.sub(v128.load(v + at), mm)), dd);
+  if (hasU) {
+    let g = v128.load(u + at);
+    if (masked) g = gradMask(g, v128.load(r + at), act);
+    y = f32x4.add(y, f32x4.mul(aa, g));
+  } else y = activate(y, act);
+  v128.store(out + at, y);
+}
+
+// One float of affineQuadLoop: channel c of the row at byte offset o.
+// @ts-ignore: decorator
+@inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32): void {
+  const k = <usize>c << 2;
+  let y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
+  if (hasU) {
+    let g = load<f32>(u + o + k);
+    if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
+    y += load<f32>(a + k) * g;
+  } else y = activate1(y, act);
+  store<f32>(out + o + k, y);
+}
+
+// Rows one at a time (the tail of affineQuadLoop, and rows of more than QUAD_CHANNELS channels).
+// @ts-ignore: decorator
+@inline function affineRowLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
   const c4 = C & ~3;
   for (let row = row0; row < row1; row++) {
     const o = <usize>(row * C) << 2;

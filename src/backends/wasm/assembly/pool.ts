@@ -1,9 +1,47 @@
 // Max pooling and its gradient.
 
+// The common 2x2 window at stride 2 with every window inside the image (no padding), C a
+// multiple of 4: the four taps are four loads at fixed offsets, taken in maxPool's order (the
+// first tap always, then each one larger than the best so far), so results and argmax are
+// maxPool's, NaN included; no per-tap index arithmetic or window bounds.
+function maxPool2x2(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const lanes = i32x4(0, 1, 2, 3), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
+  const rowBytes = <usize>(inW * C) << 2, cBytes = <usize>C << 2;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const top = (n * inH + 2 * oh) * inW * C;
+      let o = <usize>(((n * outH + oh) * outW) * C) << 2;
+      for (let ow = 0; ow < outW; ow++) {
+        const i0 = top + 2 * ow * C;
+        for (let c = 0; c < C; c += 4) {
+          const px = x + (<usize>(i0 + c) << 2);
+          const idx = i32x4.add(i32x4.splat(i0 + c), lanes);
+          let best = v128.load(px), at = idx;
+          const v1 = v128.load(px + cBytes), v2 = v128.load(px + rowBytes), v3 = v128.load(px + rowBytes + cBytes);
+          let take = f32x4.gt(v1, best);
+          best = v128.bitselect(v1, best, take); at = v128.bitselect(i32x4.add(idx, right), at, take);
+          take = f32x4.gt(v2, best);
+          best = v128.bitselect(v2, best, take); at = v128.bitselect(i32x4.add(idx, down), at, take);
+          take = f32x4.gt(v3, best);
+          best = v128.bitselect(v3, best, take); at = v128.bitselect(i32x4.add(idx, diag), at, take);
+          v128.store(out + o, best);
+          v128.store(argmax + o, at);
+          o += 16;
+        }
+      }
+    }
+  }
+}
+
 // Max pooling over images [n0, n1); argmax (i32) keeps the flat input index of each max.
 // Four channels at a time: a compare mask selects both the larger values and their indices.
 export function maxPool(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  // ('same' padding of an odd size has no top or left padding but a last window past the image: not this path.)
+  if (pH == 2 && pW == 2 && sH == 2 && sW == 2 && padTop == 0 && padLeft == 0 && 2 * outH <= inH && 2 * outW <= inW && (C & 3) == 0) {
+    maxPool2x2(x, out, argmax, inH, inW, C, outH, outW, n0, n1);
+    return;
+  }
   const c4 = C & ~3;
   const lanes = i32x4(0, 1, 2, 3);
   for (let n = n0; n < n1; n++) {
@@ -61,6 +99,10 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32
 // as dy where the argmax points and zero elsewhere (no zeroing pass, no scattered adds).
 export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   pH: i32, pW: i32, n0: i32, n1: i32): void {
+  if (pH == 2 && pW == 2) {
+    maxPoolBackward2x2(dy, argmax, dx, inH, inW, C, outH, outW, n0, n1);
+    return;
+  }
   const lanes = i32x4(0, 1, 2, 3);
   for (let n = n0; n < n1; n++) {
     for (let ih = 0; ih < inH; ih++) {
@@ -72,6 +114,33 @@ export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i
         for (let c = 0; c < C; c += 4) {
           const hit = i32x4.eq(v128.load(argmax + (<usize>(o + c) << 2)), i32x4.add(i32x4.splat(xi + c), lanes));
           v128.store(dx + (<usize>(xi + c) << 2), v128.and(v128.load(dy + (<usize>(o + c) << 2)), hit));
+        }
+      }
+    }
+  }
+}
+
+// maxPoolBackwardTiled for 2x2 windows: per output vector, dy and argmax read once and the
+// window's four input vectors written from them (the general kernel reads them once per input
+// pixel and divides to find the window).
+function maxPoolBackward2x2(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const lanes = i32x4(0, 1, 2, 3), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
+  const rowBytes = <usize>(inW * C) << 2, cBytes = <usize>C << 2;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const top = (n * inH + 2 * oh) * inW * C;
+      let o = <usize>(((n * outH + oh) * outW) * C) << 2;
+      for (let ow = 0; ow < outW; ow++) {
+        const i0 = top + 2 * ow * C;
+        for (let c = 0; c < C; c += 4) {
+          const pd = dx + (<usize>(i0 + c) << 2);
+          const idx = i32x4.add(i32x4.splat(i0 + c), lanes);
+          const g = v128.load(dy + o), a = v128.load(argmax + o);
+          v128.store(pd, v128.and(g, i32x4.eq(a, idx)));
+          v128.store(pd + cBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, right))));
+          v128.store(pd + rowBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, down))));
+          v128.store(pd + rowBytes + cBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, diag))));
+          o += 16;
         }
       }
     }

@@ -61,7 +61,8 @@ export function avgPoolBackward(dy: usize, dx: usize, inH: i32, inW: i32, C: i32
 // Source rows (or columns) of a resize, TF2's half-pixel rule: lo, hi and the weight of hi.
 // Written by the caller into taps (i32 lo, i32 hi, f32 frac per output index).
 // Forward: out = lerp(lerp(a, b, fx), lerp(c, d, fx), fy), channels in vectors.
-export function resize(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+export function resize(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, nearest: bool, n0: i32, n1: i32): void {
+  if (nearest) return resizeNearest(x, out, rows, cols, inH, inW, C, outH, outW, n0, n1);
   const c4 = C & ~3;
   for (let n = n0; n < n1; n++) {
     for (let oh = 0; oh < outH; oh++) {
@@ -93,10 +94,11 @@ export function resize(x: usize, out: usize, rows: usize, cols: usize, inH: i32,
   }
 }
 
-// dx (zeroed here for images [n0, n1)) receives each output gradient on its four sources.
-export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+// dx (zeroed here for images [n0, n1)) receives each output gradient on its four sources (nearest: on its one).
+export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, nearest: bool, n0: i32, n1: i32): void {
   const c4 = C & ~3;
   memory.fill(dx + (<usize>(n0 * inH * inW * C) << 2), 0, <usize>((n1 - n0) * inH * inW * C) << 2);
+  if (nearest) return resizeNearestBackward(dy, dx, rows, cols, inH, inW, C, outH, outW, n0, n1);
   for (let n = n0; n < n1; n++) {
     for (let oh = 0; oh < outH; oh++) {
       const r = rows + (<usize>oh * 12);
@@ -128,6 +130,43 @@ export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, i
           store<f32>(pc + o, load<f32>(pc + o) + g * wc);
           store<f32>(pd + o, load<f32>(pd + o) + g * wd);
         }
+      }
+    }
+  }
+}
+
+// Nearest: each output pixel is a copy of its source pixel (the taps' lo; no lerp, whose
+// (b - a) * 0 made an infinity NaN and -0 +0), one source row per output row.
+function resizeNearest(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3, bytes = <usize>C << 2;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const src = x + (<usize>((n * inH + load<i32>(rows + (<usize>oh * 12))) * inW) * bytes);
+      let po = out + <usize>((n * outH + oh) * outW) * bytes;
+      for (let ow = 0; ow < outW; ow++) {
+        const pa = src + <usize>load<i32>(cols + (<usize>ow * 12)) * bytes;
+        let c = 0;
+        for (; c < c4; c += 4) v128.store(po + (<usize>c << 2), v128.load(pa + (<usize>c << 2)));
+        for (; c < C; c++) store<f32>(po + (<usize>c << 2), load<f32>(pa + (<usize>c << 2)));
+        po += bytes;
+      }
+    }
+  }
+}
+
+// Nearest's gradient: each output gradient added to its source pixel of dx (zeroed by the caller), in output order.
+function resizeNearestBackward(dy: usize, dx: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+  const c4 = C & ~3, bytes = <usize>C << 2;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const dst = dx + (<usize>((n * inH + load<i32>(rows + (<usize>oh * 12))) * inW) * bytes);
+      let pg = dy + <usize>((n * outH + oh) * outW) * bytes;
+      for (let ow = 0; ow < outW; ow++) {
+        const pa = dst + <usize>load<i32>(cols + (<usize>ow * 12)) * bytes;
+        let c = 0;
+        for (; c < c4; c += 4) { const o = <usize>c << 2; v128.store(pa + o, f32x4.add(v128.load(pa + o), v128.load(pg + o))); }
+        for (; c < C; c++) { const o = <usize>c << 2; store<f32>(pa + o, load<f32>(pa + o) + load<f32>(pg + o)); }
+        pg += bytes;
       }
     }
   }
