@@ -10,7 +10,7 @@ import { convInfo } from '../src/ops/conv.ts';
 import type { ConvActivation, ConvInfo } from '../src/backends/backend.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
-import { depthwiseTuning, inPlace3x3Fits } from '../src/backends/wasm/depthwise-kernels.ts';
+import { depthwiseTuning, inPlace3x3Fits, inputGrad3x3s2Fits } from '../src/backends/wasm/depthwise-kernels.ts';
 import { Random } from '../src/core/random.ts';
 
 const rng = new Random(47);
@@ -122,6 +122,7 @@ describe('depthwise gradients on wasm against the reference backend', () => {
   it('input and filter gradients within 1e-5 of float64, every case, 1 and 2 threads', async () => {
     const js = new JsBackend(), backends = [new WasmBackend(1), new WasmBackend(2)];
     await backends[1].whenReady();
+    let gathered = 0;
     const cases: Case[] = [...CASES, { x: [2, 9, 8, 4], k: [5, 3], strides: 2, dilations: 1, padding: 'same' }, { x: [2, 9, 8, 4], multiplier: 2, strides: 1, dilations: 2, padding: 'same' }];
     for (const c of cases) {
       const info = geometry(c);
@@ -131,13 +132,18 @@ describe('depthwise gradients on wasm against the reference backend', () => {
       const dx64 = new Float64Array(xs), dw64 = new Float64Array(ws);
       js.conv2dBackpropInput(Float64Array.from(dy), Float64Array.from(w), dx64, info);
       js.conv2dBackpropFilter(Float64Array.from(x), Float64Array.from(dy), dw64, info);
-      for (const be of backends) {
+      if (inputGrad3x3s2Fits(info)) gathered++;
+      for (const [be, fast] of [[backends[0], true], [backends[1], true], [backends[1], false]] as const) {
+        depthwiseTuning.inPlace3x3 = fast;
         const dx = new Float32Array(xs).fill(NaN), dw = new Float32Array(ws).fill(NaN);
         be.conv2dBackpropInput(dy, w, dx, info);
         be.conv2dBackpropFilter(x, dy, dw, info);
-        assert.ok(relativeError(dx, dx64) <= 1e-5, `${JSON.stringify(c)} input gradient on ${be.threads} thread(s): ${relativeError(dx, dx64)}`);
-        assert.ok(relativeError(dw, dw64) <= 1e-5, `${JSON.stringify(c)} filter gradient on ${be.threads} thread(s): ${relativeError(dw, dw64)}`);
+        depthwiseTuning.inPlace3x3 = true;
+        const kernels = `${fast ? 'fast' : 'general'} kernels on ${be.threads} thread(s)`;
+        assert.ok(relativeError(dx, dx64) <= 1e-5, `${JSON.stringify(c)} input gradient, ${kernels}: ${relativeError(dx, dx64)}`);
+        assert.ok(relativeError(dw, dw64) <= 1e-5, `${JSON.stringify(c)} filter gradient, ${kernels}: ${relativeError(dw, dw64)}`);
       }
     }
+    assert.ok(gathered >= 15, `${gathered} cases took dwInputGrad3x3s2`);
   });
 });

@@ -7,7 +7,7 @@ import type { WasmMemory } from './memory.ts';
 import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
-import { dwConv3x3, inPlace3x3Fits } from './depthwise-kernels.ts';
+import { dwConv3x3, dwInputGrad3x3s2, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -306,6 +306,7 @@ export class ConvKernels {
       if (inPlace3x3Fits(full)) return dwConv3x3(this.h, pdy, flipped, 0, pdx, full, 0);
       return this.direct('dwConv', [pdy, flipped, 0, pdx], full, { tail: [0], channels: outC });
     }
+    if (groups > 1 && groups === inC && inputGrad3x3s2Fits(info)) return dwInputGrad3x3s2(this.h, pdy, pw, pdx, info);
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
     if (stride1 && inC >= 8) {

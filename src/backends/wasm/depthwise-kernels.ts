@@ -6,7 +6,7 @@ import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 
 /** Depthwise kernels the thread pool runs (added to the backend's list). */
-export const DEPTHWISE_PARALLEL = ['dwConv3x3'];
+export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const depthwiseTuning = {
@@ -32,4 +32,17 @@ export function dwConv3x3(h: KernelHost, px: number, pw: number, pb: number, po:
   const rows = i.batch * i.outH, macs = rows * i.outW * i.outC * 9;
   const args = [px, pw, pb, po, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW, act];
   h.par('dwConv3x3', args, rows, 1, macs < CALLING_THREAD_MACS ? rows : undefined);
+}
+
+/** Whether dwInputGrad3x3s2 computes this convolution's input gradient: inPlace3x3Fits at stride 2, dilation 1. */
+export function inputGrad3x3s2Fits(i: ConvInfo): boolean {
+  return inPlace3x3Fits(i) && i.strideH === 2 && i.strideW === 2 && i.dilationH === 1 && i.dilationW === 1;
+}
+
+/** dx of a 3x3 stride-2 depthwise convolution by dwInputGrad3x3s2, split between threads by rows of dx (batch * inH). */
+export function dwInputGrad3x3s2(h: KernelHost, pdy: number, pw: number, pdx: number, i: ConvInfo): void {
+  const zeroFloats = Math.max(i.inW, i.outW) * i.inC, zeros = h.scratch(zeroFloats * 4);
+  h.memory().f32(zeros, zeroFloats).fill(0);
+  const rows = i.batch * i.inH, macs = i.batch * i.inH * i.inW * i.inC * 2.25;
+  h.par('dwInputGrad3x3s2', [pdy, pw, pdx, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.padTop, i.padLeft], rows, 1, macs < CALLING_THREAD_MACS ? rows : undefined);
 }

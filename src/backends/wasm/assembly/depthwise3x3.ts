@@ -189,3 +189,67 @@ function singles(a: usize, c: usize, e: usize, w: usize, bias: usize, d: usize, 
     store<f32>(d + fo, epilogue1(s, act));
   }
 }
+
+// Input gradient of a 3x3 stride-2 (dilation 1) depthwise convolution, one filter per channel:
+// rows [r0, r1) of the batch*inH rows of dx, each pixel gathered from the outputs that read
+// it (a split by rows needs no partial sums). Pixel (ih, iw) meets tap kh of output row
+// (ih + padTop - kh) / 2 where that is whole: taps 0 and 2 or tap 1 alone, by parity, and
+// alike for columns, so a pixel sums 4, 2 or 1 products (2.25 on average). Outputs outside dy
+// read `zeros` (outW*C zero floats at least) with their tap's weights, so no pixel branches
+// inside its channel loop.
+export function dwInputGrad3x3s2(dy: usize, w: usize, dx: usize, zeros: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  padTop: i32, padLeft: i32, r0: i32, r1: i32): void {
+  const px = <usize>C << 2, C4 = C & ~3;
+  for (let r = r0; r < r1; r++) {
+    const n = r / inH, ih = r % inH;
+    const grads = dy + <usize>(n * outH) * <usize>outW * px;
+    const d = dx + <usize>r * <usize>inW * px;
+    // The dy rows this row meets (the second, when there is one: tap 2 of the row above).
+    const q = ih + padTop, even = (q & 1) == 0;
+    const khA = even ? 0 : 1, ohA = (q - khA) >> 1, ohB = ohA - 1;
+    const rowA = ohA >= 0 && ohA < outH ? grads + <usize>ohA * <usize>outW * px : zeros;
+    const rowB = even && ohB >= 0 && ohB < outH ? grads + <usize>ohB * <usize>outW * px : zeros;
+    const wA = w + <usize>(3 * khA) * px, wB = w + <usize>6 * px;
+    for (let iw = 0; iw < inW; iw++) {
+      const c = iw + padLeft, evenC = (c & 1) == 0;
+      const kwA = evenC ? 0 : 1, owA = (c - kwA) >> 1, owB = owA - 1;
+      const inA = owA >= 0 && owA < outW, inB = evenC && owB >= 0 && owB < outW;
+      // Column offsets in a dy row; an output outside reads the zero row instead.
+      const oA = <usize>owA * px, oB = <usize>owB * px;
+      const aa = inA ? rowA + oA : zeros, ab = inB ? rowA + oB : zeros;
+      const ba = inA && rowB != zeros ? rowB + oA : zeros, bb = inB && rowB != zeros ? rowB + oB : zeros;
+      const wAa = wA + <usize>kwA * px, wBa = wB + <usize>kwA * px;
+      const o = d + <usize>iw * px;
+      if (even && evenC) gather4(aa, ab, ba, bb, wAa, wAa + 2 * px, wBa, wBa + 2 * px, o, C4);
+      else if (even) gather2(aa, ba, wAa, wBa, o, C4);
+      else if (evenC) gather2(aa, ab, wAa, wAa + 2 * px, o, C4);
+      else gather1(aa, wAa, o, C4);
+      for (let f = C4; f < C; f++) {
+        const fo = <usize>f << 2;
+        let s: f32 = load<f32>(aa + fo) * load<f32>(wAa + fo);
+        if (evenC) s += load<f32>(ab + fo) * load<f32>(wAa + 2 * px + fo);
+        if (even) {
+          s += load<f32>(ba + fo) * load<f32>(wBa + fo);
+          if (evenC) s += load<f32>(bb + fo) * load<f32>(wBa + 2 * px + fo);
+        }
+        store<f32>(o + fo, s);
+      }
+    }
+  }
+}
+
+// d[f] = sum of the products g_i[f] * w_i[f] over channels [0, C4), for 4, 2 or 1 pairs.
+function gather4(g0: usize, g1: usize, g2: usize, g3: usize, w0: usize, w1: usize, w2: usize, w3: usize, d: usize, C4: i32): void {
+  for (let o: usize = 0; o < (<usize>C4 << 2); o += 16) {
+    const s = f32x4.add(f32x4.mul(v128.load(g0 + o), v128.load(w0 + o)), f32x4.mul(v128.load(g1 + o), v128.load(w1 + o)));
+    v128.store(d + o, f32x4.add(s, f32x4.add(f32x4.mul(v128.load(g2 + o), v128.load(w2 + o)), f32x4.mul(v128.load(g3 + o), v128.load(w3 + o)))));
+  }
+}
+function gather2(g0: usize, g1: usize, w0: usize, w1: usize, d: usize, C4: i32): void {
+  for (let o: usize = 0; o < (<usize>C4 << 2); o += 16) {
+    v128.store(d + o, f32x4.add(f32x4.mul(v128.load(g0 + o), v128.load(w0 + o)), f32x4.mul(v128.load(g1 + o), v128.load(w1 + o))));
+  }
+}
+function gather1(g0: usize, w0: usize, d: usize, C4: i32): void {
+  for (let o: usize = 0; o < (<usize>C4 << 2); o += 16) v128.store(d + o, f32x4.mul(v128.load(g0 + o), v128.load(w0 + o)));
+}

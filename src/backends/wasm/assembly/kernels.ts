@@ -13,7 +13,7 @@ export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { dwFilterGrad3x3 } from './depthwise-grad';
-export { dwConv3x3 } from './depthwise3x3';
+export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
 export { winogradFilterGrad, winogradFilterGradOutput } from './winograd-filter-grad';
 export { winogradFilterGrad4, winogradFilterGrad4Output } from './winograd-filter-grad4';
