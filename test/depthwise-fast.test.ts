@@ -10,7 +10,7 @@ import { convInfo } from '../src/ops/conv.ts';
 import type { ConvActivation, ConvInfo } from '../src/backends/backend.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
-import { depthwiseTuning, inPlace3x3Fits, inputGrad3x3s2Fits } from '../src/backends/wasm/depthwise-kernels.ts';
+import { depthwiseTuning, filterGrad3x3s1Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from '../src/backends/wasm/depthwise-kernels.ts';
 import { Random } from '../src/core/random.ts';
 
 const rng = new Random(47);
@@ -118,11 +118,11 @@ describe('fast 3x3 depthwise forward (dwConv3x3)', () => {
   });
 });
 
-describe('depthwise gradients on wasm against the reference backend', () => {
+describe('depthwise gradients on wasm (dwInputGrad3x3s2, dwFilterGrad3x3s1, the stride-1 flipped forward, the general kernels) against the reference backend', () => {
   it('input and filter gradients within 1e-5 of float64, every case, 1 and 2 threads', async () => {
     const js = new JsBackend(), backends = [new WasmBackend(1), new WasmBackend(2)];
     await backends[1].whenReady();
-    let gathered = 0;
+    let gathered = 0, swept = 0;
     const cases: Case[] = [...CASES, { x: [2, 9, 8, 4], k: [5, 3], strides: 2, dilations: 1, padding: 'same' }, { x: [2, 9, 8, 4], multiplier: 2, strides: 1, dilations: 2, padding: 'same' }];
     for (const c of cases) {
       const info = geometry(c);
@@ -133,6 +133,7 @@ describe('depthwise gradients on wasm against the reference backend', () => {
       js.conv2dBackpropInput(Float64Array.from(dy), Float64Array.from(w), dx64, info);
       js.conv2dBackpropFilter(Float64Array.from(x), Float64Array.from(dy), dw64, info);
       if (inputGrad3x3s2Fits(info)) gathered++;
+      if (filterGrad3x3s1Fits(info)) swept++;
       for (const [be, fast] of [[backends[0], true], [backends[1], true], [backends[1], false]] as const) {
         depthwiseTuning.inPlace3x3 = fast;
         const dx = new Float32Array(xs).fill(NaN), dw = new Float32Array(ws).fill(NaN);
@@ -145,5 +146,6 @@ describe('depthwise gradients on wasm against the reference backend', () => {
       }
     }
     assert.ok(gathered >= 15, `${gathered} cases took dwInputGrad3x3s2`);
+    assert.ok(swept >= 15, `${swept} cases took dwFilterGrad3x3s1`);
   });
 });
