@@ -7,7 +7,7 @@ import type { WasmMemory } from './memory.ts';
 import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
-import { dwConv3x3, dwFilterGrad3x3s1, dwInputGrad3x3s2, filterGrad3x3s1Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
+import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -258,8 +258,8 @@ export class ConvKernels {
     // One chunk size for the partials and the kernel (workers may come up in between).
     const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
-    if (depthwise && filterGrad3x3s1Fits(info)) {
-      dwFilterGrad3x3s1(this.h, px, pdy, partials, info, chunk);
+    if (depthwise && filterGrad3x3Fits(info)) {
+      dwFilterGrad3x3(this.h, px, pdy, partials, info, chunk);
     } else if (depthwise) {
       this.direct(dwFilterGradKernel(info), [px, pdy, partials], info, { chunk, channels: outC });
     } else if (oneChannel3x3) {

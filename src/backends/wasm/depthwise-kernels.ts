@@ -6,7 +6,7 @@ import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 
 /** Depthwise kernels the thread pool runs (added to the backend's list). */
-export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGrad3x3s1'];
+export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGrad3x3InPlace'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const depthwiseTuning = {
@@ -47,12 +47,12 @@ export function dwInputGrad3x3s2(h: KernelHost, pdy: number, pw: number, pdx: nu
   h.par('dwInputGrad3x3s2', [pdy, pw, pdx, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.padTop, i.padLeft], rows, 1, macs < CALLING_THREAD_MACS ? rows : undefined);
 }
 
-/** Whether dwFilterGrad3x3s1 computes this convolution's filter gradient: inPlace3x3Fits at stride 1, dilation 1. */
-export function filterGrad3x3s1Fits(i: ConvInfo): boolean {
-  return inPlace3x3Fits(i) && i.strideH === 1 && i.strideW === 1 && i.dilationH === 1 && i.dilationW === 1;
+/** Whether dwFilterGrad3x3InPlace computes this convolution's filter gradient: inPlace3x3Fits at stride 1 or 2 (both ways), dilation 1. */
+export function filterGrad3x3Fits(i: ConvInfo): boolean {
+  return inPlace3x3Fits(i) && i.strideH === i.strideW && i.strideH <= 2 && i.dilationH === 1 && i.dilationW === 1;
 }
 
-/** The 3x3 stride-1 depthwise filter gradient by dwFilterGrad3x3s1 into one partial dW per chunk of `chunk` images. */
-export function dwFilterGrad3x3s1(h: KernelHost, px: number, pdy: number, partials: number, i: ConvInfo, chunk: number): void {
-  h.par('dwFilterGrad3x3s1', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.padTop, i.padLeft, chunk], i.batch, 1, chunk);
+/** The 3x3 depthwise filter gradient by dwFilterGrad3x3InPlace (assembly/depthwise3x3-grad.ts) into one partial dW per chunk of `chunk` images. */
+export function dwFilterGrad3x3(h: KernelHost, px: number, pdy: number, partials: number, i: ConvInfo, chunk: number): void {
+  h.par('dwFilterGrad3x3InPlace', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.padTop, i.padLeft, chunk], i.batch, 1, chunk);
 }
