@@ -1,19 +1,21 @@
 // Inference work per image, deeptype against ONNX Runtime (running deeptype's own export), on
 // one thread each, timed by the process's CPU time: on a machine shared with other jobs the
 // wall clock counts their time slices too, CPU time does not. Alternating rounds, medians.
-//   node --import tsx bench/infer-cpu.ts [--models vgg,resnet20] [--rounds 5]
+//   node --import tsx bench/infer-cpu.ts [--models vgg,resnet20] [--rounds 5] [--general-depthwise]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import * as dt from 'deeptype';
+import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 
-const { values } = parseArgs({ options: { models: { type: 'string' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { models: { type: 'string' }, rounds: { type: 'string', default: '5' }, 'general-depthwise': { type: 'boolean', default: false } } });
 const names = values.models ? values.models.split(',') : Object.keys(ZOO);
 dt.setBackend('wasm');
+depthwiseTuning.inPlace3x3 = !values['general-depthwise']; // the general depthwise kernels (before/after comparisons)
 dt.setThreads(1);
 await dt.ready();
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };

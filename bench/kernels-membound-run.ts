@@ -1,5 +1,5 @@
 // The memory-bound table alone (bench/kernels-membound.ts), or its thread scaling.
-//   node --import tsx bench/kernels-membound-run.ts [--cpu-time] [--only SUBSTRING]   (one thread, % of the limit)
+//   node --import tsx bench/kernels-membound-run.ts [--cpu-time] [--only SUBSTRING] [--general-depthwise]   (one thread, % of the limit)
 //   node --import tsx bench/kernels-membound-run.ts --scaling [--rounds 7] [--only S] (1 vs 2 threads, wall clock)
 // Scaling: two backends side by side, rounds alternating, the fastest round of each (on a
 // shared machine the fastest is the least disturbed); the load average is printed with it.
@@ -7,9 +7,11 @@ import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { limitRows, memboundJobs, memboundRows } from './kernels-membound.ts';
+import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string', default: '' }, rounds: { type: 'string', default: '7' }, reps: { type: 'string', default: '10' },
-  'cpu-time': { type: 'boolean', default: false }, scaling: { type: 'boolean', default: false } } });
+  'cpu-time': { type: 'boolean', default: false }, scaling: { type: 'boolean', default: false }, 'general-depthwise': { type: 'boolean', default: false } } });
+depthwiseTuning.inPlace3x3 = !values['general-depthwise']; // the general depthwise kernels (before/after comparisons)
 const table = (t: string[][]): void => {
   const w = t[0].map((_, i) => Math.max(...t.map((r) => r[i].length)));
   for (const r of t) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));

@@ -1,16 +1,18 @@
 // Where a batch-1 predict's time goes (issue #15's latency target): model.predict end to end,
 // the compiled step alone (predictStep), and every kernel call of the plan, median per call.
-//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8]
+//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
+import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 import { backend } from '../src/core/engine.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' }, 'general-depthwise': { type: 'boolean', default: false } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-latency: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 dt.setBackend('wasm');
+depthwiseTuning.inPlace3x3 = !values['general-depthwise']; // the general depthwise kernels (before/after comparisons)
 if (values.threads) dt.setThreads(Number(values.threads));
 await dt.ready();
 dt.setRandomSeed(1);

@@ -7,6 +7,7 @@ import type { WasmMemory } from './memory.ts';
 import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
+import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -88,6 +89,7 @@ export class ConvKernels {
 
   /** out = act(conv(x, w) + bias) on wasm pointers (pb 0: no bias; act 0: none). */
   forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+    if (info.groups > 1 && info.groups === info.inC && inPlace3x3Fits(info)) return dwConv3x3(this.h, px, pw, pb, po, info, act);
     if (info.groups > 1 && info.groups === info.inC) return this.direct('dwConv', [px, pw, pb, po], info, { tail: [act], channels: info.outC });
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
@@ -256,7 +258,9 @@ export class ConvKernels {
     // One chunk size for the partials and the kernel (workers may come up in between).
     const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
-    if (depthwise) {
+    if (depthwise && filterGrad3x3Fits(info)) {
+      dwFilterGrad3x3(this.h, px, pdy, partials, info, chunk);
+    } else if (depthwise) {
       this.direct(dwFilterGradKernel(info), [px, pdy, partials], info, { chunk, channels: outC });
     } else if (oneChannel3x3) {
       const pads = this.h.scratch(parts * chunk * (outH + 2) * (outW + 2) * 4);
@@ -301,8 +305,10 @@ export class ConvKernels {
       const src = this.h.memory().f32(pw, taps * outC), dst = this.h.memory().f32(flipped, taps * outC);
       for (let t = 0; t < taps; t++) dst.set(src.subarray((taps - 1 - t) * outC, (taps - t) * outC), t * outC);
       const full: ConvInfo = { ...info, inH: info.outH, inW: info.outW, outH: info.inH, outW: info.inW, strideH: 1, strideW: 1, padTop, padLeft };
+      if (inPlace3x3Fits(full)) return dwConv3x3(this.h, pdy, flipped, 0, pdx, full, 0);
       return this.direct('dwConv', [pdy, flipped, 0, pdx], full, { tail: [0], channels: outC });
     }
+    if (groups > 1 && groups === inC && inputGrad3x3s2Fits(info)) return dwInputGrad3x3s2(this.h, pdy, pw, pdx, info);
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
     if (stride1 && inC >= 8) {

@@ -13,6 +13,8 @@ export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { dwFilterGrad3x3 } from './depthwise-grad';
+export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
+export { dwFilterGrad3x3InPlace } from './depthwise3x3-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
 export { winogradFilterGrad, winogradFilterGradOutput } from './winograd-filter-grad';
 export { winogradFilterGrad4, winogradFilterGrad4Output } from './winograd-filter-grad4';
