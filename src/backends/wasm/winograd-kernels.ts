@@ -58,13 +58,20 @@ export function winogradPays(i: ConvInfo): boolean {
  * TF.js comparisons at 1e-5 do not allow (test/seed-model.test.ts, three Adam steps of the
  * seed model's 32->16 convolution: loss 1.9e-5 off; test/examples-functional.test.ts, one
  * Adam step of ResNet-20's 16->16 ones: a weight 1.4e-4 off). Lowering it to 16 needs those
- * tests to pin the direct kernel.
+ * tests to pin the direct kernel. winogradTuning.minChannels4 switches it (benchmarks, tests,
+ * and the decision whether 16 channels may take F(4x4): test/conv16.test.ts).
  */
 export const WINOGRAD4_MIN_CHANNELS = 32;
 
+/** Tunables, changed by benchmarks and tests only. */
+export const winogradTuning = {
+  /** Fewest channels (input and output) for which 'auto' picks F(4x4): WINOGRAD4_MIN_CHANNELS. */
+  minChannels4: WINOGRAD4_MIN_CHANNELS,
+};
+
 export function winograd4Pays(i: ConvInfo): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-  return Math.min(i.inC, i.outC) >= WINOGRAD4_MIN_CHANNELS && i.inC <= 128 && tiles >= 16;
+  return Math.min(i.inC, i.outC) >= winogradTuning.minChannels4 && i.inC <= 128 && tiles >= 16;
 }
 
 /**
