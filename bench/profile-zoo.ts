@@ -5,7 +5,7 @@
 // its documented reasons to run the reference instead (an element-wise op without a SIMD code,
 // a reduction other than a column sum, an array outside wasm memory or not float32 where
 // labels are not expected). Other, shape-based choices inside wasm kernels are not seen.
-//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--cpu-time] [--winograd-filter-grad auto|always|never] [--winograd4-min-channels 16]
+//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--cpu-time] [--winograd-filter-grad auto|always|never] [--winograd4-min-channels 16] [--winograd4-16-inputs]
 // --cpu-time (one thread only): timed by the process's CPU time, so that on a loaded machine
 // other processes' time slices do not count.
 import { parseArgs } from 'node:util';
@@ -20,7 +20,8 @@ import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' },
-  'cpu-time': { type: 'boolean', default: false }, 'winograd-filter-grad': { type: 'string', default: 'auto' }, 'winograd4-min-channels': { type: 'string' } } });
+  'cpu-time': { type: 'boolean', default: false }, 'winograd-filter-grad': { type: 'string', default: 'auto' }, 'winograd4-min-channels': { type: 'string' },
+  'winograd4-16-inputs': { type: 'boolean', default: false } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-zoo: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 const wfg = values['winograd-filter-grad'];
@@ -28,6 +29,7 @@ if (wfg !== 'auto' && wfg !== 'always' && wfg !== 'never') throw new Error(`prof
 trainTuning.winogradFilterGrad = wfg; // 'never': the packed filter gradient everywhere (before/after comparisons)
 // --winograd4-min-channels 16: F(4x4) forward / input gradients from 16 channels (winogradTuning in wasm/winograd-kernels.ts).
 if (values['winograd4-min-channels']) winogradTuning.minChannels4 = Number(values['winograd4-min-channels']);
+winogradTuning.sixteenInputChannels = values['winograd4-16-inputs']!; // F(4x4) where 16 input channels meet 16+ output channels
 dt.setBackend('wasm');
 if (values.threads) dt.setThreads(Number(values.threads));
 if (values['cpu-time'] && values.threads !== '1') throw new Error(`profile-zoo: --cpu-time needs --threads 1 (CPU time sums every thread's), got ${values.threads ?? 'the default'}`);

@@ -1,5 +1,6 @@
 // ResNet-20's 16-channel 3x3 convolutions on wasm: Winograd F(4x4, 3x3) from 16 channels
-// (winogradTuning.minChannels4 = 16, which 'auto' then picks at 16 -> 16 on 32x32) against a
+// (winogradTuning.minChannels4 = 16 or sixteenInputChannels, which 'auto' then picks at 16 -> 16
+// on 32x32; both off by default, undecided: see winogradTuning) against a
 // float64 convolution (within its documented bound, 1e-4 relative: issue #15's for Winograd),
 // the direct kernel and the reference backend, and the shapes it leaves to the direct kernel
 // (channels not multiples of 4, strides 2-3, dilation 2) equal to what the direct kernel gives.
@@ -31,12 +32,14 @@ function backendWith(threads: number, alg: ConvAlgorithm): WasmBackend {
   return b;
 }
 
-/** Runs body with F(4x4) allowed from `channels` channels, then restores the default. */
-function withMinChannels<T>(channels: number, body: () => T): T {
-  const before = winogradTuning.minChannels4;
-  winogradTuning.minChannels4 = channels;
-  try { return body(); } finally { winogradTuning.minChannels4 = before; }
+/** Runs body with these winogradTuning settings, then restores the defaults. */
+function withTuning<T>(settings: Partial<typeof winogradTuning>, body: () => T): T {
+  const before = { ...winogradTuning };
+  Object.assign(winogradTuning, settings);
+  try { return body(); } finally { Object.assign(winogradTuning, before); }
 }
+/** Runs body with F(4x4) allowed from `channels` channels. */
+const withMinChannels = <T>(channels: number, body: () => T): T => withTuning({ minChannels4: channels }, body);
 
 type Epilogue = 'none' | 'bias' | 'relu' | 'relu6' | 'residual';
 
@@ -75,6 +78,24 @@ describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 1
       assert.equal(winogradChoice(info(18, 16), 'auto'), null, 'channels not a multiple of 4');
       assert.equal(winogradChoice(info(16, 16, { strideH: 2, strideW: 2, outH: 16, outW: 16 }), 'auto'), null, 'stride 2');
       assert.equal(winogradChoice(info(16, 16, { dilationH: 2, dilationW: 2 }), 'auto'), null, 'dilation 2');
+    });
+  });
+
+  it("sixteenInputChannels: F(4x4) where 16 input channels meet 16+ output channels, nowhere else below 32", () => {
+    const info = (c: number, f: number): ConvInfo => dt.convInfo([64, 32, 32, c], [3, 3, c, f], { padding: 'same' });
+    withTuning({ sixteenInputChannels: true }, () => {
+      assert.equal(winogradChoice(info(16, 16), 'auto'), 'winograd4');
+      assert.equal(winogradChoice(info(16, 32), 'auto'), 'winograd4', "the seed model's input gradient (flipped 32 -> 16)");
+      assert.equal(winogradChoice(info(32, 16), 'auto'), null, "the seed model's 32 -> 16 forward: 32 channels summed");
+      assert.equal(winogradChoice(info(16, 8), 'auto'), null);
+      assert.equal(winogradChoice(info(20, 20), 'auto'), null);
+      assert.equal(winogradChoice(info(32, 32), 'auto'), 'winograd4', 'from 32 channels as before');
+      // End to end: 'auto' then gives F(4x4)'s bits, within its bound of float64.
+      const x = rand([2, 12, 12, 16]), k = rand([3, 3, 16, 16]), b = rand([16]);
+      const ci = dt.convInfo(x.shape, k.shape, { padding: 'same' }), r = rand([2 * 12 * 12 * 16]);
+      const a = forward(backendWith(2, 'auto'), x, k, b, r, ci, 'relu'), w4 = forward(backendWith(1, 'winograd4'), x, k, b, r, ci, 'relu');
+      assert.deepEqual(a, w4);
+      assert.ok(worstError(a, exact(x, k, b, r, ci, 'relu', 'same')) < 1e-4);
     });
   });
 
