@@ -69,8 +69,9 @@ export const WINOGRAD4_MIN_CHANNELS = 32;
  * side by side): 1.25-1.38x the direct kernel forward and for the input gradient, 1.5-1.8x
  * since its GEMMs (k = 16) lost their empty tail calls (assembly/gemm.ts), while the direct
  * kernel already runs at 80-97% of the multiply-add limit there. In ResNet-20's training step
- * (bench/profile-zoo.ts --winograd4-16-inputs, one thread) those two passes went from 31% of
- * the step to 22% (about 11% off the step). Its error against
+ * (bench/profile-zoo.ts --winograd4-16-inputs, one thread, CPU time, load 5-15) those two
+ * passes went from 26-32% of the step to 20-22%: 1.5-1.6x faster, about 10% off the step.
+ * Its error against
  * float64 at 16 input channels is 1.6e-5 relative (direct 3.1e-6); at 32, already F(4x4)'s
  * default, 2.4e-5 (test/winograd4.test.ts prints both). Of the TF.js comparisons at 1e-5,
  * minChannels4 = 16 moves one: test/seed-model.test.ts, whose 32 -> 16 forward then sums 32
