@@ -58,13 +58,38 @@ export function winogradPays(i: ConvInfo): boolean {
  * TF.js comparisons at 1e-5 do not allow (test/seed-model.test.ts, three Adam steps of the
  * seed model's 32->16 convolution: loss 1.9e-5 off; test/examples-functional.test.ts, one
  * Adam step of ResNet-20's 16->16 ones: a weight 1.4e-4 off). Lowering it to 16 needs those
- * tests to pin the direct kernel.
+ * tests to pin the direct kernel. winogradTuning.minChannels4 switches it (benchmarks, tests,
+ * and the decision whether 16 channels may take F(4x4): test/conv16.test.ts).
  */
 export const WINOGRAD4_MIN_CHANNELS = 32;
 
+/**
+ * Tunables, changed by benchmarks and tests only (and where the decision on 16 channels is made).
+ * F(4x4) at ResNet-20's 16 -> 16 on 32x32 (batch 64; bench/conv16.ts, one thread, CPU time,
+ * side by side): 1.25-1.38x the direct kernel forward and for the input gradient, 1.5-1.8x
+ * since its GEMMs (k = 16) lost their empty tail calls (assembly/gemm.ts), while the direct
+ * kernel already runs at 80-97% of the multiply-add limit there. In ResNet-20's training step
+ * (bench/profile-zoo.ts --winograd4-16-inputs, one thread, CPU time, load 5-15) those two
+ * passes went from 26-32% of the step to 20-22%: 1.5-1.6x faster, about 10% off the step.
+ * Its error against
+ * float64 at 16 input channels is 1.6e-5 relative (direct 3.1e-6); at 32, already F(4x4)'s
+ * default, 2.4e-5 (test/winograd4.test.ts prints both). Of the TF.js comparisons at 1e-5,
+ * minChannels4 = 16 moves one: test/seed-model.test.ts, whose 32 -> 16 forward then sums 32
+ * channels by F(4x4) (loss 1.9e-5 off after two Adam steps); sixteenInputChannels (F(4x4)
+ * where exactly 16 input channels are summed, 16+ output channels: ResNet-20's 16 -> 16 both
+ * ways, the seed's input gradient 16 -> 32) passes it.
+ */
+export const winogradTuning = {
+  /** Fewest channels (input and output) for which 'auto' picks F(4x4): WINOGRAD4_MIN_CHANNELS. */
+  minChannels4: WINOGRAD4_MIN_CHANNELS,
+  /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels (off: not decided). */
+  sixteenInputChannels: false,
+};
+
 export function winograd4Pays(i: ConvInfo): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-  return Math.min(i.inC, i.outC) >= WINOGRAD4_MIN_CHANNELS && i.inC <= 128 && tiles >= 16;
+  const channels = Math.min(i.inC, i.outC) >= winogradTuning.minChannels4 || (winogradTuning.sixteenInputChannels && i.inC === 16 && i.outC >= 16);
+  return channels && i.inC <= 128 && tiles >= 16;
 }
 
 /**

@@ -67,8 +67,10 @@ export const WINOGRAD4_SKEW = 16;
 // Blocks inside the image load without bounds checks. (Unrolled: V8 keeps the offsets constant.)
 function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, t1: i32): void {
   const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2;
-  for (let t = t0; t < t1; t++) {
-    const tw = t % tilesW, th = (t / tilesW) % tilesH, n = t / (tilesW * tilesH);
+  // The tile's column, row and image, stepped along (no divisions per tile).
+  let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
+  for (let t = t0; t < t1; t++, tw++) {
+    if (tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
     const img = x + (<usize>(n * inH * inW * C) << 2);
     const r0 = 4 * th - padTop, s0 = 4 * tw - padLeft;
     const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
@@ -136,8 +138,9 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
   const six: usize = plane * 6;
   const y = tmp + 96 * 4; // the 4 x 4 results after tmp's 4 x 6
   const rowBytes = <usize>(outW * F) << 2, px = <usize>F << 2;
-  for (let t = t0; t < t1; t++) {
-    const tw = t % tilesW, th = (t / tilesW) % tilesH, n = t / (tilesW * tilesH);
+  let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
+  for (let t = t0; t < t1; t++, tw++) {
+    if (tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
     const oh = 4 * th, ow = 4 * tw, rowsOut = min(4, outH - oh), colsOut = min(4, outW - ow);
     const whole = rowsOut == 4 && colsOut == 4;
     const src = m + (<usize>((t - t0) * F) << 2);
