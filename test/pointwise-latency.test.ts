@@ -37,7 +37,7 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
   const wasm = [new WasmBackend(1), new WasmBackend(2)];
   before(async () => { await wasm[1].whenReady(); });
 
-  it('equals the five unfused calls bit for bit (js float32 / float64, wasm on 1 and 2 threads), broadcast and per-channel gamma and beta', () => {
+  it('equals the five unfused calls bit for bit (js float32 / float64, wasm on 1 and 2 threads, in and outside its memory), broadcast and per-channel gamma and beta', () => {
     let cases = 0;
     for (const C of [1, 3, 8, 13, 512]) {
       for (const [perChannel, epsilon] of [[true, 1e-3], [false, 1e-7], [true, 0]] as const) {
@@ -46,11 +46,13 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
         const v = values(C, 0, 4).map((x, i) => (i % 5 === 0 ? 0 : i % 7 === 0 ? 1e-9 : x)), m = values(C, -3, 3);
         const g = perChannel ? values(C, -2, 2) : [1], b = perChannel ? values(C, -1, 1) : [0];
         for (const be of [new JsBackend(), ...wasm]) {
-          for (const type of (be instanceof WasmBackend ? [Float32Array] : [Float32Array, Float64Array]) as Ctor[]) {
-            // In wasm memory, as a plan's buffers are, NaN-filled so an unwritten value fails.
+          // On wasm: float32 in its memory (a plan's buffers: the kernel in place) and outside it (copied in and out).
+          const kinds = (be instanceof WasmBackend ? [[Float32Array, true], [Float32Array, false]] : [[Float32Array, false], [Float64Array, false]]) as [Ctor, boolean][];
+          for (const [type, inWasm] of kinds) {
+            // NaN-filled outputs, so that an unwritten value fails.
             const make = (src: number[] | number): Float32Array | Float64Array => {
               const n = typeof src === 'number' ? src : src.length;
-              const a = be instanceof WasmBackend ? be.mem.f32(be.mem.reserve(n * 4), n) : new type(n);
+              const a = inWasm && be instanceof WasmBackend ? be.mem.f32(be.mem.reserve(n * 4), n) : new type(n);
               if (typeof src === 'number') a.fill(NaN); else a.set(src);
               return a;
             };
@@ -59,7 +61,7 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
             const want = [make(C), make(C)], got = [make(C), make(C)];
             unfused(be, V, E, G, M, B, [make(C), make(C), make(C)], want[0], want[1], C);
             be.batchNormFactors(V, E, G, M, B, got[0], got[1], C);
-            const what = `C ${C}, ${perChannel ? 'per-channel' : 'broadcast'} gamma/beta, epsilon ${epsilon}, ${be.name} ${type.name} ${be instanceof WasmBackend ? be.threads : 1} thread(s)`;
+            const what = `C ${C}, ${perChannel ? 'per-channel' : 'broadcast'} gamma/beta, epsilon ${epsilon}, ${be.name} ${type.name}${inWasm ? ' in wasm memory' : ''} ${be instanceof WasmBackend ? be.threads : 1} thread(s)`;
             assert.deepEqual(Array.from(got[0]), Array.from(want[0]), `scale, ${what}`);
             assert.deepEqual(Array.from(got[1]), Array.from(want[1]), `shift, ${what}`);
             assert.ok(got[0].every((x) => Number.isFinite(x) || epsilon === 0), `scale finite, ${what}`);
@@ -69,7 +71,7 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
         }
       }
     }
-    assert.equal(cases, 5 * 3 * 4);
+    assert.equal(cases, 5 * 3 * 6);
   });
 
   it('the rewrite fuses the chain as recorded, and leaves it when an intermediate has another reader or the shapes differ', () => {

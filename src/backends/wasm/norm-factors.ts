@@ -7,9 +7,14 @@ import type { WasmBackend } from './index.ts';
 export function batchNormFactors(be: WasmBackend, variance: TypedArray, epsilon: TypedArray, gamma: TypedArray, mean: TypedArray, beta: TypedArray, scale: TypedArray, shift: TypedArray, channels: number): void {
   const arrays = [variance, epsilon, gamma, mean, beta, scale, shift];
   if (!arrays.every((a) => a instanceof Float32Array)) return reference(variance, epsilon, gamma, mean, beta, scale, shift, channels);
-  const one = (a: TypedArray, bit: number): number => (a.length === 1 && channels > 1 ? bit : 0);
-  const broadcast = one(epsilon, 1) | one(gamma, 2) | one(beta, 4);
-  be.inWasm(arrays.slice(0, 5) as Float32Array[], [scale, shift] as Float32Array[], ([pv, pe, pg, pm, pb], [ps, pd]) => {
-    be.mem.exports.batchNormFactors(pv, pe, pg, pm, pb, ps, pd, channels, broadcast);
+  const broadcast = (epsilon.length === 1 && channels > 1 ? 1 : 0) | (gamma.length === 1 && channels > 1 ? 2 : 0) | (beta.length === 1 && channels > 1 ? 4 : 0);
+  // A plan's buffers are in wasm memory already: the kernel called straight on their offsets
+  // (its whole work is ~100 ns; inWasm's copies-in-case would triple the call).
+  if (arrays.every((a) => be.mem.owns(a))) {
+    be.mem.exports.batchNormFactors(variance.byteOffset, epsilon.byteOffset, gamma.byteOffset, mean.byteOffset, beta.byteOffset, scale.byteOffset, shift.byteOffset, channels, broadcast);
+    return;
+  }
+  be.inWasm(arrays.slice(0, 5) as Float32Array[], [scale, shift] as Float32Array[], (ins, outs) => {
+    be.mem.exports.batchNormFactors(ins[0], ins[1], ins[2], ins[3], ins[4], outs[0], outs[1], channels, broadcast);
   });
 }
