@@ -178,3 +178,27 @@ describe('compiled predicts with batchNormFactors equal the eager models', () =>
     });
   }
 });
+
+describe('predict hands one whole float batch to the compiled step without a copy', () => {
+  it('same answers as the copied batches; inputs in the backend memory (another plan\'s results) and the input itself untouched (wasm)', () => {
+    dt.setBackend('wasm');
+    dt.setRandomSeed(2);
+    const make = (units: number): models.Model => {
+      const inputs = layers.input({ shape: [7] });
+      return models.model({ inputs, outputs: new layers.Dense({ units, activation: 'relu' }).apply(new layers.Dense({ units: 11 }).apply(inputs) as T) as T });
+    };
+    const a = make(7), b = make(3);
+    const x = dt.tensor(Float32Array.from({ length: 7 }, () => rng.uniform() - 0.5), [1, 7]), kept = x.data.slice();
+    const whole = (a.predict(x) as dt.Tensor).clone(), again = a.predict(x) as dt.Tensor;
+    assert.deepEqual(Array.from(again.data), Array.from(whole.data));
+    assert.deepEqual(Array.from(x.data), Array.from(kept), 'the input changed');
+    // Rows copied batch by batch (two rows at batchSize 1) give the same first row.
+    const two = dt.tensor(Float32Array.from([...kept, ...kept]), [2, 7]);
+    assert.deepEqual(Array.from((a.predict(two, { batchSize: 1 }) as dt.Tensor).data.slice(0, 7)), Array.from(whole.data));
+    // A plan's result (a view of the shared workspace) as the input of another model's predict.
+    const view = a.predictStep(x)[0];
+    const expected = Array.from((b.predict(view.clone()) as dt.Tensor).data);
+    const fromView = a.predictStep(x)[0];
+    assert.deepEqual(Array.from((b.predict(fromView) as dt.Tensor).data), expected);
+  });
+});
