@@ -169,6 +169,7 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, mode: i32, st
   if (mode == 0 && op == ADD) binaryLoop(ADD, a, b, out, 0, start, end);
   else if (mode == 0 && op == MUL) binaryLoop(MUL, a, b, out, 0, start, end);
   else if (mode == 0 && op == SUB) binaryLoop(SUB, a, b, out, 0, start, end);
+  else if (mode == 0 && op == RELU_GRAD) binaryLoop(RELU_GRAD, a, b, out, 0, start, end);
   else binaryLoop(op, a, b, out, mode, start, end);
 }
 
