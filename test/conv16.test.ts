@@ -70,7 +70,8 @@ describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 1
   it("'auto' picks F(4x4) at ResNet-20's 16 -> 16 on 32x32 only when allowed, and only where it fits", () => {
     const info = (c: number, f: number, o: Partial<ConvInfo> = {}): ConvInfo => ({ ...dt.convInfo([64, 32, 32, c], [3, 3, c, f], { padding: 'same' }), ...o });
     assert.equal(WINOGRAD4_MIN_CHANNELS, 32);
-    assert.equal(winogradChoice(info(16, 16), 'auto'), null, 'default: the direct kernel below 32 channels');
+    assert.equal(winogradChoice(info(16, 16), 'auto'), 'winograd4', 'default: sixteenInputChannels');
+    withTuning({ sixteenInputChannels: false }, () => assert.equal(winogradChoice(info(16, 16), 'auto'), null, 'without it: the direct kernel below 32 channels'));
     withMinChannels(16, () => {
       assert.equal(winogradChoice(info(16, 16), 'auto'), 'winograd4');
       assert.equal(winogradChoice(info(32, 16), 'auto'), 'winograd4');

@@ -77,13 +77,14 @@ export const WINOGRAD4_MIN_CHANNELS = 32;
  * minChannels4 = 16 moves one: test/seed-model.test.ts, whose 32 -> 16 forward then sums 32
  * channels by F(4x4) (loss 1.9e-5 off after two Adam steps); sixteenInputChannels (F(4x4)
  * where exactly 16 input channels are summed, 16+ output channels: ResNet-20's 16 -> 16 both
- * ways, the seed's input gradient 16 -> 32) passes it.
+ * ways, the seed's input gradient 16 -> 32) passes it, and is on: within the issue's 1e-4
+ * bound for Winograd, documented in README.
  */
 export const winogradTuning = {
   /** Fewest channels (input and output) for which 'auto' picks F(4x4): WINOGRAD4_MIN_CHANNELS. */
   minChannels4: WINOGRAD4_MIN_CHANNELS,
-  /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels (off: not decided). */
-  sixteenInputChannels: false,
+  /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels. */
+  sixteenInputChannels: true,
 };
 
 export function winograd4Pays(i: ConvInfo): boolean {
