@@ -10,7 +10,7 @@ import { activationOf, EPILOGUE_MASK, isArray, newBuffer, onlyOneReader, useCoun
 export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.ts';
 import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
 import { bnActivation } from './fusions-norm.ts';
-import { batchNormFactorsChain } from './fusions-bn-factors.ts';
+import { bnFactorsChain } from './fusions-bn-factors.ts';
 
 /** The max-pooling backward calls, by the input gradient each writes. */
 function poolBackwardsByOutput(calls: Call[]): Map<TypedArray, Call> {
@@ -174,6 +174,6 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnActivation, batchNormFactorsChain];
+export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnActivation, bnFactorsChain];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);
