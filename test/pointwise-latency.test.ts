@@ -1,5 +1,5 @@
 // Batch-1 latency work of issue #15: inference BatchNormalization's factors in one kernel call
-// (batchNormFactors, the plan rewrite compile/fusions-bn-factors.ts) instead of five
+// (bnInferenceFactors, the plan rewrite compile/fusions-bn-factors.ts) instead of five
 // element-wise calls. The kernel against those five calls on both backends (bit for bit: same
 // float32 steps), in float32 and float64, broadcast and per-channel gamma / beta; the rewrite
 // on recorded call lists (fused only where the chain's intermediates have no other reader);
@@ -13,7 +13,7 @@ import type { Backend } from '../src/backends/backend.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { Random } from '../src/core/random.ts';
-import { batchNormFactorsChain } from '../src/compile/fusions-bn-factors.ts';
+import { bnFactorsChain } from '../src/compile/fusions-bn-factors.ts';
 import type { Call } from '../src/compile/fusion-tools.ts';
 import type { SymbolicTensor } from '../src/layers/symbolic.ts';
 
@@ -33,7 +33,7 @@ function unfused(be: Backend, v: Float32Array | Float64Array, eps: Float32Array 
   be.binary('sub', b, strides(b), product, [1], shift, [C]);
 }
 
-describe('batchNormFactors: inference BatchNormalization factors in one call', () => {
+describe('bnInferenceFactors: inference BatchNormalization factors in one call', () => {
   const wasm = [new WasmBackend(1), new WasmBackend(2)];
   before(async () => { await wasm[1].whenReady(); });
 
@@ -60,7 +60,7 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
             const [V, E, G, M, B] = [v, [epsilon], g, m, b].map(make);
             const want = [make(C), make(C)], got = [make(C), make(C)];
             unfused(be, V, E, G, M, B, [make(C), make(C), make(C)], want[0], want[1], C);
-            be.batchNormFactors(V, E, G, M, B, got[0], got[1], C);
+            be.bnInferenceFactors(V, E, G, M, B, got[0], got[1], C);
             const what = `C ${C}, ${perChannel ? 'per-channel' : 'broadcast'} gamma/beta, epsilon ${epsilon}, ${be.name} ${type.name}${inWasm ? ' in wasm memory' : ''} ${be instanceof WasmBackend ? be.threads : 1} thread(s)`;
             assert.deepEqual(Array.from(got[0]), Array.from(want[0]), `scale, ${what}`);
             assert.deepEqual(Array.from(got[1]), Array.from(want[1]), `shift, ${what}`);
@@ -89,20 +89,20 @@ describe('batchNormFactors: inference BatchNormalization factors in one call', (
       };
     };
     const { calls, arrays: [v, eps, g, m, b, , , scale, , shift] } = chain();
-    const fused = batchNormFactorsChain.rewrite(calls, new Set());
-    assert.deepEqual(fused.map((c) => c.kernel), ['batchNormFactors', 'channelAffine']);
+    const fused = bnFactorsChain.rewrite(calls, new Set());
+    assert.deepEqual(fused.map((c) => c.kernel), ['bnInferenceFactors', 'channelAffine']);
     assert.deepEqual(fused[0].args, [v, eps, g, m, b, scale, shift, C]);
     // The root read again later (a gradient would): not fused.
     const read = chain();
     read.calls.push({ kernel: 'unary', args: ['neg', read.arrays[6], f()] });
-    assert.equal(batchNormFactorsChain.rewrite(read.calls, new Set()).length, read.calls.length);
+    assert.equal(bnFactorsChain.rewrite(read.calls, new Set()).length, read.calls.length);
     // The root a result of the step: not fused.
     const kept = chain();
-    assert.equal(batchNormFactorsChain.rewrite(kept.calls, new Set([kept.arrays[6]])).length, kept.calls.length);
+    assert.equal(bnFactorsChain.rewrite(kept.calls, new Set([kept.arrays[6]])).length, kept.calls.length);
     // A broadcast variance (not one per channel): not this chain.
     const other = chain();
     other.calls[0] = { kernel: 'binary', args: ['add', f(1), [0], other.arrays[1], [0], other.arrays[5], [C]] };
-    assert.equal(batchNormFactorsChain.rewrite(other.calls, new Set()).length, other.calls.length);
+    assert.equal(bnFactorsChain.rewrite(other.calls, new Set()).length, other.calls.length);
   });
 });
 
@@ -134,7 +134,7 @@ function randomizeBatchNorms(m: models.Model): void {
   }
 }
 
-describe('compiled predicts with batchNormFactors equal the eager models', () => {
+describe('compiled predicts with bnInferenceFactors equal the eager models', () => {
   // BatchNormalization after a convolution (folded into it) with and without scale / center,
   // after a Dense layer, on the input itself, and before a 1x1 convolution with ReLU6.
   const build = (): models.Model => {
@@ -167,7 +167,7 @@ describe('compiled predicts with batchNormFactors equal the eager models', () =>
       const first = (m.predict(x) as dt.Tensor).clone();
       m.predict(x); // the second call verifies the plan
       const kernels = planKernels(m);
-      assert.equal(kernels.filter((k) => k === 'batchNormFactors').length, 4, kernels.join(', '));
+      assert.equal(kernels.filter((k) => k === 'bnInferenceFactors').length, 4, kernels.join(', '));
       assert.ok(!kernels.includes('unary sqrt'), `an unfused chain: ${kernels.join(', ')}`);
       assertClose(first, eager(), 1e-5, 'compiled vs eager before the fit');
       await m.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0 });

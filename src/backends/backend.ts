@@ -155,7 +155,7 @@ export interface Backend {
    * scale = gamma / sqrt(variance + epsilon), shift = beta - mean * scale, each step rounded as
    * the unfused ops round it; epsilon, gamma and beta hold one value (broadcast) or one per channel.
    */
-  batchNormFactors(variance: TypedArray, epsilon: TypedArray, gamma: TypedArray, mean: TypedArray, beta: TypedArray, scale: TypedArray, shift: TypedArray, channels: number): void;
+  bnInferenceFactors(variance: TypedArray, epsilon: TypedArray, gamma: TypedArray, mean: TypedArray, beta: TypedArray, scale: TypedArray, shift: TypedArray, channels: number): void;
 
   // Optimizer updates, in place on the weights and their slots.
   adam(w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void;
@@ -187,7 +187,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
-  batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3], batchNormFactors: [5, 6],
+  batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3], bnInferenceFactors: [5, 6],
   batchNormActivation: [3, 4, 5], batchNormActivationGrad: [6, 7, 8], batchNormResidualActivation: [4, 5, 6],
   adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0], rmspropCentered: [0, 2, 3, 4],
 };

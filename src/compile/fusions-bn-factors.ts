@@ -1,6 +1,6 @@
 // A plan rewrite for inference BatchNormalization (part of the table in fusions.ts): the five
 // element-wise calls its factors take (scale = gamma / sqrt(variance + epsilon), shift = beta -
-// mean * scale) become one batchNormFactors call. At batch 1 those calls, on a few hundred
+// mean * scale) become one bnInferenceFactors call. At batch 1 those calls, on a few hundred
 // floats each, cost their call overhead and little else: ResNet-20 makes 19 such chains per
 // predict, the MobileNet-style net 13. The factors are still computed by a kernel every run,
 // from the live statistics, so a fit between two predicts is seen.
@@ -46,11 +46,11 @@ function factorsAt(calls: Call[], i: number, uses: Map<TypedArray, number>, kept
   // Outputs distinct from each other and from the inputs (the kernel writes scale before it reads mean, beta).
   const outputs = new Set<unknown>([scale, shift, sum, root, product]);
   if (outputs.size !== 5 || [variance, epsilon, gamma, mean, beta].some((a) => outputs.has(a))) return null;
-  return { kernel: 'batchNormFactors', args: [variance, epsilon, gamma, mean, beta, scale, shift, C] };
+  return { kernel: 'bnInferenceFactors', args: [variance, epsilon, gamma, mean, beta, scale, shift, C] };
 }
 
-export const batchNormFactorsChain: Fusion = {
-  name: 'add + sqrt + div + mul + sub (BatchNormalization factors at inference) -> batchNormFactors',
+export const bnFactorsChain: Fusion = {
+  name: 'add + sqrt + div + mul + sub (BatchNormalization factors at inference) -> bnInferenceFactors',
   rewrite(calls, kept) {
     const uses = useCounts(calls);
     const out: Call[] = [];

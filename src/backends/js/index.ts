@@ -7,7 +7,7 @@ import { conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as normFused from './norm-fused.ts';
-import { batchNormFactors } from './norm-factors.ts';
+import { bnInferenceFactors } from './norm-factors.ts';
 import * as spatial from './spatial.ts';
 import * as opt from './optimizers.ts';
 
@@ -57,7 +57,7 @@ export class JsBackend implements Backend {
   batchNormResidualActivation = normFused.batchNormResidualActivation;
   batchNormActivationGrad = normFused.batchNormActivationGrad;
   channelAffine: Backend['channelAffine'] = norm.channelAffine;
-  batchNormFactors = batchNormFactors;
+  bnInferenceFactors = bnInferenceFactors;
   adagrad = opt.adagrad;
   adadelta = opt.adadelta;
   adamax = opt.adamax;

@@ -15,7 +15,7 @@ const exact = (v: number): number => v;
  * and multiply, done in float64 and rounded once, give the correctly rounded float32 result, so
  * the factors equal the unfused calls' bit for bit (on both backends).
  */
-export function batchNormFactors(variance: TypedArray, epsilon: TypedArray, gamma: TypedArray, mean: TypedArray, beta: TypedArray, scale: TypedArray, shift: TypedArray, channels: number): void {
+export function bnInferenceFactors(variance: TypedArray, epsilon: TypedArray, gamma: TypedArray, mean: TypedArray, beta: TypedArray, scale: TypedArray, shift: TypedArray, channels: number): void {
   const round = scale instanceof Float32Array ? Math.fround : exact;
   for (let c = 0; c < channels; c++) {
     const root = round(Math.sqrt(round(variance[c] + at(epsilon, c))));

@@ -15,7 +15,7 @@ import * as opt from './optimizers.ts';
 import * as spatial from './spatial.ts';
 import * as copies from './copies.ts';
 import * as normTrain from './norm-train.ts';
-import { batchNormFactors } from './norm-factors.ts';
+import { bnInferenceFactors } from './norm-factors.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
@@ -381,7 +381,7 @@ export class WasmBackend extends JsBackend {
   override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void =>
     normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
-  override batchNormFactors = (...a: Parameters<Backend['batchNormFactors']>): void => batchNormFactors(this, ...a);
+  override bnInferenceFactors = (...a: Parameters<Backend['bnInferenceFactors']>): void => bnInferenceFactors(this, ...a);
   // Projective image transforms (the augmentation layers): see ./transform.ts.
   override imageTransform = (...a: Parameters<Backend['imageTransform']>): void => transform.imageTransform(this, ...a);
   override imageTransformBackward = (...a: Parameters<Backend['imageTransformBackward']>): void => transform.imageTransformBackward(this, ...a);

@@ -24,7 +24,7 @@ export { addRow, sumRows, columnSums, adam, sgd, rmsprop, concatRows } from './e
 export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
 export { affineRows, bnShiftedSums } from './norm';
-export { batchNormFactors } from './norm-factors';
+export { bnInferenceFactors } from './norm-factors';
 export { bnGradSumsMasked, affineRowsMasked, affineRowsResidual } from './norm-train';
 export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';

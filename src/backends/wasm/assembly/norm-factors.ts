@@ -2,7 +2,7 @@
 // scale = gamma / sqrt(variance + epsilon), shift = beta - mean * scale over C channels, four
 // at a time, with the IEEE float32 steps of the unfused element-wise kernels (the same bits).
 // `broadcast`: bit 0 epsilon, bit 1 gamma, bit 2 beta hold one value for every channel.
-export function batchNormFactors(v: usize, eps: usize, g: usize, m: usize, b: usize, scale: usize, shift: usize, C: i32, broadcast: i32): void {
+export function bnInferenceFactors(v: usize, eps: usize, g: usize, m: usize, b: usize, scale: usize, shift: usize, C: i32, broadcast: i32): void {
   let c = 0;
   for (; c + 4 <= C; c += 4) {
     const o = <usize>c << 2;
