@@ -176,16 +176,16 @@ export function affineRowsMasked(u: usize, r: usize, v: usize, a: usize, b: usiz
 const QUAD_CHANNELS = 64;
 
 // @ts-ignore: decorator
-@inline function affineLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
-  if (C <= QUAD_CHANNELS) affineQuadLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1);
-  else affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1);
+@inline function affineLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool = false): void {
+  if (C <= QUAD_CHANNELS) affineQuadLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes);
+  else affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes);
 }
 
 // Four rows at a time: each channel group's coefficients are loaded once per four rows (for
 // 16 channels a row is only four vectors: reloading them per row and per vector cost more than
 // the data), and four rows of up to 64 channels are one contiguous run.
 // @ts-ignore: decorator
-@inline function affineQuadLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
+@inline function affineQuadLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool): void {
   const c4 = C & ~3, stride = <usize>C << 2;
   let row = row0;
   for (; row + 4 <= row1; row += 4) {
@@ -193,44 +193,44 @@ const QUAD_CHANNELS = 64;
     for (let c = 0; c < c4; c += 4) {
       const k = <usize>c << 2, at = o + k;
       const aa = hasU ? v128.load(a + k) : f32x4.splat(0), bb = v128.load(b + k), dd = v128.load(d + k), mm = v128.load(m + k);
-      affineVec(u, r, v, out, at, aa, bb, dd, mm, hasU, masked, act);
-      affineVec(u, r, v, out, at + stride, aa, bb, dd, mm, hasU, masked, act);
-      affineVec(u, r, v, out, at + 2 * stride, aa, bb, dd, mm, hasU, masked, act);
-      affineVec(u, r, v, out, at + 3 * stride, aa, bb, dd, mm, hasU, masked, act);
+      affineVec(u, r, v, out, at, aa, bb, dd, mm, hasU, masked, act, hasRes);
+      affineVec(u, r, v, out, at + stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
+      affineVec(u, r, v, out, at + 2 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
+      affineVec(u, r, v, out, at + 3 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
     }
-    for (let q = 0; q < 4; q++) for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o + <usize>q * stride, c, hasU, masked, act);
+    for (let q = 0; q < 4; q++) for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o + <usize>q * stride, c, hasU, masked, act, hasRes);
   }
-  affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1);
+  affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1, hasRes);
 }
 
 // One vector of affineQuadLoop at byte offset `at` of the rows, its channels' coefficients given.
 // @ts-ignore: decorator
-@inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32): void {
+@inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
   let y = f32x4.add(f32x4.mul(bb, f32x4.sub(v128.load(v + at), mm)), dd);
   if (hasU) {
     let g = v128.load(u + at);
     if (masked) g = gradMask(g, v128.load(r + at), act);
     y = f32x4.add(y, f32x4.mul(aa, g));
-  } else y = activate(y, act);
+  } else y = activate(hasRes ? f32x4.add(y, v128.load(u + at)) : y, act);
   v128.store(out + at, y);
 }
 
 // One float of affineQuadLoop: channel c of the row at byte offset o.
 // @ts-ignore: decorator
-@inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32): void {
+@inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
   const k = <usize>c << 2;
   let y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
   if (hasU) {
     let g = load<f32>(u + o + k);
     if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
     y += load<f32>(a + k) * g;
-  } else y = activate1(y, act);
+  } else y = activate1(hasRes ? y + load<f32>(u + o + k) : y, act);
   store<f32>(out + o + k, y);
 }
 
 // Rows one at a time (the tail of affineQuadLoop, and rows of more than QUAD_CHANNELS channels).
 // @ts-ignore: decorator
-@inline function affineRowLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32): void {
+@inline function affineRowLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool): void {
   const c4 = C & ~3;
   for (let row = row0; row < row1; row++) {
     const o = <usize>(row * C) << 2;
@@ -242,7 +242,7 @@ const QUAD_CHANNELS = 64;
         let g = v128.load(u + o + k);
         if (masked) g = gradMask(g, v128.load(r + o + k), act);
         y = f32x4.add(y, f32x4.mul(v128.load(a + k), g));
-      } else y = activate(y, act);
+      } else y = activate(hasRes ? f32x4.add(y, v128.load(u + o + k)) : y, act);
       v128.store(out + o + k, y);
     }
     for (; c < C; c++) {
@@ -252,7 +252,7 @@ const QUAD_CHANNELS = 64;
         let g = load<f32>(u + o + k);
         if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
         y += load<f32>(a + k) * g;
-      } else y = activate1(y, act);
+      } else y = activate1(hasRes ? y + load<f32>(u + o + k) : y, act);
       store<f32>(out + o + k, y);
     }
   }
@@ -260,28 +260,10 @@ const QUAD_CHANNELS = 64;
 
 // out[row, c] = activate(b[c] * (v[row, c] - m[c]) + d[c] + res[row, c], act): batch
 // normalization, a residual added and the activation in one pass (a residual block's tail:
-// batchNorm -> add -> relu). Each sum rounds to f32 as the unfused kernels' stored results do.
+// batchNorm -> add -> relu): the forward affine loop with the residual read where u is. Each
+// sum rounds to f32 as the unfused kernels' stored results do.
 export function affineRowsResidual(res: usize, v: usize, b: usize, d: usize, m: usize, out: usize, C: i32, act: i32, row0: i32, row1: i32): void {
-  if (act == 1) residualLoop(res, v, b, d, m, out, C, 1, row0, row1);
-  else if (act == 2) residualLoop(res, v, b, d, m, out, C, 2, row0, row1);
-  else residualLoop(res, v, b, d, m, out, C, 0, row0, row1);
-}
-
-// @ts-ignore: decorator
-@inline function residualLoop(res: usize, v: usize, b: usize, d: usize, m: usize, out: usize, C: i32, act: i32, row0: i32, row1: i32): void {
-  const c4 = C & ~3;
-  for (let row = row0; row < row1; row++) {
-    const o = <usize>(row * C) << 2;
-    let c = 0;
-    for (; c < c4; c += 4) {
-      const k = <usize>c << 2;
-      const y = f32x4.add(f32x4.mul(v128.load(b + k), f32x4.sub(v128.load(v + o + k), v128.load(m + k))), v128.load(d + k));
-      v128.store(out + o + k, activate(f32x4.add(y, v128.load(res + o + k)), act));
-    }
-    for (; c < C; c++) {
-      const k = <usize>c << 2;
-      const y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
-      store<f32>(out + o + k, activate1(y + load<f32>(res + o + k), act));
-    }
-  }
+  if (act == 1) affineLoop(res, 0, v, 0, b, d, m, out, C, false, false, 1, row0, row1, true);
+  else if (act == 2) affineLoop(res, 0, v, 0, b, d, m, out, C, false, false, 2, row0, row1, true);
+  else affineLoop(res, 0, v, 0, b, d, m, out, C, false, false, 0, row0, row1, true);
 }
