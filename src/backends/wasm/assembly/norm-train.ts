@@ -203,7 +203,7 @@ const QUAD_CHANNELS = 64;
   affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1, hasRes);
 }
 
-// One vector of affineQuadLoop at byte offset `at` of the rows, its channels' coefficients given.
+// One vector of the affine loops at byte offset `at` of the rows, its channels' coefficients given.
 // @ts-ignore: decorator
 @inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
   let y = f32x4.add(f32x4.mul(bb, f32x4.sub(v128.load(v + at), mm)), dd);
@@ -215,7 +215,7 @@ const QUAD_CHANNELS = 64;
   v128.store(out + at, y);
 }
 
-// One float of affineQuadLoop: channel c of the row at byte offset o.
+// One float of the affine loops: channel c of the row at byte offset o.
 // @ts-ignore: decorator
 @inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
   const k = <usize>c << 2;
@@ -234,27 +234,12 @@ const QUAD_CHANNELS = 64;
   const c4 = C & ~3;
   for (let row = row0; row < row1; row++) {
     const o = <usize>(row * C) << 2;
-    let c = 0;
-    for (; c < c4; c += 4) {
+    for (let c = 0; c < c4; c += 4) {
       const k = <usize>c << 2;
-      let y = f32x4.add(f32x4.mul(v128.load(b + k), f32x4.sub(v128.load(v + o + k), v128.load(m + k))), v128.load(d + k));
-      if (hasU) {
-        let g = v128.load(u + o + k);
-        if (masked) g = gradMask(g, v128.load(r + o + k), act);
-        y = f32x4.add(y, f32x4.mul(v128.load(a + k), g));
-      } else y = activate(hasRes ? f32x4.add(y, v128.load(u + o + k)) : y, act);
-      v128.store(out + o + k, y);
+      const aa = hasU ? v128.load(a + k) : f32x4.splat(0);
+      affineVec(u, r, v, out, o + k, aa, v128.load(b + k), v128.load(d + k), v128.load(m + k), hasU, masked, act, hasRes);
     }
-    for (; c < C; c++) {
-      const k = <usize>c << 2;
-      let y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
-      if (hasU) {
-        let g = load<f32>(u + o + k);
-        if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
-        y += load<f32>(a + k) * g;
-      } else y = activate1(hasRes ? y + load<f32>(u + o + k) : y, act);
-      store<f32>(out + o + k, y);
-    }
+    for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o, c, hasU, masked, act, hasRes);
   }
 }
 
