@@ -22,22 +22,28 @@ const skip = !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not
 /** Training images for the bounded run: one epoch of these must classify a drawn 1. */
 const SAMPLES = 12000;
 
-/** Starts `npm run playground` on a free port; resolves to its URL. */
+/** Every playground server started, so that none outlives the tests (a live child keeps the suite waiting). */
+const children: ChildProcess[] = [];
+function stopAll(): void { for (const c of children) { try { process.kill(-c.pid!); } catch { /* already gone */ } } }
+process.on('exit', stopAll);
+
+/** Starts `npm run playground` on a free port; resolves to its URL. A server that does not start is stopped. */
 function startPlayground(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   // Its own process group, so that the server under npm stops with it.
   const child = spawn('npm', ['run', '--silent', 'playground', '--', '--port', '0', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(child);
   return new Promise((done, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`the playground did not start:\n${out}`)), 60_000);
+    const failed = (why: string): void => { clearTimeout(timer); try { process.kill(-child.pid!); } catch { /* already gone */ } fail(new Error(`${why}:\n${out}`)); };
+    const timer = setTimeout(() => failed('the playground did not start within 60 s'), 60_000);
     child.stdout!.on('data', (d) => { out += d; const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out); if (m) { clearTimeout(timer); done({ url: m[1], child }); } });
     child.stderr!.on('data', (d) => { out += d; });
-    child.on('exit', (code) => fail(new Error(`the playground exited (${code}):\n${out}`)));
+    child.on('exit', (code) => failed(`the playground exited (${code})`));
   });
 }
 
 describe('the playground', { skip }, () => {
   let browser: Browser;
-  const children: ChildProcess[] = [];
   before(async () => {
     mkdirSync(shots, { recursive: true });
     browser = await chromium.launch({
@@ -45,11 +51,10 @@ describe('the playground', { skip }, () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
   });
-  after(async () => { await browser?.close(); for (const c of children) { try { process.kill(-c.pid!); } catch { /* already gone */ } } });
+  after(async () => { await browser?.close(); stopAll(); });
 
   async function open(extra: string[] = [], query = ''): Promise<{ page: Page; errors: string[] }> {
     const server = await startPlayground(extra);
-    children.push(server.child);
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const errors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
