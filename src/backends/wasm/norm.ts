@@ -121,7 +121,9 @@ export function gradCoefficients(b: WasmBackend, partials: number, parts: number
     const g = gamma ? gamma[c] : 1;
     a[c] = g * inv[c];
     k[c] = (-g * inv[c] * inv[c] * sumDyXhat[c]) / rows;
-    d[c] = (-g * inv[c] * sumDy[c]) / rows - k[c] * (mean[c] - m[c]);
+    // The f32-rounded mean's correction; none where it is 0 (0 * an infinite k would be NaN).
+    const shift = mean[c] - m[c];
+    d[c] = (-g * inv[c] * sumDy[c]) / rows - (shift === 0 ? 0 : k[c] * shift);
   }
   return vectors(b, a, k, d, m);
 }

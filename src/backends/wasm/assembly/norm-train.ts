@@ -16,17 +16,19 @@ import { epilogue, epilogue1 } from './conv';
 @inline function activate1(y: f32, act: i32): f32 {
   return act == 0 ? y : epilogue1(y, act);
 }
-// g where the activation's output r passes a gradient (1 relu: r > 0; 2 relu6: 0 < r < 6), 0 elsewhere.
+// g times 1 where the activation's output r passes a gradient (1 relu: r > 0; 2 relu6: 0 < r < 6),
+// times 0 elsewhere: a product, as the unfused reluGrad / relu6Grad and the js reference, so an
+// infinite or NaN dy under a closed mask gives NaN there, not 0.
 // @ts-ignore: decorator
 @inline function gradMask(g: v128, r: v128, act: i32): v128 {
-  if (act == 1) return v128.and(g, f32x4.gt(r, f32x4.splat(0)));
-  if (act == 2) return v128.and(g, v128.and(f32x4.gt(r, f32x4.splat(0)), f32x4.lt(r, f32x4.splat(6))));
+  if (act == 1) return f32x4.mul(g, v128.and(f32x4.splat(1), f32x4.gt(r, f32x4.splat(0))));
+  if (act == 2) return f32x4.mul(g, v128.and(f32x4.splat(1), v128.and(f32x4.gt(r, f32x4.splat(0)), f32x4.lt(r, f32x4.splat(6)))));
   return g;
 }
 // @ts-ignore: decorator
 @inline function gradMask1(g: f32, r: f32, act: i32): f32 {
-  if (act == 1) return r > 0 ? g : 0;
-  if (act == 2) return r > 0 && r < 6 ? g : 0;
+  if (act == 1) return g * (r > 0 ? 1 : 0);
+  if (act == 2) return g * (r > 0 && r < 6 ? 1 : 0);
   return g;
 }
 
@@ -96,7 +98,7 @@ const WALK_CHANNELS = 32;
         t += g * (load<f32>(x + o) - mc);
       }
       store<f64>(p + k8, load<f64>(p + k8) + sg);
-      store<f64>(q + k8, load<f64>(q + k8) + (<f64>t + (<f64>mc - load<f64>(mean + k8)) * sg) * load<f64>(inv + k8));
+      store<f64>(q + k8, load<f64>(q + k8) + (<f64>t + meanCorrection(<f64>mc - load<f64>(mean + k8), sg)) * load<f64>(inv + k8));
     }
   }
 }
@@ -138,9 +140,20 @@ const WALK_CHANNELS = 32;
       const k = <usize>c << 2, k8 = <usize>c << 3;
       const sg = load<f64>(s + k8);
       store<f64>(p + k8, load<f64>(p + k8) + sg);
-      store<f64>(q + k8, load<f64>(q + k8) + (<f64>load<f32>(t + k) + (<f64>load<f32>(m + k) - load<f64>(mean + k8)) * sg) * load<f64>(inv + k8));
+      store<f64>(q + k8, load<f64>(q + k8) + (<f64>load<f32>(t + k) + meanCorrection(<f64>load<f32>(m + k) - load<f64>(mean + k8), sg)) * load<f64>(inv + k8));
     }
   }
+}
+
+// The term (m - mean) sum g that moves sum g (x - m) to sum g (x - mean): nothing where sum g is
+// not finite (an infinite dy), else 0 * Inf would turn the reference's +-Inf into NaN.
+// @ts-ignore: decorator
+@inline function meanCorrection(d: f64, sg: f64): f64 {
+  return sg - sg == 0 ? d * sg : 0;
+}
+// @ts-ignore: decorator
+@inline function meanCorrection2(d: v128, sg: v128): v128 {
+  return v128.and(f64x2.mul(d, sg), f64x2.eq(f64x2.sub(sg, sg), f64x2.splat(0)));
 }
 
 // One block's sums of four channels into the f64 partials at p (sum g) and q (sum g (x - mean) inv):
@@ -151,7 +164,7 @@ const WALK_CHANNELS = 32;
   v128.store(p, f64x2.add(v128.load(p, 16), sHi), 16);
   const tLo = f64x2.promote_low_f32x4(t), tHi = f64x2.promote_low_f32x4(i32x4.shuffle(t, t, 2, 3, 0, 1));
   const mLo = f64x2.promote_low_f32x4(m), mHi = f64x2.promote_low_f32x4(i32x4.shuffle(m, m, 2, 3, 0, 1));
-  const dLo = f64x2.add(tLo, f64x2.mul(f64x2.sub(mLo, v128.load(mean)), sLo)), dHi = f64x2.add(tHi, f64x2.mul(f64x2.sub(mHi, v128.load(mean, 16)), sHi));
+  const dLo = f64x2.add(tLo, meanCorrection2(f64x2.sub(mLo, v128.load(mean)), sLo)), dHi = f64x2.add(tHi, meanCorrection2(f64x2.sub(mHi, v128.load(mean, 16)), sHi));
   v128.store(q, f64x2.add(v128.load(q), f64x2.mul(dLo, v128.load(inv))));
   v128.store(q, f64x2.add(v128.load(q, 16), f64x2.mul(dHi, v128.load(inv, 16))), 16);
 }
