@@ -19,7 +19,8 @@ export interface KernelHost {
   par(name: string, args: number[], total: number, align?: number, chunk?: number): void;
   /** Scratch bytes in wasm memory, freed when the backend's kernel call returns. */
   scratch(bytes: number): number;
-  transposeToScratch(src: number, rows: number, cols: number): number;
+  /** `blocks` [rows, cols] matrices at src as [cols, rows] ones in scratch, in reverse order if `reversed`. */
+  transposeToScratch(src: number, rows: number, cols: number, blocks?: number, reversed?: boolean): number;
 }
 
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/common.ts). */
@@ -301,9 +302,7 @@ export class ConvKernels {
     if (groups > 1 && groups === inC && outC === inC && stride1) {
       // Depthwise at stride 1, one filter per channel: dx is the depthwise convolution of dy by
       // the kernel turned 180 degrees (a gather, where dwInputGrad scatters).
-      const taps = kH * kW, flipped = this.h.scratch(taps * outC * 4);
-      const src = this.h.memory().f32(pw, taps * outC), dst = this.h.memory().f32(flipped, taps * outC);
-      for (let t = 0; t < taps; t++) dst.set(src.subarray((taps - 1 - t) * outC, (taps - t) * outC), t * outC);
+      const flipped = this.h.transposeToScratch(pw, 1, outC, kH * kW, true); // [1, C] blocks: the taps reversed
       const full: ConvInfo = { ...info, inH: info.outH, inW: info.outW, outH: info.inH, outW: info.inW, strideH: 1, strideW: 1, padTop, padLeft };
       if (inPlace3x3Fits(full)) return dwConv3x3(this.h, pdy, flipped, 0, pdx, full, 0);
       return this.direct('dwConv', [pdy, flipped, 0, pdx], full, { tail: [0], channels: outC });
@@ -314,12 +313,7 @@ export class ConvKernels {
     if (stride1 && inC >= 8) {
       // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
       // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
-      const flipped = this.h.scratch(kH * kW * inC * outC * 4);
-      const src = this.h.memory().f32(pw, kH * kW * inC * outC), dst = this.h.memory().f32(flipped, src.length);
-      for (let t = 0; t < kH * kW; t++) {
-        const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
-        for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
-      }
+      const flipped = this.h.transposeToScratch(pw, inC, outC, kH * kW, true);
       const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
         kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
       if (this.runWinograd(pdy, flipped, 0, 0, pdx, full, 0)) return;

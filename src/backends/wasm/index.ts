@@ -29,7 +29,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];
@@ -86,7 +86,7 @@ export class WasmBackend extends JsBackend {
     chunk: (total, align) => this.pool.chunk(total, align),
     par: (name, args, total, align, chunk) => this.par(name, args, total, align, chunk),
     scratch: (bytes) => this.scratch(bytes),
-    transposeToScratch: (src, rows, cols) => this.transposeToScratch(src, rows, cols),
+    transposeToScratch: (src, rows, cols, blocks, reversed) => this.transposeToScratch(src, rows, cols, blocks, reversed),
   });
 
   /**
@@ -209,11 +209,13 @@ export class WasmBackend extends JsBackend {
     this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
   }
 
-  /** Copies a [rows, cols] f32 matrix at `src` to a [cols, rows] one in scratch. */
-  private transposeToScratch(src: number, rows: number, cols: number): number {
-    const at = this.scratch(rows * cols * 4);
-    const s = this.mem.f32(src, rows * cols), d = this.mem.f32(at, rows * cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) d[c * rows + r] = s[r * cols + c];
+  /**
+   * Copies `blocks` [rows, cols] f32 matrices at `src` to [cols, rows] ones in scratch, in
+   * reverse order if `reversed` (a kernel's taps turned 180 degrees).
+   */
+  private transposeToScratch(src: number, rows: number, cols: number, blocks = 1, reversed = false): number {
+    const at = this.scratch(blocks * rows * cols * 4);
+    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], blocks, 1, blocks * rows * cols < PARALLEL_ELEMENTS ? blocks : undefined);
     return at;
   }
 
