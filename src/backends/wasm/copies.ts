@@ -11,10 +11,10 @@ const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float
 /** uint8 -> float32 (comparison masks in gradients) in SIMD; other conversions by the reference. */
 export function cast(b: WasmBackend, x: TypedArray, out: TypedArray): void {
   if (!(x instanceof Uint8Array) || !(out instanceof Float32Array) || !(b.mem.owns(x) && b.mem.owns(out)) && x.length < 4096) return refEw.cast(x, out);
-  b.inWasm([], [out], ([], [po]) => {
-    const px = b.mem.owns(x) ? x.byteOffset : copyBytesIn(b, x);
-    b.parElements('castU8F32', [px, po], out.length);
-  });
+  b.inPieces(out.length, [x, out], (s, e) => b.inWasm([], [out.subarray(s, e)], ([], [po]) => {
+    const xs = x.subarray(s, e), px = b.mem.owns(xs) ? xs.byteOffset : copyBytesIn(b, xs);
+    b.parElements('castU8F32', [px, po], e - s);
+  }));
 }
 
 /** Copies a byte array into scratch (inWasm handles only 4-byte elements). */
@@ -30,6 +30,9 @@ function copyBytesIn(b: WasmBackend, a: Uint8Array): number {
  */
 function copyBlockJob(b: WasmBackend, src: TypedArray, srcShape: number[], dst: TypedArray, dstShape: number[], begin: number[], block: number[], intoDst: boolean): boolean {
   if (!f32(src, dst) || block.length > 4 || block.some((d) => d === 0)) return false;
+  // Both outside wasm memory (rows of a dataset in JS): the reference copies blocks in place,
+  // where staging would grow wasm memory, which never shrinks, by the whole source.
+  if (!b.mem.owns(src) && !b.mem.owns(dst)) return false;
   const pad = (a: number[], v: number): number[] => [...Array<number>(4 - a.length).fill(v), ...a];
   const strides = (shape: number[]): number[] => { const p = pad(shape, 1); return [p[1] * p[2] * p[3], p[2] * p[3], p[3]]; };
   const [b4, o4] = [pad(block, 1), pad(begin, 0)];

@@ -45,6 +45,8 @@ export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'squa
 export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
 /** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
 const PARALLEL_ELEMENTS = 1 << 14;
+/** Elements per piece of an element-wise op staged from JS memory (4 MB of float32 per array). */
+const STAGED_PIECE = 1 << 20;
 
 /** Whether strides walk a whole row-major array of this shape (size-1 axes aside). */
 function isFull(strides: number[], shape: number[]): boolean {
@@ -290,6 +292,17 @@ export class WasmBackend extends JsBackend {
     this.inWasm([dy as Buf, argmax], [dx as Buf], ([pdy, pa], [pdx]) => this.conv.poolBackward(pdy, pa, pdx, info));
   };
 
+  /**
+   * run(start, end) over [0, n) at once, or in pieces of STAGED_PIECE elements where any of the
+   * arrays lives outside wasm memory and n is larger: each piece is staged through scratch, so
+   * an eager op on a whole dataset in JS memory does not grow wasm memory (which never shrinks)
+   * by the dataset's size.
+   */
+  inPieces(n: number, arrays: TypedArray[], run: (start: number, end: number) => void): void {
+    const piece = n > STAGED_PIECE && arrays.some((a) => !this.mem.owns(a)) ? STAGED_PIECE : n;
+    for (let s = 0; s < n; s += piece) run(s, Math.min(n, s + piece));
+  }
+
   /** Element-wise work worth a wasm call: arrays already in wasm memory (a plan's), or long ones. */
   private elementwise(...arrays: TypedArray[]): boolean {
     return isF32(...arrays) && (arrays.every((a) => this.mem.owns(a)) || arrays[0].length >= 4096);
@@ -303,7 +316,7 @@ export class WasmBackend extends JsBackend {
   override unary = (op: UnaryOp, x: TypedArray, out: TypedArray): void => {
     const code = UNARY_OPS.indexOf(op);
     if (code < 0 || !this.elementwise(x, out)) return refEw.unary(op, x, out);
-    this.inWasm([x as Buf], [out as Buf], ([px], [po]) => this.parElements('unaryF32', [code, px, po], out.length));
+    this.inPieces(out.length, [x, out], (s, e) => this.inWasm([x.subarray(s, e) as Buf], [out.subarray(s, e) as Buf], ([px], [po]) => this.parElements('unaryF32', [code, px, po], e - s)));
   };
 
   override binary = (op: BinaryOp, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void => {
@@ -319,7 +332,9 @@ export class WasmBackend extends JsBackend {
     const mode = aFull && bFull ? 0 : aFull && isOne(bStrides, shape) ? 1 : bFull && isOne(aStrides, shape) ? 2 : -1;
     if (code >= 0 && mode < 0 && r <= 4 && out.length > 0 && this.elementwise(out, a, b)) return this.binaryStrided(code, a, aStrides, b, bStrides, out, shape);
     if (code < 0 || mode < 0 || !this.elementwise(out, a, b)) return refEw.binary(op, a, aStrides, b, bStrides, out, shape);
-    this.inWasm([a as Buf, b as Buf], [out as Buf], ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], out.length));
+    // mode 1: b is one value, 2: a is (kept whole in every piece).
+    this.inPieces(out.length, [a, b, out], (s, e) => this.inWasm([(mode === 2 ? a : a.subarray(s, e)) as Buf, (mode === 1 ? b : b.subarray(s, e)) as Buf], [out.subarray(s, e) as Buf],
+      ([pa, pb], [po]) => this.parElements('binaryF32', [code, pa, pb, po, mode], e - s)));
   };
 
   override concatInto = (x: TypedArray, out: TypedArray, outer: number, xInner: number, outInner: number, offset: number): void => {
