@@ -3,14 +3,17 @@
 // pointwise GEMM kernels (wasm/pointwise-kernels.ts) and with the kernels they replace, side by
 // side on one thread by CPU time, rounds alternating, medians; GFLOP/s and the share of the
 // 128-bit multiply-add limit (bench/kernels.ts's fmaPeak) beside.
-//   node --import tsx bench/pointwise.ts [--batch 256,32] [--rounds 5] [--only SUBSTRING]
+//   node --import tsx bench/pointwise.ts [--batch 256,32] [--rounds 5] [--only SUBSTRING] [--epilogue]
+// --epilogue: the forward with bias + relu6 through the GEMM too (pointwiseTuning.epilogue; by
+// default it keeps the direct kernel, so 'new' = 'old' there); without it the forward is timed plain.
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { pointwiseTuning } from '../src/backends/wasm/pointwise-kernels.ts';
 import { convInfo } from '../src/ops/conv.ts';
 
-const { values } = parseArgs({ options: { batch: { type: 'string', default: '256,32' }, rounds: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, reps: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { batch: { type: 'string', default: '256,32' }, rounds: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, reps: { type: 'string', default: '3' }, epilogue: { type: 'boolean', default: false } } });
+pointwiseTuning.epilogue = values.epilogue;
 const rounds = Number(values.rounds), reps = Number(values.reps);
 const be = new WasmBackend(1);
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
@@ -29,7 +32,7 @@ for (const batch of values.batch.split(',').map(Number)) {
     const alloc = (n: number): Float32Array => { const v = be.mem.f32(be.mem.reserve(n * 4), n); for (let i = 0; i < n; i++) v[i] = Math.random() - 0.5; return v; };
     const x = alloc(xs), w = alloc(C * F), b = alloc(F), y = alloc(ys), dy = alloc(ys), dx = alloc(xs);
     const passes: [string, () => void][] = [
-      ['forward+relu6', () => be.conv2dActivation(x, w, b, y, info, 'relu6')],
+      values.epilogue ? ['forward+relu6', () => be.conv2dActivation(x, w, b, y, info, 'relu6')] : ['forward', () => be.conv2d(x, w, null, y, info)],
       ['input grad', () => be.conv2dBackpropInput(dy, w, dx, info)],
     ];
     for (const [pass, run] of passes) {

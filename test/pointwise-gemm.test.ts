@@ -76,7 +76,8 @@ function kernelsRun(be: WasmBackend, fn: () => void): string[] {
 describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
   const wasm = [new WasmBackend(1), new WasmBackend(2)];
   before(async () => { await wasm[1].whenReady(); });
-  after(() => { pointwiseTuning.gemm = true; pointwiseTuning.rowBlockBytes = 16 << 10; });
+  const defaults = { ...pointwiseTuning };
+  after(() => { Object.assign(pointwiseTuning, defaults); });
 
   it('takes 1x1 stride-1 unpadded convolutions only, and runs pointwiseGemm for their forward and input gradient', () => {
     const one = convInfo([2, 5, 5, 13], [1, 1, 13, 21], { padding: 'same' });
@@ -84,32 +85,41 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     assert.ok(!pointwiseFits(convInfo([2, 5, 5, 13], [1, 1, 13, 21], { padding: 'same', strides: 2 })), 'stride 2');
     assert.ok(!pointwiseFits(convInfo([2, 5, 5, 13], [3, 3, 13, 21], { padding: 'same' })), '3x3');
     assert.ok(!pointwiseFits(convInfo([2, 5, 5, 12], [1, 1, 4, 12], { padding: 'same', groups: 3 })), 'grouped');
-    const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21);
-    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')), ['packPanels', 'pointwiseGemm']);
+    const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21), bias = floats(21);
+    assert.deepEqual(kernelsRun(be, () => be.conv2d(x, w, null, y, one)), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dBackpropInput(y, w, x, one)), ['packPanelsTransposed', 'pointwiseGemm']);
+    // With an epilogue the direct kernel, unless pointwiseTuning.epilogue.
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6: direct by default');
+    assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct by default');
+    pointwiseTuning.epilogue = true;
+    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm']);
+    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm']);
+    pointwiseTuning.epilogue = false;
     pointwiseTuning.gemm = false;
-    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'the switch off');
+    assert.ok(!kernelsRun(be, () => be.conv2d(x, w, null, y, one)).includes('pointwiseGemm'), 'the switch off');
     pointwiseTuning.gemm = true;
   });
 
-  it('matches the float64 reference within 1e-5 and the direct kernels, every shape, epilogue, row block and thread count', () => {
+  it('matches the float64 reference within 1e-5 and the direct kernels, every shape, epilogue, block size and thread count', () => {
     const js = new JsBackend();
+    pointwiseTuning.epilogue = true; // every pass through pointwiseGemm
     let checked = 0;
     for (const [n, h, wd, C, F] of SHAPES) {
       const info = convInfo([n, h, wd, C], [1, 1, C, F], { padding: 'same' });
       const P = n * h * wd;
       const a: Arrays = { x: floats(P * C), w: floats(C * F), bias: floats(F), residual: floats(P * F), dy: floats(P * F) };
       const want = passes(js, info, a, true);
-      // Row blocks of 16 KB (one block at these sizes) and of 6 rows (many blocks, each a tile).
-      for (const rowBlockBytes of [16 << 10, 4]) {
-        pointwiseTuning.rowBlockBytes = rowBlockBytes;
+      // The default blocks (one at these sizes), and blocks of 6 rows and 8 columns (many, each a tile).
+      for (const bytes of [0, 4]) {
+        pointwiseTuning.rowBlockBytes = bytes || defaults.rowBlockBytes;
+        pointwiseTuning.colBlockBytes = bytes || defaults.colBlockBytes;
         for (const be of wasm) {
           pointwiseTuning.gemm = false;
           const direct = passes(be, info, a, false);
           pointwiseTuning.gemm = true;
           const got = passes(be, info, a, false);
           for (const [pass, ref] of want) {
-            const what = `[${n},${h},${wd},${C}] -> ${F}, ${pass}, row block ${rowBlockBytes} B, ${be.threads} thread(s)`;
+            const what = `[${n},${h},${wd},${C}] -> ${F}, ${pass}, ${bytes ? 'smallest' : 'default'} blocks, ${be.threads} thread(s)`;
             const g = got.get(pass)!;
             assert.ok(Array.from(g).every(Number.isFinite), `${what}: an output unwritten or not finite`);
             const err = relativeError(g, ref), vsDirect = relativeError(g, direct.get(pass)!);
@@ -121,12 +131,14 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
       }
     }
     assert.equal(checked, SHAPES.length * 2 * 2 * (3 * 3 + 1));
+    Object.assign(pointwiseTuning, defaults);
   });
 
   it('a NaN or an infinity in the input gives what the direct kernels give (NaN through relu and relu6, no NaN elsewhere)', () => {
     const info = convInfo([2, 3, 5, 19], [1, 1, 19, 24], { padding: 'same' });
     const x = floats(30 * 19), w = floats(19 * 24), bias = floats(24), dy = floats(30 * 24);
     x[5 * 19 + 3] = NaN; x[17 * 19 + 18] = Infinity; x[29 * 19] = -Infinity; dy[11 * 24 + 23] = NaN; dy[12 * 24] = Infinity;
+    pointwiseTuning.epilogue = true;
     for (const be of wasm) {
       const run = (on: boolean): Float32Array[] => {
         pointwiseTuning.gemm = on;
@@ -147,6 +159,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
       });
       assert.ok(gemm[2].some(Number.isNaN) && gemm[3].some(Number.isNaN), 'the NaN reached relu6 and the input gradient');
     }
+    Object.assign(pointwiseTuning, defaults);
   });
 });
 

@@ -8,7 +8,7 @@ import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernel
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
-import { pointwiseFits, pointwiseForward, pointwiseInputGrad } from './pointwise-kernels.ts';
+import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseInputGrad } from './pointwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -95,7 +95,7 @@ export class ConvKernels {
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
-    if (pointwiseFits(info)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act);
+    if (pointwiseForwardFits(info, pb !== 0 || act !== 0)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act);
     if (this.runWinograd(px, pw, pb, 0, po, info, act)) return;
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
@@ -115,7 +115,7 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
-    if (pointwiseFits(info)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act); // the residual in its epilogue
+    if (pointwiseForwardFits(info, true)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act); // the residual in its epilogue
     const winograd = this.winogradAlgorithm(info);
     if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS); // the residual in its epilogue
     if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });

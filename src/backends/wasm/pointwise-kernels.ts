@@ -1,7 +1,9 @@
-// 1x1 stride-1 convolutions (MobileNet's pointwise layers) on wasm: the forward and the input
-// gradient as one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register
-// tile over weights packed in panels of 8 columns), where the direct kernel walks images and
-// rows with its 4x8 tile. The filter gradient keeps the direct/packed kernels.
+// 1x1 stride-1 convolutions (MobileNet's pointwise layers) on wasm: the input gradient and the
+// plain forward (no bias, activation or residual: training's, before a BatchNormalization) as
+// one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile over
+// weights packed in panels of 8 columns), where the direct kernel walks images and rows with
+// its 4x8 tile. Forwards with an epilogue keep the direct kernel (pointwiseTuning.epilogue);
+// the filter gradient keeps the packed kernel.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 
@@ -12,8 +14,18 @@ export const POINTWISE_PARALLEL = ['pointwiseGemm', 'packPanelsTransposed'];
 export const pointwiseTuning = {
   /** Whether 1x1 stride-1 convolutions run pointwiseGemm (false: the direct kernels, for comparisons). */
   gemm: true,
-  /** Bytes of A (rows of K input floats) per row block: the block's rows stay in L1 while every panel of B sweeps them. */
-  rowBlockBytes: 16 << 10,
+  /**
+   * Whether forwards with an epilogue (bias, activation, residual) run pointwiseGemm too (false:
+   * only the plain ones, as training's convolutions before a BatchNormalization are). The 6x8
+   * tile must leave its epilogue to a pass over the stored block (in registers, V8 spills its
+   * accumulators), and that pass costs more than the tile gains: MobileNet's batch-256 predict
+   * (bias + relu6 after the BN fold) 0.91x with it, one thread CPU time, bench/pointwise-model.ts.
+   */
+  epilogue: false,
+  /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
+  rowBlockBytes: 128 << 10,
+  /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
+  colBlockBytes: 16 << 10,
 };
 
 /** Below this many multiply-adds a call runs on the calling thread alone (as the direct kernels: conv-kernels.ts). */
@@ -30,15 +42,25 @@ export function pointwiseFits(i: ConvInfo): boolean {
     i.groups === 1 && i.inH === i.outH && i.inW === i.outW;
 }
 
+/** Whether pointwiseGemm computes this forward: pointwiseFits, and no epilogue unless pointwiseTuning.epilogue. */
+export function pointwiseForwardFits(i: ConvInfo, epilogue: boolean): boolean {
+  return pointwiseFits(i) && (!epilogue || pointwiseTuning.epilogue);
+}
+
 /** Rows per block of pointwiseGemm for K-float rows: a multiple of the tile's rows within rowBlockBytes. */
 function rowBlock(K: number): number {
   return Math.max(TILE_ROWS, Math.floor(pointwiseTuning.rowBlockBytes / (K * 4 * TILE_ROWS)) * TILE_ROWS);
 }
 
+/** Columns per block of pointwiseGemm for K-deep panels: a multiple of 8 within colBlockBytes. */
+function colBlock(K: number): number {
+  return Math.max(8, Math.floor(pointwiseTuning.colBlockBytes / (K * 32)) * 8);
+}
+
 /** out[P, N] = act(a[P, K] b + bias + residual) with b's panels packed at bp (b itself read for the N % 8 columns). */
 function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K)], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K)], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */

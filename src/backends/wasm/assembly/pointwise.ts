@@ -12,36 +12,47 @@ import { initial, madd } from './common';
 import { epilogue, epilogue1 } from './conv';
 
 // Rows [r0, r1) of the product (a thread's share, r0 a multiple of 6 except at the last
-// chunk's start). Rows go in blocks of `rowBlock` (their A rows stay in L1 while every panel of
-// B sweeps them); a panel's K * 32 bytes stay in L1 over the block's tiles. The first N & ~7
-// columns come from the packed panels at bp; the rest (N % 8) from the unpacked B at b, element
-// (k, n) at b + 4 * (k * kStride + n * nStride). residual: 0 or an [P, N] array added before
-// the activation act (0 none, 1 relu, 2 relu6).
+// chunk's start), in blocks of `rowBlock` rows (their A rows stay in L2) and, within one, of
+// `colBlock` columns (their panels of B stay in L1): each 6-row tile of the block meets every
+// panel of the column block in turn (its A rows in L1), so an output row's columns of the
+// block are written together, whole cache lines at once. The first N & ~7 columns come from
+// the packed panels at bp; the rest (N % 8) from the unpacked B at b, element (k, n) at
+// b + 4 * (k * kStride + n * nStride). residual: 0 or an [P, N] array added before the
+// activation act (0 none, 1 relu, 2 relu6).
 export function pointwiseGemm(a: usize, bp: usize, b: usize, kStride: i32, nStride: i32, bias: usize, residual: usize, out: usize,
-  K: i32, N: i32, act: i32, rowBlock: i32, r0: i32, r1: i32): void {
+  K: i32, N: i32, act: i32, rowBlock: i32, colBlock: i32, r0: i32, r1: i32): void {
   const n8 = N & ~7, aStep = <usize>K << 2, cStep = <usize>N << 2;
   for (let b0 = r0; b0 < r1; b0 += rowBlock) {
     const b1 = min(r1, b0 + rowBlock);
-    for (let j = 0; j < n8; j += 8) {
-      const pb = bp + (<usize>(j * K) << 2);
+    for (let j0 = 0; j0 < n8; j0 += colBlock) {
+      const j1 = min(n8, j0 + colBlock);
       let r = b0;
       // Each tile is called at two sites (with a residual and without) so that binaryen does not
       // inline it here: inlined into this loop nest, V8 spills its accumulators.
       for (; r + 6 <= b1; r += 6) {
-        const o = <usize>(r * N + j) << 2, pa = a + <usize>r * aStep;
-        if (residual) tile6x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j);
-        else tile6x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j);
+        const pa = a + <usize>r * aStep;
+        for (let j = j0; j < j1; j += 8) {
+          const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+          if (residual) tile6x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j);
+          else tile6x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j);
+        }
       }
       if (r + 4 <= b1) {
-        const o = <usize>(r * N + j) << 2, pa = a + <usize>r * aStep;
-        if (residual) tile4x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j);
-        else tile4x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j);
+        const pa = a + <usize>r * aStep;
+        for (let j = j0; j < j1; j += 8) {
+          const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+          if (residual) tile4x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j);
+          else tile4x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j);
+        }
         r += 4;
       }
       if (r < b1) {
-        const o = <usize>(r * N + j) << 2, pa = a + <usize>r * aStep;
-        if (residual) tile3x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j, b1 - r);
-        else tile3x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j, b1 - r);
+        const pa = a + <usize>r * aStep;
+        for (let j = j0; j < j1; j += 8) {
+          const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+          if (residual) tile3x8(pa, aStep, pb, bias, residual + o, out + o, cStep, K, act, j, b1 - r);
+          else tile3x8(pa, aStep, pb, bias, 0, out + o, cStep, K, act, j, b1 - r);
+        }
       }
     }
     if (n8 < N) for (let r = b0; r < b1; r++) tailColumns(a + <usize>r * aStep, b, kStride, nStride, bias, residual, out, r, K, N, n8, act);
