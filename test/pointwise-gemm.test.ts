@@ -37,6 +37,7 @@ const SHAPES: [number, number, number, number, number][] = [
   [1, 2, 3, 40, 16], [5, 2, 3, 24, 40], // whole tiles (P = 6, 30)
   [1, 3, 5, 13, 21], [2, 5, 7, 9, 8], [1, 7, 1, 8, 17], [3, 4, 4, 32, 64], [2, 4, 4, 7, 12], // ragged rows, columns, depths
   [1, 4, 4, 256, 512], [2, 8, 8, 64, 128], // MobileNet-like depths
+  [3, 9, 11, 96, 104], // over 2^21 multiply-adds: split between the threads (297 rows, not a multiple of 6)
 ];
 const EPILOGUES: (ConvActivation | 'linear')[] = ['linear', 'relu', 'relu6'];
 
