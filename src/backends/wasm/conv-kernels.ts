@@ -8,6 +8,7 @@ import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernel
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
+import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseInputGrad } from './pointwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -95,6 +96,7 @@ export class ConvKernels {
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
+    if (pointwiseForwardFits(info, pb !== 0 || act !== 0)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act);
     if (this.runWinograd(px, pw, pb, 0, po, info, act)) return;
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
@@ -114,6 +116,7 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
+    if (pointwiseForwardFits(info, true)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act); // the residual in its epilogue
     const winograd = this.winogradAlgorithm(info);
     if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS); // the residual in its epilogue
     if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
@@ -310,6 +313,7 @@ export class ConvKernels {
     if (groups > 1 && groups === inC && inputGrad3x3s2Fits(info)) return dwInputGrad3x3s2(this.h, pdy, pw, pdx, info);
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
+    if (pointwiseFits(info)) return pointwiseInputGrad(this.h, pdy, pw, pdx, info);
     if (stride1 && inC >= 8) {
       // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
       // turned 180 degrees with its channel axes swapped, which the direct kernel does best.

@@ -25,6 +25,7 @@ import { ThreadPool } from './threads.ts';
 import { ConvKernels } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
 import { DEPTHWISE_PARALLEL } from './depthwise-kernels.ts';
+import { POINTWISE_PARALLEL } from './pointwise-kernels.ts';
 import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
@@ -33,7 +34,7 @@ const PARALLEL = [
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];
-PARALLEL.push(...TRAINING_PARALLEL, ...DEPTHWISE_PARALLEL);
+PARALLEL.push(...TRAINING_PARALLEL, ...DEPTHWISE_PARALLEL, ...POINTWISE_PARALLEL);
 /** The epilogue activations' codes in the convolution kernels (assembly/conv.ts#epilogue). */
 const ACTIVATION_CODES: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/kernels.ts). */

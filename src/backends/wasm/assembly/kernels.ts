@@ -12,6 +12,7 @@ export { convDirectResidual, residualActivate } from './conv-residual';
 export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
+export { pointwiseGemm, packPanelsTransposed } from './pointwise';
 export { dwFilterGrad3x3 } from './depthwise-grad';
 export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
 export { dwFilterGrad3x3InPlace } from './depthwise3x3-grad';
