@@ -22,6 +22,7 @@ import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
+import { elementChunk } from './split-policy.ts';
 import { ConvKernels } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
 import { DEPTHWISE_PARALLEL } from './depthwise-kernels.ts';
@@ -43,8 +44,6 @@ const PANEL = 256;
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
   'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step'];
 export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
-/** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
-const PARALLEL_ELEMENTS = 1 << 14;
 
 /** Whether strides walk a whole row-major array of this shape (size-1 axes aside). */
 function isFull(strides: number[], shape: number[]): boolean {
@@ -198,8 +197,12 @@ export class WasmBackend extends JsBackend {
 
   scratch(bytes: number): number { return this.mem.reserve(bytes); }
 
+  /** Sees every parallel job's split before it runs (kernel, items, chunk size, threads): split-recorder.ts. */
+  onSplit: ((kernel: string, total: number, chunk: number, threads: number) => void) | null = null;
+
   /** Runs a parallel kernel over [0, total) in chunks of `chunk` (a multiple of align). */
   par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
+    if (this.onSplit !== null && total > 0) this.onSplit(name, total, Math.min(chunk, total), this.pool.count);
     const fn = this.mem.exports[name];
     this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
@@ -279,7 +282,7 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, out)) return ref.maxPool2d(x, out, argmax, info);
     const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft } = info;
     this.inWasm([x as Buf], [out as Buf, argmax], ([px], [po, pa]) => {
-      this.par('maxPool', [px, po, pa, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft], batch);
+      this.parElements('maxPool', [px, po, pa, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft], batch * outH, inW * channels * poolH);
     });
   };
 
@@ -293,9 +296,9 @@ export class WasmBackend extends JsBackend {
     return isF32(...arrays) && (arrays.every((a) => this.mem.owns(a)) || arrays[0].length >= 4096);
   }
 
-  /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big. */
+  /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big (split-policy.ts#elementChunk). */
   parElements(name: string, args: number[], n: number, cost = 1): void {
-    this.par(name, args, n, 4, n * cost < PARALLEL_ELEMENTS ? n : undefined);
+    this.par(name, args, n, 4, elementChunk((t, a) => this.pool.chunk(t, a), n, cost));
   }
 
   override unary = (op: UnaryOp, x: TypedArray, out: TypedArray): void => {

@@ -264,23 +264,27 @@ export function convPool(x: usize, w: usize, bias: usize, pooled: usize, argmax:
   }
 }
 
-// convPool for inC >= 8, over images [n0, n1): each image is copied into this chunk's
-// zero-bordered scratch and its output computed (convRows) and pooled a row pair at a time.
+// convPool for inC >= 8, over pooled rows (pairs of output rows) [p0, p1) of all images
+// (batch * outH / 2): each image met is copied into this chunk's zero-bordered scratch and its
+// rows computed (convRows) and pooled a row pair at a time. Chunks of whole images copy each
+// image once; smaller ones (a batch smaller than the threads) split an image's rows.
 export function convPoolDirect(x: usize, w: usize, wp: usize, bias: usize, pooled: usize, argmax: usize, pads: usize,
   inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32, kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32,
-  dH: i32, dW: i32, pairs: i32, chunk: i32, n0: i32, n1: i32): void {
+  dH: i32, dW: i32, pairs: i32, chunk: i32, p0: i32, p1: i32): void {
   // `pairs` row pairs at a time (scratch for 2 * pairs rows): each sweep over the weights
   // serves that many rows (at small maps, the whole image).
-  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW), row = outW * outC;
-  const xp = pads + (<usize>((n0 / chunk) * (Hp * Wp * inC + 2 * pairs * row)) << 2);
+  const Hp = paddedSize(outH, kH, sH, dH), Wp = paddedSize(outW, kW, sW, dW), row = outW * outC, half = outH >> 1;
+  const xp = pads + (<usize>((p0 / chunk) * (Hp * Wp * inC + 2 * pairs * row)) << 2);
   const pairOut = xp + (<usize>(Hp * Wp * inC) << 2);
-  for (let n = n0; n < n1; n++) {
+  for (let p = p0; p < p1;) {
+    const n = p / half, q0 = p - n * half, q1 = min(half, q0 + p1 - p);
     padImage(x + (<usize>(n * inH * inW * inC) << 2), xp, inH, inW, inC, Hp, Wp, padTop, padLeft);
-    for (let oh = 0; oh < outH; oh += 2 * pairs) {
-      const oh1 = min(outH, oh + 2 * pairs);
+    for (let q = q0; q < q1; q += pairs) {
+      const oh = 2 * q, oh1 = 2 * min(q1, q + pairs);
       convRows(xp, Wp, w, wp, bias, pairOut, inC, outW, outC, kH, kW, sH, sW, dH, dW, 0, oh, oh1);
       for (let r = oh; r < oh1; r += 2) poolRowPair(pairOut + (<usize>((r - oh) * row) << 2), pooled, argmax, (n * outH + r) * outW, outH, outW, outC);
     }
+    p += q1 - q0;
   }
 }
 
@@ -316,18 +320,21 @@ export function poolRowPair(src: usize, pooled: usize, argmax: usize, r: i32, ou
 
 // Convolution fused with 2x2 max pooling for the 3x3, stride-1 convolution of a one-channel
 // image (a first layer on grayscale pictures), where im2col rows are nine floats and a GEMM
-// spends its time on bookkeeping. Images [n0, n1) are copied one at a time into this chunk's
-// zero-bordered scratch image; then, four output channels at a time with their nine weight
-// vectors in registers, each pooling window's 4x4 input patch is read once (16 broadcasts for
-// its four pixels' 36 multiply-adds) and pooled in registers. Needs outH, outW even and
-// outC % 4 == 0; argmax as convPool's.
+// spends its time on bookkeeping. Over pooled rows [p0, p1) of all images (batch * outH / 2,
+// so that one image's rows can be split between threads): each image met is copied into this
+// chunk's zero-bordered scratch image; then, four output channels at a time with their nine
+// weight vectors in registers, each pooling window's 4x4 input patch is read once (16
+// broadcasts for its four pixels' 36 multiply-adds) and pooled in registers. Needs outH, outW
+// even and outC % 4 == 0; argmax as convPool's.
 export function convPool3x3C1(x: usize, w: usize, bias: usize, pooled: usize, argmax: usize, pads: usize, inH: i32, inW: i32,
-  outH: i32, outW: i32, outC: i32, padTop: i32, padLeft: i32, chunk: i32, n0: i32, n1: i32): void {
+  outH: i32, outW: i32, outC: i32, padTop: i32, padLeft: i32, chunk: i32, p0: i32, p1: i32): void {
   const Hp = outH + 2, Wp = outW + 2, pH = outH >> 1, pW = outW >> 1;
-  const pad = pads + (<usize>((n0 / chunk) * Hp * Wp) << 2);
+  const pad = pads + (<usize>((p0 / chunk) * Hp * Wp) << 2);
   const row = <usize>Wp << 2, ws = <usize>outC << 2;
   const lanes = i32x4(0, 1, 2, 3);
-  for (let n = n0; n < n1; n++) {
+  for (let p0n = p0; p0n < p1;) {
+    const n = p0n / pH, ph0 = p0n - n * pH, ph1 = min(pH, ph0 + p1 - p0n);
+    p0n += ph1 - ph0;
     padImage(x + (<usize>(n * inH * inW) << 2), pad, inH, inW, 1, Hp, Wp, padTop, padLeft);
     for (let c = 0; c < outC; c += 4) {
       const pw = w + (<usize>c << 2);
@@ -335,7 +342,7 @@ export function convPool3x3C1(x: usize, w: usize, bias: usize, pooled: usize, ar
       const w3 = v128.load(pw + 3 * ws), w4 = v128.load(pw + 4 * ws), w5 = v128.load(pw + 5 * ws);
       const w6 = v128.load(pw + 6 * ws), w7 = v128.load(pw + 7 * ws), w8 = v128.load(pw + 8 * ws);
       const b = initial(bias, c);
-      for (let ph = 0; ph < pH; ph++) {
+      for (let ph = ph0; ph < ph1; ph++) {
         for (let pwi = 0; pwi < pW; pwi++) {
           const p = pad + (<usize>(2 * ph * Wp + 2 * pwi) << 2);
           // s[ab]: the conv output at (2ph + a, 2pwi + b); taps added in (kh, kw) order.
