@@ -5,24 +5,48 @@
 // round), with how the pool splits it (split-recorder.ts). Wall time: only a quiet machine
 // gives two-thread figures that mean anything, so the load average is printed with them.
 //   node --import tsx bench/scaling.ts [--models resnet20,vgg|all] [--batch 1] [--rounds 5] [--reps 40] [--top 15]
+// --dispatch: what a parallel job itself costs (relu on 64 / 4096 / 65536 floats: one thread,
+// then two threads in 8 and in 2 chunks; fastest of 9 rounds of 3000 jobs, in us per job).
+//   node --import tsx bench/scaling.ts --dispatch
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import * as dt from 'deeptype';
 import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 import { backend, noGrad } from '../src/core/engine.ts';
-import type { WasmBackend } from '../src/backends/wasm/index.ts';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { recordSplits, threadsUsed } from '../src/backends/wasm/split-recorder.ts';
 
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'all' }, batch: { type: 'string', default: '1' }, rounds: { type: 'string', default: '5' },
-  reps: { type: 'string', default: '40' }, top: { type: 'string', default: '15' } } });
+  reps: { type: 'string', default: '40' }, top: { type: 'string', default: '15' }, dispatch: { type: 'boolean', default: false } } });
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 dt.setBackend('wasm');
 await dt.ready();
+if (values.dispatch) {
+  const one = new WasmBackend(1), two = new WasmBackend(2);
+  await two.whenReady();
+  for (const n of [64, 4096, 65536]) {
+    const place = (w: WasmBackend): number => w.mem.reserve(n * 8); // n floats in, n out
+    const p1 = place(one), p2 = place(two), jobs = 3000;
+    const run = (w: WasmBackend, p: number, chunk?: number): number => {
+      const t = performance.now();
+      for (let r = 0; r < jobs; r++) w.par('unaryF32', [6, p, p + n * 4], n, 4, chunk);
+      return ((performance.now() - t) / jobs) * 1e3;
+    };
+    let t1 = Infinity, t8 = Infinity, t2 = Infinity;
+    for (let r = 0; r < 9; r++) {
+      t1 = Math.min(t1, run(one, p1));
+      t8 = Math.min(t8, run(two, p2, Math.ceil(n / 32) * 4));
+      t2 = Math.min(t2, run(two, p2, Math.ceil(n / 8) * 4));
+    }
+    console.log(`relu on ${n} floats: 1 thread ${t1.toFixed(2)} us, 2 threads in 8 chunks ${t8.toFixed(2)} us, in 2 chunks ${t2.toFixed(2)} us; load ${load()}`);
+  }
+  process.exit(0);
+}
 const be = backend() as WasmBackend;
 const b = be as unknown as Record<string, (...a: unknown[]) => unknown>;
 const batch = Number(values.batch), rounds = Number(values.rounds), reps = Number(values.reps);
 const names = values.models === 'all' ? Object.keys(ZOO) : values.models!.split(',');
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const fastest = (f: () => void, n: number): number => {
   let best = Infinity;
   for (let i = 0; i < n; i++) { const t = performance.now(); f(); best = Math.min(best, performance.now() - t); }

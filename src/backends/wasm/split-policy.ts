@@ -1,8 +1,9 @@
 // When a job is worth a second thread, and in what chunks (issue #15: batch-1 calls of 10-500
-// us must split, tiny ones must not). A two-thread job costs the caller ~0.5-1 us more than
-// running it alone when the workers spin (bench/scaling.ts --dispatch, fastest of 9 rounds of
-// 3000, load ~4: relu on 64 floats 0.08 -> 0.50 us in 2 chunks); a split gains half the work,
-// so from ~2 us of work it breaks even and from ~20 us it nears 2x.
+// us must split, tiny ones must not). A two-thread job costs the caller ~0.4-1 us more than
+// running it alone when the workers spin (`bench/scaling.ts --dispatch`, fastest of 9 rounds
+// of 3000 jobs, load 4-8: relu on 64 floats 0.08-0.15 -> 0.48-1.1 us in 2 chunks); a split
+// gains half the work, so from ~2 us of work it breaks even and from ~20 us it nears 2x. The
+// thresholds below follow from that estimate; they are not yet tuned on a quiet machine.
 
 /**
  * Below this many multiply-adds a convolution runs on the calling thread alone (~5 us on one
