@@ -153,6 +153,20 @@ describe('kernels with new splits: 2 threads = 1 thread bit for bit, = the float
     }
   });
 
+  it('average pooling and resizing (nearest, bilinear) by output rows, odd sizes', () => {
+    for (const [shape, k, s, padding] of [[[1, 45, 41, 10], [3, 3], [2, 2], 'same'], [[3, 13, 11, 6], [2, 2], [2, 2], 'valid'], [[1, 64, 48, 16], [2, 2], [2, 2], 'valid']] as const) {
+      const info = poolInfo([...shape], [...k] as [number, number], [...s] as [number, number], padding, 'avgPool2d'), n = info.batch * info.outH * info.outW * info.channels;
+      check(`avgPool ${shape} ${k}/${s} ${padding}`, [floats(size([...shape]))], n, (be, [x], out) => { be.avgPool2d(x, out, info); }, { split: shape[0] === 1 });
+    }
+    for (const bilinear of [false, true]) {
+      for (const [batch, inH, inW, channels, outH, outW] of [[1, 14, 14, 64, 28, 28], [2, 7, 9, 5, 15, 19], [1, 31, 29, 7, 37, 121]]) {
+        const info = { batch, inH, inW, channels, outH, outW, bilinear };
+        check(`resize ${bilinear ? 'bilinear' : 'nearest'} [${batch}, ${inH}, ${inW}, ${channels}] -> ${outH}x${outW}`, [floats(batch * inH * inW * channels)], batch * outH * outW * channels,
+          (be, [x], out) => { be.resize(x, out, info); }, { split: batch === 1 });
+      }
+    }
+  });
+
   it('element-wise, same-shape arithmetic and the BN affine pass: two chunks from 2 x MIN_CHUNK_FLOATS on', () => {
     for (const n of [20001, 2 * MIN_CHUNK_FLOATS, 100003]) {
       check(`relu ${n}`, [floats(n)], n, (be, [x], out) => { be.unary('relu', x, out); });
