@@ -167,6 +167,23 @@ describe('kernels with new splits: 2 threads = 1 thread bit for bit, = the float
     }
   });
 
+  it('matMul under four rows (Dense at batch 1) by column quads: = gemm\'s own rows, 1 = 2 threads, vs float64', () => {
+    for (const [m, k, n, transA, transB] of [[1, 301, 517, false, false], [2, 97, 1029, false, true], [3, 260, 203, true, false], [1, 4, 7, false, false]] as const) {
+      const a = floats(m * k), b = floats(k * n);
+      check(`matMul ${m}x${k} by ${k}x${n}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}`, [a, b], m * n, (be, [aa, bb], out) => { be.matMul(aa, bb, out, 1, m, k, n, transA, transB); },
+        { split: m * k * n >= 1 << 17 });
+      if (transA || transB) continue;
+      // The row kernel itself on the same arrays: the column split sums each column as it does.
+      const mark = one.mem.mark(), pa = one.mem.reserve(a.byteLength), pb = one.mem.reserve(b.byteLength), pc = one.mem.reserve(m * n * 4);
+      one.mem.f32(pa, a.length).set(a); one.mem.f32(pb, b.length).set(b);
+      one.par('gemm', [pa, k, 1, pb, pc, m, k, n, 0], m, 4, m);
+      const rows = one.mem.f32(pc, m * n).slice(), cols = new Float32Array(m * n);
+      one.matMul(a, b, cols, 1, m, k, n, false, false);
+      assert.ok(rows.every((v, i) => Object.is(v, cols[i])), `matMul ${m}x${k}x${n}: columns kernel differs from gemm's rows`);
+      one.mem.release(mark);
+    }
+  });
+
   it('element-wise, same-shape arithmetic and the BN affine pass: two chunks from 2 x MIN_CHUNK_FLOATS on', () => {
     for (const n of [20001, 2 * MIN_CHUNK_FLOATS, 100003]) {
       check(`relu ${n}`, [floats(n)], n, (be, [x], out) => { be.unary('relu', x, out); });

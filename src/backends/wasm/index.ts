@@ -22,7 +22,7 @@ import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
-import { elementChunk } from './split-policy.ts';
+import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
 import { ConvKernels } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
 import { DEPTHWISE_PARALLEL } from './depthwise-kernels.ts';
@@ -30,7 +30,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];
@@ -207,9 +207,11 @@ export class WasmBackend extends JsBackend {
     this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
 
-  /** C = A B (+ a bias row at `bias`, 0 for none). */
+  /** C = A B (+ a bias row at `bias`, 0 for none); under four rows (batch 1) split between threads by columns. */
   private gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, bias = 0): void {
-    this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
+    if (m >= 4) return this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
+    const quads = Math.ceil(n / 4);
+    this.par('gemmColumns', [a, ars, acs, b, c, m, k, n, bias], quads, 4, m * k * n < CALLING_THREAD_MACS ? quads : undefined);
   }
 
   /** Copies a [rows, cols] f32 matrix at `src` to a [cols, rows] one in scratch. */
