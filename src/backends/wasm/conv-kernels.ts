@@ -7,6 +7,7 @@ import type { WasmMemory } from './memory.ts';
 import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
+import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
 import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
 import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseInputGrad } from './pointwise-kernels.ts';
 
@@ -29,13 +30,8 @@ const PANEL = 256;
 /** Tiles per panel of the Winograd kernel (WINOGRAD_PANEL in assembly/winograd.ts). */
 const WINOGRAD_PANEL = 64;
 
-/**
- * Below this many multiply-adds a forward convolution runs on the calling thread alone (the
- * same chunks, one after another: no partial sums, so the same result): waking the workers
- * costs more than they save on such jobs (batch-1 inference), and on a loaded machine, where a
- * worker may wait a whole time slice for its core, far more.
- */
-const CALLING_THREAD_MACS = 1 << 21;
+// Below CALLING_THREAD_MACS multiply-adds (split-policy.ts) a forward convolution runs on the
+// calling thread alone (the same chunks, one after another: no partial sums, so the same result).
 const macs = (i: ConvInfo): number => i.batch * i.outH * i.outW * i.outC * i.kH * i.kW * (i.inC / i.groups);
 
 /**
@@ -55,7 +51,7 @@ function packedPays(i: ConvInfo): boolean {
   return pixels >= 256 || (i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && pixels >= 64);
 }
 
-/** Direct kernels whose range is output rows of all images (batch * outH), not images. */
+/** Direct kernels whose range is output rows of all images (batch * outH), not images (convPoolDirect: row pairs). */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
 export class ConvKernels {
@@ -68,11 +64,11 @@ export class ConvKernels {
    */
   private direct(name: string, pointers: number[], i: ConvInfo, { extra = 0, chunk = this.h.chunk(i.batch, 1), tail = [] as number[], channels = i.inC } = {}): void {
     const hp = (i.outH - 1) * i.strideH + (i.kH - 1) * i.dilationH + 1, wp = (i.outW - 1) * i.strideW + (i.kW - 1) * i.dilationW + 1;
-    // The forward kernels split output rows: whole images per chunk while there are images
-    // enough for every thread, else an image's rows between threads (batch-1 inference).
-    const byRows = ROW_SPLIT_KERNELS.has(name);
-    const total = byRows ? i.batch * i.outH : i.batch;
-    if (byRows) chunk = macs(i) < CALLING_THREAD_MACS ? total : i.batch >= this.h.threads() ? chunk * i.outH : this.h.chunk(total, 1);
+    // The forward kernels split output rows (the pooled one row pairs): whole images per chunk
+    // while there are images enough for every thread, else an image's rows between threads (batch-1 inference).
+    const perImage = ROW_SPLIT_KERNELS.has(name) ? i.outH : name === 'convPoolDirect' ? i.outH >> 1 : 0;
+    const total = perImage ? i.batch * perImage : i.batch;
+    if (perImage) chunk = macs(i) < CALLING_THREAD_MACS ? total : i.batch >= this.h.threads() ? chunk * perImage : this.h.chunk(total, 1);
     const pads = this.h.scratch(Math.ceil(total / chunk) * (hp * wp * channels + extra) * 4);
     this.h.par(name, [...pointers, pads, ...ConvKernels.geometry(i), ...tail, chunk], total, 1, chunk);
   }
@@ -122,7 +118,7 @@ export class ConvKernels {
     if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
     this.forward(px, pw, pb, po, info, 0);
     const n = info.batch * info.outH * info.outW * info.outC;
-    this.h.par('residualActivate', [po, pr, act], n, 4, n < 1 << 14 ? n : undefined);
+    this.h.par('residualActivate', [po, pr, act], n, 4, elementChunk(this.h.chunk, n));
   }
 
   /**
@@ -197,7 +193,8 @@ export class ConvKernels {
     const CF = C * F;
     this.h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
     const tiles = info.batch * Math.ceil(info.outH / 2) * Math.ceil(info.outW / 2);
-    const chunk = macs(info) < CALLING_THREAD_MACS ? tiles : this.h.chunk(tiles, WINOGRAD_PANEL);
+    // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1, where one panel held every tile).
+    const chunk = macs(info) < CALLING_THREAD_MACS ? tiles : this.h.chunk(tiles, tiles >= 2 * this.h.threads() * WINOGRAD_PANEL ? WINOGRAD_PANEL : 4);
     const scratch = this.h.scratch(Math.ceil(tiles / chunk) * 16 * WINOGRAD_PANEL * (C + F) * 4);
     this.h.par('winogradConv', [px, u, pb, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, chunk], tiles, 1, chunk);
   }
@@ -326,7 +323,14 @@ export class ConvKernels {
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
     // same pixel; with whole vectors of input channels each tile adds into dx directly.
     const wT = this.h.transposeToScratch(pw, kH * kW * inC, outC);
-    if (inC % 8 === 0) this.h.par('convInputGradDirect', [pdy, wT, pdx, ...ConvKernels.geometry(info)], info.batch);
+    if (inC % 8 === 0) {
+      // Whole images per chunk while there are images for every thread; else (batch 1) blocks
+      // of input channels, about two per thread, of one image.
+      const threads = this.h.threads(), byChannels = info.batch < threads && macs(info) >= CALLING_THREAD_MACS;
+      const cb = byChannels ? Math.max(8, Math.floor(inC / (16 * threads)) * 8) : inC, units = info.batch * Math.ceil(inC / cb);
+      this.h.par('convInputGradDirect', [pdy, wT, pdx, ...ConvKernels.geometry(info), cb], units, 1, byChannels ? this.h.chunk(units, 1) : this.h.chunk(info.batch, 1));
+      return;
+    }
     else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
   }
 
@@ -347,13 +351,16 @@ export class ConvKernels {
       const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
       this.forward(px, pw, pb, y, conv, 0);
       const p = pool;
-      return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], p.batch);
+      const rows = p.batch * p.outH; // output rows of all images, each reading ~poolH input rows
+      return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], rows, 1, elementChunk(this.h.chunk, rows, p.inW * p.channels * p.poolH, 1));
     }
     if (ConvKernels.oneChannel3x3(conv)) {
-      // One zero-bordered scratch image per chunk of images.
-      const chunk = this.h.chunk(conv.batch, 1);
-      const pads = this.h.scratch(Math.ceil(conv.batch / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
-      this.h.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], conv.batch, 1, chunk);
+      // Over pooled rows: whole images per chunk while there are images for every thread, else
+      // an image's rows between threads; one zero-bordered scratch image per chunk.
+      const half = conv.outH >> 1, total = conv.batch * half;
+      const chunk = macs(conv) < CALLING_THREAD_MACS ? total : conv.batch >= this.h.threads() ? this.h.chunk(conv.batch, 1) * half : this.h.chunk(total, 1);
+      const pads = this.h.scratch(Math.ceil(total / chunk) * (conv.outH + 2) * (conv.outW + 2) * 4);
+      this.h.par('convPool3x3C1', [px, pw, pb, po, pa, pads, conv.inH, conv.inW, conv.outH, conv.outW, conv.outC, conv.padTop, conv.padLeft, chunk], total, 1, chunk);
       return;
     }
     // Scratch per chunk: the zero-bordered image and one pair of output rows.

@@ -4,6 +4,7 @@
 // assembly/depthwise.ts, which copy each image into a zero-bordered, channel-expanded scratch.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
+import { CALLING_THREAD_MACS } from './split-policy.ts';
 
 /** Depthwise kernels the thread pool runs (added to the backend's list). */
 export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGrad3x3InPlace'];
@@ -14,8 +15,6 @@ export const depthwiseTuning = {
   inPlace3x3: true,
 };
 
-/** Below this many multiply-adds a call runs on the calling thread alone (waking workers costs more). */
-const CALLING_THREAD_MACS = 1 << 21;
 
 /** Whether dwConv3x3 computes this convolution: depthwise 3x3, one filter per channel, padding >= 0. */
 export function inPlace3x3Fits(i: ConvInfo): boolean {

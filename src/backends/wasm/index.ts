@@ -22,6 +22,7 @@ import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
+import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
 import { ConvKernels } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
 import { DEPTHWISE_PARALLEL } from './depthwise-kernels.ts';
@@ -30,7 +31,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];
@@ -44,8 +45,6 @@ const PANEL = 256;
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
   'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step'];
 export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
-/** Below this many floats an element-wise job stays on one thread (waking workers costs more). */
-const PARALLEL_ELEMENTS = 1 << 14;
 /** Elements per piece of an element-wise op staged from JS memory (4 MB of float32 per array). */
 const STAGED_PIECE = 1 << 20;
 
@@ -201,15 +200,21 @@ export class WasmBackend extends JsBackend {
 
   scratch(bytes: number): number { return this.mem.reserve(bytes); }
 
+  /** Sees every parallel job's split before it runs (kernel, items, chunk size, threads): split-recorder.ts. */
+  onSplit: ((kernel: string, total: number, chunk: number, threads: number) => void) | null = null;
+
   /** Runs a parallel kernel over [0, total) in chunks of `chunk` (a multiple of align). */
   par(name: string, args: number[], total: number, align = 1, chunk = this.pool.chunk(total, align)): void {
+    if (this.onSplit !== null && total > 0) this.onSplit(name, total, Math.min(chunk, total), this.pool.count);
     const fn = this.mem.exports[name];
     this.pool.run(name, args, total, chunk, (s, e) => fn(...args, s, e));
   }
 
-  /** C = A B (+ a bias row at `bias`, 0 for none). */
+  /** C = A B (+ a bias row at `bias`, 0 for none); under four rows (batch 1) split between threads by columns. */
   private gemm(a: number, ars: number, acs: number, b: number, c: number, m: number, k: number, n: number, bias = 0): void {
-    this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
+    if (m >= 4) return this.par('gemm', [a, ars, acs, b, c, m, k, n, bias], m, 4);
+    const quads = Math.ceil(n / 4);
+    this.par('gemmColumns', [a, ars, acs, b, c, m, k, n, bias], quads, 4, m * k * n < CALLING_THREAD_MACS ? quads : undefined);
   }
 
   /**
@@ -218,7 +223,7 @@ export class WasmBackend extends JsBackend {
    */
   private transposeToScratch(src: number, rows: number, cols: number, blocks = 1, reversed = false): number {
     const at = this.scratch(blocks * rows * cols * 4);
-    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], blocks, 1, blocks * rows * cols < PARALLEL_ELEMENTS ? blocks : undefined);
+    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], blocks, 1, elementChunk((t, a) => this.pool.chunk(t, a), blocks, rows * cols, 1));
     return at;
   }
 
@@ -284,7 +289,7 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, out)) return ref.maxPool2d(x, out, argmax, info);
     const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft } = info;
     this.inWasm([x as Buf], [out as Buf, argmax], ([px], [po, pa]) => {
-      this.par('maxPool', [px, po, pa, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft], batch);
+      this.parElements('maxPool', [px, po, pa, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW, padTop, padLeft], batch * outH, inW * channels * poolH);
     });
   };
 
@@ -309,9 +314,9 @@ export class WasmBackend extends JsBackend {
     return isF32(...arrays) && (arrays.every((a) => this.mem.owns(a)) || arrays[0].length >= 4096);
   }
 
-  /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big. */
+  /** A job over n elements (or rows, `cost` floats each), on all threads only when it is big (split-policy.ts#elementChunk). */
   parElements(name: string, args: number[], n: number, cost = 1): void {
-    this.par(name, args, n, 4, n * cost < PARALLEL_ELEMENTS ? n : undefined);
+    this.par(name, args, n, 4, elementChunk((t, a) => this.pool.chunk(t, a), n, cost));
   }
 
   override unary = (op: UnaryOp, x: TypedArray, out: TypedArray): void => {

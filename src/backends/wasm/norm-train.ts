@@ -6,7 +6,7 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import * as refNorm from '../js/norm.ts';
 import * as refFused from '../js/norm-fused.ts';
-import { batchScaleShift, gradCoefficients, PARTIALS, SMALL } from './norm.ts';
+import { batchScaleShift, gradCoefficients, PARTIALS, rowChunk, SMALL } from './norm.ts';
 import type { WasmBackend } from './index.ts';
 
 type Buf = Float32Array;
@@ -19,7 +19,7 @@ export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedA
   if (!f32(x, y, gamma, beta) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
     const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, ACT[activation]], rows, 1, rowChunk(b, rows, C));
   });
 }
 
@@ -29,7 +29,7 @@ export function batchNormResidualActivation(b: WasmBackend, x: TypedArray, gamma
   if (!f32(x, y, gamma, beta, residual) || !(activation in ACT)) return refFused.batchNormResidualActivation(x, gamma, beta, residual, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf, residual as Buf], [y as Buf], ([px, pr], [py]) => {
     const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRowsResidual', [pr, px, ps, pd, pc, py, C, ACT[activation]], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsResidual', [pr, px, ps, pd, pc, py, C, ACT[activation]], rows, 1, rowChunk(b, rows, C));
   });
 }
 
@@ -55,6 +55,6 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk, act], rows, 1, chunk);
     // dx = a g + k (x - m) + d per channel, g the (masked) dy.
     const [pa, pk, pd, pm] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
-    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pm, pdx, C, act], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pm, pdx, C, act], rows, 1, rowChunk(b, rows, C));
   });
 }

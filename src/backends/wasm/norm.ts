@@ -6,12 +6,15 @@ import type { RandomDist } from '../backend.ts';
 import * as refRandom from '../js/random.ts';
 import * as refNorm from '../js/norm.ts';
 import type { WasmBackend } from './index.ts';
+import { elementChunk } from './split-policy.ts';
 
 const DIST: Record<RandomDist, number> = { uniform: 0, normal: 1, truncatedNormal: 2, bernoulli: 3 };
 /** Below this many values a job runs on the calling thread alone (waking workers costs more). */
 export const SMALL = 4096;
 /** f64 per channel in each chunk's partials of the column sums: 2 sums, then the kernel's f32 scratch. */
 export const PARTIALS = 4;
+/** Rows of C floats per chunk of the row-wise affine passes (split-policy.ts: tiny ones on the calling thread). */
+export const rowChunk = (b: WasmBackend, rows: number, C: number): number => elementChunk((t, a) => b.chunkOf(t, a), rows, C, 1);
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 type Buf = Float32Array;
 
@@ -99,7 +102,7 @@ export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | nul
   if (!f32(x, y, gamma, beta)) return refNorm.batchNorm(x, gamma, beta, y, mean, variance, rows, C, epsilon);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
     const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
-    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, 0], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, 0], rows, 1, rowChunk(b, rows, C));
   });
 }
 
@@ -131,6 +134,6 @@ export function gradCoefficients(b: WasmBackend, partials: number, parts: number
 export function channelAffine(b: WasmBackend, x: TypedArray, scale: TypedArray, shift: TypedArray | null, out: TypedArray, rows: number, C: number): void {
   if (!f32(x, out, scale, shift)) return refNorm.channelAffine(x, scale, shift, out, rows, C);
   b.inWasm([x as Buf, scale as Buf, ...(shift ? [shift as Buf] : [])], [out as Buf], ([px, ps, pd], [po]) => {
-    b.par('affineRows', [px, 0, ps, 0, pd ?? 0, po, C], rows, 1, rows * C < SMALL ? rows : undefined);
+    b.par('affineRows', [px, 0, ps, 0, pd ?? 0, po, C], rows, 1, rowChunk(b, rows, C));
   });
 }

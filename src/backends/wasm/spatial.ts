@@ -1,9 +1,10 @@
-// The wasm backend's average pooling and resizing (assembly/spatial.ts): one job per range of
-// images. Anything not float32 goes to the reference kernels.
+// The wasm backend's average pooling and resizing (assembly/spatial.ts): the forward passes
+// split by output rows, the backward ones by images. Anything not float32 goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { PoolInfo, ResizeInfo } from '../backend.ts';
 import * as ref from '../js/spatial.ts';
 import type { WasmBackend } from './index.ts';
+import { elementChunk } from './split-policy.ts';
 
 type Buf = Float32Array;
 const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -11,7 +12,8 @@ const poolArgs = (i: PoolInfo): number[] => [i.inH, i.inW, i.channels, i.outH, i
 
 export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: PoolInfo): void {
   if (!f32(x, out)) return ref.avgPool2d(x, out, info);
-  b.inWasm([x as Buf], [out as Buf], ([px], [po]) => b.par('avgPool', [px, po, ...poolArgs(info)], info.batch));
+  const rows = info.batch * info.outH; // output rows of all images
+  b.inWasm([x as Buf], [out as Buf], ([px], [po]) => b.par('avgPool', [px, po, ...poolArgs(info)], rows, 1, elementChunk((t, a) => b.chunkOf(t, a), rows, info.inW * info.channels * info.poolH, 1)));
 }
 
 export function avgPool2dBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: PoolInfo): void {
@@ -32,7 +34,10 @@ function resizeJob(b: WasmBackend, name: 'resize' | 'resizeBackward', src: Typed
   const { batch, inH, inW, channels, outH, outW, bilinear } = info;
   b.inWasm([src as Buf], [dst as Buf], ([ps], [pd]) => {
     const rows = resizeTaps(b, inH, outH, bilinear), cols = resizeTaps(b, inW, outW, bilinear);
-    b.par(name, [ps, pd, rows, cols, inH, inW, channels, outH, outW, bilinear ? 0 : 1], batch);
+    const args = [ps, pd, rows, cols, inH, inW, channels, outH, outW, bilinear ? 0 : 1];
+    // The forward pass over output rows (split-policy.ts: small ones on the calling thread); the backward one adds into dx, by images.
+    if (name === 'resize') b.par(name, args, batch * outH, 1, elementChunk((t, a) => b.chunkOf(t, a), batch * outH, outW * channels, 1));
+    else b.par(name, args, batch);
   });
 }
 

@@ -120,16 +120,30 @@ export function convFilterGradDirect(x: usize, dy: usize, partials: usize, pads:
 // Input gradient without im2col, for inC % 8 == 0: dx = sum over taps of shift(dy @ W_tap^T).
 // Each 4x8 register tile of one tap's product (four output pixels, eight input channels) starts
 // from the dx values it adds to and is stored straight back, so no column panel is written
-// and read again. Images [n0, n1) (threads split by image: no two add to the same pixel).
+// and read again. Over units [u0, u1) of (image, block of cb input channels), cb a multiple of
+// 8: threads split by images, or at batch 1 by channel blocks of one image, so that no two add
+// to the same dx value (and each value sums its terms in the same order however it is split).
 // wT is the kernel transposed to [outC, K].
 export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, n0: i32, n1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, cb: i32, u0: i32, u1: i32): void {
+  const blocks = (inC + cb - 1) / cb;
+  for (let u = u0; u < u1;) {
+    const n = u / blocks, b0 = u - n * blocks, b1 = min(blocks, b0 + u1 - u);
+    inputGradChannels(dy, wT, dx, inH, inW, inC, outH, outW, outC, kH, kW, sH, sW, padTop, padLeft, dH, dW, n, b0 * cb, min(inC, b1 * cb));
+    u += b1 - b0;
+  }
+}
+
+// convInputGradDirect's input channels [j0, j1) of image n.
+function inputGradChannels(dy: usize, wT: usize, dx: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, n: i32, j0: i32, j1: i32): void {
   const K = kH * kW * inC, HW = outH * outW;
   const image = <usize>(inH * inW * inC) << 2;
-  memory.fill(dx + <usize>n0 * image, 0, <usize>(n1 - n0) * image);
+  const base = dx + <usize>n * image;
+  if (j0 == 0 && j1 == inC) memory.fill(base, 0, image);
+  else for (let p = 0; p < inH * inW; p++) memory.fill(base + (<usize>(p * inC + j0) << 2), 0, <usize>(j1 - j0) << 2);
   const bStep = <usize>K << 2, aRow = <usize>outC << 2;
-  for (let n = n0; n < n1; n++) {
-    const base = dx + <usize>n * image;
+  {
     let r = 0;
     for (; r + 4 <= HW; r += 4) {
       const pa = dy + (<usize>((n * HW + r) * outC) << 2);
@@ -142,7 +156,7 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
           const t3 = target(base, r + 3, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
           if ((t0 | t1 | t2 | t3) == 0) continue;
           const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
-          for (let j = 0; j < inC; j += 8) {
+          for (let j = j0; j < j1; j += 8) {
             const o = <usize>j << 2;
             let c00 = acc(t0, o), c01 = acc(t0, o + 16), c10 = acc(t1, o), c11 = acc(t1, o + 16);
             let c20 = acc(t2, o), c21 = acc(t2, o + 16), c30 = acc(t3, o), c31 = acc(t3, o + 16);
@@ -173,7 +187,7 @@ export function convInputGradDirect(dy: usize, wT: usize, dx: usize, inH: i32, i
           const t = target(base, r, kh, kw, inH, inW, inC, outW, sH, sW, padTop, padLeft, dH, dW);
           if (t == 0) continue;
           const wt = wT + (<usize>((kh * kW + kw) * inC) << 2);
-          for (let j = 0; j < inC; j += 4) {
+          for (let j = j0; j < j1; j += 4) {
             const o = <usize>j << 2;
             let c = v128.load(t + o), pb = wt + o;
             for (let p = 0; p < outC; p++) { c = madd(v128.load32_splat(pa + (<usize>p << 2)), v128.load(pb), c); pb += bStep; }

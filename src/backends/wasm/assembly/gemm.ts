@@ -61,6 +61,43 @@ export function gemm(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k
   }
 }
 
+// gemm for fewer than four rows (a Dense layer at batch 1), where its 4-row tiles do not apply:
+// column quads [q0, q1) of the ceil(n / 4) of C, so that threads can split the columns. Each
+// column's products are summed in gemm's one-row order (the same results); four quads at a
+// time share each A splat, and their four sums are independent chains.
+export function gemmColumns(a: usize, ars: i32, acs: i32, b: usize, c: usize, m: i32, k: i32, n: i32, bias: usize, q0: i32, q1: i32): void {
+  const n4 = n & ~3, j1 = min(n4, q1 << 2);
+  const aStep = <usize>acs << 2, bStep = <usize>n << 2;
+  for (let i = 0; i < m; i++) {
+    const pa = a + (<usize>(i * ars) << 2);
+    let j = q0 << 2;
+    for (; j + 16 <= j1; j += 16) {
+      let c0 = initial(bias, j), c1 = initial(bias, j + 4), c2 = initial(bias, j + 8), c3 = initial(bias, j + 12);
+      let pb = b + (<usize>j << 2), p0 = pa;
+      for (let p = 0; p < k; p++) {
+        const s = v128.load32_splat(p0);
+        c0 = madd(s, v128.load(pb), c0); c1 = madd(s, v128.load(pb, 16), c1);
+        c2 = madd(s, v128.load(pb, 32), c2); c3 = madd(s, v128.load(pb, 48), c3);
+        pb += bStep;
+        p0 += aStep;
+      }
+      const pc = c + (<usize>(i * n + j) << 2);
+      v128.store(pc, c0); v128.store(pc, c1, 16); v128.store(pc, c2, 32); v128.store(pc, c3, 48);
+    }
+    for (; j < j1; j += 4) {
+      let acc = initial(bias, j);
+      let pb = b + (<usize>j << 2), p0 = pa;
+      for (let p = 0; p < k; p++) {
+        acc = madd(v128.load32_splat(p0), v128.load(pb), acc);
+        pb += bStep;
+        p0 += aStep;
+      }
+      v128.store(c + (<usize>(i * n + j) << 2), acc);
+    }
+    if (q1 << 2 > n4) gemmTail(a, ars, acs, b, c, k, n, bias, i, n4); // the last, partial quad
+  }
+}
+
 // C[m, n] (=, or += unless first) A^T B for one block of `rows` rows of A [rows, m] and B [rows, n].
 export function atbBlock(a: usize, b: usize, c: usize, m: i32, n: i32, rows: i32, first: bool): void {
   const n8 = n & ~7;

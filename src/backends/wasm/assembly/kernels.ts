@@ -2,7 +2,7 @@
 // offsets into the one (imported) memory; all data is f32 unless named otherwise.
 // The GEMM's 4x8 register tile is the workhorse, inside the convolutions as well.
 
-export { gemm, fmaPeak } from './gemm';
+export { gemm, gemmColumns, fmaPeak } from './gemm';
 export { streamLimit } from './bandwidth';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';

@@ -4,11 +4,12 @@
 // multiple of 4: the four taps are four loads at fixed offsets, taken in maxPool's order (the
 // first tap always, then each one larger than the best so far), so results and argmax are
 // maxPool's, NaN included; no per-tap index arithmetic or window bounds.
-function maxPool2x2(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
+function maxPool2x2(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, r0: i32, r1: i32): void {
   const lanes = i32x4(0, 1, 2, 3), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
   const rowBytes = <usize>(inW * C) << 2, cBytes = <usize>C << 2;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
+  for (let r = r0; r < r1; r++) {
+    const n = r / outH, oh = r - n * outH;
+    {
       const top = (n * inH + 2 * oh) * inW * C;
       let o = <usize>(((n * outH + oh) * outW) * C) << 2;
       for (let ow = 0; ow < outW; ow++) {
@@ -33,19 +34,21 @@ function maxPool2x2(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: 
   }
 }
 
-// Max pooling over images [n0, n1); argmax (i32) keeps the flat input index of each max.
+// Max pooling over output rows [r0, r1) of all images (batch * outH: one image's rows split
+// between threads at batch 1); argmax (i32) keeps the flat input index of each max.
 // Four channels at a time: a compare mask selects both the larger values and their indices.
 export function maxPool(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, r0: i32, r1: i32): void {
   // ('same' padding of an odd size has no top or left padding but a last window past the image: not this path.)
   if (pH == 2 && pW == 2 && sH == 2 && sW == 2 && padTop == 0 && padLeft == 0 && 2 * outH <= inH && 2 * outW <= inW && (C & 3) == 0) {
-    maxPool2x2(x, out, argmax, inH, inW, C, outH, outW, n0, n1);
+    maxPool2x2(x, out, argmax, inH, inW, C, outH, outW, r0, r1);
     return;
   }
   const c4 = C & ~3;
   const lanes = i32x4(0, 1, 2, 3);
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
+  for (let r = r0; r < r1; r++) {
+    const n = r / outH, oh = r - n * outH;
+    {
       const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
       for (let ow = 0; ow < outW; ow++) {
         const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);

@@ -1,12 +1,15 @@
-// Average pooling and nearest/bilinear resizing (NHWC), four channels per vector. Each
-// parallel job is a range of images [n0, n1), so threads never write the same pixels.
+// Average pooling and nearest/bilinear resizing (NHWC), four channels per vector. The forward
+// passes run over a range of output rows of all images (batch * outH: one image's rows split
+// between threads at batch 1), the backward ones over images [n0, n1), so that threads never
+// add to the same pixels.
 
-// The mean of each window over its pixels inside the input (TensorFlow's rule for 'same').
+// The mean of each window over its pixels inside the input (TensorFlow's rule for 'same'); [n0, n1): output rows.
 export function avgPool(x: usize, out: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, n0: i32, n1: i32): void {
   const c4 = C & ~3;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
+  for (let r0 = n0; r0 < n1; r0++) {
+    const n = r0 / outH, oh = r0 - n * outH;
+    {
       const h0 = max(oh * sH - padTop, 0), h1 = min(oh * sH - padTop + pH, inH);
       for (let ow = 0; ow < outW; ow++) {
         const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
@@ -60,12 +63,13 @@ export function avgPoolBackward(dy: usize, dx: usize, inH: i32, inW: i32, C: i32
 
 // Source rows (or columns) of a resize, TF2's half-pixel rule: lo, hi and the weight of hi.
 // Written by the caller into taps (i32 lo, i32 hi, f32 frac per output index).
-// Forward: out = lerp(lerp(a, b, fx), lerp(c, d, fx), fy), channels in vectors.
+// Forward: out = lerp(lerp(a, b, fx), lerp(c, d, fx), fy), channels in vectors; [n0, n1): output rows.
 export function resize(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, nearest: bool, n0: i32, n1: i32): void {
   if (nearest) return resizeNearest(x, out, rows, cols, inH, inW, C, outH, outW, n0, n1);
   const c4 = C & ~3;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
+  for (let r0 = n0; r0 < n1; r0++) {
+    const n = r0 / outH, oh = r0 - n * outH;
+    {
       const r = rows + (<usize>oh * 12);
       const top = (n * inH + load<i32>(r)) * inW, bottom = (n * inH + load<i32>(r, 4)) * inW;
       const fy = load<f32>(r, 8), vfy = f32x4.splat(fy);
@@ -139,8 +143,9 @@ export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, i
 // (b - a) * 0 made an infinity NaN and -0 +0), one source row per output row.
 function resizeNearest(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
   const c4 = C & ~3, bytes = <usize>C << 2;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
+  for (let r0 = n0; r0 < n1; r0++) {
+    const n = r0 / outH, oh = r0 - n * outH;
+    {
       const src = x + (<usize>((n * inH + load<i32>(rows + (<usize>oh * 12))) * inW) * bytes);
       let po = out + <usize>((n * outH + oh) * outW) * bytes;
       for (let ow = 0; ow < outW; ow++) {
