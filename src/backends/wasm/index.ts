@@ -217,7 +217,8 @@ export class WasmBackend extends JsBackend {
    */
   private transposeToScratch(src: number, rows: number, cols: number, blocks = 1, reversed = false): number {
     const at = this.scratch(blocks * rows * cols * 4);
-    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], blocks, 1, blocks * rows * cols < PARALLEL_ELEMENTS ? blocks : undefined);
+    const quads = blocks * Math.ceil(rows / 4); // the range: groups of four rows of every block
+    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], quads, 1, blocks * rows * cols < PARALLEL_ELEMENTS ? quads : undefined);
     return at;
   }
 
