@@ -223,7 +223,8 @@ export class WasmBackend extends JsBackend {
    */
   private transposeToScratch(src: number, rows: number, cols: number, blocks = 1, reversed = false): number {
     const at = this.scratch(blocks * rows * cols * 4);
-    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], blocks, 1, elementChunk((t, a) => this.pool.chunk(t, a), blocks, rows * cols, 1));
+    const quads = blocks * Math.ceil(rows / 4); // the range: groups of four rows of every block
+    this.par('transposeBlocks', [src, at, rows, cols, blocks, reversed ? 1 : 0], quads, 1, elementChunk((t, a) => this.pool.chunk(t, a), quads, 4 * cols, 1));
     return at;
   }
 

@@ -42,28 +42,30 @@ export function transpose4(x: usize, out: usize, o1: i32, o2: i32, o3: i32, s0: 
 }
 
 // dst block b = the transpose of src block (reversed ? blocks - 1 - b : b), each block [rows, cols]
-// -> [cols, rows], for output blocks [b0, b1): a kernel's taps with their channel axes swapped
-// (and turned 180 degrees for an input gradient's flipped convolution). 4x4 tiles by shuffles,
-// scalar edges.
-export function transposeBlocks(src: usize, dst: usize, rows: i32, cols: i32, blocks: i32, reversed: bool, b0: i32, b1: i32): void {
-  const size = <usize>rows * <usize>cols, r4 = rows & ~3, c4 = cols & ~3, rs = <usize>cols << 2, ds = <usize>rows << 2;
-  for (let b = b0; b < b1; b++) {
+// -> [cols, rows]: a kernel's taps with their channel axes swapped (and turned 180 degrees for an
+// input gradient's flipped convolution). The range is groups of four rows of every block
+// [q0, q1) (so one block splits between threads): 4x4 tiles by shuffles, scalar edges.
+export function transposeBlocks(src: usize, dst: usize, rows: i32, cols: i32, blocks: i32, reversed: bool, q0: i32, q1: i32): void {
+  const size = <usize>rows * <usize>cols, quads = (rows + 3) >> 2, c4 = cols & ~3, rs = <usize>cols << 2, ds = <usize>rows << 2;
+  for (let q = q0; q < q1; q++) {
+    const b = q / quads, r = (q - b * quads) << 2;
     const from = src + ((reversed ? <usize>(blocks - 1 - b) : <usize>b) * size << 2), to = dst + (<usize>b * size << 2);
-    for (let r = 0; r < r4; r += 4) {
-      for (let c = 0; c < c4; c += 4) {
-        const at = from + <usize>r * rs + (<usize>c << 2);
-        const x0 = v128.load(at), x1 = v128.load(at + rs), x2 = v128.load(at + 2 * rs), x3 = v128.load(at + 3 * rs);
-        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
-        const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-        const out = to + <usize>c * ds + (<usize>r << 2);
-        v128.store(out, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-        v128.store(out + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
-        v128.store(out + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
-        v128.store(out + 3 * ds, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
-      }
-      for (let c = c4; c < cols; c++) for (let k = r; k < r + 4; k++) store<f32>(to + <usize>c * ds + (<usize>k << 2), load<f32>(from + <usize>k * rs + (<usize>c << 2)));
+    if (r + 4 > rows) {
+      for (let k = r; k < rows; k++) for (let c = 0; c < cols; c++) store<f32>(to + <usize>c * ds + (<usize>k << 2), load<f32>(from + <usize>k * rs + (<usize>c << 2)));
+      continue;
     }
-    for (let r = r4; r < rows; r++) for (let c = 0; c < cols; c++) store<f32>(to + <usize>c * ds + (<usize>r << 2), load<f32>(from + <usize>r * rs + (<usize>c << 2)));
+    for (let c = 0; c < c4; c += 4) {
+      const at = from + <usize>r * rs + (<usize>c << 2);
+      const x0 = v128.load(at), x1 = v128.load(at + rs), x2 = v128.load(at + 2 * rs), x3 = v128.load(at + 3 * rs);
+      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+      const out = to + <usize>c * ds + (<usize>r << 2);
+      v128.store(out, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+      v128.store(out + ds, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+      v128.store(out + 2 * ds, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+      v128.store(out + 3 * ds, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (let c = c4; c < cols; c++) for (let k = r; k < r + 4; k++) store<f32>(to + <usize>c * ds + (<usize>k << 2), load<f32>(from + <usize>k * rs + (<usize>c << 2)));
   }
 }
 
