@@ -11,7 +11,7 @@
 // workspace stays the top of the wasm stack, where it grows in place. On the wasm backend the
 // trace run itself allocates in scratch space from the workspace's base (its plans copy their
 // constants back in after it), or above it, freed when it ends.
-import { backend, currentScope, isState, weightGeneration, weightsTouched, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
+import { backend, currentScope, isState, weightGeneration, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
 import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
@@ -65,8 +65,6 @@ export class Plan {
     private readonly constantValues: [Slot, TypedArray][],
     /** The first `prologue` calls depend on weights and constants only (compile/prologue.ts). */
     private readonly prologue: number,
-    /** Whether a call writes a weight or state array in place (then other plans' prologues are stale). */
-    private readonly writesState: boolean,
   ) {}
 
   /** Kernel calls with every slot turned into a view of the current workspace. */
@@ -113,11 +111,9 @@ export class Plan {
         prologueStats.runs++;
       }
     }
-    try {
-      for (; k < calls.length; k++) b[calls[k].kernel](...calls[k].args);
-    } finally {
-      if (this.writesState) weightsTouched();
-    }
+    // A step that updates weights in place (moving statistics) needs no mark here: any other
+    // plan's next run sees that this one ran in between (lastRun) and replays its prologue.
+    for (; k < calls.length; k++) b[calls[k].kernel](...calls[k].args);
     return bound.outputs;
   }
 
@@ -164,7 +160,6 @@ export class Plan {
       return plan;
     } finally {
       for (const [a, before] of saved) a.set(before as never);
-      if (saved.size > 0) weightsTouched();
       memory.trace?.end(mark);
     }
   }
@@ -192,7 +187,6 @@ export class Plan {
     for (const r of results) if (first.has(r.data)) last.set(r.data, Infinity);
     // Prologue outputs outlive a run: they are kept for the next one.
     for (const a of split.hoisted) if (first.has(a)) { first.set(a, -1); last.set(a, Infinity); }
-    const writesState = calls.some(({ kernel, args }) => KERNEL_OUTPUTS[kernel].some((j) => isArray(args[j]) && isKept(args[j] as TypedArray)));
 
     // Buffers no call computes (scalars, the seed of the backward pass, anything made outside
     // the step) are constants: they keep their traced values in the plan's own region.
@@ -231,7 +225,7 @@ export class Plan {
       if (!slot && allocated.has(r.data)) throw new Error('internal: a planned step returned a buffer no kernel wrote');
       return { slot: slot ?? r.data, shape: r.shape };
     });
-    return new Plan(target, memory, moved, inputArrays.map((a) => slots.get(a)!), outputs, total, constantValues, split.prologue, writesState);
+    return new Plan(target, memory, moved, inputArrays.map((a) => slots.get(a)!), outputs, total, constantValues, split.prologue);
   }
 }
 
