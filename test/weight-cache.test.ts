@@ -109,7 +109,9 @@ describe('weight work cached between predicts: every write path is seen', () => 
   });
 
   const wasm = (): WasmBackend => backend() as WasmBackend;
-  const cases: [ConvAlgorithm, 'auto' | 'always', number][] = [['direct', 'always', 1], ['winograd4', 'auto', 1], ['winograd', 'auto', 2], ['auto', 'auto', 2]];
+  // Forced algorithms: 'auto' picks differently with prepared weights (Winograd at batch 1), so
+  // the twin would run another algorithm; that choice is checked below against float64.
+  const cases: [ConvAlgorithm, 'auto' | 'always', number][] = [['direct', 'always', 1], ['winograd4', 'auto', 1], ['winograd', 'auto', 2], ['winograd4', 'auto', 2], ['direct', 'auto', 2]];
   for (const [algorithm, packing, threads] of cases) {
     it(`wasm, ${algorithm}${packing === 'always' ? ' with packed weights' : ''}, ${threads} thread${threads > 1 ? 's' : ''}`, async () => {
       dt.setBackend('wasm');
@@ -139,4 +141,86 @@ describe('weight work cached between predicts: every write path is seen', () => 
       assert.deepEqual([...predict.run([x])[0].data], want, `${name}: after the in-place update`);
     }
   });
+});
+
+// [map size, C, F, path, what 'auto' picks with prepared weights]: the zoo's batch-1 shapes
+// where prepared kernels make Winograd pay (winograd-kernels.ts#preparedTuning), and a 4x4 map.
+const BATCH1: [number, number, number, 'plain' | 'pooled' | 'residual', 'winograd' | 'winograd4'][] = [
+  [8, 128, 128, 'pooled', 'winograd4'], [8, 64, 64, 'residual', 'winograd4'], [16, 32, 32, 'residual', 'winograd4'],
+  [8, 64, 128, 'plain', 'winograd4'], [11, 32, 64, 'plain', 'winograd4'], [4, 64, 64, 'plain', 'winograd'], [7, 32, 36, 'pooled', 'winograd4'],
+];
+
+/** input -> conv 3x3 same (+ bias) -> [add input] -> relu [-> 2x2 max pooling]. */
+function convNet(hw: number, c: number, f: number, path: 'plain' | 'pooled' | 'residual', seed: number): dt.models.Model {
+  dt.setRandomSeed(seed);
+  const input = layers.input({ shape: [hw, hw, c] });
+  const conv = layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', biasInitializer: 'randomNormal', activation: path === 'residual' ? 'linear' : 'relu' });
+  let h = conv.apply(input) as dt.layers.SymbolicTensor;
+  if (path === 'residual') h = layers.reLU().apply(layers.add().apply([h, input]) as dt.layers.SymbolicTensor) as dt.layers.SymbolicTensor;
+  if (path === 'pooled') h = layers.maxPooling2d({ poolSize: 2 }).apply(h) as dt.layers.SymbolicTensor;
+  const m = models.model({ inputs: input, outputs: h });
+  conv.setWeights([noise([3, 3, c, f], seed + 1), noise([f], seed + 2)]); // values of order 1, as test/winograd4.test.ts's
+  return m;
+}
+
+/** The same in float64 on the reference backend, from the model's weights. */
+function exactNet(m: dt.models.Model, x: dt.Tensor, path: 'plain' | 'pooled' | 'residual'): Float64Array {
+  const [k, b] = m.getWeights();
+  return dt.withBackend('js', () => {
+    const x64 = x.cast('float64');
+    let y = dt.conv2d(x64, k.cast('float64'), { padding: 'same', bias: b.cast('float64') });
+    if (path === 'residual') y = y.add(x64);
+    y = dt.relu(y);
+    if (path === 'pooled') y = dt.maxPool2d(y, 2);
+    return y.dataSync() as Float64Array;
+  });
+}
+
+/** Worst |a - b| / max(1, |b|): the measure of Winograd's documented bound (test/winograd4.test.ts). */
+function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
+
+describe('Winograd at batch 1 once the kernel transform is cached', () => {
+  const byThreads = new Map<string, Float32Array>();
+  for (const threads of [1, 2]) {
+    it(`picks F(2x2) / F(4x4) where measured faster, within 1e-4 of float64 and of the direct kernel, ${threads} thread${threads > 1 ? 's' : ''} (bitwise alike)`, async (t) => {
+      dt.setBackend('wasm');
+      dt.setThreads(threads);
+      await dt.ready();
+      const b = backend() as WasmBackend;
+      const forms: string[] = [];
+      const prepare = b.prepareConvWeights.bind(b);
+      b.prepareConvWeights = (w, p, info, form) => { forms.push(form); prepare(w, p, info, form); };
+      let worst = 0;
+      try {
+        for (const [hw, c, f, path, algorithm] of BATCH1) {
+          const what = `${c}->${f} @${hw} ${path}`;
+          const m = convNet(hw, c, f, path, hw * c + f);
+          const x = noise([1, hw, hw, c], f);
+          forms.length = 0;
+          const y = values(m.predict(x));
+          assert.deepEqual(forms, [algorithm], `${what}: the weights prepared for ${algorithm}`);
+          const err = worstError(y, exactNet(m, x, path));
+          assert.ok(err < 1e-4, `${what}: ${err} from float64`);
+          worst = Math.max(worst, err);
+          b.convAlgorithm = 'direct';
+          m.resetPlans();
+          const direct = values(m.predict(x));
+          b.convAlgorithm = 'auto';
+          assert.ok(worstError(y, direct) < 1e-4, `${what}: vs the direct kernel`);
+          const key = what;
+          if (byThreads.has(key)) assert.deepEqual(y, byThreads.get(key), `${what}: two threads vs one`);
+          byThreads.set(key, y);
+        }
+      } finally {
+        delete (b as unknown as Record<string, unknown>).prepareConvWeights;
+        b.convAlgorithm = 'auto';
+      }
+      t.diagnostic(`worst error vs float64, relative to max(1, |y|): ${worst.toExponential(2)}`);
+    });
+  }
 });

@@ -88,11 +88,23 @@ export const winogradTuning = {
 };
 
 /**
- * The choice where the kernel's transform is done once, not every call (a plan's prologue,
- * compile/prologue.ts): then only the tiles' transforms and GEMMs count, and Winograd pays on
- * fewer tiles. Fewest tiles for F(4x4) and for F(2x2) (TODO: measured table).
+ * The choice where the kernel's transform is done once, not every call (an inference plan's
+ * prologue, compile/prologue.ts): only the tiles' transforms and GEMMs are left per call, and
+ * Winograd pays on far fewer tiles. Measured at batch 1 side by side on one thread by CPU time
+ * with the weights prepared (bench/winograd.ts --batch 1 --prepared [--pooled], 5 rounds, load
+ * ~10; speed over direct, itself reading packed weights where it packs, F(2x2) / F(4x4)):
+ *   ResNet 16->16 @32 0.83 / 2.00;  32->32 @16 1.00 / 1.84;  64->64 @8 1.51 / 2.48;
+ *   VGG 32->32 @32 1.23 / 2.88;  32->64 @16 1.53 / 2.58;  dx 64->32 @16 1.29 / 2.66;
+ *   64->64 @16 1.64 / 3.32;  64->128 @8 1.50 / 2.27;  dx 128->64 @8 1.45 / 2.57;
+ *   128->128 @8 1.63 / 2.70;  convnet 32->64 @11 1.45 / 1.66;  AE 32->64 @14 1.77 / 2.40;
+ *   AE 64->32 @28 1.24 / 2.23;  pooled: VGG 32->32 @32 1.18 / 2.71, 64->64 @16 1.44 / 2.68,
+ *   128->128 @8 1.46 / 2.50, AE 32->64 @14 1.65 / 1.87;
+ *   4x4 maps (one F(4x4) tile, whose 36 GEMMs have one row each): 128->128 1.21 / 0.77,
+ *   64->64 1.16 / 0.70, 32->32 1.44 / 0.79;  2x2 (one F(2x2) tile): 64->64 0.77 / 1.22 (noise).
+ * So F(4x4) from 4 tiles (within its channel rules: its error bound keeps it to 128 input
+ * channels), else F(2x2) from 4 tiles with 32+ channels each way.
  */
-export const preparedTuning = { minTiles4: 16, minTiles2: 64 };
+export const preparedTuning = { minTiles4: 4, minTiles2: 4 };
 
 export function winograd4Pays(i: ConvInfo, weightsPrepared = false): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
@@ -110,7 +122,7 @@ export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm, weightsPrepar
   if (forced !== 'auto') return forced;
   if (winograd4Pays(i, weightsPrepared)) return 'winograd4';
   const tiles2 = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-  if (weightsPrepared && Math.min(i.inC, i.outC) >= 32 && Math.max(i.inC, i.outC) >= 64 && tiles2 >= preparedTuning.minTiles2) return 'winograd';
+  if (weightsPrepared && Math.min(i.inC, i.outC) >= 32 && tiles2 >= preparedTuning.minTiles2) return 'winograd';
   return winogradPays(i) || (Math.min(i.inC, i.outC) >= 128 && tiles2 >= 16) ? 'winograd' : null;
 }
 
