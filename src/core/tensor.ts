@@ -14,7 +14,11 @@ type Axis = number | number[];
 export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
-  /** The flat row-major values. Treat as read-only; Variables change theirs through assign(). */
+  /**
+   * The flat row-major values. Treat as read-only; Variables change theirs through assign().
+   * A Variable's `data` may be written (v.data.set(...)): each access counts as a write, which
+   * compiled predicts see; an array kept from an earlier access and written later is not seen.
+   */
   data: TypedArray;
 
   constructor(data: TypedArray, shape: Shape) {
