@@ -224,3 +224,34 @@ describe('Winograd at batch 1 once the kernel transform is cached', () => {
     });
   }
 });
+
+describe('weights packed once for the direct kernels', () => {
+  it('a 1x1 256->512 convolution on 4x4 (packed only when packed ahead) is packed in the prologue and equals the unpacked predict bit for bit, 1 and 2 threads', async () => {
+    dt.setBackend('wasm');
+    for (const threads of [1, 2]) {
+      dt.setThreads(threads);
+      await dt.ready();
+      const b = backend() as WasmBackend;
+      const forms: string[] = [];
+      const prepare = b.prepareConvWeights.bind(b);
+      b.prepareConvWeights = (w, p, info, form) => { forms.push(form); prepare(w, p, info, form); };
+      try {
+        dt.setRandomSeed(3);
+        const input = layers.input({ shape: [4, 4, 256] });
+        const conv = layers.conv2d({ filters: 512, kernelSize: 1, activation: 'relu' });
+        const m = models.model({ inputs: input, outputs: conv.apply(input) as dt.layers.SymbolicTensor });
+        const x = noise([1, 4, 4, 256], 4);
+        const packed = values(m.predict(x));
+        assert.deepEqual(forms, ['packed']);
+        weightCacheTuning.enabled = false;
+        m.resetPlans();
+        const unpacked = values(m.predict(x));
+        weightCacheTuning.enabled = true;
+        assert.deepEqual(packed, unpacked, `${threads} threads`);
+      } finally {
+        weightCacheTuning.enabled = true;
+        delete (b as unknown as Record<string, unknown>).prepareConvWeights;
+      }
+    }
+  });
+});

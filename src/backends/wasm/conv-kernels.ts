@@ -59,6 +59,17 @@ function packedPays(i: ConvInfo): boolean {
  */
 export interface Prepared { at: number; form: string }
 
+/**
+ * Where the direct kernels read packed weights once packing is done ahead (a plan's prologue
+ * prepared them: no pass over the weights per call), besides where packedPays: kernels from
+ * this many bytes. Measured at batch 1 side by side on one thread by CPU time, unpacked vs
+ * packed ahead (bench/small-convs.ts --compare prepared-packing): 1x1 256->512 on 4x4 1.35x
+ * (packing per call: 0.89x), 256->256 on 8x8 1.24x, 128->128 on 16x16 1.16x, 128->256 on 8x8
+ * 1.01x; 3x3 128->128 on 8x8 1.81x, 64->128 1.20x, stride-2 32->64 1.04x; kernels under 64 KB
+ * 0.98-1.07x (1x1 32->64 0.99x, 64->128 0.98x: noise).
+ */
+export const preparedPacking = { minKernelBytes: 64 << 10 };
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images. */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
@@ -166,14 +177,15 @@ export class ConvKernels {
    */
   weightPacking: 'auto' | 'always' | 'never' = 'auto';
 
-  /** Whether the direct kernels read this convolution's weights packed. */
-  private packs(i: ConvInfo): boolean {
-    return i.outC >> 3 > 0 && this.weightPacking !== 'never' && (this.weightPacking === 'always' || packedPays(i));
+  /** Whether the direct kernels read this convolution's weights packed (`ahead`: packed once by a plan, not per call). */
+  private packs(i: ConvInfo, ahead: boolean): boolean {
+    const big = ahead && i.kH * i.kW * i.inC * i.outC * 4 >= preparedPacking.minKernelBytes;
+    return i.outC >> 3 > 0 && this.weightPacking !== 'never' && (this.weightPacking === 'always' || big || packedPays(i));
   }
 
   /** The weights at pw packed for the direct kernels (into scratch, or prepared once by a plan), or 0 to read them in place. */
   private packed(pw: number, i: ConvInfo, prep?: Prepared): number {
-    if (!this.packs(i)) return 0;
+    if (!this.packs(i, prep !== undefined)) return 0;
     if (prep?.form === 'packed') return prep.at;
     const wp = this.h.scratch(ConvKernels.packedFloats(i) * 4);
     this.packInto(pw, wp, i);
@@ -198,7 +210,7 @@ export class ConvKernels {
     // Every direct path (plain, residual, pooled or not) packs by the same rule; one output
     // channel and fewer than 8 input channels run kernels that read w in place.
     const direct = i.inC >= 8 && i.outC !== 1 && !this.byColumns(i);
-    return direct && this.packs(i) ? { form: 'packed', floats: ConvKernels.packedFloats(i) } : null;
+    return direct && this.packs(i, true) ? { form: 'packed', floats: ConvKernels.packedFloats(i) } : null;
   }
 
   /** Writes the weights at pw in a prepared form (see preparedForm) at pp. */
