@@ -97,6 +97,22 @@ async function checkWritePaths(what: string, dir: string): Promise<void> {
   model.predict(x3, { batchSize: 3 });
   assert.deepEqual(values(model.predict(x)), previous, `${what}: a predict at batch 3 in between changed the batch-1 answer`);
   assert.equal(prologueStats.skips, skips + 1, `${what}: the batch-3 plan should have skipped its weight work, and the batch-1 plan redone it`);
+  // evaluate's plans keep weight work too (mse: sensitive to every output).
+  const y = noise([1, 3], 98);
+  for (const m of [model, twin]) m.compile({ loss: 'mse', optimizer: 'sgd' });
+  weightCacheTuning.enabled = false;
+  twin.evaluate(x, y, { batchSize: 1, verbose: 0 });
+  weightCacheTuning.enabled = true;
+  const loss = (): number[] => model.evaluate(x, y, { batchSize: 1, verbose: 0 }) as number[];
+  loss(); loss();
+  const evaluateSkips = prologueStats.skips;
+  const before = loss();
+  assert.ok(prologueStats.skips > evaluateSkips, `${what}: evaluate should have skipped its weight work`);
+  weightNamed(model, 'head').assign(noise(weightNamed(model, 'head').shape, 99));
+  const after = loss();
+  twin.setWeights(model.getWeights());
+  assert.notDeepEqual(after, before, `${what}: evaluate after assign should differ`);
+  assert.deepEqual(after, twin.evaluate(x, y, { batchSize: 1, verbose: 0 }), `${what}: evaluate after assign is stale or wrong`);
 }
 
 describe('weight work cached between predicts: every write path is seen', () => {
