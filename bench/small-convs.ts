@@ -2,7 +2,8 @@
 // backend with arrays in wasm memory (as in a predict plan): CPU time per call on one thread
 // and % of the measured 128-bit multiply-add limit (fmaPeak), so that the small-spatial and
 // pointwise paths can be compared with their batch-64 efficiency.
-//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns]
+//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing]
+// (prepared-packing: unpacked vs packed once ahead, as an inference plan's prologue does, direct kernels only)
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
@@ -40,20 +41,30 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   const x = f32(B * hw * hw * inC), w = f32(k * k * inC * outC), b = f32(outC), y = f32(B * info.outH * info.outW * outC), r = f32(y.length);
   const pi = poolInfo([B, info.outH, info.outW, outC], 2, 2, 'valid');
   const pooled = f32(y.length / 4), arg = mem.i32(mem.reserve(y.length), y.length / 4);
-  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, arg, info, pi)
-    : kind === 'res' ? () => backend.conv2dResidual(x, w, b, r, y, info, 'relu') : () => backend.conv2dActivation(x, w, b, y, info, 'relu');
+  let prepared: Float32Array | null = null, form: string | null = null;
+  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, arg, info, pi, prepared, form)
+    : kind === 'res' ? () => backend.conv2dResidual(x, w, b, r, y, info, 'relu', prepared, form) : () => backend.conv2dActivation(x, w, b, y, info, 'relu', prepared, form);
   const flops = 2 * B * info.outH * info.outW * outC * k * k * inC;
   const fmt = (ms: number): string => `${ms.toFixed(3)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s ${(100 * flops / ms / 1e6 / limit).toFixed(0).padStart(3)}%`;
   if (!values.compare) { console.log(`  ${label.padEnd(44)} ${fmt(time(run))}`); continue; }
   // --compare packing: weightPacking 'never' vs 'always'; --compare columns: columnSplit 'never'
   // vs 'always' (one image split by rows / images, or by output channels); alternating rounds.
   const key = values.compare === 'columns' ? 'columnSplit' : 'weightPacking';
+  const once = values.compare === 'prepared-packing';
+  if (once) {
+    backend.convAlgorithm = 'direct';
+    backend.weightPacking = 'always';
+    const f = backend.preparedConvWeights(kind === 'pool' ? 'conv2dMaxPool' : 'conv2dActivation', info);
+    if (f?.form !== 'packed') { console.log(`  ${label.padEnd(44)} (no packed form)`); continue; }
+    backend.prepareConvWeights(w, (prepared = f32(f.floats)), info, (form = f.form));
+  }
   const a: number[] = [], c: number[] = [];
   for (let round = 0; round < 5; round++) {
     backend[key] = 'never'; a.push(time(run));
     backend[key] = 'always'; c.push(time(run));
   }
   backend[key] = 'auto';
+  [prepared, form] = [null, null];
   const med = (v: number[]): number => v.sort((p, q) => p - q)[2];
   console.log(`  ${label.padEnd(44)} never ${fmt(med(a))} | always ${fmt(med(c))} | speed ${(med(a) / med(c)).toFixed(2)}x`);
 }

@@ -3,13 +3,16 @@
 // side by side (the algorithms alternate within each round), by CPU time on one thread.
 // GFLOP/s count the direct convolution's multiply-adds (effective throughput).
 // --pooled: the convolutions that feed a 2x2 max pooling (conv2dMaxPool; 'direct' is the fused
-// direct kernel there). Usage: node --import tsx bench/winograd.ts [--batch 64] [--rounds 7] [--pooled]
+// direct kernel there). --prepared: the weights prepared once, as an inference plan's prologue
+// does (compile/prologue.ts: U for Winograd, packed panels for direct), not counted; 'auto' is
+// then the choice with prepared weights (winograd-kernels.ts#preparedTuning).
+// Usage: node --import tsx bench/winograd.ts [--batch 64] [--rounds 7] [--pooled] [--prepared]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { type ConvAlgorithm, winogradChoice } from '../src/backends/wasm/winograd-kernels.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
 
-const { values } = parseArgs({ options: { batch: { type: 'string' }, rounds: { type: 'string', default: '7' }, only: { type: 'string' }, pooled: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { batch: { type: 'string' }, rounds: { type: 'string', default: '7' }, only: { type: 'string' }, pooled: { type: 'boolean', default: false }, prepared: { type: 'boolean', default: false } } });
 const backend = new WasmBackend(1);
 await backend.whenReady();
 const mem = backend.mem;
@@ -21,12 +24,12 @@ const SHAPES: [string, number, number, number][] = [
   ['ResNet 16->16', 32, 16, 16], ['ResNet 32->32', 16, 32, 32], ['ResNet 64->64', 8, 64, 64],
   ['VGG 32->32', 32, 32, 32], ['VGG 32->64', 16, 32, 64], ['VGG dx 64->32', 16, 64, 32], ['VGG 64->64', 16, 64, 64],
   ['VGG 64->128', 8, 64, 128], ['VGG dx 128->64', 8, 128, 64], ['VGG 128->128', 8, 128, 128],
-  ['AE 32->64', 14, 32, 64], ['AE dx 64->32', 14, 64, 32], ['AE 64->32', 28, 64, 32], ['AE dx 32->64', 28, 32, 64],
+  ['convnet 32->64', 11, 32, 64], ['AE 32->64', 14, 32, 64], ['128->128 @4', 4, 128, 128], ['64->64 @4', 4, 64, 64], ['32->32 @4', 4, 32, 32], ['64->64 @2', 2, 64, 64], ['AE dx 64->32', 14, 64, 32], ['AE 64->32', 28, 64, 32], ['AE dx 32->64', 28, 32, 64],
 ];
-const POOLED: [string, number, number, number][] = [['VGG 32->32 pooled', 32, 32, 32], ['VGG 64->64 pooled', 16, 64, 64], ['VGG 128->128 pooled', 8, 128, 128], ['AE 32->64 pooled', 14, 32, 64]];
+const POOLED: [string, number, number, number][] = [['convnet-like 32->64 pooled', 12, 32, 64], ['VGG 32->32 pooled', 32, 32, 32], ['VGG 64->64 pooled', 16, 64, 64], ['VGG 128->128 pooled', 8, 128, 128], ['AE 32->64 pooled', 14, 32, 64]];
 const ALGS: ConvAlgorithm[] = ['direct', 'winograd', 'winograd4', 'auto'];
 const batches = values.batch ? [Number(values.batch)] : [64, 1];
-console.log(`wasm backend, 1 thread, CPU time, ${mem.relaxed ? 'relaxed SIMD' : 'SIMD'}; ms per call (effective GFLOP/s); w2 x, w4 x: the median over rounds of direct time / time`);
+console.log(`wasm backend, 1 thread, CPU time, ${mem.relaxed ? 'relaxed SIMD' : 'SIMD'}${values.prepared ? ', weights prepared once' : ''}; ms per call (effective GFLOP/s); w2 x, w4 x: the median over rounds of direct time / time`);
 console.log(['shape', ...ALGS, 'w2 x', 'w4 x', 'auto picks'].join(' | '));
 for (const batch of batches) {
   for (const [what, hw, c, f] of values.pooled ? POOLED : SHAPES) {
@@ -35,10 +38,20 @@ for (const batch of batches) {
     const x = f32(batch * hw * hw * c), w = f32(9 * c * f), b = f32(f), y = f32(batch * hw * hw * f);
     const flops = 2 * batch * hw * hw * f * 9 * c;
     const pi = poolInfo([batch, hw, hw, f], 2, 2, 'valid'), at = mem.reserve(y.length), argmax = new Int32Array(mem.buffer, at, y.length / 4);
+    // Each algorithm's prepared weights (what a plan's prologue would hand its convolution).
+    const prepared = new Map<ConvAlgorithm, [Float32Array, string] | [null, null]>(ALGS.map((alg) => {
+      backend.convAlgorithm = alg;
+      const form = values.prepared ? backend.preparedConvWeights(values.pooled ? 'conv2dMaxPool' : 'conv2dActivation', info) : null;
+      if (!form) return [alg, [null, null]];
+      const p = f32(form.floats);
+      backend.prepareConvWeights(w, p, info, form.form);
+      return [alg, [p, form.form]];
+    }));
     const run = (alg: ConvAlgorithm): void => {
       backend.convAlgorithm = alg;
-      if (values.pooled) backend.conv2dMaxPool(x, w, b, y.subarray(0, y.length / 4), argmax, info, pi);
-      else backend.conv2dActivation(x, w, b, y, info, 'relu');
+      const [p, form] = prepared.get(alg)!;
+      if (values.pooled) backend.conv2dMaxPool(x, w, b, y.subarray(0, y.length / 4), argmax, info, pi, p, form);
+      else backend.conv2dActivation(x, w, b, y, info, 'relu', p, form);
     };
     // Repetitions for ~40 ms per timing.
     let t = cpuMs(); run('direct'); const once = Math.max(0.01, cpuMs() - t);
@@ -57,7 +70,7 @@ for (const batch of batches) {
     // Ratios within each round (the algorithms ran back to back), then their median: steadier than a ratio of medians.
     const ratio = (a: ConvAlgorithm): number => median(times.get(a)!.map((v, r) => times.get('direct')![r] / v));
     const cell = (a: ConvAlgorithm): string => `${med(a).toFixed(3)} (${(flops / med(a) / 1e6).toFixed(1)})`;
-    const picked = { null: 'direct', winograd: 'F(2x2)', winograd4: 'F(4x4)' }[String(winogradChoice(info, 'auto'))];
+    const picked = { null: 'direct', winograd: 'F(2x2)', winograd4: 'F(4x4)' }[String(winogradChoice(info, 'auto', values.prepared))];
     console.log([`${what} @${hw} b${batch}`, ...ALGS.map(cell), ratio('winograd').toFixed(2), ratio('winograd4').toFixed(2), picked].join(' | '));
   }
 }

@@ -80,14 +80,14 @@ export interface Backend {
   matMul(a: TypedArray, b: TypedArray, out: TypedArray, batch: number, m: number, k: number, n: number, transA: boolean, transB: boolean): void;
 
   /** out = conv(x, w) (+ bias per output channel, when given: fused so the output is written once). */
-  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void;
+  conv2d(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, prepared?: TypedArray | null, form?: string | null): void;
   /** conv2d (+ bias) then the activation, in one pass: what a plan calls for conv -> relu. */
-  conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void;
+  conv2dActivation(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation, prepared?: TypedArray | null, form?: string | null): void;
   /**
    * act(conv2d(x, w) (+ bias) + residual) in one call, residual shaped as the output: what a
    * plan calls for conv -> add -> relu, the end of a residual block (activation null: none).
    */
-  conv2dResidual(x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null): void;
+  conv2dResidual(x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null, prepared?: TypedArray | null, form?: string | null): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
   conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
   /** Writes the max of each window and the flat input index it came from (for the backward pass). */
@@ -98,7 +98,16 @@ export interface Backend {
    * training plan calls when a pooling layer is the only reader of a convolution's output.
    * argmax indexes the (unstored) convolution output, as maxPool2d's would.
    */
-  conv2dMaxPool(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void;
+  conv2dMaxPool(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo, prepared?: TypedArray | null, form?: string | null): void;
+  /**
+   * Weights prepared once (compile/prologue.ts): a plan asks which form a convolution call
+   * would read its kernel in ({form, floats}, or null: none), runs prepareConvWeights(w,
+   * prepared, info, form) in its prologue, and passes (prepared, form) to the convolution,
+   * which reads them only if it still runs that form (else it transforms w itself as before).
+   * The reference backend has no forms.
+   */
+  preparedConvWeights?(kernel: KernelName, info: ConvInfo, pool: PoolInfo | null): { form: string; floats: number } | null;
+  prepareConvWeights(w: TypedArray, prepared: TypedArray, info: ConvInfo, form: string): void;
   /**
    * maxPool2dBackward then conv2dBackpropFilter in one pass, the convolution's output gradient
    * never stored: what a plan calls when only the filter gradient reads it.
@@ -173,7 +182,7 @@ export interface Backend {
 }
 
 /** Every kernel's name. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads' | 'whenReady'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads' | 'whenReady' | 'preparedConvWeights'>;
 
 /**
  * Which arguments of each kernel it writes. A training plan needs this to know which buffers a
@@ -181,7 +190,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
-  matMul: [2], conv2d: [3], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],

@@ -2,7 +2,7 @@
 // element-wise calls its factors take (scale = gamma / sqrt(variance + epsilon), shift = beta -
 // mean * scale) become one bnInferenceFactors call. At batch 1 those calls, on a few hundred
 // floats each, cost their call overhead and little else: ResNet-20 makes 19 such chains per
-// predict, the MobileNet-style net 13. The factors are still computed by a kernel every run,
+// predict, the MobileNet-style net 13. The factors are still computed by a kernel (in an inference plan's prologue, prologue.ts),
 // from the live statistics, so a fit between two predicts is seen.
 import type { TypedArray } from '../core/dtype.ts';
 import { isArray, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';

@@ -18,8 +18,9 @@ const walksWhole = (strides: number[], shape: number[]): boolean =>
  * BatchNormalization at inference folded into the convolution before it: conv2d(x, w, b) ->
  * channelAffine(scale, shift) becomes conv2d(x, w * scale, b * scale + shift). The folded
  * kernel and bias are computed by kernels in the plan (channelAffine over the kernel's rows
- * and over the bias) from the live weights and moving statistics every run, so a fit
- * between two predicts is seen; a later rewrite fuses the activation behind as the epilogue.
+ * and over the bias) from the live weights and moving statistics, in an inference plan's
+ * prologue (prologue.ts: redone whenever a weight may have changed, so a fit between two
+ * predicts is seen); a later rewrite fuses the activation behind as the epilogue.
  * Any convolution (strides, dilations, groups, depthwise): the kernel's last axis is the
  * output channel in every layout ([kH, kW, inC / groups, outC]).
  */

@@ -11,11 +11,12 @@
 // workspace stays the top of the wasm stack, where it grows in place. On the wasm backend the
 // trace run itself allocates in scratch space from the workspace's base (its plans copy their
 // constants back in after it), or above it, freed when it ends.
-import { backend, currentScope, isState, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
+import { backend, currentScope, isState, weightGeneration, withAllocator, withBackendInstance, withTracing } from '../core/engine.ts';
 import { allocArray, bytesPerElement, dtypeOfArray, viewArray, type DType, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import { KERNEL_OUTPUTS, type Backend, type KernelName, type PlanMemory, type Region } from '../backends/backend.ts';
 import { fuse, fusionBuffers, isArray, type Call } from './fusions.ts';
+import { splitPrologue, weightCacheTuning } from './prologue.ts';
 
 /** Plain-JS plan memory for backends without their own (the reference backend). */
 class HeapPlanMemory implements PlanMemory {
@@ -45,10 +46,15 @@ interface Slot { dtype: DType; length: number; offset: number; constant: boolean
  */
 let lastRun: { plan: Plan; version: number } | null = null;
 
+/** How often plans replayed their prologue (weight work) and how often they skipped it (tests). */
+export const prologueStats = { runs: 0, skips: 0 };
+
 export class Plan {
   private bound?: { version: number; calls: Call[]; inputs: TypedArray[]; outputs: Tensor[]; constants: [TypedArray, TypedArray][] };
   /** What the trace computed outside the kernels, for checking a second trace against (see verify). */
   fingerprint!: Fingerprint;
+  /** The weight generation the prologue's outputs were computed at (-1: not computed). */
+  private prologueStamp = -1;
   private constructor(
     private readonly backend: Backend,
     private readonly memory: PlanMemory,
@@ -57,6 +63,8 @@ export class Plan {
     private readonly outputs: { slot: Slot | TypedArray; shape: number[] }[],
     private readonly workspaceBytes: number,
     private readonly constantValues: [Slot, TypedArray][],
+    /** The first `prologue` calls depend on weights and constants only (compile/prologue.ts). */
+    private readonly prologue: number,
   ) {}
 
   /** Kernel calls with every slot turned into a view of the current workspace. */
@@ -81,13 +89,31 @@ export class Plan {
   /** Copies the inputs in and replays the step. The results stay valid until any plan runs or is traced again. */
   run(inputs: readonly TypedArray[]): Tensor[] {
     const bound = this.bind();
-    if (lastRun?.plan !== this || lastRun.version !== bound.version) {
+    // Another plan or a trace may have overwritten the workspace: constants and prologue outputs.
+    const moved = lastRun?.plan !== this || lastRun.version !== bound.version;
+    if (moved) {
       for (const [v, values] of bound.constants) v.set(values as never);
       lastRun = { plan: this, version: bound.version };
     }
     inputs.forEach((a, i) => bound.inputs[i].set(a));
     const b = this.backend as unknown as Record<KernelName, (...args: unknown[]) => void>;
-    for (const { kernel, args } of bound.calls) b[kernel](...args);
+    const calls = bound.calls;
+    let k = 0;
+    if (this.prologue > 0) {
+      const generation = weightGeneration();
+      if (!moved && this.prologueStamp === generation) {
+        k = this.prologue;
+        prologueStats.skips++;
+      } else {
+        this.prologueStamp = -1; // until it has run through
+        for (; k < this.prologue; k++) b[calls[k].kernel](...calls[k].args);
+        this.prologueStamp = generation;
+        prologueStats.runs++;
+      }
+    }
+    // A step that updates weights in place (moving statistics) needs no mark here: any other
+    // plan's next run sees that this one ran in between (lastRun) and replays its prologue.
+    for (; k < calls.length; k++) b[calls[k].kernel](...calls[k].args);
     return bound.outputs;
   }
 
@@ -97,7 +123,7 @@ export class Plan {
    * wrote into them (a random generator's counter, moving statistics) is put back afterwards,
    * so that tracing a step has no effect of its own: only running the plan does.
    */
-  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>, { overWorkspace = false } = {}): Plan {
+  static trace(fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: Set<TypedArray>, { overWorkspace = false, weightWork = false } = {}): Plan {
     const target = backend();
     const memory = memoryOf(target);
     const calls: Call[] = [];
@@ -128,7 +154,8 @@ export class Plan {
       const raw = withTracing(() => withBackendInstance(recorder, () =>
         withAllocator((dtype, size) => { const a = take(dtype, size); allocated.add(a); return a; }, () => fn(inputs))));
       // Everything the plan keeps from the trace (constants) is copied before its scratch is freed.
-      const plan = Plan.build(target, memory, calls, inputs, raw, allocated, isKept);
+      const hoist = weightWork && weightCacheTuning.enabled ? persistent : null;
+      const plan = Plan.build(target, memory, calls, inputs, raw, allocated, isKept, hoist);
       plan.fingerprint = fingerprintOf(calls, scopes, inputs, allocated, isKept);
       return plan;
     } finally {
@@ -137,8 +164,12 @@ export class Plan {
     }
   }
 
-  private static build(target: Backend, memory: PlanMemory, traced: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, isKept: (a: TypedArray) => boolean): Plan {
-    const calls = fuse(traced, new Set(results.map((r) => r.data)));
+  /** `weights`: given, the calls that depend on them only move to a prologue (compile/prologue.ts). */
+  private static build(target: Backend, memory: PlanMemory, traced: Call[], inputs: Tensor[], results: Tensor[], allocated: Set<TypedArray>, isKept: (a: TypedArray) => boolean, weights: Set<TypedArray> | null): Plan {
+    const resultSet = new Set(results.map((r) => r.data));
+    const fused = fuse(traced, resultSet);
+    const split = weights ? splitPrologue(target, fused, weights, isKept, inputs.map((t) => t.data), resultSet) : { calls: fused, prologue: 0, hoisted: new Set<TypedArray>() };
+    const calls = split.calls;
     // Lifetimes: the first and last call each buffer appears in.
     const first = new Map<TypedArray, number>(), last = new Map<TypedArray, number>(), computed = new Set<TypedArray>();
     calls.forEach(({ kernel, args }, i) => {
@@ -154,6 +185,8 @@ export class Plan {
     const inputArrays = inputs.map((t) => t.data);
     for (const a of inputArrays) { first.set(a, -1); last.set(a, Infinity); computed.add(a); }
     for (const r of results) if (first.has(r.data)) last.set(r.data, Infinity);
+    // Prologue outputs outlive a run: they are kept for the next one.
+    for (const a of split.hoisted) if (first.has(a)) { first.set(a, -1); last.set(a, Infinity); }
 
     // Buffers no call computes (scalars, the seed of the backward pass, anything made outside
     // the step) are constants: they keep their traced values in the plan's own region.
@@ -192,7 +225,7 @@ export class Plan {
       if (!slot && allocated.has(r.data)) throw new Error('internal: a planned step returned a buffer no kernel wrote');
       return { slot: slot ?? r.data, shape: r.shape };
     });
-    return new Plan(target, memory, moved, inputArrays.map((a) => slots.get(a)!), outputs, total, constantValues);
+    return new Plan(target, memory, moved, inputArrays.map((a) => slots.get(a)!), outputs, total, constantValues, split.prologue);
   }
 }
 

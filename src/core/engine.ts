@@ -87,6 +87,16 @@ const stateArrays = new WeakSet<TypedArray>();
 export function markState<T extends TypedArray>(a: T): T { stateArrays.add(a); return a; }
 export const isState = (a: TypedArray): boolean => stateArrays.has(a);
 
+// --- Weight writes: a counter moved by every write into a Variable's values (reading or
+// replacing `variable.data`, which assign, setWeights, the file loaders, the initializers and the
+// optimizers all go through, and compiled steps that update state in place). A plan keeps work
+// derived only from weights (BatchNormalization's fold, transformed kernels) while it is unchanged.
+let weightWrites = 0;
+/** The number of (possible) writes into Variables' values so far: a plan compares it between runs. */
+export const weightGeneration = (): number => weightWrites;
+/** Marks Variables' values as (possibly) changed: work derived from them must be redone. */
+export function weightsTouched(): void { weightWrites++; }
+
 /** The backend's memory for plans, when it has its own (wasm memory); else plans use the JS heap. */
 export const planMemoryOf = (b: Backend): PlanMemory | undefined => (b as Backend & { planMemory?: PlanMemory }).planMemory;
 

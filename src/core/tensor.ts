@@ -4,7 +4,7 @@
 import { allocArray, assertDType, dtypeOfArray, type DType, type TypedArray } from './dtype.ts';
 import { formatShape, sizeOf, type Shape } from './shape.ts';
 import { formatTensor } from './format.ts';
-import { markState } from './engine.ts';
+import { markState, weightsTouched } from './engine.ts';
 import type { IndexSpec } from '../ops/layout.ts';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -14,7 +14,11 @@ type Axis = number | number[];
 export class Tensor {
   readonly shape: number[];
   readonly dtype: DType;
-  /** The flat row-major values. Treat as read-only; Variables change theirs through assign(). */
+  /**
+   * The flat row-major values. Treat as read-only; Variables change theirs through assign().
+   * A Variable's `data` may be written (v.data.set(...)): each access counts as a write, which
+   * compiled predicts see; an array kept from an earlier access and written later is not seen.
+   */
   data: TypedArray;
 
   constructor(data: TypedArray, shape: Shape) {
@@ -104,6 +108,14 @@ export class Variable extends Tensor {
     super(markState(value.data.slice()), value.shape);
     this.name = name;
     this.trainable = trainable;
+    // Whoever reads `data` may write into it (v.data.set(...), v.data[i] = x): every access
+    // counts as a write, so compiled plans redo the work they derived from weights.
+    let values = this.data;
+    Object.defineProperty(this, 'data', {
+      get: () => { weightsTouched(); return values; },
+      set: (a: TypedArray) => { weightsTouched(); values = a; },
+      enumerable: true, configurable: true,
+    });
   }
   /** Copies new values in; the shape must match. */
   assign(value: Tensor): void {

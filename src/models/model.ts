@@ -249,7 +249,7 @@ export class Model extends Layer {
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
     const key = this.planKey(kind, inputs);
     if (!this.planCache.has(key)) this.moveToBackendMemory();
-    return this.planCache.run(key, fn, inputs, () => new Set(this.weights.map((w) => w.data)));
+    return this.planCache.run(key, fn, inputs, () => new Set(this.weights.map((w) => w.data)), { weightWork: kind === 'predict' || kind === 'evaluate' });
   }
 
   /** What a plan depends on: backend, kind, input shapes and which weights are trained. */

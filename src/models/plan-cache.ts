@@ -21,11 +21,12 @@ export class PlanCache {
 
   /**
    * Runs the plan for `key` on these inputs, tracing fn on first use (`persistent`: the arrays
-   * that outlive a step, the weights). The plan, not the traced run, computes this first step
+   * that outlive a step, the weights; `weightWork`: work on the weights alone is kept between
+   * runs while they are unchanged, compile/prologue.ts: for inference steps). The plan, not the traced run, computes this first step
    * too: its fused kernels round a little differently, and a step must not depend on when its
    * plan was made (resuming).
    */
-  run(key: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: () => Set<TypedArray>): Tensor[] {
+  run(key: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[], persistent: () => Set<TypedArray>, { weightWork = false } = {}): Tensor[] {
     const plan = this.plans.get(key);
     if (plan) {
       this.plans.delete(key); // most recently used last
@@ -33,7 +34,7 @@ export class PlanCache {
       if (this.unverified.delete(plan)) this.verify(plan, fn, inputs, persistent());
       return plan.run(inputs.map((t) => t.data));
     }
-    const fresh = Plan.trace(fn, inputs, persistent(), { overWorkspace: true });
+    const fresh = Plan.trace(fn, inputs, persistent(), { overWorkspace: true, weightWork });
     this.plans.set(key, fresh);
     this.unverified.add(fresh);
     // Bounded: predict on ever new batch sizes must not grow memory.

@@ -35,6 +35,10 @@ export class JsBackend implements Backend {
   maxPool2dBackward = nn.maxPool2dBackward;
   conv2dMaxPool = nn.conv2dMaxPool;
   conv2dBackpropFilterPooled = nn.conv2dBackpropFilterPooled;
+  /** No prepared forms here (no preparedConvWeights): a plan never calls this on the reference backend. */
+  prepareConvWeights(_w: unknown, _prepared: unknown, _info: unknown, form: string): void {
+    throw new Error(`internal error: the reference backend has no prepared weight form '${form}'`);
+  }
   avgPool2d = spatial.avgPool2d;
   avgPool2dBackward = spatial.avgPool2dBackward;
   resize = spatial.resize;

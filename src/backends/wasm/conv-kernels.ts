@@ -4,7 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
-import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
+import { type ConvAlgorithm, winograd4, winograd4Weights, winogradChoice, winogradWeights } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
@@ -51,6 +51,23 @@ function packedPays(i: ConvInfo): boolean {
   return pixels >= 256 || (i.kH * i.kW * i.inC * i.outC * 4 >= 128 << 10 && pixels >= 64);
 }
 
+/**
+ * Weights a plan prepared once (compile/prologue.ts): `at` holds w in `form` ('winograd4',
+ * 'winograd': the transformed kernel U; 'packed': packPanels' panels).
+ */
+export interface Prepared { at: number; form: string }
+
+/**
+ * Where the direct kernels read packed weights once packing is done ahead (a plan's prologue
+ * prepared them: no pass over the weights per call), besides where packedPays: kernels from
+ * this many bytes. Measured at batch 1 side by side on one thread by CPU time, unpacked vs
+ * packed ahead (bench/small-convs.ts --compare prepared-packing): 1x1 256->512 on 4x4 1.35x
+ * (packing per call: 0.89x), 256->256 on 8x8 1.24x, 128->128 on 16x16 1.16x, 128->256 on 8x8
+ * 1.01x; 3x3 128->128 on 8x8 1.81x, 64->128 1.20x, stride-2 32->64 1.04x; kernels under 64 KB
+ * 0.98-1.07x (1x1 32->64 0.99x, 64->128 0.98x: noise).
+ */
+export const preparedPacking = { minKernelBytes: 64 << 10 };
+
 /** Direct kernels whose range is output rows of all images (batch * outH), not images (convPoolDirect: row pairs). */
 const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
 
@@ -86,14 +103,14 @@ export class ConvKernels {
   }
 
   /** out = act(conv(x, w) + bias) on wasm pointers (pb 0: no bias; act 0: none). */
-  forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+  forward(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number, prep?: Prepared): void {
     if (info.groups > 1 && info.groups === info.inC && inPlace3x3Fits(info)) return dwConv3x3(this.h, px, pw, pb, po, info, act);
     if (info.groups > 1 && info.groups === info.inC) return this.direct('dwConv', [px, pw, pb, po], info, { tail: [act], channels: info.outC });
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
     if (pointwiseForwardFits(info, pb !== 0 || act !== 0)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act);
-    if (this.runWinograd(px, pw, pb, 0, po, info, act)) return;
+    if (this.runWinograd(px, pw, pb, 0, po, info, act, prep)) return;
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
       const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
@@ -102,7 +119,7 @@ export class ConvKernels {
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
-    if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info), pb, po], info, { tail: [act] });
+    if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info, prep), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
   }
@@ -111,12 +128,12 @@ export class ConvKernels {
    * out = act(conv(x, w) + bias + residual): the direct kernel adds the residual image by
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
-  forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): void {
+  forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, prep?: Prepared): void {
     if (pointwiseForwardFits(info, true)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act); // the residual in its epilogue
-    const winograd = this.winogradAlgorithm(info);
-    if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS); // the residual in its epilogue
-    if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info), pb, pr, po], info, { tail: [act] });
-    this.forward(px, pw, pb, po, info, 0);
+    const winograd = this.winogradAlgorithm(info, prep);
+    if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS, prep?.form === 'winograd4' ? prep.at : 0); // the residual in its epilogue
+    if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info, prep), pb, pr, po], info, { tail: [act] });
+    this.forward(px, pw, pb, po, info, 0, prep);
     const n = info.batch * info.outH * info.outW * info.outC;
     this.h.par('residualActivate', [po, pr, act], n, 4, elementChunk(this.h.chunk, n));
   }
@@ -160,13 +177,48 @@ export class ConvKernels {
    */
   weightPacking: 'auto' | 'always' | 'never' = 'auto';
 
-  /** The weights at pw packed into scratch for the direct kernels, or 0 to read them in place. */
-  private packed(pw: number, i: ConvInfo): number {
-    const K = i.kH * i.kW * i.inC, panels = i.outC >> 3;
-    if (panels === 0 || this.weightPacking === 'never' || (this.weightPacking === 'auto' && !packedPays(i))) return 0;
-    const wp = this.h.scratch(panels * K * 32);
-    this.h.par('packPanels', [pw, wp, K, i.outC], panels, 1, panels * K < 1 << 14 ? panels : undefined);
+  /** Whether the direct kernels read this convolution's weights packed (`ahead`: packed once by a plan, not per call). */
+  private packs(i: ConvInfo, ahead: boolean): boolean {
+    const big = ahead && i.kH * i.kW * i.inC * i.outC * 4 >= preparedPacking.minKernelBytes;
+    return i.outC >> 3 > 0 && this.weightPacking !== 'never' && (this.weightPacking === 'always' || big || packedPays(i));
+  }
+
+  /** The weights at pw packed for the direct kernels (into scratch, or prepared once by a plan), or 0 to read them in place. */
+  private packed(pw: number, i: ConvInfo, prep?: Prepared): number {
+    if (!this.packs(i, prep !== undefined)) return 0;
+    if (prep?.form === 'packed') return prep.at;
+    const wp = this.h.scratch(ConvKernels.packedFloats(i) * 4);
+    this.packInto(pw, wp, i);
     return wp;
+  }
+
+  private static packedFloats(i: ConvInfo): number { return (i.outC >> 3) * i.kH * i.kW * i.inC * 8; }
+  private packInto(pw: number, wp: number, i: ConvInfo): void {
+    const K = i.kH * i.kW * i.inC, panels = i.outC >> 3;
+    this.h.par('packPanels', [pw, wp, K, i.outC], panels, 1, panels * K < 1 << 14 ? panels : undefined);
+  }
+
+  /**
+   * The form a plan should prepare this convolution's weights in, once (Backend's
+   * preparedConvWeights): the transformed kernel where Winograd runs, packed panels where the
+   * direct kernels pack, else null. The same choices the dispatch makes with prepared weights.
+   */
+  preparedForm(i: ConvInfo): { form: string; floats: number } | null {
+    if (i.groups > 1) return null;
+    const alg = winogradChoice(i, this.convAlgorithm, true);
+    if (alg) return { form: alg, floats: (alg === 'winograd4' ? 36 : 16) * i.inC * i.outC };
+    // Every direct path (plain, residual, pooled or not) packs by the same rule; one output
+    // channel and fewer than 8 input channels run kernels that read w in place.
+    const direct = i.inC >= 8 && i.outC !== 1 && !this.byColumns(i);
+    return direct && this.packs(i, true) ? { form: 'packed', floats: ConvKernels.packedFloats(i) } : null;
+  }
+
+  /** Writes the weights at pw in a prepared form (see preparedForm) at pp. */
+  prepare(pw: number, pp: number, i: ConvInfo, form: string): void {
+    if (form === 'winograd4') winograd4Weights(this.h, pw, pp, i.inC, i.outC);
+    else if (form === 'winograd') winogradWeights(this.h, pw, pp, i.inC, i.outC);
+    else if (form === 'packed') this.packInto(pw, pp, i);
+    else throw new Error(`internal error: no prepared weight form '${form}'`);
   }
 
   /**
@@ -176,22 +228,23 @@ export class ConvKernels {
    */
   convAlgorithm: ConvAlgorithm = 'auto';
 
-  private winogradAlgorithm(i: ConvInfo): 'winograd' | 'winograd4' | null { return winogradChoice(i, this.convAlgorithm); }
+  /** With weights prepared (in any form) the transform costs nothing per call, and the choice is preparedTuning's. */
+  private winogradAlgorithm(i: ConvInfo, prep?: Prepared): 'winograd' | 'winograd4' | null { return winogradChoice(i, this.convAlgorithm, prep !== undefined); }
 
   /** Runs the convolution by Winograd if the choice says so; false when it does not. */
-  private runWinograd(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number): boolean {
-    const alg = this.winogradAlgorithm(info);
-    if (alg === 'winograd4') winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS);
-    else if (alg === 'winograd') this.winograd(px, pw, pb, po, info, act);
+  private runWinograd(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, prep?: Prepared): boolean {
+    const alg = this.winogradAlgorithm(info, prep);
+    const u = prep?.form === alg ? prep!.at : 0;
+    if (alg === 'winograd4') winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS, u);
+    else if (alg === 'winograd') this.winograd(px, pw, pb, po, info, act, u);
     return alg !== null;
   }
 
-  /** Winograd F(2x2, 3x3): the kernel transformed (U = G g G^T, [16, C, F]) into scratch, then the tiles. */
-  private winograd(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number): void {
+  /** Winograd F(2x2, 3x3): the kernel transformed (U = G g G^T, [16, C, F]) into scratch (unless prepared at u), then the tiles. */
+  private winograd(px: number, pw: number, pb: number, po: number, info: ConvInfo, act: number, prepared = 0): void {
     const { inC: C, outC: F } = info;
-    const u = this.h.scratch(16 * C * F * 4);
-    const CF = C * F;
-    this.h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
+    let u = prepared;
+    if (!u) winogradWeights(this.h, pw, (u = this.h.scratch(16 * C * F * 4)), C, F);
     const tiles = info.batch * Math.ceil(info.outH / 2) * Math.ceil(info.outW / 2);
     // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1, where one panel held every tile).
     const chunk = macs(info) < CALLING_THREAD_MACS ? tiles : this.h.chunk(tiles, tiles >= 2 * this.h.threads() * WINOGRAD_PANEL ? WINOGRAD_PANEL : 4);
@@ -344,12 +397,12 @@ export class ConvKernels {
 
 
   /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
-  forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo): void {
-    if (!ConvKernels.tiles2x2(conv, pool) || this.winogradAlgorithm(conv)) {
+  forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo, prep?: Prepared): void {
+    if (!ConvKernels.tiles2x2(conv, pool) || this.winogradAlgorithm(conv, prep)) {
       // No fused kernel for this pooling, or Winograd beats the fused direct kernel (F(4x4):
       // 1.8-3.8x at batch 64, winograd-kernels.ts): the convolution into scratch (wasm memory), then the pooling.
       const y = this.h.scratch(conv.batch * conv.outH * conv.outW * conv.outC * 4);
-      this.forward(px, pw, pb, y, conv, 0);
+      this.forward(px, pw, pb, y, conv, 0, prep);
       const p = pool;
       const rows = p.batch * p.outH; // output rows of all images, each reading ~poolH input rows
       return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], rows, 1, elementChunk(this.h.chunk, rows, p.inW * p.channels * p.poolH, 1));
@@ -368,7 +421,7 @@ export class ConvKernels {
     if (conv.inC >= 8) {
       // Row pairs per sweep over the weights: as many as fit 32 KB of output (all, at small maps).
       const row = conv.outW * conv.outC, pairs = Math.max(1, Math.min(conv.outH / 2, Math.floor((32 << 10) / (8 * row))));
-      return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv), pb, po, pa], conv, { extra: 2 * pairs * row, tail: [pairs] });
+      return this.direct('convPoolDirect', [px, pw, this.packed(pw, conv, prep), pb, po, pa], conv, { extra: 2 * pairs * row, tail: [pairs] });
     }
     const rows = conv.batch * conv.outH * conv.outW, pair = 2 * conv.outW;
     const R = Math.max(1, Math.floor(PANEL / pair)) * pair, K = conv.kH * conv.kW * conv.inC;

@@ -23,7 +23,7 @@ import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
-import { ConvKernels } from './conv-kernels.ts';
+import { ConvKernels, type Prepared } from './conv-kernels.ts';
 import { TRAINING_PARALLEL } from './train-kernels.ts';
 import { DEPTHWISE_PARALLEL } from './depthwise-kernels.ts';
 import { POINTWISE_PARALLEL } from './pointwise-kernels.ts';
@@ -239,25 +239,44 @@ export class WasmBackend extends JsBackend {
     });
   };
 
-  override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo): void => {
+  override conv2d = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, prepared: TypedArray | null = null, form: string | null = null): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2d(x, w, bias, out, info);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, 0));
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, 0, this.preparedAt(prepared, form)));
   };
 
-  override conv2dActivation = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation): void => {
+  override conv2dActivation = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, activation: ConvActivation, prepared: TypedArray | null = null, form: string | null = null): void => {
     const act = ACTIVATION_CODES[activation];
     if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !act) return ref.conv2dActivation(x, w, bias, out, info, activation);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, act));
+    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, act, this.preparedAt(prepared, form)));
   };
 
-  override conv2dResidual = (x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null): void => {
+  override conv2dResidual = (x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null, prepared: TypedArray | null = null, form: string | null = null): void => {
     const act = activation === null ? 0 : ACTIVATION_CODES[activation];
     if (!isF32(x, w, residual, out, ...(bias ? [bias] : [])) || act === undefined || residual.length !== out.length) return refConv2dResidual(x, w, bias, residual, out, info, activation);
     const inputs = [x, w, residual, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf], ([px, pw, pr, pb = 0], [po]) => this.conv.forwardResidual(px, pw, pb, pr, po, info, act));
+    this.inWasm(inputs, [out as Buf], ([px, pw, pr, pb = 0], [po]) => this.conv.forwardResidual(px, pw, pb, pr, po, info, act, this.preparedAt(prepared, form)));
   };
+
+  /**
+   * Weights prepared once by a plan (compile/prologue.ts): the form the convolution kernels
+   * would read them in, with shared memory only (plans use wasm memory in place there).
+   */
+  preparedConvWeights(kernel: string, info: ConvInfo): { form: string; floats: number } | null {
+    const convolution = kernel === 'conv2d' || kernel === 'conv2dActivation' || kernel === 'conv2dResidual' || kernel === 'conv2dMaxPool';
+    return convolution && this.mem.shared ? this.conv.preparedForm(info) : null;
+  }
+
+  override prepareConvWeights(w: TypedArray, prepared: TypedArray, info: ConvInfo, form: string): void {
+    if (!isF32(w, prepared)) throw new Error(`internal error: prepareConvWeights needs float32 arrays, got ${w.constructor.name} and ${prepared.constructor.name}`);
+    this.inWasm([w as Buf], [prepared as Buf], ([pw], [pp]) => this.conv.prepare(pw, pp, info, form));
+  }
+
+  /** Prepared weights handed to a convolution: where they are in wasm memory, and their form. */
+  private preparedAt(prepared: TypedArray | null, form: string | null): Prepared | undefined {
+    return prepared && form && this.mem.owns(prepared) ? { at: prepared.byteOffset, form } : undefined;
+  }
 
   override conv2dBackpropFilter = (x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void => {
     if (!isF32(x, dy, dw)) return ref.conv2dBackpropFilter(x, dy, dw, info);
@@ -280,10 +299,10 @@ export class WasmBackend extends JsBackend {
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.conv.inputGrad(pdy, pw, pdx, info));
   };
 
-  override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo): void => {
+  override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo, prepared: TypedArray | null = null, form: string | null = null): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2dMaxPool(x, w, bias, out, argmax, conv, pool);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool));
+    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool, this.preparedAt(prepared, form)));
   };
 
   override maxPool2d = (x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void => {

@@ -87,10 +87,29 @@ export const winogradTuning = {
   sixteenInputChannels: true,
 };
 
-export function winograd4Pays(i: ConvInfo): boolean {
+/**
+ * The choice where the kernel's transform is done once, not every call (an inference plan's
+ * prologue, compile/prologue.ts): only the tiles' transforms and GEMMs are left per call, and
+ * Winograd pays on far fewer tiles. Measured at batch 1 side by side on one thread by CPU time
+ * with the weights prepared (bench/winograd.ts --batch 1 --prepared [--pooled], 5 rounds, load
+ * ~10; speed over direct, itself reading packed weights where it packs, F(2x2) / F(4x4)):
+ *   ResNet 16->16 @32 0.83 / 2.00;  32->32 @16 1.00 / 1.84;  64->64 @8 1.51 / 2.48;
+ *   VGG 32->32 @32 1.23 / 2.88;  32->64 @16 1.53 / 2.58;  dx 64->32 @16 1.29 / 2.66;
+ *   64->64 @16 1.64 / 3.32;  64->128 @8 1.50 / 2.27;  dx 128->64 @8 1.45 / 2.57;
+ *   128->128 @8 1.63 / 2.70;  convnet 32->64 @11 1.45 / 1.66;  AE 32->64 @14 1.77 / 2.40;
+ *   AE 64->32 @28 1.24 / 2.23;  pooled: VGG 32->32 @32 1.18 / 2.71, 64->64 @16 1.44 / 2.68,
+ *   128->128 @8 1.46 / 2.50, AE 32->64 @14 1.65 / 1.87;
+ *   4x4 maps (one F(4x4) tile, whose 36 GEMMs have one row each): 128->128 1.21 / 0.77,
+ *   64->64 1.16 / 0.70, 32->32 1.44 / 0.79;  2x2 (one F(2x2) tile): 64->64 0.77 / 1.22 (noise).
+ * So F(4x4) from 4 tiles (within its channel rules: its error bound keeps it to 128 input
+ * channels), else F(2x2) from 4 tiles with 32+ channels each way.
+ */
+export const preparedTuning = { minTiles4: 4, minTiles2: 4 };
+
+export function winograd4Pays(i: ConvInfo, weightsPrepared = false): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
   const channels = Math.min(i.inC, i.outC) >= winogradTuning.minChannels4 || (winogradTuning.sixteenInputChannels && i.inC === 16 && i.outC >= 16);
-  return channels && i.inC <= 128 && tiles >= 16;
+  return channels && i.inC <= 128 && tiles >= (weightsPrepared ? preparedTuning.minTiles4 : 16);
 }
 
 /**
@@ -98,11 +117,12 @@ export function winograd4Pays(i: ConvInfo): boolean {
  * the few tiles F(4x4) leaves, at 128+ channels each way, where 128->128 on 8x8 at batch 1
  * measured 1.34x and 1.44x direct): null for the non-Winograd paths.
  */
-export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm): 'winograd' | 'winograd4' | null {
+export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm, weightsPrepared = false): 'winograd' | 'winograd4' | null {
   if (!winogradFits(i) || forced === 'direct') return null;
   if (forced !== 'auto') return forced;
-  if (winograd4Pays(i)) return 'winograd4';
+  if (winograd4Pays(i, weightsPrepared)) return 'winograd4';
   const tiles2 = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+  if (weightsPrepared && Math.min(i.inC, i.outC) >= 32 && tiles2 >= preparedTuning.minTiles2) return 'winograd';
   return winogradPays(i) || (Math.min(i.inC, i.outC) >= 128 && tiles2 >= 16) ? 'winograd' : null;
 }
 
@@ -110,6 +130,20 @@ export function winogradChoice(i: ConvInfo, forced: ConvAlgorithm): 'winograd' |
 export function winograd4Panel(C: number, F: number): number {
   const fit = Math.floor(384 * 1024 / (36 * 4 * (C + F)));
   return Math.max(8, Math.min(64, fit & ~3));
+}
+
+/** U = G g G^T of F(4x4, 3x3) ([36, C, F] floats at u) for the [3, 3, C, F] kernel at pw, on all threads. */
+export function winograd4Weights(h: KernelHost, pw: number, u: number, C: number, F: number): void {
+  const CF = C * F;
+  const wChunk = CF < 1 << 14 ? CF : h.chunk(CF, 4);
+  const wTmp = h.scratch(Math.ceil(CF / wChunk) * 72 * 4);
+  h.par('winograd4Weights', [pw, u, wTmp, CF, wChunk], CF, 4, wChunk); // assembly/winograd4.ts
+}
+
+/** U = G g G^T of F(2x2, 3x3) ([16, C, F] floats at u), on all threads. */
+export function winogradWeights(h: KernelHost, pw: number, u: number, C: number, F: number): void {
+  const CF = C * F;
+  h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
 }
 
 /** Floats of per-chunk scratch for the transforms, and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
@@ -120,12 +154,10 @@ const WINOGRAD4_TMP = 160, WINOGRAD4_SKEW = 16;
  * (U = G g G^T, [36, C, F]) into scratch on all threads, then the tiles split between threads.
  * pb / pr 0: no bias / residual.
  */
-export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, callingThreadOnly: boolean): void {
-  const { inC: C, outC: F } = info, CF = C * F;
-  const u = h.scratch(36 * CF * 4);
-  const wChunk = CF < 1 << 14 ? CF : h.chunk(CF, 4);
-  const wTmp = h.scratch(Math.ceil(CF / wChunk) * 72 * 4);
-  h.par('winograd4Weights', [pw, u, wTmp, CF, wChunk], CF, 4, wChunk); // assembly/winograd4.ts
+export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, callingThreadOnly: boolean, prepared = 0): void {
+  const { inC: C, outC: F } = info;
+  let u = prepared;
+  if (!u) winograd4Weights(h, pw, (u = h.scratch(36 * C * F * 4)), C, F);
   const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
   const panel = winograd4Panel(C, F);
   // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).

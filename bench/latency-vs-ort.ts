@@ -1,0 +1,48 @@
+// Batch-1 predict, deeptype vs ONNX Runtime on deeptype's own ONNX export, in one process,
+// alternating in rounds: CPU time per call on one thread (a loaded machine's other processes
+// left out; on a quiet one a single-thread call's wall time is about its CPU time), and wall
+// time beside it. Medians over rounds, and the median of per-round ratios deeptype / ORT.
+//   node --import tsx bench/latency-vs-ort.ts [--models vgg,resnet20] [--rounds 9] [--reps 30]
+import { parseArgs } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as dt from 'deeptype';
+import { ZOO } from '../examples/zoo-models.ts';
+import { syntheticBatch } from './zoo-data.ts';
+
+const { values } = parseArgs({ options: { models: { type: 'string', default: Object.keys(ZOO).join(',') }, rounds: { type: 'string', default: '9' }, reps: { type: 'string', default: '30' } } });
+dt.setBackend('wasm');
+dt.setThreads(1);
+await dt.ready();
+const rounds = Number(values.rounds), reps = Number(values.reps);
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
+const dir = mkdtempSync(join(tmpdir(), 'deeptype-latency-'));
+console.log('batch 1, one thread: ms per predict, CPU time (wall) | deeptype | ORT | deeptype / ORT (CPU, wall)');
+for (const name of values.models!.split(',')) {
+  const entry = ZOO[name];
+  if (!entry) throw new Error(`latency-vs-ort: unknown model '${name}', expected one of ${Object.keys(ZOO).join(', ')}`);
+  dt.setRandomSeed(1);
+  const model = entry.build();
+  const x = syntheticBatch(entry, 1).x;
+  const file = join(dir, `${name}.onnx`);
+  await model.exportOnnx(file);
+  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const feed = { input: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [1, ...entry.inputShape]) };
+  for (let i = 0; i < 30; i++) { model.predict(x); await session.run(feed); }
+  const ours = { cpu: [] as number[], wall: [] as number[] }, theirs = { cpu: [] as number[], wall: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    let c = cpuMs(), t = performance.now();
+    for (let i = 0; i < reps; i++) model.predict(x);
+    ours.cpu.push((cpuMs() - c) / reps); ours.wall.push((performance.now() - t) / reps);
+    c = cpuMs(); t = performance.now();
+    for (let i = 0; i < reps; i++) await session.run(feed);
+    theirs.cpu.push((cpuMs() - c) / reps); theirs.wall.push((performance.now() - t) / reps);
+  }
+  const ratio = (a: number[], b: number[]): number => median(a.map((v, r) => v / b[r]));
+  console.log(`${name.padEnd(12)} | ${median(ours.cpu).toFixed(3)} (${median(ours.wall).toFixed(3)}) | ${median(theirs.cpu).toFixed(3)} (${median(theirs.wall).toFixed(3)}) | ${ratio(ours.cpu, theirs.cpu).toFixed(2)}x, ${ratio(ours.wall, theirs.wall).toFixed(2)}x`);
+}
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
