@@ -6,7 +6,7 @@
 //   node --import tsx bench/conv16.ts [--batch 64] [--rounds 7] [--hw 32] [--c 16] [--f 16]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
+import { winogradTuning, type ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 
@@ -27,12 +27,14 @@ const set = (alg: ConvAlgorithm, tile: 2 | 4 | 'auto' = 'auto'): void => { backe
 const variants: [string, () => void][] = [
   ['forward direct', () => { set('direct'); backend.conv2d(x, w, null, y, info); }],
   ['forward F(4x4)', () => { set('winograd4'); backend.conv2d(x, w, null, y, info); }],
+  ['forward F(4x4) 4x8', () => { set('winograd4'); winogradTuning.wideGemm = false; backend.conv2d(x, w, null, y, info); winogradTuning.wideGemm = true; }],
   ['input grad direct', () => { set('direct'); backend.conv2dBackpropInput(y, w, dx, info); }],
   ['input grad F(4x4)', () => { set('winograd4'); backend.conv2dBackpropInput(y, w, dx, info); }],
+  ['input grad F4 4x8', () => { set('winograd4'); winogradTuning.wideGemm = false; backend.conv2dBackpropInput(y, w, dx, info); winogradTuning.wideGemm = true; }],
   ['filter grad auto', () => { set('auto'); backend.conv2dBackpropFilter(x, y, dw, info); }],
   ['filter grad F(2x2)', () => { set('auto', 2); backend.conv2dBackpropFilter(x, y, dw, info); }],
 ];
-const groupOf = [0, 0, 2, 2, 4, 4];
+const groupOf = [0, 0, 0, 3, 3, 3, 6, 6]; // F(4x4) 4x8: gemm's 4x8 tile instead of gemmWide's 2x16 (winogradTuning.wideGemm)
 for (const [, fn] of variants) for (let i = 0; i < 5; i++) fn(); // past V8's tier-up to optimized code
 let t = cpuMs(); variants[0][1](); const once = Math.max(0.05, cpuMs() - t);
 const reps = Math.max(1, Math.round(40 / once));

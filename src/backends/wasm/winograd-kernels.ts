@@ -85,6 +85,8 @@ export const winogradTuning = {
   minChannels4: WINOGRAD4_MIN_CHANNELS,
   /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels. */
   sixteenInputChannels: true,
+  /** F(4x4)'s 36 GEMMs by the 2x16 register tile where the output channels are a multiple of 16 (assembly/gemm-wide.ts; false: gemm's 4x8). */
+  wideGemm: true,
 };
 
 export function winograd4Pays(i: ConvInfo): boolean {
@@ -131,5 +133,5 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).
   const chunk = callingThreadOnly ? tiles : h.chunk(tiles, tiles >= 2 * h.threads() * panel ? panel : 4);
   const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP) * 4);
-  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk], tiles, 1, chunk);
+  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk, winogradTuning.wideGemm ? 1 : 0], tiles, 1, chunk);
 }

@@ -8,6 +8,7 @@
 // use the 4x8 register tile, and the output transform writes the 4x4 tiles (+ bias, + an
 // optional residual, activation). Needs C and F % 4 == 0.
 import { gemm } from './gemm';
+import { gemmWide } from './gemm-wide';
 import { epilogue } from './conv';
 
 // Floats of per-chunk scratch for the transforms' intermediates: the input's 6x6 (36 vectors
@@ -173,9 +174,9 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
 // The convolution of tiles [t0, t1) (of batch * tilesH * tilesW), `panel` tiles at a time,
 // with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP floats) at
 // scratch + (t0 / chunk) * that. u: the transformed kernel [36][C][F]; res: a residual
-// image added before the activation (0: none).
+// image added before the activation (0: none). wide: the GEMMs by gemmWide's 2x16 tile (else gemm's 4x8).
 export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: usize, scratch: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, F: i32,
-  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, t0: i32, t1: i32): void {
+  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, wide: bool, t0: i32, t1: i32): void {
   const tilesH = (outH + 3) >> 2, tilesW = (outW + 3) >> 2;
   const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP)) << 2);
   const m = v + (<usize>(36 * (panel * C + WINOGRAD4_SKEW)) << 2), tmp = m + (<usize>(36 * (panel * F + WINOGRAD4_SKEW)) << 2);
@@ -184,7 +185,9 @@ export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: 
     inputTransform(x, v, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, p1);
     const vPlane = rows * C + WINOGRAD4_SKEW, mPlane = rows * F + WINOGRAD4_SKEW;
     for (let e = 0; e < 36; e++) {
-      gemm(v + (<usize>(e * vPlane) << 2), C, 1, u + (<usize>(e * C * F) << 2), m + (<usize>(e * mPlane) << 2), rows, C, F, 0, 0, rows);
+      const ve = v + (<usize>(e * vPlane) << 2), ue = u + (<usize>(e * C * F) << 2), me = m + (<usize>(e * mPlane) << 2);
+      if (wide) gemmWide(ve, C, ue, me, C, F, 0, rows);
+      else gemm(ve, C, 1, ue, me, rows, C, F, 0, 0, rows);
     }
     outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1);
   }
