@@ -311,25 +311,50 @@ export class ConvKernels {
     if (groups > 1 && groups === inC && inputGrad3x3s2Fits(info)) return dwInputGrad3x3s2(this.h, pdy, pw, pdx, info);
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
-    if (stride1 && inC >= 8) {
-      // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
-      // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
-      const flipped = this.h.scratch(kH * kW * inC * outC * 4);
-      const src = this.h.memory().f32(pw, kH * kW * inC * outC), dst = this.h.memory().f32(flipped, src.length);
-      for (let t = 0; t < kH * kW; t++) {
-        const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
-        for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
-      }
-      const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
-        kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
-      if (this.runWinograd(pdy, flipped, 0, 0, pdx, full, 0)) return;
-      return this.direct('convDirect', [pdy, flipped, this.packed(flipped, full), 0, pdx], full, { tail: [0] });
+    const flip = this.flippedForInputGrad(pw, info);
+    if (flip) {
+      if (this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0)) return;
+      return this.direct('convDirect', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pdx], flip.info, { tail: [0] });
     }
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
     // same pixel; with whole vectors of input channels each tile adds into dx directly.
     const wT = this.h.transposeToScratch(pw, kH * kW * inC, outC);
     if (inC % 8 === 0) this.h.par('convInputGradDirect', [pdy, wT, pdx, ...ConvKernels.geometry(info)], info.batch);
     else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+  }
+
+  /**
+   * Stride 1, one group, 8+ input channels: dx is a convolution of dy (with the rest of the
+   * border) by the kernel turned 180 degrees with its channel axes swapped (into scratch), which
+   * the direct kernel does best; null for the other input gradients.
+   */
+  private flippedForInputGrad(pw: number, info: ConvInfo): { w: number; info: ConvInfo } | null {
+    const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
+    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
+    if (info.strideH !== 1 || info.strideW !== 1 || padTop < 0 || padLeft < 0 || groups !== 1 || inC < 8) return null;
+    const flipped = this.h.scratch(kH * kW * inC * outC * 4);
+    const src = this.h.memory().f32(pw, kH * kW * inC * outC), dst = this.h.memory().f32(flipped, src.length);
+    for (let t = 0; t < kH * kW; t++) {
+      const from = (kH * kW - 1 - t) * inC * outC, to = t * outC * inC;
+      for (let ci = 0; ci < inC; ci++) for (let co = 0; co < outC; co++) dst[to + co * inC + ci] = src[from + ci * outC + co];
+    }
+    return { w: flipped, info: { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
+      kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 } };
+  }
+
+  /**
+   * dx = inputGrad + addend (pa): F(4x4) and the direct kernel add it in their epilogues as
+   * they write dx (conv2dResidual's, with no bias or activation); other paths in a pass after.
+   */
+  inputGradAdd(pdy: number, pw: number, pa: number, pdx: number, info: ConvInfo): void {
+    const flip = this.flippedForInputGrad(pw, info);
+    const alg = flip && this.winogradAlgorithm(flip.info);
+    if (flip && alg === 'winograd4') return winograd4(this.h, pdy, flip.w, 0, pa, pdx, flip.info, 0, macs(flip.info) < CALLING_THREAD_MACS);
+    if (flip && alg === null) return this.direct('convDirectResidual', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pa, pdx], flip.info, { tail: [0] });
+    if (flip) this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0);
+    else this.inputGrad(pdy, pw, pdx, info);
+    const n = info.batch * info.inH * info.inW * info.inC;
+    this.h.par('residualActivate', [pdx, pa, 0], n, 4, n < 1 << 14 ? n : undefined);
   }
 
   /** maxPool2dBackward on wasm pointers. */
