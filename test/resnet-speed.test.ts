@@ -1,5 +1,6 @@
-// ResNet-20's speed work on wasm: the Winograd F(4x4) GEMMs by gemmWide's 2x16 register tile
-// (winogradTuning.wideGemm) against a float64 product, and the convolutions through it equal
+// ResNet-20's speed work on wasm: the Winograd F(4x4) GEMMs and the stems' im2col GEMM by
+// gemmWide's 2x16 register tile (winogradTuning.wideGemm) against a float64 product (with and
+// without a bias), and the convolutions through it equal
 // bit for bit to gemm's 4x8 tile (same products summed in the same order), within F(4x4)'s
 // documented bound (1e-4 relative) of a float64 convolution, on 1 and 2 threads.
 import { describe, it } from 'node:test';
@@ -35,19 +36,54 @@ describe('gemmWide (assembly/gemm-wide.ts)', () => {
   const place = (v: ArrayLike<number>): number => { const p = be.mem.reserve(v.length * 4); be.mem.f32(p, v.length).set(v); return p; };
   // Rows odd and even (the 2-row tile and its one-row end), k from 1, columns multiples of 16
   // and others (gemm's path); A's rows wider than k (ars > k, as a strided panel would be).
-  for (const [m, k, n, ars] of [[64, 16, 16, 16], [7, 5, 32, 9], [1, 1, 16, 1], [65, 32, 48, 32], [3, 64, 64, 70], [5, 16, 24, 16], [9, 3, 12, 4]]) {
-    it(`[${m},${k}] x [${k},${n}] (rows ${ars} floats apart), rows [1, ${m}) only`, () => {
-      const a = Float32Array.from({ length: m * ars }, () => rng.uniform(-1, 1)), b = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
-      const pa = place(a), pb = place(b), pc = place(new Float32Array(m * n).fill(NaN));
-      exports.gemmWide(pa, ars, pb, pc, k, n, 1, m);
-      const c = be.mem.f32(pc, m * n);
-      for (let j = 0; j < n; j++) assert.ok(Number.isNaN(c[j]), 'row 0 is outside [row0, row1): left alone');
-      for (let i = 1; i < m; i++) for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a[i * ars + p] * b[p * n + j];
-        assert.ok(Math.abs(c[i * n + j] - s) <= 1e-5 * Math.max(1, Math.abs(s)), `C[${i},${j}] = ${c[i * n + j]}, expected ${s}`);
-      }
-    });
+  for (const [m, k, n, ars] of [[64, 16, 16, 16], [7, 5, 32, 9], [1, 1, 16, 1], [65, 32, 48, 32], [3, 64, 64, 70], [5, 16, 24, 16], [9, 3, 12, 4], [255, 27, 16, 27]]) {
+    for (const withBias of [false, true]) {
+      it(`[${m},${k}] x [${k},${n}]${withBias ? ' + bias' : ''} (rows ${ars} floats apart), rows [1, ${m}) only`, () => {
+        const a = Float32Array.from({ length: m * ars }, () => rng.uniform(-1, 1)), b = Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1));
+        const bias = Float32Array.from({ length: n }, () => (withBias ? rng.uniform(-1, 1) : 0));
+        const pa = place(a), pb = place(b), pc = place(new Float32Array(m * n).fill(NaN));
+        exports.gemmWide(pa, ars, pb, pc, k, n, withBias ? place(bias) : 0, 1, m);
+        const c = be.mem.f32(pc, m * n);
+        for (let j = 0; j < n; j++) assert.ok(Number.isNaN(c[j]), 'row 0 is outside [row0, row1): left alone');
+        for (let i = 1; i < m; i++) for (let j = 0; j < n; j++) {
+          let s = bias[j];
+          for (let p = 0; p < k; p++) s += a[i * ars + p] * b[p * n + j];
+          assert.ok(Math.abs(c[i * n + j] - s) <= 1e-5 * Math.max(1, Math.abs(s)), `C[${i},${j}] = ${c[i * n + j]}, expected ${s}`);
+        }
+      });
+    }
+  }
+});
+
+describe('convolutions with few input channels (convGemm: the stems) through gemmWide', () => {
+  // ResNet-20's stem 3 -> 16 (and 32, 64, and 24: gemm's path), odd sizes, strides 1-2, both
+  // paddings, bias and activations: equal bit for bit to the 4x8 tile, within 1e-5 of float64.
+  const shapes: [number, number, number, number, number, 'same' | 'valid'][] = [[3, 11, 3, 16, 1, 'same'], [2, 9, 3, 32, 2, 'valid'], [1, 7, 5, 64, 1, 'same'], [2, 10, 3, 24, 1, 'same']];
+  for (const threads of [1, 2]) {
+    const be = new WasmBackend(threads);
+    for (const [n, hw, C, F, strides, padding] of shapes) {
+      it(`${threads} thread(s): ${n}x${hw}x${hw}x${C} -> ${F}, stride ${strides}, '${padding}'`, () => {
+        const x = rand([n, hw, hw, C]), k = rand([3, 3, C, F]), b = rand([F]);
+        const info = dt.convInfo(x.shape, k.shape, { padding, strides });
+        for (const act of [null, 'relu', 'relu6'] as const) {
+          const run = (): Float32Array => {
+            const out = new Float32Array(info.batch * info.outH * info.outW * F).fill(NaN);
+            if (act) be.conv2dActivation(x.data, k.data, b.data, out, info, act); else be.conv2d(x.data, k.data, b.data, out, info);
+            return out;
+          };
+          const wide = withWide(true, run), narrow = withWide(false, run);
+          assert.deepEqual(wide, narrow, `${act}: the two tiles differ`);
+          const want = dt.withBackend('js', () => {
+            let y = dt.conv2d(x.cast('float64'), k.cast('float64'), { padding, strides, bias: b.cast('float64') });
+            if (act === 'relu') y = dt.relu(y);
+            if (act === 'relu6') y = dt.minimum(dt.relu(y), 6);
+            return y.data as Float64Array;
+          });
+          const e = worstError(wide, want);
+          assert.ok(e <= 1e-5, `${act}: ${e} from float64`);
+        }
+      });
+    }
   }
 });
 

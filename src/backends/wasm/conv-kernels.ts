@@ -4,7 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
-import { type ConvAlgorithm, winograd4, winogradChoice } from './winograd-kernels.ts';
+import { type ConvAlgorithm, winograd4, winogradChoice, winogradTuning } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
@@ -105,7 +105,7 @@ export class ConvKernels {
     if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
-    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
+    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act, winogradTuning.wideGemm ? 1 : 0]);
   }
 
   /**

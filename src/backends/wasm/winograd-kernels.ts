@@ -85,7 +85,7 @@ export const winogradTuning = {
   minChannels4: WINOGRAD4_MIN_CHANNELS,
   /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels. */
   sixteenInputChannels: true,
-  /** F(4x4)'s 36 GEMMs by the 2x16 register tile where the output channels are a multiple of 16 (assembly/gemm-wide.ts; false: gemm's 4x8). */
+  /** F(4x4)'s 36 GEMMs, and the im2col GEMM of convolutions with < 8 input channels (convGemm: the stems), by the 2x16 register tile where the output channels are a multiple of 16 (assembly/gemm-wide.ts; false: gemm's 4x8). */
   wideGemm: true,
 };
 

@@ -186,7 +186,7 @@ export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: 
     const vPlane = rows * C + WINOGRAD4_SKEW, mPlane = rows * F + WINOGRAD4_SKEW;
     for (let e = 0; e < 36; e++) {
       const ve = v + (<usize>(e * vPlane) << 2), ue = u + (<usize>(e * C * F) << 2), me = m + (<usize>(e * mPlane) << 2);
-      if (wide) gemmWide(ve, C, ue, me, C, F, 0, rows);
+      if (wide) gemmWide(ve, C, ue, me, C, F, 0, 0, rows);
       else gemm(ve, C, 1, ue, me, rows, C, F, 0, 0, rows);
     }
     outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1);
