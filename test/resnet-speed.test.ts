@@ -1,4 +1,5 @@
-// ResNet-20's speed work on wasm: the Winograd F(4x4) GEMMs and the stems' im2col GEMM by
+// ResNet-20's speed work on wasm: F(4x4)'s input transform taking a tile's first two columns
+// from its left neighbour (winogradTuning.reuseColumns), the Winograd F(4x4) GEMMs and the stems' im2col GEMM by
 // gemmWide's 2x16 register tile (winogradTuning.wideGemm) against a float64 product (with and
 // without a bias), and the convolutions through it equal
 // bit for bit to gemm's 4x8 tile (same products summed in the same order), within F(4x4)'s
@@ -24,11 +25,12 @@ function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Number.isNaN(worst) ? Infinity : worst;
 }
 
-function withWide<T>(wide: boolean, body: () => T): T {
-  const before = winogradTuning.wideGemm;
-  winogradTuning.wideGemm = wide;
-  try { return body(); } finally { winogradTuning.wideGemm = before; }
+function withTuning<T>(settings: Partial<typeof winogradTuning>, body: () => T): T {
+  const before = { ...winogradTuning };
+  Object.assign(winogradTuning, settings);
+  try { return body(); } finally { Object.assign(winogradTuning, before); }
 }
+const withWide = <T>(wide: boolean, body: () => T): T => withTuning({ wideGemm: wide }, body);
 
 describe('gemmWide (assembly/gemm-wide.ts)', () => {
   const be = new WasmBackend(1);
@@ -114,7 +116,10 @@ describe('Winograd F(4x4) through gemmWide (winogradTuning.wideGemm)', () => {
   }
   // ResNet-20's three widths (16, 32, 64 output channels: the 2x16 tile) and 20 (gemm's path),
   // odd image sizes (edge tiles, an odd last tile row in a panel), both paddings.
-  const shapes: [number, number, number, number, 'same' | 'valid'][] = [[3, 11, 16, 16, 'same'], [2, 9, 32, 32, 'valid'], [1, 7, 64, 64, 'same'], [2, 13, 16, 48, 'same'], [1, 10, 16, 20, 'valid']];
+  // Images wider than a panel's tiles (tile rows split between panels and threads: column reuse
+  // must restart there) and a 5-wide 'valid' one (one tile per row, nothing to reuse).
+  const shapes: [number, number, number, number, 'same' | 'valid'][] = [[3, 11, 16, 16, 'same'], [2, 9, 32, 32, 'valid'], [1, 7, 64, 64, 'same'], [2, 13, 16, 48, 'same'],
+    [1, 10, 16, 20, 'valid'], [2, 37, 16, 16, 'same'], [1, 5, 32, 32, 'valid'], [1, 34, 64, 64, 'valid']];
   for (const threads of [1, 2]) {
     const be = new WasmBackend(threads);
     be.convAlgorithm = 'winograd4';
@@ -127,6 +132,8 @@ describe('Winograd F(4x4) through gemmWide (winogradTuning.wideGemm)', () => {
           const wide = withWide(true, () => run(be, x, k, b, r, info, ep, false));
           const narrow = withWide(false, () => run(be, x, k, b, r, info, ep, false));
           assert.deepEqual(wide, narrow, `${ep}: the two tiles differ`);
+          const sixColumns = withTuning({ reuseColumns: false }, () => run(be, x, k, b, r, info, ep, false));
+          assert.deepEqual(wide, sixColumns, `${ep}: reusing the neighbour's columns changed the result`);
           const e = worstError(wide, exact(x, k, b, r, ep, padding));
           assert.ok(e <= 1e-4, `${ep}: ${e} from float64`);
         }
@@ -135,6 +142,7 @@ describe('Winograd F(4x4) through gemmWide (winogradTuning.wideGemm)', () => {
           const wide = withWide(true, () => run(be, dy, k, b, r, info, 'none', true));
           const narrow = withWide(false, () => run(be, dy, k, b, r, info, 'none', true));
           assert.deepEqual(wide, narrow, 'input gradient: the two tiles differ');
+          assert.deepEqual(wide, withTuning({ reuseColumns: false }, () => run(be, dy, k, b, r, info, 'none', true)), 'input gradient: column reuse changed it');
           const want = new Float64Array(x.size);
           new JsBackend().conv2dBackpropInput(dy.cast('float64').data, k.cast('float64').data, want, info);
           const e = worstError(wide, want);
