@@ -343,18 +343,18 @@ export class ConvKernels {
   }
 
   /**
-   * dx = inputGrad + addend (pa): F(4x4) and the direct kernel add it in their epilogues as
-   * they write dx (conv2dResidual's, with no bias or activation); other paths in a pass after.
+   * dx = inputGrad + addend (pa): F(4x4) adds it in its output transform as it writes dx
+   * (conv2dResidual's epilogue, no bias or activation); other paths in a SIMD add after (the
+   * binary add's loop: conv2dResidual's residual pass is scalar, and at a 64x32x32x16 stride-2
+   * input gradient it made the fused call ~1 ms slower than the separate add).
    */
   inputGradAdd(pdy: number, pw: number, pa: number, pdx: number, info: ConvInfo): void {
     const flip = this.flippedForInputGrad(pw, info);
-    const alg = flip && this.winogradAlgorithm(flip.info);
-    if (flip && alg === 'winograd4') return winograd4(this.h, pdy, flip.w, 0, pa, pdx, flip.info, 0, macs(flip.info) < CALLING_THREAD_MACS);
-    if (flip && alg === null) return this.direct('convDirectResidual', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pa, pdx], flip.info, { tail: [0] });
-    if (flip) this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0);
-    else this.inputGrad(pdy, pw, pdx, info);
+    if (flip && this.winogradAlgorithm(flip.info) === 'winograd4') return winograd4(this.h, pdy, flip.w, 0, pa, pdx, flip.info, 0, macs(flip.info) < CALLING_THREAD_MACS);
+    if (!flip) this.inputGrad(pdy, pw, pdx, info);
+    else if (!this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0)) this.direct('convDirect', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pdx], flip.info, { tail: [0] });
     const n = info.batch * info.inH * info.inW * info.inC;
-    this.h.par('residualActivate', [pdx, pa, 0], n, 4, n < 1 << 14 ? n : undefined);
+    this.h.par('binaryF32', [0, pdx, pa, pdx, 0], n, 4, n < 1 << 14 ? n : undefined); // op 0: add (BINARY_OPS), mode 0: same shapes
   }
 
   /** maxPool2dBackward on wasm pointers. */
