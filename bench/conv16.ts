@@ -2,11 +2,12 @@
 // input gradient by the direct kernel and by Winograd F(4x4), the filter gradient by its
 // default (F(4x4) here) and F(2x2), each variant timed side by side (they alternate within
 // every round), by CPU time on one thread; GFLOP/s count the direct convolution's
-// multiply-adds, "of limit" against the measured multiply-add limit (fmaPeakGflops).
+// multiply-adds, "of limit" against the measured multiply-add limit (fmaPeakGflops); the F(4x4)
+// variants (4x8 GEMM tile, no column reuse) are timed against F(4x4) as it runs (< 1x: slower).
 //   node --import tsx bench/conv16.ts [--batch 64] [--rounds 7] [--hw 32] [--c 16] [--f 16]
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
+import { winogradTuning, type ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 
@@ -27,12 +28,16 @@ const set = (alg: ConvAlgorithm, tile: 2 | 4 | 'auto' = 'auto'): void => { backe
 const variants: [string, () => void][] = [
   ['forward direct', () => { set('direct'); backend.conv2d(x, w, null, y, info); }],
   ['forward F(4x4)', () => { set('winograd4'); backend.conv2d(x, w, null, y, info); }],
+  ['forward F(4x4) 4x8', () => { set('winograd4'); winogradTuning.wideGemm = false; backend.conv2d(x, w, null, y, info); winogradTuning.wideGemm = true; }],
+  ['forward F4 6 columns', () => { set('winograd4'); winogradTuning.reuseColumns = false; backend.conv2d(x, w, null, y, info); winogradTuning.reuseColumns = true; }],
   ['input grad direct', () => { set('direct'); backend.conv2dBackpropInput(y, w, dx, info); }],
   ['input grad F(4x4)', () => { set('winograd4'); backend.conv2dBackpropInput(y, w, dx, info); }],
+  ['input grad F4 4x8', () => { set('winograd4'); winogradTuning.wideGemm = false; backend.conv2dBackpropInput(y, w, dx, info); winogradTuning.wideGemm = true; }],
+  ['input grad F4 6 col', () => { set('winograd4'); winogradTuning.reuseColumns = false; backend.conv2dBackpropInput(y, w, dx, info); winogradTuning.reuseColumns = true; }],
   ['filter grad auto', () => { set('auto'); backend.conv2dBackpropFilter(x, y, dw, info); }],
   ['filter grad F(2x2)', () => { set('auto', 2); backend.conv2dBackpropFilter(x, y, dw, info); }],
 ];
-const groupOf = [0, 0, 2, 2, 4, 4];
+const groupOf = [0, 0, 1, 1, 4, 4, 5, 5, 8, 8]; // the F(4x4) variants against F(4x4) as it runs: 4x8 = gemm's 4x8 tile instead of gemmWide's 2x16 (winogradTuning.wideGemm); 6 columns = no column reuse (reuseColumns)
 for (const [, fn] of variants) for (let i = 0; i < 5; i++) fn(); // past V8's tier-up to optimized code
 let t = cpuMs(); variants[0][1](); const once = Math.max(0.05, cpuMs() - t);
 const reps = Math.max(1, Math.round(40 / once));

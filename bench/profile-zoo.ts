@@ -5,7 +5,7 @@
 // its documented reasons to run the reference instead (an element-wise op without a SIMD code,
 // a reduction other than a column sum, an array outside wasm memory or not float32 where
 // labels are not expected). Other, shape-based choices inside wasm kernels are not seen.
-//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--cpu-time] [--winograd-filter-grad auto|always|never] [--winograd4-min-channels 16] [--winograd4-16-inputs on|off] [--general-depthwise]
+//   node --import tsx bench/profile-zoo.ts --model vgg [--threads 2] [--steps 10] [--top 10] [--cpu-time] [--winograd-filter-grad auto|always|never] [--winograd4-min-channels 16] [--winograd4-16-inputs on|off] [--wide-gemm on|off] [--input-grad-add on|off] [--reuse-columns on|off] [--general-depthwise]
 // --cpu-time (one thread only): timed by the process's CPU time, so that on a loaded machine
 // other processes' time slices do not count.
 import { parseArgs } from 'node:util';
@@ -20,10 +20,11 @@ import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 import { BINARY_OPS, UNARY_OPS } from '../src/backends/wasm/index.ts';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { gradFusionTuning } from '../src/compile/fusions-grad.ts';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '10' }, top: { type: 'string', default: '10' },
   'cpu-time': { type: 'boolean', default: false }, 'winograd-filter-grad': { type: 'string', default: 'auto' }, 'winograd4-min-channels': { type: 'string' },
-  'winograd4-16-inputs': { type: 'string', default: 'on' }, 'general-depthwise': { type: 'boolean', default: false } } });
+  'winograd4-16-inputs': { type: 'string', default: 'on' }, 'wide-gemm': { type: 'string', default: 'on' }, 'input-grad-add': { type: 'string', default: 'on' }, 'reuse-columns': { type: 'string', default: 'on' }, 'general-depthwise': { type: 'boolean', default: false } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-zoo: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 const wfg = values['winograd-filter-grad'];
@@ -35,6 +36,15 @@ if (values['winograd4-min-channels']) winogradTuning.minChannels4 = Number(value
 const w16 = values['winograd4-16-inputs'];
 if (w16 !== 'on' && w16 !== 'off') throw new Error(`profile-zoo: --winograd4-16-inputs must be on or off, got '${w16}'`);
 winogradTuning.sixteenInputChannels = w16 === 'on'; // F(4x4) where 16 input channels meet 16+ output channels (off: the direct kernel, before/after)
+const wide = values['wide-gemm'];
+if (wide !== 'on' && wide !== 'off') throw new Error(`profile-zoo: --wide-gemm must be on or off, got '${wide}'`);
+winogradTuning.wideGemm = wide === 'on'; // F(4x4)'s GEMMs by the 2x16 tile (off: gemm's 4x8, before/after)
+const reuse = values['reuse-columns'];
+if (reuse !== 'on' && reuse !== 'off') throw new Error(`profile-zoo: --reuse-columns must be on or off, got '${reuse}'`);
+winogradTuning.reuseColumns = reuse === 'on'; // F(4x4)'s input transform reusing a neighbour's columns (off: all six, before/after)
+const iga = values['input-grad-add'];
+if (iga !== 'on' && iga !== 'off') throw new Error(`profile-zoo: --input-grad-add must be on or off, got '${iga}'`);
+gradFusionTuning.inputGradAdd = iga === 'on'; // the gradient sums fused into the input gradients (off: separate adds, before/after)
 dt.setBackend('wasm');
 if (values.threads) dt.setThreads(Number(values.threads));
 if (values['cpu-time'] && values.threads !== '1') throw new Error(`profile-zoo: --cpu-time needs --threads 1 (CPU time sums every thread's), got ${values.threads ?? 'the default'}`);

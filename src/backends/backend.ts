@@ -89,6 +89,11 @@ export interface Backend {
    */
   conv2dResidual(x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null, prepared?: TypedArray | null, form?: string | null): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
+  /**
+   * dx = conv2dBackpropInput(dy, w) + addend in one call, addend shaped as dx: what a training
+   * plan calls where a gradient sum (a residual block's input) adds an input gradient.
+   */
+  conv2dBackpropInputAdd(dy: TypedArray, w: TypedArray, addend: TypedArray, dx: TypedArray, info: ConvInfo): void;
   conv2dBackpropFilter(x: TypedArray, dy: TypedArray, dw: TypedArray, info: ConvInfo): void;
   /** Writes the max of each window and the flat input index it came from (for the backward pass). */
   maxPool2d(x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void;
@@ -190,7 +195,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
-  matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropFilter: [2],
+  matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropInputAdd: [3], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],

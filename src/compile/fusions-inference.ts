@@ -11,7 +11,7 @@ function contiguous(shape: number[]): number[] {
   return strides;
 }
 /** Whether strides walk a whole row-major array of this shape (size-1 axes aside): no broadcast. */
-const walksWhole = (strides: number[], shape: number[]): boolean =>
+export const walksWhole = (strides: number[], shape: number[]): boolean =>
   contiguous(shape).every((s, d) => shape[d] === 1 || strides[d] === s);
 
 /**
@@ -58,7 +58,7 @@ export const batchNormIntoConv: Fusion = {
 };
 
 /** Whether a call between positions i and j (exclusive) writes one of these buffers. */
-function writtenBetween(calls: Call[], i: number, j: number, buffers: unknown[]): boolean {
+export function writtenBetween(calls: Call[], i: number, j: number, buffers: unknown[]): boolean {
   for (let k = i + 1; k < j; k++) {
     const c = calls[k];
     if (KERNEL_OUTPUTS[c.kernel].some((o) => buffers.includes(c.args[o]))) return true;

@@ -3,7 +3,7 @@
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
 import * as nn from './nn.ts';
-import { conv2dResidual } from './conv-residual.ts';
+import { conv2dBackpropInputAdd, conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as normFused from './norm-fused.ts';
@@ -30,6 +30,7 @@ export class JsBackend implements Backend {
   conv2dActivation = nn.conv2dActivation;
   conv2dResidual = conv2dResidual;
   conv2dBackpropInput = nn.conv2dBackpropInput;
+  conv2dBackpropInputAdd = conv2dBackpropInputAdd;
   conv2dBackpropFilter = nn.conv2dBackpropFilter;
   maxPool2d = nn.maxPool2d;
   maxPool2dBackward = nn.maxPool2dBackward;

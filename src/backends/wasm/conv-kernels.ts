@@ -4,7 +4,7 @@
 // already placed in wasm memory.
 import type { ConvInfo, PoolInfo } from '../backend.ts';
 import type { WasmMemory } from './memory.ts';
-import { type ConvAlgorithm, winograd4, winograd4Weights, winogradChoice, winogradWeights } from './winograd-kernels.ts';
+import { type ConvAlgorithm, winograd4, winograd4Weights, winogradChoice, winogradTuning, winogradWeights } from './winograd-kernels.ts';
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
@@ -121,7 +121,7 @@ export class ConvKernels {
     if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info, prep), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
-    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act]);
+    this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act, winogradTuning.wideGemm ? 1 : 0]);
   }
 
   /**
@@ -364,14 +364,10 @@ export class ConvKernels {
     if (groups > 1 && groups === inC) return this.direct('dwInputGrad', [pdy, pw, pdx], info, { channels: outC });
     if (groups > 1) return this.perGroup(info, [[pdy, 'y', 'read'], [pw, 'w', 'read'], [pdx, 'x', 'write']], ([dy, w, dx], _g, gi) => this.inputGrad(dy, w, dx, gi));
     if (pointwiseFits(info)) return pointwiseInputGrad(this.h, pdy, pw, pdx, info);
-    if (stride1 && inC >= 8) {
-      // Stride 1: dx is a convolution of dy (with the rest of the border) by the kernel
-      // turned 180 degrees with its channel axes swapped, which the direct kernel does best.
-      const flipped = this.h.transposeToScratch(pw, inC, outC, kH * kW, true);
-      const full: ConvInfo = { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
-        kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 };
-      if (this.runWinograd(pdy, flipped, 0, 0, pdx, full, 0)) return;
-      return this.direct('convDirect', [pdy, flipped, this.packed(flipped, full), 0, pdx], full, { tail: [0] });
+    const flip = this.flippedForInputGrad(pw, info);
+    if (flip) {
+      if (this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0)) return;
+      return this.direct('convDirect', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pdx], flip.info, { tail: [0] });
     }
     // Otherwise dx = col2im(dy @ W^T), split by images so that no two threads add to the
     // same pixel; with whole vectors of input channels each tile adds into dx directly.
@@ -385,6 +381,35 @@ export class ConvKernels {
       return;
     }
     else this.convPar('convInputGrad', [pdy, wT, pdx], info, info.batch, 1);
+  }
+
+  /**
+   * Stride 1, one group, 8+ input channels: dx is a convolution of dy (with the rest of the
+   * border) by the kernel turned 180 degrees with its channel axes swapped (into scratch), which
+   * the direct kernel does best; null for the other input gradients.
+   */
+  private flippedForInputGrad(pw: number, info: ConvInfo): { w: number; info: ConvInfo } | null {
+    const { kH, kW, inC, outC, groups, dilationH, dilationW } = info;
+    const padTop = (kH - 1) * dilationH - info.padTop, padLeft = (kW - 1) * dilationW - info.padLeft;
+    if (info.strideH !== 1 || info.strideW !== 1 || padTop < 0 || padLeft < 0 || groups !== 1 || inC < 8) return null;
+    const flipped = this.h.transposeToScratch(pw, inC, outC, kH * kW, true);
+    return { w: flipped, info: { batch: info.batch, inH: info.outH, inW: info.outW, inC: outC, outH: info.inH, outW: info.inW, outC: inC,
+      kH, kW, strideH: 1, strideW: 1, padTop, padLeft, dilationH, dilationW, groups: 1 } };
+  }
+
+  /**
+   * dx = inputGrad + addend (pa): F(4x4) adds it in its output transform as it writes dx
+   * (conv2dResidual's epilogue, no bias or activation); other paths in a SIMD add after (the
+   * binary add's loop: conv2dResidual's residual pass is scalar, and at a 64x32x32x16 stride-2
+   * input gradient it made the fused call ~1 ms slower than the separate add).
+   */
+  inputGradAdd(pdy: number, pw: number, pa: number, pdx: number, info: ConvInfo): void {
+    const flip = pointwiseFits(info) ? null : this.flippedForInputGrad(pw, info); // 1x1: inputGrad's pointwise GEMM, then the add
+    if (flip && this.winogradAlgorithm(flip.info) === 'winograd4') return winograd4(this.h, pdy, flip.w, 0, pa, pdx, flip.info, 0, macs(flip.info) < CALLING_THREAD_MACS);
+    if (!flip) this.inputGrad(pdy, pw, pdx, info);
+    else if (!this.runWinograd(pdy, flip.w, 0, 0, pdx, flip.info, 0)) this.direct('convDirect', [pdy, flip.w, this.packed(flip.w, flip.info), 0, pdx], flip.info, { tail: [0] });
+    const n = info.batch * info.inH * info.inW * info.inC;
+    this.h.par('binaryF32', [0, pdx, pa, pdx, 0], n, 4, elementChunk(this.h.chunk, n)); // op 0: add (BINARY_OPS), mode 0: same shapes
   }
 
   /** maxPool2dBackward on wasm pointers. */

@@ -18,7 +18,7 @@ import * as normTrain from './norm-train.ts';
 import { bnInferenceFactors } from './norm-factors.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
-import { conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
+import { conv2dBackpropInputAdd as refInputGradAdd, conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
@@ -297,6 +297,11 @@ export class WasmBackend extends JsBackend {
   override conv2dBackpropInput = (dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void => {
     if (!isF32(dy, w, dx)) return ref.conv2dBackpropInput(dy, w, dx, info);
     this.inWasm([dy as Buf, w as Buf], [dx as Buf], ([pdy, pw], [pdx]) => this.conv.inputGrad(pdy, pw, pdx, info));
+  };
+
+  override conv2dBackpropInputAdd = (dy: TypedArray, w: TypedArray, addend: TypedArray, dx: TypedArray, info: ConvInfo): void => {
+    if (!isF32(dy, w, addend, dx) || addend.length !== dx.length) return refInputGradAdd(dy, w, addend, dx, info);
+    this.inWasm([dy as Buf, w as Buf, addend as Buf], [dx as Buf], ([pdy, pw, pa], [pdx]) => this.conv.inputGradAdd(pdy, pw, pa, pdx, info));
   };
 
   override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo, prepared: TypedArray | null = null, form: string | null = null): void => {

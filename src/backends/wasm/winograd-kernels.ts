@@ -85,6 +85,10 @@ export const winogradTuning = {
   minChannels4: WINOGRAD4_MIN_CHANNELS,
   /** Whether 'auto' also picks F(4x4) where 16 input channels meet 16 or more output channels. */
   sixteenInputChannels: true,
+  /** F(4x4)'s 36 GEMMs, and the im2col GEMM of convolutions with < 8 input channels (convGemm: the stems), by the 2x16 register tile where the output channels are a multiple of 16 (assembly/gemm-wide.ts; false: gemm's 4x8). */
+  wideGemm: true,
+  /** F(4x4)'s input transform: a tile right of the previous one takes its last two columns as its first two (false: all six computed, before/after). */
+  reuseColumns: true,
 };
 
 /**
@@ -146,7 +150,7 @@ export function winogradWeights(h: KernelHost, pw: number, u: number, C: number,
   h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
 }
 
-/** Floats of per-chunk scratch for the transforms, and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
+/** Floats of per-chunk scratch for the transforms (36 * C more for the input's blocks), and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
 const WINOGRAD4_TMP = 160, WINOGRAD4_SKEW = 16;
 
 /**
@@ -162,6 +166,6 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   const panel = winograd4Panel(C, F);
   // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).
   const chunk = callingThreadOnly ? tiles : h.chunk(tiles, tiles >= 2 * h.threads() * panel ? panel : 4);
-  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP) * 4);
-  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk], tiles, 1, chunk);
+  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP) * 4);
+  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk, winogradTuning.wideGemm ? 1 : 0, winogradTuning.reuseColumns ? 1 : 0], tiles, 1, chunk);
 }

@@ -3,6 +3,7 @@
 // and a pooled kernel for one-channel 3x3 first layers. The gradients are in conv-grad.ts.
 import { PANEL, initial, madd, copyFloats, zeroFloats } from './common';
 import { gemm } from './gemm';
+import { gemmWide } from './gemm-wide';
 
 // Rows [row0, row1) of the im2col matrix of an NHWC input, row row0 written at `out`: row
 // (n, oh, ow) holds the kh*kw*c input values under the kernel (taps dH, dW pixels apart),
@@ -39,16 +40,18 @@ export function im2colInto(x: usize, out: usize, inH: i32, inW: i32, inC: i32, o
   }
 }
 
-// Forward: out = act(im2col(x) @ w (+ bias)), output rows [row0, row1).
+// Forward: out = act(im2col(x) @ w (+ bias)), output rows [row0, row1); wide: the GEMM by
+// gemmWide's 2x16 tile (assembly/gemm-wide.ts, which leaves outC % 16 != 0 to gemm).
 export function convGemm(x: usize, w: usize, bias: usize, out: usize, panels: usize, inH: i32, inW: i32, inC: i32, outH: i32, outW: i32, outC: i32,
-  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, chunk: i32, row0: i32, row1: i32): void {
+  kH: i32, kW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, wide: bool, chunk: i32, row0: i32, row1: i32): void {
   const K = kH * kW * inC;
   const panel = panels + (<usize>((row0 / chunk) * PANEL * K) << 2);
   for (let p0 = row0; p0 < row1; p0 += PANEL) {
     const rows = min(PANEL, row1 - p0);
     im2colInto(x, panel, inH, inW, inC, outH, outW, kH, kW, sH, sW, padTop, padLeft, dH, dW, p0, p0 + rows);
     const dst = out + (<usize>(p0 * outC) << 2);
-    gemm(panel, K, 1, w, dst, rows, K, outC, bias, 0, rows);
+    if (wide) gemmWide(panel, K, w, dst, K, outC, bias, 0, rows);
+    else gemm(panel, K, 1, w, dst, rows, K, outC, bias, 0, rows);
     if (act) activate(dst, rows * outC, act); // while the rows are still in cache
   }
 }

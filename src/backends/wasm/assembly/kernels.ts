@@ -3,6 +3,7 @@
 // The GEMM's 4x8 register tile is the workhorse, inside the convolutions as well.
 
 export { gemm, gemmColumns, fmaPeak } from './gemm';
+export { gemmWide } from './gemm-wide';
 export { streamLimit } from './bandwidth';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';

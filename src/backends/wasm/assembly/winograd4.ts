@@ -8,10 +8,11 @@
 // use the 4x8 register tile, and the output transform writes the 4x4 tiles (+ bias, + an
 // optional residual, activation). Needs C and F % 4 == 0.
 import { gemm } from './gemm';
+import { gemmWide } from './gemm-wide';
 import { epilogue } from './conv';
 
-// Floats of per-chunk scratch for the transforms' intermediates: the input's 6x6 (36 vectors
-// of four channels), or the output's 4x6 and 4x4 (40).
+// Floats of per-chunk scratch for the transforms' intermediates besides the input's 6x6 blocks
+// (36 * C floats: 36 vectors per four channels): the output's 4x6 and 4x4 (40 vectors).
 export const WINOGRAD4_TMP = 160;
 
 // Floats between consecutive matrices V[e] (and M[e]): without them, rows * C floats apart
@@ -55,39 +56,61 @@ export const WINOGRAD4_SKEW = 16;
   bt(v128.load(p), v128.load(p + rs), v128.load(p + 2 * rs), v128.load(p + 3 * rs), v128.load(p + 4 * rs), v128.load(p + 5 * rs), dst, 96);
 }
 
-// B^T along row i of tmp, into V[6i .. 6i + 5] (at o, plane bytes apart).
+// B^T along row i of tmp, into V[6i .. 6i + 5] (at o, plane bytes apart): the row's six
+// vectors at row + j0 .. j5 (its columns in the order of the block's).
 // @ts-ignore: decorator
-@inline function row6(row: usize, o: usize, plane: usize): void {
-  bt(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), o, plane);
+@inline function row6(row: usize, o: usize, plane: usize, j0: usize, j1: usize, j2: usize, j3: usize, j4: usize, j5: usize): void {
+  bt(v128.load(row + j0), v128.load(row + j1), v128.load(row + j2), v128.load(row + j3), v128.load(row + j4), v128.load(row + j5), o, plane);
+}
+
+// The row pass over a block's six rows in tmp, its column j at byte offset jj (constants at
+// each call: the three rotations of the column slots).
+// @ts-ignore: decorator
+@inline function rows(tmp: usize, o: usize, plane: usize, j0: usize, j1: usize, j2: usize, j3: usize, j4: usize, j5: usize): void {
+  row6(tmp, o, plane, j0, j1, j2, j3, j4, j5); row6(tmp + 96, o + 6 * plane, plane, j0, j1, j2, j3, j4, j5);
+  row6(tmp + 192, o + 12 * plane, plane, j0, j1, j2, j3, j4, j5); row6(tmp + 288, o + 18 * plane, plane, j0, j1, j2, j3, j4, j5);
+  row6(tmp + 384, o + 24 * plane, plane, j0, j1, j2, j3, j4, j5); row6(tmp + 480, o + 30 * plane, plane, j0, j1, j2, j3, j4, j5);
 }
 
 // The input transform V = B^T d B of tiles [t0, t1) into v ([36][rows][C], rows = t1 - t0,
-// planes rows * C + WINOGRAD4_SKEW floats apart) through tmp (36 vectors, tmp[i][j] at
-// (6i + j) * 16 bytes): B^T down each of the block's six columns, then along each row.
-// Blocks inside the image load without bounds checks. (Unrolled: V8 keeps the offsets constant.)
-function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, t1: i32): void {
+// planes rows * C + WINOGRAD4_SKEW floats apart) through tmp (36 vectors per four channels,
+// 36 * C floats: tmp[i][slot] at (6i + slot) * 16 bytes): B^T down each of the block's six
+// columns, then along each row. Blocks inside the image load without bounds checks. With
+// `reuse`, a tile right of the previous one (same image and tile row) takes that tile's last
+// two columns as its first two (6x6 blocks 4 apart overlap by two columns): their slots
+// rotate by four, and four columns of six are computed (the same values: bit-identical).
+// (Unrolled: V8 keeps the offsets constant.)
+function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, reuse: bool, t0: i32, t1: i32): void {
   const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2;
   // The tile's column, row and image, stepped along (no divisions per tile).
   let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
+  let base = 0; // the slot of the block's column 0 (0, 4 or 2)
   for (let t = t0; t < t1; t++, tw++) {
     if (tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
+    const next = reuse && t > t0 && tw > 0; // the previous tile is this one's left neighbour
+    base = next ? (base == 0 ? 4 : base - 2) : 0;
+    const k0 = <usize>base << 4, k1 = <usize>((base + 1) % 6) << 4, k2 = <usize>((base + 2) % 6) << 4;
+    const k3 = <usize>((base + 3) % 6) << 4, k4 = <usize>((base + 4) % 6) << 4, k5 = <usize>((base + 5) % 6) << 4;
     const img = x + (<usize>(n * inH * inW * C) << 2);
     const r0 = 4 * th - padTop, s0 = 4 * tw - padLeft;
     const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
     const out = v + (<usize>((t - t0) * C) << 2);
     for (let c = 0; c < C; c += 4) {
+      const tg = tmp + <usize>c * 144; // this group's 36 vectors
       if (inside) {
         const p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
-        column(p, rs, tmp); column(p + px, rs, tmp + 16); column(p + 2 * px, rs, tmp + 32);
-        column(p + 3 * px, rs, tmp + 48); column(p + 4 * px, rs, tmp + 64); column(p + 5 * px, rs, tmp + 80);
+        if (!next) { column(p, rs, tg + k0); column(p + px, rs, tg + k1); }
+        column(p + 2 * px, rs, tg + k2); column(p + 3 * px, rs, tg + k3);
+        column(p + 4 * px, rs, tg + k4); column(p + 5 * px, rs, tg + k5);
       } else {
-        edgeColumn(img, r0, s0, inH, inW, C, c, tmp); edgeColumn(img, r0, s0 + 1, inH, inW, C, c, tmp + 16);
-        edgeColumn(img, r0, s0 + 2, inH, inW, C, c, tmp + 32); edgeColumn(img, r0, s0 + 3, inH, inW, C, c, tmp + 48);
-        edgeColumn(img, r0, s0 + 4, inH, inW, C, c, tmp + 64); edgeColumn(img, r0, s0 + 5, inH, inW, C, c, tmp + 80);
+        if (!next) { edgeColumn(img, r0, s0, inH, inW, C, c, tg + k0); edgeColumn(img, r0, s0 + 1, inH, inW, C, c, tg + k1); }
+        edgeColumn(img, r0, s0 + 2, inH, inW, C, c, tg + k2); edgeColumn(img, r0, s0 + 3, inH, inW, C, c, tg + k3);
+        edgeColumn(img, r0, s0 + 4, inH, inW, C, c, tg + k4); edgeColumn(img, r0, s0 + 5, inH, inW, C, c, tg + k5);
       }
       const o = out + (<usize>c << 2);
-      row6(tmp, o, plane); row6(tmp + 96, o + 6 * plane, plane); row6(tmp + 192, o + 12 * plane, plane);
-      row6(tmp + 288, o + 18 * plane, plane); row6(tmp + 384, o + 24 * plane, plane); row6(tmp + 480, o + 30 * plane, plane);
+      if (base == 0) rows(tg, o, plane, 0, 16, 32, 48, 64, 80);
+      else if (base == 4) rows(tg, o, plane, 64, 80, 0, 16, 32, 48);
+      else rows(tg, o, plane, 32, 48, 64, 80, 0, 16);
     }
   }
 }
@@ -171,20 +194,23 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
 }
 
 // The convolution of tiles [t0, t1) (of batch * tilesH * tilesW), `panel` tiles at a time,
-// with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP floats) at
+// with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP floats) at
 // scratch + (t0 / chunk) * that. u: the transformed kernel [36][C][F]; res: a residual
-// image added before the activation (0: none).
+// image added before the activation (0: none). wide: the GEMMs by gemmWide's 2x16 tile (else
+// gemm's 4x8); reuse: neighbouring tiles share two columns of the input transform.
 export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: usize, scratch: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, F: i32,
-  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, t0: i32, t1: i32): void {
+  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, wide: bool, reuse: bool, t0: i32, t1: i32): void {
   const tilesH = (outH + 3) >> 2, tilesW = (outW + 3) >> 2;
-  const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW) + WINOGRAD4_TMP)) << 2);
+  const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP)) << 2);
   const m = v + (<usize>(36 * (panel * C + WINOGRAD4_SKEW)) << 2), tmp = m + (<usize>(36 * (panel * F + WINOGRAD4_SKEW)) << 2);
   for (let p0 = t0; p0 < t1; p0 += panel) {
     const p1 = min(t1, p0 + panel), rows = p1 - p0;
-    inputTransform(x, v, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, p1);
+    inputTransform(x, v, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, reuse, p0, p1);
     const vPlane = rows * C + WINOGRAD4_SKEW, mPlane = rows * F + WINOGRAD4_SKEW;
     for (let e = 0; e < 36; e++) {
-      gemm(v + (<usize>(e * vPlane) << 2), C, 1, u + (<usize>(e * C * F) << 2), m + (<usize>(e * mPlane) << 2), rows, C, F, 0, 0, rows);
+      const ve = v + (<usize>(e * vPlane) << 2), ue = u + (<usize>(e * C * F) << 2), me = m + (<usize>(e * mPlane) << 2);
+      if (wide) gemmWide(ve, C, ue, me, C, F, 0, 0, rows);
+      else gemm(ve, C, 1, ue, me, rows, C, F, 0, 0, rows);
     }
     outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1);
   }
