@@ -14,17 +14,10 @@ import { JsBackend } from '../src/backends/js/index.ts';
 import { WINOGRAD4_MIN_CHANNELS, winogradChoice, winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
+import { worstError } from './helpers/compare.ts';
 
 const rng = new Random(16);
 const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
-
-/** Worst |a - b| / max(1, |b|). */
-function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
 
 function backendWith(threads: number, alg: ConvAlgorithm): WasmBackend {
   const b = new WasmBackend(threads);

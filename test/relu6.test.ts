@@ -22,19 +22,13 @@ import { toOnnx } from '../src/io/onnx.ts';
 import { spawnSync } from 'node:child_process';
 import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from '../bench/zoo-data.ts';
+import { worstError } from './helpers/compare.ts';
 
 const rng = new Random(61);
 const floats = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
 const relu6 = (v: number): number => Math.min(Math.max(v, 0), 6);
 const mask6 = (y: number): number => (y > 0 && y < 6 ? 1 : 0);
 
-/** Largest |a - b| / max(1, |b|): 0 when equal, the relative error of a large value otherwise. */
-function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
-}
 /** Counts of the three regions of relu6's output (clipped at 0, inside, clipped at 6), so a test can show it met all three. */
 function regions(y: ArrayLike<number>): [number, number, number] {
   const r: [number, number, number] = [0, 0, 0];

@@ -13,17 +13,10 @@ import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
+import { worstError } from './helpers/compare.ts';
 
 const rng = new Random(20);
 const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
-
-/** Worst |a - b| / max(1, |b|); NaN (an unwritten value) counts as Infinity. */
-function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
 
 function withTuning<T>(settings: Partial<typeof winogradTuning>, body: () => T): T {
   const before = { ...winogradTuning };

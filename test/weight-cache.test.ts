@@ -16,6 +16,7 @@ import { weightCacheTuning } from '../src/compile/prologue.ts';
 import { assignMovingAverage } from '../src/ops/random.ts';
 import type { WasmBackend } from '../src/backends/wasm/index.ts';
 import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
+import { worstError } from './helpers/compare.ts';
 
 const { layers, models } = dt;
 
@@ -190,14 +191,6 @@ function exactNet(m: dt.models.Model, x: dt.Tensor, path: 'plain' | 'pooled' | '
     if (path === 'pooled') y = dt.maxPool2d(y, 2);
     return y.dataSync() as Float64Array;
   });
-}
-
-/** Worst |a - b| / max(1, |b|): the measure of Winograd's documented bound (test/winograd4.test.ts). */
-function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
 }
 
 describe('Winograd at batch 1 once the kernel transform is cached', () => {

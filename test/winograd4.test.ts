@@ -10,17 +10,10 @@ import { backend } from '../src/core/engine.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
+import { worstError } from './helpers/compare.ts';
 
 const rng = new Random(41);
 const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
-
-/** Worst |a - b| / max(1, |b|) over two arrays of one length. */
-function worstError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
-}
 
 function backendWith(threads: number, alg: 'direct' | 'winograd' | 'winograd4'): WasmBackend {
   const b = new WasmBackend(threads);
