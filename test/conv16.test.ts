@@ -15,6 +15,7 @@ import { WINOGRAD4_MIN_CHANNELS, winogradChoice, winogradTuning } from '../src/b
 import type { ConvAlgorithm } from '../src/backends/wasm/winograd-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { worstError } from './helpers/compare.ts';
+import { convForward, EPILOGUES, type Epilogue } from './helpers/conv-epilogue.ts';
 
 const rng = new Random(16);
 const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
@@ -34,19 +35,6 @@ function withTuning<T>(settings: Partial<typeof winogradTuning>, body: () => T):
 /** Runs body with F(4x4) allowed from `channels` channels. */
 const withMinChannels = <T>(channels: number, body: () => T): T => withTuning({ minChannels4: channels }, body);
 
-type Epilogue = 'none' | 'bias' | 'relu' | 'relu6' | 'residual';
-
-/** The epilogue's forward pass on one backend (NaN-filled output: an unwritten value fails). */
-function forward(be: WasmBackend | JsBackend, x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, r: dt.Tensor, info: ConvInfo, ep: Epilogue): Float32Array {
-  const out = new Float32Array(info.batch * info.outH * info.outW * info.outC).fill(NaN);
-  if (ep === 'none') be.conv2d(x.data, k.data, null, out, info);
-  else if (ep === 'bias') be.conv2d(x.data, k.data, b.data, out, info);
-  else if (ep === 'residual') be.conv2dResidual(x.data, k.data, b.data, r.data, out, info, 'relu');
-  else be.conv2dActivation(x.data, k.data, b.data, out, info, ep);
-  return out;
-}
-
-/** The same in float64 on the reference backend. */
 function exact(x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, r: dt.Tensor, info: ConvInfo, ep: Epilogue, padding: 'same' | 'valid', strides = 1, dilations = 1): Float64Array {
   return dt.withBackend('js', () => {
     let y = dt.conv2d(x.cast('float64'), k.cast('float64'), { padding, strides, dilations, ...(ep === 'none' ? {} : { bias: b.cast('float64') }) });
@@ -57,7 +45,6 @@ function exact(x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, r: dt.Tensor, info: Con
   });
 }
 
-const EPILOGUES: Epilogue[] = ['none', 'bias', 'relu', 'relu6', 'residual'];
 
 describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 16)', () => {
   it("'auto' picks F(4x4) at ResNet-20's 16 -> 16 on 32x32 only when allowed, and only where it fits", () => {
@@ -87,7 +74,7 @@ describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 1
       // End to end: 'auto' then gives F(4x4)'s bits, within its bound of float64.
       const x = rand([2, 12, 12, 16]), k = rand([3, 3, 16, 16]), b = rand([16]);
       const ci = dt.convInfo(x.shape, k.shape, { padding: 'same' }), r = rand([2 * 12 * 12 * 16]);
-      const a = forward(backendWith(2, 'auto'), x, k, b, r, ci, 'relu'), w4 = forward(backendWith(1, 'winograd4'), x, k, b, r, ci, 'relu');
+      const a = convForward(backendWith(2, 'auto'), x, k, b, r, ci, 'relu'), w4 = convForward(backendWith(1, 'winograd4'), x, k, b, r, ci, 'relu');
       assert.deepEqual(a, w4);
       assert.ok(worstError(a, exact(x, k, b, r, ci, 'relu', 'same')) < 1e-4);
     });
@@ -106,7 +93,7 @@ describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 1
         const r = rand([n * info.outH * info.outW * f]);
         for (const ep of EPILOGUES) {
           const what = `[${n}, ${h}, ${w}, ${c}] -> ${f} ${padding} ${ep}`;
-          const [a, a2, d] = [one, two, direct].map((be) => forward(be, x, k, b, r, info, ep));
+          const [a, a2, d] = [one, two, direct].map((be) => convForward(be, x, k, b, r, info, ep));
           const err = worstError(a, exact(x, k, b, r, info, ep, padding));
           assert.ok(err < 1e-4, `${what}: F(4x4) is ${err} from float64`);
           assert.ok(worstError(a, d) < 1e-4, `${what}: vs the direct kernel`);
@@ -150,8 +137,8 @@ describe('16-channel 3x3 convolutions by F(4x4) (winogradTuning.minChannels4 = 1
         const r = rand([n * info.outH * info.outW * f]);
         for (const ep of EPILOGUES) {
           const what = `[${n}, ${h}, ${w}, ${c}] -> ${f} ${padding} stride ${s} dilation ${d} ${ep}`;
-          const a = forward(auto, x, k, b, r, info, ep);
-          assert.deepEqual(a, forward(direct, x, k, b, r, info, ep), `${what}: not the direct kernel's result`);
+          const a = convForward(auto, x, k, b, r, info, ep);
+          assert.deepEqual(a, convForward(direct, x, k, b, r, info, ep), `${what}: not the direct kernel's result`);
           const err = worstError(a, exact(x, k, b, r, info, ep, padding, s, d));
           assert.ok(err < 1e-5, `${what}: ${err} from float64`);
         }

@@ -14,6 +14,7 @@ import { JsBackend } from '../src/backends/js/index.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { worstError } from './helpers/compare.ts';
+import { convForward, EPILOGUES, type Epilogue } from './helpers/conv-epilogue.ts';
 
 const rng = new Random(20);
 const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
@@ -83,20 +84,13 @@ describe('convolutions with few input channels (convGemm: the stems) through gem
 });
 
 describe('Winograd F(4x4) through gemmWide (winogradTuning.wideGemm)', () => {
-  type Epilogue = 'none' | 'bias' | 'relu' | 'relu6' | 'residual';
-  const EPILOGUES: Epilogue[] = ['none', 'bias', 'relu', 'relu6', 'residual'];
   function run(be: WasmBackend, x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, r: dt.Tensor, info: ConvInfo, ep: Epilogue, grad: boolean): Float32Array {
     if (grad) {
       const dx = new Float32Array(info.batch * info.inH * info.inW * info.inC).fill(NaN);
       be.conv2dBackpropInput(x.data as Float32Array, k.data as Float32Array, dx, info);
       return dx;
     }
-    const out = new Float32Array(info.batch * info.outH * info.outW * info.outC).fill(NaN);
-    if (ep === 'none') be.conv2d(x.data, k.data, null, out, info);
-    else if (ep === 'bias') be.conv2d(x.data, k.data, b.data, out, info);
-    else if (ep === 'residual') be.conv2dResidual(x.data, k.data, b.data, r.data, out, info, 'relu');
-    else be.conv2dActivation(x.data, k.data, b.data, out, info, ep);
-    return out;
+    return convForward(be, x, k, b, r, info, ep);
   }
   function exact(x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, r: dt.Tensor, ep: Epilogue, padding: 'same' | 'valid'): Float64Array {
     return dt.withBackend('js', () => {

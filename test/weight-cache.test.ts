@@ -193,6 +193,15 @@ function exactNet(m: dt.models.Model, x: dt.Tensor, path: 'plain' | 'pooled' | '
   });
 }
 
+/** Records the form of every kernel a plan prepares on b (until stopRecording). */
+function recordPreparedForms(b: WasmBackend): string[] {
+  const forms: string[] = [];
+  const prepare = b.prepareConvWeights.bind(b);
+  b.prepareConvWeights = (w, p, info, form) => { forms.push(form); prepare(w, p, info, form); };
+  return forms;
+}
+const stopRecording = (b: WasmBackend): void => { delete (b as unknown as Record<string, unknown>).prepareConvWeights; };
+
 describe('Winograd at batch 1 once the kernel transform is cached', () => {
   const byThreads = new Map<string, Float32Array>();
   for (const threads of [1, 2]) {
@@ -201,9 +210,7 @@ describe('Winograd at batch 1 once the kernel transform is cached', () => {
       dt.setThreads(threads);
       await dt.ready();
       const b = backend() as WasmBackend;
-      const forms: string[] = [];
-      const prepare = b.prepareConvWeights.bind(b);
-      b.prepareConvWeights = (w, p, info, form) => { forms.push(form); prepare(w, p, info, form); };
+      const forms = recordPreparedForms(b);
       let worst = 0;
       try {
         for (const [hw, c, f, path, algorithm] of BATCH1) {
@@ -226,7 +233,7 @@ describe('Winograd at batch 1 once the kernel transform is cached', () => {
           byThreads.set(key, y);
         }
       } finally {
-        delete (b as unknown as Record<string, unknown>).prepareConvWeights;
+        stopRecording(b);
         b.convAlgorithm = 'auto';
       }
       t.diagnostic(`worst error vs float64, relative to max(1, |y|): ${worst.toExponential(2)}`);
@@ -241,9 +248,7 @@ describe('weights packed once for the direct kernels', () => {
       dt.setThreads(threads);
       await dt.ready();
       const b = backend() as WasmBackend;
-      const forms: string[] = [];
-      const prepare = b.prepareConvWeights.bind(b);
-      b.prepareConvWeights = (w, p, info, form) => { forms.push(form); prepare(w, p, info, form); };
+      const forms = recordPreparedForms(b);
       try {
         dt.setRandomSeed(3);
         const input = layers.input({ shape: [4, 4, 256] });
@@ -259,7 +264,7 @@ describe('weights packed once for the direct kernels', () => {
         assert.deepEqual(packed, unpacked, `${threads} threads`);
       } finally {
         weightCacheTuning.enabled = true;
-        delete (b as unknown as Record<string, unknown>).prepareConvWeights;
+        stopRecording(b);
       }
     }
   });
