@@ -18,8 +18,9 @@ export type { StepLayout };
 import { evaluateLoop, fitLoop, predictLoop, type EvaluateArgs, type FitArgs, type PredictArgs } from '../training/loop.ts';
 import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
-import { headLosses, logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
+import { logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
+import { stepFunction } from './step-function.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
 import { add } from '../ops/elementwise.ts';
@@ -44,18 +45,12 @@ export interface ModelArgs {
   trainable?: boolean;
 }
 
-/** Model data: one tensor, one per input/output in order, or an object keyed by input/output name. */
-export type ModelData = Tensor | Tensor[] | Record<string, Tensor>;
+import { tensorsInOrder, type ModelData } from './model-data.ts';
+export type { ModelData };
 /** One batch as Keras's train_step receives it: inputs, targets and (optionally) sample weights per output. */
 export type StepData = [Tensor[], Tensor[]] | [Tensor[], Tensor[], (Tensor | undefined)[]];
 
 export type StepKind = 'train' | 'evaluate' | 'predict';
-
-/** Sample weights back in their heads' places from the step's inputs (only the present ones travel). */
-function unpackWeights(present: Tensor[], weighted: boolean[]): (Tensor | undefined)[] {
-  let k = 0;
-  return weighted.map((w) => (w ? present[k++] : undefined));
-}
 
 const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 const toSymbolic = (x: LayerInput): SymbolicTensor => (x instanceof Layer && x.className === 'InputLayer' ? (x.output as SymbolicTensor) : x as SymbolicTensor);
@@ -198,30 +193,11 @@ export class Model extends Layer {
     }
   }
 
-  // --- Data in the shapes Keras accepts: one tensor, a list in input order, or an object by name.
   /** x (or y) as one tensor per input (output), in order; errors name what is missing or unknown. */
   dataFor(data: ModelData, kind: 'input' | 'output', where: string): Tensor[] {
     const names = kind === 'input' ? this.inputNames : this.outputNames;
     const count = kind === 'input' ? (this.graph?.inputs.length ?? 1) : (this.graph?.outputs.length ?? (this.heads.length || 1));
-    const arg = kind === 'input' ? 'x' : 'y';
-    if (data instanceof Tensor) {
-      if (count > 1) throw new Error(`${where}: model "${this.name}" has ${count} ${kind}s (${names.join(', ')}), so ${arg} must be a list or an object keyed by those names, not one tensor`);
-      return [data];
-    }
-    if (Array.isArray(data)) {
-      if (data.length !== count) throw new Error(`${where}: ${arg} has ${data.length} tensor(s), but model "${this.name}" has ${count} ${kind}(s): ${names.join(', ')}`);
-      data.forEach((t, i) => { if (!(t instanceof Tensor)) throw new Error(`${where}: ${arg}[${i}] (for ${kind} "${names[i]}") must be a Tensor`); });
-      return data;
-    }
-    if (typeof data !== 'object' || data === null) throw new Error(`${where}: ${arg} must be a Tensor, a list of Tensors or an object keyed by ${kind} name, got ${String(data)}`);
-    for (const key of Object.keys(data)) {
-      if (!names.includes(key)) throw new Error(`${where}: ${arg} has a key '${key}' that is not an ${kind} of model "${this.name}"; its ${kind}s are: ${names.join(', ')}`);
-    }
-    return names.map((n) => {
-      const t = data[n];
-      if (!(t instanceof Tensor)) throw new Error(`${where}: no data for ${kind} "${n}" of model "${this.name}" (${arg} has keys ${Object.keys(data).join(', ') || 'none'})`);
-      return t;
-    });
+    return tensorsInOrder(data, { model: this.name, names, count, kind, where });
   }
 
   compile({ loss, optimizer, metrics = [], lossWeights, runEagerly = false, ...rest }: CompileArgs): void {
@@ -294,33 +270,9 @@ export class Model extends Layer {
     return { batch: Math.min(batch, largestBatch(footprint)), needed: bytesFor(footprint, batch), free: footprint.free, limit: footprint.limit };
   }
 
-  /**
-   * The function each kind of step runs (and a plan compiles), on [...xs, ...ys, ...sample
-   * weights present]: train -> [losses..., predictions..., gradients...], evaluate -> [losses...,
-   * predictions...], predict -> predictions.
-   */
-  private stepFunction(kind: StepKind, { nIn, nOut, weighted }: StepLayout): (batch: Tensor[]) => Tensor[] {
-    const forward = (batch: Tensor[], training: boolean): Tensor[] =>
-      asList(this.apply((nIn === 1 ? batch[0] : batch.slice(0, nIn)) as never, { training }) as Tensor | Tensor[]);
-    if (kind === 'predict') return (batch) => noGrad(() => forward(batch, false));
-    const { heads } = this.compiled(kind === 'train' ? 'train' : 'evaluate');
-    // The heads' losses, and in the total the regularization penalties (Keras's model.losses).
-    const losses = (batch: Tensor[], yPreds: Tensor[]): Tensor[] => {
-      const parts = headLosses(heads, batch.slice(nIn, nIn + nOut), yPreds, unpackWeights(batch.slice(nIn + nOut), weighted));
-      const extra = this.regularizationLoss();
-      return extra ? [add(parts[0], extra), ...parts.slice(1)] : parts;
-    };
-    if (kind === 'evaluate') return (batch) => noGrad(() => { const yPreds = forward(batch, false); return [...losses(batch, yPreds), ...yPreds]; });
-    const vars = this.trainableWeights;
-    return (batch) => {
-      let yPreds!: Tensor[], parts!: Tensor[];
-      const { grads } = valueAndGrads(() => {
-        yPreds = forward(batch, true);
-        parts = losses(batch, yPreds);
-        return parts[0];
-      }, vars);
-      return [...parts, ...yPreds, ...grads];
-    };
+  /** The function each kind of step runs (and a plan compiles): see step-function.ts. */
+  private stepFunction(kind: StepKind, layout: StepLayout): (batch: Tensor[]) => Tensor[] {
+    return stepFunction(this, kind, layout);
   }
 
   /** Forgets compiled steps (Sequential does when its layers change). */
