@@ -85,7 +85,9 @@ describe('a worker killed mid-kernel', { skip: typeof SharedArrayBuffer === 'und
     await untilReady();
     const restarts = pool().restarts, saved = console.warn;
     pool().loseWorker(1);
-    await new Promise((r) => setTimeout(r, 100));
+    // Until the supervisor has seen the exit (a fixed 100 ms was too short on a loaded machine).
+    for (let i = 0; i < 500 && pool().lostThread === null; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(pool().lostThread ?? 'not seen within 5 s', /worker thread 1 exited/);
     let warned = '';
     console.warn = (m: string) => { warned += m; };
     try { checkMatMul(); } finally { console.warn = saved; }

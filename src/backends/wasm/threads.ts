@@ -235,6 +235,9 @@ export class ThreadPool {
     }
   }
 
+  /** A worker seen dead and not yet replaced (replaced at the next job), or null. */
+  get lostThread(): string | null { return this.lost ?? this.lostWorker(); }
+
   /** The first dead worker, as the supervisor marked it, or null. */
   private lostWorker(c = this.control): string | null {
     const index = this.count > 1 ? Atomics.load(c, LOST) : 0;
