@@ -10,12 +10,21 @@ export type UnaryOp =
   | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'step'
   | 'elu' | 'selu' | 'softplus' | 'softsign' | 'erf'
   /** min(max(x, 0), 6); relu6Step: 1 where 0 < x < 6, else 0 (relu6's derivative, read from its output). */
-  | 'relu6' | 'relu6Step';
+  | 'relu6' | 'relu6Step'
+  /** The math functions of TF.js's op set (ops/math.ts); reference kernels on every backend. */
+  | 'floor' | 'ceil' | 'round' | 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan'
+  | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh' | 'log1p' | 'expm1' | 'rsqrt'
+  /** 0/1 masks of the special values. */
+  | 'isNaN' | 'isInf' | 'isFinite';
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   /** a * step(b), a * relu6Step(b): an activation's gradient dy from its output y, in one pass. */
   | 'reluGrad' | 'relu6Grad'
-  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+  | 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual'
+  /** mod: a - floor(a / b) * b (the sign of b, as TF.js); floorDiv: floor(a / b). */
+  | 'mod' | 'floorDiv' | 'atan2'
+  /** 1 or 0, reading nonzero as true. */
+  | 'logicalAnd' | 'logicalOr' | 'logicalXor';
 export type ReduceOp = 'sum' | 'max' | 'min';
 /** What the random kernel draws: uniform in [a, b), normal(mean a, stddev b), normal truncated at 2 stddev, 1 with probability a (else 0). */
 export type RandomDist = 'uniform' | 'normal' | 'truncatedNormal' | 'bernoulli';
@@ -140,6 +149,12 @@ export interface Backend {
 
   /** out[i, c] = 1 where c == indices[i], else 0 (out is zeroed first). */
   oneHot(indices: TypedArray, out: TypedArray, depth: number): void;
+  /** out = cond ? a : b over outShape, each operand read with broadcast strides (0 = stretched). */
+  select(cond: TypedArray, cStrides: number[], a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, outShape: number[]): void;
+  /** x viewed as [outer, size, inner]: out[o, i, :] = x[o, indices[i], :]; an index outside [0, size) throws. */
+  gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void;
+  /** The adjoint of gather: dx is zeroed, then dy[o, i, :] is added to dx[o, indices[i], :]. */
+  gatherGrad(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, size: number, inner: number): void;
 
   // Randomness and state: kernels, so that a replayed plan draws anew and updates state every step.
   /**
@@ -198,7 +213,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropInputAdd: [3], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
-  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1],
+  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1], select: [6], gather: [2], gatherGrad: [2],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
   batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3], bnInferenceFactors: [5, 6],

@@ -98,6 +98,41 @@ export interface Tensor {
   argMax(axis?: number): Tensor;
   softmax(axis?: number): Tensor;
   logSoftmax(axis?: number): Tensor;
+
+  // --- TF.js's other op methods (ops/math.ts, ops/indexing.ts and the activations)
+  floor(): Tensor; ceil(): Tensor; round(): Tensor; sign(): Tensor; step(): Tensor; reciprocal(): Tensor; rsqrt(): Tensor;
+  sin(): Tensor; cos(): Tensor; tan(): Tensor; asin(): Tensor; acos(): Tensor; atan(): Tensor;
+  sinh(): Tensor; cosh(): Tensor; asinh(): Tensor; acosh(): Tensor; atanh(): Tensor;
+  log1p(): Tensor; expm1(): Tensor; relu6(): Tensor; elu(): Tensor; selu(): Tensor; softplus(): Tensor; logSigmoid(): Tensor;
+  isNaN(): Tensor; isInf(): Tensor; isFinite(): Tensor;
+  mod(b: TensorLike): Tensor; floorDiv(b: TensorLike): Tensor; atan2(b: TensorLike): Tensor;
+  squaredDifference(b: TensorLike): Tensor; divNoNan(b: TensorLike): Tensor;
+  notEqual(b: TensorLike): Tensor; greaterEqual(b: TensorLike): Tensor; lessEqual(b: TensorLike): Tensor;
+  logicalAnd(b: TensorLike): Tensor; logicalOr(b: TensorLike): Tensor; logicalXor(b: TensorLike): Tensor; logicalNot(): Tensor;
+  clipByValue(min: number, max: number): Tensor;
+  /** 1 (uint8) where any (all) entry along the axes is nonzero. */
+  any(axis?: Axis, keepDims?: boolean): Tensor;
+  all(axis?: Axis, keepDims?: boolean): Tensor;
+  argMin(axis?: number): Tensor;
+  slice(begin: number[], size?: number[]): Tensor;
+  gather(indices: Tensor | number[], axis?: number): Tensor;
+  tile(reps: number[]): Tensor;
+  reverse(axis?: Axis): Tensor;
+  concat(others: Tensor | Tensor[], axis?: number): Tensor;
+  stack(others: Tensor | Tensor[], axis?: number): Tensor;
+  broadcastTo(shape: Shape): Tensor;
+  pad(paddings: readonly (readonly [number, number])[]): Tensor;
+  oneHot(depth: number): Tensor;
+  zerosLike(): Tensor; onesLike(): Tensor;
+  reshapeAs(other: Tensor): Tensor;
+  asType(dtype: DType): Tensor; toFloat(): Tensor; toInt(): Tensor; toBool(): Tensor;
+  asScalar(): Tensor; as1D(): Tensor; as2D(rows: number, cols: number): Tensor;
+  as3D(d0: number, d1: number, d2: number): Tensor; as4D(d0: number, d1: number, d2: number, d3: number): Tensor;
+  split(sizes: number | number[], axis?: number): Tensor[];
+  unstack(axis?: number): Tensor[];
+  /** TF.js's arraySync (toArray) and its promise form. */
+  arraySync(): NestedArray;
+  array(): Promise<NestedArray>;
 }
 
 /** A tensor that holds a model's state: its values change in place, its identity does not. */
@@ -171,6 +206,19 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], sha
 }
 
 export const scalar = (value: number, dtype: DType = 'float32'): Tensor => tensor([value], [], dtype);
+
+/** tensor() that insists on a rank (TF.js's tensor1d ... tensor4d): a clear error names the shape it got. */
+function ofRank(rank: number) {
+  return (values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtype?: DType): Tensor => {
+    const t = tensor(values, shape, dtype);
+    if (t.rank !== rank) throw new Error(`tensor${rank}d: expected values of rank ${rank}, got shape ${formatShape(t.shape)}${rank > 1 && !shape ? '; pass nested arrays, or flat values with a shape' : ''}`);
+    return t;
+  };
+}
+export const tensor1d = ofRank(1);
+export const tensor2d = ofRank(2);
+export const tensor3d = ofRank(3);
+export const tensor4d = ofRank(4);
 
 export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {

@@ -3,6 +3,7 @@
 // any layer (the tracing rules apply to its function), but no file can hold a JavaScript
 // function: saving a model with one is refused, naming the layer and what to do instead.
 import { zeros, type Tensor } from '../core/tensor.ts';
+import type { DType } from '../core/dtype.ts';
 import { withScope } from '../core/engine.ts';
 import { isShapeList, Layer, type LayerArgs, type ShapeSpec, type Shapes } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
@@ -42,10 +43,14 @@ export class Lambda extends Layer {
     const batch = (isShapeList(inputShape) ? inputShape[0] : inputShape)[0];
     if (this.outputShape) return [batch, ...this.outputShape];
     // Keras traces the function on symbolic tensors; here it runs once on zeros (unknown sizes as 1).
-    const probe = (s: ShapeSpec): Tensor => zeros(s.map((d) => d ?? 1));
+    // In the inputs' dtypes (an int32 input of indices stays int32), and the output's dtype is the probe's.
+    const probe = (s: ShapeSpec, i = 0): Tensor => zeros(s.map((d) => d ?? 1), this.symbolicDTypes[i] ?? 'float32');
     const y = withScope(this.name, () => this.fn(isShapeList(inputShape) ? inputShape.map(probe) : probe(inputShape), this.arguments));
+    this.probedDType = y.dtype;
     return [batch, ...y.shape.slice(1)];
   }
+  private probedDType: DType = 'float32';
+  protected override outputDType(): DType { return this.probedDType; }
   override getConfig(): Record<string, unknown> {
     throw new Error(`Layer "${this.name}" (Lambda) holds a JavaScript function, which no model file can store. Save the weights (model.saveWeights) and rebuild the model in code, or write the computation as a Layer subclass registered with registerLayers, which files can rebuild`);
   }

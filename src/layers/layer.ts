@@ -200,6 +200,7 @@ export abstract class Layer {
   /** Runs the shape rules only and records the call as a Node (errors name both layers and shapes). */
   private applySymbolic(inputs: SymbolicTensor[], multi: boolean, args: CallArgs): SymbolicTensor | SymbolicTensor[] {
     const shapes: Shapes = multi ? inputs.map((t) => t.shape) : inputs[0].shape;
+    this.symbolicDTypes = inputs.map((t) => t.dtype);
     let out: Shapes;
     try {
       if (!multi) this.assertInputCompatible(inputs[0].shape);
@@ -219,6 +220,8 @@ export abstract class Layer {
     return isShapeList(out) ? node.outputs : node.outputs[0];
   }
 
+  /** The dtypes of the symbolic inputs being shaped (computeOutputShape sees shapes only; Lambda probes with these). */
+  protected symbolicDTypes: DType[] = [];
   /** The dtype of the symbolic outputs: float32 unless a layer says otherwise (InputLayer). */
   protected outputDType(_inputs: SymbolicTensor[]): DType { return 'float32'; }
 

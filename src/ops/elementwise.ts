@@ -8,18 +8,24 @@ import type { GradTable } from './registry.ts';
 import { asTensor, make } from './util.ts';
 import { broadcastTo, sumTo } from './reduce.ts';
 import type { ActivationUnary } from './activations.ts';
+import type { MathUnary } from './math.ts';
 
-/** Unary ops whose rules live here (the activations' are in activations.ts). */
-type DifferentiableUnary = Exclude<UnaryOp, Mask | ActivationUnary>;
+/** Unary ops whose rules live here (the activations' are in activations.ts, the math functions' in math.ts). */
+type DifferentiableUnary = Exclude<UnaryOp, Mask | ActivationUnary | MathUnary>;
 /** Unary ops that make a 0/1 mask (no gradient, never on the tape). */
-type Mask = 'sign' | 'step' | 'relu6Step';
+type Mask = 'sign' | 'step' | 'relu6Step' | SpecialMask;
+/** Masks of the special values, as booleans (uint8). */
+type SpecialMask = 'isNaN' | 'isInf' | 'isFinite';
+const MASKS = new Set<UnaryOp>(['sign', 'step', 'relu6Step', 'isNaN', 'isInf', 'isFinite']);
+const BOOL_RESULT = new Set<UnaryOp>(['isNaN', 'isInf', 'isFinite']);
 type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad' | 'relu6Grad';
-const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
+const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'reciprocal', 'sigmoid', 'tanh',
+  'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'log1p', 'expm1', 'rsqrt']);
 
 export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
-  const dtype: DType = FLOAT_RESULT.has(op) ? floatOf(x.dtype) : x.dtype === 'uint8' ? 'int32' : x.dtype;
+  const dtype: DType = BOOL_RESULT.has(op) ? 'uint8' : FLOAT_RESULT.has(op) ? floatOf(x.dtype) : x.dtype === 'uint8' ? 'int32' : x.dtype;
   const y = make(dtype, x.shape, (out) => backend().unary(op, x.data, out));
-  if (op !== 'sign' && op !== 'step' && op !== 'relu6Step') record(op as Exclude<UnaryOp, Mask>, [x], y, {});
+  if (!MASKS.has(op)) record(op as Exclude<UnaryOp, Mask>, [x], y, {});
   return y;
 }
 
@@ -41,20 +47,24 @@ export const relu6 = (x: Tensor): Tensor => unaryOp('relu6', x);
 /** 1 where 0 < x < 6, else 0: the derivative of relu6 read from its output. */
 export const relu6Step = (x: Tensor): Tensor => unaryOp('relu6Step', x);
 
-const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual']);
+/** Ops that give booleans (uint8), with no gradient. */
+const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'logicalXor']);
+/** Piecewise constant in both operands: no gradient (as TensorFlow's FloorDiv). */
+const NOT_DIFFERENTIABLE = new Set<BinaryOp>(['floorDiv']);
+const FLOAT_BINARY = new Set<BinaryOp>(['div', 'pow', 'atan2']);
 
-function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${op}: at least one operand must be a Tensor`);
   const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
   const tb = asTensor(b, ta);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   let dtype = upcast(ta.dtype, tb.dtype);
   if (COMPARISON.has(op)) dtype = 'uint8';
-  else if (op === 'div' || op === 'pow') dtype = floatOf(dtype);
+  else if (FLOAT_BINARY.has(op)) dtype = floatOf(dtype);
   else if (dtype === 'uint8') dtype = 'int32'; // uint8 arithmetic would wrap around
   const y = make(dtype, shape, (out) =>
     backend().binary(op, ta.data, broadcastStrides(ta.shape, shape), tb.data, broadcastStrides(tb.shape, shape), out, shape));
-  if (!COMPARISON.has(op) && isFloat(dtype)) record(op as ArithmeticOp, [ta, tb], y, {});
+  if (!COMPARISON.has(op) && !NOT_DIFFERENTIABLE.has(op) && isFloat(dtype)) record(op as ArithmeticOp | 'mod' | 'atan2', [ta, tb], y, {});
   return y;
 }
 

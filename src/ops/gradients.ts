@@ -12,6 +12,8 @@ import { concatGrads } from './concat.ts';
 import { spatialGrads } from './spatial.ts';
 import { imageTransformGrads } from './image-transform.ts';
 import { activationGrads } from './activations.ts';
+import { mathGrads } from './math.ts';
+import { indexingGrads } from './indexing.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -25,4 +27,6 @@ export const gradRules: GradTable<OpName> = {
   ...spatialGrads,
   ...imageTransformGrads,
   ...activationGrads,
+  ...mathGrads,
+  ...indexingGrads,
 };

@@ -11,4 +11,6 @@ export * from './concat.ts';
 export * from './spatial.ts';
 export * from './activations.ts';
 export * from './image-transform.ts';
+export * from './math.ts';
+export * from './indexing.ts';
 import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor

@@ -12,6 +12,13 @@ export interface OpAttrs {
   reciprocal: NoAttrs; relu: NoAttrs; relu6: NoAttrs; sigmoid: NoAttrs; tanh: NoAttrs;
   elu: NoAttrs; selu: NoAttrs; softplus: NoAttrs; softsign: NoAttrs; erf: NoAttrs;
   add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs; reluGrad: NoAttrs; relu6Grad: NoAttrs;
+  // math functions (math.ts)
+  floor: NoAttrs; ceil: NoAttrs; round: NoAttrs; sin: NoAttrs; cos: NoAttrs; tan: NoAttrs; asin: NoAttrs; acos: NoAttrs; atan: NoAttrs;
+  sinh: NoAttrs; cosh: NoAttrs; asinh: NoAttrs; acosh: NoAttrs; atanh: NoAttrs; log1p: NoAttrs; expm1: NoAttrs; rsqrt: NoAttrs;
+  mod: NoAttrs; atan2: NoAttrs;
+  // indexing (indexing.ts)
+  select: NoAttrs;
+  gather: { axis: number };
   // reductions and layout
   sum: { axes: number[] };
   max: { axes: number[] };

@@ -8,8 +8,17 @@ import * as elementwise from './elementwise.ts';
 import * as reduce from './reduce.ts';
 import * as layout from './layout.ts';
 import * as nn from './nn.ts';
+import * as math from './math.ts';
+import * as indexing from './indexing.ts';
+import * as activations from './activations.ts';
+import { concat } from './concat.ts';
+import { pad } from './spatial.ts';
+import { onesLike, zerosLike, type NestedArray } from '../core/tensor.ts';
 
-const ops = { ...elementwise, ...reduce, ...layout, ...nn };
+const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations };
+const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
+/** 1 (uint8) where the max (any) or min (all) of x != 0 over the axes is nonzero. */
+const anyAll = (x: Tensor, r: 'max' | 'min', axis?: Axis, keepDims = false): Tensor => ops.notEqual(ops[r](ops.notEqual(x, 0), axis, keepDims), 0);
 
 type Axis = number | number[];
 /** The op methods Tensor declares (everything that returns a Tensor, except the plain class methods). */
@@ -50,7 +59,85 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   max(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); },
   min(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.min(this, axis, keepDims); },
   argMax(this: Tensor, axis = -1): Tensor { return ops.argMax(this, axis); },
-  softmax(this: Tensor, axis = -1): Tensor { return ops.softmax(this, axis); },  logSoftmax(this: Tensor, axis = -1): Tensor { return ops.logSoftmax(this, axis); },
+  softmax(this: Tensor, axis = -1): Tensor { return ops.softmax(this, axis); },
+  logSoftmax(this: Tensor, axis = -1): Tensor { return ops.logSoftmax(this, axis); },
+
+  floor(this: Tensor): Tensor { return ops.floor(this); },
+  ceil(this: Tensor): Tensor { return ops.ceil(this); },
+  round(this: Tensor): Tensor { return ops.round(this); },
+  sign(this: Tensor): Tensor { return ops.sign(this); },
+  step(this: Tensor): Tensor { return ops.step(this); },
+  reciprocal(this: Tensor): Tensor { return ops.reciprocal(this); },
+  rsqrt(this: Tensor): Tensor { return ops.rsqrt(this); },
+  sin(this: Tensor): Tensor { return ops.sin(this); },
+  cos(this: Tensor): Tensor { return ops.cos(this); },
+  tan(this: Tensor): Tensor { return ops.tan(this); },
+  asin(this: Tensor): Tensor { return ops.asin(this); },
+  acos(this: Tensor): Tensor { return ops.acos(this); },
+  atan(this: Tensor): Tensor { return ops.atan(this); },
+  sinh(this: Tensor): Tensor { return ops.sinh(this); },
+  cosh(this: Tensor): Tensor { return ops.cosh(this); },
+  asinh(this: Tensor): Tensor { return ops.asinh(this); },
+  acosh(this: Tensor): Tensor { return ops.acosh(this); },
+  atanh(this: Tensor): Tensor { return ops.atanh(this); },
+  log1p(this: Tensor): Tensor { return ops.log1p(this); },
+  expm1(this: Tensor): Tensor { return ops.expm1(this); },
+  relu6(this: Tensor): Tensor { return ops.relu6(this); },
+  elu(this: Tensor): Tensor { return ops.elu(this); },
+  selu(this: Tensor): Tensor { return ops.selu(this); },
+  softplus(this: Tensor): Tensor { return ops.softplus(this); },
+  logSigmoid(this: Tensor): Tensor { return ops.logSigmoid(this); },
+  isNaN(this: Tensor): Tensor { return ops.isNaN(this); },
+  isInf(this: Tensor): Tensor { return ops.isInf(this); },
+  isFinite(this: Tensor): Tensor { return ops.isFinite(this); },
+  mod(this: Tensor, b: TensorLike): Tensor { return ops.mod(this, b); },
+  floorDiv(this: Tensor, b: TensorLike): Tensor { return ops.floorDiv(this, b); },
+  atan2(this: Tensor, b: TensorLike): Tensor { return ops.atan2(this, b); },
+  squaredDifference(this: Tensor, b: TensorLike): Tensor { return ops.squaredDifference(this, b); },
+  divNoNan(this: Tensor, b: TensorLike): Tensor { return ops.divNoNan(this, b); },
+  notEqual(this: Tensor, b: TensorLike): Tensor { return ops.notEqual(this, b); },
+  greaterEqual(this: Tensor, b: TensorLike): Tensor { return ops.greaterEqual(this, b); },
+  lessEqual(this: Tensor, b: TensorLike): Tensor { return ops.lessEqual(this, b); },
+  logicalAnd(this: Tensor, b: TensorLike): Tensor { return ops.logicalAnd(this, b); },
+  logicalOr(this: Tensor, b: TensorLike): Tensor { return ops.logicalOr(this, b); },
+  logicalXor(this: Tensor, b: TensorLike): Tensor { return ops.logicalXor(this, b); },
+  logicalNot(this: Tensor): Tensor { return ops.logicalNot(this); },
+  clipByValue(this: Tensor, min: number, max: number): Tensor { return ops.clip(this, min, max); },
+  any(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'max', axis, keepDims); },
+  all(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'min', axis, keepDims); },
+  argMin(this: Tensor, axis = -1): Tensor { return ops.argMax(ops.neg(this.dtype === 'uint8' ? this.cast('int32') : this), axis); },
+  slice(this: Tensor, begin: number[], size?: number[]): Tensor {
+    // TF.js's slice: size -1 (or absent) takes the rest of the axis.
+    return ops.slice(this, begin, (size ?? begin.map(() => -1)).map((n, d) => (n === -1 ? this.shape[d] - begin[d] : n)));
+  },
+  gather(this: Tensor, indices: Tensor | number[], axis = 0): Tensor { return ops.gather(this, indices, axis); },
+  tile(this: Tensor, reps: number[]): Tensor { return ops.tile(this, reps); },
+  reverse(this: Tensor, axis?: Axis): Tensor { return ops.reverse(this, axis); },
+  concat(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return concat(list(this, others), axis); },
+  stack(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return ops.stack(list(this, others), axis); },
+  broadcastTo(this: Tensor, shape: Shape): Tensor { return ops.broadcastTo(this, shape); },
+  pad(this: Tensor, paddings: readonly (readonly [number, number])[]): Tensor { return pad(this, paddings); },
+  oneHot(this: Tensor, depth: number): Tensor { return ops.oneHot(this, depth); },
+  zerosLike(this: Tensor): Tensor { return zerosLike(this); },
+  onesLike(this: Tensor): Tensor { return onesLike(this); },
+  reshapeAs(this: Tensor, other: Tensor): Tensor { return ops.reshape(this, other.shape); },
+  asType(this: Tensor, dtype: DType): Tensor { return ops.cast(this, dtype); },
+  toFloat(this: Tensor): Tensor { return ops.cast(this, 'float32'); },
+  toInt(this: Tensor): Tensor { return ops.cast(this, 'int32'); },
+  toBool(this: Tensor): Tensor { return ops.notEqual(this, 0); },
+  asScalar(this: Tensor): Tensor { return ops.reshape(this, []); },
+  as1D(this: Tensor): Tensor { return ops.reshape(this, [-1]); },
+  as2D(this: Tensor, rows: number, cols: number): Tensor { return ops.reshape(this, [rows, cols]); },
+  as3D(this: Tensor, d0: number, d1: number, d2: number): Tensor { return ops.reshape(this, [d0, d1, d2]); },
+  as4D(this: Tensor, d0: number, d1: number, d2: number, d3: number): Tensor { return ops.reshape(this, [d0, d1, d2, d3]); },
 };
 
-Object.assign(Tensor.prototype, methods);
+/** The methods that give something other than one Tensor. */
+const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array'> = {
+  split(this: Tensor, sizes: number | number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); },
+  unstack(this: Tensor, axis = 0): Tensor[] { return ops.unstack(this, axis); },
+  arraySync(this: Tensor): NestedArray { return this.toArray(); },
+  array(this: Tensor): Promise<NestedArray> { return Promise.resolve(this.toArray()); },
+};
+
+Object.assign(Tensor.prototype, methods, otherMethods);

@@ -78,6 +78,15 @@ class BatchReader {
 }
 
 const isFloatInput = (t: Tensor): DType => (t.dtype === 'float64' ? 'float64' : 'float32');
+/**
+ * The dtype each input travels in: float (uint8 images become float32), except integer data for
+ * an input declared int32 (Keras keeps those: indices, labels), which stays int32.
+ */
+function inputDTypes(model: Model, xs: Tensor[]): (t: Tensor) => DType {
+  const declared = model.isFunctional ? model.inputs.map((s) => s.dtype) : [];
+  const kept = new Set(xs.filter((t, i) => declared[i] === 'int32' && (t.dtype === 'int32' || t.dtype === 'uint8')));
+  return (t) => (kept.has(t) ? 'int32' : isFloatInput(t));
+}
 const rowsOf = (t: Tensor, start: number, end: number, dtype?: DType): Tensor => takeRows(t, null, start, end, dtype);
 
 function checkPositiveInt(what: string, v: number): void {
@@ -191,10 +200,11 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
 
   const n = xTrain[0].shape[0];
   const weighted = weights.map((w) => w !== undefined);
-  checkTrainBatchFits(model, [...xTrain, ...yTrain, ...weights.filter((w): w is Tensor => w !== undefined)], stepLayout(xTrain, yTrain, weighted), batchSize, rowsOf, isFloatInput);
+  const dtypeOf = inputDTypes(model, xTrain);
+  checkTrainBatchFits(model, [...xTrain, ...yTrain, ...weights.filter((w): w is Tensor => w !== undefined)], stepLayout(xTrain, yTrain, weighted), batchSize, rowsOf, dtypeOf);
   const steps = Math.ceil(n / batchSize);
   // Weights made lazily on the first call must exist before any step collects them.
-  model.ensureBuilt(xTrain.map((t) => takeRows(t, null, 0, 1, isFloatInput(t))));
+  model.ensureBuilt(xTrain.map((t) => takeRows(t, null, 0, 1, dtypeOf(t))));
   const history = new History();
   // As in Keras: the progress bar first, History last (so it records what callbacks add to the logs).
   const list = new CallbackList([...(verbose > 0 ? [new ProgbarLogger()] : []), ...callbacks, history]);
@@ -206,7 +216,7 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
   const seed = random().int(2 ** 32);
   const order = new Int32Array(n);
   const means = new LogMeans();
-  const xReaders = xTrain.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = yTrain.map((t) => new BatchReader(t, t.dtype));
+  const xReaders = xTrain.map((t) => new BatchReader(t, dtypeOf(t))), yReaders = yTrain.map((t) => new BatchReader(t, t.dtype));
   const wReaders = weights.map((w) => (w ? new BatchReader(w, 'float32') : null));
   model.stopTraining = false;
   await list.call('onTrainBegin', {});
@@ -251,11 +261,12 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
 export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: (Tensor | undefined)[], asked: number, bar: Progbar | null = null): Logs {
   const present = weights.filter((w): w is Tensor => w !== undefined);
   // An oversized batch is split to what fits (the answer is the same in any batching).
-  const batchSize = inferenceBatch(model, 'evaluate', [...xs, ...ys, ...present], stepLayout(xs, ys, weights.map((w) => w !== undefined)), asked, rowsOf, isFloatInput);
+  const dtypeOf = inputDTypes(model, xs);
+  const batchSize = inferenceBatch(model, 'evaluate', [...xs, ...ys, ...present], stepLayout(xs, ys, weights.map((w) => w !== undefined)), asked, rowsOf, dtypeOf);
   const n = xs[0].shape[0];
   const means = new LogMeans();
   let logs: Logs = {};
-  const xReaders = xs.map((t) => new BatchReader(t, isFloatInput(t))), yReaders = ys.map((t) => new BatchReader(t, t.dtype));
+  const xReaders = xs.map((t) => new BatchReader(t, dtypeOf(t))), yReaders = ys.map((t) => new BatchReader(t, t.dtype));
   const wReaders = weights.map((w) => (w ? new BatchReader(w, 'float32') : null));
   model.resetMetrics();
   noGrad(() => {
@@ -297,17 +308,18 @@ export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32,
   });
   model.checkInputShapes(xs.map((t) => t.shape));
   // An oversized batch is split to what fits the backend's memory (as Keras batches its own).
-  const batchSize = Math.min(PREDICT_STEP_ROWS, inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, isFloatInput));
+  const dtypeOf = inputDTypes(model, xs);
+  const batchSize = Math.min(PREDICT_STEP_ROWS, inferenceBatch(model, 'predict', xs, stepLayout(xs, [], []), asked, rowsOf, dtypeOf));
   const n = xs[0].shape[0];
   const bar = verbose > 0 ? progbar(powerOfTwoBatches(n, batchSize), verbose) : null;
   let outs: Tensor[] | undefined, done = 0;
-  const readers = xs.map((x) => new BatchReader(x, isFloatInput(x)));
+  const readers = xs.map((x) => new BatchReader(x, dtypeOf(x)));
   // One batch of every row, already float: the inputs themselves (a compiled step copies its
   // inputs in anyway; the copy's allocation alone took ~2 us of the seed model's ~100 us batch-1
   // predict). Not inputs in the backend's memory (another plan's results): a plan's workspace
   // may hold them, and the copy keeps them apart from it.
   const memory = memoryOf(backend());
-  const asIs = xs.every((x) => x.dtype === isFloatInput(x) && !memory.owns(x.data));
+  const asIs = xs.every((x) => x.dtype === dtypeOf(x) && !memory.owns(x.data));
   noGrad(() => {
     forEachBatch(n, batchSize, (start, end) => {
       const ybs = model.predictStep(asIs && start === 0 && end === n ? xs : readAll(readers, null, start, end));

@@ -3,6 +3,7 @@ import type { TypedArray } from '../../core/dtype.ts';
 import { stridesOf } from '../../core/shape.ts';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../backend.ts';
 import { ACTIVATION_UNARY } from './activations.ts';
+import { MATH_BINARY, MATH_UNARY } from './math.ts';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -20,6 +21,7 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0), // NaN stays NaN, as relu
   relu6Step: (x) => (x > 0 && x < 6 ? 1 : 0),
   ...ACTIVATION_UNARY,
+  ...MATH_UNARY,
 };
 
 const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
@@ -38,6 +40,7 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   greaterEqual: (a, b) => +(a >= b),
   less: (a, b) => +(a < b),
   lessEqual: (a, b) => +(a <= b),
+  ...MATH_BINARY,
 };
 
 export function unary(op: UnaryOp, x: TypedArray, out: TypedArray): void {

@@ -2,6 +2,7 @@
 // backends are tested against, and works on float64 too (for tight gradient checks).
 import type { Backend } from '../backend.ts';
 import * as ew from './elementwise.ts';
+import * as math from './math.ts';
 import * as nn from './nn.ts';
 import { conv2dBackpropInputAdd, conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
@@ -25,6 +26,9 @@ export class JsBackend implements Backend {
   concatInto = ew.concatInto;
   cast = ew.cast;
   oneHot = ew.oneHot;
+  select = math.select;
+  gather = math.gather;
+  gatherGrad = math.gatherGrad;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
   conv2dActivation = nn.conv2dActivation;
