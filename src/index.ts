@@ -9,8 +9,10 @@ export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
 export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
+// TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
+export { regularizers, constraints, initializers } from './layers/index.ts';
 export * as models from './models/index.ts';
-export { losses, optimizers, metrics, callbacks, schedules } from './training/index.ts';
+export { losses, optimizers, metrics, callbacks, schedules, train } from './training/index.ts';
 export * as datasets from './datasets/index.ts';
 export * as io from './io/index.ts';
 export * as plot from './plot/index.ts';

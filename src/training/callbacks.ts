@@ -59,6 +59,9 @@ export interface EarlyStoppingArgs {
   startFromEpoch?: number;
 }
 
+/** TF.js's tf.callbacks.earlyStopping(args): an EarlyStopping. */
+export const earlyStopping = (args: EarlyStoppingArgs = {}): EarlyStopping => new EarlyStopping(args);
+
 /** Stops training when the monitored value has stopped improving for `patience` epochs (Keras 3's logic). */
 export class EarlyStopping extends Callback {
   readonly monitor: string;

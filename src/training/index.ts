@@ -3,3 +3,4 @@ export * as optimizers from './optimizers.ts';
 export * as metrics from './metrics.ts';
 export * as callbacks from './callbacks.ts';
 export * as schedules from './schedules.ts';
+export * as train from './train.ts';

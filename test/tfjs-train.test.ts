@@ -1,0 +1,72 @@
+// TF.js's optimizer factories (tf.train.*) and tf.callbacks.earlyStopping: the same updates as
+// TF.js's own optimizers over several steps, and clear errors.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import * as dt from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+
+const rng = new Random(5);
+const w0 = Array.from({ length: 6 }, () => rng.uniform(-1, 1)), target = Array.from({ length: 6 }, () => rng.uniform(-1, 1));
+
+/** Five steps on sum((w - target)^2 * k) with k = 1..6 (gradients of different sizes). */
+function theirs(opt: tf.Optimizer): number[] {
+  const w = tf.variable(tf.tensor(w0)), k = tf.range(1, 7), t = tf.tensor(target);
+  for (let i = 0; i < 5; i++) opt.minimize(() => tf.sum(tf.mul(tf.square(tf.sub(w, t)), k)) as tf.Scalar, false, [w]);
+  return Array.from(w.dataSync());
+}
+function ours(opt: dt.optimizers.Optimizer): number[] {
+  const w = new dt.Variable(dt.tensor(w0), 'w'), k = dt.range(1, 7), t = dt.tensor(target);
+  for (let i = 0; i < 5; i++) {
+    const { grads } = dt.valueAndGrads(() => w.sub(t).square().mul(k).sum(), [w]);
+    opt.apply(grads, [w]);
+  }
+  return Array.from(w.data);
+}
+
+describe('tf.train factories follow TF.js', () => {
+  const cases: [string, () => tf.Optimizer, () => dt.optimizers.Optimizer][] = [
+    ['sgd(0.05)', () => tf.train.sgd(0.05), () => dt.train.sgd(0.05)],
+    ['momentum(0.02, 0.9)', () => tf.train.momentum(0.02, 0.9), () => dt.train.momentum(0.02, 0.9)],
+    ['momentum(0.02, 0.9, nesterov)', () => tf.train.momentum(0.02, 0.9, true), () => dt.train.momentum(0.02, 0.9, true)],
+    ['adam(0.1)', () => tf.train.adam(0.1), () => dt.train.adam(0.1)],
+    ['adam(0.05, 0.8, 0.99, 1e-3)', () => tf.train.adam(0.05, 0.8, 0.99, 1e-3), () => dt.train.adam(0.05, 0.8, 0.99, 1e-3)],
+    ['adagrad(0.3)', () => tf.train.adagrad(0.3), () => dt.train.adagrad(0.3)],
+    ['adamax(0.1)', () => tf.train.adamax(0.1), () => dt.train.adamax(0.1)],
+    ['rmsprop(0.01)', () => tf.train.rmsprop(0.01), () => dt.train.rmsprop(0.01)],
+    ['rmsprop(0.01, 0.8, 0.5)', () => tf.train.rmsprop(0.01, 0.8, 0.5), () => dt.train.rmsprop(0.01, 0.8, 0.5)],
+  ];
+  for (const [name, t, o] of cases) {
+    it(name, () => {
+      const want = theirs(t()), got = ours(o());
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])), `${name} w[${i}]: ${v} vs TF.js ${want[i]}`));
+    });
+  }
+  // TF.js's adadelta divides by the root of the accumulated squared gradient before this step's
+  // update (Keras, and the paper, after it); deeptype keeps Keras's rule, written out here in float64.
+  it('adadelta(1, 0.95) follows Keras\'s rule (TF.js\'s differs: it reads the accumulator before the update)', () => {
+    const rho = 0.95, eps = 1e-7, w = [...w0], ag = w.map(() => 0), ad = w.map(() => 0);
+    for (let step = 0; step < 5; step++) {
+      w.forEach((v, i) => {
+        const g = 2 * (v - target[i]) * (i + 1);
+        ag[i] = rho * ag[i] + (1 - rho) * g * g;
+        const d = (Math.sqrt(ad[i] + eps) / Math.sqrt(ag[i] + eps)) * g;
+        ad[i] = rho * ad[i] + (1 - rho) * d * d;
+        w[i] = v - d;
+      });
+    }
+    const got = ours(dt.train.adadelta(1, rho));
+    got.forEach((v, i) => assert.ok(Math.abs(v - w[i]) < 1e-5, `w[${i}]: ${v} vs Keras's rule ${w[i]}`));
+    assert.ok(theirs(tf.train.adadelta(1, rho)).some((v, i) => Math.abs(v - w[i]) > 1e-3), 'TF.js differs (if it stops differing, compare with it instead)');
+  });
+  it('bad arguments are named', () => {
+    assert.throws(() => dt.train.sgd(undefined as unknown as number), /tf.train.sgd: learningRate must be a number > 0, got undefined/);
+    assert.throws(() => dt.train.adamax(0.1, 0.9, 0.999, undefined, 0.1), /tf.train.adamax: decay 0.1 is not supported/);
+  });
+  it('callbacks.earlyStopping is an EarlyStopping', () => {
+    const cb = dt.callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 });
+    assert.ok(cb instanceof dt.callbacks.EarlyStopping);
+    assert.equal(cb.monitor, 'val_loss');
+    assert.throws(() => dt.callbacks.earlyStopping({ patience: 2, patiance: 3 } as never), /patiance/);
+  });
+});
