@@ -82,13 +82,16 @@ describe('callbacks', () => {
     m.compile({ loss: 'mse', optimizer: 'sgd', metrics: ['mae'] });
     await m.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger(file)] });
     await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger(file, ',', true)] });
+    await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger({ filename: file, append: true })] }); // the options form
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     assert.equal(lines[0], 'epoch,loss,mean_absolute_error,val_loss,val_mean_absolute_error');
-    assert.equal(lines.length, 4);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['0', '1', '0']);
+    assert.equal(lines.length, 5);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['0', '1', '0', '0']);
+    assert.throws(() => new callbacks.CSVLogger({ filepath: file } as never), /CSVLogger: unknown option 'filepath'. Valid options are: append, filename, separator/);
+    assert.throws(() => new callbacks.CSVLogger({ filename: 3 } as never), /CSVLogger: filename must be a non-empty string \(a path such as 'log.csv'\), got 3/);
     // Python's csv module and float() read every value (what pandas.read_csv relies on).
     const py = spawnSync('/usr/bin/python3', ['-c', `import csv,sys\nrows=list(csv.DictReader(open(sys.argv[1])))\nprint(len(rows), sum(float(r['loss']) for r in rows) > 0)`, file], { encoding: 'utf8' });
-    if (py.status === 0) assert.equal(py.stdout.trim(), '3 True');
+    if (py.status === 0) assert.equal(py.stdout.trim(), '4 True');
   });
 
   it('model.stopTraining set by a callback ends fit after that batch', async () => {

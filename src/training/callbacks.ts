@@ -235,13 +235,26 @@ export class LambdaCallback extends Callback {
 /** Keras's value formatting in CSV files: Python's repr of a float (nan, inf). */
 const csvValue = (v: number): string => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v));
 
-/** Writes one row per epoch: epoch, then the logs in sorted key order (Keras's CSVLogger). */
+export interface CSVLoggerArgs { filename: string; separator?: string; append?: boolean }
+
+/**
+ * Writes one row per epoch: epoch, then the logs in sorted key order (Keras's CSVLogger).
+ * new CSVLogger('log.csv', ';', true) as Keras, or new CSVLogger({filename, separator, append}).
+ */
 export class CSVLogger extends Callback {
   private keys?: string[];
   private writeHeader = true;
-  constructor(readonly filename: string, readonly separator = ',', readonly append = false) {
+  readonly filename: string;
+  readonly separator: string;
+  readonly append: boolean;
+  constructor(filename: string | CSVLoggerArgs, separator = ',', append = false) {
     super();
-    if (!filename) throw new Error('CSVLogger: filename is required');
+    const args: CSVLoggerArgs = typeof filename === 'object' && filename !== null ? filename : { filename, separator, append };
+    if (typeof filename === 'object' && filename !== null) checkCallbackOptions('CSVLogger', args, ['filename', 'separator', 'append']);
+    if (typeof args.filename !== 'string' || args.filename === '') {
+      throw new Error(`CSVLogger: filename must be a non-empty string (a path such as 'log.csv'), got ${args.filename === undefined ? 'none' : JSON.stringify(args.filename)}`);
+    }
+    this.filename = args.filename; this.separator = args.separator ?? ','; this.append = args.append ?? false;
   }
   onTrainBegin(): void {
     const fs = nodeFs();
