@@ -70,3 +70,21 @@ describe('tf.train factories follow TF.js', () => {
     assert.throws(() => dt.callbacks.earlyStopping({ patience: 2, patiance: 3 } as never), /patiance/);
   });
 });
+
+describe('TF.js\'s top-level spellings', () => {
+  it('sequential, model, input, loadLayersModel (file:// URL), keep, regularizers', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const inp = dt.input({ shape: [4] });
+    const out = dt.layers.dense({ units: 2, kernelRegularizer: dt.regularizers.l2({ l2: 0.01 }) }).apply(inp) as never;
+    const functional = dt.model({ inputs: inp, outputs: out });
+    const seq = dt.sequential({ layers: [dt.layers.dense({ units: 3, inputShape: [4] })] });
+    assert.ok(functional instanceof dt.models.Model && seq instanceof dt.models.Sequential);
+    const dir = join(mkdtempSync(join(tmpdir(), 'tfjs-names-')), 'm');
+    await functional.save(`file://${dir}`);
+    const back = await dt.loadLayersModel(`file://${dir}/model.json`);
+    const x = dt.keep(dt.tensor2d([[1, 2, 3, 4]]));
+    assert.deepEqual(Array.from((back.predict(x) as dt.Tensor).data), Array.from((functional.predict(x) as dt.Tensor).data));
+  });
+});

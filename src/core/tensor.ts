@@ -256,3 +256,5 @@ export function tidy<T>(fn: () => T): T {
   return fn();
 }
 export function dispose(_tensors?: unknown): void {}
+/** Returns its argument: nothing is freed, so nothing needs keeping (TF.js's tf.keep). */
+export const keep = <T>(t: T): T => t;
