@@ -88,3 +88,33 @@ describe('TF.js\'s top-level spellings', () => {
     assert.deepEqual(Array.from((back.predict(x) as dt.Tensor).data), Array.from((functional.predict(x) as dt.Tensor).data));
   });
 });
+
+describe('TF.js\'s data and layer spellings', () => {
+  it('tf.data.array/generator/zip and fitDataset on {xs, ys} batches train as fit on [x, y] does', async () => {
+    const xs = dt.tensor(Array.from({ length: 32 }, (_, i) => (i % 7) / 7), [16, 2]);
+    const ys = dt.tensor(Array.from({ length: 16 }, (_, i) => (i % 3) / 3), [16, 1]);
+    const build = (): dt.models.Sequential => {
+      dt.setRandomSeed(3);
+      const m = dt.sequential({ layers: [dt.layers.dense({ units: 1, inputShape: [2] })] });
+      m.compile({ loss: 'mse', optimizer: dt.train.sgd(0.1) });
+      return m;
+    };
+    const rows = (t: dt.Tensor): dt.Tensor[] => Array.from({ length: 16 }, (_, i) => t.index([i, i + 1]).reshape([-1]));
+    const tfStyle = dt.data.zip({ xs: dt.data.array(rows(xs)), ys: dt.data.generator(function* () { yield* rows(ys); }) }).batch(4);
+    const a = build(), b = build();
+    await a.fitDataset(tfStyle, { epochs: 2, verbose: 0 });
+    await b.fit(xs, ys, { epochs: 2, batchSize: 4, shuffle: false, verbose: 0 });
+    assert.deepEqual(Array.from(a.getWeights()[0].data), Array.from(b.getWeights()[0].data));
+    const [loss] = await a.evaluateDataset(tfStyle, { verbose: 0 });
+    assert.ok(Math.abs(loss - (b.evaluate(xs, ys, { verbose: 0 }) as number[])[0]) < 1e-6);
+  });
+  it('layer and initializer aliases make the same layers', () => {
+    const L = dt.layers;
+    for (const [alias, name] of [[L.avgPool2d, 'AveragePooling2D'], [L.avgPooling2d, 'AveragePooling2D'], [L.avgPool1d, 'AveragePooling1D'], [L.maxPool1d, 'MaxPooling1D'],
+      [L.globalMaxPool2d, 'GlobalMaxPooling2D'], [L.globalMaxPool1d, 'GlobalMaxPooling1D'], [L.elu, 'ELU'], [L.prelu, 'PReLU'], [L.cropping2D, 'Cropping2D']] as const) {
+      assert.equal((alias as (a?: unknown) => dt.layers.Layer)(name === 'Cropping2D' ? { cropping: 1 } : {}).className, name);
+    }
+    const a = dt.initializers.leCunNormal({ seed: 1 })([3, 4], 'float32'), b = dt.initializers.lecunNormal({ seed: 1 })([3, 4], 'float32');
+    assert.deepEqual(Array.from(a.data), Array.from(b.data));
+  });
+});

@@ -81,3 +81,15 @@ export const zeroPadding1d = factory(ZeroPadding1D);
 export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
 export const lambda = factory(Lambda);
+
+// TF.js's other spellings of the same layers.
+export const avgPool1d = averagePooling1d;
+export const avgPooling1d = averagePooling1d;
+export const avgPool2d = averagePooling2d;
+export const avgPooling2d = averagePooling2d;
+export const maxPool1d = maxPooling1d;
+export const globalMaxPool1d = globalMaxPooling1d;
+export const globalMaxPool2d = globalMaxPooling2d;
+export const cropping2D = cropping2d;
+export const elu = eLU;
+export const prelu = pReLU;

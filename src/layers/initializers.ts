@@ -85,6 +85,9 @@ export const initializers: Record<string, (args?: any) => Initializer> & {
   heNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 2, mode: 'fan_in', distribution: 'truncated_normal', seed }),
   lecunUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_in', distribution: 'uniform', seed }),
   lecunNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_in', distribution: 'truncated_normal', seed }),
+  /** TF.js's spellings of lecunUniform / lecunNormal. */
+  leCunUniform: (args: SeedArgs = {}): Initializer => initializers.lecunUniform(args),
+  leCunNormal: (args: SeedArgs = {}): Initializer => initializers.lecunNormal(args),
   /** A normal cut at two standard deviations (values beyond are redrawn), as Keras's TruncatedNormal. */
   truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
     make('TruncatedNormal', { mean, stddev, seed }, (r) => mean + truncatedNormal(r, stddev)),

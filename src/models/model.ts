@@ -385,6 +385,9 @@ export class Model extends Layer {
     if (isDataSource(x)) return evaluateStream(this, x, y as StreamEvaluateArgs);
     return evaluateLoop(this, x as ModelData, y as ModelData, args);
   }
+  /** TF.js's fitDataset / evaluateDataset: fit and evaluate on a dataset of {xs, ys} (or [x, y]) batches. */
+  fitDataset(data: DataSource, args?: StreamFitArgs): Promise<History> { return fitStream(this, data, args); }
+  evaluateDataset(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]> { return evaluateStream(this, data, args); }
   predict(x: Tensor, args?: PredictArgs): Tensor;
   predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
   /** On streamed batches predict returns a promise. */

@@ -23,6 +23,10 @@ export abstract class Sequence {
 /** What fit/evaluate/predict accept besides tensors. */
 export type DataSource = Dataset<unknown> | Sequence | AsyncIterable<unknown> | Iterable<unknown> | (() => Iterator<unknown> | AsyncIterator<unknown>);
 
+/** TF.js's batch element for fitDataset: exactly the keys xs and ys. */
+const isXsYs = (v: unknown): v is { xs: unknown; ys: unknown } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && Object.keys(v).sort().join() === 'xs,ys';
+
 /** One batch as the model takes it: x and y as a tensor, a list (per input/output) or an object keyed by name. */
 export interface Batch {
   x: ModelData; y?: ModelData; sampleWeight?: Tensor;
@@ -109,12 +113,12 @@ export class DataAdapter {
 
   private toBatch(item: unknown, step: number, shapes: Map<string, number[]>): Batch {
     const where = `${this.what}, step ${step}`;
-    // [x, y] / [x, y, sampleWeight]; anything else is x alone.
-    const parts = Array.isArray(item) && item.length >= 1 && item.length <= 3 && !item.every((e) => typeof e === 'number') ? item : [item];
+    // [x, y] / [x, y, sampleWeight], or TF.js's {xs, ys}; anything else is x alone.
+    const parts = isXsYs(item) ? [item.xs, item.ys] : Array.isArray(item) && item.length >= 1 && item.length <= 3 && !item.every((e) => typeof e === 'number') ? item : [item];
     const names = ['x', 'y', 'sampleWeight'];
     let structure: Element[];
     try { structure = parts.map((p, i) => toTensorStructure(p, `${where}: ${names[i]}`)); } catch (e) {
-      throw new Error(`${(e as Error).message}. Each batch must be [x, y], [x, y, sampleWeight] or x`);
+      throw new Error(`${(e as Error).message}. Each batch must be [x, y], [x, y, sampleWeight], {xs, ys} or x`);
     }
     if (this.needsY && structure.length < 2) throw new Error(`${where}: the batch has no targets: expected [x, y] or [x, y, sampleWeight], got ${describe(item)}`);
     const tensors = structure.map((s, i) => flatTensors(s, names[i], where));
