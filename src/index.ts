@@ -7,6 +7,7 @@ export type { DType, TypedArray } from './core/dtype.ts';
 export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, ready } from './core/engine.ts';
 export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
+export * as image from './ops/image.ts';
 export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
