@@ -43,7 +43,7 @@ describe('tf.image against TF.js', () => {
     close(dt.image.flipLeftRight(dt.tensor(x, shape)).data, tf.image.flipLeftRight(tf.tensor4d(x, shape as [number, number, number, number])).dataSync(), 'flipLeftRight');
     close(dt.image.rgbToGrayscale(dt.tensor(x, shape)).data, tf.image.rgbToGrayscale(tf.tensor4d(x, shape as [number, number, number, number])).dataSync(), 'rgbToGrayscale');
     const pixels = [0, 128, 255, 10, 20, 30];
-    assert.deepEqual(Array.from(dt.image.rgbToGrayscale(dt.tensor(pixels, [2, 3], 'int32')).data), Array.from(tf.image.rgbToGrayscale(tf.tensor(pixels, [2, 3], 'int32')).dataSync()));
+    assert.deepEqual(Array.from(dt.image.rgbToGrayscale(dt.tensor(pixels, [2, 3], 'int32')).data), Array.from(tf.image.rgbToGrayscale(tf.tensor2d(pixels, [2, 3], 'int32')).dataSync()));
     const g = uniform(10);
     close(dt.image.grayscaleToRGB(dt.tensor(g, [2, 5, 1])).data, tf.image.grayscaleToRGB(tf.tensor3d(g, [2, 5, 1])).dataSync(), 'grayscaleToRGB');
   });

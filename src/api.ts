@@ -1,0 +1,23 @@
+// The API every entry shares (index.ts for Node, browser.ts for browsers): they add only what
+// differs between them (io and utils).
+import './backends/register.ts'; // first: the backends register themselves with the engine
+import './ops/tensor-methods.ts'; // and Tensor gets its op methods (x.add(y), x.reshape(...))
+import './io/model-json.ts'; // and models their toJSON()
+export { Tensor, Variable, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, range, zerosLike, onesLike, isTensor, tidy, dispose, keep } from './core/tensor.ts';
+export type { DType, TypedArray } from './core/dtype.ts';
+export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, ready } from './core/engine.ts';
+export { setRandomSeed } from './core/random.ts';
+export * from './ops/index.ts';
+export * as image from './ops/image.ts';
+export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
+export * as layers from './layers/index.ts';
+// TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
+export { regularizers, constraints, initializers } from './layers/index.ts';
+export * as models from './models/index.ts';
+// TF.js's top-level spellings: tf.sequential, tf.model, tf.input, tf.loadLayersModel.
+export { sequential, model, loadModel as loadLayersModel } from './models/index.ts';
+export { input } from './layers/index.ts';
+export { losses, optimizers, metrics, callbacks, schedules, train } from './training/index.ts';
+export * as datasets from './datasets/index.ts';
+export * as plot from './plot/index.ts';
+export * as data from './data/index.ts';
