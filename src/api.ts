@@ -21,3 +21,5 @@ export { losses, optimizers, metrics, callbacks, schedules, train } from './trai
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
 export * as data from './data/index.ts';
+// TF.js's tf.browser.fromPixels / toPixels (ImageData-like objects in Node too).
+export * as browser from './utils/pixels.ts';

@@ -104,6 +104,30 @@ describe('the browser build', { skip }, () => {
     console.log(`Chromium, ${page.threads} threads: fit ${page.fitMs.toFixed(0)} ms; Node: ${node.fitMs.toFixed(0)} ms`);
   });
 
+  it('browser.fromPixels reads a canvas and toPixels draws one: the same bytes back', async () => {
+    const page = await browser.newPage();
+    await page.goto(base + '/plain/');
+    await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result);
+    const r = await page.evaluate(async () => {
+      const dt = await import('./deeptype.js' as string) as typeof import('deeptype');
+      const c = document.createElement('canvas');
+      c.width = 4; c.height = 3;
+      const ctx = c.getContext('2d')!;
+      const img = ctx.createImageData(4, 3);
+      for (let i = 0; i < img.data.length; i++) img.data[i] = i % 4 === 3 ? 255 : (i * 29) % 256;
+      ctx.putImageData(img, 0, 0);
+      const t = dt.browser.fromPixels(c as never, 4);
+      const out = document.createElement('canvas');
+      const bytes = await dt.browser.toPixels(t, out);
+      const back = out.getContext('2d')!.getImageData(0, 0, 4, 3).data;
+      return { shape: t.shape, same: Array.from(bytes).every((v, i) => v === img.data[i] && back[i] === v), fromCanvas: Array.from(t.data).slice(0, 8), want: Array.from(img.data).slice(0, 8) };
+    });
+    await page.close();
+    assert.deepEqual(r.shape, [3, 4, 4]);
+    assert.deepEqual(r.fromCanvas, r.want);
+    assert.ok(r.same, 'toPixels gave the canvas\'s bytes back, and drew them');
+  });
+
   it('falls back to one thread without cross-origin isolation, with the same results', async () => {
     const page = await inPage('/plain/');
     assert.deepEqual(page.errors, []);
