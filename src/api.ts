@@ -18,6 +18,7 @@ export * as models from './models/index.ts';
 export { sequential, model, loadModel as loadLayersModel } from './models/index.ts';
 export { input } from './layers/index.ts';
 export { losses, optimizers, metrics, callbacks, schedules, train } from './training/index.ts';
+export { Reduction } from './training/losses-tfjs.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
 export * as data from './data/index.ts';

@@ -118,3 +118,55 @@ describe('TF.js\'s data and layer spellings', () => {
     assert.deepEqual(Array.from(a.data), Array.from(b.data));
   });
 });
+
+describe('tf.metrics functions follow TF.js', () => {
+  const yT = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0], yP = [0.1, 0.8, 0.6, 0.3, 0.9, 0.2, 0.4, 0.7, 0.55, 0.95, 0.05, 0.35];
+  for (const name of ['meanSquaredError', 'mse', 'MSE', 'meanAbsoluteError', 'meanAbsolutePercentageError', 'mape', 'binaryCrossentropy', 'categoricalCrossentropy', 'cosineProximity', 'r2Score'] as const) {
+    it(name, () => {
+      const theirs = (tf.metrics as unknown as Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>)[name](tf.tensor(yT, [4, 3]), tf.tensor(yP, [4, 3]));
+      const ours = (dt.metrics as unknown as Record<string, (a: dt.Tensor, b: dt.Tensor) => dt.Tensor>)[name](dt.tensor(yT, [4, 3]), dt.tensor(yP, [4, 3]));
+      assert.deepEqual(ours.shape, theirs.shape);
+      Array.from(theirs.dataSync()).forEach((v, i) => assert.ok(Math.abs(ours.data[i] - v) < 1e-5 * Math.max(1, Math.abs(v)), `${name}[${i}]: ${ours.data[i]} vs TF.js ${v}`));
+    });
+  }
+  it('precision and recall of 0/1 predictions (and 0 when nothing is predicted / present)', () => {
+    const p = yP.map((v) => +(v > 0.5));
+    for (const name of ['precision', 'recall'] as const) {
+      assert.ok(Math.abs(dt.metrics[name](dt.tensor(yT, [12]), dt.tensor(p, [12])).item() - tf.metrics[name](tf.tensor(yT), tf.tensor(p)).dataSync()[0]) < 1e-6, name);
+      assert.equal(dt.metrics[name](dt.zeros([4]), dt.zeros([4])).item(), tf.metrics[name](tf.zeros([4]), tf.zeros([4])).dataSync()[0], `${name} of nothing`);
+    }
+  });
+});
+
+describe('tf.losses functions follow TF.js', () => {
+  const labels = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0], preds = [0.1, 0.8, 0.6, 0.3, 0.9, 0.2, 0.4, 0.7, 0.55, 0.95, 0.05, 0.35];
+  const logits = [2, -1, 0.5, 3, -2, 1, 0, 4, -3, 1.5, -0.5, 2.5], weights = [1, 0, 2, 0.5];
+  const onehot = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0];
+  type Fn = (...a: unknown[]) => tf.Tensor;
+  const cases: [string, (ns: Record<string, Fn>, T: (v: number[], s?: number[]) => unknown, w: unknown, r: number) => unknown][] = [
+    ['absoluteDifference', (L, T, w, r) => L.absoluteDifference(T(labels, [4, 3]), T(preds, [4, 3]), w, r)],
+    ['meanSquaredError', (L, T, w, r) => L.meanSquaredError(T(labels, [4, 3]), T(preds, [4, 3]), w, r)],
+    ['huberLoss', (L, T, w, r) => L.huberLoss(T(labels, [4, 3]), T(logits, [4, 3]), w, 1.5, r)],
+    ['logLoss', (L, T, w, r) => L.logLoss(T(labels, [4, 3]), T(preds, [4, 3]), w, 1e-7, r)],
+    ['hingeLoss', (L, T, w, r) => L.hingeLoss(T(labels, [4, 3]), T(logits, [4, 3]), w, r)],
+    ['cosineDistance', (L, T, w, r) => L.cosineDistance(T(labels, [4, 3]), T(preds, [4, 3]), 1, w, r)],
+    ['sigmoidCrossEntropy', (L, T, w, r) => L.sigmoidCrossEntropy(T(labels, [4, 3]), T(logits, [4, 3]), w, 0.1, r)],
+    ['softmaxCrossEntropy', (L, T, w, r) => L.softmaxCrossEntropy(T(onehot, [4, 3]), T(logits, [4, 3]), w && T(weights, [4]), 0.2, r)],
+  ];
+  for (const [name, call] of cases) {
+    it(`${name}: every reduction, with and without weights`, () => {
+      for (const r of [0, 1, 2, 3]) for (const weighted of [false, true]) {
+        const tw = weighted ? tf.tensor(weights, [4, 1]) : undefined, ow = weighted ? dt.tensor(weights, [4, 1]) : undefined;
+        const theirs = call(tf.losses as unknown as Record<string, Fn>, (v, s) => tf.tensor(v, s), tw, r) as tf.Tensor;
+        const ours = call(dt.losses as unknown as Record<string, Fn>, (v, s) => dt.tensor(v, s), ow, r) as unknown as dt.Tensor;
+        assert.deepEqual(ours.shape, theirs.shape, `${name} reduction ${r} weighted ${weighted}: shape`);
+        Array.from(theirs.dataSync()).forEach((v, i) => assert.ok(Math.abs(ours.data[i] - v) < 1e-5 * Math.max(1, Math.abs(v)), `${name} reduction ${r} weighted ${weighted} [${i}]: ${ours.data[i]} vs TF.js ${v}`));
+      }
+    });
+  }
+  it('Reduction matches TF.js\'s enum; bad arguments are named', () => {
+    assert.deepEqual({ ...dt.Reduction }, { NONE: tf.Reduction.NONE, MEAN: tf.Reduction.MEAN, SUM: tf.Reduction.SUM, SUM_BY_NONZERO_WEIGHTS: tf.Reduction.SUM_BY_NONZERO_WEIGHTS });
+    assert.throws(() => dt.losses.meanSquaredError(dt.ones([2, 3]), dt.ones([3, 2])), /losses.meanSquaredError: labels and predictions must have the same shape, got \[2,3\] and \[3,2\]/);
+    assert.throws(() => dt.losses.computeWeightedLoss(dt.ones([2]), null, 7 as never), /reduction must be one of/);
+  });
+});

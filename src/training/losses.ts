@@ -13,6 +13,8 @@ import type { Tensor } from '../core/tensor.ts';
 export { EPSILON, Loss, LossFunctionWrapper, REDUCTIONS, type LossArgs, type Reduction } from './loss-base.ts';
 export * from './losses-crossentropy.ts';
 export * from './losses-regression.ts';
+// TF.js's core loss functions (reduced as its computeWeightedLoss does); tf.Reduction is top-level.
+export { absoluteDifference, computeWeightedLoss, cosineDistance, hingeLoss, huberLoss, logLoss, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from './losses-tfjs.ts';
 
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 

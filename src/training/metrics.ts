@@ -9,6 +9,7 @@ import { AUC, F1Score, Precision, Recall } from './metrics-confusion.ts';
 
 export * from './metrics-mean.ts';
 export * from './metrics-confusion.ts';
+export * from './metrics-functions.ts';
 
 /** Metric names compile() accepts (besides every loss name), snake_case. */
 const METRICS: Record<string, () => Metric> = {
