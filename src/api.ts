@@ -3,7 +3,7 @@
 import './backends/register.ts'; // first: the backends register themselves with the engine
 import './ops/tensor-methods.ts'; // and Tensor gets its op methods (x.add(y), x.reshape(...))
 import './io/model-json.ts'; // and models their toJSON()
-export { Tensor, Variable, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, range, zerosLike, onesLike, isTensor, tidy, dispose, keep } from './core/tensor.ts';
+export { Tensor, Variable, tensor, tensor1d, tensor2d, tensor3d, tensor4d, scalar, zeros, ones, fill, range, zerosLike, onesLike, isTensor, tidy, dispose, keep, variable } from './core/tensor.ts';
 export type { DType, TypedArray } from './core/dtype.ts';
 export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, ready } from './core/engine.ts';
 export { setRandomSeed } from './core/random.ts';

@@ -170,3 +170,28 @@ describe('tf.losses functions follow TF.js', () => {
     assert.throws(() => dt.losses.computeWeightedLoss(dt.ones([2]), null, 7 as never), /reduction must be one of/);
   });
 });
+
+describe('TF.js\'s core training loop: variable, minimize, applyGradients', () => {
+  it('minimize without a varList trains the live variables as TF.js does; returnCost gives the value', () => {
+    const theirsW = tf.variable(tf.tensor(w0)), oursW = dt.variable(dt.tensor(w0));
+    const frozen = dt.variable(dt.tensor([5]), false);
+    const tOpt = tf.train.adam(0.05), oOpt = dt.train.adam(0.05);
+    let tCost = 0, oCost = 0;
+    for (let i = 0; i < 4; i++) {
+      tCost = (tOpt.minimize(() => tf.sum(tf.square(tf.sub(theirsW, tf.tensor(target)))) as tf.Scalar, true) as tf.Scalar).dataSync()[0];
+      oCost = oOpt.minimize(() => oursW.sub(dt.tensor(target)).square().sum().add(frozen.mul(0).sum()), true)!.item();
+    }
+    assert.ok(Math.abs(tCost - oCost) < 1e-5 * Math.abs(tCost), `cost ${oCost} vs TF.js ${tCost}`);
+    Array.from(theirsW.dataSync()).forEach((v, i) => assert.ok(Math.abs(oursW.data[i] - v) < 1e-5, `w[${i}]`));
+    assert.deepEqual(Array.from(frozen.data), [5], 'a variable made with trainable false is left alone');
+    assert.equal(oOpt.minimize(() => oursW.sum()), null);
+  });
+  it('applyGradients takes TF.js\'s {name: gradient} map, and names an unknown variable', () => {
+    const v = dt.variable(dt.tensor([1, 2]), true, 'my_weight');
+    dt.train.sgd(0.5).applyGradients({ my_weight: dt.tensor([2, 4]) });
+    assert.deepEqual(Array.from(v.data), [0, 0]);
+    assert.throws(() => dt.train.sgd(0.5).applyGradients({ nope: dt.tensor([1]) }), /applyGradients: no variable named 'nope'/);
+    assert.throws(() => dt.variable([1, 2] as never), /variable: initialValue must be a Tensor/);
+    assert.equal(dt.variable(dt.tensor([1.7]), true, undefined, 'int32').dtype, 'int32');
+  });
+});

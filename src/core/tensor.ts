@@ -161,6 +161,24 @@ export class Variable extends Tensor {
   }
 }
 
+const copyInto = (out: TypedArray, from: TypedArray): TypedArray => { for (let i = 0; i < from.length; i++) out[i] = from[i]; return out; };
+/** Variables made by variable(), while they live (TF.js's optimizer.minimize trains them by default). */
+const madeVariables = new Set<WeakRef<Variable>>();
+let variableCount = 0;
+/** TF.js's tf.variable(initialValue, trainable, name, dtype): a Variable with a copy of the values. */
+export function variable(initialValue: Tensor, trainable = true, name?: string, dtype?: DType): Variable {
+  if (!(initialValue instanceof Tensor)) throw new Error(`variable: initialValue must be a Tensor, got ${typeof initialValue}`);
+  const v = new Variable(dtype && dtype !== initialValue.dtype ? new Tensor(copyInto(allocArray(dtype, initialValue.size), initialValue.data), initialValue.shape) : initialValue, name ?? `Variable_${++variableCount}`, trainable);
+  madeVariables.add(new WeakRef(v));
+  return v;
+}
+/** The variables variable() made that are still alive. */
+export function liveVariables(): Variable[] {
+  const out: Variable[] = [];
+  for (const r of madeVariables) { const v = r.deref(); if (v) out.push(v); else madeVariables.delete(r); }
+  return out;
+}
+
 // --- Creating tensors
 
 function flattenNested(values: NestedArray, what: string): { flat: number[]; shape: number[] } {

@@ -6,7 +6,8 @@
 import { backend, noGrad } from '../core/engine.ts';
 import { allocArray, type TypedArray } from '../core/dtype.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
-import { Tensor, type Variable } from '../core/tensor.ts';
+import { Tensor, liveVariables, type Variable } from '../core/tensor.ts';
+import { valueAndGrads } from '../ops/autograd.ts';
 import * as ops from '../ops/index.ts';
 import { LearningRateSchedule, scheduleFromConfig, type ScheduleConfig } from './schedules.ts';
 
@@ -185,10 +186,26 @@ export abstract class Optimizer {
     for (const v of variables) { const a = this.averages.get(v); if (a) v.data.set(a); }
   }
 
-  /** Keras's apply_gradients(zip(grads, vars)). */
-  applyGradients(pairs: Iterable<readonly [Tensor, Variable]>): void {
-    const list = [...pairs];
+  /** Keras's apply_gradients(zip(grads, vars)), or TF.js's applyGradients({variableName: grad}) for variables made by variable(). */
+  applyGradients(pairs: Iterable<readonly [Tensor, Variable]> | Record<string, Tensor>): void {
+    const list = Symbol.iterator in pairs ? [...(pairs as Iterable<readonly [Tensor, Variable]>)] : Object.entries(pairs).map(([name, g]) => {
+      const v = liveVariables().find((x) => x.name === name);
+      if (!v) throw new Error(`${this.name}.applyGradients: no variable named '${name}' (made by variable()); pass [gradient, variable] pairs for others`);
+      return [g, v] as const;
+    });
     this.apply(list.map((p) => p[0]), list.map((p) => p[1]));
+  }
+
+  /**
+   * TF.js's minimize: one step on f's value with respect to varList (by default every trainable
+   * variable made by variable() that is still alive); returns the value when returnCost.
+   */
+  minimize(f: () => Tensor, returnCost = false, varList?: Variable[]): Tensor | null {
+    const vars = varList ?? liveVariables().filter((v) => v.trainable);
+    if (vars.length === 0) throw new Error(`${this.name}.minimize: nothing to train: pass varList, or make the weights with variable()`);
+    const { value, grads } = valueAndGrads(f, vars);
+    this.apply(grads, vars);
+    return returnCost ? value : null;
   }
 
   getConfig(): Record<string, unknown> {
