@@ -24,3 +24,4 @@ export * as plot from './plot/index.ts';
 export * as data from './data/index.ts';
 // TF.js's tf.browser.fromPixels / toPixels (ImageData-like objects in Node too).
 export * as browser from './utils/pixels.ts';
+export { nextFrame } from './utils/next-frame.ts';

@@ -40,3 +40,15 @@ describe('browser.fromPixels / toPixels against TF.js', () => {
     await assert.rejects(dt.browser.toPixels(dt.ones([2, 2, 2])), /must have 1, 3 or 4 channels/);
   });
 });
+
+describe('nextFrame', () => {
+  it('resolves after the current turn of the event loop (Node has no animation frames)', async () => {
+    let later = false;
+    setTimeout(() => { later = true; }, 0);
+    const p = dt.nextFrame();
+    assert.equal(later, false);
+    await p;
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(later, true);
+  });
+});
