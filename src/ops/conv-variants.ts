@@ -7,6 +7,7 @@ import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { reshape } from './layout.ts';
 import { conv2d, convInfo, dilatedSize, type ConvGeometry, type Padding, type Pair } from './conv.ts';
+import { isPositional, tfjsGeometry, type TfjsPad } from './positional.ts';
 
 export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { bias?: Tensor }
 
@@ -16,7 +17,16 @@ export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { b
  * with one group per channel; w [kh, kw, c, m] and the grouped kernel [kh, kw, 1, c*m] are the
  * same floats.
  */
-export function depthwiseConv2d(x: Tensor, w: Tensor, { bias, ...geometry }: DepthwiseConv2dOptions = {}): Tensor {
+export function depthwiseConv2d(x: Tensor, w: Tensor, options?: DepthwiseConv2dOptions): Tensor;
+/** TF.js's form: depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations); x may be one [h, w, c] image. */
+export function depthwiseConv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
+export function depthwiseConv2d(x: Tensor, w: Tensor, a: DepthwiseConv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor {
+  if (isPositional(a)) {
+    const one = x.rank === 3;
+    const y = depthwiseConv2d(one ? reshape(x, [1, ...x.shape]) : x, w, tfjsGeometry('depthwiseConv2d', a, pad, dataFormat, dilations));
+    return one ? reshape(y, y.shape.slice(1)) : y;
+  }
+  const { bias, ...geometry } = a;
   if (x.rank !== 4) throw new Error(`depthwiseConv2d: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
   if (w.rank !== 4 || w.shape[2] !== x.shape[3]) {
     throw new Error(`depthwiseConv2d: expected a kernel [kh, kw, ${x.shape[3]}, multiplier] for an input of ${x.shape[3]} channels, got ${formatShape(w.shape)}`);
@@ -32,7 +42,19 @@ export interface Conv2dTransposeOptions extends Omit<ConvGeometry, 'groups'> {}
  * x [n, h, w, c] and w [kh, kw, f, c] give [n, outSize[0], outSize[1], f], the image whose
  * conv2d by w with these strides, padding and dilations has x's shape.
  */
-export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly [number, number], geometry: Conv2dTransposeOptions = {}): Tensor {
+export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly [number, number], geometry?: Conv2dTransposeOptions): Tensor;
+/** TF.js's form: conv2dTranspose(x, filter, outputShape [n, h, w, f] or [h, w, f], strides, pad); x may be one [h, w, c] image. */
+export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly number[], strides: Pair, pad: TfjsPad): Tensor;
+export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly number[], geometry: Conv2dTransposeOptions | Pair = {}, pad?: TfjsPad): Tensor {
+  if (isPositional(geometry)) {
+    const one = x.rank === 3;
+    if (outSize.length !== x.rank) throw new Error(`conv2dTranspose: outputShape must have the input's rank (${x.rank}), got [${outSize}]`);
+    const [h, wd] = one ? outSize : outSize.slice(1);
+    const y = conv2dTranspose(one ? reshape(x, [1, ...x.shape]) : x, w, [h, wd], tfjsGeometry('conv2dTranspose', geometry, pad, undefined, undefined));
+    if (y.shape[3] !== outSize[outSize.length - 1]) throw new Error(`conv2dTranspose: outputShape's last axis ${outSize[outSize.length - 1]} does not match the filter's ${y.shape[3]} output channels`);
+    return one ? reshape(y, y.shape.slice(1)) : y;
+  }
+  if (outSize.length !== 2) throw new Error(`conv2dTranspose: outSize must be [height, width], got [${outSize}]`);
   if (x.rank !== 4) throw new Error(`conv2dTranspose: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
   if (w.rank !== 4 || w.shape[3] !== x.shape[3]) {
     throw new Error(`conv2dTranspose: expected a kernel [kh, kw, filters, ${x.shape[3]}] for an input of ${x.shape[3]} channels, got ${formatShape(w.shape)}`);
@@ -90,3 +112,11 @@ export const convVariantGrads: GradTable<'conv2dTranspose'> = {
     needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(dy.data, x.data, dw, info)) : null,
   ],
 };
+
+/** TF.js's separableConv2d(x, depthwiseFilter, pointwiseFilter, strides, pad, dilation): depthwise, then a 1x1 convolution. */
+export function separableConv2d(x: Tensor, depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides: Pair = 1, pad: TfjsPad = 'valid', dilation: Pair = 1, dataFormat?: 'NHWC'): Tensor {
+  if (pointwiseFilter.rank !== 4 || pointwiseFilter.shape[0] !== 1 || pointwiseFilter.shape[1] !== 1) {
+    throw new Error(`separableConv2d: pointwiseFilter must be [1, 1, inChannels * multiplier, outChannels], got shape ${formatShape(pointwiseFilter.shape)}`);
+  }
+  return conv2d(depthwiseConv2d(x, depthwiseFilter, strides, pad, dataFormat, dilation), pointwiseFilter, 1, 'valid');
+}

@@ -5,7 +5,7 @@ import type { Tensor } from '../core/tensor.ts';
 import type { ResizeInfo } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
-import { poolInfo, type Pair, type PoolOptions } from './conv.ts';
+import { poolInfo, tfjsPool, type Pair, type PoolOptions } from './conv.ts';
 import { slice } from './layout.ts';
 
 const floatInput = (x: Tensor): Tensor => (x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32'));
@@ -55,3 +55,6 @@ export const spatialGrads: GradTable<'avgPool2d' | 'pad' | 'resize'> = {
   pad: (dy, { inputs: [x], attrs: { before } }) => [slice(dy, before, x.shape)],
   resize: (dy, { inputs: [x], attrs: { info } }) => [make(dy.dtype, x.shape, (dx) => backend().resizeBackward(dy.data, dx, info))],
 };
+
+/** TF.js's tf.avgPool(x, filterSize, strides, pad). */
+export const avgPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor => tfjsPool('avgPool', avgPool2d, x, filterSize, strides, pad);

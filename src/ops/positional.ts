@@ -1,0 +1,21 @@
+// TF.js's positional convolution arguments (tf.conv2d(x, filter, strides, pad, dataFormat,
+// dilations)) as deeptype's options: the conv ops accept both forms. pad is 'valid', 'same', a
+// number (that many zeros on every side) or TF.js's explicit [[0, 0], [top, bottom], [left,
+// right], [0, 0]]; only NHWC data.
+import type { ConvGeometry, ExplicitPadding, Pair, Padding } from './conv.ts';
+
+export type TfjsPad = Padding | number | readonly (readonly [number, number])[];
+
+/** Whether a conv op's third argument starts TF.js's positional form (strides) rather than options. */
+export const isPositional = (a: unknown): a is Pair => typeof a === 'number' || Array.isArray(a);
+
+export function tfjsGeometry(what: string, strides: Pair, pad: TfjsPad | undefined, dataFormat: unknown, dilations: Pair | undefined): ConvGeometry {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${what}: only dataFormat 'NHWC' is supported, got '${String(dataFormat)}'; transpose the input to [batch, height, width, channels]`);
+  if (pad === undefined) throw new Error(`${what}: with strides given positionally (TF.js's form), pad is required: 'valid', 'same', a number or [[0, 0], [top, bottom], [left, right], [0, 0]]`);
+  let padding: Padding | ExplicitPadding;
+  if (pad === 'valid' || pad === 'same') padding = pad;
+  else if (typeof pad === 'number' && Number.isInteger(pad) && pad >= 0) padding = [[pad, pad], [pad, pad]];
+  else if (Array.isArray(pad) && pad.length === 4 && pad.every((p) => Array.isArray(p) && p.length === 2) && (pad[0] as number[]).every((v) => v === 0) && (pad[3] as number[]).every((v) => v === 0)) padding = [pad[1] as [number, number], pad[2] as [number, number]];
+  else throw new Error(`${what}: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], got ${JSON.stringify(pad)}`);
+  return { strides, padding, dilations: dilations ?? 1, what };
+}
