@@ -1,5 +1,5 @@
 // The wasm backend's average pooling and resizing (assembly/spatial.ts): the forward passes
-// split by output rows, the backward ones by images. Anything not float32 goes to the reference kernels.
+// split by output rows, nearest's gradient by input rows, the other backward ones by images. Anything not float32 goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { PoolInfo, ResizeInfo } from '../backend.ts';
 import * as ref from '../js/spatial.ts';
@@ -46,7 +46,28 @@ export function resize(b: WasmBackend, x: TypedArray, out: TypedArray, info: Res
   resizeJob(b, 'resize', x, out, info);
 }
 
+/** Switches for before/after measurements: nearestGather = nearest's gradient as a gather over input rows (else the scatter by images). */
+export const spatialTuning = { nearestGather: true };
+
+/**
+ * For each source index (0..inSize) the span [first, end) of output indices whose nearest
+ * source it is, as i32 pairs in scratch (the taps are non-decreasing, so each span is one run).
+ */
+function nearestSpans(b: WasmBackend, inSize: number, outSize: number): number {
+  const at = b.scratch(inSize * 8), spans = b.mem.i32(at, inSize * 2), { lo } = ref.resizeTaps(inSize, outSize, false);
+  spans.fill(0);
+  for (let o = outSize - 1; o >= 0; o--) { spans[2 * lo[o]] = o; if (spans[2 * lo[o] + 1] === 0) spans[2 * lo[o] + 1] = o + 1; }
+  return at;
+}
+
 export function resizeBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: ResizeInfo): void {
   if (!f32(dy, dx)) return ref.resizeBackward(dy, dx, info);
-  resizeJob(b, 'resizeBackward', dy, dx, info);
+  if (info.bilinear || !spatialTuning.nearestGather) return resizeJob(b, 'resizeBackward', dy, dx, info);
+  const { batch, inH, inW, channels, outH, outW } = info;
+  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => {
+    const rows = nearestSpans(b, inH, outH), cols = nearestSpans(b, inW, outW), total = batch * inH;
+    // Over input rows of all images (each written by one thread alone), so batch 1 splits too.
+    b.par('resizeNearestGather', [pdy, pdx, rows, cols, inH, inW, channels, outH, outW], total, 1,
+      elementChunk((t, a) => b.chunkOf(t, a), total, Math.max(1, outH / inH) * outW * channels, 1));
+  });
 }
