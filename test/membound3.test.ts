@@ -1,5 +1,6 @@
 // Session 22's memory-bound kernels against the reference backend: tiled max pooling's
-// gradient split by output rows (2x2 and 3x3 windows; batch 1 on both threads), the 2x2
+// gradient split by output rows (2x2 and 3x3 windows; batch 1 on both threads), average
+// pooling's gradient as a gather over input rows (every padding, strides 1-3), the 2x2
 // pooling loops with the tap's offset selected (exact values and argmax), nearest resizing's
 // gradient as a gather over input rows (exact, signed zeros and infinities kept; batch 1 on
 // both threads), the forward's repeated rows copied, Adam split between threads (within 1e-5
@@ -15,6 +16,7 @@ import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import type { PoolInfo, ResizeInfo } from '../src/backends/backend.ts';
 import { normTrainTuning } from '../src/backends/wasm/norm-train.ts';
+import { spatialTuning } from '../src/backends/wasm/spatial.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { assertClose } from './helpers/oracle.ts';
@@ -40,11 +42,12 @@ const assertSame = (got: ArrayLike<number>, want: ArrayLike<number>, what: strin
   const i = firstDifference(got, want);
   assert.equal(i, -1, `${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
 };
-/** max |a - b| / max |b|; NaN must meet NaN. */
+/** max |a - b| / max |b|; NaN must meet NaN, an infinity the same infinity. */
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let diff = 0, scale = 0;
   for (let i = 0; i < b.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) { if (!(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return Infinity; continue; }
+    if (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue; // infinities and NaN must match exactly
+    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) return Infinity;
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
   }
@@ -121,6 +124,36 @@ describe('membound3: nearest resizing as a gather (gradient) and row copies (for
     const dx = new Float32Array(36).fill(NaN);
     one.resizeBackward(new Float32Array(144).fill(-0), dx, info);
     assert.ok(dx.every((v) => Object.is(v, 0)), `all -0 gradients: +0 everywhere, got ${dx.slice(0, 4)}`);
+  });
+});
+
+describe('membound3: average pooling gradient as a gather over input rows vs the scatter (exact) and the reference', () => {
+  // [batch, inH, inW, C, pool, stride, same]: windows overlapping (stride < pool), tiling, leaving gaps
+  // (stride > pool), 'same' padding with clipped windows, odd sizes, channels 1-9.
+  const SHAPES = [[1, 32, 32, 16, 2, 2, 0], [1, 17, 13, 5, 3, 1, 1], [2, 9, 11, 8, 3, 2, 1], [3, 10, 7, 3, 2, 3, 0], [1, 8, 8, 9, 3, 3, 1], [2, 5, 6, 4, 3, 2, 0], [1, 1, 1, 2, 1, 1, 0], [1, 40, 30, 12, 3, 2, 1]];
+  it('dx bit for bit on 1 and 2 threads, every padding, strides 1-3; NaN and infinities kept; batch 1 split', async () => {
+    const [one, two] = await backends();
+    for (const [batch, inH, inW, C, p, st, same] of SHAPES) {
+      const outH = same ? Math.ceil(inH / st) : Math.floor((inH - p) / st) + 1, outW = same ? Math.ceil(inW / st) : Math.floor((inW - p) / st) + 1;
+      const padTop = same ? Math.floor(Math.max((outH - 1) * st + p - inH, 0) / 2) : 0, padLeft = same ? Math.floor(Math.max((outW - 1) * st + p - inW, 0) / 2) : 0;
+      const info: PoolInfo = { batch, inH, inW, channels: C, outH, outW, poolH: p, poolW: p, strideH: st, strideW: st, padTop, padLeft };
+      const what = `[${batch},${inH},${inW},${C}] ${p}x${p}/${st} ${same ? 'same' : 'valid'}`;
+      const n = batch * outH * outW * C, dy = floats(n), xs = batch * inH * inW * C;
+      dy[0] = Infinity; dy[n - 1] = NaN; if (n > 2) dy[1] = -0;
+      // The reference divides in f64; the wasm scatter (the kernel before, switch off) multiplies by
+      // an f32 1 / size: the gather must equal the scatter bit for bit, and the reference within 1e-6.
+      const [ref, scatter] = [new Float32Array(xs), new Float32Array(xs).fill(NaN)];
+      js.avgPool2dBackward(dy, ref, info);
+      spatialTuning.avgPoolGather = false;
+      try { one.avgPool2dBackward(dy, scatter, info); } finally { spatialTuning.avgPoolGather = true; }
+      assert.ok(relativeError(scatter, ref) <= 1e-6, `${what}: the scatter within 1e-6 of the reference (${relativeError(scatter, ref)})`);
+      for (const be of [one, two]) {
+        const wdx = new Float32Array(xs).fill(NaN);
+        const split = splits(be, 'avgPoolGather', () => be.avgPool2dBackward(dy, wdx, info));
+        assertSame(wdx, scatter, `${what} ${be.threads} thread(s): avgPool2dBackward, gather vs scatter`);
+        if (be.threads === 2 && xs >= 4 * 8192) assert.ok(split, `${what}: the gradient splits between the threads`);
+      }
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 // The wasm backend's average pooling and resizing (assembly/spatial.ts): the forward passes
-// split by output rows, nearest's gradient by input rows, the other backward ones by images. Anything not float32 goes to the reference kernels.
+// split by output rows, nearest's and average pooling's gradients by input rows, bilinear's by images. Anything not float32 goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { PoolInfo, ResizeInfo } from '../backend.ts';
 import * as ref from '../js/spatial.ts';
@@ -8,6 +8,11 @@ import { elementChunk } from './split-policy.ts';
 
 type Buf = Float32Array;
 const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+/**
+ * Switches for before/after measurements: nearestGather / avgPoolGather = nearest resizing's and
+ * average pooling's gradients as gathers over input rows (else the scatters by images).
+ */
+export const spatialTuning = { nearestGather: true, avgPoolGather: true };
 const poolArgs = (i: PoolInfo): number[] => [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
 
 export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: PoolInfo): void {
@@ -18,7 +23,11 @@ export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: 
 
 export function avgPool2dBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: PoolInfo): void {
   if (!f32(dy, dx)) return ref.avgPool2dBackward(dy, dx, info);
-  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => b.par('avgPoolBackward', [pdy, pdx, ...poolArgs(info)], info.batch));
+  if (!spatialTuning.avgPoolGather) return b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => b.par('avgPoolBackward', [pdy, pdx, ...poolArgs(info)], info.batch));
+  // A gather over input rows of all images (each written by one thread alone), so batch 1 splits too.
+  const total = info.batch * info.inH, windows = Math.ceil(info.poolH / info.strideH) * Math.ceil(info.poolW / info.strideW);
+  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) =>
+    b.par('avgPoolGather', [pdy, pdx, ...poolArgs(info)], total, 1, elementChunk((t, a) => b.chunkOf(t, a), total, info.inW * info.channels * windows, 1)));
 }
 
 /** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
@@ -46,8 +55,6 @@ export function resize(b: WasmBackend, x: TypedArray, out: TypedArray, info: Res
   resizeJob(b, 'resize', x, out, info);
 }
 
-/** Switches for before/after measurements: nearestGather = nearest's gradient as a gather over input rows (else the scatter by images). */
-export const spatialTuning = { nearestGather: true };
 
 /**
  * For each source index (0..inSize) the span [first, end) of output indices whose nearest
