@@ -228,10 +228,11 @@ export function resizeNearestGather(dy: usize, dx: usize, rowSpans: usize, colSp
   }
 }
 
-// Average pooling's gradient as a gather over input rows [r0, r1) of all images (batch * inH):
-// each dx value is 0 plus dy / window size of every window holding it, windows in output
-// order (the scatter's order in avgPoolBackward, so the sums are the same bit for bit), written
-// once; any split of the rows between threads writes the same values.
+// Average pooling's gradient by input rows [r0, r1) of all images (batch * inH): each row of dx
+// is zeroed, then receives dy / window size from every window over it, windows in output order
+// (the order of avgPoolBackward's scatter, so the sums are the same bit for bit), while the row
+// is in L1 (no zeroing pass over the whole of dx first). Threads own whole rows, so one image's
+// rows split between threads and any split writes the same values.
 export function avgPoolGather(dy: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, r0: i32, r1: i32): void {
   const c4 = C & ~3, bytes = <usize>C << 2;
@@ -239,37 +240,21 @@ export function avgPoolGather(dy: usize, dx: usize, inH: i32, inW: i32, C: i32, 
     const n = r / inH, ih = r - n * inH;
     // Windows oh with oh sH - padTop <= ih < oh sH - padTop + pH.
     const lowH = ih + padTop - pH + 1, oh0 = lowH <= 0 ? 0 : (lowH + sH - 1) / sH, oh1 = min((ih + padTop) / sH + 1, outH);
-    let pd = dx + <usize>(r * inW) * bytes;
-    for (let iw = 0; iw < inW; iw++) {
-      const lowW = iw + padLeft - pW + 1, ow0 = lowW <= 0 ? 0 : (lowW + sW - 1) / sW, ow1 = min((iw + padLeft) / sW + 1, outW);
-      let c = 0;
-      for (; c < c4; c += 4) {
-        const o = <usize>c << 2;
-        let s = f32x4.splat(0);
-        for (let oh = oh0; oh < oh1; oh++) {
-          const hh = min(oh * sH - padTop + pH, inH) - max(oh * sH - padTop, 0);
-          const row = dy + <usize>((n * outH + oh) * outW) * bytes + o;
-          for (let ow = ow0; ow < ow1; ow++) {
-            const inv: f32 = 1 / <f32>(hh * (min(ow * sW - padLeft + pW, inW) - max(ow * sW - padLeft, 0)));
-            s = f32x4.add(s, f32x4.mul(v128.load(row + <usize>ow * bytes), f32x4.splat(inv)));
-          }
+    const pr = dx + <usize>(r * inW) * bytes;
+    memory.fill(pr, 0, <usize>inW * bytes);
+    for (let oh = oh0; oh < oh1; oh++) {
+      const hh = min(oh * sH - padTop + pH, inH) - max(oh * sH - padTop, 0);
+      const row = dy + <usize>((n * outH + oh) * outW) * bytes;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
+        const inv: f32 = 1 / <f32>(hh * (w1 - w0)), vinv = f32x4.splat(inv), pg = row + <usize>ow * bytes;
+        for (let iw = w0; iw < w1; iw++) {
+          const pd = pr + <usize>iw * bytes;
+          let c = 0;
+          for (; c < c4; c += 4) { const o = <usize>c << 2; v128.store(pd + o, f32x4.add(v128.load(pd + o), f32x4.mul(v128.load(pg + o), vinv))); }
+          for (; c < C; c++) { const o = <usize>c << 2; store<f32>(pd + o, load<f32>(pd + o) + load<f32>(pg + o) * inv); }
         }
-        v128.store(pd + o, s);
       }
-      for (; c < C; c++) {
-        const o = <usize>c << 2;
-        let s: f32 = 0;
-        for (let oh = oh0; oh < oh1; oh++) {
-          const hh = min(oh * sH - padTop + pH, inH) - max(oh * sH - padTop, 0);
-          const row = dy + <usize>((n * outH + oh) * outW) * bytes + o;
-          for (let ow = ow0; ow < ow1; ow++) {
-            const inv: f32 = 1 / <f32>(hh * (min(ow * sW - padLeft + pW, inW) - max(ow * sW - padLeft, 0)));
-            s += load<f32>(row + <usize>ow * bytes) * inv;
-          }
-        }
-        store<f32>(pd + o, s);
-      }
-      pd += bytes;
     }
   }
 }
