@@ -1,6 +1,7 @@
 // Session 22's memory-bound kernels against the reference backend: tiled max pooling's
 // gradient split by output rows (2x2 and 3x3 windows; batch 1 on both threads), average
-// pooling's gradient as a gather over input rows (every padding, strides 1-3), the 2x2
+// pooling's gradient as a gather over input rows (every padding, strides 1-3), relu as pmax + 0
+// (-0 to +0 as the reference), the 2x2
 // pooling loops with the tap's offset selected (exact values and argmax), nearest resizing's
 // gradient as a gather over input rows (exact, signed zeros and infinities kept; batch 1 on
 // both threads), the forward's repeated rows copied, Adam split between threads (within 1e-5
@@ -152,6 +153,24 @@ describe('membound3: average pooling gradient as a gather over input rows vs the
         const split = splits(be, 'avgPoolGather', () => be.avgPool2dBackward(dy, wdx, info));
         assertSame(wdx, scatter, `${what} ${be.threads} thread(s): avgPool2dBackward, gather vs scatter`);
         if (be.threads === 2 && xs >= 4 * 8192) assert.ok(split, `${what}: the gradient splits between the threads`);
+      }
+    }
+  });
+});
+
+describe('membound3: relu as one pmax and a + 0 vs the reference (exact, signed zeros included)', () => {
+  it('-0 gives +0, NaN and infinities kept, odd lengths; 1 and 2 threads', async () => {
+    const [one, two] = await backends();
+    for (const n of [1, 7, 4099, 50001]) {
+      const x = floats(n);
+      const special = [-0, 0, NaN, Infinity, -Infinity, -1e-45, 1e-45];
+      special.forEach((v, i) => { if (i < n) x[(i * 613) % n] = v; });
+      const want = new Float32Array(n);
+      js.unary('relu', x, want);
+      for (const be of [one, two]) {
+        const got = new Float32Array(n).fill(NaN);
+        be.unary('relu', x, got);
+        assertSame(got, want, `relu n ${n} ${be.threads} thread(s)`);
       }
     }
   });
