@@ -26,11 +26,14 @@ export function adam(b: WasmBackend, w: TypedArray, g: TypedArray, m: TypedArray
   if (!f32(w, g, m, v) || ![w, m, v].every((a) => b.mem.owns(a))) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
   const n = w.length, c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
   b.inWasm([g as Buf], [], ([pg]) => {
-    if (!optimizerTuning.parallelAdam) return b.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, n, lr, beta1, beta2, epsilon, c1, c2);
-    // Threads over elements in multiples of 4 (split-policy.ts: small ones on the calling thread); the scalars through memory.
+    // Threads over elements in multiples of 4 (split-policy.ts: small ones on the calling thread,
+    // called directly: MobileNet's 41 mostly small weights paid ~5 us each for the scratch and the job).
+    const chunk = elementChunk((t, a) => b.chunkOf(t, a), n, 7);
+    if (!optimizerTuning.parallelAdam || b.threads === 1 || chunk >= n) return b.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, n, lr, beta1, beta2, epsilon, c1, c2);
+    // The scalars through memory (job arguments reach workers as i32).
     const params = b.scratch(24);
     new Float32Array(b.mem.buffer, params, 6).set([lr, beta1, beta2, epsilon, c1, c2]);
-    b.par('adamRange', [w.byteOffset, pg, m.byteOffset, v.byteOffset, params], n, 4, elementChunk((t, a) => b.chunkOf(t, a), n, 7));
+    b.par('adamRange', [w.byteOffset, pg, m.byteOffset, v.byteOffset, params], n, 4, chunk);
   });
 }
 
