@@ -34,7 +34,8 @@ for (const [model, R, C] of ZOO_BN) {
   const passes: [string, 1 | 2 | 3, 0 | 1, () => void][] = [
     ['bnShiftedSums', 1, 0, () => ex.bnShiftedSums(x, x, parts, C, R, 0, R)],
     ['affine + relu', 1, 1, () => ex.affineRowsMasked(0, 0, x, 0, vec, vec, vec, out, C, 1, 0, R)],
-    ['bnGradSums masked', 3, 0, () => ex.bnGradSumsMasked(x, dy, r, vec, vec + 8 * C, parts, C, R, 1, 0, R)],
+    ['bnGradSums masked walk', 3, 0, () => ex.bnGradSumsMasked(x, dy, r, vec, vec + 8 * C, parts, C, R, 1, 1, 0, R)],
+    ['bnGradSums masked rows', 3, 0, () => ex.bnGradSumsMasked(x, dy, r, vec, vec + 8 * C, parts, C, R, 1, 0, 0, R)],
     ['dx masked', 3, 1, () => ex.affineRowsMasked(dy, r, x, vec, vec, vec, vec, out, C, 1, 0, R)],
   ];
   for (const [name, reads, writes, fn] of passes) {

@@ -416,7 +416,8 @@ export class ConvKernels {
   poolBackward(pdy: number, pa: number, pdx: number, info: PoolInfo): void {
     const { batch, inH, inW, channels, outH, outW, poolH, poolW, strideH, strideW } = info;
     const tiled = poolH === strideH && poolW === strideW && inH === outH * poolH && inW === outW * poolW && channels % 4 === 0;
-    if (tiled) this.h.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch);
+    // Tiled: over output rows of all images (each writes its own input rows), so batch 1 splits too.
+    if (tiled) this.h.par('maxPoolBackwardTiled', [pdy, pa, pdx, inH, inW, channels, outH, outW, poolH, poolW], batch * outH, 1, elementChunk(this.h.chunk, batch * outH, poolH * inW * channels, 1));
     else this.h.par('maxPoolBackward', [pdy, pa, pdx, inH * inW * channels, outH * outW * channels], batch);
   }
 

@@ -31,7 +31,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'resizeNearestGather', 'avgPoolGather', 'adamRange', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights',
 ];

@@ -12,6 +12,8 @@ import type { WasmBackend } from './index.ts';
 type Buf = Float32Array;
 const f32 = (...xs: (TypedArray | null)[]): boolean => xs.every((x) => x === null || x instanceof Float32Array);
 const ACT: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
+/** Up to walkChannels channels the gradient's column sums walk channel groups down blocks of rows (sums in registers); wider rows go in order. */
+export const normTrainTuning = { walkChannels: 32 };
 
 /** act(batchNorm(x)) (relu or relu6) in one pass writing y (the statistics as batchNorm's). */
 export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
@@ -52,7 +54,7 @@ export function batchNormGradMasked(b: WasmBackend, x: TypedArray, dy: TypedArra
     new Float64Array(b.mem.buffer, m64, C).set(mean);
     new Float64Array(b.mem.buffer, inv64, C).set(inv);
     const act = r ? ACT[activation] : 0;
-    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk, act], rows, 1, chunk);
+    b.par('bnGradSumsMasked', [px, pdy, pr, m64, inv64, partials, C, chunk, act, C <= normTrainTuning.walkChannels ? 1 : 0], rows, 1, chunk);
     // dx = a g + k (x - m) + d per channel, g the (masked) dy.
     const [pa, pk, pd, pm] = gradCoefficients(b, partials, parts, rows, C, mean, inv, gamma, dgamma, dbeta);
     b.par('affineRowsMasked', [pdy, pr, px, pa, pk, pd, pm, pdx, C, act], rows, 1, rowChunk(b, rows, C));

@@ -5,8 +5,11 @@ import type { TypedArray } from '../../core/dtype.ts';
 import * as ref from '../js/nn.ts';
 import * as refOpt from '../js/optimizers.ts';
 import type { WasmBackend } from './index.ts';
+import { elementChunk } from './split-policy.ts';
 
 type Buf = Float32Array;
+/** Switch for before/after measurements: Adam's update split between threads (else one call on the calling thread). */
+export const optimizerTuning = { parallelAdam: true };
 const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 
 /**
@@ -21,7 +24,17 @@ function updateInPlace(b: WasmBackend, name: string, updated: TypedArray[], g: T
 export function adam(b: WasmBackend, w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, lr: number, beta1: number, beta2: number, epsilon: number, step: number): void {
   // The kernel takes the gradient before the slots; its bias corrections come from the step.
   if (!f32(w, g, m, v) || ![w, m, v].every((a) => b.mem.owns(a))) return ref.adam(w, g, m, v, lr, beta1, beta2, epsilon, step);
-  b.inWasm([g as Buf], [], ([pg]) => b.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, w.length, lr, beta1, beta2, epsilon, 1 - beta1 ** step, 1 - beta2 ** step));
+  const n = w.length, c1 = 1 - beta1 ** step, c2 = 1 - beta2 ** step;
+  b.inWasm([g as Buf], [], ([pg]) => {
+    // Threads over elements in multiples of 4 (split-policy.ts: small ones on the calling thread,
+    // called directly: MobileNet's 41 mostly small weights paid ~5 us each for the scratch and the job).
+    const chunk = elementChunk((t, a) => b.chunkOf(t, a), n, 7);
+    if (!optimizerTuning.parallelAdam || b.threads === 1 || chunk >= n) return b.mem.exports.adam(w.byteOffset, pg, m.byteOffset, v.byteOffset, n, lr, beta1, beta2, epsilon, c1, c2);
+    // The scalars through memory (job arguments reach workers as i32).
+    const params = b.scratch(24);
+    new Float32Array(b.mem.buffer, params, 6).set([lr, beta1, beta2, epsilon, c1, c2]);
+    b.par('adamRange', [w.byteOffset, pg, m.byteOffset, v.byteOffset, params], n, 4, chunk);
+  });
 }
 
 export function sgd(b: WasmBackend, w: TypedArray, g: TypedArray, velocity: TypedArray | null, lr: number, momentum: number, nesterov: boolean): void {

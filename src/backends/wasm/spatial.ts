@@ -1,5 +1,5 @@
 // The wasm backend's average pooling and resizing (assembly/spatial.ts): the forward passes
-// split by output rows, the backward ones by images. Anything not float32 goes to the reference kernels.
+// split by output rows, nearest's and average pooling's gradients by input rows, bilinear's by images. Anything not float32 goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import type { PoolInfo, ResizeInfo } from '../backend.ts';
 import * as ref from '../js/spatial.ts';
@@ -8,6 +8,11 @@ import { elementChunk } from './split-policy.ts';
 
 type Buf = Float32Array;
 const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+/**
+ * Switches for before/after measurements: nearestGather / avgPoolGather = nearest resizing's and
+ * average pooling's gradients as gathers over input rows (else the scatters by images).
+ */
+export const spatialTuning = { nearestGather: true, avgPoolGather: true };
 const poolArgs = (i: PoolInfo): number[] => [i.inH, i.inW, i.channels, i.outH, i.outW, i.poolH, i.poolW, i.strideH, i.strideW, i.padTop, i.padLeft];
 
 export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: PoolInfo): void {
@@ -18,7 +23,11 @@ export function avgPool2d(b: WasmBackend, x: TypedArray, out: TypedArray, info: 
 
 export function avgPool2dBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: PoolInfo): void {
   if (!f32(dy, dx)) return ref.avgPool2dBackward(dy, dx, info);
-  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => b.par('avgPoolBackward', [pdy, pdx, ...poolArgs(info)], info.batch));
+  if (!spatialTuning.avgPoolGather) return b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => b.par('avgPoolBackward', [pdy, pdx, ...poolArgs(info)], info.batch));
+  // A gather over input rows of all images (each written by one thread alone), so batch 1 splits too.
+  const total = info.batch * info.inH, windows = Math.ceil(info.poolH / info.strideH) * Math.ceil(info.poolW / info.strideW);
+  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) =>
+    b.par('avgPoolGather', [pdy, pdx, ...poolArgs(info)], total, 1, elementChunk((t, a) => b.chunkOf(t, a), total, info.inW * info.channels * windows, 1)));
 }
 
 /** The resize's source taps (i32 lo, i32 hi, f32 weight of hi per output row / column) in scratch. */
@@ -46,7 +55,26 @@ export function resize(b: WasmBackend, x: TypedArray, out: TypedArray, info: Res
   resizeJob(b, 'resize', x, out, info);
 }
 
+
+/**
+ * For each source index (0..inSize) the span [first, end) of output indices whose nearest
+ * source it is, as i32 pairs in scratch (the taps are non-decreasing, so each span is one run).
+ */
+function nearestSpans(b: WasmBackend, inSize: number, outSize: number): number {
+  const at = b.scratch(inSize * 8), spans = b.mem.i32(at, inSize * 2), { lo } = ref.resizeTaps(inSize, outSize, false);
+  spans.fill(0);
+  for (let o = outSize - 1; o >= 0; o--) { spans[2 * lo[o]] = o; if (spans[2 * lo[o] + 1] === 0) spans[2 * lo[o] + 1] = o + 1; }
+  return at;
+}
+
 export function resizeBackward(b: WasmBackend, dy: TypedArray, dx: TypedArray, info: ResizeInfo): void {
   if (!f32(dy, dx)) return ref.resizeBackward(dy, dx, info);
-  resizeJob(b, 'resizeBackward', dy, dx, info);
+  if (info.bilinear || !spatialTuning.nearestGather) return resizeJob(b, 'resizeBackward', dy, dx, info);
+  const { batch, inH, inW, channels, outH, outW } = info;
+  b.inWasm([dy as Buf], [dx as Buf], ([pdy], [pdx]) => {
+    const rows = nearestSpans(b, inH, outH), cols = nearestSpans(b, inW, outW), total = batch * inH;
+    // Over input rows of all images (each written by one thread alone), so batch 1 splits too.
+    b.par('resizeNearestGather', [pdy, pdx, rows, cols, inH, inW, channels, outH, outW], total, 1,
+      elementChunk((t, a) => b.chunkOf(t, a), total, Math.max(1, outH / inH) * outW * channels, 1));
+  });
 }

@@ -102,7 +102,8 @@ const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805
     case SQUARE: return f32x4.mul(x, x);
     case RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
     // NaN stays NaN (as in TensorFlow): keep x where x > 0 or x is NaN.
-    case RELU: return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+    // pmax(x, 0) is x < 0 ? 0 : x (one maxps; NaN kept), and + 0 turns its -0 into the reference's +0.
+    case RELU: return f32x4.add(f32x4.pmax(x, f32x4.splat(0)), f32x4.splat(0));
     case ELU: return v128.bitselect(x, expm1(x), f32x4.gt(x, f32x4.splat(0)));
     case SELU: return f32x4.mul(f32x4.splat(SELU_SCALE), v128.bitselect(x, f32x4.mul(f32x4.splat(SELU_ALPHA), expm1(x)), f32x4.gt(x, f32x4.splat(0))));
     case SOFTPLUS: return f32x4.add(f32x4.max(x, f32x4.splat(0)), log1p4(exp4(f32x4.neg(f32x4.abs(x)))));

@@ -18,6 +18,15 @@ export const PANEL = 256;
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
+// a where the mask lane is all ones, else b, for masks from a compare (every lane all ones or
+// all zeros, where relaxed SIMD's lane select is exact): one blend instruction where the
+// runtime has relaxed SIMD, else the three-instruction bit select.
+// @ts-ignore: decorator
+@inline export function select(a: v128, b: v128, mask: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_laneselect<i32>(a, b, mask);
+  return v128.bitselect(a, b, mask);
+}
+
 // @ts-ignore: decorator
 @inline export function zeroFloats(dst: usize, bytes: usize): void {
   let o: usize = 0;

@@ -86,6 +86,14 @@ export function adam(w: usize, g: usize, m: usize, v: usize, n: i32, lr: f32, be
   }
 }
 
+// Adam over elements [start, end) for threads: params = f32 [lr, beta1, beta2, epsilon, c1, c2]
+// (job arguments reach workers as i32). start a multiple of 4, so every element takes the same
+// (vector or scalar) path as in one call over all of them.
+export function adamRange(w: usize, g: usize, m: usize, v: usize, params: usize, start: i32, end: i32): void {
+  const o = <usize>start << 2;
+  adam(w + o, g + o, m + o, v + o, end - start, load<f32>(params), load<f32>(params, 4), load<f32>(params, 8), load<f32>(params, 12), load<f32>(params, 16), load<f32>(params, 20));
+}
+
 // SGD, in place: w -= lr * g, or with momentum (velocity != 0) v = momentum * v - lr * g and
 // w += v (Nesterov: w += momentum * v - lr * g).
 export function sgd(w: usize, g: usize, velocity: usize, n: i32, lr: f32, momentum: f32, nesterov: bool): void {

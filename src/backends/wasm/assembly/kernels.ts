@@ -22,13 +22,13 @@ export { winogradFilterGrad, winogradFilterGradOutput } from './winograd-filter-
 export { winogradFilterGrad4, winogradFilterGrad4Output } from './winograd-filter-grad4';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
 export { maxPool, maxPoolBackward, maxPoolBackwardTiled } from './pool';
-export { addRow, sumRows, columnSums, adam, sgd, rmsprop, concatRows } from './elementwise';
+export { addRow, sumRows, columnSums, adam, adamRange, sgd, rmsprop, concatRows } from './elementwise';
 export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGrad } from './activations';
 export { randomFill, movingAverage } from './random';
 export { affineRows, bnShiftedSums } from './norm';
 export { bnInferenceFactors } from './norm-factors';
 export { bnGradSumsMasked, affineRowsMasked, affineRowsResidual } from './norm-train';
-export { avgPool, avgPoolBackward, resize, resizeBackward } from './spatial';
+export { avgPool, avgPoolBackward, resize, resizeBackward, resizeNearestGather, avgPoolGather } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
 export { castU8F32, copyBlock, transpose4, transposeBlocks, reduceMiddle } from './convert';
 export { imageTransform, imageTransformBackward } from './transform';

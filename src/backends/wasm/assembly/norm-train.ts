@@ -41,21 +41,19 @@ import { epilogue, epilogue1 } from './conv';
 // into the f64 partials: sum g (x - mean) = sum g (x - m) + (m - mean) sum g, times inv.
 // (Rows in order with the sums in L1 waited on each sum's store and reload, once per row: with
 // 16 channels that is four sums per row, 1.5-1.7x slower.) Wider rows: gradSumsRows.
-export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, row0: i32, row1: i32): void {
-  if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, row0, row1);
-  else if (act == 1) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 1, row0, row1);
-  else if (act == 2) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 2, row0, row1);
+// walk: 1 = the column walk, 0 = rows in order (the glue chooses by C: normTrainTuning).
+export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, walk: i32, row0: i32, row1: i32): void {
+  if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, walk, row0, row1);
+  else if (act == 1) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 1, walk, row0, row1);
+  else if (act == 2) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 2, walk, row0, row1);
   else unreachable(); // the glue passes only known codes
 }
 
 // @ts-ignore: decorator
-@inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
-  if (C <= WALK_CHANNELS) gradSumsWalk(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
+@inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, walk: i32, row0: i32, row1: i32): void {
+  if (walk) gradSumsWalk(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
   else gradSumsRows(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
 }
-
-/** Up to this many channels the gradient's sums walk channel groups down blocks of rows; wider rows go in order (measured). */
-const WALK_CHANNELS = 32;
 
 // @ts-ignore: decorator
 @inline function gradSumsWalk(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {

@@ -1,3 +1,4 @@
+import { select } from './common';
 // Max pooling and its gradient.
 
 // The common 2x2 window at stride 2 with every window inside the image (no padding), C a
@@ -5,31 +6,32 @@
 // first tap always, then each one larger than the best so far), so results and argmax are
 // maxPool's, NaN included; no per-tap index arithmetic or window bounds.
 function maxPool2x2(x: usize, out: usize, argmax: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, r0: i32, r1: i32): void {
-  const lanes = i32x4(0, 1, 2, 3), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
+  // The argmax as the window's top-left index plus the chosen tap's offset (0, right, down or
+  // diag), selected as constants and added once; the top-left indices run in a vector.
+  const four = i32x4.splat(4), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
   const rowBytes = <usize>(inW * C) << 2, cBytes = <usize>C << 2;
   for (let r = r0; r < r1; r++) {
     const n = r / outH, oh = r - n * outH;
-    {
-      const top = (n * inH + 2 * oh) * inW * C;
-      let o = <usize>(((n * outH + oh) * outW) * C) << 2;
-      for (let ow = 0; ow < outW; ow++) {
-        const i0 = top + 2 * ow * C;
-        for (let c = 0; c < C; c += 4) {
-          const px = x + (<usize>(i0 + c) << 2);
-          const idx = i32x4.add(i32x4.splat(i0 + c), lanes);
-          let best = v128.load(px), at = idx;
-          const v1 = v128.load(px + cBytes), v2 = v128.load(px + rowBytes), v3 = v128.load(px + rowBytes + cBytes);
-          let take = f32x4.gt(v1, best);
-          best = v128.bitselect(v1, best, take); at = v128.bitselect(i32x4.add(idx, right), at, take);
-          take = f32x4.gt(v2, best);
-          best = v128.bitselect(v2, best, take); at = v128.bitselect(i32x4.add(idx, down), at, take);
-          take = f32x4.gt(v3, best);
-          best = v128.bitselect(v3, best, take); at = v128.bitselect(i32x4.add(idx, diag), at, take);
-          v128.store(out + o, best);
-          v128.store(argmax + o, at);
-          o += 16;
-        }
+    const top = (n * inH + 2 * oh) * inW * C;
+    let idx = i32x4.add(i32x4.splat(top), i32x4(0, 1, 2, 3));
+    let o = <usize>(((n * outH + oh) * outW) * C) << 2, px = x + (<usize>top << 2);
+    for (let ow = 0; ow < outW; ow++) {
+      for (let c = 0; c < C; c += 4) {
+        let best = v128.load(px);
+        const v1 = v128.load(px + cBytes), v2 = v128.load(px + rowBytes), v3 = v128.load(px + rowBytes + cBytes);
+        let take = f32x4.gt(v1, best);
+        best = select(v1, best, take); let at = v128.and(right, take);
+        take = f32x4.gt(v2, best);
+        best = select(v2, best, take); at = select(down, at, take);
+        take = f32x4.gt(v3, best);
+        best = select(v3, best, take); at = select(diag, at, take);
+        v128.store(out + o, best);
+        v128.store(argmax + o, i32x4.add(idx, at));
+        idx = i32x4.add(idx, four);
+        px += 16; o += 16;
       }
+      // The next window starts two pixels on: skip the right-hand pixel's channels.
+      idx = i32x4.add(idx, right); px += cBytes;
     }
   }
 }
@@ -99,24 +101,26 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, inSize: i32
 
 // The same when the windows tile the input exactly (stride = pool size, no padding, C a
 // multiple of 4): every input pixel belongs to one window, so dx is written once, in order,
-// as dy where the argmax points and zero elsewhere (no zeroing pass, no scattered adds).
+// as 0 + dy where the argmax points and zero elsewhere (no zeroing pass, no scattered adds).
+// [r0, r1): output rows of all images (batch * outH), each writing its own pH input rows, so
+// one image's rows split between threads and any split writes the same values.
 export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  pH: i32, pW: i32, n0: i32, n1: i32): void {
+  pH: i32, pW: i32, r0: i32, r1: i32): void {
   if (pH == 2 && pW == 2) {
-    maxPoolBackward2x2(dy, argmax, dx, inH, inW, C, outH, outW, n0, n1);
+    maxPoolBackward2x2(dy, argmax, dx, inH, inW, C, outH, outW, r0, r1);
     return;
   }
   const lanes = i32x4(0, 1, 2, 3);
-  for (let n = n0; n < n1; n++) {
-    for (let ih = 0; ih < inH; ih++) {
-      const oh = ih / pH;
+  for (let r = r0; r < r1; r++) {
+    const n = r / outH, oh = r - n * outH;
+    for (let ih = oh * pH; ih < oh * pH + pH; ih++) {
       for (let iw = 0; iw < inW; iw++) {
         const ow = iw / pW;
         const xi = ((n * inH + ih) * inW + iw) * C;
         const o = ((n * outH + oh) * outW + ow) * C;
         for (let c = 0; c < C; c += 4) {
           const hit = i32x4.eq(v128.load(argmax + (<usize>(o + c) << 2)), i32x4.add(i32x4.splat(xi + c), lanes));
-          v128.store(dx + (<usize>(xi + c) << 2), v128.and(v128.load(dy + (<usize>(o + c) << 2)), hit));
+          v128.store(dx + (<usize>(xi + c) << 2), v128.and(f32x4.add(v128.load(dy + (<usize>(o + c) << 2)), f32x4.splat(0)), hit)); // 0 + dy, as the reference
         }
       }
     }
@@ -126,26 +130,27 @@ export function maxPoolBackwardTiled(dy: usize, argmax: usize, dx: usize, inH: i
 // maxPoolBackwardTiled for 2x2 windows: per output vector, dy and argmax read once and the
 // window's four input vectors written from them (the general kernel reads them once per input
 // pixel and divides to find the window).
-function maxPoolBackward2x2(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
-  const lanes = i32x4(0, 1, 2, 3), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C);
+function maxPoolBackward2x2(dy: usize, argmax: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, r0: i32, r1: i32): void {
+  // The argmax minus the window's top-left index is the tap's offset: 0, right, down or diag.
+  const four = i32x4.splat(4), right = i32x4.splat(C), down = i32x4.splat(inW * C), diag = i32x4.splat(inW * C + C), zero = i32x4.splat(0), fzero = f32x4.splat(0);
   const rowBytes = <usize>(inW * C) << 2, cBytes = <usize>C << 2;
-  for (let n = n0; n < n1; n++) {
-    for (let oh = 0; oh < outH; oh++) {
-      const top = (n * inH + 2 * oh) * inW * C;
-      let o = <usize>(((n * outH + oh) * outW) * C) << 2;
-      for (let ow = 0; ow < outW; ow++) {
-        const i0 = top + 2 * ow * C;
-        for (let c = 0; c < C; c += 4) {
-          const pd = dx + (<usize>(i0 + c) << 2);
-          const idx = i32x4.add(i32x4.splat(i0 + c), lanes);
-          const g = v128.load(dy + o), a = v128.load(argmax + o);
-          v128.store(pd, v128.and(g, i32x4.eq(a, idx)));
-          v128.store(pd + cBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, right))));
-          v128.store(pd + rowBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, down))));
-          v128.store(pd + rowBytes + cBytes, v128.and(g, i32x4.eq(a, i32x4.add(idx, diag))));
-          o += 16;
-        }
+  for (let r = r0; r < r1; r++) {
+    const n = r / outH, oh = r - n * outH;
+    const top = (n * inH + 2 * oh) * inW * C;
+    let idx = i32x4.add(i32x4.splat(top), i32x4(0, 1, 2, 3));
+    let o = <usize>(((n * outH + oh) * outW) * C) << 2, pd = dx + (<usize>top << 2);
+    for (let ow = 0; ow < outW; ow++) {
+      for (let c = 0; c < C; c += 4) {
+        // 0 + dy: the reference's zero-filled dx plus dy (so -0 gives +0; NaN and infinities kept).
+        const g = f32x4.add(v128.load(dy + o), fzero), tap = i32x4.sub(v128.load(argmax + o), idx);
+        v128.store(pd, v128.and(g, i32x4.eq(tap, zero)));
+        v128.store(pd + cBytes, v128.and(g, i32x4.eq(tap, right)));
+        v128.store(pd + rowBytes, v128.and(g, i32x4.eq(tap, down)));
+        v128.store(pd + rowBytes + cBytes, v128.and(g, i32x4.eq(tap, diag)));
+        idx = i32x4.add(idx, four);
+        pd += 16; o += 16;
       }
+      idx = i32x4.add(idx, right); pd += cBytes;
     }
   }
 }

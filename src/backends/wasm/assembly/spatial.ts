@@ -142,12 +142,15 @@ export function resizeBackward(dy: usize, dx: usize, rows: usize, cols: usize, i
 // Nearest: each output pixel is a copy of its source pixel (the taps' lo; no lerp, whose
 // (b - a) * 0 made an infinity NaN and -0 +0), one source row per output row.
 function resizeNearest(x: usize, out: usize, rows: usize, cols: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, n0: i32, n1: i32): void {
-  const c4 = C & ~3, bytes = <usize>C << 2;
+  const c4 = C & ~3, bytes = <usize>C << 2, rowBytes = <usize>outW * bytes;
   for (let r0 = n0; r0 < n1; r0++) {
     const n = r0 / outH, oh = r0 - n * outH;
     {
-      const src = x + (<usize>((n * inH + load<i32>(rows + (<usize>oh * 12))) * inW) * bytes);
+      const ih = load<i32>(rows + (<usize>oh * 12));
       let po = out + <usize>((n * outH + oh) * outW) * bytes;
+      // The row above (written by this call) had the same source: one bulk copy of it.
+      if (r0 > n0 && oh > 0 && load<i32>(rows + (<usize>(oh - 1) * 12)) == ih) { memory.copy(po, po - rowBytes, rowBytes); continue; }
+      const src = x + (<usize>((n * inH + ih) * inW) * bytes);
       for (let ow = 0; ow < outW; ow++) {
         const pa = src + <usize>load<i32>(cols + (<usize>ow * 12)) * bytes;
         let c = 0;
@@ -172,6 +175,85 @@ function resizeNearestBackward(dy: usize, dx: usize, rows: usize, cols: usize, i
         for (; c < c4; c += 4) { const o = <usize>c << 2; v128.store(pa + o, f32x4.add(v128.load(pa + o), v128.load(pg + o))); }
         for (; c < C; c++) { const o = <usize>c << 2; store<f32>(pa + o, load<f32>(pa + o) + load<f32>(pg + o)); }
         pg += bytes;
+      }
+    }
+  }
+}
+
+// Nearest's gradient as a gather over input rows [r0, r1) of all images (batch * inH): each dx
+// pixel is 0 plus the output gradients of the pixels that copied it, added in output order
+// (rows, then columns: the order of the scatter above, so the sums are the same bit for bit),
+// written once (no zeroing pass, no read-modify-write of dx in memory). rowSpans / colSpans:
+// i32 [first, end) of the output rows (columns) whose source is each input row (column).
+export function resizeNearestGather(dy: usize, dx: usize, rowSpans: usize, colSpans: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, r0: i32, r1: i32): void {
+  const c4 = C & ~3, bytes = <usize>C << 2, zero = f32x4.splat(0), outRow = <usize>outW * bytes;
+  for (let r = r0; r < r1; r++) {
+    const n = r / inH, ih = r - n * inH;
+    const oh0 = load<i32>(rowSpans + (<usize>ih << 3)), oh1 = load<i32>(rowSpans + (<usize>ih << 3), 4);
+    const rowStart = dy + <usize>((n * outH + oh0) * outW) * bytes;
+    let pd = dx + <usize>(r * inW) * bytes;
+    for (let iw = 0; iw < inW; iw++) {
+      const ow0 = load<i32>(colSpans + (<usize>iw << 3)), ow1 = load<i32>(colSpans + (<usize>iw << 3), 4);
+      const pg = rowStart + <usize>ow0 * bytes;
+      let c = 0;
+      if (oh1 - oh0 == 2 && ow1 - ow0 == 2) {
+        // A 2x2 block (UpSampling2D's factor 2): four loads per vector, summed in output order.
+        for (; c < c4; c += 4) {
+          const o = <usize>c << 2;
+          const s = f32x4.add(f32x4.add(f32x4.add(zero, v128.load(pg + o)), v128.load(pg + bytes + o)), v128.load(pg + outRow + o));
+          v128.store(pd + o, f32x4.add(s, v128.load(pg + outRow + bytes + o)));
+        }
+      } else {
+        for (; c < c4; c += 4) {
+          const o = <usize>c << 2;
+          let s = zero, row = pg; // no span (a shrinking resize's unused source): +0
+          for (let oh = oh0; oh < oh1; oh++) {
+            for (let ow = ow0; ow < ow1; ow++) s = f32x4.add(s, v128.load(row + <usize>(ow - ow0) * bytes + o));
+            row += outRow;
+          }
+          v128.store(pd + o, s);
+        }
+      }
+      for (; c < C; c++) {
+        const o = <usize>c << 2;
+        let s: f32 = 0, row = pg;
+        for (let oh = oh0; oh < oh1; oh++) {
+          for (let ow = ow0; ow < ow1; ow++) s += load<f32>(row + <usize>(ow - ow0) * bytes + o);
+          row += outRow;
+        }
+        store<f32>(pd + o, s);
+      }
+      pd += bytes;
+    }
+  }
+}
+
+// Average pooling's gradient by input rows [r0, r1) of all images (batch * inH): each row of dx
+// is zeroed, then receives dy / window size from every window over it, windows in output order
+// (the order of avgPoolBackward's scatter, so the sums are the same bit for bit), while the row
+// is in L1 (no zeroing pass over the whole of dx first). Threads own whole rows, so one image's
+// rows split between threads and any split writes the same values.
+export function avgPoolGather(dy: usize, dx: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
+  pH: i32, pW: i32, sH: i32, sW: i32, padTop: i32, padLeft: i32, r0: i32, r1: i32): void {
+  const c4 = C & ~3, bytes = <usize>C << 2;
+  for (let r = r0; r < r1; r++) {
+    const n = r / inH, ih = r - n * inH;
+    // Windows oh with oh sH - padTop <= ih < oh sH - padTop + pH.
+    const lowH = ih + padTop - pH + 1, oh0 = lowH <= 0 ? 0 : (lowH + sH - 1) / sH, oh1 = min((ih + padTop) / sH + 1, outH);
+    const pr = dx + <usize>(r * inW) * bytes;
+    memory.fill(pr, 0, <usize>inW * bytes);
+    for (let oh = oh0; oh < oh1; oh++) {
+      const hh = min(oh * sH - padTop + pH, inH) - max(oh * sH - padTop, 0);
+      const row = dy + <usize>((n * outH + oh) * outW) * bytes;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = max(ow * sW - padLeft, 0), w1 = min(ow * sW - padLeft + pW, inW);
+        const inv: f32 = 1 / <f32>(hh * (w1 - w0)), vinv = f32x4.splat(inv), pg = row + <usize>ow * bytes;
+        for (let iw = w0; iw < w1; iw++) {
+          const pd = pr + <usize>iw * bytes;
+          let c = 0;
+          for (; c < c4; c += 4) { const o = <usize>c << 2; v128.store(pd + o, f32x4.add(v128.load(pd + o), f32x4.mul(v128.load(pg + o), vinv))); }
+          for (; c < C; c++) { const o = <usize>c << 2; store<f32>(pd + o, load<f32>(pd + o) + load<f32>(pg + o) * inv); }
+        }
       }
     }
   }
