@@ -35,6 +35,7 @@ const toggle = (name: string, key: 'wideGemm' | 'reuseColumns' | 'gatherEdges'):
 const variantSets: Record<string, Variant[]> = {
   default: [['as is', () => {}, () => {}]],
   gather: [['as is', () => {}, () => {}], toggle('edges by pixel', 'gatherEdges')],
+  reuse: [['as is', () => {}, () => {}], toggle('six columns', 'reuseColumns')],
 };
 const variants = variantSets[values.variants!];
 if (!variants) throw new Error(`resnet-b256: unknown --variants '${values.variants}', expected one of ${Object.keys(variantSets).join(', ')}`);
