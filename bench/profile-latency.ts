@@ -1,6 +1,6 @@
 // Where a batch-1 predict's time goes (issue #15's latency target): model.predict end to end,
 // the compiled step alone (predictStep), and every kernel call of the plan, median per call.
-//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise] [--wide-gemm on|off] [--reuse-columns on|off]
+//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise] [--wide-gemm on|off] [--reuse-columns on|off] [--even-chunks on|off] [--gather-edges on|off]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
@@ -9,7 +9,7 @@ import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 import { backend } from '../src/core/engine.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' }, 'general-depthwise': { type: 'boolean', default: false }, 'wide-gemm': { type: 'string', default: 'on' }, 'reuse-columns': { type: 'string', default: 'on' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' }, 'general-depthwise': { type: 'boolean', default: false }, 'wide-gemm': { type: 'string', default: 'on' }, 'reuse-columns': { type: 'string', default: 'on' }, 'even-chunks': { type: 'string', default: 'on' }, 'gather-edges': { type: 'string', default: 'on' } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-latency: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 dt.setBackend('wasm');
@@ -18,6 +18,10 @@ if (values['wide-gemm'] !== 'on' && values['wide-gemm'] !== 'off') throw new Err
 winogradTuning.wideGemm = values['wide-gemm'] === 'on'; // F(4x4)'s GEMMs by the 2x16 tile (off: gemm's 4x8, before/after)
 if (values['reuse-columns'] !== 'on' && values['reuse-columns'] !== 'off') throw new Error(`profile-latency: --reuse-columns must be on or off, got '${values['reuse-columns']}'`);
 winogradTuning.reuseColumns = values['reuse-columns'] === 'on'; // F(4x4)'s input transform reusing a neighbour's columns (off: all six)
+for (const [flag, key] of [['even-chunks', 'evenChunks'], ['gather-edges', 'gatherEdges']] as const) {
+  if (values[flag] !== 'on' && values[flag] !== 'off') throw new Error(`profile-latency: --${flag} must be on or off, got '${values[flag]}'`);
+  winogradTuning[key] = values[flag] === 'on'; // F(4x4): equal chunks of tiles between threads / edge blocks gathered (off: before, for comparisons)
+}
 if (values.threads) dt.setThreads(Number(values.threads));
 await dt.ready();
 dt.setRandomSeed(1);

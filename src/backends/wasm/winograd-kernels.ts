@@ -89,6 +89,10 @@ export const winogradTuning = {
   wideGemm: true,
   /** F(4x4)'s input transform: a tile right of the previous one takes its last two columns as its first two (false: all six computed, before/after). */
   reuseColumns: true,
+  /** F(4x4)'s input transform: a block hanging over the image's border copied with its zeros into scratch first, then transformed as an inside one (false: read pixel by pixel with bounds tests, before/after). */
+  gatherEdges: true,
+  /** F(4x4)'s chunks of tiles between threads, where there are two panels' worth per thread: equal ones (false: whole panels, before/after). */
+  evenChunks: true,
 };
 
 /**
@@ -150,7 +154,7 @@ export function winogradWeights(h: KernelHost, pw: number, u: number, C: number,
   h.par('winogradWeights', [pw, u, CF], CF, 4, CF < 1 << 14 ? CF : undefined); // assembly/winograd-weights.ts
 }
 
-/** Floats of per-chunk scratch for the transforms (36 * C more for the input's blocks), and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
+/** Floats of per-chunk scratch for the transforms (36 * C more for the input's blocks, 36 * C for a gathered edge block), and between matrices (WINOGRAD4_TMP, WINOGRAD4_SKEW in assembly/winograd4.ts). */
 const WINOGRAD4_TMP = 160, WINOGRAD4_SKEW = 16;
 
 /**
@@ -164,8 +168,17 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   if (!u) winograd4Weights(h, pw, (u = h.scratch(36 * C * F * 4)), C, F);
   const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
   const panel = winograd4Panel(C, F);
-  // Whole panels per chunk, unless that leaves threads idle (few tiles: batch 1).
-  const chunk = callingThreadOnly ? tiles : h.chunk(tiles, tiles >= 2 * h.threads() * panel ? panel : 4);
-  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP) * 4);
-  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk, winogradTuning.wideGemm ? 1 : 0, winogradTuning.reuseColumns ? 1 : 0], tiles, 1, chunk);
+  // With tiles for two panels per thread, chunks of equal tiles (a chunk's last panel may be
+  // shorter), not whole panels: at batch 256 whole panels of 20 split ResNet-20's 1024 tiles on
+  // 8x8 maps 560 / 464 between two threads, at batch 64 its 1024 on 16x16 480 / 544. Where F is
+  // a multiple of 8, a tile's sums are the same however the GEMMs' rows are grouped (gemm and
+  // gemmWide add a row's products in k's order); otherwise gemm's 4-row tile leaves the last
+  // columns to a scalar tail that a lone row does by vector, so chunks (and with them panels)
+  // start at multiples of 4 tiles, as on one thread. Either way no bit changes with the thread
+  // count (test/resnet-b256.test.ts). Few tiles (batch 1): chunks of 4.
+  const few = tiles < 2 * h.threads() * panel;
+  const chunk = callingThreadOnly ? tiles : few ? h.chunk(tiles, 4) : h.chunk(tiles, !winogradTuning.evenChunks ? panel : F % 8 === 0 ? 1 : 4);
+  const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + 2 * C) + WINOGRAD4_TMP) * 4);
+  const flags = [winogradTuning.wideGemm, winogradTuning.reuseColumns, winogradTuning.gatherEdges].map((on) => (on ? 1 : 0));
+  h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk, ...flags], tiles, 1, chunk);
 }

@@ -10,6 +10,7 @@
 import { gemm } from './gemm';
 import { gemmWide } from './gemm-wide';
 import { epilogue } from './conv';
+import { copyFloats, zeroFloats } from './common';
 
 // Floats of per-chunk scratch for the transforms' intermediates besides the input's 6x6 blocks
 // (36 * C floats: 36 vectors per four channels): the output's 4x6 and 4x4 (40 vectors).
@@ -72,6 +73,21 @@ export const WINOGRAD4_SKEW = 16;
   row6(tmp + 384, o + 24 * plane, plane, j0, j1, j2, j3, j4, j5); row6(tmp + 480, o + 30 * plane, plane, j0, j1, j2, j3, j4, j5);
 }
 
+// The 6x6 block at (r0, s0) of the image at img into blk ([6][6][C] floats), zeros where it
+// hangs over the border: rows and runs of columns copied whole, so that an edge tile's
+// transform is the inside one's (the same values, none of edgeColumn's per-pixel tests).
+function gatherBlock(img: usize, r0: i32, s0: i32, inH: i32, inW: i32, C: i32, blk: usize): void {
+  const px = <usize>C << 2, row = 6 * px;
+  const c0 = max(0, -s0), c1 = min(6, inW - s0); // the block's columns inside the image: [c0, c1)
+  for (let i = 0; i < 6; i++) {
+    const d = blk + <usize>i * row, r = r0 + i;
+    if (r < 0 || r >= inH || c1 <= c0) { zeroFloats(d, row); continue; }
+    if (c0 > 0) zeroFloats(d, <usize>c0 * px);
+    copyFloats(d + <usize>c0 * px, img + (<usize>((r * inW + s0 + c0) * C) << 2), <usize>(c1 - c0) * px);
+    if (c1 < 6) zeroFloats(d + <usize>c1 * px, <usize>(6 - c1) * px);
+  }
+}
+
 // The input transform V = B^T d B of tiles [t0, t1) into v ([36][rows][C], rows = t1 - t0,
 // planes rows * C + WINOGRAD4_SKEW floats apart) through tmp (36 vectors per four channels,
 // 36 * C floats: tmp[i][slot] at (6i + slot) * 16 bytes): B^T down each of the block's six
@@ -80,8 +96,8 @@ export const WINOGRAD4_SKEW = 16;
 // two columns as its first two (6x6 blocks 4 apart overlap by two columns): their slots
 // rotate by four, and four columns of six are computed (the same values: bit-identical).
 // (Unrolled: V8 keeps the offsets constant.)
-function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, reuse: bool, t0: i32, t1: i32): void {
-  const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2;
+function inputTransform(x: usize, v: usize, tmp: usize, blk: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, reuse: bool, gather: bool, t0: i32, t1: i32): void {
+  const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2, blkRs = 6 * px;
   // The tile's column, row and image, stepped along (no divisions per tile).
   let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
   let base = 0; // the slot of the block's column 0 (0, 4 or 2)
@@ -94,14 +110,17 @@ function inputTransform(x: usize, v: usize, tmp: usize, inH: i32, inW: i32, C: i
     const img = x + (<usize>(n * inH * inW * C) << 2);
     const r0 = 4 * th - padTop, s0 = 4 * tw - padLeft;
     const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
+    if (!inside && gather) gatherBlock(img, r0, s0, inH, inW, C, blk);
+    // Where the block's pixels are read: the image, or the gathered copy of an edge block.
+    const from = inside ? img + (<usize>((r0 * inW + s0) * C) << 2) : blk, step = inside ? rs : blkRs;
     const out = v + (<usize>((t - t0) * C) << 2);
     for (let c = 0; c < C; c += 4) {
       const tg = tmp + <usize>c * 144; // this group's 36 vectors
-      if (inside) {
-        const p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
-        if (!next) { column(p, rs, tg + k0); column(p + px, rs, tg + k1); }
-        column(p + 2 * px, rs, tg + k2); column(p + 3 * px, rs, tg + k3);
-        column(p + 4 * px, rs, tg + k4); column(p + 5 * px, rs, tg + k5);
+      if (inside || gather) {
+        const p = from + (<usize>c << 2);
+        if (!next) { column(p, step, tg + k0); column(p + px, step, tg + k1); }
+        column(p + 2 * px, step, tg + k2); column(p + 3 * px, step, tg + k3);
+        column(p + 4 * px, step, tg + k4); column(p + 5 * px, step, tg + k5);
       } else {
         if (!next) { edgeColumn(img, r0, s0, inH, inW, C, c, tg + k0); edgeColumn(img, r0, s0 + 1, inH, inW, C, c, tg + k1); }
         edgeColumn(img, r0, s0 + 2, inH, inW, C, c, tg + k2); edgeColumn(img, r0, s0 + 3, inH, inW, C, c, tg + k3);
@@ -194,18 +213,20 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
 }
 
 // The convolution of tiles [t0, t1) (of batch * tilesH * tilesW), `panel` tiles at a time,
-// with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP floats) at
-// scratch + (t0 / chunk) * that. u: the transformed kernel [36][C][F]; res: a residual
-// image added before the activation (0: none). wide: the GEMMs by gemmWide's 2x16 tile (else
-// gemm's 4x8); reuse: neighbouring tiles share two columns of the input transform.
+// with this chunk's scratch (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + 2 * C) + WINOGRAD4_TMP
+// floats) at scratch + (t0 / chunk) * that. u: the transformed kernel [36][C][F]; res: a
+// residual image added before the activation (0: none). wide: the GEMMs by gemmWide's 2x16
+// tile (else gemm's 4x8); reuse: neighbouring tiles share two columns of the input transform;
+// gather: edge blocks copied with their zeros first (else read pixel by pixel, bounds tested).
 export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: usize, scratch: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, F: i32,
-  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, wide: bool, reuse: bool, t0: i32, t1: i32): void {
+  padTop: i32, padLeft: i32, act: i32, panel: i32, chunk: i32, wide: bool, reuse: bool, gather: bool, t0: i32, t1: i32): void {
   const tilesH = (outH + 3) >> 2, tilesW = (outW + 3) >> 2;
-  const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + C) + WINOGRAD4_TMP)) << 2);
+  const v = scratch + (<usize>((t0 / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + 2 * C) + WINOGRAD4_TMP)) << 2);
   const m = v + (<usize>(36 * (panel * C + WINOGRAD4_SKEW)) << 2), tmp = m + (<usize>(36 * (panel * F + WINOGRAD4_SKEW)) << 2);
+  const blk = tmp + (<usize>(36 * C + WINOGRAD4_TMP) << 2); // an edge tile's 6x6 block, gathered
   for (let p0 = t0; p0 < t1; p0 += panel) {
     const p1 = min(t1, p0 + panel), rows = p1 - p0;
-    inputTransform(x, v, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, reuse, p0, p1);
+    inputTransform(x, v, tmp, blk, inH, inW, C, tilesH, tilesW, padTop, padLeft, reuse, gather, p0, p1);
     const vPlane = rows * C + WINOGRAD4_SKEW, mPlane = rows * F + WINOGRAD4_SKEW;
     for (let e = 0; e < 36; e++) {
       const ve = v + (<usize>(e * vPlane) << 2), ue = u + (<usize>(e * C * F) << 2), me = m + (<usize>(e * mPlane) << 2);
