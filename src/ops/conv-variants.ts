@@ -7,7 +7,7 @@ import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { reshape } from './layout.ts';
 import { conv2d, convInfo, dilatedSize, type ConvGeometry, type Padding, type Pair } from './conv.ts';
-import { isPositional, tfjsGeometry, type TfjsPad } from './positional.ts';
+import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
 
 export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { bias?: Tensor }
 
@@ -21,11 +21,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, options?: DepthwiseConv2dO
 /** TF.js's form: depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations); x may be one [h, w, c] image. */
 export function depthwiseConv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
 export function depthwiseConv2d(x: Tensor, w: Tensor, a: DepthwiseConv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor {
-  if (isPositional(a)) {
-    const one = x.rank === 3;
-    const y = depthwiseConv2d(one ? reshape(x, [1, ...x.shape]) : x, w, tfjsGeometry('depthwiseConv2d', a, pad, dataFormat, dilations));
-    return one ? reshape(y, y.shape.slice(1)) : y;
-  }
+  if (isPositional(a)) return onImages(x, (xs) => depthwiseConv2d(xs, w, tfjsGeometry('depthwiseConv2d', a, pad, dataFormat, dilations)));
   const { bias, ...geometry } = a;
   if (x.rank !== 4) throw new Error(`depthwiseConv2d: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
   if (w.rank !== 4 || w.shape[2] !== x.shape[3]) {
@@ -47,12 +43,10 @@ export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly [number,
 export function conv2dTranspose(x: Tensor, w: Tensor, outputShape: readonly number[], strides: Pair, pad: TfjsPad): Tensor;
 export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly number[], geometry: Conv2dTransposeOptions | Pair = {}, pad?: TfjsPad): Tensor {
   if (isPositional(geometry)) {
-    const one = x.rank === 3;
     if (outSize.length !== x.rank) throw new Error(`conv2dTranspose: outputShape must have the input's rank (${x.rank}), got [${outSize}]`);
-    const [h, wd] = one ? outSize : outSize.slice(1);
-    const y = conv2dTranspose(one ? reshape(x, [1, ...x.shape]) : x, w, [h, wd], tfjsGeometry('conv2dTranspose', geometry, pad, undefined, undefined));
-    if (y.shape[3] !== outSize[outSize.length - 1]) throw new Error(`conv2dTranspose: outputShape's last axis ${outSize[outSize.length - 1]} does not match the filter's ${y.shape[3]} output channels`);
-    return one ? reshape(y, y.shape.slice(1)) : y;
+    const [h, wd] = outSize.slice(-3);
+    if (w.shape[2] !== outSize[outSize.length - 1]) throw new Error(`conv2dTranspose: outputShape's last axis ${outSize[outSize.length - 1]} does not match the filter's ${w.shape[2]} output channels`);
+    return onImages(x, (xs) => conv2dTranspose(xs, w, [h, wd], tfjsGeometry('conv2dTranspose', geometry, pad, undefined, undefined)));
   }
   if (outSize.length !== 2) throw new Error(`conv2dTranspose: outSize must be [height, width], got [${outSize}]`);
   if (x.rank !== 4) throw new Error(`conv2dTranspose: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);

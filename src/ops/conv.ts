@@ -3,11 +3,10 @@ import { backend, record } from '../core/engine.ts';
 import { formatShape, type Shape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
-import { isPositional, tfjsGeometry, type TfjsPad } from './positional.ts';
+import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { sum } from './reduce.ts';
-import { reshape } from './layout.ts';
 
 export type Padding = 'valid' | 'same';
 /** Zeros added before and after each spatial axis: [[top, bottom], [left, right]]. */
@@ -111,11 +110,7 @@ export interface Conv2dOptions extends ConvGeometry {
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor;
 export function conv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
 export function conv2d(x: Tensor, w: Tensor, a: Conv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor {
-  if (isPositional(a)) {
-    const one = x.rank === 3;
-    const y = conv2d(one ? reshape(x, [1, ...x.shape]) : x, w, tfjsGeometry('conv2d', a, pad, dataFormat, dilations));
-    return one ? reshape(y, y.shape.slice(1)) : y;
-  }
+  if (isPositional(a)) return onImages(x, (xs) => conv2d(xs, w, tfjsGeometry('conv2d', a, pad, dataFormat, dilations)));
   const { bias, ...geometry } = a;
   const info = convInfo(x.shape, w.shape, geometry);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
@@ -132,9 +127,7 @@ export interface PoolOptions { strides?: Pair; padding?: Padding }
 /** TF.js's tf.maxPool(x, filterSize, strides, pad) / tf.avgPool: maxPool2d / avgPool2d ('valid' or 'same'; x may be one [h, w, c] image). */
 export function tfjsPool(what: 'maxPool' | 'avgPool', f: (x: Tensor, size: Pair, o: PoolOptions) => Tensor, x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
   if (pad !== 'valid' && pad !== 'same') throw new Error(`${what}: pad must be 'valid' or 'same', got ${JSON.stringify(pad)}`);
-  const one = x.rank === 3;
-  const y = f(one ? reshape(x, [1, ...x.shape]) : x, filterSize, { strides, padding: pad });
-  return one ? reshape(y, y.shape.slice(1)) : y;
+  return onImages(x, (xs) => f(xs, filterSize, { strides, padding: pad }));
 }
 export const maxPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor => tfjsPool('maxPool', maxPool2d, x, filterSize, strides, pad);
 

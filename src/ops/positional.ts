@@ -3,6 +3,15 @@
 // number (that many zeros on every side) or TF.js's explicit [[0, 0], [top, bottom], [left,
 // right], [0, 0]]; only NHWC data.
 import type { ConvGeometry, ExplicitPadding, Pair, Padding } from './conv.ts';
+import type { Tensor } from '../core/tensor.ts';
+import { reshape } from './layout.ts';
+
+/** f on x, where TF.js also takes one [h, w, c] image: it runs as a batch of one, and the batch axis goes again. */
+export function onImages(x: Tensor, f: (x: Tensor) => Tensor): Tensor {
+  if (x.rank !== 3) return f(x);
+  const y = f(reshape(x, [1, ...x.shape]));
+  return reshape(y, y.shape.slice(1));
+}
 
 export type TfjsPad = Padding | number | readonly (readonly [number, number])[];
 
