@@ -1,0 +1,115 @@
+// Batch-1 latency paths (issue #15): F(4x4) on few tiles split by output channels
+// (assembly/winograd4-columns.ts) gives on two threads exactly what one thread gives and what
+// the tile split gives, and the float64 convolution within Winograd's bound; it is the split
+// the zoo's small maps take.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { randomTensor } from './helpers/gradcheck.ts';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { recordSplits, threadsUsed } from '../src/backends/wasm/split-recorder.ts';
+import type { ConvActivation } from '../src/backends/backend.ts';
+import { worstError } from './helpers/compare.ts';
+
+const rng = new Random(2201);
+const rand = (shape: number[]) => randomTensor(shape, rng, -1, 1, 'float32');
+
+function backendWith(threads: number): WasmBackend {
+  const b = new WasmBackend(threads);
+  b.convAlgorithm = 'winograd4';
+  return b;
+}
+
+/** act(conv(x, k) + b (+ r)) in float64 on the reference backend. */
+function exactConv(x: dt.Tensor, k: dt.Tensor, b: dt.Tensor, padding: 'same' | 'valid', act: ConvActivation | null, r?: dt.Tensor): dt.Tensor {
+  return dt.withBackend('js', () => {
+    let y = dt.conv2d(x.cast('float64'), k.cast('float64'), { padding, bias: b.cast('float64') });
+    if (r) y = y.add(r.cast('float64').reshape(y.shape));
+    return act === 'relu' ? dt.relu(y) : act === 'relu6' ? dt.relu6(y) : y;
+  });
+}
+
+/** fn() with F(4x4)'s split by output channels allowed up to `tiles` tiles, from `pairs` channel pairs. */
+function withColumnSplit<T>(tiles: number, pairs: number, fn: () => T): T {
+  const saved = { ...winogradTuning };
+  winogradTuning.columnSplitTiles = tiles;
+  winogradTuning.columnSplitMinPairs = pairs;
+  try { return fn(); } finally { Object.assign(winogradTuning, saved); }
+}
+// The kernel on every shape below (the defaults take it on the few they measured faster).
+const everywhere = <T>(fn: () => T): T => withColumnSplit(16, 0, fn);
+
+// [batch, h, w, C, F, padding]: the zoo's batch-1 maps (8x8, 11x11, 16x16), odd sizes (edge
+// tiles), an output-channel count that leaves a short last slice (48: 32 + 16), batch 2.
+const SHAPES: [number, number, number, number, number, 'same' | 'valid'][] = [
+  [1, 8, 8, 64, 64, 'same'], [1, 8, 8, 64, 128, 'same'], [1, 8, 8, 128, 128, 'same'], [1, 11, 11, 32, 64, 'same'],
+  [1, 16, 16, 32, 32, 'same'], [1, 16, 16, 16, 64, 'same'], [1, 7, 9, 16, 48, 'valid'], [1, 9, 6, 32, 32, 'valid'],
+  [2, 6, 6, 32, 64, 'same'], [1, 4, 4, 64, 64, 'same'],
+];
+
+describe('F(4x4) split by output channels (few tiles, two threads)', () => {
+  const one = backendWith(1), two = backendWith(2);
+  before(async () => { await two.whenReady(); });
+
+  it('equals one thread and the tile split bit for bit, and float64 within 1e-4 (bias, relu, relu6, residual)', (t) => {
+    let worst = 0;
+    for (const [n, h, w, c, f, padding] of SHAPES) {
+      const x = rand([n, h, w, c]), k = rand([3, 3, c, f]), b = rand([f]);
+      const info = dt.convInfo(x.shape, k.shape, { padding });
+      const size = n * info.outH * info.outW * f, r = rand([size]);
+      for (const [act, residual] of [[null, false], ['relu', false], ['relu6', false], ['relu', true], [null, true]] as const) {
+        const run = (be: WasmBackend): Float32Array => {
+          const out = new Float32Array(size);
+          if (residual) be.conv2dResidual(x.data, k.data, b.data, r.data, out, info, act);
+          else if (act) be.conv2dActivation(x.data, k.data, b.data, out, info, act);
+          else be.conv2d(x.data, k.data, b.data, out, info);
+          return out;
+        };
+        const what = `[${n}, ${h}, ${w}, ${c}] -> ${f} ${padding} ${act ?? 'linear'}${residual ? ' + residual' : ''}`;
+        // The split the dispatch takes: by output channels, every thread given a slice.
+        const jobs = everywhere(() => recordSplits(two, () => run(two))).flatMap((s) => s.jobs).filter((j) => j.kernel.startsWith('winograd4Conv'));
+        assert.deepEqual(jobs.map((j) => j.kernel), ['winograd4ConvColumns'], `${what}: ${jobs.map((j) => j.kernel).join(', ')}`);
+        assert.equal(threadsUsed(jobs[0]), 2, `${what}: both threads`);
+        const columns = everywhere(() => run(two)), single = run(one), tiles = withColumnSplit(0, 0, () => run(two));
+        assert.deepEqual(columns, single, `${what}: two threads by columns vs one`);
+        assert.deepEqual(columns, tiles, `${what}: by columns vs by tiles`);
+        const err = worstError(columns, exactConv(x, k, b, padding, act, residual ? r : undefined).data);
+        assert.ok(err < 1e-4, `${what}: ${err} from float64`);
+        worst = Math.max(worst, err);
+      }
+    }
+    t.diagnostic(`worst error vs float64, relative to max(1, |y|): ${worst.toExponential(2)} (F(4x4)'s bound is 1e-4, README)`);
+  });
+
+  it('with the kernel transformed once (prepared weights, as a predict plan uses them)', () => {
+    for (const [n, h, w, c, f, padding] of [[1, 8, 8, 64, 64, 'same'], [1, 11, 11, 32, 64, 'same'], [1, 7, 9, 16, 48, 'valid']] as const) {
+      const x = rand([n, h, w, c]), k = rand([3, 3, c, f]), b = rand([f]);
+      const info = dt.convInfo(x.shape, k.shape, { padding });
+      const size = n * info.outH * info.outW * f;
+      const outs = [one, two].map((be) => everywhere(() => {
+        const form = be.preparedConvWeights('conv2dActivation', info);
+        assert.equal(form?.form, 'winograd4', 'F(4x4) prepares its weights');
+        const prepared = new Float32Array(form!.floats);
+        be.prepareConvWeights(k.data, prepared, info, form!.form);
+        const out = new Float32Array(size);
+        be.conv2dActivation(x.data, k.data, b.data, out, info, 'relu', prepared, form!.form);
+        return out;
+      }));
+      assert.deepEqual(outs[1], outs[0], `prepared [${n}, ${h}, ${w}, ${c}] -> ${f}: two threads vs one`);
+      assert.ok(worstError(outs[0], exactConv(x, k, b, padding, 'relu').data) < 1e-4);
+    }
+  });
+
+  it('by default: 4 tiles with 64 x 128 channel pairs or more (VGG\'s 8x8 maps), the tile split elsewhere', () => {
+    const kernelOf = (h: number, c: number, f: number): string => {
+      const x = rand([1, h, h, c]), k = rand([3, 3, c, f]);
+      const info = dt.convInfo(x.shape, k.shape, { padding: 'same' });
+      const jobs = recordSplits(two, () => two.conv2d(x.data, k.data, null, new Float32Array(h * h * f), info)).flatMap((s) => s.jobs);
+      return jobs.map((j) => j.kernel).filter((k) => k.startsWith('winograd4Conv')).join();
+    };
+    for (const [h, c, f] of [[8, 128, 128], [8, 64, 128], [7, 128, 64]]) assert.equal(kernelOf(h, c, f), 'winograd4ConvColumns', `${h}x${h} ${c}->${f}`);
+    for (const [h, c, f] of [[8, 64, 64], [16, 64, 128], [32, 32, 32], [16, 16, 16]]) assert.equal(kernelOf(h, c, f), 'winograd4Conv', `${h}x${h} ${c}->${f}`);
+  });
+});
