@@ -113,3 +113,82 @@ describe('F(4x4) split by output channels (few tiles, two threads)', () => {
     for (const [h, c, f] of [[8, 64, 64], [16, 64, 128], [32, 32, 32], [16, 16, 16]]) assert.equal(kernelOf(h, c, f), 'winograd4Conv', `${h}x${h} ${c}->${f}`);
   });
 });
+
+describe('Dense at batch 1 (gemmColumns): the leftover quads and tail columns side by side', () => {
+  const one = new WasmBackend(1), two = new WasmBackend(2);
+  before(async () => { await two.whenReady(); });
+  const floats = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
+
+  it('= gemm\'s one-row pass bit for bit (with and without bias), 1 = 2 threads, float64 within 3e-5', () => {
+    let worst = 0;
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 10, 11, 13, 16, 19, 22, 31, 35, 64, 67]) {
+      for (const [m, k] of [[1, 1600], [1, 7], [2, 784], [3, 64]]) {
+        for (const withBias of [false, true]) {
+          const a = floats(m * k), b = floats(k * n), bias = floats(n);
+          const run = (be: WasmBackend, kernel: 'gemm' | 'gemmColumns', chunk?: number): Float32Array => {
+            const mark = be.mem.mark(), pa = be.mem.reserve(a.byteLength), pb = be.mem.reserve(b.byteLength), pz = be.mem.reserve(bias.byteLength), pc = be.mem.reserve(m * n * 4);
+            be.mem.f32(pa, a.length).set(a); be.mem.f32(pb, b.length).set(b); be.mem.f32(pz, n).set(bias);
+            const quads = Math.ceil(n / 4);
+            if (kernel === 'gemm') be.par('gemm', [pa, k, 1, pb, pc, m, k, n, withBias ? pz : 0], m, 4, m);
+            else be.par('gemmColumns', [pa, k, 1, pb, pc, m, k, n, withBias ? pz : 0], quads, 1, chunk ?? quads);
+            const out = be.mem.f32(pc, m * n).slice();
+            be.mem.release(mark);
+            return out;
+          };
+          const what = `${m}x${k} by ${k}x${n}${withBias ? ' + bias' : ''}`;
+          const rows = run(one, 'gemm'), columns = run(one, 'gemmColumns');
+          assert.ok(rows.every((v, i) => Object.is(v, columns[i])), `${what}: columns differ from gemm's rows`);
+          // Two threads, the quads cut in ranges of 1 and 2 (each range's own leftovers and tail).
+          for (const chunk of [1, 2]) {
+            const split = run(two, 'gemmColumns', chunk);
+            assert.ok(split.every((v, i) => Object.is(v, columns[i])), `${what}: two threads in quads of ${chunk} differ`);
+          }
+          const exact = Array.from({ length: m * n }, (_, e) => {
+            const i = Math.floor(e / n), j = e % n;
+            let s = withBias ? bias[j] : 0;
+            for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+            return s;
+          });
+          worst = Math.max(worst, worstError(columns, exact));
+        }
+      }
+    }
+    // float32 sums of up to 1600 products in k's order (the order the rows kernel keeps): ~1.5e-5.
+    assert.ok(worst < 3e-5, `worst error vs float64 ${worst}`);
+  });
+});
+
+describe('predict after what its remembered step depends on changed', () => {
+  // Dense layers' answer in float64 from their weights: the reference a stale plan would miss.
+  function expected(model: dt.models.Model, x: dt.Tensor): number[] {
+    let rows = Array.from({ length: x.shape[0] }, (_, i) => Array.from(x.data.subarray(i * x.shape[1], (i + 1) * x.shape[1]), Number));
+    for (const layer of model.layers.filter((l) => l.className === 'Dense')) {
+      const [w, b] = layer.getWeights(), [k, n] = w.shape;
+      rows = rows.map((r) => Array.from({ length: n }, (_, j) => { let s = b.data[j]; for (let p = 0; p < k; p++) s += r[p] * w.data[p * n + j]; return s; }));
+    }
+    return rows.flat();
+  }
+  const close = (got: dt.Tensor, want: number[], what: string): void => {
+    assert.equal(got.size, want.length, `${what}: ${got.size} values, expected ${want.length}`);
+    assert.ok(worstError(got.data, want) < 1e-5, `${what}: ${worstError(got.data, want)} from the float64 answer`);
+  };
+
+  it('input shape, dtype, backend, weights and the layers themselves', () => {
+    dt.setBackend('wasm');
+    dt.setRandomSeed(7);
+    const model = new dt.models.Sequential({ layers: [new dt.layers.Input({ shape: [5] }), new dt.layers.Dense({ units: 3 })] });
+    const x1 = rand([1, 5]), x3 = rand([3, 5]), y1 = rand([1, 5]);
+    for (let i = 0; i < 3; i++) close(model.predict(x1) as dt.Tensor, expected(model, x1), 'batch 1');
+    close(model.predict(x3) as dt.Tensor, expected(model, x3), 'batch 3 after batch 1');
+    close(model.predict(y1) as dt.Tensor, expected(model, y1), 'batch 1 again, other values');
+    close(model.predict(y1.cast('float64')) as dt.Tensor, expected(model, y1), 'float64 input');
+    dt.withBackend('js', () => close(model.predict(x1) as dt.Tensor, expected(model, x1), 'on the js backend'));
+    close(model.predict(x1) as dt.Tensor, expected(model, x1), 'back on wasm');
+    model.layers[model.layers.length - 1].setWeights([rand([5, 3]), rand([3])]);
+    close(model.predict(x1) as dt.Tensor, expected(model, x1), 'after setWeights');
+    model.add(new dt.layers.Dense({ units: 2 }));
+    close(model.predict(x1) as dt.Tensor, expected(model, x1), 'after a layer was added');
+    model.pop();
+    close(model.predict(x1) as dt.Tensor, expected(model, x1), 'after it was removed');
+  });
+});

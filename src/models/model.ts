@@ -11,6 +11,7 @@ import { valueAndGrads } from '../ops/autograd.ts';
 import { backend, getBackend, noGrad } from '../core/engine.ts';
 import { Plan, memoryOf, persistentCopy } from '../compile/plan.ts';
 import { PlanCache } from './plan-cache.ts';
+import { PlanKeys } from './plan-key.ts';
 import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { stepLayout, type StepLayout } from '../training/step-layout.ts';
@@ -255,8 +256,9 @@ export class Model extends Layer {
   /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
   private planKey(kind: string, inputs: Tensor[]): string {
     const trained = kind.startsWith('train') ? this.trainableWeights.map((w) => w.name).join() : '';
-    return `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+    return this.planKeys.key(getBackend(), kind, inputs, trained);
   }
+  private readonly planKeys = new PlanKeys();
 
   private moveToBackendMemory(): void {
     const memory = memoryOf(backend());
@@ -401,9 +403,11 @@ export class Model extends Layer {
   predictStep(xs: Tensor | Tensor[]): Tensor[] {
     const list = asList(xs);
     this.ensureBuilt(list);
-    const forward = this.stepFunction('predict', stepLayout(list, [], []));
+    const forward = (this.predictFunctions[list.length] ??= this.stepFunction('predict', stepLayout(list, [], [])));
     return this.runEagerly ? forward(list) : this.runPlanned('predict', forward, list);
   }
+  /** The predict step's function by input count, made once (it depends on nothing else). */
+  private readonly predictFunctions: ((batch: Tensor[]) => Tensor[])[] = [];
 
   /** Keras's predict_on_batch. */
   predictOnBatch(x: ModelData): Tensor | Tensor[] {
