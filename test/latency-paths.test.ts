@@ -192,3 +192,24 @@ describe('predict after what its remembered step depends on changed', () => {
     close(model.predict(x1) as dt.Tensor, expected(model, x1), 'after it was removed');
   });
 });
+
+describe('global average pooling\'s sum at batch 1 (columnSums)', () => {
+  const one = new WasmBackend(1), two = new WasmBackend(2);
+  before(async () => { await two.whenReady(); });
+
+  it('stays on the calling thread below two minimum chunks (1 = 2 threads bitwise), splits above; float64 within 1e-6', () => {
+    for (const [rows, C, split] of [[64, 64, false], [16, 512, false], [1024, 64, true], [33, 1000, true]] as const) {
+      const x = rand([rows, C]);
+      const run = (be: WasmBackend): Float32Array => { const out = new Float32Array(C); be.reduce('sum', x.data, out, 1, rows, C); return out; };
+      const jobs = recordSplits(two, () => run(two)).flatMap((s) => s.jobs).filter((j) => j.kernel === 'columnSums');
+      assert.equal(jobs.length, 1);
+      assert.equal(threadsUsed(jobs[0]), split ? 2 : 1, `${rows} x ${C}`);
+      const a = run(one), b = run(two);
+      // Split, its per-chunk float64 partials are grouped by the thread count (as before).
+      if (!split) assert.deepEqual(b, a, `${rows} x ${C}: two threads vs one`);
+      assert.ok(worstError(b, a) < 1e-6, `${rows} x ${C}: two threads vs one`);
+      const exact = Array.from({ length: C }, (_, c) => { let s = 0; for (let r = 0; r < rows; r++) s += x.data[r * C + c]; return s; });
+      assert.ok(worstError(a, exact) < 1e-6, `${rows} x ${C}: ${worstError(a, exact)}`);
+    }
+  });
+});
