@@ -181,6 +181,11 @@ describe('predict after what its remembered step depends on changed', () => {
     for (let i = 0; i < 3; i++) close(model.predict(x1) as dt.Tensor, expected(model, x1), 'batch 1');
     close(model.predict(x3) as dt.Tensor, expected(model, x3), 'batch 3 after batch 1');
     close(model.predict(y1) as dt.Tensor, expected(model, y1), 'batch 1 again, other values');
+    // A shape the model rejects is rejected after accepted ones too (checkInputShapes remembers the last).
+    assert.ok(model.isFunctional, 'the shape check under test is the graph models\' one');
+    // (The up-front check's words, [null, 6]; past it, the trace would refuse it as [1, 6].)
+    assert.throws(() => model.predict(rand([1, 6])), /expected shape=\[null, 5\], found shape=\[null, 6\]/, 'a wrong feature count after accepted shapes');
+    close(model.predict(y1) as dt.Tensor, expected(model, y1), 'after a rejected shape');
     close(model.predict(y1.cast('float64')) as dt.Tensor, expected(model, y1), 'float64 input');
     dt.withBackend('js', () => close(model.predict(x1) as dt.Tensor, expected(model, x1), 'on the js backend'));
     close(model.predict(x1) as dt.Tensor, expected(model, x1), 'back on wasm');

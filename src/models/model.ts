@@ -11,7 +11,7 @@ import { valueAndGrads } from '../ops/autograd.ts';
 import { backend, getBackend, noGrad } from '../core/engine.ts';
 import { Plan, memoryOf, persistentCopy } from '../compile/plan.ts';
 import { PlanCache } from './plan-cache.ts';
-import { PlanKeys } from './plan-key.ts';
+import { PlanKeys, sameBatchFree } from './plan-key.ts';
 import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { stepLayout, type StepLayout } from '../training/step-layout.ts';
@@ -500,14 +500,19 @@ export class Model extends Layer {
     // Each predict call checks: shapes already accepted skip the walk over the graph (batch-1
     // latency). Graph models only: a subclassed model's call may change what it returns.
     if (!this.graph) return this.outputShapesFor(shapes);
+    const last = this.lastAccepted; // the same shapes as the last call: not even the key is built
+    if (last && this.acceptedShapes.get(last.key) === last.out && sameBatchFree(last.shapes, shapes)) return last.out.map((s) => [...s]);
     const key = shapes.map((s) => s.slice(1).join(',')).join('|');
-    const known = this.acceptedShapes.get(key);
-    if (known) return known.map((s) => [...s]);
-    const out = this.outputShapesFor(shapes);
-    if (this.acceptedShapes.size >= 64) this.acceptedShapes.clear();
-    this.acceptedShapes.set(key, out.map((s) => [...s]));
-    return out;
+    let known = this.acceptedShapes.get(key);
+    if (!known) {
+      known = this.outputShapesFor(shapes).map((s) => [...s]);
+      if (this.acceptedShapes.size >= 64) this.acceptedShapes.clear();
+      this.acceptedShapes.set(key, known);
+    }
+    this.lastAccepted = { key, shapes: shapes.map((s) => [...s]), out: known };
+    return known.map((s) => [...s]);
   }
+  private lastAccepted: { key: string; shapes: number[][]; out: ShapeSpec[] } | null = null;
   /** Input shapes already accepted by checkInputShapes (batch axis aside), with their output shapes; cleared with the plans. */
   private readonly acceptedShapes = new Map<string, ShapeSpec[]>();
 

@@ -28,3 +28,13 @@ function sameInputs(known: Remembered, inputs: Tensor[]): boolean {
   }
   return true;
 }
+
+/** Whether two lists of shapes agree on every axis but the batch axis. */
+export function sameBatchFree(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].length !== b[i].length) return false;
+    for (let d = 1; d < a[i].length; d++) if (a[i][d] !== b[i][d]) return false;
+  }
+  return true;
+}
