@@ -14,6 +14,7 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15
 const rounds = Number(values.rounds), reps = Number(values.reps);
 const one = new WasmBackend(1), two = new WasmBackend(2);
 await two.whenReady();
+const defaultPairs = winogradTuning.columnSplitMinPairs;
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
 // The zoo's batch-1 F(4x4) calls with at most 16 tiles: [h, C, F, model].
 const SHAPES: [number, number, number, string][] = [[8, 64, 64, 'resnet20'], [16, 32, 32, 'resnet20'], [8, 64, 128, 'vgg'], [8, 128, 128, 'vgg'], [16, 32, 64, 'vgg'], [16, 64, 64, 'vgg'], [11, 32, 64, 'convnet'], [14, 32, 64, 'autoencoder']];
@@ -36,6 +37,7 @@ for (const [h, C, F, model] of SHAPES) {
   const a1 = setup(one), a2 = setup(two);
   const time = (be: WasmBackend, { x, k, b, out, p, form }: ReturnType<typeof setup>, split: number): number => {
     winogradTuning.columnSplitTiles = split;
+    winogradTuning.columnSplitMinPairs = split > 0 ? 0 : defaultPairs; // forced on every shape, to compare
     let best = Infinity;
     for (let i = 0; i < reps; i++) {
       const t = performance.now();
@@ -51,7 +53,7 @@ for (const [h, C, F, model] of SHAPES) {
     tiles.push(time(two, a2, 0));
     cols.push(time(two, a2, 16));
   }
-  winogradTuning.columnSplitTiles = 16;
+  Object.assign(winogradTuning, { columnSplitTiles: 4, columnSplitMinPairs: defaultPairs });
   const ratio = median(tiles.map((t, i) => t / cols[i]));
   console.log(`${model.padEnd(12)} ${C}->${F} @${h}x${h} (${Math.ceil(h / 4) ** 2} tiles) | ${median(s1).toFixed(1)} | ${median(tiles).toFixed(1)} | ${median(cols).toFixed(1)} | ${ratio.toFixed(2)}x (2 threads over 1: ${(median(s1) / median(cols)).toFixed(2)}x)`);
 }

@@ -102,15 +102,15 @@ describe('F(4x4) split by output channels (few tiles, two threads)', () => {
     }
   });
 
-  it('by default: 4 tiles with 64 x 128 channel pairs or more (VGG\'s 8x8 maps), the tile split elsewhere', () => {
+  it('by default: 4 tiles with 64 x 64 channel pairs or more (ResNet-20\'s and VGG\'s 8x8 maps), the tile split elsewhere', () => {
     const kernelOf = (h: number, c: number, f: number): string => {
       const x = rand([1, h, h, c]), k = rand([3, 3, c, f]);
       const info = dt.convInfo(x.shape, k.shape, { padding: 'same' });
       const jobs = recordSplits(two, () => two.conv2d(x.data, k.data, null, new Float32Array(h * h * f), info)).flatMap((s) => s.jobs);
       return jobs.map((j) => j.kernel).filter((k) => k.startsWith('winograd4Conv')).join();
     };
-    for (const [h, c, f] of [[8, 128, 128], [8, 64, 128], [7, 128, 64]]) assert.equal(kernelOf(h, c, f), 'winograd4ConvColumns', `${h}x${h} ${c}->${f}`);
-    for (const [h, c, f] of [[8, 64, 64], [16, 64, 128], [32, 32, 32], [16, 16, 16]]) assert.equal(kernelOf(h, c, f), 'winograd4Conv', `${h}x${h} ${c}->${f}`);
+    for (const [h, c, f] of [[8, 128, 128], [8, 64, 128], [7, 128, 64], [8, 64, 64]]) assert.equal(kernelOf(h, c, f), 'winograd4ConvColumns', `${h}x${h} ${c}->${f}`);
+    for (const [h, c, f] of [[8, 32, 64], [16, 64, 128], [32, 32, 32], [16, 16, 16]]) assert.equal(kernelOf(h, c, f), 'winograd4Conv', `${h}x${h} ${c}->${f}`);
   });
 });
 
@@ -202,7 +202,7 @@ describe('global average pooling\'s sum at batch 1 (columnSums)', () => {
   const one = new WasmBackend(1), two = new WasmBackend(2);
   before(async () => { await two.whenReady(); });
 
-  it('stays on the calling thread below two minimum chunks (1 = 2 threads bitwise), splits above; float64 within 1e-6', () => {
+  it('stays on the calling thread below two minimum chunks (1 = 2 threads bitwise), splits above; float64 within 1e-5', () => {
     for (const [rows, C, split] of [[64, 64, false], [16, 512, false], [1024, 64, true], [33, 1000, true]] as const) {
       const x = rand([rows, C]);
       const run = (be: WasmBackend): Float32Array => { const out = new Float32Array(C); be.reduce('sum', x.data, out, 1, rows, C); return out; };
@@ -214,7 +214,7 @@ describe('global average pooling\'s sum at batch 1 (columnSums)', () => {
       if (!split) assert.deepEqual(b, a, `${rows} x ${C}: two threads vs one`);
       assert.ok(worstError(b, a) < 1e-6, `${rows} x ${C}: two threads vs one`);
       const exact = Array.from({ length: C }, (_, c) => { let s = 0; for (let r = 0; r < rows; r++) s += x.data[r * C + c]; return s; });
-      assert.ok(worstError(a, exact) < 1e-6, `${rows} x ${C}: ${worstError(a, exact)}`);
+      assert.ok(worstError(a, exact) < 1e-5, `${rows} x ${C}: ${worstError(a, exact)}`);
     }
   });
 });

@@ -206,10 +206,7 @@ describe('zoo batch-1 predicts', () => {
   const ONE_THREAD: Record<string, string> = {
     'mobilenet conv2dActivation 3x3/s2 dw 128->128 8x8 b1': '74K multiply-adds (~3 us): below CALLING_THREAD_MACS',
     'mobilenet conv2dActivation 3x3/s2 dw 256->256 4x4 b1': '37K multiply-adds: below CALLING_THREAD_MACS',
-    // F(4x4) on an 8x8 map (4 tiles: one chunk by tiles) splits by output channels from 64 x 128
-    // channel pairs (VGG's, winograd4-columns.ts); below, that measured no faster than one thread.
-    'resnet20 conv2dResidual 3x3/s1 64->64 8x8 b1': '4 F(4x4) tiles, 64 x 64 channels: below winogradTuning.columnSplitMinPairs',
-    'resnet20 conv2dActivation 3x3/s1 64->64 8x8 b1': '4 F(4x4) tiles, 64 x 64 channels: below winogradTuning.columnSplitMinPairs',
+    // (F(4x4) on an 8x8 map, 4 tiles, one chunk by tiles, now splits by output channels: winograd4-columns.ts.)
   };
   before(async () => {
     dt.setBackend('wasm');

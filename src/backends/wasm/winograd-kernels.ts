@@ -93,14 +93,14 @@ export const winogradTuning = {
    * Up to this many tiles, from this many channel pairs (C * F), F(4x4) on two or more threads
    * splits by output channels instead of tiles (assembly/winograd4-columns.ts; the same bits
    * either way); columnSplitTiles 0: never (before/after). Measured on two threads, wall time,
-   * fastest of 100 per round, medians of 9 rounds, load 4-8 (bench/winograd-columns.ts; batch
-   * 1, weights prepared), by columns over the tile split: 4 tiles (one chunk by tiles)
-   * 128->128 1.32x, 64->128 1.22x, 64->64 0.83-1.2x; 9-16 tiles (4-tile chunks by tiles)
-   * 0.85-0.99x: each thread transforms every tile's input (~10 us for 16 tiles of 32 channels),
-   * as much as half the GEMMs saves there.
+   * fastest of 100 per round, medians of 9 rounds (bench/winograd-columns.ts; batch 1, weights
+   * prepared), by columns over the tile split: 4 tiles (one chunk by tiles) at load ~1:
+   * 128->128 1.72-1.79x, 64->128 1.37-1.73x, 64->64 1.50x (at load 4-8: 1.32x, 1.22x, 0.83-1.2x);
+   * 9-16 tiles (4-tile chunks by tiles) 0.83-0.95x: each thread transforms every tile's input
+   * (~10 us for 16 tiles of 32 channels), as much as half the GEMMs saves there.
    */
   columnSplitTiles: 4,
-  columnSplitMinPairs: 64 * 128,
+  columnSplitMinPairs: 64 * 64,
 };
 
 /**
