@@ -206,13 +206,7 @@ describe('zoo batch-1 predicts', () => {
   const ONE_THREAD: Record<string, string> = {
     'mobilenet conv2dActivation 3x3/s2 dw 128->128 8x8 b1': '74K multiply-adds (~3 us): below CALLING_THREAD_MACS',
     'mobilenet conv2dActivation 3x3/s2 dw 256->256 4x4 b1': '37K multiply-adds: below CALLING_THREAD_MACS',
-    // F(4x4) with the kernel transformed once (weight cache) on an 8x8 map: 4 tiles, one chunk.
-    // Split in tiles its sums would group differently from one thread's (not bitwise alike);
-    // on one thread it is still 1.7-3.3x the direct kernel, more than a second thread gives.
-    'vgg conv2dActivation 3x3/s1 64->128 8x8 b1': '4 F(4x4) tiles: one chunk keeps 1 and 2 threads bitwise alike',
-    'resnet20 conv2dResidual 3x3/s1 64->64 8x8 b1': '4 F(4x4) tiles: one chunk keeps 1 and 2 threads bitwise alike',
-    'resnet20 conv2dActivation 3x3/s1 64->64 8x8 b1': '4 F(4x4) tiles: one chunk keeps 1 and 2 threads bitwise alike',
-    'vgg conv2dMaxPool 3x3/s1 128->128 8x8 b1': '4 F(4x4) tiles: one chunk keeps 1 and 2 threads bitwise alike',
+    // (F(4x4) on an 8x8 map, 4 tiles, one chunk by tiles, now splits by output channels: winograd4-columns.ts.)
   };
   before(async () => {
     dt.setBackend('wasm');

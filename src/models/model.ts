@@ -11,6 +11,7 @@ import { valueAndGrads } from '../ops/autograd.ts';
 import { backend, getBackend, noGrad } from '../core/engine.ts';
 import { Plan, memoryOf, persistentCopy } from '../compile/plan.ts';
 import { PlanCache } from './plan-cache.ts';
+import { PlanKeys, sameBatchFree } from './plan-key.ts';
 import { bytesFor, checkWeightsFit, largestBatch, measureFootprint } from '../compile/budget.ts';
 import { explainInputShape, inputShapeHint } from './input-check.ts';
 import { stepLayout, type StepLayout } from '../training/step-layout.ts';
@@ -231,8 +232,9 @@ export class Model extends Layer {
   /** What a plan depends on: backend, kind, input shapes and which weights are trained. */
   private planKey(kind: string, inputs: Tensor[]): string {
     const trained = kind.startsWith('train') ? this.trainableWeights.map((w) => w.name).join() : '';
-    return `${getBackend()}|${kind}|${inputs.map((t) => `${t.dtype}[${t.shape}]`).join('|')}|${trained}`;
+    return this.planKeys.key(getBackend(), kind, inputs, trained);
   }
+  private readonly planKeys = new PlanKeys();
 
   private moveToBackendMemory(): void {
     const memory = memoryOf(backend());
@@ -353,9 +355,11 @@ export class Model extends Layer {
   predictStep(xs: Tensor | Tensor[]): Tensor[] {
     const list = asList(xs);
     this.ensureBuilt(list);
-    const forward = this.stepFunction('predict', stepLayout(list, [], []));
+    const forward = (this.predictFunctions[list.length] ??= this.stepFunction('predict', stepLayout(list, [], [])));
     return this.runEagerly ? forward(list) : this.runPlanned('predict', forward, list);
   }
+  /** The predict step's function by input count, made once (it depends on nothing else). */
+  private readonly predictFunctions: ((batch: Tensor[]) => Tensor[])[] = [];
 
   /** Keras's predict_on_batch. */
   predictOnBatch(x: ModelData): Tensor | Tensor[] {
@@ -451,14 +455,19 @@ export class Model extends Layer {
     // Each predict call checks: shapes already accepted skip the walk over the graph (batch-1
     // latency). Graph models only: a subclassed model's call may change what it returns.
     if (!this.graph) return this.outputShapesFor(shapes);
+    const last = this.lastAccepted; // the same shapes as the last call: not even the key is built
+    if (last && this.acceptedShapes.get(last.key) === last.out && sameBatchFree(last.shapes, shapes)) return last.out.map((s) => [...s]);
     const key = shapes.map((s) => s.slice(1).join(',')).join('|');
-    const known = this.acceptedShapes.get(key);
-    if (known) return known.map((s) => [...s]);
-    const out = this.outputShapesFor(shapes);
-    if (this.acceptedShapes.size >= 64) this.acceptedShapes.clear();
-    this.acceptedShapes.set(key, out.map((s) => [...s]));
-    return out;
+    let known = this.acceptedShapes.get(key);
+    if (!known) {
+      known = this.outputShapesFor(shapes).map((s) => [...s]);
+      if (this.acceptedShapes.size >= 64) this.acceptedShapes.clear();
+      this.acceptedShapes.set(key, known);
+    }
+    this.lastAccepted = { key, shapes: shapes.map((s) => [...s]), out: known };
+    return known.map((s) => [...s]);
   }
+  private lastAccepted: { key: string; shapes: number[][]; out: ShapeSpec[] } | null = null;
   /** Input shapes already accepted by checkInputShapes (batch axis aside), with their output shapes; cleared with the plans. */
   private readonly acceptedShapes = new Map<string, ShapeSpec[]>();
 

@@ -93,6 +93,18 @@ export const winogradTuning = {
   gatherEdges: true,
   /** F(4x4)'s chunks of tiles between threads, where there are two panels' worth per thread: equal ones (false: whole panels, before/after). */
   evenChunks: true,
+  /**
+   * Up to this many tiles, from this many channel pairs (C * F), F(4x4) on two or more threads
+   * splits by output channels instead of tiles (assembly/winograd4-columns.ts; the same bits
+   * either way); columnSplitTiles 0: never (before/after). Measured on two threads, wall time,
+   * fastest of 100 per round, medians of 9 rounds (bench/winograd-columns.ts; batch 1, weights
+   * prepared), by columns over the tile split: 4 tiles (one chunk by tiles) at load ~1:
+   * 128->128 1.72-1.79x, 64->128 1.37-1.73x, 64->64 1.50x (at load 4-8: 1.32x, 1.22x, 0.83-1.2x);
+   * 9-16 tiles (4-tile chunks by tiles) 0.83-0.95x: each thread transforms every tile's input
+   * (~10 us for 16 tiles of 32 channels), as much as half the GEMMs saves there.
+   */
+  columnSplitTiles: 4,
+  columnSplitMinPairs: 64 * 64,
 };
 
 /**
@@ -168,6 +180,13 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   if (!u) winograd4Weights(h, pw, (u = h.scratch(36 * C * F * 4)), C, F);
   const tiles = info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4);
   const panel = winograd4Panel(C, F);
+  if (!callingThreadOnly && winograd4ByColumns(h, tiles, C, F)) {
+    // Few tiles: each thread all of them for its output channels (one slice of U each).
+    const chunk = Math.ceil(F / h.threads() / 16) * 16;
+    const scratch = h.scratch(Math.ceil(F / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + 2 * C) + WINOGRAD4_TMP) * 4);
+    h.par('winograd4ConvColumns', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, tiles, chunk, winogradTuning.reuseColumns ? 1 : 0, winogradTuning.gatherEdges ? 1 : 0], F, 16, chunk);
+    return;
+  }
   // With tiles for two panels per thread, chunks of equal tiles (a chunk's last panel may be
   // shorter), not whole panels: at batch 256 whole panels of 20 split ResNet-20's 1024 tiles on
   // 8x8 maps 560 / 464 between two threads, at batch 64 its 1024 on 16x16 480 / 544. Where F is
@@ -181,4 +200,14 @@ export function winograd4(h: KernelHost, px: number, pw: number, pb: number, pr:
   const scratch = h.scratch(Math.ceil(tiles / chunk) * (36 * (panel * (C + F) + 2 * WINOGRAD4_SKEW + 2 * C) + WINOGRAD4_TMP) * 4);
   const flags = [winogradTuning.wideGemm, winogradTuning.reuseColumns, winogradTuning.gatherEdges].map((on) => (on ? 1 : 0));
   h.par('winograd4Conv', [px, u, pb, pr, po, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, act, panel, chunk, ...flags], tiles, 1, chunk);
+}
+
+/**
+ * Whether F(4x4) splits by output channels (winograd4ConvColumns): two or more threads, few
+ * tiles and enough channels (winogradTuning.columnSplitTiles: 4 tiles are one chunk by
+ * tiles, so one thread), 16-column slices for every thread (the 2x16 GEMM tile).
+ */
+function winograd4ByColumns(h: KernelHost, tiles: number, C: number, F: number): boolean {
+  return h.threads() > 1 && winogradTuning.wideGemm && tiles <= winogradTuning.columnSplitTiles && F % 16 === 0 && F >= 16 * h.threads() &&
+    C * F >= winogradTuning.columnSplitMinPairs;
 }

@@ -9,6 +9,7 @@ export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPane
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { winograd4Conv, winograd4Weights } from './winograd4';
+export { winograd4ConvColumns } from './winograd4-columns';
 export { convDirectResidual, residualActivate } from './conv-residual';
 export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';

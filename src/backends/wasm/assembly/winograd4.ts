@@ -96,7 +96,7 @@ function gatherBlock(img: usize, r0: i32, s0: i32, inH: i32, inW: i32, C: i32, b
 // two columns as its first two (6x6 blocks 4 apart overlap by two columns): their slots
 // rotate by four, and four columns of six are computed (the same values: bit-identical).
 // (Unrolled: V8 keeps the offsets constant.)
-function inputTransform(x: usize, v: usize, tmp: usize, blk: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, reuse: bool, gather: bool, t0: i32, t1: i32): void {
+export function inputTransform(x: usize, v: usize, tmp: usize, blk: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, reuse: bool, gather: bool, t0: i32, t1: i32): void {
   const plane = <usize>((t1 - t0) * C + WINOGRAD4_SKEW) << 2, px = <usize>C << 2, rs = <usize>(inW * C) << 2, blkRs = 6 * px;
   // The tile's column, row and image, stepped along (no divisions per tile).
   let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
@@ -174,8 +174,9 @@ function inputTransform(x: usize, v: usize, tmp: usize, blk: usize, inH: i32, in
 // floats apart) into the 4x4 output tiles of tiles [t0, t1), through tmp: A^T down each of
 // the six columns (4 x 6 values), then along the four rows, + bias, + the residual image
 // (res != 0), activation act. Whole tiles are stored straight from the row pass; edge tiles
-// (past outH / outW) go through y (4 x 4 in tmp).
-function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, act: i32, t0: i32, t1: i32): void {
+// (past outH / outW) go through y (4 x 4 in tmp). Output channels [f0, f1) only (a multiple
+// of four each; winograd4-columns.ts splits by them).
+export function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, act: i32, t0: i32, t1: i32, f0: i32, f1: i32): void {
   const plane = <usize>((t1 - t0) * F + WINOGRAD4_SKEW) << 2, zero = f32x4.splat(0);
   const six: usize = plane * 6;
   const y = tmp + 96 * 4; // the 4 x 4 results after tmp's 4 x 6
@@ -187,7 +188,7 @@ function outputTransform(m: usize, tmp: usize, bias: usize, res: usize, out: usi
     const whole = rowsOut == 4 && colsOut == 4;
     const src = m + (<usize>((t - t0) * F) << 2);
     const at = (<usize>((n * outH + oh) * outW + ow) * F) << 2;
-    for (let f = 0; f < F; f += 4) {
+    for (let f = f0; f < f1; f += 4) {
       const s = src + (<usize>f << 2);
       atColumn(s, six, tmp); atColumn(s + plane, six, tmp + 16); atColumn(s + 2 * plane, six, tmp + 32);
       atColumn(s + 3 * plane, six, tmp + 48); atColumn(s + 4 * plane, six, tmp + 64); atColumn(s + 5 * plane, six, tmp + 80);
@@ -233,7 +234,7 @@ export function winograd4Conv(x: usize, u: usize, bias: usize, res: usize, out: 
       if (wide) gemmWide(ve, C, ue, me, C, F, 0, 0, rows);
       else gemm(ve, C, 1, ue, me, rows, C, F, 0, 0, rows);
     }
-    outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1);
+    outputTransform(m, tmp, bias, res, out, outH, outW, F, tilesH, tilesW, act, p0, p1, 0, F);
   }
 }
 
