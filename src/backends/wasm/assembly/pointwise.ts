@@ -80,13 +80,22 @@ function tile6x8(pa: usize, aStep: usize, pb: usize, bias: usize, res: usize, pc
     x = v128.load32_splat(p + s5); c50 = madd(x, v0, c50); c51 = madd(x, v1, c51);
     pb += 32; p += 4;
   }
-  const vlo = clampBounds(p, end, lo), vhi = clampBounds(p, end, hi);
-  v128.store(pc + 5 * cStep, clamp(c51, vlo, vhi), 16); v128.store(pc + 5 * cStep, clamp(c50, vlo, vhi));
-  v128.store(pc + 4 * cStep, clamp(c41, vlo, vhi), 16); v128.store(pc + 4 * cStep, clamp(c40, vlo, vhi));
-  v128.store(pc + 3 * cStep, clamp(c31, vlo, vhi), 16); v128.store(pc + 3 * cStep, clamp(c30, vlo, vhi));
-  v128.store(pc + 2 * cStep, clamp(c21, vlo, vhi), 16); v128.store(pc + 2 * cStep, clamp(c20, vlo, vhi));
-  v128.store(pc + cStep, clamp(c11, vlo, vhi), 16); v128.store(pc + cStep, clamp(c10, vlo, vhi));
-  v128.store(pc, clamp(c01, vlo, vhi), 16); v128.store(pc, clamp(c00, vlo, vhi));
+  if (lo == MINUS_INF_BITS && hi == INF_BITS) { // no clamp (training's plain forward, the input gradient)
+    v128.store(pc + 5 * cStep, c51, 16); v128.store(pc + 5 * cStep, c50);
+    v128.store(pc + 4 * cStep, c41, 16); v128.store(pc + 4 * cStep, c40);
+    v128.store(pc + 3 * cStep, c31, 16); v128.store(pc + 3 * cStep, c30);
+    v128.store(pc + 2 * cStep, c21, 16); v128.store(pc + 2 * cStep, c20);
+    v128.store(pc + cStep, c11, 16); v128.store(pc + cStep, c10);
+    v128.store(pc, c01, 16); v128.store(pc, c00);
+  } else {
+    const vlo = clampBounds(p, end, lo), vhi = clampBounds(p, end, hi);
+    v128.store(pc + 5 * cStep, clamp(c51, vlo, vhi), 16); v128.store(pc + 5 * cStep, clamp(c50, vlo, vhi));
+    v128.store(pc + 4 * cStep, clamp(c41, vlo, vhi), 16); v128.store(pc + 4 * cStep, clamp(c40, vlo, vhi));
+    v128.store(pc + 3 * cStep, clamp(c31, vlo, vhi), 16); v128.store(pc + 3 * cStep, clamp(c30, vlo, vhi));
+    v128.store(pc + 2 * cStep, clamp(c21, vlo, vhi), 16); v128.store(pc + 2 * cStep, clamp(c20, vlo, vhi));
+    v128.store(pc + cStep, clamp(c11, vlo, vhi), 16); v128.store(pc + cStep, clamp(c10, vlo, vhi));
+    v128.store(pc, clamp(c01, vlo, vhi), 16); v128.store(pc, clamp(c00, vlo, vhi));
+  }
   if (res) finish(pc, cStep, 6, res, act);
 }
 
