@@ -89,13 +89,16 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21), bias = floats(21);
     assert.deepEqual(kernelsRun(be, () => be.conv2d(x, w, null, y, one)), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dBackpropInput(y, w, x, one)), ['packPanelsTransposed', 'pointwiseGemm']);
-    // With an epilogue the direct kernel, unless pointwiseTuning.epilogue.
+    // With an epilogue the direct kernel below pointwiseTuning.epilogueMinPixels pixels (these 50), or without pointwiseTuning.epilogue.
     assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6: direct by default');
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct by default');
-    pointwiseTuning.epilogue = true;
+    pointwiseTuning.epilogueMinPixels = 50;
     assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm']);
     pointwiseTuning.epilogue = false;
+    assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct with pointwiseTuning.epilogue off');
+    pointwiseTuning.epilogue = true;
+    pointwiseTuning.epilogueMinPixels = defaults.epilogueMinPixels;
     pointwiseTuning.gemm = false;
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, null, y, one)).includes('pointwiseGemm'), 'the switch off');
     pointwiseTuning.gemm = true;
@@ -103,7 +106,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
 
   it('matches the float64 reference within 1e-5 and the direct kernels, every shape, epilogue, block size and thread count', () => {
     const js = new JsBackend();
-    pointwiseTuning.epilogue = true; // every pass through pointwiseGemm
+    pointwiseTuning.epilogueMinPixels = 0; // every pass through pointwiseGemm
     let checked = 0;
     for (const [n, h, wd, C, F] of SHAPES) {
       const info = convInfo([n, h, wd, C], [1, 1, C, F], { padding: 'same' });
@@ -139,7 +142,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const info = convInfo([2, 3, 5, 19], [1, 1, 19, 24], { padding: 'same' });
     const x = floats(30 * 19), w = floats(19 * 24), bias = floats(24), dy = floats(30 * 24);
     x[5 * 19 + 3] = NaN; x[17 * 19 + 18] = Infinity; x[29 * 19] = -Infinity; dy[11 * 24 + 23] = NaN; dy[12 * 24] = Infinity;
-    pointwiseTuning.epilogue = true;
+    pointwiseTuning.epilogueMinPixels = 0;
     for (const be of wasm) {
       const run = (on: boolean): Float32Array[] => {
         pointwiseTuning.gemm = on;

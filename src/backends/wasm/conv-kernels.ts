@@ -109,7 +109,7 @@ export class ConvKernels {
     if (info.groups > 1) {
       return this.perGroup(info, [[px, 'x', 'read'], [pw, 'w', 'read'], [po, 'y', 'write']], ([x, w, o], g, gi) => this.forward(x, w, pb && pb + g * gi.outC * 4, o, gi, act));
     }
-    if (pointwiseForwardFits(info, pb !== 0 || act !== 0)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act);
+    if (pointwiseForwardFits(info, pb !== 0 || act !== 0)) return pointwiseForward(this.h, px, pw, pb, 0, po, info, act, prep?.form === 'packed' ? prep.at : 0);
     if (this.runWinograd(px, pw, pb, 0, po, info, act, prep)) return;
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
@@ -129,7 +129,7 @@ export class ConvKernels {
    * image while its rows are in cache (assembly/conv-residual.ts); other paths in a pass after.
    */
   forwardResidual(px: number, pw: number, pb: number, pr: number, po: number, info: ConvInfo, act: number, prep?: Prepared): void {
-    if (pointwiseForwardFits(info, true)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act); // the residual in its epilogue
+    if (pointwiseForwardFits(info, true)) return pointwiseForward(this.h, px, pw, pb, pr, po, info, act, prep?.form === 'packed' ? prep.at : 0); // the residual in its epilogue
     const winograd = this.winogradAlgorithm(info, prep);
     if (winograd === 'winograd4') return winograd4(this.h, px, pw, pb, pr, po, info, act, macs(info) < CALLING_THREAD_MACS, prep?.form === 'winograd4' ? prep.at : 0); // the residual in its epilogue
     if (info.groups === 1 && info.inC >= 8 && !winograd && !this.byColumns(info)) return this.direct('convDirectResidual', [px, pw, this.packed(pw, info, prep), pb, pr, po], info, { tail: [act] });

@@ -2,8 +2,9 @@
 // plain forward (no bias, activation or residual: training's, before a BatchNormalization) as
 // one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile over
 // weights packed in panels of 8 columns), where the direct kernel walks images and rows with
-// its 4x8 tile. Forwards with an epilogue keep the direct kernel (pointwiseTuning.epilogue);
-// the filter gradient keeps the packed kernel.
+// its 4x8 tile. Forwards with an epilogue (inference's, bias + relu6 after the BN fold) too from
+// pointwiseTuning.epilogueMinPixels pixels; smaller ones keep the direct kernel. The filter
+// gradient keeps the packed kernel.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 
@@ -15,13 +16,21 @@ export const pointwiseTuning = {
   /** Whether 1x1 stride-1 convolutions run pointwiseGemm (false: the direct kernels, for comparisons). */
   gemm: true,
   /**
-   * Whether forwards with an epilogue (bias, activation, residual) run pointwiseGemm too (false:
-   * only the plain ones, as training's convolutions before a BatchNormalization are). The 6x8
-   * tile must leave its epilogue to a pass over the stored block (in registers, V8 spills its
-   * accumulators), and that pass costs more than the tile gains: MobileNet's batch-256 predict
-   * (bias + relu6 after the BN fold) 0.91x with it, one thread CPU time, bench/pointwise-model.ts.
+   * Whether forwards with an epilogue (bias, activation, residual) run pointwiseGemm too, from
+   * epilogueMinPixels pixels per call (false: only the plain ones, as training's convolutions
+   * before a BatchNormalization are). The tile applies bias and activation to its registers as
+   * it stores them (assembly/pointwise.ts). MobileNet's batch-256 1x1 calls (bias + relu6 after
+   * the BN fold), one thread CPU time against the direct kernel (bench/mobilenet-kernels.ts):
+   * 0.91-1.14x per call, 1.06x over the six; with the epilogue as a pass after the tile it was
+   * 0.91x over the model.
    */
-  epilogue: false,
+  epilogue: true,
+  /**
+   * Pixels per call (batch * height * width) from which forwards with an epilogue take
+   * pointwiseGemm: measured at batch 256 only. Smaller calls (every batch-1 one: at most 1024
+   * pixels) keep the direct kernels and split-policy's splits between threads.
+   */
+  epilogueMinPixels: 4096,
   /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
   rowBlockBytes: 128 << 10,
   /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
@@ -42,9 +51,9 @@ export function pointwiseFits(i: ConvInfo): boolean {
     i.groups === 1 && i.inH === i.outH && i.inW === i.outW;
 }
 
-/** Whether pointwiseGemm computes this forward: pointwiseFits, and no epilogue unless pointwiseTuning.epilogue. */
+/** Whether pointwiseGemm computes this forward: pointwiseFits, and with an epilogue only as pointwiseTuning.epilogue says. */
 export function pointwiseForwardFits(i: ConvInfo, epilogue: boolean): boolean {
-  return pointwiseFits(i) && (!epilogue || pointwiseTuning.epilogue);
+  return pointwiseFits(i) && (!epilogue || (pointwiseTuning.epilogue && i.batch * i.outH * i.outW >= pointwiseTuning.epilogueMinPixels));
 }
 
 /** Rows per block of pointwiseGemm for K-float rows: a multiple of the tile's rows within rowBlockBytes. */
@@ -72,10 +81,14 @@ function packed(h: KernelHost, pw: number, K: number, N: number, transposed: boo
   return wp;
 }
 
-/** out = act(conv1x1(x, w) + bias (+ residual)) for pointwiseFits convolutions (pb, pr 0: none). */
-export function pointwiseForward(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, i: ConvInfo, act: number): void {
+/**
+ * out = act(conv1x1(x, w) + bias (+ residual)) for pointwiseFits convolutions (pb, pr 0: none);
+ * prepacked: w's panels packed ahead by a plan (the direct kernels' 'packed' form, the same
+ * layout), else 0 to pack them here.
+ */
+export function pointwiseForward(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, i: ConvInfo, act: number, prepacked = 0): void {
   const P = i.batch * i.outH * i.outW;
-  gemm(h, px, packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act);
+  gemm(h, px, prepacked || packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act);
 }
 
 /** dx = dy W^T for pointwiseFits convolutions: W [C, F] read transposed (packPanelsTransposed). */

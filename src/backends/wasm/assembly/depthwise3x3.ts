@@ -75,8 +75,12 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
 // @ts-ignore: decorator
 @inline function row4(r0: usize, r1: usize, r2: usize, w: usize, b: v128, d: usize, px: usize, act: i32): void {
   let a0 = b, a1 = b, a2 = b, a3 = b;
+  // The rows by pointer steps (r1 - r0, then r2 - r1: wrapping where one is the zero row), not
+  // picked by k: V8 keeps this loop (one block per row, few vectors live: unrolled, it issues
+  // all 27 loads first and spills) and picked rows cost it selects and a multiply per row.
+  let p = r0, pw = w, step = r1 - r0;
+  const step2 = r2 - r1, wStep = 3 * px;
   for (let k = 0; k < 3; k++) {
-    const p = k == 0 ? r0 : k == 1 ? r1 : r2, pw = w + <usize>(3 * k) * px;
     const w0 = v128.load(pw), w1 = v128.load(pw + px), w2 = v128.load(pw + 2 * px);
     let v = v128.load(p); a0 = madd(v, w0, a0);
     v = v128.load(p + px); a0 = madd(v, w1, a0); a1 = madd(v, w0, a1);
@@ -84,6 +88,7 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
     v = v128.load(p + 3 * px); a1 = madd(v, w2, a1); a2 = madd(v, w1, a2); a3 = madd(v, w0, a3);
     v = v128.load(p + 4 * px); a2 = madd(v, w2, a2); a3 = madd(v, w1, a3);
     v = v128.load(p + 5 * px); a3 = madd(v, w2, a3);
+    p += step; step = step2; pw += wStep;
   }
   const zero = f32x4.splat(0);
   v128.store(d, epilogue(a0, act, zero)); v128.store(d + px, epilogue(a1, act, zero));
@@ -95,8 +100,12 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
 // @ts-ignore: decorator
 @inline function row4s2(r0: usize, r1: usize, r2: usize, w: usize, b: v128, d: usize, px: usize, act: i32): void {
   let a0 = b, a1 = b, a2 = b, a3 = b;
+  // The rows by pointer steps (r1 - r0, then r2 - r1: wrapping where one is the zero row), not
+  // picked by k: V8 keeps this loop (one block per row, few vectors live: unrolled, it issues
+  // all 27 loads first and spills) and picked rows cost it selects and a multiply per row.
+  let p = r0, pw = w, step = r1 - r0;
+  const step2 = r2 - r1, wStep = 3 * px;
   for (let k = 0; k < 3; k++) {
-    const p = k == 0 ? r0 : k == 1 ? r1 : r2, pw = w + <usize>(3 * k) * px;
     const w0 = v128.load(pw), w1 = v128.load(pw + px), w2 = v128.load(pw + 2 * px);
     let v = v128.load(p); a0 = madd(v, w0, a0);
     v = v128.load(p + px); a0 = madd(v, w1, a0);
@@ -107,6 +116,7 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
     v = v128.load(p + 6 * px); a2 = madd(v, w2, a2); a3 = madd(v, w0, a3);
     v = v128.load(p + 7 * px); a3 = madd(v, w1, a3);
     v = v128.load(p + 8 * px); a3 = madd(v, w2, a3);
+    p += step; step = step2; pw += wStep;
   }
   const zero = f32x4.splat(0);
   v128.store(d, epilogue(a0, act, zero)); v128.store(d + px, epilogue(a1, act, zero));
