@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 export const nodeOnly = {
   name: 'node-only',
   setup(b) {
-    b.onResolve({ filter: /\/io\/(model-files|onnx|keras-files)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
+    b.onResolve({ filter: /(^|\/)(model-files|onnx|keras-files)\.ts$/ }, (a) => ({ path: a.path, namespace: 'node-only' }));
     b.onLoad({ filter: /.*/, namespace: 'node-only' }, () => ({
       contents: ['saveModel', 'loadModel', 'exportOnnx', 'toOnnx', 'kerasFormatOf', 'isKerasFile', 'saveKerasFile', 'loadKerasFile', 'saveWeightsFile', 'loadWeightsFile'].map((f) =>
         `export function ${f}() { throw new Error('${f} needs Node.js (it reads and writes files); it is not in the browser build'); }`).join('\n'),

@@ -1,7 +1,7 @@
 // What a browser bundle gets instead of io/model-files.ts, io/onnx.ts and io/keras-files.ts
 // (package.json's `browser` map): those read and write files through node:fs.
 const nodeOnly = (name: string) => (): never => {
-  throw new Error(`${name} needs Node.js (it reads and writes files); in a browser, save a model's weights with model.getWeights() and io.encodeWeights`);
+  throw new Error(`${name} needs Node.js (it reads and writes files); in a browser, save to 'indexeddb://name', 'localstorage://name', 'downloads://name' or an http(s):// URL`);
 };
 export const saveModel = nodeOnly('model.save');
 export const loadModel = nodeOnly('models.loadModel');

@@ -19,18 +19,3 @@ export function resolveInside(dir: string, p: unknown, where: string): string {
   }
   return full;
 }
-
-
-/** The nesting depth of a parsed JSON value, without recursion (a hostile file may nest 10^6 deep). */
-export function jsonDepth(root: unknown, limit: number): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > limit) return deepest;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}

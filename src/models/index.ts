@@ -4,6 +4,8 @@ export { cloneModel } from './clone.ts';
 import { Model, type ModelArgs } from './model.ts';
 import { Sequential } from './sequential.ts';
 import type { Layer } from '../layers/layer.ts';
+import type { IOHandler } from '../io/artifacts.ts';
+import type { LoadOptions } from '../io/save-load.ts';
 
 /** TF.js's spelling of new Model({inputs, outputs, name}). */
 export const model = (args: ModelArgs): Model => new Model(args);
@@ -20,12 +22,12 @@ export async function modelFromJSON(json: string | Record<string, unknown>): Pro
 }
 
 /**
- * Loads a model written by model.save(), by TensorFlow.js (a directory, its model.json, or a
- * file:// URL) or by Keras (a .keras or .h5 file; `compile: false` skips its training state).
+ * Loads a model (TF.js's tf.loadLayersModel): from an IOHandler or a URL (io/handlers.ts:
+ * localstorage://, indexeddb://, http(s)://), or in Node from what model.save() or TensorFlow.js
+ * wrote (a directory, its model.json, a file:// URL) or Keras (a .keras or .h5 file).
+ * `compile: false` skips the saved training state.
  */
-export async function loadModel(path: string, options: { compile?: boolean } = {}): Promise<Model> {
-  const keras = await import('../io/keras-files.ts');
-  if (keras.kerasFormatOf(path) || await keras.isKerasFile(path)) return keras.loadKerasFile(path, options);
-  const { loadModel: load } = await import('../io/model-files.ts');
-  return load(path);
+export async function loadModel(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
+  const { loadModelFrom } = await import('../io/save-load.ts');
+  return loadModelFrom(source, options);
 }

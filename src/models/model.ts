@@ -26,6 +26,7 @@ import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
 import { add } from '../ops/elementwise.ts';
 import { applyConstraints, weightPenalty } from '../layers/regularizers.ts';
+import type { IOHandler, SaveResult } from '../io/artifacts.ts';
 
 export interface CompileArgs {
   /** One loss for every output, or one per output (a list, or an object keyed by output name). */
@@ -419,14 +420,13 @@ export class Model extends Layer {
   }
 
   /**
-   * Saves by the path's extension: 'x.keras' (Keras 3) or 'x.h5' (Keras 2) as Keras writes them
-   * (io/keras-files.ts); a directory in TensorFlow.js's Layers format (io/model-files.ts).
+   * Saves the model (TF.js's model.save): to an IOHandler or a URL ('localstorage://name',
+   * 'indexeddb://name', 'downloads://name', 'http(s)://...'; io/handlers.ts), or in Node by the
+   * path's extension: 'x.keras' (Keras 3), 'x.h5' (Keras 2), else a TF.js directory.
    */
-  async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const keras = await import('../io/keras-files.ts'); // lazily: io depends on the model classes
-    if (keras.kerasFormatOf(path)) return keras.saveKerasFile(this, path, options);
-    const { saveModel } = await import('../io/model-files.ts');
-    saveModel(this, path, options);
+  async save(target: string | IOHandler, options: { includeOptimizer?: boolean } = {}): Promise<SaveResult> {
+    const { saveModelTo } = await import('../io/save-load.ts'); // lazily: io depends on the model classes
+    return saveModelTo(this, target, options);
   }
 
   /**

@@ -4,7 +4,7 @@
 import type { Tensor } from '../core/tensor.ts';
 import { Input } from '../layers/core.ts';
 import { Layer, type Shapes } from '../layers/layer.ts';
-import type { Node, SymbolicTensor } from '../layers/symbolic.ts';
+import { SymbolicTensor, type Node } from '../layers/symbolic.ts';
 import { isShapeList } from '../layers/layer.ts';
 import { Model } from './model.ts';
 import type { Graph } from './graph.ts';
@@ -27,7 +27,10 @@ export class Sequential extends Model {
 
   /** Appends a layer; with a known input shape the chain is rebuilt (and shape-checked) right away. */
   add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new Error(`Sequential.add: expected a Layer, got ${typeof layer}`);
+    if (!(layer instanceof Layer)) {
+      const symbolic = (layer as unknown) instanceof SymbolicTensor;
+      throw new Error(`Sequential.add: expected a Layer, got ${symbolic ? 'a symbolic tensor (layers.input() makes the inputs of a functional model; a Sequential takes new layers.Input({shape}) or inputShape on its first layer)' : layer === null ? 'null' : typeof layer}`);
+    }
     if (layer instanceof Input) {
       if (this.stack.length > 0 || this.batchInputShape) throw new Error(`Sequential "${this.name}": an Input can only come first`);
       this.inputLayer = layer;
