@@ -82,3 +82,4 @@ export function transform(images: Tensor, transforms: Tensor, interpolation: Tra
   return projective(images, transforms, { interpolation, fillMode, fillValue, outputShape });
 }
 
+export { cropAndResize, nonMaxSuppression, nonMaxSuppressionAsync, nonMaxSuppressionWithScore, nonMaxSuppressionWithScoreAsync, nonMaxSuppressionPadded, nonMaxSuppressionPaddedAsync } from './detection.ts';
