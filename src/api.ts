@@ -9,7 +9,7 @@ export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, re
 export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
 export * as image from './ops/image.ts';
-export { valueAndGrads, valueAndGrad, grad } from './ops/autograd.ts';
+export { valueAndGrads, valueAndGrad, grad, grads, variableGrads } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
 export { regularizers, constraints, initializers } from './layers/index.ts';
@@ -25,3 +25,5 @@ export * as data from './data/index.ts';
 // TF.js's tf.browser.fromPixels / toPixels (ImageData-like objects in Node too).
 export * as browser from './utils/pixels.ts';
 export { nextFrame } from './utils/next-frame.ts';
+export * as util from './utils/tfjs-util-namespace.ts';
+export { time, print, version, enableProdMode } from './utils/tfjs-util.ts';

@@ -244,8 +244,8 @@ describe('wasm kernels for randomness and batch normalization', () => {
       const gamma = dt.randomUniform([C], s, { minval: 0.5, maxval: 2 }), beta = dt.randomNormal([C], s);
       const both = (f: () => dt.Tensor[]) => [dt.withBackend('wasm', f), dt.withBackend('js', f)];
       const [w, r] = both(() => {
-        const { y, mean, variance } = dt.batchNorm(x, gamma, beta, 1e-3);
-        const { grads } = dt.valueAndGrads(() => dt.batchNorm(x, gamma, beta, 1e-3).y.mul(dy).sum(), [x, gamma, beta]);
+        const { y, mean, variance } = dt.batchNormTrain(x, gamma, beta, 1e-3);
+        const { grads } = dt.valueAndGrads(() => dt.batchNormTrain(x, gamma, beta, 1e-3).y.mul(dy).sum(), [x, gamma, beta]);
         return [y, mean, variance, ...grads, dt.channelAffine(x, gamma, beta), dt.channelAffine(x, gamma)];
       });
       w.forEach((t, i) => assertClose(t, r[i], 1e-5, `[${rows}, ${C}] output ${i}`));

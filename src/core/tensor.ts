@@ -128,6 +128,21 @@ export interface Tensor {
   asType(dtype: DType): Tensor; toFloat(): Tensor; toInt(): Tensor; toBool(): Tensor;
   asScalar(): Tensor; as1D(): Tensor; as2D(rows: number, cols: number): Tensor;
   as3D(d0: number, d1: number, d2: number): Tensor; as4D(d0: number, d1: number, d2: number, d3: number): Tensor;
+  as5D(d0: number, d1: number, d2: number, d3: number, d4: number): Tensor;
+  // ops/linalg.ts, ops/blocks.ts, ops/selection.ts
+  logSumExp(axis?: Axis, keepDims?: boolean): Tensor;
+  dot(b: Tensor): Tensor;
+  norm(ord?: number | 'euclidean' | 'fro', axis?: Axis, keepDims?: boolean): Tensor;
+  euclideanNorm(axis?: Axis, keepDims?: boolean): Tensor;
+  batchNorm(mean: Tensor | number, variance: Tensor | number, offset?: Tensor | number, scale?: Tensor | number, varianceEpsilon?: number): Tensor;
+  localResponseNormalization(depthRadius?: number, bias?: number, alpha?: number, beta?: number): Tensor;
+  leakyRelu(alpha?: number): Tensor;
+  mirrorPad(paddings: [number, number][], mode: 'reflect' | 'symmetric'): Tensor;
+  depthToSpace(blockSize: number, dataFormat?: 'NHWC' | 'NCHW'): Tensor;
+  spaceToBatchND(blockShape: number[], paddings: [number, number][]): Tensor;
+  batchToSpaceND(blockShape: number[], crops: [number, number][]): Tensor;
+  topk(k?: number, sorted?: boolean): { values: Tensor; indices: Tensor };
+  unique(axis?: number): { values: Tensor; indices: Tensor };
   split(sizes: number | number[], axis?: number): Tensor[];
   unstack(axis?: number): Tensor[];
   /** TF.js's arraySync (toArray) and its promise form. */

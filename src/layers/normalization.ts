@@ -89,7 +89,7 @@ export class BatchNormalization extends Layer {
     const input = moved.dtype === 'float32' || moved.dtype === 'float64' ? moved : moved.cast('float32');
     let y: Tensor;
     if (training && this.trainable) {
-      const stats = ops.batchNorm(input, this.gamma ?? null, this.beta ?? null, this.epsilon);
+      const stats = ops.batchNormTrain(input, this.gamma ?? null, this.beta ?? null, this.epsilon);
       ops.assignMovingAverage(this.movingMean!, stats.mean, this.momentum);
       ops.assignMovingAverage(this.movingVariance!, stats.variance, this.momentum);
       y = stats.y;

@@ -3,7 +3,7 @@
 import { Tape, noGrad, withTape } from '../core/engine.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import { isFloat } from '../core/dtype.ts';
-import { Tensor, ones, zeros } from '../core/tensor.ts';
+import { Tensor, liveVariables, ones, zeros, type Variable } from '../core/tensor.ts';
 import { gradRules } from './gradients.ts';
 import { add } from './elementwise.ts';
 import type { GradRule, OpName } from './registry.ts';
@@ -63,4 +63,25 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor) => { value: 
     const { value, grads } = valueAndGrads(() => f(x), [x]);
     return { value, grad: grads[0] };
   };
+}
+
+/** TF.js's tf.grads(f): the function (args, dy?) => the gradients of f(...args) with respect to each arg. */
+export function grads(f: (...args: Tensor[]) => Tensor): (args: Tensor[], dy?: Tensor) => Tensor[] {
+  if (typeof f !== 'function') throw new Error(`grads: f must be a function of tensors, got ${typeof f}`);
+  return (args, dy) => {
+    if (!Array.isArray(args) || args.some((a) => !(a instanceof Tensor))) throw new Error('grads: call the returned function with a list of tensors, as f\'s arguments');
+    return valueAndGrads(() => f(...args), args, dy).grads;
+  };
+}
+
+/**
+ * TF.js's tf.variableGrads(f, varList): f's value (a scalar) and its gradient with respect to
+ * each trainable variable, by name; varList defaults to every live trainable variable().
+ */
+export function variableGrads(f: () => Tensor, varList?: Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+  const vars = varList ?? liveVariables().filter((v) => v.trainable);
+  if (vars.length === 0) throw new Error('variableGrads: no trainable variables (make them with variable(), or pass varList)');
+  const { value, grads: gs } = valueAndGrads(f, vars);
+  if (value.rank !== 0) throw new Error(`variableGrads: f must return a scalar, got shape ${formatShape(value.shape)}`);
+  return { value, grads: Object.fromEntries(vars.map((v, i) => [v.name, gs[i]])) };
 }

@@ -13,4 +13,7 @@ export * from './activations.ts';
 export * from './image-transform.ts';
 export * from './math.ts';
 export * from './indexing.ts';
+export * from './linalg.ts';
+export * from './selection.ts';
+export * from './blocks.ts';
 import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor

@@ -28,8 +28,8 @@ function checkChannels(what: string, x: Tensor, ...params: (Tensor | null | unde
  * (x - mean) / sqrt(variance + epsilon) * gamma + beta. Returns y and the statistics (the
  * biased variance, as Keras 3 uses for the moving variance).
  */
-export function batchNorm(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const channels = checkChannels('batchNorm', x, gamma, beta);
+export function batchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const channels = checkChannels('batchNormTrain', x, gamma, beta);
   const rows = x.size / channels;
   const dtype = floatOf(x);
   const mean = make(dtype, [channels], () => {}), variance = make(dtype, [channels], () => {});

@@ -11,11 +11,14 @@ import * as nn from './nn.ts';
 import * as math from './math.ts';
 import * as indexing from './indexing.ts';
 import * as activations from './activations.ts';
+import * as linalg from './linalg.ts';
+import * as blocks from './blocks.ts';
+import * as selection from './selection.ts';
 import { concat } from './concat.ts';
 import { pad } from './spatial.ts';
 import { onesLike, zerosLike, type NestedArray } from '../core/tensor.ts';
 
-const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations };
+const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks };
 const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
 /** 1 (uint8) where the max (any) or min (all) of x != 0 over the axes is nonzero. */
 const anyAll = (x: Tensor, r: 'max' | 'min', axis?: Axis, keepDims = false): Tensor => ops.notEqual(ops[r](ops.notEqual(x, 0), axis, keepDims), 0);
@@ -130,10 +133,26 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   as2D(this: Tensor, rows: number, cols: number): Tensor { return ops.reshape(this, [rows, cols]); },
   as3D(this: Tensor, d0: number, d1: number, d2: number): Tensor { return ops.reshape(this, [d0, d1, d2]); },
   as4D(this: Tensor, d0: number, d1: number, d2: number, d3: number): Tensor { return ops.reshape(this, [d0, d1, d2, d3]); },
+  as5D(this: Tensor, d0: number, d1: number, d2: number, d3: number, d4: number): Tensor { return ops.reshape(this, [d0, d1, d2, d3, d4]); },
+  logSumExp(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.logSumExp(this, axis, keepDims); },
+  dot(this: Tensor, b: Tensor): Tensor { return ops.dot(this, b); },
+  norm(this: Tensor, ord: number | 'euclidean' | 'fro' = 'euclidean', axis?: Axis, keepDims = false): Tensor { return ops.norm(this, ord, axis, keepDims); },
+  euclideanNorm(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.euclideanNorm(this, axis, keepDims); },
+  batchNorm(this: Tensor, mean: Tensor | number, variance: Tensor | number, offset?: Tensor | number, scale?: Tensor | number, varianceEpsilon = 0.001): Tensor {
+    return ops.batchNorm(this, mean, variance, offset, scale, varianceEpsilon);
+  },
+  localResponseNormalization(this: Tensor, depthRadius = 5, bias = 1, alpha = 1, beta = 0.5): Tensor { return ops.localResponseNormalization(this, depthRadius, bias, alpha, beta); },
+  leakyRelu(this: Tensor, alpha = 0.2): Tensor { return ops.leakyRelu(this, alpha); },
+  mirrorPad(this: Tensor, paddings: [number, number][], mode: 'reflect' | 'symmetric'): Tensor { return ops.mirrorPad(this, paddings, mode); },
+  depthToSpace(this: Tensor, blockSize: number, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): Tensor { return ops.depthToSpace(this, blockSize, dataFormat); },
+  spaceToBatchND(this: Tensor, blockShape: number[], paddings: [number, number][]): Tensor { return ops.spaceToBatchND(this, blockShape, paddings); },
+  batchToSpaceND(this: Tensor, blockShape: number[], crops: [number, number][]): Tensor { return ops.batchToSpaceND(this, blockShape, crops); },
 };
 
 /** The methods that give something other than one Tensor. */
-const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array'> = {
+const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array' | 'topk' | 'unique'> = {
+  topk(this: Tensor, k = 1, sorted = true) { return selection.topk(this, k, sorted); },
+  unique(this: Tensor, axis = 0) { return selection.unique(this, axis); },
   split(this: Tensor, sizes: number | number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); },
   unstack(this: Tensor, axis = 0): Tensor[] { return ops.unstack(this, axis); },
   arraySync(this: Tensor): NestedArray { return this.toArray(); },

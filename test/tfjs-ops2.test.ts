@@ -1,0 +1,218 @@
+// TF.js's remaining common ops, against TF.js on the js and wasm backends, gradients by finite
+// differences (float64): linalg (dot, outerProduct, norm, logSumExp, eye, linspace, batchNorm,
+// LRN, rank-named aliases), blocks (mirrorPad, depthToSpace, spaceToBatchND, batchToSpaceND),
+// selection (topk, unique, whereAsync, booleanMaskAsync, inTopKAsync), the samplers, tf.grads /
+// variableGrads, tf.util; a compiled predict through them = eager.
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import * as dt from '../src/index.ts';
+import { layers, models } from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
+
+const rng = new Random(41);
+const uniform = (n: number, lo = -1, hi = 1): number[] => Array.from({ length: n }, () => rng.uniform(lo, hi));
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol = 1e-5): void => {
+  assert.equal(a.length, b.length, `${what}: length`);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])) || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${what}[${i}]: ${a[i]} vs TF.js ${b[i]}`);
+};
+/** f on deeptype and on TF.js with the same values: same shape and values, on both backends. */
+function same(what: string, ours: (...x: dt.Tensor[]) => dt.Tensor, theirs: (...x: tf.Tensor[]) => tf.Tensor, shapes: number[][], tol = 1e-5): void {
+  const values = shapes.map((s) => uniform(s.reduce((a, b) => a * b, 1)));
+  const expected = theirs(...values.map((v, i) => tf.tensor(v, shapes[i])));
+  for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+    const got = ours(...values.map((v, i) => dt.tensor(v, shapes[i])));
+    assert.deepEqual(got.shape, expected.shape, `${what} ${b}: shape`);
+    close(got.data, expected.dataSync(), `${what} ${b}`, tol);
+  });
+}
+const f64 = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi);
+
+before(async () => { await tf.setBackend('cpu'); dt.setBackend('wasm'); await dt.ready(); dt.setBackend('js'); });
+
+describe('linalg against TF.js', () => {
+  it('dot over every rank pair, outerProduct', () => {
+    for (const [a, b] of [[[4], [4]], [[3, 4], [4]], [[4], [4, 5]], [[3, 4], [4, 2]]]) same(`dot ${a}.${b}`, dt.dot, tf.dot, [a, b]);
+    same('outerProduct', dt.outerProduct, tf.outerProduct as never, [[3], [5]]);
+    assert.throws(() => dt.dot(dt.zeros([2, 3]), dt.zeros([2])), /dot: inner dimensions differ: \[2, 3\] \. \[2\]/);
+  });
+  it('logSumExp, norm (vector and matrix ords), euclideanNorm', () => {
+    for (const axis of [undefined, 0, 1, [0, 2]] as (number | number[] | undefined)[]) {
+      for (const keep of [false, true]) same(`logSumExp ${axis} ${keep}`, (x) => dt.logSumExp(x, axis, keep), (x) => tf.logSumExp(x, axis, keep), [[3, 4, 2]]);
+    }
+    for (const ord of ['euclidean', 1, 2, Infinity, -Infinity] as const) {
+      same(`norm ${ord} all`, (x) => dt.norm(x, ord), (x) => tf.norm(x, ord), [[3, 4]]);
+      same(`norm ${ord} axis 1`, (x) => dt.norm(x, ord, 1, true), (x) => tf.norm(x, ord, 1, true), [[3, 4]]);
+    }
+    // TF.js has no other p-norms; this one against its formula in float64.
+    const v = uniform(6);
+    close(dt.norm(dt.tensor(v, [6], 'float64'), 3).data, [Math.cbrt(v.reduce((s, e) => s + Math.abs(e) ** 3, 0))], 'norm p=3', 1e-12);
+    // Matrix -1 (min column sum), which TF.js lacks, by its formula.
+    const mv = uniform(12);
+    close(dt.norm(dt.tensor(mv, [3, 4], 'float64'), -1, [0, 1]).data, [Math.min(...[0, 1, 2, 3].map((c) => [0, 1, 2].reduce((s, r) => s + Math.abs(mv[r * 4 + c]), 0)))], 'matrix norm -1', 1e-12);
+    for (const ord of ['fro', 'euclidean', 1, Infinity, -Infinity] as const) {
+      same(`matrix norm ${ord}`, (x) => dt.norm(x, ord, [0, 1]), (x) => tf.norm(x, ord, [0, 1]), [[3, 4]]);
+      same(`batched matrix norm ${ord}`, (x) => dt.norm(x, ord, [1, 2], true), (x) => tf.norm(x, ord, [1, 2], true), [[2, 3, 4]]);
+    }
+    same('euclideanNorm', (x) => dt.euclideanNorm(x, 1), (x) => tf.euclideanNorm(x, 1), [[3, 5]]);
+    assert.throws(() => dt.norm(dt.zeros([2, 2]), 2, [0, 1]), /ord 2 is not a matrix norm/);
+  });
+  it('eye, linspace, batchNorm, localResponseNormalization, clipByValue', () => {
+    close(dt.eye(3, 4, [2]).data, tf.eye(3, 4, [2]).dataSync(), 'eye');
+    assert.deepEqual(dt.eye(3, 4, [2]).shape, [2, 3, 4]);
+    close(dt.linspace(-2, 3, 7).data, tf.linspace(-2, 3, 7).dataSync(), 'linspace');
+    same('batchNorm', (x, m, v, o, s) => dt.batchNorm(x, m, dt.abs(v), o, s, 1e-3), (x, m, v, o, s) => tf.batchNorm(x, m, tf.abs(v), o, s, 1e-3), [[2, 3, 4], [4], [4], [4], [4]]);
+    same('batchNorm without offset and scale', (x, m, v) => dt.batchNorm(x, m, dt.abs(v)), (x, m, v) => tf.batchNorm(x, m, tf.abs(v)), [[5, 4], [4], [4]]);
+    same('localResponseNormalization', (x) => dt.localResponseNormalization(x, 2, 1.5, 0.3, 0.75), (x) => tf.localResponseNormalization(x as tf.Tensor4D, 2, 1.5, 0.3, 0.75), [[2, 3, 3, 7]]);
+    same('LRN defaults', (x) => dt.localResponseNormalization(x), (x) => tf.localResponseNormalization(x as tf.Tensor4D), [[1, 2, 2, 12]]);
+    same('clipByValue', (x) => dt.clipByValue(x, -0.3, 0.4), (x) => tf.clipByValue(x, -0.3, 0.4), [[10]]);
+  });
+  it('rank-named aliases check their rank; pad keeps the inside exact with a constant', () => {
+    same('slice2d', (x) => dt.slice2d(x, [1, 0], [2, -1]), (x) => tf.slice2d(x as tf.Tensor2D, [1, 0], [2, -1]), [[4, 3]]);
+    same('reverse3d', (x) => dt.reverse3d(x, [0, 2]), (x) => tf.reverse3d(x as tf.Tensor3D, [0, 2]), [[2, 3, 4]]);
+    same('pad2d constant', (x) => dt.pad2d(x, [[1, 2], [0, 3]], 7.5), (x) => tf.pad2d(x as tf.Tensor2D, [[1, 2], [0, 3]], 7.5), [[2, 3]]);
+    same('pad1d', (x) => dt.pad1d(x, [2, 1], -1), (x) => tf.pad1d(x as tf.Tensor1D, [2, 1], -1), [[3]]);
+    same('concat2d', (a, b) => dt.concat2d([a, b], 1), (a, b) => tf.concat2d([a as tf.Tensor2D, b as tf.Tensor2D], 1), [[2, 3], [2, 2]]);
+    assert.deepEqual(dt.tensor5d(new Float32Array(6), [1, 1, 2, 3, 1]).shape, [1, 1, 2, 3, 1]);
+    assert.throws(() => dt.slice1d(dt.zeros([2, 2]), 0, 1), /slice1d: expected a rank-1 tensor, got shape \[2, 2\]/);
+    assert.throws(() => dt.tensor6d([1, 2], [2]), /tensor6d: expected 6 dimensions, got shape \[2\]/);
+    const x = dt.tensor([1e-8, -0], [2]), p = dt.pad1d(x, [1, 1], 1);
+    assert.ok(Object.is(p.data[1], Math.fround(1e-8)) && Object.is(p.data[2], -0), 'inside values bit for bit');
+  });
+  it('gradients by finite differences', () => {
+    dt.withBackend('js', () => {
+      checkGradients(dt.dot, [f64([3, 4]), f64([4])]);
+      checkGradients(dt.outerProduct, [f64([3]), f64([2])]);
+      checkGradients((x) => dt.logSumExp(x, 1), [f64([3, 4])]);
+      for (const ord of ['euclidean', 1, Infinity, 3] as const) checkGradients((x) => dt.norm(x, ord, 1), [f64([3, 4], 0.2, 1)]);
+      checkGradients((x) => dt.norm(x, 'fro', [0, 1]), [f64([3, 4])]);
+      checkGradients((x, m, v, o, s) => dt.batchNorm(x, m, v, o, s), [f64([3, 4]), f64([4]), f64([4], 0.5, 1), f64([4]), f64([4])]);
+      checkGradients((x) => dt.localResponseNormalization(x, 1, 1, 0.5, 0.75), [f64([1, 2, 2, 5])]);
+      checkGradients((x) => dt.pad2d(x, [[1, 0], [2, 1]], 3), [f64([2, 2])]);
+      checkGradients((x) => dt.clone(x), [f64([3])]);
+    });
+  });
+});
+
+describe('blocks against TF.js', () => {
+  it('mirrorPad reflect and symmetric; depthToSpace; spaceToBatchND and batchToSpaceND', () => {
+    for (const mode of ['reflect', 'symmetric'] as const) {
+      const p: [number, number][] = mode === 'reflect' ? [[1, 2], [2, 0], [0, 1]] : [[2, 2], [3, 1], [1, 0]];
+      same(`mirrorPad ${mode}`, (x) => dt.mirrorPad(x, p, mode), (x) => tf.mirrorPad(x, p, mode), [[3, 3, 2]]);
+    }
+    same('depthToSpace', (x) => dt.depthToSpace(x, 2), (x) => tf.depthToSpace(x as tf.Tensor4D, 2), [[2, 3, 2, 8]]);
+    same('spaceToBatchND', (x) => dt.spaceToBatchND(x, [2, 3], [[1, 1], [0, 2]]), (x) => tf.spaceToBatchND(x, [2, 3], [[1, 1], [0, 2]]), [[2, 4, 4, 3]]);
+    same('batchToSpaceND', (x) => dt.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]), (x) => tf.batchToSpaceND(x, [2, 3], [[1, 0], [2, 1]]), [[12, 2, 3, 2]]);
+    same('spaceToBatchND one axis', (x) => dt.spaceToBatchND(x, [2], [[0, 0]]), (x) => tf.spaceToBatchND(x, [2], [[0, 0]]), [[1, 4, 3]]);
+    assert.throws(() => dt.mirrorPad(dt.zeros([2]), [[2, 0]], 'reflect'), /padding 2 on axis 0 \(size 2\) must be an integer in \[0, 1\] for 'reflect'/);
+    assert.throws(() => dt.depthToSpace(dt.zeros([1, 2, 2, 6]), 2), /channels \(6\) must be divisible by blockSize\^2 \(4\)/);
+    assert.throws(() => dt.spaceToBatchND(dt.zeros([1, 5, 4, 1]), [2, 2], [[0, 0], [0, 0]]), /padded axis 1 \(5\) must be divisible by blockShape\[0\] \(2\)/);
+  });
+  it('gradients by finite differences', () => {
+    dt.withBackend('js', () => {
+      checkGradients((x) => dt.mirrorPad(x, [[1, 1], [2, 0]], 'reflect'), [f64([3, 3])]);
+      checkGradients((x) => dt.mirrorPad(x, [[2, 0], [1, 2]], 'symmetric'), [f64([2, 3])]);
+      checkGradients((x) => dt.depthToSpace(x, 2), [f64([1, 2, 2, 8])]);
+      checkGradients((x) => dt.batchToSpaceND(dt.spaceToBatchND(x, [2, 2], [[1, 1], [0, 2]]), [2, 2], [[0, 1], [1, 0]]), [f64([1, 2, 2, 2])]);
+    });
+  });
+  it('a compiled predict through them equals eager', () => {
+    const x = layers.input({ shape: [4, 4, 8] });
+    const y = new layers.Lambda({ fn: (t) => dt.localResponseNormalization(dt.mirrorPad(dt.depthToSpace(t as dt.Tensor, 2), [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect'), 1), outputShape: [null, 10, 10, 2] }).apply(x);
+    const m = new models.Model({ inputs: x, outputs: y as never });
+    for (const seed of [1, 2]) {
+      const input = dt.randomUniform([3, 4, 4, 8], -1, 1, 'float32', seed);
+      const eager = dt.localResponseNormalization(dt.mirrorPad(dt.depthToSpace(input, 2), [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect'), 1);
+      assert.deepEqual(Array.from((m.predict(input) as dt.Tensor).data), Array.from(eager.data));
+    }
+  });
+});
+
+describe('selection against TF.js', () => {
+  it('topk with ties (lower index first), sorted; values carry gradients', () => {
+    const v = [3, 1, 3, 2, 5, 5, 0, 3, -1, 2, 2, 7];
+    for (const k of [1, 3, 6]) {
+      const t = tf.topk(tf.tensor(v, [2, 6]), k), d = dt.topk(dt.tensor(v, [2, 6]), k);
+      assert.deepEqual(Array.from(d.indices.data), Array.from(t.indices.dataSync()), `indices k=${k}`);
+      close(d.values.data, t.values.dataSync(), `values k=${k}`);
+      assert.deepEqual(d.values.shape, [2, k]);
+    }
+    const m = dt.tensor([1, 2, 3], [3]).topk(2);
+    assert.deepEqual(Array.from(m.indices.data), [2, 1]);
+    dt.withBackend('js', () => checkGradients((x) => dt.topk(x, 2).values, [f64([3, 5])]));
+    assert.throws(() => dt.topk(dt.zeros([2, 3]), 4), /k must be an integer in \[0, 3\]/);
+  });
+  it('unique along axes, whereAsync, booleanMaskAsync, inTopKAsync', async () => {
+    for (const [vals, shape, axis] of [[[1, 3, 1, 2, 3, 0, 2], [7], 0], [[1, 2, 1, 2, 3, 4, 1, 2], [4, 2], 0], [[1, 2, 1, 3, 1, 1], [2, 3], 1]] as [number[], number[], number][]) {
+      const t = tf.unique(tf.tensor(vals, shape, 'int32'), axis), d = dt.unique(dt.tensor(vals, shape, 'int32'), axis);
+      assert.deepEqual(Array.from(d.values.data), Array.from(t.values.dataSync()), `unique values ${shape} axis ${axis}`);
+      assert.deepEqual(d.values.shape, t.values.shape);
+      assert.deepEqual(Array.from(d.indices.data), Array.from(t.indices.dataSync()), `unique indices ${shape} axis ${axis}`);
+    }
+    const cond = [1, 0, 0, 1, 1, 0, 0, 1];
+    assert.deepEqual(Array.from((await dt.whereAsync(dt.tensor(cond, [2, 2, 2], 'uint8'))).data), Array.from((await tf.whereAsync(tf.tensor(cond, [2, 2, 2], 'bool'))).dataSync()));
+    const x = uniform(4 * 3 * 2), mask = [1, 0, 1, 1];
+    const bm = await dt.booleanMaskAsync(dt.tensor(x, [4, 3, 2]), dt.tensor(mask, [4], 'uint8'));
+    const tbm = await tf.booleanMaskAsync(tf.tensor(x, [4, 3, 2]), tf.tensor(mask, [4], 'bool'));
+    assert.deepEqual(bm.shape, tbm.shape);
+    close(bm.data, tbm.dataSync(), 'booleanMask');
+    const bm1 = await dt.booleanMaskAsync(dt.tensor(x, [4, 3, 2]), dt.tensor([1, 0, 1], [3], 'uint8'), 1);
+    const tbm1 = await tf.booleanMaskAsync(tf.tensor(x, [4, 3, 2]), tf.tensor([1, 0, 1], [3], 'bool'), 1);
+    close(bm1.data, tbm1.dataSync(), 'booleanMask axis 1');
+    const preds = [0.1, 0.5, 0.5, 0.2, 0.9, 0.05, 0.3, 0.3, 0.3], targets = [2, 0, 1];
+    for (const k of [1, 2]) {
+      const ours = await dt.inTopKAsync(dt.tensor(preds, [3, 3]), dt.tensor(targets, [3], 'int32'), k);
+      const theirs = await tf.inTopKAsync(tf.tensor(preds, [3, 3]), tf.tensor(targets, [3], 'int32'), k);
+      assert.deepEqual(Array.from(ours.data), Array.from(theirs.dataSync()), `inTopK k=${k}`);
+    }
+  });
+  it('samplers: multinomial frequencies, randomUniformInt range, randomStandardNormal moments, dropout', () => {
+    const probs = [0.1, 0.6, 0.3], n = 20000;
+    const s = dt.multinomial(dt.tensor(probs.map(Math.log), [3]), n, 5);
+    probs.forEach((p, c) => { const f = Array.from(s.data).filter((v) => v === c).length / n; assert.ok(Math.abs(f - p) < 0.015, `class ${c}: ${f} vs ${p}`); });
+    assert.deepEqual(Array.from(dt.multinomial(dt.tensor(probs, [1, 3]), 10, 9, true).data), Array.from(dt.multinomial(dt.tensor(probs, [1, 3]), 10, 9, true).data), 'a seed repeats');
+    const ints = dt.randomUniformInt([5000], -3, 4, 2);
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual([...new Set(ints.data)].sort((a, b) => a - b), [-3, -2, -1, 0, 1, 2, 3]);
+    const z = Array.from(dt.randomStandardNormal([20000], 'float32', 3).data), mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const sd = Math.sqrt(z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length);
+    assert.ok(Math.abs(mean) < 0.03 && Math.abs(sd - 1) < 0.03, `mean ${mean}, sd ${sd}`);
+    const d = Array.from(dt.dropout(dt.ones([20000]), 0.25, undefined, 4).data);
+    const zeros = d.filter((v) => v === 0).length / d.length;
+    assert.ok(Math.abs(zeros - 0.25) < 0.015 && d.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6), `dropped ${zeros}`);
+    const rows = dt.dropout(dt.ones([200, 3]), 0.5, [200, 1], 6).toArray() as number[][];
+    assert.ok(rows.every((r) => r[0] === r[1] && r[1] === r[2]), 'noiseShape broadcasts one draw along axis 1');
+    assert.throws(() => dt.randomUniformInt([2], 3, 3), /minval < maxval/);
+    assert.throws(() => dt.dropout(dt.ones([2]), 1), /rate must be in \[0, 1\)/);
+  });
+});
+
+describe('tf.grads, variableGrads, util', () => {
+  it('grads and variableGrads as TF.js computes them', () => {
+    const f = (a: dt.Tensor, b: dt.Tensor) => a.mul(b).add(a.square());
+    const tfF = (a: tf.Tensor, b: tf.Tensor) => a.mul(b).add(a.square());
+    const [a, b] = [uniform(4), uniform(4)];
+    const ours = dt.grads(f)([dt.tensor(a, [4]), dt.tensor(b, [4])]);
+    const theirs = tf.grads(tfF as never)([tf.tensor(a), tf.tensor(b)]);
+    ours.forEach((g, i) => close(g.data, theirs[i].dataSync(), `grad ${i}`));
+    const w = dt.variable(dt.tensor(a, [4]), true, 'w_vg');
+    const { value, grads } = dt.variableGrads(() => w.square().sum(), [w]);
+    close(grads.w_vg.data, a.map((v) => 2 * v), 'variableGrads');
+    assert.equal(value.rank, 0);
+    assert.throws(() => dt.variableGrads(() => w.square(), [w]), /f must return a scalar, got shape \[4\]/);
+  });
+  it('util helpers', async () => {
+    const arr = [1, 2, 3, 4, 5, 6, 7, 8], other = arr.map((v) => v * 10);
+    dt.util.shuffleCombo(arr, other);
+    assert.ok(arr.every((v, i) => other[i] === v * 10) && [...arr].sort((p, q) => p - q).join() === '1,2,3,4,5,6,7,8');
+    assert.equal(dt.util.sizeFromShape([2, 3, 4]), 24);
+    assert.deepEqual([...dt.util.createShuffledIndices(5)].sort(), [0, 1, 2, 3, 4]);
+    assert.deepEqual(dt.util.flatten([1, [2, [3, Float32Array.of(4, 5)]]]), [1, 2, 3, 4, 5]);
+    assert.equal(dt.util.decodeString(dt.util.encodeString('héllo')), 'héllo');
+    assert.throws(() => dt.util.assert(false, () => 'no way'), /no way/);
+    const t = await dt.time(() => dt.ones([100]).add(1));
+    assert.ok(t.wallMs >= 0 && t.kernelMs === t.wallMs);
+    assert.equal(dt.version.deeptype, '0.1.0');
+  });
+});
