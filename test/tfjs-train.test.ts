@@ -108,6 +108,12 @@ describe('TF.js\'s data and layer spellings', () => {
     const [loss] = await a.evaluateDataset(tfStyle, { verbose: 0 });
     assert.ok(Math.abs(loss - (b.evaluate(xs, ys, { verbose: 0 }) as number[])[0]) < 1e-6);
   });
+  it('Dataset.iterator() and mapAsync as TF.js has them', async () => {
+    const it = await dt.data.array([1, 2, 3]).mapAsync(async (v) => v * 10).iterator();
+    const seen: unknown[] = [];
+    for (let r = await it.next(); !r.done; r = await it.next()) seen.push(r.value);
+    assert.deepEqual(seen, [10, 20, 30]);
+  });
   it('layer and initializer aliases make the same layers', () => {
     const L = dt.layers;
     for (const [alias, name] of [[L.avgPool2d, 'AveragePooling2D'], [L.avgPooling2d, 'AveragePooling2D'], [L.avgPool1d, 'AveragePooling1D'], [L.maxPool1d, 'MaxPooling1D'],

@@ -199,6 +199,9 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     };
   }
 
+  /** TF.js's `await ds.iterator()`: an iterator whose next() resolves to {value, done}. */
+  async iterator(): Promise<AsyncIterator<T>> { return this[Symbol.asyncIterator](); }
+
   /** Calls fn on every element (awaiting it when it returns a promise). */
   async forEachAsync(fn: (e: T) => unknown): Promise<void> { for await (const e of this) await fn(e); }
 
@@ -211,6 +214,9 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   // --- Transformations
+
+  /** TF.js's mapAsync: map with an async fn (map awaits promises too). */
+  mapAsync<U>(fn: (e: T) => Promise<U>): Dataset<U> { return this.map(fn); }
 
   /**
    * fn on every element. numParallelCalls > 1 keeps that many calls in flight (useful when fn is
