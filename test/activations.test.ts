@@ -171,3 +171,13 @@ describe('activations: NaN and bad input', () => {
     assert.throws(() => new layers.ELU({ alpah: 1 } as never), /unknown option 'alpah'. Valid options are: .*alpha/);
   });
 });
+runLayerTest({
+  name: 'ThresholdedReLU (theta 0.4)',
+  make: () => new layers.ThresholdedReLU({ theta: 0.4 }),
+  inputShape: shape,
+  inputRange: [-2, 2],
+  tfjs: (tf) => tf.layers.thresholdedReLU({ theta: 0.4 }),
+  weights: none,
+  // TF.js's ThresholdedReLU has no gradient (its Greater op has none): finite differences check ours.
+  skip: { oracleGrads: 'TF.js cannot differentiate its ThresholdedReLU', tfjsFiles: 'the round trip trains a TF.js step, which needs that gradient' },
+});

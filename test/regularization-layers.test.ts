@@ -2,6 +2,9 @@
 // random layers are compared at rate 0 (exact; their statistics and per-step masks are checked in
 // test/random-state.test.ts); BatchNormalization in training mode (batch statistics) and in
 // inference mode (moving statistics).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
 import { layers } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 
@@ -85,3 +88,26 @@ runLayerTest({ name: 'Dropout (noiseShape [null, 1, 4])', make: () => new layers
 runLayerTest({ name: 'GaussianNoise (stddev 0.3)', make: () => new layers.GaussianNoise({ stddev: 0.3, seed: 3 }), inputShape: [3, 4], tfjs: (tf) => tf.layers.gaussianNoise({ stddev: 0.3 }), ...stochastic });
 runLayerTest({ name: 'GaussianDropout (rate 0.4)', make: () => new layers.GaussianDropout({ rate: 0.4, seed: 4 }), inputShape: [3, 4], tfjs: (tf) => tf.layers.gaussianDropout({ rate: 0.4 }), ...stochastic });
 runLayerTest({ name: 'SpatialDropout2D (rate 0.5)', make: () => new layers.SpatialDropout2D({ rate: 0.5, seed: 5 }), inputShape: [2, 3, 3, 4], reference: (x) => x, ...stochastic });
+runLayerTest({ name: 'AlphaDropout (rate 0.3)', make: () => new layers.AlphaDropout({ rate: 0.3, seed: 6 }), inputShape: [3, 4], tfjs: (tf) => tf.layers.alphaDropout({ rate: 0.3 }), ...stochastic });
+
+// AlphaDropout in training against Keras's formula: every output is a * x + b (kept) or
+// a * alpha' + b (dropped), about `rate` of them dropped, and a standard normal input keeps
+// mean 0 and variance 1 (what it is for).
+test('AlphaDropout in training: Keras\'s affine map, the drop rate, mean and variance kept', () => {
+  const rate = 0.2, n = 40000, alphaP = -1.6732632423543772 * 1.0507009873554805;
+  const a = ((1 - rate) * (1 + rate * alphaP ** 2)) ** -0.5, b = -a * alphaP * rate;
+  const x = dt.randomNormal([n], 0, 1, 'float64', 3);
+  const y = new layers.AlphaDropout({ rate, seed: 1 }).apply(x, { training: true }) as dt.Tensor;
+  let dropped = 0, mean = 0;
+  for (let i = 0; i < n; i++) {
+    const kept = Math.abs(y.data[i] - (a * x.data[i] + b)) < 1e-9, gone = Math.abs(y.data[i] - (a * alphaP + b)) < 1e-9;
+    assert.ok(kept || gone, `entry ${i}: ${y.data[i]} is neither a*x+b nor a*alpha'+b`);
+    if (gone && !kept) dropped++;
+    mean += y.data[i] / n;
+  }
+  const variance = Array.from(y.data).reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+  assert.ok(Math.abs(dropped / n - rate) < 0.01, `dropped ${dropped / n}`);
+  assert.ok(Math.abs(mean) < 0.02 && Math.abs(variance - 1) < 0.03, `mean ${mean}, variance ${variance}`);
+  assert.deepEqual(Array.from((new layers.AlphaDropout({ rate }).apply(x) as dt.Tensor).data), Array.from(x.data), 'identity at inference');
+  assert.throws(() => new layers.AlphaDropout({ rate: 1 }), /rate/);
+});

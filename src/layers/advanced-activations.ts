@@ -138,4 +138,22 @@ export class PReLU extends Layer {
   }
 }
 
-registerLayers(ReLU, LeakyReLU, ELU, Softmax, PReLU);
+export interface ThresholdedReLUArgs extends LayerArgs { theta?: number }
+
+/** TF.js's (and Keras 2's) ThresholdedReLU: x where x > theta, else 0. Default theta 1. */
+export class ThresholdedReLU extends Layer {
+  static override readonly className = 'ThresholdedReLU';
+  readonly theta: number;
+  constructor(args: ThresholdedReLUArgs = {}) {
+    super(args);
+    checkOptions(this.name, args, ['theta']);
+    this.theta = finiteNumber(this.name, 'theta', args.theta ?? 1);
+  }
+  call(x: Tensor): Tensor {
+    // The mask (x > theta) carries no gradient, as in Keras.
+    return ops.mul(x, ops.step(ops.sub(x, this.theta)));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), theta: this.theta }; }
+}
+
+registerLayers(ReLU, LeakyReLU, ELU, Softmax, PReLU, ThresholdedReLU);

@@ -149,5 +149,35 @@ export class GaussianDropout extends Layer {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null }; }
 }
 
+/** SELU's -scale * alpha: the value a dropped unit takes in AlphaDropout. */
+const ALPHA_PRIME = -1.6732632423543772 * 1.0507009873554805;
 
-registerLayers(Dropout, SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout);
+/**
+ * Keras's AlphaDropout (for SELU networks): dropped units take SELU's negative saturation
+ * value, then an affine map a * y + b restores the mean and variance. Identity at inference.
+ */
+export class AlphaDropout extends Layer {
+  static override readonly className = 'AlphaDropout';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  private readonly generator: SeedGenerator;
+  constructor(args: { rate: number; seed?: number | null; noiseShape?: null } & LayerArgs) {
+    super(args);
+    checkOptions(this.name, args, ['rate', 'seed', 'noiseShape']);
+    if (args.noiseShape != null) throw new Error(`Layer "${this.name}" (AlphaDropout): noiseShape is not supported (TF.js ignores it too); leave it out`);
+    this.rate = checkRate(this.name, args?.rate);
+    this.seed = args.seed ?? undefined;
+    this.generator = new SeedGenerator(args.seed);
+  }
+  call(x: Tensor, { training = false }: CallArgs = {}): Tensor {
+    if (!training || this.rate === 0) return x;
+    const p = this.rate, dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+    const keep = ops.randomBernoulli(x.shape, this.generator, 1 - p, dtype);
+    const a = 1 / Math.sqrt((1 - p) * (1 + p * ALPHA_PRIME * ALPHA_PRIME)), b = -a * ALPHA_PRIME * p;
+    // a * (x * keep + alpha' * (1 - keep)) + b
+    return ops.add(ops.mul(ops.add(ops.mul(x, keep), ops.mul(ops.sub(1, keep), ALPHA_PRIME)), a), b);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null }; }
+}
+
+registerLayers(Dropout, SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout);
