@@ -4,23 +4,19 @@
 // starts the two downloads, which Node then loads.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { dirname, join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import * as dt from '../src/index.ts';
 import { layers, models } from '../src/index.ts';
 import { resetNames } from '../src/layers/layer.ts';
-// @ts-expect-error: a plain .mjs build script without types
-import { buildBrowser } from '../scripts/build-browser.mjs';
+import { noChromium, servePage, type TestPage } from './helpers/browser-page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not installed (apt-get install chromium)';
 const TFJS = join(dirname(new URL(import.meta.url).pathname), '..', 'node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js');
 
-describe('IO handlers in the browser build', { skip }, () => {
-  let server: Server, base: string, browser: Browser, model: models.Sequential, dir: string;
+describe('IO handlers in the browser build', { skip: noChromium }, () => {
+  let site: TestPage, base: string, browser: Browser, model: models.Sequential, dir: string;
   const x = dt.tensor(Float32Array.from({ length: 2 * 6 * 6 * 1 }, (_, i) => Math.cos(i * 0.41)), [2, 6, 6, 1]);
   before(async () => {
     resetNames();
@@ -35,21 +31,14 @@ describe('IO handlers in the browser build', { skip }, () => {
     await model.fit(x, dt.tensor(Int32Array.of(1, 3), [2]), { epochs: 1, batchSize: 2, verbose: 0 });
     dir = mkdtempSync(join(tmpdir(), 'deeptype-io-browser-'));
     await model.save(join(dir, 'm'));
-    const dist = dirname(await buildBrowser(join(dir, 'dist', 'deeptype.js')));
-    server = createServer((req, res) => {
-      const url = (req.url ?? '/').replace(/\?.*$/, '');
-      if (url === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">');
-      if (url === '/tf.min.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(TFJS));
-      if (url.startsWith('/m/') && readdirSync(join(dir, 'm')).includes(url.slice(3))) return void res.writeHead(200).end(readFileSync(join(dir, 'm', url.slice(3))));
-      const path = normalize(join(dist, url));
-      if (path.startsWith(dist) && existsSync(path) && url.endsWith('.js')) return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(path));
-      res.writeHead(404).end();
+    site = await servePage((url) => {
+      if (url === '/tf.min.js') return readFileSync(TFJS);
+      if (url.startsWith('/m/') && readdirSync(join(dir, 'm')).includes(url.slice(3))) return readFileSync(join(dir, 'm', url.slice(3)));
+      return undefined;
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    ({ base, browser } = site);
   });
-  after(async () => { await browser?.close(); server?.close(); });
+  after(async () => { await site?.close(); });
 
   it('indexeddb:// and localstorage:// round trip, in TF.js\'s layout both ways; downloads:// loads in Node', async () => {
     const context = await browser.newContext({ acceptDownloads: true });

@@ -3,22 +3,14 @@
 // loads back in Node bit for bit. HDF5 arrives as a lazily loaded chunk of the bundle.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import * as dt from '../src/index.ts';
 import { seedModel } from '../examples/seed-model.ts';
 import { resetNames } from '../src/layers/layer.ts';
-// @ts-expect-error: a plain .mjs build script without types
-import { buildBrowser } from '../scripts/build-browser.mjs';
+import { noChromium, servePage, type TestPage } from './helpers/browser-page.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && !process.env.CI && 'Debian chromium is not installed (apt-get install chromium)';
-
-describe('Keras files in the browser build', { skip }, () => {
-  let server: Server, base: string, browser: Browser, model: dt.models.Sequential;
+describe('Keras files in the browser build', { skip: noChromium }, () => {
+  let site: TestPage, base: string, browser: Browser, model: dt.models.Sequential;
   const files: Record<string, Uint8Array> = {};
   const x = dt.tensor(Float32Array.from({ length: 4 * 784 }, (_, i) => ((i * 7919) % 1000) / 1000), [4, 28, 28]);
   before(async () => {
@@ -29,20 +21,10 @@ describe('Keras files in the browser build', { skip }, () => {
     await model.fit(x, dt.tensor(Int32Array.of(1, 2, 3, 4), [4]), { epochs: 1, batchSize: 2, verbose: 0 });
     files['/m.keras'] = await dt.io.saveKerasModel(model, 'keras');
     files['/m.h5'] = await dt.io.saveKerasModel(model, 'h5');
-    const dist = dirname(await buildBrowser(join(mkdtempSync(join(tmpdir(), 'deeptype-kbrowser-')), 'deeptype.js')));
-    server = createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (files[url]) return void res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(files[url]);
-      if (url === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">');
-      const path = normalize(join(dist, url));
-      if (path.startsWith(dist) && existsSync(path) && url.endsWith('.js')) return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(path));
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    site = await servePage((url) => files[url]);
+    ({ base, browser } = site);
   });
-  after(async () => { await browser?.close(); server?.close(); });
+  after(async () => { await site?.close(); });
 
   it('loads .keras and .h5 from an ArrayBuffer, predicts as Node does, and saves to bytes', async () => {
     const page = await browser.newPage();

@@ -25,7 +25,7 @@ function duSize(dir: string): number {
   }
   return total;
 }
-type PageResult = { backend: string; threads: number; isolated: boolean; loss: number[]; svg: boolean; save: string; error?: string };
+type PageResult = { backend: string; threads: number; isolated: boolean; loss: number[]; svg: boolean; save: string; idbSame: boolean; error?: string };
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Runs a command; returns its output, or fails the test with both streams. */
@@ -133,7 +133,8 @@ describe('the packed package in a fresh project', () => {
       assert.equal(r.loss.length, 2);
       assert.ok(r.loss.every(Number.isFinite), `loss: ${r.loss}`);
       assert.equal(r.svg, true, 'plot draws SVG in the page');
-      assert.match(r.save, /model\.save needs Node\.js/);
+      assert.match(r.save, /model\.save\('x'\) in a browser: name where it goes: 'indexeddb:\/\/x'/);
+      assert.equal(r.idbSame, true, 'a model saved to indexeddb:// in the bundled page loads back predicting the same');
     }
 
     it('esbuild', async () => {

@@ -20,6 +20,11 @@ async function run() {
   const svg = fig.toSVG();
   let save;
   try { await model.save('x'); } catch (e) { save = e.message; }
-  return { backend: dt.getBackend(), threads: dt.getThreads(), isolated: globalThis.crossOriginIsolated, loss: history.history.loss, svg: svg.startsWith('<svg'), save };
+  // A URL save works in a bundle: IndexedDB there and back, the same predictions.
+  await model.save('indexeddb://consumer');
+  const back = await dt.loadLayersModel('indexeddb://consumer');
+  const sample = x.index([0, 4]);
+  const idbSame = Array.from(back.predict(sample).data).every((v, i) => v === model.predict(sample).data[i]);
+  return { backend: dt.getBackend(), threads: dt.getThreads(), isolated: globalThis.crossOriginIsolated, loss: history.history.loss, svg: svg.startsWith('<svg'), save, idbSame };
 }
 window.result = run().catch((e) => ({ error: String(e && e.stack || e) }));
