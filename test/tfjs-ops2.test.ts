@@ -109,6 +109,26 @@ describe('blocks against TF.js', () => {
     assert.throws(() => dt.depthToSpace(dt.zeros([1, 2, 2, 6]), 2), /channels \(6\) must be divisible by blockSize\^2 \(4\)/);
     assert.throws(() => dt.spaceToBatchND(dt.zeros([1, 5, 4, 1]), [2, 2], [[0, 0], [0, 0]]), /padded axis 1 \(5\) must be divisible by blockShape\[0\] \(2\)/);
   });
+  it('stridedSlice with every mask, negative indices and strides, as TF.js', () => {
+    const cases: [number[], number[], number[], number, number, number, number, number][] = [
+      [[0, 1, 0], [2, 3, 4], [1, 1, 2], 0, 0, 0, 0, 0],
+      [[-1, 0, 3], [-4, 3, 0], [-1, 2, -1], 0, 0, 0, 0, 0],
+      [[1, 0, 0], [0, 0, 0], [1, 1, 1], 0b110, 0b111, 0, 0, 0],
+      [[0, 0, 1], [0, 0, 3], [1, 1, 1], 0, 0, 0b001, 0, 0],
+      [[1, 0], [2, 0], [1, 1], 0, 0, 0b10, 0, 0b01],
+      [[0, 0, 2], [1, 0, 3], [1, 1, 1], 0, 0, 0, 0b010, 0b100],
+      [[2, -1], [0, 0], [-1, -2], 0, 0b11, 0, 0, 0],
+      [[-2], [0], [1], 0, 0, 0, 0, 1],
+    ];
+    for (const [b, e, st, bm, em, el, na, sh] of cases) {
+      same(`stridedSlice ${JSON.stringify([b, e, st, bm, em, el, na, sh])}`, (x) => dt.stridedSlice(x, b, e, st, bm, em, el, na, sh), (x) => tf.stridedSlice(x, b, e, st, bm, em, el, na, sh), [[3, 3, 4]]);
+    }
+    // Out-of-range bounds clamp to an empty slice (TF.js's own slice throws on this one).
+    assert.deepEqual(dt.stridedSlice(dt.zeros([3, 3, 4]), [5, 10], [-10, -20], [1, 1]).shape, [0, 0, 4]);
+    dt.withBackend('js', () => checkGradients((x) => dt.stridedSlice(x, [-1, 0, 3], [-4, 3, 0], [-1, 2, -1]), [f64([3, 3, 4])]));
+    assert.throws(() => dt.stridedSlice(dt.zeros([2]), [0], [1], [0]), /strides must be non-zero integers/);
+    assert.throws(() => dt.stridedSlice(dt.zeros([2]), [5], [6], [1], 0, 0, 0, 0, 1), /index 5 on axis 0 \(size 2\) is out of range/);
+  });
   it('gradients by finite differences', () => {
     dt.withBackend('js', () => {
       checkGradients((x) => dt.mirrorPad(x, [[1, 1], [2, 0]], 'reflect'), [f64([3, 3])]);

@@ -141,6 +141,7 @@ export interface Tensor {
   depthToSpace(blockSize: number, dataFormat?: 'NHWC' | 'NCHW'): Tensor;
   spaceToBatchND(blockShape: number[], paddings: [number, number][]): Tensor;
   batchToSpaceND(blockShape: number[], crops: [number, number][]): Tensor;
+  stridedSlice(begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
   topk(k?: number, sorted?: boolean): { values: Tensor; indices: Tensor };
   unique(axis?: number): { values: Tensor; indices: Tensor };
   split(sizes: number | number[], axis?: number): Tensor[];

@@ -1,11 +1,11 @@
 // TF.js's ops that move blocks of values between axes, composed from reshape, transpose, pad,
 // slice and gather (so each differentiates and compiles like them): mirrorPad, depthToSpace
-// (the sub-pixel upsampling of super-resolution nets), spaceToBatchND and batchToSpaceND.
+// (the sub-pixel upsampling of super-resolution nets), spaceToBatchND, batchToSpaceND and stridedSlice.
 import type { Tensor } from '../core/tensor.ts';
 import { formatShape } from '../core/shape.ts';
 import { reshape, slice, transpose } from './layout.ts';
 import { pad } from './spatial.ts';
-import { gather } from './indexing.ts';
+import { gather, reverse } from './indexing.ts';
 
 /**
  * TF.js's tf.mirrorPad(x, paddings, mode): each axis extended by its own mirror image,
@@ -84,4 +84,67 @@ export function batchToSpaceND(x: Tensor, blockShape: number[], crops: [number, 
     if (a + z > full.shape[i + 1]) throw new Error(`batchToSpaceND: crops [${a}, ${z}] on axis ${i + 1} exceed its size ${full.shape[i + 1]}`);
   });
   return slice(full, full.shape.map((_, i) => (i >= 1 && i <= m ? crops[i - 1][0] : 0)), full.shape.map((n, i) => (i >= 1 && i <= m ? n - crops[i - 1][0] - crops[i - 1][1] : n)));
+}
+
+const bit = (mask: number, i: number): boolean => ((mask >> i) & 1) === 1;
+
+/**
+ * TF.js's tf.stridedSlice(x, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask,
+ * shrinkAxisMask), TensorFlow's rules: negative indices count from the end, negative strides walk
+ * backwards, a mask bit ignores that entry's begin / end, fills the axes it skips (ellipsis),
+ * inserts a size-1 axis, or picks one index and drops the axis. A slice, a reverse and a reshape.
+ */
+export function stridedSlice(x: Tensor, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0, ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
+  const m = begin?.length;
+  if (!Array.isArray(begin) || !Array.isArray(end) || end.length !== m || (strides && strides.length !== m)) {
+    throw new Error(`stridedSlice: begin, end (and strides) must be lists of one length, got ${JSON.stringify([begin, end, strides])}`);
+  }
+  const s = strides ?? begin.map(() => 1);
+  if (s.some((v) => !Number.isInteger(v) || v === 0)) throw new Error(`stridedSlice: strides must be non-zero integers, got ${JSON.stringify(s)}`);
+  const ellipses = Array.from({ length: m }, (_, i) => i).filter((i) => bit(ellipsisMask, i));
+  if (ellipses.length > 1) throw new Error('stridedSlice: at most one ellipsis (one bit of ellipsisMask)');
+  // Spec entries in order; an ellipsis (or, without one, the end of the spec) covers the axes left.
+  const consuming = Array.from({ length: m }, (_, i) => i).filter((i) => !bit(newAxisMask, i) && !bit(ellipsisMask, i)).length;
+  if (consuming > x.rank) throw new Error(`stridedSlice: the spec indexes ${consuming} axes, x has ${x.rank} (shape ${formatShape(x.shape)})`);
+  type Entry = { kind: 'new' } | { kind: 'axis'; b: number; e: number; s: number; bm: boolean; em: boolean; shrink: boolean };
+  const entries: Entry[] = [];
+  const full = (): Entry => ({ kind: 'axis', b: 0, e: 0, s: 1, bm: true, em: true, shrink: false });
+  for (let i = 0; i < m; i++) {
+    if (bit(ellipsisMask, i)) for (let k = 0; k < x.rank - consuming; k++) entries.push(full());
+    else if (bit(newAxisMask, i)) entries.push({ kind: 'new' });
+    else entries.push({ kind: 'axis', b: begin[i], e: end[i], s: s[i], bm: bit(beginMask, i), em: bit(endMask, i), shrink: bit(shrinkAxisMask, i) });
+  }
+  if (ellipses.length === 0) for (let k = consuming; k < x.rank; k++) entries.push(full());
+  const starts: number[] = [], sizes: number[] = [], steps: number[] = [], flip: number[] = [], outShape: number[] = [];
+  let d = 0;
+  for (const en of entries) {
+    if (en.kind === 'new') { outShape.push(1); continue; }
+    const n = x.shape[d];
+    if (en.shrink) {
+      const idx = en.b < 0 ? en.b + n : en.b;
+      if (!(idx >= 0 && idx < n)) throw new Error(`stridedSlice: index ${en.b} on axis ${d} (size ${n}) is out of range`);
+      starts.push(idx); sizes.push(1); steps.push(1);
+    } else {
+      const clampTo = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+      const norm = (v: number) => (v < 0 ? v + n : v);
+      let b: number, e: number;
+      if (en.s > 0) {
+        b = en.bm ? 0 : clampTo(norm(en.b), 0, n);
+        e = en.em ? n : clampTo(norm(en.e), 0, n);
+      } else {
+        b = en.bm ? n - 1 : clampTo(norm(en.b), -1, n - 1);
+        e = en.em ? -1 : clampTo(norm(en.e), -1, n - 1);
+      }
+      const count = Math.max(0, Math.ceil((e - b) / en.s));
+      // A backwards walk is the forward slice from its last element, reversed.
+      starts.push(count === 0 ? 0 : en.s > 0 ? b : b + (count - 1) * en.s);
+      sizes.push(count); steps.push(Math.abs(en.s));
+      if (en.s < 0 && count > 1) flip.push(d);
+      outShape.push(count);
+    }
+    d++;
+  }
+  let y = slice(x, starts, sizes, steps);
+  if (flip.length > 0) y = reverse(y, flip);
+  return reshape(y, outShape);
 }

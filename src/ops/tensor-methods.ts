@@ -147,6 +147,9 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   depthToSpace(this: Tensor, blockSize: number, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): Tensor { return ops.depthToSpace(this, blockSize, dataFormat); },
   spaceToBatchND(this: Tensor, blockShape: number[], paddings: [number, number][]): Tensor { return ops.spaceToBatchND(this, blockShape, paddings); },
   batchToSpaceND(this: Tensor, blockShape: number[], crops: [number, number][]): Tensor { return ops.batchToSpaceND(this, blockShape, crops); },
+  stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0, ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
+    return ops.stridedSlice(this, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
+  },
 };
 
 /** The methods that give something other than one Tensor. */
