@@ -35,6 +35,12 @@ export function memboundJobs(): MemJob[] {
       run: (be, [x, g, b, y, m, v]) => be.batchNormActivation(x, g, b, y, m, v, rows, C, 1e-3, 'relu') });
     jobs.push({ kernel: 'batchNormActivationGrad', shape, sizes: [n, n, n, C, C, C, n, C, C], passes: [pass(3, 0, n), pass(3, 1, n)],
       run: (be, [x, dy, y, m, v, g, dx, dg, db]) => { v.fill(1); be.batchNormActivationGrad(x, dy, y, m, v, g, dx, dg, db, rows, C, 1e-3, 'relu'); } });
+    // The plan's form: the forward's coefficients given, the mask rebuilt from x (y not read).
+    jobs.push({ kernel: 'batchNormActivationGrad from x', shape, sizes: [n, n, n, C, C, C, n, C, C, 3 * C + 1], passes: [pass(2, 0, n), pass(2, 1, n)],
+      run: (be, [x, dy, y, m, v, g, dx, dg, db, co]) => {
+        if (co[3 * C] !== 1) be.batchNormActivation(x, g, g, y, m, v, rows, C, 1e-3, 'relu', co); // once per set of arrays
+        be.batchNormActivationGrad(x, dy, y, m, v, g, dx, dg, db, rows, C, 1e-3, 'relu', co);
+      } });
   }
   // ResNet-20's plain batchNorm / batchNormGrad (before the residual add, no activation fused).
   for (const [model, rows, C] of ZOO_BN.filter(([m]) => m === 'resnet20')) {

@@ -37,6 +37,10 @@ for (const [model, R, C] of ZOO_BN) {
     ['bnGradSums masked walk', 3, 0, () => ex.bnGradSumsMasked(x, dy, r, vec, vec + 8 * C, parts, C, R, 1, 1, 0, R)],
     ['bnGradSums masked rows', 3, 0, () => ex.bnGradSumsMasked(x, dy, r, vec, vec + 8 * C, parts, C, R, 1, 0, 0, R)],
     ['dx masked', 3, 1, () => ex.affineRowsMasked(dy, r, x, vec, vec, vec, vec, out, C, 1, 0, R)],
+    // The plan's form: the mask rebuilt from x with the forward's scale and shift (r not read).
+    ['bnGradSums from x walk', 2, 0, () => ex.bnGradSumsFromInput(x, dy, vec, vec, vec, vec + 8 * C, parts, C, R, 1, 1, 0, R)],
+    ['bnGradSums from x rows', 2, 0, () => ex.bnGradSumsFromInput(x, dy, vec, vec, vec, vec + 8 * C, parts, C, R, 1, 0, 0, R)],
+    ['dx from x', 2, 1, () => ex.affineRowsFromInput(dy, vec, vec, x, vec, vec, vec, vec, out, C, 1, 0, R)],
   ];
   for (const [name, reads, writes, fn] of passes) {
     const ms = time(fn), bytes = (reads + writes) * n * 4, lim = limit(reads, writes, n * 4);

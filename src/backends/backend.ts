@@ -171,12 +171,23 @@ export interface Backend {
   batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number): void;
   /** The gradients of batchNorm for dy: dx, and dgamma / dbeta (the column sums it needs anyway). */
   batchNormGrad(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number): void;
-  /** y = activation(batchNorm(x)) in one pass (a plan's fusion of batchNorm -> relu in training). */
-  batchNormActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void;
+  /**
+   * y = activation(batchNorm(x)) in one pass (a plan's fusion of batchNorm -> relu in training).
+   * `coefficients` (optional, 3 * channels + 1 floats): what the backend's batchNormActivationGrad
+   * may use to rebuild the activation's mask from x instead of reading y (wasm: the forward's f32
+   * scale, centre and shift, then 1; a backend with no use for it writes 0 there).
+   */
+  batchNormActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation,
+    coefficients?: TypedArray | null): void;
   /** y = activation(batchNorm(x) + residual) in one pass (a plan's fusion of a residual block's batchNorm -> add -> relu). */
   batchNormResidualActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void;
-  /** batchNormGrad for dy * step(y), y = relu(batchNorm(x)): the activation's gradient (from its output y) folded in. */
-  batchNormActivationGrad(x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void;
+  /**
+   * batchNormGrad for dy * step(y), y = relu(batchNorm(x)): the activation's gradient (from its
+   * output y) folded in. `coefficients`: batchNormActivation's for this x, if any (the same result
+   * either way; the mask may then come from x).
+   */
+  batchNormActivationGrad(x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation,
+    coefficients?: TypedArray | null): void;
   /** out = x * scale[c] + shift[c] over [rows, channels] (inference batch norm; shift may be null). */
   channelAffine(x: TypedArray, scale: TypedArray, shift: TypedArray | null, out: TypedArray, rows: number, channels: number): void;
   /**
@@ -217,7 +228,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
   batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3], bnInferenceFactors: [5, 6],
-  batchNormActivation: [3, 4, 5], batchNormActivationGrad: [6, 7, 8], batchNormResidualActivation: [4, 5, 6],
+  batchNormActivation: [3, 4, 5, 10], batchNormActivationGrad: [6, 7, 8], batchNormResidualActivation: [4, 5, 6],
   adagrad: [0, 2], adadelta: [0, 2, 3], adamax: [0, 2, 3], nadam: [0, 2, 3], lion: [0, 2], ftrl: [0, 2, 3], emaUpdate: [0], rmspropCentered: [0, 2, 3, 4],
 };
 

@@ -2,12 +2,13 @@
 // batchNormActivation call (y = relu(bn(x)) written once), and the activation's gradient in
 // front of batchNormGrad (reluGrad(dy, r), batchNormGrad; relu6Grad for relu6) becomes one
 // batchNormActivationGrad call that masks dy as it reads it: two passes over the tensor
-// instead of four. A residual block's tail, batchNorm -> add -> relu, becomes one
+// instead of four (the forward also records its coefficients, so that a backend can rebuild the
+// mask from x and not read the activation's output again). A residual block's tail, batchNorm -> add -> relu, becomes one
 // batchNormResidualActivation call (its gradient is unchanged: the add passes the masked
 // gradient to both branches, so it is stored once either way).
 import type { TypedArray } from '../core/dtype.ts';
 import { KERNEL_OUTPUTS, type ConvActivation } from '../backends/backend.ts';
-import { activationGradOf, activationOf, isArray, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
+import { activationGradOf, activationOf, isArray, newBuffer, onlyOneReader, useCounts, type Call, type Fusion } from './fusion-tools.ts';
 
 export const bnActivation: Fusion = {
   name: 'batchNorm + relu / relu6 (and its gradient)',
@@ -26,7 +27,9 @@ export const bnActivation: Fusion = {
       gone.add(relu);
       const [x, gamma, beta, , mean, variance, rows, channels, epsilon] = call.args;
       const r = relu.args[2] as TypedArray;
-      const f: Call = { kernel: 'batchNormActivation', args: [x, gamma, beta, r, mean, variance, rows, channels, epsilon, activation] };
+      // The forward's record for the fused gradient (3C + 1 floats; see Backend.batchNormActivation).
+      const coefficients = newBuffer(r, 3 * (channels as number) + 1);
+      const f: Call = { kernel: 'batchNormActivation', args: [x, gamma, beta, r, mean, variance, rows, channels, epsilon, activation, coefficients] };
       fused.set(r, f);
       return f;
     });
@@ -42,7 +45,7 @@ export const bnActivation: Fusion = {
       const grad = grads.get(g);
       if (!grad || !onlyOneReader(g, uses, kept) || dr.length !== g.length || r.length !== g.length || grad.args[0] !== forward.args[0] || grad.args[2] !== forward.args[4]) continue;
       const [x, , mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon] = grad.args;
-      replace.set(grad, { kernel: 'batchNormActivationGrad', args: [x, dr, r, mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon, forward.args[9]] });
+      replace.set(grad, { kernel: 'batchNormActivationGrad', args: [x, dr, r, mean, variance, gamma, dx, dgamma, dbeta, rows, channels, epsilon, forward.args[9], forward.args[10]] });
       gone.add(c);
     }
     out = out.filter((c) => !gone.has(c)).map((c) => replace.get(c) ?? c);

@@ -6,10 +6,16 @@ import type { ConvActivation } from '../backend.ts';
 import { batchNorm, batchNormGrad } from './norm.ts';
 import { epilogueActivation, epilogueMask } from './epilogue.ts';
 
-/** y = act(batchNorm(x)), with the batch's mean and variance written out. */
+/**
+ * y = act(batchNorm(x)), with the batch's mean and variance written out. `coefficients` (a
+ * backend's own record for its fused gradient, 3 * channels + 1 floats): the reference keeps
+ * none and writes 0 (its gradient reads the mask from y).
+ */
 export function batchNormActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
-  rows: number, channels: number, epsilon: number, activation: ConvActivation): void {
+  rows: number, channels: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null): void {
   const act = epilogueActivation('batchNormActivation', activation);
+  if (coefficients && coefficients.length !== 3 * channels + 1) throw new Error(`batchNormActivation: coefficients must hold ${3 * channels + 1} floats for ${channels} channels, got ${coefficients.length}`);
+  coefficients?.fill(0);
   batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon);
   for (let i = 0; i < y.length; i++) y[i] = act(y[i]);
 }
@@ -23,9 +29,13 @@ export function batchNormResidualActivation(x: TypedArray, gamma: TypedArray | n
   for (let i = 0; i < y.length; i++) y[i] = act(y[i] + residual[i]);
 }
 
-/** batchNormGrad of dy * mask(y), y = act(batchNorm(x)) (the activation's gradient from its output: step(y) for relu, relu6Step(y) for relu6). */
+/**
+ * batchNormGrad of dy * mask(y), y = act(batchNorm(x)) (the activation's gradient from its output:
+ * step(y) for relu, relu6Step(y) for relu6). `coefficients` (batchNormActivation's) is not needed here.
+ */
 export function batchNormActivationGrad(x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null,
-  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void {
+  dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null): void {
+  void coefficients;
   const mask = epilogueMask('batchNormActivationGrad', activation);
   const masked = new (dy.constructor as Float64ArrayConstructor)(dy.length);
   for (let i = 0; i < dy.length; i++) masked[i] = dy[i] * mask(y[i]);

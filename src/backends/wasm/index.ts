@@ -431,8 +431,8 @@ export class WasmBackend extends JsBackend {
     normTrain.batchNormGradMasked(this, x, dy, null, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon);
   override batchNormActivation = (...a: Parameters<Backend['batchNormActivation']>): void => normTrain.batchNormActivation(this, ...a);
   override batchNormResidualActivation = (...a: Parameters<Backend['batchNormResidualActivation']>): void => normTrain.batchNormResidualActivation(this, ...a);
-  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void =>
-    normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation);
+  override batchNormActivationGrad = (x: TypedArray, dy: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation,
+    coefficients: TypedArray | null = null): void => normTrain.batchNormGradMasked(this, x, dy, y, mean, variance, gamma, dx, dgamma, dbeta, rows, C, epsilon, activation, coefficients);
   override channelAffine = (...a: Parameters<Backend['channelAffine']>): void => norm.channelAffine(this, ...a);
   override bnInferenceFactors = (...a: Parameters<Backend['bnInferenceFactors']>): void => bnInferenceFactors(this, ...a);
   // Projective image transforms (the augmentation layers): see ./transform.ts.

@@ -5,7 +5,7 @@
 import type { ConvInfo } from '../backend.ts';
 
 /** Kernels of the training passes that the thread pool runs (added to the backend's list). */
-export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'winogradFilterGrad4', 'winogradFilterGrad4Output', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'affineRowsMasked', 'affineRowsResidual', 'dwFilterGrad3x3'];
+export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'winogradFilterGrad4', 'winogradFilterGrad4Output', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'bnGradSumsFromInput', 'affineRowsMasked', 'affineRowsFromInput', 'affineRowsResidual', 'dwFilterGrad3x3'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const trainTuning = {

@@ -28,7 +28,7 @@ export { unaryF32, binaryF32, binaryStrided, softmaxRows, softmaxCrossEntropyGra
 export { randomFill, movingAverage } from './random';
 export { affineRows, bnShiftedSums } from './norm';
 export { bnInferenceFactors } from './norm-factors';
-export { bnGradSumsMasked, affineRowsMasked, affineRowsResidual } from './norm-train';
+export { bnGradSumsMasked, bnGradSumsFromInput, affineRowsMasked, affineRowsFromInput, affineRowsResidual } from './norm-train';
 export { avgPool, avgPoolBackward, resize, resizeBackward, resizeNearestGather, avgPoolGather } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
 export { castU8F32, copyBlock, transpose4, transposeBlocks, reduceMiddle } from './convert';

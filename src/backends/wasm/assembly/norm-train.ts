@@ -43,20 +43,42 @@ import { epilogue, epilogue1 } from './conv';
 // 16 channels that is four sums per row, 1.5-1.7x slower.) Wider rows: gradSumsRows.
 // walk: 1 = the column walk, 0 = rows in order (the glue chooses by C: normTrainTuning).
 export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, walk: i32, row0: i32, row1: i32): void {
-  if (!r) gradSums(x, dy, 0, mean, inv, partials, C, chunk, false, 0, walk, row0, row1);
-  else if (act == 1) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 1, walk, row0, row1);
-  else if (act == 2) gradSums(x, dy, r, mean, inv, partials, C, chunk, true, 2, walk, row0, row1);
+  if (!r) gradSums(x, dy, 0, 0, 0, mean, inv, partials, C, chunk, false, false, 0, walk, row0, row1);
+  else if (act == 1) gradSums(x, dy, r, 0, 0, mean, inv, partials, C, chunk, true, false, 1, walk, row0, row1);
+  else if (act == 2) gradSums(x, dy, r, 0, 0, mean, inv, partials, C, chunk, true, false, 2, walk, row0, row1);
+  else unreachable(); // the glue passes only known codes
+}
+
+// bnGradSumsMasked with the mask rebuilt from x instead of read from the activation's output:
+// y = sc[c] * (x - m[c]) + sh[c], the forward's own f32 coefficients (sc its scale, sh its shift,
+// its centre equal to m, the mean rounded to f32: the glue checks), so y is the forward's value
+// bit for bit and gradMask(g, y) is gradMask(g, act(y)) (relu and relu6 pass exactly where y
+// does). One array fewer to read.
+export function bnGradSumsFromInput(x: usize, dy: usize, sc: usize, sh: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, act: i32, walk: i32, row0: i32, row1: i32): void {
+  if (act == 1) gradSums(x, dy, 0, sc, sh, mean, inv, partials, C, chunk, true, true, 1, walk, row0, row1);
+  else if (act == 2) gradSums(x, dy, 0, sc, sh, mean, inv, partials, C, chunk, true, true, 2, walk, row0, row1);
   else unreachable(); // the glue passes only known codes
 }
 
 // @ts-ignore: decorator
-@inline function gradSums(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, walk: i32, row0: i32, row1: i32): void {
-  if (walk) gradSumsWalk(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
-  else gradSumsRows(x, dy, r, mean, inv, partials, C, chunk, masked, act, row0, row1);
+@inline function gradSums(x: usize, dy: usize, r: usize, sc: usize, sh: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, fromX: bool, act: i32, walk: i32, row0: i32, row1: i32): void {
+  if (walk) gradSumsWalk(x, dy, r, sc, sh, mean, inv, partials, C, chunk, masked, fromX, act, row0, row1);
+  else gradSumsRows(x, dy, r, sc, sh, mean, inv, partials, C, chunk, masked, fromX, act, row0, row1);
+}
+
+// The mask's input for four lanes: the activation's output r, or the forward's pre-activation
+// y = sc (x - m) + sh rebuilt from xm = x - m (the forward affine loop's operations in its order).
+// @ts-ignore: decorator
+@inline function maskInput(r: usize, at: usize, xm: v128, ss: v128, hh: v128, fromX: bool): v128 {
+  return fromX ? f32x4.add(f32x4.mul(ss, xm), hh) : v128.load(r + at);
+}
+// @ts-ignore: decorator
+@inline function maskInput1(r: usize, o: usize, k: usize, xm: f32, sc: usize, sh: usize, fromX: bool): f32 {
+  return fromX ? load<f32>(sc + k) * xm + load<f32>(sh + k) : load<f32>(r + o + k);
 }
 
 // @ts-ignore: decorator
-@inline function gradSumsWalk(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
+@inline function gradSumsWalk(x: usize, dy: usize, r: usize, sc: usize, sh: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, fromX: bool, act: i32, row0: i32, row1: i32): void {
   // The chunk's 4C f64: the 2C f64 partials, then m, the mean in f32 (C), as scratch.
   const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), m = p + (<usize>C << 4);
   for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
@@ -66,22 +88,25 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
     const b1 = min(b0 + BLOCK, row1);
     for (let c = 0; c < c4; c += 4) {
       const k = <usize>c << 2, k8 = <usize>c << 3, mm = v128.load(m + k);
+      const ss = fromX ? v128.load(sc + k) : mm, hh = fromX ? v128.load(sh + k) : mm;
       let sLo0 = f64x2.splat(0), sHi0 = sLo0, sLo1 = sLo0, sHi1 = sLo0, t0 = f32x4.splat(0), t1 = t0;
       let at = <usize>b0 * stride + k, row = b0;
       for (; row + 2 <= b1; row += 2) {
         let g0 = v128.load(dy + at), g1 = v128.load(dy + at + stride);
-        if (masked) { g0 = gradMask(g0, v128.load(r + at), act); g1 = gradMask(g1, v128.load(r + at + stride), act); }
+        const x0 = f32x4.sub(v128.load(x + at), mm), x1 = f32x4.sub(v128.load(x + at + stride), mm);
+        if (masked) { g0 = gradMask(g0, maskInput(r, at, x0, ss, hh, fromX), act); g1 = gradMask(g1, maskInput(r, at + stride, x1, ss, hh, fromX), act); }
         sLo0 = f64x2.add(sLo0, f64x2.promote_low_f32x4(g0)); sHi0 = f64x2.add(sHi0, f64x2.promote_low_f32x4(i32x4.shuffle(g0, g0, 2, 3, 0, 1)));
         sLo1 = f64x2.add(sLo1, f64x2.promote_low_f32x4(g1)); sHi1 = f64x2.add(sHi1, f64x2.promote_low_f32x4(i32x4.shuffle(g1, g1, 2, 3, 0, 1)));
-        t0 = f32x4.add(t0, f32x4.mul(g0, f32x4.sub(v128.load(x + at), mm)));
-        t1 = f32x4.add(t1, f32x4.mul(g1, f32x4.sub(v128.load(x + at + stride), mm)));
+        t0 = f32x4.add(t0, f32x4.mul(g0, x0));
+        t1 = f32x4.add(t1, f32x4.mul(g1, x1));
         at += 2 * stride;
       }
       if (row < b1) {
         let g = v128.load(dy + at);
-        if (masked) g = gradMask(g, v128.load(r + at), act);
+        const x0 = f32x4.sub(v128.load(x + at), mm);
+        if (masked) g = gradMask(g, maskInput(r, at, x0, ss, hh, fromX), act);
         sLo0 = f64x2.add(sLo0, f64x2.promote_low_f32x4(g)); sHi0 = f64x2.add(sHi0, f64x2.promote_low_f32x4(i32x4.shuffle(g, g, 2, 3, 0, 1)));
-        t0 = f32x4.add(t0, f32x4.mul(g, f32x4.sub(v128.load(x + at), mm)));
+        t0 = f32x4.add(t0, f32x4.mul(g, x0));
       }
       flushGradSums(p + k8, q + k8, mean + k8, inv + k8, f64x2.add(sLo0, sLo1), f64x2.add(sHi0, sHi1), f32x4.add(t0, t1), mm);
     }
@@ -89,11 +114,12 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
       const k = <usize>c << 2, k8 = <usize>c << 3, mc = load<f32>(m + k);
       let sg: f64 = 0, t: f32 = 0;
       for (let row = b0; row < b1; row++) {
-        const o = <usize>row * stride + k;
-        let g = load<f32>(dy + o);
-        if (masked) g = gradMask1(g, load<f32>(r + o), act);
+        const o = <usize>row * stride;
+        let g = load<f32>(dy + o + k);
+        const xm = load<f32>(x + o + k) - mc;
+        if (masked) g = gradMask1(g, maskInput1(r, o, k, xm, sc, sh, fromX), act);
         sg += <f64>g;
-        t += g * (load<f32>(x + o) - mc);
+        t += g * xm;
       }
       store<f64>(p + k8, load<f64>(p + k8) + sg);
       store<f64>(q + k8, load<f64>(q + k8) + (<f64>t + meanCorrection(<f64>mc - load<f64>(mean + k8), sg)) * load<f64>(inv + k8));
@@ -105,7 +131,7 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
 // BLOCK rows: for rows of more than WALK_CHANNELS channels, where each row has enough
 // independent sums that waiting on their stores does not show, and the column walk measured slower.
 // @ts-ignore: decorator
-@inline function gradSumsRows(x: usize, dy: usize, r: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, act: i32, row0: i32, row1: i32): void {
+@inline function gradSumsRows(x: usize, dy: usize, r: usize, sc: usize, sh: usize, mean: usize, inv: usize, partials: usize, C: i32, chunk: i32, masked: bool, fromX: bool, act: i32, row0: i32, row1: i32): void {
   // The chunk's 4C f64: the 2C f64 partials, then scratch: sum g in f64 (C), sum g (x - m) in f32 (C), m in f32 (C).
   const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3), s = p + (<usize>C << 4), t = s + (<usize>C << 3);
   const m = t + (<usize>C << 2);
@@ -117,22 +143,16 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
     for (let c = 0; c < C; c++) { store<f64>(s + (<usize>c << 3), 0); store<f32>(t + (<usize>c << 2), 0); }
     for (let row = b0; row < b1; row++) {
       const o = <usize>row * stride;
-      let c = 0;
-      for (; c < c4; c += 4) {
+      for (let c = 0; c < c4; c += 4) {
         const k = <usize>c << 2, k8 = <usize>c << 3;
         let g = v128.load(dy + o + k);
-        if (masked) g = gradMask(g, v128.load(r + o + k), act);
+        const mm = v128.load(m + k), xm = f32x4.sub(v128.load(x + o + k), mm);
+        if (masked) g = gradMask(g, maskInput(r, o + k, xm, fromX ? v128.load(sc + k) : mm, fromX ? v128.load(sh + k) : mm, fromX), act);
         v128.store(s + k8, f64x2.add(v128.load(s + k8), f64x2.promote_low_f32x4(g)));
         v128.store(s + k8, f64x2.add(v128.load(s + k8, 16), f64x2.promote_low_f32x4(i32x4.shuffle(g, g, 2, 3, 0, 1))), 16);
-        v128.store(t + k, f32x4.add(v128.load(t + k), f32x4.mul(g, f32x4.sub(v128.load(x + o + k), v128.load(m + k)))));
+        v128.store(t + k, f32x4.add(v128.load(t + k), f32x4.mul(g, xm)));
       }
-      for (; c < C; c++) {
-        const k = <usize>c << 2, k8 = <usize>c << 3;
-        let g = load<f32>(dy + o + k);
-        if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
-        store<f64>(s + k8, load<f64>(s + k8) + <f64>g);
-        store<f32>(t + k, load<f32>(t + k) + g * (load<f32>(x + o + k) - load<f32>(m + k)));
-      }
+      for (let c = c4; c < C; c++) gradSum1(x, dy, r, sc, sh, s, t, m, o, c, masked, fromX, act);
     }
     for (let c = 0; c < C; c++) {
       const k = <usize>c << 2, k8 = <usize>c << 3;
@@ -141,6 +161,17 @@ export function bnGradSumsMasked(x: usize, dy: usize, r: usize, mean: usize, inv
       store<f64>(q + k8, load<f64>(q + k8) + (<f64>load<f32>(t + k) + meanCorrection(<f64>load<f32>(m + k) - load<f64>(mean + k8), sg)) * load<f64>(inv + k8));
     }
   }
+}
+
+// One float of gradSumsRows: channel c of the row at byte offset o into the block's sums s, t.
+// @ts-ignore: decorator
+@inline function gradSum1(x: usize, dy: usize, r: usize, sc: usize, sh: usize, s: usize, t: usize, m: usize, o: usize, c: i32, masked: bool, fromX: bool, act: i32): void {
+  const k = <usize>c << 2, k8 = <usize>c << 3;
+  let g = load<f32>(dy + o + k);
+  const xm = load<f32>(x + o + k) - load<f32>(m + k);
+  if (masked) g = gradMask1(g, maskInput1(r, o, k, xm, sc, sh, fromX), act);
+  store<f64>(s + k8, load<f64>(s + k8) + <f64>g);
+  store<f32>(t + k, load<f32>(t + k) + g * xm);
 }
 
 // The term (m - mean) sum g that moves sum g (x - m) to sum g (x - mean): nothing where sum g is
@@ -183,20 +214,30 @@ export function affineRowsMasked(u: usize, r: usize, v: usize, a: usize, b: usiz
   else unreachable(); // the glue passes only known codes
 }
 
+// affineRowsMasked's input gradient with the mask rebuilt from v = x (bnGradSumsFromInput's
+// y = sc (x - m) + sh, the forward's coefficients) instead of read from the activation's output.
+export function affineRowsFromInput(u: usize, sc: usize, sh: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, act: i32, row0: i32, row1: i32): void {
+  if (act == 1) affineLoop(u, 0, v, a, b, d, m, out, C, true, true, 1, row0, row1, false, sc, sh, true);
+  else if (act == 2) affineLoop(u, 0, v, a, b, d, m, out, C, true, true, 2, row0, row1, false, sc, sh, true);
+  else unreachable(); // the glue passes only known codes
+}
+
 /** Up to this many channels affineLoop takes four rows at a time (wider rows, one at a time, measured faster). */
 const QUAD_CHANNELS = 64;
 
 // @ts-ignore: decorator
-@inline function affineLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool = false): void {
-  if (C <= QUAD_CHANNELS) affineQuadLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes);
-  else affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes);
+@inline function affineLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32,
+  hasRes: bool = false, sc: usize = 0, sh: usize = 0, fromX: bool = false): void {
+  if (C <= QUAD_CHANNELS) affineQuadLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes, sc, sh, fromX);
+  else affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row0, row1, hasRes, sc, sh, fromX);
 }
 
 // Four rows at a time: each channel group's coefficients are loaded once per four rows (for
 // 16 channels a row is only four vectors: reloading them per row and per vector cost more than
 // the data), and four rows of up to 64 channels are one contiguous run.
 // @ts-ignore: decorator
-@inline function affineQuadLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool): void {
+@inline function affineQuadLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32,
+  hasRes: bool, sc: usize, sh: usize, fromX: bool): void {
   const c4 = C & ~3, stride = <usize>C << 2;
   let row = row0;
   for (; row + 4 <= row1; row += 4) {
@@ -204,23 +245,26 @@ const QUAD_CHANNELS = 64;
     for (let c = 0; c < c4; c += 4) {
       const k = <usize>c << 2, at = o + k;
       const aa = hasU ? v128.load(a + k) : f32x4.splat(0), bb = v128.load(b + k), dd = v128.load(d + k), mm = v128.load(m + k);
-      affineVec(u, r, v, out, at, aa, bb, dd, mm, hasU, masked, act, hasRes);
-      affineVec(u, r, v, out, at + stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
-      affineVec(u, r, v, out, at + 2 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
-      affineVec(u, r, v, out, at + 3 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes);
+      const ss = fromX ? v128.load(sc + k) : mm, hh = fromX ? v128.load(sh + k) : mm;
+      affineVec(u, r, v, out, at, aa, bb, dd, mm, hasU, masked, act, hasRes, ss, hh, fromX);
+      affineVec(u, r, v, out, at + stride, aa, bb, dd, mm, hasU, masked, act, hasRes, ss, hh, fromX);
+      affineVec(u, r, v, out, at + 2 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes, ss, hh, fromX);
+      affineVec(u, r, v, out, at + 3 * stride, aa, bb, dd, mm, hasU, masked, act, hasRes, ss, hh, fromX);
     }
-    for (let q = 0; q < 4; q++) for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o + <usize>q * stride, c, hasU, masked, act, hasRes);
+    for (let q = 0; q < 4; q++) for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o + <usize>q * stride, c, hasU, masked, act, hasRes, sc, sh, fromX);
   }
-  affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1, hasRes);
+  affineRowLoop(u, r, v, a, b, d, m, out, C, hasU, masked, act, row, row1, hasRes, sc, sh, fromX);
 }
 
 // One vector of the affine loops at byte offset `at` of the rows, its channels' coefficients given.
 // @ts-ignore: decorator
-@inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
-  let y = f32x4.add(f32x4.mul(bb, f32x4.sub(v128.load(v + at), mm)), dd);
+@inline function affineVec(u: usize, r: usize, v: usize, out: usize, at: usize, aa: v128, bb: v128, dd: v128, mm: v128, hasU: bool, masked: bool, act: i32, hasRes: bool,
+  ss: v128, hh: v128, fromX: bool): void {
+  const xm = f32x4.sub(v128.load(v + at), mm);
+  let y = f32x4.add(f32x4.mul(bb, xm), dd);
   if (hasU) {
     let g = v128.load(u + at);
-    if (masked) g = gradMask(g, v128.load(r + at), act);
+    if (masked) g = gradMask(g, maskInput(r, at, xm, ss, hh, fromX), act);
     y = f32x4.add(y, f32x4.mul(aa, g));
   } else y = activate(hasRes ? f32x4.add(y, v128.load(u + at)) : y, act);
   v128.store(out + at, y);
@@ -228,12 +272,14 @@ const QUAD_CHANNELS = 64;
 
 // One float of the affine loops: channel c of the row at byte offset o.
 // @ts-ignore: decorator
-@inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32, hasRes: bool): void {
+@inline function affine1(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, o: usize, c: i32, hasU: bool, masked: bool, act: i32, hasRes: bool,
+  sc: usize, sh: usize, fromX: bool): void {
   const k = <usize>c << 2;
-  let y = load<f32>(b + k) * (load<f32>(v + o + k) - load<f32>(m + k)) + load<f32>(d + k);
+  const xm = load<f32>(v + o + k) - load<f32>(m + k);
+  let y = load<f32>(b + k) * xm + load<f32>(d + k);
   if (hasU) {
     let g = load<f32>(u + o + k);
-    if (masked) g = gradMask1(g, load<f32>(r + o + k), act);
+    if (masked) g = gradMask1(g, maskInput1(r, o, k, xm, sc, sh, fromX), act);
     y += load<f32>(a + k) * g;
   } else y = activate1(hasRes ? y + load<f32>(u + o + k) : y, act);
   store<f32>(out + o + k, y);
@@ -241,16 +287,18 @@ const QUAD_CHANNELS = 64;
 
 // Rows one at a time (the tail of affineQuadLoop, and rows of more than QUAD_CHANNELS channels).
 // @ts-ignore: decorator
-@inline function affineRowLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32, hasRes: bool): void {
+@inline function affineRowLoop(u: usize, r: usize, v: usize, a: usize, b: usize, d: usize, m: usize, out: usize, C: i32, hasU: bool, masked: bool, act: i32, row0: i32, row1: i32,
+  hasRes: bool, sc: usize, sh: usize, fromX: bool): void {
   const c4 = C & ~3;
   for (let row = row0; row < row1; row++) {
     const o = <usize>(row * C) << 2;
     for (let c = 0; c < c4; c += 4) {
       const k = <usize>c << 2;
-      const aa = hasU ? v128.load(a + k) : f32x4.splat(0);
-      affineVec(u, r, v, out, o + k, aa, v128.load(b + k), v128.load(d + k), v128.load(m + k), hasU, masked, act, hasRes);
+      const aa = hasU ? v128.load(a + k) : f32x4.splat(0), mm = v128.load(m + k);
+      const ss = fromX ? v128.load(sc + k) : mm, hh = fromX ? v128.load(sh + k) : mm;
+      affineVec(u, r, v, out, o + k, aa, v128.load(b + k), v128.load(d + k), mm, hasU, masked, act, hasRes, ss, hh, fromX);
     }
-    for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o, c, hasU, masked, act, hasRes);
+    for (let c = c4; c < C; c++) affine1(u, r, v, a, b, d, m, out, o, c, hasU, masked, act, hasRes, sc, sh, fromX);
   }
 }
 
