@@ -8,7 +8,7 @@ export { streamLimit } from './bandwidth';
 export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
-export { winograd4Conv, winograd4Weights } from './winograd4';
+export { winograd4Conv, winograd4Weights, inputTransform as winograd4InputTransform, outputTransform as winograd4OutputTransform } from './winograd4';
 export { winograd4ConvColumns } from './winograd4-columns';
 export { convDirectResidual, residualActivate } from './conv-residual';
 export { padImages, convColumns, convPoolColumns } from './conv-columns';
