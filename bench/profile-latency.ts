@@ -1,5 +1,8 @@
 // Where a batch-1 predict's time goes (issue #15's latency target): model.predict end to end,
-// the compiled step alone (predictStep), and every kernel call of the plan, median per call.
+// the compiled step alone (predictStep), and every kernel call of the plan, median per call,
+// with its multiply-adds as a direct convolution or matMul counts them and the rate on that
+// count against the wasm kernels' measured multiply-add limit on these threads (Winograd does
+// fewer multiply-adds, so it can read above 100%).
 //   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise] [--wide-gemm on|off] [--reuse-columns on|off] [--even-chunks on|off] [--gather-edges on|off]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
@@ -50,6 +53,7 @@ const now = dt.getThreads() === 1 ? (): number => { const u = process.cpuUsage()
 const b = backend() as unknown as Record<string, Fn>;
 const originals = new Map<string, Fn>();
 const samples = new Map<string, number[]>();
+const macsOf = new Map<string, number>();
 let index = 0, depth = 0;
 for (let p: object | null = b; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
   for (const k of Object.getOwnPropertyNames(p)) {
@@ -62,9 +66,11 @@ for (let p: object | null = b; p && p !== Object.prototype; p = Object.getProtot
       const t = now();
       try { return f.apply(b, args); } finally {
         depth--;
-        const c = args.find((a): a is { kH: number; strideH: number; groups: number; inC: number; outC: number } => typeof a === 'object' && a !== null && 'kH' in a);
+        const c = args.find((a): a is { kH: number; kW: number; strideH: number; groups: number; inC: number; outC: number; batch: number; outH: number; outW: number } => typeof a === 'object' && a !== null && 'kH' in a);
         const key = `${index++} ${k}${typeof args[0] === 'string' ? ` ${args[0]}` : ''}${c ? ` ${c.kH}x${c.kH}/s${c.strideH}${c.groups > 1 ? ' dw' : ''} ${c.inC}->${c.outC}` : ''}`;
         (samples.get(key) ?? samples.set(key, []).get(key)!).push(now() - t);
+        if (c) macsOf.set(key, c.batch * c.outH * c.outW * c.outC * c.kH * c.kW * (c.inC / c.groups));
+        else if (k === 'matMul') macsOf.set(key, (args[3] as number) * (args[4] as number) * (args[5] as number) * (args[6] as number));
       }
     };
   }
@@ -74,5 +80,12 @@ for (let i = 0; i < runs; i++) { index = 0; wrapped.push(time(() => model.predic
 const kernels = [...samples].map(([k, v]) => [k, median(v)] as const);
 const kernelSum = kernels.reduce((s, [, v]) => s + v, 0);
 console.log(`${values.model} batch ${batch}, threads ${dt.getThreads()}: predict ${median(whole).toFixed(3)} ms, predictStep ${median(step).toFixed(3)} ms, ${kernels.length} kernel calls summing to (${dt.getThreads() === 1 ? 'CPU time' : 'wall'}) ${kernelSum.toFixed(3)} ms (timed run ${median(wrapped).toFixed(3)} ms); CPU time per call: predict ${cpuPredict.toFixed(3)} ms, predictStep ${cpuStep.toFixed(3)} ms`);
-for (const [k, v] of [...kernels].sort((a, c) => c[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${k.padEnd(48)} ${v.toFixed(3)} ms`);
+for (const [k, f] of originals) b[k] = f; // unwrapped: the limit's probe below is not a call of the plan
+const limit = (backend() as unknown as { fmaPeakGflops(): number }).fmaPeakGflops() / 2; // G multiply-adds/s
+const totalMacs = [...macsOf.values()].reduce((s, m) => s + m, 0);
+console.log(`  ${(totalMacs / 1e6).toFixed(2)} M multiply-adds (direct count), ${(totalMacs / limit / 1e6).toFixed(3)} ms at the limit of ${limit.toFixed(1)} G/s on ${dt.getThreads()} thread(s); per call: ms, M multiply-adds, G/s, % of the limit`);
+for (const [k, v] of [...kernels].sort((a, c) => c[1] - a[1]).slice(0, Number(values.top))) {
+  const m = macsOf.get(k);
+  console.log(`  ${k.padEnd(48)} ${v.toFixed(3)} ms${m ? `  ${(m / 1e6).toFixed(2)}  ${(m / v / 1e6).toFixed(1)}  ${Math.round((100 * m) / v / 1e6 / limit)}%` : ''}`);
+}
 process.exit(0);

@@ -25,8 +25,9 @@ const SHAPES: [string, number, number, number][] = [
   ['VGG 32->32', 32, 32, 32], ['VGG 32->64', 16, 32, 64], ['VGG dx 64->32', 16, 64, 32], ['VGG 64->64', 16, 64, 64],
   ['VGG 64->128', 8, 64, 128], ['VGG dx 128->64', 8, 128, 64], ['VGG 128->128', 8, 128, 128],
   ['convnet 32->64', 11, 32, 64], ['AE 32->64', 14, 32, 64], ['128->128 @4', 4, 128, 128], ['64->64 @4', 4, 64, 64], ['32->32 @4', 4, 32, 32], ['64->64 @2', 2, 64, 64], ['AE dx 64->32', 14, 64, 32], ['AE 64->32', 28, 64, 32], ['AE dx 32->64', 28, 32, 64],
+  ['seed 32->16', 14, 32, 16], ['32->16', 28, 32, 16], ['64->16', 8, 64, 16], ['128->16', 8, 128, 16],
 ];
-const POOLED: [string, number, number, number][] = [['convnet-like 32->64 pooled', 12, 32, 64], ['VGG 32->32 pooled', 32, 32, 32], ['VGG 64->64 pooled', 16, 64, 64], ['VGG 128->128 pooled', 8, 128, 128], ['AE 32->64 pooled', 14, 32, 64]];
+const POOLED: [string, number, number, number][] = [['convnet-like 32->64 pooled', 12, 32, 64], ['VGG 32->32 pooled', 32, 32, 32], ['VGG 64->64 pooled', 16, 64, 64], ['VGG 128->128 pooled', 8, 128, 128], ['AE 32->64 pooled', 14, 32, 64], ['seed 32->16 pooled', 14, 32, 16], ['32->16 pooled', 28, 32, 16]];
 const ALGS: ConvAlgorithm[] = ['direct', 'winograd', 'winograd4', 'auto'];
 const batches = values.batch ? [Number(values.batch)] : [64, 1];
 console.log(`wasm backend, 1 thread, CPU time, ${mem.relaxed ? 'relaxed SIMD' : 'SIMD'}${values.prepared ? ', weights prepared once' : ''}; ms per call (effective GFLOP/s); w2 x, w4 x: the median over rounds of direct time / time`);

@@ -8,7 +8,8 @@ import * as dt from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { preparedTuning, winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { backend } from '../src/core/engine.ts';
 import { recordSplits, threadsUsed } from '../src/backends/wasm/split-recorder.ts';
 import type { ConvActivation } from '../src/backends/backend.ts';
 import { worstError } from './helpers/compare.ts';
@@ -111,6 +112,52 @@ describe('F(4x4) split by output channels (few tiles, two threads)', () => {
     };
     for (const [h, c, f] of [[8, 128, 128], [8, 64, 128], [7, 128, 64], [8, 64, 64]]) assert.equal(kernelOf(h, c, f), 'winograd4ConvColumns', `${h}x${h} ${c}->${f}`);
     for (const [h, c, f] of [[8, 32, 64], [16, 64, 128], [32, 32, 32], [16, 16, 16]]) assert.equal(kernelOf(h, c, f), 'winograd4Conv', `${h}x${h} ${c}->${f}`);
+  });
+});
+
+describe('F(4x4) with prepared weights from 32 input channels to 16-31 output channels (the seed model\'s 32 -> 16)', () => {
+  // A seed-like pooled convolution and an odd one (valid padding, 13x11, 20 filters: not a multiple of 8).
+  const models: [string, () => dt.models.Model, number[], string[]][] = [
+    ['32 -> 16, 14x14, max-pooled', () => new dt.models.Sequential({ layers: [new dt.layers.Input({ shape: [14, 14, 32] }), new dt.layers.Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }),
+      new dt.layers.MaxPooling2D({ poolSize: 2 }), new dt.layers.Flatten(), new dt.layers.Dense({ units: 10 })] }), [1, 14, 14, 32], ['convPoolDirect', 'convPool']],
+    ['40 -> 20, 13x11 valid, relu', () => new dt.models.Sequential({ layers: [new dt.layers.Input({ shape: [13, 11, 40] }), new dt.layers.Conv2D({ filters: 20, kernelSize: 3, activation: 'relu' }),
+      new dt.layers.Flatten()] }), [1, 13, 11, 40], ['convDirect', 'convGemm']],
+  ];
+  const kernels = (model: dt.models.Model, x: dt.Tensor): string[] =>
+    recordSplits(backend() as WasmBackend, () => model.predict(x)).flatMap((s) => s.jobs.map((j) => j.kernel)).filter((k) => k.startsWith('winograd4') || k.startsWith('conv'));
+
+  it('a predict plan takes it (off: the direct kernel): 1 = 2 threads bit for bit, the reference backend within 1e-4', async () => {
+    for (const [what, build, shape, direct] of models) {
+      const x = rand(shape);
+      dt.setRandomSeed(3);
+      const reference = dt.withBackend('js', () => build().predict(x) as dt.Tensor);
+      dt.setBackend('wasm');
+      const outs: Float32Array[] = [];
+      for (const threads of [1, 2]) {
+        dt.setThreads(threads);
+        await dt.ready();
+        dt.setRandomSeed(3);
+        const model = build();
+        for (let i = 0; i < 2; i++) model.predict(x); // traced, then traced again to verify (the prologue transforms the kernel once)
+        const ran = kernels(model, x);
+        assert.deepEqual(ran, ['winograd4Conv'], `${what}, ${threads} thread(s): ${ran.join(', ')}`);
+        outs.push(Float32Array.from((model.predict(x) as dt.Tensor).data));
+      }
+      assert.deepEqual(outs[1], outs[0], `${what}: two threads vs one`);
+      const err = worstError(outs[0], reference.data);
+      assert.ok(err < 1e-4, `${what}: ${err} from the reference backend`);
+      const saved = preparedTuning.sixteenOutputChannels;
+      preparedTuning.sixteenOutputChannels = false;
+      try {
+        dt.setRandomSeed(3);
+        const model = build();
+        for (let i = 0; i < 2; i++) model.predict(x);
+        const ran = kernels(model, x);
+        assert.ok(ran.length > 0 && ran.every((k) => direct.includes(k)), `${what}, off: ${ran.join(', ')}`);
+        assert.ok(worstError((model.predict(x) as dt.Tensor).data, reference.data) < 1e-5, `${what}, off: the direct kernel`);
+      } finally { preparedTuning.sixteenOutputChannels = saved; }
+    }
+    dt.setThreads(1);
   });
 });
 

@@ -124,11 +124,22 @@ export const winogradTuning = {
  * So F(4x4) from 4 tiles (within its channel rules: its error bound keeps it to 128 input
  * channels), else F(2x2) from 4 tiles with 32+ channels each way.
  */
-export const preparedTuning = { minTiles4: 4, minTiles2: 4 };
+export const preparedTuning = {
+  minTiles4: 4, minTiles2: 4,
+  /**
+   * With prepared weights, F(4x4) also where minChannels4 input channels meet 16 to 31 output
+   * channels (the seed model's 32 -> 16: its error is the 32 summed channels' of 32 -> 32,
+   * which already takes F(4x4)). Batch 1, one thread, CPU time over direct (bench/winograd.ts
+   * --batch 1 --prepared [--pooled], 9 rounds, load 4): seed 32->16 @14 pooled 1.86x, plain
+   * 1.63x; 32->16 @28 pooled 2.62x, plain 2.37x; 64->16 @8 2.31x; 128->16 @8 2.41x (false: before).
+   */
+  sixteenOutputChannels: true,
+};
 
 export function winograd4Pays(i: ConvInfo, weightsPrepared = false): boolean {
   const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-  const channels = Math.min(i.inC, i.outC) >= winogradTuning.minChannels4 || (winogradTuning.sixteenInputChannels && i.inC === 16 && i.outC >= 16);
+  const fewOutputs = weightsPrepared && preparedTuning.sixteenOutputChannels && i.inC >= winogradTuning.minChannels4 && i.outC >= 16;
+  const channels = Math.min(i.inC, i.outC) >= winogradTuning.minChannels4 || (winogradTuning.sixteenInputChannels && i.inC === 16 && i.outC >= 16) || fewOutputs;
   return channels && i.inC <= 128 && tiles >= (weightsPrepared ? preparedTuning.minTiles4 : 16);
 }
 

@@ -1,0 +1,66 @@
+// A tuning knob's effect on zoo predicts, paired in one process (issue #15: on a shared machine
+// only A/B in the same run means anything): one model per setting, each traced and compiled
+// under its setting (a plan's prologue prepares weights in the form its choice reads), then
+// rounds alternate between them (the knob set to each model's value before its calls: kernels
+// choose at call time). Per setting: the fastest call, the median of the rounds' medians, and
+// the median of the per-round ratios new / old; the largest relative difference of the outputs.
+//   node --import tsx bench/latency-ab.ts --knob preparedTuning.sixteenOutputChannels --values false,true [--models seed] [--threads 1] [--batch 1] [--rounds 15] [--reps 30]
+import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
+import * as dt from 'deeptype';
+import { ZOO } from '../examples/zoo-models.ts';
+import { syntheticBatch } from './zoo-data.ts';
+import { preparedTuning, winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { pointwiseTuning } from '../src/backends/wasm/pointwise-kernels.ts';
+import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
+import { preparedPacking } from '../src/backends/wasm/conv-kernels.ts';
+import { spatialTuning } from '../src/backends/wasm/spatial.ts';
+import { weightCacheTuning } from '../src/compile/prologue.ts';
+
+const TUNING: Record<string, Record<string, unknown>> = { preparedTuning, winogradTuning, pointwiseTuning, depthwiseTuning, preparedPacking, spatialTuning, weightCacheTuning };
+const { values } = parseArgs({ options: {
+  knob: { type: 'string' }, values: { type: 'string', default: 'false,true' }, models: { type: 'string', default: 'seed' }, threads: { type: 'string', default: '1' },
+  batch: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' }, reps: { type: 'string', default: '30' },
+} });
+const [objectName, key] = (values.knob ?? '').split('.');
+const target = TUNING[objectName];
+if (!target || !key || !(key in target)) throw new Error(`latency-ab: --knob must be OBJECT.KEY of ${Object.keys(TUNING).join(', ')}, got '${values.knob ?? ''}'`);
+const parse = (v: string): unknown => (v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v);
+const settings = values.values!.split(',').map(parse);
+if (settings.length !== 2) throw new Error(`latency-ab: --values must be two settings (old,new), got '${values.values}'`);
+const batch = Number(values.batch), rounds = Number(values.rounds), reps = Number(values.reps);
+dt.setBackend('wasm');
+dt.setThreads(Number(values.threads));
+await dt.ready();
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1];
+const saved = target[key];
+console.log(`${values.knob} ${settings.join(' -> ')}, batch ${batch}, ${dt.getThreads()} thread(s), wall time per predict (us); load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const name of values.models!.split(',')) {
+  const entry = ZOO[name];
+  if (!entry) throw new Error(`latency-ab: unknown model '${name}', expected one of ${Object.keys(ZOO).join(', ')}`);
+  const x = syntheticBatch(entry, batch).x;
+  const predict = (m: dt.models.Model): dt.Tensor => m.predict(x, { batchSize: batch }) as dt.Tensor;
+  const runs = settings.map((setting) => {
+    target[key] = setting;
+    dt.setRandomSeed(1);
+    const model = entry.build();
+    for (let i = 0; i < 5; i++) predict(model); // traced, verified, warm
+    return { setting, model, out: Float32Array.from(predict(model).data) };
+  });
+  const fastest = [Infinity, Infinity], medians: number[][] = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    runs.forEach(({ setting, model }, i) => {
+      target[key] = setting;
+      for (let k = 0; k < 3; k++) predict(model);
+      const times: number[] = [];
+      for (let k = 0; k < reps; k++) { const t = performance.now(); predict(model); times.push((performance.now() - t) * 1000); }
+      fastest[i] = Math.min(fastest[i], ...times);
+      medians[i].push(median(times));
+    });
+  }
+  target[key] = saved;
+  const diff = runs[1].out.reduce((m, v, i) => Math.max(m, Math.abs(v - runs[0].out[i]) / Math.max(1, Math.abs(runs[0].out[i]))), 0);
+  const ratio = median(medians[1].map((v, i) => v / medians[0][i]));
+  console.log(`${name.padEnd(12)} fastest ${fastest[0].toFixed(1)} / ${fastest[1].toFixed(1)}, median ${median(medians[0]).toFixed(1)} / ${median(medians[1]).toFixed(1)}, new / old ${ratio.toFixed(2)}x; outputs differ by ${diff.toExponential(1)}; load ${loadavg()[0].toFixed(2)}`);
+}
+process.exit(0);
