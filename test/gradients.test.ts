@@ -150,6 +150,10 @@ describe('gradients match finite differences', () => {
   op('atan2', () => checkGradients((a, b) => dt.atan2(a, b), [rand([2, 3], -2, 2), rand([3], 0.5, 2)]));
   op('select', () => checkGradients((a, b) => dt.where(dt.tensor([1, 0, 1, 0, 0, 1], [2, 3], 'uint8'), a, b), [rand([2, 3]), rand([3])]));
   op('gather', () => checkGradients((x) => dt.gather(x, [1, 1, 0, 2], 1), [rand([2, 3, 2])]));
+  op('cumulative', () => {
+    checkGradients((x) => dt.cumsum(x, 1, true, true), [rand([2, 3, 2])]);
+    checkGradients((x) => dt.cumprod(x, 1), [rand([2, 3, 2])]);
+  });
 
   it('covers every op in the gradient table', () => {
     assert.deepEqual([...covered].sort(), Object.keys(gradRules).sort());

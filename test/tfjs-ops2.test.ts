@@ -95,6 +95,41 @@ describe('linalg against TF.js', () => {
   });
 });
 
+describe('cumsum, cumprod and prod against TF.js', () => {
+  it('every axis, exclusive and reverse; prod over axes', () => {
+    // TF.js's cumsum/cumprod break on a negative axis (shape [undefined, 3, 4] for -1): it gets the positive one.
+    for (const axis of [0, 1, -1]) {
+      const theirsAxis = axis < 0 ? axis + 3 : axis;
+      for (const exclusive of [false, true]) {
+        for (const reverse of [false, true]) {
+          same(`cumsum ${axis} ${exclusive} ${reverse}`, (x) => dt.cumsum(x, axis, exclusive, reverse), (x) => tf.cumsum(x, theirsAxis, exclusive, reverse), [[3, 4, 2]]);
+          same(`cumprod ${axis} ${exclusive} ${reverse}`, (x) => dt.cumprod(x, axis, exclusive, reverse), (x) => tf.cumprod(x, theirsAxis, exclusive, reverse), [[3, 4, 2]]);
+        }
+      }
+    }
+    for (const [axis, keep] of [[undefined, false], [1, false], [[0, 2], true], [-1, true]] as [number | number[] | undefined, boolean][]) {
+      same(`prod ${JSON.stringify(axis)} ${keep}`, (x) => dt.prod(x, axis, keep), (x) => tf.prod(x, axis, keep), [[3, 4, 2]]);
+    }
+    assert.deepEqual(Array.from(dt.prod(dt.tensor([2, 3, 4], [3], 'int32')).data), [24]);
+    assert.equal(dt.tensor([1, 2, 3], [3]).cumsum().data[2], 6);
+  });
+  it('gradients by finite differences, cumprod exact through zeros', () => {
+    dt.withBackend('js', () => {
+      for (const exclusive of [false, true]) {
+        for (const reverse of [false, true]) {
+          checkGradients((x) => dt.cumsum(x, 1, exclusive, reverse), [f64([3, 4])]);
+          checkGradients((x) => dt.cumprod(x, 1, exclusive, reverse), [f64([3, 4])]);
+        }
+      }
+      // Zeros (one and two in a row): the rule y / x would give NaN or 0 here.
+      const z = dt.tensor([0.5, 0, 1.5, -0.7, 0, 0, 2, 0.3], [2, 4], 'float64');
+      for (const exclusive of [false, true]) checkGradients((x) => dt.cumprod(x, 1, exclusive), [z]);
+      checkGradients((x) => dt.prod(x, [0, 1]), [z]);
+      checkGradients((x) => dt.prod(x, 0), [f64([3, 2])]);
+    });
+  });
+});
+
 describe('blocks against TF.js', () => {
   it('mirrorPad reflect and symmetric; depthToSpace; spaceToBatchND and batchToSpaceND', () => {
     for (const mode of ['reflect', 'symmetric'] as const) {

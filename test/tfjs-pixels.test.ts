@@ -32,6 +32,18 @@ describe('browser.fromPixels / toPixels against TF.js', () => {
       assert.deepEqual(Array.from(ours), Array.from(theirs));
     });
   }
+  it('draw paints what toPixels gives into a canvas; fromPixelsAsync', async () => {
+    let painted: Uint8ClampedArray | undefined;
+    (globalThis as { ImageData?: unknown }).ImageData ??= class { constructor(public data: Uint8ClampedArray, public width: number, public height: number) {} };
+    const canvas = { width: 0, height: 0, getContext: () => ({ putImageData: (d: { data: Uint8ClampedArray }) => { painted = d.data; } }) as unknown as CanvasRenderingContext2D };
+    const img = dt.tensor([0, 0.5, 1, 0.25, 0.75, 1], [1, 2, 3]);
+    dt.browser.draw(img, canvas);
+    assert.deepEqual(Array.from(painted!), Array.from(await dt.browser.toPixels(img)));
+    assert.deepEqual([canvas.width, canvas.height], [2, 1]);
+    assert.throws(() => dt.browser.draw(img, {} as never), /browser\.draw: expected a canvas/);
+    const t = await dt.browser.fromPixelsAsync({ data: rgba, width, height }, 4);
+    assert.deepEqual(Array.from(t.data), Array.from(dt.browser.fromPixels({ data: rgba, width, height }, 4).data));
+  });
   it('bad input is named', async () => {
     assert.throws(() => dt.browser.fromPixels({ data: rgba, width, height }, 5), /numChannels must be 1, 2, 3 or 4, got 5/);
     assert.throws(() => dt.browser.fromPixels({ data: rgba.subarray(4), width, height }), /5x3 RGBA needs 60 bytes, got 56/);

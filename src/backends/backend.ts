@@ -155,6 +155,13 @@ export interface Backend {
   gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void;
   /** The adjoint of gather: dx is zeroed, then dy[o, i, :] is added to dx[o, indices[i], :]. */
   gatherGrad(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, size: number, inner: number): void;
+  /**
+   * x viewed as [outer, size, inner]: the running sum (product) along the middle axis; exclusive
+   * leaves each entry out of its own total, reverse runs from the end.
+   */
+  cumulative(x: TypedArray, out: TypedArray, outer: number, size: number, inner: number, product: boolean, exclusive: boolean, reverse: boolean): void;
+  /** The gradient of a cumulative product, exact where x has zeros (no division). */
+  cumprodGrad(x: TypedArray, dy: TypedArray, dx: TypedArray, outer: number, size: number, inner: number, exclusive: boolean, reverse: boolean): void;
 
   // Randomness and state: kernels, so that a replayed plan draws anew and updates state every step.
   /**
@@ -224,7 +231,7 @@ export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } =
   matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropInputAdd: [3], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
-  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1], select: [6], gather: [2], gatherGrad: [2],
+  sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1], select: [6], gather: [2], gatherGrad: [2], cumulative: [1], cumprodGrad: [2],
   adam: [0, 2, 3], sgd: [0, 2], rmsprop: [0, 2, 3],
   random: [1, 2], movingAverage: [0],
   batchNorm: [3, 4, 5], batchNormGrad: [5, 6, 7], channelAffine: [3], bnInferenceFactors: [5, 6],

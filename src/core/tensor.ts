@@ -131,6 +131,9 @@ export interface Tensor {
   as5D(d0: number, d1: number, d2: number, d3: number, d4: number): Tensor;
   // ops/linalg.ts, ops/blocks.ts, ops/selection.ts
   logSumExp(axis?: Axis, keepDims?: boolean): Tensor;
+  cumsum(axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
+  cumprod(axis?: number, exclusive?: boolean, reverse?: boolean): Tensor;
+  prod(axis?: Axis, keepDims?: boolean): Tensor;
   dot(b: Tensor): Tensor;
   norm(ord?: number | 'euclidean' | 'fro', axis?: Axis, keepDims?: boolean): Tensor;
   euclideanNorm(axis?: Axis, keepDims?: boolean): Tensor;

@@ -14,6 +14,7 @@ import { imageTransformGrads } from './image-transform.ts';
 import { activationGrads } from './activations.ts';
 import { mathGrads } from './math.ts';
 import { indexingGrads } from './indexing.ts';
+import { cumulativeGrads } from './cumulative.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -29,4 +30,5 @@ export const gradRules: GradTable<OpName> = {
   ...activationGrads,
   ...mathGrads,
   ...indexingGrads,
+  ...cumulativeGrads,
 };

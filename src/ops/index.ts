@@ -16,4 +16,5 @@ export * from './indexing.ts';
 export * from './linalg.ts';
 export * from './selection.ts';
 export * from './blocks.ts';
+export * from './cumulative.ts';
 import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor

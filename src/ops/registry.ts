@@ -19,6 +19,7 @@ export interface OpAttrs {
   // indexing (indexing.ts)
   select: NoAttrs;
   gather: { axis: number };
+  cumulative: { axis: number; product: boolean; exclusive: boolean; reverse: boolean };
   // reductions and layout
   sum: { axes: number[] };
   max: { axes: number[] };

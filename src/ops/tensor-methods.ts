@@ -14,11 +14,12 @@ import * as activations from './activations.ts';
 import * as linalg from './linalg.ts';
 import * as blocks from './blocks.ts';
 import * as selection from './selection.ts';
+import * as cumulative from './cumulative.ts';
 import { concat } from './concat.ts';
 import { pad } from './spatial.ts';
 import { onesLike, zerosLike, type NestedArray } from '../core/tensor.ts';
 
-const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks };
+const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks, ...cumulative };
 const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
 /** 1 (uint8) where the max (any) or min (all) of x != 0 over the axes is nonzero. */
 const anyAll = (x: Tensor, r: 'max' | 'min', axis?: Axis, keepDims = false): Tensor => ops.notEqual(ops[r](ops.notEqual(x, 0), axis, keepDims), 0);
@@ -135,6 +136,9 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   as4D(this: Tensor, d0: number, d1: number, d2: number, d3: number): Tensor { return ops.reshape(this, [d0, d1, d2, d3]); },
   as5D(this: Tensor, d0: number, d1: number, d2: number, d3: number, d4: number): Tensor { return ops.reshape(this, [d0, d1, d2, d3, d4]); },
   logSumExp(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.logSumExp(this, axis, keepDims); },
+  cumsum(this: Tensor, axis = 0, exclusive = false, reverse = false): Tensor { return ops.cumsum(this, axis, exclusive, reverse); },
+  cumprod(this: Tensor, axis = 0, exclusive = false, reverse = false): Tensor { return ops.cumprod(this, axis, exclusive, reverse); },
+  prod(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.prod(this, axis, keepDims); },
   dot(this: Tensor, b: Tensor): Tensor { return ops.dot(this, b); },
   norm(this: Tensor, ord: number | 'euclidean' | 'fro' = 'euclidean', axis?: Axis, keepDims = false): Tensor { return ops.norm(this, ord, axis, keepDims); },
   euclideanNorm(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.euclideanNorm(this, axis, keepDims); },

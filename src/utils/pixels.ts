@@ -42,10 +42,24 @@ export function fromPixels(pixels: PixelData | Drawable, numChannels = 3): Tenso
  * RGBA bytes of a [height, width] or [height, width, 1|3|4] image: floats in [0, 1], integers in
  * [0, 255] (one channel is gray; no alpha is opaque). Drawn into `canvas` when one is given.
  */
-export async function toPixels(img: Tensor, canvas?: { width: number; height: number; getContext(k: '2d'): CanvasRenderingContext2D | null }): Promise<Uint8ClampedArray> {
-  if (!(img instanceof Tensor) || (img.rank !== 2 && img.rank !== 3)) throw new Error(`browser.toPixels: expected a tensor of rank 2 or 3, got ${img instanceof Tensor ? `shape ${formatShape(img.shape)}` : String(img)}`);
+type Canvas2D = { width: number; height: number; getContext(k: '2d'): CanvasRenderingContext2D | null };
+
+/** RGBA bytes of an image tensor, drawn into the canvas when one is given (TF.js's tf.browser.toPixels). */
+export async function toPixels(img: Tensor, canvas?: Canvas2D): Promise<Uint8ClampedArray> { return paint(img, canvas, 'toPixels'); }
+
+/** TF.js's tf.browser.draw(image, canvas): toPixels into the canvas, at once. */
+export function draw(img: Tensor, canvas: Canvas2D): void {
+  if (!canvas || typeof canvas.getContext !== 'function') throw new Error('browser.draw: expected a canvas (an HTMLCanvasElement or OffscreenCanvas)');
+  paint(img, canvas, 'draw');
+}
+
+/** TF.js's tf.browser.fromPixelsAsync: fromPixels, as a promise. */
+export const fromPixelsAsync = async (pixels: PixelData | Drawable, numChannels = 3): Promise<Tensor> => fromPixels(pixels, numChannels);
+
+function paint(img: Tensor, canvas: Canvas2D | undefined, what: string): Uint8ClampedArray {
+  if (!(img instanceof Tensor) || (img.rank !== 2 && img.rank !== 3)) throw new Error(`browser.${what}: expected a tensor of rank 2 or 3, got ${img instanceof Tensor ? `shape ${formatShape(img.shape)}` : String(img)}`);
   const [height, width] = img.shape, depth = img.rank === 2 ? 1 : img.shape[2];
-  if (![1, 3, 4].includes(depth)) throw new Error(`browser.toPixels: the image must have 1, 3 or 4 channels, got shape ${formatShape(img.shape)}`);
+  if (![1, 3, 4].includes(depth)) throw new Error(`browser.${what}: the image must have 1, 3 or 4 channels, got shape ${formatShape(img.shape)}`);
   const float = img.dtype === 'float32' || img.dtype === 'float64';
   const [scale, hi] = float ? [255, 1] : [1, 255];
   const bytes = new Uint8ClampedArray(width * height * 4);
@@ -54,7 +68,7 @@ export async function toPixels(img: Tensor, canvas?: { width: number; height: nu
     const px = [0, 0, 0, 255];
     for (let c = 0; c < depth; c++) {
       const x = v[i * depth + c];
-      if (!(x >= 0 && x <= hi)) throw new Error(`browser.toPixels: value ${x} at pixel ${i} is outside [0, ${hi}] (${float ? 'float images must lie in [0, 1]' : 'integer images in [0, 255]'})`);
+      if (!(x >= 0 && x <= hi)) throw new Error(`browser.${what}: value ${x} at pixel ${i} is outside [0, ${hi}] (${float ? 'float images must lie in [0, 1]' : 'integer images in [0, 255]'})`);
       px[c] = Math.round(x * scale);
     }
     if (depth === 1) px[1] = px[2] = px[0];
@@ -63,7 +77,7 @@ export async function toPixels(img: Tensor, canvas?: { width: number; height: nu
   if (canvas) {
     canvas.width = width; canvas.height = height;
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('browser.toPixels: the canvas gave no 2D context');
+    if (!ctx) throw new Error(`browser.${what}: the canvas gave no 2D context`);
     ctx.putImageData(new ImageData(bytes, width, height), 0, 0);
   }
   return bytes;

@@ -29,6 +29,8 @@ export class JsBackend implements Backend {
   select = math.select;
   gather = math.gather;
   gatherGrad = math.gatherGrad;
+  cumulative = math.cumulative;
+  cumprodGrad = math.cumprodGrad;
   matMul = nn.matMul;
   conv2d = nn.conv2d;
   conv2dActivation = nn.conv2dActivation;

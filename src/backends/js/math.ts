@@ -70,3 +70,40 @@ export function gatherGrad(dy: TypedArray, indices: TypedArray, dx: TypedArray, 
     }
   }
 }
+
+/** Visits each [outer, inner] line along the middle axis in running order (reverse: from the end). */
+function lines(outer: number, size: number, inner: number, reverse: boolean, f: (at: (k: number) => number) => void): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      f((k) => base + (reverse ? size - 1 - k : k) * inner);
+    }
+  }
+}
+
+export function cumulative(x: TypedArray, out: TypedArray, outer: number, size: number, inner: number, product: boolean, exclusive: boolean, reverse: boolean): void {
+  lines(outer, size, inner, reverse, (at) => {
+    let acc = product ? 1 : 0;
+    for (let k = 0; k < size; k++) {
+      const v = x[at(k)];
+      if (!exclusive) acc = product ? acc * v : acc + v;
+      out[at(k)] = acc;
+      if (exclusive) acc = product ? acc * v : acc + v;
+    }
+  });
+}
+
+// dx_i = (product of x before i) * S_i, S_i = sum over the outputs j that include i of dy_j times
+// the x strictly between i and j: S_i = dy_i + x_{i+1} S_{i+1} (inclusive), T_i = dy_{i+1} +
+// x_{i+1} T_{i+1} (exclusive). No division, so zeros in x are exact.
+export function cumprodGrad(x: TypedArray, dy: TypedArray, dx: TypedArray, outer: number, size: number, inner: number, exclusive: boolean, reverse: boolean): void {
+  lines(outer, size, inner, reverse, (at) => {
+    let s = 0;
+    for (let k = size - 1; k >= 0; k--) {
+      s = exclusive ? (k === size - 1 ? 0 : dy[at(k + 1)] + x[at(k + 1)] * s) : dy[at(k)] + (k === size - 1 ? 0 : x[at(k + 1)] * s);
+      dx[at(k)] = s; // times the prefix product below
+    }
+    let before = 1;
+    for (let k = 0; k < size; k++) { dx[at(k)] *= before; before *= x[at(k)]; }
+  });
+}
