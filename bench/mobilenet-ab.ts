@@ -2,11 +2,11 @@
 // by round in one process, medians per predict:
 // CPU time (user + system of all threads; on one thread it leaves out other processes' slices)
 // and wall time. A model-level A/B that the zoo's separate runs cannot resolve on a loaded machine.
-//   node --import tsx bench/mobilenet-ab.ts [--knob sliding|pointwise-gemm|wide-tile] [--batch 256] [--threads 1] [--rounds 9] [--reps 2]
+//   node --import tsx bench/mobilenet-ab.ts [--knob sliding|pointwise-gemm|wide-tile|both] [--batch 256] [--threads 1] [--rounds 9] [--reps 2]
 // Knobs: sliding (depthwiseTuning.sliding: the sliding depthwise interior, off: the grouped one);
 // pointwise-gemm (pointwiseTuning.epilogueMinPixels 0, off: 4096: whether forwards with an
 // epilogue below 4096 pixels, batch 1's, take the pointwise GEMM instead of the direct kernel);
-// wide-tile (pointwiseTuning.wideTile: the GEMM's 2x16 tile, off: 6x8).
+// wide-tile (pointwiseTuning.wideTile: the GEMM's 2x16 tile, off: 6x8); both: sliding and wide-tile.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
@@ -28,6 +28,7 @@ const KNOBS: Record<string, (on: boolean) => void> = {
   sliding: (on) => { depthwiseTuning.sliding = on; },
   'pointwise-gemm': (on) => { pointwiseTuning.epilogueMinPixels = on ? 0 : 4096; },
   'wide-tile': (on) => { pointwiseTuning.wideTile = on; },
+  both: (on) => { depthwiseTuning.sliding = on; pointwiseTuning.wideTile = on; },
 };
 const set = KNOBS[values.knob!];
 if (!set) throw new Error(`mobilenet-ab: --knob must be one of ${Object.keys(KNOBS).join(', ')}, got '${values.knob}'`);
