@@ -1,5 +1,5 @@
 // The pointwise GEMM's two register tiles (assembly/pointwise.ts: 6x8 and 2x16,
-// pointwiseTuning.wideTile) and column blocks on MobileNet's 1x1 forwards (bias + relu6, as
+// pointwiseTuning.wideTile, wideColBlockBytes) and column blocks on MobileNet's 1x1 forwards (bias + relu6, as
 // after the BN fold), one thread, CPU time, rounds alternating, medians; speed-up over the 6x8
 // tile with the default blocks. Every forward takes the 2x16 tile here whatever its depth
 // (pointwiseTuning.wideTileMaxK lifted), so the table shows where it pays.
@@ -20,7 +20,7 @@ const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.s
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const defaults = { ...pointwiseTuning };
 // [label, wide tile, column block bytes] (the default row block).
-const configs: [string, boolean, number][] = [['6x8', false, defaults.colBlockBytes], ['2x16', true, defaults.colBlockBytes], ['2x16 all columns', true, 1 << 20]];
+const configs: [string, boolean, number][] = [['6x8', false, defaults.colBlockBytes], ['2x16', true, defaults.wideColBlockBytes], ['2x16 16 KB column blocks', true, 16 << 10]];
 pointwiseTuning.wideTileMaxK = 1 << 30;
 console.log(`batch ${batch}, 1 thread, CPU time, median of ${rounds} alternating rounds; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const [hw, C, F] of [[32, 32, 64], [16, 64, 128], [16, 128, 128], [8, 128, 256], [8, 256, 256], [4, 256, 512]]) {
@@ -32,7 +32,7 @@ for (const [hw, C, F] of [[32, 32, 64], [16, 64, 128], [16, 128, 128], [8, 128, 
   for (let r = 0; r < rounds + 1; r++) {
     const order = r % 2 === 0 ? configs.map((_, k) => k) : configs.map((_, k) => configs.length - 1 - k);
     for (const k of order) {
-      pointwiseTuning.wideTile = configs[k][1]; pointwiseTuning.colBlockBytes = configs[k][2];
+      pointwiseTuning.wideTile = configs[k][1]; pointwiseTuning.wideColBlockBytes = configs[k][2];
       const t = cpuMs();
       be.conv2dActivation(x, w, b, y, info, 'relu6');
       if (r > 0) times[k].push(cpuMs() - t);

@@ -117,6 +117,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
       for (const bytes of [0, 4]) {
         pointwiseTuning.rowBlockBytes = bytes || defaults.rowBlockBytes;
         pointwiseTuning.colBlockBytes = bytes || defaults.colBlockBytes;
+        pointwiseTuning.wideColBlockBytes = bytes || defaults.wideColBlockBytes;
         let oneThread: Map<string, ArrayLike<number>> | undefined;
         for (const be of wasm) {
           pointwiseTuning.gemm = false;

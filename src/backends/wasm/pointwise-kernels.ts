@@ -33,15 +33,18 @@ export const pointwiseTuning = {
   epilogueMinPixels: 4096,
   /**
    * Whether forwards with at most wideTileMaxK input channels take the GEMM's 2 rows x 16
-   * columns tile (two panels at a time; false: 6 rows x 8 columns, for comparisons). The same
-   * sums in the same order either way. MobileNet's batch-256 1x1 forwards, one thread, CPU
-   * time, alternating (bench/pointwise-tiles.ts): 1.10-1.20x at 32 and 64 input channels,
-   * 1.05-1.14x at 128 -> 128 but 0.90-1.05x at 128 -> 256, 0.92-1.00x at 256; in an L2-resident
-   * loop 1.5-1.8x at every depth.
+   * columns tile (two panels at a time; false: 6 rows x 8 columns, for comparisons), over
+   * column blocks of wideColBlockBytes (B in L2, where the 6x8 tile keeps it in L1). The same
+   * sums in the same order either way. MobileNet's batch-256 1x1 forwards, one thread, CPU time,
+   * alternating, three runs (bench/pointwise-tiles.ts): 1.05-1.24x at 32 input channels,
+   * 1.08-1.15x at 64, 1.07-1.39x at 128 -> 128, 1.06-1.11x at 128 -> 256; 0.88-1.10x at 256
+   * (left on 6x8). In an L2-resident loop 1.5-1.8x at every depth.
    */
   wideTile: true,
   /** The most input channels (K) for which forwards take the 2x16 tile (see wideTile). */
-  wideTileMaxK: 64,
+  wideTileMaxK: 128,
+  /** Bytes of packed B per column block for the 2x16 tile (colBlockBytes for the 6x8 one): all of MobileNet's columns. */
+  wideColBlockBytes: 1 << 20,
   /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
   rowBlockBytes: 128 << 10,
   /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
@@ -73,14 +76,14 @@ function rowBlock(K: number): number {
 }
 
 /** Columns per block of pointwiseGemm for K-deep panels: a multiple of 8 within colBlockBytes. */
-function colBlock(K: number): number {
-  return Math.max(8, Math.floor(pointwiseTuning.colBlockBytes / (K * 32)) * 8);
+function colBlock(K: number, wide: boolean): number {
+  return Math.max(8, Math.floor((wide ? pointwiseTuning.wideColBlockBytes : pointwiseTuning.colBlockBytes) / (K * 32)) * 8);
 }
 
 /** out[P, N] = act(a[P, K] b + bias + residual) with b's panels packed at bp (b itself read for the N % 8 columns). */
 function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number, wide: boolean): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K), wide ? 1 : 0], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */
