@@ -52,7 +52,10 @@ for (const C of [1, 3, 4, 13, 32]) {
 CASES.push({ x: [2, 6, 23, 36], strides: 1, dilations: 1, padding: 'same' }, { x: [2, 6, 24, 20], strides: 2, dilations: 1, padding: 'same' },
   { x: [2, 2, 2, 8], strides: 1, dilations: 1, padding: 'same' }, { x: [1, 3, 1, 5], strides: 1, dilations: 2, padding: 'same' },
   { x: [2, 32, 32, 32], strides: 1, dilations: 1, padding: 'same' }, { x: [2, 32, 32, 64], strides: 2, dilations: 1, padding: 'same' },
-  { x: [2, 8, 8, 256], strides: 2, dilations: 1, padding: 'same' });
+  { x: [2, 8, 8, 256], strides: 2, dilations: 1, padding: 'same' },
+  // Wider left paddings: the sliding row starts past outputs whose taps are all or mostly outside.
+  { x: [2, 7, 9, 8], strides: 1, dilations: 1, padding: [1, 2] }, { x: [1, 6, 11, 12], strides: 2, dilations: 1, padding: [2, 3] },
+  { x: [1, 5, 1, 8], strides: 1, dilations: 1, padding: 'same' }, { x: [1, 5, 3, 4], strides: 2, dilations: 1, padding: [1, 1] });
 
 const ACTIVATIONS = ['linear', 'relu', 'relu6'] as const;
 
