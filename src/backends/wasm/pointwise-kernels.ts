@@ -1,8 +1,8 @@
 // 1x1 stride-1 convolutions (MobileNet's pointwise layers) on wasm: the input gradient and the
 // plain forward (no bias, activation or residual: training's, before a BatchNormalization) as
-// one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile over
-// weights packed in panels of 8 columns), where the direct kernel walks images and rows with
-// its 4x8 tile. Forwards with an epilogue (inference's, bias + relu6 after the BN fold) too from
+// one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile, or 2x16
+// for forwards up to pointwiseTuning.wideTileMaxK input channels, over weights packed in
+// panels of 8 columns), where the direct kernel walks images and rows with its 4x8 tile. Forwards with an epilogue (inference's, bias + relu6 after the BN fold) too from
 // pointwiseTuning.epilogueMinPixels pixels; smaller ones keep the direct kernel. The filter
 // gradient keeps the packed kernel.
 import type { ConvInfo } from '../backend.ts';

@@ -98,8 +98,9 @@ function wideBlock(a: usize, aStep: usize, bp: usize, K: i32, bias: usize, resid
 
 // Two rows (aStep bytes apart from pa) times 16 columns: the panel at pb and the next one
 // (panel bytes on), K deep. 8 accumulators, 4 B vectors and 2 splats: in registers, and a
-// quarter of the loads are splats where the 6x8 tile's are three quarters; 1.5-1.8x the 6x8
-// tile on MobileNet's shapes (one thread, CPU time, alternating; bench/pointwise.ts).
+// third of the loads are splats where the 6x8 tile's are three quarters. 1.5-1.8x the 6x8 tile
+// in an L2-resident loop; at batch 256 (A from memory) 1.05-1.3x up to 128 input channels,
+// none at 256 (bench/pointwise-tiles.ts; pointwise-kernels.ts#pointwiseTuning.wideTile).
 function tile2x16(pa: usize, aStep: usize, pb: usize, panel: usize, bias: usize, res: usize, pc: usize, cStep: usize, K: i32, act: i32, lo: i32, hi: i32, j: i32): void {
   let c00 = initial(bias, j), c01 = initial(bias, j + 4), c02 = initial(bias, j + 8), c03 = initial(bias, j + 12);
   let c10 = c00, c11 = c01, c12 = c02, c13 = c03;
