@@ -8,19 +8,27 @@
 // Without --base both columns run this checkout's kernels (their ratio is the noise).
 // --base-pointwise-epilogue on|off: whether the base run's 1x1 forwards with an epilogue take
 // the pointwise GEMM (pointwiseTuning.epilogue; default off, as before this checkout made it
-// the default); this checkout's run keeps the default.
+// the default); this checkout's run keeps the default. --epilogue-min-pixels N: the calls'
+// pointwiseTuning.epilogueMinPixels (from how many pixels a forward with an epilogue takes the
+// GEMM; default 4096: 0 puts batch 1's calls on it too). --base-knobs old: the base run with
+// session 23's kernels off (depthwiseTuning.sliding, pointwiseTuning.wideTile), so that one
+// build compares them with what they replaced.
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { pointwiseTuning } from '../src/backends/wasm/pointwise-kernels.ts';
+import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { streamGBs } from '../src/backends/wasm/bandwidth.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { MOBILENET_BLOCKS } from '../examples/zoo-models.ts';
 
-const { values } = parseArgs({ options: { base: { type: 'string' }, batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '5' }, reps: { type: 'string', default: '2' }, only: { type: 'string', default: '' }, 'base-pointwise-epilogue': { type: 'string', default: 'off' } } });
+const { values } = parseArgs({ options: { base: { type: 'string' }, batch: { type: 'string', default: '256' }, rounds: { type: 'string', default: '5' }, reps: { type: 'string', default: '2' }, only: { type: 'string', default: '' }, 'base-pointwise-epilogue': { type: 'string', default: 'off' }, 'epilogue-min-pixels': { type: 'string', default: String(pointwiseTuning.epilogueMinPixels) }, 'base-knobs': { type: 'string', default: 'new' } } });
+pointwiseTuning.epilogueMinPixels = Number(values['epilogue-min-pixels']);
 const epilogue = { base: values['base-pointwise-epilogue'] === 'on', cur: pointwiseTuning.epilogue };
+if (values['base-knobs'] !== 'old' && values['base-knobs'] !== 'new') throw new Error(`--base-knobs must be old or new, got '${values['base-knobs']}'`);
+const knobs = { cur: { sliding: depthwiseTuning.sliding, wideTile: pointwiseTuning.wideTile }, base: values['base-knobs'] === 'old' ? { sliding: false, wideTile: false } : { sliding: depthwiseTuning.sliding, wideTile: pointwiseTuning.wideTile } };
 const batch = Number(values.batch), rounds = Number(values.rounds), reps = Number(values.reps);
 const cur = new WasmBackend(1);
 const base = values.base ? new WasmBackend(1, new WebAssembly.Module(readFileSync(values.base))) : new WasmBackend(1);
@@ -55,6 +63,7 @@ for (const [label, [h, w, c], kernel, opts] of calls) {
     for (const mode of r % 2 === 0 ? (['base', 'cur'] as const) : (['cur', 'base'] as const)) {
       const be = mode === 'base' ? base : cur, { x, w, b, y } = a[mode];
       pointwiseTuning.epilogue = epilogue[mode];
+      depthwiseTuning.sliding = knobs[mode].sliding; pointwiseTuning.wideTile = knobs[mode].wideTile;
       const t = cpuMs();
       for (let i = 0; i < reps; i++) be.conv2dActivation(x, w, b, y, info, 'relu6');
       if (r > 0) times[mode].push((cpuMs() - t) / reps);

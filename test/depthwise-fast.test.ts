@@ -2,7 +2,8 @@
 // against the reference backend in float64 and against the general depthwise kernels they
 // replace: odd sizes, channel counts that are and are not multiples of 4, strides 1-3,
 // dilations 1-2, 'same' / 'valid' / uneven explicit padding, batch 1 and several, 1 and 2
-// threads, every epilogue (linear, relu, relu6), with and without bias.
+// threads, every epilogue (linear, relu, relu6), with and without bias, the sliding interior
+// (depthwiseTuning.sliding) and the grouped one.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -51,7 +52,10 @@ for (const C of [1, 3, 4, 13, 32]) {
 CASES.push({ x: [2, 6, 23, 36], strides: 1, dilations: 1, padding: 'same' }, { x: [2, 6, 24, 20], strides: 2, dilations: 1, padding: 'same' },
   { x: [2, 2, 2, 8], strides: 1, dilations: 1, padding: 'same' }, { x: [1, 3, 1, 5], strides: 1, dilations: 2, padding: 'same' },
   { x: [2, 32, 32, 32], strides: 1, dilations: 1, padding: 'same' }, { x: [2, 32, 32, 64], strides: 2, dilations: 1, padding: 'same' },
-  { x: [2, 8, 8, 256], strides: 2, dilations: 1, padding: 'same' });
+  { x: [2, 8, 8, 256], strides: 2, dilations: 1, padding: 'same' },
+  // Wider left paddings: the sliding row starts past outputs whose taps are all or mostly outside.
+  { x: [2, 7, 9, 8], strides: 1, dilations: 1, padding: [1, 2] }, { x: [1, 6, 11, 12], strides: 2, dilations: 1, padding: [2, 3] },
+  { x: [1, 5, 1, 8], strides: 1, dilations: 1, padding: 'same' }, { x: [1, 5, 3, 4], strides: 2, dilations: 1, padding: [1, 1] });
 
 const ACTIVATIONS = ['linear', 'relu', 'relu6'] as const;
 
@@ -77,14 +81,23 @@ describe('fast 3x3 depthwise forward (dwConv3x3)', () => {
       const x = floats(c.x.reduce((a, b) => a * b), 4), w = floats(9 * info.outC), n = info.batch * info.outH * info.outW * info.outC;
       for (const bias of [null, floats(info.outC)]) {
         for (const act of ACTIVATIONS) {
-          const exact = new Float64Array(n);
+          const exact = new Float64Array(n), oneThread: Float32Array[] = [];
           forward(js, Float64Array.from(x), Float64Array.from(w), f64(bias), exact, info, act);
           for (const be of backends) {
-            const out = new Float32Array(n).fill(NaN); // an output left unwritten fails
-            forward(be, x, w, bias, out, info, act);
-            const err = relativeError(out, exact);
-            worst = Math.max(worst, err);
-            assert.ok(err <= 1e-5, `${JSON.stringify(c)} ${act} bias ${!!bias} on ${be.threads} thread(s): relative error ${err}`);
+            // Both interiors: the sliding one (each channel quad along the row) and the groups of four outputs.
+            const outs: Float32Array[] = [];
+            for (const sliding of [true, false]) {
+              depthwiseTuning.sliding = sliding;
+              const out = new Float32Array(n).fill(NaN); // an output left unwritten fails
+              forward(be, x, w, bias, out, info, act);
+              const err = relativeError(out, exact);
+              worst = Math.max(worst, err);
+              assert.ok(err <= 1e-5, `${JSON.stringify(c)} ${act} bias ${!!bias} on ${be.threads} thread(s), sliding ${sliding}: relative error ${err}`);
+              outs.push(out);
+            }
+            depthwiseTuning.sliding = true;
+            if (be === backends[1]) assert.deepEqual(outs[0], oneThread[0], `${JSON.stringify(c)}: 1 and 2 threads alike`);
+            else oneThread[0] = outs[0];
           }
           depthwiseTuning.inPlace3x3 = false;
           const general = new Float32Array(n);

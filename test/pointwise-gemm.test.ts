@@ -1,6 +1,6 @@
 // The pointwise GEMM kernel (assembly/pointwise.ts, dispatch in wasm/pointwise-kernels.ts):
 // 1x1 stride-1 convolutions' forward (bias, relu / relu6, residual) and input gradient as one
-// 6x8-tiled GEMM over the batch's pixels. Against the reference backend in float64 and
+// GEMM over the batch's pixels, 2x16-tiled (pointwiseTuning.wideTile; bit for bit the 6x8 tile's sums). Against the reference backend in float64 and
 // against the direct kernels it replaces (pointwiseTuning.gemm off): pixel counts around the
 // 6-row tile and the row blocks, channels that are and are not multiples of 4 and 8 (the
 // columns past the last panel of 8), batch 1 and several, 1 and 2 threads, NaN-filled
@@ -117,11 +117,18 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
       for (const bytes of [0, 4]) {
         pointwiseTuning.rowBlockBytes = bytes || defaults.rowBlockBytes;
         pointwiseTuning.colBlockBytes = bytes || defaults.colBlockBytes;
+        pointwiseTuning.wideColBlockBytes = bytes || defaults.wideColBlockBytes;
+        let oneThread: Map<string, ArrayLike<number>> | undefined;
         for (const be of wasm) {
           pointwiseTuning.gemm = false;
           const direct = passes(be, info, a, false);
           pointwiseTuning.gemm = true;
+          pointwiseTuning.wideTile = false;
+          const narrow = passes(be, info, a, false);
+          pointwiseTuning.wideTile = true;
+          pointwiseTuning.wideTileMaxK = 1 << 30; // every forward on the 2x16 tile, whatever its depth
           const got = passes(be, info, a, false);
+          pointwiseTuning.wideTileMaxK = defaults.wideTileMaxK;
           for (const [pass, ref] of want) {
             const what = `[${n},${h},${wd},${C}] -> ${F}, ${pass}, ${bytes ? 'smallest' : 'default'} blocks, ${be.threads} thread(s)`;
             const g = got.get(pass)!;
@@ -129,8 +136,12 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
             const err = relativeError(g, ref), vsDirect = relativeError(g, direct.get(pass)!);
             assert.ok(err <= 1e-5, `${what}: relative error ${err} against float64`);
             assert.ok(vsDirect <= 1e-5, `${what}: relative difference ${vsDirect} against the direct kernel`);
+            // The 2x16 and 6x8 tiles add the same products in the same order: the same floats.
+            assert.deepEqual(g, narrow.get(pass)!, `${what}: the 2x16 tile against the 6x8 one`);
+            if (oneThread) assert.deepEqual(g, oneThread.get(pass)!, `${what}: against 1 thread`);
             checked++;
           }
+          oneThread = got;
         }
       }
     }

@@ -13,6 +13,14 @@ export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGra
 export const depthwiseTuning = {
   /** Whether 3x3 depthwise convolutions with one filter per channel use dwConv3x3 (false: the general dwConv, for comparisons). */
   inPlace3x3: true,
+  /**
+   * Whether dwConv3x3's interior at strides 1 and 2 slides each channel quad along the row with
+   * its nine weights in registers (each input column loaded once per quad; false: the groups of
+   * four outputs swept over all channels, for comparisons).
+   */
+  sliding: true,
+  /** Outputs per chunk of the sliding interior (each chunk swept by every channel quad in turn); 0: whole rows. */
+  slideChunk: 16,
 };
 
 
@@ -29,7 +37,7 @@ export function dwConv3x3(h: KernelHost, px: number, pw: number, pb: number, po:
   const zeroFloats = i.inW * i.inC, zeros = h.scratch(zeroFloats * 4);
   h.memory().f32(zeros, zeroFloats).fill(0);
   const rows = i.batch * i.outH, macs = rows * i.outW * i.outC * 9;
-  const args = [px, pw, pb, po, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW, act];
+  const args = [px, pw, pb, po, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW, act, depthwiseTuning.sliding ? 1 : 0, depthwiseTuning.slideChunk];
   h.par('dwConv3x3', args, rows, 1, macs < CALLING_THREAD_MACS ? rows : undefined);
 }
 

@@ -1,8 +1,8 @@
 // 1x1 stride-1 convolutions (MobileNet's pointwise layers) on wasm: the input gradient and the
 // plain forward (no bias, activation or residual: training's, before a BatchNormalization) as
-// one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile over
-// weights packed in panels of 8 columns), where the direct kernel walks images and rows with
-// its 4x8 tile. Forwards with an epilogue (inference's, bias + relu6 after the BN fold) too from
+// one GEMM over every pixel of the batch (assembly/pointwise.ts, a 6x8 register tile, or 2x16
+// for forwards up to pointwiseTuning.wideTileMaxK input channels, over weights packed in
+// panels of 8 columns), where the direct kernel walks images and rows with its 4x8 tile. Forwards with an epilogue (inference's, bias + relu6 after the BN fold) too from
 // pointwiseTuning.epilogueMinPixels pixels; smaller ones keep the direct kernel. The filter
 // gradient keeps the packed kernel.
 import type { ConvInfo } from '../backend.ts';
@@ -31,6 +31,20 @@ export const pointwiseTuning = {
    * pixels) keep the direct kernels and split-policy's splits between threads.
    */
   epilogueMinPixels: 4096,
+  /**
+   * Whether forwards with at most wideTileMaxK input channels take the GEMM's 2 rows x 16
+   * columns tile (two panels at a time; false: 6 rows x 8 columns, for comparisons), over
+   * column blocks of wideColBlockBytes (B in L2, where the 6x8 tile keeps it in L1). The same
+   * sums in the same order either way. MobileNet's batch-256 1x1 forwards, one thread, CPU time,
+   * alternating, three runs (bench/pointwise-tiles.ts): 1.05-1.24x at 32 input channels,
+   * 1.08-1.15x at 64, 1.07-1.39x at 128 -> 128, 1.06-1.11x at 128 -> 256; 0.88-1.10x at 256
+   * (left on 6x8). In an L2-resident loop 1.5-1.8x at every depth.
+   */
+  wideTile: true,
+  /** The most input channels (K) for which forwards take the 2x16 tile (see wideTile). */
+  wideTileMaxK: 128,
+  /** Bytes of packed B per column block for the 2x16 tile (colBlockBytes for the 6x8 one): all of MobileNet's columns. */
+  wideColBlockBytes: 1 << 20,
   /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
   rowBlockBytes: 128 << 10,
   /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
@@ -62,14 +76,14 @@ function rowBlock(K: number): number {
 }
 
 /** Columns per block of pointwiseGemm for K-deep panels: a multiple of 8 within colBlockBytes. */
-function colBlock(K: number): number {
-  return Math.max(8, Math.floor(pointwiseTuning.colBlockBytes / (K * 32)) * 8);
+function colBlock(K: number, wide: boolean): number {
+  return Math.max(8, Math.floor((wide ? pointwiseTuning.wideColBlockBytes : pointwiseTuning.colBlockBytes) / (K * 32)) * 8);
 }
 
 /** out[P, N] = act(a[P, K] b + bias + residual) with b's panels packed at bp (b itself read for the N % 8 columns). */
-function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number): void {
+function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number, wide: boolean): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K)], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */
@@ -88,12 +102,13 @@ function packed(h: KernelHost, pw: number, K: number, N: number, transposed: boo
  */
 export function pointwiseForward(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, i: ConvInfo, act: number, prepacked = 0): void {
   const P = i.batch * i.outH * i.outW;
-  gemm(h, px, prepacked || packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act);
+  const wide = pointwiseTuning.wideTile && i.inC <= pointwiseTuning.wideTileMaxK;
+  gemm(h, px, prepacked || packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act, wide);
 }
 
 /** dx = dy W^T for pointwiseFits convolutions: W [C, F] read transposed (packPanelsTransposed). */
 export function pointwiseInputGrad(h: KernelHost, pdy: number, pw: number, pdx: number, i: ConvInfo): void {
   const P = i.batch * i.inH * i.inW;
-  gemm(h, pdy, packed(h, pw, i.outC, i.inC, true), pw, 1, i.outC, 0, 0, pdx, P, i.outC, i.inC, 0);
+  gemm(h, pdy, packed(h, pw, i.outC, i.inC, true), pw, 1, i.outC, 0, 0, pdx, P, i.outC, i.inC, 0, false);
 }
 

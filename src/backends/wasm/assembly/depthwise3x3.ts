@@ -1,25 +1,38 @@
 // 3x3 depthwise convolution with one filter per channel (outC == inC), read straight from the
-// image (no zero-bordered copy). Each output row is swept in groups of four neighbouring
-// outputs, and in each group over all channels, four at a time (so a sweep reads consecutive
-// cache lines): each input vector is loaded once per group and multiplied into every output
-// of the group it meets, and the outputs whose taps all lie inside the image take no checks.
-// Taps above or below the image read a row of zeros; the pixels at the left and right edges
-// take the taps inside only. Any stride, dilation and padding >= 0; the kernel is [3, 3, 1, C].
+// image (no zero-bordered copy). At strides 1 and 2 (dilation 1) each channel quad slides
+// along the output row with its nine weights in registers (slide1 / slide2): every input
+// column is loaded once and added into each output it meets, and the first and last outputs
+// of a row, whose outer column lies outside the image, are the slide's ends with that column
+// left out; rows are cut in chunks of outputs that every quad sweeps in turn. Otherwise (and
+// with depthwiseTuning.sliding off) each row is swept in groups of four neighbouring
+// outputs, and in each group over all channels, four at a time: each input vector is loaded
+// once per group and multiplied into every output of the group it meets. Taps above or below
+// the image read a row of zeros; the other pixels at the left and right edges take the taps
+// inside only. Any stride, dilation and padding >= 0; the kernel is [3, 3, 1, C].
 // V8 issues a block's loads first, so the loops keep few vectors live per block: bigger
 // unrolled blocks (nine weights in registers, eight outputs) spilled and ran 1.2-1.5x slower.
 import { madd } from './common';
 import { epilogue, epilogue1 } from './conv';
 
 // Output rows [r0, r1) of the batch*outH rows of all images: out = act(depthwise(x, w) + bias).
-// `zeros` holds inW*C zero floats at least.
+// `zeros` holds inW*C zero floats at least. sliding: 0 or 1 (the sliding interior), in chunks of
+// slideChunk outputs (0: whole rows).
 export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, r0: i32, r1: i32): void {
+  sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, sliding: i32, slideChunk: i32, r0: i32, r1: i32): void {
   const px = <usize>C << 2, tW = <usize>dW * px, step = <usize>sW * px;
   const C4 = C & ~3;
   // Outputs [lo, hi) of a row have all three column taps inside the image.
   const lo = min(outW, (padLeft + sW - 1) / sW);
   const reach = inW - 1 - 2 * dW + padLeft;
   const hi = max(lo, reach < 0 ? 0 : min(outW, reach / sW + 1));
+  // Sliding (stride 1 or 2, dilation 1): outputs [sLo, sHi) with every column tap inside but
+  // for the first one's first or the last one's last (flags bits 0 and 1: taken as zeros).
+  const slides = sliding != 0 && dW == 1 && sW <= 2;
+  const sLo = slides ? min(outW, max(0, (padLeft + sW - 2) / sW)) : lo, reach2 = inW - 2 + padLeft;
+  const sHi = slides ? max(sLo, reach2 < 0 ? 0 : min(outW, reach2 / sW + 1)) : hi;
+  const flags = sHi > sLo ? (sLo * sW - padLeft == -1 ? 1 : 0) | ((sHi - 1) * sW - padLeft + 2 == inW ? 2 : 0) : 0;
+  // The outputs the interior kernels compute (the rest take `border`).
+  const eLo = slides ? sLo : lo, eHi = slides ? sHi : hi;
   for (let r = r0; r < r1; r++) {
     const n = r / outH, oh = r % outH;
     const image = x + <usize>(n * inH) * <usize>inW * px;
@@ -31,8 +44,20 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
     // copy of the loop (the epilogue's branch out of it). Otherwise (strides 3+, dilations,
     // rows shorter than a group) one output at a time with the nine weights in registers.
     const first = <usize>(lo * sW - padLeft) * px;
-    const grouped = dW == 1 && sW <= 2 && hi - lo >= 4;
-    if (grouped) {
+    const grouped = slides || (dW == 1 && sW <= 2 && hi - lo >= 4);
+    if (slides) {
+      if (sHi > sLo) {
+        const at = <usize>(sLo * sW - padLeft) * px; // wraps for -1: that column is never read
+        const n = sHi - sLo, chunk = slideChunk > 0 ? slideChunk : n;
+        // In chunks of outputs, each swept by every channel quad in turn, so that the columns
+        // a chunk reads are used up together (a streaming read where the whole row would
+        // take one pass per quad over it, C / 4 strided passes).
+        for (let c0 = 0; c0 < n; c0 += chunk) {
+          const cn = min(chunk, n - c0), f = (c0 == 0 ? flags & 1 : 0) | (c0 + cn == n ? flags & 2 : 0);
+          slideRow(row0 + at + <usize>(c0 * sW) * px, row1 - row0, row2 - row0, w, bias, o + <usize>(sLo + c0) * px, px, cn, C4, act, sW, f);
+        }
+      }
+    } else if (grouped) {
       if (act == 0) interior(row0, row1, row2, w, bias, o, px, step, first, lo, hi, sW, C4, 0);
       else if (act == 1) interior(row0, row1, row2, w, bias, o, px, step, first, lo, hi, sW, C4, 1);
       else interior(row0, row1, row2, w, bias, o, px, step, first, lo, hi, sW, C4, 2);
@@ -56,16 +81,138 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
       }
     }
     if (C4 < C) {
-      for (let ow = lo; ow < hi; ow++) {
+      for (let ow = eLo; ow < eHi; ow++) {
         const at = <usize>(ow * sW - padLeft) * px;
-        singles(row0 + at, row1 + at, row2 + at, w, bias, o + <usize>ow * px, C, C4, tW, px, act, 7);
+        const mask = 7 & ~(ow == sLo && (flags & 1) ? 1 : 0) & ~(ow == sHi - 1 && (flags & 2) ? 4 : 0);
+        singles(row0 + at, row1 + at, row2 + at, w, bias, o + <usize>ow * px, C, C4, tW, px, act, slides ? mask : 7);
       }
     }
     for (let ow = 0; ow < outW; ow++) {
-      if (ow == lo) ow = hi;
+      if (ow == eLo) ow = eHi;
       if (ow >= outW) break;
       border(row0, row1, row2, w, bias, o + <usize>ow * px, C, inW, ow * sW - padLeft, dW, px, act);
     }
+  }
+}
+
+// n >= 1 outputs of one row, channels [0, C4): slide1 / slide2 per channel quad (p: the first
+// output's first column tap in row 0; rows 1 and 2 at p + d1, p + d2; outputs from d; flags as
+// dwConv3x3's). A function of its own: V8 allocates its registers apart from dwConv3x3's and
+// spills fewer of the nine weights (inlined there, the loops ran 1.2-1.4x slower).
+function slideRow(p: usize, d1: usize, d2: usize, w: usize, bias: usize, d: usize, px: usize, n: i32, C4: i32, act: i32, sW: i32, flags: i32): void {
+  // Never taken (C4 >= 0): a second call site, which keeps binaryen from inlining this function.
+  if (C4 < 0) return slideRow(p, d1, d2, w, bias, d, px, n, -C4, act, sW, flags);
+  if (sW == 1) {
+    if (act == 0) slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 0, 1);
+    else if (act == 1) slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 1, 1);
+    else slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 2, 1);
+  } else {
+    if (act == 0) slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 0, 2);
+    else if (act == 1) slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 1, 2);
+    else slideQuads(p, d1, d2, w, bias, d, px, n, C4, flags, 2, 2);
+  }
+}
+
+// slideRow's loop over channel quads, act and sW constants where inlined.
+// @ts-ignore: decorator
+@inline function slideQuads(p: usize, d1: usize, d2: usize, w: usize, bias: usize, d: usize, px: usize, n: i32, C4: i32, flags: i32, act: i32, sW: i32): void {
+  for (let fo: usize = 0; fo < (<usize>C4 << 2); fo += 16) {
+    const b = bias ? v128.load(bias + fo) : f32x4.splat(0);
+    if (sW == 1) slide1(p + fo, d1, d2, w + fo, b, d + fo, px, n, flags, act);
+    else slide2(p + fo, d1, d2, w + fo, b, d + fo, px, n, flags, act);
+  }
+}
+
+// The three rows' taps of one input column (at p, p + d1, p + d2) times weights wa, wb, wc, added to s.
+// @ts-ignore: decorator
+@inline function column(v0: v128, v1: v128, v2: v128, wa: v128, wb: v128, wc: v128, s: v128): v128 {
+  return madd(v2, wc, madd(v1, wb, madd(v0, wa, s)));
+}
+
+// n >= 1 outputs of one channel quad at stride 1 (dilation 1), the nine weights in registers:
+// each input column (its three rows: p, p + d1, p + d2, the rows' offsets wrapping where one
+// is the zero row) is loaded once and added into the three outputs it meets, A (its last
+// taps: stored), B and a new one. Unrolled by three so the outputs rotate by name, not moves.
+// The last step also starts outputs past the row (never stored) from columns inside it.
+// flags bit 0: the first output's first column is outside the image (not read), bit 1: the last's last.
+// @ts-ignore: decorator
+@inline function slide1(p: usize, d1: usize, d2: usize, w: usize, b: v128, d: usize, px: usize, n: i32, flags: i32, act: i32): void {
+  const w0 = v128.load(w), w1 = v128.load(w + px), w2 = v128.load(w + 2 * px);
+  const w3 = v128.load(w + 3 * px), w4 = v128.load(w + 4 * px), w5 = v128.load(w + 5 * px);
+  const w6 = v128.load(w + 6 * px), w7 = v128.load(w + 7 * px), w8 = v128.load(w + 8 * px);
+  const zero = f32x4.splat(0);
+  let A = b;
+  if (!(flags & 1)) A = column(v128.load(p), v128.load(p + d1), v128.load(p + d2), w0, w3, w6, b);
+  p += px;
+  let v0 = v128.load(p), v1 = v128.load(p + d1), v2 = v128.load(p + d2);
+  A = column(v0, v1, v2, w1, w4, w7, A);
+  let B = column(v0, v1, v2, w0, w3, w6, b);
+  p += px;
+  const m = n - (flags >> 1), end = d + <usize>m * px, end3 = d + <usize>(m - m % 3) * px;
+  while (d < end3) {
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, A), act, zero));
+    B = column(v0, v1, v2, w1, w4, w7, B);
+    let E = column(v0, v1, v2, w0, w3, w6, b);
+    p += px; d += px;
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, B), act, zero));
+    E = column(v0, v1, v2, w1, w4, w7, E);
+    A = column(v0, v1, v2, w0, w3, w6, b);
+    p += px; d += px;
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, E), act, zero));
+    A = column(v0, v1, v2, w1, w4, w7, A);
+    B = column(v0, v1, v2, w0, w3, w6, b);
+    p += px; d += px;
+  }
+  while (d < end) {
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, A), act, zero));
+    A = column(v0, v1, v2, w1, w4, w7, B);
+    B = column(v0, v1, v2, w0, w3, w6, b);
+    p += px; d += px;
+  }
+  if (flags & 2) v128.store(d, epilogue(A, act, zero));
+}
+
+// n >= 1 outputs of one channel quad at stride 2 (dilation 1), as slide1: output i reads
+// columns 2i, 2i + 1, 2i + 2, the last of which starts output i + 1. Unrolled by two.
+// @ts-ignore: decorator
+@inline function slide2(p: usize, d1: usize, d2: usize, w: usize, b: v128, d: usize, px: usize, n: i32, flags: i32, act: i32): void {
+  const w0 = v128.load(w), w1 = v128.load(w + px), w2 = v128.load(w + 2 * px);
+  const w3 = v128.load(w + 3 * px), w4 = v128.load(w + 4 * px), w5 = v128.load(w + 5 * px);
+  const w6 = v128.load(w + 6 * px), w7 = v128.load(w + 7 * px), w8 = v128.load(w + 8 * px);
+  const zero = f32x4.splat(0);
+  let A = b;
+  if (!(flags & 1)) A = column(v128.load(p), v128.load(p + d1), v128.load(p + d2), w0, w3, w6, b);
+  const m = n - (flags >> 1), end = d + <usize>m * px, end2 = d + <usize>(m & ~1) * px;
+  let v0: v128, v1: v128, v2: v128;
+  while (d < end2) {
+    A = column(v128.load(p + px), v128.load(p + px + d1), v128.load(p + px + d2), w1, w4, w7, A);
+    p += 2 * px;
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, A), act, zero));
+    let B = column(v0, v1, v2, w0, w3, w6, b);
+    d += px;
+    B = column(v128.load(p + px), v128.load(p + px + d1), v128.load(p + px + d2), w1, w4, w7, B);
+    p += 2 * px;
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, B), act, zero));
+    A = column(v0, v1, v2, w0, w3, w6, b);
+    d += px;
+  }
+  if (d < end) {
+    A = column(v128.load(p + px), v128.load(p + px + d1), v128.load(p + px + d2), w1, w4, w7, A);
+    p += 2 * px;
+    v0 = v128.load(p); v1 = v128.load(p + d1); v2 = v128.load(p + d2);
+    v128.store(d, epilogue(column(v0, v1, v2, w2, w5, w8, A), act, zero));
+    A = column(v0, v1, v2, w0, w3, w6, b);
+    d += px;
+  }
+  if (flags & 2) {
+    A = column(v128.load(p + px), v128.load(p + px + d1), v128.load(p + px + d2), w1, w4, w7, A);
+    v128.store(d, epilogue(A, act, zero));
   }
 }
 

@@ -22,14 +22,19 @@ import { epilogue, epilogue1 } from './conv';
 // the packed panels at bp; the rest (N % 8) from the unpacked B at b, element (k, n) at
 // b + 4 * (k * kStride + n * nStride). residual: 0 or an [P, N] array added before the
 // activation act (0 none, 1 relu, 2 relu6).
+// wide: 1 for the 2x16 tile over pairs of panels (tile2x16; a last single panel and an odd
+// last row take tile3x8), 0 for the 6x8 tile; both sum in the same order (the same floats).
 export function pointwiseGemm(a: usize, bp: usize, b: usize, kStride: i32, nStride: i32, bias: usize, residual: usize, out: usize,
-  K: i32, N: i32, act: i32, rowBlock: i32, colBlock: i32, r0: i32, r1: i32): void {
+  K: i32, N: i32, act: i32, rowBlock: i32, colBlock: i32, wide: i32, r0: i32, r1: i32): void {
   const n8 = N & ~7, aStep = <usize>K << 2, cStep = <usize>N << 2;
   // The tiles' clamp (the residual's pass applies act after the sum instead).
   const lo = residual || act == 0 ? MINUS_INF_BITS : 0, hi = residual || act != 2 ? INF_BITS : SIX_BITS;
   for (let b0 = r0; b0 < r1; b0 += rowBlock) {
     const b1 = min(r1, b0 + rowBlock);
-    for (let j0 = 0; j0 < n8; j0 += colBlock) {
+    if (wide) {
+      for (let j0 = 0; j0 < n8; j0 += colBlock) wideBlock(a, aStep, bp, K, bias, residual, out, cStep, N, act, lo, hi, b0, b1, j0, min(n8, j0 + colBlock));
+    }
+    for (let j0 = 0; j0 < n8 && !wide; j0 += colBlock) {
       const j1 = min(n8, j0 + colBlock);
       let r = b0;
       // Each tile is called at two sites (with a residual and without) so that binaryen does not
@@ -62,6 +67,59 @@ export function pointwiseGemm(a: usize, bp: usize, b: usize, kStride: i32, nStri
     }
     if (n8 < N) for (let r = b0; r < b1; r++) tailColumns(a + <usize>r * aStep, b, kStride, nStride, bias, residual, out, r, K, N, n8, act);
   }
+}
+
+// Rows [b0, b1) times columns [j0, j1) (multiples of 8) by 2x16 tiles: two rows, two panels.
+function wideBlock(a: usize, aStep: usize, bp: usize, K: i32, bias: usize, residual: usize, out: usize, cStep: usize, N: i32, act: i32, lo: i32, hi: i32,
+  b0: i32, b1: i32, j0: i32, j1: i32): void {
+  const panel = <usize>K << 5;
+  let r = b0;
+  for (; r + 2 <= b1; r += 2) {
+    const pa = a + <usize>r * aStep;
+    let j = j0;
+    for (; j + 16 <= j1; j += 16) {
+      const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+      if (residual) tile2x16(pa, aStep, pb, panel, bias, residual + o, out + o, cStep, K, act, lo, hi, j);
+      else tile2x16(pa, aStep, pb, panel, bias, 0, out + o, cStep, K, act, lo, hi, j);
+    }
+    if (j < j1) {
+      const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+      tile3x8(pa, aStep, pb, bias, residual ? residual + o : 0, out + o, cStep, K, act, lo, hi, j, 2);
+    }
+  }
+  if (r < b1) {
+    const pa = a + <usize>r * aStep;
+    for (let j = j0; j < j1; j += 8) {
+      const o = <usize>(r * N + j) << 2, pb = bp + (<usize>(j * K) << 2);
+      tile3x8(pa, aStep, pb, bias, residual ? residual + o : 0, out + o, cStep, K, act, lo, hi, j, 1);
+    }
+  }
+}
+
+// Two rows (aStep bytes apart from pa) times 16 columns: the panel at pb and the next one
+// (panel bytes on), K deep. 8 accumulators, 4 B vectors and 2 splats: in registers, and a
+// third of the loads are splats where the 6x8 tile's are three quarters. 1.5-1.8x the 6x8 tile
+// in an L2-resident loop; at batch 256 (A from memory) 1.05-1.3x up to 128 input channels,
+// none at 256 (bench/pointwise-tiles.ts; pointwise-kernels.ts#pointwiseTuning.wideTile).
+function tile2x16(pa: usize, aStep: usize, pb: usize, panel: usize, bias: usize, res: usize, pc: usize, cStep: usize, K: i32, act: i32, lo: i32, hi: i32, j: i32): void {
+  let c00 = initial(bias, j), c01 = initial(bias, j + 4), c02 = initial(bias, j + 8), c03 = initial(bias, j + 12);
+  let c10 = c00, c11 = c01, c12 = c02, c13 = c03;
+  let p = pa;
+  const end = pa + (<usize>K << 2);
+  while (p < end) {
+    const v0 = v128.load(pb), v1 = v128.load(pb, 16), v2 = v128.load(pb + panel), v3 = v128.load(pb + panel, 16);
+    const x0 = v128.load32_splat(p);
+    c00 = madd(x0, v0, c00); c01 = madd(x0, v1, c01); c02 = madd(x0, v2, c02); c03 = madd(x0, v3, c03);
+    const x1 = v128.load32_splat(p + aStep);
+    c10 = madd(x1, v0, c10); c11 = madd(x1, v1, c11); c12 = madd(x1, v2, c12); c13 = madd(x1, v3, c13);
+    pb += 32; p += 4;
+  }
+  const vlo = clampBounds(p, end, lo), vhi = clampBounds(p, end, hi);
+  v128.store(pc, clamp(c00, vlo, vhi)); v128.store(pc, clamp(c01, vlo, vhi), 16);
+  v128.store(pc, clamp(c02, vlo, vhi), 32); v128.store(pc, clamp(c03, vlo, vhi), 48);
+  v128.store(pc + cStep, clamp(c10, vlo, vhi)); v128.store(pc + cStep, clamp(c11, vlo, vhi), 16);
+  v128.store(pc + cStep, clamp(c12, vlo, vhi), 32); v128.store(pc + cStep, clamp(c13, vlo, vhi), 48);
+  if (res) { finish(pc, cStep, 2, res, act); finish(pc + 32, cStep, 2, res + 32, act); }
 }
 
 // Six rows (aStep bytes apart from pa) times the panel's 8 columns, K deep.
