@@ -183,7 +183,8 @@ class Trap extends layers.Layer {
   static override readonly className = 'Trap';
   constructor(private readonly mode: 'mathRandom' | 'readData' | 'newSeed' | 'tfjsSeed' | 'literal') { super({ name: `trap_${mode}` }); }
   call(x: dt.Tensor): dt.Tensor {
-    if (this.mode === 'mathRandom') return x.mul(dt.tensor(Array.from({ length: x.shape[1] }, () => (Math.random() < 0.5 ? 0 : 2))));
+    // Continuous draws: two traces cannot see the same values by chance (0/2 draws did, 1 run in 16).
+    if (this.mode === 'mathRandom') return x.mul(dt.tensor(Array.from({ length: x.shape[1] }, () => Math.random() * 2)));
     if (this.mode === 'readData') return x.sub(x.mean().item());
     if (this.mode === 'newSeed') return x.mul(dt.randomBernoulli(x.shape, new SeedGenerator(1), 0.5));
     if (this.mode === 'tfjsSeed') return x.mul(dt.randomUniform(x.shape, 0, 2, 'float32', 1)); // a new stream per call
