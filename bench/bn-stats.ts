@@ -2,17 +2,15 @@
 // the BN's statistics in the convolution's epilogue (conv2dBatchStats + the BN forward given
 // them: compile/fusions-bn-stats.ts) against the BN's own pass (conv2d + the BN forward), both
 // on arrays in wasm memory, rounds alternating, one thread by CPU time (--threads 2: wall clock).
-//   node --import tsx bench/bn-stats.ts [--rounds 9] [--threads 1] [--min-floats N: normTrainTuning.statsEpilogueMinFloats]
+//   node --import tsx bench/bn-stats.ts [--rounds 9] [--threads 1]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
-import { normTrainTuning } from '../src/backends/wasm/norm-train.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import { MOBILENET_BLOCKS } from '../examples/zoo-models.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, threads: { type: 'string', default: '1' }, 'min-floats': { type: 'string' } } });
-if (values['min-floats'] !== undefined) normTrainTuning.statsEpilogueMinFloats = Number(values['min-floats']);
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '9' }, threads: { type: 'string', default: '1' } } });
 const threads = Number(values.threads), rounds = Number(values.rounds);
 if (threads !== 1 && threads !== 2) throw new Error(`bn-stats: --threads must be 1 or 2, got '${values.threads}'`);
 if (!(rounds >= 1)) throw new Error(`bn-stats: --rounds must be a positive number, got '${values.rounds}'`);

@@ -1,8 +1,7 @@
 // BatchNormalization's batch statistics taken in the convolution in front of it (a training
 // plan's fusion, compile/fusions-bn-stats.ts): conv2dBatchStats writes the output and its
-// per-channel mean and variance (wasm: the pointwise GEMM and the 3x3 depthwise kernel sum them
-// in their epilogues from normTrainTuning.statsEpilogueMinFloats output floats, other calls in a
-// pass after), and the BN forwards given that record take no pass of their own.
+// per-channel mean and variance (wasm: the pointwise GEMM sums them in its epilogue, other
+// kernels in a pass after), and the BN forwards given that record take no pass of their own.
 // Checked: the record against the float64 two-pass statistics of the output (mean 1000 with a
 // small spread included), the output equal to conv2d's, 1 and 2 threads bit for bit, the BN
 // forwards with the record against the ones without on both backends, bad records refused, and
@@ -16,7 +15,6 @@ import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { columnMoments, readStatistics, statisticsFloats } from '../src/backends/js/norm-stats.ts';
 import { bnStatsTuning } from '../src/compile/fusions-bn-stats.ts';
-import { normTrainTuning } from '../src/backends/wasm/norm-train.ts';
 import { backend } from '../src/core/engine.ts';
 import { Random } from '../src/core/random.ts';
 import { convInfo } from '../src/ops/conv.ts';
@@ -28,12 +26,6 @@ const rng = new Random(2323);
 const floats = (n: number, shift = 0, spread = 1): Float32Array => Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * spread + shift);
 const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const eps = 1e-3;
-/** fn with normTrainTuning.statsEpilogueMinFloats at n (0: the epilogue wherever a kernel has one; the default keeps it to big outputs). */
-function withEpilogueFrom<T>(n: number, fn: () => T): T {
-  const saved = normTrainTuning.statsEpilogueMinFloats;
-  normTrainTuning.statsEpilogueMinFloats = n;
-  try { return fn(); } finally { normTrainTuning.statsEpilogueMinFloats = saved; }
-}
 
 interface ConvCase { what: string; info: ConvInfo; x: Float32Array; w: Float32Array; bias: Float32Array | null }
 /** [batch, h, w, c] -> filters, kernel, stride, padding; `shift`: the bias (the outputs' mean). */
@@ -71,7 +63,7 @@ describe('bn-stats: conv2dBatchStats', () => {
   it('writes conv2d\'s output and its mean and variance within 1e-5 of float64, both backends; 1 and 2 threads bit for bit', async () => {
     const one = new WasmBackend(1), two = new WasmBackend(2), js = new JsBackend();
     await Promise.all([one.whenReady(), two.whenReady()]);
-    for (const k of CASES()) for (const from of [0, normTrainTuning.statsEpilogueMinFloats]) withEpilogueFrom(from, () => {
+    for (const k of CASES()) {
       const C = k.info.outC, rows = rowsOf(k.info);
       for (const [name, be] of [['js', js], ['wasm 1 thread', one], ['wasm 2 threads', two]] as const) {
         const got = runStats(be, k), plain = new Float32Array(got.out.length);
@@ -84,7 +76,7 @@ describe('bn-stats: conv2dBatchStats', () => {
         }
       }
       assert.ok(sameBits(runStats(one, k).statistics, runStats(two, k).statistics), `${k.what}: 1 and 2 threads give the same record`);
-    });
+    }
   });
 
   it('sums the statistics in the pointwise GEMM\'s and the 3x3 depthwise kernel\'s epilogues on wasm (no pass after), and elsewhere in a pass after', async () => {
@@ -92,24 +84,14 @@ describe('bn-stats: conv2dBatchStats', () => {
     await be.whenReady();
     const ran: string[] = [], par = be.par.bind(be);
     be.par = (name, ...rest) => { ran.push(name); return par(name, ...rest); };
-    const pointwise = convCase(4, 32, 32, 32, 64, 1, 1, 'valid', 0), depthwise = convCase(8, 32, 32, 32, 32, 3, 1, 'same', 0, 32);
-    withEpilogueFrom(0, () => {
-      runStats(be, pointwise);
-      assert.deepEqual(ran.filter((n) => n !== 'packPanels'), ['pointwiseGemmStats']);
-      ran.length = 0;
-      runStats(be, depthwise);
-      assert.deepEqual(ran, ['dwConv3x3Stats']);
-      ran.length = 0;
-      runStats(be, convCase(3, 16, 16, 16, 32, 3, 2, 'same', 0));
-      assert.ok(ran.includes('bnShiftedSums') && !ran.includes('pointwiseGemmStats'), ran.join(', '));
-    });
-    // Outputs under statsEpilogueMinFloats: the plain kernel and the pass after; from it on, the epilogue.
-    ran.length = 0;
-    withEpilogueFrom(rowsOf(pointwise.info) * 64 + 1, () => runStats(be, pointwise));
-    assert.deepEqual(ran.filter((n) => n !== 'packPanels'), ['pointwiseGemm', 'bnShiftedSums']);
-    ran.length = 0;
-    withEpilogueFrom(rowsOf(pointwise.info) * 64, () => runStats(be, pointwise));
+    runStats(be, convCase(4, 32, 32, 32, 64, 1, 1, 'valid', 0));
     assert.deepEqual(ran.filter((n) => n !== 'packPanels'), ['pointwiseGemmStats']);
+    ran.length = 0;
+    runStats(be, convCase(8, 32, 32, 32, 32, 3, 1, 'same', 0, 32));
+    assert.deepEqual(ran, ['dwConv3x3Stats']);
+    ran.length = 0;
+    runStats(be, convCase(3, 16, 16, 16, 32, 3, 2, 'same', 0));
+    assert.ok(ran.includes('bnShiftedSums') && !ran.includes('pointwiseGemmStats'), ran.join(', '));
   });
 
   it('the BN forwards given the record equal the ones without within 1e-5 (relu, relu6, none, residual), both backends', async () => {
@@ -174,9 +156,6 @@ describe('bn-stats: the training plan fusion', () => {
       dt.setBackend(backendName);
       const x = randomTensor([10, 9, 7, 5], rng, -1, 2, 'float32'), y = dt.tensor(Array.from({ length: 10 }, (_, i) => i % 3), null, 'int32');
       await assertCompiledTrainsAsEager(buildModel, x, y, `${backendName} bn-stats`);
-      const saved = normTrainTuning.statsEpilogueMinFloats;
-      normTrainTuning.statsEpilogueMinFloats = 0;
-      try { await assertCompiledTrainsAsEager(buildModel, x, y, `${backendName} bn-stats, every epilogue`); } finally { normTrainTuning.statsEpilogueMinFloats = saved; }
       const trained = (enabled: boolean): { model: models.Model; ran: Set<string> } => {
         bnStatsTuning.enabled = enabled;
         const ran = new Set<string>(), be = backend() as unknown as { par?: (name: string, ...rest: unknown[]) => void };
@@ -185,7 +164,7 @@ describe('bn-stats: the training plan fusion', () => {
         try {
           const model = buildModel();
           model.compile({ loss: 'sparse_categorical_crossentropy', optimizer: 'adam' });
-          withEpilogueFrom(0, () => { for (let step = 0; step < 3; step++) model.trainStep(x, y); });
+          for (let step = 0; step < 3; step++) model.trainStep(x, y);
           return { model, ran };
         } finally { bnStatsTuning.enabled = true; if (par) be.par = par; }
       };

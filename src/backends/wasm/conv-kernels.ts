@@ -9,7 +9,6 @@ import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradK
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
 import { dwConv3x3, dwConv3x3Statistics, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
-import { normTrainTuning } from './norm-train.ts';
 import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseForwardStatistics, pointwiseInputGrad, type StatisticsPartials } from './pointwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
@@ -130,8 +129,6 @@ export class ConvKernels {
    * epilogue (pointwiseGemm, dwConv3x3) their per-chunk partials; null: the caller takes them after.
    */
   forwardWithStatistics(px: number, pw: number, pb: number, po: number, info: ConvInfo, prep?: Prepared): StatisticsPartials | null {
-    const epilogue = info.batch * info.outH * info.outW * info.outC >= normTrainTuning.statsEpilogueMinFloats;
-    if (!epilogue) return this.forward(px, pw, pb, po, info, 0, prep), null;
     if (info.groups > 1 && info.groups === info.inC && inPlace3x3Fits(info)) return dwConv3x3Statistics(this.h, px, pw, pb, po, info);
     if (info.groups === 1 && pointwiseForwardFits(info, pb !== 0)) return pointwiseForwardStatistics(this.h, px, pw, pb, po, info, prep?.form === 'packed' ? prep.at : 0);
     this.forward(px, pw, pb, po, info, 0, prep);

@@ -18,13 +18,8 @@ const ACT: Record<ConvActivation, number> = { relu: 1, relu6: 2 };
  * blocks of rows (sums in registers); wider rows go in order. maskFromInput: the fused gradient
  * rebuilds the activation's mask from x with the forward's coefficients (one array fewer read in
  * each of its two passes) where the forward left them; false: it reads the activation's output.
- * statsEpilogueMinFloats: from this many output floats conv2dBatchStats sums the statistics in
- * the convolution's epilogue where its kernel can (smaller outputs: a pass after, as the BN's own).
- * bench/bn-stats.ts, one thread, load 4-8: MobileNet's 32x32 32->64 layer (2M floats) 0.81-0.92x
- * of conv + the BN's own pass in every run; the 1M-float and smaller layers 0.89-1.43x (noise
- * about the same cost: the output is still in L3 and the sums' arithmetic is the cost).
  */
-export const normTrainTuning = { walkChannels: 32, maskFromInput: true, statsEpilogueMinFloats: 2 << 20 };
+export const normTrainTuning = { walkChannels: 32, maskFromInput: true };
 
 /** Floats of batchNormActivation's coefficients output for C channels: scale, centre, shift, then 1 where they were written. */
 export const coefficientFloats = (C: number): number => 3 * C + 1;
