@@ -97,12 +97,6 @@ export interface Backend {
    * plan calls for conv -> add -> relu, the end of a residual block (activation null: none).
    */
   conv2dResidual(x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null, prepared?: TypedArray | null, form?: string | null): void;
-  /**
-   * conv2d, and the output's per-channel batch mean and variance (over batch * outH * outW rows)
-   * written to `statistics` (js/norm-stats.ts's record, 4 * outC floats): what a training plan
-   * calls for conv -> BatchNormalization, which then takes them (the BN kernels' `statistics`).
-   */
-  conv2dBatchStats(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, statistics: TypedArray, prepared?: TypedArray | null, form?: string | null): void;
   conv2dBackpropInput(dy: TypedArray, w: TypedArray, dx: TypedArray, info: ConvInfo): void;
   /**
    * dx = conv2dBackpropInput(dy, w) + addend in one call, addend shaped as dx: what a training
@@ -174,23 +168,19 @@ export interface Backend {
 
   // Batch normalization over x viewed as [rows, channels] (channels last).
   /** y = (x - mean) / sqrt(variance + epsilon) * gamma + beta, with the batch's mean and biased variance written out. */
-  batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number,
-    statistics?: TypedArray | null): void;
+  batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number): void;
   /** The gradients of batchNorm for dy: dx, and dgamma / dbeta (the column sums it needs anyway). */
   batchNormGrad(x: TypedArray, dy: TypedArray, mean: TypedArray, variance: TypedArray, gamma: TypedArray | null, dx: TypedArray, dgamma: TypedArray, dbeta: TypedArray, rows: number, channels: number, epsilon: number): void;
   /**
    * y = activation(batchNorm(x)) in one pass (a plan's fusion of batchNorm -> relu in training).
    * `coefficients` (optional, 3 * channels + 1 floats): what the backend's batchNormActivationGrad
    * may use to rebuild the activation's mask from x instead of reading y (wasm: the forward's f32
-   * scale, centre and shift, then 1; a backend with no use for it writes 0 there). `statistics`
-   * (here and in batchNorm, batchNormResidualActivation): conv2dBatchStats's record of x's batch
-   * mean and variance, taken instead of a pass over x.
+   * scale, centre and shift, then 1; a backend with no use for it writes 0 there).
    */
   batchNormActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation,
-    coefficients?: TypedArray | null, statistics?: TypedArray | null): void;
+    coefficients?: TypedArray | null): void;
   /** y = activation(batchNorm(x) + residual) in one pass (a plan's fusion of a residual block's batchNorm -> add -> relu). */
-  batchNormResidualActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation,
-    statistics?: TypedArray | null): void;
+  batchNormResidualActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number, activation: ConvActivation): void;
   /**
    * batchNormGrad for dy * step(y), y = relu(batchNorm(x)): the activation's gradient (from its
    * output y) folded in. `coefficients`: batchNormActivation's for this x, if any (the same result
@@ -231,7 +221,7 @@ export type KernelName = Exclude<keyof Backend, 'name' | 'threads' | 'setThreads
  */
 export const KERNEL_OUTPUTS: { readonly [K in KernelName]: readonly number[] } = {
   unary: [2], binary: [5], reduce: [2], argMax: [2], transpose: [3], slice: [4], sliceGrad: [4], concatInto: [1], cast: [1],
-  matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBatchStats: [3, 5], conv2dBackpropInput: [2], conv2dBackpropInputAdd: [3], conv2dBackpropFilter: [2],
+  matMul: [2], conv2d: [3], prepareConvWeights: [1], conv2dActivation: [3], conv2dResidual: [4], conv2dBackpropInput: [2], conv2dBackpropInputAdd: [3], conv2dBackpropFilter: [2],
   maxPool2d: [1, 2], maxPool2dBackward: [2], conv2dMaxPool: [3, 4], conv2dBackpropFilterPooled: [3], softmax: [1], logSoftmax: [1],
   avgPool2d: [1], avgPool2dBackward: [1], resize: [1], resizeBackward: [1], imageTransform: [2], imageTransformBackward: [2], augmentTransforms: [1],
   sparseSoftmaxCrossEntropy: [2, 3], sparseSoftmaxCrossEntropyGrad: [3], oneHot: [1], select: [6], gather: [2], gatherGrad: [2],

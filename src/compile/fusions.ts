@@ -11,7 +11,6 @@ export { fusionBuffers, isArray, type Call, type Fusion } from './fusion-tools.t
 import { batchNormIntoConv, residualIntoConv } from './fusions-inference.ts';
 import { bnActivation, bnResidualActivation } from './fusions-norm.ts';
 import { bnFactorsChain } from './fusions-bn-factors.ts';
-import { convBatchStats } from './fusions-bn-stats.ts';
 import { inputGradAdd } from './fusions-grad.ts';
 
 /** The max-pooling backward calls, by the input gradient each writes. */
@@ -171,6 +170,6 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnResidualActivation, bnActivation, convBatchStats, bnFactorsChain, inputGradAdd];
+export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnResidualActivation, bnActivation, bnFactorsChain, inputGradAdd];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -8,7 +8,6 @@ import { conv2dBackpropInputAdd, conv2dResidual } from './conv-residual.ts';
 import * as rnd from './random.ts';
 import * as norm from './norm.ts';
 import * as normFused from './norm-fused.ts';
-import { conv2dBatchStats } from './norm-stats.ts';
 import { bnInferenceFactors } from './norm-factors.ts';
 import * as spatial from './spatial.ts';
 import * as opt from './optimizers.ts';
@@ -34,7 +33,6 @@ export class JsBackend implements Backend {
   conv2d = nn.conv2d;
   conv2dActivation = nn.conv2dActivation;
   conv2dResidual = conv2dResidual;
-  conv2dBatchStats = conv2dBatchStats;
   conv2dBackpropInput = nn.conv2dBackpropInput;
   conv2dBackpropInputAdd = conv2dBackpropInputAdd;
   conv2dBackpropFilter = nn.conv2dBackpropFilter;

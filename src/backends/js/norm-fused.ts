@@ -4,30 +4,27 @@
 import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import { batchNorm, batchNormGrad } from './norm.ts';
-import { checkStatistics } from './norm-stats.ts';
 import { epilogueActivation, epilogueMask } from './epilogue.ts';
 
 /**
- * y = act(batchNorm(x)), with the batch's mean and variance written out (`statistics`: batchNorm's). `coefficients` (a
+ * y = act(batchNorm(x)), with the batch's mean and variance written out. `coefficients` (a
  * backend's own record for its fused gradient, 3 * channels + 1 floats): the reference keeps
  * none and writes 0 (its gradient reads the mask from y).
  */
 export function batchNormActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
-  rows: number, channels: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null, statistics: TypedArray | null = null): void {
+  rows: number, channels: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null): void {
   const act = epilogueActivation('batchNormActivation', activation);
   if (coefficients && coefficients.length !== 3 * channels + 1) throw new Error(`batchNormActivation: coefficients must hold ${3 * channels + 1} floats for ${channels} channels, got ${coefficients.length}`);
-  if (statistics) checkStatistics('batchNormActivation', statistics, channels);
   coefficients?.fill(0);
-  batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon, statistics);
+  batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon);
   for (let i = 0; i < y.length; i++) y[i] = act(y[i]);
 }
 
 /** y = act(batchNorm(x) + residual), with the batch's mean and variance written out. */
 export function batchNormResidualActivation(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray, mean: TypedArray, variance: TypedArray,
-  rows: number, channels: number, epsilon: number, activation: ConvActivation, statistics: TypedArray | null = null): void {
+  rows: number, channels: number, epsilon: number, activation: ConvActivation): void {
   const act = epilogueActivation('batchNormResidualActivation', activation);
-  if (statistics) checkStatistics('batchNormResidualActivation', statistics, channels);
-  batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon, statistics);
+  batchNorm(x, gamma, beta, y, mean, variance, rows, channels, epsilon);
   // y rounds to its dtype before the add, as the unfused batchNorm's stored output does.
   for (let i = 0; i < y.length; i++) y[i] = act(y[i] + residual[i]);
 }

@@ -1,20 +1,22 @@
 // Reference batch-normalization kernels over x viewed as [rows, channels] (channels last).
 // Statistics are accumulated in float64, so float32 inputs lose nothing to long sums.
 import type { TypedArray } from '../../core/dtype.ts';
-import { checkStatistics, columnMoments, readStatistics } from './norm-stats.ts';
 
-/** `statistics` (a record of norm-stats.ts, from conv2dBatchStats): the batch's mean and variance, not computed here. */
-export function batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number,
-  statistics: TypedArray | null = null): void {
-  if (statistics) checkStatistics('batchNorm', statistics, channels);
+export function batchNorm(x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, channels: number, epsilon: number): void {
+  const s = new Float64Array(channels), s2 = new Float64Array(channels);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0, o = r * channels; c < channels; c++) s[c] += x[o + c];
+  }
+  for (let c = 0; c < channels; c++) s[c] /= rows;
   // Two passes (mean, then squared deviations): no cancellation for data far from zero.
-  const m = statistics ? readStatistics(statistics, channels) : columnMoments(x, rows, channels);
-  mean.set(m.mean);
-  variance.set(m.variance);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0, o = r * channels; c < channels; c++) { const d = x[o + c] - s[c]; s2[c] += d * d; }
+  }
+  for (let c = 0; c < channels; c++) { mean[c] = s[c]; variance[c] = s2[c] / rows; }
   const scale = new Float64Array(channels), shift = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
-    shift[c] = (beta ? beta[c] : 0) - m.mean[c] * scale[c];
+    scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(s2[c] / rows + epsilon);
+    shift[c] = (beta ? beta[c] : 0) - s[c] * scale[c];
   }
   channelAffine(x, scale, shift, y, rows, channels);
 }

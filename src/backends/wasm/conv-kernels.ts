@@ -8,8 +8,8 @@ import { type ConvAlgorithm, winograd4, winograd4Weights, winogradChoice, winogr
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
-import { dwConv3x3, dwConv3x3Statistics, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
-import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseForwardStatistics, pointwiseInputGrad, type StatisticsPartials } from './pointwise-kernels.ts';
+import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
+import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseInputGrad } from './pointwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
 export interface KernelHost {
@@ -122,17 +122,6 @@ export class ConvKernels {
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info, prep), pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act, winogradTuning.wideGemm ? 1 : 0]);
-  }
-
-  /**
-   * out = conv(x, w) + bias, and where the kernel takes the output's batch statistics in its
-   * epilogue (pointwiseGemm, dwConv3x3) their per-chunk partials; null: the caller takes them after.
-   */
-  forwardWithStatistics(px: number, pw: number, pb: number, po: number, info: ConvInfo, prep?: Prepared): StatisticsPartials | null {
-    if (info.groups > 1 && info.groups === info.inC && inPlace3x3Fits(info)) return dwConv3x3Statistics(this.h, px, pw, pb, po, info);
-    if (info.groups === 1 && pointwiseForwardFits(info, pb !== 0)) return pointwiseForwardStatistics(this.h, px, pw, pb, po, info, prep?.form === 'packed' ? prep.at : 0);
-    this.forward(px, pw, pb, po, info, 0, prep);
-    return null;
   }
 
   /**

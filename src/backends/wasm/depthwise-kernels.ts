@@ -5,10 +5,9 @@
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 import { CALLING_THREAD_MACS } from './split-policy.ts';
-import { STATISTICS_CHUNKS, type StatisticsPartials } from './pointwise-kernels.ts';
 
 /** Depthwise kernels the thread pool runs (added to the backend's list). */
-export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwConv3x3Stats', 'dwInputGrad3x3s2', 'dwFilterGrad3x3InPlace'];
+export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGrad3x3InPlace'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const depthwiseTuning = {
@@ -32,22 +31,6 @@ export function dwConv3x3(h: KernelHost, px: number, pw: number, pb: number, po:
   const rows = i.batch * i.outH, macs = rows * i.outW * i.outC * 9;
   const args = [px, pw, pb, po, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW, act];
   h.par('dwConv3x3', args, rows, 1, macs < CALLING_THREAD_MACS ? rows : undefined);
-}
-
-/**
- * dwConv3x3 without an activation, the output's batch statistics summed in its epilogue
- * (dwConv3x3Stats) into per-chunk partials; chunks of a size that does not depend on the
- * thread count (the same partials on 1 and 2 threads).
- */
-export function dwConv3x3Statistics(h: KernelHost, px: number, pw: number, pb: number, po: number, i: ConvInfo): StatisticsPartials {
-  const zeroFloats = i.inW * i.inC, zeros = h.scratch(zeroFloats * 4);
-  h.memory().f32(zeros, zeroFloats).fill(0);
-  const rows = i.batch * i.outH, macs = rows * i.outW * i.outC * 9;
-  const chunk = macs < CALLING_THREAD_MACS ? rows : Math.ceil(rows / STATISTICS_CHUNKS), parts = Math.ceil(rows / chunk), partials = h.scratch(parts * 32 * i.outC);
-  const args = [px, pw, pb, po, zeros, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.strideW, i.padTop, i.padLeft, i.dilationH, i.dilationW, 0, partials, chunk];
-  h.par('dwConv3x3Stats', args, rows, 1, chunk);
-  // momentsFromPartials counts chunks in rows of the [pixels, C] output.
-  return { partials, parts, chunk: chunk * i.outW };
 }
 
 /** Whether dwInputGrad3x3s2 computes this convolution's input gradient: inPlace3x3Fits at stride 2, dilation 1. */

@@ -19,7 +19,6 @@ import { bnInferenceFactors } from './norm-factors.ts';
 import { JsBackend } from '../js/index.ts';
 import * as ref from '../js/nn.ts';
 import { conv2dBackpropInputAdd as refInputGradAdd, conv2dResidual as refConv2dResidual } from '../js/conv-residual.ts';
-import { checkStatistics, conv2dBatchStats as refConv2dBatchStats, writeStatistics } from '../js/norm-stats.ts';
 import * as refEw from '../js/elementwise.ts';
 import { WasmMemory, canShareMemory } from './memory.ts';
 import { ThreadPool } from './threads.ts';
@@ -256,19 +255,6 @@ export class WasmBackend extends JsBackend {
     if (!isF32(x, w, out, ...(bias ? [bias] : [])) || !act) return ref.conv2dActivation(x, w, bias, out, info, activation);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
     this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => this.conv.forward(px, pw, pb, po, info, act, this.preparedAt(prepared, form)));
-  };
-
-  override conv2dBatchStats = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, info: ConvInfo, statistics: TypedArray, prepared: TypedArray | null = null, form: string | null = null): void => {
-    checkStatistics('conv2dBatchStats', statistics, info.outC);
-    if (!isF32(x, w, out, ...(bias ? [bias] : []))) return refConv2dBatchStats(x, w, bias, out, info, statistics);
-    const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[], rows = info.batch * info.outH * info.outW;
-    let m: ReturnType<typeof norm.moments> | undefined;
-    this.inWasm(inputs, [out as Buf], ([px, pw, pb = 0], [po]) => {
-      // The statistics from the convolution's epilogue where its kernel takes them, else a pass after.
-      const partials = this.conv.forwardWithStatistics(px, pw, pb, po, info, this.preparedAt(prepared, form));
-      m = partials ? norm.momentsFromPartials(this, po, rows, info.outC, partials) : norm.moments(this, po, rows, info.outC, true);
-    });
-    writeStatistics(statistics, m!.mean, m!.variance, info.outC);
   };
 
   override conv2dResidual = (x: TypedArray, w: TypedArray, bias: TypedArray | null, residual: TypedArray, out: TypedArray, info: ConvInfo, activation: ConvActivation | null, prepared: TypedArray | null = null, form: string | null = null): void => {

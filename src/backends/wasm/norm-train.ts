@@ -6,7 +6,6 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { ConvActivation } from '../backend.ts';
 import * as refNorm from '../js/norm.ts';
 import * as refFused from '../js/norm-fused.ts';
-import { checkStatistics } from '../js/norm-stats.ts';
 import { batchScaleShift, gradCoefficients, PARTIALS, rowChunk, SMALL } from './norm.ts';
 import type { WasmBackend } from './index.ts';
 
@@ -30,12 +29,11 @@ export const coefficientFloats = (C: number): number => 3 * C + 1;
  * used, then 1: the fused gradient rebuilds the mask from them (0 there: the reference ran).
  */
 export function batchNormActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray,
-  rows: number, C: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null, statistics: TypedArray | null = null): void {
+  rows: number, C: number, epsilon: number, activation: ConvActivation, coefficients: TypedArray | null = null): void {
   if (coefficients && coefficients.length !== coefficientFloats(C)) throw new Error(`batchNormActivation: coefficients must hold ${coefficientFloats(C)} floats for ${C} channels, got ${coefficients.length}`);
-  if (statistics) checkStatistics('batchNormActivation', statistics, C);
-  if (!f32(x, y, gamma, beta, coefficients) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation, coefficients, statistics);
+  if (!f32(x, y, gamma, beta, coefficients) || !(activation in ACT)) return refFused.batchNormActivation(x, gamma, beta, y, mean, variance, rows, C, epsilon, activation, coefficients);
   b.inWasm([x as Buf], [y as Buf, ...(coefficients ? [coefficients as Buf] : [])], ([px], [py, pco]) => {
-    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon, statistics);
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
     b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, ACT[activation]], rows, 1, rowChunk(b, rows, C));
     if (pco === undefined) return;
     const co = new Float32Array(b.mem.buffer, pco, coefficientFloats(C));
@@ -54,11 +52,10 @@ function maskCoefficients(coefficients: TypedArray | null, mean: TypedArray, C: 
 
 /** act(batchNorm(x) + residual) in one pass writing y (a residual block's tail). */
 export function batchNormResidualActivation(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, residual: TypedArray, y: TypedArray,
-  mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation, statistics: TypedArray | null = null): void {
-  if (statistics) checkStatistics('batchNormResidualActivation', statistics, C);
-  if (!f32(x, y, gamma, beta, residual) || !(activation in ACT)) return refFused.batchNormResidualActivation(x, gamma, beta, residual, y, mean, variance, rows, C, epsilon, activation, statistics);
+  mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number, activation: ConvActivation): void {
+  if (!f32(x, y, gamma, beta, residual) || !(activation in ACT)) return refFused.batchNormResidualActivation(x, gamma, beta, residual, y, mean, variance, rows, C, epsilon, activation);
   b.inWasm([x as Buf, residual as Buf], [y as Buf], ([px, pr], [py]) => {
-    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon, statistics);
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
     b.par('affineRowsResidual', [pr, px, ps, pd, pc, py, C, ACT[activation]], rows, 1, rowChunk(b, rows, C));
   });
 }

@@ -5,8 +5,6 @@ import type { TypedArray } from '../../core/dtype.ts';
 import type { RandomDist } from '../backend.ts';
 import * as refRandom from '../js/random.ts';
 import * as refNorm from '../js/norm.ts';
-import { checkStatistics, readStatistics } from '../js/norm-stats.ts';
-import { STATISTICS_CHUNKS, type StatisticsPartials } from './pointwise-kernels.ts';
 import type { WasmBackend } from './index.ts';
 import { elementChunk, MIN_CHUNK_FLOATS } from './split-policy.ts';
 
@@ -44,9 +42,8 @@ export function movingAverage(b: WasmBackend, v: TypedArray, x: TypedArray, mome
  * d = x - x[0, c] (the first row as the shift, so a large mean does not cancel the variance
  * away), combined here.
  */
-export function moments(b: WasmBackend, px: number, rows: number, C: number, sameOnAnyThreads = false): { mean: Float64Array; variance: Float64Array } {
-  // sameOnAnyThreads: chunks of a size that does not depend on the thread count (the partials, so the sums, are then the same on 1 and 2).
-  const chunk = rows * C < SMALL ? rows : sameOnAnyThreads ? Math.ceil(rows / STATISTICS_CHUNKS) : b.chunkOf(rows);
+export function moments(b: WasmBackend, px: number, rows: number, C: number): { mean: Float64Array; variance: Float64Array } {
+  const chunk = rows * C < SMALL ? rows : b.chunkOf(rows);
   const parts = Math.ceil(rows / chunk);
   const partials = b.scratch(parts * PARTIALS * C * 8);
   b.par('bnShiftedSums', [px, px, partials, C, chunk], rows, 1, chunk);
@@ -57,31 +54,6 @@ export function moments(b: WasmBackend, px: number, rows: number, C: number, sam
     for (let k = 0; k < parts; k++) { s += p[k * PARTIALS * C + c]; t += p[k * PARTIALS * C + C + c]; }
     const m = s / rows;
     mean[c] = shift[c] + m;
-    variance[c] = Math.max(0, t / rows - m * m);
-  }
-  return { mean, variance };
-}
-
-/**
- * The batch statistics of [rows, C] at px from a convolution epilogue's per-chunk partials
- * (sums of d and d^2, d = x - the chunk's first row: pointwiseGemmStats): each chunk's sums
- * moved onto the first row's shift in f64, added in chunk order (the same on any thread count).
- */
-export function momentsFromPartials(b: WasmBackend, px: number, rows: number, C: number, { partials, parts, chunk }: StatisticsPartials): { mean: Float64Array; variance: Float64Array } {
-  const p = new Float64Array(b.mem.buffer, partials, parts * PARTIALS * C), x = new Float32Array(b.mem.buffer, px, rows * C);
-  const mean = new Float64Array(C), variance = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    const s0 = x[c];
-    let s = 0, t = 0;
-    for (let k = 0; k < parts; k++) {
-      const n = Math.min(chunk, rows - k * chunk), delta = x[k * chunk * C + c] - s0;
-      const s1 = p[k * PARTIALS * C + c], s2 = p[k * PARTIALS * C + C + c];
-      // sum (x - s0) = s1 + n delta; sum (x - s0)^2 = s2 + 2 delta s1 + n delta^2 (delta exact in f64).
-      s += s1 + n * delta;
-      t += s2 + 2 * delta * s1 + n * delta * delta;
-    }
-    const m = s / rows;
-    mean[c] = s0 + m;
     variance[c] = Math.max(0, t / rows - m * m);
   }
   return { mean, variance };
@@ -116,9 +88,8 @@ export function vectors(b: WasmBackend, ...vs: ArrayLike<number>[]): number[] {
  * cancel in f32 (x * scale + (beta - mean * scale) would). batchNorm's forward, plain or fused.
  */
 export function batchScaleShift(b: WasmBackend, px: number, rows: number, C: number, gamma: TypedArray | null, beta: TypedArray | null,
-  mean: TypedArray, variance: TypedArray, epsilon: number, statistics: TypedArray | null = null): number[] {
-  // Given a convolution's record of x's statistics (conv2dBatchStats), no pass over x here.
-  const m = statistics ? readStatistics(statistics, C) : moments(b, px, rows, C);
+  mean: TypedArray, variance: TypedArray, epsilon: number): number[] {
+  const m = moments(b, px, rows, C);
   const scale = new Float64Array(C), center = Float32Array.from(m.mean), shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     scale[c] = (gamma ? gamma[c] : 1) / Math.sqrt(m.variance[c] + epsilon);
@@ -129,12 +100,10 @@ export function batchScaleShift(b: WasmBackend, px: number, rows: number, C: num
   return vectors(b, scale, center, shift);
 }
 
-export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number,
-  statistics: TypedArray | null = null): void {
-  if (statistics) checkStatistics('batchNorm', statistics, C);
-  if (!f32(x, y, gamma, beta)) return refNorm.batchNorm(x, gamma, beta, y, mean, variance, rows, C, epsilon, statistics);
+export function batchNorm(b: WasmBackend, x: TypedArray, gamma: TypedArray | null, beta: TypedArray | null, y: TypedArray, mean: TypedArray, variance: TypedArray, rows: number, C: number, epsilon: number): void {
+  if (!f32(x, y, gamma, beta)) return refNorm.batchNorm(x, gamma, beta, y, mean, variance, rows, C, epsilon);
   b.inWasm([x as Buf], [y as Buf], ([px], [py]) => {
-    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon, statistics);
+    const [ps, pc, pd] = batchScaleShift(b, px, rows, C, gamma, beta, mean, variance, epsilon);
     b.par('affineRowsMasked', [0, 0, px, 0, ps, pd, pc, py, C, 0], rows, 1, rowChunk(b, rows, C));
   });
 }

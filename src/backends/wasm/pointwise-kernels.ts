@@ -9,7 +9,7 @@ import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
 
 /** Pointwise kernels the thread pool runs (added to the backend's list). */
-export const POINTWISE_PARALLEL = ['pointwiseGemm', 'pointwiseGemmStats', 'packPanelsTransposed'];
+export const POINTWISE_PARALLEL = ['pointwiseGemm', 'packPanelsTransposed'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const pointwiseTuning = {
@@ -89,25 +89,6 @@ function packed(h: KernelHost, pw: number, K: number, N: number, transposed: boo
 export function pointwiseForward(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, i: ConvInfo, act: number, prepacked = 0): void {
   const P = i.batch * i.outH * i.outW;
   gemm(h, px, prepacked || packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act);
-}
-
-/** Chunks of a pointwiseGemmStats call however many threads run it, so its per-chunk partials (and their sum) are the same on 1 and 2. */
-export const STATISTICS_CHUNKS = 8;
-
-/** Where pointwiseForwardStatistics left its per-chunk statistics: `parts` slots of 4N f64 at `partials`, chunk rows each (the last fewer). */
-export interface StatisticsPartials { partials: number; parts: number; chunk: number }
-
-/**
- * pointwiseForward without a residual, the output's batch statistics summed in the GEMM's
- * epilogue (pointwiseGemmStats: each block of rows as it is written) into per-chunk partials.
- */
-export function pointwiseForwardStatistics(h: KernelHost, px: number, pw: number, pb: number, po: number, i: ConvInfo, prepacked = 0): StatisticsPartials {
-  const P = i.batch * i.outH * i.outW, K = i.inC, N = i.outC;
-  const chunk = P * K * N < CALLING_THREAD_MACS ? P : Math.max(TILE_ROWS, Math.ceil(P / STATISTICS_CHUNKS / TILE_ROWS) * TILE_ROWS);
-  const parts = Math.ceil(P / chunk), partials = h.scratch(parts * 32 * N);
-  const bp = prepacked || packed(h, pw, K, N, false);
-  h.par('pointwiseGemmStats', [px, bp, pw, N, 1, pb, 0, po, K, N, 0, rowBlock(K), colBlock(K), partials, chunk], P, TILE_ROWS, chunk);
-  return { partials, parts, chunk };
 }
 
 /** dx = dy W^T for pointwiseFits convolutions: W [C, F] read transposed (packPanelsTransposed). */

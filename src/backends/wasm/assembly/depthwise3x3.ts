@@ -9,7 +9,6 @@
 // unrolled blocks (nine weights in registers, eight outputs) spilled and ran 1.2-1.5x slower.
 import { madd } from './common';
 import { epilogue, epilogue1 } from './conv';
-import { shiftedSumsInto } from './norm';
 
 // Output rows [r0, r1) of the batch*outH rows of all images: out = act(depthwise(x, w) + bias).
 // `zeros` holds inW*C zero floats at least.
@@ -67,22 +66,6 @@ export function dwConv3x3(x: usize, w: usize, bias: usize, out: usize, zeros: us
       if (ow >= outW) break;
       border(row0, row1, row2, w, bias, o + <usize>ow * px, C, inW, ow * sW - padLeft, dW, px, act);
     }
-  }
-}
-
-// dwConv3x3 over output rows [r0, r1) with the output's batch statistics in its epilogue: a
-// few rows at a time (about 16 KB of output, still in L1), then their column sums of d and d^2
-// (d = out - the chunk's first output pixel, as assembly/norm.ts#bnShiftedSums) into the
-// chunk's slot of partials (4C f64 per chunk of `chunk` rows; the glue combines them).
-export function dwConv3x3Stats(x: usize, w: usize, bias: usize, out: usize, zeros: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  sH: i32, sW: i32, padTop: i32, padLeft: i32, dH: i32, dW: i32, act: i32, partials: usize, chunk: i32, r0: i32, r1: i32): void {
-  const p = partials + <usize>(r0 / chunk) * 32 * <usize>C, shift = out + (<usize>(r0 * outW * C) << 2);
-  for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
-  const block = max(1, 4096 / (outW * C));
-  for (let b0 = r0; b0 < r1; b0 += block) {
-    const b1 = min(r1, b0 + block);
-    dwConv3x3(x, w, bias, out, zeros, inH, inW, C, outH, outW, sH, sW, padTop, padLeft, dH, dW, act, b0, b1);
-    shiftedSumsInto(out, shift, p, C, b0 * outW, b1 * outW);
   }
 }
 

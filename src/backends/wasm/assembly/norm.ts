@@ -32,17 +32,8 @@ export function affineRows(u: usize, v: usize, a: usize, b: usize, d: usize, out
 // f32 only ever adds up to a few terms. (Measured faster than rows in order with the sums in
 // L1, which the gradient's three-array sums use: there the column walk was the slower one.)
 export function bnShiftedSums(x: usize, shift: usize, partials: usize, C: i32, chunk: i32, row0: i32, row1: i32): void {
-  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C; // PARTIALS = 4 f64 per channel
+  const p = partials + <usize>(row0 / chunk) * 32 * <usize>C, q = p + (<usize>C << 3); // PARTIALS = 4 f64 per channel
   for (let c = 0; c < 2 * C; c++) store<f64>(p + (<usize>c << 3), 0);
-  shiftedSumsInto(x, shift, p, C, row0, row1);
-}
-
-// bnShiftedSums' sums over rows row0..row1 added to the partials' slot at p (2C f64: sum d, then
-// sum d^2), not zeroed first: a convolution's epilogue adds each block of rows it wrote
-// (assembly/pointwise.ts#pointwiseGemmStats).
-// @ts-ignore: decorator
-@inline export function shiftedSumsInto(x: usize, shift: usize, p: usize, C: i32, row0: i32, row1: i32): void {
-  const q = p + (<usize>C << 3);
   const c4 = C & ~3, stride = <usize>C << 2;
   const block = min(32, max(4, 4096 / C));
   for (let b0 = row0; b0 < row1; b0 += block) {

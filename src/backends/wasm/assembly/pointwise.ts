@@ -13,7 +13,6 @@
 // accumulators inside the loop. A residual is added by `finish`, a pass over the stored block (in L1).
 import { initial, madd } from './common';
 import { epilogue, epilogue1 } from './conv';
-import { shiftedSumsInto } from './norm';
 
 // Rows [r0, r1) of the product (a thread's share, r0 a multiple of 6 except at the last
 // chunk's start), in blocks of `rowBlock` rows (their A rows stay in L2) and, within one, of
@@ -62,22 +61,6 @@ export function pointwiseGemm(a: usize, bp: usize, b: usize, kStride: i32, nStri
       }
     }
     if (n8 < N) for (let r = b0; r < b1; r++) tailColumns(a + <usize>r * aStep, b, kStride, nStride, bias, residual, out, r, K, N, n8, act);
-  }
-}
-
-// pointwiseGemm over rows [r0, r1) with the output's batch statistics in its epilogue: after each
-// block of rowBlock rows (its output still in L2), the block's column sums of d and d^2 (d = out
-// - the chunk's first output row, as assembly/norm.ts#bnShiftedSums) go into the chunk's slot of
-// partials (4N f64 per chunk, chunk = r1 - r0 but for the last; the glue combines them), so a
-// BatchNormalization behind the convolution need not read the output for its statistics.
-export function pointwiseGemmStats(a: usize, bp: usize, b: usize, kStride: i32, nStride: i32, bias: usize, residual: usize, out: usize,
-  K: i32, N: i32, act: i32, rowBlock: i32, colBlock: i32, partials: usize, chunk: i32, r0: i32, r1: i32): void {
-  const p = partials + <usize>(r0 / chunk) * 32 * <usize>N, shift = out + (<usize>(r0 * N) << 2);
-  for (let c = 0; c < 2 * N; c++) store<f64>(p + (<usize>c << 3), 0);
-  for (let b0 = r0; b0 < r1; b0 += rowBlock) {
-    const b1 = min(r1, b0 + rowBlock);
-    pointwiseGemm(a, bp, b, kStride, nStride, bias, residual, out, K, N, act, rowBlock, colBlock, b0, b1);
-    shiftedSumsInto(out, shift, p, N, b0, b1);
   }
 }
 
