@@ -13,6 +13,10 @@ export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGra
 export const depthwiseTuning = {
   /** Whether 3x3 depthwise convolutions with one filter per channel use dwConv3x3 (false: the general dwConv, for comparisons). */
   inPlace3x3: true,
+  /** Whether dwFilterGrad3x3InPlace sweeps all of an output row's kernel rows at once (nine sums in registers; false: in pairs, six or three). */
+  filterGradAllRows: true,
+  /** Whether the all-row sweeps first read the next output row's data once in address order (a read ahead the prefetchers follow). */
+  filterGradReadAhead: true,
 };
 
 
@@ -51,7 +55,18 @@ export function filterGrad3x3Fits(i: ConvInfo): boolean {
   return inPlace3x3Fits(i) && i.strideH === i.strideW && i.strideH <= 2 && i.dilationH === 1 && i.dilationW === 1;
 }
 
+/** Partial filter gradients of the 3x3 depthwise kernel: at most this many, whatever the thread count. */
+const FILTER_GRAD_PARTS = 8;
+
+/**
+ * Images per partial dW of dwFilterGrad3x3InPlace: a function of the batch alone, so the
+ * partials, and their sum in order, are the same bit for bit on any number of threads.
+ */
+export function dwFilterGrad3x3Chunk(batch: number): number {
+  return Math.ceil(batch / Math.min(batch, FILTER_GRAD_PARTS));
+}
+
 /** The 3x3 depthwise filter gradient by dwFilterGrad3x3InPlace (assembly/depthwise3x3-grad.ts) into one partial dW per chunk of `chunk` images. */
 export function dwFilterGrad3x3(h: KernelHost, px: number, pdy: number, partials: number, i: ConvInfo, chunk: number): void {
-  h.par('dwFilterGrad3x3InPlace', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.padTop, i.padLeft, chunk], i.batch, 1, chunk);
+  h.par('dwFilterGrad3x3InPlace', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.padTop, i.padLeft, depthwiseTuning.filterGradAllRows ? (depthwiseTuning.filterGradReadAhead ? 3 : 1) : 0, chunk], i.batch, 1, chunk);
 }
