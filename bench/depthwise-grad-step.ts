@@ -2,7 +2,7 @@
 // alternate steps of one model (the kernels read the knob per call), one thread, CPU time:
 // the step's depthwise filter and input gradients timed call by call (the arrays as a step
 // leaves them: in memory, not in cache), their sum per step, medians over the steps.
-//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGradAllRows] [--steps 20]
+//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--steps 20]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import * as dt from 'deeptype';
@@ -13,9 +13,12 @@ import { backend } from '../src/core/engine.ts';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGradAllRows' }, steps: { type: 'string', default: '20' } } });
-const knob = values.knob as keyof typeof depthwiseTuning;
-if (typeof depthwiseTuning[knob] !== 'boolean' || knob === 'inPlace3x3') {
+const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, steps: { type: 'string', default: '20' } } });
+// --knob filterGrad: the all-row sweeps and the read-ahead together (off: the pair sweeps, reading rows only as they sweep).
+const knobs = (values.knob === 'filterGrad' ? ['filterGradAllRows', 'filterGradReadAhead'] : [values.knob]) as (keyof typeof depthwiseTuning)[];
+const setKnob = (on: boolean): void => { for (const k of knobs) (depthwiseTuning as Record<string, unknown>)[k] = on; };
+const knob = values.knob;
+if (knobs.some((k) => typeof depthwiseTuning[k] !== 'boolean' || k === 'inPlace3x3')) {
   throw new Error(`depthwise-grad-step: --knob must name a boolean gradient knob of depthwiseTuning, got '${values.knob}'`);
 }
 dt.setBackend('wasm');
@@ -43,7 +46,7 @@ const median = (v: number[]): number => [...v].sort((a, c) => a - c)[Math.floor(
 const times = { off: { filter: [] as number[], input: [] as number[], step: [] as number[] }, on: { filter: [] as number[], input: [] as number[], step: [] as number[] } };
 for (let i = 0; i < Number(values.steps); i++) {
   for (const mode of i % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-    depthwiseTuning[knob] = mode === 'on';
+    setKnob(mode === 'on');
     spent.filter = spent.input = 0;
     const t = cpuMs();
     model.trainStep(x, y);
@@ -52,7 +55,7 @@ for (let i = 0; i < Number(values.steps); i++) {
     times[mode].input.push(spent.input);
   }
 }
-depthwiseTuning[knob] = true;
+setKnob(true);
 const row = (m: 'off' | 'on'): string => `filter grads ${median(times[m].filter).toFixed(2)} ms, input grads ${median(times[m].input).toFixed(2)} ms, step ${median(times[m].step).toFixed(1)} ms`;
 console.log(`mobilenet (batch ${entry.batchSize}), 1 thread, CPU time, medians of ${values.steps} steps each, alternating; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`${knob} off: ${row('off')}`);

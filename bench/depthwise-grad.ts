@@ -1,7 +1,7 @@
 // The zoo MobileNet's 3x3 depthwise gradients (filter gradient; stride-2 input gradient) with a
 // depthwiseTuning knob off (before) and on (after), one thread, CPU time, rounds alternating,
 // the fastest round of each (--median: medians); GFLOP/s and the share of the multiply-add limit (fmaPeakGflops) beside.
-//   node --import tsx bench/depthwise-grad.ts [--knob filterGradAllRows] [--batch 32] [--rounds 7] [--reps 5] [--only SUBSTRING] [--median] [--cold]
+//   node --import tsx bench/depthwise-grad.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--batch 32] [--rounds 7] [--reps 5] [--only SUBSTRING] [--median] [--cold]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
@@ -9,10 +9,13 @@ import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import { MOBILENET_BLOCKS } from '../examples/zoo-models.ts';
 
-const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGradAllRows' }, batch: { type: 'string', default: '32' }, rounds: { type: 'string', default: '7' },
+const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, batch: { type: 'string', default: '32' }, rounds: { type: 'string', default: '7' },
   reps: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, median: { type: 'boolean', default: false }, cold: { type: 'boolean', default: false } } });
-const knob = values.knob as keyof typeof depthwiseTuning;
-if (typeof depthwiseTuning[knob] !== 'boolean' || knob === 'inPlace3x3') {
+// --knob filterGrad: the all-row sweeps and the read-ahead together (off: the pair sweeps, reading rows only as they sweep).
+const knobs = (values.knob === 'filterGrad' ? ['filterGradAllRows', 'filterGradReadAhead'] : [values.knob]) as (keyof typeof depthwiseTuning)[];
+const setKnob = (on: boolean): void => { for (const k of knobs) (depthwiseTuning as Record<string, unknown>)[k] = on; };
+const knob = values.knob;
+if (knobs.some((k) => typeof depthwiseTuning[k] !== 'boolean' || k === 'inPlace3x3')) {
   throw new Error(`depthwise-grad: --knob must name a boolean gradient knob of depthwiseTuning, got '${values.knob}'`);
 }
 const batch = Number(values.batch), rounds = Number(values.rounds), reps = Number(values.reps);
@@ -48,14 +51,14 @@ for (const [filters, s] of MOBILENET_BLOCKS) {
     const results = { off: new Float32Array(0), on: new Float32Array(0) };
     for (let r = 0; r < rounds + 1; r++) {
       for (const mode of r % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        depthwiseTuning[knob] = mode === 'on';
+        setKnob(mode === 'on');
         const t = cpuMs();
         for (let i = 0; i < reps; i++) run();
         if (r > 0) times[mode].push((cpuMs() - t) / reps);
         if (!values.cold || pass === 'filter grad') results[mode] = (pass === 'filter grad' ? dw : dx).slice();
       }
     }
-    depthwiseTuning[knob] = true;
+    setKnob(true);
     let diff = 0, scale = 0;
     for (let i = 0; i < results.on.length; i++) { diff = Math.max(diff, Math.abs(results.on[i] - results.off[i])); scale = Math.max(scale, Math.abs(results.off[i])); }
     const o = median(times.off), n = median(times.on), flops = 2 * 9 * ys;

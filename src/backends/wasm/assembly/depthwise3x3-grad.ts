@@ -1,22 +1,21 @@
 // Filter gradient of a 3x3 depthwise convolution at stride 1 or 2 (dilation 1) with one filter
 // per channel, read in place (no zero-bordered copy): dW[kh, kw, f] = sum over output pixels
-// of x[oh*s - padTop + kh, ow*s - padLeft + kw, f] * dy[oh, ow, f]. By default (mode 3) each
-// output row's kernel rows inside the image go in one sweep per four channels (sweepRows: up
-// to nine sums in registers, each product one the reference has), after the next row's data
-// was read once in address order (from memory, in a step, the sweeps' strided reads waited on
-// each line). Mode 0, the pair sweeps below (for comparisons; they multiply the row ends by
-// zero gradients, so an infinite input there gives NaN where the reference has a number):
-// for each output row and kernel row, one sweep along the input row per four channels. Stride 1: input column j meets
-// the gradients of columns j + padLeft - kw, kept in three registers that roll along, so a
-// column costs one input load, one gradient load (shared by two kernel rows) and three
-// multiply-adds per row. Stride 2: output column ow meets input columns 2ow - padLeft + kw, the
-// last of which is the next one's first (kept in a register).
+// of x[oh*s - padTop + kh, ow*s - padLeft + kw, f] * dy[oh, ow, f], each product one the
+// reference has (the row ends add none with a missing output, so infinities land as there).
+// Per output row, per four channels: at stride 2 its kernel rows inside the image in one
+// sweep (sweepRows: up to nine sums in registers), at stride 1 in pairs, then the third alone
+// (six or three sums: the nine-sum sweep measured no faster there); on rows of 8 KiB and more
+// the next output row's data is first read once in address order (mode bit 1: from memory,
+// in a step, the quads' strided sweeps waited on each line). Stride 1: input column j meets
+// the gradients of columns j + padLeft - kw, kept in three registers that roll along. Stride
+// 2: step t reads input columns 2t - padLeft and the next (taps 0 and 1 of output t, tap 2
+// of output t - 1), the previous gradient in a register.
 import { madd } from './common';
 
 // Images [n0, n1) into partial dW number n0 / chunk ([9, C]; the caller sums the partials);
 // stride s (1 or 2, both ways).
 // mode bit 0: the all-row sweeps (each output row's kernel rows in one sweep; else in pairs),
-// bit 1 (with bit 0): the next row's data read ahead in address order.
+// bit 1: the next row's data read ahead in address order.
 export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
   s: i32, padTop: i32, padLeft: i32, mode: i32, chunk: i32, n0: i32, n1: i32): void {
   const allRows = mode & 1;
@@ -30,20 +29,20 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
     const image = x + <usize>(n * inH) * <usize>inW * px, grads = dy + <usize>(n * outH) * <usize>outW * px;
     for (let oh = 0; oh < outH; oh++) {
       const g = grads + <usize>oh * <usize>outW * px;
+      const ih = oh * s - padTop;
+      if (mode & 2) {
+        // The next output row's new input rows and its gradient row, one load per cache line in
+        // address order: a sequential read that the prefetchers follow, where the quads' sweeps
+        // read a row from memory in C / 16 strided passes.
+        const rowBytes = <usize>inW * px;
+        const first = max(ih + 3, 0), last = min(ih + s + 3, inH);
+        if (first < last) touch(image + <usize>first * rowBytes, <usize>(last - first) * rowBytes);
+        if (oh + 1 < outH) touch(g + <usize>outW * px, <usize>outW * px);
+      }
       if (allRows) {
-        const ih = oh * s - padTop;
         const k0 = max(0, -ih), k1 = min(3, inH - ih); // the kernel rows inside the image
         if (k0 < k1) {
           const a = image + <usize>(ih + k0) * <usize>inW * px;
-          if (mode & 2) {
-            // The next output row's new input rows and its gradient row, one load per cache
-            // line in address order: a sequential read that the prefetchers follow, where the
-            // quads' sweeps read a row from memory in C / 16 strided passes.
-            const rowBytes = <usize>inW * px;
-            const first = max(ih + 3, 0), last = min(ih + s + 3, inH);
-            if (first < last) touch(image + <usize>first * rowBytes, <usize>(last - first) * rowBytes);
-            if (oh + 1 < outH) touch(g + <usize>outW * px, <usize>outW * px);
-          }
           const steps = s == 1 ? inW : outW + 1;
           for (let f = 0; f < C4; f += 4) {
             const fo = <usize>f << 2;
@@ -63,8 +62,7 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
         for (let f = 0; f < C4; f += 4) {
           const fo = <usize>f << 2;
           const b = pair ? a + <usize>inW * px : a, acc = dw + <usize>(3 * kh) * px + fo;
-          if (s == 1 && pair) rowSweep(a + fo, b + fo, g + fo, acc, inW, outW, padLeft, px, true);
-          else if (s == 1) rowSweep(a + fo, b + fo, g + fo, acc, inW, outW, padLeft, px, false);
+          if (s == 1) pairSweep1(a + fo, b + fo, g + fo, acc, inW, outW, padLeft, px, pair ? 2 : 1);
           else if (pair) rowSweep2(a + fo, b + fo, g + fo, acc, inW, outW, padLeft, lo, hi, px, true);
           else rowSweep2(a + fo, b + fo, g + fo, acc, inW, outW, padLeft, lo, hi, px, false);
         }
@@ -76,33 +74,12 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
   }
 }
 
-// Four channels of one or two kernel rows (input rows a and, if two, b; the gradient row g)
-// added into their nine-tap partial sums at acc ([3 or 6 taps] x px apart).
-// @ts-ignore: decorator
-@inline function rowSweep(a: usize, b: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, two: bool): void {
-  const zero = f32x4.splat(0);
-  let a0 = v128.load(acc), a1 = v128.load(acc + px), a2 = v128.load(acc + 2 * px);
-  let b0 = two ? v128.load(acc + 3 * px) : zero, b1 = two ? v128.load(acc + 4 * px) : zero, b2 = two ? v128.load(acc + 5 * px) : zero;
-  // g0, g1, g2: the gradients of output columns j + padLeft, j + padLeft - 1, j + padLeft - 2 (zero outside).
-  let g1 = padLeft - 1 >= 0 && padLeft - 1 < outW ? v128.load(g + <usize>(padLeft - 1) * px) : zero;
-  let g2 = padLeft - 2 >= 0 && padLeft - 2 < outW ? v128.load(g + <usize>(padLeft - 2) * px) : zero;
-  const full = min(inW, max(0, outW - padLeft)); // columns whose g0 lies inside dy
-  let j = 0;
-  for (; j < full; j++) {
-    const g0 = v128.load(g + <usize>(j + padLeft) * px), o = <usize>j * px;
-    const xa = v128.load(a + o);
-    a0 = madd(xa, g0, a0); a1 = madd(xa, g1, a1); a2 = madd(xa, g2, a2);
-    if (two) { const xb = v128.load(b + o); b0 = madd(xb, g0, b0); b1 = madd(xb, g1, b1); b2 = madd(xb, g2, b2); }
-    g2 = g1; g1 = g0;
-  }
-  for (; j < inW; j++) {
-    const o = <usize>j * px, xa = v128.load(a + o);
-    a1 = madd(xa, g1, a1); a2 = madd(xa, g2, a2);
-    if (two) { const xb = v128.load(b + o); b1 = madd(xb, g1, b1); b2 = madd(xb, g2, b2); }
-    g2 = g1; g1 = zero;
-  }
-  v128.store(acc, a0); v128.store(acc + px, a1); v128.store(acc + 2 * px, a2);
-  if (two) { v128.store(acc + 3 * px, b0); v128.store(acc + 4 * px, b1); v128.store(acc + 5 * px, b2); }
+// Stride 1: four channels of one or two kernel rows (input rows a and b) for the gradient row
+// g, their taps' sums at acc: sweep1 on two rows or one.
+function pairSweep1(a: usize, b: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, rows: i32): void {
+  if (rows < 0) return pairSweep1(a, b, g, acc, inW, outW, padLeft, px, -rows); // never taken: a second call site keeps it out of line
+  if (rows == 2) sweep1(a, b, a, g, acc, inW, outW, padLeft, px, 2, 0, inW);
+  else sweep1(a, a, a, g, acc, inW, outW, padLeft, px, 1, 0, inW);
 }
 
 // Stride 2: four channels of one or two kernel rows; output columns [lo, hi) have their three
