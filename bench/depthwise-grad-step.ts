@@ -2,7 +2,7 @@
 // alternate steps of one model (the kernels read the knob per call), one thread, CPU time:
 // the step's depthwise filter and input gradients timed call by call (the arrays as a step
 // leaves them: in memory, not in cache), their sum per step, medians over the steps.
-//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--steps 20]
+//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--steps 20] [--threads 1]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import * as dt from 'deeptype';
@@ -13,7 +13,7 @@ import { backend } from '../src/core/engine.ts';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, steps: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '1' } } });
 // --knob filterGrad: the all-row sweeps and the read-ahead together (off: the pair sweeps, reading rows only as they sweep).
 const knobs = (values.knob === 'filterGrad' ? ['filterGradAllRows', 'filterGradReadAhead'] : [values.knob]) as (keyof typeof depthwiseTuning)[];
 const setKnob = (on: boolean): void => { for (const k of knobs) (depthwiseTuning as Record<string, unknown>)[k] = on; };
@@ -22,7 +22,7 @@ if (knobs.some((k) => typeof depthwiseTuning[k] !== 'boolean' || k === 'inPlace3
   throw new Error(`depthwise-grad-step: --knob must name a boolean gradient knob of depthwiseTuning, got '${values.knob}'`);
 }
 dt.setBackend('wasm');
-dt.setThreads(1);
+dt.setThreads(Number(values.threads)); // CPU time sums every thread's
 await dt.ready();
 dt.setRandomSeed(1);
 const entry = ZOO.mobilenet, model = entry.build();
@@ -57,7 +57,7 @@ for (let i = 0; i < Number(values.steps); i++) {
 }
 setKnob(true);
 const row = (m: 'off' | 'on'): string => `filter grads ${median(times[m].filter).toFixed(2)} ms, input grads ${median(times[m].input).toFixed(2)} ms, step ${median(times[m].step).toFixed(1)} ms`;
-console.log(`mobilenet (batch ${entry.batchSize}), 1 thread, CPU time, medians of ${values.steps} steps each, alternating; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`mobilenet (batch ${entry.batchSize}), ${values.threads} thread(s), CPU time (all threads), medians of ${values.steps} steps each, alternating; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`${knob} off: ${row('off')}`);
 console.log(`${knob} on:  ${row('on')}`);
 console.log(`depthwise filter gradients ${(median(times.off.filter) / median(times.on.filter)).toFixed(2)}x`);
