@@ -1,6 +1,8 @@
-// The zoo MobileNet's 3x3 depthwise gradients (filter gradient; stride-2 input gradient) with a
-// depthwiseTuning knob off (before) and on (after), one thread, CPU time, rounds alternating,
-// the fastest round of each (--median: medians); GFLOP/s and the share of the multiply-add limit (fmaPeakGflops) beside.
+// The zoo MobileNet's 3x3 depthwise filter gradients with a depthwiseTuning knob off (before)
+// and on (after), one thread, CPU time, rounds alternating, the fastest round of each
+// (--median: medians); the share of the multiply-add limit (fmaPeakGflops) beside. The
+// stride-2 input gradients beside them run the same code both ways: their ratio is the noise.
+// --cold: each call on another copy of its arrays (all copies over the L3 cache), as in a step.
 //   node --import tsx bench/depthwise-grad.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--batch 32] [--rounds 7] [--reps 5] [--only SUBSTRING] [--median] [--cold]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -22,7 +24,7 @@ const batch = Number(values.batch), rounds = Number(values.rounds), reps = Numbe
 const be = new WasmBackend(1);
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 // The fastest round: on a shared machine the least disturbed (--median: the median).
-const median = (v: number[]): number => [...v].sort((a, b) => a - b)[values.median ? Math.floor(v.length / 2) : 0];
+const pick = (v: number[]): number => [...v].sort((a, b) => a - b)[values.median ? Math.floor(v.length / 2) : 0];
 const peak = Math.max(...Array.from({ length: 3 }, () => be.fmaPeakGflops(cpuMs)));
 console.log(`knob ${knob}, batch ${batch}, 1 thread, CPU time, ${values.median ? 'median' : 'fastest'} of ${rounds} alternating rounds of ${reps} calls; limit ${peak.toFixed(1)} GFLOP/s; load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('pass         shape             off ms   on ms  speed-up  %lim off/on');
@@ -61,7 +63,7 @@ for (const [filters, s] of MOBILENET_BLOCKS) {
     setKnob(true);
     let diff = 0, scale = 0;
     for (let i = 0; i < results.on.length; i++) { diff = Math.max(diff, Math.abs(results.on[i] - results.off[i])); scale = Math.max(scale, Math.abs(results.off[i])); }
-    const o = median(times.off), n = median(times.on), flops = 2 * 9 * ys;
+    const o = pick(times.off), n = pick(times.on), flops = 2 * 9 * ys;
     totals.off += o; totals.on += n;
     const lim = (ms: number): string => `${Math.round(100 * flops / ms / 1e6 / peak)}%`;
     console.log(`${pass.padEnd(12)} ${label.padEnd(17)} ${o.toFixed(3).padStart(6)}  ${n.toFixed(3).padStart(6)}  ${(o / n).toFixed(2).padStart(7)}x  ${(lim(o) + '/' + lim(n)).padStart(11)}${diff / (scale || 1) > 1e-5 ? `  (results differ: ${(diff / scale).toExponential(1)})` : ''}`);
