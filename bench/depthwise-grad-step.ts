@@ -2,7 +2,7 @@
 // alternate steps of one model (the kernels read the knob per call), one thread, CPU time:
 // the step's depthwise filter and input gradients timed call by call (the arrays as a step
 // leaves them: in memory, not in cache), their sum per step, medians over the steps.
-//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--steps 20] [--threads 1]
+//   node --import tsx bench/depthwise-grad-step.ts [--knob filterGradReadAhead] [--steps 20] [--threads 1]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import * as dt from 'deeptype';
@@ -13,9 +13,8 @@ import { backend } from '../src/core/engine.ts';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 
-const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '1' } } });
-// --knob filterGrad: the all-row sweeps and the read-ahead together (off: the pair sweeps, reading rows only as they sweep).
-const knobs = (values.knob === 'filterGrad' ? ['filterGradAllRows', 'filterGradReadAhead'] : [values.knob]) as (keyof typeof depthwiseTuning)[];
+const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGradReadAhead' }, steps: { type: 'string', default: '20' }, threads: { type: 'string', default: '1' } } });
+const knobs = [values.knob] as (keyof typeof depthwiseTuning)[];
 const setKnob = (on: boolean): void => { for (const k of knobs) (depthwiseTuning as Record<string, unknown>)[k] = on; };
 const knob = values.knob;
 if (knobs.some((k) => typeof depthwiseTuning[k] !== 'boolean' || k === 'inPlace3x3')) {

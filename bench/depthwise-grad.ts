@@ -3,7 +3,7 @@
 // (--median: medians); the share of the multiply-add limit (fmaPeakGflops) beside. The
 // stride-2 input gradients beside them run the same code both ways: their ratio is the noise.
 // --cold: each call on another copy of its arrays (all copies over the L3 cache), as in a step.
-//   node --import tsx bench/depthwise-grad.ts [--knob filterGrad|filterGradAllRows|filterGradReadAhead|...] [--batch 32] [--rounds 7] [--reps 5] [--only SUBSTRING] [--median] [--cold]
+//   node --import tsx bench/depthwise-grad.ts [--knob filterGradReadAhead] [--batch 32] [--rounds 7] [--reps 5] [--only SUBSTRING] [--median] [--cold]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
@@ -11,10 +11,9 @@ import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { convInfo } from '../src/ops/conv.ts';
 import { MOBILENET_BLOCKS } from '../examples/zoo-models.ts';
 
-const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGrad' }, batch: { type: 'string', default: '32' }, rounds: { type: 'string', default: '7' },
+const { values } = parseArgs({ options: { knob: { type: 'string', default: 'filterGradReadAhead' }, batch: { type: 'string', default: '32' }, rounds: { type: 'string', default: '7' },
   reps: { type: 'string', default: '5' }, only: { type: 'string', default: '' }, median: { type: 'boolean', default: false }, cold: { type: 'boolean', default: false } } });
-// --knob filterGrad: the all-row sweeps and the read-ahead together (off: the pair sweeps, reading rows only as they sweep).
-const knobs = (values.knob === 'filterGrad' ? ['filterGradAllRows', 'filterGradReadAhead'] : [values.knob]) as (keyof typeof depthwiseTuning)[];
+const knobs = [values.knob] as (keyof typeof depthwiseTuning)[];
 const setKnob = (on: boolean): void => { for (const k of knobs) (depthwiseTuning as Record<string, unknown>)[k] = on; };
 const knob = values.knob;
 if (knobs.some((k) => typeof depthwiseTuning[k] !== 'boolean' || k === 'inPlace3x3')) {

@@ -1,5 +1,5 @@
-// The 3x3 depthwise filter gradient (assembly/depthwise3x3-grad.ts#dwFilterGrad3x3InPlace): its
-// all-row and pair sweeps, with and without the read-ahead, and its defaults, against the reference
+// The 3x3 depthwise filter gradient (assembly/depthwise3x3-grad.ts#dwFilterGrad3x3InPlace), with
+// and without the read-ahead and with its defaults, against the reference
 // backend in float64 on odd sizes, channels off multiples of 4, strides 1-2, 'same' / 'valid'
 // / explicit paddings, batches that take one and several partials; 1 and 2 threads bit for
 // bit (partials by a fixed number of images); NaN and infinities where the reference has them;
@@ -37,12 +37,10 @@ function geometry(x: [number, number, number, number], strides: number, padding:
   return { ...convInfo(x, w, { ...opts, padding: 'valid' }), padTop: top, padLeft: left, outH: out(x[1], top), outW: out(x[2], left) };
 }
 
-// The sweeps each way (at both strides), with and without the read-ahead (on every row size), and the defaults.
+// With and without the read-ahead (on every row size), and the defaults.
 const MODES = {
-  pairs: { filterGradAllRows: false, filterGradReadAhead: false },
-  rows: { filterGradAllRows: true, filterGradAllRowsStride1: true, filterGradReadAhead: false },
-  readAhead: { filterGradAllRows: true, filterGradAllRowsStride1: true, filterGradReadAhead: true, filterGradReadAheadMinRowBytes: 0 },
-  pairsReadAhead: { filterGradAllRows: false, filterGradReadAhead: true, filterGradReadAheadMinRowBytes: 0 },
+  plain: { filterGradReadAhead: false },
+  readAhead: { filterGradReadAhead: true, filterGradReadAheadMinRowBytes: 0 },
   defaults: {},
 };
 
@@ -83,8 +81,7 @@ describe('dwFilterGrad3x3InPlace against the reference backend', () => {
             assert.deepEqual(two, one, `${what} ${mode}: 2 threads differ from 1`);
             results[mode] = one;
           }
-          assert.deepEqual(results.readAhead, results.rows, `${what}: the read-ahead changed the sums`);
-          assert.deepEqual(results.pairsReadAhead, results.pairs, `${what}: the read-ahead changed the pairs' sums`);
+          assert.deepEqual(results.readAhead, results.plain, `${what}: the read-ahead changed the sums`);
         }
       }
     }
@@ -127,7 +124,7 @@ describe('dwFilterGrad3x3InPlace against the reference backend', () => {
   });
 });
 
-describe('a compiled depthwise block with the all-row filter gradient', () => {
+describe('a compiled depthwise block (the filter gradient with the read-ahead)', () => {
   it('three Adam steps give the same weights as eager within 1e-5 (1 and 2 threads)', async () => {
     dt.setBackend('wasm');
     for (const threads of [1, 2]) {

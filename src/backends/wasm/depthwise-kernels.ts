@@ -13,10 +13,6 @@ export const DEPTHWISE_PARALLEL = ['dwConv3x3', 'dwInputGrad3x3s2', 'dwFilterGra
 export const depthwiseTuning = {
   /** Whether 3x3 depthwise convolutions with one filter per channel use dwConv3x3 (false: the general dwConv, for comparisons). */
   inPlace3x3: true,
-  /** Whether dwFilterGrad3x3InPlace sweeps all of an output row's kernel rows at once (nine sums in registers; false: in pairs, six or three). */
-  filterGradAllRows: true,
-  /** ... at stride 1 too (off: it measured slower there than the pairs, on the 32-wide rows by 0.7-0.95x). */
-  filterGradAllRowsStride1: false,
   /** Whether dwFilterGrad3x3InPlace first reads the next output row's data once in address order (a read-ahead the prefetchers follow). */
   filterGradReadAhead: true,
   /** ... on input rows of this many bytes or more (MobileNet's 4 KiB rows, 32x32x32, ran 0.7x with it; its 8 KiB rows 1.1-1.4x). */
@@ -59,11 +55,9 @@ export function filterGrad3x3Fits(i: ConvInfo): boolean {
   return inPlace3x3Fits(i) && i.strideH === i.strideW && i.strideH <= 2 && i.dilationH === 1 && i.dilationW === 1;
 }
 
-/** dwFilterGrad3x3InPlace's mode: bit 0 the all-row sweeps, bit 1 the read-ahead. */
-function filterGradMode(i: ConvInfo): number {
-  const allRows = depthwiseTuning.filterGradAllRows && (i.strideH === 2 || depthwiseTuning.filterGradAllRowsStride1);
-  const readAhead = depthwiseTuning.filterGradReadAhead && 4 * i.inW * i.inC >= depthwiseTuning.filterGradReadAheadMinRowBytes;
-  return (allRows ? 1 : 0) | (readAhead ? 2 : 0);
+/** Whether dwFilterGrad3x3InPlace reads each next row ahead (1) or not (0) on this convolution's rows. */
+function filterGradReadAhead(i: ConvInfo): number {
+  return depthwiseTuning.filterGradReadAhead && 4 * i.inW * i.inC >= depthwiseTuning.filterGradReadAheadMinRowBytes ? 1 : 0;
 }
 
 /** Partial filter gradients of the 3x3 depthwise kernel: at most this many, whatever the thread count. */
@@ -79,5 +73,5 @@ export function dwFilterGrad3x3Chunk(batch: number): number {
 
 /** The 3x3 depthwise filter gradient by dwFilterGrad3x3InPlace (assembly/depthwise3x3-grad.ts) into one partial dW per chunk of `chunk` images. */
 export function dwFilterGrad3x3(h: KernelHost, px: number, pdy: number, partials: number, i: ConvInfo, chunk: number): void {
-  h.par('dwFilterGrad3x3InPlace', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.padTop, i.padLeft, filterGradMode(i), chunk], i.batch, 1, chunk);
+  h.par('dwFilterGrad3x3InPlace', [px, pdy, partials, i.inH, i.inW, i.inC, i.outH, i.outW, i.strideH, i.padTop, i.padLeft, filterGradReadAhead(i), chunk], i.batch, 1, chunk);
 }

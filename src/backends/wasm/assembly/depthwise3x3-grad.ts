@@ -2,23 +2,21 @@
 // per channel, read in place (no zero-bordered copy): dW[kh, kw, f] = sum over output pixels
 // of x[oh*s - padTop + kh, ow*s - padLeft + kw, f] * dy[oh, ow, f], each product one the
 // reference has (the row ends add none with a missing output, so infinities land as there).
-// Per output row, per four channels: at stride 2 its kernel rows inside the image in one
-// sweep (sweepRows: up to nine sums in registers), at stride 1 in pairs, then the third alone
-// (six or three sums: the nine-sum sweep measured no faster there); on rows of 8 KiB and more
-// the next output row's data is first read once in address order (mode bit 1: from memory,
-// in a step, the quads' strided sweeps waited on each line). Stride 1: input column j meets
-// the gradients of columns j + padLeft - kw, kept in three registers that roll along. Stride
-// 2: step t reads input columns 2t - padLeft and the next (taps 0 and 1 of output t, tap 2
-// of output t - 1), the previous gradient in a register.
+// For each output row and kernel row, one sweep along the input row per four channels, two
+// kernel rows at once where both lie inside the image (their sums share the gradient loads).
+// Stride 1: input column j meets the gradients of columns j + padLeft - kw, kept in three
+// registers that roll along. Stride 2: output column ow meets input columns 2ow - padLeft +
+// kw, the last of which is the next one's first (kept in a register). On rows of 8 KiB and
+// more the next output row's data is first read once in address order: in a step the arrays
+// come from memory, and the quads' strided sweeps waited on each line. (A sweep of all three
+// kernel rows, nine sums in registers, measured no faster than the pairs with the read-ahead.)
 import { madd } from './common';
 
 // Images [n0, n1) into partial dW number n0 / chunk ([9, C]; the caller sums the partials);
 // stride s (1 or 2, both ways).
-// mode bit 0: the all-row sweeps (each output row's kernel rows in one sweep; else in pairs),
-// bit 1: the next row's data read ahead in address order.
+// readAhead: 1 to read the next row's data in address order first, 0 not.
 export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32,
-  s: i32, padTop: i32, padLeft: i32, mode: i32, chunk: i32, n0: i32, n1: i32): void {
-  const allRows = mode & 1;
+  s: i32, padTop: i32, padLeft: i32, readAhead: i32, chunk: i32, n0: i32, n1: i32): void {
   const px = <usize>C << 2, C4 = C & ~3;
   // Output columns [lo, hi) read all three of their input columns inside the row (stride 2).
   const lo = min(outW, (padLeft + 1) >> 1), reach = inW - 3 + padLeft;
@@ -30,7 +28,7 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
     for (let oh = 0; oh < outH; oh++) {
       const g = grads + <usize>oh * <usize>outW * px;
       const ih = oh * s - padTop;
-      if (mode & 2) {
+      if (readAhead) {
         // The next output row's new input rows and its gradient row, one load per cache line in
         // address order: a sequential read that the prefetchers follow, where the quads' sweeps
         // read a row from memory in C / 16 strided passes.
@@ -38,19 +36,6 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
         const first = max(ih + 3, 0), last = min(ih + s + 3, inH);
         if (first < last) touch(image + <usize>first * rowBytes, <usize>(last - first) * rowBytes);
         if (oh + 1 < outH) touch(g + <usize>outW * px, <usize>outW * px);
-      }
-      if (allRows) {
-        const k0 = max(0, -ih), k1 = min(3, inH - ih); // the kernel rows inside the image
-        if (k0 < k1) {
-          const a = image + <usize>(ih + k0) * <usize>inW * px;
-          const steps = s == 1 ? inW : outW + 1;
-          for (let f = 0; f < C4; f += 4) {
-            const fo = <usize>f << 2;
-            sweepRows(a + fo, g + fo, dw + <usize>(3 * k0) * px + fo, inW, outW, padLeft, px, s, k1 - k0, 0, steps);
-          }
-          tailChannels(image, g, dw, oh, s, padTop, padLeft, k0, k1, inW, outW, px, C4, C);
-        }
-        continue;
       }
       // Kernel rows whose input row lies inside the image: in pairs sharing the gradient loads, then alone.
       let kh = 0;
@@ -78,8 +63,8 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
 // g, their taps' sums at acc: sweep1 on two rows or one.
 function pairSweep1(a: usize, b: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, rows: i32): void {
   if (rows < 0) return pairSweep1(a, b, g, acc, inW, outW, padLeft, px, -rows); // never taken: a second call site keeps it out of line
-  if (rows == 2) sweep1(a, b, a, g, acc, inW, outW, padLeft, px, 2, 0, inW);
-  else sweep1(a, a, a, g, acc, inW, outW, padLeft, px, 1, 0, inW);
+  if (rows == 2) sweep1(a, b, g, acc, inW, outW, padLeft, px, true);
+  else sweep1(a, a, g, acc, inW, outW, padLeft, px, false);
 }
 
 // Stride 2: four channels of one or two kernel rows; output columns [lo, hi) have their three
@@ -150,39 +135,18 @@ function tailChannels(image: usize, g: usize, dw: usize, oh: i32, s: i32, padTop
   }
 }
 
-// One channel quad of `rows` (1-3) consecutive kernel rows (input rows from a, inW * px apart;
-// their taps' sums at acc, px apart) for one gradient row g, in one sweep: up to nine sums in
-// registers, so that each step has nine independent multiply-adds (the pair sweeps' six or
-// three wait on the multiply-add latency). A function per stride and row count, so each keeps
-// only its own sums live.
-// Columns (stride 2: steps) [lo, hi).
-function sweepRows(a: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, s: i32, rows: i32, lo: i32, hi: i32): void {
-  if (rows < 0) return sweepRows(a, g, acc, inW, outW, padLeft, px, s, -rows, lo, hi); // never taken: a second call site keeps it out of line
-  const r = <usize>inW * px;
-  if (s == 1) {
-    if (rows == 3) sweep1(a, a + r, a + 2 * r, g, acc, inW, outW, padLeft, px, 3, lo, hi);
-    else if (rows == 2) sweep1(a, a + r, a, g, acc, inW, outW, padLeft, px, 2, lo, hi);
-    else sweep1(a, a, a, g, acc, inW, outW, padLeft, px, 1, lo, hi);
-  } else {
-    if (rows == 3) sweep2(a, a + r, a + 2 * r, g, acc, inW, outW, padLeft, px, 3, lo, hi);
-    else if (rows == 2) sweep2(a, a + r, a, g, acc, inW, outW, padLeft, px, 2, lo, hi);
-    else sweep2(a, a, a, g, acc, inW, outW, padLeft, px, 1, lo, hi);
-  }
-}
-
 // Stride 1: input column j meets output columns j + padLeft - kw (tap kw) inside dy; the
 // columns that meet all three roll their gradients in registers (g0, g1, g2), the few at the
 // row's ends add only the taps whose output exists (as the reference: no product with a
 // missing output, so infinities stay where they are).
 // @ts-ignore: decorator
-@inline function sweep1(xa: usize, xb: usize, xc: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, rows: i32, lo: i32, hi: i32): void {
+@inline function sweep1(xa: usize, xb: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, two: bool): void {
   let a0 = v128.load(acc), a1 = v128.load(acc + px), a2 = v128.load(acc + 2 * px);
-  let b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
-  if (rows >= 2) { b0 = v128.load(acc + 3 * px); b1 = v128.load(acc + 4 * px); b2 = v128.load(acc + 5 * px); }
-  if (rows >= 3) { c0 = v128.load(acc + 6 * px); c1 = v128.load(acc + 7 * px); c2 = v128.load(acc + 8 * px); }
+  let b0 = a0, b1 = a0, b2 = a0;
+  if (two) { b0 = v128.load(acc + 3 * px); b1 = v128.load(acc + 4 * px); b2 = v128.load(acc + 5 * px); }
   // Columns [mid0, mid1) meet all three outputs.
-  const mid0 = min(hi, max(lo, 2 - padLeft)), mid1 = max(mid0, min(hi, outW - padLeft));
-  for (let j = lo; j < hi; j++) {
+  const mid0 = min(inW, max(0, 2 - padLeft)), mid1 = max(mid0, min(inW, outW - padLeft));
+  for (let j = 0; j < inW; j++) {
     if (j == mid0 && mid0 < mid1) {
       let g1 = v128.load(g + <usize>(j + padLeft - 1) * px), g2 = v128.load(g + <usize>(j + padLeft - 2) * px);
       let pg = g + <usize>(j + padLeft) * px, o = <usize>j * px;
@@ -191,63 +155,18 @@ function sweepRows(a: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft:
         const g0 = v128.load(pg);
         let v = v128.load(xa + o);
         a0 = madd(v, g0, a0); a1 = madd(v, g1, a1); a2 = madd(v, g2, a2);
-        if (rows >= 2) { v = v128.load(xb + o); b0 = madd(v, g0, b0); b1 = madd(v, g1, b1); b2 = madd(v, g2, b2); }
-        if (rows >= 3) { v = v128.load(xc + o); c0 = madd(v, g0, c0); c1 = madd(v, g1, c1); c2 = madd(v, g2, c2); }
+        if (two) { v = v128.load(xb + o); b0 = madd(v, g0, b0); b1 = madd(v, g1, b1); b2 = madd(v, g2, b2); }
         g2 = g1; g1 = g0; pg += px;
       }
       j = mid1 - 1;
       continue;
     }
-    const o = <usize>j * px, va = v128.load(xa + o), vb = rows >= 2 ? v128.load(xb + o) : va, vc = rows >= 3 ? v128.load(xc + o) : va;
+    const o = <usize>j * px, va = v128.load(xa + o), vb = two ? v128.load(xb + o) : va;
     const ow = j + padLeft;
-    if (ow < outW) { const gv = v128.load(g + <usize>ow * px); a0 = madd(va, gv, a0); b0 = madd(vb, gv, b0); c0 = madd(vc, gv, c0); }
-    if (ow >= 1 && ow - 1 < outW) { const gv = v128.load(g + <usize>(ow - 1) * px); a1 = madd(va, gv, a1); b1 = madd(vb, gv, b1); c1 = madd(vc, gv, c1); }
-    if (ow >= 2 && ow - 2 < outW) { const gv = v128.load(g + <usize>(ow - 2) * px); a2 = madd(va, gv, a2); b2 = madd(vb, gv, b2); c2 = madd(vc, gv, c2); }
+    if (ow < outW) { const gv = v128.load(g + <usize>ow * px); a0 = madd(va, gv, a0); b0 = madd(vb, gv, b0); }
+    if (ow >= 1 && ow - 1 < outW) { const gv = v128.load(g + <usize>(ow - 1) * px); a1 = madd(va, gv, a1); b1 = madd(vb, gv, b1); }
+    if (ow >= 2 && ow - 2 < outW) { const gv = v128.load(g + <usize>(ow - 2) * px); a2 = madd(va, gv, a2); b2 = madd(vb, gv, b2); }
   }
   v128.store(acc, a0); v128.store(acc + px, a1); v128.store(acc + 2 * px, a2);
-  if (rows >= 2) { v128.store(acc + 3 * px, b0); v128.store(acc + 4 * px, b1); v128.store(acc + 5 * px, b2); }
-  if (rows >= 3) { v128.store(acc + 6 * px, c0); v128.store(acc + 7 * px, c1); v128.store(acc + 8 * px, c2); }
-}
-
-// Stride 2: step t reads input columns c = 2t - padLeft and c + 1: tap 0 of output t and tap 2
-// of output t - 1 at c, tap 1 of output t at c + 1 (t from 0 to outW); the steps where all
-// three exist carry the previous output's gradient in a register, the others check each.
-// @ts-ignore: decorator
-@inline function sweep2(xa: usize, xb: usize, xc: usize, g: usize, acc: usize, inW: i32, outW: i32, padLeft: i32, px: usize, rows: i32, lo: i32, hi: i32): void {
-  let a0 = v128.load(acc), a1 = v128.load(acc + px), a2 = v128.load(acc + 2 * px);
-  let b0 = a0, b1 = a0, b2 = a0, c0 = a0, c1 = a0, c2 = a0;
-  if (rows >= 2) { b0 = v128.load(acc + 3 * px); b1 = v128.load(acc + 4 * px); b2 = v128.load(acc + 5 * px); }
-  if (rows >= 3) { c0 = v128.load(acc + 6 * px); c1 = v128.load(acc + 7 * px); c2 = v128.load(acc + 8 * px); }
-  const reach = inW - 2 + padLeft;
-  const mid0 = min(hi, max(lo, max(1, (padLeft + 1) >> 1))), mid1 = max(mid0, reach < 0 ? 0 : min(min(hi, outW), (reach >> 1) + 1));
-  for (let t = lo; t < hi; t++) {
-    if (t == mid0 && mid0 < mid1) {
-      let gp = v128.load(g + <usize>(t - 1) * px), pg = g + <usize>t * px;
-      let o = <usize>(2 * t - padLeft) * px;
-      const end = g + <usize>mid1 * px;
-      for (; pg < end; pg += px) {
-        const gc = v128.load(pg);
-        let v = v128.load(xa + o), u = v128.load(xa + o + px);
-        a0 = madd(v, gc, a0); a2 = madd(v, gp, a2); a1 = madd(u, gc, a1);
-        if (rows >= 2) { v = v128.load(xb + o); u = v128.load(xb + o + px); b0 = madd(v, gc, b0); b2 = madd(v, gp, b2); b1 = madd(u, gc, b1); }
-        if (rows >= 3) { v = v128.load(xc + o); u = v128.load(xc + o + px); c0 = madd(v, gc, c0); c2 = madd(v, gp, c2); c1 = madd(u, gc, c1); }
-        gp = gc; o += 2 * px;
-      }
-      t = mid1 - 1;
-      continue;
-    }
-    const c = 2 * t - padLeft;
-    if (c >= 0 && c < inW) {
-      const o = <usize>c * px, va = v128.load(xa + o), vb = rows >= 2 ? v128.load(xb + o) : va, vc = rows >= 3 ? v128.load(xc + o) : va;
-      if (t < outW) { const gv = v128.load(g + <usize>t * px); a0 = madd(va, gv, a0); b0 = madd(vb, gv, b0); c0 = madd(vc, gv, c0); }
-      if (t >= 1) { const gv = v128.load(g + <usize>(t - 1) * px); a2 = madd(va, gv, a2); b2 = madd(vb, gv, b2); c2 = madd(vc, gv, c2); }
-    }
-    if (t < outW && c + 1 >= 0 && c + 1 < inW) {
-      const o = <usize>(c + 1) * px, va = v128.load(xa + o), vb = rows >= 2 ? v128.load(xb + o) : va, vc = rows >= 3 ? v128.load(xc + o) : va;
-      const gv = v128.load(g + <usize>t * px); a1 = madd(va, gv, a1); b1 = madd(vb, gv, b1); c1 = madd(vc, gv, c1);
-    }
-  }
-  v128.store(acc, a0); v128.store(acc + px, a1); v128.store(acc + 2 * px, a2);
-  if (rows >= 2) { v128.store(acc + 3 * px, b0); v128.store(acc + 4 * px, b1); v128.store(acc + 5 * px, b2); }
-  if (rows >= 3) { v128.store(acc + 6 * px, c0); v128.store(acc + 7 * px, c1); v128.store(acc + 8 * px, c2); }
+  if (two) { v128.store(acc + 3 * px, b0); v128.store(acc + 4 * px, b1); v128.store(acc + 5 * px, b2); }
 }
