@@ -36,6 +36,12 @@ export function dwFilterGrad3x3InPlace(x: usize, dy: usize, partials: usize, inH
         const first = max(ih + 3, 0), last = min(ih + s + 3, inH);
         if (first < last) touch(image + <usize>first * rowBytes, <usize>(last - first) * rowBytes);
         if (oh + 1 < outH) touch(g + <usize>outW * px, <usize>outW * px);
+        else if (n + 1 < n1) {
+          // The next image's first output row: its input rows inside the image and its gradient row.
+          const rows = min(inH, max(0, 3 - padTop));
+          touch(image + <usize>inH * rowBytes, <usize>rows * rowBytes);
+          touch(grads + <usize>outH * <usize>outW * px, <usize>outW * px);
+        }
       }
       // Kernel rows whose input row lies inside the image: in pairs sharing the gradient loads, then alone.
       let kh = 0;
