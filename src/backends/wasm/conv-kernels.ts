@@ -8,7 +8,7 @@ import { type ConvAlgorithm, winograd4, winograd4Weights, winogradChoice, winogr
 import { dwFilterGradKernel, filterGradBlockPixels, filterGradChunk, filterGradKernel } from './train-kernels.ts';
 import { winogradFilterGrad } from './winograd-filter-grad.ts';
 import { CALLING_THREAD_MACS, elementChunk } from './split-policy.ts';
-import { dwConv3x3, dwFilterGrad3x3, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
+import { dwConv3x3, dwFilterGrad3x3, dwFilterGrad3x3Chunk, dwInputGrad3x3s2, filterGrad3x3Fits, inPlace3x3Fits, inputGrad3x3s2Fits } from './depthwise-kernels.ts';
 import { pointwiseFits, pointwiseForward, pointwiseForwardFits, pointwiseInputGrad } from './pointwise-kernels.ts';
 
 /** What the dispatch needs from the backend. */
@@ -310,9 +310,10 @@ export class ConvKernels {
     const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
     const [total, align] = depthwise || oneChannel3x3 || direct ? [batch, 1] : [rows, 64];
     // One chunk size for the partials and the kernel (workers may come up in between).
-    const chunk = this.h.chunk(total, align), parts = Math.ceil(total / chunk);
+    const fixedParts = depthwise && filterGrad3x3Fits(info); // partials that do not depend on the thread count
+    const chunk = fixedParts ? dwFilterGrad3x3Chunk(batch) : this.h.chunk(total, align), parts = Math.ceil(total / chunk);
     const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
-    if (depthwise && filterGrad3x3Fits(info)) {
+    if (fixedParts) {
       dwFilterGrad3x3(this.h, px, pdy, partials, info, chunk);
     } else if (depthwise) {
       this.direct(dwFilterGradKernel(info), [px, pdy, partials], info, { chunk, channels: outC });
