@@ -26,6 +26,7 @@ const B = Number(values.batch);
 // [label, map, inC, outC, kernel, stride, kind]
 type Kind = 'act' | 'pool' | 'res';
 const SHAPES: [string, number, number, number, number, number, Kind][] = [
+  ['seed/convnet/ae C1', 28, 1, 32, 3, 1, 'pool'], ['autoencoder out', 28, 32, 1, 3, 1, 'act'],
   ['vgg/resnet stem', 32, 3, 32, 3, 1, 'act'], ['mobilenet stem', 64, 3, 32, 3, 2, 'act'], ['vgg', 32, 32, 32, 3, 1, 'pool'], ['vgg', 16, 32, 64, 3, 1, 'act'], ['vgg', 16, 64, 64, 3, 1, 'pool'],
   ['vgg', 8, 64, 128, 3, 1, 'act'], ['vgg', 8, 128, 128, 3, 1, 'pool'], ['vgg', 8, 128, 128, 3, 1, 'act'],
   ['resnet', 32, 16, 16, 3, 1, 'res'], ['resnet', 16, 32, 32, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'act'],

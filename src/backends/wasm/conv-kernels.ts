@@ -422,8 +422,11 @@ export class ConvKernels {
   }
 
 
-  /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
+  /** conv2d then 2x2 max pooling on wasm pointers (pa 0: no argmax): the fused kernels where they apply, else the two in turn. */
   forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo, prep?: Prepared): void {
+    const fusedC1 = ConvKernels.tiles2x2(conv, pool) && ConvKernels.oneChannel3x3(conv) && !this.winogradAlgorithm(conv, prep);
+    // pa 0: no argmax wanted (an inference plan's); only the one-channel kernel can skip it, the others write it to scratch.
+    if (!pa && !fusedC1) pa = this.h.scratch(pool.batch * pool.outH * pool.outW * pool.channels * 4);
     if (!ConvKernels.tiles2x2(conv, pool) || this.winogradAlgorithm(conv, prep)) {
       // No fused kernel for this pooling, or Winograd beats the fused direct kernel (F(4x4):
       // 1.8-3.8x at batch 64, winograd-kernels.ts): the convolution into scratch (wasm memory), then the pooling.
@@ -433,7 +436,7 @@ export class ConvKernels {
       const rows = p.batch * p.outH; // output rows of all images, each reading ~poolH input rows
       return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], rows, 1, elementChunk(this.h.chunk, rows, p.inW * p.channels * p.poolH, 1));
     }
-    if (ConvKernels.oneChannel3x3(conv)) {
+    if (fusedC1) {
       // Over pooled rows: whole images per chunk while there are images for every thread, else
       // an image's rows between threads; one zero-bordered scratch image per chunk.
       const half = conv.outH >> 1, total = conv.batch * half;
