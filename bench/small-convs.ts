@@ -2,11 +2,12 @@
 // backend with arrays in wasm memory (as in a predict plan): CPU time per call on one thread
 // and % of the measured 128-bit multiply-add limit (fmaPeak), so that the small-spatial and
 // pointwise paths can be compared with their batch-64 efficiency.
-//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing]
+//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing|<a stemTuning flag>]
 // (prepared-packing: unpacked vs packed once ahead, as an inference plan's prologue does, direct kernels only)
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
+import { stemTuning } from '../src/backends/wasm/conv-kernels.ts';
 
 const { values } = parseArgs({ options: { compare: { type: 'string' }, batch: { type: 'string', default: '1' }, reps: { type: 'string', default: '10' }, only: { type: 'string' }, threads: { type: 'string', default: '1' } } });
 const backend = new WasmBackend(Number(values.threads));
@@ -50,6 +51,9 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   if (!values.compare) { console.log(`  ${label.padEnd(44)} ${fmt(time(run))}`); continue; }
   // --compare packing: weightPacking 'never' vs 'always'; --compare columns: columnSplit 'never'
   // vs 'always' (one image split by rows / images, or by output channels); alternating rounds.
+  // --compare <stemTuning flag> (oneFilterQuads): the flag off vs on.
+  const stem = values.compare in stemTuning ? values.compare as keyof typeof stemTuning : null;
+  const set = (on: boolean): void => { if (stem) stemTuning[stem] = on; else backend[key] = on ? 'always' : 'never'; };
   const key = values.compare === 'columns' ? 'columnSplit' : 'weightPacking';
   const once = values.compare === 'prepared-packing';
   if (once) {
@@ -61,10 +65,10 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   }
   const a: number[] = [], c: number[] = [];
   for (let round = 0; round < 5; round++) {
-    backend[key] = 'never'; a.push(time(run));
-    backend[key] = 'always'; c.push(time(run));
+    set(false); a.push(time(run));
+    set(true); c.push(time(run));
   }
-  backend[key] = 'auto';
+  if (stem) stemTuning[stem] = true; else backend[key] = 'auto';
   [prepared, form] = [null, null];
   const med = (v: number[]): number => v.sort((p, q) => p - q)[2];
   console.log(`  ${label.padEnd(44)} never ${fmt(med(a))} | always ${fmt(med(c))} | speed ${(med(a) / med(c)).toFixed(2)}x`);

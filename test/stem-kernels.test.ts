@@ -1,6 +1,8 @@
-// The first layers' kernels: the one-channel 3x3 convolution fused with 2x2 max pooling
-// (assembly/conv-stem.ts) against the reference backend in float64 and against itself on 2
-// threads, with and without argmax; and inference plans, which ask it for no argmax.
+// The first and last layers' kernels: the one-channel 3x3 convolution fused with 2x2 max
+// pooling (assembly/conv-stem.ts) and the one-output-channel convolution (conv-one-filter.ts)
+// against the reference backend in float64 and against themselves on 2 threads (with and
+// without argmax, with and without the four-output path); and inference plans, which ask the
+// fused pooling for no argmax.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
@@ -8,6 +10,7 @@ import { convInfo, poolInfo, type ConvGeometry } from '../src/ops/conv.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { Random } from '../src/core/random.ts';
+import { stemTuning } from '../src/backends/wasm/conv-kernels.ts';
 import { worstError } from './helpers/compare.ts';
 
 const rng = new Random(23);
@@ -60,6 +63,46 @@ describe('one-channel 3x3 convolution + 2x2 max pooling (conv-stem.ts)', () => {
     }
   }
 
+});
+
+describe('one output channel (conv-one-filter.ts)', () => {
+  const one = new WasmBackend(1), two = new WasmBackend(2), js = new JsBackend();
+  before(async () => { await one.whenReady(); await two.whenReady(); });
+  // [input H, W, C, kernel, geometry]: the autoencoder's last layer, odd sizes, channels not a
+  // multiple of 8 or of 4 (the one-pixel path alone), strides, dilations, explicit padding,
+  // a row too narrow for four outputs.
+  const CASES: [number, number, number, number, ConvGeometry][] = [
+    [28, 28, 32, 3, { padding: 'same' }], [13, 17, 12, 3, { padding: 'same' }], [11, 23, 20, 5, { padding: 'valid' }],
+    [15, 21, 8, 3, { strides: 2, padding: 'same' }], [14, 19, 16, 3, { dilations: 2, padding: 'same' }],
+    [12, 18, 6, 3, { padding: 'same' }], [9, 16, 4, 2, { strides: [1, 3], padding: [[0, 1], [2, 0]] }], [7, 5, 8, 3, { padding: 'valid' }],
+  ];
+  for (const [h, w, c, k, geometry] of CASES) {
+    for (const act of ['linear', 'relu', 'relu6'] as const) {
+      it(`${h}x${w}x${c} ${k}x${k} ${JSON.stringify(geometry)}, ${act}`, () => {
+        for (const batch of [1, 2]) {
+          const info = convInfo([batch, h, w, c], [k, k, c, 1], geometry);
+          // relu6: inputs x4 so that some outputs clamp at 6
+          const x = floats(batch * h * w * c).map((v) => (act === 'relu6' ? 4 : 1) * v), kernel = floats(k * k * c), b = act === 'relu6' ? null : floats(1);
+          const n = batch * info.outH * info.outW, ref = new Float64Array(n);
+          const wide = (a: Float32Array | null) => a && Float64Array.from(a);
+          if (act === 'linear') js.conv2d(wide(x)!, wide(kernel)!, wide(b), ref, info); else js.conv2dActivation(wide(x)!, wide(kernel)!, wide(b), ref, info, act);
+          const run = (be: WasmBackend, quads: boolean): Float32Array => {
+            stemTuning.oneFilterQuads = quads;
+            const out = new Float32Array(n).fill(NaN);
+            if (act === 'linear') be.conv2d(x, kernel, b, out, info); else be.conv2dActivation(x, kernel, b, out, info, act);
+            stemTuning.oneFilterQuads = true;
+            return out;
+          };
+          const [o1, o2, single] = [run(one, true), run(two, true), run(one, false)];
+          for (const [what, o] of [['four outputs', o1], ['one output at a time', single]] as const) {
+            const err = worstError(o, ref);
+            assert.ok(err <= 1e-5, `batch ${batch}, ${what}: ${err} vs float64`);
+          }
+          assert.ok(o1.every((v, i) => Object.is(v, o2[i])), `batch ${batch}: 2 threads differ from 1 (first at ${o1.findIndex((v, i) => !Object.is(v, o2[i]))})`);
+        }
+      });
+    }
+  }
 });
 
 describe('inference plans: conv2dMaxPool without argmax', () => {

@@ -25,6 +25,12 @@ export interface KernelHost {
   transposeToScratch(src: number, rows: number, cols: number, blocks?: number, reversed?: boolean): number;
 }
 
+/**
+ * The first and last layers' kernels (A/B flags: bench/small-convs.ts --compare <flag>):
+ * oneFilterQuads: one-output-channel convolutions four outputs at a time (conv-one-filter.ts).
+ */
+export const stemTuning = { oneFilterQuads: true };
+
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/common.ts). */
 const PANEL = 256;
 /** Tiles per panel of the Winograd kernel (WINOGRAD_PANEL in assembly/winograd.ts). */
@@ -114,7 +120,7 @@ export class ConvKernels {
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
       const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
-      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
+      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act, stemTuning.oneFilterQuads ? 1 : 0], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
     }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
