@@ -2,7 +2,7 @@
 // backend with arrays in wasm memory (as in a predict plan): CPU time per call on one thread
 // and % of the measured 128-bit multiply-add limit (fmaPeak), so that the small-spatial and
 // pointwise paths can be compared with their batch-64 efficiency.
-//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing|<a stemTuning flag>]
+//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing|argmax|<a stemTuning flag>]
 // (prepared-packing: unpacked vs packed once ahead, as an inference plan's prologue does, direct kernels only)
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
@@ -44,7 +44,8 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   const pi = poolInfo([B, info.outH, info.outW, outC], 2, 2, 'valid');
   const pooled = f32(y.length / 4), arg = mem.i32(mem.reserve(y.length), y.length / 4);
   let prepared: Float32Array | null = null, form: string | null = null;
-  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, arg, info, pi, prepared, form)
+  let argmax: Int32Array | null = arg; // --compare argmax: with (off) vs without (on), as an inference plan calls it
+  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, argmax, info, pi, prepared, form)
     : kind === 'res' ? () => backend.conv2dResidual(x, w, b, r, y, info, 'relu', prepared, form) : () => backend.conv2dActivation(x, w, b, y, info, 'relu', prepared, form);
   const flops = 2 * B * info.outH * info.outW * outC * k * k * inC;
   const fmt = (ms: number): string => `${ms.toFixed(3)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s ${(100 * flops / ms / 1e6 / limit).toFixed(0).padStart(3)}%`;
@@ -53,7 +54,10 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   // vs 'always' (one image split by rows / images, or by output channels); alternating rounds.
   // --compare <stemTuning flag> (oneFilterQuads): the flag off vs on.
   const stem = values.compare in stemTuning ? values.compare as keyof typeof stemTuning : null;
-  const set = (on: boolean): void => { if (stem) stemTuning[stem] = on; else backend[key] = on ? 'always' : 'never'; };
+  const set = (on: boolean): void => {
+    if (values.compare === 'argmax') argmax = on ? null : arg;
+    else if (stem) stemTuning[stem] = on; else backend[key] = on ? 'always' : 'never';
+  };
   const key = values.compare === 'columns' ? 'columnSplit' : 'weightPacking';
   const once = values.compare === 'prepared-packing';
   if (once) {
