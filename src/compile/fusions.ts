@@ -175,8 +175,8 @@ export const poolFusionTuning = { dropUnreadArgmax: true };
 
 /**
  * A conv2dMaxPool whose argmax no other call reads (an inference plan has no backward pass)
- * gets null for it: the one-channel 3x3 kernel then skips the index work (~1/4 of its time at
- * batch 256), and the plan places no argmax buffer. Last, after the fusions that make these calls.
+ * gets null for it: the one-channel 3x3 kernel then skips the index work (12-32% of its time,
+ * bench/small-convs.ts --compare argmax), and the plan places no argmax buffer. Last, after the fusions that make these calls.
  */
 const unreadArgmax: Fusion = {
   name: 'conv2dMaxPool: no argmax where none reads it',

@@ -8,7 +8,8 @@
 // its four pixels' 36 multiply-adds) and pooled in registers. A pooled row's outputs of all
 // channels stay in L1 (channel groups outermost wrote the whole image's outputs once per group).
 // Needs outH, outW even and outC % 4 == 0; argmax as convPool's, or 0: none written (an
-// inference plan reads none; computing it cost ~1/4 of the call).
+// inference plan reads none; the index work was 12-32% of the call, bench/small-convs.ts
+// --compare argmax).
 import { initial, madd, select } from './common';
 import { padImageRows } from './conv';
 
