@@ -2,11 +2,12 @@
 // backend with arrays in wasm memory (as in a predict plan): CPU time per call on one thread
 // and % of the measured 128-bit multiply-add limit (fmaPeak), so that the small-spatial and
 // pointwise paths can be compared with their batch-64 efficiency.
-//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing]
+//   node --import tsx bench/small-convs.ts [--batch 1] [--reps 10] [--only 1x1] [--threads 2] [--compare packing|columns|prepared-packing|argmax|<a stemTuning flag>]
 // (prepared-packing: unpacked vs packed once ahead, as an inference plan's prologue does, direct kernels only)
 import { parseArgs } from 'node:util';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { convInfo, poolInfo } from '../src/ops/conv.ts';
+import { stemTuning } from '../src/backends/wasm/conv-kernels.ts';
 
 const { values } = parseArgs({ options: { compare: { type: 'string' }, batch: { type: 'string', default: '1' }, reps: { type: 'string', default: '10' }, only: { type: 'string' }, threads: { type: 'string', default: '1' } } });
 const backend = new WasmBackend(Number(values.threads));
@@ -26,6 +27,7 @@ const B = Number(values.batch);
 // [label, map, inC, outC, kernel, stride, kind]
 type Kind = 'act' | 'pool' | 'res';
 const SHAPES: [string, number, number, number, number, number, Kind][] = [
+  ['seed/convnet/ae C1', 28, 1, 32, 3, 1, 'pool'], ['autoencoder out', 28, 32, 1, 3, 1, 'act'],
   ['vgg/resnet stem', 32, 3, 32, 3, 1, 'act'], ['mobilenet stem', 64, 3, 32, 3, 2, 'act'], ['vgg', 32, 32, 32, 3, 1, 'pool'], ['vgg', 16, 32, 64, 3, 1, 'act'], ['vgg', 16, 64, 64, 3, 1, 'pool'],
   ['vgg', 8, 64, 128, 3, 1, 'act'], ['vgg', 8, 128, 128, 3, 1, 'pool'], ['vgg', 8, 128, 128, 3, 1, 'act'],
   ['resnet', 32, 16, 16, 3, 1, 'res'], ['resnet', 16, 32, 32, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'res'], ['resnet', 8, 64, 64, 3, 1, 'act'],
@@ -42,13 +44,20 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   const pi = poolInfo([B, info.outH, info.outW, outC], 2, 2, 'valid');
   const pooled = f32(y.length / 4), arg = mem.i32(mem.reserve(y.length), y.length / 4);
   let prepared: Float32Array | null = null, form: string | null = null;
-  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, arg, info, pi, prepared, form)
+  let argmax: Int32Array | null = arg; // --compare argmax: with (off) vs without (on), as an inference plan calls it
+  const run = kind === 'pool' ? () => backend.conv2dMaxPool(x, w, b, pooled, argmax, info, pi, prepared, form)
     : kind === 'res' ? () => backend.conv2dResidual(x, w, b, r, y, info, 'relu', prepared, form) : () => backend.conv2dActivation(x, w, b, y, info, 'relu', prepared, form);
   const flops = 2 * B * info.outH * info.outW * outC * k * k * inC;
   const fmt = (ms: number): string => `${ms.toFixed(3)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s ${(100 * flops / ms / 1e6 / limit).toFixed(0).padStart(3)}%`;
   if (!values.compare) { console.log(`  ${label.padEnd(44)} ${fmt(time(run))}`); continue; }
   // --compare packing: weightPacking 'never' vs 'always'; --compare columns: columnSplit 'never'
   // vs 'always' (one image split by rows / images, or by output channels); alternating rounds.
+  // --compare <stemTuning flag> (oneFilterQuads): the flag off vs on.
+  const stem = values.compare in stemTuning ? values.compare as keyof typeof stemTuning : null;
+  const set = (on: boolean): void => {
+    if (values.compare === 'argmax') argmax = on ? null : arg;
+    else if (stem) stemTuning[stem] = on; else backend[key] = on ? 'always' : 'never';
+  };
   const key = values.compare === 'columns' ? 'columnSplit' : 'weightPacking';
   const once = values.compare === 'prepared-packing';
   if (once) {
@@ -60,10 +69,10 @@ for (const [model, hw, inC, outC, k, s, kind] of SHAPES) {
   }
   const a: number[] = [], c: number[] = [];
   for (let round = 0; round < 5; round++) {
-    backend[key] = 'never'; a.push(time(run));
-    backend[key] = 'always'; c.push(time(run));
+    set(false); a.push(time(run));
+    set(true); c.push(time(run));
   }
-  backend[key] = 'auto';
+  if (stem) stemTuning[stem] = true; else backend[key] = 'auto';
   [prepared, form] = [null, null];
   const med = (v: number[]): number => v.sort((p, q) => p - q)[2];
   console.log(`  ${label.padEnd(44)} never ${fmt(med(a))} | always ${fmt(med(c))} | speed ${(med(a) / med(c)).toFixed(2)}x`);

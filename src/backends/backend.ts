@@ -110,9 +110,10 @@ export interface Backend {
   /**
    * conv2d then maxPool2d in one pass, the convolution's output never stored: what a
    * training plan calls when a pooling layer is the only reader of a convolution's output.
-   * argmax indexes the (unstored) convolution output, as maxPool2d's would.
+   * argmax indexes the (unstored) convolution output, as maxPool2d's would; null where no call
+   * reads it (an inference plan: compile/fusions.ts#unreadArgmax), so a kernel may skip it.
    */
-  conv2dMaxPool(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo, prepared?: TypedArray | null, form?: string | null): void;
+  conv2dMaxPool(x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array | null, conv: ConvInfo, pool: PoolInfo, prepared?: TypedArray | null, form?: string | null): void;
   /**
    * Weights prepared once (compile/prologue.ts): a plan asks which form a convolution call
    * would read its kernel in ({form, floats}, or null: none), runs prepareConvWeights(w,

@@ -170,6 +170,27 @@ const reluBehindPool: Fusion = {
 };
 
 /** The rewrites, in the order they run. */
-export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnResidualActivation, bnActivation, bnFactorsChain, inputGradAdd];
+/** A/B flag for benchmarks (bench/stem-ab.ts): dropUnreadArgmax off keeps every argmax. */
+export const poolFusionTuning = { dropUnreadArgmax: true };
+
+/**
+ * A conv2dMaxPool whose argmax no other call reads (an inference plan has no backward pass)
+ * gets null for it: the one-channel 3x3 kernel then skips the index work (12-32% of its time,
+ * bench/small-convs.ts --compare argmax), and the plan places no argmax buffer. Last, after the fusions that make these calls.
+ */
+const unreadArgmax: Fusion = {
+  name: 'conv2dMaxPool: no argmax where none reads it',
+  rewrite: (calls, kept) => {
+    if (!poolFusionTuning.dropUnreadArgmax) return calls;
+    const uses = useCounts(calls);
+    return calls.map((c) => {
+      const argmax = c.args[4];
+      if (c.kernel !== 'conv2dMaxPool' || !isArray(argmax) || kept.has(argmax) || uses.get(argmax) !== 1) return c;
+      return { ...c, args: c.args.map((a, i) => (i === 4 ? null : a)) };
+    });
+  },
+};
+
+export const FUSIONS: readonly Fusion[] = [batchNormIntoConv, residualIntoConv, convMaxPool, convActivation, reluBehindPool, biasGradBehindPool, filterGradBehindPool, bnResidualActivation, bnActivation, bnFactorsChain, inputGradAdd, unreadArgmax];
 
 export const fuse = (calls: Call[], kept: Set<TypedArray>): Call[] => FUSIONS.reduce((c, f) => f.rewrite(c, kept), calls);

@@ -127,11 +127,11 @@ export function maxPool2d(x: TypedArray, out: TypedArray, argmax: Int32Array, in
 }
 
 export function conv2dMaxPool(
-  x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo,
+  x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array | null, conv: ConvInfo, pool: PoolInfo,
 ): void {
   const y = new (out.constructor as Float32ArrayConstructor)(conv.batch * conv.outH * conv.outW * conv.outC);
   conv2d(x, w, bias, y, conv);
-  maxPool2d(y, out, argmax, pool);
+  maxPool2d(y, out, argmax ?? new Int32Array(out.length), pool);
 }
 
 export function conv2dBackpropFilterPooled(

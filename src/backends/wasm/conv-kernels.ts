@@ -25,6 +25,12 @@ export interface KernelHost {
   transposeToScratch(src: number, rows: number, cols: number, blocks?: number, reversed?: boolean): number;
 }
 
+/**
+ * The first and last layers' kernels (A/B flags: bench/small-convs.ts --compare <flag>):
+ * oneFilterQuads: one-output-channel convolutions four outputs at a time (conv-one-filter.ts).
+ */
+export const stemTuning = { oneFilterQuads: true };
+
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/common.ts). */
 const PANEL = 256;
 /** Tiles per panel of the Winograd kernel (WINOGRAD_PANEL in assembly/winograd.ts). */
@@ -114,7 +120,7 @@ export class ConvKernels {
     if (info.outC === 1) {
       // One output channel: the dot products vectorized over input channels (assembly/conv-one-filter.ts).
       const rows = info.batch * info.outH, g = ConvKernels.geometry(info);
-      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
+      return this.h.par('convOneFilter', [px, pw, pb, po, g[0], g[1], g[2], g[3], g[4], ...g.slice(6), act, stemTuning.oneFilterQuads ? 1 : 0], rows, 1, macs(info) < CALLING_THREAD_MACS ? rows : undefined);
     }
     // With enough input channels the direct kernel wins; with few, its runs of kW * inC
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
@@ -423,8 +429,11 @@ export class ConvKernels {
   }
 
 
-  /** conv2d then 2x2 max pooling on wasm pointers: the fused kernels where they apply, else the two in turn. */
+  /** conv2d then 2x2 max pooling on wasm pointers (pa 0: no argmax): the fused kernels where they apply, else the two in turn. */
   forwardPooled(px: number, pw: number, pb: number, po: number, pa: number, conv: ConvInfo, pool: PoolInfo, prep?: Prepared): void {
+    const fusedC1 = ConvKernels.tiles2x2(conv, pool) && ConvKernels.oneChannel3x3(conv) && !this.winogradAlgorithm(conv, prep);
+    // pa 0: no argmax wanted (an inference plan's); only the one-channel kernel can skip it, the others write it to scratch.
+    if (!pa && !fusedC1) pa = this.h.scratch(pool.batch * pool.outH * pool.outW * pool.channels * 4);
     if (!ConvKernels.tiles2x2(conv, pool) || this.winogradAlgorithm(conv, prep)) {
       // No fused kernel for this pooling, or Winograd beats the fused direct kernel (F(4x4):
       // 1.8-3.8x at batch 64, winograd-kernels.ts): the convolution into scratch (wasm memory), then the pooling.
@@ -434,7 +443,7 @@ export class ConvKernels {
       const rows = p.batch * p.outH; // output rows of all images, each reading ~poolH input rows
       return this.h.par('maxPool', [y, po, pa, p.inH, p.inW, p.channels, p.outH, p.outW, p.poolH, p.poolW, p.strideH, p.strideW, p.padTop, p.padLeft], rows, 1, elementChunk(this.h.chunk, rows, p.inW * p.channels * p.poolH, 1));
     }
-    if (ConvKernels.oneChannel3x3(conv)) {
+    if (fusedC1) {
       // Over pooled rows: whole images per chunk while there are images for every thread, else
       // an image's rows between threads; one zero-bordered scratch image per chunk.
       const half = conv.outH >> 1, total = conv.batch * half;

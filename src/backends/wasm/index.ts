@@ -309,10 +309,10 @@ export class WasmBackend extends JsBackend {
     this.inWasm([dy as Buf, w as Buf, addend as Buf], [dx as Buf], ([pdy, pw, pa], [pdx]) => this.conv.inputGradAdd(pdy, pw, pa, pdx, info));
   };
 
-  override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array, conv: ConvInfo, pool: PoolInfo, prepared: TypedArray | null = null, form: string | null = null): void => {
+  override conv2dMaxPool = (x: TypedArray, w: TypedArray, bias: TypedArray | null, out: TypedArray, argmax: Int32Array | null, conv: ConvInfo, pool: PoolInfo, prepared: TypedArray | null = null, form: string | null = null): void => {
     if (!isF32(x, w, out, ...(bias ? [bias] : []))) return ref.conv2dMaxPool(x, w, bias, out, argmax, conv, pool);
     const inputs = [x, w, ...(bias ? [bias] : [])] as Buf[];
-    this.inWasm(inputs, [out as Buf, argmax], ([px, pw, pb = 0], [po, pa]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool, this.preparedAt(prepared, form)));
+    this.inWasm(inputs, [out as Buf, ...(argmax ? [argmax] : [])], ([px, pw, pb = 0], [po, pa = 0]) => this.conv.forwardPooled(px, pw, pb, po, pa, conv, pool, this.preparedAt(prepared, form)));
   };
 
   override maxPool2d = (x: TypedArray, out: TypedArray, argmax: Int32Array, info: PoolInfo): void => {

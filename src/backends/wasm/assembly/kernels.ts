@@ -5,7 +5,7 @@
 export { gemm, gemmColumns, fmaPeak } from './gemm';
 export { gemmWide } from './gemm-wide';
 export { streamLimit } from './bandwidth';
-export { convGemm, convDirect, convPool, convPoolDirect, convPool3x3C1, packPanels } from './conv';
+export { convGemm, convDirect, convPool, convPoolDirect, packPanels } from './conv';
 export { dwConv, dwFilterGrad, dwInputGrad, copyChannels } from './depthwise';
 export { winogradConv } from './winograd';
 export { winograd4Conv, winograd4Weights, inputTransform as winograd4InputTransform, outputTransform as winograd4OutputTransform } from './winograd4';
@@ -14,6 +14,7 @@ export { convDirectResidual, residualActivate } from './conv-residual';
 export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
+export { convPool3x3C1 } from './conv-stem';
 export { pointwiseGemm, packPanelsTransposed } from './pointwise';
 export { dwFilterGrad3x3 } from './depthwise-grad';
 export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
