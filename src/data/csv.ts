@@ -4,6 +4,7 @@
 // file:// URL. Fields follow RFC 4180 quoting ("a, b" and "" for a quote).
 import { Dataset } from './dataset.ts';
 import { nodeBuiltin } from '../core/node-only.ts';
+import { checkKnownOptions } from '../core/options.ts';
 
 export interface ColumnConfig {
   required?: boolean;
@@ -72,13 +73,11 @@ function parseValue(value: string, config: ColumnConfig | undefined, key: string
 /** TF.js's tf.data.csv: see the file's comment. */
 export function csv(source: string, config: CSVConfig = {}): CSVDataset {
   if (typeof source !== 'string' || source.length === 0) throw new Error(`data.csv: source must be a URL or (in Node) a file path, got ${typeof source}`);
-  for (const k of Object.keys(config)) if (!CONFIG_KEYS.includes(k)) throw new Error(`data.csv: unknown option '${k}' (known: ${CONFIG_KEYS.join(', ')})`);
+  checkKnownOptions(config, CONFIG_KEYS, 'data.csv');
   const { hasHeader = true, columnNames, columnConfigs, configuredColumnsOnly = false, delimiter = ',', delimWhitespace = false } = config;
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw new Error(`data.csv: delimiter must be a non-empty string, got ${JSON.stringify(delimiter)}`);
   if (!hasHeader && !columnNames) throw new Error('data.csv: without a header line (hasHeader: false), columnNames must name the columns');
-  for (const [name, c] of Object.entries(columnConfigs ?? {})) {
-    for (const k of Object.keys(c ?? {})) if (!COLUMN_KEYS.includes(k)) throw new Error(`data.csv: columnConfigs.${name}: unknown option '${k}' (known: ${COLUMN_KEYS.join(', ')})`);
-  }
+  for (const [name, c] of Object.entries(columnConfigs ?? {})) checkKnownOptions(c ?? {}, COLUMN_KEYS, `data.csv: columnConfigs.${name}`);
   if (configuredColumnsOnly && !columnConfigs) throw new Error('data.csv: configuredColumnsOnly needs columnConfigs');
   const where = `data.csv(${JSON.stringify(source)})`;
   let parsed: Promise<{ names: string[]; rows: string[] }> | undefined;

@@ -4,9 +4,9 @@
 // browser stores in io/browser-storage.ts ('localstorage://', 'indexeddb://'). Each speaks
 // ModelArtifacts (io/artifacts.ts). No node: imports: browsers load this; Node has fetch too.
 import { artifactsInfo, joinWeightData, type IOHandler, type ModelArtifacts, type SaveResult } from './artifacts.ts';
-import type { WeightsGroup } from './weights.ts';
-import { sizeOf } from '../core/shape.ts';
+import { groupBytes, type WeightsGroup } from './weights.ts';
 import { describe } from './describe.ts';
+import { checkKnownOptions } from '../core/options.ts';
 import { browserIndexedDB, browserLocalStorage } from './browser-storage.ts';
 
 export type { IOHandler, ModelArtifacts, SaveResult } from './artifacts.ts';
@@ -41,18 +41,10 @@ export interface HttpOptions {
 }
 const HTTP_OPTIONS = ['requestInit', 'fetchFunc', 'weightPathPrefix', 'weightUrlConverter', 'onProgress'];
 
-/** Refuses option names a function does not know (a misspelt option must not be ignored). */
-export function checkOptions(options: object, known: string[], where: string): void {
-  if (typeof options !== 'object' || options === null) throw new Error(`${where}: options must be an object, got ${describe(options)}`);
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw new Error(`${where}: unknown option '${unknown[0]}' (known: ${known.join(', ')})`);
-}
-
 /** Each manifest group's shards hold exactly its weights' bytes (so that joining them cannot shift values between groups). */
 function checkGroupSizes(manifest: WeightsGroup[], sizes: Map<string, number>, where: string): void {
-  const BYTES: Record<string, number> = { float32: 4, int32: 4 };
   for (const g of manifest) {
-    const expected = g.weights.reduce((n, w) => n + sizeOf(w.shape) * (BYTES[w.dtype] ?? 4), 0);
+    const expected = groupBytes(g.weights, where);
     const got = g.paths.reduce((n, p) => n + (sizes.get(p) ?? 0), 0);
     if (got !== expected) throw new Error(`${where}: weight files ${g.paths.join(', ')} hold ${got} bytes, but their ${g.weights.length} weights need ${expected}${got < expected ? ' (truncated?)' : ''}`);
   }
@@ -104,7 +96,7 @@ function modelJsonOf(a: ModelArtifacts, weightsPath: string): Record<string, unk
 export function http(url: string, options: HttpOptions = {}): IOHandler {
   const where = `io.http(${JSON.stringify(url)})`;
   if (typeof url !== 'string' || url.length === 0) throw new Error(`io.http: expected a URL string, got ${describe(url)}`);
-  checkOptions(options, HTTP_OPTIONS, where);
+  checkKnownOptions(options, HTTP_OPTIONS, where);
   const { requestInit = {}, weightPathPrefix, weightUrlConverter, onProgress } = options;
   if (requestInit.body != null) throw new Error(`${where}: requestInit.body is not allowed: the handler sends the model as the body`);
   const fetchFunc = options.fetchFunc ?? globalThis.fetch;

@@ -4,7 +4,8 @@
 // its stubs instead.
 import type { Model } from '../models/model.ts';
 import { modelArtifacts, modelFromArtifacts, type IOHandler, type SaveResult } from './artifacts.ts';
-import { checkOptions, handlerFor, type HttpOptions } from './handlers.ts';
+import { handlerFor, type HttpOptions } from './handlers.ts';
+import { checkKnownOptions } from '../core/options.ts';
 
 export interface SaveOptions { includeOptimizer?: boolean }
 export interface LoadOptions extends HttpOptions {
@@ -16,7 +17,7 @@ export interface LoadOptions extends HttpOptions {
 const LOAD_OPTIONS = ['compile', 'strict', 'requestInit', 'fetchFunc', 'weightPathPrefix', 'weightUrlConverter', 'onProgress'];
 
 export async function saveModelTo(model: Model, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
-  checkOptions(options, ['includeOptimizer'], 'model.save');
+  checkKnownOptions(options, ['includeOptimizer'], 'model.save');
   const handler = handlerFor(target, 'save');
   if (handler) return handler.save!(modelArtifacts(model, options));
   const path = target as string;
@@ -30,7 +31,7 @@ export async function saveModelTo(model: Model, target: string | IOHandler, opti
 }
 
 export async function loadModelFrom(source: string | IOHandler, options: LoadOptions = {}): Promise<Model> {
-  checkOptions(options, LOAD_OPTIONS, 'loadLayersModel');
+  checkKnownOptions(options, LOAD_OPTIONS, 'loadLayersModel');
   const { compile, strict, ...http } = options;
   if (strict === false) throw new Error('loadLayersModel: strict: false is not supported: deeptype loads a model only when every weight matches by name and shape');
   const handler = handlerFor(source, 'load', http);

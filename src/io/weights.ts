@@ -28,6 +28,20 @@ export function encodeWeights(named: NamedTensor[]): { specs: WeightSpec[]; data
   return { specs, data };
 }
 
+/** The bytes a manifest group's weights take, each spec checked (float32 and int32, not quantized). */
+export function groupBytes(weights: readonly WeightSpec[], where: string): number {
+  let bytes = 0;
+  for (const w of weights) {
+    if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new Error(`${where}: malformed weight spec ${describe(w)} (it needs a name and a shape of non-negative integers)`);
+    }
+    if (w.quantization) throw new Error(`${where}: weight ${w.name} is quantized, which deeptype cannot read yet`);
+    if (!(w.dtype in BYTES)) throw new Error(`${where}: weight ${w.name} has dtype '${w.dtype}', expected float32 or int32`);
+    bytes += sizeOf(w.shape) * BYTES[w.dtype];
+  }
+  return bytes;
+}
+
 /**
  * Reads the tensors of a manifest. `read(path)` returns a shard's bytes; `where` names the
  * model in errors. A shard of the wrong size is refused before anything is decoded.
@@ -37,15 +51,7 @@ export function decodeWeights(manifest: unknown, read: (path: string) => Uint8Ar
   const out = new Map<string, Tensor>();
   for (const group of manifest as WeightsGroup[]) {
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) throw new Error(`${where}: a weightsManifest group needs paths and weights lists`);
-    let expected = 0;
-    for (const w of group.weights) {
-      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-        throw new Error(`${where}: malformed weight spec ${describe(w)} (it needs a name and a shape of non-negative integers)`);
-      }
-      if (w.quantization) throw new Error(`${where}: weight ${w.name} is quantized, which deeptype cannot read yet`);
-      if (!(w.dtype in BYTES)) throw new Error(`${where}: weight ${w.name} has dtype '${w.dtype}', expected float32 or int32`);
-      expected += sizeOf(w.shape) * BYTES[w.dtype];
-    }
+    const expected = groupBytes(group.weights, where);
     const shards = group.paths.map((p) => ({ path: p, bytes: read(p) }));
     const total = shards.reduce((n, s) => n + s.bytes.length, 0);
     if (total !== expected) {

@@ -125,7 +125,7 @@ export function randomUniformInt(shape: Shape, minval: number, maxval: number, s
   if (!Number.isInteger(minval) || !Number.isInteger(maxval) || maxval <= minval) throw new Error(`randomUniformInt: minval and maxval must be integers with minval < maxval, got ${minval}, ${maxval}`);
   // Drawn in float64 so that every integer of a wide range stays reachable; floor keeps them below maxval.
   const u = randomUniform(shape, minval, maxval, 'float64', seed);
-  return cast(tensor(Float64Array.from(u.data, (x) => Math.min(maxval - 1, Math.floor(x))), shape, 'float64'), 'int32');
+  return tensor(Int32Array.from(u.data, (x) => Math.min(maxval - 1, Math.floor(x))), shape, 'int32');
 }
 
 /** Standard normal values (TF.js's tf.randomStandardNormal). */
