@@ -14,6 +14,7 @@ export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
 export { regularizers, constraints, initializers } from './layers/index.ts';
 export * as models from './models/index.ts';
+export * as applications from './applications/index.ts';
 // TF.js's top-level spellings: tf.sequential, tf.model, tf.input, tf.loadLayersModel.
 export { sequential, model, loadModel as loadLayersModel } from './models/index.ts';
 export { input } from './layers/index.ts';

@@ -20,3 +20,14 @@ runLayerTest({ name: 'Concatenate (last axis, unequal widths)', make: () => new 
 runLayerTest({ name: 'Concatenate (axis 1)', make: () => new layers.Concatenate({ axis: 1 }), inputShapes: [[2, 3, 4], [2, 2, 4]], tfjs: (tf) => tf.layers.concatenate({ axis: 1 }), weights: none });
 runLayerTest({ name: 'Dot (axes 1, normalize)', make: () => new layers.Dot({ axes: 1, normalize: true }), inputShapes: [[3, 4], [3, 4]], tfjs: (tf) => tf.layers.dot({ axes: 1, normalize: true }), weights: none });
 runLayerTest({ name: 'Dot (rank 3, axes [2, 2])', make: () => new layers.Dot({ axes: [2, 2] }), inputShapes: [[2, 3, 4], [2, 5, 4]], tfjs: (tf) => tf.layers.dot({ axes: [2, 2] }), weights: none });
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { input } from '../src/index.ts';
+
+test('element-wise merges keep unknown sizes unknown (null + null was 1)', () => {
+  const a = input({ shape: [null, null, 3] }), b = input({ shape: [null, null, 3] });
+  assert.deepEqual(new layers.Add().apply([a, b]).shape, [null, null, null, 3]);
+  assert.deepEqual(new layers.Multiply().apply([a, input({ shape: [1, 1, 3] })]).shape, [null, null, null, 3]);
+  assert.deepEqual(new layers.Maximum().apply([input({ shape: [4, 3] }), input({ shape: [3] })]).shape, [null, 4, 3]);
+});

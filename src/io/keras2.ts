@@ -102,7 +102,7 @@ function layerArrays(lg: H5Group, layerName: string, where: string): { name: str
  * Sets a model's weights from Keras 2's layout under `g`: by position among the layers that
  * have weights (Keras 2's default), or by layer name. Checked in full before anything is set.
  */
-export function applyLayerWeights(model: Model, g: H5Group, where: string, { byName = false, skipMismatch = false }: WeightsLoadOptions = {}): string[] {
+export function applyLayerWeights(model: Model, g: H5Group, where: string, { byName = false, skipMismatch = false, requireEvery = false }: WeightsLoadOptions = {}): string[] {
   const names = listAttr(g, 'layer_names', where);
   if (!names) throw new Error(`${where}: no layer_names attribute: this is not a Keras weights file`);
   const fileLayers = names.map((n) => {
@@ -114,6 +114,8 @@ export function applyLayerWeights(model: Model, g: H5Group, where: string, { byN
   const pairs: [Layer, { name: string; arrays: { name: string; value: RawArray }[] } | undefined][] = [];
   if (byName) {
     for (const l of layers) pairs.push([l, fileLayers.find((f) => f.name === l.name)]);
+    const missing = requireEvery ? pairs.filter(([l, f]) => !f && l.weights.length > 0).map(([l]) => l.name) : [];
+    if (missing.length) throw new Error(`${where}: the file has no weights for ${missing.length} of the model's layers (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): is it the file for this model?`);
   } else {
     const withWeights = layers.filter((l) => l.weights.length > 0);
     const fileWith = fileLayers.filter((f) => f.arrays.length > 0);

@@ -27,6 +27,8 @@ export interface WeightsLoadOptions {
   byName?: boolean;
   /** Skip layers whose weights differ in number or shape (reported), instead of failing. */
   skipMismatch?: boolean;
+  /** With byName: every model layer with weights must be in the file (the applications' pretrained weights). */
+  requireEvery?: boolean;
 }
 
 /** A layer's variables in Keras's order: trainable first, then the others. */

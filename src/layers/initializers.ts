@@ -31,12 +31,14 @@ export function uniform32(r: Random, lo: number, hi: number): number {
   return Math.max(lo, bits[0]);
 }
 
-function make(className: string, config: Record<string, unknown>, sample: (rng: Random, shape: Shape) => number): Initializer {
+/** An initializer from a sampler per shape (its fan and limits computed once, not per value). */
+function make(className: string, config: Record<string, unknown>, samplerFor: (shape: Shape) => (rng: Random) => number): Initializer {
   const seed = config.seed as number | undefined;
   const f = ((shape: Shape, dtype: DType = 'float32') => {
     const rng = seed === undefined ? random() : new Random(seed);
     const data = allocArray(dtype, sizeOf(shape));
-    for (let i = 0; i < data.length; i++) data[i] = sample(rng, shape);
+    const sample = samplerFor(shape);
+    for (let i = 0; i < data.length; i++) data[i] = sample(rng);
     return new Tensor(data, shape);
   }) as Initializer;
   Object.defineProperty(f, 'className', { value: className });
@@ -62,22 +64,22 @@ const truncatedNormal = (rng: Random, std: number): number => {
 export const initializers: Record<string, (args?: any) => Initializer> & {
   varianceScaling(args?: VarianceScalingArgs): Initializer;
 } = {
-  zeros: (): Initializer => make('Zeros', {}, () => 0),
-  ones: (): Initializer => make('Ones', {}, () => 1),
-  constant: ({ value = 0 }: { value?: number } = {}): Initializer => make('Constant', { value }, () => value),
+  zeros: (): Initializer => make('Zeros', {}, () => () => 0),
+  ones: (): Initializer => make('Ones', {}, () => () => 1),
+  constant: ({ value = 0 }: { value?: number } = {}): Initializer => make('Constant', { value }, () => () => value),
   randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number } & SeedArgs = {}): Initializer =>
-    make('RandomUniform', { minval, maxval, seed }, (r) => uniform32(r, minval, maxval)),
+    make('RandomUniform', { minval, maxval, seed }, () => (r) => uniform32(r, minval, maxval)),
   randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
-    make('RandomNormal', { mean, stddev, seed }, (r) => r.normal(mean, stddev)),
+    make('RandomNormal', { mean, stddev, seed }, () => (r) => r.normal(mean, stddev)),
   /** Keras's VarianceScaling: std (or limit) from scale / fan; glorot and he are special cases. */
   varianceScaling: ({ scale = 1, mode = 'fan_in', distribution = 'truncated_normal', seed }: VarianceScalingArgs = {}): Initializer => {
     const fan = (s: Shape): number => { const [i, o] = fans(s); return mode === 'fan_in' ? i : mode === 'fan_out' ? o : (i + o) / 2; };
     const config = { scale, mode, distribution, seed };
-    if (distribution === 'uniform') return make('VarianceScaling', config, (r, s) => { const l = Math.sqrt((3 * scale) / fan(s)); return uniform32(r, -l, l); });
-    if (distribution === 'untruncated_normal') return make('VarianceScaling', config, (r, s) => r.normal(0, Math.sqrt(scale / fan(s))));
+    if (distribution === 'uniform') return make('VarianceScaling', config, (s) => { const l = Math.sqrt((3 * scale) / fan(s)); return (r) => uniform32(r, -l, l); });
+    if (distribution === 'untruncated_normal') return make('VarianceScaling', config, (s) => { const std = Math.sqrt(scale / fan(s)); return (r) => r.normal(0, std); });
     // 'normal' (as TensorFlow.js writes it) and 'truncated_normal': a normal cut at two std;
     // 0.8796... is the std of a unit normal truncated so, which the scale undoes.
-    return make('VarianceScaling', config, (r, s) => truncatedNormal(r, Math.sqrt(scale / fan(s)) / 0.8796256610342398));
+    return make('VarianceScaling', config, (s) => { const std = Math.sqrt(scale / fan(s)) / 0.8796256610342398; return (r) => truncatedNormal(r, std); });
   },
   glorotUniform: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_avg', distribution: 'uniform', seed }),
   glorotNormal: ({ seed }: SeedArgs = {}): Initializer => initializers.varianceScaling({ scale: 1, mode: 'fan_avg', distribution: 'truncated_normal', seed }),
@@ -90,7 +92,7 @@ export const initializers: Record<string, (args?: any) => Initializer> & {
   leCunNormal: (args: SeedArgs = {}): Initializer => initializers.lecunNormal(args),
   /** A normal cut at two standard deviations (values beyond are redrawn), as Keras's TruncatedNormal. */
   truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedArgs = {}): Initializer =>
-    make('TruncatedNormal', { mean, stddev, seed }, (r) => mean + truncatedNormal(r, stddev)),
+    make('TruncatedNormal', { mean, stddev, seed }, () => (r) => mean + truncatedNormal(r, stddev)),
   orthogonal: ({ gain = 1, seed }: { gain?: number } & SeedArgs = {}): Initializer => matrixInitializer('Orthogonal', { gain, seed }, (rows, cols, rng) => orthogonalMatrix(rows, cols, rng, gain)),
   /** gain times the identity matrix (2-D shapes only; rectangular ones get ones on the diagonal). */
   identity: ({ gain = 1 }: { gain?: number } = {}): Initializer =>

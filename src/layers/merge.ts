@@ -50,7 +50,9 @@ abstract class ElementwiseMerge extends Merge {
       const rank = Math.max(out.length, rest.length);
       const merged: (number | null)[] = [];
       for (let i = 0; i < rank; i++) {
-        const a = out[out.length - rank + i] ?? 1, b = rest[rest.length - rank + i] ?? 1;
+        // Missing leading axes broadcast as 1; an unknown (null) size stays unknown.
+        const ia = out.length - rank + i, ib = rest.length - rank + i;
+        const a = ia < 0 ? 1 : out[ia], b = ib < 0 ? 1 : rest[ib];
         if (a !== null && b !== null && a !== b && a !== 1 && b !== 1) {
           throw new Error(`Layer "${this.name}" (${this.className}): inputs have incompatible shapes. Received shapes ${keras(shapes[0].slice(1))} and ${keras(rest)}`);
         }
