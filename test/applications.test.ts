@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import * as dt from '../src/index.ts';
 import { applications as A, layers, tensor, type Tensor } from '../src/index.ts';
 import { assertClose } from './helpers/oracle.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
+import { backend } from '../src/core/engine.ts';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'deeptype-apps-'));
 const nonTrainable = (m: dt.models.Model): number => m.nonTrainableWeights.reduce((s, w) => s + w.size, 0);
@@ -25,6 +27,7 @@ describe('applications: the architectures are Keras\'s', () => {
     ['ResNet50V2 (no top)', () => A.ResNet50V2({ weights: null, includeTop: false, pooling: 'avg' }), 25_613_800 - 2_049_000, 45_440, [null, 2048]],
     ['MobileNet', () => A.MobileNet({ weights: null }), 4_253_864, 21_888, [null, 1000]],
     ['MobileNetV2', () => A.MobileNetV2({ weights: null }), 3_538_984, 34_112, [null, 1000]],
+    ['DenseNet121', () => A.DenseNet121({ weights: null }), 8_062_504, 83_648, [null, 1000]],
   ];
   for (const [name, build, total, frozen, outShape] of cases) {
     it(`${name}: ${total.toLocaleString('en-US')} parameters, ${frozen.toLocaleString('en-US')} non-trainable`, async () => {
@@ -44,6 +47,8 @@ describe('applications: the architectures are Keras\'s', () => {
     const v1 = await A.MobileNet({ weights: null, alpha: 0.25, inputShape: [128, 128, 3] });
     for (const n of ['conv1', 'conv1_bn', 'conv_pad_2', 'conv_dw_13', 'conv_pw_13_bn', 'conv_preds', 'reshape_2', 'predictions']) assert.ok(names(v1).includes(n), n);
     assert.equal(v1.name, 'mobilenet_0.25_128');
+    const d = names(await A.DenseNet121({ weights: null, includeTop: false, inputShape: [32, 32, 3] }));
+    for (const n of ['conv1_conv', 'conv1_bn', 'pool1', 'conv2_block1_0_bn', 'conv2_block6_concat', 'pool2_conv', 'pool4_pool', 'conv5_block16_2_conv', 'bn', 'relu']) assert.ok(d.includes(n), n);
     assert.deepEqual(names(await A.VGG19({ weights: null, includeTop: false, inputShape: [32, 32, 3] })).filter((n) => n.startsWith('block5')), ['block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_conv4', 'block5_pool']);
   });
 
@@ -174,4 +179,29 @@ describe('applications: transfer learning on the fast engine', () => {
     const loss = h.history.loss as number[];
     assert.ok(loss[3] < loss[0], `loss ${loss.join(' -> ')}`);
   });
+});
+
+describe('applications: whole models train on wasm\'s own kernels', () => {
+  const builds: [string, () => Promise<dt.models.Model>][] = [
+    ['MobileNetV2 (alpha 0.35)', () => A.MobileNetV2({ weights: null, alpha: 0.35, inputShape: [32, 32, 3], classes: 3 })],
+    ['DenseNet121', () => A.DenseNet121({ weights: null, inputShape: [32, 32, 3], classes: 3 })],
+  ];
+  for (const [name, build] of builds) {
+    it(`${name}: one compiled Adam step, every kernel of the plan WasmBackend's own`, async () => {
+      await dt.withBackend('wasm', () => dt.ready());
+      const kernels = await dt.withBackend('wasm', async () => {
+        dt.setRandomSeed(2);
+        const m = await build();
+        m.compile({ optimizer: new dt.optimizers.Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy' });
+        await m.fit(dt.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 4), tensor(new Float32Array([0, 2]), [2]), { epochs: 1, batchSize: 2, verbose: 0 });
+        const plans = (m as unknown as { plans: Map<string, { calls: { kernel: string }[] }> }).plans;
+        const train = [...plans.entries()].filter(([key]) => key.includes('|train|')).map(([, p]) => p);
+        assert.equal(train.length, 1, 'one compiled train plan');
+        return new Set(train[0].calls.map((c) => c.kernel));
+      });
+      const reference = new JsBackend() as unknown as Record<string, unknown>;
+      const active = dt.withBackend('wasm', () => backend()) as unknown as Record<string, unknown>;
+      assert.deepEqual([...kernels].filter((k) => active[k] === reference[k]), [], `kernels: ${[...kernels].join(', ')}`);
+    });
+  }
 });

@@ -6,6 +6,7 @@ import { decodePredictions, preprocessInput, type PreprocessArgs } from './image
 
 export { VGG16, VGG19 } from './vgg.ts';
 export { ResNet50, ResNet101, ResNet152, ResNet50V2, ResNet101V2, ResNet152V2 } from './resnet.ts';
+export { DenseNet121, DenseNet169, DenseNet201 } from './densenet.ts';
 export { MobileNet, MobileNetV2, type MobileNetArgs, type MobileNetV2Args } from './mobilenet.ts';
 export type { ApplicationArgs } from './common.ts';
 export type { DecodeArgs, DecodedPrediction, PreprocessArgs, PreprocessMode } from './imagenet-utils.ts';
@@ -17,9 +18,11 @@ const withMode = (mode: PreprocessArgs['mode']) => (x: Tensor, args: Format = {}
 };
 const caffe = { preprocessInput: withMode('caffe'), decodePredictions };
 const tfMode = { preprocessInput: withMode('tf'), decodePredictions };
+const torchMode = { preprocessInput: withMode('torch'), decodePredictions };
 
 /** keras.applications.imagenet_utils. */
 export const imagenetUtils = { preprocessInput, decodePredictions };
 /** Each family's preprocess_input / decode_predictions (keras.applications.vgg16, ...). */
 export const vgg16 = caffe, vgg19 = caffe, resnet = caffe, resnet50 = caffe;
 export const resnetV2 = tfMode, mobilenet = tfMode, mobilenetV2 = tfMode;
+export const densenet = torchMode;
