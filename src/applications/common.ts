@@ -3,7 +3,7 @@
 // ('imagenet' from Keras's own files through the download cache, or a file path).
 import { checkKnownOptions } from '../core/options.ts';
 import { nodeBuiltin } from '../core/node-only.ts';
-import { input } from '../layers/core.ts';
+import { Dense, input } from '../layers/core.ts';
 import type { ActivationName } from '../layers/activations.ts';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from '../layers/pooling.ts';
 import { SymbolicTensor } from '../layers/symbolic.ts';
@@ -117,6 +117,13 @@ export function featurePooling(x: SymbolicTensor, pooling: 'avg' | 'max' | null,
   if (pooling === 'avg') return new GlobalAveragePooling2D({ name: names.avg }).apply(x) as SymbolicTensor;
   if (pooling === 'max') return new GlobalMaxPooling2D({ name: names.max }).apply(x) as SymbolicTensor;
   return x;
+}
+
+/** The usual top: global average pooling and the Dense classifier ('predictions'); without it, the pooling asked for. */
+export function poolAndClassify(x: SymbolicTensor, r: Resolved, names: { avg?: string; max?: string } = {}): SymbolicTensor {
+  if (!r.includeTop) return featurePooling(x, r.pooling, names);
+  const pooled = new GlobalAveragePooling2D({ name: names.avg }).apply(x) as SymbolicTensor;
+  return new Dense({ units: r.classes, activation: r.activation, name: 'predictions' }).apply(pooled) as SymbolicTensor;
 }
 
 /** The functional model over the application's input and output. */

@@ -2,15 +2,15 @@
 // unit concatenates 32 new channels onto its input, between transitions that halve the channels
 // (1x1) and the size (2x2 average pooling). Layer names are Keras's (conv1_conv,
 // conv2_block1_0_bn, ..., pool4_conv, bn, avg_pool, predictions), so Keras's weight files load.
-import { Activation, Dense } from '../layers/core.ts';
+import { Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { Concatenate } from '../layers/merge.ts';
 import { BatchNormalization } from '../layers/normalization.ts';
-import { AveragePooling2D, GlobalAveragePooling2D } from '../layers/pooling.ts';
+import { AveragePooling2D } from '../layers/pooling.ts';
 import { ZeroPadding2D } from '../layers/reshaping.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
 import type { Model } from '../models/model.ts';
-import { applicationModel, featurePooling, imageInput, inputShapeFor, loadApplicationWeights, resolveArgs, type ApplicationArgs } from './common.ts';
+import { applicationModel, poolAndClassify, imageInput, inputShapeFor, loadApplicationWeights, resolveArgs, type ApplicationArgs } from './common.ts';
 
 type T = SymbolicTensor;
 const GROWTH = 32;
@@ -45,12 +45,7 @@ async function densenet(app: string, blocks: [number, number, number, number], a
     if (b < 3) x = transition(x, `pool${b + 2}`);
   });
   x = new Activation({ activation: 'relu', name: 'relu' }).apply(new BatchNormalization({ axis: -1, epsilon: 1.001e-5, name: 'bn' }).apply(x) as T) as T;
-  if (r.includeTop) {
-    x = new GlobalAveragePooling2D({ name: 'avg_pool' }).apply(x) as T;
-    x = new Dense({ units: r.classes, activation: r.activation, name: 'predictions' }).apply(x) as T;
-  } else {
-    x = featurePooling(x, r.pooling, { avg: 'avg_pool', max: 'max_pool' });
-  }
+  x = poolAndClassify(x, r, { avg: 'avg_pool', max: 'max_pool' });
   const name = app.toLowerCase();
   const model = applicationModel(input, x, r.name ?? name);
   return loadApplicationWeights(app, model, r.weights, { folder: 'densenet', file: `${name}_weights_tf_dim_ordering_tf_kernels${r.includeTop ? '' : '_notop'}.h5` });

@@ -2,7 +2,7 @@
 // al. 2018: inverted residuals with linear bottlenecks), with their width multiplier alpha.
 // Layer names are Keras's (conv1, conv_dw_1, conv_pw_1_bn, ...; Conv1, expanded_conv_depthwise,
 // block_1_expand, ..., Conv_1, out_relu), so Keras's weight files load.
-import { Activation, Dense, Reshape } from '../layers/core.ts';
+import { Activation, Reshape } from '../layers/core.ts';
 import { Conv2D } from '../layers/convolutional.ts';
 import { DepthwiseConv2D } from '../layers/conv-variants.ts';
 import { ReLU } from '../layers/advanced-activations.ts';
@@ -13,7 +13,7 @@ import { Dropout } from '../layers/regularization.ts';
 import { ZeroPadding2D } from '../layers/reshaping.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
 import type { Model } from '../models/model.ts';
-import { applicationModel, featurePooling, imageInput, inputShapeFor, loadApplicationWeights, makeDivisible, resolveArgs, type ApplicationArgs, type Resolved } from './common.ts';
+import { applicationModel, featurePooling, poolAndClassify, imageInput, inputShapeFor, loadApplicationWeights, makeDivisible, resolveArgs, type ApplicationArgs, type Resolved } from './common.ts';
 
 type T = SymbolicTensor;
 const relu6 = (x: T, name: string): T => new ReLU({ maxValue: 6, name }).apply(x) as T;
@@ -131,12 +131,7 @@ export async function MobileNetV2(args: MobileNetV2Args = {}): Promise<Model> {
   blocks.forEach(([filters, stride, expansion], id) => { x = invertedResidual(x, expansion, stride, alpha, filters, id); });
   const last = alpha > 1 ? makeDivisible(1280 * alpha, 8) : 1280; // the paper: no alpha below 1 on the last conv
   x = relu6(bn(new Conv2D({ filters: last, kernelSize: 1, useBias: false, name: 'Conv_1' }).apply(x) as T, 'Conv_1_bn'), 'out_relu');
-  if (r.includeTop) {
-    x = new GlobalAveragePooling2D({}).apply(x) as T;
-    x = new Dense({ units: r.classes, activation: r.activation, name: 'predictions' }).apply(x) as T;
-  } else {
-    x = featurePooling(x, r.pooling);
-  }
+  x = poolAndClassify(x, r);
   const model = applicationModel(input, x, r.name ?? `mobilenetv2_${alpha.toFixed(2)}_${rows}`);
   const file = `mobilenet_v2_weights_tf_dim_ordering_tf_kernels_${pythonFloat(alpha)}_${rows}${r.includeTop ? '' : '_no_top'}.h5`;
   return loadApplicationWeights(app, model, r.weights, { folder: 'mobilenet_v2', file });

@@ -2,15 +2,14 @@
 // their V2 forms (He et al. 2016, pre-activation: BN-ReLU before each convolution, stride in the
 // last block of a stack). Layer names are Keras's (conv1_conv, conv2_block1_0_conv, ...,
 // conv5_block3_out, avg_pool, predictions), so Keras's weight files load.
-import { Activation, Dense } from '../layers/core.ts';
+import { Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { Add } from '../layers/merge.ts';
 import { BatchNormalization } from '../layers/normalization.ts';
-import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { ZeroPadding2D } from '../layers/reshaping.ts';
 import type { SymbolicTensor } from '../layers/symbolic.ts';
 import type { Model } from '../models/model.ts';
-import { applicationModel, featurePooling, imageInput, inputShapeFor, loadApplicationWeights, resolveArgs, type ApplicationArgs } from './common.ts';
+import { applicationModel, poolAndClassify, imageInput, inputShapeFor, loadApplicationWeights, resolveArgs, type ApplicationArgs } from './common.ts';
 
 type T = SymbolicTensor;
 const EPSILON = 1.001e-5; // Keras's ResNets
@@ -64,12 +63,7 @@ async function resnet(app: string, blocks: [number, number, number, number], v2:
     x = stack(x, v2, filters, blocks[s], stride, `conv${s + 2}`);
   });
   if (v2) x = relu(bn(x, 'post_bn'), 'post_relu');
-  if (r.includeTop) {
-    x = new GlobalAveragePooling2D({ name: 'avg_pool' }).apply(x) as T;
-    x = new Dense({ units: r.classes, activation: r.activation, name: 'predictions' }).apply(x) as T;
-  } else {
-    x = featurePooling(x, r.pooling, { avg: 'avg_pool', max: 'max_pool' });
-  }
+  x = poolAndClassify(x, r, { avg: 'avg_pool', max: 'max_pool' });
   const modelName = app.toLowerCase();
   const model = applicationModel(input, x, r.name ?? modelName);
   const file = `${modelName}_weights_tf_dim_ordering_tf_kernels${r.includeTop ? '' : '_notop'}.h5`;
