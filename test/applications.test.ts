@@ -52,6 +52,14 @@ describe('applications: the architectures are Keras\'s', () => {
     assert.deepEqual(names(await A.VGG19({ weights: null, includeTop: false, inputShape: [32, 32, 3] })).filter((n) => n.startsWith('block5')), ['block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_conv4', 'block5_pool']);
   });
 
+  it("model.layers in Keras's order: ResNet50V2's weighted layers as a Keras checkpoint numbers them", async () => {
+    // layer_with_weights-0 ... -8 of a Keras ResNet50V2 checkpoint (google-research's RepNet
+    // name mapping): the shortcut 0_conv comes after the main path's 2_bn, not first.
+    const m = await A.ResNet50V2({ weights: null, includeTop: false, inputShape: [32, 32, 3] });
+    assert.deepEqual(m.layers.filter((l) => l.weights.length > 0).slice(0, 9).map((l) => l.name), ['conv1_conv', 'conv2_block1_preact_bn',
+      'conv2_block1_1_conv', 'conv2_block1_1_bn', 'conv2_block1_2_conv', 'conv2_block1_2_bn', 'conv2_block1_0_conv', 'conv2_block1_3_conv', 'conv2_block2_preact_bn']);
+  });
+
   it('MobileNetV2 widths follow Keras\'s _make_divisible (alpha 0.35: 16-channel stem, 8-channel first block)', async () => {
     const m = await A.MobileNetV2({ weights: null, alpha: 0.35, inputShape: [96, 96, 3], includeTop: false });
     const width = (n: string): number | null => (m.getLayer(n).output as dt.layers.SymbolicTensor).shape.at(-1) as number | null;

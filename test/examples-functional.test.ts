@@ -28,12 +28,13 @@ function copyWeights(from: models.Model, to: tf.LayersModel): void {
 }
 
 /**
- * Same layer names, classes and per-layer parameter counts as TF.js's model, and the same total.
- * (Compared as sets: where two branches have the same depth, TF.js lists the layers in another order.)
+ * Same layer names, classes and per-layer parameter counts as TF.js's model, in TF.js's order
+ * (Keras's: by depth, ties in walk order; a residual block's shortcut conv after the main path's
+ * first conv), and the same total.
  */
 function assertSameCounts(a: models.Model, b: tf.LayersModel): void {
-  assert.deepEqual(a.layers.map((l) => `${l.name}:${l.className}:${l.countParams()}`).sort(),
-    b.layers.map((l) => `${l.name}:${l.getClassName()}:${l.countParams()}`).sort());
+  assert.deepEqual(a.layers.map((l) => `${l.name}:${l.className}:${l.countParams()}`),
+    b.layers.map((l) => `${l.name}:${l.getClassName()}:${l.countParams()}`));
   assert.equal(a.countParams(), b.countParams());
 }
 

@@ -9,7 +9,7 @@ import { SymbolicTensor, type Node } from '../layers/symbolic.ts';
 export class Graph {
   /** Nodes to run, each after the nodes it reads (input nodes excluded). */
   readonly nodes: Node[];
-  /** Every layer once, in the order its first node runs; input layers first. */
+  /** Every layer once, in Keras's (and TF.js's) order: model.layers, getWeights and weight files follow it. */
   readonly layers: Layer[];
 
   constructor(readonly inputs: SymbolicTensor[], readonly outputs: SymbolicTensor[], readonly modelName: string) {
@@ -22,9 +22,7 @@ export class Graph {
       if (inputs.indexOf(t) !== i) throw new Error(`Model "${modelName}": input "${t.node.layer.name}" is given twice in inputs`);
     });
     this.nodes = orderNodes(inputs, outputs, modelName);
-    const layers: Layer[] = [];
-    for (const t of inputs) if (!layers.includes(t.node.layer)) layers.push(t.node.layer);
-    for (const n of this.nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
+    const layers = kerasLayerOrder(inputs, outputs);
     const seen = new Map<string, number>();
     for (const l of layers) seen.set(l.name, (seen.get(l.name) ?? 0) + 1);
     for (const [name, count] of seen) {
@@ -115,4 +113,39 @@ function orderNodes(inputs: SymbolicTensor[], outputs: SymbolicTensor[], model: 
   };
   for (const t of outputs) visit(t, null);
   return order;
+}
+
+/**
+ * Keras's model.layers order (functional.py's map_graph, as TF.js's container.ts): layers by
+ * depth, deepest (the inputs) first, where a node's depth is one more than the deepest node
+ * reading it and the outputs are depth 0; layers of equal depth in the order a depth-first walk
+ * from the outputs first reaches them. Run order alone would differ at every branch: a residual
+ * block's shortcut conv would come before the main path's, and getWeights()/setWeights() of the
+ * same architecture would not line up with TF.js's or Keras's.
+ */
+function kerasLayerOrder(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): Layer[] {
+  const given = new Set(inputs);
+  const firstSeen = new Map<Layer, number>();
+  const postOrder: Node[] = [];
+  const finished = new Set<Node>();
+  const walk = (t: SymbolicTensor): void => {
+    const node = t.node;
+    if (finished.has(node)) return;
+    if (!firstSeen.has(node.layer)) firstSeen.set(node.layer, firstSeen.size);
+    if (!given.has(t)) for (const x of node.inputs) walk(x);
+    finished.add(node);
+    postOrder.push(node);
+  };
+  for (const t of outputs) walk(t);
+  for (const t of inputs) if (!finished.has(t.node)) { firstSeen.set(t.node.layer, firstSeen.get(t.node.layer) ?? firstSeen.size); postOrder.push(t.node); finished.add(t.node); }
+  const nodeDepth = new Map<Node, number>(), layerDepth = new Map<Layer, number>();
+  for (let i = postOrder.length - 1; i >= 0; i--) {
+    const node = postOrder[i];
+    const depth = Math.max(nodeDepth.get(node) ?? 0, layerDepth.get(node.layer) ?? 0);
+    layerDepth.set(node.layer, depth);
+    nodeDepth.set(node, depth);
+    if (given.has(node.outputs[0])) continue;
+    for (const x of node.inputs) nodeDepth.set(x.node, Math.max(depth + 1, nodeDepth.get(x.node) ?? 0));
+  }
+  return [...layerDepth.keys()].sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || firstSeen.get(a)! - firstSeen.get(b)!);
 }
