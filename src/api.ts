@@ -9,6 +9,7 @@ export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, re
 export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
 export * as image from './ops/image.ts';
+export * as fused from './ops/fused.ts';
 export { valueAndGrads, valueAndGrad, grad, grads, variableGrads } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
