@@ -1,5 +1,5 @@
 // TF.js's remaining top-level helpers: diag, meshgrid, einsum (TF.js's subset: one or two
-// operands, an arrow, no ellipsis or repeated labels) as compositions of the core ops, so they
+// operands, an arrow, no ellipsis or repeated labels; two operands as one batched matMul) as compositions of the core ops, so they
 // differentiate and compile; bincount / denseBincount (scatter sums of the weights, bins chosen
 // on read values), searchSorted / lowerBound / upperBound (int32 results of read values, no
 // gradient, as TF.js), rand, TensorBuffer / buffer, ensureShape, movingAverage.
@@ -10,6 +10,7 @@ import { div, greater, mul, pow, sub } from './elementwise.ts';
 import { broadcastTo, sum } from './reduce.ts';
 import { cast, reshape, transpose } from './layout.ts';
 import { eye } from './linalg.ts';
+import { matMul } from './nn.ts';
 import { scatterND } from './scatter.ts';
 import { gather } from './indexing.ts';
 
@@ -72,16 +73,38 @@ export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
     if (sizes.has(l) && sizes.get(l) !== n) throw new Error(`${what}: label '${l}' has size ${sizes.get(l)} in one place and ${n} in operand ${i} (shape ${formatShape(tensors[i].shape)})`);
     sizes.set(l, n);
   }));
-  // Each operand in `all`'s order, a size-1 axis for each label it lacks; the product broadcasts.
+  if (terms.length === 2) return contract(terms[0], terms[1], out, tensors[0], tensors[1], sizes);
+  // One operand: transposed to `all`'s order, summed over the labels the output lacks.
   const aligned = terms.map((t, i) => {
     const present = all.filter((l) => t.includes(l));
     const moved = transpose(tensors[i], present.map((l) => t.indexOf(l)));
     return reshape(moved, all.map((l) => (t.includes(l) ? sizes.get(l)! : 1)));
   });
-  const product = aligned.length === 1 ? aligned[0] : mul(aligned[0], aligned[1]);
   const summed = all.map((_, d) => d).slice(out.length);
-  const full = summed.length ? sum(product, summed) : product;
-  return reshape(broadcastTo(reshape(full, out.length ? full.shape : []), [...out].map((l) => sizes.get(l)!)), [...out].map((l) => sizes.get(l)!));
+  return summed.length ? sum(aligned[0], summed) : aligned[0];
+}
+
+/**
+ * Two operands as one batched matMul: labels in both and the output are the batch, in both but
+ * not the output contracted, in one and the output that side's free axes; a label in one operand
+ * only and not the output is summed away first.
+ */
+function contract(ta: string, tb: string, out: string, a: Tensor, b: Tensor, sizes: Map<string, number>): Tensor {
+  const sumOwn = (t: string, x: Tensor, other: string): [string, Tensor] => {
+    const gone = [...t].filter((l) => !other.includes(l) && !out.includes(l));
+    return gone.length ? [[...t].filter((l) => !gone.includes(l)).join(''), sum(x, gone.map((l) => t.indexOf(l)))] : [t, x];
+  };
+  [ta, a] = sumOwn(ta, a, tb);
+  [tb, b] = sumOwn(tb, b, ta);
+  const batch = [...out].filter((l) => ta.includes(l) && tb.includes(l));
+  const inner = [...ta].filter((l) => tb.includes(l) && !out.includes(l));
+  const freeA = [...ta].filter((l) => !tb.includes(l)), freeB = [...tb].filter((l) => !ta.includes(l));
+  const size = (ls: string[]) => ls.reduce((p, l) => p * sizes.get(l)!, 1);
+  const am = reshape(transpose(a, [...batch, ...freeA, ...inner].map((l) => ta.indexOf(l))), [size(batch), size(freeA), size(inner)]);
+  const bm = reshape(transpose(b, [...batch, ...inner, ...freeB].map((l) => tb.indexOf(l))), [size(batch), size(inner), size(freeB)]);
+  const order = [...batch, ...freeA, ...freeB];
+  const y = reshape(matMul(am, bm), order.map((l) => sizes.get(l)!));
+  return transpose(y, [...out].map((l) => order.indexOf(l)));
 }
 
 function checkBins(what: string, x: Tensor, weights: Tensor, size: number): void {
