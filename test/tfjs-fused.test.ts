@@ -138,9 +138,9 @@ describe('tf.fused errors', () => {
 
 describe('tf.fused in a compiled predict', () => {
   it('a relu or relu6 goes into the convolution epilogue (conv2dActivation) and the plan equals eager', () => {
-    for (const activation of ['relu', 'relu6'] as const) {
-      const filter = dt.randomUniform([3, 3, 4, 8], -0.5, 0.5, 'float32', 3), bias = dt.randomUniform([8], -0.5, 0.5, 'float32', 4);
-      const f = (t: dt.Tensor) => dt.fused.conv2d({ x: t, filter, strides: 1, pad: 'same', bias, activation });
+    for (const [activation, depthwise] of [['relu', false], ['relu6', false], ['relu6', true]] as const) {
+      const filter = dt.randomUniform(depthwise ? [3, 3, 4, 2] : [3, 3, 4, 8], -0.5, 0.5, 'float32', 3), bias = dt.randomUniform([8], -0.5, 0.5, 'float32', 4);
+      const f = (t: dt.Tensor) => (depthwise ? dt.fused.depthwiseConv2d : dt.fused.conv2d)({ x: t, filter, strides: 1, pad: 'same', bias, activation });
       const x = layers.input({ shape: [6, 6, 4] });
       const m = new models.Model({ inputs: x, outputs: new layers.Lambda({ fn: (t) => f(t as dt.Tensor), outputShape: [null, 6, 6, 8] }).apply(x) as never });
       for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {

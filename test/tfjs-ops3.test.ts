@@ -192,6 +192,9 @@ describe('dilation2d, maxPoolWithArgmax, pool against TF.js', () => {
     }
     same('dilation2d one image', (x, f) => dt.dilation2d(x, f, 1, 'same'), (x, f) => tf.dilation2d(x as tf.Tensor3D, f as tf.Tensor3D, 1, 'same'), [f32([4, 4, 2]), f32([3, 3, 2])]);
     checkGradients((x, f) => dt.dilation2d(x, f, 1, 'same'), [f64([1, 3, 3, 2]), f64([2, 2, 2])]);
+    // Ties (every tap equal): the gradient goes to the first tap in row order, as in TF.js.
+    const ties = [{ v: new Array(18).fill(1), s: [1, 3, 3, 2] }, { v: new Array(8).fill(0), s: [2, 2, 2] }];
+    sameGrads('dilation2d ties', (x, f) => dt.dilation2d(x, f, 1, 'same'), (x, f) => tf.dilation2d(x as tf.Tensor4D, f as tf.Tensor3D, 1, 'same'), ties, [0, 1]);
     assert.throws(() => dt.dilation2d(dt.zeros([1, 4, 4, 2]), dt.zeros([2, 2, 3]), 1, 'same'), /dilation2d: filter must be \[filterHeight, filterWidth, 2\] \(x's channels\), got \[2, 2, 3\]/);
   });
   it('maxPoolWithArgmax with and without the batch in the index; pool max/avg with strides or dilations', () => {
@@ -204,6 +207,9 @@ describe('dilation2d, maxPoolWithArgmax, pool against TF.js', () => {
         assert.deepEqual(Array.from(ours.indexes.data), Array.from(theirs.indexes.dataSync()), `maxPoolWithArgmax indexes ${size} ${strides} ${pad} ${include}`);
       }
     }
+    // Ties: the first maximum of a window in row order, as TF.js.
+    const tied = dt.maxPoolWithArgmax(dt.tensor([1, 3, 3, 3, 2, 3, 3, 1, 0], [1, 3, 3, 1]), 2, 1, 'valid');
+    assert.deepEqual(Array.from(tied.indexes.data), Array.from(tf.maxPoolWithArgmax(tf.tensor4d([1, 3, 3, 3, 2, 3, 3, 1, 0], [1, 3, 3, 1]), 2, 1, 'valid').indexes.dataSync()));
     for (const type of ['max', 'avg'] as const) {
       for (const [win, pad, dil, str] of [[2, 'valid', 1, 2], [3, 'same', 1, 1], [2, 'valid', 2, 1], [3, 'same', 2, 1], [2, 'same', [3, 2], 1]] as const) {
         same(`pool ${type} ${win} ${pad} dilations ${dil} strides ${str}`, (x) => dt.pool(x, win, type, pad, dil as never, str), (x) => tf.pool(x as tf.Tensor4D, win, type, pad, dil as never, str), [f32([2, 7, 6, 2])]);
