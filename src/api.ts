@@ -11,6 +11,7 @@ export * from './ops/index.ts';
 export * as image from './ops/image.ts';
 export * as fused from './ops/fused.ts';
 export * as signal from './ops/signal.ts';
+export * as math from './ops/math-namespace.ts';
 export { valueAndGrads, valueAndGrad, grad, grads, variableGrads } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).

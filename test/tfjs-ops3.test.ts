@@ -1,8 +1,8 @@
 // TF.js's ops added in session 24, against TF.js on the js and wasm backends, gradients against
 // TF.js's where it has them and by finite differences (float64): customGrad and memory; the
 // n-d indexing (gatherND, scatterND, tensorScatterUpdate, unsortedSegmentSum, sparseToDense);
-// diag, meshgrid, einsum, bincounts, searchSorted, rand, buffer, ensureShape, movingAverage,
-// prelu; dilation2d, maxPoolWithArgmax, pool; tf.signal; the class aliases; a compiled predict.
+// diag, meshgrid, einsum, bincounts, searchSorted, any/all/argMin, broadcastArgs, setdiff1dAsync,
+// math.confusionMatrix, rand, buffer, ensureShape, movingAverage, prelu; dilation2d, maxPoolWithArgmax, pool; tf.signal; the class aliases; a compiled predict.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from './helpers/oracle.ts';
@@ -153,6 +153,28 @@ describe('diag, meshgrid, einsum, bincounts, searchSorted against TF.js', () => 
     same('lowerBound', (s, v) => dt.lowerBound(s, v), (s, v) => flat(tf.lowerBound(s, v)), [seq, { v: [2, 5], s: [2] }]);
     same('upperBound', (s, v) => dt.upperBound(s, v), (s, v) => flat(tf.upperBound(s, v)), [seq, { v: [2, 5], s: [2] }]);
     assert.throws(() => dt.searchSorted(dt.zeros([2, 3]), dt.zeros([3, 1])), /searchSorted: values \(\[3, 1\]\) must have sortedSequence's rank and leading axes \(\[2, 3\]\)/);
+  });
+});
+
+describe('any, all, argMin, broadcastArgs, setdiff1dAsync, math.confusionMatrix against TF.js', () => {
+  it('outputs as TF.js; errors', async () => {
+    const bools = { v: [0, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1], s: [3, 4] }, ties = { v: [3, 1, 1, 0, 5, 0, 2, 2, 2], s: [3, 3] };
+    for (const axis of [undefined, 0, 1, [0, 1]] as (number | number[] | undefined)[]) {
+      same(`any ${axis}`, (x) => dt.any(x, axis), (x) => tf.any(tf.cast(x, 'bool'), axis), [bools]);
+      same(`all ${axis} keepDims`, (x) => dt.all(x, axis, true), (x) => tf.all(tf.cast(x, 'bool'), axis, true), [bools]);
+    }
+    for (const axis of [0, 1, -1]) same(`argMin ${axis} (ties: the first)`, (x) => dt.argMin(x, axis), (x) => tf.argMin(x, axis), [ties]);
+    same('argMin default axis 0', (x) => dt.argMin(x), (x) => tf.argMin(x), [f32([4, 3])]);
+    same('broadcastArgs', (a, b) => dt.broadcastArgs(a, b), (a, b) => tf.broadcastArgs(a, b), [i32([2, 1, 3], [3]), i32([4, 1], [2])]);
+    assert.throws(() => dt.broadcastArgs(int([2, 3], [2]), int([4], [1])), /broadcastArgs: .*\[2, 3\].*\[4\]/);
+    const [v, i] = await dt.setdiff1dAsync(dt.tensor([1, 2, 3, 4, 2], [5]), dt.tensor([2, 9], [2]));
+    const [tv, ti] = await tf.setdiff1dAsync(tf.tensor1d([1, 2, 3, 4, 2]), tf.tensor1d([2, 9]));
+    assert.deepEqual([Array.from(v.data), Array.from(i.data)], [Array.from(tv.dataSync()), Array.from(ti.dataSync())]);
+    const labels = [0, 1, 2, 1, 2, 2, 0], preds = [0, 2, 2, 1, 0, 2, 1];
+    same('confusionMatrix', (l, p) => dt.math.confusionMatrix(l, p, 3), (l, p) => tf.math.confusionMatrix(l as tf.Tensor1D, p as tf.Tensor1D, 3), [i32(labels, [7]), i32(preds, [7])]);
+    assert.equal(dt.math.confusionMatrix(int(labels, [7]), int(preds, [7]), 3).dtype, 'int32');
+    // TF.js drops a label outside [0, numClasses) from the counts without a word.
+    assert.throws(() => dt.math.confusionMatrix(int([0, 5], [2]), int([0, 1], [2]), 3), /math\.confusionMatrix: labels\[1\] is 5, outside \[0, 3\)/);
   });
 });
 

@@ -2,12 +2,13 @@
 // operands, an arrow, no ellipsis or repeated labels; two operands as one batched matMul) as compositions of the core ops, so they
 // differentiate and compile; bincount / denseBincount (scatter sums of the weights, bins chosen
 // on read values), searchSorted / lowerBound / upperBound (int32 results of read values, no
-// gradient, as TF.js), rand, TensorBuffer / buffer, ensureShape, movingAverage.
+// gradient, as TF.js), rand, TensorBuffer / buffer, ensureShape, movingAverage; the top-level
+// any / all / argMin (methods already), broadcastArgs, setdiff1dAsync.
 import { Tensor, tensor, ones } from '../core/tensor.ts';
 import { allocArray, assertDType, type DType, type TypedArray } from '../core/dtype.ts';
-import { formatShape, sizeOf, type Shape } from '../core/shape.ts';
-import { div, greater, mul, pow, sub } from './elementwise.ts';
-import { broadcastTo, sum } from './reduce.ts';
+import { broadcastShapes, formatShape, sizeOf, type Shape } from '../core/shape.ts';
+import { div, greater, mul, neg, notEqual, pow, sub } from './elementwise.ts';
+import { argMax, broadcastTo, max, min, sum } from './reduce.ts';
 import { cast, reshape, transpose } from './layout.ts';
 import { eye } from './linalg.ts';
 import { matMul } from './nn.ts';
@@ -257,4 +258,32 @@ export function movingAverage(v: Tensor, x: Tensor, decay: number | Tensor, step
     update = div(update, debias);
   }
   return sub(v, update);
+}
+
+/** TF.js's tf.any(x, axis?, keepDims = false): 1 (uint8) where an entry along the axes is nonzero. */
+export const any = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => { need('any', 'x', x); return notEqual(max(notEqual(x, 0), axis, keepDims), 0); };
+/** TF.js's tf.all(x, axis?, keepDims = false): 1 (uint8) where every entry along the axes is nonzero. */
+export const all = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => { need('all', 'x', x); return notEqual(min(notEqual(x, 0), axis, keepDims), 0); };
+/** TF.js's tf.argMin(x, axis = 0): the index of the first minimum along the axis (int32). */
+export const argMin = (x: Tensor, axis = 0): Tensor => { need('argMin', 'x', x); return argMax(neg(x.dtype === 'uint8' ? cast(x, 'int32') : x), axis); };
+
+/** TF.js's tf.broadcastArgs(s0, s1): the broadcast shape of two int32 shape vectors. */
+export function broadcastArgs(s0: Tensor, s1: Tensor): Tensor {
+  for (const [name, s] of [['s0', s0], ['s1', s1]] as const) {
+    if (!isTensor(s) || s.rank !== 1 || s.dtype !== 'int32') throw new Error(`broadcastArgs: ${name} must be an int32 vector (a shape), got ${isTensor(s) ? `${s.dtype} ${formatShape(s.shape)}` : typeof s}`);
+  }
+  const shape = broadcastShapes(Array.from(s0.data), Array.from(s1.data), 'broadcastArgs');
+  return tensor(Int32Array.from(shape), [shape.length], 'int32');
+}
+
+/** TF.js's tf.setdiff1dAsync(x, y): the entries of vector x not in y, in order, and their indices in x (int32). */
+export async function setdiff1dAsync(x: Tensor, y: Tensor): Promise<[Tensor, Tensor]> {
+  for (const [name, t] of [['x', x], ['y', y]] as const) {
+    if (!isTensor(t) || t.rank !== 1) throw new Error(`setdiff1dAsync: ${name} must be a vector, got ${isTensor(t) ? formatShape(t.shape) : typeof t}`);
+  }
+  if (x.dtype !== y.dtype) throw new Error(`setdiff1dAsync: x (${x.dtype}) and y (${y.dtype}) must have one dtype`);
+  const drop = new Set(y.data), keep = Array.from(x.data.keys()).filter((i) => !drop.has(x.data[i]));
+  const values = allocArray(x.dtype, keep.length);
+  keep.forEach((i, k) => { values[k] = x.data[i]; });
+  return [tensor(values, [keep.length], x.dtype), tensor(Int32Array.from(keep), [keep.length], 'int32')];
 }
