@@ -27,6 +27,7 @@ export { Reduction } from './training/losses-tfjs.ts';
 export { Callback, History, EarlyStopping, LambdaCallback as CustomCallback } from './training/callbacks.ts';
 export { Model as LayersModel, Sequential } from './models/index.ts';
 export { SymbolicTensor } from './layers/index.ts';
+export { InputSpec, type InputSpecArgs } from './layers/input-spec.ts';
 export { Variable as LayerVariable } from './core/tensor.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';

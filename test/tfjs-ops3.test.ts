@@ -274,6 +274,25 @@ describe('tf.signal and the class aliases', () => {
   });
 });
 
+describe('tf.InputSpec in a custom layer', () => {
+  it("TF.js's list of specs and spellings (minNDim, maxNDim, shape, axes), checked with Keras's messages as TF.js does", () => {
+    class Checked extends layers.Layer {
+      constructor(spec: dt.InputSpec) { super({}); this.inputSpec = [spec]; }
+      call(x: dt.Tensor | dt.Tensor[]): dt.Tensor { return x as dt.Tensor; }
+    }
+    const ranks = new dt.InputSpec({ minNDim: 3, maxNDim: 3 });
+    assert.equal(ranks.minNDim, 3);
+    assert.throws(() => new Checked(ranks).apply(dt.input({ shape: [2] })), /expected min_ndim=3, found ndim=2/);
+    assert.throws(() => new Checked(ranks).apply(dt.input({ shape: [2, 3, 4] })), /expected max_ndim=3, found ndim=4/);
+    assert.deepEqual((new Checked(ranks).apply(dt.input({ shape: [2, 3] })) as dt.SymbolicTensor).shape, [null, 2, 3]);
+    assert.throws(() => new Checked(new dt.InputSpec({ axes: { 1: 3 } })).apply(dt.input({ shape: [4] })), /expected axis 1 of input shape to have value 3/);
+    assert.throws(() => new Checked(new dt.InputSpec({ shape: [null, 3] })).apply(dt.ones([2, 4])), /expected shape=\[null, 3\], found shape=\[2, 4\]/);
+    assert.deepEqual((new Checked(new dt.InputSpec({ shape: [null, 3] })).apply(dt.ones([2, 3])) as dt.Tensor).shape, [2, 3]);
+    assert.throws(() => new dt.InputSpec({ dtype: 'float32' } as never), /InputSpec: unknown option 'dtype'/);
+    assert.throws(() => new dt.InputSpec({ minNDim: -1 }), /InputSpec: minNDim must be a non-negative integer, got -1/);
+  });
+});
+
 describe('customGrad in a compiled training step', () => {
   it("a straight-through clip: the compiled step runs gradFunc's ops and equals the eager step", () => {
     const clipST = dt.customGrad((x) => ({ value: dt.clipByValue(x as dt.Tensor, -0.5, 0.5), gradFunc: (dy) => dt.mul(dy, 0.5) }));
