@@ -23,7 +23,7 @@ export { input } from './layers/index.ts';
 export { losses, optimizers, metrics, callbacks, schedules, train } from './training/index.ts';
 export { Reduction } from './training/losses-tfjs.ts';
 // TF.js's top-level classes, as deeptype's equivalents: tf.LayersModel is Model, tf.CustomCallback
-// LambdaCallback (the same hooks), tf.LayerVariable the weights' Variable (assign, no read/write).
+// LambdaCallback (the same hooks), tf.LayerVariable the weights' Variable (assign, read, write).
 export { Callback, History, EarlyStopping, LambdaCallback as CustomCallback } from './training/callbacks.ts';
 export { Model as LayersModel, Sequential } from './models/index.ts';
 export { SymbolicTensor } from './layers/index.ts';

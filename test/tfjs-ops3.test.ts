@@ -262,7 +262,11 @@ describe('tf.signal and the class aliases', () => {
     assert.ok(m instanceof dt.LayersModel && m instanceof dt.Sequential);
     const x = dt.input({ shape: [3] });
     assert.ok(x instanceof dt.SymbolicTensor);
-    assert.ok(m.layers[0].weights[0] instanceof dt.LayerVariable);
+    const kernel = m.layers[0].weights[0] as dt.LayerVariable;
+    assert.ok(kernel instanceof dt.LayerVariable);
+    assert.equal(kernel.write(dt.fill([3, 2], 0.25)), kernel);
+    assert.deepEqual(Array.from(kernel.read().data), new Array(6).fill(0.25));
+    assert.throws(() => kernel.write(dt.zeros([2, 3])), /cannot assign shape \[2, 3\] to shape \[3, 2\]/);
     const seen: number[] = [];
     class Counter extends dt.Callback { onEpochEnd(epoch: number) { seen.push(epoch); } }
     const custom: number[] = [];
