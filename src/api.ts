@@ -9,6 +9,9 @@ export { noGrad, setBackend, getBackend, withBackend, setThreads, getThreads, re
 export { setRandomSeed } from './core/random.ts';
 export * from './ops/index.ts';
 export * as image from './ops/image.ts';
+export * as fused from './ops/fused.ts';
+export * as signal from './ops/signal.ts';
+export * as math from './ops/math-namespace.ts';
 export { valueAndGrads, valueAndGrad, grad, grads, variableGrads } from './ops/autograd.ts';
 export * as layers from './layers/index.ts';
 // TF.js spells these tf.regularizers, tf.constraints, tf.initializers (also under layers).
@@ -20,6 +23,13 @@ export { sequential, model, loadModel as loadLayersModel } from './models/index.
 export { input } from './layers/index.ts';
 export { losses, optimizers, metrics, callbacks, schedules, train } from './training/index.ts';
 export { Reduction } from './training/losses-tfjs.ts';
+// TF.js's top-level classes, as deeptype's equivalents: tf.LayersModel is Model, tf.CustomCallback
+// LambdaCallback (the same hooks), tf.LayerVariable the weights' Variable (assign, read, write).
+export { Callback, History, EarlyStopping, LambdaCallback as CustomCallback } from './training/callbacks.ts';
+export { Model as LayersModel, Sequential } from './models/index.ts';
+export { SymbolicTensor } from './layers/index.ts';
+export { InputSpec, type InputSpecArgs } from './layers/input-spec.ts';
+export { Variable as LayerVariable } from './core/tensor.ts';
 export * as datasets from './datasets/index.ts';
 export * as plot from './plot/index.ts';
 export * as data from './data/index.ts';

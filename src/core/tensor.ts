@@ -178,6 +178,10 @@ export class Variable extends Tensor {
     }
     this.data.set(value.data);
   }
+  /** TF.js's LayerVariable.read(): the variable itself, its current values. */
+  read(): Variable { return this; }
+  /** TF.js's LayerVariable.write(value): assign, returning the variable (a layer's weight constraint applies after optimizer steps, not here). */
+  write(value: Tensor): this { this.assign(value); return this; }
 }
 
 const copyInto = (out: TypedArray, from: TypedArray): TypedArray => { for (let i = 0; i < from.length; i++) out[i] = from[i]; return out; };

@@ -43,8 +43,8 @@ export interface LayerArgs {
 
 export interface CallArgs { training?: boolean }
 
-/** What a layer accepts, checked before every call (Keras's InputSpec). */
-export interface InputSpec { ndim?: number; minNdim?: number; axes?: Record<number, number> }
+/** What a layer accepts, checked before every call (Keras's InputSpec; TF.js's class is input-spec.ts). */
+export interface InputSpec { ndim?: number; minNdim?: number; maxNdim?: number; shape?: (number | null)[]; axes?: Record<number, number> }
 
 // While a model is rebuilt from a file, its layers may create no more weight values than the
 // file holds, so a corrupt or hostile configuration (units: 1e9) never allocates its size.
@@ -75,7 +75,8 @@ export abstract class Layer {
   trainable: boolean;
   built = false;
   batchInputShape?: ShapeSpec;
-  protected inputSpec: InputSpec = {};
+  /** One spec, or TF.js's list of one per input (a single-input layer checks the first). */
+  protected inputSpec: InputSpec | InputSpec[] = {};
   private readonly ownWeights: Variable[] = [];
   /** Every call of this layer on symbolic tensors, in order (Keras's _inbound_nodes). */
   readonly inboundNodes: Node[] = [];
@@ -258,12 +259,14 @@ export abstract class Layer {
 
   /** Throws Keras's message when a shape does not meet the input spec. */
   assertInputCompatible(shape: ShapeSpec): void {
-    const { ndim, minNdim, axes } = this.inputSpec;
+    const { ndim, minNdim, maxNdim, shape: expected, axes } = Array.isArray(this.inputSpec) ? this.inputSpec[0] ?? {} : this.inputSpec;
     const fail = (what: string): never => {
       throw new Error(`Input 0 of layer "${this.name}" is incompatible with the layer: ${what}. Full shape received: ${formatShape(shape)}`);
     };
     if (ndim !== undefined && shape.length !== ndim) fail(`expected ndim=${ndim}, found ndim=${shape.length}`);
     if (minNdim !== undefined && shape.length < minNdim) fail(`expected min_ndim=${minNdim}, found ndim=${shape.length}`);
+    if (maxNdim !== undefined && shape.length > maxNdim) fail(`expected max_ndim=${maxNdim}, found ndim=${shape.length}`);
+    if (expected && expected.some((d, i) => d !== null && shape[i] !== null && shape[i] !== d)) fail(`expected shape=${formatShape(expected)}, found shape=${formatShape(shape)}`);
     for (const [axisStr, size] of Object.entries(axes ?? {})) {
       const axis = Number(axisStr);
       const d = shape[axis < 0 ? shape.length + axis : axis];

@@ -1,6 +1,6 @@
 // The activation functions beyond relu/sigmoid/tanh: kernels where one pays (elu, selu,
 // softplus, softsign, erf), compositions of kernels for the rest. NaN propagates through all.
-import type { Tensor } from '../core/tensor.ts';
+import { Tensor } from '../core/tensor.ts';
 import { isFloat } from '../core/dtype.ts';
 import type { GradTable } from './registry.ts';
 import { add, div, exp, minimum, maximum, mul, neg, relu, sigmoid, square, step, sub, tanh, abs, unaryOp } from './elementwise.ts';
@@ -28,6 +28,12 @@ export const hardSigmoid = (x: Tensor, slope = 1 / 6): Tensor => maximum(minimum
 export const hardSwish = (x: Tensor): Tensor => mul(x, hardSigmoid(x));
 /** x for x > 0, slope * x below: relu(x) - slope * relu(-x). */
 export const leakyRelu = (x: Tensor, slope = 0.2): Tensor => sub(relu(x), mul(relu(neg(x)), slope));
+/** TF.js's tf.prelu(x, alpha): x where x > 0, else alpha * x, alpha broadcast against x (learned slopes; both get gradients). */
+export function prelu(x: Tensor, alpha: Tensor | number): Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`prelu: x must be a Tensor, got ${typeof x}`);
+  if (!(alpha instanceof Tensor) && typeof alpha !== 'number') throw new Error(`prelu: alpha must be a Tensor or a number, got ${typeof alpha}`);
+  return sub(relu(x), mul(relu(neg(x)), alpha));
+}
 
 /** 1 where x > 0, else 0, in x's dtype (a mask the gradient rules multiply by). */
 const positive = (x: Tensor): Tensor => step(x);

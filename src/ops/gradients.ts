@@ -15,6 +15,8 @@ import { activationGrads } from './activations.ts';
 import { mathGrads } from './math.ts';
 import { indexingGrads } from './indexing.ts';
 import { cumulativeGrads } from './cumulative.ts';
+import { customGradGrads } from './custom-grad.ts';
+import { scatterGrads } from './scatter.ts';
 
 export const gradRules: GradTable<OpName> = {
   ...elementwiseGrads,
@@ -31,4 +33,6 @@ export const gradRules: GradTable<OpName> = {
   ...mathGrads,
   ...indexingGrads,
   ...cumulativeGrads,
+  ...customGradGrads,
+  ...scatterGrads,
 };

@@ -17,4 +17,8 @@ export * from './linalg.ts';
 export * from './selection.ts';
 export * from './blocks.ts';
 export * from './cumulative.ts';
+export * from './custom-grad.ts';
+export * from './scatter.ts';
+export * from './misc-tfjs.ts';
+export * from './pooling-tfjs.ts';
 import './tensor-methods.ts'; // x.add(y) and the other methods of Tensor

@@ -19,6 +19,7 @@ export interface OpAttrs {
   // indexing (indexing.ts)
   select: NoAttrs;
   gather: { axis: number };
+  scatterAdd: { size: number }; // scatter.ts: rows summed into a zero output
   cumulative: { axis: number; product: boolean; exclusive: boolean; reverse: boolean };
   // reductions and layout
   sum: { axes: number[] };
@@ -45,6 +46,8 @@ export interface OpAttrs {
   // normalization
   batchNorm: { epsilon: number; hasGamma: boolean; hasBeta: boolean };
   channelAffine: NoAttrs;
+  // tf.customGrad (custom-grad.ts): the user's gradient function
+  customGrad: { gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[] };
 }
 export type OpName = keyof OpAttrs;
 
