@@ -4,7 +4,8 @@
 // [batch, depth, outH * outW, channels] with a [poolD, 1] window). Both steps are exact:
 // - max: the maximum of maxima; the gradient goes to the first maximum in window order
 //   (depth, row, column), since each step keeps its first maximum and the planes come first
-//   (PyTorch's and TF.js's 2-D rule; TF.js 4.22's cpu maxPool3d gradient takes the last one);
+//   (maxPool2d's and TF.js's 2-D rule; the 3-D kernels disagree: TF.js 4.22's cpu gradient takes
+//   the last maximum, TF's cpu MaxPool3DGrad every element within 1e-5 of it);
 // - average: TF's 'same' rule counts the elements inside the input, and a box's count is the
 //   product of the counts per axis, so the mean of the planes' means is the box's mean.
 // No kernels of their own: on wasm both steps run the SIMD pooling kernels and their gradients.
