@@ -96,6 +96,40 @@ describe('maxPool3d / avgPool3d', () => {
     }
   });
 
+  it('a seeded fuzz: random shapes, windows, strides and paddings give the float64 result on js and wasm, or the same error', async () => {
+    await dt.withBackend('wasm', () => dt.ready());
+    const fuzz = new Random(11), int = (lo: number, hi: number) => lo + fuzz.int(hi - lo + 1);
+    let errors = 0;
+    for (let i = 0; i < 40; i++) {
+      const shape = [int(1, 2), int(1, 7), int(1, 7), int(1, 7), int(1, 5)];
+      const pool: Triple = [int(1, 4), int(1, 4), int(1, 4)], strides: Triple = [int(1, 3), int(1, 3), int(1, 3)];
+      const padding = fuzz.next() < 0.5 ? 'same' : 'valid', kind = fuzz.next() < 0.5 ? 'max' : 'avg';
+      const what = `${kind} [${shape}] pool [${pool}] strides [${strides}] ${padding}`;
+      const x = rand(shape), outShape = [shape[0], ...[0, 1, 2].map((a) => axis(shape[a + 1], pool[a], strides[a], padding).out), shape[4]];
+      const dy = rand(outShape.every((d) => d > 0) ? outShape : [1]); // the same on both backends
+      const run = (name: string) => dt.withBackend(name, () => {
+        try {
+          const y = ops[kind](x, pool, strides, padding);
+          const { grads: [dx] } = dt.valueAndGrads(() => ops[kind](x, pool, strides, padding).mul(dy).sum(), [x]);
+          return { y, dx };
+        } catch (e) { return { error: (e as Error).message }; }
+      });
+      const js = run('js'), wasm = run('wasm');
+      if ('error' in js || 'error' in wasm) {
+        assert.equal('error' in wasm && wasm.error, 'error' in js && js.error, `${what}: the same error on both`);
+        assert.ok(shape.slice(1, 4).some((d, a) => axis(d, pool[a], strides[a], padding).out < 1), `${what}: only a window too large fails, got ${'error' in js ? js.error : ''}`);
+        errors++;
+        continue;
+      }
+      const ref = reference(x, pool, strides, padding, kind, dy);
+      assertClose(js.y, ref.y, 1e-6, `${what}: js output`);
+      assertClose(js.dx, ref.dx, 1e-6, `${what}: js input gradient`);
+      assertClose(wasm.y, js.y, 1e-6, `${what}: wasm output`);
+      assertClose(wasm.dx, js.dx, 1e-6, `${what}: wasm input gradient`);
+    }
+    assert.ok(errors > 0 && errors < 20, `some cases (windows too large, 'valid') fail, most run: ${errors} of 40 failed`);
+  });
+
   it('one [d, h, w, c] volume, options form, int input to avgPool3d', () => {
     const x = rand([4, 4, 4, 2]);
     assert.deepEqual(dt.maxPool3d(x, 2, 2, 'valid').shape, [2, 2, 2, 2]);
@@ -114,6 +148,8 @@ describe('maxPool3d / avgPool3d', () => {
     assert.throws(() => dt.maxPool3d(x, 0, 1, 'valid'), /maxPool3d: pool size must be a positive integer/);
     assert.throws(() => dt.maxPool3d(x, 2, [1, 1.5, 1], 'valid'), /maxPool3d: strides must be a positive integer or three of them/);
     assert.throws(() => dt.maxPool3d(x, 5, 1, 'valid'), /maxPool3d: a 5x5x5 window does not fit in a 4x4x4 input with padding 'valid'; use a smaller window or padding 'same'/);
+    assert.throws(() => dt.maxPool3d(dt.zeros([1, 4, 0, 4, 2]), 2, 1, 'same'), /maxPool3d: input shape \[1, 4, 0, 4, 2\] has an empty depth, height or width: there is nothing to pool/);
+    assert.deepEqual(dt.avgPool3d(dt.zeros([0, 4, 4, 4, 2]), 2, 2, 'same').shape, [0, 2, 2, 2, 2]);
     assert.throws(() => dt.maxPool3d(x, 2, 1, 'full' as 'same'), /maxPool3d: pad must be 'valid' or 'same', got "full"/);
     assert.throws(() => dt.maxPool3d(x, 2, 1, 1), /maxPool3d: pad must be 'valid' or 'same', got 1 \(a numeric pad is not supported/);
     assert.throws(() => dt.avgPool3d(x, 2, 1, 'same', 'floor'), /avgPool3d: dimRoundingMode applies only to a numeric pad/);

@@ -43,6 +43,7 @@ export function pool3dGeometry(xShape: Shape, poolSize: unknown, strides: unknow
   const step = triple(what, 'strides', strides);
   if (padding !== 'valid' && padding !== 'same') throw new Error(`${what}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`);
   const out = [0, 1, 2].map((a) => outputSize(xShape[a + 1], pool[a], step[a], padding).out) as [number, number, number];
+  if (xShape.slice(1, 4).includes(0)) throw new Error(`${what}: input shape ${formatShape(xShape)} has an empty depth, height or width: there is nothing to pool`);
   if (out.some((d) => d < 1)) {
     throw new Error(`${what}: a ${pool.join('x')} window does not fit in a ${xShape.slice(1, 4).join('x')} input with padding 'valid'; use a smaller window or padding 'same'`);
   }
