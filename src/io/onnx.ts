@@ -28,7 +28,7 @@ const onnxProto = (): typeof OnnxNamespace => (onnxModule ??= requireOptional<{ 
 /** An attribute; `{ float }` for FLOAT ones whose value may be whole (ONNX checks the type: Elu's alpha 1 must not be INT). */
 type Attr = number | number[] | string | { float: number };
 
-export class GraphBuilder {
+class GraphBuilder {
   readonly nodes: OnnxNamespace.INodeProto[] = [];
   readonly initializers: OnnxNamespace.ITensorProto[] = [];
   private count = 0;
@@ -108,7 +108,7 @@ function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, nu
 const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Clip', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
 
 /** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
-export interface Value { name: string; nchw: boolean; shape: ShapeSpec }
+interface Value { name: string; nchw: boolean; shape: ShapeSpec }
 
 /** Layers that are the identity at inference. */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout']);
