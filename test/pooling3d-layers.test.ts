@@ -4,8 +4,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
-import { layers } from '../src/index.ts';
+import { layers, models } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
+import { assertCompiledTrainsAsEager } from './helpers/compare.ts';
 import { reference } from './helpers/pool3d-reference.ts';
 
 const none = { trainable: 0, nonTrainable: 0 };
@@ -89,6 +90,41 @@ for (const keepdims of [false, true]) {
     skip: { tfjsFiles: TFJS_NO_LAYER('GlobalMaxPooling3D') },
   });
 }
+
+describe('a volume model of every 3-D layer', () => {
+  // A CT-scan-like stack (keras-io's 3-D classifier pools with MaxPooling3D and ends in
+  // GlobalAveragePooling3D), with BatchNormalization and a seeded SpatialDropout3D in training.
+  const build = (): models.Model => {
+    dt.setRandomSeed(3);
+    return new models.Sequential([
+      new layers.Input({ shape: [6, 7, 5, 2] }),
+      new layers.Dense({ units: 4, activation: 'relu' }),
+      new layers.MaxPooling3D({ poolSize: 2, padding: 'same' }),
+      new layers.BatchNormalization(),
+      new layers.ZeroPadding3D({ padding: [1, 0, 1] }),
+      new layers.AveragePooling3D({ poolSize: [2, 2, 1], strides: 1 }),
+      new layers.SpatialDropout3D({ rate: 0.25, seed: 9 }),
+      new layers.UpSampling3D({ size: [1, 2, 2] }),
+      new layers.Cropping3D({ cropping: [[0, 1], [1, 1], [0, 2]] }),
+      new layers.GlobalMaxPooling3D({ keepdims: true }),
+      new layers.GlobalAveragePooling3D(),
+      new layers.Dense({ units: 3, activation: 'softmax' }),
+    ]);
+  };
+  const x = dt.randomUniform([4, 6, 7, 5, 2], -1, 1, 'float32', 5), y = dt.tensor([0, 1, 2, 1], [4], 'int32');
+  for (const name of ['js', 'wasm']) {
+    it(`trains compiled as eagerly on ${name} (three Adam steps, same weights)`, async () => {
+      // setBackend, not withBackend: the helper awaits, and withBackend restores the backend at its first await.
+      const saved = dt.getBackend();
+      dt.setBackend(name);
+      try {
+        await dt.ready();
+        await assertCompiledTrainsAsEager(build, x, y, `3-D stack on ${name}`);
+        assert.equal(dt.getBackend(), name);
+      } finally { dt.setBackend(saved); }
+    });
+  }
+});
 
 describe('3-D pooling layers: shapes, factories and errors', () => {
   it('shapes on symbolic inputs (unknown batch), factories and TF.js aliases', () => {
