@@ -74,6 +74,12 @@ describe('maxPool3d / avgPool3d', () => {
     const { grads: [dy] } = dt.valueAndGrads(() => dt.maxPool3d(y, 2).sum(), [y]);
     assert.deepEqual(Array.from(dy.data), [0, 0, 0, 1, 0, 0, 0, 0]);
     assert.deepEqual(Array.from(reference(y, [2, 2, 2], [2, 2, 2], 'valid', 'max', dt.ones([1, 1, 1, 1, 1])).dx.data), [0, 0, 0, 1, 0, 0, 0, 0]);
+    // TF.js 4.22's cpu kernel (pixel >= maxValue) gives it to the last one instead, unlike its 2-D
+    // maxPool (the first, as here): if this fails, TF.js changed and can check ties directly.
+    const tdy = tf.grad((v: tf.Tensor) => tf.maxPool3d(v as tf.Tensor5D, 2, 2, 'valid').sum())(toTf(y));
+    assert.deepEqual(Array.from(tdy.dataSync()), [0, 0, 0, 0, 1, 0, 0, 0]);
+    const t2 = tf.grad((v: tf.Tensor) => tf.maxPool(v as tf.Tensor4D, 2, 2, 'valid').sum())(tf.tensor([2, 2, 0, 0], [1, 2, 2, 1]));
+    assert.deepEqual(Array.from(t2.dataSync()), [1, 0, 0, 0]);
   });
 
   it('finite differences in float64', () => {
