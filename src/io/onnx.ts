@@ -19,6 +19,7 @@ import { UpSampling2D } from '../layers/reshaping.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
+import { emit3d } from './onnx-3d.ts';
 
 // onnx-proto (protobufjs, 22 MB installed) is optional: loaded on the first export.
 let onnxModule: typeof OnnxNamespace | undefined;
@@ -110,7 +111,7 @@ const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu',
 interface Value { name: string; nchw: boolean; shape: ShapeSpec }
 
 /** Layers that are the identity at inference. */
-const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
+const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout']);
 
 const MERGES: Record<string, string> = { Add: 'Add', Subtract: 'Sub', Multiply: 'Mul', Maximum: 'Max', Minimum: 'Min', Average: 'Mean' };
 
@@ -245,6 +246,8 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const name = g.node('Resize', [v.name, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, layer.name);
       return { name, nchw: true, shape };
     }
+    const volume = emit3d(g, layer, x, shape);
+    if (volume) return volume;
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
 

@@ -8,8 +8,10 @@ import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAvera
 import { BatchNormalization } from './normalization.ts';
 import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
-import { AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
+import { AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D } from './regularization.ts';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from './reshaping-1d.ts';
+import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from './pooling3d.ts';
+import { Cropping3D, UpSampling3D, ZeroPadding3D } from './reshaping-3d.ts';
 import { Lambda } from './lambda.ts';
 import { RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './augmentation.ts';
 import { ActivityRegularization } from './activity-regularization.ts';
@@ -83,12 +85,22 @@ export const zeroPadding1d = factory(ZeroPadding1D);
 export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
 export const lambda = factory(Lambda);
+export const maxPooling3d = factory(MaxPooling3D);
+export const averagePooling3d = factory(AveragePooling3D);
+export const globalAveragePooling3d = factory(GlobalAveragePooling3D);
+export const globalMaxPooling3d = factory(GlobalMaxPooling3D);
+export const zeroPadding3d = factory(ZeroPadding3D);
+export const cropping3d = factory(Cropping3D);
+export const upSampling3d = factory(UpSampling3D);
+export const spatialDropout3d = factory(SpatialDropout3D);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;
 export const avgPooling1d = averagePooling1d;
 export const avgPool2d = averagePooling2d;
 export const avgPooling2d = averagePooling2d;
+export const avgPool3d = averagePooling3d;
+export const avgPooling3d = averagePooling3d;
 export const maxPool1d = maxPooling1d;
 export const globalMaxPool1d = globalMaxPooling1d;
 export const globalMaxPool2d = globalMaxPooling2d;

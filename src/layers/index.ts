@@ -8,12 +8,14 @@ export { DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1D } from './con
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';
-export { Dropout, SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout } from './regularization.ts';
+export { Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, GaussianDropout, AlphaDropout } from './regularization.ts';
 export { RandomFlip, RandomTranslation, RandomZoom, RandomRotation, RandomCrop, RandomContrast, RandomBrightness } from './augmentation.ts';
 export { BatchNormalization } from './normalization.ts';
 export { AveragePooling2D, MaxPooling1D, AveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './pooling.ts';
 export { ZeroPadding2D, Cropping2D, UpSampling2D, Permute, RepeatVector } from './reshaping.ts';
 export { ZeroPadding1D, Cropping1D, UpSampling1D } from './reshaping-1d.ts';
+export { MaxPooling3D, AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D } from './pooling3d.ts';
+export { ZeroPadding3D, Cropping3D, UpSampling3D } from './reshaping-3d.ts';
 export { Lambda, type LambdaArgs, type LambdaFunction } from './lambda.ts';
 export { ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
 export { LayerNormalization, GroupNormalization } from './layer-normalization.ts';

@@ -11,7 +11,7 @@ import { checkOptions, registerLayers } from './registry.ts';
 const float = (x: Tensor): Tensor => (x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32'));
 
 /** Output sizes of the pooled axes, or a clear error when the window does not fit. */
-function pooledSizes(layer: Layer, s: ShapeSpec, axes: number[], pool: number[], strides: number[], padding: Padding): (number | null)[] {
+export function pooledSizes(layer: Layer, s: ShapeSpec, axes: number[], pool: number[], strides: number[], padding: Padding): (number | null)[] {
   return axes.map((a, i) => {
     const d = s[a];
     if (d === null) return null;
@@ -95,7 +95,7 @@ export class AveragePooling1D extends Pooling1D {
 export interface GlobalPoolingArgs extends LayerArgs { keepdims?: boolean; dataFormat?: string }
 
 /** Mean or max over every axis between batch and channels. */
-abstract class GlobalPooling extends Layer {
+export abstract class GlobalPooling extends Layer {
   readonly keepdims: boolean;
   protected abstract readonly rank: number;
   protected abstract reduce(x: Tensor, axes: number[]): Tensor;

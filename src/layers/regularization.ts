@@ -84,6 +84,23 @@ export class SpatialDropout2D extends Dropout {
   }
 }
 
+/** Dropout of whole feature volumes: one mask value per sample and channel (NDHWC input). */
+export class SpatialDropout3D extends Dropout {
+  static override readonly className = 'SpatialDropout3D';
+  constructor(args: Omit<DropoutArgs, 'noiseShape'> & { dataFormat?: 'channelsLast' }) {
+    const { dataFormat, ...rest } = args ?? ({} as DropoutArgs);
+    if (dataFormat !== undefined && dataFormat !== 'channelsLast') throw new Error(`SpatialDropout3D: only dataFormat 'channelsLast' is supported, got '${String(dataFormat)}'`);
+    super(rest);
+    refuseNoiseShape(this.name, args);
+    this.inputSpec = { ndim: 5 };
+  }
+  protected override maskShape(x: Tensor): number[] { return [x.shape[0], 1, 1, 1, x.shape[4]]; }
+  override getConfig(): Record<string, unknown> {
+    const { noiseShape: _, ...config } = super.getConfig();
+    return { ...config, dataFormat: 'channelsLast' };
+  }
+}
+
 /** The spatial dropouts fix their mask's shape: a noiseShape given to them is an error (null, as files write it, is none). */
 function refuseNoiseShape(name: string, args: object | undefined): void {
   const n = (args as { noiseShape?: unknown } | undefined)?.noiseShape;
@@ -180,4 +197,4 @@ export class AlphaDropout extends Layer {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null }; }
 }
 
-registerLayers(Dropout, SpatialDropout1D, SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout);
+registerLayers(Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, GaussianDropout, AlphaDropout);

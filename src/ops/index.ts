@@ -9,6 +9,7 @@ export * from './random.ts';
 export * from './norm.ts';
 export * from './concat.ts';
 export * from './spatial.ts';
+export * from './pool3d.ts';
 export * from './activations.ts';
 export * from './image-transform.ts';
 export * from './math.ts';
