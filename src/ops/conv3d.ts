@@ -77,27 +77,33 @@ export function conv3dInfo(xShape: Shape, wShape: Shape, geometry: Conv3dGeometr
 
 /**
  * The depth im2col: x [n, d, h, w, c] -> [n * outD, h, w, taps * c], block t of output slice o
- * being x's depth slice start + t * tapStep + o * stride (front zeros counted in start), with
- * zeros outside x.
+ * being x's depth slice tapStart(t) + o * stride (counted from padFront zero slices before x),
+ * zeros outside x. The copies run on rank-3/4 views (h * w * c as one axis, depth split into
+ * [d / stride, stride]) so that every slice, pad and their gradients are step-1 block copies,
+ * which the wasm backend runs itself (it leaves strided and rank-5 ones to the reference).
  */
 function depthColumns(x: Tensor, taps: number, tapStart: (t: number) => number, stride: number, padFront: number, outD: number): Tensor {
-  const [n, d, h, w, c] = x.shape;
-  const needed = Math.max(...Array.from({ length: taps }, (_, t) => tapStart(t))) + (outD - 1) * stride + 1;
-  const padBack = Math.max(needed - padFront - d, 0);
-  const xp = padFront > 0 || padBack > 0 ? zeroPad(x, [[0, 0], [padFront, padBack], [0, 0], [0, 0], [0, 0]]) : x;
-  const blocks = Array.from({ length: taps }, (_, t) => {
-    const start = tapStart(t);
-    return start === 0 && stride === 1 && outD === xp.shape[1] ? xp : slice(xp, [0, start, 0, 0, 0], [n, outD, h, w, c], [1, stride, 1, 1, 1]);
-  });
-  return reshape(blocks.length === 1 ? blocks[0] : concat(blocks, 4), [n * outD, h, w, taps * c]);
+  const [n, d, h, w, c] = x.shape, hwc = h * w * c;
+  const starts = Array.from({ length: taps }, (_, t) => tapStart(t));
+  const needed = Math.max(...starts) + (outD - 1) * stride + 1;
+  const total = Math.ceil(Math.max(needed, padFront + d) / stride) * stride;
+  if (taps === 1 && starts[0] === 0 && stride === 1 && outD === d && padFront === 0) return reshape(x, [n * d, h, w, c]);
+  const x3 = reshape(x, [n, d, hwc]);
+  const padded = total > d ? zeroPad(x3, [[0, 0], [padFront, total - padFront - d], [0, 0]]) : x3;
+  const phases = reshape(padded, [n, total / stride, stride, hwc]);
+  const blocks = starts.map((start) =>
+    reshape(slice(phases, [0, Math.floor(start / stride), start % stride, 0], [n, outD, 1, hwc]), [n * outD, h, w, c]));
+  return blocks.length === 1 ? blocks[0] : concat(blocks, 3);
 }
 
-/** With groups, one ungrouped conv3d per group on its channel slices, concatenated. */
+/** With groups, one ungrouped conv3d per group on its channel slices (of rank-2 views), concatenated. */
 function perGroup(x: Tensor, w: Tensor, bias: Tensor | undefined, info: Conv3dInfo, geometry: Conv3dGeometry): Tensor {
   const g = info.groups, cg = info.inC / g, fg = info.outC / g;
-  const [n, d, h, wd] = x.shape, [kD, kH, kW] = w.shape;
+  const [n, d, h, wd, c] = x.shape, [kD, kH, kW] = w.shape;
+  const xs = reshape(x, [n * d * h * wd, c]), ws = reshape(w, [kD * kH * kW * cg, info.outC]);
   const outs = Array.from({ length: g }, (_, i) => conv3d(
-    slice(x, [0, 0, 0, 0, i * cg], [n, d, h, wd, cg]), slice(w, [0, 0, 0, 0, i * fg], [kD, kH, kW, cg, fg]),
+    reshape(slice(xs, [0, i * cg], [xs.shape[0], cg]), [n, d, h, wd, cg]),
+    reshape(slice(ws, [0, i * fg], [ws.shape[0], fg]), [kD, kH, kW, cg, fg]),
     { ...geometry, groups: 1, bias: bias && slice(bias, [i * fg], [fg]) }));
   return concat(outs, 4);
 }
@@ -123,7 +129,8 @@ export function conv3d(x: Tensor, w: Tensor, a: Conv3dOptions | Conv3dTriple = {
   const { kD, kH, kW, inC, outC, outD, strides: [sD, sH, sW], dilations: [dD, dH, dW] } = info;
   const cols = depthColumns(x, kD, (t) => t * dD, sD, info.padFront, outD);
   // [kd, kh, kw, c, f] -> [kh, kw, kd, c, f]: channel t * c + k of the columns meets tap t's weights.
-  const w2 = reshape(kD === 1 ? w : transpose(w, [1, 2, 0, 3, 4]), [kH, kW, kD * inC, outC]);
+  // (as the rank-3 transpose [kd, kh * kw, c * f] -> [kh * kw, kd, c * f], which wasm runs itself).
+  const w2 = reshape(kD === 1 ? w : transpose(reshape(w, [kD, kH * kW, inC * outC]), [1, 0, 2]), [kH, kW, kD * inC, outC]);
   const y = conv2d(cols, w2, { strides: [sH, sW], padding: info.padding, dilations: [dH, dW], bias, what });
   return reshape(y, [info.batch, outD, y.shape[1], y.shape[2], outC]);
 }
@@ -165,7 +172,8 @@ export function conv3dTranspose(x: Tensor, w: Tensor, outSize: readonly number[]
   // Output slice z reads spread slice z + padFront - t * dD for tap t: with the front padded by
   // (kD - 1) * dD - padFront (never negative for 'valid' / 'same'), tap t starts at (kD - 1 - t) * dD.
   const cols = depthColumns(spread, kD, (t) => (kD - 1 - t) * dD, 1, (kD - 1) * dD - info.padFront, outSize[0]);
-  const w2 = reshape(kD === 1 ? w : transpose(w, [1, 2, 3, 0, 4]), [kH, kW, f, kD * c]);
+  // [kd, kh, kw, f, c] -> [kh, kw, f, kd, c]: channel t * c + k of the columns meets tap t's weights.
+  const w2 = reshape(kD === 1 ? w : transpose(reshape(w, [kD, kH * kW * f, c]), [1, 0, 2]), [kH, kW, f, kD * c]);
   const y = conv2dTranspose(cols, w2, [outSize[1], outSize[2]], { strides: [sH, sW], padding: info.padding, dilations: [dH, dW], what });
   return reshape(y, [n, outSize[0], outSize[1], outSize[2], f]);
 }
