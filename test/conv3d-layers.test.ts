@@ -1,10 +1,16 @@
 // Conv3D and Conv3DTranspose through the layer test helper (Keras's run_layer_test): shapes,
 // weights, configs, TF.js (or Keras's definition in float64) for outputs and gradients, finite
-// differences, wasm vs js, compiled vs eager, a training step, files, and wasm plan kernels.
+// differences, wasm vs js, compiled vs eager, a training step, files, and wasm plan kernels;
+// then option errors and the ONNX export (run in ONNX Runtime).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { layers } from '../src/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as dt from '../src/index.ts';
+import { layers, models } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
+import { assertClose } from './helpers/oracle.ts';
 
 runLayerTest({
   name: 'Conv3D (one channel, 3x3x3, relu: the CT model\'s first layer)',
@@ -137,4 +143,31 @@ describe('Conv3D / Conv3DTranspose: options and errors', () => {
     ['Conv3DTranspose has no groups', () => new layers.Conv3DTranspose({ filters: 2, kernelSize: 3, groups: 2 } as never), /groups/],
   ];
   for (const [what, f, message] of cases) it(what, () => assert.throws(f, message));
+});
+
+describe('Conv3D / Conv3DTranspose: ONNX export', () => {
+  it('runs in ONNX Runtime with the same outputs (strides, same/valid, dilation, groups, outputPadding, BatchNormalization on volumes)', async () => {
+    const ort = await import('onnxruntime-node');
+    dt.setBackend('wasm');
+    dt.setRandomSeed(8);
+    const model = new models.Sequential([
+      new layers.Input({ shape: [5, 6, 7, 2] }),
+      new layers.Conv3D({ filters: 4, kernelSize: [3, 2, 3], strides: [2, 1, 2], padding: 'same', activation: 'relu' }),
+      new layers.BatchNormalization(),
+      new layers.Conv3D({ filters: 4, kernelSize: 2, dilationRate: [1, 2, 1], groups: 2, padding: 'same' }),
+      new layers.Conv3DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+      new layers.Conv3DTranspose({ filters: 2, kernelSize: [2, 3, 2], strides: [1, 2, 3], outputPadding: [0, 1, 2] }),
+      new layers.Conv3DTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: 'same', outputPadding: [1, 0, 1] }),
+      new layers.Flatten(),
+      new layers.Dense({ units: 3 }),
+    ]);
+    const bn = model.layers[1] as InstanceType<typeof layers.BatchNormalization>;
+    bn.setWeights(bn.getWeights().map((w, i) => dt.randomUniform(w.shape, 0.5, 1.5, 'float32', 20 + i)));
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx3d-')), 'conv3d.onnx');
+    await model.exportOnnx(path);
+    const x = dt.randomUniform([2, 5, 6, 7, 2], -1, 1, 'float32', 9);
+    const session = await ort.InferenceSession.create(path);
+    const out = (await session.run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+    assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as dt.Tensor, 1e-4, 'ONNX Runtime');
+  });
 });
