@@ -20,6 +20,8 @@ const CASES: Record<string, unknown> = {
   Conv1D: { filters: 3, kernelSize: 5, strides: 1, padding: 'causal', dilationRate: 2, activation: 'relu' },
   Conv2D: { filters: 6, kernelSize: [3, 5], strides: [1, 1], padding: 'same', dilationRate: [2, 2], useBias: false, kernelInitializer: 'heNormal' },
   Conv2DTranspose: { filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
+  Conv3D: { filters: 4, kernelSize: [3, 2, 3], strides: [1, 2, 1], padding: 'same', dilationRate: 1, groups: 2, activation: 'relu' },
+  Conv3DTranspose: { filters: 3, kernelSize: 3, strides: 2, padding: 'same', outputPadding: [1, 0, 1], useBias: false },
   DepthwiseConv2D: { kernelSize: 3, depthMultiplier: 2 }, SeparableConv2D: { filters: 5, kernelSize: 3, depthMultiplier: 2 },
   Cropping2D: { cropping: [[1, 2], [0, 1]] }, ZeroPadding2D: { padding: [[1, 0], [2, 2]] }, UpSampling2D: { size: [2, 3], interpolation: 'bilinear' },
   ZeroPadding1D: { padding: [2, 1] }, Cropping1D: { cropping: [0, 2] }, UpSampling1D: { size: 3 }, SpatialDropout1D: { rate: 0.25 },

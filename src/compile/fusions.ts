@@ -24,7 +24,7 @@ function poolBackwardsByOutput(calls: Call[]): Map<TypedArray, Call> {
  * Each conv2d whose output one later call alone reads, and that call matches `reads`: the two
  * become `merge(conv, reader)` (the convolution's output is never stored).
  */
-function fuseConvWith(calls: Call[], kept: Set<TypedArray>, reads: (c: Call, y: TypedArray) => boolean, merge: (conv: Call, reader: Call) => Call): Call[] {
+function fuseConvWith(calls: Call[], kept: Set<TypedArray>, reads: (c: Call, y: TypedArray) => boolean, merge: (conv: Call, reader: Call) => Call | null): Call[] {
   const uses = useCounts(calls);
   const dropped = new Set<number>();
   const out = calls.map((call, i) => {
@@ -33,11 +33,21 @@ function fuseConvWith(calls: Call[], kept: Set<TypedArray>, reads: (c: Call, y: 
     if (!onlyOneReader(y, uses, kept)) return call;
     const j = calls.findIndex((c, k) => k > i && reads(c, y));
     if (j < 0) return call;
+    const merged = merge(call, calls[j]);
+    if (!merged) return call;
     dropped.add(j);
-    return merge(call, calls[j]);
+    return merged;
   });
   return out.filter((_, i) => !dropped.has(i));
 }
+
+/**
+ * Whether a pooling reads the convolution's output as the convolution wrote it: a reshape
+ * between them (conv3d's [n * d, h, w, f] output pooled as [n, d, h, w * f]) is no call in a
+ * plan, so the same array can arrive under another geometry, which the fused kernels cannot take.
+ */
+const poolsConvOutput = (conv: ConvInfo, pool: PoolInfo): boolean =>
+  pool.batch === conv.batch && pool.inH === conv.outH && pool.inW === conv.outW && pool.channels === conv.outC;
 
 /**
  * conv2d -> maxPool2d: one conv2dMaxPool call; the convolution's output is never stored (the
@@ -46,6 +56,7 @@ function fuseConvWith(calls: Call[], kept: Set<TypedArray>, reads: (c: Call, y: 
 const convMaxPool: Fusion = {
   name: 'conv2d + maxPool2d',
   rewrite: (calls, kept) => fuseConvWith(calls, kept, (c, y) => c.kernel === 'maxPool2d' && c.args[0] === y, (conv, pool) => {
+    if (!poolsConvOutput(conv.args[4] as ConvInfo, pool.args[3] as PoolInfo)) return null;
     const [x, w, bias, , info] = conv.args;
     const [, pooled, argmax, poolInfo] = pool.args;
     return { kernel: 'conv2dMaxPool', args: [x, w, bias, pooled, argmax, info, poolInfo] };
@@ -84,7 +95,7 @@ const filterGradBehindPool: Fusion = {
       if (call.kernel !== 'conv2dBackpropFilter') return call;
       const [x, d, dw, conv] = call.args;
       const pool = pools.get(d as TypedArray);
-      if (!pool || !onlyOneReader(d, uses, kept)) return call;
+      if (!pool || !onlyOneReader(d, uses, kept) || !poolsConvOutput(conv as ConvInfo, pool.args[3] as PoolInfo)) return call;
       gone.add(pool);
       const [dyPool, argmax, , poolInfo] = pool.args;
       return { kernel: 'conv2dBackpropFilterPooled' as const, args: [x, dyPool, argmax, dw, conv, poolInfo] };
@@ -131,7 +142,7 @@ const reluBehindPool: Fusion = {
       const info = conv.args[4] as ConvInfo;
       const tiles = poolInfo.poolH === 2 && poolInfo.poolW === 2 && poolInfo.strideH === 2 && poolInfo.strideW === 2 &&
         poolInfo.padTop === 0 && poolInfo.padLeft === 0 && info.outH % 2 === 0 && info.outW % 2 === 0 && info.outC % 4 === 0 && info.groups === 1;
-      if (!tiles) continue;
+      if (!tiles || !poolsConvOutput(info, poolInfo)) continue;
       // Backward: maxPool2dBackward(dp, argmax, dr), activationGrad(dr, r, dy) -> activationGrad(dp, p, dp'), maxPool2dBackward(dp', argmax, dy).
       const uses = useCounts(out);
       const readers = out.filter((c) => c !== pool && c !== conv && c.args.includes(r));

@@ -12,6 +12,7 @@ import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import { Input, Reshape, Flatten, Dense, Activation } from '../layers/core.ts';
 import { Conv2D, MaxPooling2D } from '../layers/convolutional.ts';
 import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from '../layers/conv-variants.ts';
+import { Conv3D, Conv3DTranspose } from '../layers/conv3d.ts';
 import { BatchNormalization } from '../layers/normalization.ts';
 import { ReLU } from '../layers/advanced-activations.ts';
 import { GlobalAveragePooling2D } from '../layers/pooling.ts';
@@ -74,27 +75,26 @@ class GraphBuilder {
   }
 }
 
-/** A HWIO kernel's values in ONNX's OIHW order. */
+/** A HWIO (or DHWIO) kernel's values in ONNX's OIHW (OIDHW) order. */
 function oihw(w: Tensor): Float32Array {
-  const [kh, kw, ci, co] = w.shape;
+  const r = w.shape.length, ci = w.shape[r - 2], co = w.shape[r - 1], taps = w.size / (ci * co);
   const out = new Float32Array(w.size);
-  for (let h = 0; h < kh; h++) for (let x = 0; x < kw; x++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) {
-    out[((o * ci + i) * kh + h) * kw + x] = w.data[((h * kw + x) * ci + i) * co + o];
-  }
+  for (let s = 0; s < taps; s++) for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[(o * ci + i) * taps + s] = w.data[(s * ci + i) * co + o];
   return out;
 }
 
-/** A kernel [kh, kw, in, out] as ONNX's [out, in, kh, kw] tensor, named `name`. */
+/** A kernel [kh, kw, in, out] (or [kd, kh, kw, in, out]) as ONNX's [out, in, kh, kw] tensor, named `name`. */
 function convWeight(g: GraphBuilder, name: string, w: Tensor): string {
-  return g.float(name, oihw(w), [w.shape[3], w.shape[2], w.shape[0], w.shape[1]]);
+  const r = w.shape.length; // (depthwise kernels come as plain {data, shape, size} views)
+  return g.float(name, oihw(w), [w.shape[r - 1], w.shape[r - 2], ...w.shape.slice(0, -2)]);
 }
 
-/** ONNX pads [top, left, bottom, right] reproducing TensorFlow's 'same' or 'valid' rule. */
-function pads(inShape: ShapeSpec, kernel: [number, number], strides: [number, number], padding: 'same' | 'valid', layer: string, dilations: [number, number] = [1, 1]): number[] {
+/** ONNX pads [top, left, bottom, right] (3-D: [front, top, left, back, bottom, right]) reproducing TensorFlow's 'same' or 'valid' rule. */
+function pads(inShape: ShapeSpec, kernel: readonly number[], strides: readonly number[], padding: 'same' | 'valid', layer: string, dilations: readonly number[] = kernel.map(() => 1)): number[] {
   const before: number[] = [], after: number[] = [];
-  for (const a of [0, 1]) {
+  for (let a = 0; a < kernel.length; a++) {
     const size = inShape[a + 1];
-    if (size === null) throw new Error(`exportOnnx: layer "${layer}" needs a known input height and width`);
+    if (size === null) throw new Error(`exportOnnx: layer "${layer}" needs a known input ${kernel.length === 3 ? 'depth, ' : ''}height and width`);
     const span = dilatedSize(kernel[a], dilations[a]);
     const { out, padBefore } = outputSize(size, span, strides[a], padding);
     const total = padding === 'same' ? Math.max((out - 1) * strides[a] + span - size, 0) : 0;
@@ -124,8 +124,10 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
   if (opset < 13) throw new Error(`exportOnnx: opset ${opset} is too old; deeptype writes opset 13 or later`);
   if (!model.isFunctional) throw new Error(`exportOnnx: model "${model.name}" has no known input shape: give it an Input first (a subclassed model has no graph to export)`);
   const g = new GraphBuilder();
-  const toNchw = (v: Value): Value => (v.nchw ? v : { ...v, name: g.node('Transpose', [v.name], { perm: [0, 3, 1, 2] }), nchw: true });
-  const toNhwc = (v: Value): Value => (v.nchw ? { ...v, name: g.node('Transpose', [v.name], { perm: [0, 2, 3, 1] }), nchw: false } : v);
+  // Rank 4 (images) or 5 (volumes: NDHWC <-> NCDHW).
+  const spatialAxes = (v: Value): number[] => Array.from({ length: v.shape.length - 2 }, (_, i) => i + 1);
+  const toNchw = (v: Value): Value => (v.nchw ? v : { ...v, name: g.node('Transpose', [v.name], { perm: [0, v.shape.length - 1, ...spatialAxes(v)] }), nchw: true });
+  const toNhwc = (v: Value): Value => (v.nchw ? { ...v, name: g.node('Transpose', [v.name], { perm: [0, ...spatialAxes(v).map((a) => a + 1), 1] }), nchw: false } : v);
   const activate = (v: Value, name: string, layer: string): Value => {
     if (!(name in ACTIVATIONS)) throw new Error(`exportOnnx: layer "${layer}": activation '${name}' has no ONNX form here`);
     const op = ACTIVATIONS[name];
@@ -191,6 +193,27 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       }, layer.name);
       return activate({ name, nchw: true, shape }, layer.activation, layer.name);
     }
+    if (layer instanceof Conv3D) {
+      const name = g.node('Conv', [toNchw(x).name, convWeight(g, `${layer.name}/kernel`, layer.kernel!), ...bias(layer)], {
+        kernel_shape: layer.kernelSize, strides: layer.strides, pads: pads(x.shape, layer.kernelSize, layer.strides, layer.padding, layer.name, layer.dilationRate),
+        dilations: layer.dilationRate, group: layer.groups,
+      }, layer.name);
+      return activate({ name, nchw: true, shape }, layer.activation, layer.name);
+    }
+    if (layer instanceof Conv3DTranspose) {
+      // As Conv2DTranspose: the leading pads of the convolution mapping the output back to the input, the rest trailing.
+      const sizes = [1, 2, 3].map((a) => [x.shape[a], shape[a]]);
+      if (sizes.some(([i, o]) => i === null || o === null)) throw new Error(`exportOnnx: layer "${layer.name}" needs a known input depth, height and width`);
+      const spans = layer.kernelSize.map((k, a) => dilatedSize(k, layer.dilationRate[a]));
+      const before = sizes.map(([, o], a) => outputSize(o!, spans[a], layer.strides[a], layer.padding).padBefore);
+      const trailing = sizes.map(([i, o], a) => (i! - 1) * layer.strides[a] + spans[a] - before[a] - o!);
+      // ConvTranspose's W is [in, out, kd, kh, kw]: our [kd, kh, kw, f, c] read as DHWOI.
+      const name = g.node('ConvTranspose', [toNchw(x).name, convWeight(g, `${layer.name}/kernel`, layer.kernel!), ...bias(layer)], {
+        kernel_shape: layer.kernelSize, strides: layer.strides, dilations: layer.dilationRate,
+        pads: [...before, ...trailing.map((t) => Math.max(t, 0))], output_padding: trailing.map((t) => Math.max(-t, 0)),
+      }, layer.name);
+      return activate({ name, nchw: true, shape }, layer.activation, layer.name);
+    }
     if (layer instanceof MaxPooling2D) {
       const v = toNchw(x);
       const name = g.node('MaxPool', [v.name], {
@@ -228,8 +251,8 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     if (layer instanceof BatchNormalization) {
       // Inference form: the moving statistics. ONNX normalizes axis 1, NCHW's channels.
       const rank = x.shape.length, axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
-      if (axis !== rank - 1 || (rank !== 2 && rank !== 4)) throw new Error(`exportOnnx: layer "${layer.name}": BatchNormalization is exported on the channels axis of rank-2 or rank-4 inputs only (got axis ${layer.axis} of rank ${rank})`);
-      const v = rank === 4 ? toNchw(x) : x, c = layer.movingMean!.size;
+      if (axis !== rank - 1 || (rank !== 2 && rank !== 4 && rank !== 5)) throw new Error(`exportOnnx: layer "${layer.name}": BatchNormalization is exported on the channels axis of rank-2, 4 or 5 inputs only (got axis ${layer.axis} of rank ${rank})`);
+      const v = rank >= 4 ? toNchw(x) : x, c = layer.movingMean!.size;
       const vector = (suffix: string, t: Tensor | undefined, fill: number): string => g.float(`${layer.name}/${suffix}`, t ? Float32Array.from(t.data as Float32Array) : new Float32Array(c).fill(fill), [c]);
       const name = g.node('BatchNormalization', [v.name, vector('gamma', layer.gamma, 1), vector('beta', layer.beta, 0), vector('moving_mean', layer.movingMean, 0), vector('moving_variance', layer.movingVariance, 1)],
         { epsilon: { float: layer.epsilon } }, layer.name);

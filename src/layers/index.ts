@@ -5,6 +5,7 @@ export { Conv2D, MaxPooling2D } from './convolutional.ts';
 export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add, subtract, multiply, average, maximum, minimum, concatenate, dot } from './merge.ts';
 export * from './factories.ts';
 export { DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1D } from './conv-variants.ts';
+export { Conv3D, Conv3DTranspose } from './conv3d.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';

@@ -4,6 +4,7 @@ export * from './reduce.ts';
 export * from './layout.ts';
 export * from './conv.ts';
 export * from './conv-variants.ts';
+export * from './conv3d.ts';
 export * from './nn.ts';
 export * from './random.ts';
 export * from './norm.ts';
