@@ -7,6 +7,9 @@ import { Conv2D, MaxPooling2D } from './convolutional.ts';
 import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D } from './pooling.ts';
 import { BatchNormalization } from './normalization.ts';
 import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
+import { Conv1DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv1d-variants.ts';
+import { Embedding } from './embedding.ts';
+import { Identity, UnitNormalization } from './unit-norm.ts';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
 import { AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './regularization.ts';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from './reshaping-1d.ts';
@@ -83,6 +86,12 @@ export const zeroPadding1d = factory(ZeroPadding1D);
 export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
 export const lambda = factory(Lambda);
+export const embedding = factory(Embedding);
+export const depthwiseConv1d = factory(DepthwiseConv1D);
+export const separableConv1d = factory(SeparableConv1D);
+export const conv1dTranspose = factory(Conv1DTranspose);
+export const unitNormalization = factory(UnitNormalization);
+export const identity = factory(Identity);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;

@@ -1,0 +1,138 @@
+// Embedding: the layer test helper (TF.js's tf.layers.embedding as the oracle, outputs and the
+// table's gradient), its options and errors, ids out of range eagerly and in compiled plans,
+// float ids truncated as TF.js casts them, and the wasm kernels (gather, its scatter-add
+// gradient, the float32 -> int32 cast) against the reference bit for bit.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as dt from '../src/index.ts';
+import { layers, models, optimizers, type Tensor } from '../src/index.ts';
+import { WasmBackend } from '../src/backends/wasm/index.ts';
+import { JsBackend } from '../src/backends/js/index.ts';
+import { Random } from '../src/core/random.ts';
+import { runLayerTest } from './helpers/layer-test.ts';
+import { expectError } from './helpers/errors.ts';
+import { assertClose, tf, toTf } from './helpers/oracle.ts';
+
+runLayerTest({
+  name: 'Embedding (ids [batch, steps])',
+  make: () => new layers.Embedding({ inputDim: 7, outputDim: 5 }),
+  inputShape: [3, 4],
+  indices: 7,
+  tfjs: (tf) => tf.layers.embedding({ inputDim: 7, outputDim: 5 }),
+  weights: { trainable: 1, nonTrainable: 0 },
+});
+
+runLayerTest({
+  name: 'Embedding (rank-3 ids, inputLength [3, null], 4 ids seen most of the time)',
+  make: () => new layers.Embedding({ inputDim: 4, outputDim: 6, inputLength: [3, null] }),
+  inputShape: [2, 3, 2],
+  indices: 4,
+  tfjs: (tf) => tf.layers.embedding({ inputDim: 4, outputDim: 6, inputLength: [3, null] as unknown as number }),
+  weights: { trainable: 1, nonTrainable: 0 },
+});
+
+describe('Embedding options and errors', () => {
+  it('bad options name the layer, the argument and what is expected', async () => {
+    await expectError('layers', 'Embedding inputDim 0', () => new layers.Embedding({ inputDim: 0, outputDim: 2, name: 'emb' }), /argument 'inputDim' of layer "emb". Expected a positive integer. Received inputDim=0/);
+    await expectError('layers', 'Embedding outputDim 2.5', () => new layers.Embedding({ inputDim: 3, outputDim: 2.5 }), /'outputDim'.*positive integer/);
+    await expectError('layers', 'Embedding maskZero true', () => new layers.Embedding({ inputDim: 3, outputDim: 2, maskZero: true }), /maskZero=true is not supported: deeptype has no masks yet.*maskZero: false/);
+    await expectError('layers', 'Embedding unknown option', () => new layers.Embedding({ inputDim: 3, outputDim: 2, sparse: true } as never), /unknown option 'sparse'/);
+    await expectError('layers', 'Embedding inputLength -1', () => new layers.Embedding({ inputDim: 3, outputDim: 2, inputLength: -1 }), /'inputLength'/);
+    const layer = new layers.Embedding({ inputDim: 3, outputDim: 2, inputLength: 5, name: 'fixed' });
+    await expectError('layers', 'Embedding inputLength 5, input of 4 steps', () => layer.apply(dt.zeros([2, 4])), /Layer "fixed": inputLength is 5, but the input has shape \[2, 4\]/);
+  });
+
+  it("Keras's default initializer (uniform -0.05..0.05), 'uniform' accepted; inputLength gives a Sequential its input shape", () => {
+    dt.setRandomSeed(1);
+    const layer = new layers.Embedding({ inputDim: 50, outputDim: 8, embeddingsInitializer: 'uniform' as never, inputLength: 6 });
+    const model = new models.Sequential([layer, new layers.GlobalAveragePooling1D(), new layers.Dense({ units: 1 })]);
+    assert.deepEqual((model.predict(dt.zeros([2, 6])) as Tensor).shape, [2, 1]);
+    const w = Array.from(layer.getWeights()[0].data);
+    assert.ok(w.every((v) => v >= -0.05 && v <= 0.05) && Math.max(...w) > 0.04 && Math.min(...w) < -0.04, 'uniform in [-0.05, 0.05]');
+    assert.deepEqual((layer.getConfig().embeddingsInitializer as string), 'randomUniform');
+  });
+
+  for (const backend of ['js', 'wasm']) {
+    it(`an id outside [0, inputDim) throws eagerly, naming the layer and the id (${backend})`, async () => {
+      await dt.withBackend(backend, () => dt.ready());
+      await dt.withBackend(backend, async () => {
+        const layer = new layers.Embedding({ inputDim: 4, outputDim: 2, name: 'tokens' });
+        await expectError('layers', `Embedding id 4 of inputDim 4 (${backend})`, () => layer.apply(dt.tensor([[0, 1], [4, 2]])), /Layer "tokens": input id 4 \(at flat position 2 of an input of shape \[2, 2\]\) is outside \[0, inputDim=4\)/);
+        await expectError('layers', `Embedding id -1 (${backend})`, () => layer.apply(dt.tensor([[-1, 1]], undefined, 'int32')), /input id -1/);
+      });
+    });
+
+    it(`in a compiled fit, a batch with an id out of range throws before any weight changes; the next good batch trains (${backend})`, async () => {
+      await dt.withBackend(backend, () => dt.ready());
+      await dt.withBackend(backend, async () => {
+        dt.setRandomSeed(3);
+        const model = new models.Sequential([new layers.Input({ shape: [3] }), new layers.Embedding({ inputDim: 5, outputDim: 4 }), new layers.Flatten(), new layers.Dense({ units: 1 })]);
+        model.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }) });
+        const y = dt.tensor([[1], [0]]);
+        // The first step traces the plan, the second checks it against a second trace: from the third on it replays.
+        for (let i = 0; i < 2; i++) model.trainStep([[dt.tensor([[0, 1, 2], [3, 4, 0]])], [y]]);
+        const before = model.getWeights().map((w) => Array.from(w.data));
+        await expectError('layers', `compiled step with an id out of range (${backend})`, () => model.trainStep([[dt.tensor([[0, 1, 2], [3, 9, 0]])], [y]]), /gather: indices\[4\] is 9, outside \[0, 5\)/);
+        assert.deepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'weights unchanged by the failed step');
+        const loss = model.trainStep([[dt.tensor([[0, 1, 2], [3, 4, 0]])], [y]]).loss;
+        assert.ok(Number.isFinite(loss));
+        assert.notDeepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'the next good step trains');
+      });
+    });
+  }
+
+  it('float ids are truncated toward zero, as TF.js casts them (outputs and table gradient match TF.js)', () => {
+    const ids = [[0.9, 2.5, 3.99], [1.0, 0.2, 2.0001]];
+    const layer = new layers.Embedding({ inputDim: 4, outputDim: 3 });
+    const x = dt.tensor(ids);
+    layer.apply(x);
+    const table = dt.tensor(Array.from({ length: 12 }, (_, i) => i / 10 - 0.5), [4, 3]);
+    layer.setWeights([table]);
+    const theirs = tf.layers.embedding({ inputDim: 4, outputDim: 3 });
+    theirs.apply(toTf(x));
+    theirs.setWeights([toTf(table)]);
+    const r = dt.tensor(Array.from({ length: 18 }, (_, i) => 0.5 + i / 18), [2, 3, 3]);
+    let y!: Tensor;
+    const { grads } = dt.valueAndGrads(() => { y = layer.apply(x) as Tensor; return y.mul(r).sum(); }, [layer.embeddings!]);
+    assertClose(y, theirs.apply(toTf(x)) as tf.Tensor, 1e-7, 'output');
+    const tw = theirs.trainableWeights[0].read() as tf.Variable;
+    const { grads: g } = tf.variableGrads(() => ((theirs.apply(toTf(x)) as tf.Tensor).mul(toTf(r)).sum() as tf.Scalar), [tw]);
+    assertClose(grads[0], g[tw.name], 1e-6, 'table gradient');
+  });
+});
+
+describe('wasm gather kernels against the reference, bit for bit', () => {
+  const js = new JsBackend();
+  for (const threads of [1, 2]) {
+    it(`gather rows, the scatter-add gradient (repeated ids) and float -> int32 casts (${threads} thread${threads > 1 ? 's' : ''})`, async () => {
+      const wasm = new WasmBackend(threads);
+      await wasm.whenReady();
+      const f32 = (v: ArrayLike<number>): Float32Array => { const a = wasm.mem.f32(wasm.mem.reserve(v.length * 4), v.length); a.set(v); return a; };
+      const i32 = (v: ArrayLike<number>): Int32Array => { const a = wasm.mem.i32(wasm.mem.reserve(v.length * 4), v.length); a.set(v); return a; };
+      const rng = new Random(4);
+      // inner widths around the SIMD step, and sizes big enough to split between threads.
+      for (const [outer, size, inner, n] of [[1, 7, 1, 9], [1, 5, 3, 12], [2, 6, 4, 5], [1, 50, 130, 400], [3, 4, 9, 7]]) {
+        const x = Array.from({ length: outer * size * inner }, () => rng.uniform(-1, 1));
+        const idx = Array.from({ length: n }, () => Math.floor(rng.uniform(0, size)));
+        const dy = Array.from({ length: outer * n * inner }, () => rng.uniform(-1, 1));
+        const [want, got] = [new Float32Array(outer * n * inner), f32(new Float32Array(outer * n * inner))];
+        js.gather(Float32Array.from(x), Int32Array.from(idx), want, outer, size, inner);
+        wasm.gather(f32(x), i32(idx), got, outer, size, inner);
+        assert.deepEqual(Array.from(got), Array.from(want), `gather ${[outer, size, inner, n]}`);
+        const [dWant, dGot] = [new Float32Array(outer * size * inner), f32(new Float32Array(outer * size * inner).fill(7))];
+        js.gatherGrad(Float32Array.from(dy), Int32Array.from(idx), dWant, outer, size, inner);
+        wasm.gatherGrad(f32(dy), i32(idx), dGot, outer, size, inner);
+        assert.deepEqual(Array.from(dGot), Array.from(dWant), `gatherGrad ${[outer, size, inner, n]}`);
+        assert.throws(() => wasm.gather(f32(x), i32([...idx.slice(1), size]), got, outer, size, inner), new RegExp(`indices\\[${n - 1}\\] is ${size}, outside \\[0, ${size}\\)`));
+        assert.throws(() => wasm.gatherGrad(f32(dy), i32([-1, ...idx.slice(1)]), dGot, outer, size, inner), /indices\[0\] is -1/);
+      }
+      const values = [0, -0, 0.5, -0.5, 2.9999, -2.9999, 7, 1e9, -1e9, 2147483647, 2147483648, -2147483648, -2147483904, 3e9, -3e9, 4294967301, 1e20, -1e20, 9.3e18, NaN, Infinity, -Infinity,
+        ...Array.from({ length: 37 }, () => rng.uniform(-100, 100))];
+      const src = Float32Array.from(values);
+      const [want, got] = [new Int32Array(values.length), i32(new Int32Array(values.length))];
+      js.cast(src, want);
+      wasm.cast(f32(src), got);
+      assert.deepEqual(Array.from(got), Array.from(want), 'float32 -> int32 as JavaScript stores it (truncation, modulo 2^32, NaN and infinities 0)');
+    });
+  }
+});
