@@ -9,9 +9,11 @@ import { layers, models, optimizers, type Tensor } from '../src/index.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { Random } from '../src/core/random.ts';
+import { backend as backendNow } from '../src/core/engine.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 import { expectError } from './helpers/errors.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
+import { layerFromKeras } from '../src/io/keras-layers.ts';
 
 runLayerTest({
   name: 'Embedding (ids [batch, steps])',
@@ -23,7 +25,7 @@ runLayerTest({
 });
 
 runLayerTest({
-  name: 'Embedding (rank-3 ids, inputLength [3, null], 4 ids seen most of the time)',
+  name: 'Embedding (rank-3 ids, inputLength [3, null])',
   make: () => new layers.Embedding({ inputDim: 4, outputDim: 6, inputLength: [3, null] }),
   inputShape: [2, 3, 2],
   indices: 4,
@@ -52,34 +54,59 @@ describe('Embedding options and errors', () => {
     assert.deepEqual((layer.getConfig().embeddingsInitializer as string), 'randomUniform');
   });
 
+  // The bodies are synchronous: withBackend restores the backend when its function returns.
   for (const backend of ['js', 'wasm']) {
     it(`an id outside [0, inputDim) throws eagerly, naming the layer and the id (${backend})`, async () => {
       await dt.withBackend(backend, () => dt.ready());
-      await dt.withBackend(backend, async () => {
+      dt.withBackend(backend, () => {
         const layer = new layers.Embedding({ inputDim: 4, outputDim: 2, name: 'tokens' });
-        await expectError('layers', `Embedding id 4 of inputDim 4 (${backend})`, () => layer.apply(dt.tensor([[0, 1], [4, 2]])), /Layer "tokens": input id 4 \(at flat position 2 of an input of shape \[2, 2\]\) is outside \[0, inputDim=4\)/);
-        await expectError('layers', `Embedding id -1 (${backend})`, () => layer.apply(dt.tensor([[-1, 1]], undefined, 'int32')), /input id -1/);
+        assert.throws(() => layer.apply(dt.tensor([[0, 1], [4, 2]])), /Layer "tokens": input id 4 \(at flat position 2 of an input of shape \[2, 2\]\) is outside \[0, inputDim=4\)/);
+        assert.throws(() => layer.apply(dt.tensor([[-1, 1]], undefined, 'int32')), /input id -1/);
       });
     });
 
     it(`in a compiled fit, a batch with an id out of range throws before any weight changes; the next good batch trains (${backend})`, async () => {
       await dt.withBackend(backend, () => dt.ready());
-      await dt.withBackend(backend, async () => {
+      dt.withBackend(backend, () => {
+        assert.equal(backendNow().name, backend);
         dt.setRandomSeed(3);
         const model = new models.Sequential([new layers.Input({ shape: [3] }), new layers.Embedding({ inputDim: 5, outputDim: 4 }), new layers.Flatten(), new layers.Dense({ units: 1 })]);
         model.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }) });
         const y = dt.tensor([[1], [0]]);
+        const launched = new Set<string>();
+        const wasm = backend === 'wasm' ? backendNow() as WasmBackend : null;
+        if (wasm) wasm.onSplit = (kernel) => launched.add(kernel);
         // The first step traces the plan, the second checks it against a second trace: from the third on it replays.
         for (let i = 0; i < 2; i++) model.trainStep([[dt.tensor([[0, 1, 2], [3, 4, 0]])], [y]]);
         const before = model.getWeights().map((w) => Array.from(w.data));
-        await expectError('layers', `compiled step with an id out of range (${backend})`, () => model.trainStep([[dt.tensor([[0, 1, 2], [3, 9, 0]])], [y]]), /gather: indices\[4\] is 9, outside \[0, 5\)/);
+        assert.throws(() => model.trainStep([[dt.tensor([[0, 1, 2], [3, 9, 0]])], [y]]), /gather: indices\[4\] is 9, outside \[0, 5\)/);
         assert.deepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'weights unchanged by the failed step');
         const loss = model.trainStep([[dt.tensor([[0, 1, 2], [3, 4, 0]])], [y]]).loss;
         assert.ok(Number.isFinite(loss));
         assert.notDeepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'the next good step trains');
+        if (wasm) {
+          wasm.onSplit = null;
+          for (const k of ['castF32I32', 'gatherRows', 'gatherRowsGrad']) assert.ok(launched.has(k), `the plan ran the wasm kernel ${k} (launched: ${[...launched].join(', ')})`);
+        }
       });
     });
   }
+
+  it("loads Embedding's Keras 3 and Keras 2 configs (input_dim is its vocabulary, not Dense's Keras 2 input width)", () => {
+    // The configs Keras's Embedding.get_config() writes (keras/src/layers/core/embedding.py; Keras 2: tf.keras 2.15).
+    const init = { module: 'keras.initializers', class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null }, registered_name: null };
+    const keras3 = { module: 'keras.layers', class_name: 'Embedding', registered_name: null, build_config: { input_shape: [null, 500] },
+      config: { name: 'embedding', trainable: true, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null },
+        input_dim: 20000, output_dim: 128, embeddings_initializer: init, embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false, lora_rank: null } };
+    const keras2 = { class_name: 'Embedding', config: { name: 'embedding', trainable: true, batch_input_shape: [null, null], dtype: 'float32', input_dim: 20000, output_dim: 128,
+      embeddings_initializer: { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } }, embeddings_regularizer: null, activity_regularizer: null,
+      embeddings_constraint: null, mask_zero: false, input_length: null } };
+    for (const o of [keras3, keras2]) {
+      const layer = layerFromKeras(o, 'model.keras') as layers.Embedding;
+      assert.deepEqual([layer.className, layer.inputDim, layer.outputDim], ['Embedding', 20000, 128]);
+    }
+    assert.throws(() => layerFromKeras({ ...keras3, config: { ...keras3.config, mask_zero: true } }, 'model.keras'), /model.keras: layer "embedding" \(Embedding\): .*maskZero=true is not supported/);
+  });
 
   it('float ids are truncated toward zero, as TF.js casts them (outputs and table gradient match TF.js)', () => {
     const ids = [[0.9, 2.5, 3.99], [1.0, 0.2, 2.0001]];
