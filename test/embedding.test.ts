@@ -14,6 +14,10 @@ import { runLayerTest } from './helpers/layer-test.ts';
 import { expectError } from './helpers/errors.ts';
 import { assertClose, tf, toTf } from './helpers/oracle.ts';
 import { layerFromKeras } from '../src/io/keras-layers.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 
 runLayerTest({
   name: 'Embedding (ids [batch, steps])',
@@ -160,6 +164,23 @@ describe('wasm gather kernels against the reference, bit for bit', () => {
       js.cast(src, want);
       wasm.cast(f32(src), got);
       assert.deepEqual(Array.from(got), Array.from(want), 'float32 -> int32 as JavaScript stores it (truncation, modulo 2^32, NaN and infinities 0)');
+    });
+  }
+});
+
+describe('ONNX export of Embedding (Cast + Gather), UnitNormalization and Identity', () => {
+  for (const opset of [13, 18]) {
+    it(`runs in ONNX Runtime with the same outputs, float ids truncated as deeptype does (opset ${opset})`, async () => {
+      dt.setRandomSeed(8);
+      const model = new models.Sequential([new layers.Input({ shape: [6] }), new layers.Embedding({ inputDim: 20, outputDim: 8 }),
+        new layers.UnitNormalization({ axis: [1, 2] }), new layers.Identity(), new layers.Flatten(), new layers.Dense({ units: 3 })]);
+      const rng = new Random(2);
+      const x = dt.tensor(Array.from({ length: 24 }, () => rng.uniform(0, 19.99)), [4, 6]); // non-integer ids on purpose
+      const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'text.onnx');
+      await model.exportOnnx(path, { opset });
+      const session = await ort.InferenceSession.create(path);
+      const out = (await session.run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+      assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime vs deeptype');
     });
   }
 });
