@@ -96,6 +96,25 @@ describe('Embedding options and errors', () => {
     });
   }
 
+  it('int32 ids: the same outputs as float ids, eagerly and in compiled predict and fit steps (an Input of dtype int32)', () => {
+    dt.setRandomSeed(5);
+    const model = new models.Sequential([new layers.Input({ shape: [4], dtype: 'int32' }), new layers.Embedding({ inputDim: 9, outputDim: 3 }), new layers.GlobalAveragePooling1D()]);
+    const ids = [[0, 8, 3, 3], [7, 1, 2, 5]];
+    const asInt = dt.tensor(Int32Array.from(ids.flat()), [2, 4]), asFloat = dt.tensor(ids);
+    const eager = model.layers[0].apply(asFloat) as Tensor;
+    assert.deepEqual(Array.from((model.layers[0].apply(asInt) as Tensor).data), Array.from(eager.data));
+    for (let i = 0; i < 3; i++) assert.deepEqual(Array.from((model.predict(asInt) as Tensor).data), Array.from((model.predict(asFloat) as Tensor).data), `predict ${i}`);
+    model.compile({ loss: 'mse', optimizer: 'sgd' });
+    const y = dt.zeros([2, 3]);
+    for (let i = 0; i < 3; i++) assert.ok(Number.isFinite(model.trainStep([[asInt], [y]]).loss));
+  });
+
+  it('a first layer with inputShape (TF.js style) builds its Sequential', () => {
+    const model = new models.Sequential([layers.embedding({ inputDim: 30, outputDim: 4, inputShape: [7] }), layers.flatten(), layers.dense({ units: 2 })]);
+    assert.deepEqual((model.predict(dt.zeros([3, 7])) as Tensor).shape, [3, 2]);
+    assert.equal(model.countParams(), 30 * 4 + 28 * 2 + 2);
+  });
+
   it("loads Embedding's Keras 3 and Keras 2 configs (input_dim is its vocabulary, not Dense's Keras 2 input width)", () => {
     // The configs Keras's Embedding.get_config() writes (keras/src/layers/core/embedding.py; Keras 2: tf.keras 2.15).
     const init = { module: 'keras.initializers', class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null }, registered_name: null };
