@@ -67,6 +67,8 @@ describe('Embedding options and errors', () => {
         assert.throws(() => layer.apply(dt.tensor([[0, 1], [4, 2]])), /Layer "tokens": input id 4 \(at flat position 2 of an input of shape \[2, 2\]\) is outside \[0, inputDim=4\)/);
         assert.throws(() => layer.apply(dt.tensor([[-1, 1]], undefined, 'int32')), /input id -1/);
       });
+      // TF.js throws too (its gather checks the indices).
+      assert.throws(() => tf.layers.embedding({ inputDim: 4, outputDim: 2 }).apply(tf.tensor([[0, 1], [4, 2]])), /GatherV2: the index value 4 is not in \[0, 3\]/);
     });
 
     it(`in a compiled fit, a batch with an id out of range throws before any weight changes; the next good batch trains (${backend})`, async () => {
