@@ -84,6 +84,8 @@ const defaultFor = (key: string): unknown[] | undefined =>
   KERAS_DEFAULTS[key] ?? (/_(regularizer|constraint)$/.test(key) ? [null] : undefined);
 // Keys that are not options of a layer: what it was built on, its dtype (checked apart).
 const NOT_OPTIONS = new Set(['dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'batch_size', 'input_dim', 'build_config', 'shared_object_id']);
+/** Whether a config key is not an option (Embedding's input_dim is its vocabulary size, not Dense's Keras 2 input width). */
+const notOption = (key: string, className: string): boolean => NOT_OPTIONS.has(key) && !(key === 'input_dim' && className === 'Embedding');
 
 const same = (a: unknown, b: unknown): boolean => {
   const norm = (v: unknown): unknown => (Array.isArray(v) && v.length > 0 && v.every((x) => x === v[0]) ? v[0] : v);
@@ -149,7 +151,7 @@ export function layerFromKeras(o: unknown, file: string): Layer {
 
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    if (NOT_OPTIONS.has(key)) continue;
+    if (notOption(key, name)) continue;
     const defaults = defaultFor(key);
     if (defaults?.some((d) => same(d, value))) continue; // Keras's default: only passed on if the layer has the option
     const k = toCamel(key);
@@ -167,7 +169,7 @@ export function layerFromKeras(o: unknown, file: string): Layer {
   // Every option of the file must be honoured, or hold Keras's default.
   const rebuilt = layerConfig(layer, 3);
   for (const [key, value] of Object.entries(config)) {
-    if (NOT_OPTIONS.has(key) || value === null) continue; // null: Keras's default for the option
+    if (notOption(key, name) || value === null) continue; // null: Keras's default for the option
     if (key in rebuilt) {
       if (!/_initializer$/.test(key) && !same(rebuilt[key], value)) {
         throw new Error(`${label}: option ${key}=${JSON.stringify(value)} is not supported (deeptype's layer has ${key}=${JSON.stringify(rebuilt[key])})`);

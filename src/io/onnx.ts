@@ -17,6 +17,8 @@ import { BatchNormalization } from '../layers/normalization.ts';
 import { ReLU } from '../layers/advanced-activations.ts';
 import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { UpSampling2D } from '../layers/reshaping.ts';
+import { Embedding } from '../layers/embedding.ts';
+import { Identity, UnitNormalization } from '../layers/unit-norm.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
@@ -271,6 +273,22 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     }
     const volume = emit3d(g, layer, x, shape);
     if (volume) return volume;
+    if (layer instanceof Embedding) {
+      // The float ids truncated to int64 (as the layer's cast), then rows of the table.
+      const ids = g.node('Cast', [toNhwc(x).name], { to: onnxProto().TensorProto.DataType.INT64 });
+      const table = layer.embeddings!;
+      return { name: g.node('Gather', [g.float(`${layer.name}/embeddings`, table.data as Float32Array, table.shape), ids], { axis: 0 }, layer.name), nchw: false, shape };
+    }
+    if (layer instanceof Identity) return { ...x, shape };
+    if (layer instanceof UnitNormalization) {
+      // x / sqrt(max(sum(x^2 over axes), 1e-12)), in Keras's layout (axes are NHWC's).
+      const v = toNhwc(x), rank = x.shape.length;
+      const axes = (Array.isArray(layer.axis) ? layer.axis : [layer.axis]).map((a) => (a < 0 ? a + rank : a));
+      // Opset 18 moved ReduceSumSquare's axes from an attribute to an input.
+      const squares = opset >= 18 ? g.node('ReduceSumSquare', [v.name, g.int64(g.fresh('axes'), axes)], { keepdims: 1 }) : g.node('ReduceSumSquare', [v.name], { axes, keepdims: 1 });
+      const norm = g.node('Sqrt', [g.node('Max', [squares, g.float('unit_norm_floor', Float32Array.of(1e-12), [])])]);
+      return { name: g.node('Div', [v.name, norm], {}, layer.name), nchw: false, shape };
+    }
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
 

@@ -100,7 +100,7 @@ export interface DepthwiseConv2DArgs extends Conv2DLikeArgs {
   depthwiseInitializer?: InitializerIdentifier;
 }
 
-function checkMultiplier(layer: string, m: number | undefined): number {
+export function checkMultiplier(layer: string, m: number | undefined): number {
   const v = m ?? 1;
   if (!Number.isInteger(v) || v < 1) {
     throw new Error(`Invalid value for argument 'depthMultiplier' of layer "${layer}". Expected a strictly positive integer. Received depthMultiplier=${m}`);
@@ -149,7 +149,7 @@ export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
   pointwiseInitializer?: InitializerIdentifier;
 }
 
-function checkFilters(layer: string, filters: number | undefined): number {
+export function checkFilters(layer: string, filters: number | undefined): number {
   if (!Number.isInteger(filters) || (filters as number) < 1) {
     throw new Error(`Invalid value for argument 'filters' of layer "${layer}". Expected a strictly positive integer. Received filters=${filters}`);
   }

@@ -8,6 +8,9 @@ import { AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAvera
 import { BatchNormalization } from './normalization.ts';
 import { Conv1D, Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv-variants.ts';
 import { Conv3D, Conv3DTranspose } from './conv3d.ts';
+import { Conv1DTranspose, DepthwiseConv1D, SeparableConv1D } from './conv1d-variants.ts';
+import { Embedding } from './embedding.ts';
+import { Identity, UnitNormalization } from './unit-norm.ts';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping.ts';
 import { AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D } from './regularization.ts';
 import { Cropping1D, UpSampling1D, ZeroPadding1D } from './reshaping-1d.ts';
@@ -96,6 +99,12 @@ export const zeroPadding3d = factory(ZeroPadding3D);
 export const cropping3d = factory(Cropping3D);
 export const upSampling3d = factory(UpSampling3D);
 export const spatialDropout3d = factory(SpatialDropout3D);
+export const embedding = factory(Embedding);
+export const depthwiseConv1d = factory(DepthwiseConv1D);
+export const separableConv1d = factory(SeparableConv1D);
+export const conv1dTranspose = factory(Conv1DTranspose);
+export const unitNormalization = factory(UnitNormalization);
+export const identity = factory(Identity);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;

@@ -6,6 +6,9 @@ export { Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, a
 export * from './factories.ts';
 export { DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, Conv1D } from './conv-variants.ts';
 export { Conv3D, Conv3DTranspose } from './conv3d.ts';
+export { DepthwiseConv1D, SeparableConv1D, Conv1DTranspose } from './conv1d-variants.ts';
+export { Embedding } from './embedding.ts';
+export { UnitNormalization, Identity } from './unit-norm.ts';
 export { initializers, getInitializer } from './initializers.ts';
 export { activations } from './activations.ts';
 export { registerLayers, checkOptions } from './registry.ts';

@@ -18,7 +18,9 @@
 // The one-layer models put a Dense probe in front of the layer (units = the input's last axis,
 // so shapes are kept), so that the layer's input gradient runs inside the compiled plans too.
 // A layer of several inputs (merge layers) gets `inputShapes` and one probe per input, in a
-// functional model. A `stochastic` layer (dropout, noise, augmentation) is random in training:
+// functional model. A layer of token ids (Embedding) gets `indices` (the vocabulary size): its
+// inputs are integer-valued floats below it, its models have no probe (a Dense would not give
+// ids), and no gradient is taken for its input (ids are not differentiable). A `stochastic` layer (dropout, noise, augmentation) is random in training:
 // there the oracle and finite differences check inference only, while compiled vs eager and
 // wasm vs js compare training steps of layers with the same seed, which must draw the same.
 import { describe, it, type TestContext } from 'node:test';
@@ -55,6 +57,8 @@ export interface LayerTestSpec {
   inputShape?: number[];
   /** The shapes of a multi-input layer's inputs (merge layers), batch included. */
   inputShapes?: number[][];
+  /** Inputs are token ids in [0, indices) (Embedding): see the file's comment. */
+  indices?: number;
   /** Random in training (same seed, same draws): see the file's comment. */
   stochastic?: boolean;
   /** The same layer in TensorFlow.js (unbuilt); its weights are set to ours, in the same order. */
@@ -94,8 +98,9 @@ function builtLayer(spec: LayerTestSpec, xs: Tensor[], seed = 7): Layer {
 }
 
 /** Keras's one-layer model with a Dense probe in front of each input (see the file's comment). */
-function probeModel(shapes: number[][], layer: Layer): models.Model {
+function probeModel(shapes: number[][], layer: Layer, ids = false): models.Model {
   dt.setRandomSeed(11);
+  if (ids) return new models.Sequential([new layers.Input({ shape: shapes[0].slice(1) }), layer]);
   const probe = (inner: number[], i: number): layers.Dense =>
     new layers.Dense({ units: inner[inner.length - 1], name: shapes.length === 1 ? `probe_for_${layer.name}` : `probe_${i}_for_${layer.name}` });
   if (shapes.length === 1) {
@@ -108,7 +113,11 @@ function probeModel(shapes: number[][], layer: Layer): models.Model {
 }
 
 /** The same model in TF.js (Dense probes, then the layer), for the file round trip. */
-function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer): tf.LayersModel {
+function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer, ids = false): tf.LayersModel {
+  if (ids) {
+    const x = tfjs.input({ shape: shapes[0].slice(1) });
+    return tfjs.model({ inputs: x, outputs: layer.apply(x) as tf.SymbolicTensor });
+  }
   const probe = (inner: number[]) => tfjs.layers.dense({ units: inner[inner.length - 1], inputShape: inner });
   if (shapes.length === 1) return tfjs.sequential({ layers: [probe(shapes[0].slice(1)), layer] });
   const inputs = shapes.map((s) => tfjs.input({ shape: s.slice(1) }));
@@ -119,14 +128,14 @@ function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer): tf.LayersMo
 /** A fresh probe model with the given weights (its layer seeded as builtLayer's is). */
 function sameModel(spec: LayerTestSpec, shapes: number[][], weights: Tensor[]): models.Model {
   dt.setRandomSeed(7);
-  const model = probeModel(shapes, spec.make());
+  const model = probeModel(shapes, spec.make(), spec.indices !== undefined);
   model.setWeights(weights);
   return model;
 }
 
 /** Our output and gradients of sum(y * r) w.r.t. every input and every trainable weight. */
-function outputAndGrads(layer: Layer, xs: Tensor[], r: Tensor, training: boolean): Tensor[] {
-  const targets = [...xs, ...layer.trainableWeights];
+function outputAndGrads(layer: Layer, xs: Tensor[], r: Tensor, training: boolean, ids = false): Tensor[] {
+  const targets = [...(ids ? [] : xs), ...layer.trainableWeights];
   let y!: Tensor;
   const { grads } = dt.valueAndGrads(() => { y = layer.apply(arg(xs), { training }) as Tensor; return y.mul(r).sum(); }, targets);
   return [y, ...grads];
@@ -155,14 +164,17 @@ export function runLayerTest(spec: LayerTestSpec): void {
   if ((spec.inputShape === undefined) === (spec.inputShapes === undefined)) throw new Error(`${spec.name}: give inputShape or inputShapes`);
   const shapes = spec.inputShapes ?? [spec.inputShape!];
   const rng = new Random(3);
-  const xs = shapes.map((s) => randomTensor(s, rng, lo, hi, 'float32'));
+  const ids = spec.indices !== undefined;
+  const xs = shapes.map((s) => (ids ? dt.tensor(randomTensor(s, rng, 0, spec.indices!, 'float64').data.map(Math.floor), s, 'float32') : randomTensor(s, rng, lo, hi, 'float32')));
   const n = xs.length;
+  /** How many gradients of inputs come first (none for token ids). */
+  const nGrads = ids ? 0 : n;
   const skip = (check: LayerCheck): { skip?: string } => (spec.skip?.[check] ? { skip: spec.skip[check] } : {});
   const onJs = <T>(f: () => T): T => dt.withBackend('js', f);
   /** A fixed random R of the output's shape, for sum(y * R). */
   const probeR = (shape: number[], dtype: 'float32' | 'float64' = 'float32'): Tensor => randomTensor(shape, new Random(5), 0.5, 1.5, dtype);
   const gradName = (i: number, layer: Layer): string =>
-    (i === 0 ? 'output' : i <= n ? (n === 1 ? 'dx' : `d input ${i - 1}`) : `d ${layer.trainableWeights[i - 1 - n].name}`);
+    (i === 0 ? 'output' : i <= nGrads ? (n === 1 ? 'dx' : `d input ${i - 1}`) : `d ${layer.trainableWeights[i - 1 - nGrads].name}`);
   /** Modes whose values a reference can know: a stochastic layer's training draws it cannot. */
   const deterministicModes = (t: TestContext): boolean[] => {
     if (!spec.stochastic || !modes.includes(true)) return modes;
@@ -218,8 +230,8 @@ export function runLayerTest(spec: LayerTestSpec): void {
           const y = layer.apply(arg(xs), { training }) as Tensor;
           const r = probeR(y.shape);
           const rTf = toTf(r);
-          const tfVars = [...xTfs, ...theirs.trainableWeights.map((w) => w.read() as tf.Variable)];
-          const ours = outputAndGrads(layer, xs, r, training);
+          const tfVars = [...(ids ? [] : xTfs), ...theirs.trainableWeights.map((w) => w.read() as tf.Variable)];
+          const ours = outputAndGrads(layer, xs, r, training, ids);
           const output = theirs.apply(arg(xTfs), { training }) as tf.Tensor;
           // Where TF.js's gradient is known wrong, the finite-difference check stands in for it.
           if (spec.skip?.oracleGrads) {
@@ -251,8 +263,9 @@ export function runLayerTest(spec: LayerTestSpec): void {
       const x64s = xs.map((x) => x.cast('float64'));
       for (const training of deterministicModes(t)) {
         // The weights are perturbed in place: f reads them from the layer, not its arguments.
+        const wrt = [...x64s, ...layer.trainableWeights].map((_, i) => i).filter((i) => !ids || i >= n);
         checkGradients((...args) => layer.apply(arg(args.slice(0, n)), { training }) as Tensor, [...x64s, ...layer.trainableWeights],
-          { eps: spec.gradcheck?.eps ?? 1e-6, tol: spec.gradcheck?.tol ?? 1e-6 });
+          { wrt, eps: spec.gradcheck?.eps ?? 1e-6, tol: spec.gradcheck?.tol ?? 1e-6 });
       }
     }));
 
@@ -262,15 +275,15 @@ export function runLayerTest(spec: LayerTestSpec): void {
         // Two layers made alike: a stochastic one draws the same numbers on both backends.
         const [onJsLayer, onWasmLayer] = [onJs(() => builtLayer(spec, xs)), onJs(() => builtLayer(spec, xs))];
         const r = probeR(onJs(() => builtLayer(spec, xs).apply(arg(xs), { training }) as Tensor).shape);
-        const js = onJs(() => outputAndGrads(onJsLayer, xs, r, training));
-        const wasm = dt.withBackend('wasm', () => outputAndGrads(onWasmLayer, xs, r, training));
+        const js = onJs(() => outputAndGrads(onJsLayer, xs, r, training, ids));
+        const wasm = dt.withBackend('wasm', () => outputAndGrads(onWasmLayer, xs, r, training, ids));
         js.forEach((j, i) => assertClose(wasm[i], j, tol, `${gradName(i, onJsLayer)}: wasm vs js (training ${training})`));
       }
     });
 
     it('compiled equals eager on js and wasm (predict; two SGD steps -> same weights)', skip('compiledVsEager'), async () => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs)).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids).getWeights());
       for (const name of ['js', 'wasm']) {
         dt.withBackend(name, () => {
           const [compiled, eager] = [sameModel(spec, shapes, init), sameModel(spec, shapes, init)];
@@ -290,7 +303,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('one compiled training step lowers the loss', skip('trainStep'), () => onJs(() => {
-      const model = probeModel(shapes, builtLayer(spec, xs));
+      const model = probeModel(shapes, builtLayer(spec, xs), ids);
       const y = targetFor(model);
       model.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.01 }) });
       const [before] = model.evaluate(arg(xs), y, { verbose: 0 });
@@ -300,7 +313,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     }));
 
     it('TF.js file round trip, both ways', spec.tfjs ? skip('tfjsFiles') : { skip: 'TF.js lacks this layer' }, async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs)));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids));
       const xTfs = xs.map(toTf);
       // Ours saved, loaded by TF.js.
       const dir = tmp();
@@ -308,7 +321,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsOf(dir)));
       assertClose(onJs(() => ours.predict(arg(xs)) as Tensor), loaded.predict(arg(xTfs)) as tf.Tensor, tol, 'deeptype model in TF.js');
       // TF.js's model, trained one step and saved, loaded by deeptype.
-      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf));
+      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf), ids);
       theirs.setWeights(ours.getWeights().map(toTf));
       theirs.compile({ loss: 'meanSquaredError', optimizer: tf.train.sgd(0.05) });
       const target = tf.randomUniform((onJs(() => ours.predict(arg(xs))) as Tensor).shape, -1, 1, 'float32', 4);
@@ -324,7 +337,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('Keras file round trips (.keras and .h5): same weights, same predictions, bit-exact', skip('kerasFiles'), async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs)));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids));
       const expected = Array.from((onJs(() => ours.predict(arg(xs))) as Tensor).data);
       const dir = tmp();
       for (const file of ['model.keras', 'model.h5']) {
@@ -337,7 +350,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
 
     it('wasm train plan runs only kernels WasmBackend implements itself', skip('wasmKernels'), async (t: TestContext) => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs)).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids).getWeights());
       const kernels = dt.withBackend('wasm', () => {
         const model = sameModel(spec, shapes, init);
         const y = targetFor(model);

@@ -44,13 +44,17 @@ export function select(cond: TypedArray, cs: number[], a: TypedArray, as: number
 
 function checkIndex(j: number, i: number, size: number): void {
   if (!(Number.isInteger(j) && j >= 0 && j < size)) {
-    throw new Error(`gather: indices[${i}] is ${j}, outside [0, ${size}) (the gathered axis has ${size} entries); pass indices in that range`);
+    throw new Error(`gather: indices[${i}] is ${j}, outside [0, ${size}) (the gathered axis has ${size} entries; an Embedding's has inputDim); pass indices in that range`);
   }
+}
+/** Throws, naming the first index outside [0, size): every gather kernel checks before it reads (compiled plans too). */
+export function checkIndices(indices: TypedArray, size: number): void {
+  for (let i = 0; i < indices.length; i++) checkIndex(indices[i], i, size);
 }
 
 export function gather(x: TypedArray, indices: TypedArray, out: TypedArray, outer: number, size: number, inner: number): void {
   const n = indices.length;
-  for (let i = 0; i < n; i++) checkIndex(indices[i], i, size);
+  checkIndices(indices, size);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < n; i++) {
       const from = (o * size + indices[i]) * inner;
@@ -61,7 +65,7 @@ export function gather(x: TypedArray, indices: TypedArray, out: TypedArray, oute
 
 export function gatherGrad(dy: TypedArray, indices: TypedArray, dx: TypedArray, outer: number, size: number, inner: number): void {
   const n = indices.length;
-  for (let i = 0; i < n; i++) checkIndex(indices[i], i, size);
+  checkIndices(indices, size);
   dx.fill(0);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 // The wasm backend's data movement (assembly/elementwise.ts, convert.ts): uint8 -> float32
-// casts, slices of step 1 and their gradient (a block copy), transposes of rank <= 4. Anything
+// casts (and float32 -> int32 in place: assembly/gather.ts), slices of step 1 and their gradient (a block copy), transposes of rank <= 4. Anything
 // else goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -10,6 +10,11 @@ const f32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float
 
 /** uint8 -> float32 (comparison masks in gradients) in SIMD; other conversions by the reference. */
 export function cast(b: WasmBackend, x: TypedArray, out: TypedArray): void {
+  // float32 -> int32 (an Embedding's token ids in a compiled plan): in place in wasm memory only.
+  if (x instanceof Float32Array && out instanceof Int32Array) {
+    if (!b.mem.owns(x) || !b.mem.owns(out)) return refEw.cast(x, out);
+    return b.parElements('castF32I32', [x.byteOffset, out.byteOffset], out.length);
+  }
   if (!(x instanceof Uint8Array) || !(out instanceof Float32Array) || !(b.mem.owns(x) && b.mem.owns(out)) && x.length < 4096) return refEw.cast(x, out);
   b.inPieces(out.length, [x, out], (s, e) => b.inWasm([], [out.subarray(s, e)], ([], [po]) => {
     const xs = x.subarray(s, e), px = b.mem.owns(xs) ? xs.byteOffset : copyBytesIn(b, xs);

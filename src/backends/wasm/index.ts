@@ -14,6 +14,7 @@ import * as transform from './transform.ts';
 import * as opt from './optimizers.ts';
 import * as spatial from './spatial.ts';
 import * as copies from './copies.ts';
+import * as gathers from './gather.ts';
 import * as normTrain from './norm-train.ts';
 import { bnInferenceFactors } from './norm-factors.ts';
 import { JsBackend } from '../js/index.ts';
@@ -31,7 +32,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'resizeNearestGather', 'avgPoolGather', 'adamRange', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided',
+  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'resizeNearestGather', 'avgPoolGather', 'adamRange', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided', 'castF32I32', 'gatherRows', 'gatherRowsGrad',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights', 'winograd4ConvColumns',
 ];
@@ -451,6 +452,9 @@ export class WasmBackend extends JsBackend {
   override slice = (...a: Parameters<Backend['slice']>): void => copies.slice(this, ...a);
   override sliceGrad = (...a: Parameters<Backend['sliceGrad']>): void => copies.sliceGrad(this, ...a);
   override transpose = (...a: Parameters<Backend['transpose']>): void => copies.transpose(this, ...a);
+  // Embedding's lookup and its gradient: see ./gather.ts.
+  override gather = (...a: Parameters<Backend['gather']>): void => gathers.gather(this, ...a);
+  override gatherGrad = (...a: Parameters<Backend['gatherGrad']>): void => gathers.gatherGrad(this, ...a);
 
   /** Broadcasting arithmetic of rank <= 4 other than the bias-add and scalar forms (layer norm's statistics, PReLU's alpha). */
   private binaryStrided(code: number, a: TypedArray, aStrides: number[], b: TypedArray, bStrides: number[], out: TypedArray, shape: number[]): void {

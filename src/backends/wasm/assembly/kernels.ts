@@ -34,3 +34,4 @@ export { avgPool, avgPoolBackward, resize, resizeBackward, resizeNearestGather, 
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
 export { castU8F32, copyBlock, transpose4, transposeBlocks, reduceMiddle } from './convert';
 export { imageTransform, imageTransformBackward } from './transform';
+export { castF32I32, gatherRows, gatherRowsGrad } from './gather';
