@@ -35,6 +35,7 @@ const CASES: Record<string, unknown> = {
   LayerNormalization: { epsilon: 1e-4, center: false }, GroupNormalization: { groups: 2, epsilon: 1e-4 },
   Rescaling: { scale: 1 / 255, offset: -0.5 }, Normalization: { mean: [1, 2], variance: [4, 9] },
   Resizing: { height: 8, width: 6, interpolation: 'nearest' }, CenterCrop: { height: 4, width: 5 },
+  TimeDistributed: { layer: new layers.Conv2D({ filters: 3, kernelSize: 2, padding: 'same' }) },
 };
 
 describe('layer configs, Keras 3 and Keras 2', () => {

@@ -16,6 +16,7 @@ import { ActivityRegularization } from './activity-regularization.ts';
 import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.ts';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
 import { GroupNormalization, LayerNormalization } from './layer-normalization.ts';
+import { TimeDistributed } from './wrappers.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -83,6 +84,7 @@ export const zeroPadding1d = factory(ZeroPadding1D);
 export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
 export const lambda = factory(Lambda);
+export const timeDistributed = factory(TimeDistributed);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;

@@ -19,4 +19,5 @@ export { ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU } from './advance
 export { LayerNormalization, GroupNormalization } from './layer-normalization.ts';
 export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';
 export { ActivityRegularization } from './activity-regularization.ts';
+export { TimeDistributed, type TimeDistributedArgs } from './wrappers.ts';
 export { regularizers, constraints } from './regularizers.ts';
