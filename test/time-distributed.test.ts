@@ -171,3 +171,15 @@ describe('TimeDistributed', () => {
     assert.throws(() => built.apply(dt.ones([1, 2, 5])), /expected axis -1 of input shape to have value 3/);
   });
 });
+
+runLayerTest({
+  name: 'TimeDistributed (a Sequential CNN on each frame)',
+  make: () => new layers.TimeDistributed({ layer: new models.Sequential([
+    new layers.Conv2D({ filters: 2, kernelSize: 3, activation: 'relu' }), new layers.MaxPooling2D({ poolSize: 2 }), new layers.Flatten()]) }),
+  inputShape: [2, 3, 6, 6, 1],
+  tfjs: (tf) => tf.layers.timeDistributed({ layer: tf.sequential({ layers: [
+    tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }), tf.layers.maxPooling2d({ poolSize: 2 }), tf.layers.flatten()] }) as never }),
+  weights: { trainable: 2, nonTrainable: 0 },
+  tol: 1e-4,
+  skip: { config: 'the registry builds layers, not models: an inner model comes back through loadModel (checked above in every format)' },
+});
