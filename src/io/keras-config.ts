@@ -64,7 +64,7 @@ export function layerToKeras(layer: Layer): KerasObject {
     config[toSnake(k)] = k === 'layer' && layer instanceof TimeDistributed ? layerToKeras(layer.layer) // nested {class_name, config}, as TF.js
       : /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier)
       : /(Regularizer|Constraint)$/.test(k) ? objectToKeras(v as { className: string; config?: Record<string, unknown> } | null)
-      : k === 'dataFormat' ? toSnake(String(v)) : v;
+      : k === 'dataFormat' || k === 'outputMode' ? toSnake(String(v)) : v; // TF.js writes enum values snake_case too
   }
   if (layer instanceof Input) return { class_name: 'InputLayer', config: { ...config, dtype: 'float32' } };
   return { class_name: layer.className, config: { ...config, dtype: 'float32' } };

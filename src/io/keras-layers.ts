@@ -96,7 +96,7 @@ export function layerConfig(layer: Layer, version: KerasVersion): Record<string,
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(layer.getConfig())) {
     if (k === 'batchInputShape' || v === undefined) continue;
-    config[toSnake(k)] = isInitializerKey(k) ? initializerToKeras(v, version) : k === 'dataFormat' ? toSnake(String(v)) : v;
+    config[toSnake(k)] = isInitializerKey(k) ? initializerToKeras(v, version) : k === 'dataFormat' || k === 'outputMode' ? toSnake(String(v)) : v;
   }
   // A wrapper's inner layer as its own Keras object (a nested model: keras-model-config.ts#anyLayerToKeras).
   if (layer instanceof TimeDistributed) config.layer = layerToKeras(layer.layer, version);

@@ -17,6 +17,7 @@ import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
 import { GroupNormalization, LayerNormalization } from './layer-normalization.ts';
 import { TimeDistributed } from './wrappers.ts';
+import { CategoryEncoding, RandomHeight, RandomWidth } from './preprocessing-2.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -85,6 +86,9 @@ export const cropping1d = factory(Cropping1D);
 export const upSampling1d = factory(UpSampling1D);
 export const lambda = factory(Lambda);
 export const timeDistributed = factory(TimeDistributed);
+export const categoryEncoding = factory(CategoryEncoding);
+export const randomWidth = factory(RandomWidth);
+export const randomHeight = factory(RandomHeight);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;

@@ -20,4 +20,5 @@ export { LayerNormalization, GroupNormalization } from './layer-normalization.ts
 export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';
 export { ActivityRegularization } from './activity-regularization.ts';
 export { TimeDistributed, type TimeDistributedArgs } from './wrappers.ts';
+export { CategoryEncoding, RandomWidth, RandomHeight } from './preprocessing-2.ts';
 export { regularizers, constraints } from './regularizers.ts';

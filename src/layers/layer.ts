@@ -207,6 +207,12 @@ export abstract class Layer {
     this.activityLoss = own && inner ? own.add(inner) : own ?? inner;
     return y;
   }
+  /**
+   * Before a compiled training step: draws what this layer's next training call decides in
+   * JavaScript (RandomWidth's output width) and names it, so that the plan key holds it (one
+   * plan per drawn size; eager calls draw the same sequence). '' for layers that draw nothing.
+   */
+  drawShapes(): string { return ''; }
   /** The activity penalty of layers this one calls inside its own call (a wrapper's inner layer). */
   protected innerActivityLoss(): Tensor | null { return null; }
 

@@ -73,6 +73,7 @@ export class TimeDistributed extends Layer {
   override get trainableWeights(): Variable[] { return this.trainable ? this.layer.trainableWeights : []; }
   override get nonTrainableWeights(): Variable[] { return this.trainable ? this.layer.nonTrainableWeights : this.layer.weights; }
   protected override innerActivityLoss(): Tensor | null { return this.layer.activityLoss; }
+  override drawShapes(): string { return this.layer.drawShapes(); }
 
   private checkRank(shape: ShapeSpec): void {
     if (!Array.isArray(shape) || shape.length < 3 || Array.isArray(shape[0])) {

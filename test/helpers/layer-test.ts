@@ -16,7 +16,8 @@
 //    inherited (reference) kernels fail the test unless listed in `inheritedKernels` with a
 //    reason, and are then printed as a finding.
 // The one-layer models put a Dense probe in front of the layer (units = the input's last axis,
-// so shapes are kept), so that the layer's input gradient runs inside the compiled plans too.
+// so shapes are kept), so that the layer's input gradient runs inside the compiled plans too
+// (`probe: false` leaves it out, for a layer whose input is token indices).
 // A layer of several inputs (merge layers) gets `inputShapes` and one probe per input, in a
 // functional model. A `stochastic` layer (dropout, noise, augmentation) is random in training:
 // there the oracle and finite differences check inference only, while compiled vs eager and
@@ -73,6 +74,8 @@ export interface LayerTestSpec {
   gradcheck?: { eps?: number; tol?: number };
   /** Checks not made, each with its reason (printed as a skip). */
   skip?: Partial<Record<LayerCheck, string>>;
+  /** false: no Dense probe in front (a layer of token indices, whose input a probe's floats would not be). */
+  probe?: boolean;
   /** Kernels the wasm train plan may take from the reference backend, each with its reason. */
   inheritedKernels?: Record<string, string>;
 }
@@ -94,8 +97,9 @@ function builtLayer(spec: LayerTestSpec, xs: Tensor[], seed = 7): Layer {
 }
 
 /** Keras's one-layer model with a Dense probe in front of each input (see the file's comment). */
-function probeModel(shapes: number[][], layer: Layer): models.Model {
+function probeModel(shapes: number[][], layer: Layer, withProbe = true): models.Model {
   dt.setRandomSeed(11);
+  if (!withProbe && shapes.length === 1) return new models.Sequential([new layers.Input({ shape: shapes[0].slice(1) }), layer]);
   const probe = (inner: number[], i: number): layers.Dense =>
     new layers.Dense({ units: inner[inner.length - 1], name: shapes.length === 1 ? `probe_for_${layer.name}` : `probe_${i}_for_${layer.name}` });
   if (shapes.length === 1) {
@@ -108,7 +112,8 @@ function probeModel(shapes: number[][], layer: Layer): models.Model {
 }
 
 /** The same model in TF.js (Dense probes, then the layer), for the file round trip. */
-function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer): tf.LayersModel {
+function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer, withProbe = true): tf.LayersModel {
+  if (!withProbe && shapes.length === 1) return tfjs.sequential({ layers: [tfjs.layers.inputLayer({ inputShape: shapes[0].slice(1) }), layer] });
   const probe = (inner: number[]) => tfjs.layers.dense({ units: inner[inner.length - 1], inputShape: inner });
   if (shapes.length === 1) return tfjs.sequential({ layers: [probe(shapes[0].slice(1)), layer] });
   const inputs = shapes.map((s) => tfjs.input({ shape: s.slice(1) }));
@@ -119,7 +124,7 @@ function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer): tf.LayersMo
 /** A fresh probe model with the given weights (its layer seeded as builtLayer's is). */
 function sameModel(spec: LayerTestSpec, shapes: number[][], weights: Tensor[]): models.Model {
   dt.setRandomSeed(7);
-  const model = probeModel(shapes, spec.make());
+  const model = probeModel(shapes, spec.make(), spec.probe);
   model.setWeights(weights);
   return model;
 }
@@ -270,7 +275,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
 
     it('compiled equals eager on js and wasm (predict; two SGD steps -> same weights)', skip('compiledVsEager'), async () => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs)).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), spec.probe).getWeights());
       for (const name of ['js', 'wasm']) {
         dt.withBackend(name, () => {
           const [compiled, eager] = [sameModel(spec, shapes, init), sameModel(spec, shapes, init)];
@@ -290,7 +295,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('one compiled training step lowers the loss', skip('trainStep'), () => onJs(() => {
-      const model = probeModel(shapes, builtLayer(spec, xs));
+      const model = probeModel(shapes, builtLayer(spec, xs), spec.probe);
       const y = targetFor(model);
       model.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.01 }) });
       const [before] = model.evaluate(arg(xs), y, { verbose: 0 });
@@ -300,7 +305,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     }));
 
     it('TF.js file round trip, both ways', spec.tfjs ? skip('tfjsFiles') : { skip: 'TF.js lacks this layer' }, async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs)));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), spec.probe));
       const xTfs = xs.map(toTf);
       // Ours saved, loaded by TF.js.
       const dir = tmp();
@@ -308,7 +313,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsOf(dir)));
       assertClose(onJs(() => ours.predict(arg(xs)) as Tensor), loaded.predict(arg(xTfs)) as tf.Tensor, tol, 'deeptype model in TF.js');
       // TF.js's model, trained one step and saved, loaded by deeptype.
-      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf));
+      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf), spec.probe);
       theirs.setWeights(ours.getWeights().map(toTf));
       theirs.compile({ loss: 'meanSquaredError', optimizer: tf.train.sgd(0.05) });
       const target = tf.randomUniform((onJs(() => ours.predict(arg(xs))) as Tensor).shape, -1, 1, 'float32', 4);
@@ -324,7 +329,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('Keras file round trips (.keras and .h5): same weights, same predictions, bit-exact', skip('kerasFiles'), async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs)));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), spec.probe));
       const expected = Array.from((onJs(() => ours.predict(arg(xs))) as Tensor).data);
       const dir = tmp();
       for (const file of ['model.keras', 'model.h5']) {
@@ -337,7 +342,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
 
     it('wasm train plan runs only kernels WasmBackend implements itself', skip('wasmKernels'), async (t: TestContext) => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs)).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), spec.probe).getWeights());
       const kernels = dt.withBackend('wasm', () => {
         const model = sameModel(spec, shapes, init);
         const y = targetFor(model);

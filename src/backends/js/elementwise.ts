@@ -165,7 +165,9 @@ export function oneHot(indices: TypedArray, out: TypedArray, depth: number): voi
   out.fill(0);
   for (let i = 0; i < indices.length; i++) {
     const c = indices[i];
-    if (c >= 0 && c < depth && Number.isInteger(c)) out[i * depth + c] = 1;
+    // Checked here too, not only by the op: a compiled replay runs no op code (a zero row would be silent).
+    if (!(c >= 0 && c < depth && Number.isInteger(c))) throw new Error(`oneHot: indices[${i}] is ${c}, outside [0, ${depth}); pass class or token indices in that range`);
+    out[i * depth + c] = 1;
   }
 }
 
