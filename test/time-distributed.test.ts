@@ -152,6 +152,22 @@ describe('TimeDistributed', () => {
     assert.deepEqual(ours.weights.map((w) => w.name), theirs.weights.map((w) => w.name));
   });
 
+  it('in a functional model: the TF.js JSON round trip predicts the same; the inner layer\'s activity penalty counts', async () => {
+    dt.setRandomSeed(2);
+    const input = layers.input({ shape: [3, 4] });
+    const td = new layers.TimeDistributed({ layer: new layers.Dense({ units: 2, activityRegularizer: 'l2' }) });
+    const model = new models.Model({ inputs: input, outputs: td.apply(input) });
+    const x = frames([2, 3, 4], 3);
+    const y = model.apply(x) as Tensor;
+    // Keras's l2 activity penalty: 0.01 * sum(y^2), of the inner layer's output.
+    const expected = 0.01 * Array.from(y.data).reduce((a, v) => a + v * v, 0);
+    assert.ok(Math.abs(model.regularizationLoss()!.item() - expected) < 1e-6 * Math.max(1, expected), 'activity penalty of the wrapped layer');
+    const dir = join(tmp(), 'fn');
+    await model.save(dir);
+    const back = await models.loadModel(dir);
+    assert.deepEqual(Array.from((back.predict(x) as Tensor).data), Array.from((model.predict(x) as Tensor).data));
+  });
+
   it('the tfjs factory is the class', () => {
     assert.ok(layers.timeDistributed({ layer: layers.dense({ units: 2 }) }) instanceof layers.TimeDistributed);
   });
