@@ -15,7 +15,6 @@ const none = { trainable: 0, nonTrainable: 0 };
 const tokens = {
   inputRange: [0, 4.999] as [number, number], probe: false, weights: none,
   skip: { oracleGrads: 'TF.js has no gradient for denseBincount (the output is piecewise constant in x)', trainStep: 'no weights, and no probe in front (the input is token indices): nothing to train' },
-  inheritedKernels: { oneHot: 'token indices to rows at the model\'s input: integer work, no wasm kernel' },
 };
 // TF.js 4.22's categoryEncoding.computeOutputShape writes numTokens into its input's shape, so a
 // TF.js model with it expects inputs of last axis numTokens: only then can it run (the count case).
@@ -200,15 +199,32 @@ describe('CategoryEncoding', () => {
     }
   });
 
-  it('an out-of-range token is an error, eager (naming the layer) and on a compiled replay', () => {
+  it('wasm: the oneHot kernel on arrays in wasm memory (a plan\'s) writes the rows and refuses a bad index', async () => {
+    await dt.withBackend('wasm', () => dt.ready());
+    const { backend, persistentCopy } = await import('../src/core/engine.ts');
+    dt.withBackend('wasm', () => {
+      const idx = persistentCopy(Int32Array.of(2, 0, 1, 2)), out = persistentCopy(new Float32Array(12).fill(7));
+      backend().oneHot(idx, out, 3);
+      assert.deepEqual(Array.from(out), [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+      assert.throws(() => backend().oneHot(persistentCopy(Int32Array.of(0, 3)), out, 3), /oneHot: indices\[1\] is 3, outside \[0, 3\)/);
+    });
+  });
+
+  it('an out-of-range token is an error, eager (naming the layer) and on a compiled replay', async () => {
+    await dt.withBackend('wasm', () => dt.ready());
     const layer = new layers.CategoryEncoding({ numTokens: 3, name: 'ce' });
     assert.throws(() => layer.apply(dt.tensor([[0, 3]])), /Layer "ce" \(CategoryEncoding\): input values must be token indices in \[0, 3\).*got 3 at position 1/);
     assert.throws(() => layer.apply(dt.tensor([[-1, 0]])), /got -1 at position 0/);
-    const model = new models.Sequential([new layers.Input({ shape: [2] }), new layers.CategoryEncoding({ numTokens: 3 }), new layers.Dense({ units: 1 })]);
-    const good = dt.tensor([[0, 2], [1, 1]]);
-    model.predict(good);
-    model.predict(good); // the plan's first replay (traced again and compared)
-    assert.throws(() => model.predict(dt.tensor([[0, 5], [1, 1]])), /oneHot: indices\[1\] is 5, outside \[0, 3\)/);
+    for (const name of ['js', 'wasm']) {
+      dt.withBackend(name, () => {
+        const model = new models.Sequential([new layers.Input({ shape: [2] }), new layers.CategoryEncoding({ numTokens: 3 }), new layers.Dense({ units: 1 })]);
+        const good = dt.tensor([[0, 2], [1, 1]]);
+        const first = Array.from((model.predict(good) as Tensor).data);
+        assert.deepEqual(Array.from((model.predict(good) as Tensor).data), first, `${name}: the plan's first replay (traced again and compared)`);
+        assert.throws(() => model.predict(dt.tensor([[0, 5], [1, 1]])), /oneHot: indices\[1\] is 5, outside \[0, 3\)/, `${name}: a compiled replay`);
+        assert.throws(() => model.predict(dt.tensor([[0, 1], [-1, 1]])), /oneHot: indices\[2\] is -1/, `${name}: a compiled replay`);
+      });
+    }
   });
 
   it('options: Keras spellings load, files write one_hot; bad ones are errors', () => {
