@@ -168,6 +168,17 @@ describe('TimeDistributed', () => {
     assert.deepEqual(Array.from((back.predict(x) as Tensor).data), Array.from((model.predict(x) as Tensor).data));
   });
 
+  it('wraps a layer built before: its weights take the wrapper\'s names, so the model saves and loads', async () => {
+    const dense = new layers.Dense({ units: 2 });
+    dense.apply(dt.ones([1, 4]));
+    const model = new models.Sequential([new layers.Input({ shape: [3, 4] }), new layers.TimeDistributed({ layer: dense, name: 'tdx' })]);
+    assert.deepEqual(model.weights.map((w) => w.name), ['tdx/kernel', 'tdx/bias']);
+    const dir = join(tmp(), 'm');
+    await model.save(dir);
+    const x = frames([2, 3, 4], 9);
+    assert.deepEqual(Array.from(((await models.loadModel(dir)).predict(x) as Tensor).data), Array.from((model.predict(x) as Tensor).data));
+  });
+
   it('the tfjs factory is the class', () => {
     assert.ok(layers.timeDistributed({ layer: layers.dense({ units: 2 }) }) instanceof layers.TimeDistributed);
   });
