@@ -43,6 +43,8 @@ const CASES: Record<string, unknown> = {
   LayerNormalization: { epsilon: 1e-4, center: false }, GroupNormalization: { groups: 2, epsilon: 1e-4 },
   Rescaling: { scale: 1 / 255, offset: -0.5 }, Normalization: { mean: [1, 2], variance: [4, 9] },
   Resizing: { height: 8, width: 6, interpolation: 'nearest' }, CenterCrop: { height: 4, width: 5 },
+  TimeDistributed: { layer: new layers.Conv2D({ filters: 3, kernelSize: 2, padding: 'same' }) },
+  CategoryEncoding: { numTokens: 7, outputMode: 'oneHot' }, RandomWidth: { factor: [-0.2, 0.3], interpolation: 'nearest', seed: 2 }, RandomHeight: { factor: 0.25 },
 };
 
 describe('layer configs, Keras 3 and Keras 2', () => {

@@ -2,6 +2,7 @@
 // {class_name, config} objects. Converts deeptype's layers to it and builds layers from it.
 import { Layer } from '../layers/layer.ts';
 import { Input } from '../layers/core.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { layerClass, layerClassNames } from '../layers/registry.ts';
 import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer, type InitializerIdentifier } from '../layers/initializers.ts';
@@ -60,9 +61,10 @@ export function layerToKeras(layer: Layer): KerasObject {
   if (layer instanceof Model) return modelToKeras(layer); // a nested model
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(layer.getConfig())) {
-    config[toSnake(k)] = /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier)
+    config[toSnake(k)] = k === 'layer' && layer instanceof TimeDistributed ? layerToKeras(layer.layer) // nested {class_name, config}, as TF.js
+      : /Initializer$/.test(k) ? initializerToKeras(v as InitializerIdentifier)
       : /(Regularizer|Constraint)$/.test(k) ? objectToKeras(v as { className: string; config?: Record<string, unknown> } | null)
-      : k === 'dataFormat' ? toSnake(String(v)) : v;
+      : k === 'dataFormat' || k === 'outputMode' ? toSnake(String(v)) : v; // TF.js writes enum values snake_case too
   }
   if (layer instanceof Input) return { class_name: 'InputLayer', config: { ...config, dtype: 'float32' } };
   return { class_name: layer.className, config: { ...config, dtype: 'float32' } };
@@ -99,6 +101,10 @@ export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> =
       throw new Error(`Layer ${name} "${String(config?.name)}": only channels_last data is supported, got data_format '${String(value)}'`);
     }
     if (IGNORED.has(k)) continue;
+    if (k === 'layer' && name === 'TimeDistributed' && value !== null && typeof value === 'object') {
+      args.layer = layerFromKeras(value, weightShapes); // a wrapper's inner layer (or model)
+      continue;
+    }
     if (/(Regularizer|Constraint)$/.test(k)) {
       // The layer checks the class name and builds it (layers/regularizers.ts).
       const o = value as Partial<KerasObject> | null;

@@ -8,6 +8,7 @@
 // the option and the file, never a silently different model.
 import { Layer } from '../layers/layer.ts';
 import { Input } from '../layers/core.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { layerClass, layerClassNames } from '../layers/registry.ts';
 import '../layers/index.ts'; // every layer module registers its classes
 import { getInitializer, initializers, type Initializer } from '../layers/initializers.ts';
@@ -97,8 +98,10 @@ export function layerConfig(layer: Layer, version: KerasVersion): Record<string,
   const config: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(layer.getConfig())) {
     if (k === 'batchInputShape' || v === undefined) continue;
-    config[toSnake(k)] = isInitializerKey(k) ? initializerToKeras(v, version) : k === 'dataFormat' ? toSnake(String(v)) : v;
+    config[toSnake(k)] = isInitializerKey(k) ? initializerToKeras(v, version) : k === 'dataFormat' || k === 'outputMode' ? toSnake(String(v)) : v;
   }
+  // A wrapper's inner layer as its own Keras object (a nested model: keras-model-config.ts#anyLayerToKeras).
+  if (layer instanceof TimeDistributed) config.layer = layerToKeras(layer.layer, version);
   config.dtype = version === 3 ? dtypePolicy() : 'float32';
   return config;
 }
@@ -134,7 +137,7 @@ function checkDtype(config: Record<string, unknown>, where: string): void {
 }
 
 /** Builds a layer from its Keras 2 or Keras 3 object. `file` names the file in errors. */
-export function layerFromKeras(o: unknown, file: string): Layer {
+export function layerFromKeras(o: unknown, file: string, nested: (o: unknown) => Layer = (c) => layerFromKeras(c, file)): Layer {
   const { class_name: name, config = {} } = (o ?? {}) as Partial<KerasObject>;
   const label = `${file}: layer "${String((config as Record<string, unknown>).name ?? '?')}" (${String(name)})`;
   if (typeof name !== 'string' || typeof config !== 'object' || config === null) {
@@ -152,6 +155,10 @@ export function layerFromKeras(o: unknown, file: string): Layer {
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (notOption(key, name)) continue;
+    if (key === 'layer' && name === 'TimeDistributed' && value !== null && typeof value === 'object') {
+      args.layer = nested(value); // a wrapper's inner layer (or model), checked by its own load
+      continue;
+    }
     const defaults = defaultFor(key);
     if (defaults?.some((d) => same(d, value))) continue; // Keras's default: only passed on if the layer has the option
     const k = toCamel(key);
@@ -169,7 +176,7 @@ export function layerFromKeras(o: unknown, file: string): Layer {
   // Every option of the file must be honoured, or hold Keras's default.
   const rebuilt = layerConfig(layer, 3);
   for (const [key, value] of Object.entries(config)) {
-    if (notOption(key, name) || value === null) continue; // null: Keras's default for the option
+    if (notOption(key, name) || value === null || (key === 'layer' && name === 'TimeDistributed')) continue; // null: Keras's default for the option
     if (key in rebuilt) {
       if (!/_initializer$/.test(key) && !same(rebuilt[key], value)) {
         throw new Error(`${label}: option ${key}=${JSON.stringify(value)} is not supported (deeptype's layer has ${key}=${JSON.stringify(rebuilt[key])})`);

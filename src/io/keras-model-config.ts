@@ -3,6 +3,7 @@ import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import { Input } from '../layers/core.ts';
 import { Sequential } from '../models/sequential.ts';
 import { Model } from '../models/model.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { functionalFromKeras, functionalToKeras } from './keras-functional.ts';
 import { declaredBatchShape, dtypePolicy, inputLayerToKeras, layerFromKeras, layerToKeras, type KerasObject, type KerasVersion } from './keras-layers.ts';
 
@@ -26,12 +27,16 @@ const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
 /** A layer's Keras object; a nested model is its whole model config (as Keras serializes it). */
 export function anyLayerToKeras(layer: Layer, version: KerasVersion, inputShape?: unknown): KerasObject {
-  return layer instanceof Model ? { ...modelToKeras(layer, version), ...(version === 3 ? { name: layer.name } : {}) } : layerToKeras(layer, version, inputShape);
+  if (layer instanceof Model) return { ...modelToKeras(layer, version), ...(version === 3 ? { name: layer.name } : {}) };
+  const o = layerToKeras(layer, version, inputShape);
+  // A wrapper's inner layer nests as a whole Keras object, built on one frame: [batch, ...frame].
+  if (layer instanceof TimeDistributed) o.config.layer = anyLayerToKeras(layer.layer, version, Array.isArray(inputShape) ? [inputShape[0], ...inputShape.slice(2)] : undefined);
+  return o;
 }
 
 /** A layer from its Keras object, or a nested model from its model config. */
 export function anyLayerFromKeras(o: unknown, file: string): Layer {
-  return MODEL_CLASSES.has(String((o as KerasObject | null)?.class_name)) ? modelFromKeras(o, file) : layerFromKeras(o, file);
+  return MODEL_CLASSES.has(String((o as KerasObject | null)?.class_name)) ? modelFromKeras(o, file) : layerFromKeras(o, file, (c) => anyLayerFromKeras(c, file));
 }
 
 /**
@@ -52,6 +57,11 @@ export function objectPaths(model: Model, prefix = '', seen = new Set<Layer>()):
     const path = `${prefix}layers/${n === undefined ? base : `${base}_${n + 1}`}`;
     out.push({ layer, path });
     if (layer instanceof Model) out.push(...objectPaths(layer, `${path}/`, seen));
+    // A wrapper holds no variables itself; its inner layer is its attribute `layer` (saving_lib's path).
+    if (layer instanceof TimeDistributed) {
+      out.push({ layer: layer.layer, path: `${path}/layer` });
+      if (layer.layer instanceof Model) out.push(...objectPaths(layer.layer, `${path}/layer/`, seen));
+    }
   }
   return out;
 }

@@ -12,6 +12,7 @@ import type { Variable } from '../core/tensor.ts';
 import { formatShape, shapesEqual } from '../core/shape.ts';
 import type { Layer } from '../layers/layer.ts';
 import { Model } from '../models/model.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { dataset, group, groupAt, nodeAt, readH5, writeH5, type H5Dataset, type H5Group } from './hdf5.ts';
 import { modelFromKeras, modelToKeras, objectPaths } from './keras-model-config.ts';
 import { compileFromKeras, optimizerStateKeras3, setOptimizerStateKeras3, trainingToKeras, type RawArray } from './keras-training.ts';
@@ -34,7 +35,7 @@ export interface WeightsLoadOptions {
 /** A layer's variables in Keras's order: trainable first, then the others. */
 export const kerasOrder = (layer: Layer): Variable[] => [...layer.weights.filter((w) => w.trainable), ...layer.weights.filter((w) => !w.trainable)];
 /** The variables Keras 3 stores at a layer's own path: none for a nested model (its layers hold them). */
-const ownVariables = (layer: Layer): Variable[] => (layer instanceof Model ? [] : kerasOrder(layer));
+const ownVariables = (layer: Layer): Variable[] => (layer instanceof Model || layer instanceof TimeDistributed ? [] : kerasOrder(layer));
 
 const copy = (v: Variable): Float32Array => Float32Array.from(v.data as Float32Array);
 

@@ -22,6 +22,8 @@ import { ActivityRegularization } from './activity-regularization.ts';
 import { CenterCrop, Normalization, Rescaling, Resizing } from './preprocessing.ts';
 import { ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU } from './advanced-activations.ts';
 import { GroupNormalization, LayerNormalization } from './layer-normalization.ts';
+import { TimeDistributed } from './wrappers.ts';
+import { CategoryEncoding, RandomHeight, RandomWidth } from './preprocessing-2.ts';
 
 type LayerCtor = abstract new (args: never) => Layer;
 /** The factory for a layer class: args => new Class(args), typed as the constructor. */
@@ -105,6 +107,10 @@ export const separableConv1d = factory(SeparableConv1D);
 export const conv1dTranspose = factory(Conv1DTranspose);
 export const unitNormalization = factory(UnitNormalization);
 export const identity = factory(Identity);
+export const timeDistributed = factory(TimeDistributed);
+export const categoryEncoding = factory(CategoryEncoding);
+export const randomWidth = factory(RandomWidth);
+export const randomHeight = factory(RandomHeight);
 
 // TF.js's other spellings of the same layers.
 export const avgPool1d = averagePooling1d;

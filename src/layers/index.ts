@@ -25,4 +25,6 @@ export { ReLU, LeakyReLU, PReLU, ELU, Softmax, ThresholdedReLU } from './advance
 export { LayerNormalization, GroupNormalization } from './layer-normalization.ts';
 export { Rescaling, Normalization, Resizing, CenterCrop } from './preprocessing.ts';
 export { ActivityRegularization } from './activity-regularization.ts';
+export { TimeDistributed, type TimeDistributedArgs } from './wrappers.ts';
+export { CategoryEncoding, RandomWidth, RandomHeight } from './preprocessing-2.ts';
 export { regularizers, constraints } from './regularizers.ts';

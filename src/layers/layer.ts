@@ -55,6 +55,15 @@ export function withWeightBudget<T>(values: number, where: string, fn: () => T):
   try { return fn(); } finally { weightBudget = saved; }
 }
 
+// A wrapper (TimeDistributed) builds its inner layer under its own name, so the weights are
+// `<wrapper>/kernel`, as TF.js and Keras 2 name them (their inner build runs in the wrapper's scope).
+let weightOwner: string | null = null;
+export function withWeightOwner<T>(owner: string, fn: () => T): T {
+  const saved = weightOwner;
+  weightOwner = owner;
+  try { return fn(); } finally { weightOwner = saved; }
+}
+
 const nameCounts = new Map<string, number>();
 /** Keras's naming: conv2d, conv2d_1, conv2d_2, ... */
 export function uniqueName(prefix: string): string {
@@ -131,7 +140,7 @@ export abstract class Layer {
       weightBudget.remaining -= size;
     }
     const init = typeof s.initializer === 'function' ? s.initializer : getInitializer(s.initializer ?? 'glorotUniform', `Layer "${this.name}"`);
-    const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${this.name}/${s.name}`, s.trainable ?? true);
+    const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${weightOwner ?? this.name}/${s.name}`, s.trainable ?? true);
     attachRegularizer(v, regularizer);
     attachConstraint(v, constraint);
     this.ownWeights.push(v);
@@ -194,9 +203,19 @@ export abstract class Layer {
 
   /** Keeps the activity penalty of this call's output (part of the loss inside a step). */
   private withActivityPenalty<T extends Tensor | Tensor[]>(y: T): T {
-    this.activityLoss = this.activityRegularizer && y instanceof Tensor ? this.activityRegularizer(y) : null;
+    const own = this.activityRegularizer && y instanceof Tensor ? this.activityRegularizer(y) : null;
+    const inner = this.innerActivityLoss();
+    this.activityLoss = own && inner ? own.add(inner) : own ?? inner;
     return y;
   }
+  /**
+   * Before a compiled training step: draws what this layer's next training call decides in
+   * JavaScript (RandomWidth's output width) and names it, so that the plan key holds it (one
+   * plan per drawn size; eager calls draw the same sequence). '' for layers that draw nothing.
+   */
+  drawShapes(): string { return ''; }
+  /** The activity penalty of layers this one calls inside its own call (a wrapper's inner layer). */
+  protected innerActivityLoss(): Tensor | null { return null; }
 
   /** Runs the shape rules only and records the call as a Node (errors name both layers and shapes). */
   private applySymbolic(inputs: SymbolicTensor[], multi: boolean, args: CallArgs): SymbolicTensor | SymbolicTensor[] {

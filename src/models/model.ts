@@ -150,6 +150,7 @@ export class Model extends Layer {
   override get weights(): Variable[] { return this.uniqueWeights((l) => l.weights); }
   override get trainableWeights(): Variable[] { return this.trainable ? this.uniqueWeights((l) => l.trainableWeights) : []; }
   override get nonTrainableWeights(): Variable[] { return this.uniqueWeights((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
+  override drawShapes(): string { return this.layers.map((l) => l.drawShapes()).join(''); }
 
   /** The forward pass: the graph's, or a subclass's own. */
   call(x: Tensor | Tensor[], args: CallArgs = {}): Tensor | Tensor[] {
@@ -225,7 +226,8 @@ export class Model extends Layer {
    * depends on: backend, kind, input shapes and which weights are trained.
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
-    const key = this.planKey(kind, inputs);
+    // A training step's sizes drawn in JavaScript (RandomWidth) are part of its key: one plan per size.
+    const key = this.planKey(kind, inputs) + (kind.startsWith('train') ? this.drawShapes() : '');
     if (!this.planCache.has(key)) this.moveToBackendMemory();
     return this.planCache.run(key, fn, inputs, () => new Set(this.weights.map((w) => w.data)), { weightWork: kind === 'predict' || kind === 'evaluate' });
   }

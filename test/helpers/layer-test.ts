@@ -16,7 +16,8 @@
 //    inherited (reference) kernels fail the test unless listed in `inheritedKernels` with a
 //    reason, and are then printed as a finding.
 // The one-layer models put a Dense probe in front of the layer (units = the input's last axis,
-// so shapes are kept), so that the layer's input gradient runs inside the compiled plans too.
+// so shapes are kept), so that the layer's input gradient runs inside the compiled plans too
+// (`probe: false` leaves it out, for a layer whose input is token indices).
 // A layer of several inputs (merge layers) gets `inputShapes` and one probe per input, in a
 // functional model. A layer of token ids (Embedding) gets `indices` (the vocabulary size): its
 // inputs are integer-valued floats below it, its models have no probe (a Dense would not give
@@ -77,6 +78,8 @@ export interface LayerTestSpec {
   gradcheck?: { eps?: number; tol?: number };
   /** Checks not made, each with its reason (printed as a skip). */
   skip?: Partial<Record<LayerCheck, string>>;
+  /** false: no Dense probe in front (a layer of token indices, whose input a probe's floats would not be). */
+  probe?: boolean;
   /** Kernels the wasm train plan may take from the reference backend, each with its reason. */
   inheritedKernels?: Record<string, string>;
 }
@@ -98,9 +101,9 @@ function builtLayer(spec: LayerTestSpec, xs: Tensor[], seed = 7): Layer {
 }
 
 /** Keras's one-layer model with a Dense probe in front of each input (see the file's comment). */
-function probeModel(shapes: number[][], layer: Layer, ids = false): models.Model {
+function probeModel(shapes: number[][], layer: Layer, noProbe = false): models.Model {
   dt.setRandomSeed(11);
-  if (ids) return new models.Sequential([new layers.Input({ shape: shapes[0].slice(1) }), layer]);
+  if (noProbe) return new models.Sequential([new layers.Input({ shape: shapes[0].slice(1) }), layer]);
   const probe = (inner: number[], i: number): layers.Dense =>
     new layers.Dense({ units: inner[inner.length - 1], name: shapes.length === 1 ? `probe_for_${layer.name}` : `probe_${i}_for_${layer.name}` });
   if (shapes.length === 1) {
@@ -113,8 +116,8 @@ function probeModel(shapes: number[][], layer: Layer, ids = false): models.Model
 }
 
 /** The same model in TF.js (Dense probes, then the layer), for the file round trip. */
-function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer, ids = false): tf.LayersModel {
-  if (ids) {
+function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer, noProbe = false): tf.LayersModel {
+  if (noProbe) {
     const x = tfjs.input({ shape: shapes[0].slice(1) });
     return tfjs.model({ inputs: x, outputs: layer.apply(x) as tf.SymbolicTensor });
   }
@@ -128,7 +131,7 @@ function tfProbeModel(tfjs: Tf, shapes: number[][], layer: TfLayer, ids = false)
 /** A fresh probe model with the given weights (its layer seeded as builtLayer's is). */
 function sameModel(spec: LayerTestSpec, shapes: number[][], weights: Tensor[]): models.Model {
   dt.setRandomSeed(7);
-  const model = probeModel(shapes, spec.make(), spec.indices !== undefined);
+  const model = probeModel(shapes, spec.make(), spec.indices !== undefined || spec.probe === false);
   model.setWeights(weights);
   return model;
 }
@@ -165,6 +168,8 @@ export function runLayerTest(spec: LayerTestSpec): void {
   const shapes = spec.inputShapes ?? [spec.inputShape!];
   const rng = new Random(3);
   const ids = spec.indices !== undefined;
+  /** No Dense probe in front: token ids, or a layer that asks (probe: false). */
+  const noProbe = ids || spec.probe === false;
   const xs = shapes.map((s) => (ids ? dt.tensor(randomTensor(s, rng, 0, spec.indices!, 'float64').data.map(Math.floor), s, 'float32') : randomTensor(s, rng, lo, hi, 'float32')));
   const n = xs.length;
   /** How many gradients of inputs come first (none for token ids). */
@@ -283,7 +288,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
 
     it('compiled equals eager on js and wasm (predict; two SGD steps -> same weights)', skip('compiledVsEager'), async () => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), noProbe).getWeights());
       for (const name of ['js', 'wasm']) {
         dt.withBackend(name, () => {
           const [compiled, eager] = [sameModel(spec, shapes, init), sameModel(spec, shapes, init)];
@@ -303,7 +308,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('one compiled training step lowers the loss', skip('trainStep'), () => onJs(() => {
-      const model = probeModel(shapes, builtLayer(spec, xs), ids);
+      const model = probeModel(shapes, builtLayer(spec, xs), noProbe);
       const y = targetFor(model);
       model.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.01 }) });
       const [before] = model.evaluate(arg(xs), y, { verbose: 0 });
@@ -313,7 +318,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     }));
 
     it('TF.js file round trip, both ways', spec.tfjs ? skip('tfjsFiles') : { skip: 'TF.js lacks this layer' }, async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), noProbe));
       const xTfs = xs.map(toTf);
       // Ours saved, loaded by TF.js.
       const dir = tmp();
@@ -321,7 +326,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifactsOf(dir)));
       assertClose(onJs(() => ours.predict(arg(xs)) as Tensor), loaded.predict(arg(xTfs)) as tf.Tensor, tol, 'deeptype model in TF.js');
       // TF.js's model, trained one step and saved, loaded by deeptype.
-      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf), ids);
+      const theirs = tfProbeModel(tf, shapes, spec.tfjs!(tf), noProbe);
       theirs.setWeights(ours.getWeights().map(toTf));
       theirs.compile({ loss: 'meanSquaredError', optimizer: tf.train.sgd(0.05) });
       const target = tf.randomUniform((onJs(() => ours.predict(arg(xs))) as Tensor).shape, -1, 1, 'float32', 4);
@@ -337,7 +342,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
     });
 
     it('Keras file round trips (.keras and .h5): same weights, same predictions, bit-exact', skip('kerasFiles'), async () => {
-      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids));
+      const ours = onJs(() => probeModel(shapes, builtLayer(spec, xs), noProbe));
       const expected = Array.from((onJs(() => ours.predict(arg(xs))) as Tensor).data);
       const dir = tmp();
       for (const file of ['model.keras', 'model.h5']) {
@@ -350,7 +355,7 @@ export function runLayerTest(spec: LayerTestSpec): void {
 
     it('wasm train plan runs only kernels WasmBackend implements itself', skip('wasmKernels'), async (t: TestContext) => {
       await dt.withBackend('wasm', () => dt.ready());
-      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), ids).getWeights());
+      const init = onJs(() => probeModel(shapes, builtLayer(spec, xs), noProbe).getWeights());
       const kernels = dt.withBackend('wasm', () => {
         const model = sameModel(spec, shapes, init);
         const y = targetFor(model);

@@ -161,12 +161,18 @@ export function cast(x: TypedArray, out: TypedArray): void {
   }
 }
 
-export function oneHot(indices: TypedArray, out: TypedArray, depth: number): void {
-  out.fill(0);
+/** The oneHot kernels check their indices (not only the op: a compiled replay runs no op code, and a zero row would be silent). */
+export function checkOneHotIndices(indices: TypedArray, depth: number): void {
   for (let i = 0; i < indices.length; i++) {
     const c = indices[i];
-    if (c >= 0 && c < depth && Number.isInteger(c)) out[i * depth + c] = 1;
+    if (!(c >= 0 && c < depth && Number.isInteger(c))) throw new Error(`oneHot: indices[${i}] is ${c}, outside [0, ${depth}); pass class or token indices in that range`);
   }
+}
+
+export function oneHot(indices: TypedArray, out: TypedArray, depth: number): void {
+  checkOneHotIndices(indices, depth);
+  out.fill(0);
+  for (let i = 0; i < indices.length; i++) out[i * depth + indices[i]] = 1;
 }
 
 /** Copies x [outer, xInner] into columns offset.. of out [outer, outInner] (row copies: memcpy speed on any backend's memory). */

@@ -1,5 +1,5 @@
 // The wasm backend's data movement (assembly/elementwise.ts, convert.ts): uint8 -> float32
-// casts (and float32 -> int32 in place: assembly/gather.ts), slices of step 1 and their gradient (a block copy), transposes of rank <= 4. Anything
+// casts (and float32 -> int32 in place: assembly/gather.ts), one-hot rows, slices of step 1 and their gradient (a block copy), transposes of rank <= 4. Anything
 // else goes to the reference kernels.
 import type { TypedArray } from '../../core/dtype.ts';
 import * as refEw from '../js/elementwise.ts';
@@ -20,6 +20,13 @@ export function cast(b: WasmBackend, x: TypedArray, out: TypedArray): void {
     const xs = x.subarray(s, e), px = b.mem.owns(xs) ? xs.byteOffset : copyBytesIn(b, xs);
     b.parElements('castU8F32', [px, po], e - s);
   }));
+}
+
+/** One-hot rows of int32 indices in wasm memory (CategoryEncoding in a plan), by rows; others by the reference. */
+export function oneHot(b: WasmBackend, indices: TypedArray, out: TypedArray, depth: number): void {
+  if (!(indices instanceof Int32Array) || !(out instanceof Float32Array) || !(b.mem.owns(indices) && b.mem.owns(out))) return refEw.oneHot(indices, out, depth);
+  refEw.checkOneHotIndices(indices, depth); // the kernel writes where the indices say
+  b.parElements('oneHotI32', [indices.byteOffset, out.byteOffset, depth], indices.length, depth);
 }
 
 /** Copies a byte array into scratch (inWasm handles only 4-byte elements). */

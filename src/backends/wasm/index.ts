@@ -32,7 +32,7 @@ import type { ConvAlgorithm } from './winograd-kernels.ts';
 import type { PlanMemory } from '../backend.ts';
 
 const PARALLEL = [
-  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'resizeNearestGather', 'avgPoolGather', 'adamRange', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided', 'castF32I32', 'gatherRows', 'gatherRowsGrad',
+  'gemm', 'gemmColumns', 'addRow', 'maxPool', 'maxPoolBackward', 'convDirect', 'sumRows', 'columnSums', 'convGemm', 'convFilterGrad', 'convFilterGradDirect', 'convInputGrad', 'convInputGradDirect', 'maxPoolBackwardTiled', 'convPool', 'convPoolDirect', 'convPool3x3C1', 'convFilterGrad3x3C1', 'fmaPeak', 'streamLimit', 'unaryF32', 'binaryF32', 'softmaxRows', 'softmaxCrossEntropyGrad', 'randomFill', 'movingAverage', 'affineRows', 'bnShiftedSums', 'avgPool', 'avgPoolBackward', 'resize', 'resizeBackward', 'resizeNearestGather', 'avgPoolGather', 'adamRange', 'dwConv', 'dwFilterGrad', 'dwInputGrad', 'copyChannels', 'winogradConv', 'concatRows', 'castU8F32', 'oneHotI32', 'copyBlock', 'transpose4', 'transposeBlocks', 'reduceMiddle', 'binaryStrided', 'castF32I32', 'gatherRows', 'gatherRowsGrad',
   ...transform.TRANSFORM_KERNELS,
   'convDirectResidual', 'residualActivate', 'winogradWeights', 'convOneFilter', 'packPanels', 'padImages', 'convColumns', 'convPoolColumns', 'winograd4Conv', 'winograd4Weights', 'winograd4ConvColumns',
 ];
@@ -449,6 +449,7 @@ export class WasmBackend extends JsBackend {
   override resize = (...a: Parameters<Backend['resize']>): void => spatial.resize(this, ...a);
   override resizeBackward = (...a: Parameters<Backend['resizeBackward']>): void => spatial.resizeBackward(this, ...a);
   override cast = (...a: Parameters<Backend['cast']>): void => copies.cast(this, ...a);
+  override oneHot = (...a: Parameters<Backend['oneHot']>): void => copies.oneHot(this, ...a);
   override slice = (...a: Parameters<Backend['slice']>): void => copies.slice(this, ...a);
   override sliceGrad = (...a: Parameters<Backend['sliceGrad']>): void => copies.sliceGrad(this, ...a);
   override transpose = (...a: Parameters<Backend['transpose']>): void => copies.transpose(this, ...a);

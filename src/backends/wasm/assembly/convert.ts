@@ -13,6 +13,17 @@ export function castU8F32(x: usize, out: usize, start: i32, end: i32): void {
   for (; i < end; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(x + <usize>i));
 }
 
+// One-hot rows: out[i, :] = 0 but out[i, idx[i]] = 1, for rows i in [start, end); the caller
+// has checked every index is in [0, depth).
+export function oneHotI32(idx: usize, out: usize, depth: i32, start: i32, end: i32): void {
+  const rowBytes = <usize>depth << 2;
+  for (let i = start; i < end; i++) {
+    const row = out + <usize>i * rowBytes;
+    memory.fill(row, 0, rowBytes);
+    store<f32>(row + (<usize>load<i32>(idx + (<usize>i << 2)) << 2), 1);
+  }
+}
+
 // Copies a block [n0, n1, n2, n3] (n3 contiguous on both sides) between arrays with element
 // strides s (source) and t (destination), for rows [i0, i1) of the first axis: slicing, and
 // padding (a slice's gradient) into a zeroed destination.

@@ -32,6 +32,6 @@ export { bnInferenceFactors } from './norm-factors';
 export { bnGradSumsMasked, bnGradSumsFromInput, affineRowsMasked, affineRowsFromInput, affineRowsResidual } from './norm-train';
 export { avgPool, avgPoolBackward, resize, resizeBackward, resizeNearestGather, avgPoolGather } from './spatial';
 export { adagrad, adadelta, adamax, nadam, lion, ftrl, emaUpdate, rmspropCentered } from './optimizers';
-export { castU8F32, copyBlock, transpose4, transposeBlocks, reduceMiddle } from './convert';
+export { castU8F32, oneHotI32, copyBlock, transpose4, transposeBlocks, reduceMiddle } from './convert';
 export { imageTransform, imageTransformBackward } from './transform';
 export { castF32I32, gatherRows, gatherRowsGrad } from './gather';
