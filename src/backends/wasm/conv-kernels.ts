@@ -311,6 +311,7 @@ export class ConvKernels {
     const depthwise = groups > 1;
     const choice = depthwise || ConvKernels.oneChannel3x3(info) ? 'earlier' : filterGradKernel(info);
     if (choice === 'winograd') return winogradFilterGrad(this.h, px, pdy, pdw, info);
+    if (choice === 'threeChannels') return this.threeChannelFilterGrad(px, pdy, pdw, info);
     if (choice !== 'earlier') return this.trainingFilterGrad(px, pdy, pdw, info, choice);
     const rows = batch * outH * outW, size = kH * kW * (inC / groups) * outC;
     const oneChannel3x3 = ConvKernels.oneChannel3x3(info), direct = inC % 4 === 0 && outC % 8 === 0;
@@ -351,6 +352,14 @@ export class ConvKernels {
       const packs = this.h.scratch(parts * block * (info.outC + 4) * 4);
       this.h.par('convFilterGradPacked', [px, pdy, partials, packs, ...ConvKernels.geometry(info), block, chunk], total, block, chunk);
     }
+    if (parts > 1) this.h.par('sumRows', [partials, pdw, parts, size], size, 4);
+  }
+
+  /** RGB stems' filter gradient (assembly/conv-filter-grad-c3.ts): partials by fixed chunks of images, so 1 = 2 threads bit for bit. */
+  private threeChannelFilterGrad(px: number, pdy: number, pdw: number, info: ConvInfo): void {
+    const size = info.kH * info.kW * 3 * info.outC, chunk = dwFilterGrad3x3Chunk(info.batch), parts = Math.ceil(info.batch / chunk);
+    const partials = parts === 1 ? pdw : this.h.scratch(parts * size * 4);
+    this.direct('convFilterGradC3', [px, pdy, partials], info, { chunk });
     if (parts > 1) this.h.par('sumRows', [partials, pdw, parts, size], size, 4);
   }
 

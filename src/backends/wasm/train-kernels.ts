@@ -5,7 +5,7 @@
 import type { ConvInfo } from '../backend.ts';
 
 /** Kernels of the training passes that the thread pool runs (added to the backend's list). */
-export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'winogradFilterGrad4', 'winogradFilterGrad4Output', 'convFilterGradPacked', 'convFilterGradNarrow', 'bnGradSumsMasked', 'bnGradSumsFromInput', 'affineRowsMasked', 'affineRowsFromInput', 'affineRowsResidual', 'dwFilterGrad3x3'];
+export const TRAINING_PARALLEL = ['winogradFilterGrad', 'winogradFilterGradOutput', 'winogradFilterGrad4', 'winogradFilterGrad4Output', 'convFilterGradPacked', 'convFilterGradNarrow', 'convFilterGradC3', 'bnGradSumsMasked', 'bnGradSumsFromInput', 'affineRowsMasked', 'affineRowsFromInput', 'affineRowsResidual', 'dwFilterGrad3x3'];
 
 /** Tunables, changed by benchmarks and tests only. */
 export const trainTuning = {
@@ -23,6 +23,8 @@ export const trainTuning = {
   winogradFilterGradPanel: 128,
   /** Output tile of the Winograd filter gradient: F(2x2, 3x3), F(4x4, 3x3), or 'auto' (winogradFilterGradTileFor). */
   winogradFilterGradTile: 'auto' as 'auto' | 2 | 4,
+  /** Whether three-channel filter gradients with outC % 8 == 0 (RGB stems) use convFilterGradC3 (false: the im2col panels, before/after). */
+  threeChannelFilterGrad: true,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };
@@ -31,7 +33,10 @@ export const trainTuning = {
  * Which filter-gradient kernel an ungrouped convolution (other than a one-channel 3x3 first
  * layer) takes: 'winograd' (winograd-filter-grad.ts; F(4x4, 3x3) or F(2x2, 3x3) as
  * winogradFilterGradTileFor says) for 3x3 stride-1 dilation-1 convolutions with C and F % 4 == 0
- * and 16 F(2x2) tiles or more; otherwise 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
+ * and 16 F(2x2) tiles or more; 'threeChannels' (assembly/conv-filter-grad-c3.ts) for RGB stems with outC % 8 == 0
+ * (in the zoo's steps, bench/step-ab.ts --knob train.threeChannelFilterGrad=false,true, one thread, CPU time,
+ * load 14-16: VGG 3->32 7.05 -> 4.52 ms, ResNet-20 3->16 4.05 -> 2.45 ms, MobileNet 3->32/s2 3.69 -> 2.65 ms
+ * against the im2col panels); otherwise 'narrow' for fewer than 8 output channels, 'packed' for inC % 4 == 0 and
  * more than 16 output channels, else the earlier kernels ('earlier': im2col panels for 3-channel
  * stems, the unpacked direct kernel at 16 filters, where each beats the packed one).
  * Measured on one thread in CPU time (bench/kernels-train.ts): packed 68-93% of the limit on
@@ -45,7 +50,8 @@ export const trainTuning = {
  * 1.63x; few channels at 1024 F(4x4) tiles: 8->8 1.54x / 1.24x, 4->8 1.40x / 0.88x, 32->4
  * 1.75x / 1.31x; F(2x2) at 16 tiles 0.98-1.18x, at 8-9 tiles 0.75-0.92x, at 4 tiles 0.46x.
  */
-export function filterGradKernel(i: ConvInfo): 'winograd' | 'packed' | 'narrow' | 'earlier' {
+export function filterGradKernel(i: ConvInfo): 'winograd' | 'packed' | 'narrow' | 'threeChannels' | 'earlier' {
+  if (i.inC === 3 && i.outC % 8 === 0 && i.groups === 1 && trainTuning.threeChannelFilterGrad) return 'threeChannels';
   if (winogradFilterGradFits(i) && (trainTuning.winogradFilterGrad === 'always' || (trainTuning.winogradFilterGrad === 'auto' && winogradFilterGradPays(i)))) return 'winograd';
   if (!trainTuning.packedFilterGrad || i.inC % 4 !== 0) return 'earlier';
   if (i.outC < 8) return 'narrow';

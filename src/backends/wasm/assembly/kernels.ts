@@ -20,6 +20,7 @@ export { dwFilterGrad3x3 } from './depthwise-grad';
 export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
 export { dwFilterGrad3x3InPlace } from './depthwise3x3-grad';
 export { convFilterGradPacked, convFilterGradNarrow } from './conv-filter-grad';
+export { convFilterGradC3 } from './conv-filter-grad-c3';
 export { winogradFilterGrad, winogradFilterGradOutput } from './winograd-filter-grad';
 export { winogradFilterGrad4, winogradFilterGrad4Output } from './winograd-filter-grad4';
 export { convFilterGrad, convFilterGradDirect, convInputGrad, convInputGradDirect, convFilterGrad3x3C1 } from './conv-grad';
