@@ -4,6 +4,8 @@
 // rounds alternate between them (the knob set to each model's value before its calls: kernels
 // choose at call time). Per setting: the fastest call, the median of the rounds' medians, and
 // the median of the per-round ratios new / old; the largest relative difference of the outputs.
+// Beside the wall times, CPU time per predict (user + system, all threads; on one thread it
+// leaves out other processes' slices, so it is the figure to read on a loaded machine).
 //   node --import tsx bench/latency-ab.ts --knob preparedTuning.sixteenOutputChannels --values false,true [--models seed] [--threads 1] [--batch 1] [--rounds 15] [--reps 30]
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -47,20 +49,22 @@ for (const name of values.models!.split(',')) {
     for (let i = 0; i < 5; i++) predict(model); // traced, verified, warm
     return { setting, model, out: Float32Array.from(predict(model).data) };
   });
-  const fastest = [Infinity, Infinity], medians: number[][] = [[], []];
+  const fastest = [Infinity, Infinity], medians: number[][] = [[], []], cpu: number[][] = [[], []];
+  const cpuUs = (): number => { const u = process.cpuUsage(); return u.user + u.system; };
   for (let r = 0; r < rounds; r++) {
     runs.forEach(({ setting, model }, i) => {
       target[key] = setting;
       for (let k = 0; k < 3; k++) predict(model);
-      const times: number[] = [];
+      const times: number[] = [], c0 = cpuUs();
       for (let k = 0; k < reps; k++) { const t = performance.now(); predict(model); times.push((performance.now() - t) * 1000); }
+      cpu[i].push((cpuUs() - c0) / reps);
       fastest[i] = Math.min(fastest[i], ...times);
       medians[i].push(median(times));
     });
   }
   target[key] = saved;
   const diff = runs[1].out.reduce((m, v, i) => Math.max(m, Math.abs(v - runs[0].out[i]) / Math.max(1, Math.abs(runs[0].out[i]))), 0);
-  const ratio = median(medians[1].map((v, i) => v / medians[0][i]));
-  console.log(`${name.padEnd(12)} fastest ${fastest[0].toFixed(1)} / ${fastest[1].toFixed(1)}, median ${median(medians[0]).toFixed(1)} / ${median(medians[1]).toFixed(1)}, new / old ${ratio.toFixed(2)}x; outputs differ by ${diff.toExponential(1)}; load ${loadavg()[0].toFixed(2)}`);
+  const ratio = median(medians[1].map((v, i) => v / medians[0][i])), cpuRatio = median(cpu[1].map((v, i) => v / cpu[0][i]));
+  console.log(`${name.padEnd(12)} fastest ${fastest[0].toFixed(1)} / ${fastest[1].toFixed(1)}, median ${median(medians[0]).toFixed(1)} / ${median(medians[1]).toFixed(1)}, new / old ${ratio.toFixed(2)}x; CPU time ${median(cpu[0]).toFixed(1)} / ${median(cpu[1]).toFixed(1)}, new / old ${cpuRatio.toFixed(3)}x; outputs differ by ${diff.toExponential(1)}; load ${loadavg()[0].toFixed(2)}`);
 }
 process.exit(0);
