@@ -15,11 +15,11 @@ import { syntheticBatch } from './zoo-data.ts';
 import { preparedTuning, winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 import { pointwiseTuning } from '../src/backends/wasm/pointwise-kernels.ts';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
-import { preparedPacking } from '../src/backends/wasm/conv-kernels.ts';
+import { preparedPacking, stemTuning } from '../src/backends/wasm/conv-kernels.ts';
 import { spatialTuning } from '../src/backends/wasm/spatial.ts';
 import { weightCacheTuning } from '../src/compile/prologue.ts';
 
-const TUNING: Record<string, Record<string, unknown>> = { preparedTuning, winogradTuning, pointwiseTuning, depthwiseTuning, preparedPacking, spatialTuning, weightCacheTuning };
+const TUNING: Record<string, Record<string, unknown>> = { preparedTuning, winogradTuning, pointwiseTuning, depthwiseTuning, preparedPacking, spatialTuning, weightCacheTuning, stemTuning };
 const { values } = parseArgs({ options: {
   knob: { type: 'string' }, values: { type: 'string', default: 'false,true' }, models: { type: 'string', default: 'seed' }, threads: { type: 'string', default: '1' },
   batch: { type: 'string', default: '1' }, rounds: { type: 'string', default: '15' }, reps: { type: 'string', default: '30' },
