@@ -60,8 +60,12 @@ export const pointwiseTuning = {
   colBlockBytes: 16 << 10,
 };
 
-/** Rows of the register tile (assembly/pointwise.ts#tile6x8): chunks split on multiples of it. */
-const TILE_ROWS = 6;
+/**
+ * Rows of the register tiles (assembly/pointwise.ts#tile6x8, tile2x16): chunks split on
+ * multiples of them. The 2x16 tile's 2 balance batch-1 calls between two threads: 256 rows in
+ * chunks of 36 (a multiple of 6) went 144 / 112, in chunks of 32 128 / 128.
+ */
+const TILE_ROWS = 6, WIDE_TILE_ROWS = 2;
 
 /**
  * Whether pointwiseGemm computes this convolution: a 1x1 kernel at stride 1 without padding,
@@ -99,7 +103,7 @@ function colBlock(K: number, wide: boolean): number {
 // kernel splits, would have run on one thread once they took the GEMM).
 function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number, wide: boolean): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, wide ? WIDE_TILE_ROWS : TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */
