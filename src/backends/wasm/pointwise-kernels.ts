@@ -54,18 +54,20 @@ export const pointwiseTuning = {
   wideTileMaxK: 128,
   /** Bytes of packed B per column block for the 2x16 tile (colBlockBytes for the 6x8 one): all of MobileNet's columns. */
   wideColBlockBytes: 1 << 20,
+  /**
+   * Rows the 2x16 tile's chunks split on multiples of (its own 2 rows; 6, the 6x8 tile's, for
+   * comparisons): batch-1 calls halve evenly between two threads (256 rows in chunks of 36 went
+   * 144 / 112, in chunks of 32 128 / 128; bench/splits.ts).
+   */
+  wideSplitRows: 2,
   /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
   rowBlockBytes: 128 << 10,
   /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
   colBlockBytes: 16 << 10,
 };
 
-/**
- * Rows of the register tiles (assembly/pointwise.ts#tile6x8, tile2x16): chunks split on
- * multiples of them. The 2x16 tile's 2 balance batch-1 calls between two threads: 256 rows in
- * chunks of 36 (a multiple of 6) went 144 / 112, in chunks of 32 128 / 128.
- */
-const TILE_ROWS = 6, WIDE_TILE_ROWS = 2;
+/** Rows of the 6x8 register tile (assembly/pointwise.ts#tile6x8): its chunks split on multiples of it. */
+const TILE_ROWS = 6;
 
 /**
  * Whether pointwiseGemm computes this convolution: a 1x1 kernel at stride 1 without padding,
@@ -103,7 +105,7 @@ function colBlock(K: number, wide: boolean): number {
 // kernel splits, would have run on one thread once they took the GEMM).
 function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number, wide: boolean): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, wide ? WIDE_TILE_ROWS : TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, wide ? pointwiseTuning.wideSplitRows : TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */
