@@ -3,16 +3,18 @@
 // with its multiply-adds as a direct convolution or matMul counts them and the rate on that
 // count against the wasm kernels' measured multiply-add limit on these threads (Winograd does
 // fewer multiply-adds, so it can read above 100%).
-//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise] [--wide-gemm on|off] [--reuse-columns on|off] [--even-chunks on|off] [--gather-edges on|off]
+//   node --import tsx bench/profile-latency.ts --model mobilenet [--threads 1] [--runs 50] [--top 8] [--batch 1] [--general-depthwise] [--wide-gemm on|off] [--reuse-columns on|off] [--even-chunks on|off] [--gather-edges on|off] [--stem-gemm on|off] [--set pointwiseTuning.wideEpilogueMinPixels=4096,stemTuning.stemGemm=false]
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { depthwiseTuning } from '../src/backends/wasm/depthwise-kernels.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { stemTuning } from '../src/backends/wasm/conv-kernels.ts';
+import { pointwiseTuning } from '../src/backends/wasm/pointwise-kernels.ts';
 import { ZOO } from '../examples/zoo-models.ts';
 import { syntheticBatch } from './zoo-data.ts';
 import { backend } from '../src/core/engine.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' }, 'general-depthwise': { type: 'boolean', default: false }, 'wide-gemm': { type: 'string', default: 'on' }, 'reuse-columns': { type: 'string', default: 'on' }, 'even-chunks': { type: 'string', default: 'on' }, 'gather-edges': { type: 'string', default: 'on' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, runs: { type: 'string', default: '50' }, top: { type: 'string', default: '8' }, batch: { type: 'string', default: '1' }, 'general-depthwise': { type: 'boolean', default: false }, 'wide-gemm': { type: 'string', default: 'on' }, 'reuse-columns': { type: 'string', default: 'on' }, 'even-chunks': { type: 'string', default: 'on' }, 'gather-edges': { type: 'string', default: 'on' }, 'stem-gemm': { type: 'string', default: 'on' }, set: { type: 'string', default: '' } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`profile-latency: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 dt.setBackend('wasm');
@@ -24,6 +26,16 @@ winogradTuning.reuseColumns = values['reuse-columns'] === 'on'; // F(4x4)'s inpu
 for (const [flag, key] of [['even-chunks', 'evenChunks'], ['gather-edges', 'gatherEdges']] as const) {
   if (values[flag] !== 'on' && values[flag] !== 'off') throw new Error(`profile-latency: --${flag} must be on or off, got '${values[flag]}'`);
   winogradTuning[key] = values[flag] === 'on'; // F(4x4): equal chunks of tiles between threads / edge blocks gathered (off: before, for comparisons)
+}
+if (values['stem-gemm'] !== 'on' && values['stem-gemm'] !== 'off') throw new Error(`profile-latency: --stem-gemm must be on or off, got '${values['stem-gemm']}'`);
+stemTuning.stemGemm = values['stem-gemm'] === 'on'; // RGB stems read in place (off: convGemm's im2col panels, before/after)
+// Any tuning values (after the flags above): OBJECT.KEY=VALUE, comma-separated (before/after profiles).
+const TUNING: Record<string, Record<string, unknown>> = { depthwiseTuning, winogradTuning, stemTuning, pointwiseTuning };
+for (const item of values.set ? values.set.split(',') : []) {
+  const [name, value] = item.split('='), [objectName, key] = name.split('.');
+  const target = TUNING[objectName];
+  if (!target || !key || !(key in target) || value === undefined) throw new Error(`profile-latency: --set takes OBJECT.KEY=VALUE of ${Object.keys(TUNING).join(', ')}, got '${item}'`);
+  target[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
 }
 if (values.threads) dt.setThreads(Number(values.threads));
 await dt.ready();

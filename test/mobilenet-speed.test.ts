@@ -115,12 +115,13 @@ describe('pointwise GEMM with its epilogue in the store', () => {
     Object.assign(pointwiseTuning, defaults);
   });
 
-  it('by default from epilogueMinPixels pixels per call (batch 256 of 4x4 upwards); batch 1 keeps the direct kernel', () => {
+  it('by default: up to wideTileMaxK input channels at any size (batch 1 too), deeper ones from epilogueMinPixels pixels per call', () => {
     const be = wasm[0];
-    const big = convInfo([256, 4, 4, 24], [1, 1, 24, 16], { padding: 'same' }), small = convInfo([1, 32, 32, 24], [1, 1, 24, 16], { padding: 'same' });
-    const run = (info: ConvInfo) => kernelsRun(be, () => forward(be, floats(info.batch * info.inH * info.inW * 24), floats(24 * 16), floats(16), info, 'relu6', false));
-    assert.ok(run(big).includes('pointwiseGemm'), '4096 pixels: the GEMM');
-    assert.ok(!run(small).includes('pointwiseGemm'), '1024 pixels: the direct kernel');
+    const run = (info: ConvInfo) => kernelsRun(be, () => forward(be, floats(info.batch * info.inH * info.inW * info.inC), floats(info.inC * 16), floats(16), info, 'relu6', false));
+    assert.ok(run(convInfo([1, 32, 32, 24], [1, 1, 24, 16], { padding: 'same' })).includes('pointwiseGemm'), '24 deep, 1024 pixels: the GEMM (2x16 tile)');
+    assert.ok(run(convInfo([1, 4, 4, 128], [1, 1, 128, 16], { padding: 'same' })).includes('pointwiseGemm'), '128 deep, 16 pixels: the GEMM (2x16 tile)');
+    assert.ok(run(convInfo([256, 4, 4, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 4096 pixels: the GEMM (6x8 tile)');
+    assert.ok(!run(convInfo([1, 32, 32, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 1024 pixels: the direct kernel');
   });
 });
 

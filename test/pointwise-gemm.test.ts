@@ -89,12 +89,17 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21), bias = floats(21);
     assert.deepEqual(kernelsRun(be, () => be.conv2d(x, w, null, y, one)), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dBackpropInput(y, w, x, one)), ['packPanelsTransposed', 'pointwiseGemm']);
-    // With an epilogue the direct kernel below pointwiseTuning.epilogueMinPixels pixels (these 50), or without pointwiseTuning.epilogue.
-    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6: direct by default');
-    assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct by default');
+    // With an epilogue: the 2x16 tile's depths (13 here) from wideEpilogueMinPixels pixels (0),
+    // the 6x8 tile's from epilogueMinPixels (these 50 pixels: the direct kernel), none without pointwiseTuning.epilogue.
+    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm'], 'relu6, 13 deep: the GEMM by default');
+    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm'], 'residual, 13 deep');
+    pointwiseTuning.wideTileMaxK = 8; // 13 input channels now take the 6x8 tile
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6, 6x8 tile: direct below epilogueMinPixels');
+    assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias, 6x8 tile: direct below epilogueMinPixels');
     pointwiseTuning.epilogueMinPixels = 50;
     assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm']);
+    pointwiseTuning.wideTileMaxK = defaults.wideTileMaxK;
     pointwiseTuning.epilogue = false;
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct with pointwiseTuning.epilogue off');
     pointwiseTuning.epilogue = true;

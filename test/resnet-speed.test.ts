@@ -4,7 +4,7 @@
 // without a bias), and the convolutions through it equal
 // bit for bit to gemm's 4x8 tile (same products summed in the same order), within F(4x4)'s
 // documented bound (1e-4 relative) of a float64 convolution, on 1 and 2 threads.
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
@@ -12,6 +12,7 @@ import { randomTensor } from './helpers/gradcheck.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
+import { stemTuning } from '../src/backends/wasm/conv-kernels.ts';
 import type { ConvInfo } from '../src/backends/backend.ts';
 import { worstError } from './helpers/compare.ts';
 import { convForward, EPILOGUES, type Epilogue } from './helpers/conv-epilogue.ts';
@@ -54,6 +55,9 @@ describe('gemmWide (assembly/gemm-wide.ts)', () => {
 describe('convolutions with few input channels (convGemm: the stems) through gemmWide', () => {
   // ResNet-20's stem 3 -> 16 (and 32, 64, and 24: gemm's path), odd sizes, strides 1-2, both
   // paddings, bias and activations: equal bit for bit to the 4x8 tile, within 1e-5 of float64.
+  // convGemm itself: stemTuning.stemGemm off (its in-place kernel: test/stem-gemm.test.ts).
+  before(() => { stemTuning.stemGemm = false; });
+  after(() => { stemTuning.stemGemm = true; });
   const shapes: [number, number, number, number, number, 'same' | 'valid'][] = [[3, 11, 3, 16, 1, 'same'], [2, 9, 3, 32, 2, 'valid'], [1, 7, 5, 64, 1, 'same'], [2, 10, 3, 24, 1, 'same']];
   for (const threads of [1, 2]) {
     const be = new WasmBackend(threads);

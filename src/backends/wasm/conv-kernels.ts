@@ -27,9 +27,12 @@ export interface KernelHost {
 
 /**
  * The first and last layers' kernels (A/B flags: bench/small-convs.ts --compare <flag>):
- * oneFilterQuads: one-output-channel convolutions four outputs at a time (conv-one-filter.ts).
+ * oneFilterQuads: one-output-channel convolutions four outputs at a time (conv-one-filter.ts);
+ * stemGemm: convolutions with fewer than 8 input channels and output channels a multiple of
+ * 16 (the RGB stems) read a zero-bordered copy in place (assembly/conv-stem-gemm.ts) instead
+ * of convGemm's im2col panels and activation pass (the same floats).
  */
-export const stemTuning = { oneFilterQuads: true };
+export const stemTuning = { oneFilterQuads: true, stemGemm: true };
 
 /** Rows per panel of the fused convolution kernels (PANEL in assembly/common.ts). */
 const PANEL = 256;
@@ -75,7 +78,7 @@ export interface Prepared { at: number; form: string }
 export const preparedPacking = { minKernelBytes: 64 << 10 };
 
 /** Direct kernels whose range is output rows of all images (batch * outH), not images (convPoolDirect: row pairs). */
-const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual']);
+const ROW_SPLIT_KERNELS = new Set(['convDirect', 'dwConv', 'convDirectResidual', 'convStemGemm']);
 
 export class ConvKernels {
   constructor(private readonly h: KernelHost) {}
@@ -126,6 +129,7 @@ export class ConvKernels {
     // floats are too short for its tile, and im2col panels feeding the GEMM do better.
     if (info.inC >= 8 && this.byColumns(info)) return this.columns(px, pw, pb, po, info, act);
     if (info.inC >= 8) return this.direct('convDirect', [px, pw, this.packed(pw, info, prep), pb, po], info, { tail: [act] });
+    if (stemTuning.stemGemm && info.outC % 16 === 0 && info.dilationH === 1 && info.dilationW === 1) return this.direct('convStemGemm', [px, pw, pb, po], info, { tail: [act] });
     const rows = info.batch * info.outH * info.outW;
     this.convPar('convGemm', [px, pw, pb, po], info, rows, 4, macs(info) < CALLING_THREAD_MACS ? rows : undefined, [act, winogradTuning.wideGemm ? 1 : 0]);
   }

@@ -7,6 +7,7 @@
 // gradient keeps the packed kernel.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
+import { CALLING_THREAD_MACS } from './split-policy.ts';
 
 /** Pointwise kernels the thread pool runs (added to the backend's list). */
 export const POINTWISE_PARALLEL = ['pointwiseGemm', 'packPanelsTransposed'];
@@ -27,10 +28,18 @@ export const pointwiseTuning = {
   epilogue: true,
   /**
    * Pixels per call (batch * height * width) from which forwards with an epilogue take
-   * pointwiseGemm: measured at batch 256 only. Smaller calls (every batch-1 one: at most 1024
-   * pixels) keep the direct kernels and split-policy's splits between threads.
+   * pointwiseGemm with the 6x8 tile: measured at batch 256 only. Smaller calls (every batch-1
+   * one: at most 1024 pixels) keep the direct kernels and split-policy's splits between threads.
    */
   epilogueMinPixels: 4096,
+  /**
+   * The same threshold for forwards that take the 2x16 tile (at most wideTileMaxK input
+   * channels): batch 1's MobileNet calls too. Per call at batch 1, one thread, CPU time,
+   * alternating (bench/mobilenet-kernels.ts --batch 1 --epilogue-min-pixels 0): 32->64 on 32x32
+   * 1.20x, 64->128 on 16x16 1.11x, 128->128 1.08x, 128->256 on 8x8 1.06x against the direct
+   * kernel; the 6x8 tile's (256 input channels) 0.98-1.02x, so those keep epilogueMinPixels.
+   */
+  wideEpilogueMinPixels: 0,
   /**
    * Whether forwards with at most wideTileMaxK input channels take the GEMM's 2 rows x 16
    * columns tile (two panels at a time; false: 6 rows x 8 columns, for comparisons), over
@@ -45,15 +54,19 @@ export const pointwiseTuning = {
   wideTileMaxK: 128,
   /** Bytes of packed B per column block for the 2x16 tile (colBlockBytes for the 6x8 one): all of MobileNet's columns. */
   wideColBlockBytes: 1 << 20,
+  /**
+   * Rows the 2x16 tile's chunks split on multiples of (its own 2 rows; 6, the 6x8 tile's, for
+   * comparisons): batch-1 calls halve evenly between two threads (256 rows in chunks of 36 went
+   * 144 / 112, in chunks of 32 128 / 128; bench/splits.ts).
+   */
+  wideSplitRows: 2,
   /** Bytes of A (rows of K input floats) per row block, which stays in L2 while the column blocks sweep it. */
   rowBlockBytes: 128 << 10,
   /** Bytes of packed B per column block, which stays in L1 while the block's row tiles sweep it. */
   colBlockBytes: 16 << 10,
 };
 
-/** Below this many multiply-adds a call runs on the calling thread alone (as the direct kernels: conv-kernels.ts). */
-const CALLING_THREAD_MACS = 1 << 21;
-/** Rows of the register tile (assembly/pointwise.ts#tile6x8): chunks split on multiples of it. */
+/** Rows of the 6x8 register tile (assembly/pointwise.ts#tile6x8): its chunks split on multiples of it. */
 const TILE_ROWS = 6;
 
 /**
@@ -67,7 +80,13 @@ export function pointwiseFits(i: ConvInfo): boolean {
 
 /** Whether pointwiseGemm computes this forward: pointwiseFits, and with an epilogue only as pointwiseTuning.epilogue says. */
 export function pointwiseForwardFits(i: ConvInfo, epilogue: boolean): boolean {
-  return pointwiseFits(i) && (!epilogue || (pointwiseTuning.epilogue && i.batch * i.outH * i.outW >= pointwiseTuning.epilogueMinPixels));
+  const minPixels = wideTileFits(i) ? pointwiseTuning.wideEpilogueMinPixels : pointwiseTuning.epilogueMinPixels;
+  return pointwiseFits(i) && (!epilogue || (pointwiseTuning.epilogue && i.batch * i.outH * i.outW >= minPixels));
+}
+
+/** Whether a pointwise forward takes the 2x16 tile (pointwiseTuning.wideTile). */
+function wideTileFits(i: ConvInfo): boolean {
+  return pointwiseTuning.wideTile && i.inC <= pointwiseTuning.wideTileMaxK;
 }
 
 /** Rows per block of pointwiseGemm for K-float rows: a multiple of the tile's rows within rowBlockBytes. */
@@ -81,9 +100,12 @@ function colBlock(K: number, wide: boolean): number {
 }
 
 /** out[P, N] = act(a[P, K] b + bias + residual) with b's panels packed at bp (b itself read for the N % 8 columns). */
+// Below split-policy's CALLING_THREAD_MACS a call runs on the calling thread alone, as the
+// direct kernels do (it was 2^21 here: batch-1 calls of 128K-2M multiply-adds, which the direct
+// kernel splits, would have run on one thread once they took the GEMM).
 function gemm(h: KernelHost, pa: number, bp: number, pb: number, kStride: number, nStride: number, pbias: number, pr: number, po: number, P: number, K: number, N: number, act: number, wide: boolean): void {
   const macs = P * K * N;
-  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
+  h.par('pointwiseGemm', [pa, bp, pb, kStride, nStride, pbias, pr, po, K, N, act, rowBlock(K), colBlock(K, wide), wide ? 1 : 0], P, wide ? pointwiseTuning.wideSplitRows : TILE_ROWS, macs < CALLING_THREAD_MACS ? P : undefined);
 }
 
 /** The [K, N] weights at pw packed into scratch in panels of 8 columns (packPanels, assembly/conv.ts), or 0 if N < 8. */
@@ -102,7 +124,7 @@ function packed(h: KernelHost, pw: number, K: number, N: number, transposed: boo
  */
 export function pointwiseForward(h: KernelHost, px: number, pw: number, pb: number, pr: number, po: number, i: ConvInfo, act: number, prepacked = 0): void {
   const P = i.batch * i.outH * i.outW;
-  const wide = pointwiseTuning.wideTile && i.inC <= pointwiseTuning.wideTileMaxK;
+  const wide = wideTileFits(i);
   gemm(h, px, prepacked || packed(h, pw, i.inC, i.outC, false), pw, i.outC, 1, pb, pr, po, P, i.inC, i.outC, act, wide);
 }
 

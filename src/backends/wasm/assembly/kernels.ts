@@ -15,6 +15,7 @@ export { padImages, convColumns, convPoolColumns } from './conv-columns';
 export { winogradWeights } from './winograd-weights';
 export { convOneFilter } from './conv-one-filter';
 export { convPool3x3C1 } from './conv-stem';
+export { convStemGemm } from './conv-stem-gemm';
 export { pointwiseGemm, packPanelsTransposed } from './pointwise';
 export { dwFilterGrad3x3 } from './depthwise-grad';
 export { dwConv3x3, dwInputGrad3x3s2 } from './depthwise3x3';
