@@ -17,11 +17,12 @@
 //    reason, and are then printed as a finding.
 // The one-layer models put a Dense probe in front of the layer (units = the input's last axis,
 // so shapes are kept), so that the layer's input gradient runs inside the compiled plans too
-// (`probe: false` leaves it out, for a layer whose input is token indices).
+// (`probe: false` leaves it out, for a layer whose input a probe's floats would not make).
 // A layer of several inputs (merge layers) gets `inputShapes` and one probe per input, in a
 // functional model. A layer of token ids (Embedding) gets `indices` (the vocabulary size): its
 // inputs are integer-valued floats below it, its models have no probe (a Dense would not give
-// ids), and no gradient is taken for its input (ids are not differentiable). A `stochastic` layer (dropout, noise, augmentation) is random in training:
+// ids), and no gradient is taken for its input (ids are not differentiable).
+// A `stochastic` layer (dropout, noise, augmentation) is random in training:
 // there the oracle and finite differences check inference only, while compiled vs eager and
 // wasm vs js compare training steps of layers with the same seed, which must draw the same.
 import { describe, it, type TestContext } from 'node:test';
