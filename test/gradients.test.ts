@@ -150,6 +150,16 @@ describe('gradients match finite differences', () => {
   op('atan2', () => checkGradients((a, b) => dt.atan2(a, b), [rand([2, 3], -2, 2), rand([3], 0.5, 2)]));
   op('select', () => checkGradients((a, b) => dt.where(dt.tensor([1, 0, 1, 0, 0, 1], [2, 3], 'uint8'), a, b), [rand([2, 3]), rand([3])]));
   op('gather', () => checkGradients((x) => dt.gather(x, [1, 1, 0, 2], 1), [rand([2, 3, 2])]));
+  op('scatterAdd', () => {
+    // Rows summed where ids repeat (unsortedSegmentSum, scatterND): the gradient gathers dy back.
+    checkGradients((x) => dt.unsortedSegmentSum(x, dt.tensor([2, 0, 2, 1], [4], 'int32'), 3), [rand([4, 3])]);
+    checkGradients((u) => dt.scatterND(dt.tensor([1, 3, 1], [3, 1], 'int32'), u, [4, 2]), [rand([3, 2])]);
+  });
+  // A custom gradient is the user's rule, so finite differences check a function whose rule is its true gradient.
+  op('customGrad', () => checkGradients((x) => dt.customGrad((a: dt.Tensor, save: (t: dt.Tensor[]) => void) => {
+    save([a]);
+    return { value: a.square(), gradFunc: (dy: dt.Tensor, saved: dt.Tensor[]) => [dy.mul(saved[0]).mul(2)] };
+  })(x), [rand([2, 3])]));
   op('cumulative', () => {
     checkGradients((x) => dt.cumsum(x, 1, true, true), [rand([2, 3, 2])]);
     checkGradients((x) => dt.cumprod(x, 1), [rand([2, 3, 2])]);
