@@ -156,9 +156,9 @@ describe('gradients match finite differences', () => {
     checkGradients((u) => dt.scatterND(dt.tensor([1, 3, 1], [3, 1], 'int32'), u, [4, 2]), [rand([3, 2])]);
   });
   // A custom gradient is the user's rule, so finite differences check a function whose rule is its true gradient.
-  op('customGrad', () => checkGradients((x) => dt.customGrad((a: dt.Tensor, save: (t: dt.Tensor[]) => void) => {
-    save([a]);
-    return { value: a.square(), gradFunc: (dy: dt.Tensor, saved: dt.Tensor[]) => [dy.mul(saved[0]).mul(2)] };
+  op('customGrad', () => checkGradients((x) => dt.customGrad((a, save) => {
+    (save as dt.GradSaveFunc)([a as dt.Tensor]);
+    return { value: (a as dt.Tensor).square(), gradFunc: (dy, saved) => [dy.mul(saved[0]).mul(2)] };
   })(x), [rand([2, 3])]));
   op('cumulative', () => {
     checkGradients((x) => dt.cumsum(x, 1, true, true), [rand([2, 3, 2])]);
