@@ -15,9 +15,18 @@ import * as linalg from './linalg.ts';
 import * as blocks from './blocks.ts';
 import * as selection from './selection.ts';
 import * as cumulative from './cumulative.ts';
+import * as conv from './conv.ts';
+import * as convVariants from './conv-variants.ts';
+import * as spatial from './spatial.ts';
+import * as image from './image.ts';
+import * as poolingTfjs from './pooling-tfjs.ts';
+import * as scatter from './scatter.ts';
+import { TensorBuffer } from './misc-tfjs.ts';
+import type { Pair } from './conv.ts';
+import type { TfjsPad } from './positional.ts';
 import { concat } from './concat.ts';
 import { pad } from './spatial.ts';
-import { onesLike, zerosLike, type NestedArray } from '../core/tensor.ts';
+import { onesLike, variable, zerosLike, type NestedArray } from '../core/tensor.ts';
 
 const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks, ...cumulative };
 const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
@@ -154,10 +163,30 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0, ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
     return ops.stridedSlice(this, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
   },
+  conv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return conv.conv2d(this, filter, strides, pad, dataFormat, dilations); },
+  depthwiseConv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return convVariants.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations); },
+  separableConv2d(this: Tensor, depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides?: Pair, pad?: TfjsPad, dilation?: Pair, dataFormat?: 'NHWC'): Tensor {
+    return convVariants.separableConv2d(this, depthwiseFilter, pointwiseFilter, strides, pad, dilation, dataFormat);
+  },
+  conv2dTranspose(this: Tensor, filter: Tensor, outputShape: readonly number[], strides: Pair, pad: TfjsPad): Tensor { return convVariants.conv2dTranspose(this, filter, outputShape, strides, pad); },
+  maxPool(this: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor { return conv.maxPool(this, filterSize, strides, pad); },
+  avgPool(this: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor { return spatial.avgPool(this, filterSize, strides, pad); },
+  pool(this: Tensor, windowShape: Pair, poolingType: 'max' | 'avg', pad: 'valid' | 'same' | 0, dilations?: Pair, strides?: Pair): Tensor { return poolingTfjs.pool(this, windowShape, poolingType, pad, dilations, strides); },
+  dilation2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dilations?: Pair, dataFormat?: 'NHWC'): Tensor { return poolingTfjs.dilation2d(this, filter, strides, pad, dilations, dataFormat); },
+  resizeBilinear(this: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor { return image.resizeBilinear(this, size, alignCorners, halfPixelCenters); },
+  resizeNearestNeighbor(this: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor { return image.resizeNearestNeighbor(this, size, alignCorners, halfPixelCenters); },
+  prelu(this: Tensor, alpha: Tensor | number): Tensor { return activations.prelu(this, alpha); },
+  erf(this: Tensor): Tensor { return activations.erf(this); },
+  where(this: Tensor, condition: Tensor, b: Tensor): Tensor { return indexing.where(condition, this, b); },
+  unsortedSegmentSum(this: Tensor, segmentIds: Tensor, numSegments: number): Tensor { return scatter.unsortedSegmentSum(this, segmentIds, numSegments); },
+  variable(this: Tensor, trainable = true, name?: string, dtype?: DType): Tensor { return variable(this, trainable, name, dtype); },
 };
 
 /** The methods that give something other than one Tensor. */
-const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array' | 'topk' | 'unique'> = {
+const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array' | 'topk' | 'unique' | 'bufferSync' | 'buffer' | 'bytes'> = {
+  bufferSync(this: Tensor) { return new TensorBuffer(this.shape, this.dtype, this.data); },
+  buffer(this: Tensor) { return Promise.resolve(new TensorBuffer(this.shape, this.dtype, this.data)); },
+  bytes(this: Tensor) { return Promise.resolve(new Uint8Array(this.data.slice().buffer)); },
   topk(this: Tensor, k = 1, sorted = true) { return selection.topk(this, k, sorted); },
   unique(this: Tensor, axis = 0) { return selection.unique(this, axis); },
   split(this: Tensor, sizes: number | number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); },
