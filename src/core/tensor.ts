@@ -159,6 +159,7 @@ export interface Tensor {
   arraySync(): NestedArray;
   array(): Promise<NestedArray>;
   // TF.js's remaining op methods (convolutions and pooling in TF.js's positional form, ops/*-tfjs.ts)
+  conv1d(filter: Tensor, stride: number, pad: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation?: number): Tensor;
   conv2d(filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
   depthwiseConv2d(filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
   separableConv2d(depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides?: Pair, pad?: TfjsPad, dilation?: Pair, dataFormat?: 'NHWC'): Tensor;

@@ -163,6 +163,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0, ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
     return ops.stridedSlice(this, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
   },
+  conv1d(this: Tensor, filter: Tensor, stride: number, pad: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation?: number): Tensor { return convVariants.conv1d(this, filter, stride, pad, dataFormat, dilation); },
   conv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return conv.conv2d(this, filter, strides, pad, dataFormat, dilations); },
   depthwiseConv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return convVariants.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations); },
   separableConv2d(this: Tensor, depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides?: Pair, pad?: TfjsPad, dilation?: Pair, dataFormat?: 'NHWC'): Tensor {
