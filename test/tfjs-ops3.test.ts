@@ -298,6 +298,12 @@ describe("TF.js's remaining tensor methods", () => {
       ['where', (t, c, b) => t.where(c, b), (t, c, b) => t.where(tf.cast(c, 'bool'), b), [f32([5]), { v: [1, 0, 0, 1, 1], s: [5] }, f32([5])]],
       ['unsortedSegmentSum', (t, s) => t.unsortedSegmentSum(s, 2), (t, s) => t.unsortedSegmentSum(s as tf.Tensor1D, 2), [f32([3, 2]), i32([1, 0, 1], [3])]],
     ];
+    // tf.matMul's positional flags (before, a boolean third argument fell into the options' defaults).
+    for (const [ta, tb] of [[false, true], [true, false], [true, true]] as const) {
+      same(`matMul ${ta} ${tb}`, (a, b) => dt.matMul(a, b, ta, tb), (a, b) => tf.matMul(a, b, ta, tb), [f32([3, 3]), f32([3, 3])]);
+      same(`x.matMul ${ta} ${tb}`, (a, b) => a.matMul(b, ta, tb), (a, b) => a.matMul(b as tf.Tensor2D, ta, tb), [f32([2, 3, 3]), f32([2, 3, 3])]);
+    }
+    assert.throws(() => dt.matMul(dt.ones([2, 2]), dt.ones([2, 2]), { transposeA: 1 as never }), /matMul: transposeA must be a boolean, got 1/);
     // tf.conv1d's positional form (before, the stride as third argument fell into the options' defaults).
     for (const [stride, pad, dilation] of [[1, 'same', 1], [2, 'valid', 1], [1, 'valid', 2], [1, 2, 1], [3, 1, 1]] as const) {
       // TF.js breaks on a numeric pad (it pads the height too, then cannot reshape): the oracle

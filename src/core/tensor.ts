@@ -94,7 +94,7 @@ export interface Tensor {
   sigmoid(): Tensor;
   tanh(): Tensor;
   clip(min: number, max: number): Tensor;
-  matMul(b: Tensor): Tensor;
+  matMul(b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
 
   // --- Reductions
   sum(axis?: Axis, keepDims?: boolean): Tensor;

@@ -11,8 +11,16 @@ import { reshape, transpose } from './layout.ts';
 
 export interface MatMulOptions { transposeA?: boolean; transposeB?: boolean }
 
-/** a @ b for matrices, or for stacks of them with equal leading dimensions. */
-export function matMul(a: Tensor, b: Tensor, { transposeA = false, transposeB = false }: MatMulOptions = {}): Tensor {
+/** a @ b for matrices, or for stacks of them with equal leading dimensions; also TF.js's matMul(a, b, transposeA, transposeB). */
+export function matMul(a: Tensor, b: Tensor, options?: MatMulOptions): Tensor;
+export function matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
+export function matMul(a: Tensor, b: Tensor, options: MatMulOptions | boolean = {}, positionalB?: boolean): Tensor {
+  // TF.js passes the flags positionally; destructuring a boolean would silently give false, false.
+  const { transposeA = false, transposeB = false } = typeof options === 'boolean' || (options === undefined && positionalB !== undefined)
+    ? { transposeA: options ?? false, transposeB: positionalB ?? false } : options ?? {};
+  for (const [name, v] of [['transposeA', transposeA], ['transposeB', transposeB]] as const) {
+    if (typeof v !== 'boolean') throw new Error(`matMul: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  }
   if (a.rank < 2 || a.rank !== b.rank || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])) {
     throw new Error(`matMul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not matrices (or equal stacks of them)`);
   }

@@ -66,7 +66,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   sigmoid(this: Tensor): Tensor { return ops.sigmoid(this); },
   tanh(this: Tensor): Tensor { return ops.tanh(this); },
   clip(this: Tensor, min: number, max: number): Tensor { return ops.clip(this, min, max); },
-  matMul(this: Tensor, b: Tensor): Tensor { return ops.matMul(this, b); },
+  matMul(this: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); },
   sum(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.sum(this, axis, keepDims); },
   mean(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); },
   max(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); },
