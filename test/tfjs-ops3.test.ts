@@ -304,6 +304,13 @@ describe("TF.js's remaining tensor methods", () => {
       same(`x.matMul ${ta} ${tb}`, (a, b) => a.matMul(b, ta, tb), (a, b) => a.matMul(b as tf.Tensor2D, ta, tb), [f32([2, 3, 3]), f32([2, 3, 3])]);
     }
     assert.throws(() => dt.matMul(dt.ones([2, 2]), dt.ones([2, 2]), { transposeA: 1 as never }), /matMul: transposeA must be a boolean, got 1/);
+    // tf.oneHot's onValue / offValue / dtype and tf.pad's constantValue (before, both were ignored).
+    same('oneHot on/off', (i) => dt.oneHot(i, 4, 0.9, 0.025), (i) => tf.oneHot(i, 4, 0.9, 0.025, 'float32'), [i32([3, 0, 1], [3])]);
+    same('x.oneHot int32', (i) => i.oneHot(3, 5, -1, 'int32'), (i) => tf.oneHot(i, 3, 5, -1), [i32([2, 0], [2])]);
+    assert.equal(dt.oneHot(int([1], [1]), 2, 1, 0, 'int32').dtype, 'int32');
+    same('pad constantValue', (x) => dt.pad(x, [[1, 0], [2, 1]], -3.5), (x) => tf.pad(x, [[1, 0], [2, 1]], -3.5), [f32([2, 3])]);
+    same('x.pad constantValue', (x) => x.pad([[0, 2]], 7), (x) => x.pad([[0, 2]], 7), [f32([3])]);
+    checkGradients((x) => dt.pad(x, [[1, 1], [0, 2]], 2), [f64([2, 2])]);
     // tf.conv1d's positional form (before, the stride as third argument fell into the options' defaults).
     for (const [stride, pad, dilation] of [[1, 'same', 1], [2, 'valid', 1], [1, 'valid', 2], [1, 2, 1], [3, 1, 1]] as const) {
       // TF.js breaks on a numeric pad (it pads the height too, then cannot reshape): the oracle

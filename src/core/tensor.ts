@@ -127,8 +127,8 @@ export interface Tensor {
   concat(others: Tensor | Tensor[], axis?: number): Tensor;
   stack(others: Tensor | Tensor[], axis?: number): Tensor;
   broadcastTo(shape: Shape): Tensor;
-  pad(paddings: readonly (readonly [number, number])[]): Tensor;
-  oneHot(depth: number): Tensor;
+  pad(paddings: readonly (readonly [number, number])[], constantValue?: number): Tensor;
+  oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DType): Tensor;
   zerosLike(): Tensor; onesLike(): Tensor;
   reshapeAs(other: Tensor): Tensor;
   asType(dtype: DType): Tensor; toFloat(): Tensor; toInt(): Tensor; toBool(): Tensor;
