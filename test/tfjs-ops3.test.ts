@@ -304,6 +304,7 @@ describe("TF.js's remaining tensor methods", () => {
       same(`x.matMul ${ta} ${tb}`, (a, b) => a.matMul(b, ta, tb), (a, b) => a.matMul(b as tf.Tensor2D, ta, tb), [f32([2, 3, 3]), f32([2, 3, 3])]);
     }
     assert.throws(() => dt.matMul(dt.ones([2, 2]), dt.ones([2, 2]), { transposeA: 1 as never }), /matMul: transposeA must be a boolean, got 1/);
+    assert.throws(() => dt.gather(dt.ones([2, 3]), int([0], [1]), 1, 1), /gather: batchDims 1 is not supported \(only 0\)/);
     // tf.oneHot's onValue / offValue / dtype and tf.pad's constantValue (before, both were ignored).
     same('oneHot on/off', (i) => dt.oneHot(i, 4, 0.9, 0.025), (i) => tf.oneHot(i, 4, 0.9, 0.025, 'float32'), [i32([3, 0, 1], [3])]);
     same('x.oneHot int32', (i) => i.oneHot(3, 5, -1, 'int32'), (i) => tf.oneHot(i, 3, 5, -1), [i32([2, 0], [2])]);

@@ -121,7 +121,7 @@ export interface Tensor {
   all(axis?: Axis, keepDims?: boolean): Tensor;
   argMin(axis?: number): Tensor;
   slice(begin: number[], size?: number[]): Tensor;
-  gather(indices: Tensor | number[], axis?: number): Tensor;
+  gather(indices: Tensor | number[], axis?: number, batchDims?: number): Tensor;
   tile(reps: number[]): Tensor;
   reverse(axis?: Axis): Tensor;
   concat(others: Tensor | Tensor[], axis?: number): Tensor;

@@ -123,7 +123,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
     // TF.js's slice: size -1 (or absent) takes the rest of the axis.
     return ops.slice(this, begin, (size ?? begin.map(() => -1)).map((n, d) => (n === -1 ? this.shape[d] - begin[d] : n)));
   },
-  gather(this: Tensor, indices: Tensor | number[], axis = 0): Tensor { return ops.gather(this, indices, axis); },
+  gather(this: Tensor, indices: Tensor | number[], axis = 0, batchDims = 0): Tensor { return ops.gather(this, indices, axis, batchDims); },
   tile(this: Tensor, reps: number[]): Tensor { return ops.tile(this, reps); },
   reverse(this: Tensor, axis?: Axis): Tensor { return ops.reverse(this, axis); },
   concat(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return concat(list(this, others), axis); },
