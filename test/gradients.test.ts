@@ -165,6 +165,13 @@ describe('gradients match finite differences', () => {
     checkGradients((x) => dt.cumprod(x, 1), [rand([2, 3, 2])]);
   });
 
+  // scatter.ts's scatterAdd (scatterND sums repeats) and customGrad (the rule is the user's: here the true one).
+  op('scatterAdd', () => checkGradients((u) => dt.scatterND(dt.tensor([2, 0, 2], [3, 1], 'int32'), u, [4, 2]), [rand([3, 2])]));
+  op('customGrad', () => {
+    const cube = dt.customGrad((x) => ({ value: dt.pow(x as dt.Tensor, 3), gradFunc: (dy) => dt.mul(dy, dt.mul(dt.square(x as dt.Tensor), 3)) }));
+    checkGradients((x) => cube(x), [rand([2, 3])]);
+  });
+
   it('covers every op in the gradient table', () => {
     assert.deepEqual([...covered].sort(), Object.keys(gradRules).sort());
   });

@@ -278,6 +278,66 @@ describe('tf.signal and the class aliases', () => {
   });
 });
 
+describe("TF.js's remaining tensor methods", () => {
+  it('convolutions, pooling, resizes, prelu, erf, where, unsortedSegmentSum, variable, buffers, bytes, isDisposed: as TF.js', async () => {
+    const x = f32([2, 6, 6, 3]), w = f32([3, 3, 3, 4]), dw = f32([3, 3, 3, 2]), pw = f32([1, 1, 6, 5]), wt = f32([3, 3, 4, 3]), f = f32([2, 2, 3]);
+    const cases: [string, (t: dt.Tensor, ...a: dt.Tensor[]) => dt.Tensor, (t: tf.Tensor, ...a: tf.Tensor[]) => tf.Tensor, In[]][] = [
+      ['conv1d', (t, k) => t.conv1d(k, 2, 'same'), (t, k) => (t as tf.Tensor3D).conv1d(k as tf.Tensor3D, 2, 'same'), [f32([2, 9, 3]), f32([3, 3, 4])]],
+      ['conv2d', (t, k) => t.conv2d(k, 2, 'same'), (t, k) => (t as tf.Tensor4D).conv2d(k as tf.Tensor4D, 2, 'same'), [x, w]],
+      ['depthwiseConv2d', (t, k) => t.depthwiseConv2d(k, 1, 'valid', 'NHWC', 2), (t, k) => (t as tf.Tensor4D).depthwiseConv2d(k as tf.Tensor4D, 1, 'valid', 'NHWC', 2), [x, dw]],
+      ['separableConv2d', (t, a, b) => t.separableConv2d(a, b, 1, 'same'), (t, a, b) => (t as tf.Tensor4D).separableConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), [x, dw, pw]],
+      ['conv2dTranspose', (t, k) => t.conv2dTranspose(k, [2, 12, 12, 4], 2, 'same'), (t, k) => (t as tf.Tensor4D).conv2dTranspose(k as tf.Tensor4D, [2, 12, 12, 4], 2, 'same'), [x, wt]],
+      ['maxPool', (t) => t.maxPool(3, 2, 'same'), (t) => (t as tf.Tensor4D).maxPool(3, 2, 'same'), [x]],
+      ['avgPool', (t) => t.avgPool(2, 2, 'valid'), (t) => (t as tf.Tensor4D).avgPool(2, 2, 'valid'), [x]],
+      ['pool', (t) => t.pool(2, 'max', 'same', 2), (t) => (t as tf.Tensor4D).pool(2, 'max', 'same', 2), [x]],
+      ['dilation2d', (t, k) => t.dilation2d(k, 1, 'same'), (t, k) => (t as tf.Tensor4D).dilation2d(k as tf.Tensor3D, 1, 'same'), [x, f]],
+      ['resizeBilinear', (t) => t.resizeBilinear([4, 9]), (t) => (t as tf.Tensor4D).resizeBilinear([4, 9]), [x]],
+      ['resizeNearestNeighbor', (t) => t.resizeNearestNeighbor([9, 4], false, true), (t) => (t as tf.Tensor4D).resizeNearestNeighbor([9, 4], false, true), [x]],
+      ['prelu', (t, a) => t.prelu(a), (t, a) => t.prelu(a), [f32([4, 3]), f32([3])]],
+      ['erf', (t) => t.erf(), (t) => t.erf(), [f32([7], -2, 2)]],
+      ['where', (t, c, b) => t.where(c, b), (t, c, b) => t.where(tf.cast(c, 'bool'), b), [f32([5]), { v: [1, 0, 0, 1, 1], s: [5] }, f32([5])]],
+      ['unsortedSegmentSum', (t, s) => t.unsortedSegmentSum(s, 2), (t, s) => t.unsortedSegmentSum(s as tf.Tensor1D, 2), [f32([3, 2]), i32([1, 0, 1], [3])]],
+    ];
+    // tf.matMul's positional flags (before, a boolean third argument fell into the options' defaults).
+    for (const [ta, tb] of [[false, true], [true, false], [true, true]] as const) {
+      same(`matMul ${ta} ${tb}`, (a, b) => dt.matMul(a, b, ta, tb), (a, b) => tf.matMul(a, b, ta, tb), [f32([3, 3]), f32([3, 3])]);
+      same(`x.matMul ${ta} ${tb}`, (a, b) => a.matMul(b, ta, tb), (a, b) => a.matMul(b as tf.Tensor2D, ta, tb), [f32([2, 3, 3]), f32([2, 3, 3])]);
+    }
+    assert.throws(() => dt.matMul(dt.ones([2, 2]), dt.ones([2, 2]), { transposeA: 1 as never }), /matMul: transposeA must be a boolean, got 1/);
+    assert.throws(() => dt.gather(dt.ones([2, 3]), int([0], [1]), 1, 1), /gather: batchDims 1 is not supported \(only 0\)/);
+    // tf.oneHot's onValue / offValue / dtype and tf.pad's constantValue (before, both were ignored).
+    same('oneHot on/off', (i) => dt.oneHot(i, 4, 0.9, 0.025), (i) => tf.oneHot(i, 4, 0.9, 0.025, 'float32'), [i32([3, 0, 1], [3])]);
+    same('x.oneHot int32', (i) => i.oneHot(3, 5, -1, 'int32'), (i) => tf.oneHot(i, 3, 5, -1), [i32([2, 0], [2])]);
+    assert.equal(dt.oneHot(int([1], [1]), 2, 1, 0, 'int32').dtype, 'int32');
+    same('pad constantValue', (x) => dt.pad(x, [[1, 0], [2, 1]], -3.5), (x) => tf.pad(x, [[1, 0], [2, 1]], -3.5), [f32([2, 3])]);
+    same('x.pad constantValue', (x) => x.pad([[0, 2]], 7), (x) => x.pad([[0, 2]], 7), [f32([3])]);
+    checkGradients((x) => dt.pad(x, [[1, 1], [0, 2]], 2), [f64([2, 2])]);
+    // tf.conv1d's positional form (before, the stride as third argument fell into the options' defaults).
+    for (const [stride, pad, dilation] of [[1, 'same', 1], [2, 'valid', 1], [1, 'valid', 2], [1, 2, 1], [3, 1, 1]] as const) {
+      // TF.js breaks on a numeric pad (it pads the height too, then cannot reshape): the oracle
+      // for one is TF.js's 'valid' convolution of the input padded with those zeros.
+      const theirs = (t: tf.Tensor, k: tf.Tensor) => (typeof pad === 'number'
+        ? tf.conv1d(tf.pad(t, [[0, 0], [pad, pad], [0, 0]]) as tf.Tensor3D, k as tf.Tensor3D, stride, 'valid', 'NWC', dilation)
+        : tf.conv1d(t as tf.Tensor3D, k as tf.Tensor3D, stride, pad, 'NWC', dilation));
+      same(`conv1d ${stride} ${pad} ${dilation}`, (t, k) => dt.conv1d(t, k, stride, pad, 'NWC', dilation), theirs, [f32([2, 10, 3]), f32([3, 3, 2])], 1e-4);
+    }
+    same('conv1d one sequence', (t, k) => dt.conv1d(t, k, 1, 'same'), (t, k) => tf.conv1d(t as tf.Tensor2D, k as tf.Tensor3D, 1, 'same'), [f32([8, 3]), f32([2, 3, 2])], 1e-4);
+    assert.throws(() => dt.conv1d(dt.zeros([1, 5, 2]), dt.zeros([2, 2, 1]), 1, 'full' as never), /conv1d: with the stride given positionally \(TF\.js's form\), pad must be 'valid', 'same' or a non-negative integer, got "full"/);
+    assert.throws(() => dt.conv1d(dt.zeros([1, 5, 2]), dt.zeros([2, 2, 1]), 1, 'same', 'NCW' as never), /conv1d: only dataFormat 'NWC' is supported/);
+    for (const [what, ours, theirs, ins] of cases) same(`x.${what}`, (t, ...a) => ours(t, ...a), (t, ...a) => theirs(t, ...a), ins, 1e-4);
+    const t = dt.tensor([1.5, -2, 3, 0.25], [2, 2]);
+    const v = t.variable(false, 'copied');
+    assert.ok(v instanceof dt.Variable && v.name === 'copied' && v.trainable === false && v.data !== t.data);
+    assert.equal(t.bufferSync().get(1, 0), 3);
+    assert.equal((await t.buffer()).get(0, 1), -2);
+    assert.deepEqual(Array.from(await t.bytes()), Array.from((await tf.tensor([1.5, -2, 3, 0.25], [2, 2]).bytes()) as Uint8Array));
+    assert.equal(t.isDisposed, false);
+    t.dispose();
+    assert.equal(t.isDisposed, false, 'nothing disposes a tensor');
+    t.throwIfDisposed();
+  });
+});
+
 describe('tf.InputSpec in a custom layer', () => {
   it("TF.js's list of specs and spellings (minNDim, maxNDim, shape, axes), checked with Keras's messages as TF.js does", () => {
     class Checked extends layers.Layer {

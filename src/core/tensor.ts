@@ -6,6 +6,9 @@ import { formatShape, sizeOf, type Shape } from './shape.ts';
 import { formatTensor } from './format.ts';
 import { markState, weightsTouched } from './engine.ts';
 import type { IndexSpec } from '../ops/layout.ts';
+import type { Pair } from '../ops/conv.ts';
+import type { TfjsPad } from '../ops/positional.ts';
+import type { TensorBuffer } from '../ops/misc-tfjs.ts';
 
 export type NestedArray = number | boolean | NestedArray[];
 export type TensorLike = Tensor | number;
@@ -34,6 +37,9 @@ export class Tensor {
   get rank(): number { return this.shape.length; }
   /** Does nothing: the garbage collector owns a tensor's memory (here so TensorFlow.js code runs unchanged). */
   dispose(): void {}
+  /** Always false: nothing disposes a tensor (TF.js's isDisposed; throwIfDisposed never throws). */
+  get isDisposed(): boolean { return false; }
+  throwIfDisposed(): void {}
 
   // --- Reading values out
   dataSync(): TypedArray { return this.data; }
@@ -88,7 +94,7 @@ export interface Tensor {
   sigmoid(): Tensor;
   tanh(): Tensor;
   clip(min: number, max: number): Tensor;
-  matMul(b: Tensor): Tensor;
+  matMul(b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
 
   // --- Reductions
   sum(axis?: Axis, keepDims?: boolean): Tensor;
@@ -115,14 +121,14 @@ export interface Tensor {
   all(axis?: Axis, keepDims?: boolean): Tensor;
   argMin(axis?: number): Tensor;
   slice(begin: number[], size?: number[]): Tensor;
-  gather(indices: Tensor | number[], axis?: number): Tensor;
+  gather(indices: Tensor | number[], axis?: number, batchDims?: number): Tensor;
   tile(reps: number[]): Tensor;
   reverse(axis?: Axis): Tensor;
   concat(others: Tensor | Tensor[], axis?: number): Tensor;
   stack(others: Tensor | Tensor[], axis?: number): Tensor;
   broadcastTo(shape: Shape): Tensor;
-  pad(paddings: readonly (readonly [number, number])[]): Tensor;
-  oneHot(depth: number): Tensor;
+  pad(paddings: readonly (readonly [number, number])[], constantValue?: number): Tensor;
+  oneHot(depth: number, onValue?: number, offValue?: number, dtype?: DType): Tensor;
   zerosLike(): Tensor; onesLike(): Tensor;
   reshapeAs(other: Tensor): Tensor;
   asType(dtype: DType): Tensor; toFloat(): Tensor; toInt(): Tensor; toBool(): Tensor;
@@ -152,6 +158,30 @@ export interface Tensor {
   /** TF.js's arraySync (toArray) and its promise form. */
   arraySync(): NestedArray;
   array(): Promise<NestedArray>;
+  // TF.js's remaining op methods (convolutions and pooling in TF.js's positional form, ops/*-tfjs.ts)
+  conv1d(filter: Tensor, stride: number, pad: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation?: number): Tensor;
+  conv2d(filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
+  depthwiseConv2d(filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
+  separableConv2d(depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides?: Pair, pad?: TfjsPad, dilation?: Pair, dataFormat?: 'NHWC'): Tensor;
+  conv2dTranspose(filter: Tensor, outputShape: readonly number[], strides: Pair, pad: TfjsPad): Tensor;
+  maxPool(filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor;
+  avgPool(filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor;
+  pool(windowShape: Pair, poolingType: 'max' | 'avg', pad: 'valid' | 'same' | 0, dilations?: Pair, strides?: Pair): Tensor;
+  dilation2d(filter: Tensor, strides: Pair, pad: TfjsPad, dilations?: Pair, dataFormat?: 'NHWC'): Tensor;
+  resizeBilinear(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean): Tensor;
+  resizeNearestNeighbor(size: [number, number], alignCorners?: boolean, halfPixelCenters?: boolean): Tensor;
+  prelu(alpha: Tensor | number): Tensor;
+  erf(): Tensor;
+  /** TF.js's x.where(condition, b): x where condition holds, else b. */
+  where(condition: Tensor, b: Tensor): Tensor;
+  unsortedSegmentSum(segmentIds: Tensor, numSegments: number): Tensor;
+  /** A Variable holding a copy of the values (TF.js's x.variable(trainable, name, dtype)). */
+  variable(trainable?: boolean, name?: string, dtype?: DType): Variable;
+  /** TF.js's TensorBuffer of a copy of the values, and its promise form. */
+  bufferSync(): TensorBuffer;
+  buffer(): Promise<TensorBuffer>;
+  /** The values' bytes (TF.js's x.bytes()). */
+  bytes(): Promise<Uint8Array>;
 }
 
 /** A tensor that holds a model's state: its values change in place, its identity does not. */

@@ -85,7 +85,32 @@ export interface Conv1dOptions {
 }
 
 /** x [n, length, c] convolved with w [k, c / groups, f]: a conv2d of height 1. */
-export function conv1d(x: Tensor, w: Tensor, { stride = 1, padding = 'valid', dilation = 1, groups = 1, bias }: Conv1dOptions = {}): Tensor {
+export function conv1d(x: Tensor, w: Tensor, options?: Conv1dOptions): Tensor;
+/** TF.js's form: conv1d(x, filter, stride, pad, dataFormat = 'NWC', dilation = 1); pad 'valid', 'same' or zeros each side; x may be one [length, c] sequence. */
+export function conv1d(x: Tensor, w: Tensor, stride: number, pad: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation?: number): Tensor;
+export function conv1d(x: Tensor, w: Tensor, a: Conv1dOptions | number = {}, pad?: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation = 1): Tensor {
+  if (typeof a === 'number') {
+    if (dataFormat !== undefined && dataFormat !== 'NWC') throw new Error(`conv1d: only dataFormat 'NWC' is supported, got '${String(dataFormat)}'; transpose the input to [batch, length, channels]`);
+    if (pad !== 'valid' && pad !== 'same' && !(Number.isInteger(pad) && (pad as number) >= 0)) throw new Error(`conv1d: with the stride given positionally (TF.js's form), pad must be 'valid', 'same' or a non-negative integer, got ${JSON.stringify(pad)}`);
+    const one = x.rank === 2, xs = one ? reshape(x, [1, ...x.shape]) : x;
+    const y = typeof pad === 'number'
+      ? conv1dExplicit(xs, w, a, pad, dilation)
+      : conv1d(xs, w, { stride: a, padding: pad, dilation });
+    return one ? reshape(y, y.shape.slice(1)) : y;
+  }
+  const { stride = 1, padding = 'valid', dilation: rate = 1, groups = 1, bias } = a;
+  return conv1dOptions(x, w, stride, padding, rate, groups, bias);
+}
+
+/** TF.js's numeric pad: that many zeros at each end of the sequence. */
+function conv1dExplicit(x: Tensor, w: Tensor, stride: number, pad: number, dilation: number): Tensor {
+  if (x.rank !== 3 || w.rank !== 3) throw new Error(`conv1d: expected input [batch, length, channels] and kernel [k, in, out], got shapes ${formatShape(x.shape)} and ${formatShape(w.shape)}`);
+  const [n, length, c] = x.shape, [k, kc, f] = w.shape;
+  const y = conv2d(reshape(x, [n, 1, length, c]), reshape(w, [1, k, kc, f]), { strides: [1, stride] as Pair, padding: [[0, 0], [pad, pad]], dilations: [1, dilation], what: 'conv1d' } as ConvGeometry);
+  return reshape(y, [n, y.shape[2], f]);
+}
+
+function conv1dOptions(x: Tensor, w: Tensor, stride: number, padding: Padding | 'causal', dilation: number, groups: number, bias: Tensor | undefined): Tensor {
   if (x.rank !== 3) throw new Error(`conv1d: expected input of rank 3 [batch, length, channels], got shape ${formatShape(x.shape)}`);
   if (w.rank !== 3) throw new Error(`conv1d: expected a kernel of rank 3 [k, in, out], got shape ${formatShape(w.shape)}`);
   if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') {

@@ -24,7 +24,9 @@ export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 }
 
 /** x's entries at `indices` along `axis` (TF.js's gather): the axis becomes indices' shape. */
-export function gather(x: Tensor, indices: Tensor | number[], axis = 0): Tensor {
+export function gather(x: Tensor, indices: Tensor | number[], axis = 0, batchDims = 0): Tensor {
+  // TF.js's fourth argument; refused rather than ignored (it changes which entries are taken).
+  if (batchDims !== 0) throw new Error(`gather: batchDims ${batchDims} is not supported (only 0); gather each batch entry, or use gatherND with the batch index in each tuple`);
   const idx = indices instanceof Tensor ? indices : tensor(indices, undefined, 'int32');
   if (idx.dtype === 'float32' || idx.dtype === 'float64') throw new Error(`gather: indices must be integers (int32), got ${idx.dtype}; cast them with .cast('int32')`);
   const a = normalizeAxis(axis, x.rank, 'gather: axis');

@@ -1,18 +1,26 @@
 // Matrix product, softmax and the fused softmax cross-entropy.
 import { backend, record } from '../core/engine.ts';
-import { upcast, isFloat } from '../core/dtype.ts';
+import { upcast, isFloat, type DType } from '../core/dtype.ts';
 import { formatShape, normalizeAxis } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
-import { mul, sub, exp } from './elementwise.ts';
+import { add, mul, sub, exp } from './elementwise.ts';
 import { sum } from './reduce.ts';
-import { reshape, transpose } from './layout.ts';
+import { cast, reshape, transpose } from './layout.ts';
 
 export interface MatMulOptions { transposeA?: boolean; transposeB?: boolean }
 
-/** a @ b for matrices, or for stacks of them with equal leading dimensions. */
-export function matMul(a: Tensor, b: Tensor, { transposeA = false, transposeB = false }: MatMulOptions = {}): Tensor {
+/** a @ b for matrices, or for stacks of them with equal leading dimensions; also TF.js's matMul(a, b, transposeA, transposeB). */
+export function matMul(a: Tensor, b: Tensor, options?: MatMulOptions): Tensor;
+export function matMul(a: Tensor, b: Tensor, transposeA?: boolean, transposeB?: boolean): Tensor;
+export function matMul(a: Tensor, b: Tensor, options: MatMulOptions | boolean = {}, positionalB?: boolean): Tensor {
+  // TF.js passes the flags positionally; destructuring a boolean would silently give false, false.
+  const { transposeA = false, transposeB = false } = typeof options === 'boolean' || (options === undefined && positionalB !== undefined)
+    ? { transposeA: options ?? false, transposeB: positionalB ?? false } : options ?? {};
+  for (const [name, v] of [['transposeA', transposeA], ['transposeB', transposeB]] as const) {
+    if (typeof v !== 'boolean') throw new Error(`matMul: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  }
   if (a.rank < 2 || a.rank !== b.rank || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])) {
     throw new Error(`matMul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not matrices (or equal stacks of them)`);
   }
@@ -75,12 +83,20 @@ export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor): Tenso
   return loss;
 }
 
-/** One-hot rows for integer labels (not differentiable). */
-export function oneHot(indices: Tensor, depth: number): Tensor {
+/**
+ * One-hot rows for integer labels (not differentiable); TF.js's onValue / offValue / dtype too
+ * (float32 by default here, where TF.js's default is int32).
+ */
+export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor {
   for (const c of indices.data) {
     if (!Number.isInteger(c) || c < 0 || c >= depth) throw new Error(`oneHot: index ${c} is outside [0, ${depth})`);
   }
-  return make('float32', [...indices.shape, depth], (out) => backend().oneHot(indices.data, out, depth));
+  for (const [name, v] of [['onValue', onValue], ['offValue', offValue]] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`oneHot: ${name} must be a number, got ${JSON.stringify(v)}`);
+  }
+  const rows = make('float32', [...indices.shape, depth], (out) => backend().oneHot(indices.data, out, depth));
+  const valued = onValue === 1 && offValue === 0 ? rows : add(mul(rows, onValue - offValue), offValue);
+  return dtype === 'float32' ? valued : cast(valued, dtype);
 }
 
 export const nnGrads: GradTable<'matMul' | 'softmax' | 'logSoftmax' | 'sparseSoftmaxCrossEntropy'> = {

@@ -1,12 +1,13 @@
 // Average pooling, zero padding and resizing of NHWC images, with their gradients.
 import { backend, record } from '../core/engine.ts';
 import { formatShape } from '../core/shape.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { onesLike, tensor, type Tensor } from '../core/tensor.ts';
 import type { ResizeInfo } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { poolInfo, tfjsPool, type Pair, type PoolOptions } from './conv.ts';
 import { slice } from './layout.ts';
+import { where } from './indexing.ts';
 
 const floatInput = (x: Tensor): Tensor => (x.dtype === 'float32' || x.dtype === 'float64' ? x : x.cast('float32'));
 
@@ -19,8 +20,14 @@ export function avgPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, p
   return y;
 }
 
-/** Zeros around x: paddings[d] = [before, after] for every axis d. */
-export function pad(x: Tensor, paddings: readonly (readonly [number, number])[]): Tensor {
+/** Zeros (or TF.js's constantValue) around x: paddings[d] = [before, after] for every axis d. */
+export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
+  if (typeof constantValue !== 'number') throw new Error(`pad: constantValue must be a number, got ${JSON.stringify(constantValue)}`);
+  if (constantValue !== 0) {
+    // The border takes constantValue; values inside stay bit for bit (-0 included).
+    const padded = pad(x, paddings);
+    return where(pad(onesLike(x), paddings), padded, tensor([constantValue], [], padded.dtype));
+  }
   if (paddings.length !== x.rank) throw new Error(`pad: paddings need ${x.rank} [before, after] pairs for shape ${formatShape(x.shape)}, got ${paddings.length}`);
   for (const p of paddings) {
     if (p.length !== 2 || p.some((v) => !Number.isInteger(v) || v < 0)) {

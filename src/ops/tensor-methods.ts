@@ -15,9 +15,18 @@ import * as linalg from './linalg.ts';
 import * as blocks from './blocks.ts';
 import * as selection from './selection.ts';
 import * as cumulative from './cumulative.ts';
+import * as conv from './conv.ts';
+import * as convVariants from './conv-variants.ts';
+import * as spatial from './spatial.ts';
+import * as image from './image.ts';
+import * as poolingTfjs from './pooling-tfjs.ts';
+import * as scatter from './scatter.ts';
+import { TensorBuffer } from './misc-tfjs.ts';
+import type { Pair } from './conv.ts';
+import type { TfjsPad } from './positional.ts';
 import { concat } from './concat.ts';
 import { pad } from './spatial.ts';
-import { onesLike, zerosLike, type NestedArray } from '../core/tensor.ts';
+import { onesLike, variable, zerosLike, type NestedArray } from '../core/tensor.ts';
 
 const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks, ...cumulative };
 const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
@@ -57,7 +66,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   sigmoid(this: Tensor): Tensor { return ops.sigmoid(this); },
   tanh(this: Tensor): Tensor { return ops.tanh(this); },
   clip(this: Tensor, min: number, max: number): Tensor { return ops.clip(this, min, max); },
-  matMul(this: Tensor, b: Tensor): Tensor { return ops.matMul(this, b); },
+  matMul(this: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); },
   sum(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.sum(this, axis, keepDims); },
   mean(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); },
   max(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); },
@@ -114,14 +123,14 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
     // TF.js's slice: size -1 (or absent) takes the rest of the axis.
     return ops.slice(this, begin, (size ?? begin.map(() => -1)).map((n, d) => (n === -1 ? this.shape[d] - begin[d] : n)));
   },
-  gather(this: Tensor, indices: Tensor | number[], axis = 0): Tensor { return ops.gather(this, indices, axis); },
+  gather(this: Tensor, indices: Tensor | number[], axis = 0, batchDims = 0): Tensor { return ops.gather(this, indices, axis, batchDims); },
   tile(this: Tensor, reps: number[]): Tensor { return ops.tile(this, reps); },
   reverse(this: Tensor, axis?: Axis): Tensor { return ops.reverse(this, axis); },
   concat(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return concat(list(this, others), axis); },
   stack(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return ops.stack(list(this, others), axis); },
   broadcastTo(this: Tensor, shape: Shape): Tensor { return ops.broadcastTo(this, shape); },
-  pad(this: Tensor, paddings: readonly (readonly [number, number])[]): Tensor { return pad(this, paddings); },
-  oneHot(this: Tensor, depth: number): Tensor { return ops.oneHot(this, depth); },
+  pad(this: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor { return pad(this, paddings, constantValue); },
+  oneHot(this: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor { return ops.oneHot(this, depth, onValue, offValue, dtype); },
   zerosLike(this: Tensor): Tensor { return zerosLike(this); },
   onesLike(this: Tensor): Tensor { return onesLike(this); },
   reshapeAs(this: Tensor, other: Tensor): Tensor { return ops.reshape(this, other.shape); },
@@ -154,10 +163,31 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], beginMask = 0, endMask = 0, ellipsisMask = 0, newAxisMask = 0, shrinkAxisMask = 0): Tensor {
     return ops.stridedSlice(this, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask);
   },
+  conv1d(this: Tensor, filter: Tensor, stride: number, pad: 'valid' | 'same' | number, dataFormat?: 'NWC', dilation?: number): Tensor { return convVariants.conv1d(this, filter, stride, pad, dataFormat, dilation); },
+  conv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return conv.conv2d(this, filter, strides, pad, dataFormat, dilations); },
+  depthwiseConv2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor { return convVariants.depthwiseConv2d(this, filter, strides, pad, dataFormat, dilations); },
+  separableConv2d(this: Tensor, depthwiseFilter: Tensor, pointwiseFilter: Tensor, strides?: Pair, pad?: TfjsPad, dilation?: Pair, dataFormat?: 'NHWC'): Tensor {
+    return convVariants.separableConv2d(this, depthwiseFilter, pointwiseFilter, strides, pad, dilation, dataFormat);
+  },
+  conv2dTranspose(this: Tensor, filter: Tensor, outputShape: readonly number[], strides: Pair, pad: TfjsPad): Tensor { return convVariants.conv2dTranspose(this, filter, outputShape, strides, pad); },
+  maxPool(this: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor { return conv.maxPool(this, filterSize, strides, pad); },
+  avgPool(this: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor { return spatial.avgPool(this, filterSize, strides, pad); },
+  pool(this: Tensor, windowShape: Pair, poolingType: 'max' | 'avg', pad: 'valid' | 'same' | 0, dilations?: Pair, strides?: Pair): Tensor { return poolingTfjs.pool(this, windowShape, poolingType, pad, dilations, strides); },
+  dilation2d(this: Tensor, filter: Tensor, strides: Pair, pad: TfjsPad, dilations?: Pair, dataFormat?: 'NHWC'): Tensor { return poolingTfjs.dilation2d(this, filter, strides, pad, dilations, dataFormat); },
+  resizeBilinear(this: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor { return image.resizeBilinear(this, size, alignCorners, halfPixelCenters); },
+  resizeNearestNeighbor(this: Tensor, size: [number, number], alignCorners = false, halfPixelCenters = false): Tensor { return image.resizeNearestNeighbor(this, size, alignCorners, halfPixelCenters); },
+  prelu(this: Tensor, alpha: Tensor | number): Tensor { return activations.prelu(this, alpha); },
+  erf(this: Tensor): Tensor { return activations.erf(this); },
+  where(this: Tensor, condition: Tensor, b: Tensor): Tensor { return indexing.where(condition, this, b); },
+  unsortedSegmentSum(this: Tensor, segmentIds: Tensor, numSegments: number): Tensor { return scatter.unsortedSegmentSum(this, segmentIds, numSegments); },
+  variable(this: Tensor, trainable = true, name?: string, dtype?: DType): Tensor { return variable(this, trainable, name, dtype); },
 };
 
 /** The methods that give something other than one Tensor. */
-const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array' | 'topk' | 'unique'> = {
+const otherMethods: Pick<Tensor, 'split' | 'unstack' | 'arraySync' | 'array' | 'topk' | 'unique' | 'bufferSync' | 'buffer' | 'bytes'> = {
+  bufferSync(this: Tensor) { return new TensorBuffer(this.shape, this.dtype, this.data); },
+  buffer(this: Tensor) { return Promise.resolve(new TensorBuffer(this.shape, this.dtype, this.data)); },
+  bytes(this: Tensor) { return Promise.resolve(new Uint8Array(this.data.slice().buffer)); },
   topk(this: Tensor, k = 1, sorted = true) { return selection.topk(this, k, sorted); },
   unique(this: Tensor, axis = 0) { return selection.unique(this, axis); },
   split(this: Tensor, sizes: number | number[], axis = 0): Tensor[] { return ops.split(this, sizes, axis); },
