@@ -11,6 +11,7 @@ import * as dt from '../src/index.ts';
 import { layers, models } from '../src/index.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 import { assertClose } from './helpers/oracle.ts';
+import { weightPenalty } from '../src/layers/regularizers.ts';
 
 runLayerTest({
   name: 'Conv3D (one channel, 3x3x3, relu: the CT model\'s first layer)',
@@ -143,6 +144,25 @@ describe('Conv3D / Conv3DTranspose: options and errors', () => {
     ['Conv3DTranspose has no groups', () => new layers.Conv3DTranspose({ filters: 2, kernelSize: 3, groups: 2 } as never), /groups/],
   ];
   for (const [what, f, message] of cases) it(what, () => assert.throws(f, message));
+});
+
+describe('Conv3D / Conv3DTranspose: regularizers and constraints', () => {
+  it('the penalties in the loss and the config; a constraint holds after a training step', async () => {
+    for (const make of [
+      () => new layers.Conv3D({ filters: 2, kernelSize: 2, kernelRegularizer: 'l2', biasRegularizer: 'l1', kernelConstraint: 'nonNeg', biasInitializer: 'ones' }),
+      () => new layers.Conv3DTranspose({ filters: 2, kernelSize: 2, strides: 2, kernelRegularizer: 'l2', biasRegularizer: 'l1', kernelConstraint: 'nonNeg', biasInitializer: 'ones' }),
+    ]) {
+      const layer = make();
+      const model = new models.Sequential([new layers.Input({ shape: [3, 3, 3, 2] }), layer, new layers.Flatten(), new layers.Dense({ units: 1 })]);
+      const penalty = weightPenalty(layer.weights);
+      assert.ok(penalty && penalty.item() > 0, `${layer.className}: a penalty in the loss`);
+      const config = layer.getConfig();
+      assert.ok(config.kernelRegularizer && config.biasRegularizer && config.kernelConstraint, `${layer.className}: penalties in getConfig`);
+      model.compile({ loss: 'mse', optimizer: 'sgd' });
+      await model.fit(dt.randomUniform([4, 3, 3, 3, 2], -1, 1, 'float32', 3), dt.randomUniform([4, 1], -1, 1, 'float32', 4), { epochs: 1, verbose: 0 });
+      assert.ok(layer.getWeights()[0].data.every((v) => v >= 0), `${layer.className}: nonNeg kernel after a step`);
+    }
+  });
 });
 
 describe('Conv3D / Conv3DTranspose: ONNX export', () => {

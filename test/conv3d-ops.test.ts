@@ -112,7 +112,43 @@ describe('conv3d ops: finite differences (float64, reference backend)', () => {
   it('conv3dTranspose with dilations (Keras has them; TF.js does not)', () => {
     checkGradients((x, w) => dt.conv3dTranspose(x, w, [7, 5, 4], { strides: [1, 2, 1], padding: 'valid', dilations: [2, 1, 2] }), [rand64([1, 3, 2, 2, 2]), rand64([3, 2, 2, 3, 2])]);
     checkGradients((x, w) => dt.conv3dTranspose(x, w, [6, 4, 5], { strides: 2, padding: 'same' }), [rand64([1, 3, 2, 3, 2]), rand64([3, 3, 2, 2, 2])]);
+    // Depth stride 2 with dilation 2: every tap in the even phase, none in the odd one (zeros).
+    checkGradients((x, w) => dt.conv3dTranspose(x, w, [8, 3, 3], { strides: [2, 1, 1], padding: 'valid', dilations: [2, 1, 1] }), [rand64([1, 2, 2, 2, 2]), rand64([3, 2, 2, 2, 2])]);
   });
+});
+
+/** conv3dTranspose written out in float64: each input voxel scatters the kernel, TensorFlow's padding rule taken on the output. */
+function bruteTranspose(x: dt.Tensor, w: dt.Tensor, out: T3, strides: T3, dilations: T3, padding: Pad): Float64Array {
+  const [n, ...inSize] = x.shape, c = x.shape[4], k = w.shape.slice(0, 3), f = w.shape[3];
+  const before = [0, 1, 2].map((a) => dt.outputSize(out[a], dt.dilatedSize(k[a], dilations[a]), strides[a], padding).padBefore);
+  const y = new Float64Array(n * out[0] * out[1] * out[2] * f);
+  for (let b = 0; b < n; b++) for (let i = 0; i < inSize[0]; i++) for (let j = 0; j < inSize[1]; j++) for (let l = 0; l < inSize[2]; l++) {
+    for (let a = 0; a < k[0]; a++) for (let p = 0; p < k[1]; p++) for (let q = 0; q < k[2]; q++) {
+      const at = [i, j, l].map((v, ax) => v * strides[ax] + [a, p, q][ax] * dilations[ax] - before[ax]);
+      if (at.some((v, ax) => v < 0 || v >= out[ax])) continue;
+      for (let o = 0; o < f; o++) for (let ch = 0; ch < c; ch++) {
+        y[(((b * out[0] + at[0]) * out[1] + at[1]) * out[2] + at[2]) * f + o] += x.data[(((b * inSize[0] + i) * inSize[1] + j) * inSize[2] + l) * c + ch] * w.data[(((a * k[1] + p) * k[2] + q) * f + o) * c + ch];
+      }
+    }
+  }
+  return y;
+}
+
+describe('conv3dTranspose against its definition in float64 (dilations, which TF.js lacks; phases of every kind)', () => {
+  before(() => dt.setBackend('js'));
+  const cases: [number[], number[], T3, T3, T3, Pad][] = [
+    [[1, 2, 2, 2, 2], [3, 2, 2, 2, 2], [8, 3, 3], [2, 1, 1], [2, 1, 1], 'valid'], // the odd phase meets no tap
+    [[2, 3, 2, 3, 2], [3, 2, 3, 3, 2], [5, 4, 3], [2, 2, 1], [1, 1, 2], 'same'],
+    [[1, 3, 3, 2, 3], [2, 3, 2, 2, 3], [9, 8, 4], [3, 2, 2], [2, 1, 1], 'valid'],
+    [[1, 2, 3, 2, 2], [3, 3, 3, 2, 2], [5, 5, 2], [3, 2, 1], [3, 1, 1], 'same'],
+  ];
+  for (const [xs, ws, out, strides, dilations, padding] of cases) {
+    it(`${JSON.stringify(xs)} -> ${out}, strides ${strides}, dilations ${dilations}, ${padding}`, () => {
+      const x = rand64(xs), w = rand64(ws);
+      const y = dt.conv3dTranspose(x, w, out, { strides, dilations, padding });
+      assertClose(y, dt.tensor(bruteTranspose(x, w, out, strides, dilations, padding), y.shape, 'float64'), 1e-12, 'transpose');
+    });
+  }
 });
 
 describe('conv3d ops: wasm on a training-sized shape, against float64', () => {

@@ -4,7 +4,7 @@
 // part (pad, slice, concat, reshape, transpose, conv2d / conv2dTranspose) has its own gradient
 // rule and wasm kernel, so conv3d's input and filter gradients are those parts' rules.
 import { formatShape, type Shape } from '../core/shape.ts';
-import type { Tensor } from '../core/tensor.ts';
+import { zeros, type Tensor } from '../core/tensor.ts';
 import { reshape, slice, transpose } from './layout.ts';
 import { concat } from './concat.ts';
 import { pad as zeroPad } from './spatial.ts';
@@ -77,14 +77,13 @@ export function conv3dInfo(xShape: Shape, wShape: Shape, geometry: Conv3dGeometr
 
 /**
  * The depth im2col: x [n, d, h, w, c] -> [n * outD, h, w, taps * c], block t of output slice o
- * being x's depth slice tapStart(t) + o * stride (counted from padFront zero slices before x),
+ * being x's depth slice starts[t] + o * stride (counted from padFront zero slices before x),
  * zeros outside x. The copies run on rank-3/4 views (h * w * c as one axis, depth split into
  * [d / stride, stride]) so that every slice, pad and their gradients are step-1 block copies,
  * which the wasm backend runs itself (it leaves strided and rank-5 ones to the reference).
  */
-function depthColumns(x: Tensor, taps: number, tapStart: (t: number) => number, stride: number, padFront: number, outD: number): Tensor {
-  const [n, d, h, w, c] = x.shape, hwc = h * w * c;
-  const starts = Array.from({ length: taps }, (_, t) => tapStart(t));
+function depthColumns(x: Tensor, starts: number[], stride: number, padFront: number, outD: number): Tensor {
+  const [n, d, h, w, c] = x.shape, hwc = h * w * c, taps = starts.length;
   const needed = Math.max(...starts) + (outD - 1) * stride + 1;
   const total = Math.ceil(Math.max(needed, padFront + d) / stride) * stride;
   if (taps === 1 && starts[0] === 0 && stride === 1 && outD === d && padFront === 0) return reshape(x, [n * d, h, w, c]);
@@ -127,7 +126,7 @@ export function conv3d(x: Tensor, w: Tensor, a: Conv3dOptions | Conv3dTriple = {
   }
   if (info.groups > 1) return perGroup(x, w, bias, info, geometry);
   const { kD, kH, kW, inC, outC, outD, strides: [sD, sH, sW], dilations: [dD, dH, dW] } = info;
-  const cols = depthColumns(x, kD, (t) => t * dD, sD, info.padFront, outD);
+  const cols = depthColumns(x, Array.from({ length: kD }, (_, t) => t * dD), sD, info.padFront, outD);
   // [kd, kh, kw, c, f] -> [kh, kw, kd, c, f]: channel t * c + k of the columns meets tap t's weights.
   // (as the rank-3 transpose [kd, kh * kw, c * f] -> [kh * kw, kd, c * f], which wasm runs itself).
   const w2 = reshape(kD === 1 ? w : transpose(reshape(w, [kD, kH * kW, inC * outC]), [1, 0, 2]), [kH, kW, kD * inC, outC]);
@@ -140,9 +139,8 @@ export interface Conv3dTransposeOptions extends Omit<Conv3dGeometry, 'groups'> {
 /**
  * The transposed 3-D convolution (conv3d's input gradient run forward): x [n, d, h, w, c] and
  * w [kd, kh, kw, f, c] give [n, outSize..., f], the volume whose conv3d by w with these strides,
- * padding and dilations has x's shape. Along depth, x's slices are spread stride apart with
- * zero slices between (a stride-1 problem: at stride s, s - 1 of every s depth taps multiply
- * zeros); height and width are conv2dTranspose's.
+ * padding and dilations has x's shape: along depth by phases (below), so that no tap multiplies
+ * a zero; height and width are conv2dTranspose's.
  */
 export function conv3dTranspose(x: Tensor, w: Tensor, outSize: readonly [number, number, number], geometry?: Conv3dTransposeOptions): Tensor;
 /** TF.js's form: conv3dTranspose(x, filter, outputShape [n, d, h, w, f] or [d, h, w, f], strides, pad); x may be one [d, h, w, c] volume. */
@@ -167,15 +165,27 @@ export function conv3dTranspose(x: Tensor, w: Tensor, outSize: readonly number[]
     throw new Error(`${what}: an output of ${outSize.join('x')} convolved with these strides and padding gives ${info.outD}x${info.outH}x${info.outW}, not the input's ${inD}x${inH}x${inW}`);
   }
   const { strides: [sD, sH, sW], dilations: [dD, dH, dW] } = info;
-  // Depth slices stride apart: [n, d, 1, rest] padded to [n, d, sD, rest], read as [n, d * sD, ...].
-  const spread = sD === 1 ? x : reshape(zeroPad(reshape(x, [n, inD, 1, inH * inW * c]), [[0, 0], [0, 0], [0, sD - 1], [0, 0]]), [n, inD * sD, inH, inW, c]);
-  // Output slice z reads spread slice z + padFront - t * dD for tap t: with the front padded by
-  // (kD - 1) * dD - padFront (never negative for 'valid' / 'same'), tap t starts at (kD - 1 - t) * dD.
-  const cols = depthColumns(spread, kD, (t) => (kD - 1 - t) * dD, 1, (kD - 1) * dD - info.padFront, outSize[0]);
-  // [kd, kh, kw, f, c] -> [kh, kw, f, kd, c]: channel t * c + k of the columns meets tap t's weights.
-  const w2 = reshape(kD === 1 ? w : transpose(reshape(w, [kD, kH * kW * f, c]), [1, 0, 2]), [kH, kW, f, kD * c]);
-  const y = conv2dTranspose(cols, w2, [outSize[1], outSize[2]], { strides: [sH, sW], padding: info.padding, dilations: [dH, dW], what });
-  return reshape(y, [n, outSize[0], outSize[1], outSize[2], f]);
+  // Output slice z takes tap t of input slice i where i * sD + t * dD = z + padFront =: q. The q
+  // of one residue r mod sD (a phase) meet only the taps with t * dD = r (mod sD): for them
+  // i = m + e with q = m * sD + r and e = (r - t * dD) / sD, a stride-1 depth im2col of x
+  // (zeros outside it) feeding one conv2dTranspose. The phases' m-th slices interleave into q.
+  const phases = Math.ceil((info.padFront + outSize[0]) / sD), hwf = outSize[1] * outSize[2] * f;
+  const wTaps = reshape(w, [kD, kH * kW * f * c]);
+  const phaseOutputs = Array.from({ length: sD }, (_, r) => {
+    const taps = Array.from({ length: kD }, (_, t) => t).filter((t) => (r - t * dD) % sD === 0);
+    // No tap reaches this phase (a kernel shorter than its stride): zeros.
+    if (taps.length === 0) return zeros([n, phases, 1, hwf], x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32');
+    const offsets = taps.map((t) => (r - t * dD) / sD), front = -Math.min(...offsets);
+    const cols = depthColumns(x, offsets.map((e) => e + front), 1, front, phases);
+    // The phase's taps [taps, kh, kw, f, c] -> [kh, kw, f, taps, c]: channel j * c + k of the columns meets tap j's weights.
+    const wPhase = taps.length === kD ? wTaps : concat(taps.map((t) => slice(wTaps, [t, 0], [1, wTaps.shape[1]])), 0);
+    const w2 = reshape(taps.length === 1 ? wPhase : transpose(reshape(wPhase, [taps.length, kH * kW * f, c]), [1, 0, 2]), [kH, kW, f, taps.length * c]);
+    const y = conv2dTranspose(cols, w2, [outSize[1], outSize[2]], { strides: [sH, sW], padding: info.padding, dilations: [dH, dW], what });
+    return reshape(y, [n, phases, 1, hwf]);
+  });
+  const q = reshape(sD === 1 ? phaseOutputs[0] : concat(phaseOutputs, 2), [n, phases * sD, hwf]);
+  const out = info.padFront === 0 && phases * sD === outSize[0] ? q : slice(q, [0, info.padFront, 0], [n, outSize[0], hwf]);
+  return reshape(out, [n, outSize[0], outSize[1], outSize[2], f]);
 }
 
 /** f on x, where TF.js also takes one [d, h, w, c] volume: it runs as a batch of one. */
