@@ -4,10 +4,17 @@
 // on the left, then 'valid'), and outputPadding, which TF.js lacks, a float64 formula; the
 // gradients are checked by finite differences (and wasm vs js, compiled vs eager).
 import { describe, it } from 'node:test';
-import { layers } from '../src/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import * as dt from '../src/index.ts';
+import { layers, models, type Tensor } from '../src/index.ts';
+import { Random } from '../src/core/random.ts';
+import { randomTensor } from './helpers/gradcheck.ts';
 import { runLayerTest } from './helpers/layer-test.ts';
 import { expectError } from './helpers/errors.ts';
-import { tf } from './helpers/oracle.ts';
+import { assertClose, tf } from './helpers/oracle.ts';
 
 type Tf = typeof tf;
 type Tf2dLayer = ReturnType<Tf['layers']['depthwiseConv2d']>;
@@ -120,5 +127,40 @@ describe('1-D convolution variants: bad options', () => {
     await expectError('layers', 'SeparableConv1D channelsFirst', () => new layers.SeparableConv1D({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' as never }), /only dataFormat 'channelsLast'/);
     const dw = new layers.DepthwiseConv1D({ kernelSize: 5, name: 'wide' });
     await expectError('layers', 'DepthwiseConv1D kernel longer than the input', () => dw.computeOutputShape([null, 3, 2]), /Layer "wide": a kernel of size 5.*larger than input of shape \[null, 3, 2\]/);
+  });
+});
+
+describe('ONNX export of the 1-D convolutions and global 1-D pooling', () => {
+  for (const opset of [13, 18]) {
+    it(`Conv1D, DepthwiseConv1D, SeparableConv1D, Conv1DTranspose (causal, same, valid, strides, dilation, outputPadding) run in ONNX Runtime with the same outputs (opset ${opset})`, async () => {
+      dt.setRandomSeed(9);
+      const model = new models.Sequential([
+        new layers.Input({ shape: [13, 3] }),
+        new layers.Conv1D({ filters: 4, kernelSize: 3, padding: 'causal', dilationRate: 2, activation: 'relu' }),
+        new layers.DepthwiseConv1D({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }),
+        new layers.SeparableConv1D({ filters: 5, kernelSize: 2, dilationRate: 2, activation: 'tanh' }),
+        new layers.DepthwiseConv1D({ kernelSize: 2, padding: 'causal' }),
+        new layers.Conv1DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', outputPadding: 1 }),
+        new layers.Conv1DTranspose({ filters: 4, kernelSize: 2, strides: 3, activation: 'relu' }),
+        new layers.Conv1D({ filters: 6, kernelSize: 4, strides: 2, padding: 'same', groups: 2 }),
+        new layers.GlobalMaxPooling1D(),
+        new layers.Dense({ units: 2 }),
+      ]);
+      const x = randomTensor([3, 13, 3], new Random(1), -1, 1, 'float32');
+      const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'conv1d.onnx');
+      await model.exportOnnx(path, { opset });
+      const out = (await (await ort.InferenceSession.create(path)).run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+      assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime vs deeptype');
+    });
+  }
+
+  it('GlobalAveragePooling1D (keepdims) runs in ONNX Runtime with the same outputs', async () => {
+    dt.setRandomSeed(10);
+    const model = new models.Sequential([new layers.Input({ shape: [6, 4] }), new layers.GlobalAveragePooling1D({ keepdims: true }), new layers.Flatten(), new layers.Dense({ units: 3 })]);
+    const x = randomTensor([2, 6, 4], new Random(2), -1, 1, 'float32');
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'gap1d.onnx');
+    await model.exportOnnx(path);
+    const out = (await (await ort.InferenceSession.create(path)).run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+    assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime vs deeptype');
   });
 });

@@ -90,6 +90,11 @@ describe('Embedding options and errors', () => {
         const loss = model.trainStep([[dt.tensor([[0, 1, 2], [3, 4, 0]])], [y]]).loss;
         assert.ok(Number.isFinite(loss));
         assert.notDeepEqual(model.getWeights().map((w) => Array.from(w.data)), before, 'the next good step trains');
+        // A predict plan replays the same check (its third run is the first replay).
+        const good = dt.tensor([[1, 1, 1]]);
+        for (let i = 0; i < 2; i++) model.predict(good);
+        assert.throws(() => model.predict(dt.tensor([[1, 5, 1]])), /gather: indices\[1\] is 5, outside \[0, 5\)/);
+        assert.equal((model.predict(good) as Tensor).shape[0], 1);
         if (wasm) {
           wasm.onSplit = null;
           for (const k of ['castF32I32', 'gatherRows', 'gatherRowsGrad']) assert.ok(launched.has(k), `the plan ran the wasm kernel ${k} (launched: ${[...launched].join(', ')})`);

@@ -2,6 +2,10 @@
 // as the model built with TF.js's layers, the same predictions with the same weights, and
 // compiled fit steps equal eager ones (Dropout draws the same with the same seed).
 import { describe, it } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { optimizers, type Tensor } from '../src/index.ts';
@@ -54,5 +58,15 @@ describe('examples/text-convnet.ts', () => {
     compiled.getWeights().forEach((w, i) => assertClose(w, eager.getWeights()[i], 1e-5, `weight ${compiled.weights[i].name}`));
     const more = await compiled.fit(x, y, { batchSize: 8, epochs: 4, verbose: 0 });
     assert.ok(more.history.loss.every(Number.isFinite) && more.history.loss[3] < a.history.loss[0], `losses ${a.history.loss[0]} -> ${more.history.loss}`);
+  });
+
+  it('exports to ONNX (Gather, Conv, ReduceMax, MatMul) and runs in ONNX Runtime with the same predictions', async () => {
+    dt.setRandomSeed(6);
+    const model = textConvnet({ maxFeatures: 300, embeddingDim: 8, width: 6 });
+    const [x] = syntheticReviews(3, 40, 300, 7);
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'text.onnx');
+    await model.exportOnnx(path);
+    const out = (await (await ort.InferenceSession.create(path)).run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+    assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime vs deeptype');
   });
 });

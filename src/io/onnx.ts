@@ -19,6 +19,7 @@ import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { UpSampling2D } from '../layers/reshaping.ts';
 import { Embedding } from '../layers/embedding.ts';
 import { Identity, UnitNormalization } from '../layers/unit-norm.ts';
+import { emit1d } from './onnx-1d.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
@@ -31,7 +32,7 @@ const onnxProto = (): typeof OnnxNamespace => (onnxModule ??= requireOptional<{ 
 /** An attribute; `{ float }` for FLOAT ones whose value may be whole (ONNX checks the type: Elu's alpha 1 must not be INT). */
 type Attr = number | number[] | string | { float: number };
 
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: OnnxNamespace.INodeProto[] = [];
   readonly initializers: OnnxNamespace.ITensorProto[] = [];
   private count = 0;
@@ -110,7 +111,7 @@ function pads(inShape: ShapeSpec, kernel: readonly number[], strides: readonly n
 const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Clip', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
 
 /** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
-interface Value { name: string; nchw: boolean; shape: ShapeSpec }
+export interface Value { name: string; nchw: boolean; shape: ShapeSpec }
 
 /** Layers that are the identity at inference. */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout']);
@@ -289,6 +290,8 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const norm = g.node('Sqrt', [g.node('Max', [squares, g.float('unit_norm_floor', Float32Array.of(1e-12), [])])]);
       return { name: g.node('Div', [v.name, norm], {}, layer.name), nchw: false, shape };
     }
+    const oneD = emit1d(g, layer, x, shape, opset, activate); // the 1-D convolutions and global pooling
+    if (oneD) return oneD;
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
 
@@ -317,7 +320,7 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
 
   const valueInfo = (name: string, s: ShapeSpec): OnnxNamespace.IValueInfoProto => ({
     name,
-    type: { tensorType: { elemType: onnxProto().TensorProto.DataType.FLOAT, shape: { dim: s.map((d) => (d === null ? { dimParam: 'batch' } : { dimValue: d })) } } },
+    type: { tensorType: { elemType: onnxProto().TensorProto.DataType.FLOAT, shape: { dim: s.map((d, i) => (d === null ? { dimParam: i === 0 ? 'batch' : `dim_${i}` } : { dimValue: d })) } } },
   });
   const proto = onnxProto().ModelProto.create({
     irVersion: 7,
