@@ -16,6 +16,7 @@ import { BatchNormalization } from '../layers/normalization.ts';
 import { ReLU } from '../layers/advanced-activations.ts';
 import { GlobalAveragePooling2D } from '../layers/pooling.ts';
 import { UpSampling2D } from '../layers/reshaping.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
@@ -244,6 +245,14 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const scales = g.float(`${layer.name}/scales`, Float32Array.from([1, 1, ...layer.size]), [4]);
       const name = g.node('Resize', [v.name, '', scales], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, layer.name);
       return { name, nchw: true, shape };
+    }
+    if (layer instanceof TimeDistributed) {
+      // Time folded into the batch, as deeptype runs it: Reshape [-1, ...frame], the inner layer (or model), Reshape [-1, time, ...].
+      const [, time, ...frame] = x.shape, outFrame = shape.slice(2);
+      if ([time, ...frame, ...outFrame].some((d) => d === null)) throw new Error(`exportOnnx: layer "${layer.name}": TimeDistributed is exported with known time steps and frame sizes only (input ${JSON.stringify(x.shape)}, output ${JSON.stringify(shape)})`);
+      const frames: Value = { name: g.node('Reshape', [toNhwc(x).name, g.int64(g.fresh('shape'), [-1, ...frame as number[]])]), nchw: false, shape: [null, ...frame] };
+      const inner = toNhwc(layer.layer instanceof Model ? walk(layer.layer, [frames])[0] : emit(layer.layer, [frames]));
+      return { name: g.node('Reshape', [inner.name, g.int64(g.fresh('shape'), [-1, time as number, ...outFrame as number[]])], {}, layer.name), nchw: false, shape };
     }
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
