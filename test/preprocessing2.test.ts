@@ -150,6 +150,19 @@ describe('RandomWidth and RandomHeight', () => {
     assert.deepEqual([...kernels].filter((k) => active[k] === reference[k]), [], 'reference kernels in the wasm plan');
   });
 
+  it('exports to ONNX as the identity (inference): ONNX Runtime gives deeptype\'s outputs', async () => {
+    const ort = await import('onnxruntime-node');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const model = resizingModel(() => new layers.RandomHeight({ factor: 0.3, seed: 1 }), 6);
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-rh-')), 'rh.onnx');
+    await model.exportOnnx(path);
+    const x = dt.randomUniform([2, 6, 8, 2], -1, 1, 'float32', 5);
+    const out = (await (await ort.InferenceSession.create(path)).run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+    assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime');
+  });
+
   it('config as TF.js writes it loads (factor, interpolation, seed)', () => {
     const theirs = tf.layers.randomWidth({ factor: [-0.1, 0.3], interpolation: 'nearest', seed: 3 }).getConfig();
     const ours = layerFromKeras({ class_name: 'RandomWidth', config: { factor: theirs.factor, interpolation: theirs.interpolation, seed: theirs.seed, name: 'rw', trainable: true } }) as layers.RandomWidth;

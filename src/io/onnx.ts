@@ -225,6 +225,7 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       return { name: g.node('Concat', operands.map((v) => v.name), { axis: onnxAxis }, layer.name), nchw: inNchw, shape };
     }
     if (INFERENCE_IDENTITY.has(layer.className)) return { ...x, shape };
+    if (layer.className === 'RandomWidth' || layer.className === 'RandomHeight') return x; // the identity at inference, the size kept
     if (layer instanceof BatchNormalization) {
       // Inference form: the moving statistics. ONNX normalizes axis 1, NCHW's channels.
       const rank = x.shape.length, axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
