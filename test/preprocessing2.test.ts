@@ -133,6 +133,21 @@ describe('RandomWidth and RandomHeight', () => {
     });
   }
 
+  it('more drawn sizes than the plan cache holds (width x height): later steps run eagerly, drawing the same as eager', () => {
+    const make = () => resizingModel(() => new models.Sequential([new layers.RandomWidth({ factor: 0.5, seed: 1 }), new layers.RandomHeight({ factor: 0.5, seed: 2 })]), 8);
+    const [compiled, eager] = [make(), make()];
+    eager.setWeights(compiled.getWeights());
+    compiled.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }) });
+    eager.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }), runEagerly: true });
+    const x = dt.randomUniform([2, 6, 8, 2], -1, 1, 'float32', 1), y = dt.randomUniform([2, 2], -1, 1, 'float32', 2);
+    for (let step = 0; step < 40; step++) {
+      const [a, b] = [compiled.trainStep(x, y).loss, eager.trainStep(x, y).loss];
+      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `step ${step}: loss compiled ${a} vs eager ${b}`);
+    }
+    const plans = planCount(compiled);
+    assert.ok(plans >= 2 && plans <= models.Model.maxPlans - 2, `${plans} train plans, at most maxPlans - 2`);
+  });
+
   it('wasm: the train plan of a RandomHeight model runs only wasm kernels', async () => {
     await dt.withBackend('wasm', () => dt.ready());
     const kernels = dt.withBackend('wasm', () => {
@@ -148,6 +163,19 @@ describe('RandomWidth and RandomHeight', () => {
     const reference = new JsBackend() as unknown as Record<string, unknown>;
     const active = dt.withBackend('wasm', () => backend()) as unknown as Record<string, unknown>;
     assert.deepEqual([...kernels].filter((k) => active[k] === reference[k]), [], 'reference kernels in the wasm plan');
+  });
+
+  it('exports to ONNX as the identity (inference): ONNX Runtime gives deeptype\'s outputs', async () => {
+    const ort = await import('onnxruntime-node');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const model = resizingModel(() => new layers.RandomHeight({ factor: 0.3, seed: 1 }), 6);
+    const path = join(mkdtempSync(join(tmpdir(), 'deeptype-rh-')), 'rh.onnx');
+    await model.exportOnnx(path);
+    const x = dt.randomUniform([2, 6, 8, 2], -1, 1, 'float32', 5);
+    const out = (await (await ort.InferenceSession.create(path)).run({ input: new ort.Tensor('float32', x.data as Float32Array, x.shape) })).output;
+    assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(x) as Tensor, 1e-5, 'ONNX Runtime');
   });
 
   it('config as TF.js writes it loads (factor, interpolation, seed)', () => {

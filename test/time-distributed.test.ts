@@ -179,6 +179,30 @@ describe('TimeDistributed', () => {
     assert.deepEqual(Array.from(((await models.loadModel(dir)).predict(x) as Tensor).data), Array.from((model.predict(x) as Tensor).data));
   });
 
+  it('exports to ONNX (time folded into the batch by Reshape): ONNX Runtime gives deeptype\'s outputs', async () => {
+    const ort = await import('onnxruntime-node');
+    dt.setRandomSeed(12);
+    const layerwise = new models.Sequential([
+      new layers.Input({ shape: [3, 6, 6, 2] }),
+      new layers.TimeDistributed({ layer: new layers.Conv2D({ filters: 3, kernelSize: 3, activation: 'relu' }) }),
+      new layers.TimeDistributed({ layer: new layers.BatchNormalization() }),
+      new layers.TimeDistributed({ layer: new layers.MaxPooling2D({ poolSize: 2 }) }),
+      new layers.TimeDistributed({ layer: new layers.Flatten() }),
+      new layers.TimeDistributed({ layer: new layers.Dense({ units: 4, activation: 'tanh' }) }),
+    ]);
+    const nested = videoModel();
+    const x = frames([2, 3, 6, 6, 1], 13);
+    for (const [model, input] of [[layerwise, frames([2, 3, 6, 6, 2], 14)], [nested, x]] as const) {
+      const path = join(tmp(), 'td.onnx');
+      await model.exportOnnx(path);
+      const session = await ort.InferenceSession.create(path);
+      const out = (await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) })).output;
+      assertClose(dt.tensor(out.data as Float32Array, out.dims as number[]), model.predict(input) as Tensor, 1e-5, `${model.name} in ONNX Runtime`);
+    }
+    const unknownTime = new models.Sequential([new layers.Input({ shape: [null, 4] as never }), new layers.TimeDistributed({ layer: new layers.Dense({ units: 2 }), name: 'td_any' })]);
+    await assert.rejects(async () => unknownTime.exportOnnx(join(tmp(), 'x.onnx')), /layer "td_any": TimeDistributed is exported with known time steps and frame sizes only/);
+  });
+
   it('the tfjs factory is the class', () => {
     assert.ok(layers.timeDistributed({ layer: layers.dense({ units: 2 }) }) instanceof layers.TimeDistributed);
   });

@@ -20,6 +20,7 @@ import { UpSampling2D } from '../layers/reshaping.ts';
 import { Embedding } from '../layers/embedding.ts';
 import { Identity, UnitNormalization } from '../layers/unit-norm.ts';
 import { emit1d } from './onnx-1d.ts';
+import { TimeDistributed } from '../layers/wrappers.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { requireOptional } from '../core/node-only.ts';
@@ -251,6 +252,7 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       return { name: g.node('Concat', operands.map((v) => v.name), { axis: onnxAxis }, layer.name), nchw: inNchw, shape };
     }
     if (INFERENCE_IDENTITY.has(layer.className)) return { ...x, shape };
+    if (layer.className === 'RandomWidth' || layer.className === 'RandomHeight') return x; // the identity at inference, the size kept
     if (layer instanceof BatchNormalization) {
       // Inference form: the moving statistics. ONNX normalizes axis 1, NCHW's channels.
       const rank = x.shape.length, axis = layer.axis < 0 ? layer.axis + rank : layer.axis;
@@ -292,6 +294,14 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
     }
     const oneD = emit1d(g, layer, x, shape, opset, activate); // the 1-D convolutions and global pooling
     if (oneD) return oneD;
+    if (layer instanceof TimeDistributed) {
+      // Time folded into the batch, as deeptype runs it: Reshape [-1, ...frame], the inner layer (or model), Reshape [-1, time, ...].
+      const [, time, ...frame] = x.shape, outFrame = shape.slice(2);
+      if ([time, ...frame, ...outFrame].some((d) => d === null)) throw new Error(`exportOnnx: layer "${layer.name}": TimeDistributed is exported with known time steps and frame sizes only (input ${JSON.stringify(x.shape)}, output ${JSON.stringify(shape)})`);
+      const frames: Value = { name: g.node('Reshape', [toNhwc(x).name, g.int64(g.fresh('shape'), [-1, ...frame as number[]])]), nchw: false, shape: [null, ...frame] };
+      const inner = toNhwc(layer.layer instanceof Model ? walk(layer.layer, [frames])[0] : emit(layer.layer, [frames]));
+      return { name: g.node('Reshape', [inner.name, g.int64(g.fresh('shape'), [-1, time as number, ...outFrame as number[]])], {}, layer.name), nchw: false, shape };
+    }
     throw new Error(`exportOnnx: layer "${layer.name}" (${layer.className}) has no ONNX form yet`);
   };
 

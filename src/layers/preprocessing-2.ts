@@ -1,6 +1,7 @@
 // TF.js's other preprocessing layers: CategoryEncoding (token indices to one-hot, multi-hot or
 // count rows) and RandomWidth / RandomHeight (a random resize of one image axis while training,
-// as Keras 2's; the identity in inference).
+// as Keras 2's; the identity in inference; Keras 3 has neither, and TF.js 4.22's RandomWidth
+// resizes in inference too and cannot be added to a model: its shape rule returns -1).
 //
 // A random resize changes the output's shape, which no kernel can draw: the size is drawn in
 // JavaScript from the layer's own seeded stream, before a compiled training step

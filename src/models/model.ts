@@ -226,8 +226,14 @@ export class Model extends Layer {
    * depends on: backend, kind, input shapes and which weights are trained.
    */
   private runPlanned(kind: string, fn: (inputs: Tensor[]) => Tensor[], inputs: Tensor[]): Tensor[] {
-    // A training step's sizes drawn in JavaScript (RandomWidth) are part of its key: one plan per size.
-    const key = this.planKey(kind, inputs) + (kind.startsWith('train') ? this.drawShapes() : '');
+    // A training step's sizes drawn in JavaScript (RandomWidth) are part of its key: one plan per
+    // size. More sizes than the plan cache holds would trace every step: those steps run eagerly.
+    const drawn = kind.startsWith('train') ? this.drawShapes() : '';
+    if (drawn) {
+      if (this.drawnShapes.size <= Model.maxPlans - 2) this.drawnShapes.add(drawn);
+      if (this.drawnShapes.size > Model.maxPlans - 2) return fn(inputs);
+    }
+    const key = this.planKey(kind, inputs) + drawn;
     if (!this.planCache.has(key)) this.moveToBackendMemory();
     return this.planCache.run(key, fn, inputs, () => new Set(this.weights.map((w) => w.data)), { weightWork: kind === 'predict' || kind === 'evaluate' });
   }
@@ -238,6 +244,8 @@ export class Model extends Layer {
     return this.planKeys.key(getBackend(), kind, inputs, trained);
   }
   private readonly planKeys = new PlanKeys();
+  /** The distinct sizes training steps drew (up to one more than the plans kept for them). */
+  private readonly drawnShapes = new Set<string>();
 
   private moveToBackendMemory(): void {
     const memory = memoryOf(backend());
@@ -281,7 +289,7 @@ export class Model extends Layer {
   }
 
   /** Forgets compiled steps (Sequential does when its layers change). */
-  resetPlans(): void { this.planCache.clear(); this.acceptedShapes.clear(); }
+  resetPlans(): void { this.planCache.clear(); this.acceptedShapes.clear(); this.drawnShapes?.clear(); }
 
   /** The compiled heads and optimizer, or a clear error when compile() was not called. */
   compiled(what: string): { loss: Loss; optimizer: Optimizer; heads: Head[] } {
