@@ -25,6 +25,15 @@ export const trainTuning = {
   winogradFilterGradTile: 'auto' as 'auto' | 2 | 4,
   /** Whether three-channel filter gradients with outC % 8 == 0 (RGB stems) use convFilterGradC3 (false: the im2col panels, before/after). */
   threeChannelFilterGrad: true,
+  /**
+   * F(4x4)'s filter gradient: its transforms of x (bit 1) and of dy (bit 2) by tiles, each
+   * tile's channel quads together, so a pixel's cache lines are read in one pass (0: by channel
+   * quads, each quad a pass over the panel's pixels; the same bits). In the zoo's steps
+   * (bench/step-ab.ts --knob train.winogradFilterGradTilesOuter=0,1,3, one thread, CPU time,
+   * load 15-17): VGG's filter gradients 0.74-0.92x, ResNet-20's 32->32 and 64->64 0.87-0.89x,
+   * its 16->16 0.99-1.02x.
+   */
+  winogradFilterGradTilesOuter: 3,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };
