@@ -3,7 +3,8 @@
 // wall clock on two), and per setting the median of each kernel kind (kernel + conv shape,
 // summed over its calls) and of the whole step. Plans replay backend calls and the wasm
 // backend chooses its kernels at each call, so a knob flipped between steps takes effect.
-//   node --import tsx bench/step-ab.ts --model resnet20 --knob train.winogradFilterGradTile=auto,2 [--steps 12] [--threads 2] [--top 12]
+//   node --import tsx bench/step-ab.ts --model resnet20 --knob train.winogradFilterGradTile=auto,2 [--knob ...] [--steps 12] [--threads 2] [--top 12] [--stat median|min]
+// Several --knob: setting j sets every knob to its j-th value (a before/after of several changes).
 // Knob tables: train (trainTuning), winograd (winogradTuning), norm (normTrainTuning), conv (convTuning).
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
@@ -17,16 +18,22 @@ import { trainTuning } from '../src/backends/wasm/train-kernels.ts';
 import { winogradTuning } from '../src/backends/wasm/winograd-kernels.ts';
 import { normTrainTuning } from '../src/backends/wasm/norm-train.ts';
 
-const { values } = parseArgs({ options: { model: { type: 'string', default: 'resnet20' }, knob: { type: 'string' }, steps: { type: 'string', default: '12' }, threads: { type: 'string', default: '1' }, top: { type: 'string', default: '12' } } });
+const { values } = parseArgs({ options: { model: { type: 'string', default: 'resnet20' }, knob: { type: 'string', multiple: true }, steps: { type: 'string', default: '12' }, threads: { type: 'string', default: '1' }, top: { type: 'string', default: '12' }, stat: { type: 'string', default: 'median' } } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`step-ab: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
 const TABLES: Record<string, Record<string, unknown>> = { train: trainTuning, winograd: winogradTuning, norm: normTrainTuning };
-const [path, list] = (values.knob ?? '').split('=');
-const [table, name] = (path ?? '').split('.');
-const tuning = TABLES[table ?? ''];
-if (!tuning || !name || !(name in tuning) || !list) throw new Error(`step-ab: --knob TABLE.NAME=V1,V2 with TABLE one of ${Object.keys(TABLES).join(', ')} and NAME one of its keys, got '${values.knob}'`);
 const parse = (v: string): unknown => (v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v);
-const settings = list.split(',').map(parse);
+const knobs = (values.knob ?? []).map((spec) => {
+  const [path, list] = spec.split('=');
+  const [table, name] = (path ?? '').split('.');
+  const tuning = TABLES[table ?? ''];
+  if (!tuning || !name || !(name in tuning) || !list) throw new Error(`step-ab: --knob TABLE.NAME=V1,V2 with TABLE one of ${Object.keys(TABLES).join(', ')} and NAME one of its keys, got '${spec}'`);
+  return { tuning, name, values: list.split(',').map(parse) };
+});
+if (knobs.length === 0 || knobs.some((k) => k.values.length !== knobs[0].values.length)) throw new Error('step-ab: one or more --knob, each with the same number of values');
+const settings = knobs[0].values.map((_, j) => j);
+const apply = (j: number): void => { for (const k of knobs) k.tuning[k.name] = k.values[j]; };
+const label = (j: number): string => knobs.map((k) => `${k.name}=${String(k.values[j])}`).join(' ');
 const threads = Number(values.threads);
 if (threads !== 1 && threads !== 2) throw new Error(`step-ab: --threads must be 1 or 2, got '${values.threads}'`);
 dt.setBackend('wasm');
@@ -37,7 +44,7 @@ const model = entry.build();
 model.compile({ loss: entry.target === 'classes' ? 'sparse_categorical_crossentropy' : 'mse', optimizer: new optimizers.Adam({ epsilon: 1e-7 }) });
 const { x, y } = syntheticBatch(entry, entry.batchSize);
 const clock = threads === 1 ? (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
-for (const s of settings) { tuning[name] = s; for (let i = 0; i < 2; i++) model.trainStep(x, y); }
+for (const j of settings) { apply(j); for (let i = 0; i < 2; i++) model.trainStep(x, y); }
 
 const tag = (args: unknown[]): string => {
   const c = args.find((a): a is ConvInfo => typeof a === 'object' && a !== null && 'kH' in a && 'groups' in a);
@@ -67,7 +74,7 @@ const per = settings.map(() => ({ step: [] as number[], kernels: new Map<string,
 for (let i = 0; i < steps; i++) {
   for (let j = 0; j < settings.length; j++) {
     const which = i % 2 === 0 ? j : settings.length - 1 - j; // A B, then B A: neither always first
-    tuning[name] = settings[which];
+    apply(which);
     current = new Map();
     const t = clock();
     model.trainStep(x, y);
@@ -75,9 +82,20 @@ for (let i = 0; i < steps; i++) {
     for (const [k, ms] of current) { const l = per[which].kernels.get(k) ?? []; l.push(ms); per[which].kernels.set(k, l); }
   }
 }
-const median = (v: number[]): number => [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)];
-console.log(`${values.model} (batch ${entry.batchSize}), ${threads} thread(s), ${threads === 1 ? 'CPU time' : 'wall'}, ${steps} steps per setting, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(`  step: ${settings.map((s, j) => `${name}=${String(s)} ${median(per[j].step).toFixed(1)} ms`).join(', ')}  (B/A ${(median(per[1]?.step ?? [0]) / median(per[0].step)).toFixed(3)})`);
+// --stat min: the fastest step / call of each setting (on a loaded machine the least disturbed one).
+if (values.stat !== 'median' && values.stat !== 'min') throw new Error(`step-ab: --stat must be median or min, got '${values.stat}'`);
+const median = (v: number[]): number => (values.stat === 'min' ? Math.min(...v) : [...v].sort((a, c) => a - c)[Math.floor(v.length / 2)]);
+console.log(`${values.model} (batch ${entry.batchSize}), ${threads} thread(s), ${threads === 1 ? 'CPU time' : 'wall'}, ${steps} steps per setting, ${values.stat}s, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`  step: ${settings.map((j) => `${label(j)} ${median(per[j].step).toFixed(1)} ms`).join(', ')}  (B/A ${(median(per[1]?.step ?? [0]) / median(per[0].step)).toFixed(3)})`);
+// By kernel name (every shape): the medians' sums.
+const families = new Map<string, number[]>();
+for (const [k] of per[0].kernels) {
+  const f = k.split(' ')[0], row = families.get(f) ?? settings.map(() => 0);
+  settings.forEach((j) => { row[j] += median(per[j].kernels.get(k) ?? [0]); });
+  families.set(f, row);
+}
+const top = [...families].sort((a, c) => c[1][0] - a[1][0]).slice(0, 6);
+console.log(`  by kernel: ${top.map(([f, row]) => `${f} ${row.map((v) => v.toFixed(1)).join(' / ')}`).join('; ')}`);
 const keys = [...per[0].kernels.keys()].map((k) => [k, median(per[0].kernels.get(k)!)] as const).sort((a, c) => c[1] - a[1]);
 for (const [k, a] of keys.slice(0, Number(values.top))) {
   const others = per.slice(1).map((p) => median(p.kernels.get(k) ?? [0]));

@@ -13,7 +13,7 @@ import type { ConvInfo } from '../src/backends/backend.ts';
 import { WasmBackend } from '../src/backends/wasm/index.ts';
 import { JsBackend } from '../src/backends/js/index.ts';
 import { backend as activeBackend } from '../src/core/engine.ts';
-import { filterGradKernel, trainTuning, winogradFilterGradTileFor } from '../src/backends/wasm/train-kernels.ts';
+import { filterGradKernel, trainTuning, winogradFilterGradTileFor, winogradFilterGradTilesOuter } from '../src/backends/wasm/train-kernels.ts';
 import { Random } from '../src/core/random.ts';
 import { randomTensor } from './helpers/gradcheck.ts';
 import { assertClose } from './helpers/oracle.ts';
@@ -68,6 +68,29 @@ const SHAPES: [number, number, number, number, number][] = [
 ];
 
 describe('Winograd filter gradient against the float64 reference and the packed kernel', () => {
+  it('F(4x4): the transforms by tiles (each tile\'s channel quads together) give the same bits as by channel quads', async () => {
+    const be = new WasmBackend(2);
+    await be.whenReady();
+    const saved = trainTuning.winogradFilterGradTilesOuter;
+    try {
+      for (const [batch, outH, outW, C, F] of SHAPES) {
+        for (const padding of ['same', 'valid', [2, 1]] as const) {
+          const [inH, inW] = padding === 'same' ? [outH, outW] : padding === 'valid' ? [outH + 2, outW + 2] : [outH - 1, outW];
+          if (inH < 1 || inW < 1) continue;
+          const info = geometry([batch, inH, inW, C], F, padding);
+          const x = floats(batch * inH * inW * C), dy = floats(batch * outH * outW * F);
+          const runs = ([0, 1, 2, 3] as const).map((flags) => { trainTuning.winogradFilterGradTilesOuter = flags; return filterGrad(be, x, dy, info, 'always', 5, 4); });
+          for (let k = 1; k < 4; k++) assert.deepEqual(runs[k], runs[0], `[${batch},${inH},${inW},${C}] -> ${F} ${JSON.stringify(padding)}, tilesOuter ${k}`);
+        }
+      }
+    } finally { trainTuning.winogradFilterGradTilesOuter = saved; }
+  });
+
+  it("F(4x4)'s transforms by tiles from 32 channels ('auto')", () => {
+    const at = (c: number, f: number) => winogradFilterGradTilesOuter(convInfo([2, 8, 8, c], [3, 3, c, f], { padding: 'same' }));
+    assert.deepEqual([at(16, 16), at(32, 16), at(16, 32), at(64, 128)], [0, 1, 2, 3]);
+  });
+
   for (const tile of [2, 4] as const) it(`F(${tile}x${tile}, 3x3): every shape and padding within 1e-5 relative, on 1 and 2 threads, with whole and splitting panels`, async () => {
     const js = new JsBackend(), backends = [new WasmBackend(1), new WasmBackend(2)];
     await backends[1].whenReady();

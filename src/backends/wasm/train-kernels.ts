@@ -25,6 +25,17 @@ export const trainTuning = {
   winogradFilterGradTile: 'auto' as 'auto' | 2 | 4,
   /** Whether three-channel filter gradients with outC % 8 == 0 (RGB stems) use convFilterGradC3 (false: the im2col panels, before/after). */
   threeChannelFilterGrad: true,
+  /**
+   * F(4x4)'s filter gradient: its transforms of x (bit 1) and of dy (bit 2) by tiles, each
+   * tile's channel quads together, so a pixel's cache lines are read in one pass (0: by channel
+   * quads, each quad a pass over the panel's pixels; the same bits); 'auto': by tiles where
+   * that transform has 32+ channels, where it measured faster. In the zoo's steps
+   * (bench/step-ab.ts --knob train.winogradFilterGradTilesOuter=0,1,3, one thread, CPU time,
+   * load 14-18): VGG's filter gradients 0.74-0.92x, ResNet-20's 32->32 and 64->64 0.82-1.08x
+   * (mostly below 1), its 16->16 0.96-1.07x: within the noise (0 and 'auto', the same code there,
+   * measured 1.06x apart in one run), so 16 channels keep the quads.
+   */
+  winogradFilterGradTilesOuter: 'auto' as 'auto' | 0 | 1 | 2 | 3,
   /** Tests only: dwFilterGrad3x3 at any stride. */
   depthwise3x3AnyStride: false,
 };
@@ -90,6 +101,12 @@ export function winogradFilterGradTileFor(i: ConvInfo): 2 | 4 {
   const t = trainTuning.winogradFilterGradTile;
   if (t !== 'auto') return t;
   return winogradTiles(i, 4) >= 64 ? 4 : 2;
+}
+
+/** The transforms F(4x4)'s filter gradient runs tile by tile (bit 1: x's, bit 2: dy's): trainTuning.winogradFilterGradTilesOuter. */
+export function winogradFilterGradTilesOuter(i: ConvInfo): number {
+  const t = trainTuning.winogradFilterGradTilesOuter;
+  return t !== 'auto' ? t : (i.inC >= 32 ? 1 : 0) | (i.outC >= 32 ? 2 : 0);
 }
 
 /** Pixels per block of convFilterGradPacked: a multiple of 4, at most filterGradBlock, dy's pack within its budget. */

@@ -4,7 +4,7 @@
 // then dW = G^T dU G on all threads.
 import type { ConvInfo } from '../backend.ts';
 import type { KernelHost } from './conv-kernels.ts';
-import { trainTuning, winogradFilterGradTileFor, winogradTiles } from './train-kernels.ts';
+import { trainTuning, winogradFilterGradTileFor, winogradFilterGradTilesOuter, winogradTiles } from './train-kernels.ts';
 
 /**
  * Tiles per chunk: each chunk's partial dU costs about one tile's multiply-adds per value to
@@ -26,7 +26,8 @@ export function winogradFilterGrad(h: KernelHost, px: number, pdy: number, pdw: 
   const perChunk = elements * (panel * (C + F) + 32) + (m === 4 ? 144 : 0);
   const scratch = h.scratch(parts * perChunk * 4);
   const [kernel, output] = m === 2 ? ['winogradFilterGrad', 'winogradFilterGradOutput'] : ['winogradFilterGrad4', 'winogradFilterGrad4Output'];
-  h.par(kernel, [px, pdy, partials, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, panel, chunk], total, panel, chunk);
+  const geometry = [px, pdy, partials, scratch, info.inH, info.inW, C, info.outH, info.outW, F, info.padTop, info.padLeft, panel];
+  h.par(kernel, m === 2 ? [...geometry, chunk] : [...geometry, winogradFilterGradTilesOuter(info), chunk], total, panel, chunk);
   let du = partials;
   if (parts > 1) {
     du = h.scratch(elements * CF * 4);

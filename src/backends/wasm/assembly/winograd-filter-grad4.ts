@@ -4,6 +4,9 @@
 // per panel of tiles V = B^T d B and dM = A dY A^T packed for the 4x8 register tile, 36 GEMMs
 // accumulate dU [36, C, F] over tiles, then dW = G^T dU G. The transforms' 1-D steps go
 // through a per-chunk scratch of 36 vectors (a tile's 6x6 values do not fit in registers).
+// Both transforms go tile by tile, each tile's channel quads together (packInputByTiles,
+// packGradByTiles: in a step x and dy come from memory, and a pass per quad read their lines
+// again and again), or quad by quad (trainTuning.winogradFilterGradTilesOuter 0; the same bits).
 // Needs C % 4 == 0 and F % 4 == 0.
 import { planeBytes, productPlane } from './winograd-filter-grad';
 
@@ -83,6 +86,41 @@ function packInput(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C: i32, 
   }
 }
 
+// packInput with the loops swapped: per tile all channel quads (each pixel's cache lines read
+// once, in one pass over the image, rather than once per quad).
+function packInputByTiles(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, rows: i32): void {
+  const plane = planeBytes(rows, C), imageFloats = inH * inW * C, px = <usize>C << 2, rowStep = <usize>(inW * C) << 2, strip = <usize>rows << 4;
+  let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
+  for (let r = 0; r < rows; r++) {
+    const img = x + (<usize>(n * imageFloats) << 2);
+    const r0 = 4 * th - padTop, s0 = 4 * tw - padLeft;
+    const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
+    let o = vp + (<usize>r << 4);
+    for (let c = 0; c < C; c += 4) {
+      if (inside) {
+        let p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
+        for (let j = 0; j < 6; j++) {
+          bt6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), v128.load(p + 4 * rowStep), v128.load(p + 5 * rowStep),
+            tmp + (<usize>j << 4), 96);
+          p += px;
+        }
+      } else {
+        for (let j = 0; j < 6; j++) {
+          const s = s0 + j;
+          bt6(pixel(img, r0, s, inH, inW, C, c), pixel(img, r0 + 1, s, inH, inW, C, c), pixel(img, r0 + 2, s, inH, inW, C, c),
+            pixel(img, r0 + 3, s, inH, inW, C, c), pixel(img, r0 + 4, s, inH, inW, C, c), pixel(img, r0 + 5, s, inH, inW, C, c), tmp + (<usize>j << 4), 96);
+        }
+      }
+      for (let i = 0; i < 6; i++) {
+        const t = tmp + <usize>i * 96;
+        bt6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), v128.load(t, 64), v128.load(t, 80), o + <usize>(6 * i) * plane, plane);
+      }
+      o += strip;
+    }
+    if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
+  }
+}
+
 // dM = A dY A^T of tiles [t0, t0 + rows) into mp (36 planes laid out as winograd-filter-grad.ts's
 // packGrad): A down each of the 4x4 output tile's columns into tmp (6x4 vectors), then along each row.
 function packGrad(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, t0: i32, rows: i32): void {
@@ -117,11 +155,42 @@ function packGrad(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32
   }
 }
 
+// packGrad with the loops swapped: per tile all filter quads (dy's rows read in one pass).
+function packGradByTiles(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, t0: i32, rows: i32): void {
+  const plane = planeBytes(rows, F), imageFloats = outH * outW * F, F8 = F & ~7, px = <usize>F << 2, rowStep = <usize>(outW * F) << 2;
+  let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
+  for (let r = 0; r < rows; r++) {
+    const img = dy + (<usize>(n * imageFloats) << 2);
+    const h = 4 * th, w = 4 * tw, inside = h + 4 <= outH && w + 4 <= outW;
+    for (let f = 0; f < F; f += 4) {
+      const wide = f < F8;
+      const o = mp + (<usize>(wide ? (f >> 3) * rows * 8 + (f & 7) + r * 8 : F8 * rows + r * 4) << 2);
+      if (inside) {
+        let p = img + (<usize>((h * outW + w) * F + f) << 2);
+        for (let j = 0; j < 4; j++) {
+          a6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), tmp + (<usize>j << 4), 64);
+          p += px;
+        }
+      } else {
+        for (let j = 0; j < 4; j++) {
+          a6(grad(img, h, w + j, outH, outW, F, f), grad(img, h + 1, w + j, outH, outW, F, f), grad(img, h + 2, w + j, outH, outW, F, f),
+            grad(img, h + 3, w + j, outH, outW, F, f), tmp + (<usize>j << 4), 64);
+        }
+      }
+      for (let k = 0; k < 6; k++) {
+        const t = tmp + <usize>k * 64;
+        a6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), o + <usize>(6 * k) * plane, plane);
+      }
+    }
+    if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
+  }
+}
+
 // Tiles [t0, t1) of batch * tilesH * tilesW into the partial dU number t0 / chunk ([36, C, F]
 // at partials; the caller sums the partials and applies winogradFilterGrad4Output). Each
 // chunk's scratch: 36 planes of each transform (planeBytes for `panel` tiles) and 36 vectors.
 export function winogradFilterGrad4(x: usize, dy: usize, partials: usize, scratch: usize, inH: i32, inW: i32, C: i32, outH: i32, outW: i32, F: i32,
-  padTop: i32, padLeft: i32, panel: i32, chunk: i32, t0: i32, t1: i32): void {
+  padTop: i32, padLeft: i32, panel: i32, tilesOuter: i32, chunk: i32, t0: i32, t1: i32): void {
   const tilesH = (outH + 3) >> 2, tilesW = (outW + 3) >> 2, slot = t0 / chunk, CF = C * F;
   const du = partials + (<usize>(slot * 36 * CF) << 2);
   const packs: usize = 36 * (planeBytes(panel, C) + planeBytes(panel, F));
@@ -129,8 +198,10 @@ export function winogradFilterGrad4(x: usize, dy: usize, partials: usize, scratc
   for (let p0 = t0; p0 < t1; p0 += panel) {
     const rows = min(panel, t1 - p0), aPlane = planeBytes(rows, C), bPlane = planeBytes(rows, F);
     const mp = vp + 36 * aPlane;
-    packInput(x, vp, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, rows);
-    packGrad(dy, mp, tmp, outH, outW, F, tilesH, tilesW, p0, rows);
+    if (tilesOuter & 1) packInputByTiles(x, vp, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, rows);
+    else packInput(x, vp, tmp, inH, inW, C, tilesH, tilesW, padTop, padLeft, p0, rows);
+    if (tilesOuter & 2) packGradByTiles(dy, mp, tmp, outH, outW, F, tilesH, tilesW, p0, rows);
+    else packGrad(dy, mp, tmp, outH, outW, F, tilesH, tilesW, p0, rows);
     for (let e = 0; e < 36; e++) {
       productPlane(vp + <usize>e * aPlane, mp + <usize>e * bPlane, du + (<usize>(e * CF) << 2), rows, C, F, p0 == t0);
     }
