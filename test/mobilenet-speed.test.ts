@@ -122,6 +122,10 @@ describe('pointwise GEMM with its epilogue in the store', () => {
     assert.ok(run(convInfo([1, 4, 4, 128], [1, 1, 128, 16], { padding: 'same' })).includes('pointwiseGemm'), '128 deep, 16 pixels: the GEMM (2x16 tile)');
     assert.ok(run(convInfo([256, 4, 4, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 4096 pixels: the GEMM (6x8 tile)');
     assert.ok(!run(convInfo([1, 32, 32, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 1024 pixels: the direct kernel');
+    const oneFilter = convInfo([1, 8, 8, 24], [1, 1, 24, 1], { padding: 'same' }), twelve = convInfo([1, 8, 8, 24], [1, 1, 24, 12], { padding: 'same' });
+    const kernels = (info: ConvInfo) => kernelsRun(be, () => forward(be, floats(64 * 24), floats(24 * info.outC), floats(info.outC), info, 'relu', false));
+    assert.ok(kernels(oneFilter).includes('convOneFilter'), 'one output channel, 64 pixels: convOneFilter');
+    assert.ok(!kernels(twelve).includes('pointwiseGemm'), '12 output channels (not whole panels), 64 pixels: the direct kernel');
   });
 });
 

@@ -89,11 +89,15 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21), bias = floats(21);
     assert.deepEqual(kernelsRun(be, () => be.conv2d(x, w, null, y, one)), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dBackpropInput(y, w, x, one)), ['packPanelsTransposed', 'pointwiseGemm']);
-    // With an epilogue: the 2x16 tile's depths (13 here) from wideEpilogueMinPixels pixels (0),
-    // the 6x8 tile's from epilogueMinPixels (these 50 pixels: the direct kernel), none without pointwiseTuning.epilogue.
-    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm'], 'relu6, 13 deep: the GEMM by default');
-    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm'], 'residual, 13 deep');
+    // With an epilogue: the 2x16 tile's depths (13 here) to whole panels of output channels (24)
+    // from wideEpilogueMinPixels pixels (0), others (21 outputs; the 6x8 tile's depths) from
+    // epilogueMinPixels (these 50 pixels: the direct kernel), none without pointwiseTuning.epilogue.
+    const panels = convInfo([2, 5, 5, 13], [1, 1, 13, 24], { padding: 'same' }), w24 = floats(13 * 24), y24 = new Float32Array(2 * 25 * 24), b24 = floats(24);
+    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w24, b24, y24, panels, 'relu6')), ['packPanels', 'pointwiseGemm'], 'relu6, 13 deep, 24 outputs: the GEMM by default');
+    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w24, b24, y24, y24.slice(), panels, 'relu')), ['packPanels', 'pointwiseGemm'], 'residual, 13 deep, 24 outputs');
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6, 21 outputs: direct below epilogueMinPixels');
     pointwiseTuning.wideTileMaxK = 8; // 13 input channels now take the 6x8 tile
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w24, b24, y24, panels, 'relu6')).includes('pointwiseGemm'), 'relu6, 6x8 tile, 24 outputs: direct below epilogueMinPixels');
     assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6, 6x8 tile: direct below epilogueMinPixels');
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias, 6x8 tile: direct below epilogueMinPixels');
     pointwiseTuning.epilogueMinPixels = 50;
