@@ -77,7 +77,7 @@ for (const name of values.models!.split(',')) {
     apply(setting);
     dt.setRandomSeed(1);
     const model = entry.build();
-    for (let i = 0; i < 60; i++) model.predictStep(x); // traced, verified, warm (bench/latency-warmup.ts)
+    for (let i = 0; i < 150; i++) model.predictStep(x); // traced, verified, past V8's warm-up (bench/latency-warmup.ts)
     return model;
   });
   const perCall = [new Map<string, number[]>(), new Map<string, number[]>()], steps: number[][] = [[], []];
