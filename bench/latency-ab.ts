@@ -51,7 +51,7 @@ for (const name of values.models!.split(',')) {
     apply(setting);
     dt.setRandomSeed(1);
     const model = entry.build();
-    for (let i = 0; i < 5; i++) predict(model); // traced, verified, warm
+    for (let i = 0; i < 100; i++) predict(model); // traced, verified, past most of V8's warm-up (bench/latency-warmup.ts; both models run the same kernels' code)
     return { setting, model, out: Float32Array.from(predict(model).data) };
   });
   const fastest = [Infinity, Infinity], medians: number[][] = [[], []], cpu: number[][] = [[], []];

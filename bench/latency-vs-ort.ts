@@ -61,7 +61,8 @@ for (const name of values.models!.split(',')) {
   await model.exportOnnx(file);
   const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const feed = { input: new ort.Tensor('float32', Float32Array.from(x.dataSync()), [1, ...entry.inputShape]) };
-  for (let i = 0; i < 30; i++) { model.predict(x); await session.run(feed); }
+  // Past V8's warm-up: a fresh process's first ~150 batch-1 predicts cost up to 1.7x the later ones (bench/latency-warmup.ts).
+  for (let i = 0; i < 200; i++) { model.predict(x); await session.run(feed); }
   const macs = countMacs(() => model.predictStep(x));
   const ours = { cpu: [] as number[], wall: [] as number[] }, theirs = { cpu: [] as number[], wall: [] as number[] };
   for (let r = 0; r < rounds; r++) {

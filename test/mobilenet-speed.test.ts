@@ -79,7 +79,7 @@ describe('pointwise GEMM with its epilogue in the store', () => {
   ];
   afterEach(() => { Object.assign(pointwiseTuning, defaults); });
   it('bias and relu / relu6 in the tile store: within 1e-5 of float64, 1 = 2 threads, both clamps hit', () => {
-    pointwiseTuning.epilogueMinPixels = 0; // every call through pointwiseGemm
+    pointwiseTuning.epilogueMinPixels = 0; pointwiseTuning.wideEpilogueMinPixels = 0; // every call through pointwiseGemm
     let zeros = 0, sixes = 0;
     for (const [n, h, wd, C, F] of SHAPES) {
       const info = convInfo([n, h, wd, C], [1, 1, C, F], { padding: 'same' });
@@ -92,7 +92,7 @@ describe('pointwise GEMM with its epilogue in the store', () => {
   });
 
   it('NaN and infinities pass the clamp as the direct kernel gives them', () => {
-    pointwiseTuning.epilogueMinPixels = 0;
+    pointwiseTuning.epilogueMinPixels = 0; pointwiseTuning.wideEpilogueMinPixels = 0;
     const info = convInfo([1, 5, 5, 11], [1, 1, 11, 19], { padding: 'same' });
     const x = floats(25 * 11), w = floats(11 * 19), bias = floats(19);
     x[3 * 11 + 4] = NaN; x[10 * 11] = Infinity; x[17 * 11 + 10] = -Infinity; x[24 * 11 + 2] = 1e30;
@@ -115,13 +115,18 @@ describe('pointwise GEMM with its epilogue in the store', () => {
     Object.assign(pointwiseTuning, defaults);
   });
 
-  it('by default: up to wideTileMaxK input channels at any size (batch 1 too), deeper ones from epilogueMinPixels pixels per call', () => {
+  it('by default: up to wideTileMaxK input channels from wideEpilogueMinPixels pixels (batch 1 too), deeper ones from epilogueMinPixels pixels per call', () => {
     const be = wasm[0];
     const run = (info: ConvInfo) => kernelsRun(be, () => forward(be, floats(info.batch * info.inH * info.inW * info.inC), floats(info.inC * 16), floats(16), info, 'relu6', false));
     assert.ok(run(convInfo([1, 32, 32, 24], [1, 1, 24, 16], { padding: 'same' })).includes('pointwiseGemm'), '24 deep, 1024 pixels: the GEMM (2x16 tile)');
-    assert.ok(run(convInfo([1, 4, 4, 128], [1, 1, 128, 16], { padding: 'same' })).includes('pointwiseGemm'), '128 deep, 16 pixels: the GEMM (2x16 tile)');
+    assert.ok(run(convInfo([1, 16, 16, 128], [1, 1, 128, 16], { padding: 'same' })).includes('pointwiseGemm'), '128 deep, 256 pixels: the GEMM (2x16 tile)');
+    assert.ok(!run(convInfo([1, 8, 8, 128], [1, 1, 128, 16], { padding: 'same' })).includes('pointwiseGemm'), '128 deep, 64 pixels: the direct kernel');
     assert.ok(run(convInfo([256, 4, 4, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 4096 pixels: the GEMM (6x8 tile)');
     assert.ok(!run(convInfo([1, 32, 32, 136], [1, 1, 136, 16], { padding: 'same' })).includes('pointwiseGemm'), '136 deep, 1024 pixels: the direct kernel');
+    const oneFilter = convInfo([1, 16, 16, 24], [1, 1, 24, 1], { padding: 'same' }), twelve = convInfo([1, 16, 16, 24], [1, 1, 24, 12], { padding: 'same' });
+    const kernels = (info: ConvInfo) => kernelsRun(be, () => forward(be, floats(256 * 24), floats(24 * info.outC), floats(info.outC), info, 'relu', false));
+    assert.ok(kernels(oneFilter).includes('convOneFilter'), 'one output channel, 256 pixels: convOneFilter');
+    assert.ok(!kernels(twelve).includes('pointwiseGemm'), '12 output channels (not whole panels), 256 pixels: the direct kernel');
   });
 });
 

@@ -89,17 +89,25 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const be = wasm[0], x = floats(2 * 25 * 13), w = floats(13 * 21), y = new Float32Array(2 * 25 * 21), bias = floats(21);
     assert.deepEqual(kernelsRun(be, () => be.conv2d(x, w, null, y, one)), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dBackpropInput(y, w, x, one)), ['packPanelsTransposed', 'pointwiseGemm']);
-    // With an epilogue: the 2x16 tile's depths (13 here) from wideEpilogueMinPixels pixels (0),
-    // the 6x8 tile's from epilogueMinPixels (these 50 pixels: the direct kernel), none without pointwiseTuning.epilogue.
-    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm'], 'relu6, 13 deep: the GEMM by default');
-    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm'], 'residual, 13 deep');
+    // With an epilogue: the 2x16 tile's depths (13 here) to whole panels of output channels (24)
+    // from wideEpilogueMinPixels pixels (lowered to 50 here), others (21 outputs; the 6x8 tile's
+    // depths) from epilogueMinPixels (these 50 pixels: the direct kernel), none without pointwiseTuning.epilogue.
+    pointwiseTuning.wideEpilogueMinPixels = 50;
+    const panels = convInfo([2, 5, 5, 13], [1, 1, 13, 24], { padding: 'same' }), w24 = floats(13 * 24), y24 = new Float32Array(2 * 25 * 24), b24 = floats(24);
+    assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w24, b24, y24, panels, 'relu6')), ['packPanels', 'pointwiseGemm'], 'relu6, 13 deep, 24 outputs: the GEMM by default');
+    assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w24, b24, y24, y24.slice(), panels, 'relu')), ['packPanels', 'pointwiseGemm'], 'residual, 13 deep, 24 outputs');
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6, 21 outputs: direct below epilogueMinPixels');
     pointwiseTuning.wideTileMaxK = 8; // 13 input channels now take the 6x8 tile
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w24, b24, y24, panels, 'relu6')).includes('pointwiseGemm'), 'relu6, 6x8 tile, 24 outputs: direct below epilogueMinPixels');
     assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w, null, y, one, 'relu6')).includes('pointwiseGemm'), 'relu6, 6x8 tile: direct below epilogueMinPixels');
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias, 6x8 tile: direct below epilogueMinPixels');
     pointwiseTuning.epilogueMinPixels = 50;
     assert.deepEqual(kernelsRun(be, () => be.conv2dActivation(x, w, bias, y, one, 'relu6')), ['packPanels', 'pointwiseGemm']);
     assert.deepEqual(kernelsRun(be, () => be.conv2dResidual(x, w, bias, y, y.slice(), one, 'relu')), ['packPanels', 'pointwiseGemm']);
     pointwiseTuning.wideTileMaxK = defaults.wideTileMaxK;
+    pointwiseTuning.wideEpilogueMinPixels = 51;
+    assert.ok(!kernelsRun(be, () => be.conv2dActivation(x, w24, b24, y24, panels, 'relu6')).includes('pointwiseGemm'), 'relu6, 24 outputs: direct below wideEpilogueMinPixels');
+    pointwiseTuning.wideEpilogueMinPixels = defaults.wideEpilogueMinPixels;
     pointwiseTuning.epilogue = false;
     assert.ok(!kernelsRun(be, () => be.conv2d(x, w, bias, y, one)).includes('pointwiseGemm'), 'bias: direct with pointwiseTuning.epilogue off');
     pointwiseTuning.epilogue = true;
@@ -111,7 +119,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
 
   it('matches the float64 reference within 1e-5 and the direct kernels, every shape, epilogue, block size and thread count', () => {
     const js = new JsBackend();
-    pointwiseTuning.epilogueMinPixels = 0; // every pass through pointwiseGemm
+    pointwiseTuning.epilogueMinPixels = 0; pointwiseTuning.wideEpilogueMinPixels = 0; // every pass through pointwiseGemm
     let checked = 0;
     for (const [n, h, wd, C, F] of SHAPES) {
       const info = convInfo([n, h, wd, C], [1, 1, C, F], { padding: 'same' });
@@ -158,7 +166,7 @@ describe('pointwiseGemm: 1x1 convolutions as one GEMM over the batch', () => {
     const info = convInfo([2, 3, 5, 19], [1, 1, 19, 24], { padding: 'same' });
     const x = floats(30 * 19), w = floats(19 * 24), bias = floats(24), dy = floats(30 * 24);
     x[5 * 19 + 3] = NaN; x[17 * 19 + 18] = Infinity; x[29 * 19] = -Infinity; dy[11 * 24 + 23] = NaN; dy[12 * 24] = Infinity;
-    pointwiseTuning.epilogueMinPixels = 0;
+    pointwiseTuning.epilogueMinPixels = 0; pointwiseTuning.wideEpilogueMinPixels = 0;
     for (const be of wasm) {
       const run = (on: boolean): Float32Array[] => {
         pointwiseTuning.gemm = on;

@@ -34,12 +34,15 @@ export const pointwiseTuning = {
   epilogueMinPixels: 4096,
   /**
    * The same threshold for forwards that take the 2x16 tile (at most wideTileMaxK input
-   * channels): batch 1's MobileNet calls too. Per call at batch 1, one thread, CPU time,
-   * alternating (bench/mobilenet-kernels.ts --batch 1 --epilogue-min-pixels 0): 32->64 on 32x32
-   * 1.20x, 64->128 on 16x16 1.11x, 128->128 1.08x, 128->256 on 8x8 1.06x against the direct
-   * kernel; the 6x8 tile's (256 input channels) 0.98-1.02x, so those keep epilogueMinPixels.
+   * channels): batch 1's MobileNet calls from 16x16 up. Per call at batch 1, one thread, CPU
+   * time, alternating, two runs (bench/mobilenet-kernels.ts --batch 1 --epilogue-min-pixels 0)
+   * against the direct kernel: 32->64 on 32x32 1.20-1.22x, 64->128 on 16x16 1.07-1.11x, 128->128
+   * 1.08x; 128->256 on 8x8 (64 pixels) 0.97-1.06x, so below 256 pixels the direct kernel stays;
+   * the 6x8 tile's (256 input channels) 0.98-1.02x, so those keep epilogueMinPixels, as do
+   * output channels off a multiple of 8 (a scalar loop for the last N % 8: one output channel
+   * would leave convOneFilter).
    */
-  wideEpilogueMinPixels: 0,
+  wideEpilogueMinPixels: 256,
   /**
    * Whether forwards with at most wideTileMaxK input channels take the GEMM's 2 rows x 16
    * columns tile (two panels at a time; false: 6 rows x 8 columns, for comparisons), over
@@ -80,7 +83,8 @@ export function pointwiseFits(i: ConvInfo): boolean {
 
 /** Whether pointwiseGemm computes this forward: pointwiseFits, and with an epilogue only as pointwiseTuning.epilogue says. */
 export function pointwiseForwardFits(i: ConvInfo, epilogue: boolean): boolean {
-  const minPixels = wideTileFits(i) ? pointwiseTuning.wideEpilogueMinPixels : pointwiseTuning.epilogueMinPixels;
+  // Output channels in whole panels only (the measured shapes): the N % 8 columns take a scalar loop.
+  const minPixels = wideTileFits(i) && i.outC % 8 === 0 ? pointwiseTuning.wideEpilogueMinPixels : pointwiseTuning.epilogueMinPixels;
   return pointwiseFits(i) && (!epilogue || (pointwiseTuning.epilogue && i.batch * i.outH * i.outW >= minPixels));
 }
 
