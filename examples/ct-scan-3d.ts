@@ -9,34 +9,11 @@
 // --epochs 8 training accuracy reached 1.0 while validation accuracy stayed 0.5 (a smaller variant
 // scored 0.5 on its own training volumes in inference mode too); keras-io trains 100 epochs.
 // Run: node --import tsx examples/ct-scan-3d.ts [--size 48] [--samples 16] [--epochs 3]
-//
-// MaxPool3D(2) and GlobalAveragePooling3D are built here from 2-D/1-D layers with the same
-// values (a 2x2x2 maximum is a 2x2 one over depth and height, then a 1x2 one over width;
-// the global mean over depth, height and width is a 1-D global mean over their product), until
-// deeptype has MaxPooling3D / GlobalAveragePooling3D; then these stand-ins become those layers.
 import { parseArgs } from 'node:util';
 import * as dt from 'deeptype';
 import { layers, models, optimizers, schedules } from 'deeptype';
 
 type SymbolicTensor = layers.SymbolicTensor;
-
-/** MaxPool3D(2) ('valid') on [batch, d, h, w, c]: MaxPooling2D over (d, h) with w * c as channels, then a [1, 2] one over w. */
-export function maxPool3d(x: SymbolicTensor, name: string): SymbolicTensor {
-  const [, d, h, w, c] = x.shape as number[];
-  let y = new layers.Reshape({ targetShape: [d, h, w * c], name: `${name}_dh` }).apply(x) as SymbolicTensor;
-  y = new layers.MaxPooling2D({ poolSize: 2, name: `${name}_pool_dh` }).apply(y) as SymbolicTensor;
-  const [d2, h2] = [Math.floor(d / 2), Math.floor(h / 2)];
-  y = new layers.Reshape({ targetShape: [d2 * h2, w, c], name: `${name}_w` }).apply(y) as SymbolicTensor;
-  y = new layers.MaxPooling2D({ poolSize: [1, 2], name: `${name}_pool_w` }).apply(y) as SymbolicTensor;
-  return new layers.Reshape({ targetShape: [d2, h2, Math.floor(w / 2), c], name }).apply(y) as SymbolicTensor;
-}
-
-/** GlobalAveragePooling3D: the mean over depth, height and width. */
-export function globalAveragePool3d(x: SymbolicTensor, name: string): SymbolicTensor {
-  const [, d, h, w, c] = x.shape as number[];
-  const flat = new layers.Reshape({ targetShape: [d * h * w, c], name: `${name}_flat` }).apply(x) as SymbolicTensor;
-  return new layers.GlobalAveragePooling1D({ name }).apply(flat) as SymbolicTensor;
-}
 
 export interface CtScanModelOptions { width?: number; height?: number; depth?: number; filters?: number[]; dense?: number }
 
@@ -46,10 +23,10 @@ export function ctScanModel({ width = 128, height = 128, depth = 64, filters = [
   let x = inputs;
   filters.forEach((f, i) => {
     x = layers.conv3d({ filters: f, kernelSize: 3, activation: 'relu' }).apply(x) as SymbolicTensor;
-    x = maxPool3d(x, `max_pool3d_${i + 1}`);
+    x = layers.maxPooling3d({ poolSize: 2 }).apply(x) as SymbolicTensor;
     x = layers.batchNormalization().apply(x) as SymbolicTensor;
   });
-  x = globalAveragePool3d(x, 'global_average_pooling3d');
+  x = layers.globalAveragePooling3d().apply(x) as SymbolicTensor;
   x = layers.dense({ units: dense, activation: 'relu' }).apply(x) as SymbolicTensor;
   x = layers.dropout({ rate: 0.3 }).apply(x) as SymbolicTensor;
   const outputs = layers.dense({ units: 1, activation: 'sigmoid' }).apply(x) as SymbolicTensor;
