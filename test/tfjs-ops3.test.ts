@@ -395,3 +395,14 @@ describe('the new ops in a compiled predict', () => {
     });
   });
 });
+
+describe("argMax / argMin without an axis, as TF.js (axis 0)", () => {
+  it('reduce the first axis of a matrix, function and method alike', () => {
+    const v = [3, 9, 1, 7, 2, 8], x = dt.tensor(v, [2, 3]), t = tf.tensor(v, [2, 3]);
+    for (const [ours, theirs] of [[dt.argMax(x), tf.argMax(t)], [x.argMax(), t.argMax()], [dt.argMin(x), tf.argMin(t)], [x.argMin(), t.argMin()]] as const) {
+      assert.deepEqual(ours.shape, theirs.shape);
+      assert.deepEqual(Array.from(ours.dataSync()), Array.from(theirs.dataSync()));
+    }
+    assert.deepEqual(Array.from(x.argMax(-1).dataSync()), [1, 2]);
+  });
+});

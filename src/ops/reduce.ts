@@ -56,8 +56,8 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   return div(s, count);
 }
 
-/** Index of the largest value along an axis (int32; not differentiable). */
-export function argMax(x: Tensor, axis = -1): Tensor {
+/** TF.js's tf.argMax(x, axis = 0): the index of the first maximum along the axis (int32; not differentiable). */
+export function argMax(x: Tensor, axis = 0): Tensor {
   const a = normalizeAxis(axis, x.rank, 'argMax: axis');
   if (x.shape[a] === 0) throw new Error('argMax: cannot reduce an empty axis');
   return reduceRaw(x, [a], (src, out, outer, size, inner) => backend().argMax(src.data, out as Int32Array, outer, size, inner), 'int32');

@@ -71,7 +71,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   mean(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); },
   max(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.max(this, axis, keepDims); },
   min(this: Tensor, axis?: Axis, keepDims = false): Tensor { return ops.min(this, axis, keepDims); },
-  argMax(this: Tensor, axis = -1): Tensor { return ops.argMax(this, axis); },
+  argMax(this: Tensor, axis = 0): Tensor { return ops.argMax(this, axis); },
   softmax(this: Tensor, axis = -1): Tensor { return ops.softmax(this, axis); },
   logSoftmax(this: Tensor, axis = -1): Tensor { return ops.logSoftmax(this, axis); },
 
@@ -118,7 +118,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   clipByValue(this: Tensor, min: number, max: number): Tensor { return ops.clip(this, min, max); },
   any(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'max', axis, keepDims); },
   all(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'min', axis, keepDims); },
-  argMin(this: Tensor, axis = -1): Tensor { return ops.argMax(ops.neg(this.dtype === 'uint8' ? this.cast('int32') : this), axis); },
+  argMin(this: Tensor, axis = 0): Tensor { return ops.argMax(ops.neg(this.dtype === 'uint8' ? this.cast('int32') : this), axis); },
   slice(this: Tensor, begin: number[], size?: number[]): Tensor {
     // TF.js's slice: size -1 (or absent) takes the rest of the axis.
     return ops.slice(this, begin, (size ?? begin.map(() => -1)).map((n, d) => (n === -1 ? this.shape[d] - begin[d] : n)));
