@@ -306,7 +306,8 @@ describe("TF.js's remaining tensor methods", () => {
     assert.throws(() => dt.matMul(dt.ones([2, 2]), dt.ones([2, 2]), { transposeA: 1 as never }), /matMul: transposeA must be a boolean, got 1/);
     assert.throws(() => dt.gather(dt.ones([2, 3]), int([0], [1]), 1, 1), /gather: batchDims 1 is not supported \(only 0\)/);
     // tf.oneHot's onValue / offValue / dtype and tf.pad's constantValue (before, both were ignored).
-    same('oneHot on/off', (i) => dt.oneHot(i, 4, 0.9, 0.025), (i) => tf.oneHot(i, 4, 0.9, 0.025, 'float32'), [i32([3, 0, 1], [3])]);
+    same('oneHot on/off', (i) => dt.oneHot(i, 4, 0.9, 0.025, 'float32'), (i) => tf.oneHot(i, 4, 0.9, 0.025, 'float32'), [i32([3, 0, 1], [3])]);
+    assert.equal(dt.oneHot(int([1], [1]), 2).dtype, tf.oneHot(tf.tensor1d([1], 'int32'), 2).dtype, 'the default dtype: int32, as TF.js');
     same('x.oneHot int32', (i) => i.oneHot(3, 5, -1, 'int32'), (i) => tf.oneHot(i, 3, 5, -1), [i32([2, 0], [2])]);
     assert.equal(dt.oneHot(int([1], [1]), 2, 1, 0, 'int32').dtype, 'int32');
     same('pad constantValue', (x) => dt.pad(x, [[1, 0], [2, 1]], -3.5), (x) => tf.pad(x, [[1, 0], [2, 1]], -3.5), [f32([2, 3])]);

@@ -65,7 +65,7 @@ export class CategoryEncoding extends Layer {
           `got ${x.data[i]} at position ${i}. Raise numTokens, or map the values to indices first`);
       }
     }
-    const rows = ops.oneHot(idx, this.numTokens); // [..., numTokens]
+    const rows = ops.oneHot(idx, this.numTokens, 1, 0, 'float32'); // [..., numTokens]
     if (this.outputMode === 'oneHot') return ops.reshape(rows, out as number[]);
     const counts = x.rank === 0 ? rows : ops.sum(rows, [x.rank - 1]);
     return ops.reshape(this.outputMode === 'count' ? counts : ops.minimum(counts, 1), out as number[]);

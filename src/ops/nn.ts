@@ -83,11 +83,8 @@ export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor): Tenso
   return loss;
 }
 
-/**
- * One-hot rows for integer labels (not differentiable); TF.js's onValue / offValue / dtype too
- * (float32 by default here, where TF.js's default is int32).
- */
-export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor {
+/** TF.js's tf.oneHot: one-hot rows for integer labels (not differentiable), int32 unless dtype says otherwise. */
+export function oneHot(indices: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
   for (const c of indices.data) {
     if (!Number.isInteger(c) || c < 0 || c >= depth) throw new Error(`oneHot: index ${c} is outside [0, ${depth})`);
   }

@@ -130,7 +130,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   stack(this: Tensor, others: Tensor | Tensor[], axis = 0): Tensor { return ops.stack(list(this, others), axis); },
   broadcastTo(this: Tensor, shape: Shape): Tensor { return ops.broadcastTo(this, shape); },
   pad(this: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor { return pad(this, paddings, constantValue); },
-  oneHot(this: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'float32'): Tensor { return ops.oneHot(this, depth, onValue, offValue, dtype); },
+  oneHot(this: Tensor, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor { return ops.oneHot(this, depth, onValue, offValue, dtype); },
   zerosLike(this: Tensor): Tensor { return zerosLike(this); },
   onesLike(this: Tensor): Tensor { return onesLike(this); },
   reshapeAs(this: Tensor, other: Tensor): Tensor { return ops.reshape(this, other.shape); },

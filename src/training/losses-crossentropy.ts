@@ -196,7 +196,7 @@ export class SparseCategoricalCrossentropy extends Loss {
     if (logits) values = ops.sparseSoftmaxCrossEntropy(logits, labels);
     else {
       const p = ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON);
-      values = ops.neg(sumLast(ops.mul(ops.oneHot(labels, classes).cast(p.dtype), ops.log(p))));
+      values = ops.neg(sumLast(ops.mul(ops.oneHot(labels, classes, 1, 0, p.dtype), ops.log(p))));
     }
     if (mask) values = ops.mul(values, mask);
     if (rowsShape.length > 1) {
