@@ -10,7 +10,7 @@ import { syntheticBatch } from './zoo-data.ts';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'seed' }, threads: { type: 'string' }, steps: { type: 'string', default: '20' }, warmup: { type: 'string', default: '3' },
-  'infer-batches': { type: 'string', default: '4' }, 'latency-runs': { type: 'string', default: '50' }, onnx: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
+  'infer-batches': { type: 'string', default: '4' }, 'latency-runs': { type: 'string', default: '50' }, 'latency-warmup': { type: 'string', default: '200' }, onnx: { type: 'string' }, backend: { type: 'string', default: 'wasm' },
 } });
 const entry = ZOO[values.model!];
 if (!entry) throw new Error(`zoo-deeptype: unknown --model '${values.model}', expected one of ${Object.keys(ZOO).join(', ')}`);
@@ -38,7 +38,9 @@ const inferBatches = Number(values['infer-batches']);
 t = performance.now();
 for (let i = 0; i < inferBatches; i++) model.predict(xi, { batchSize: 256 });
 const inferImagesPerSec = (256 * inferBatches) / ((performance.now() - t) / 1000);
-for (let i = 0; i < 5; i++) model.predict(x1);
+// Batch-1 warm-up long enough for V8 to finish optimizing the kernels the b1 plan calls (the
+// first ~50 predicts ran at ~2x the steady time: bench/latency-warmup.ts); every system gets it.
+for (let i = 0; i < Number(values['latency-warmup']); i++) model.predict(x1);
 const latency: number[] = [];
 for (let i = 0; i < Number(values['latency-runs']); i++) {
   t = performance.now();

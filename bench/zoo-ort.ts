@@ -7,7 +7,7 @@ import { ZOO } from '../examples/zoo-models.ts';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'seed' }, onnx: { type: 'string' }, threads: { type: 'string', default: '1' },
-  'infer-batches': { type: 'string', default: '4' }, 'latency-runs': { type: 'string', default: '50' },
+  'infer-batches': { type: 'string', default: '4' }, 'latency-runs': { type: 'string', default: '50' }, 'latency-warmup': { type: 'string', default: '200' },
 } });
 const entry = ZOO[values.model!];
 if (!entry || !values.onnx) throw new Error('zoo-ort: needs --model (a zoo name) and --onnx (the exported file)');
@@ -23,7 +23,7 @@ const inferBatches = Number(values['infer-batches']);
 let t = performance.now();
 for (let i = 0; i < inferBatches; i++) await session.run(big);
 const inferImagesPerSec = (256 * inferBatches) / ((performance.now() - t) / 1000);
-for (let i = 0; i < 5; i++) await session.run(one);
+for (let i = 0; i < Number(values['latency-warmup']); i++) await session.run(one); // the same warm-up as deeptype's
 const latency: number[] = [];
 for (let i = 0; i < Number(values['latency-runs']); i++) {
   t = performance.now();

@@ -25,7 +25,8 @@ const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 
 // Timed training steps per model (after 2 warm-up steps: deeptype traces, then verifies its plan; PyTorch gets the same), sized so each run takes seconds.
 const STEPS: Record<string, number> = { seed: 30, convnet: 10, vgg: 4, resnet20: 3, mobilenet: 4, autoencoder: 5 };
-const inference = values.quick ? ['--infer-batches', '1', '--latency-runs', '10'] : ['--infer-batches', '2', '--latency-runs', '30'];
+// Batch-1 latency after 200 warm-up predicts for every system (steady state: V8 is still optimizing deeptype's kernels over the first ~50).
+const inference = values.quick ? ['--infer-batches', '1', '--latency-runs', '10', '--latency-warmup', '5'] : ['--infer-batches', '2', '--latency-runs', '30', '--latency-warmup', '200'];
 const workload = (model: string): string[] => [...(values.quick ? ['--steps', '2', '--warmup', '2'] : ['--steps', String(STEPS[model]), '--warmup', '2']), ...inference];
 
 export interface ZooRow { model: string; system: 'deeptype' | 'pytorch' | 'onnxruntime'; threads: number; msPerStep: number | null; inferImagesPerSec: number | null; latencyMs: number | null; peakRssMB: number | null }

@@ -121,6 +121,7 @@ def main():
     p.add_argument('--warmup', type=int, default=3)
     p.add_argument('--infer-batches', type=int, default=4)
     p.add_argument('--latency-runs', type=int, default=50)
+    p.add_argument('--latency-warmup', type=int, default=200)
     p.add_argument('--count', action='store_true')
     args = p.parse_args()
     if args.count:
@@ -157,7 +158,7 @@ def main():
             model(xi)
         images_per_sec = 256 * args.infer_batches / (time.perf_counter() - t)
         x1 = xi[:1]
-        for _ in range(5):
+        for _ in range(args.latency_warmup):  # the same warm-up as deeptype's
             model(x1)
         lat = []
         for _ in range(args.latency_runs):
