@@ -229,9 +229,13 @@ export class Model extends Layer {
     // A training step's sizes drawn in JavaScript (RandomWidth) are part of its key: one plan per
     // size. More sizes than the plan cache holds would trace every step: those steps run eagerly.
     const drawn = kind.startsWith('train') ? this.drawShapes() : '';
-    if (drawn) {
-      if (this.drawnShapes.size <= Model.maxPlans - 2) this.drawnShapes.add(drawn);
-      if (this.drawnShapes.size > Model.maxPlans - 2) return fn(inputs);
+    if (drawn && !this.drawnShapes.has(drawn)) {
+      if (this.drawnShapes.size < Model.maxPlans - 2) this.drawnShapes.add(drawn);
+      else {
+        if (!this.warnedDrawnShapes) console.warn(`Model "${this.name}": its training steps drew more than ${Model.maxPlans - 2} input sizes (RandomWidth / RandomHeight): steps of the sizes beyond them run op by op (slower, same values); raise Model.maxPlans to compile more`);
+        this.warnedDrawnShapes = true;
+        return fn(inputs);
+      }
     }
     const key = this.planKey(kind, inputs) + drawn;
     if (!this.planCache.has(key)) this.moveToBackendMemory();
@@ -246,6 +250,7 @@ export class Model extends Layer {
   private readonly planKeys = new PlanKeys();
   /** The distinct sizes training steps drew (up to one more than the plans kept for them). */
   private readonly drawnShapes = new Set<string>();
+  private warnedDrawnShapes = false;
 
   private moveToBackendMemory(): void {
     const memory = memoryOf(backend());
