@@ -1,7 +1,7 @@
 // ONNX export of the 1-D convolution layers (Conv1D, DepthwiseConv1D, SeparableConv1D,
 // Conv1DTranspose) and global 1-D pooling: ONNX's Conv wants [n, c, steps], so each runs between
 // two Transposes of its [n, steps, c] input and output (rank-3 values stay channels-last).
-import type { GraphBuilder, Value } from './onnx.ts';
+import type { GraphBuilder, Value } from './onnx-graph.ts';
 import type { Layer, ShapeSpec } from '../layers/layer.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { Conv1D } from '../layers/conv-variants.ts';

@@ -3,19 +3,10 @@
 // channels-last again: the layout tracking of onnx.ts is for rank-4 images); Pad, Slice and
 // Resize work on the NDHWC tensor as it is.
 import type { Layer, ShapeSpec } from '../layers/layer.ts';
+import type { GraphBuilder, Value } from './onnx-graph.ts';
 import { AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D } from '../layers/pooling3d.ts';
 import { Cropping3D, UpSampling3D, ZeroPadding3D } from '../layers/reshaping-3d.ts';
 import { outputSize } from '../ops/conv.ts';
-
-/** What these forms use of onnx.ts's graph builder (its own type stays private: it names onnx-proto's types, an optional package). */
-interface GraphBuilder {
-  node(opType: string, inputs: string[], attrs?: Record<string, number | number[] | string>, wanted?: string): string;
-  float(wanted: string, values: Float32Array, dims: number[]): string;
-  int64(name: string, values: number[]): string;
-  fresh(prefix: string): string;
-}
-/** A value of the graph being written, as onnx.ts tracks it. */
-interface Value { name: string; nchw: boolean; shape: ShapeSpec }
 
 const TO_NCDHW = [0, 4, 1, 2, 3], TO_NDHWC = [0, 2, 3, 4, 1];
 

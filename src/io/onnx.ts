@@ -20,6 +20,7 @@ import { UpSampling2D } from '../layers/reshaping.ts';
 import { Embedding } from '../layers/embedding.ts';
 import { Identity, UnitNormalization } from '../layers/unit-norm.ts';
 import { emit1d } from './onnx-1d.ts';
+import type { Value } from './onnx-graph.ts';
 import { TimeDistributed } from '../layers/wrappers.ts';
 import { convInfo, dilatedSize, outputSize } from '../ops/conv.ts';
 import type { Tensor } from '../core/tensor.ts';
@@ -33,7 +34,7 @@ const onnxProto = (): typeof OnnxNamespace => (onnxModule ??= requireOptional<{ 
 /** An attribute; `{ float }` for FLOAT ones whose value may be whole (ONNX checks the type: Elu's alpha 1 must not be INT). */
 type Attr = number | number[] | string | { float: number };
 
-export class GraphBuilder {
+class GraphBuilder {
   readonly nodes: OnnxNamespace.INodeProto[] = [];
   readonly initializers: OnnxNamespace.ITensorProto[] = [];
   private count = 0;
@@ -111,8 +112,6 @@ function pads(inShape: ShapeSpec, kernel: readonly number[], strides: readonly n
 // relu6 is Clip(x, 0, 6), its bounds inputs (opset 11 on).
 const ACTIVATIONS: Record<string, string | null> = { linear: null, relu: 'Relu', relu6: 'Clip', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax', softplus: 'Softplus', elu: 'Elu' };
 
-/** A value of the graph being written: its ONNX name, whether it is NCHW now, its Keras (NHWC) shape. */
-export interface Value { name: string; nchw: boolean; shape: ShapeSpec }
 
 /** Layers that are the identity at inference. */
 const INFERENCE_IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout']);
