@@ -52,34 +52,42 @@ import { planeBytes, productPlane } from './winograd-filter-grad';
   v128.store(dst + 5 * step, y3);
 }
 
+// One tile's channel quad c (top-left pixel r0, s0 of image img): B^T down its six pixel columns
+// into tmp (6x6 vectors; read in place when the tile lies inside the image, else pixel by pixel
+// with the border's zeros), then along each row of tmp into the 36 planes at o.
+@inline function transformTile(img: usize, o: usize, tmp: usize, inH: i32, inW: i32, C: i32, c: i32, r0: i32, s0: i32, inside: bool, plane: usize): void {
+  if (inside) {
+    const px = <usize>C << 2, rowStep = <usize>(inW * C) << 2;
+    let p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
+    for (let j = 0; j < 6; j++) {
+      bt6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), v128.load(p + 4 * rowStep), v128.load(p + 5 * rowStep),
+        tmp + (<usize>j << 4), 96);
+      p += px;
+    }
+  } else {
+    for (let j = 0; j < 6; j++) {
+      const s = s0 + j;
+      bt6(pixel(img, r0, s, inH, inW, C, c), pixel(img, r0 + 1, s, inH, inW, C, c), pixel(img, r0 + 2, s, inH, inW, C, c),
+        pixel(img, r0 + 3, s, inH, inW, C, c), pixel(img, r0 + 4, s, inH, inW, C, c), pixel(img, r0 + 5, s, inH, inW, C, c), tmp + (<usize>j << 4), 96);
+    }
+  }
+  for (let i = 0; i < 6; i++) {
+    const t = tmp + <usize>i * 96;
+    bt6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), v128.load(t, 64), v128.load(t, 80), o + <usize>(6 * i) * plane, plane);
+  }
+}
+
 // V = B^T d B of tiles [t0, t0 + rows) into vp (36 planes of C / 4 strips [rows, 4]): B^T down
 // each of the tile's six pixel columns into tmp (6x6 vectors), then along each row of tmp.
 function packInput(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, rows: i32): void {
-  const plane = planeBytes(rows, C), imageFloats = inH * inW * C, px = <usize>C << 2, rowStep = <usize>(inW * C) << 2;
+  const plane = planeBytes(rows, C), imageFloats = inH * inW * C;
   for (let c = 0; c < C; c += 4) {
     let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
     let o = vp + (<usize>(c * rows) << 2);
     for (let r = 0; r < rows; r++) {
       const img = x + (<usize>(n * imageFloats) << 2);
       const r0 = 4 * th - padTop, s0 = 4 * tw - padLeft;
-      if (r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW) {
-        let p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
-        for (let j = 0; j < 6; j++) {
-          bt6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), v128.load(p + 4 * rowStep), v128.load(p + 5 * rowStep),
-            tmp + (<usize>j << 4), 96);
-          p += px;
-        }
-      } else {
-        for (let j = 0; j < 6; j++) {
-          const s = s0 + j;
-          bt6(pixel(img, r0, s, inH, inW, C, c), pixel(img, r0 + 1, s, inH, inW, C, c), pixel(img, r0 + 2, s, inH, inW, C, c),
-            pixel(img, r0 + 3, s, inH, inW, C, c), pixel(img, r0 + 4, s, inH, inW, C, c), pixel(img, r0 + 5, s, inH, inW, C, c), tmp + (<usize>j << 4), 96);
-        }
-      }
-      for (let i = 0; i < 6; i++) {
-        const t = tmp + <usize>i * 96;
-        bt6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), v128.load(t, 64), v128.load(t, 80), o + <usize>(6 * i) * plane, plane);
-      }
+      transformTile(img, o, tmp, inH, inW, C, c, r0, s0, r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW, plane);
       o += 16;
       if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
     }
@@ -89,7 +97,7 @@ function packInput(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C: i32, 
 // packInput with the loops swapped: per tile all channel quads (each pixel's cache lines read
 // once, in one pass over the image, rather than once per quad).
 function packInputByTiles(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C: i32, tilesH: i32, tilesW: i32, padTop: i32, padLeft: i32, t0: i32, rows: i32): void {
-  const plane = planeBytes(rows, C), imageFloats = inH * inW * C, px = <usize>C << 2, rowStep = <usize>(inW * C) << 2, strip = <usize>rows << 4;
+  const plane = planeBytes(rows, C), imageFloats = inH * inW * C, strip = <usize>rows << 4;
   let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
   for (let r = 0; r < rows; r++) {
     const img = x + (<usize>(n * imageFloats) << 2);
@@ -97,24 +105,7 @@ function packInputByTiles(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C
     const inside = r0 >= 0 && s0 >= 0 && r0 + 6 <= inH && s0 + 6 <= inW;
     let o = vp + (<usize>r << 4);
     for (let c = 0; c < C; c += 4) {
-      if (inside) {
-        let p = img + (<usize>((r0 * inW + s0) * C + c) << 2);
-        for (let j = 0; j < 6; j++) {
-          bt6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), v128.load(p + 4 * rowStep), v128.load(p + 5 * rowStep),
-            tmp + (<usize>j << 4), 96);
-          p += px;
-        }
-      } else {
-        for (let j = 0; j < 6; j++) {
-          const s = s0 + j;
-          bt6(pixel(img, r0, s, inH, inW, C, c), pixel(img, r0 + 1, s, inH, inW, C, c), pixel(img, r0 + 2, s, inH, inW, C, c),
-            pixel(img, r0 + 3, s, inH, inW, C, c), pixel(img, r0 + 4, s, inH, inW, C, c), pixel(img, r0 + 5, s, inH, inW, C, c), tmp + (<usize>j << 4), 96);
-        }
-      }
-      for (let i = 0; i < 6; i++) {
-        const t = tmp + <usize>i * 96;
-        bt6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), v128.load(t, 64), v128.load(t, 80), o + <usize>(6 * i) * plane, plane);
-      }
+      transformTile(img, o, tmp, inH, inW, C, c, r0, s0, inside, plane);
       o += strip;
     }
     if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
