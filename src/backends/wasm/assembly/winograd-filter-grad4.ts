@@ -112,10 +112,33 @@ function packInputByTiles(x: usize, vp: usize, tmp: usize, inH: i32, inW: i32, C
   }
 }
 
+// One 4x4 output tile's filter quad f (top-left h, w of dy's image img): A down its four columns
+// into tmp (6x4 vectors; read in place inside the map, else value by value with zeros past it),
+// then along each row of tmp into the 36 planes at o.
+@inline function transformGradTile(img: usize, o: usize, tmp: usize, outH: i32, outW: i32, F: i32, f: i32, h: i32, w: i32, inside: bool, plane: usize): void {
+  if (inside) {
+    const px = <usize>F << 2, rowStep = <usize>(outW * F) << 2;
+    let p = img + (<usize>((h * outW + w) * F + f) << 2);
+    for (let j = 0; j < 4; j++) {
+      a6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), tmp + (<usize>j << 4), 64);
+      p += px;
+    }
+  } else {
+    for (let j = 0; j < 4; j++) {
+      a6(grad(img, h, w + j, outH, outW, F, f), grad(img, h + 1, w + j, outH, outW, F, f), grad(img, h + 2, w + j, outH, outW, F, f),
+        grad(img, h + 3, w + j, outH, outW, F, f), tmp + (<usize>j << 4), 64);
+    }
+  }
+  for (let k = 0; k < 6; k++) {
+    const t = tmp + <usize>k * 64;
+    a6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), o + <usize>(6 * k) * plane, plane);
+  }
+}
+
 // dM = A dY A^T of tiles [t0, t0 + rows) into mp (36 planes laid out as winograd-filter-grad.ts's
 // packGrad): A down each of the 4x4 output tile's columns into tmp (6x4 vectors), then along each row.
 function packGrad(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, t0: i32, rows: i32): void {
-  const plane = planeBytes(rows, F), imageFloats = outH * outW * F, F8 = F & ~7, px = <usize>F << 2, rowStep = <usize>(outW * F) << 2;
+  const plane = planeBytes(rows, F), imageFloats = outH * outW * F, F8 = F & ~7;
   for (let f = 0; f < F; f += 4) {
     let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
     const wide = f < F8;
@@ -124,22 +147,7 @@ function packGrad(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32
     for (let r = 0; r < rows; r++) {
       const img = dy + (<usize>(n * imageFloats) << 2);
       const h = 4 * th, w = 4 * tw;
-      if (h + 4 <= outH && w + 4 <= outW) {
-        let p = img + (<usize>((h * outW + w) * F + f) << 2);
-        for (let j = 0; j < 4; j++) {
-          a6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), tmp + (<usize>j << 4), 64);
-          p += px;
-        }
-      } else {
-        for (let j = 0; j < 4; j++) {
-          a6(grad(img, h, w + j, outH, outW, F, f), grad(img, h + 1, w + j, outH, outW, F, f), grad(img, h + 2, w + j, outH, outW, F, f),
-            grad(img, h + 3, w + j, outH, outW, F, f), tmp + (<usize>j << 4), 64);
-        }
-      }
-      for (let k = 0; k < 6; k++) {
-        const t = tmp + <usize>k * 64;
-        a6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), o + <usize>(6 * k) * plane, plane);
-      }
+      transformGradTile(img, o, tmp, outH, outW, F, f, h, w, h + 4 <= outH && w + 4 <= outW, plane);
       o += step;
       if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
     }
@@ -148,7 +156,7 @@ function packGrad(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32
 
 // packGrad with the loops swapped: per tile all filter quads (dy's rows read in one pass).
 function packGradByTiles(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32, F: i32, tilesH: i32, tilesW: i32, t0: i32, rows: i32): void {
-  const plane = planeBytes(rows, F), imageFloats = outH * outW * F, F8 = F & ~7, px = <usize>F << 2, rowStep = <usize>(outW * F) << 2;
+  const plane = planeBytes(rows, F), imageFloats = outH * outW * F, F8 = F & ~7;
   let tw = t0 % tilesW, th = (t0 / tilesW) % tilesH, n = t0 / (tilesW * tilesH);
   for (let r = 0; r < rows; r++) {
     const img = dy + (<usize>(n * imageFloats) << 2);
@@ -156,22 +164,7 @@ function packGradByTiles(dy: usize, mp: usize, tmp: usize, outH: i32, outW: i32,
     for (let f = 0; f < F; f += 4) {
       const wide = f < F8;
       const o = mp + (<usize>(wide ? (f >> 3) * rows * 8 + (f & 7) + r * 8 : F8 * rows + r * 4) << 2);
-      if (inside) {
-        let p = img + (<usize>((h * outW + w) * F + f) << 2);
-        for (let j = 0; j < 4; j++) {
-          a6(v128.load(p), v128.load(p + rowStep), v128.load(p + 2 * rowStep), v128.load(p + 3 * rowStep), tmp + (<usize>j << 4), 64);
-          p += px;
-        }
-      } else {
-        for (let j = 0; j < 4; j++) {
-          a6(grad(img, h, w + j, outH, outW, F, f), grad(img, h + 1, w + j, outH, outW, F, f), grad(img, h + 2, w + j, outH, outW, F, f),
-            grad(img, h + 3, w + j, outH, outW, F, f), tmp + (<usize>j << 4), 64);
-        }
-      }
-      for (let k = 0; k < 6; k++) {
-        const t = tmp + <usize>k * 64;
-        a6(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), o + <usize>(6 * k) * plane, plane);
-      }
+      transformGradTile(img, o, tmp, outH, outW, F, f, h, w, inside, plane);
     }
     if (++tw == tilesW) { tw = 0; if (++th == tilesH) { th = 0; n++; } }
   }
