@@ -97,13 +97,14 @@ export interface GlobalPoolingArgs extends LayerArgs { keepdims?: boolean; dataF
 /** Mean or max over every axis between batch and channels. */
 export abstract class GlobalPooling extends Layer {
   readonly keepdims: boolean;
-  protected abstract readonly rank: number;
   protected abstract reduce(x: Tensor, axes: number[]): Tensor;
-  constructor(args: GlobalPoolingArgs = {}) {
+  /** rank: the input's, batch and channels included (3 for 1-D, 4 for 2-D, 5 for 3-D). */
+  constructor(args: GlobalPoolingArgs, protected readonly rank: number) {
     super(args);
     checkOptions(this.name, args, ['keepdims', 'dataFormat']);
     channelsLast(this.name, args.dataFormat);
     this.keepdims = args.keepdims ?? false;
+    this.inputSpec = { ndim: rank };
   }
   private get axes(): number[] { return Array.from({ length: this.rank - 2 }, (_, i) => i + 1); }
   override computeOutputShape(s: ShapeSpec): ShapeSpec {
@@ -118,26 +119,22 @@ export abstract class GlobalPooling extends Layer {
 
 export class GlobalAveragePooling2D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling2D';
-  protected readonly rank = 4;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 4 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 4); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.mean(x, axes); }
 }
 export class GlobalMaxPooling2D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling2D';
-  protected readonly rank = 4;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 4 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 4); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.max(x, axes); }
 }
 export class GlobalAveragePooling1D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling1D';
-  protected readonly rank = 3;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 3 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 3); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.mean(x, axes); }
 }
 export class GlobalMaxPooling1D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling1D';
-  protected readonly rank = 3;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 3 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 3); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.max(x, axes); }
 }
 

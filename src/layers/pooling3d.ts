@@ -51,15 +51,13 @@ export class AveragePooling3D extends Pooling3D {
 
 export class GlobalAveragePooling3D extends GlobalPooling {
   static override readonly className = 'GlobalAveragePooling3D';
-  protected readonly rank = 5;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 5 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 5); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.mean(x, axes); }
 }
 
 export class GlobalMaxPooling3D extends GlobalPooling {
   static override readonly className = 'GlobalMaxPooling3D';
-  protected readonly rank = 5;
-  constructor(args: GlobalPoolingArgs = {}) { super(args); this.inputSpec = { ndim: 5 }; }
+  constructor(args: GlobalPoolingArgs = {}) { super(args, 5); }
   protected reduce(x: Tensor, axes: number[]): Tensor { return ops.max(x, axes); }
 }
 
