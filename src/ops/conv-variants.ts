@@ -4,7 +4,7 @@ import { backend, record } from '../core/engine.ts';
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { GradTable } from './registry.ts';
-import { make } from './util.ts';
+import { make, sumOrZeros } from './util.ts';
 import { reshape } from './layout.ts';
 import { conv2d, convInfo, dilatedSize, type ConvGeometry, type Padding, type Pair } from './conv.ts';
 import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
@@ -59,7 +59,7 @@ export function conv2dTranspose(x: Tensor, w: Tensor, outSize: readonly number[]
     throw new Error(`conv2dTranspose: an output of ${outSize[0]}x${outSize[1]} convolved with these strides and padding gives ${info.outH}x${info.outW}, not the input's ${h}x${wd}`);
   }
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const y = make(dtype, [n, outSize[0], outSize[1], w.shape[2]], (out) => backend().conv2dBackpropInput(x.data, w.data, out, info));
+  const y = make(dtype, [n, outSize[0], outSize[1], w.shape[2]], (out) => sumOrZeros(out, [x.data, w.data], () => backend().conv2dBackpropInput(x.data, w.data, out, info)));
   record('conv2dTranspose', [x, w], y, { info });
   return y;
 }
@@ -127,8 +127,8 @@ export const convVariantGrads: GradTable<'conv2dTranspose'> = {
   // y = A(w)^T x, with A(w) the convolution: dx = A(w) dy, and dw is the convolution's filter
   // gradient with dy as its input and x as its output's gradient.
   conv2dTranspose: (dy, { inputs: [x, w], attrs: { info } }, [needsDx, needsDw]) => [
-    needsDx ? make(dy.dtype, x.shape, (dx) => backend().conv2d(dy.data, w.data, null, dx, info)) : null,
-    needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(dy.data, x.data, dw, info)) : null,
+    needsDx ? make(dy.dtype, x.shape, (dx) => sumOrZeros(dx, [dy.data, w.data], () => backend().conv2d(dy.data, w.data, null, dx, info))) : null,
+    needsDw ? make(dy.dtype, w.shape, (dw) => sumOrZeros(dw, [dy.data, x.data], () => backend().conv2dBackpropFilter(dy.data, x.data, dw, info))) : null,
   ],
 };
 

@@ -5,7 +5,7 @@ import type { Tensor } from '../core/tensor.ts';
 import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
 import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
 import type { GradTable } from './registry.ts';
-import { make } from './util.ts';
+import { make, sumOrZeros } from './util.ts';
 import { sum } from './reduce.ts';
 
 export type Padding = 'valid' | 'same';
@@ -117,7 +117,7 @@ export function conv2d(x: Tensor, w: Tensor, a: Conv2dOptions | Pair = {}, pad?:
     throw new Error(`${geometry.what ?? 'conv2d'}: bias must have shape [${info.outC}] (one per filter), got ${formatShape(bias.shape)}`);
   }
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => backend().conv2d(x.data, w.data, bias?.data ?? null, out, info));
+  const y = make(dtype, [info.batch, info.outH, info.outW, info.outC], (out) => { if (out.length > 0) backend().conv2d(x.data, w.data, bias?.data ?? null, out, info); });
   record('conv2d', bias ? [x, w, bias] : [x, w], y, { info });
   return y;
 }
@@ -143,8 +143,8 @@ export function maxPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, p
 export const convGrads: GradTable<'conv2d' | 'maxPool2d'> = {
   conv2d: (dy, { inputs: [x, w, bias], attrs: { info } }, [needsDx, needsDw, needsBias]) => [
     // The first layer's input is data: skipping its gradient saves a third of that layer's work.
-    needsDx ? make(dy.dtype, x.shape, (dx) => backend().conv2dBackpropInput(dy.data, w.data, dx, info)) : null,
-    needsDw ? make(dy.dtype, w.shape, (dw) => backend().conv2dBackpropFilter(x.data, dy.data, dw, info)) : null,
+    needsDx ? make(dy.dtype, x.shape, (dx) => sumOrZeros(dx, [dy.data, w.data], () => backend().conv2dBackpropInput(dy.data, w.data, dx, info))) : null,
+    needsDw ? make(dy.dtype, w.shape, (dw) => sumOrZeros(dw, [x.data, dy.data], () => backend().conv2dBackpropFilter(x.data, dy.data, dw, info))) : null,
     ...(bias && needsBias ? [sum(dy, [0, 1, 2])] : []),
   ],
   maxPool2d: (dy, { inputs: [x], attrs: { info }, saved: [argmax] }) => [

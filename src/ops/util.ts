@@ -11,6 +11,16 @@ export function make(dtype: DType, shape: Shape, fill: (out: TypedArray) => void
   return new Tensor(out, shape);
 }
 
+/**
+ * Runs a kernel that sums over its inputs, unless one of them is empty (a batch of 0 images, 0
+ * filters): then the sum is over nothing and the output is zeros, as in TF.js. The kernels split
+ * their work by these sizes, so they must not see zeros.
+ */
+export function sumOrZeros(out: TypedArray, inputs: TypedArray[], kernel: () => void): void {
+  if (out.length > 0 && inputs.every((a) => a.length > 0)) kernel();
+  else out.fill(0);
+}
+
 /** Turns a number operand into a scalar of a dtype that suits the other operand. */
 export function asTensor(x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
