@@ -267,6 +267,15 @@ describe('tf.signal and the class aliases', () => {
     assert.equal(kernel.write(dt.fill([3, 2], 0.25)), kernel);
     assert.deepEqual(Array.from(kernel.read().data), new Array(6).fill(0.25));
     assert.throws(() => kernel.write(dt.zeros([2, 3])), /cannot assign shape \[2, 3\] to shape \[3, 2\]/);
+    // A constrained weight: write() projects with the constraint, as TF.js's LayerVariable does.
+    const values = [[-1, 2], [3, -4], [0.5, -0.5]];
+    const ours = dt.sequential({ layers: [layers.dense({ units: 2, inputShape: [3], kernelConstraint: 'nonNeg' })] });
+    const theirs = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], kernelConstraint: 'nonNeg' })] });
+    (ours.layers[0].weights[0] as dt.LayerVariable).write(dt.tensor(values));
+    (theirs.layers[0].weights[0] as unknown as { write(t: tf.Tensor): void }).write(tf.tensor(values));
+    const written = Array.from(ours.layers[0].weights[0].data, (v) => v + 0); // -0 as 0
+    assert.deepEqual(written, Array.from(theirs.layers[0].weights[0].read().dataSync()));
+    assert.deepEqual(written, [0, 2, 3, 0, 0.5, 0]);
     const seen: number[] = [];
     class Counter extends dt.Callback { onEpochEnd(epoch: number) { seen.push(epoch); } }
     const custom: number[] = [];

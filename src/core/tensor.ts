@@ -4,7 +4,7 @@
 import { allocArray, assertDType, dtypeOfArray, type DType, type TypedArray } from './dtype.ts';
 import { formatShape, sizeOf, type Shape } from './shape.ts';
 import { formatTensor } from './format.ts';
-import { markState, weightsTouched } from './engine.ts';
+import { markState, noGrad, weightsTouched } from './engine.ts';
 import type { IndexSpec } from '../ops/layout.ts';
 import type { Pair } from '../ops/conv.ts';
 import type { TfjsPad } from '../ops/positional.ts';
@@ -210,8 +210,16 @@ export class Variable extends Tensor {
   }
   /** TF.js's LayerVariable.read(): the variable itself, its current values. */
   read(): Variable { return this; }
-  /** TF.js's LayerVariable.write(value): assign, returning the variable (a layer's weight constraint applies after optimizer steps, not here). */
-  write(value: Tensor): this { this.assign(value); return this; }
+  /** The projection a layer's weight constraint (`kernelConstraint`, ...) applies after each update; null when none. */
+  constraint: ((w: Tensor) => Tensor) | null = null;
+  /** TF.js's LayerVariable.write(value): assign, then project with the constraint (as TF.js does), returning the variable. */
+  write(value: Tensor): this {
+    if (value === this) return this;
+    this.assign(value);
+    const constraint = this.constraint;
+    if (constraint) this.assign(noGrad(() => constraint(this)));
+    return this;
+  }
 }
 
 const copyInto = (out: TypedArray, from: TypedArray): TypedArray => { for (let i = 0; i < from.length; i++) out[i] = from[i]; return out; };

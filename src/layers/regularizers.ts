@@ -95,11 +95,11 @@ export function getConstraint(id: ConstraintIdentifier | null | undefined, what:
 /** How a regularizer or constraint appears in getConfig: {className, config}, or null. */
 export const objectConfig = (o: Regularizer | Constraint | null): ObjectSpec | null => (o ? { className: o.className, config: o.getConfig() } : null);
 
-// Which weights carry which penalty and constraint (set by the layers that own them).
+// Which weights carry which penalty (set by the layers that own them); a constraint is the
+// variable's own (TF.js's LayerVariable.constraint), so that write() applies it too.
 const weightPenalties = new WeakMap<Variable, Regularizer>();
-const weightConstraints = new WeakMap<Variable, Constraint>();
 export function attachRegularizer(w: Variable, r: Regularizer | null): void { if (r) weightPenalties.set(w, r); }
-export function attachConstraint(w: Variable, c: Constraint | null): void { if (c) weightConstraints.set(w, c); }
+export function attachConstraint(w: Variable, c: Constraint | null): void { if (c) w.constraint = c; }
 
 /** The sum of every weight penalty of these weights, or null when none has one. */
 export function weightPenalty(weights: readonly Variable[]): Tensor | null {
@@ -114,7 +114,7 @@ export function weightPenalty(weights: readonly Variable[]): Tensor | null {
 /** Projects every constrained weight back into its set (after an optimizer update). */
 export function applyConstraints(weights: readonly Variable[]): void {
   for (const w of weights) {
-    const c = weightConstraints.get(w);
+    const c = w.constraint;
     if (c) w.assign(noGrad(() => c(w)));
   }
 }
