@@ -100,6 +100,41 @@ describe('membound2: element-wise loops with the op a constant vs the reference 
   });
 });
 
+describe('comparisons into float32 masks and sign in SIMD vs the reference (exact)', () => {
+  it('equal, notEqual, greater(Equal), less(Equal) as 1/0 masks (same shape, one value, broadcast rows); sign; NaN, -0, ties; 1 and 2 threads', async () => {
+    const ops: BinaryOp[] = ['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
+    for (const [threads, be] of await backends()) {
+      for (const [rows, cols] of [[1, 9], [7, 13], [41, 101], [4, 5003]]) {
+        const n = rows * cols;
+        const place = (v: Float32Array): Float32Array => { const w = be.mem.f32(be.mem.reserve(v.length * 4), v.length); w.set(v); return w; };
+        const mark = be.mem.mark();
+        const a = floats(n, 0, 4).map((v, i) => (i % 5 === 0 ? Math.round(v) : v)), b = floats(n, 0, 4).map((v, i) => (i % 3 === 0 ? a[i] : v));
+        a.set([NaN, -0, 0, Infinity, 2].slice(0, n), 0); b.set([NaN, 0, -0, Infinity, NaN].slice(0, n), 0);
+        const row = Float32Array.from(a.subarray(0, cols));
+        const pa = place(a), pb = place(b), pRow = place(row), out = place(new Float32Array(n));
+        const cases: [Float32Array, number[], string][] = [[pb, [cols, 1], 'same shape'], [pb.subarray(5, 6), [0, 0], 'one value'], [pRow, [0, 1], 'a row broadcast']];
+        for (const op of ops) {
+          for (const [other, strides, label] of cases) {
+            const want = new Float32Array(n);
+            js.binary(op, pa, [cols, 1], other, strides, want, [rows, cols]);
+            out.fill(7);
+            be.binary(op, pa, [cols, 1], other, strides, out, [rows, cols]);
+            assertSame(out, want, `${threads} thread(s) ${op} ${label} [${rows}, ${cols}]`);
+            if (label === 'same shape' && n > 100) assert.ok(want.some((v) => v === 1) && want.some((v) => v === 0), `${op} ${label}: both outcomes occur`);
+          }
+        }
+        const want = new Float32Array(n);
+        js.unary('sign', pa, want);
+        out.fill(7);
+        be.unary('sign', pa, out);
+        assertSame(out, want, `${threads} thread(s) sign [${n}]`);
+        assert.ok(Object.is(out[1], -0) && Number.isNaN(out[0]), 'sign keeps -0 and NaN');
+        be.mem.release(mark);
+      }
+    }
+  });
+});
+
 describe('membound2: nearest resizing (UpSampling2D) vs the reference (exact), infinities kept', () => {
   it('forward copies and gradient sums; factors 2 and 3, odd and shrinking sizes, channels 1-8; 1 and 2 threads', async () => {
     for (const [threads, be] of await backends()) {

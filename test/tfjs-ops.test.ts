@@ -207,6 +207,9 @@ runLayerTest({
     gather: 'row copies (TypedArray.set, memcpy speed) on wasm memory; not on any zoo model\'s path',
     gatherGrad: 'the adjoint\'s row adds, in JS on wasm memory; not on any zoo model\'s path',
     select: 'a strided JS loop on wasm memory; not on any zoo model\'s path',
+    'unary sin (reference)': 'a scalar JS loop (Math.sin) on wasm memory; a Lambda\'s own op, not on any zoo model\'s path',
+    'unary cos (reference)': 'sin\'s gradient, as sin',
+    'binary mod (reference)': 'a scalar JS loop on wasm memory; a Lambda\'s own op, not on any zoo model\'s path',
   },
   skip: { config: 'a Lambda holds a JavaScript function: it has no config', tfjsFiles: 'no file holds a function', kerasFiles: 'no file holds a function' },
   reference: (x) => {

@@ -53,13 +53,14 @@ const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEq
 const NOT_DIFFERENTIABLE = new Set<BinaryOp>(['floorDiv']);
 const FLOAT_BINARY = new Set<BinaryOp>(['div', 'pow', 'atan2']);
 
-export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+/** `maskDType`: a comparison's 1/0 result in that float dtype instead of booleans (see selectWhere). */
+export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, maskDType?: DType): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${op}: at least one operand must be a Tensor`);
   const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
   const tb = asTensor(b, ta);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   let dtype = upcast(ta.dtype, tb.dtype);
-  if (COMPARISON.has(op)) dtype = 'uint8';
+  if (COMPARISON.has(op)) dtype = maskDType ?? 'uint8';
   else if (FLOAT_BINARY.has(op)) dtype = floatOf(dtype);
   else if (dtype === 'uint8') dtype = 'int32'; // uint8 arithmetic would wrap around
   const y = make(dtype, shape, (out) =>
@@ -89,8 +90,11 @@ export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binaryOp('les
 /** Limits values to [min, max]; the gradient passes where min <= x <= max. */
 export const clip = (x: Tensor, min: number, max: number): Tensor => maximum(minimum(x, max), min);
 
-/** Where mask is nonzero take a, else b (mask must already have the output's shape). */
-const select = (mask: Tensor, a: Tensor): Tensor => mul(a, mask.cast(a.dtype));
+/**
+ * value where `a op b` holds, else 0 (the gradients' selections): the comparison written straight
+ * as a 1/0 mask of value's dtype, with no boolean tensor between, so that it runs in SIMD too.
+ */
+export const selectWhere = (op: BinaryOp, a: TensorLike, b: TensorLike, value: Tensor): Tensor => mul(value, binaryOp(op, a, b, value.dtype));
 
 export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   neg: (dy) => [neg(dy)],
@@ -119,7 +123,7 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
     const da = na ? sumTo(mul(dy, mul(b, pow(a, sub(b, 1)))), a.shape) : null;
     if (!nb) return [da, null];
     // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
-    const logA = select(greater(a, 0), log(maximum(a, Number.MIN_VALUE)));
+    const logA = selectWhere('greater', a, 0, log(maximum(a, Number.MIN_VALUE)));
     return [da, sumTo(mul(dy, mul(output, broadcastTo(logA, output.shape))), b.shape)];
   },
   // Linear in dy; the mask's derivative in y is 0 wherever it is defined.
@@ -127,11 +131,11 @@ export const elementwiseGrads: GradTable<DifferentiableUnary | ArithmeticOp> = {
   relu6Grad: (ddx, { inputs: [dy, y] }, [nd]) => [nd ? sumTo(relu6Grad(ddx, y), dy.shape) : null, null],
   // (a clip's bound, e.g. minimum(x, 6), needs no gradient: its comparison is skipped)
   maximum: (dy, { inputs: [a, b], output }, [na, nb]) => [
-    na ? sumTo(select(greaterEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
-    nb ? sumTo(select(less(broadcastTo(a, output.shape), b), dy), b.shape) : null,
+    na ? sumTo(selectWhere('greaterEqual', broadcastTo(a, output.shape), b, dy), a.shape) : null,
+    nb ? sumTo(selectWhere('less', broadcastTo(a, output.shape), b, dy), b.shape) : null,
   ],
   minimum: (dy, { inputs: [a, b], output }, [na, nb]) => [
-    na ? sumTo(select(lessEqual(broadcastTo(a, output.shape), b), dy), a.shape) : null,
-    nb ? sumTo(select(greater(broadcastTo(a, output.shape), b), dy), b.shape) : null,
+    na ? sumTo(selectWhere('lessEqual', broadcastTo(a, output.shape), b, dy), a.shape) : null,
+    nb ? sumTo(selectWhere('greater', broadcastTo(a, output.shape), b, dy), b.shape) : null,
   ],
 };

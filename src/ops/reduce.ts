@@ -7,7 +7,7 @@ import type { ReduceOp } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { reshape, transpose } from './layout.ts';
-import { div, equal, mul } from './elementwise.ts';
+import { div, selectWhere } from './elementwise.ts';
 
 type Axis = number | number[];
 
@@ -91,6 +91,5 @@ export const reduceGrads: GradTable<'sum' | 'max' | 'min' | 'broadcastTo'> = {
 /** The gradient flows to every position that holds the extremum (as in TensorFlow.js). */
 function extremumGrad(dy: Tensor, x: Tensor, y: Tensor, axes: number[]): Tensor {
   const kept = keptShape(x.shape, axes);
-  const mask = equal(x, reshape(y, kept)).cast(dy.dtype);
-  return mul(mask, reshape(dy, kept));
+  return selectWhere('equal', x, reshape(y, kept), reshape(dy, kept));
 }

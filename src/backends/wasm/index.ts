@@ -44,8 +44,10 @@ const PANEL = 256;
 
 /** The element-wise ops with SIMD kernels, in the order of their codes in assembly/activations.ts; others run the reference. */
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'abs', 'exp', 'sqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'step',
-  'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step'];
-export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad'];
+  'elu', 'selu', 'softplus', 'softsign', 'erf', 'relu6', 'relu6Step', 'sign'];
+/** The comparisons run here only into float32 outputs (1/0 masks); boolean outputs take the reference. */
+export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'relu6Grad',
+  'equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
 /** Elements per piece of an element-wise op staged from JS memory (4 MB of float32 per array). */
 const STAGED_PIECE = 1 << 20;
 

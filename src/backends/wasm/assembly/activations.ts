@@ -4,8 +4,10 @@
 
 // Op codes (the order of UNARY_OPS / BINARY_OPS in ../index.ts).
 const NEG = 0, ABS = 1, EXP = 2, SQRT = 3, SQUARE = 4, RECIPROCAL = 5, RELU = 6, SIGMOID = 7, TANH = 8, STEP = 9;
-const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14, RELU6 = 15, RELU6_STEP = 16;
+const ELU = 10, SELU = 11, SOFTPLUS = 12, SOFTSIGN = 13, ERF = 14, RELU6 = 15, RELU6_STEP = 16, SIGN = 17;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5, RELU_GRAD = 6, RELU6_GRAD = 7;
+// Comparisons as 1/0 float masks (the gradients' selections): NaN compares false, but != true.
+const EQUAL = 8, NOT_EQUAL = 9, GREATER = 10, GREATER_EQUAL = 11, LESS = 12, LESS_EQUAL = 13;
 
 // e^x for four lanes: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^7
 // (relative error below 2e-8 there), times 2^n as two powers of two built in the exponent
@@ -114,6 +116,11 @@ const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805
     // min(max(x, 0), 6): wasm's min and max keep NaN (and max(-0, 0) is +0, as the reference).
     case RELU6: return f32x4.min(f32x4.max(x, f32x4.splat(0)), f32x4.splat(6));
     case RELU6_STEP: return v128.and(f32x4.splat(1), v128.and(f32x4.gt(x, f32x4.splat(0)), f32x4.lt(x, f32x4.splat(6))));
+    // -1 or 1 where x < 0 or x > 0; x itself elsewhere (0, -0 and NaN, as Math.sign).
+    case SIGN: {
+      const gt = f32x4.gt(x, f32x4.splat(0)), lt = f32x4.lt(x, f32x4.splat(0));
+      return v128.bitselect(v128.or(v128.and(gt, f32x4.splat(1)), v128.and(lt, f32x4.splat(-1))), x, v128.or(gt, lt));
+    }
     default: return v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))); // STEP
   }
 }
@@ -160,6 +167,12 @@ function relu6StepLoop(x: usize, out: usize, start: i32, end: i32): void { unary
     case MINIMUM: return f32x4.min(a, b);
     // dy * mask(y) as a product (NaN or Inf in dy stays NaN where the mask is 0, as mul(dy, step(y))).
     case RELU_GRAD: return f32x4.mul(a, v128.and(f32x4.gt(b, f32x4.splat(0)), f32x4.splat(1)));
+    case EQUAL: return v128.and(f32x4.eq(a, b), f32x4.splat(1));
+    case NOT_EQUAL: return v128.and(f32x4.ne(a, b), f32x4.splat(1));
+    case GREATER: return v128.and(f32x4.gt(a, b), f32x4.splat(1));
+    case GREATER_EQUAL: return v128.and(f32x4.ge(a, b), f32x4.splat(1));
+    case LESS: return v128.and(f32x4.lt(a, b), f32x4.splat(1));
+    case LESS_EQUAL: return v128.and(f32x4.le(a, b), f32x4.splat(1));
     default: return f32x4.mul(a, v128.and(v128.and(f32x4.gt(b, f32x4.splat(0)), f32x4.lt(b, f32x4.splat(6))), f32x4.splat(1))); // RELU6_GRAD
   }
 }
