@@ -34,6 +34,15 @@ runLayerTest({
   weights: { trainable: 0, nonTrainable: 0 },
 });
 
+// channelsFirst moves axis 1 last before flattening (deeptype ignored it and flattened as is).
+runLayerTest({
+  name: 'Flatten channelsFirst',
+  make: () => new layers.Flatten({ dataFormat: 'channelsFirst' }),
+  inputShape: [2, 3, 4, 2],
+  tfjs: (tf) => tf.layers.flatten({ dataFormat: 'channelsFirst' }),
+  weights: { trainable: 0, nonTrainable: 0 },
+});
+
 runLayerTest({
   name: 'Reshape',
   make: () => new layers.Reshape({ targetShape: [4, 6] }),

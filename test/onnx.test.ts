@@ -52,6 +52,16 @@ describe('ONNX export', () => {
     const x = randomTensor([4, 11, 10, 3], new Random(3), -1, 1, 'float32');
     assertClose(await runOnnx(path, x), model.predict(x), 1e-5, 'small model');
   });
+
+  it('Flatten channelsFirst (axis 1 moved last first) after a Conv2D (NCHW in ONNX) and on a rank-3 input', async () => {
+    for (const [shape, first] of [[[6, 5, 3], [new layers.Conv2D({ filters: 4, kernelSize: 3 })]], [[4, 3], []]] as [number[], layers.Layer[]][]) {
+      const model = new models.Sequential([new layers.Input({ shape }), ...first, new layers.Flatten({ dataFormat: 'channelsFirst' }), new layers.Dense({ units: 5 })]);
+      const path = join(mkdtempSync(join(tmpdir(), 'deeptype-onnx-')), 'flatten-cf.onnx');
+      await model.exportOnnx(path);
+      const x = randomTensor([2, ...shape], new Random(4), -1, 1, 'float32');
+      assertClose(await runOnnx(path, x), model.predict(x), 1e-5, `Flatten channelsFirst on [${shape}]`);
+    }
+  });
 });
 
 describe('ONNX export of the convolution family', () => {

@@ -97,6 +97,7 @@ export function layerFromKeras(o: unknown, weightShapes: Map<string, number[]> =
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config ?? {})) {
     const k = toCamel(key);
+    if (k === 'dataFormat' && name === 'Flatten') { args.dataFormat = value; continue; } // the one layer that takes channels_first (it permutes)
     if (k === 'dataFormat' && value !== 'channels_last' && value !== 'channelsLast') {
       throw new Error(`Layer ${name} "${String(config?.name)}": only channels_last data is supported, got data_format '${String(value)}'`);
     }

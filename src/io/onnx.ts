@@ -151,7 +151,12 @@ export function toOnnx(model: Model, { opset = 13 } = {}): Uint8Array {
       const v = toNhwc(x);
       return { name: g.node('Reshape', [v.name, g.int64(g.fresh('shape'), [0, ...layer.targetShape])]), nchw: false, shape };
     }
-    if (layer instanceof Flatten) return { name: g.node('Flatten', [toNhwc(x).name], { axis: 1 }), nchw: false, shape }; // Keras flattens channels-last
+    if (layer instanceof Flatten) {
+      // channelsLast flattens the channels-last tensor; channelsFirst flattens deeptype's own channels-last value too (its call moves axis 1 last first).
+      const v = toNhwc(x), r = x.shape.length;
+      const ordered = layer.dataFormat === 'channelsFirst' && r > 2 ? g.node('Transpose', [v.name], { perm: [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1] }) : v.name;
+      return { name: g.node('Flatten', [ordered], { axis: 1 }), nchw: false, shape };
+    }
     if (layer instanceof Conv2D) {
       const v = toNchw(x);
       const name = g.node('Conv', [v.name, convWeight(g, `${layer.name}/kernel`, layer.kernel!), ...bias(layer)], {

@@ -6,6 +6,7 @@ import { getActivation, type ActivationName } from './activations.ts';
 import { getInitializer, type InitializerIdentifier } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
+import { oneOf } from './args.ts';
 import { Node, SymbolicTensor } from './symbolic.ts';
 import type { DType } from '../core/dtype.ts';
 import { attachConstraint, attachRegularizer, getConstraint, getRegularizer, objectConfig, type Constraint, type ConstraintIdentifier, type Regularizer, type RegularizerIdentifier } from './regularizers.ts';
@@ -85,16 +86,25 @@ export class Reshape extends Layer {
 
 export class Flatten extends Layer {
   static override readonly className = 'Flatten';
+  /** 'channelsFirst': the channels axis (1) moves last before flattening, as Keras does, so that a Dense after it sees channels-last order. */
+  readonly dataFormat: 'channelsLast' | 'channelsFirst';
   constructor(args: LayerArgs & { dataFormat?: string } = {}) {
     super(args);
     checkOptions(this.name, args, ['dataFormat']);
+    const format = args.dataFormat ?? 'channelsLast';
+    this.dataFormat = oneOf(this.name, 'dataFormat', format === 'channels_first' ? 'channelsFirst' : format === 'channels_last' ? 'channelsLast' : format, ['channelsLast', 'channelsFirst'] as const);
     this.inputSpec = { minNdim: 1 };
   }
   override computeOutputShape(s: ShapeSpec): ShapeSpec {
     const rest = s.slice(1);
     return [s[0], rest.some((d) => d === null) ? null : sizeOf(rest as number[])];
   }
-  call(x: Tensor): Tensor { return ops.reshape(x, [x.shape[0], -1]); }
+  call(x: Tensor): Tensor {
+    const r = x.shape.length;
+    const ordered = this.dataFormat === 'channelsFirst' && r > 2 ? ops.transpose(x, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1]) : x;
+    return ops.reshape(ordered, [x.shape[0], -1]);
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), dataFormat: this.dataFormat }; }
 }
 
 export interface DenseArgs extends LayerArgs {
