@@ -14,6 +14,7 @@ const shape = [2, 3, 5];
 const IN_TFJS: Partial<Record<ActivationName, string>> = {
   elu: 'elu', selu: 'selu', gelu: 'gelu', swish: 'swish', mish: 'mish', softplus: 'softplus', softsign: 'softsign',
   relu6: 'relu6', hardSigmoid: 'hardSigmoid', relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax',
+  logSoftmax: 'logSoftmax', log_softmax: 'logSoftmax', gelu_new: 'gelu_new',
 };
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const hardSig = (v: number) => Math.min(Math.max(v / 6 + 0.5, 0), 1);
@@ -26,6 +27,13 @@ const KERAS3: Partial<Record<ActivationName, (v: number) => number>> = {
   leaky_relu: (v) => (v > 0 ? v : 0.2 * v),
   exponential: Math.exp,
   linear: (v) => v,
+  celu: (v) => Math.max(0, v) + Math.min(0, Math.exp(v) - 1),
+  hard_tanh: (v) => Math.min(Math.max(v, -1), 1),
+  tanh_shrink: (v) => v - Math.tanh(v),
+  log_sigmoid: (v) => -Math.log1p(Math.exp(-v)),
+  squareplus: (v) => (v + Math.sqrt(v * v + 4)) / 2,
+  soft_shrink: (v) => (v > 0.5 ? v - 0.5 : v < -0.5 ? v + 0.5 : 0),
+  sparse_plus: (v) => (v <= -1 ? 0 : v >= 1 ? v : (v + 1) ** 2 / 4),
 };
 
 for (const name of Object.keys(IN_TFJS) as ActivationName[]) {
@@ -38,7 +46,8 @@ for (const name of Object.keys(IN_TFJS) as ActivationName[]) {
     weights: none,
     // TF.js writes its hardSigmoid (Keras 2's 0.2 x + 0.5) as 'hard_sigmoid', the name Keras 3
     // gives x / 6 + 0.5; deeptype reads the name as Keras 3 does (a known incompatibility).
-    skip: name === 'hardSigmoid' ? { tfjsFiles: "TF.js saves hardSigmoid as 'hard_sigmoid', Keras 3's different function" } : {},
+    skip: name === 'hardSigmoid' ? { tfjsFiles: "TF.js saves hardSigmoid as 'hard_sigmoid', Keras 3's different function" }
+      : name === 'gelu_new' ? { tfjsFiles: "TF.js cannot load 'gelu_new' from a file, its own included (it reads the name as 'geluNew', unknown)" } : {},
   });
 }
 for (const [name, f] of Object.entries(KERAS3) as [ActivationName, (v: number) => number][]) {
