@@ -416,3 +416,29 @@ describe("argMax / argMin without an axis, as TF.js (axis 0)", () => {
     assert.deepEqual(Array.from(x.argMax(-1).dataSync()), [1, 2]);
   });
 });
+
+describe('slice in TF.js\'s forms (session 26: the top-level slice took only full begin and size lists, -1 refused)', () => {
+  it('size -1 on any axis, size absent, a number for begin or size, short lists; the same as the tensor method', () => {
+    const x = f32([3, 4, 2, 5]);
+    const forms: [string, number | number[], (number | number[])?][] = [
+      ['-1 on middle axes', [2, 3, 1, 2], [1, 0, -1, -1]], ['-1 first', [1, 0, 0, 1], [-1, 2, 2, 3]], ['size absent', [1, 2, 0, 3]],
+      ['begin a number', 1], ['begin and size numbers', 1, 2], ['short lists', [1, 1], [2, -1]], ['empty axis at the end', [0, 4, 0, 0], [-1, -1, -1, -1]],
+    ];
+    for (const [what, begin, size] of forms) {
+      same(`slice ${what}`, (t) => dt.slice(t, begin, size), (t) => tf.slice(t, begin, size), [x]);
+      same(`tensor.slice ${what}`, (t) => t.slice(begin, size), (t) => t.slice(begin, size), [x]);
+    }
+    assert.throws(() => dt.slice(dt.zeros([3, 4]), [1, 0], [3, -1]), /slice: axis 0 \(size 3\) cannot give 3 items from 1/);
+  });
+});
+
+describe('range counts down with a step of 1 when stop < start, as TF.js (session 26: it gave an empty tensor)', () => {
+  it('range(5, 0), range(3, -3, 1), range(0, -1); other steps as before', () => {
+    for (const [start, stop, step] of [[5, 0, undefined], [3, -3, 1], [0, -1, 1], [3, -3, -1], [3, -3, 2], [0, 5, -1], [0, 5, 2], [1, 2.5, 0.5]] as [number, number, number | undefined][]) {
+      const theirs = tf.range(start, stop, step);
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => assert.deepEqual(Array.from(dt.range(start, stop, step).data), Array.from(theirs.dataSync()), `range(${start}, ${stop}, ${step}) ${b}`));
+    }
+    // TF.js's range(0, -1, 0.5) is [0, 0.5] (it walks away from stop); deeptype gives NumPy's empty range there.
+    assert.equal(dt.range(0, -1, 0.5).size, 0);
+  });
+});

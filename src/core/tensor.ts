@@ -313,10 +313,14 @@ export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(sha
 export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, t.dtype);
 export const onesLike = (t: Tensor): Tensor => ones(t.shape, t.dtype);
 
-/** range(stop) or range(start, stop, step), like NumPy's arange. */
+/**
+ * range(stop) or range(start, stop, step), like NumPy's arange, except that a step of 1 counts
+ * down when stop < start, as TF.js's range does (tf.range(5, 0) is [5, 4, 3, 2, 1]).
+ */
 export function range(start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0) throw new Error('range: step must not be 0');
+  if (step === 1 && stop < start) step = -1;
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocArray(dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;

@@ -43,9 +43,20 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
 }
 
 /** x[begin[d] : begin[d] + size[d]*step[d] : step[d]] on every axis d (positive steps). */
-export function slice(x: Tensor, begin: number[], size: number[], step: number[] = begin.map(() => 1)): Tensor {
+/**
+ * TF.js's slice: `begin` a number (the first axis) or one entry per leading axis (the rest from
+ * 0), `size` likewise, -1 or absent taking the rest of the axis; `step` (deeptype's) a stride per axis.
+ */
+export function slice(x: Tensor, beginArg: number | number[], sizeArg?: number | number[], stepArg?: number[]): Tensor {
+  const listed = (v: number | number[], fill: number): number[] => {
+    const given = typeof v === 'number' ? [v] : v;
+    return given.length < x.rank ? [...given, ...Array<number>(x.rank - given.length).fill(fill)] : given;
+  };
+  const begin = listed(beginArg, 0);
+  const size = listed(sizeArg ?? -1, -1).map((n, i) => (n === -1 && begin[i] >= 0 && begin[i] <= x.shape[i] ? x.shape[i] - begin[i] : n));
+  const step = stepArg ?? begin.map(() => 1);
   if (begin.length !== x.rank || size.length !== x.rank || step.length !== x.rank) {
-    throw new Error(`slice: begin, size and step need ${x.rank} entries for shape ${formatShape(x.shape)}`);
+    throw new Error(`slice: begin, size and step need ${x.rank} entries for shape ${formatShape(x.shape)}, got begin [${begin}], size [${size}], step [${step}]`);
   }
   x.shape.forEach((d, i) => {
     const last = begin[i] + (size[i] - 1) * step[i];

@@ -133,11 +133,7 @@ function ofRank<T extends unknown[]>(name: string, rank: number, f: (x: Tensor, 
     return f(x, ...a);
   };
 }
-const sliceN = (x: Tensor, begin: number | number[], size?: number | number[]): Tensor => {
-  const b = Array.isArray(begin) ? begin : [begin];
-  const s = size === undefined ? x.shape.map((n, i) => n - b[i]) : (Array.isArray(size) ? size : [size]).map((v, i) => (v === -1 ? x.shape[i] - b[i] : v));
-  return slice(x, b, s);
-};
+const sliceN = (x: Tensor, begin: number | number[], size?: number | number[]): Tensor => slice(x, begin, size);
 export const slice1d = ofRank('slice1d', 1, sliceN), slice2d = ofRank('slice2d', 2, sliceN), slice3d = ofRank('slice3d', 3, sliceN), slice4d = ofRank('slice4d', 4, sliceN);
 export const reverse1d = ofRank('reverse1d', 1, (x) => reverse(x)), reverse2d = ofRank('reverse2d', 2, reverse), reverse3d = ofRank('reverse3d', 3, reverse), reverse4d = ofRank('reverse4d', 4, reverse);
 const padN = (x: Tensor, paddings: [number, number] | [number, number][], constantValue = 0): Tensor => {

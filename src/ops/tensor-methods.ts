@@ -119,10 +119,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   any(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'max', axis, keepDims); },
   all(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'min', axis, keepDims); },
   argMin(this: Tensor, axis = 0): Tensor { return ops.argMax(ops.neg(this.dtype === 'uint8' ? this.cast('int32') : this), axis); },
-  slice(this: Tensor, begin: number[], size?: number[]): Tensor {
-    // TF.js's slice: size -1 (or absent) takes the rest of the axis.
-    return ops.slice(this, begin, (size ?? begin.map(() => -1)).map((n, d) => (n === -1 ? this.shape[d] - begin[d] : n)));
-  },
+  slice(this: Tensor, begin: number | number[], size?: number | number[]): Tensor { return ops.slice(this, begin, size); },
   gather(this: Tensor, indices: Tensor | number[], axis = 0, batchDims = 0): Tensor { return ops.gather(this, indices, axis, batchDims); },
   tile(this: Tensor, reps: number[]): Tensor { return ops.tile(this, reps); },
   reverse(this: Tensor, axis?: Axis): Tensor { return ops.reverse(this, axis); },
