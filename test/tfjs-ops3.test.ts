@@ -15,7 +15,7 @@ const rng = new Random(24);
 const uniform = (n: number, lo = -1, hi = 1): number[] => Array.from({ length: n }, () => rng.uniform(lo, hi));
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol = 1e-5): void => {
   assert.equal(a.length, b.length, `${what}: length`);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])) || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${what}[${i}]: ${a[i]} vs TF.js ${b[i]}`);
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])) || a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${what}[${i}]: ${a[i]} vs TF.js ${b[i]}`);
 };
 type In = { v: number[] | Int32Array; s: number[]; int?: boolean };
 const f32 = (s: number[], lo = -1, hi = 1): In => ({ v: uniform(s.reduce((a, b) => a * b, 1), lo, hi), s });
@@ -440,5 +440,35 @@ describe('range counts down with a step of 1 when stop < start, as TF.js (sessio
     }
     // TF.js's range(0, -1, 0.5) is [0, 0.5] (it walks away from stop); deeptype gives NumPy's empty range there.
     assert.equal(dt.range(0, -1, 0.5).size, 0);
+  });
+});
+
+describe('numeric and explicit pads with dimRoundingMode in conv2d, depthwiseConv2d, maxPool, avgPool, as TF.js (session 26: pools refused them, convs ignored the rounding)', () => {
+  it('floor, round, ceil on shapes where they differ; explicit pads in pools; bad combinations refused', () => {
+    const x = f32([2, 6, 7, 3]);
+    // Square windows: TF.js sizes a numeric pad's output by the filter's height on both axes.
+    for (const mode of [undefined, 'floor', 'round', 'ceil'] as const) {
+      for (const [k, s, p] of [[3, 2, 1], [2, 3, 0], [3, 3, 1], [1, 2, 0]]) {
+        const tag = `k ${k} s ${s} pad ${p} ${mode}`;
+        same(`maxPool ${tag}`, (t) => dt.maxPool(t, k, s, p, mode), (t) => tf.maxPool(t as tf.Tensor4D, k, s, p, mode), [x]);
+        same(`avgPool ${tag}`, (t) => dt.avgPool(t, k, s, p, mode), (t) => tf.avgPool(t as tf.Tensor4D, k, s, p, mode), [x]);
+        const w = f32([k, k, 3, 2]);
+        same(`conv2d ${tag}`, (t, f) => dt.conv2d(t, f, s, p, 'NHWC', 1, mode), (t, f) => tf.conv2d(t as tf.Tensor4D, f as tf.Tensor4D, s, p, 'NHWC', 1, mode), [x, w]);
+        same(`depthwiseConv2d ${tag}`, (t, f) => dt.depthwiseConv2d(t, f, s, p, 'NHWC', 1, mode), (t, f) => tf.depthwiseConv2d(t as tf.Tensor4D, f as tf.Tensor4D, s, p, 'NHWC', 1, mode), [x, w]);
+      }
+    }
+    const explicit: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 0], [0, 2], [0, 0]];
+    same('maxPool explicit pad', (t) => dt.maxPool(t, [2, 3], 2, explicit), (t) => tf.maxPool(t as tf.Tensor4D, [2, 3], 2, explicit), [x]);
+    same('avgPool explicit pad', (t) => dt.avgPool(t, [2, 3], 2, explicit), (t) => tf.avgPool(t as tf.Tensor4D, [2, 3], 2, explicit), [x]);
+    // Gradients through the rounded geometry by finite differences (float64): TF.js's own are
+    // wrong there (its maxPool gradient with pad 1 and 'ceil' is off by up to 1.9 against a float64 loop).
+    for (const op of ['maxPool', 'avgPool'] as const) {
+      for (const mode of ['ceil', 'round'] as const) checkGradients((t) => dt[op](t, 3, 2, 1, mode), [randomTensor([1, 6, 7, 2], rng, -1, 1, 'float64')]);
+    }
+    checkGradients((t, f) => dt.conv2d(t, f, 2, 1, 'NHWC', 1, 'ceil'), [randomTensor([1, 6, 7, 2], rng, -1, 1, 'float64'), randomTensor([3, 3, 2, 2], rng, -1, 1, 'float64')]);
+    const t = dt.zeros([1, 5, 5, 1]);
+    assert.throws(() => dt.maxPool(t, 2, 2, 'same', 'ceil'), /maxPool: dimRoundingMode 'ceil' needs a numeric pad \(as in TF.js\), got pad "same"/);
+    assert.throws(() => dt.conv2d(t, dt.zeros([2, 2, 1, 1]), 1, 0, 'NHWC', 1, 'up' as never), /conv2d: dimRoundingMode must be 'floor', 'round' or 'ceil', got "up"/);
+    assert.throws(() => dt.avgPool(t, 2, 2, -1), /avgPool: pad must be 'valid', 'same', a non-negative integer/);
   });
 });

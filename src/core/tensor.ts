@@ -120,7 +120,7 @@ export interface Tensor {
   any(axis?: Axis, keepDims?: boolean): Tensor;
   all(axis?: Axis, keepDims?: boolean): Tensor;
   argMin(axis?: number): Tensor;
-  slice(begin: number[], size?: number[]): Tensor;
+  slice(begin: number | number[], size?: number | number[]): Tensor;
   gather(indices: Tensor | number[], axis?: number, batchDims?: number): Tensor;
   tile(reps: number[]): Tensor;
   reverse(axis?: Axis): Tensor;

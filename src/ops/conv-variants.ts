@@ -7,7 +7,7 @@ import type { GradTable } from './registry.ts';
 import { make, sumOrZeros } from './util.ts';
 import { reshape } from './layout.ts';
 import { conv2d, convInfo, dilatedSize, type ConvGeometry, type Padding, type Pair } from './conv.ts';
-import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
+import { isPositional, onImages, tfjsGeometry, withRounding, type RoundingMode, type TfjsPad } from './positional.ts';
 
 export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { bias?: Tensor }
 
@@ -18,10 +18,10 @@ export interface DepthwiseConv2dOptions extends Omit<ConvGeometry, 'groups'> { b
  * same floats.
  */
 export function depthwiseConv2d(x: Tensor, w: Tensor, options?: DepthwiseConv2dOptions): Tensor;
-/** TF.js's form: depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations); x may be one [h, w, c] image. */
-export function depthwiseConv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
-export function depthwiseConv2d(x: Tensor, w: Tensor, a: DepthwiseConv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor {
-  if (isPositional(a)) return onImages(x, (xs) => depthwiseConv2d(xs, w, tfjsGeometry('depthwiseConv2d', a, pad, dataFormat, dilations)));
+/** TF.js's form: depthwiseConv2d(x, filter, strides, pad, dataFormat, dilations, dimRoundingMode); x may be one [h, w, c] image. */
+export function depthwiseConv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: RoundingMode): Tensor;
+export function depthwiseConv2d(x: Tensor, w: Tensor, a: DepthwiseConv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: RoundingMode): Tensor {
+  if (isPositional(a)) return onImages(x, (xs) => depthwiseConv2d(xs, w, withRounding('depthwiseConv2d', tfjsGeometry('depthwiseConv2d', a, pad, dataFormat, dilations), pad, dimRoundingMode, xs.shape.slice(1, 3), w.shape.slice(0, 2))));
   const { bias, ...geometry } = a;
   if (x.rank !== 4) throw new Error(`depthwiseConv2d: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(x.shape)}`);
   if (w.rank !== 4 || w.shape[2] !== x.shape[3]) {

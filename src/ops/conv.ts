@@ -3,7 +3,7 @@ import { backend, record } from '../core/engine.ts';
 import { formatShape, type Shape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import type { ConvInfo, PoolInfo } from '../backends/backend.ts';
-import { isPositional, onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
+import { isPositional, onImages, tfjsGeometry, withRounding, type RoundingMode, type TfjsPad } from './positional.ts';
 import type { GradTable } from './registry.ts';
 import { make, sumOrZeros } from './util.ts';
 import { sum } from './reduce.ts';
@@ -87,13 +87,14 @@ export function convInfo(xShape: Shape, wShape: Shape, g: ConvGeometry | Pair = 
     dilationH, dilationW, groups };
 }
 
-export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: Padding, what = 'maxPool2d'): PoolInfo {
+export function poolInfo(xShape: Shape, poolSize: Pair, strides: Pair, padding: Padding | ExplicitPadding, what = 'maxPool2d'): PoolInfo {
   if (xShape.length !== 4) throw new Error(`${what}: expected input of rank 4 [batch, height, width, channels], got shape ${formatShape(xShape)}`);
   const [batch, inH, inW, channels] = xShape;
   const [poolH, poolW] = pair(poolSize);
   const [strideH, strideW] = pair(strides);
   checkGeometry(what, [poolH, poolW], [strideH, strideW], padding);
-  const h = outputSize(inH, poolH, strideH, padding), w = outputSize(inW, poolW, strideW, padding);
+  const [padH, padW] = typeof padding === 'string' ? [padding, padding] : padding;
+  const h = outputSize(inH, poolH, strideH, padH), w = outputSize(inW, poolW, strideW, padW);
   if (h.out < 1 || w.out < 1) throw new Error(`${what}: a ${poolH}x${poolW} window does not fit in a ${inH}x${inW} input`);
   return { batch, inH, inW, channels, outH: h.out, outW: w.out, poolH, poolW, strideH, strideW, padTop: h.padBefore, padLeft: w.padBefore };
 }
@@ -108,9 +109,9 @@ export interface Conv2dOptions extends ConvGeometry {
  * in TF.js's form conv2d(x, filter, strides, pad, dataFormat, dilations), where x may be one [h, w, c] image.
  */
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor;
-export function conv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor;
-export function conv2d(x: Tensor, w: Tensor, a: Conv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair): Tensor {
-  if (isPositional(a)) return onImages(x, (xs) => conv2d(xs, w, tfjsGeometry('conv2d', a, pad, dataFormat, dilations)));
+export function conv2d(x: Tensor, w: Tensor, strides: Pair, pad: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: RoundingMode): Tensor;
+export function conv2d(x: Tensor, w: Tensor, a: Conv2dOptions | Pair = {}, pad?: TfjsPad, dataFormat?: 'NHWC', dilations?: Pair, dimRoundingMode?: RoundingMode): Tensor {
+  if (isPositional(a)) return onImages(x, (xs) => conv2d(xs, w, withRounding('conv2d', tfjsGeometry('conv2d', a, pad, dataFormat, dilations), pad, dimRoundingMode, xs.shape.slice(1, 3), w.shape.slice(0, 2))));
   const { bias, ...geometry } = a;
   const info = convInfo(x.shape, w.shape, geometry);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
@@ -122,14 +123,20 @@ export function conv2d(x: Tensor, w: Tensor, a: Conv2dOptions | Pair = {}, pad?:
   return y;
 }
 
-export interface PoolOptions { strides?: Pair; padding?: Padding }
+/** Explicit padding: a window's zeros are not counted (average pooling divides by the pixels inside, as for 'same'). */
+export interface PoolOptions { strides?: Pair; padding?: Padding | ExplicitPadding }
 
-/** TF.js's tf.maxPool(x, filterSize, strides, pad) / tf.avgPool: maxPool2d / avgPool2d ('valid' or 'same'; x may be one [h, w, c] image). */
-export function tfjsPool(what: 'maxPool' | 'avgPool', f: (x: Tensor, size: Pair, o: PoolOptions) => Tensor, x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor {
-  if (pad !== 'valid' && pad !== 'same') throw new Error(`${what}: pad must be 'valid' or 'same', got ${JSON.stringify(pad)}`);
-  return onImages(x, (xs) => f(xs, filterSize, { strides, padding: pad }));
+/**
+ * TF.js's tf.maxPool(x, filterSize, strides, pad, dimRoundingMode) / tf.avgPool: maxPool2d /
+ * avgPool2d, pad as the convolutions take it (positional.ts); x may be one [h, w, c] image.
+ */
+export function tfjsPool(what: 'maxPool' | 'avgPool', f: (x: Tensor, size: Pair, o: PoolOptions) => Tensor, x: Tensor, filterSize: Pair, strides: Pair, pad: TfjsPad, dimRoundingMode?: RoundingMode): Tensor {
+  return onImages(x, (xs) => {
+    const g = withRounding(what, tfjsGeometry(what, strides, pad, undefined, 1), pad, dimRoundingMode, xs.shape.slice(1, 3), pair(filterSize));
+    return f(xs, filterSize, { strides, padding: g.padding });
+  });
 }
-export const maxPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: Padding): Tensor => tfjsPool('maxPool', maxPool2d, x, filterSize, strides, pad);
+export const maxPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: TfjsPad, dimRoundingMode?: RoundingMode): Tensor => tfjsPool('maxPool', maxPool2d, x, filterSize, strides, pad, dimRoundingMode);
 
 export function maxPool2d(x: Tensor, poolSize: Pair = 2, { strides = poolSize, padding = 'valid' }: PoolOptions = {}): Tensor {
   const info = poolInfo(x.shape, poolSize, strides, padding);

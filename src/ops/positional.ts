@@ -28,3 +28,24 @@ export function tfjsGeometry(what: string, strides: Pair, pad: TfjsPad | undefin
   else throw new Error(`${what}: pad must be 'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]], got ${JSON.stringify(pad)}`);
   return { strides, padding, dilations: dilations ?? 1, what };
 }
+
+export type RoundingMode = 'floor' | 'round' | 'ceil';
+
+/**
+ * TF.js's dimRoundingMode, for a numeric pad p: out = mode((in + 2p - span) / stride + 1) per
+ * spatial axis. Outputs beyond floor's read zeros past the end, so the padding after grows to
+ * reach them (floor, the default, is the plain numeric pad).
+ */
+export function withRounding(what: string, g: ConvGeometry, pad: TfjsPad | undefined, mode: unknown, inHW: readonly number[], kHW: readonly number[]): ConvGeometry {
+  if (mode === undefined || mode === null) return g;
+  if (mode !== 'floor' && mode !== 'round' && mode !== 'ceil') throw new Error(`${what}: dimRoundingMode must be 'floor', 'round' or 'ceil', got ${JSON.stringify(mode)}`);
+  if (typeof pad !== 'number') throw new Error(`${what}: dimRoundingMode '${mode}' needs a numeric pad (as in TF.js), got pad ${JSON.stringify(pad)}`);
+  const both = (v: Pair | undefined): readonly number[] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : v);
+  const strides = both(g.strides), dilations = both(g.dilations);
+  const [afterH, afterW] = [0, 1].map((a) => {
+    const span = (kHW[a] - 1) * dilations[a] + 1;
+    const out = Math[mode]((inHW[a] + 2 * pad - span) / strides[a] + 1);
+    return Math.max(pad, (out - 1) * strides[a] + span - inHW[a] - pad);
+  });
+  return { ...g, padding: [[pad, afterH], [pad, afterW]] };
+}

@@ -6,6 +6,7 @@ import type { ResizeInfo } from '../backends/backend.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { poolInfo, tfjsPool, type Pair, type PoolOptions } from './conv.ts';
+import type { RoundingMode, TfjsPad } from './positional.ts';
 import { slice } from './layout.ts';
 import { where } from './indexing.ts';
 
@@ -64,4 +65,4 @@ export const spatialGrads: GradTable<'avgPool2d' | 'pad' | 'resize'> = {
 };
 
 /** TF.js's tf.avgPool(x, filterSize, strides, pad). */
-export const avgPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: 'valid' | 'same'): Tensor => tfjsPool('avgPool', avgPool2d, x, filterSize, strides, pad);
+export const avgPool = (x: Tensor, filterSize: Pair, strides: Pair, pad: TfjsPad, dimRoundingMode?: RoundingMode): Tensor => tfjsPool('avgPool', avgPool2d, x, filterSize, strides, pad, dimRoundingMode);
