@@ -187,3 +187,15 @@ describe('conv3d ops: clear errors', () => {
   ];
   for (const [what, f, message] of cases) it(what, () => assert.throws(f, message));
 });
+
+describe('conv3d with a stride longer than the volume (one output slice)', () => {
+  it('strides [1e9, 1e9, 1e9] give the same single output as [4, 4, 4], with no giant padding (it asked for 16e9 floats)', () => {
+    const rng = new Random(9);
+    const x = randomTensor([2, 4, 5, 3, 2], rng, -1, 1, 'float32'), w = randomTensor([2, 2, 2, 2, 3], rng, -1, 1, 'float32');
+    for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+      const huge = dt.conv3d(x, w, [1e9, 1e9, 1e9], 'valid'), small = dt.conv3d(x, w, [4, 5, 3], 'valid');
+      assert.deepEqual(huge.shape, [2, 1, 1, 1, 3]);
+      assertClose(huge, small, 1e-6, `${b}: one slice`);
+    });
+  });
+});

@@ -64,7 +64,7 @@ describe('TF.js\'s positional conv and pooling calls', () => {
     assert.throws(() => (dt.conv2d as Function)(x, w, 1), /conv2d: with strides given positionally \(TF.js's form\), pad is required/);
     assert.throws(() => dt.conv2d(x, w, 1, 'same', 'NCHW' as never), /only dataFormat 'NHWC' is supported, got 'NCHW'/);
     assert.throws(() => dt.conv2d(x, w, 1, [[1, 1], [1, 1], [0, 0], [0, 0]]), /pad must be 'valid', 'same', a non-negative integer or \[\[0, 0\], \[top, bottom\], \[left, right\], \[0, 0\]\]/);
-    assert.throws(() => dt.maxPool(x, 2, 2, 1 as never), /maxPool: pad must be 'valid' or 'same', got 1/);
+    assert.throws(() => dt.maxPool(x, 2, 2, -1), /maxPool: pad must be 'valid', 'same', a non-negative integer or \[\[0, 0\], \[top, bottom\], \[left, right\], \[0, 0\]\], got -1/);
     assert.throws(() => dt.conv2dTranspose(x, w, [1, 4, 4, 2], 1, 'same'), /outputShape's last axis 2 does not match the filter's 1 output channels/);
   });
 });

@@ -10,7 +10,15 @@ const ARRAY_TYPES = {
   uint8: Uint8Array,
 } as const;
 
+/** The most elements one typed array holds in V8 (2^32 - 1 on 64-bit machines, fewer bytes where memory is short). */
+const MAX_ELEMENTS = 2 ** 32 - 1;
+
 export function allocArray(dtype: DType, size: number): TypedArray {
+  // V8's own RangeError ("Invalid typed array length") names neither the dtype nor the cause.
+  if (!(Number.isInteger(size) && size >= 0 && size <= MAX_ELEMENTS)) {
+    const bytes = size * ARRAY_TYPES[dtype].BYTES_PER_ELEMENT;
+    throw new Error(`cannot allocate ${size} ${dtype} values (${(bytes / 2 ** 30).toFixed(1)} GiB): one array holds at most ${MAX_ELEMENTS} elements; use smaller shapes (fewer filters, a smaller batch or kernel)`);
+  }
   return new ARRAY_TYPES[dtype](size);
 }
 

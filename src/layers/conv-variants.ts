@@ -276,7 +276,8 @@ export interface Conv1DArgs extends LayerArgs, PenaltyArgs {
   biasInitializer?: InitializerIdentifier;
 }
 
-const single = (v: number | readonly [number] | undefined, fallback: number): number => (v === undefined ? fallback : typeof v === 'number' ? v : v[0]);
+/** A number or a one-entry list as the number; anything else as given, for the check to name. */
+const single = (v: number | readonly [number] | undefined, fallback: number): unknown => (v === undefined ? fallback : Array.isArray(v) && v.length === 1 ? v[0] : v);
 
 /** A 1-D convolution over [batch, steps, channels] (Keras's Conv1D). */
 export class Conv1D extends Layer {
@@ -302,8 +303,8 @@ export class Conv1D extends Layer {
     this.penalties = new WeightPenalties(this.name, args, ['kernel', 'bias']);
     checkDataFormat(this.name, args.dataFormat);
     this.filters = checkFilters(this.name, args?.filters);
-    const positive = (arg: string, v: number): number => {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`Invalid value for argument '${arg}' of layer "${this.name}". Expected a positive integer. Received ${arg}=${JSON.stringify(v)}`);
+    const positive = (arg: string, v: unknown): number => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`Invalid value for argument '${arg}' of layer "${this.name}". Expected a positive integer. Received ${arg}=${JSON.stringify(v)}`);
       return v;
     };
     if (args.kernelSize === undefined) throw new Error(`Layer "${this.name}": argument 'kernelSize' is required`);

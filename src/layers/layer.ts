@@ -140,7 +140,13 @@ export abstract class Layer {
       weightBudget.remaining -= size;
     }
     const init = typeof s.initializer === 'function' ? s.initializer : getInitializer(s.initializer ?? 'glorotUniform', `Layer "${this.name}"`);
-    const v = new Variable(init(s.shape, s.dtype ?? 'float32'), `${weightOwner ?? this.name}/${s.name}`, s.trainable ?? true);
+    let value: Tensor;
+    try {
+      value = init(s.shape, s.dtype ?? 'float32');
+    } catch (e) {
+      throw new Error(`Layer "${this.name}": weight ${s.name} of shape ${formatShape(s.shape)}: ${(e as Error).message}`);
+    }
+    const v = new Variable(value, `${weightOwner ?? this.name}/${s.name}`, s.trainable ?? true);
     attachRegularizer(v, regularizer);
     attachConstraint(v, constraint);
     this.ownWeights.push(v);

@@ -35,7 +35,11 @@ export class Dropout extends Layer {
     super(args);
     checkOptions(this.name, args, ['rate', 'noiseShape', 'seed']);
     this.rate = checkRate(this.name, args?.rate);
-    this.noiseShape = args.noiseShape ?? null;
+    const shape: unknown = args.noiseShape ?? null;
+    if (shape !== null && !(Array.isArray(shape) && shape.every((d) => d === null || (Number.isInteger(d) && d >= 1)))) {
+      throw new Error(`Invalid value for argument 'noiseShape' of layer "${this.name}". Expected null or a list of positive integers (null for the input's size on that axis). Received noiseShape=${JSON.stringify(shape)}`);
+    }
+    this.noiseShape = shape as (number | null)[] | null;
     this.seed = args.seed ?? undefined;
     this.generator = new SeedGenerator(args.seed);
   }

@@ -82,8 +82,10 @@ export function conv3dInfo(xShape: Shape, wShape: Shape, geometry: Conv3dGeometr
  * [d / stride, stride]) so that every slice, pad and their gradients are step-1 block copies,
  * which the wasm backend runs itself (it leaves strided and rank-5 ones to the reference).
  */
-function depthColumns(x: Tensor, starts: number[], stride: number, padFront: number, outD: number): Tensor {
+function depthColumns(x: Tensor, starts: number[], strideArg: number, padFront: number, outD: number): Tensor {
   const [n, d, h, w, c] = x.shape, hwc = h * w * c, taps = starts.length;
+  // One output slice reads no stride: padding the depth to a multiple of a huge one would not fit in memory.
+  const stride = outD === 1 ? 1 : strideArg;
   const needed = Math.max(...starts) + (outD - 1) * stride + 1;
   const total = Math.ceil(Math.max(needed, padFront + d) / stride) * stride;
   if (taps === 1 && starts[0] === 0 && stride === 1 && outD === d && padFront === 0) return reshape(x, [n * d, h, w, c]);
