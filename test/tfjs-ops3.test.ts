@@ -472,3 +472,19 @@ describe('numeric and explicit pads with dimRoundingMode in conv2d, depthwiseCon
     assert.throws(() => dt.avgPool(t, 2, 2, -1), /avgPool: pad must be 'valid', 'same', a non-negative integer/);
   });
 });
+
+describe("cast(x, 'bool') as TF.js (session 26: it crashed with 'ARRAY_TYPES[dtype] is not a constructor')", () => {
+  it('1 where nonzero (NaN included, -0 not), on float32 and int32, js and wasm; unknown dtypes named', () => {
+    const v = [0, -0, 1.5, -2, NaN, Infinity, 0.25, 0];
+    for (const dtype of ['float32', 'int32'] as const) {
+      const want = Array.from(tf.tensor(v, [2, 4], dtype).cast('bool').dataSync());
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+        const got = dt.tensor(v, [2, 4], dtype).cast('bool');
+        assert.deepEqual(got.shape, [2, 4]);
+        assert.deepEqual(Array.from(got.data), want, `${dtype} ${b}`);
+        assert.deepEqual(Array.from(dt.cast(dt.tensor(v, [2, 4], dtype), 'bool').data), want, `top-level cast ${dtype} ${b}`);
+      });
+    }
+    assert.throws(() => dt.cast(dt.zeros([2]), 'float16' as never), /cast: unknown dtype 'float16', expected one of float32, float64, int32, uint8/);
+  });
+});

@@ -71,7 +71,7 @@ export interface Tensor {
   transpose(perm?: number[]): Tensor;
   /** NumPy-style indexing: x.index('20:25, 5:10'), x.index(0), x.index([0, 10], null). */
   index(...spec: IndexSpec[]): Tensor;
-  cast(dtype: DType): Tensor;
+  cast(dtype: DType | 'bool'): Tensor;
 
   // --- Arithmetic (broadcasting; numbers become scalars)
   add(b: TensorLike): Tensor;

@@ -1,7 +1,7 @@
 // Ops that move values around without arithmetic: reshape, transpose, slicing, casts.
 import { backend, record } from '../core/engine.ts';
-import { isFloat, type DType } from '../core/dtype.ts';
-import { formatShape, inferShape, normalizeAxis, shapesEqual, type Shape } from '../core/shape.ts';
+import { allocArray, assertDType, isFloat, type DType } from '../core/dtype.ts';
+import { formatShape, inferShape, normalizeAxis, shapesEqual, stridesOf, type Shape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
@@ -113,8 +113,16 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   return keep.length === x.rank ? y : reshape(y, keep.map((a) => size[a]));
 }
 
-/** Converts to another dtype (truncating toward zero for integer targets). */
-export function cast(x: Tensor, dtype: DType): Tensor {
+/**
+ * Converts to another dtype (truncating toward zero for integer targets). 'bool' is TF.js's
+ * spelling: 1 where x is nonzero (NaN included), else 0, as deeptype's uint8 masks hold it.
+ */
+export function cast(x: Tensor, dtype: DType | 'bool'): Tensor {
+  if (dtype === 'bool') {
+    const zero = allocArray(x.dtype, 1);
+    return make('uint8', x.shape, (out) => backend().binary('notEqual', x.data, stridesOf(x.shape), zero, x.shape.map(() => 0), out, x.shape));
+  }
+  assertDType(dtype, 'cast');
   if (x.dtype === dtype) return x;
   const y = make(dtype, x.shape, (out) => backend().cast(x.data, out));
   if (isFloat(x.dtype) && isFloat(dtype)) record('cast', [x], y, { dtype: x.dtype });

@@ -45,7 +45,7 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   squeeze(this: Tensor, axis?: Axis): Tensor { return ops.squeeze(this, axis); },
   transpose(this: Tensor, perm?: number[]): Tensor { return ops.transpose(this, perm); },
   index(this: Tensor, ...spec: IndexSpec[]): Tensor { return ops.index(this, ...spec); },
-  cast(this: Tensor, dtype: DType): Tensor { return ops.cast(this, dtype); },
+  cast(this: Tensor, dtype: DType | 'bool'): Tensor { return ops.cast(this, dtype); },
   add(this: Tensor, b: TensorLike): Tensor { return ops.add(this, b); },
   sub(this: Tensor, b: TensorLike): Tensor { return ops.sub(this, b); },
   mul(this: Tensor, b: TensorLike): Tensor { return ops.mul(this, b); },
