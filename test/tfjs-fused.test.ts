@@ -117,6 +117,22 @@ describe('fused.matMul against TF.js', () => {
   });
 });
 
+describe('tf.fused with dimRoundingMode (session 26: refused)', () => {
+  it('conv2d and depthwiseConv2d with a numeric pad round as TF.js, bias and relu in the epilogue', () => {
+    const xv = uniform(2 * 6 * 7 * 2), wv = uniform(3 * 3 * 2 * 2), bv = uniform(2);
+    for (const mode of ['floor', 'round', 'ceil'] as const) {
+      for (const [name, ours, theirs, outC] of [['conv2d', dt.fused.conv2d, tf.fused.conv2d, 2], ['depthwiseConv2d', dt.fused.depthwiseConv2d, tf.fused.depthwiseConv2d, 4]] as const) {
+        const want = theirs({ x: tf.tensor4d(xv, [2, 6, 7, 2]), filter: tf.tensor4d(wv, [3, 3, 2, 2]), strides: 2, pad: 1, dimRoundingMode: mode, bias: tf.tensor1d(uniform(outC).map((_, i) => bv[i % 2])), activation: 'relu' });
+        for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+          const got = ours({ x: dt.tensor(xv, [2, 6, 7, 2]), filter: dt.tensor(wv, [3, 3, 2, 2]), strides: 2, pad: 1, dimRoundingMode: mode, bias: dt.tensor(Array.from({ length: outC }, (_, i) => bv[i % 2])), activation: 'relu' });
+          assert.deepEqual(got.shape, want.shape, `${name} ${mode} ${b}: shape`);
+          close(got.data, want.dataSync(), `${name} ${mode} ${b}`);
+        });
+      }
+    }
+  });
+});
+
 describe('tf.fused errors', () => {
   const x = dt.zeros([1, 4, 4, 2]), filter = dt.zeros([3, 3, 2, 3]);
   it('name the op, the argument, what was expected and what came', () => {
@@ -126,7 +142,7 @@ describe('tf.fused errors', () => {
     assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: dt.zeros([4]) }), /fused\.conv2d: bias of shape \[4\] must broadcast to the output's shape \[1, 4, 4, 3\]/);
     assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias: dt.zeros([2, 1, 1, 3]) }), /fused\.conv2d: bias of shape \[2, 1, 1, 3\] must broadcast to the output's shape \[1, 4, 4, 3\]/);
     assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1, pad: 'same', padding: 'same' } as never), /fused\.conv2d: unknown option 'padding' \(known: x, filter, strides, pad/);
-    assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1, pad: 0, dimRoundingMode: 'floor' }), /fused\.conv2d: dimRoundingMode is not supported/);
+    assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1, pad: 'same', dimRoundingMode: 'floor' }), /fused\.conv2d: dimRoundingMode 'floor' needs a numeric pad \(as in TF\.js\), got pad "same"/);
     assert.throws(() => dt.fused.conv2d({ x: [1, 2] as never, filter, strides: 1, pad: 'same' }), /fused\.conv2d: x must be a Tensor, got object/);
     assert.throws(() => dt.fused.conv2d({ x, filter, strides: 1 } as never), /fused\.conv2d: .*pad is required/);
     assert.throws(() => dt.fused.depthwiseConv2d({ x, filter: dt.zeros([3, 3, 3, 1]), strides: 1, pad: 'same' }), /depthwiseConv2d: expected a kernel \[kh, kw, 2, multiplier\]/);

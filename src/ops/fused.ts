@@ -11,14 +11,14 @@ import { elu, leakyRelu, prelu } from './activations.ts';
 import { conv2d as conv2dOp, type Pair } from './conv.ts';
 import { depthwiseConv2d as depthwiseOp } from './conv-variants.ts';
 import { matMul as matMulOp } from './nn.ts';
-import { onImages, tfjsGeometry, type TfjsPad } from './positional.ts';
+import { onImages, tfjsGeometry, withRounding, type RoundingMode, type TfjsPad } from './positional.ts';
 
 export type FusedActivation = 'linear' | 'relu' | 'relu6' | 'elu' | 'prelu' | 'leakyrelu' | 'sigmoid';
 const ACTIVATIONS: readonly FusedActivation[] = ['linear', 'relu', 'relu6', 'elu', 'prelu', 'leakyrelu', 'sigmoid'];
 
 interface Epilogue { bias?: Tensor; activation?: FusedActivation; preluActivationWeights?: Tensor; leakyreluAlpha?: number }
 export interface FusedConv2dArgs extends Epilogue {
-  x: Tensor; filter: Tensor; strides: Pair; pad: TfjsPad; dataFormat?: 'NHWC'; dilations?: Pair; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  x: Tensor; filter: Tensor; strides: Pair; pad: TfjsPad; dataFormat?: 'NHWC'; dilations?: Pair; dimRoundingMode?: RoundingMode;
 }
 export interface FusedMatMulArgs extends Epilogue { a: Tensor; b: Tensor; transposeA?: boolean; transposeB?: boolean }
 
@@ -69,9 +69,8 @@ function fusedConv(what: string, op: typeof conv2dOp | typeof depthwiseOp, args:
   checkTensor(what, 'filter', args.filter);
   checkEpilogue(what, args);
   const { x, filter, strides, pad, dataFormat, dilations, dimRoundingMode, bias } = args;
-  if (dimRoundingMode !== undefined) throw new Error(`${what}: dimRoundingMode is not supported; give pad as 'valid', 'same' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]] amounts`);
   if (x.rank !== 3 && x.rank !== 4) throw new Error(`${what}: x must be [batch, height, width, channels] or [height, width, channels], got shape ${formatShape(x.shape)}`);
-  const geometry = { ...tfjsGeometry(what, strides, pad, dataFormat, dilations) };
+  const geometry = withRounding(what, tfjsGeometry(what, strides, pad, dataFormat, dilations), pad, dimRoundingMode, x.shape.slice(x.rank - 3, x.rank - 1), filter.shape.slice(0, 2));
   const outC = op === depthwiseOp ? filter.shape[2] * filter.shape[3] : filter.shape[3];
   // A bias of one value per output channel goes into the convolution's own bias pass.
   const inKernel = bias !== undefined && bias !== null && bias.rank === 1 && bias.shape[0] === outC;
