@@ -33,6 +33,7 @@ const KERAS3: Partial<Record<ActivationName, (v: number) => number>> = {
   log_sigmoid: (v) => -Math.log1p(Math.exp(-v)),
   squareplus: (v) => (v + Math.sqrt(v * v + 4)) / 2,
   soft_shrink: (v) => (v > 0.5 ? v - 0.5 : v < -0.5 ? v + 0.5 : 0),
+  hard_shrink: (v) => (Math.abs(v) > 0.5 ? v : 0),
   sparse_plus: (v) => (v <= -1 ? 0 : v >= 1 ? v : (v + 1) ** 2 / 4),
 };
 

@@ -37,6 +37,7 @@ export const activations = {
   log_sigmoid: (x: Tensor): Tensor => ops.neg(ops.softplus(ops.neg(x))),
   squareplus: (x: Tensor): Tensor => ops.mul(ops.add(x, ops.sqrt(ops.add(ops.square(x), 4))), 0.5), // b = 4
   soft_shrink: (x: Tensor): Tensor => ops.sub(x, ops.clip(x, -0.5, 0.5)), // threshold 0.5
+  hard_shrink: (x: Tensor): Tensor => ops.selectWhere('greater', ops.abs(x), 0.5, x), // x where |x| > 0.5, else 0
   sparse_plus: (x: Tensor): Tensor => ops.add(ops.mul(ops.square(ops.add(ops.clip(x, -1, 1), 1)), 0.25), ops.relu(ops.sub(x, 1))),
 };
 export type ActivationName = keyof typeof activations;
