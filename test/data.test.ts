@@ -159,3 +159,24 @@ test('batch buffers: a released batch\'s memory is reused for a later batch; kep
   assert.notEqual(c.data, b.data);
   assert.deepEqual([values(b), values(c)], [[2, -2, 3, -3], [4, -4, 5, -5]]);
 });
+
+// TF.js's positional forms (session 26): batch(n, false) kept the short batch, shuffle(n, 'seed') ignored the seed.
+test("TF.js's batch(n, smallLastBatch) and shuffle(n, seed, reshuffleEachIteration); unknown options refused", async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const order = async (d: Dataset<Element>): Promise<number[]> => (await d.toArray()).flatMap((e) => values(e));
+  for (const small of [true, false]) {
+    const theirs = await tf.data.array([0, 1, 2, 3, 4, 5, 6]).batch(3, small).toArray();
+    const ours = await range(7).batch(3, small).toArray();
+    assert.deepEqual(ours.map((b) => Array.from((b as Tensor).data)), theirs.map((b) => Array.from((b as unknown as { dataSync(): Float32Array }).dataSync())), `smallLastBatch ${small}`);
+    assert.equal(range(7).batch(3, small).size, theirs.length);
+  }
+  const a = await order(range(20).shuffle(20, 'abc')), b = await order(range(20).shuffle(20, 'abc'));
+  assert.deepEqual(a, b, 'a string seed fixes the order');
+  assert.notDeepEqual(a, await order(range(20).shuffle(20, 'abd')), 'another seed, another order');
+  const fixed = range(20).shuffle(20, 'abc', false);
+  assert.deepEqual(await order(fixed), await order(fixed), 'reshuffleEachIteration false: the same order each iteration');
+  const moving = range(20).shuffle(20, 'abc', true);
+  assert.notDeepEqual(await order(moving), await order(moving), 'reshuffled each iteration');
+  assert.throws(() => range(4).batch(2, { dropRemainer: true } as never), /Dataset\.batch: unknown option 'dropRemainer' \(known: dropRemainder\)/);
+  assert.throws(() => range(4).shuffle(4, { sed: 3 } as never), /Dataset\.shuffle: unknown option 'sed' \(known: seed, reshuffleEachIteration\)/);
+});

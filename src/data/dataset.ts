@@ -269,10 +269,12 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /**
    * Stacks `batchSize` consecutive elements along a new first axis (each component must share
-   * shape and dtype). The last batch may be smaller unless dropRemainder.
+   * shape and dtype). The last batch may be smaller unless dropRemainder. TF.js's form
+   * batch(n, smallLastBatch) works too: batch(n, false) drops the short last batch.
    */
-  batch(batchSize: number, { dropRemainder = false }: { dropRemainder?: boolean } = {}): Dataset<Element> {
+  batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${batchSize}`);
+    const dropRemainder = typeof options === 'boolean' ? !options : knownOptions('Dataset.batch', options, ['dropRemainder']).dropRemainder ?? false;
     const size = this.size === null || this.size === Infinity ? this.size : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return (this as unknown as Dataset<Element>).pipe(async function* (chunks) {
       let pending: Element[] = [], batchIndex = 0;
@@ -305,10 +307,14 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /**
    * Fills a buffer of bufferSize elements and yields a random one of them at each step, as
-   * tf.data does (bufferSize >= the dataset's size gives a uniform shuffle).
+   * tf.data does (bufferSize >= the dataset's size gives a uniform shuffle). TF.js's form
+   * shuffle(n, seed, reshuffleEachIteration) works too: a string seed is hashed to a number
+   * (a fixed order, though not TF.js's, whose generator differs).
    */
-  shuffle(bufferSize: number, { seed, reshuffleEachIteration = true }: ShuffleOptions = {}): Dataset<T> {
+  shuffle(bufferSize: number, options: ShuffleOptions | string | number = {}, reshuffle?: boolean): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.shuffle: bufferSize must be a positive integer, got ${bufferSize}`);
+    const { seed, reshuffleEachIteration = true } = typeof options === 'string' ? { seed: hashSeed(options), reshuffleEachIteration: reshuffle }
+      : typeof options === 'number' ? { seed: options, reshuffleEachIteration: reshuffle } : knownOptions('Dataset.shuffle', options, ['seed', 'reshuffleEachIteration']);
     if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${seed}`);
     const base = seed ?? random().int(2 ** 32);
     let iteration = 0;
@@ -443,3 +449,18 @@ async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => 
 }
 
 export { isPlainObject, leaves };
+
+/** The options object itself, after refusing keys it does not know (a misspelt option is not ignored). */
+function knownOptions<O extends object>(what: string, options: O, known: readonly string[]): O {
+  if (options === null || typeof options !== 'object') throw new Error(`${what}: options must be an object, got ${JSON.stringify(options)}`);
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length) throw new Error(`${what}: unknown option '${unknown[0]}' (known: ${known.join(', ')})`);
+  return options;
+}
+
+/** A 32-bit FNV-1a hash of TF.js's string seeds. */
+function hashSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
