@@ -30,7 +30,7 @@ export const activations = {
   /** TF.js's gelu_new: GELU's tanh approximation (Keras's gelu(x, approximate=True)). */
   gelu_new: (x: Tensor): Tensor => ops.mul(ops.mul(x, 0.5), ops.add(ops.tanh(ops.mul(ops.add(x, ops.mul(ops.mul(x, ops.square(x)), 0.044715)), Math.sqrt(2 / Math.PI))), 1)),
   // Keras 3's other element-wise activations, with their default parameters, written with
-  // arithmetic and clips (not selections) so that they run in the SIMD kernels.
+  // arithmetic, clips and float masks (not boolean selections) so that they run in the SIMD kernels.
   celu: ops.elu, // alpha 1: max(0, x) + min(0, exp(x) - 1)
   hard_tanh: (x: Tensor): Tensor => ops.clip(x, -1, 1),
   tanh_shrink: (x: Tensor): Tensor => ops.sub(x, ops.tanh(x)),
