@@ -40,6 +40,25 @@ describe('metrics', () => {
     close(feed(new metrics.BinaryAccuracy({ threshold: 0.3 }), t, p), tfMean(tf.metrics.binaryAccuracy(tt, tf.cast(tf.greater(tp, 0.3), 'float32'))), 1e-6, 'threshold');
   });
 
+  it("accuracy functions keep y_pred's shape less its last axis, as TF.js's (they flattened it to one row per value)", () => {
+    // [2, 3, 4] (a sequence output) gives [2, 3]; rank 1 gives a scalar
+    const p3 = uniform(6, 4), t3 = labels01(6, 4), s3 = t3.map((r) => r.indexOf(Math.max(...r)));
+    const cases: [string, dt.Tensor, tf.Tensor][] = [
+      ['binary [2, 3, 4]', metrics.binaryAccuracy(dt.tensor(t3.flat(), [2, 3, 4]), dt.tensor(p3.flat(), [2, 3, 4])), tf.metrics.binaryAccuracy(tf.tensor(t3.flat(), [2, 3, 4]), tf.tensor(p3.flat(), [2, 3, 4]))],
+      ['categorical [2, 3, 4]', metrics.categoricalAccuracy(dt.tensor(t3.flat(), [2, 3, 4]), dt.tensor(p3.flat(), [2, 3, 4])), tf.metrics.categoricalAccuracy(tf.tensor(t3.flat(), [2, 3, 4]), tf.tensor(p3.flat(), [2, 3, 4]))],
+      ['sparse [2, 3]', metrics.sparseCategoricalAccuracy(dt.tensor(s3, [2, 3]), dt.tensor(p3.flat(), [2, 3, 4])), tf.metrics.sparseCategoricalAccuracy(tf.tensor(s3, [2, 3]), tf.tensor(p3.flat(), [2, 3, 4]))],
+      ['binary [6]', metrics.binaryAccuracy(dt.tensor(t3.map((r) => r[0])), dt.tensor(p3.map((r) => r[0]))), tf.metrics.binaryAccuracy(tf.tensor(t3.map((r) => r[0])), tf.tensor(p3.map((r) => r[0])))],
+    ];
+    for (const [what, ours, theirs] of cases) {
+      assert.deepEqual(ours.shape, theirs.shape, what);
+      assert.deepEqual(Array.from(ours.data), Array.from(theirs.dataSync()), what);
+    }
+    // So a per-sample weight [2] fits a [2, 3, 4] output (the flat [6] refused it): sample 1 weighted 0
+    const m = new metrics.BinaryAccuracy();
+    m.updateState(dt.tensor(t3.flat(), [2, 3, 4]), dt.tensor(p3.flat(), [2, 3, 4]), dt.tensor([1, 0]));
+    close(m.result(), tfMean(tf.metrics.binaryAccuracy(tf.tensor(t3.slice(0, 3).flat(), [3, 4]), tf.tensor(p3.slice(0, 3).flat(), [3, 4]))), 1e-6, 'weighted');
+  });
+
   it('top-k accuracies count ties as inside (TensorFlow\'s in_top_k)', () => {
     const p = [[0.1, 0.5, 0.4, 0.0], [0.3, 0.3, 0.3, 0.1], [0.9, 0.05, 0.03, 0.02]];
     const labels = [[2], [2], [3]];

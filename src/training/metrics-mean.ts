@@ -71,7 +71,7 @@ function perRow(yPred: Tensor, f: (row: number, cols: number) => number): Tensor
   const cols = lastDim(yPred), rows = yPred.size / cols;
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) out[r] = f(r, cols);
-  return new Tensor(out, [rows]);
+  return new Tensor(out, yPred.shape.slice(0, -1)); // yPred's shape less its last axis, as Keras's mean over axis -1
 }
 function argMaxRow(data: TypedArray, r: number, cols: number): number {
   let best = 0;
