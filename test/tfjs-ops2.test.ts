@@ -271,3 +271,13 @@ describe('tf.grads, variableGrads, util', () => {
     assert.equal(dt.version.deeptype, '0.1.0');
   });
 });
+
+describe('step against TF.js', () => {
+  it('step(x, alpha) gives alpha where x <= 0 (alpha was ignored: 0 there); gradient zero', () => {
+    for (const alpha of [0, 0.1, -2]) same(`step alpha ${alpha}`, (x) => dt.step(x, alpha), (x) => tf.step(x, alpha), [[3, 5]]);
+    same('step at exactly 0', (x) => dt.step(dt.mul(x, 0), 0.25), (x) => tf.step(tf.mul(x, 0), 0.25), [[4]]);
+    const [g] = dt.grads((x: dt.Tensor) => dt.sum(dt.step(x, 0.3)))([dt.tensor([-1, 0.5, 2])]);
+    assert.deepEqual(Array.from(g.data), [0, 0, 0]);
+    assert.throws(() => dt.step(dt.tensor([1]), Number.NaN), /step: alpha must be a finite number \(the value where x <= 0\), got NaN/);
+  });
+});
