@@ -281,3 +281,14 @@ describe('step against TF.js', () => {
     assert.throws(() => dt.step(dt.tensor([1]), Number.NaN), /step: alpha must be a finite number \(the value where x <= 0\), got NaN/);
   });
 });
+
+describe('reductions with axis null against TF.js', () => {
+  it('sum, mean, max, min take TF.js\'s axis null (every axis), as in tf.sum(x, null, true) (it was refused: "axis null is out of range")', () => {
+    for (const keepDims of [false, true]) {
+      same(`sum null ${keepDims}`, (x) => dt.sum(x, null, keepDims), (x) => tf.sum(x, undefined, keepDims), [[2, 3, 4]]);
+      same(`mean null ${keepDims}`, (x) => dt.mean(x, null, keepDims), (x) => tf.mean(x, undefined, keepDims), [[2, 3, 4]]);
+      same(`max null ${keepDims}`, (x) => dt.max(x, null, keepDims), (x) => tf.max(x, undefined, keepDims), [[2, 3, 4]]);
+      same(`min null ${keepDims}`, (x) => dt.min(x, null, keepDims), (x) => tf.min(x, undefined, keepDims), [[2, 3, 4]]);
+    }
+  });
+});

@@ -9,10 +9,11 @@ import { make } from './util.ts';
 import { reshape, transpose } from './layout.ts';
 import { div, selectWhere } from './elementwise.ts';
 
-type Axis = number | number[];
+// null (TF.js's default, as in tf.sum(x, null, true)) and undefined mean every axis.
+type Axis = number | number[] | null;
 
 function resolveAxes(x: Tensor, axis: Axis | undefined, op: string): number[] {
-  if (axis === undefined) return x.shape.map((_, i) => i);
+  if (axis === undefined || axis === null) return x.shape.map((_, i) => i);
   const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, x.rank, `${op}: axis`));
   return [...new Set(axes)].sort((a, b) => a - b);
 }
