@@ -119,6 +119,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
  */
 export function cast(x: Tensor, dtype: DType | 'bool'): Tensor {
   if (dtype === 'bool') {
+    // x != 0 as elementwise.ts's notEqual computes it, called on the backend here: elementwise.ts imports this file.
     const zero = allocArray(x.dtype, 1);
     return make('uint8', x.shape, (out) => backend().binary('notEqual', x.data, stridesOf(x.shape), zero, x.shape.map(() => 0), out, x.shape));
   }
