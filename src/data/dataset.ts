@@ -1,5 +1,6 @@
 // Dataset: a recipe for a stream of elements, in the spirit of tf.data. Each iteration runs the
 // recipe afresh (a new async iterator), so a dataset can be iterated once per epoch.
+import { checkKnownOptions } from '../core/options.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
 import { CHUNK, rowNumbers, shuffled } from './shuffle.ts';
@@ -274,7 +275,8 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    */
   batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${batchSize}`);
-    const dropRemainder = typeof options === 'boolean' ? !options : knownOptions('Dataset.batch', options, ['dropRemainder']).dropRemainder ?? false;
+    if (typeof options !== 'boolean') checkKnownOptions(options, ['dropRemainder'], 'Dataset.batch');
+    const dropRemainder = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
     const size = this.size === null || this.size === Infinity ? this.size : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
     return (this as unknown as Dataset<Element>).pipe(async function* (chunks) {
       let pending: Element[] = [], batchIndex = 0;
@@ -313,8 +315,9 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    */
   shuffle(bufferSize: number, options: ShuffleOptions | string | number = {}, reshuffle?: boolean): Dataset<T> {
     if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.shuffle: bufferSize must be a positive integer, got ${bufferSize}`);
+    if (typeof options === 'object') checkKnownOptions(options, ['seed', 'reshuffleEachIteration'], 'Dataset.shuffle');
     const { seed, reshuffleEachIteration = true } = typeof options === 'string' ? { seed: hashSeed(options), reshuffleEachIteration: reshuffle }
-      : typeof options === 'number' ? { seed: options, reshuffleEachIteration: reshuffle } : knownOptions('Dataset.shuffle', options, ['seed', 'reshuffleEachIteration']);
+      : typeof options === 'number' ? { seed: options, reshuffleEachIteration: reshuffle } : options;
     if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${seed}`);
     const base = seed ?? random().int(2 ** 32);
     let iteration = 0;
@@ -449,14 +452,6 @@ async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => 
 }
 
 export { isPlainObject, leaves };
-
-/** The options object itself, after refusing keys it does not know (a misspelt option is not ignored). */
-function knownOptions<O extends object>(what: string, options: O, known: readonly string[]): O {
-  if (options === null || typeof options !== 'object') throw new Error(`${what}: options must be an object, got ${JSON.stringify(options)}`);
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length) throw new Error(`${what}: unknown option '${unknown[0]}' (known: ${known.join(', ')})`);
-  return options;
-}
 
 /** A 32-bit FNV-1a hash of TF.js's string seeds. */
 function hashSeed(text: string): number {
