@@ -262,6 +262,41 @@ describe('optimizer configs and bad input', () => {
     assert.throws(() => new schedules.PiecewiseConstantDecay({ boundaries: [1], values: [1] }), /values must have one more element than boundaries/);
     assert.throws(() => schedules.scheduleFromConfig({ className: 'CosineDecayy', config: {} }), /unknown learning-rate schedule 'CosineDecayy', expected one of ExponentialDecay, PiecewiseConstantDecay/);
   });
+  it('refuses hyperparameters that are not numbers in range, naming the optimizer, option, range and value', () => {
+    // These trained to NaN (Adam beta1 NaN, RMSprop rho 1.5, Adagrad epsilon -1) or silently
+    // wrong weights (RMSprop rho '0.5' and momentum {} coerced, nesterov 'yes' taken as false).
+    const bad: [() => unknown, RegExp][] = [
+      [() => new optimizers.Adam({ beta1: NaN }), /^Error: Adam: beta1 must be a number in \[0, 1\), got NaN$/],
+      [() => new optimizers.AdamW({ beta2: 1 }), /^Error: AdamW: beta2 must be a number in \[0, 1\), got 1$/],
+      [() => new optimizers.Adamax({ epsilon: '1e-3' as never }), /^Error: Adamax: epsilon must be a number >= 0, got "1e-3" \(a string\)$/],
+      [() => new optimizers.Nadam({ beta2: -1 }), /Nadam: beta2 must be a number in \[0, 1\), got -1/],
+      [() => new optimizers.RMSprop({ rho: 1.5 }), /RMSprop: rho must be a number in \[0, 1\], got 1.5/],
+      [() => new optimizers.RMSprop({ momentum: {} as never }), /RMSprop: momentum must be a number in \[0, 1\], got \{\}/],
+      [() => new optimizers.RMSprop({ centered: 1 as never }), /RMSprop: centered must be true or false, got 1/],
+      [() => new optimizers.SGD({ nesterov: 'yes' as never }), /SGD: nesterov must be true or false, got "yes" \(a string\)/],
+      [() => new optimizers.SGD({ momentum: '0.9' as never }), /SGD: momentum must be a number in \[0, 1\], got "0.9"/],
+      [() => new optimizers.Adagrad({ epsilon: -1 }), /Adagrad: epsilon must be a number >= 0, got -1/],
+      [() => new optimizers.Adagrad({ initialAccumulatorValue: Infinity }), /Adagrad: initialAccumulatorValue must be a number >= 0, got Infinity/],
+      [() => new optimizers.Adadelta({ rho: true as never }), /Adadelta: rho must be a number in \[0, 1\], got true/],
+      [() => new optimizers.Lion({ beta2: 2 }), /Lion: beta2 must be a number in \[0, 1\], got 2/],
+      [() => new optimizers.Ftrl({ beta: '0.1' as never }), /Ftrl: beta must be a number >= 0, got "0.1"/],
+      [() => new optimizers.Ftrl({ learningRatePower: NaN }), /Ftrl: learningRatePower must be a number <= 0, got NaN/],
+      [() => new optimizers.SGD({ learningRate: Infinity }), /SGD: learningRate must be a positive number or a LearningRateSchedule, got Infinity/],
+      [() => new optimizers.Adam({ useEma: 'yes' as never }), /Adam: useEma must be true or false, got "yes"/],
+      [() => new optimizers.Adam({ emaMomentum: '0.5' as never }), /Adam: emaMomentum must be a number in \[0, 1\], got "0.5"/],
+      // Accepted and dropped before: saved files name the optimizer by its class.
+      [() => new optimizers.Adam({ name: 'mine' } as never), /Adam: option 'name' is not supported .*got "mine"/],
+    ];
+    for (const [make, message] of bad) assert.throws(make, (e: Error) => message.test(String(e)), String(message));
+    // null and undefined still mean the default; edge values of the ranges are accepted.
+    const sgd = new optimizers.SGD({ momentum: null as never, nesterov: undefined });
+    assert.equal(sgd.momentum, 0); assert.equal(sgd.nesterov, false);
+    assert.equal(new optimizers.Adamax({ beta2: 1 }).beta2, 1);
+    assert.equal(new optimizers.Adam({ beta1: 0, epsilon: 0 }).beta1, 0);
+    // From a saved config: the file is named too.
+    assert.throws(() => optimizers.optimizerFromConfig({ class_name: 'RMSProp', config: { learningRate: 0.1, decay: '0.9' } }, 'model.json'),
+      /^Error: model.json: RMSprop: rho must be a number in \[0, 1\], got "0.9" \(a string\)$/);
+  });
 });
 
 describe('saved models keep the optimizer, its schedule and its state', () => {

@@ -26,7 +26,8 @@ export interface OptimizerArgs {
   emaMomentum?: number;
   /** Every this many steps, copy the moving averages into the weights. */
   emaOverwriteFrequency?: number | null;
-  name?: string;
+  /** Refused: an optimizer is named by its class (saved files rely on it). */
+  name?: never;
 }
 
 export const COMMON_OPTIONS = ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', 'weightDecay', 'useEma', 'emaMomentum', 'emaOverwriteFrequency', 'name'] as const;
@@ -44,7 +45,31 @@ export function checkOptimizerOptions(where: string, args: object | undefined, k
 
 function optionalPositive(where: string, name: string, v: number | null | undefined): number | null {
   if (v === undefined || v === null) return null;
-  if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a positive number (or null for none), got ${v}`);
+  if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a positive number (or null for none), got ${shown(v)}`);
+  return v;
+}
+
+/** A value as an error message shows it: strings quoted, objects as JSON. */
+const shown = (v: unknown): string => (typeof v === 'string' ? `${JSON.stringify(v)} (a string)` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+
+/**
+ * A numeric hyperparameter: undefined or null give the default; otherwise a finite number in
+ * `range` ('[0, 1)', '[0, 1]', '>= 0', '<= 0'). Unchecked, NaN, strings or out-of-range decay
+ * rates trained to NaN or silently wrong weights.
+ */
+export function numberOption(where: string, name: string, v: unknown, dflt: number, range: '[0, 1)' | '[0, 1]' | '(0, 1]' | '>= 0' | '<= 0'): number {
+  if (v === undefined || v === null) return dflt;
+  const ok = typeof v === 'number' && Number.isFinite(v) && {
+    '[0, 1)': v >= 0 && v < 1, '[0, 1]': v >= 0 && v <= 1, '(0, 1]': v > 0 && v <= 1, '>= 0': v >= 0, '<= 0': v <= 0,
+  }[range];
+  if (!ok) throw new Error(`${where}: ${name} must be a number ${range.startsWith('[') || range.startsWith('(') ? `in ${range}` : range}, got ${shown(v)}`);
+  return v as number;
+}
+
+/** A boolean option: undefined or null give the default; anything but true or false is refused. */
+export function booleanOption(where: string, name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${shown(v)}`);
   return v;
 }
 
@@ -66,9 +91,11 @@ export abstract class Optimizer {
   constructor(args: OptimizerArgs, defaultLearningRate: number) {
     const where = new.target.name;
     const lr = args.learningRate ?? defaultLearningRate;
-    if (!(lr instanceof LearningRateSchedule) && !(typeof lr === 'number' && lr > 0)) {
-      throw new Error(`${where}: learningRate must be a positive number or a LearningRateSchedule, got ${String(lr)}`);
+    if (!(lr instanceof LearningRateSchedule) && !(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) {
+      throw new Error(`${where}: learningRate must be a positive number or a LearningRateSchedule, got ${shown(lr)}`);
     }
+    // Saved files name optimizers by class (o.name), so a name of one's own would be dropped.
+    if (args.name !== undefined) throw new Error(`${where}: option 'name' is not supported (an optimizer is named by its class, '${where}', which saved files use), got ${shown(args.name)}`);
     this.rate = lr;
     this.clipnorm = optionalPositive(where, 'clipnorm', args.clipnorm);
     this.clipvalue = optionalPositive(where, 'clipvalue', args.clipvalue);
@@ -77,14 +104,13 @@ export abstract class Optimizer {
       throw new Error(`${where}: only one of clipnorm, clipvalue and globalClipnorm can be set (got clipnorm ${this.clipnorm}, clipvalue ${this.clipvalue}, globalClipnorm ${this.globalClipnorm})`);
     }
     const wd = args.weightDecay ?? null;
-    if (wd !== null && !(typeof wd === 'number' && wd >= 0 && Number.isFinite(wd))) throw new Error(`${where}: weightDecay must be a number >= 0, got ${wd}`);
+    if (wd !== null && !(typeof wd === 'number' && wd >= 0 && Number.isFinite(wd))) throw new Error(`${where}: weightDecay must be a number >= 0, got ${shown(wd)}`);
     this.weightDecay = wd;
-    this.useEma = args.useEma ?? false;
-    this.emaMomentum = args.emaMomentum ?? 0.99;
-    if (!(this.emaMomentum >= 0 && this.emaMomentum <= 1)) throw new Error(`${where}: emaMomentum must be in [0, 1], got ${this.emaMomentum}`);
+    this.useEma = booleanOption(where, 'useEma', args.useEma, false);
+    this.emaMomentum = numberOption(where, 'emaMomentum', args.emaMomentum, 0.99, '[0, 1]');
     this.emaOverwriteFrequency = args.emaOverwriteFrequency ?? null;
     if (this.emaOverwriteFrequency !== null && !(Number.isInteger(this.emaOverwriteFrequency) && this.emaOverwriteFrequency > 0)) {
-      throw new Error(`${where}: emaOverwriteFrequency must be a positive integer or null, got ${this.emaOverwriteFrequency}`);
+      throw new Error(`${where}: emaOverwriteFrequency must be a positive integer or null, got ${shown(this.emaOverwriteFrequency)}`);
     }
   }
 

@@ -3,7 +3,7 @@
 // options (clipping, weight decay, moving averages, schedules) live in optimizer-base.ts.
 import { backend } from '../core/engine.ts';
 import type { TypedArray } from '../core/dtype.ts';
-import { Optimizer, checkOptimizerOptions, learningRateFromConfig, type OptimizerArgs } from './optimizer-base.ts';
+import { Optimizer, booleanOption, checkOptimizerOptions, learningRateFromConfig, numberOption, type OptimizerArgs } from './optimizer-base.ts';
 
 export { Optimizer, type OptimizerArgs } from './optimizer-base.ts';
 
@@ -19,9 +19,13 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   constructor(args: AdamArgs = {}) {
-    checkOptimizerOptions(new.target.name, args, ['beta1', 'beta2', 'epsilon']);
+    const where = new.target.name;
+    checkOptimizerOptions(where, args, ['beta1', 'beta2', 'epsilon']);
     super(args, 0.001);
-    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
+    // beta = 1 zeroes the bias correction 1 - beta^t (a division by 0).
+    this.beta1 = numberOption(where, 'beta1', args.beta1, 0.9, '[0, 1)');
+    this.beta2 = numberOption(where, 'beta2', args.beta2, 0.999, '[0, 1)');
+    this.epsilon = numberOption(where, 'epsilon', args.epsilon, 1e-7, '>= 0');
   }
   protected slotNames(): string[] { return ['m', 'v']; }
   protected update(w: TypedArray, g: TypedArray, [m, v]: TypedArray[], step: number, lr: number): void {
@@ -54,9 +58,8 @@ export class SGD extends Optimizer {
   constructor(args: SGDArgs = {}) {
     checkOptimizerOptions('SGD', args, ['momentum', 'nesterov']);
     super(args, 0.01);
-    const { momentum = 0, nesterov = false } = args;
-    if (!(momentum >= 0 && momentum <= 1)) throw new Error(`SGD: momentum must be in [0, 1], got ${momentum}`);
-    this.momentum = momentum; this.nesterov = nesterov;
+    this.momentum = numberOption('SGD', 'momentum', args.momentum, 0, '[0, 1]');
+    this.nesterov = booleanOption('SGD', 'nesterov', args.nesterov, false);
   }
   protected slotNames(): string[] { return this.momentum > 0 ? ['momentum'] : []; }
   protected update(w: TypedArray, g: TypedArray, [velocity]: TypedArray[], _step: number, lr: number): void {
@@ -80,7 +83,10 @@ export class RMSprop extends Optimizer {
   constructor(args: RMSpropArgs = {}) {
     checkOptimizerOptions('RMSprop', args, ['rho', 'momentum', 'epsilon', 'centered']);
     super(args, 0.001);
-    this.rho = args.rho ?? 0.9; this.momentum = args.momentum ?? 0; this.epsilon = args.epsilon ?? 1e-7; this.centered = args.centered ?? false;
+    this.rho = numberOption('RMSprop', 'rho', args.rho, 0.9, '[0, 1]');
+    this.momentum = numberOption('RMSprop', 'momentum', args.momentum, 0, '[0, 1]');
+    this.epsilon = numberOption('RMSprop', 'epsilon', args.epsilon, 1e-7, '>= 0');
+    this.centered = booleanOption('RMSprop', 'centered', args.centered, false);
   }
   protected slotNames(): string[] { return [...(this.momentum > 0 ? ['rms', 'momentum'] : ['rms']), ...(this.centered ? ['mg'] : [])]; }
   protected update(w: TypedArray, g: TypedArray, slots: TypedArray[], _step: number, lr: number): void {
@@ -101,8 +107,8 @@ export class Adagrad extends Optimizer {
   constructor(args: AdagradArgs = {}) {
     checkOptimizerOptions('Adagrad', args, ['initialAccumulatorValue', 'epsilon']);
     super(args, 0.001);
-    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1; this.epsilon = args.epsilon ?? 1e-7;
-    if (!(this.initialAccumulatorValue >= 0)) throw new Error(`Adagrad: initialAccumulatorValue must be >= 0, got ${this.initialAccumulatorValue}`);
+    this.initialAccumulatorValue = numberOption('Adagrad', 'initialAccumulatorValue', args.initialAccumulatorValue, 0.1, '>= 0');
+    this.epsilon = numberOption('Adagrad', 'epsilon', args.epsilon, 1e-7, '>= 0');
   }
   protected slotNames(): string[] { return ['accumulator']; }
   protected override initialSlotValue(): number { return this.initialAccumulatorValue; }
@@ -121,7 +127,8 @@ export class Adadelta extends Optimizer {
   constructor(args: AdadeltaArgs = {}) {
     checkOptimizerOptions('Adadelta', args, ['rho', 'epsilon']);
     super(args, 0.001);
-    this.rho = args.rho ?? 0.95; this.epsilon = args.epsilon ?? 1e-7;
+    this.rho = numberOption('Adadelta', 'rho', args.rho, 0.95, '[0, 1]');
+    this.epsilon = numberOption('Adadelta', 'epsilon', args.epsilon, 1e-7, '>= 0');
   }
   protected slotNames(): string[] { return ['accum_grad', 'accum_var']; }
   protected update(w: TypedArray, g: TypedArray, [ag, av]: TypedArray[], _step: number, lr: number): void {
@@ -138,7 +145,10 @@ export class Adamax extends Optimizer {
   constructor(args: AdamArgs = {}) {
     checkOptimizerOptions('Adamax', args, ['beta1', 'beta2', 'epsilon']);
     super(args, 0.001);
-    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
+    // Only beta1 has a bias correction; beta2 = 1 is the undecayed maximum.
+    this.beta1 = numberOption('Adamax', 'beta1', args.beta1, 0.9, '[0, 1)');
+    this.beta2 = numberOption('Adamax', 'beta2', args.beta2, 0.999, '[0, 1]');
+    this.epsilon = numberOption('Adamax', 'epsilon', args.epsilon, 1e-7, '>= 0');
   }
   protected slotNames(): string[] { return ['m', 'v']; }
   protected update(w: TypedArray, g: TypedArray, [m, u]: TypedArray[], step: number, lr: number): void {
@@ -159,7 +169,9 @@ export class Nadam extends Optimizer {
   constructor(args: AdamArgs = {}) {
     checkOptimizerOptions('Nadam', args, ['beta1', 'beta2', 'epsilon']);
     super(args, 0.001);
-    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.999; this.epsilon = args.epsilon ?? 1e-7;
+    this.beta1 = numberOption('Nadam', 'beta1', args.beta1, 0.9, '[0, 1)');
+    this.beta2 = numberOption('Nadam', 'beta2', args.beta2, 0.999, '[0, 1)');
+    this.epsilon = numberOption('Nadam', 'epsilon', args.epsilon, 1e-7, '>= 0');
   }
   private u(t: number): number { return this.beta1 * (1 - 0.5 * 0.96 ** t); }
   protected slotNames(): string[] { return ['m', 'v']; }
@@ -186,8 +198,8 @@ export class Lion extends Optimizer {
   constructor(args: LionArgs = {}) {
     checkOptimizerOptions('Lion', args, ['beta1', 'beta2']);
     super(args, 0.001);
-    this.beta1 = args.beta1 ?? 0.9; this.beta2 = args.beta2 ?? 0.99;
-    if (!(this.beta1 > 0 && this.beta1 <= 1)) throw new Error(`Lion: beta1 must be in (0, 1], got ${this.beta1}`);
+    this.beta1 = numberOption('Lion', 'beta1', args.beta1, 0.9, '(0, 1]');
+    this.beta2 = numberOption('Lion', 'beta2', args.beta2, 0.99, '[0, 1]');
   }
   protected slotNames(): string[] { return ['momentum']; }
   protected update(w: TypedArray, g: TypedArray, [m]: TypedArray[], _step: number, lr: number): void {
@@ -213,15 +225,12 @@ export class Ftrl extends Optimizer {
   constructor(args: FtrlArgs = {}) {
     checkOptimizerOptions('Ftrl', args, ['learningRatePower', 'initialAccumulatorValue', 'l1RegularizationStrength', 'l2RegularizationStrength', 'l2ShrinkageRegularizationStrength', 'beta']);
     super(args, 0.001);
-    this.learningRatePower = args.learningRatePower ?? -0.5;
-    this.initialAccumulatorValue = args.initialAccumulatorValue ?? 0.1;
-    this.l1 = args.l1RegularizationStrength ?? 0; this.l2 = args.l2RegularizationStrength ?? 0;
-    this.l2Shrinkage = args.l2ShrinkageRegularizationStrength ?? 0; this.beta = args.beta ?? 0;
-    if (!(this.learningRatePower <= 0)) throw new Error(`Ftrl: learningRatePower must be <= 0, got ${this.learningRatePower}`);
-    if (!(this.initialAccumulatorValue >= 0)) throw new Error(`Ftrl: initialAccumulatorValue must be >= 0, got ${this.initialAccumulatorValue}`);
-    for (const [k, v] of [['l1RegularizationStrength', this.l1], ['l2RegularizationStrength', this.l2], ['l2ShrinkageRegularizationStrength', this.l2Shrinkage], ['beta', this.beta]] as const) {
-      if (!(v >= 0)) throw new Error(`Ftrl: ${k} must be >= 0, got ${v}`);
-    }
+    this.learningRatePower = numberOption('Ftrl', 'learningRatePower', args.learningRatePower, -0.5, '<= 0');
+    this.initialAccumulatorValue = numberOption('Ftrl', 'initialAccumulatorValue', args.initialAccumulatorValue, 0.1, '>= 0');
+    this.l1 = numberOption('Ftrl', 'l1RegularizationStrength', args.l1RegularizationStrength, 0, '>= 0');
+    this.l2 = numberOption('Ftrl', 'l2RegularizationStrength', args.l2RegularizationStrength, 0, '>= 0');
+    this.l2Shrinkage = numberOption('Ftrl', 'l2ShrinkageRegularizationStrength', args.l2ShrinkageRegularizationStrength, 0, '>= 0');
+    this.beta = numberOption('Ftrl', 'beta', args.beta, 0, '>= 0');
   }
   protected slotNames(): string[] { return ['accumulator', 'linear']; }
   protected override initialSlotValue(slot: number): number { return slot === 0 ? this.initialAccumulatorValue : 0; }
@@ -270,6 +279,11 @@ export function optimizerToConfig(o: Optimizer): { class_name: string; config: R
 }
 
 export function optimizerFromConfig(c: unknown, where: string): Optimizer {
+  // A refused option in a file names the file too (as optimizerFromKeras does).
+  try { return fromConfig(c, where); } catch (e) { throw (e as Error).message.startsWith(`${where}: `) ? e : new Error(`${where}: ${(e as Error).message}`); }
+}
+
+function fromConfig(c: unknown, where: string): Optimizer {
   const { class_name: name, config: given } = (c ?? {}) as { class_name?: string; config?: Record<string, number & boolean> | null };
   if (given != null && (typeof given !== 'object' || Array.isArray(given))) throw new Error(`${where}: the optimizer's config must be an object, got ${typeof given}`);
   const config = given ?? {};
