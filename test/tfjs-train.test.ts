@@ -33,6 +33,8 @@ describe('tf.train factories follow TF.js', () => {
     ['adam(0.05, 0.8, 0.99, 1e-3)', () => tf.train.adam(0.05, 0.8, 0.99, 1e-3), () => dt.train.adam(0.05, 0.8, 0.99, 1e-3)],
     ['adagrad(0.3)', () => tf.train.adagrad(0.3), () => dt.train.adagrad(0.3)],
     ['adamax(0.1)', () => tf.train.adamax(0.1), () => dt.train.adamax(0.1)],
+    // TF.js's decay: lr / (1 + decay t); it was refused.
+    ['adamax(0.1, 0.8, 0.99, 1e-7, 0.5)', () => tf.train.adamax(0.1, 0.8, 0.99, 1e-7, 0.5), () => dt.train.adamax(0.1, 0.8, 0.99, 1e-7, 0.5)],
     ['rmsprop(0.01)', () => tf.train.rmsprop(0.01), () => dt.train.rmsprop(0.01)],
     ['rmsprop(0.01, 0.8, 0.5)', () => tf.train.rmsprop(0.01, 0.8, 0.5), () => dt.train.rmsprop(0.01, 0.8, 0.5)],
   ];
@@ -61,7 +63,18 @@ describe('tf.train factories follow TF.js', () => {
   });
   it('bad arguments are named', () => {
     assert.throws(() => dt.train.sgd(undefined as unknown as number), /tf.train.sgd: learningRate must be a number > 0, got undefined/);
-    assert.throws(() => dt.train.adamax(0.1, 0.9, 0.999, undefined, 0.1), /tf.train.adamax: decay 0.1 is not supported/);
+    assert.throws(() => dt.train.adamax(0.1, 0.9, 0.999, undefined, -0.1), /tf.train.adamax: decay must be a number >= 0, got -0.1/);
+  });
+  it('Adamax configs as TF.js writes them (with decay) load, train as TF.js and save back the same', () => {
+    // TF.js's Adamax config always has decay (0 by default); loading refused it as an unknown option.
+    for (const decay of [0, 0.5]) {
+      const t = tf.train.adamax(0.1, 0.8, 0.99, 1e-6, decay), config = { class_name: 'Adamax', config: t.getConfig() };
+      const o = dt.optimizers.optimizerFromConfig(JSON.parse(JSON.stringify(config)), 'model.json');
+      const want = theirs(t), got = ours(o);
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5 * Math.max(1, Math.abs(want[i])), `decay ${decay} w[${i}]: ${v} vs TF.js ${want[i]}`));
+      if (decay) assert.deepEqual(dt.optimizers.optimizerToConfig(dt.optimizers.optimizerFromConfig(config, 'model.json')), config);
+    }
+    assert.throws(() => dt.optimizers.optimizerFromConfig({ class_name: 'Adamax', config: { learningRate: 0.1, decay: 'x' } }, 'model.json'), /model.json: Adamax: decay must be a number >= 0, got "x"/);
   });
   it('callbacks.earlyStopping is an EarlyStopping', () => {
     const cb = dt.callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 });

@@ -3,6 +3,7 @@
 // options (clipping, weight decay, moving averages, schedules) live in optimizer-base.ts.
 import { backend } from '../core/engine.ts';
 import type { TypedArray } from '../core/dtype.ts';
+import { InverseTimeDecay } from './schedules.ts';
 import { Optimizer, booleanOption, checkOptimizerOptions, learningRateFromConfig, numberOption, type OptimizerArgs } from './optimizer-base.ts';
 
 export { Optimizer, type OptimizerArgs } from './optimizer-base.ts';
@@ -243,6 +244,24 @@ export class Ftrl extends Optimizer {
   }
 }
 
+/**
+ * TF.js's Adamax with its `decay`: step t (from 0) takes lr / (1 + decay t), which is
+ * InverseTimeDecay with decaySteps 1 (adamax_optimizer.js divides by 1 + iteration * decay).
+ */
+/** @internal tf.train.adamax and loading TF.js configs share it. */
+export function tfjsAdamax(where: string, learningRate: number, beta1?: number, beta2?: number, epsilon?: number, decay: unknown = 0): Adamax {
+  if (!(typeof decay === 'number' && decay >= 0 && Number.isFinite(decay))) throw new Error(`${where}: decay must be a number >= 0, got ${typeof decay === 'string' ? JSON.stringify(decay) : String(decay)}`);
+  const rate = decay === 0 ? learningRate : new InverseTimeDecay({ initialLearningRate: learningRate, decaySteps: 1, decayRate: decay });
+  return new Adamax({ learningRate: rate, beta1, beta2, epsilon });
+}
+
+/** The decay of an Adamax whose only extra is TF.js's decay (as tfjsAdamax makes it), else null. */
+function tfjsAdamaxDecay(o: Adamax): number | null {
+  const s = o.schedule;
+  if (!(s instanceof InverseTimeDecay) || s.args.decaySteps !== 1 || s.args.staircase) return null;
+  return o.clipnorm === null && o.clipvalue === null && o.globalClipnorm === null && !o.weightDecay && !o.useEma ? s.args.decayRate : null;
+}
+
 type OptimizerClass = new (args: never) => Optimizer;
 const CLASSES: Record<string, OptimizerClass> = { Adam, AdamW, SGD, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl };
 const OPTIMIZERS: Record<string, () => Optimizer> = Object.fromEntries(Object.entries(CLASSES).map(([k, C]) => [k.toLowerCase(), () => new C({} as never)]));
@@ -273,6 +292,10 @@ export function optimizerToConfig(o: Optimizer): { class_name: string; config: R
     }
     if (o instanceof RMSprop) return { class_name: 'RMSProp', config: { learningRate: o.learningRate, decay: o.rho, momentum: o.momentum, epsilon: o.epsilon, centered: o.centered } };
   }
+  const decay = o instanceof Adamax ? tfjsAdamaxDecay(o) : null;
+  if (o instanceof Adamax && decay !== null) {
+    return { class_name: 'Adamax', config: { learningRate: (o.schedule as InverseTimeDecay).args.initialLearningRate, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, decay } };
+  }
   const name = Object.entries(CLASSES).find(([, C]) => o.constructor === C)?.[0];
   if (!name) throw new Error(`save: cannot describe optimizer ${o.name}`);
   return { class_name: name, config: o.getConfig() };
@@ -291,6 +314,8 @@ function fromConfig(c: unknown, where: string): Optimizer {
     case 'Adam': if (!('clipnorm' in config)) return new Adam({ learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon ?? undefined }); break;
     case 'SGD': if (!('clipnorm' in config)) return new SGD({ learningRate: config.learningRate }); break;
     case 'Momentum': return new SGD({ learningRate: config.learningRate, momentum: config.momentum, nesterov: config.useNesterov });
+    // TF.js's form has decay (its learning-rate decay; deeptype's own config has a schedule instead).
+    case 'Adamax': if ('decay' in config) return tfjsAdamax(`${where}: Adamax`, config.learningRate ?? 0.002, config.beta1, config.beta2, config.epsilon ?? undefined, config.decay ?? 0); break;
     case 'RMSProp':
       return new RMSprop({ learningRate: config.learningRate, rho: config.decay, momentum: config.momentum, epsilon: config.epsilon ?? undefined, centered: config.centered ?? false });
   }
