@@ -29,6 +29,8 @@ describe('activation gradient kernels (reluGrad, relu6Grad)', () => {
     for (const [op, mask] of [['reluGrad', 'step'], ['relu6Grad', 'relu6Step']] as const) {
       const m = new Float32Array(n), want = new Float32Array(n);
       js.unary(mask, Float32Array.from(y), m);
+      // tf.step keeps NaN; the gradient's mask is 0 there (TF's ReluGrad: y > 0 ? dy : 0).
+      for (let i = 0; i < n; i++) if (Number.isNaN(m[i])) m[i] = 0;
       js.binary('mul', Float32Array.from(dy), [1], m, [1], want, [n]);
       const ref = new Float32Array(n);
       js.binary(op, Float32Array.from(dy), [1], Float32Array.from(y), [1], ref, [n]);

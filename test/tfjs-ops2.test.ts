@@ -292,3 +292,18 @@ describe('reductions with axis null against TF.js', () => {
     }
   });
 });
+
+describe('step of NaN against TF.js', () => {
+  it('step(NaN) is NaN (it was 0), Inf and -Inf 1 and alpha; 4099 values so the wasm SIMD kernel runs too; gradients of NaN-free elu unchanged', () => {
+    const special = [Number.NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30];
+    const v = Float32Array.from({ length: 4099 }, (_, i) => (i % 5 === 0 ? special[(i / 5) % special.length] : rng.uniform(-1, 1)));
+    for (const alpha of [0, 0.25]) {
+      const expected = tf.step(tf.tensor(v), alpha).dataSync();
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => close(dt.step(dt.tensor(v), alpha).data, expected, `step NaN alpha ${alpha} ${b}`, 0));
+    }
+    // elu's gradient mask is step(x): where x is finite it is as before.
+    const x = [-1, -0.5, 0, 0.5, 2];
+    const [g] = dt.grads((t: dt.Tensor) => dt.sum(dt.elu(t)))([dt.tensor(x, [5], 'float64')]);
+    close(g.data, x.map((e) => (e > 0 ? 1 : Math.exp(e))), 'elu gradient', 1e-12);
+  });
+});

@@ -35,7 +35,7 @@ export function prelu(x: Tensor, alpha: Tensor | number): Tensor {
   return sub(relu(x), mul(relu(neg(x)), alpha));
 }
 
-/** 1 where x > 0, else 0, in x's dtype (a mask the gradient rules multiply by). */
+/** 1 where x > 0, else 0 (NaN at NaN, where y and so the gradient are NaN anyway), in x's dtype: a mask the gradient rules multiply by. */
 const positive = (x: Tensor): Tensor => step(x);
 
 export const activationGrads: GradTable<ActivationUnary> = {

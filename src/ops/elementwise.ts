@@ -40,7 +40,7 @@ export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
 export const sign = (x: Tensor): Tensor => unaryOp('sign', x);
-/** 1 where x > 0, else alpha (TF.js's tf.step(x, alpha = 0)); alpha 0 is the derivative of relu. */
+/** 1 where x > 0, else alpha, NaN where x is NaN (TF.js's tf.step(x, alpha = 0)); alpha 0 is the derivative of relu. */
 export const step = (x: Tensor, alpha = 0): Tensor => {
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new Error(`step: alpha must be a finite number (the value where x <= 0), got ${String(alpha)}`);
   return alpha === 0 ? unaryOp('step', x) : add(mul(unaryOp('step', x), 1 - alpha), alpha);

@@ -17,7 +17,7 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: Math.tanh,
   sign: Math.sign,
-  step: (x) => (x > 0 ? 1 : 0),
+  step: (x) => (x > 0 ? 1 : x !== x ? x : 0), // NaN stays NaN (as TF.js's tf.step)
   relu6: (x) => (x > 0 ? (x < 6 ? x : 6) : x !== x ? x : 0), // NaN stays NaN, as relu
   relu6Step: (x) => (x > 0 && x < 6 ? 1 : 0),
   ...ACTIVATION_UNARY,

@@ -121,7 +121,8 @@ const SELU_ALPHA: f32 = 1.6732632423543772, SELU_SCALE: f32 = 1.0507009873554805
       const gt = f32x4.gt(x, f32x4.splat(0)), lt = f32x4.lt(x, f32x4.splat(0));
       return v128.bitselect(v128.or(v128.and(gt, f32x4.splat(1)), v128.and(lt, f32x4.splat(-1))), x, v128.or(gt, lt));
     }
-    default: return v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))); // STEP
+    // STEP: 1 where x > 0, 0 where x <= 0, NaN kept (as TF.js's tf.step; x != x only for NaN).
+    default: return v128.or(v128.and(f32x4.splat(1), f32x4.gt(x, f32x4.splat(0))), v128.and(x, f32x4.ne(x, x)));
   }
 }
 
