@@ -307,3 +307,20 @@ describe('step of NaN against TF.js', () => {
     close(g.data, x.map((e) => (e > 0 ? 1 : Math.exp(e))), 'elu gradient', 1e-12);
   });
 });
+
+describe('axis null on the Tensor methods and the other reductions against TF.js', () => {
+  it('x.sum/mean/max/min/prod/logSumExp/euclideanNorm/norm(null), prod/logSumExp/any/all(x, null), squeeze/reverse(null): every axis (squeeze and reverse refused null: "axis null is out of range"; the rest did not type-check)', () => {
+    for (const keepDims of [false, true]) {
+      for (const op of ['sum', 'mean', 'max', 'min', 'prod', 'logSumExp', 'euclideanNorm'] as const) {
+        same(`x.${op}(null, ${keepDims})`, (x) => x[op](null, keepDims), (x) => x[op](null as never, keepDims), [[2, 3, 4]]);
+      }
+      same(`x.norm(1, null, ${keepDims})`, (x) => x.norm(1, null, keepDims), (x) => x.norm(1, null as never, keepDims), [[2, 3, 4]]);
+      same(`prod(x, null, ${keepDims})`, (x) => dt.prod(x, null, keepDims), (x) => tf.prod(x, null as never, keepDims), [[2, 3, 4]]);
+      same(`logSumExp(x, null, ${keepDims})`, (x) => dt.logSumExp(x, null, keepDims), (x) => tf.logSumExp(x, null as never, keepDims), [[2, 3, 4]]);
+      same(`any/all(x > 0, null, ${keepDims})`, (x) => dt.stack([dt.any(dt.greater(x, 0), null, keepDims), dt.all(dt.greater(x, -2), null, keepDims), x.greater(0).any(null, keepDims), x.greater(-2).all(null, keepDims)]),
+        (x) => tf.stack([tf.any(tf.greater(x, 0), null as never, keepDims), tf.all(tf.greater(x, -2), null as never, keepDims), x.greater(0).any(null as never, keepDims), x.greater(-2).all(null as never, keepDims)]).cast('float32'), [[2, 3, 4]]);
+    }
+    same('squeeze(x, null)', (x) => dt.stack([dt.squeeze(x, null), x.squeeze(null)]), (x) => tf.stack([tf.squeeze(x, null as never), x.squeeze(null as never)]), [[1, 3, 1, 2]]);
+    same('reverse(x, null)', (x) => dt.stack([dt.reverse(x, null), x.reverse(null)]), (x) => tf.stack([tf.reverse(x, null as never), x.reverse(null as never)]), [[2, 3, 2]]);
+  });
+});

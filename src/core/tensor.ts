@@ -12,7 +12,8 @@ import type { TensorBuffer } from '../ops/misc-tfjs.ts';
 
 export type NestedArray = number | boolean | NestedArray[];
 export type TensorLike = Tensor | number;
-type Axis = number | number[];
+// null (TF.js's default, as in x.sum(null, true)) and undefined mean every axis.
+type Axis = number | number[] | null;
 
 export class Tensor {
   readonly shape: number[];

@@ -25,7 +25,7 @@ export const cumsum = (x: Tensor, axis = 0, exclusive = false, reverse = false):
 export const cumprod = (x: Tensor, axis = 0, exclusive = false, reverse = false): Tensor => cumulative(x, axis, true, exclusive, reverse, 'cumprod');
 
 /** The product of x over the axes (all by default): the last running product over them, flattened. */
-export function prod(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
+export function prod(x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor {
   const axes = (axis === undefined || axis === null ? x.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis])).map((d) => normalizeAxis(d, x.rank, 'prod: axis'));
   if (new Set(axes).size !== axes.length) throw new Error(`prod: axis lists an axis twice: ${JSON.stringify(axis)}`);
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));

@@ -82,9 +82,9 @@ export function tile(x: Tensor, reps: number[]): Tensor {
   return y;
 }
 
-/** x with the order of its entries reversed along the given axes (all by default). */
-export function reverse(x: Tensor, axis?: number | number[]): Tensor {
-  const axes = axis === undefined ? x.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, x.rank, 'reverse: axis'));
+/** x with the order of its entries reversed along the given axes (all by default, or where axis is null, as TF.js). */
+export function reverse(x: Tensor, axis?: number | number[] | null): Tensor {
+  const axes = axis === undefined || axis === null ? x.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, x.rank, 'reverse: axis'));
   return axes.reduce((y, a) => (y.shape[a] <= 1 ? y : gather(y, Array.from({ length: y.shape[a] }, (_, i) => y.shape[a] - 1 - i), a)), x);
 }
 

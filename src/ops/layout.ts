@@ -21,8 +21,9 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
-export function squeeze(x: Tensor, axis?: number | number[]): Tensor {
-  const axes = axis === undefined
+/** x without the given size-1 axes (all of them where axis is undefined or null, as TF.js). */
+export function squeeze(x: Tensor, axis?: number | number[] | null): Tensor {
+  const axes = axis === undefined || axis === null
     ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
     : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, x.rank, 'squeeze: axis'));
   for (const a of axes) {

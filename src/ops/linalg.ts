@@ -15,7 +15,7 @@ import { concat } from './concat.ts';
 import { pad } from './spatial.ts';
 import { reverse, where } from './indexing.ts';
 
-type Axis = number | number[] | undefined;
+type Axis = number | number[] | null | undefined; // null or undefined: every axis, as TF.js
 const axesOf = (x: Tensor, axis: Axis): number[] =>
   (axis === undefined || axis === null ? x.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + x.rank : a)));
 

@@ -261,9 +261,9 @@ export function movingAverage(v: Tensor, x: Tensor, decay: number | Tensor, step
 }
 
 /** TF.js's tf.any(x, axis?, keepDims = false): 1 (uint8) where an entry along the axes is nonzero. */
-export const any = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => { need('any', 'x', x); return notEqual(max(notEqual(x, 0), axis, keepDims), 0); };
+export const any = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('any', 'x', x); return notEqual(max(notEqual(x, 0), axis, keepDims), 0); };
 /** TF.js's tf.all(x, axis?, keepDims = false): 1 (uint8) where every entry along the axes is nonzero. */
-export const all = (x: Tensor, axis?: number | number[], keepDims = false): Tensor => { need('all', 'x', x); return notEqual(min(notEqual(x, 0), axis, keepDims), 0); };
+export const all = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('all', 'x', x); return notEqual(min(notEqual(x, 0), axis, keepDims), 0); };
 /** TF.js's tf.argMin(x, axis = 0): the index of the first minimum along the axis (int32). */
 export const argMin = (x: Tensor, axis = 0): Tensor => { need('argMin', 'x', x); return argMax(neg(x.dtype === 'uint8' ? cast(x, 'int32') : x), axis); };
 

@@ -33,7 +33,7 @@ const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.i
 /** 1 (uint8) where the max (any) or min (all) of x != 0 over the axes is nonzero. */
 const anyAll = (x: Tensor, r: 'max' | 'min', axis?: Axis, keepDims = false): Tensor => ops.notEqual(ops[r](ops.notEqual(x, 0), axis, keepDims), 0);
 
-type Axis = number | number[];
+type Axis = number | number[] | null; // null or undefined: every axis, as TF.js
 /** The op methods Tensor declares (everything that returns a Tensor, except the plain class methods). */
 type OpMethod = Exclude<{ [K in keyof Tensor]: Tensor[K] extends (...args: never[]) => Tensor ? K : never }[keyof Tensor], 'clone'>;
 
