@@ -324,3 +324,36 @@ describe('axis null on the Tensor methods and the other reductions against TF.js
     same('reverse(x, null)', (x) => dt.stack([dt.reverse(x, null), x.reverse(null)]), (x) => tf.stack([tf.reverse(x, null as never), x.reverse(null as never)]), [[2, 3, 2]]);
   });
 });
+
+describe('reductions over empty axes', () => {
+  it('any is false, all true and logSumExp -Infinity over no values (NumPy\'s and TensorFlow\'s; all and logSumExp were refused as "max/min: cannot reduce an empty axis"); max, min, argMax, argMin refuse them by name', () => {
+    for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+      const e = dt.zeros([2, 0, 3]);
+      for (const [axis, keepDims, shape] of [[1, false, [2, 3]], [null, false, []], [[0, 1], true, [1, 1, 3]], [-2, true, [2, 1, 3]]] as const) {
+        const cases: [string, dt.Tensor, number, string][] = [
+          ['any', dt.any(e, axis as never, keepDims), 0, 'uint8'], ['all', dt.all(e, axis as never, keepDims), 1, 'uint8'],
+          ['x.any', e.any(axis as never, keepDims), 0, 'uint8'], ['x.all', e.all(axis as never, keepDims), 1, 'uint8'],
+          ['logSumExp', dt.logSumExp(e, axis as never, keepDims), -Infinity, 'float32'], ['x.logSumExp', e.logSumExp(axis as never, keepDims), -Infinity, 'float32']];
+        for (const [what, y, v, dtype] of cases) {
+          assert.deepEqual([y.shape, y.dtype], [shape, dtype], `${what} ${axis} ${b}`);
+          assert.ok(Array.from(y.data).every((x) => x === v), `${what} ${axis} ${b}: ${Array.from(y.data)}, want ${v}`);
+        }
+      }
+      // Where the empty axis is kept, the result is empty, as TF.js's.
+      const kept = dt.any(e, 2);
+      assert.deepEqual([kept.shape, tf.any(tf.zeros([2, 0, 3], 'bool'), 2).shape], [[2, 0], [2, 0]]);
+      // TF.js's any agrees; its all gives false here (and logSumExp NaN), against the empty product's identity.
+      assert.deepEqual(Array.from(tf.any(tf.zeros([2, 0, 3], 'bool'), 1).dataSync()), [0, 0, 0, 0, 0, 0]);
+      assert.throws(() => dt.max(e, 1), /max: cannot reduce an empty axis \(axis 1 of shape \[2, 0, 3\]\): the maximum of no values is undefined/);
+      assert.throws(() => e.min(), /min: cannot reduce an empty axis \(axis 1 of shape \[2, 0, 3\]\)/);
+      assert.throws(() => dt.argMax(e, 1), /argMax: cannot reduce an empty axis \(axis 1 of shape \[2, 0, 3\]\)/);
+      assert.throws(() => e.argMin(-2), /argMin: cannot reduce an empty axis \(axis 1 of shape \[2, 0, 3\]\)/);
+    });
+    // Non-empty any/all (now counts) still agree with TF.js, NaN counting as nonzero.
+    const v = [0, 1, Number.NaN, 0, 0, 0, 2, -1, 3];
+    for (const axis of [0, 1, null]) {
+      const t = tf.tensor(v, [3, 3]), d = dt.tensor(v, [3, 3]);
+      for (const op of ['any', 'all'] as const) assert.deepEqual(Array.from(dt[op](d, axis).data), Array.from(tf[op](tf.cast(t, 'bool'), axis as never).dataSync()), `${op} ${axis}`);
+    }
+  });
+});

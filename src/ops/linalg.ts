@@ -2,9 +2,9 @@
 // compiles like them): dot, outerProduct, norm, euclideanNorm, logSumExp, eye, linspace,
 // batchNorm, localResponseNormalization, clipByValue, and the rank-named aliases
 // (concat1d, slice2d, tensor5d, ...).
-import { Tensor, onesLike, tensor } from '../core/tensor.ts';
-import type { DType } from '../core/dtype.ts';
-import { formatShape, sizeOf, type Shape } from '../core/shape.ts';
+import { Tensor, fill, onesLike, tensor } from '../core/tensor.ts';
+import { floatOf, type DType } from '../core/dtype.ts';
+import { formatShape, normalizeAxis, sizeOf, type Shape } from '../core/shape.ts';
 import { abs, add, clip, div, exp, log, mul, pow, sqrt, square, sub } from './elementwise.ts';
 import { rsqrt } from './math.ts';
 import { record } from '../core/engine.ts';
@@ -39,7 +39,11 @@ export function outerProduct(v1: Tensor, v2: Tensor): Tensor {
 
 /** log(sum(exp(x))) along axis, stable (the max subtracted first); its gradient is softmax. */
 export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const axes = axesOf(x, axis);
+  const axes = axis === undefined || axis === null ? axesOf(x, axis) : [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis(a, x.rank, 'logSumExp: axis')))];
+  // Over no values: log(0) = -Infinity (NumPy's and TensorFlow's; TF.js gives NaN). The shape alone decides.
+  if (axes.some((a) => x.shape[a] === 0)) {
+    return fill(x.shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keepDims ? [1] : [])), -Infinity, floatOf(x.dtype));
+  }
   const m = max(x, axes, true);
   const y = add(log(sum(exp(sub(x, m)), axes, true)), m);
   return keepDims ? y : squeeze(y, axes);

@@ -6,8 +6,8 @@
 // any / all / argMin (methods already), broadcastArgs, setdiff1dAsync.
 import { Tensor, tensor, ones } from '../core/tensor.ts';
 import { allocArray, assertDType, type DType, type TypedArray } from '../core/dtype.ts';
-import { broadcastShapes, formatShape, sizeOf, type Shape } from '../core/shape.ts';
-import { div, greater, mul, neg, notEqual, pow, sub } from './elementwise.ts';
+import { broadcastShapes, formatShape, normalizeAxis, sizeOf, type Shape } from '../core/shape.ts';
+import { div, equal, greater, mul, neg, notEqual, pow, sub } from './elementwise.ts';
 import { argMax, broadcastTo, max, min, sum } from './reduce.ts';
 import { cast, reshape, transpose } from './layout.ts';
 import { eye } from './linalg.ts';
@@ -260,12 +260,18 @@ export function movingAverage(v: Tensor, x: Tensor, decay: number | Tensor, step
   return sub(v, update);
 }
 
+// By counts, so that over an empty axis any is false and all true (NumPy's and TensorFlow's; TF.js's all gives false).
 /** TF.js's tf.any(x, axis?, keepDims = false): 1 (uint8) where an entry along the axes is nonzero. */
-export const any = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('any', 'x', x); return notEqual(max(notEqual(x, 0), axis, keepDims), 0); };
+export const any = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('any', 'x', x); return notEqual(sum(notEqual(x, 0), axis, keepDims), 0); };
 /** TF.js's tf.all(x, axis?, keepDims = false): 1 (uint8) where every entry along the axes is nonzero. */
-export const all = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('all', 'x', x); return notEqual(min(notEqual(x, 0), axis, keepDims), 0); };
+export const all = (x: Tensor, axis?: number | number[] | null, keepDims = false): Tensor => { need('all', 'x', x); return equal(sum(equal(x, 0), axis, keepDims), 0); };
 /** TF.js's tf.argMin(x, axis = 0): the index of the first minimum along the axis (int32). */
-export const argMin = (x: Tensor, axis = 0): Tensor => { need('argMin', 'x', x); return argMax(neg(x.dtype === 'uint8' ? cast(x, 'int32') : x), axis); };
+export const argMin = (x: Tensor, axis = 0): Tensor => {
+  need('argMin', 'x', x);
+  const a = normalizeAxis(axis, x.rank, 'argMin: axis');
+  if (x.shape[a] === 0) throw new Error(`argMin: cannot reduce an empty axis (axis ${a} of shape ${formatShape(x.shape)}): no values have no first minimum`);
+  return argMax(neg(x.dtype === 'uint8' ? cast(x, 'int32') : x), a);
+};
 
 /** TF.js's tf.broadcastArgs(s0, s1): the broadcast shape of two int32 shape vectors. */
 export function broadcastArgs(s0: Tensor, s1: Tensor): Tensor {

@@ -39,7 +39,9 @@ function reduceRaw(x: Tensor, axes: number[], kernel: (src: Tensor, out: TypedAr
 
 function reduceOp(op: ReduceOp, x: Tensor, axis: Axis | undefined, keepDims: boolean): Tensor {
   const axes = resolveAxes(x, axis, op);
-  if (op !== 'sum' && axes.some((a) => x.shape[a] === 0)) throw new Error(`${op}: cannot reduce an empty axis`);
+  const empty = axes.find((a) => x.shape[a] === 0);
+  // NumPy refuses these too (no identity); TF.js gives NaN.
+  if (op !== 'sum' && empty !== undefined) throw new Error(`${op}: cannot reduce an empty axis (axis ${empty} of shape ${formatShape(x.shape)}): the ${op === 'max' ? 'maximum' : 'minimum'} of no values is undefined`);
   const dtype = op === 'sum' && !isFloat(x.dtype) ? 'int32' : x.dtype;
   const flat = reduceRaw(x, axes, (src, out, outer, size, inner) => backend().reduce(op, src.data, out, outer, size, inner), dtype);
   record(op, [x], flat, { axes });
@@ -60,7 +62,7 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 /** TF.js's tf.argMax(x, axis = 0): the index of the first maximum along the axis (int32; not differentiable). */
 export function argMax(x: Tensor, axis = 0): Tensor {
   const a = normalizeAxis(axis, x.rank, 'argMax: axis');
-  if (x.shape[a] === 0) throw new Error('argMax: cannot reduce an empty axis');
+  if (x.shape[a] === 0) throw new Error(`argMax: cannot reduce an empty axis (axis ${a} of shape ${formatShape(x.shape)}): no values have no first maximum`);
   return reduceRaw(x, [a], (src, out, outer, size, inner) => backend().argMax(src.data, out as Int32Array, outer, size, inner), 'int32');
 }
 

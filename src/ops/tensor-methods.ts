@@ -21,7 +21,7 @@ import * as spatial from './spatial.ts';
 import * as image from './image.ts';
 import * as poolingTfjs from './pooling-tfjs.ts';
 import * as scatter from './scatter.ts';
-import { TensorBuffer } from './misc-tfjs.ts';
+import { TensorBuffer, any, all, argMin } from './misc-tfjs.ts';
 import type { Pair } from './conv.ts';
 import type { TfjsPad } from './positional.ts';
 import { concat } from './concat.ts';
@@ -30,8 +30,6 @@ import { onesLike, variable, zerosLike, type NestedArray } from '../core/tensor.
 
 const ops = { ...elementwise, ...reduce, ...layout, ...nn, ...math, ...indexing, ...activations, ...linalg, ...blocks, ...cumulative };
 const list = (t: Tensor, others: Tensor | Tensor[]): Tensor[] => [t, ...(Array.isArray(others) ? others : [others])];
-/** 1 (uint8) where the max (any) or min (all) of x != 0 over the axes is nonzero. */
-const anyAll = (x: Tensor, r: 'max' | 'min', axis?: Axis, keepDims = false): Tensor => ops.notEqual(ops[r](ops.notEqual(x, 0), axis, keepDims), 0);
 
 type Axis = number | number[] | null; // null or undefined: every axis, as TF.js
 /** The op methods Tensor declares (everything that returns a Tensor, except the plain class methods). */
@@ -116,9 +114,9 @@ const methods: { [K in OpMethod]: (this: Tensor, ...args: Parameters<Tensor[K]>)
   logicalXor(this: Tensor, b: TensorLike): Tensor { return ops.logicalXor(this, b); },
   logicalNot(this: Tensor): Tensor { return ops.logicalNot(this); },
   clipByValue(this: Tensor, min: number, max: number): Tensor { return ops.clip(this, min, max); },
-  any(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'max', axis, keepDims); },
-  all(this: Tensor, axis?: Axis, keepDims = false): Tensor { return anyAll(this, 'min', axis, keepDims); },
-  argMin(this: Tensor, axis = 0): Tensor { return ops.argMax(ops.neg(this.dtype === 'uint8' ? this.cast('int32') : this), axis); },
+  any(this: Tensor, axis?: Axis, keepDims = false): Tensor { return any(this, axis, keepDims); },
+  all(this: Tensor, axis?: Axis, keepDims = false): Tensor { return all(this, axis, keepDims); },
+  argMin(this: Tensor, axis = 0): Tensor { return argMin(this, axis); },
   slice(this: Tensor, begin: number | number[], size?: number | number[]): Tensor { return ops.slice(this, begin, size); },
   gather(this: Tensor, indices: Tensor | number[], axis = 0, batchDims = 0): Tensor { return ops.gather(this, indices, axis, batchDims); },
   tile(this: Tensor, reps: number[]): Tensor { return ops.tile(this, reps); },
