@@ -357,3 +357,20 @@ describe('reductions over empty axes', () => {
     }
   });
 });
+
+describe('matMul broadcasts batch dimensions against TF.js', () => {
+  it('[2, 2, 3] @ [3, 4], [2, 1, 2, 3] @ [3, 3, 4], [1, 3, 2]ᵀ @ [4, 3, 5], [3, 4] @ [2, 4, 5]ᵀ (refused: "not matrices (or equal stacks of them)"); gradients by finite differences', () => {
+    same('stack @ matrix', (a, b) => dt.matMul(a, b), (a, b) => tf.matMul(a, b), [[2, 2, 3], [3, 4]]);
+    same('stack @ matrixᵀ', (a, b) => dt.matMul(a, b, false, true), (a, b) => tf.matMul(a, b, false, true), [[2, 2, 3], [4, 3]]);
+    // TF.js's cpu kernel is wrong here (shape [2, 3, 2, 4] over only 24 values: it takes max(2, 3) batches, not the
+    // broadcast 2 x 3), so its reference is the product of the explicitly broadcast operands.
+    same('rank 4 @ rank 3', (a, b) => dt.matMul(a, b), (a, b) => tf.matMul(tf.broadcastTo(a, [2, 3, 2, 3]), tf.broadcastTo(b, [2, 3, 3, 4])), [[2, 1, 2, 3], [3, 3, 4]]);
+    same('[1, 3, 2]ᵀ @ [4, 3, 5]', (a, b) => dt.matMul(a, b, true, false), (a, b) => tf.matMul(a, b, true, false), [[1, 3, 2], [4, 3, 5]]);
+    same('matrix @ stackᵀ', (a, b) => a.matMul(b, false, true), (a, b) => a.matMul(b, false, true), [[3, 4], [2, 5, 4]]);
+    // No matrices: [0, 2, 4] with no values (TF.js gives that shape over 8 values, its max(0, 1) batches again).
+    for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => assert.deepEqual([dt.matMul(dt.zeros([0, 2, 3]), dt.ones([3, 4])).shape, dt.matMul(dt.zeros([0, 2, 3]), dt.ones([1, 3, 4])).data.length], [[0, 2, 4], 0]));
+    checkGradients((a, b) => dt.matMul(a, b), [f64([2, 2, 3]), f64([3, 4])]);
+    checkGradients((a, b) => dt.matMul(a, b, true, true), [f64([2, 1, 3, 2]), f64([3, 4, 3])]);
+    assert.throws(() => dt.matMul(dt.zeros([2, 2, 3]), dt.zeros([3, 3, 4])), /matMul: the batch dimensions of \[2, 2, 3\] and \[3, 3, 4\]: shapes \[2\] and \[3\] cannot be broadcast together/);
+  });
+});

@@ -1,12 +1,12 @@
 // Matrix product, softmax and the fused softmax cross-entropy.
 import { backend, record } from '../core/engine.ts';
 import { upcast, isFloat, type DType } from '../core/dtype.ts';
-import { formatShape, normalizeAxis } from '../core/shape.ts';
+import { broadcastShapes, formatShape, normalizeAxis, shapesEqual } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { GradTable } from './registry.ts';
 import { make } from './util.ts';
 import { add, mul, sub, exp } from './elementwise.ts';
-import { sum } from './reduce.ts';
+import { broadcastTo, sum } from './reduce.ts';
 import { cast, reshape, transpose } from './layout.ts';
 
 export interface MatMulOptions { transposeA?: boolean; transposeB?: boolean }
@@ -21,14 +21,25 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions | boolean = 
   for (const [name, v] of [['transposeA', transposeA], ['transposeB', transposeB]] as const) {
     if (typeof v !== 'boolean') throw new Error(`matMul: ${name} must be a boolean, got ${JSON.stringify(v)}`);
   }
-  if (a.rank < 2 || a.rank !== b.rank || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i])) {
-    throw new Error(`matMul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not matrices (or equal stacks of them)`);
+  if (a.rank < 2 || b.rank < 2) {
+    throw new Error(`matMul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not matrices (or stacks of them), ranks ${a.rank} and ${b.rank}`);
   }
-  const r = a.rank;
-  const [m, ka] = transposeA ? [a.shape[r - 1], a.shape[r - 2]] : [a.shape[r - 2], a.shape[r - 1]];
-  const [kb, n] = transposeB ? [b.shape[r - 1], b.shape[r - 2]] : [b.shape[r - 2], b.shape[r - 1]];
+  const ra = a.rank, rb = b.rank;
+  const [m, ka] = transposeA ? [a.shape[ra - 1], a.shape[ra - 2]] : [a.shape[ra - 2], a.shape[ra - 1]];
+  const [kb, n] = transposeB ? [b.shape[rb - 1], b.shape[rb - 2]] : [b.shape[rb - 2], b.shape[rb - 1]];
   if (ka !== kb) {
     throw new Error(`matMul: inner dimensions differ: ${formatShape(a.shape)}${transposeA ? 'ᵀ' : ''} @ ${formatShape(b.shape)}${transposeB ? 'ᵀ' : ''} (${ka} vs ${kb})`);
+  }
+  const la = a.shape.slice(0, -2), lb = b.shape.slice(0, -2);
+  if (!shapesEqual(la, lb) && rb === 2 && !transposeA && m > 0) {
+    // A stack times one matrix: one [batch * m, k] @ [k, n] product, no copies of b.
+    return reshape(matMul(reshape(a, [-1, ka]), b, { transposeB }), [...la, m, n]);
+  }
+  if (!shapesEqual(la, lb)) {
+    // The batch dimensions broadcast (TF.js's, NumPy's and Keras's matmul): both operands are
+    // broadcast to them first (broadcastTo's gradient sums back), decided by the shapes alone.
+    const lead = broadcastShapes(la, lb, `matMul: the batch dimensions of ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    return matMul(broadcastTo(a, [...lead, ...a.shape.slice(-2)]), broadcastTo(b, [...lead, ...b.shape.slice(-2)]), { transposeA, transposeB });
   }
   const lead = a.shape.slice(0, -2);
   const batch = lead.reduce((x, y) => x * y, 1);
