@@ -104,7 +104,9 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 
 /** TF.js's tf.batchNorm: (x - mean) * scale / sqrt(variance + varianceEpsilon) + offset, all broadcast. */
 export function batchNorm(x: Tensor, mean: Tensor | number, variance: Tensor | number, offset?: Tensor | number, scale?: Tensor | number, varianceEpsilon = 0.001): Tensor {
-  let y = mul(sub(x, mean), rsqrt(add(variance, varianceEpsilon)));
+  // A number variance (TF.js takes one) is a number here: add(number, number) has no tensor to make.
+  const inv = typeof variance === 'number' ? 1 / Math.sqrt(variance + varianceEpsilon) : rsqrt(add(variance, varianceEpsilon));
+  let y = mul(sub(x, mean), inv);
   if (scale !== undefined && scale !== null) y = mul(y, scale);
   return offset !== undefined && offset !== null ? add(y, offset) : y;
 }
