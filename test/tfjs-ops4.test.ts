@@ -32,3 +32,14 @@ describe('batchNorm with number statistics against TF.js', () => {
     same('method, number variance and epsilon', (x) => x.batchNorm(0, 1, undefined, undefined, 0.1), (x) => x.batchNorm(0, 1, undefined, undefined, 0.1), [[4]]);
   });
 });
+
+describe('eye of size 0 against TF.js', () => {
+  it('eye(0), eye(0, 3), eye(2, 0, [2]) are empty, as TF.js and NumPy (refused: "numRows must be a positive integer, got 0"); -1 and 1.5 refused by name', () => {
+    for (const args of [[0], [0, 3], [2, 0, [2]]] as [number, number?, number[]?][]) {
+      const expected = tf.eye(args[0], args[1], args[2] as [number] | undefined);
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => assert.deepEqual([dt.eye(...args).shape, dt.eye(...args).size], [expected.shape, 0], `eye(${args}) ${b}`));
+    }
+    assert.throws(() => dt.eye(-1), /eye: numRows must be an integer >= 0, got -1/);
+    assert.throws(() => dt.eye(2, 1.5), /eye: numColumns must be an integer >= 0, got 1\.5/);
+  });
+});

@@ -88,7 +88,8 @@ export function norm(x: Tensor, ord: number | 'euclidean' | 'fro' = 'euclidean',
 /** The identity matrix [numRows, numColumns] (TF.js's tf.eye), repeated over batchShape. */
 export function eye(numRows: number, numColumns = numRows, batchShape: number[] = [], dtype: DType = 'float32'): Tensor {
   for (const [v, name] of [[numRows, 'numRows'], [numColumns, 'numColumns']] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`eye: ${name} must be a positive integer, got ${v}`);
+    // 0 gives no rows or columns (TF.js's and NumPy's eye(0): shape [0, 0]).
+    if (!Number.isInteger(v) || v < 0) throw new Error(`eye: ${name} must be an integer >= 0, got ${v}`);
   }
   const one = Array.from({ length: numRows * numColumns }, (_, i) => (Math.floor(i / numColumns) === i % numColumns ? 1 : 0));
   const reps = sizeOf(batchShape);
