@@ -43,3 +43,34 @@ describe('eye of size 0 against TF.js', () => {
     assert.throws(() => dt.eye(2, 1.5), /eye: numColumns must be an integer >= 0, got 1\.5/);
   });
 });
+
+describe("the 'bool' dtype and JS booleans in the tensor factories against TF.js", () => {
+  it("tensor([true, false]), scalar(true), tensor(v, shape, 'bool'), zeros/ones/fill(..., 'bool'), tensor2d(..., 'bool') give bool (uint8) 0/1 (booleans gave float32, 'bool' was refused: \"unknown dtype 'bool'\")", () => {
+    const cases: [string, () => dt.Tensor, () => tf.Tensor][] = [
+      ['tensor([true, false, true])', () => dt.tensor([true, false, true]), () => tf.tensor([true, false, true])],
+      ['tensor([[true], [false]])', () => dt.tensor([[true], [false]]), () => tf.tensor([[true], [false]])],
+      ['scalar(true)', () => dt.scalar(true), () => tf.scalar(true)],
+      ["tensor([1, 0, -2, 255, 256], [5], 'bool')", () => dt.tensor([1, 0, -2, 255, 256], [5], 'bool'), () => tf.tensor([1, 0, -2, 255, 256], [5], 'bool')],
+      ["tensor(Int32Array, [2, 2], 'bool')", () => dt.tensor(new Int32Array([0, 3, 0, -1]), [2, 2], 'bool'), () => tf.tensor(new Int32Array([0, 3, 0, -1]), [2, 2], 'bool')],
+      ["tensor2d(..., 'bool')", () => dt.tensor2d([1, 0, 0, 1], [2, 2], 'bool'), () => tf.tensor2d([1, 0, 0, 1], [2, 2], 'bool')],
+      ["zeros([2, 3], 'bool')", () => dt.zeros([2, 3], 'bool'), () => tf.zeros([2, 3], 'bool')],
+      ["ones([4], 'bool')", () => dt.ones([4], 'bool'), () => tf.ones([4], 'bool')],
+      // TF.js's fill stores 5 in its bool tensor; true is 1 (its own tensor(..., 'bool') and cast agree).
+      ["fill([3], 5, 'bool')", () => dt.fill([3], 5, 'bool'), () => tf.fill([3], 1, 'bool')],
+    ];
+    for (const [what, ours, theirs] of cases) {
+      const expected = theirs();
+      assert.equal(expected.dtype, 'bool');
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+        const got = ours();
+        assert.deepEqual([got.dtype, got.shape, Array.from(got.data)], ['uint8', expected.shape, Array.from(expected.dataSync())], `${what} ${b}`);
+      });
+    }
+    // Bool tensors made so work in the logical ops as TF.js's.
+    same('logicalAnd of bool tensors', () => dt.logicalAnd(dt.tensor([true, true, false]), dt.tensor([1, 0, 1], [3], 'bool')), () => tf.logicalAnd(tf.tensor([true, true, false]), tf.tensor([1, 0, 1], [3], 'bool')).cast('float32'), []);
+    // Non-integers: NumPy's bool and cast(x, 'bool') (x != 0); TF.js rounds first here (0.3 -> false), against its own cast.
+    assert.deepEqual(Array.from(dt.tensor([0.3, -0.5, 0, Number.NaN], [4], 'bool').data), [1, 1, 0, 1]);
+    assert.deepEqual(Array.from(tf.cast(tf.tensor([0.3, -0.5, 0, Number.NaN]), 'bool').dataSync()), [1, 1, 0, 1]);
+    assert.throws(() => dt.tensor([1], [1], 'boolean' as never), /tensor: unknown dtype 'boolean'/);
+  });
+});

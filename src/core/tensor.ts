@@ -243,14 +243,16 @@ export function liveVariables(): Variable[] {
 
 // --- Creating tensors
 
-function flattenNested(values: NestedArray, what: string): { flat: number[]; shape: number[] } {
+function flattenNested(values: NestedArray, what: string): { flat: number[]; shape: number[]; booleans: boolean } {
   const shape: number[] = [];
+  let booleans = true;
   for (let v: NestedArray = values; Array.isArray(v); v = v[0]) shape.push(v.length);
   const flat: number[] = [];
   const walk = (v: NestedArray, axis: number): void => {
     if (axis === shape.length) {
       if (Array.isArray(v)) throw new Error(`${what}: ragged nested array (too deep at axis ${axis})`);
       flat.push(Number(v));
+      booleans &&= typeof v === 'boolean';
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[axis]) {
@@ -259,12 +261,19 @@ function flattenNested(values: NestedArray, what: string): { flat: number[]; sha
     for (const e of v) walk(e, axis + 1);
   };
   walk(values, 0);
-  return { flat, shape };
+  return { flat, shape, booleans: booleans && flat.length > 0 };
 }
 
+/** A factory's dtype: deeptype's, or TF.js's 'bool', stored as uint8 0 / 1 (x != 0, as NumPy's bool and cast(x, 'bool')). */
+export type DTypeArg = DType | 'bool';
+const storedDType = (d: DTypeArg): DType => (d === 'bool' ? 'uint8' : d);
+const toBool = (data: TypedArray, from: ArrayLike<number>): void => { for (let i = 0; i < data.length; i++) data[i] = from[i] !== 0 ? 1 : 0; };
+
 /** tensor([[1, 2], [3, 4]]), tensor(float32Array, [2, 2]), tensor([1, 2, 3], null, 'int32'). */
-export function tensor(values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtype?: DType): Tensor {
+export function tensor(values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtypeArg?: DTypeArg): Tensor {
+  let dtype = dtypeArg === undefined ? undefined : storedDType(dtypeArg);
   if (dtype !== undefined) assertDType(dtype, 'tensor');
+  let bool = dtypeArg === 'bool';
   let flat: ArrayLike<number>;
   let inferred: number[];
   if (ArrayBuffer.isView(values)) {
@@ -275,21 +284,23 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], sha
     const f = flattenNested(values as NestedArray, 'tensor');
     flat = f.flat;
     inferred = f.shape;
+    // JS booleans make a bool tensor, as TF.js's tf.tensor([true, false]).
+    if (dtype === undefined && f.booleans) { dtype = 'uint8'; bool = true; }
   }
   const finalShape = shape ? [...shape] : inferred;
   if (sizeOf(finalShape) !== flat.length) {
     throw new Error(`tensor: ${flat.length} values do not fit shape ${formatShape(finalShape)}`);
   }
   const data = allocArray(dtype ?? 'float32', flat.length);
-  data.set(flat as ArrayLike<number>);
+  if (bool) toBool(data, flat); else data.set(flat as ArrayLike<number>);
   return new Tensor(data, finalShape);
 }
 
-export const scalar = (value: number, dtype: DType = 'float32'): Tensor => tensor([value], [], dtype);
+export const scalar = (value: number | boolean, dtype?: DTypeArg): Tensor => tensor([value], [], dtype);
 
 /** tensor() that insists on a rank (TF.js's tensor1d ... tensor4d): a clear error names the shape it got. */
 function ofRank(rank: number) {
-  return (values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtype?: DType): Tensor => {
+  return (values: NestedArray | TypedArray | readonly number[], shape?: Shape | null, dtype?: DTypeArg): Tensor => {
     const t = tensor(values, shape, dtype);
     if (t.rank !== rank) throw new Error(`tensor${rank}d: expected values of rank ${rank}, got shape ${formatShape(t.shape)}${rank > 1 && !shape ? '; pass nested arrays, or flat values with a shape' : ''}`);
     return t;
@@ -300,17 +311,18 @@ export const tensor2d = ofRank(2);
 export const tensor3d = ofRank(3);
 export const tensor4d = ofRank(4);
 
-export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+export function fill(shape: Shape, value: number, dtypeArg: DTypeArg = 'float32'): Tensor {
+  const dtype = storedDType(dtypeArg);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`fill/zeros/ones: the shape must be a list of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
   }
   assertDType(dtype, 'fill/zeros/ones');
   const data = allocArray(dtype, sizeOf(shape));
-  data.fill(value);
+  data.fill(dtypeArg === 'bool' ? Number(value !== 0) : value);
   return new Tensor(data, shape);
 }
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 0, dtype);
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => fill(shape, 1, dtype);
+export const zeros = (shape: Shape, dtype: DTypeArg = 'float32'): Tensor => fill(shape, 0, dtype);
+export const ones = (shape: Shape, dtype: DTypeArg = 'float32'): Tensor => fill(shape, 1, dtype);
 export const zerosLike = (t: Tensor): Tensor => zeros(t.shape, t.dtype);
 export const onesLike = (t: Tensor): Tensor => ones(t.shape, t.dtype);
 
