@@ -74,3 +74,15 @@ describe("the 'bool' dtype and JS booleans in the tensor factories against TF.js
     assert.throws(() => dt.tensor([1], [1], 'boolean' as never), /tensor: unknown dtype 'boolean'/);
   });
 });
+
+describe('tensor1d(values, dtype) as TF.js', () => {
+  it("tensor1d([1, 2], 'int32'): TF.js's second argument is the dtype (it was taken as a shape: \"1 values do not fit shape [i, n, t, 3, 2]\")", () => {
+    for (const dtype of ['int32', 'float32', 'bool'] as const) {
+      const expected = tf.tensor1d([0, 2, -1], dtype);
+      const got = dt.tensor1d([0, 2, -1], dtype);
+      assert.deepEqual([got.dtype === 'uint8' ? 'bool' : got.dtype, got.shape, Array.from(got.data)], [expected.dtype, expected.shape, Array.from(expected.dataSync())], dtype);
+    }
+    assert.deepEqual(dt.tensor1d([1, 2], [2], 'int32').dtype, 'int32'); // deeptype's (values, shape, dtype) still works
+    assert.throws(() => dt.tensor1d([[1, 2]]), /tensor1d: expected values of rank 1, got shape \[1, 2\]/);
+  });
+});

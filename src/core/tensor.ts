@@ -306,7 +306,11 @@ function ofRank(rank: number) {
     return t;
   };
 }
-export const tensor1d = ofRank(1);
+const rank1 = ofRank(1);
+/** TF.js's tf.tensor1d(values, dtype?): its second argument is the dtype (a shape there is taken too). */
+export function tensor1d(values: NestedArray | TypedArray | readonly number[], dtypeOrShape?: DTypeArg | Shape | null, dtype?: DTypeArg): Tensor {
+  return typeof dtypeOrShape === 'string' ? rank1(values, null, dtypeOrShape) : rank1(values, dtypeOrShape, dtype);
+}
 export const tensor2d = ofRank(2);
 export const tensor3d = ofRank(3);
 export const tensor4d = ofRank(4);
