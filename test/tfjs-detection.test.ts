@@ -121,3 +121,18 @@ describe('image.nonMaxSuppression against TF.js', () => {
     assert.throws(() => dt.image.nonMaxSuppressionWithScore(dt.zeros([3, 4]), dt.zeros([3]), 2, 0.5, 0, -1), /softNmsSigma must be >= 0, got -1/);
   });
 });
+
+describe("cropAndResize 'nearest' at coordinates next to a .5 tie", () => {
+  it('picks the pixel TF.js picks where float32 arithmetic would round the coordinate onto the tie (0.7f * 5 = 3.49999994: pixel 3, not 4; it gave 4)', () => {
+    const [h, w] = [7, 6], img = Array.from({ length: h * w }, (_, i) => i);
+    const fr = [0, 0.1, 0.3, 0.7, 0.9, 1, 1 / 3, 2 / 3, 0.375];
+    for (const y1 of fr) for (const x1 of fr) for (const crop of [1, 2, 3, 5]) {
+      const boxes = [y1, x1, fr[(fr.indexOf(y1) + 4) % fr.length], fr[(fr.indexOf(x1) + 2) % fr.length]];
+      const expected = tf.image.cropAndResize(tf.tensor4d(img, [1, h, w, 1]), tf.tensor2d(boxes, [1, 4]), tf.tensor1d([0], 'int32'), [crop, crop], 'nearest').dataSync();
+      for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
+        const got = dt.image.cropAndResize(dt.tensor4d(img, [1, h, w, 1]), dt.tensor2d(boxes, [1, 4]), dt.tensor1d([0], 'int32'), [crop, crop], 'nearest');
+        close(got.data, expected, `boxes ${boxes} crop ${crop} ${b}`, 0);
+      });
+    }
+  });
+});

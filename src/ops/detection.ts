@@ -5,7 +5,7 @@
 // the values, so they run on read values, eagerly, as in TF.js).
 import { Tensor, tensor, scalar } from '../core/tensor.ts';
 import { formatShape } from '../core/shape.ts';
-import { add, greaterEqual, lessEqual, maximum, minimum, mul, sub } from './elementwise.ts';
+import { add, div, greaterEqual, lessEqual, maximum, minimum, mul, sub } from './elementwise.ts';
 import { floor, ceil, logicalAnd } from './math.ts';
 import { cast, expandDims, reshape, slice } from './layout.ts';
 import { gather, where } from './indexing.ts';
@@ -31,7 +31,7 @@ function checkCropArgs(image: Tensor, boxes: Tensor, boxInd: Tensor, cropSize: r
  */
 function sourceCoords(lo: Tensor, hi: Tensor, size: number, crop: number): Tensor {
   if (crop === 1) return mul(add(lo, hi), 0.5 * (size - 1));
-  const scale = mul(sub(hi, lo), (size - 1) / (crop - 1));
+  const scale = div(mul(sub(hi, lo), size - 1), crop - 1); // TF's order: (y2 - y1) * (height - 1) / (cropHeight - 1)
   const steps = tensor(Array.from({ length: crop }, (_, i) => i), [1, crop], lo.dtype);
   return add(mul(lo, size - 1), mul(steps, scale));
 }
@@ -46,7 +46,10 @@ export function cropAndResize(image: Tensor, boxes: Tensor, boxInd: Tensor, crop
   checkCropArgs(image, boxes, boxInd, cropSize, method, extrapolationValue);
   const [, h, w, c] = image.shape, [ch, cw] = cropSize, n = boxes.shape[0];
   const img = image.dtype === 'float32' || image.dtype === 'float64' ? image : cast(image, 'float32');
-  const b = boxes.dtype === img.dtype ? boxes : cast(boxes, img.dtype);
+  // Nearest samples take their coordinates in float64, as TF.js: in float32 a coordinate just
+  // under a .5 tie can round onto it (0.7f * 5 = 3.49999994 is 3.5 in float32) and pick the next pixel.
+  const coordType = method === 'nearest' ? 'float64' : img.dtype;
+  const b = boxes.dtype === coordType ? boxes : cast(boxes, coordType);
   const edge = (k: number) => slice(b, [0, k], [n, 1]);
   const inY = sourceCoords(edge(0), edge(2), h, ch), inX = sourceCoords(edge(1), edge(3), w, cw); // [n, ch|1], [n, cw|1]
   const inside = (v: Tensor, size: number) => logicalAnd(greaterEqual(v, 0), lessEqual(v, size - 1));
