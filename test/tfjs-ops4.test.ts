@@ -86,3 +86,13 @@ describe('tensor1d(values, dtype) as TF.js', () => {
     assert.throws(() => dt.tensor1d([[1, 2]]), /tensor1d: expected values of rank 1, got shape \[1, 2\]/);
   });
 });
+
+describe('norm of a scalar against TF.js', () => {
+  it("norm(scalar, ord) is |x| for every ord, keepDims too, as TF.js (refused: 'x must have at least one dimension'); an axis on a scalar is refused by name", () => {
+    for (const ord of ['euclidean', 'fro', 1, 2, Infinity, -Infinity, 3] as const) for (const keepDims of [false, true]) {
+      same(`norm(scalar, ${ord}, ${keepDims})`, (x) => dt.norm(dt.sub(x, 2), ord, undefined, keepDims), (x) => tf.norm(tf.sub(x, 2), ord, undefined, keepDims), [[]]);
+    }
+    same('x.norm() of a scalar', (x) => x.neg().norm(), (x) => x.neg().norm(), [[]]);
+    assert.throws(() => dt.norm(dt.scalar(1), 2, 0), /norm: x is a scalar \(rank 0\), which has no axis 0/);
+  });
+});

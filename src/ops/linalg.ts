@@ -59,7 +59,11 @@ export const euclideanNorm = (x: Tensor, axis?: Axis, keepDims = false): Tensor 
  */
 export function norm(x: Tensor, ord: number | 'euclidean' | 'fro' = 'euclidean', axis?: Axis, keepDims = false): Tensor {
   const axes = axesOf(x, axis);
-  if (x.rank === 0) throw new Error('norm: x must have at least one dimension');
+  if (x.rank === 0) {
+    // A scalar's norm is its magnitude, for every ord (TF.js's); it has no axis to name.
+    if (axis !== undefined && axis !== null) throw new Error(`norm: x is a scalar (rank 0), which has no axis ${JSON.stringify(axis)}`);
+    return abs(x);
+  }
   // No axis: the vector norm of all values (TF.js flattens for vector ords).
   if (axes.length === x.rank && x.rank > 1 && (axis === undefined || axis === null) && ord !== 'fro') {
     const flat = norm(reshape(x, [x.size]), ord, 0);
