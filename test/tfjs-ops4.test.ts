@@ -96,3 +96,22 @@ describe('norm of a scalar against TF.js', () => {
     assert.throws(() => dt.norm(dt.scalar(1), 2, 0), /norm: x is a scalar \(rank 0\), which has no axis 0/);
   });
 });
+
+describe('pow of integers against TF.js', () => {
+  it('int32 ** int32 (and ** an integer number) is int32, as TF.js and NumPy (it gave float32); float operands still give floats', () => {
+    const a = [-3, -2, 0, 1, 2, 5, 7], b = [2, 3, 0, 4, 1, 2, -1];
+    const cases: [string, () => dt.Tensor, () => tf.Tensor][] = [
+      ['int ** int', () => dt.pow(dt.tensor(a, [7], 'int32'), dt.tensor(b, [7], 'int32')), () => tf.pow(tf.tensor(a, [7], 'int32'), tf.tensor(b, [7], 'int32'))],
+      ['int ** 2', () => dt.pow(dt.tensor(a, [7], 'int32'), 2), () => tf.pow(tf.tensor(a, [7], 'int32'), tf.scalar(2, 'int32'))],
+      ['x.pow(int)', () => dt.tensor(a, [7], 'int32').pow(dt.scalar(3, 'int32')), () => tf.tensor(a, [7], 'int32').pow(tf.scalar(3, 'int32'))],
+      ['int ** 0.5', () => dt.pow(dt.tensor([4, 9], [2], 'int32'), 0.5), () => tf.pow(tf.tensor([4, 9], [2], 'float32'), 0.5)],
+    ];
+    for (const [what, ours, theirs] of cases) {
+      const expected = theirs();
+      for (const be of ['js', 'wasm'] as const) dt.withBackend(be, () => {
+        const got = ours();
+        assert.deepEqual([got.dtype, got.shape, Array.from(got.data)], [expected.dtype, expected.shape, Array.from(expected.dataSync())], `${what} ${be}`);
+      });
+    }
+  });
+});

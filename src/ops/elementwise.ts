@@ -54,7 +54,8 @@ export const relu6Step = (x: Tensor): Tensor => unaryOp('relu6Step', x);
 const COMPARISON = new Set<BinaryOp>(['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'logicalXor']);
 /** Piecewise constant in both operands: no gradient (as TensorFlow's FloorDiv). */
 const NOT_DIFFERENTIABLE = new Set<BinaryOp>(['floorDiv']);
-const FLOAT_BINARY = new Set<BinaryOp>(['div', 'pow', 'atan2']);
+// pow is not here: int ** int stays int32, as TF.js's, NumPy's and Keras's (a negative exponent truncates, as TF.js).
+const FLOAT_BINARY = new Set<BinaryOp>(['div', 'atan2']);
 
 /** `maskDType`: a comparison's 1/0 result in that float dtype instead of booleans (see selectWhere). */
 export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, maskDType?: DType): Tensor {
