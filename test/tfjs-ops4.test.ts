@@ -115,3 +115,25 @@ describe('pow of integers against TF.js', () => {
     }
   });
 });
+
+describe('matMul of integers against TF.js', () => {
+  it('int32 @ int32 is int32, as TF.js and NumPy (it gave float32), exact past 2^24; dot and a broadcast stack too', () => {
+    const ints = (n: number, hi: number) => Array.from({ length: n }, () => Math.round(rng.uniform(-hi, hi)));
+    const a = ints(6, 9), b = ints(12, 9);
+    const cases: [string, () => dt.Tensor, () => tf.Tensor][] = [
+      ['[2, 3] @ [3, 4]', () => dt.matMul(dt.tensor(a, [2, 3], 'int32'), dt.tensor(b, [3, 4], 'int32')), () => tf.matMul(tf.tensor(a, [2, 3], 'int32'), tf.tensor(b, [3, 4], 'int32'))],
+      ['[3, 2]ᵀ @ [4, 3]ᵀ', () => dt.matMul(dt.tensor(a, [3, 2], 'int32'), dt.tensor(b, [4, 3], 'int32'), true, true), () => tf.matMul(tf.tensor(a, [3, 2], 'int32'), tf.tensor(b, [4, 3], 'int32'), true, true)],
+      ['[2, 1, 3] @ [3, 4]', () => dt.matMul(dt.tensor(a, [2, 1, 3], 'int32'), dt.tensor(b, [3, 4], 'int32')), () => tf.matMul(tf.tensor(a, [2, 1, 3], 'int32'), tf.tensor(b, [3, 4], 'int32'))],
+      ['dot', () => dt.dot(dt.tensor(a.slice(0, 3), [3], 'int32'), dt.tensor(b, [3, 4], 'int32')), () => tf.dot(tf.tensor(a.slice(0, 3), [3], 'int32'), tf.tensor(b, [3, 4], 'int32'))],
+      ['past 2^24', () => dt.matMul(dt.tensor([4097, 1], [1, 2], 'int32'), dt.tensor([4097, 1], [2, 1], 'int32')), () => tf.matMul(tf.tensor([4097, 1], [1, 2], 'int32'), tf.tensor([4097, 1], [2, 1], 'int32'))],
+    ];
+    for (const [what, ours, theirs] of cases) {
+      const expected = theirs();
+      for (const be of ['js', 'wasm'] as const) dt.withBackend(be, () => {
+        const got = ours();
+        assert.deepEqual([got.dtype, got.shape, Array.from(got.data)], [expected.dtype, expected.shape, Array.from(expected.dataSync())], `${what} ${be}`);
+      });
+    }
+    assert.deepEqual(Array.from(dt.matMul(dt.tensor([4097, 1], [1, 2], 'int32'), dt.tensor([4097, 1], [2, 1], 'int32')).data), [4097 * 4097 + 1]);
+  });
+});

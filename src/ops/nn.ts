@@ -43,10 +43,10 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions | boolean = 
   }
   const lead = a.shape.slice(0, -2);
   const batch = lead.reduce((x, y) => x * y, 1);
-  let dtype = upcast(a.dtype, b.dtype);
-  if (!isFloat(dtype)) dtype = 'float32';
+  // Integer operands give int32, as TF.js's and NumPy's (the reference kernel sums them in float64).
+  const dtype = isFloat(upcast(a.dtype, b.dtype)) ? upcast(a.dtype, b.dtype) : 'int32';
   const y = make(dtype, [...lead, m, n], (out) => backend().matMul(a.data, b.data, out, batch, m, ka, n, transposeA, transposeB));
-  record('matMul', [a, b], y, { transposeA, transposeB });
+  if (isFloat(dtype)) record('matMul', [a, b], y, { transposeA, transposeB });
   return y;
 }
 
