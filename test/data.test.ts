@@ -180,3 +180,25 @@ test("TF.js's batch(n, smallLastBatch) and shuffle(n, seed, reshuffleEachIterati
   assert.throws(() => range(4).batch(2, { dropRemainer: true } as never), /Dataset\.batch: unknown option 'dropRemainer' \(known: dropRemainder\)/);
   assert.throws(() => range(4).shuffle(4, { sed: 3 } as never), /Dataset\.shuffle: unknown option 'sed' \(known: seed, reshuffleEachIteration\)/);
 });
+
+// A batch of (nested) number arrays was a tuple of per-position columns; TF.js stacks each into one tensor.
+test('batch: arrays of numbers (nested, in objects) become one tensor per component, as in TF.js', async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const items = (): unknown[] => [0, 1, 2].map((i) => ({ x: [[i, i + 1], [i + 2, i + 3]], y: [i, 1 - i], flags: [true, i > 0], w: i }));
+  const theirs = await tf.data.array(items() as never[]).batch(2).toArray() as unknown as Record<string, { shape: number[]; dtype: string; dataSync(): ArrayLike<number> }>[];
+  const ours = await Dataset.fromArray(items() as Element[]).batch(2).toArray() as Record<string, Tensor>[];
+  assert.equal(ours.length, theirs.length);
+  ours.forEach((b, k) => {
+    for (const key of ['x', 'y', 'flags', 'w']) {
+      assert.ok(b[key] instanceof Tensor, `batch ${k} ${key} is one tensor`);
+      assert.deepEqual([b[key].shape, b[key].dtype === 'uint8' ? 'bool' : b[key].dtype, values(b[key])], [theirs[k][key].shape, theirs[k][key].dtype, Array.from(theirs[k][key].dataSync(), Number)], `batch ${k} ${key}`);
+    }
+  });
+  const flat = await Dataset.fromArray([[1, 2], [3, 4], [5, 6]] as Element[]).batch(3).toArray() as Tensor[];
+  assert.deepEqual([flat[0].shape, values(flat[0])], [[3, 2], [1, 2, 3, 4, 5, 6]]);
+  // A tensor beside a number is still an (x, label) tuple.
+  const pairs = await Dataset.fromArray([[tensor([1, 2]), 0], [tensor([3, 4]), 1]] as Element[]).batch(2).toArray() as Tensor[][];
+  assert.deepEqual(pairs[0].map((t) => t.shape), [[2, 2], [2]]);
+  await assert.rejects(Dataset.fromArray([[1, 2], [3]] as Element[]).batch(2).toArray(), /batch 0.*different shapes.*element 0 is float32 \[2\], element 1 is float32 \[1\]/);
+  await assert.rejects(Dataset.fromArray([[[1, 2], [3]]] as Element[]).batch(1).toArray(), /element 0: component element is a ragged nested array/);
+});

@@ -132,11 +132,35 @@ function stackColumn(column: unknown[], path: string, what: string, pool?: Buffe
   return new Tensor(out, [column.length, ...shape]);
 }
 
+/** A non-empty (nested) array of only numbers or booleans: a value, not a tuple (the rule of isTuple). */
+const isNumericArray = (v: unknown): v is unknown[] =>
+  Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'number' || typeof e === 'boolean' || isNumericArray(e));
+
+function hasNumericArray(e: Element): boolean {
+  if (isNumericArray(e)) return true;
+  if (Array.isArray(e)) return e.some(hasNumericArray);
+  return isPlainObject(e) && Object.values(e as Record<string, Element>).some(hasNumericArray);
+}
+
+function numericArraysToTensors(e: Element, what: string, path: string): Element {
+  if (isNumericArray(e)) {
+    const flat = (e as unknown[]).flat(Infinity);
+    try { return tensor(e as NestedArray, null, flat.every((b) => typeof b === 'boolean') ? 'uint8' : 'float32'); } catch (err) {
+      throw new Error(`${what}: component ${path || 'element'} is a ragged nested array (${(err as Error).message.replace(/^tensor: /, '')}); every element of a batch needs one shape`);
+    }
+  }
+  if (Array.isArray(e)) return e.map((v, i) => numericArraysToTensors(v, what, `${path}[${i}]`));
+  if (isPlainObject(e)) return Object.fromEntries(Object.entries(e as Record<string, Element>).map(([k, v]) => [k, numericArraysToTensors(v, what, path ? `${path}.${k}` : k)]));
+  return e;
+}
+
 /**
  * Stacks elements along a new first axis. Every element must have the same structure, and each
  * component the same shape and dtype; `what` names the caller in errors.
  */
 export function stack(elements: Element[], what: string, pool?: BufferPool): Element {
+  // A (nested) array of numbers is one value, batched into one tensor as TF.js does, not a tuple.
+  if (hasNumericArray(elements[0])) elements = elements.map((e, k) => numericArraysToTensors(e, `${what}: element ${k}`, ''));
   const first = elements[0];
   if (first instanceof Tensor) return stackColumn(elements, 'element', what, pool);
   // The common [x, y] tuple without a structure walk per element.
