@@ -202,3 +202,26 @@ test('batch: arrays of numbers (nested, in objects) become one tensor per compon
   await assert.rejects(Dataset.fromArray([[1, 2], [3]] as Element[]).batch(2).toArray(), /batch 0.*different shapes.*element 0 is float32 \[2\], element 1 is float32 \[1\]/);
   await assert.rejects(Dataset.fromArray([[[1, 2], [3]]] as Element[]).batch(1).toArray(), /element 0: component element is a ragged nested array/);
 });
+
+// take/skip/repeat refused the negative and undefined counts TF.js documents; repeat(0) of an unknown size was null.
+test('take, skip, repeat: negative or undefined counts as TF.js documents; other counts refused by name', async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const five = (): Dataset<Element> => Dataset.fromArray([1, 2, 3, 4, 5]);
+  for (const n of [-1, -3, undefined]) {
+    assert.deepEqual(await five().take(n).toArray(), await tf.data.array([1, 2, 3, 4, 5]).take(n as number).toArray(), `take(${n})`);
+    assert.equal(five().take(n).size, 5);
+    // TF.js documents that skip(n < 0 or undefined) skips the whole dataset (its size says 0), yet
+    // yields every element: the documented value, written here, not TF.js's output.
+    assert.deepEqual([await five().skip(n).toArray(), five().skip(n).size], [[], 0], `skip(${n})`);
+    assert.deepEqual(await five().repeat(n).take(12).toArray(), [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2], `repeat(${n})`);
+    assert.equal(five().repeat(n).size, tf.data.array([1, 2, 3, 4, 5]).repeat(n as number).size);
+  }
+  const unknown = Dataset.fromGenerator(function* () { yield 1; });
+  assert.equal(unknown.repeat(0).size, 0);
+  assert.deepEqual(await unknown.repeat(-1).take(3).toArray(), [1, 1, 1]);
+  assert.throws(() => five().repeat().skip(-1), /Dataset\.skip: cannot skip -1 \(all\) elements of an infinite dataset/);
+  for (const [m, bad, shown] of [['take', 1.5, '1.5'], ['skip', NaN, 'NaN'], ['repeat', -Infinity, '-Infinity'], ['take', '2', 'string 2']] as const) {
+    assert.throws(() => (five() as unknown as Record<string, (n: unknown) => unknown>)[m](bad), new RegExp(`Dataset\\.${m}: count must be an integer or Infinity \\(negative or undefined: [a-z ]+\\), got ${shown}$`));
+  }
+  assert.throws(() => five().batch('2' as never), /Dataset\.batch: batchSize must be a positive integer, got string 2$/);
+});

@@ -31,11 +31,20 @@ export interface ShuffleOptions {
   reshuffleEachIteration?: boolean;
 }
 
-function checkCount(what: string, n: number, allowInfinity = false): void {
-  if (!(Number.isInteger(n) && n >= 0) && !(allowInfinity && n === Infinity)) {
-    throw new Error(`${what} must be a non-negative integer${allowInfinity ? ' or Infinity' : ''}, got ${n}`);
+/**
+ * TF.js's count arguments (take, skip, repeat): an integer or Infinity, where undefined or a
+ * negative integer means `all` (as TF.js documents: take all, skip all, repeat forever).
+ */
+function countOf(what: string, n: unknown, all: string): number {
+  if (n === undefined) return Infinity;
+  if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity)) {
+    throw new Error(`${what} must be an integer or Infinity (negative or undefined: ${all}), got ${show(n)}`);
   }
+  return n < 0 ? Infinity : n;
 }
+
+/** A number as itself, anything else described (so '2' does not read as 2). */
+const show = (v: unknown): string => (typeof v === 'number' ? String(v) : describe(v));
 
 const isPromise = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 const combine = (...sizes: Cardinality[]): Cardinality => (sizes.some((s) => s === null) ? null : sizes.reduce<number>((a, b) => a + (b as number), 0));
@@ -228,7 +237,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     const { numParallelCalls = 1 } = options;
     for (const k of Object.keys(options)) if (k !== 'numParallelCalls') throw new Error(`Dataset.map: unknown option '${k}' (known: numParallelCalls)`);
     const parallel = numParallelCalls === 'auto' ? cores() : numParallelCalls;
-    if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`Dataset.map: numParallelCalls must be a positive integer or 'auto', got ${numParallelCalls}`);
+    if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`Dataset.map: numParallelCalls must be a positive integer or 'auto', got ${show(numParallelCalls)}`);
     const upstream = this;
     if (typeof fn !== 'function') {
       if (!fn || typeof fn.exportName !== 'string') throw new Error(`Dataset.map: expected a function or workerFunction(module, exportName), got ${describe(fn)}`);
@@ -274,7 +283,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * batch(n, smallLastBatch) works too: batch(n, false) drops the short last batch.
    */
   batch(batchSize: number, options: { dropRemainder?: boolean } | boolean = {}): Dataset<Element> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Dataset.batch: batchSize must be a positive integer, got ${show(batchSize)}`);
     if (typeof options !== 'boolean') checkKnownOptions(options, ['dropRemainder'], 'Dataset.batch');
     const dropRemainder = typeof options === 'boolean' ? !options : options.dropRemainder ?? false;
     const size = this.size === null || this.size === Infinity ? this.size : dropRemainder ? Math.floor(this.size / batchSize) : Math.ceil(this.size / batchSize);
@@ -331,11 +340,11 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, this.size);
   }
 
-  /** The dataset `count` times over (forever without a count). */
-  repeat(count = Infinity): Dataset<T> {
-    checkCount('Dataset.repeat: count', count, true);
+  /** The dataset `times` times over (forever without a count, or with a negative one, as TF.js documents). */
+  repeat(times?: number): Dataset<T> {
+    const count = countOf('Dataset.repeat: count', times, 'forever');
     const upstream = this;
-    const size = this.size === null ? null : count === Infinity ? (this.size === 0 ? 0 : Infinity) : this.size * count;
+    const size = count === 0 ? 0 : this.size === null ? null : count === Infinity ? (this.size === 0 ? 0 : Infinity) : this.size * count;
     return Dataset.fromChunks(async function* () {
       for (let k = 0; k < count; k++) {
         let any = false;
@@ -345,8 +354,8 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, size);
   }
 
-  take(count: number): Dataset<T> {
-    checkCount('Dataset.take: count', count, true);
+  take(n?: number): Dataset<T> {
+    const count = countOf('Dataset.take: count', n, 'all elements');
     const size = this.size === null ? null : Math.min(this.size, count);
     return this.pipe(async function* (chunks) {
       let left = count;
@@ -359,8 +368,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, size);
   }
 
-  skip(count: number): Dataset<T> {
-    checkCount('Dataset.skip: count', count, true);
+  skip(n?: number): Dataset<T> {
+    const count = countOf('Dataset.skip: count', n, 'the whole dataset');
+    // Skipping all of an endless dataset would never return.
+    if (count === Infinity && this.size === Infinity) throw new Error(`Dataset.skip: cannot skip ${n === undefined || n === Infinity ? n : `${n} (all)`} elements of an infinite dataset (it would never end); take(n) first`);
     const size = this.size === null ? null : this.size === Infinity ? Infinity : Math.max(0, this.size - count);
     return this.pipe(async function* (chunks) {
       let left = count;
@@ -407,7 +418,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Keeps up to `bufferSize` chunks of elements (at least that many elements) requested ahead, so upstream work overlaps the consumer. */
   prefetch(bufferSize = 1): Dataset<T> {
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.prefetch: bufferSize must be a positive integer, got ${bufferSize}`);
+    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.prefetch: bufferSize must be a positive integer, got ${show(bufferSize)}`);
     const upstream = this;
     return Dataset.fromChunks(async function* () {
       const it = upstream.chunks();
