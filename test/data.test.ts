@@ -203,6 +203,22 @@ test('batch: arrays of numbers (nested, in objects) become one tensor per compon
   await assert.rejects(Dataset.fromArray([[[1, 2], [3]]] as Element[]).batch(1).toArray(), /element 0: component element is a ragged nested array/);
 });
 
+// zip([]) and zip(3) were endless streams of [] / {} (size Infinity); nested structures were refused.
+test('zip: nested structures of datasets as TF.js; nothing to zip is empty; a non-structure is refused', async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const nested = <D>(array: (v: number[]) => D) => ({ a: array([1, 2, 3]), b: [array([4, 5]), { c: array([6, 7, 8]) }] });
+  const theirs = await tf.data.zip(nested((v) => tf.data.array(v)) as never).toArray();
+  const ours = Dataset.zip(nested((v) => Dataset.fromArray<Element>(v)));
+  assert.deepEqual(await ours.toArray(), theirs);
+  assert.deepEqual(await ours.toArray(), [{ a: 1, b: [4, { c: 6 }] }, { a: 2, b: [5, { c: 7 }] }]);
+  assert.equal(ours.size, 2);
+  const none = Dataset.zip([]);
+  assert.equal(none.size, 0);
+  assert.deepEqual(await none.take(3).toArray(), []);
+  assert.throws(() => Dataset.zip(3 as never), /Dataset\.zip: expected an array or object of Datasets \(nested as you like\), got number 3/);
+  assert.throws(() => Dataset.zip({ a: range(2), b: [range(2), 7] } as never), /Dataset\.zip: component b\[1\] is number 7, not a Dataset/);
+});
+
 // take/skip/repeat refused the negative and undefined counts TF.js documents; repeat(0) of an unknown size was null.
 test('take, skip, repeat: negative or undefined counts as TF.js documents; other counts refused by name', async () => {
   const { tf } = await import('./helpers/oracle.ts');

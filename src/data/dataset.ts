@@ -11,6 +11,9 @@ export type Cardinality = number | null;
 
 type Source<T> = () => AsyncIterator<T> | Iterator<T>;
 
+/** What Dataset.zip takes: Datasets in arrays and objects, nested. */
+export type ZipStructure = Dataset<Element> | ZipStructure[] | { [key: string]: ZipStructure };
+
 /** A function that map can run on worker threads: a module and the name of one of its exports. */
 export interface WorkerFunction { readonly module: string | URL; readonly exportName: string }
 
@@ -172,23 +175,53 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
     }, size);
   }
 
-  /** Zips datasets element by element into arrays or objects of their elements; ends with the shortest. */
-  static zip(datasets: Dataset<Element>[] | Record<string, Dataset<Element>>): Dataset<Element> {
-    const entries = Array.isArray(datasets) ? datasets.map((d, i) => [String(i), d] as const) : Object.entries(datasets);
-    for (const [k, d] of entries) if (!(d instanceof Dataset)) throw new Error(`Dataset.zip: component ${k} is ${describe(d)}, not a Dataset`);
-    const sizes = entries.map(([, d]) => d.size);
-    const size = sizes.some((s) => s === null) ? null : Math.min(...(sizes as number[]));
-    const asArray = Array.isArray(datasets);
+  /**
+   * Zips datasets element by element into the structure they are given in: an array, an object,
+   * or (as TF.js) any nesting of those with Datasets at the leaves. Ends with the shortest.
+   */
+  static zip(datasets: ZipStructure): Dataset<Element> {
+    if (datasets instanceof Dataset || (!Array.isArray(datasets) && !isPlainObject(datasets))) {
+      throw new Error(`Dataset.zip: expected an array or object of Datasets (nested as you like), got ${datasets instanceof Dataset ? 'a Dataset' : describe(datasets)}`);
+    }
+    const found: Dataset<Element>[] = [];
+    const walk = (s: unknown, path: string): void => {
+      if (s instanceof Dataset) found.push(s);
+      else if (Array.isArray(s)) s.forEach((e, i) => walk(e, `${path}[${i}]`));
+      else if (isPlainObject(s)) for (const [k, e] of Object.entries(s)) walk(e, path ? `${path}.${k}` : k);
+      else throw new Error(`Dataset.zip: component ${path} is ${describe(s)}, not a Dataset`);
+    };
+    walk(datasets, '');
+    // Each leaf replaced by the next value, in the walk's order.
+    const rebuild = (s: unknown, values: Element[], at: { i: number }): Element =>
+      s instanceof Dataset ? values[at.i++] : Array.isArray(s) ? s.map((e) => rebuild(e, values, at))
+        : Object.fromEntries(Object.entries(s as Record<string, unknown>).map(([k, e]) => [k, rebuild(e, values, at)]));
+    const sizes = found.map((d) => d.size);
+    // Zipping nothing gives nothing (not an endless stream of empty structures).
+    const size = found.length === 0 ? 0 : sizes.some((s) => s === null) ? null : Math.min(...(sizes as number[]));
     return new Dataset(async function* () {
-      const its = entries.map(([, d]) => d[Symbol.asyncIterator]());
+      if (found.length === 0) return;
+      const its = found.map((d) => d[Symbol.asyncIterator]());
       try {
         for (;;) {
           const results = await Promise.all(its.map((it) => it.next()));
           if (results.some((r) => r.done)) return;
-          yield asArray ? results.map((r) => r.value) : Object.fromEntries(entries.map(([k], i) => [k, results[i].value]));
+          yield rebuild(datasets, results.map((r) => r.value), { i: 0 });
         }
       } finally { await Promise.all(its.map((it) => it.return?.())); }
-    }, size === Infinity ? Infinity : size);
+    }, size);
+  }
+
+  /** TF.js's tf.data.func(f): each next() is f()'s {value, done} (or a promise of it), until done. */
+  static fromFunction<T>(f: () => IteratorResult<T> | Promise<IteratorResult<T>>): Dataset<T> {
+    if (typeof f !== 'function') throw new Error(`data.func: expected a function that returns {value, done}, got ${describe(f)}`);
+    return new Dataset(() => ({
+      [Symbol.asyncIterator]() { return this; },
+      next: async () => {
+        const r = await f();
+        if (r === null || typeof r !== 'object' || !('done' in r || 'value' in r)) throw new Error(`data.func: the function returned ${describe(r)}, not {value, done}`);
+        return r.done ? { done: true, value: undefined } : { done: false, value: r.value };
+      },
+    }) as AsyncIterator<T>);
   }
 
   // --- Iteration

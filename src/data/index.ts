@@ -1,5 +1,5 @@
 // tf.data-style input pipelines.
-export { Dataset, workerFunction, type Cardinality, type MapOptions, type ShuffleOptions, type WorkerFunction } from './dataset.ts';
+export { Dataset, workerFunction, type ZipStructure, type Cardinality, type MapOptions, type ShuffleOptions, type WorkerFunction } from './dataset.ts';
 export { releaseBatch, type Element } from './element.ts';
 // TF.js's tf.data spellings.
 import { Dataset } from './dataset.ts';
