@@ -241,3 +241,18 @@ test('take, skip, repeat: negative or undefined counts as TF.js documents; other
   }
   assert.throws(() => five().batch('2' as never), /Dataset\.batch: batchSize must be a positive integer, got string 2$/);
 });
+
+// tf.data.generator takes () => Promise<Iterator>; tf.data.func and toArrayForTest were missing.
+test("TF.js's generator returning a promise of an iterator, data.func, toArrayForTest", async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const { generator, func } = await import('../src/data/index.ts');
+  const counter = () => { let i = 0; return { next: () => (i < 3 ? { value: i++, done: false } : { value: undefined, done: true }) }; };
+  const viaPromise = generator(async () => counter());
+  assert.deepEqual(await viaPromise.toArray(), await tf.data.generator(async () => counter() as never).toArray());
+  assert.deepEqual(await viaPromise.toArray(), [0, 1, 2], 'a fresh iterator per iteration');
+  const f = () => { let i = 0; return () => (i < 3 ? { value: i++ * 10, done: false } : { value: null, done: true }); };
+  assert.deepEqual(await func(f()).toArray(), await tf.data.func(f() as never).toArray());
+  assert.deepEqual(await func(async () => ({ value: 1, done: true })).toArray(), []);
+  await assert.rejects(func(() => 5 as never).toArray(), /data\.func: the function returned number 5, not \{value, done\}/);
+  assert.deepEqual(await Dataset.fromArray([1, 2, 3]).toArrayForTest(), await tf.data.array([1, 2, 3]).toArrayForTest());
+});

@@ -142,19 +142,32 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** The items of an array, one element each (tfjs-data's `tf.data.array`). */
   static fromArray<T>(items: readonly T[]): Dataset<T> {
+    if (!Array.isArray(items)) throw new Error(`data.array: expected an array of elements, got ${describe(items)}`);
     const copy = [...items];
     return new Dataset(() => copy[Symbol.iterator](), copy.length);
   }
 
   /** Elements from a (sync or async) generator function, called afresh for each iteration. */
-  static fromGenerator<T>(generator: () => Iterator<T> | AsyncIterator<T> | Iterable<T> | AsyncIterable<T>, size: Cardinality = null): Dataset<T> {
+  static fromGenerator<T>(generator: () => Iterator<T> | AsyncIterator<T> | Iterable<T> | AsyncIterable<T> | Promise<Iterator<T> | AsyncIterator<T>>, size: Cardinality = null): Dataset<T> {
     if (typeof generator !== 'function') throw new Error(`Dataset.fromGenerator: expected a function that returns an iterator (a generator function), got ${describe(generator)}; for an iterable use Dataset.fromAsyncIterable`);
-    return new Dataset(() => {
-      const it = generator() as Iterator<T> & Partial<AsyncIterable<T> & Iterable<T>>;
+    const iteratorOf = (r: unknown): AsyncIterator<T> | Iterator<T> => {
+      const it = r as Iterator<T> & Partial<AsyncIterable<T> & Iterable<T>>;
       if (it && typeof it[Symbol.asyncIterator] === 'function') return it[Symbol.asyncIterator]!();
       if (it && typeof it[Symbol.iterator] === 'function') return it[Symbol.iterator]!();
       if (it && typeof it.next === 'function') return it;
       throw new Error(`Dataset.fromGenerator: the generator function returned ${describe(it)}, not an iterator`);
+    };
+    return new Dataset(() => {
+      const r = generator();
+      if (!isPromise(r)) return iteratorOf(r);
+      // TF.js's () => Promise<Iterator>: the iterator once the promise resolves.
+      let inner: Promise<AsyncIterator<T> | Iterator<T>> | undefined;
+      const get = () => (inner ??= (r as Promise<unknown>).then(iteratorOf));
+      return {
+        [Symbol.asyncIterator]() { return this; },
+        next: async () => (await get()).next(),
+        return: async () => { if (inner) await (await inner).return?.(); return { done: true, value: undefined }; },
+      } as AsyncIterator<T>;
     }, size);
   }
 
@@ -257,6 +270,9 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   // --- Transformations
+
+  /** TF.js's toArrayForTest: toArray with 100 elements prefetched (what TF.js's tests use). */
+  toArrayForTest(): Promise<T[]> { return this.prefetch(100).toArray(); }
 
   /** TF.js's mapAsync: map with an async fn (map awaits promises too). */
   mapAsync<U>(fn: (e: T) => Promise<U>): Dataset<U> { return this.map(fn); }

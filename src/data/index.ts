@@ -9,5 +9,7 @@ export const array = Dataset.fromArray;
 export const generator = Dataset.fromGenerator;
 /** tf.data.zip(datasets): elements side by side, as lists or keyed objects. */
 export const zip = Dataset.zip;
+/** tf.data.func(f): a dataset of f()'s {value, done} results until done. */
+export const func = Dataset.fromFunction;
 /** tf.data.csv(source, config): a CSV file's rows (see csv.ts). */
 export { csv, type CSVConfig, type CSVDataset, type ColumnConfig } from './csv.ts';
