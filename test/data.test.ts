@@ -256,3 +256,18 @@ test("TF.js's generator returning a promise of an iterator, data.func, toArrayFo
   await assert.rejects(func(() => 5 as never).toArray(), /data\.func: the function returned number 5, not \{value, done\}/);
   assert.deepEqual(await Dataset.fromArray([1, 2, 3]).toArrayForTest(), await tf.data.array([1, 2, 3]).toArrayForTest());
 });
+
+// Typed-array elements failed to batch ("element 0 is an object (Float32Array), element 0's is ..."); TF.js stacks them.
+test('batch: typed arrays stack as TF.js does; unbatchable leaves are named; shuffle(n, null, false)', async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  for (const make of [(v: number[]) => new Float32Array(v), (v: number[]) => new Int32Array(v)]) {
+    const rows = (): ArrayBufferView[] => [make([1, 2]), make([3, 4]), make([5, 6])];
+    const theirs = await tf.data.array(rows() as never[]).batch(2).toArray() as unknown as { shape: number[]; dtype: string; dataSync(): ArrayLike<number> }[];
+    const ours = await Dataset.fromArray(rows() as unknown as Element[]).batch(2).toArray() as Tensor[];
+    assert.deepEqual(ours.map((t) => [t.shape, t.dtype, values(t)]), theirs.map((t) => [t.shape, t.dtype, Array.from(t.dataSync())]));
+  }
+  await assert.rejects(Dataset.fromArray([{ a: null }, { a: null }] as unknown as Element[]).batch(2).toArray(), /Dataset\.batch \(batch 0\): component a of element 0 is null; a batch stacks tensors, numbers/);
+  const fixed = Dataset.fromArray(Array.from({ length: 20 }, (_, i) => i)).shuffle(20, null, false);
+  assert.deepEqual(await fixed.toArray(), await fixed.toArray(), 'no seed, the same order each iteration');
+  assert.throws(() => range(3).shuffle(3, 's', 'x' as never), /Dataset\.shuffle: reshuffleEachIteration must be a boolean, got string x/);
+});

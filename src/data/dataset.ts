@@ -371,12 +371,15 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * shuffle(n, seed, reshuffleEachIteration) works too: a string seed is hashed to a number
    * (a fixed order, though not TF.js's, whose generator differs).
    */
-  shuffle(bufferSize: number, options: ShuffleOptions | string | number = {}, reshuffle?: boolean): Dataset<T> {
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.shuffle: bufferSize must be a positive integer, got ${bufferSize}`);
-    if (typeof options === 'object') checkKnownOptions(options, ['seed', 'reshuffleEachIteration'], 'Dataset.shuffle');
+  shuffle(bufferSize: number, options: ShuffleOptions | string | number | null = {}, reshuffle?: boolean): Dataset<T> {
+    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new Error(`Dataset.shuffle: bufferSize must be a positive integer, got ${show(bufferSize)}`);
+    if (typeof options === 'object' && options !== null) checkKnownOptions(options, ['seed', 'reshuffleEachIteration'], 'Dataset.shuffle');
+    if (reshuffle !== undefined && typeof reshuffle !== 'boolean') throw new Error(`Dataset.shuffle: reshuffleEachIteration must be a boolean, got ${show(reshuffle)}`);
+    // TF.js's positional form; a null seed (as undefined) draws one.
     const { seed, reshuffleEachIteration = true } = typeof options === 'string' ? { seed: hashSeed(options), reshuffleEachIteration: reshuffle }
-      : typeof options === 'number' ? { seed: options, reshuffleEachIteration: reshuffle } : options;
-    if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${seed}`);
+      : typeof options === 'number' || options === null ? { seed: options ?? undefined, reshuffleEachIteration: reshuffle } : options;
+    if (typeof reshuffleEachIteration !== 'boolean') throw new Error(`Dataset.shuffle: reshuffleEachIteration must be a boolean, got ${show(reshuffleEachIteration)}`);
+    if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`Dataset.shuffle: seed must be an integer, got ${show(seed)}`);
     const base = seed ?? random().int(2 ** 32);
     let iteration = 0;
     const rows = this.rows, n = this.size as number;

@@ -115,6 +115,9 @@ export function releaseBatch(e: unknown): void {
 function stackColumn(column: unknown[], path: string, what: string, pool?: BufferPool): Tensor {
   const leaf = column[0];
   if (typeof leaf === 'string') throw new Error(`${what}: component ${path} is a string; strings cannot be batched (map them to tensors first)`);
+  if (!(leaf instanceof Tensor) && typeof leaf !== 'number' && typeof leaf !== 'boolean') {
+    throw new Error(`${what}: component ${path} of element 0 is ${describe(leaf)}; a batch stacks tensors, numbers, booleans, typed arrays or (nested) arrays of numbers`);
+  }
   const shape = leaf instanceof Tensor ? leaf.shape : [];
   const dtype = leafDType(leaf as Tensor);
   const rowSize = leaf instanceof Tensor ? leaf.size : 1;
@@ -137,7 +140,7 @@ const isNumericArray = (v: unknown): v is unknown[] =>
   Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'number' || typeof e === 'boolean' || isNumericArray(e));
 
 function hasNumericArray(e: Element): boolean {
-  if (isNumericArray(e)) return true;
+  if (isNumericArray(e) || ArrayBuffer.isView(e)) return true;
   if (Array.isArray(e)) return e.some(hasNumericArray);
   return isPlainObject(e) && Object.values(e as Record<string, Element>).some(hasNumericArray);
 }
@@ -149,6 +152,7 @@ function numericArraysToTensors(e: Element, what: string, path: string): Element
       throw new Error(`${what}: component ${path || 'element'} is a ragged nested array (${(err as Error).message.replace(/^tensor: /, '')}); every element of a batch needs one shape`);
     }
   }
+  if (ArrayBuffer.isView(e)) return tensor(e as unknown as TypedArray);
   if (Array.isArray(e)) return e.map((v, i) => numericArraysToTensors(v, what, `${path}[${i}]`));
   if (isPlainObject(e)) return Object.fromEntries(Object.entries(e as Record<string, Element>).map(([k, v]) => [k, numericArraysToTensors(v, what, path ? `${path}.${k}` : k)]));
   return e;
@@ -159,7 +163,7 @@ function numericArraysToTensors(e: Element, what: string, path: string): Element
  * component the same shape and dtype; `what` names the caller in errors.
  */
 export function stack(elements: Element[], what: string, pool?: BufferPool): Element {
-  // A (nested) array of numbers is one value, batched into one tensor as TF.js does, not a tuple.
+  // A (nested) array of numbers or a typed array is one value, batched into one tensor as TF.js does, not a tuple.
   if (hasNumericArray(elements[0])) elements = elements.map((e, k) => numericArraysToTensors(e, `${what}: element ${k}`, ''));
   const first = elements[0];
   if (first instanceof Tensor) return stackColumn(elements, 'element', what, pool);
