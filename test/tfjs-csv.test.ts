@@ -71,4 +71,11 @@ describe('data.csv against TF.js', () => {
     await assert.rejects(dt.data.csv(file('q.csv', 'a,b\n"1,2\n')).toArray(), /a quoted field is not closed/);
     await assert.rejects(dt.data.csv(iris, { columnConfigs: { sepal_width: { required: true } } }).toArray(), /the required column sepal_width is empty/);
   });
+  // columnNames() listed every column of the file under configuredColumnsOnly; TF.js (and its docs) list the configured ones.
+  it('columnNames() under configuredColumnsOnly: the configured columns, in columnConfigs order', async () => {
+    const config = { columnConfigs: { species: { isLabel: true }, sepal_length: {} }, configuredColumnsOnly: true };
+    const ours = await dt.data.csv(iris, config as never).columnNames();
+    assert.deepEqual(ours, await tf.data.csv(pathToFileURL(iris).href, config as never).columnNames());
+    assert.deepEqual(ours, ['species', 'sepal_length']);
+  });
 });

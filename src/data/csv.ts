@@ -105,6 +105,7 @@ export function csv(source: string, config: CSVConfig = {}): CSVDataset {
     const { names, rows } = await load();
     for (const line of rows) yield element(names, line);
   }) as CSVDataset;
-  ds.columnNames = async () => (await load()).names;
+  // TF.js documents columnNames() as the configured columns alone (in columnConfigs' order) under configuredColumnsOnly.
+  ds.columnNames = async () => { const { names } = await load(); return configuredColumnsOnly ? Object.keys(columnConfigs!) : names; };
   return ds;
 }
