@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as dt from '../src/index.ts';
 import { layers, models, Tensor, tensor } from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
-import { Dataset } from '../src/data/index.ts';
+import { Dataset, type Element } from '../src/data/index.ts';
 import { Sequence } from '../src/training/data-adapter.ts';
 import { progressLine, Progbar } from '../src/training/progbar.ts';
 import { takeRows } from '../src/training/loop.ts';
@@ -136,4 +136,18 @@ test('two inputs and two outputs from a Dataset of objects keyed by name: the sa
   const [pc, pr] = await streamed.predict(Dataset.fromTensorSlices({ a: x, b: xb }).batch(16)) as Tensor[];
   const [rc, rr] = streamed.predict({ a: x, b: xb }) as Tensor[];
   assert.deepEqual([Array.from(pc.data), Array.from(pr.data)], [Array.from(rc.data), Array.from(rr.data)]);
+});
+
+// fitDataset refused TF.js's batchesPerEpoch / validationBatches and evaluateDataset its batches ("unknown option").
+test("fitDataset's batchesPerEpoch / validationBatches and evaluateDataset's batches: TF.js's names for steps", async () => {
+  const rows = (): Dataset<Element> => Dataset.fromArray(Array.from({ length: 32 }, (_, i) => ({ xs: Array.from(x.data.subarray(i * 4, i * 4 + 4)), ys: y.data[i] }))).batch(8);
+  const keras = model(), tfjs = model();
+  const batches = (logs: number[]) => ({ onBatchEnd: () => { logs.push(1); } });
+  const seenK: number[] = [], seenT: number[] = [];
+  const hK = await keras.fitDataset(rows(), { epochs: 2, stepsPerEpoch: 2, validationData: rows(), validationSteps: 1, verbose: 0, callbacks: [batches(seenK)] });
+  const hT = await tfjs.fitDataset(rows(), { epochs: 2, batchesPerEpoch: 2, validationData: rows(), validationBatches: 1, verbose: 0, callbacks: [batches(seenT)] });
+  assert.deepEqual([weightsOf(tfjs), hT.history, seenT.length], [weightsOf(keras), hK.history, 4]);
+  const first = await rows().take(1).toArray() as unknown as { xs: Tensor; ys: Tensor }[];
+  assert.deepEqual(await tfjs.evaluateDataset(rows(), { batches: 1, verbose: 0 }), tfjs.evaluate(first[0].xs, first[0].ys, { verbose: 0 }));
+  await assert.rejects(tfjs.fitDataset(rows(), { batchesPerEpoch: 2, stepsPerEpoch: 2, verbose: 0 }), /fitDataset: give batchesPerEpoch \(TF\.js's name\) or stepsPerEpoch, not both/);
 });

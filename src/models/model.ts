@@ -23,7 +23,7 @@ import { logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, t
 import { printSummary } from './summary.ts';
 import { stepFunction } from './step-function.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
-import { evaluateStream, fitStream, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs } from '../training/data-loop.ts';
+import { evaluateStream, fitStream, fromTfjsNames, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs, type TfjsEvaluateDatasetArgs, type TfjsFitDatasetArgs } from '../training/data-loop.ts';
 import { add } from '../ops/elementwise.ts';
 import { applyConstraints, weightPenalty } from '../layers/regularizers.ts';
 import type { IOHandler, SaveResult } from '../io/artifacts.ts';
@@ -406,8 +406,10 @@ export class Model extends Layer {
     return evaluateLoop(this, x as ModelData, y as ModelData, args);
   }
   /** TF.js's fitDataset / evaluateDataset: fit and evaluate on a dataset of {xs, ys} (or [x, y]) batches. */
-  fitDataset(data: DataSource, args?: StreamFitArgs): Promise<History> { return fitStream(this, data, args); }
-  evaluateDataset(data: DataSource, args?: StreamEvaluateArgs): Promise<number[]> { return evaluateStream(this, data, args); }
+  async fitDataset(data: DataSource, args?: TfjsFitDatasetArgs): Promise<History> {
+    return fitStream(this, data, fromTfjsNames(args, { batchesPerEpoch: 'stepsPerEpoch', validationBatches: 'validationSteps' }, 'fitDataset'));
+  }
+  async evaluateDataset(data: DataSource, args?: TfjsEvaluateDatasetArgs): Promise<number[]> { return evaluateStream(this, data, fromTfjsNames(args, { batches: 'steps' }, 'evaluateDataset')); }
   predict(x: Tensor, args?: PredictArgs): Tensor;
   predict(x: ModelData, args?: PredictArgs): Tensor | Tensor[];
   /** On streamed batches predict returns a promise. */

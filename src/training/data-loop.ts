@@ -21,6 +21,24 @@ export interface StreamFitArgs extends Omit<FitArgs, 'validationData' | 'batchSi
   shuffle?: boolean;
 }
 export interface StreamEvaluateArgs { steps?: number; verbose?: 0 | 1 | 2 }
+
+/** TF.js's fitDataset names: batchesPerEpoch / validationBatches are Keras's stepsPerEpoch / validationSteps. */
+export interface TfjsFitDatasetArgs extends StreamFitArgs { batchesPerEpoch?: number; validationBatches?: number }
+/** TF.js's evaluateDataset names: batches is Keras's steps. */
+export interface TfjsEvaluateDatasetArgs extends StreamEvaluateArgs { batches?: number }
+
+/** Renames TF.js's options to Keras's (one of each pair, not both). */
+export function fromTfjsNames<A extends object>(args: A | undefined, names: Record<string, string>, what: string): A | undefined {
+  if (!args) return args;
+  const out = { ...args } as Record<string, unknown>;
+  for (const [tfjs, keras] of Object.entries(names)) {
+    if (!(tfjs in out)) continue;
+    if (out[keras] !== undefined) throw new Error(`${what}: give ${tfjs} (TF.js's name) or ${keras}, not both`);
+    out[keras] = out[tfjs];
+    delete out[tfjs];
+  }
+  return out as A;
+}
 export interface StreamPredictArgs { steps?: number; verbose?: 0 | 1 | 2 }
 
 const KNOWN_FIT = new Set(['epochs', 'verbose', 'callbacks', 'initialEpoch', 'stepsPerEpoch', 'validationData', 'validationSteps', 'shuffle', 'batchSize', 'validationSplit']);
