@@ -271,3 +271,12 @@ test('batch: typed arrays stack as TF.js does; unbatchable leaves are named; shu
   assert.deepEqual(await fixed.toArray(), await fixed.toArray(), 'no seed, the same order each iteration');
   assert.throws(() => range(3).shuffle(3, 's', 'x' as never), /Dataset\.shuffle: reshuffleEachIteration must be a boolean, got string x/);
 });
+
+// iterator().next() ended with {value: undefined, done: true}; TF.js's iterators end with value null.
+test("iterator(): TF.js's {value, done} protocol, value null once done", async () => {
+  const { tf } = await import('./helpers/oracle.ts');
+  const steps = async (it: { next(): Promise<IteratorResult<unknown>> }) => { const out = []; for (let i = 0; i < 4; i++) out.push(await it.next()); return out; };
+  const ours = await steps(await Dataset.fromArray([1, 2]).iterator()), theirs = await steps(await tf.data.array([1, 2]).iterator());
+  assert.deepEqual(ours, theirs);
+  assert.deepEqual(ours.slice(2), [{ value: null, done: true }, { value: null, done: true }]);
+});

@@ -256,7 +256,14 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   }
 
   /** TF.js's `await ds.iterator()`: an iterator whose next() resolves to {value, done}. */
-  async iterator(): Promise<AsyncIterator<T>> { return this[Symbol.asyncIterator](); }
+  async iterator(): Promise<AsyncIterator<T>> {
+    // TF.js's iterators end with {value: null, done: true} (the async-iteration protocol's is undefined).
+    const it = this[Symbol.asyncIterator]();
+    return {
+      next: async () => { const r = await it.next(); return r.done ? { value: null, done: true } as IteratorResult<T> : r; },
+      return: async () => { await it.return?.(); return { value: null, done: true } as IteratorResult<T>; },
+    };
+  }
 
   /** Calls fn on every element (awaiting it when it returns a promise). */
   async forEachAsync(fn: (e: T) => unknown): Promise<void> { for await (const e of this) await fn(e); }
