@@ -4,6 +4,7 @@ import { checkKnownOptions } from '../core/options.ts';
 import { Tensor } from '../core/tensor.ts';
 import { Random, random } from '../core/random.ts';
 import { CHUNK, rowNumbers, shuffled } from './shuffle.ts';
+import { orderedParallel } from './parallel.ts';
 import { type Element, BufferPool, isPlainObject, rowCount, sliceRow, stack, toTensorStructure, leaves, describe } from './element.ts';
 
 /** `size` of a dataset: a count, Infinity (repeats forever) or null (not known without iterating). */
@@ -495,29 +496,6 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         await it.return?.();
       }
     }, this.size);
-  }
-}
-
-/** Runs fn on up to `parallel` elements at once, yielding results in input order. */
-async function* orderedParallel<T, U>(upstream: AsyncIterable<T>, fn: (e: T) => U | Promise<U>, parallel: number): AsyncGenerator<U[]> {
-  const it = upstream[Symbol.asyncIterator]();
-  const inFlight: Promise<U>[] = [];
-  let done = false;
-  try {
-    for (;;) {
-      while (!done && inFlight.length < parallel) {
-        const r = await it.next();
-        if (r.done) { done = true; break; }
-        const p = Promise.resolve().then(() => fn(r.value));
-        p.catch(() => {}); // awaited below in order; this only stops an unhandled-rejection report
-        inFlight.push(p);
-      }
-      if (inFlight.length === 0) return;
-      yield [await inFlight.shift()!];
-    }
-  } finally {
-    await Promise.allSettled(inFlight);
-    await it.return?.();
   }
 }
 
