@@ -199,6 +199,9 @@ test('batch: arrays of numbers (nested, in objects) become one tensor per compon
   // A tensor beside a number is still an (x, label) tuple.
   const pairs = await Dataset.fromArray([[tensor([1, 2]), 0], [tensor([3, 4]), 1]] as Element[]).batch(2).toArray() as Tensor[][];
   assert.deepEqual(pairs[0].map((t) => t.shape), [[2, 2], [2]]);
+  // A number array beside a number is a (features, label) tuple, as before (TF.js tensorifies the pair into a [2, 2, 3] tensor of padding).
+  const rows = await Dataset.fromArray([[[1, 2, 3], 0], [[4, 5, 6], 1]] as Element[]).batch(2).toArray() as Tensor[][];
+  assert.deepEqual(rows[0].map((t) => [t.shape, values(t)]), [[[2, 3], [1, 2, 3, 4, 5, 6]], [[2], [0, 1]]]);
   await assert.rejects(Dataset.fromArray([[1, 2], [3]] as Element[]).batch(2).toArray(), /batch 0.*different shapes.*element 0 is float32 \[2\], element 1 is float32 \[1\]/);
   await assert.rejects(Dataset.fromArray([[[1, 2], [3]]] as Element[]).batch(1).toArray(), /element 0: component element is a ragged nested array/);
 });

@@ -135,9 +135,12 @@ function stackColumn(column: unknown[], path: string, what: string, pool?: Buffe
   return new Tensor(out, [column.length, ...shape]);
 }
 
-/** A non-empty (nested) array of only numbers or booleans: a value, not a tuple (the rule of isTuple). */
+/**
+ * A non-empty array of only numbers or booleans, or of only such arrays: a value, not a tuple
+ * (the rule of isTuple). Numbers beside arrays ([features, label]) make a tuple.
+ */
 const isNumericArray = (v: unknown): v is unknown[] =>
-  Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'number' || typeof e === 'boolean' || isNumericArray(e));
+  Array.isArray(v) && v.length > 0 && (v.every((e) => typeof e === 'number' || typeof e === 'boolean') || v.every(isNumericArray));
 
 function hasNumericArray(e: Element): boolean {
   if (isNumericArray(e) || ArrayBuffer.isView(e)) return true;
