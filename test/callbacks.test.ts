@@ -75,6 +75,26 @@ describe('callbacks', () => {
     assert.throws(() => new callbacks.EarlyStopping({ restore_best_weights: true } as never), /unknown option 'restore_best_weights'/);
   });
 
+  it('EarlyStopping restores the best weights when training ends without stopping (Keras 3); bad options are named', async () => {
+    // k = [1, 1] drops by 0.1 per epoch: 0.9, 0.8, 0.7, 0.6; the best score is epoch 1's.
+    const m = constantGradientModel();
+    const stop = new callbacks.EarlyStopping({ monitor: 'score', patience: 5, restoreBestWeights: true });
+    const h = await m.fit(x, y, { epochs: 4, batchSize: 4, verbose: 0, callbacks: [scripted([3, 1, 2, 2.5]), stop] });
+    assert.deepEqual(h.epoch, [0, 1, 2, 3]);
+    assert.equal(stop.stoppedEpoch, 0);
+    assert.equal(stop.bestEpoch, 1);
+    assert.ok(Math.abs(m.getWeights()[0].data[0] - 0.8) < 1e-6, `k = ${m.getWeights()[0].data[0]}, expected epoch 2's 0.8`);
+    // startFromEpoch: the first watched epoch is the best so far, even when it does not improve.
+    const late = new callbacks.EarlyStopping({ monitor: 'score', patience: 5, restoreBestWeights: true, startFromEpoch: 2 });
+    await constantGradientModel().fit(x, y, { epochs: 3, verbose: 0, callbacks: [scripted([1, 1, 5]), late] });
+    assert.equal(late.bestEpoch, 2);
+    assert.throws(() => new callbacks.EarlyStopping({ minDelta: '0.1' as never }), /EarlyStopping: minDelta must be a finite number, got "0.1"/);
+    assert.throws(() => new callbacks.EarlyStopping({ baseline: NaN }), /EarlyStopping: baseline must be a finite number or null, got NaN/);
+    assert.throws(() => new callbacks.EarlyStopping({ monitor: 3 as never }), /EarlyStopping: monitor must be the name of a log/);
+    assert.throws(() => new callbacks.EarlyStopping({ restoreBestWeights: 'yes' as never }), /EarlyStopping: restoreBestWeights must be true or false, got "yes"/);
+    assert.throws(() => new callbacks.EarlyStopping({ patience: 1.5 }), /EarlyStopping: patience must be an integer >= 0, got 1.5/);
+  });
+
   it('CSVLogger writes a header and one row per epoch, and appends', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'csv-'));
     const file = join(dir, 'log.csv');

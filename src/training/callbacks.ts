@@ -82,8 +82,13 @@ export class EarlyStopping extends Callback {
     super();
     checkCallbackOptions('EarlyStopping', args, ['monitor', 'minDelta', 'patience', 'verbose', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch']);
     const { monitor = 'val_loss', minDelta = 0, patience = 0, verbose = 0, mode = 'auto', baseline = null, restoreBestWeights = false, startFromEpoch = 0 } = args;
-    if (!(Number.isInteger(patience) && patience >= 0)) throw new Error(`EarlyStopping: patience must be an integer >= 0, got ${patience}`);
-    if (!(Number.isInteger(startFromEpoch) && startFromEpoch >= 0)) throw new Error(`EarlyStopping: startFromEpoch must be an integer >= 0, got ${startFromEpoch}`);
+    checkMonitor('EarlyStopping', monitor);
+    checkCount('EarlyStopping', 'patience', patience);
+    checkCount('EarlyStopping', 'startFromEpoch', startFromEpoch);
+    checkCount('EarlyStopping', 'verbose', verbose);
+    checkFinite('EarlyStopping', 'minDelta', minDelta);
+    if (baseline !== null) checkFinite('EarlyStopping', 'baseline', baseline, 'or null');
+    checkBoolean('EarlyStopping', 'restoreBestWeights', restoreBestWeights);
     this.monitor = monitor;
     this.minDelta = Math.abs(minDelta);
     this.patience = patience;
@@ -99,7 +104,7 @@ export class EarlyStopping extends Callback {
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const value = monitored('EarlyStopping', this.monitor, logs);
     if (value === undefined || epoch < this.startFromEpoch) return;
-    if (this.restoreBestWeights && !this.bestWeights) this.bestWeights = this.model!.getWeights();
+    if (this.restoreBestWeights && !this.bestWeights) { this.bestWeights = this.model!.getWeights(); this.bestEpoch = epoch; }
     this.wait++;
     if (this.improves(value, this.best)) {
       this.best = value;
@@ -111,13 +116,16 @@ export class EarlyStopping extends Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
-      if (this.restoreBestWeights && this.bestWeights) {
-        if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
-        this.model!.setWeights(this.bestWeights);
-      }
     }
   }
-  onTrainEnd(): void { if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`); }
+  /** As Keras 3: the best weights come back when training ends, stopped early or not. */
+  onTrainEnd(): void {
+    if (this.stoppedEpoch > 0 && this.verbose > 0) console.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.restoreBestWeights && this.bestWeights) {
+      if (this.verbose > 0) console.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      this.model!.setWeights(this.bestWeights);
+    }
+  }
 }
 
 /** Throws for an option a callback does not know. */
@@ -125,6 +133,20 @@ function checkCallbackOptions(where: string, args: object | undefined, known: re
   for (const key of Object.keys(args ?? {})) {
     if (!known.includes(key)) throw new Error(`${where}: unknown option '${key}'. Valid options are: ${[...known].sort().join(', ')}`);
   }
+}
+
+const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+function checkMonitor(where: string, monitor: unknown): void {
+  if (typeof monitor !== 'string' || monitor === '') throw new Error(`${where}: monitor must be the name of a log such as 'val_loss', got ${shown(monitor)}`);
+}
+function checkCount(where: string, name: string, v: unknown): void {
+  if (!(Number.isInteger(v) && (v as number) >= 0)) throw new Error(`${where}: ${name} must be an integer >= 0, got ${shown(v)}`);
+}
+function checkFinite(where: string, name: string, v: unknown, alt = ''): void {
+  if (!(typeof v === 'number' && Number.isFinite(v))) throw new Error(`${where}: ${name} must be a finite number${alt ? ` ${alt}` : ''}, got ${shown(v)}`);
+}
+function checkBoolean(where: string, name: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${shown(v)}`);
 }
 
 function optimizerOf(cb: Callback, where: string): NonNullable<Model['optimizer']> {
