@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as dt from '../src/index.ts';
 
 const { callbacks } = dt;
+type Logs = dt.callbacks.Logs;
 const x = dt.ones([4, 2]), y = dt.zeros([4, 1]);
 /** yhat = x . k with k = [1, 1]; loss mean(yhat): its gradient is 1 for each k, so k drops by lr per step. */
 function constantGradientModel(lr = 0.1): dt.models.Sequential {
@@ -93,6 +94,36 @@ describe('callbacks', () => {
     assert.throws(() => new callbacks.EarlyStopping({ monitor: 3 as never }), /EarlyStopping: monitor must be the name of a log/);
     assert.throws(() => new callbacks.EarlyStopping({ restoreBestWeights: 'yes' as never }), /EarlyStopping: restoreBestWeights must be true or false, got "yes"/);
     assert.throws(() => new callbacks.EarlyStopping({ patience: 1.5 }), /EarlyStopping: patience must be an integer >= 0, got 1.5/);
+  });
+
+  it('fit takes one callback alone (TF.js), names a bad callbacks value, option or initialEpoch; onTrainEnd gets the last logs', async () => {
+    const ends: Logs[] = [];
+    const h = await constantGradientModel().fit(x, y, { epochs: 2, verbose: 0, callbacks: { onTrainEnd: (logs) => { ends.push(logs!); } } });
+    assert.deepEqual(h.epoch, [0, 1]);
+    assert.deepEqual(Object.keys(ends[0]), ['loss']);
+    assert.ok(Math.abs(ends[0].loss - h.history.loss[1]) < 1e-9);
+    await assert.rejects(constantGradientModel().fit(x, y, { verbose: 0, callbacks: [null as never] }), /fit: callbacks must be a callback or an array of them .* got null at index 0/);
+    await assert.rejects(constantGradientModel().fit(x, y, { verbose: 0, callbacks: [{ onEpochEnd: 1 as never }] }), /fit: callback 0's onEpochEnd must be a function, got number/);
+    await assert.rejects(constantGradientModel().fit(x, y, { verbose: 0, callback: [] } as never), /fit: unknown option 'callback'/);
+    await assert.rejects(constantGradientModel().fit(x, y, { epochs: 3, initialEpoch: 0.5, verbose: 0 }), /fit: initialEpoch must be a non-negative integer .* got 0.5/);
+    await assert.rejects(constantGradientModel().fit(x, y, { epochs: 3, initialEpoch: -1, verbose: 0 }), /fit: initialEpoch must be a non-negative integer/);
+  });
+
+  it('fit on a dataset: History records what callbacks add (learning_rate); useEma ends on the averages as with tensors', async () => {
+    const batches = () => dt.data.Dataset.fromGenerator(function* () { for (let i = 0; i < 2; i++) yield [dt.ones([4, 2]), dt.zeros([4, 1])] as [dt.Tensor, dt.Tensor]; });
+    const h = await constantGradientModel().fit(batches(), { epochs: 2, verbose: 0, callbacks: [new callbacks.LearningRateScheduler((e) => 0.1 / (e + 1))] });
+    assert.deepEqual(h.history.learning_rate.map((v) => +v.toFixed(6)), [0.1, 0.05]);
+    const ema = (): dt.models.Sequential => {
+      const m = constantGradientModel();
+      m.compile({ loss: (_t: dt.Tensor, p: dt.Tensor) => p, optimizer: new dt.optimizers.SGD({ learningRate: 0.1, useEma: true, emaMomentum: 0.5 }) });
+      return m;
+    };
+    const a = ema(), b = ema();
+    await a.fit(dt.ones([8, 2]), dt.zeros([8, 1]), { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    await b.fit(batches(), { epochs: 1, verbose: 0 });
+    // Averages of k = 0.9, 0.8 with momentum 0.5 (the first step copies): 0.85, not the last 0.8.
+    assert.ok(Math.abs(a.getWeights()[0].data[0] - 0.85) < 1e-6, `tensors: ${a.getWeights()[0].data[0]}`);
+    assert.deepEqual(Array.from(b.getWeights()[0].data), Array.from(a.getWeights()[0].data));
   });
 
   it('CSVLogger writes a header and one row per epoch, and appends', async () => {

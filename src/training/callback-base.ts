@@ -30,6 +30,23 @@ export class History extends Callback {
   }
 }
 
+const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'];
+
+/** fit's callbacks option as a list: an array, or (as TF.js allows) one callback; anything else names what it got. */
+export function callbackList(callbacks: unknown, where: string): CallbackHooks[] {
+  const list = callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks];
+  list.forEach((cb, i) => {
+    if (typeof cb !== 'object' || cb === null) {
+      throw new Error(`${where}: callbacks must be a callback or an array of them (objects with hooks such as onEpochEnd), got ${Array.isArray(callbacks) ? `${String(cb)} at index ${i}` : String(cb)}`);
+    }
+    for (const hook of HOOKS) {
+      const f = (cb as Record<string, unknown>)[hook];
+      if (f !== undefined && typeof f !== 'function') throw new Error(`${where}: callback ${i}'s ${hook} must be a function, got ${typeof f}`);
+    }
+  });
+  return list as CallbackHooks[];
+}
+
 /** Calls every callback's hook in order, awaiting each. */
 export class CallbackList {
   constructor(readonly callbacks: CallbackHooks[]) {}

@@ -5,9 +5,9 @@ import { noGrad } from '../core/engine.ts';
 import { allocArray, type TypedArray } from '../core/dtype.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { Model, ModelData } from '../models/model.ts';
-import { Callback, CallbackList, History, type Logs } from './callback-base.ts';
+import { Callback, CallbackList, History, callbackList, type Logs } from './callback-base.ts';
 import { DataAdapter, isDataSource, type Batch, type DataSource } from './data-adapter.ts';
-import { checkData, evaluateLogs, LogMeans, progbar, type FitArgs } from './loop.ts';
+import { checkData, checkEpochs, evaluateLogs, LogMeans, progbar, type FitArgs } from './loop.ts';
 
 export interface StreamFitArgs extends Omit<FitArgs, 'validationData' | 'batchSize' | 'validationSplit' | 'shuffle'> {
   /** Batches per epoch; required for an infinite dataset. With it, each epoch continues where the last one stopped (Keras). */
@@ -65,9 +65,10 @@ function stepData(model: Model, batch: Batch, what: string): [Tensor[], Tensor[]
 
 export async function fitStream(model: Model, source: DataSource, args: StreamFitArgs = {}): Promise<History> {
   rejectTensorOnly(args as Record<string, unknown>, 'fit');
-  const { epochs = 1, verbose = 1, callbacks = [], initialEpoch = 0, stepsPerEpoch, validationData, validationSteps } = args;
+  const { epochs = 1, verbose = 1, initialEpoch = 0, stepsPerEpoch, validationData, validationSteps } = args;
   model.compiled('fit');
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  checkEpochs(epochs, initialEpoch);
+  const callbacks = callbackList(args.callbacks, 'fit');
   const train = new DataAdapter(source, 'fit', stepsPerEpoch);
   const validation = validationData === undefined ? null
     : isDataSource(validationData) ? new DataAdapter(validationData, 'fit (validationData)', validationSteps)
@@ -75,11 +76,13 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
 
   let steps = train.steps;
   const history = new History();
-  const list = new CallbackList([history, ...callbacks]);
+  // History last, as with tensors: it records what callbacks add to the logs (learning_rate).
+  const list = new CallbackList([...callbacks, history]);
   const params = { epochs, steps, verbose };
   for (const cb of list.callbacks) if (cb instanceof Callback) { cb.setModel(model); cb.setParams(params); }
   const means = new LogMeans();
   model.stopTraining = false;
+  let epochLogs: Logs = {};
   await list.call('onTrainBegin', {});
   try {
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
@@ -113,10 +116,11 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
         logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
       }
       bar?.finish(logs);
-      if (step > 0) await list.call('onEpochEnd', epoch, logs);
+      if (step > 0) { await list.call('onEpochEnd', epoch, logs); epochLogs = logs; }
     }
   } finally { await train.close(); }
-  await list.call('onTrainEnd', {});
+  model.optimizer!.finalizeVariableValues(model.trainableWeights); // useEma: the averages, as fit on tensors
+  await list.call('onTrainEnd', { ...epochLogs });
   return history;
 }
 

@@ -8,7 +8,8 @@ import { Random, random } from '../core/random.ts';
 import type { Model, ModelData } from '../models/model.ts';
 import { stepLayout } from './step-layout.ts';
 import type { ShapeSpec } from '../layers/layer.ts';
-import { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
+import { Callback, CallbackList, History, callbackList, type CallbackHooks, type Logs } from './callback-base.ts';
+import { checkKnownOptions } from '../core/options.ts';
 import { ProgbarLogger } from './callbacks.ts';
 import { sampleWeights, type ClassWeight } from './sample-weights.ts';
 import { SparseCategoricalCrossentropy } from './losses.ts';
@@ -40,7 +41,8 @@ export interface FitArgs {
   validationBatchSize?: number;
   /** 0 silent, 1 progress bar, 2 one line per epoch. */
   verbose?: 0 | 1 | 2;
-  callbacks?: CallbackHooks[];
+  /** Callbacks, in order (one callback alone is taken too, as TF.js does). */
+  callbacks?: CallbackHooks[] | CallbackHooks;
   /** The epoch to start at (for resuming): epochs counts from 0, not from here. */
   initialEpoch?: number;
   /** One weight per sample, multiplying its loss (Keras's sample_weight); per output as a list. */
@@ -170,14 +172,24 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
   try { return await fitEpochs(model, x, y, args, guard); } finally { guard.release(); }
 }
 
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'validationFreq', 'validationBatchSize', 'verbose', 'callbacks', 'initialEpoch', 'sampleWeight', 'classWeight'];
+
+/** epochs and initialEpoch: integers >= 0 (a fractional initialEpoch ran fractional epochs). */
+export function checkEpochs(epochs: number, initialEpoch: number): void {
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`fit: initialEpoch must be a non-negative integer (the 0-based epoch to start at), got ${initialEpoch}`);
+}
+
 async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs, guard: InterruptGuard): Promise<History> {
-  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, callbacks = [], validationFreq = 1 } = args;
+  checkKnownOptions(args, FIT_OPTIONS, 'fit');
+  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, validationFreq = 1 } = args;
   let { initialEpoch = 0 } = args;
   model.compiled('fit');
+  checkEpochs(epochs, initialEpoch);
+  const callbacks = callbackList(args.callbacks, 'fit');
   checkPositiveInt('fit: batchSize', batchSize);
   const validationBatchSize = args.validationBatchSize ?? batchSize;
   checkPositiveInt('fit: validationBatchSize', validationBatchSize);
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (!(validationSplit >= 0 && validationSplit < 1)) throw new Error(`fit: validationSplit must be in [0, 1), got ${validationSplit}`);
   if (Array.isArray(validationFreq) ? !validationFreq.every((e) => Number.isInteger(e) && e >= 1) : !(Number.isInteger(validationFreq) && validationFreq >= 1)) {
     throw new Error(`fit: validationFreq must be a positive integer or a list of (1-based) epochs, got ${JSON.stringify(validationFreq)}`);
@@ -225,7 +237,7 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
     const resume = (cb as { resumeEpoch?: number }).resumeEpoch;
     if (resume !== undefined) initialEpoch = Math.max(initialEpoch, resume);
   }
-  let epoch = initialEpoch, step = 0;
+  let epoch = initialEpoch, step = 0, epochLogs: Logs = {};
   for (; epoch < epochs && !model.stopTraining; epoch++) {
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
@@ -250,9 +262,10 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
       logs = { ...logs, ...Object.fromEntries(Object.entries(valLogs).map(([k, v]) => [`val_${k}`, v])) };
     }
     await list.call('onEpochEnd', epoch, logs);
+    epochLogs = logs;
   }
   model.optimizer!.finalizeVariableValues(model.trainableWeights);
-  await list.call('onTrainEnd', {});
+  await list.call('onTrainEnd', { ...epochLogs }); // Keras passes the last epoch's logs
   guard.finish(epoch, step);
   return history;
 }
