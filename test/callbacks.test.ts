@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dt from '../src/index.ts';
@@ -124,6 +124,28 @@ describe('callbacks', () => {
     // Averages of k = 0.9, 0.8 with momentum 0.5 (the first step copies): 0.85, not the last 0.8.
     assert.ok(Math.abs(a.getWeights()[0].data[0] - 0.85) < 1e-6, `tensors: ${a.getWeights()[0].data[0]}`);
     assert.deepEqual(Array.from(b.getWeights()[0].data), Array.from(a.getWeights()[0].data));
+  });
+
+  it('ModelCheckpoint: Python format fields, saveWeightsOnly, saveFreq in batches, a missing monitor saves with a warning (Keras)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-ckpt-'));
+    // loss = mean(x . k) = 2 k, k = 1 then 0.9: '{loss}' is Python's repr (2.0), '{loss:.3f}' 2.000.
+    await constantGradientModel().fit(x, y, { epochs: 2, verbose: 0, callbacks: [
+      new callbacks.ModelCheckpoint({ filepath: join(dir, 'm-{epoch:02d}-{loss:.3f}'), saveWeightsOnly: true }),
+      new callbacks.ModelCheckpoint({ filepath: join(dir, 'r-{epoch}-{loss}') }),
+    ] });
+    assert.deepEqual(readdirSync(dir).sort(), ['m-01-2.000', 'm-02-1.800', 'r-1-2.0', 'r-2-1.7999999523162842']);
+    assert.ok(existsSync(join(dir, 'm-01-2.000', 'weights.json')) && !existsSync(join(dir, 'm-01-2.000', 'model.json')), 'weights only');
+    assert.ok(existsSync(join(dir, 'r-1-2.0', 'model.json')));
+    // 4 batches an epoch, a save every 3 batches: after epoch 1's 3rd batch and epoch 2's 2nd.
+    const freq = mkdtempSync(join(tmpdir(), 'dt-ckpt-'));
+    await constantGradientModel().fit(dt.ones([8, 2]), dt.zeros([8, 1]), { epochs: 2, batchSize: 2, verbose: 0, callbacks: [new callbacks.ModelCheckpoint({ filepath: join(freq, '{epoch}-{batch}'), saveFreq: 3 })] });
+    assert.deepEqual(readdirSync(freq).sort(), ['1-3', '2-2']);
+    const best = mkdtempSync(join(tmpdir(), 'dt-ckpt-'));
+    await constantGradientModel().fit(x, y, { epochs: 1, verbose: 0, callbacks: [new callbacks.ModelCheckpoint({ filepath: join(best, 'b'), saveBestOnly: true, monitor: 'val_loss' })] });
+    assert.deepEqual(readdirSync(best), ['b']);
+    await assert.rejects(constantGradientModel().fit(x, y, { verbose: 0, callbacks: [new callbacks.ModelCheckpoint({ filepath: join(best, '{val_acc:.2f}') })] }), /ModelCheckpoint filepath: '.*' names \{val_acc\}, which is not available; the names are: loss, epoch/);
+    assert.throws(() => new callbacks.ModelCheckpoint({ filepath: 'a', save_best_only: true } as never), /ModelCheckpoint: unknown option 'save_best_only'/);
+    assert.throws(() => new callbacks.ModelCheckpoint({ filepath: 'a', saveFreq: 'batch' as never }), /ModelCheckpoint: saveFreq must be 'epoch' or a positive integer \(batches\), got "batch"/);
   });
 
   it('CSVLogger writes a header and one row per epoch, and appends', async () => {

@@ -2,6 +2,7 @@
 import type { Model } from '../models/model.ts';
 import { Callback, maximizes, type CallbackHooks, type Logs } from './callback-base.ts';
 import { Progbar, defaultOutput, formatValue } from './progbar.ts';
+import { pyFormat } from './py-format.ts';
 
 export { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
 export { BackupAndRestore, type BackupAndRestoreArgs } from './backup.ts';
@@ -10,37 +11,91 @@ export { BackupAndRestore, type BackupAndRestoreArgs } from './backup.ts';
 const nodeFs = (): typeof import('node:fs') => process.getBuiltinModule('node:fs');
 
 export interface ModelCheckpointArgs {
-  /** Where to save; `{epoch}` (1-based) and any log name (`{val_loss}`) are filled in. */
+  /** Where to save: Python's format fields, `{epoch}` (1-based), `{batch}` (with an integer saveFreq) and any log (`{val_loss:.2f}`). */
   filepath: string;
   monitor?: string;
+  verbose?: number;
   /** Save only when the monitored value improves on the best so far. */
   saveBestOnly?: boolean;
+  /** Only the weights (model.saveWeights): a '.weights.h5' file or a TF.js weights directory. */
+  saveWeightsOnly?: boolean;
   mode?: 'min' | 'max' | 'auto';
+  /** 'epoch' (after every epoch), or a number of batches. */
+  saveFreq?: 'epoch' | number;
+  /** With saveBestOnly: the value to beat before the first save. */
+  initialValueThreshold?: number | null;
   /** Save the optimizer's state too (for resuming with fit's initialEpoch). Default true. */
   includeOptimizer?: boolean;
 }
 
-/** Saves the model after every epoch, or only when it improves (Keras's ModelCheckpoint). */
+const CHECKPOINT_OPTIONS = ['filepath', 'monitor', 'verbose', 'saveBestOnly', 'saveWeightsOnly', 'mode', 'saveFreq', 'initialValueThreshold', 'includeOptimizer'];
+
+/** Saves the model after every epoch (or every saveFreq batches), or only when it improves (Keras's ModelCheckpoint). */
 export class ModelCheckpoint extends Callback {
-  private best = Infinity;
-  private readonly sign: number;
+  readonly filepath: string;
+  readonly monitor: string;
+  /** The best monitored value so far (kept across fits, as Keras keeps it). */
+  best?: number;
+  private readonly maximize: boolean;
+  private readonly saveFreq: 'epoch' | number;
+  private epoch = 0;
+  private batchesSinceSave = 0;
+  private lastBatch?: number;
   constructor(private readonly args: ModelCheckpointArgs) {
     super();
     if (!args?.filepath) throw new Error('ModelCheckpoint: filepath is required');
-    this.sign = maximizes(args.monitor ?? 'val_loss', args.mode ?? 'auto', 'ModelCheckpoint') ? -1 : 1;
+    checkCallbackOptions('ModelCheckpoint', args, CHECKPOINT_OPTIONS);
+    const { filepath, monitor = 'val_loss', verbose = 0, saveBestOnly = false, saveWeightsOnly = false, saveFreq = 'epoch', initialValueThreshold = null, includeOptimizer } = args;
+    if (typeof filepath !== 'string') throw new Error(`ModelCheckpoint: filepath must be a string, got ${shown(filepath)}`);
+    checkMonitor('ModelCheckpoint', monitor);
+    checkCount('ModelCheckpoint', 'verbose', verbose);
+    checkBoolean('ModelCheckpoint', 'saveBestOnly', saveBestOnly);
+    checkBoolean('ModelCheckpoint', 'saveWeightsOnly', saveWeightsOnly);
+    if (saveFreq !== 'epoch' && !(Number.isInteger(saveFreq) && saveFreq > 0)) throw new Error(`ModelCheckpoint: saveFreq must be 'epoch' or a positive integer (batches), got ${shown(saveFreq)}`);
+    if (initialValueThreshold !== null) checkFinite('ModelCheckpoint', 'initialValueThreshold', initialValueThreshold, 'or null');
+    if (includeOptimizer !== undefined) checkBoolean('ModelCheckpoint', 'includeOptimizer', includeOptimizer);
+    if (saveWeightsOnly && includeOptimizer) throw new Error('ModelCheckpoint: includeOptimizer applies to whole-model saves; saveWeightsOnly writes the weights alone');
+    this.filepath = filepath;
+    this.monitor = monitor;
+    this.maximize = maximizes(monitor, args.mode ?? 'auto', 'ModelCheckpoint');
+    this.saveFreq = saveFreq;
+    this.best = initialValueThreshold ?? undefined;
   }
-  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const monitor = this.args.monitor ?? 'val_loss';
+  onEpochBegin(epoch: number): void { this.epoch = epoch; }
+  /** Keras's _should_save_on_batch: batch numbers restart each epoch. */
+  async onBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
+    if (this.saveFreq === 'epoch') return;
+    this.batchesSinceSave += this.lastBatch === undefined || batch <= this.lastBatch ? batch + 1 : batch - this.lastBatch;
+    this.lastBatch = batch;
+    if (this.batchesSinceSave < this.saveFreq) return;
+    this.batchesSinceSave = 0;
+    await this.save(this.epoch, batch, logs);
+  }
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> { if (this.saveFreq === 'epoch') await this.save(epoch, undefined, logs); }
+
+  private async save(epoch: number, batch: number | undefined, logs: Logs): Promise<void> {
+    const values: Record<string, number> = { ...logs, epoch: epoch + 1 };
+    if (batch !== undefined) values.batch = batch + 1; // 1-based as Keras (the logs' own batch is TF.js's 0-based)
+    const path = pyFormat(this.filepath, values, ['epoch', 'batch', 'size'], 'ModelCheckpoint filepath');
+    const verbose = (this.args.verbose ?? 0) > 0;
     if (this.args.saveBestOnly) {
-      const value = logs[monitor];
-      if (value === undefined) throw new Error(`ModelCheckpoint: '${monitor}' is not in the logs (${Object.keys(logs).join(', ')})`);
-      if (!(this.sign * value < this.best)) return;
-      this.best = this.sign * value;
-    }
-    const path = this.args.filepath.replace(/\{(\w+)(?::[^}]*)?\}/g, (m, key: string) =>
-      key === 'epoch' ? String(epoch + 1) : key in logs ? logs[key].toFixed(4) : m);
-    await this.model!.save(path, { includeOptimizer: this.args.includeOptimizer ?? true });
+      const current = logs[this.monitor];
+      if (current === undefined) {
+        console.warn(`ModelCheckpoint: can save the best model only with '${this.monitor}' available; the logs have ${Object.keys(logs).join(', ') || '(none)'}. Saving anyway.`);
+      } else {
+        const best = this.best === undefined ? 'None' : this.best.toFixed(5);
+        if (!this.improves(current)) {
+          if (verbose) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${best}`);
+          return;
+        }
+        if (verbose) console.log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${best} to ${current.toFixed(5)}, saving model to ${path}`);
+        this.best = current;
+      }
+    } else if (verbose) console.log(`\nEpoch ${epoch + 1}: saving model to ${path}`);
+    if (this.args.saveWeightsOnly) await this.model!.saveWeights(path);
+    else await this.model!.save(path, { includeOptimizer: this.args.includeOptimizer ?? true });
   }
+  private improves(v: number): boolean { return this.best === undefined || (this.maximize ? v > this.best : v < this.best); }
 }
 
 /** The monitored value, or undefined with Keras's warning when the logs lack it this epoch. */
