@@ -148,6 +148,22 @@ describe('callbacks', () => {
     assert.throws(() => new callbacks.ModelCheckpoint({ filepath: 'a', saveFreq: 'batch' as never }), /ModelCheckpoint: saveFreq must be 'epoch' or a positive integer \(batches\), got "batch"/);
   });
 
+  it('ReduceLROnPlateau takes |minDelta| (Keras) and checks cooldown; TerminateOnNaN raiseError rejects fit', async () => {
+    // |minDelta| = 0.1: 0.95 and 0.9 are no improvement on 1, so the rate halves after each.
+    const m = constantGradientModel();
+    const h = await m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [scripted([1, 0.95, 0.9]), new callbacks.ReduceLROnPlateau({ monitor: 'score', mode: 'min', patience: 1, factor: 0.5, minDelta: -0.1 })] });
+    assert.deepEqual(h.history.learning_rate.map((v) => +v.toFixed(6)), [0.1, 0.1, 0.05]);
+    assert.ok(Math.abs(m.optimizer!.learningRate - 0.025) < 1e-9);
+    assert.throws(() => new callbacks.ReduceLROnPlateau({ cooldown: -1 }), /ReduceLROnPlateau: cooldown must be an integer >= 0, got -1/);
+    assert.throws(() => new callbacks.ReduceLROnPlateau({ minDelta: NaN }), /ReduceLROnPlateau: minDelta must be a finite number, got NaN/);
+    assert.throws(() => new callbacks.LearningRateScheduler(() => 0.1, 'loud' as never), /LearningRateScheduler: verbose must be an integer >= 0, got "loud"/);
+    const xs = dt.ones([4, 2]);
+    xs.data[5] = NaN; // sample 2: the second batch of 2
+    const stop = new callbacks.TerminateOnNaN({ raiseError: true });
+    await assert.rejects(constantGradientModel().fit(xs, y, { epochs: 2, batchSize: 2, shuffle: false, verbose: 0, callbacks: [stop] }), /TerminateOnNaN: NaN or Inf loss \(nan\) at epoch 1, batch 1/);
+    assert.throws(() => new callbacks.TerminateOnNaN({ raise_error: true } as never), /TerminateOnNaN: unknown option 'raise_error'/);
+  });
+
   it('CSVLogger writes a header and one row per epoch, and appends', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'csv-'));
     const file = join(dir, 'log.csv');

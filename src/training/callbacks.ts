@@ -232,12 +232,16 @@ export class ReduceLROnPlateau extends Callback {
     super();
     checkCallbackOptions('ReduceLROnPlateau', args, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr']);
     const { monitor = 'val_loss', factor = 0.1, patience = 10, verbose = 0, mode = 'auto', minDelta = 1e-4, cooldown = 0, minLr = 0 } = args;
-    if (!(factor > 0 && factor < 1)) throw new Error(`ReduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
-    if (!(Number.isInteger(patience) && patience >= 0)) throw new Error(`ReduceLROnPlateau: patience must be an integer >= 0, got ${patience}`);
-    if (!(minLr >= 0)) throw new Error(`ReduceLROnPlateau: minLr must be >= 0, got ${minLr}`);
+    checkMonitor('ReduceLROnPlateau', monitor);
+    if (!(typeof factor === 'number' && factor > 0 && factor < 1)) throw new Error(`ReduceLROnPlateau: factor must be in (0, 1), got ${shown(factor)}`);
+    checkCount('ReduceLROnPlateau', 'patience', patience);
+    checkCount('ReduceLROnPlateau', 'cooldown', cooldown);
+    checkCount('ReduceLROnPlateau', 'verbose', verbose);
+    checkFinite('ReduceLROnPlateau', 'minDelta', minDelta);
+    if (!(typeof minLr === 'number' && minLr >= 0 && Number.isFinite(minLr))) throw new Error(`ReduceLROnPlateau: minLr must be a finite number >= 0, got ${shown(minLr)}`);
     this.monitor = monitor; this.factor = factor; this.patience = patience; this.verbose = verbose;
     this.sign = maximizes(monitor, mode, 'ReduceLROnPlateau') ? -1 : 1;
-    this.minDelta = minDelta; this.cooldown = cooldown; this.minLr = minLr;
+    this.minDelta = Math.abs(minDelta); this.cooldown = cooldown; this.minLr = minLr; // Keras takes |minDelta|
   }
   onTrainBegin(): void { this.best = this.sign * Infinity; this.wait = 0; this.cooldownCounter = 0; }
   onEpochEnd(epoch: number, logs: Logs = {}): void {
@@ -267,6 +271,7 @@ export class LearningRateScheduler extends Callback {
   constructor(private readonly schedule: (epoch: number, lr: number) => number, private readonly verbose = 0) {
     super();
     if (typeof schedule !== 'function') throw new Error('LearningRateScheduler: schedule must be a function (epoch, lr) => lr');
+    checkCount('LearningRateScheduler', 'verbose', verbose);
   }
   onEpochBegin(epoch: number): void {
     const optimizer = optimizerOf(this, 'LearningRateScheduler');
@@ -280,15 +285,23 @@ export class LearningRateScheduler extends Callback {
   onEpochEnd(_epoch: number, logs: Logs = {}): void { logs.learning_rate = optimizerOf(this, 'LearningRateScheduler').learningRate; }
 }
 
-/** Stops training as soon as a batch's loss is NaN or infinite, naming the epoch and batch. */
+/** Stops training as soon as a batch's loss is NaN or infinite, naming the epoch and batch; with raiseError, fit rejects instead (Keras's raise_error). */
 export class TerminateOnNaN extends Callback {
   private epoch = 0;
+  readonly raiseError: boolean;
   /** Where training stopped: [epoch, batch] (0-based), once it has. */
   stoppedAt?: [number, number];
+  constructor(args: { raiseError?: boolean } = {}) {
+    super();
+    checkCallbackOptions('TerminateOnNaN', args, ['raiseError']);
+    this.raiseError = args.raiseError ?? false;
+    checkBoolean('TerminateOnNaN', 'raiseError', this.raiseError);
+  }
   onEpochBegin(epoch: number): void { this.epoch = epoch; }
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const loss = logs.loss;
     if (loss !== undefined && !Number.isFinite(loss)) {
+      if (this.raiseError) throw new Error(`TerminateOnNaN: NaN or Inf loss (${formatValue(loss)}) at epoch ${this.epoch + 1}, batch ${batch}; terminating training`);
       console.log(`Epoch ${this.epoch + 1}, batch ${batch}: invalid loss (${formatValue(loss)}), terminating training`);
       this.stoppedAt = [this.epoch, batch];
       this.model!.stopTraining = true;
