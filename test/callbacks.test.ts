@@ -179,6 +179,10 @@ describe('callbacks', () => {
     assert.throws(() => new callbacks.CSVLogger({ filepath: file } as never), /CSVLogger: unknown option 'filepath'. Valid options are: append, filename, separator/);
     assert.throws(() => new callbacks.CSVLogger({ filename: 3 } as never), /CSVLogger: filename must be a non-empty string \(a path such as 'log.csv'\), got 3/);
     // Python's csv module and float() read every value (what pandas.read_csv relies on).
+    // Keras 3's values and columns: Python's float repr, and val_ columns of NA when a fit has no validation.
+    const plain = join(dir, 'plain.csv');
+    await constantGradientModel().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new callbacks.LearningRateScheduler((e) => [1e-5, 1][e]), new callbacks.CSVLogger(plain, ';')] });
+    assert.deepEqual(readFileSync(plain, 'utf8').split('\n'), ['epoch;learning_rate;loss;val_learning_rate;val_loss', '0;1e-05;2.0;NA;NA', '1;1.0;1.9999799728393555;NA;NA', '']);
     const py = spawnSync('/usr/bin/python3', ['-c', `import csv,sys\nrows=list(csv.DictReader(open(sys.argv[1])))\nprint(len(rows), sum(float(r['loss']) for r in rows) > 0)`, file], { encoding: 'utf8' });
     if (py.status === 0) assert.equal(py.stdout.trim(), '4 True');
   });

@@ -2,7 +2,7 @@
 import type { Model } from '../models/model.ts';
 import { Callback, maximizes, type CallbackHooks, type Logs } from './callback-base.ts';
 import { Progbar, defaultOutput, formatValue } from './progbar.ts';
-import { pyFormat } from './py-format.ts';
+import { pyFloat, pyFormat } from './py-format.ts';
 
 export { Callback, CallbackList, History, type CallbackHooks, type Logs } from './callback-base.ts';
 export { BackupAndRestore, type BackupAndRestoreArgs } from './backup.ts';
@@ -322,8 +322,6 @@ export class LambdaCallback extends Callback {
   }
 }
 
-/** Keras's value formatting in CSV files: Python's repr of a float (nan, inf). */
-const csvValue = (v: number): string => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v));
 
 export interface CSVLoggerArgs { filename: string; separator?: string; append?: boolean }
 
@@ -353,10 +351,15 @@ export class CSVLogger extends Callback {
     if (!this.append) fs.writeFileSync(this.filename, '');
   }
   onEpochEnd(epoch: number, logs: Logs = {}): void {
-    this.keys ??= Object.keys(logs).sort();
+    if (!this.keys) {
+      this.keys = Object.keys(logs).sort();
+      // Keras 3: without validation logs, val_ columns (NA) keep the file's layout for a later fit with validation.
+      if (this.keys.length > 0 && !this.keys.some((k) => k.startsWith('val_'))) this.keys.push(...this.keys.map((k) => `val_${k}`));
+    }
     const lines: string[] = [];
     if (this.writeHeader) { lines.push(['epoch', ...this.keys].join(this.separator)); this.writeHeader = false; }
-    lines.push([String(epoch), ...this.keys.map((k) => (k in logs ? csvValue(logs[k]) : 'NA'))].join(this.separator));
+    // Values as Python's csv module writes Keras's floats (repr: 1.0, 1e-05, nan).
+    lines.push([String(epoch), ...this.keys.map((k) => (typeof logs[k] === 'number' ? pyFloat(logs[k]) : 'NA'))].join(this.separator));
     nodeFs().appendFileSync(this.filename, lines.join('\n') + '\n');
   }
 }
