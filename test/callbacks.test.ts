@@ -89,6 +89,11 @@ describe('callbacks', () => {
     const late = new callbacks.EarlyStopping({ monitor: 'score', patience: 5, restoreBestWeights: true, startFromEpoch: 2 });
     await constantGradientModel().fit(x, y, { epochs: 3, verbose: 0, callbacks: [scripted([1, 1, 5]), late] });
     assert.equal(late.bestEpoch, 2);
+    // auto: a loss goes down even when its output's name reads like an accuracy; accuracies go up.
+    const lossNamed = await constantGradientModel().fit(x, y, { epochs: 3, verbose: 0, callbacks: [new callbacks.LambdaCallback({ onEpochEnd: (e, l) => { l!.val_accuracy_head_loss = 3 - e; } }), new callbacks.EarlyStopping({ monitor: 'val_accuracy_head_loss', patience: 1 })] });
+    assert.deepEqual(lossNamed.epoch, [0, 1, 2]);
+    const accNamed = await constantGradientModel().fit(x, y, { epochs: 3, verbose: 0, callbacks: [new callbacks.LambdaCallback({ onEpochEnd: (e, l) => { l!.val_accuracy = 3 - e; } }), new callbacks.EarlyStopping({ monitor: 'val_accuracy', patience: 1 })] });
+    assert.deepEqual(accNamed.epoch, [0, 1]);
     assert.throws(() => new callbacks.EarlyStopping({ minDelta: '0.1' as never }), /EarlyStopping: minDelta must be a finite number, got "0.1"/);
     assert.throws(() => new callbacks.EarlyStopping({ baseline: NaN }), /EarlyStopping: baseline must be a finite number or null, got NaN/);
     assert.throws(() => new callbacks.EarlyStopping({ monitor: 3 as never }), /EarlyStopping: monitor must be the name of a log/);

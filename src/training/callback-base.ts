@@ -61,5 +61,8 @@ export class CallbackList {
 /** Whether larger is better for a monitored log (Keras's 'auto' mode: accuracies and AUC go up). */
 export function maximizes(monitor: string, mode: 'min' | 'max' | 'auto', where: string): boolean {
   if (mode !== 'min' && mode !== 'max' && mode !== 'auto') throw new Error(`${where}: mode must be 'min', 'max' or 'auto', got '${String(mode)}'`);
-  return mode === 'max' || (mode === 'auto' && /acc|auc|precision|recall|f1|iou/.test(monitor));
+  if (mode !== 'auto') return mode === 'max';
+  // Losses go down whatever their output is called ('accuracy_head_loss'), as Keras's 'loss' rule.
+  const name = monitor.replace(/^val_/, '');
+  return !(name === 'loss' || name.endsWith('_loss')) && /acc|auc|precision|recall|f1|iou/.test(name);
 }
