@@ -154,6 +154,21 @@ describe('NaN and Inf', () => {
     }));
   }
 
+  it('verbose is 0, 1, 2 or auto (Keras); evaluate and predict name unknown options', async () => {
+    const m = linear(), xs = dt.tensor(X), ys = dt.tensor(Y);
+    await assert.rejects(m.fit(xs, ys, { verbose: 3 as never }), /fit: verbose must be 0 \(silent\), 1 \(progress bar\), 2 \(one line per epoch\) or 'auto', got 3/);
+    await assert.rejects(m.fit(xs, ys, { verbose: true as never }), /fit: verbose must be .* got true/);
+    assert.throws(() => m.evaluate(xs, ys, { verbose: -1 as never }), /evaluate: verbose must be .* got -1/);
+    assert.throws(() => m.evaluate(xs, ys, { batchsize: 2 } as never), /evaluate: unknown option 'batchsize' \(known: batchSize, verbose, sampleWeight, returnDict\)/);
+    assert.throws(() => m.predict(xs, { callbacks: [] } as never), /predict: unknown option 'callbacks' \(known: batchSize, verbose\)/);
+    // 'auto' draws the bar as 1 does (it was silent).
+    const out: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((s: string) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
+    try { m.evaluate(xs, ys, { verbose: 'auto' }); } finally { process.stdout.write = write; }
+    assert.match(out.join(''), /loss: /);
+  });
+
   it('a NaN loss shows as nan in the bar, and TerminateOnNaN stops naming the epoch and batch', async () => {
     const xs = dt.tensor(X), ys = dt.tensor(Y);
     xs.data[7] = NaN; // sample 3, in the second batch of 2 without shuffling

@@ -7,7 +7,7 @@ import { Tensor } from '../core/tensor.ts';
 import type { Model, ModelData } from '../models/model.ts';
 import { Callback, CallbackList, History, callbackList, type Logs } from './callback-base.ts';
 import { DataAdapter, isDataSource, type Batch, type DataSource } from './data-adapter.ts';
-import { checkData, checkEpochs, evaluateLogs, LogMeans, progbar, type FitArgs } from './loop.ts';
+import { checkData, checkEpochs, evaluateLogs, LogMeans, progbar, verbosity, type FitArgs, type Verbose } from './loop.ts';
 
 export interface StreamFitArgs extends Omit<FitArgs, 'validationData' | 'batchSize' | 'validationSplit' | 'shuffle'> {
   /** Batches per epoch; required for an infinite dataset. With it, each epoch continues where the last one stopped (Keras). */
@@ -20,7 +20,7 @@ export interface StreamFitArgs extends Omit<FitArgs, 'validationData' | 'batchSi
   /** Ignored for streamed data, as in Keras: shuffle the dataset itself. */
   shuffle?: boolean;
 }
-export interface StreamEvaluateArgs { steps?: number; verbose?: 0 | 1 | 2 }
+export interface StreamEvaluateArgs { steps?: number; verbose?: Verbose }
 
 /** TF.js's fitDataset names: batchesPerEpoch / validationBatches are Keras's stepsPerEpoch / validationSteps. */
 export interface TfjsFitDatasetArgs extends StreamFitArgs { batchesPerEpoch?: number; validationBatches?: number }
@@ -39,7 +39,7 @@ export function fromTfjsNames<A extends object>(args: A | undefined, names: Reco
   }
   return out as A;
 }
-export interface StreamPredictArgs { steps?: number; verbose?: 0 | 1 | 2 }
+export interface StreamPredictArgs { steps?: number; verbose?: Verbose }
 
 const KNOWN_FIT = new Set(['epochs', 'verbose', 'callbacks', 'initialEpoch', 'stepsPerEpoch', 'validationData', 'validationSteps', 'shuffle', 'batchSize', 'validationSplit']);
 
@@ -65,7 +65,8 @@ function stepData(model: Model, batch: Batch, what: string): [Tensor[], Tensor[]
 
 export async function fitStream(model: Model, source: DataSource, args: StreamFitArgs = {}): Promise<History> {
   rejectTensorOnly(args as Record<string, unknown>, 'fit');
-  const { epochs = 1, verbose = 1, initialEpoch = 0, stepsPerEpoch, validationData, validationSteps } = args;
+  const { epochs = 1, initialEpoch = 0, stepsPerEpoch, validationData, validationSteps } = args;
+  const verbose = verbosity(args.verbose, 'fit', 1);
   model.compiled('fit');
   checkEpochs(epochs, initialEpoch);
   const callbacks = callbackList(args.callbacks, 'fit');
@@ -144,15 +145,16 @@ async function evaluateAdapter(model: Model, data: DataAdapter, verbose: number)
 }
 
 /** [loss, ...per-output losses, ...metrics], as for tensors. */
-export async function evaluateStream(model: Model, source: DataSource, { steps, verbose = 1, ...rest }: StreamEvaluateArgs = {}): Promise<number[]> {
+export async function evaluateStream(model: Model, source: DataSource, { steps, verbose, ...rest }: StreamEvaluateArgs = {}): Promise<number[]> {
   for (const k of Object.keys(rest)) throw new Error(`evaluate: unknown option '${k}' for a dataset (known: steps, verbose)`);
   model.compiled('evaluate');
-  return Object.values(await evaluateAdapter(model, new DataAdapter(source, 'evaluate', steps), verbose));
+  return Object.values(await evaluateAdapter(model, new DataAdapter(source, 'evaluate', steps), verbosity(verbose, 'evaluate', 1)));
 }
 
 /** Every output's predictions for every batch, concatenated; a batch may be x alone or [x, ...] (the rest is ignored, as Keras does). */
-export async function predictStream(model: Model, source: DataSource, { steps, verbose = 0, ...rest }: StreamPredictArgs = {}): Promise<Tensor[]> {
+export async function predictStream(model: Model, source: DataSource, { steps, verbose: asked, ...rest }: StreamPredictArgs = {}): Promise<Tensor[]> {
   for (const k of Object.keys(rest)) throw new Error(`predict: unknown option '${k}' for a dataset (known: steps, verbose)`);
+  const verbose = verbosity(asked, 'predict', 0);
   const data = new DataAdapter(source, 'predict', steps, false);
   const bar = verbose > 0 ? progbar(data.steps, verbose) : null;
   let parts: TypedArray[][] = [], rowShapes: number[][] | null = null, rows = 0, step = 0;

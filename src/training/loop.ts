@@ -39,8 +39,8 @@ export interface FitArgs {
   validationFreq?: number | number[];
   /** Batch size for validation (default: batchSize). */
   validationBatchSize?: number;
-  /** 0 silent, 1 progress bar, 2 one line per epoch. */
-  verbose?: 0 | 1 | 2;
+  /** 0 silent, 1 progress bar, 2 one line per epoch; 'auto' is 1 (Keras). */
+  verbose?: Verbose;
   /** Callbacks, in order (one callback alone is taken too, as TF.js does). */
   callbacks?: CallbackHooks[] | CallbackHooks;
   /** The epoch to start at (for resuming): epochs counts from 0, not from here. */
@@ -50,8 +50,17 @@ export interface FitArgs {
   /** A weight per class index, applied to every sample of that class (Keras's class_weight; one output). */
   classWeight?: ClassWeight;
 }
-export interface EvaluateArgs { batchSize?: number; verbose?: 0 | 1 | 2; sampleWeight?: SampleWeightData; returnDict?: boolean }
-export interface PredictArgs { batchSize?: number; verbose?: 0 | 1 | 2 }
+export interface EvaluateArgs { batchSize?: number; verbose?: Verbose; sampleWeight?: SampleWeightData; returnDict?: boolean }
+export interface PredictArgs { batchSize?: number; verbose?: Verbose }
+export type Verbose = 0 | 1 | 2 | 'auto';
+
+/** Keras's verbose values: 0, 1, 2, or 'auto' (1); others are errors (3 drew a bar that never finished its line, 'auto' was silent). */
+export function verbosity(v: unknown, where: string, fallback: 0 | 1): 0 | 1 | 2 {
+  if (v === undefined) return fallback;
+  if (v === 'auto') return 1;
+  if (v === 0 || v === 1 || v === 2) return v;
+  throw new Error(`${where}: verbose must be 0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto', got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+}
 
 /**
  * Copies rows order[start..end) of t into a new tensor (of dtype, if given), or into `into`
@@ -182,7 +191,8 @@ export function checkEpochs(epochs: number, initialEpoch: number): void {
 
 async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs, guard: InterruptGuard): Promise<History> {
   checkKnownOptions(args, FIT_OPTIONS, 'fit');
-  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, verbose = 1, validationFreq = 1 } = args;
+  const { epochs = 1, batchSize = 32, shuffle = true, validationSplit = 0, validationFreq = 1 } = args;
+  const verbose = verbosity(args.verbose, 'fit', 1);
   let { initialEpoch = 0 } = args;
   model.compiled('fit');
   checkEpochs(epochs, initialEpoch);
@@ -294,7 +304,9 @@ export function evaluateLogs(model: Model, xs: Tensor[], ys: Tensor[], weights: 
 }
 
 /** [loss, ...per-output losses, ...metrics] as Keras's evaluate returns them, or by name with returnDict. */
-export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSize = 32, verbose = 1, sampleWeight, returnDict = false }: EvaluateArgs = {}): number[] | Record<string, number> {
+export function evaluateLoop(model: Model, x: ModelData, y: ModelData, args: EvaluateArgs = {}): number[] | Record<string, number> {
+  checkKnownOptions(args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict'], 'evaluate');
+  const { batchSize = 32, sampleWeight, returnDict = false } = args, verbose = verbosity(args.verbose, 'evaluate', 1);
   model.compiled('evaluate');
   checkPositiveInt('evaluate: batchSize', batchSize);
   const [xs, ys, outs] = checkData(model, x, y, 'evaluate');
@@ -313,7 +325,9 @@ export function evaluateLoop(model: Model, x: ModelData, y: ModelData, { batchSi
 export const PREDICT_STEP_ROWS = 64;
 
 /** One tensor per model output, each with a row per sample of x. */
-export function predictLoop(model: Model, xs: Tensor[], { batchSize: asked = 32, verbose = 0 }: PredictArgs = {}): Tensor[] {
+export function predictLoop(model: Model, xs: Tensor[], args: PredictArgs = {}): Tensor[] {
+  checkKnownOptions(args, ['batchSize', 'verbose'], 'predict');
+  const { batchSize: asked = 32 } = args, verbose = verbosity(args.verbose, 'predict', 0);
   checkPositiveInt('predict: batchSize', asked);
   xs.forEach((x, i) => {
     if (!(x instanceof Tensor) || x.rank === 0) throw new Error(`predict: x${xs.length > 1 ? `[${i}]` : ''} must be a Tensor with a batch axis`);
