@@ -159,6 +159,13 @@ describe('callbacks', () => {
     const h = await m.fit(x, y, { epochs: 3, verbose: 0, callbacks: [scripted([1, 0.95, 0.9]), new callbacks.ReduceLROnPlateau({ monitor: 'score', mode: 'min', patience: 1, factor: 0.5, minDelta: -0.1 })] });
     assert.deepEqual(h.history.learning_rate.map((v) => +v.toFixed(6)), [0.1, 0.1, 0.05]);
     assert.ok(Math.abs(m.optimizer!.learningRate - 0.025) < 1e-9);
+    // A schedule's rate cannot be set (Keras raises too): the error names the callback, when it first reduces.
+    const sched = constantGradientModel();
+    sched.compile({ loss: (_t: dt.Tensor, p: dt.Tensor) => p, optimizer: new dt.optimizers.SGD({ learningRate: new dt.schedules.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 1, decayRate: 0.5 }) }) });
+    const seen: number[] = [];
+    await assert.rejects(sched.fit(x, y, { epochs: 3, verbose: 0, callbacks: [scripted([1, 1, 1]), new callbacks.ReduceLROnPlateau({ monitor: 'score', mode: 'min', patience: 1 }), { onEpochEnd: (_e, l) => { seen.push(l!.learning_rate); } }] }),
+      /ReduceLROnPlateau: cannot set the learning rate to 0.0025000000000000005: .*ExponentialDecay schedule and cannot be set/);
+    assert.deepEqual(seen, [0.05]); // the schedule's rate after one step, logged as Keras logs it
     assert.throws(() => new callbacks.ReduceLROnPlateau({ cooldown: -1 }), /ReduceLROnPlateau: cooldown must be an integer >= 0, got -1/);
     assert.throws(() => new callbacks.ReduceLROnPlateau({ minDelta: NaN }), /ReduceLROnPlateau: minDelta must be a finite number, got NaN/);
     assert.throws(() => new callbacks.LearningRateScheduler(() => 0.1, 'loud' as never), /LearningRateScheduler: verbose must be an integer >= 0, got "loud"/);

@@ -210,6 +210,11 @@ function optimizerOf(cb: Callback, where: string): NonNullable<Model['optimizer'
   return o;
 }
 
+/** Sets the optimizer's rate; its refusal (a schedule's rate is not settable, as in Keras) names the callback. */
+function setRate(where: string, optimizer: NonNullable<Model['optimizer']>, lr: number): void {
+  try { optimizer.learningRate = lr; } catch (e) { throw new Error(`${where}: cannot set the learning rate to ${lr}: ${(e as Error).message}`); }
+}
+
 export interface ReduceLROnPlateauArgs {
   monitor?: string; factor?: number; patience?: number; verbose?: number; mode?: 'min' | 'max' | 'auto';
   minDelta?: number; cooldown?: number; minLr?: number;
@@ -257,7 +262,7 @@ export class ReduceLROnPlateau extends Callback {
       const old = optimizer.learningRate;
       if (old > this.minLr) {
         const next = Math.max(old * this.factor, this.minLr);
-        optimizer.learningRate = next;
+        setRate('ReduceLROnPlateau', optimizer, next);
         if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
         this.cooldownCounter = this.cooldown;
         this.wait = 0;
@@ -279,7 +284,7 @@ export class LearningRateScheduler extends Callback {
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
       throw new Error(`LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}; it must return a positive number`);
     }
-    optimizer.learningRate = lr;
+    setRate('LearningRateScheduler', optimizer, lr);
     if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
   }
   onEpochEnd(_epoch: number, logs: Logs = {}): void { logs.learning_rate = optimizerOf(this, 'LearningRateScheduler').learningRate; }
