@@ -185,7 +185,7 @@ describe('callbacks', () => {
     await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger(file, ',', true)] });
     await m.fit(x, y, { epochs: 1, verbose: 0, validationData: [x, y], callbacks: [new callbacks.CSVLogger({ filename: file, append: true })] }); // the options form
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    assert.equal(lines[0], 'epoch,loss,mean_absolute_error,val_loss,val_mean_absolute_error');
+    assert.equal(lines[0], 'epoch,loss,mae,val_loss,val_mae');
     assert.equal(lines.length, 5);
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['0', '1', '0', '0']);
     assert.throws(() => new callbacks.CSVLogger({ filepath: file } as never), /CSVLogger: unknown option 'filepath'. Valid options are: append, filename, separator/);

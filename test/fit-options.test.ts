@@ -94,7 +94,7 @@ describe('fit options', () => {
     const model = linear('mse');
     model.compile({ loss: 'mse', optimizer: 'sgd', metrics: ['mae'] });
     const dict = model.evaluate(x, y, { verbose: 0, returnDict: true });
-    assert.deepEqual(Object.keys(dict), ['loss', 'mean_absolute_error']);
+    assert.deepEqual(Object.keys(dict), ['loss', 'mae']);
     assert.deepEqual(Object.values(dict), model.evaluate(x, y, { verbose: 0 }));
   });
 
@@ -119,7 +119,7 @@ describe('fit options', () => {
     const k = K0.map((r) => r[0]);
     const errors = X.map((xi, i) => Math.abs(xi[0] * k[0] + xi[1] * k[1] - Y[i][0]));
     const h = await m.fit(x, y, { sampleWeight: dt.tensor(w), batchSize: 6, shuffle: false, verbose: 0 });
-    close(h.history.mean_absolute_error[0], errors.reduce((s, e, i) => s + e * w[i], 0) / w.reduce((a, b) => a + b), 1e-6, 'weighted mae');
+    close(h.history.mae[0], errors.reduce((s, e, i) => s + e * w[i], 0) / w.reduce((a, b) => a + b), 1e-6, 'weighted mae');
   });
 
   it('a loss with reduction none trains on the mean of its values', async () => {

@@ -36,8 +36,9 @@ export const metricNames = (): string[] => ['accuracy', 'acc', 'crossentropy', '
 /**
  * A Metric, a function (yTrue, yPred) => per-sample values, or a name. 'accuracy'/'acc' and
  * 'crossentropy'/'ce' are resolved from the first batch's shapes as Keras 3 does, and keep the
- * user's spelling in the logs; other names log under Keras's full name ('mae' logs as
- * 'mean_absolute_error'); any loss name is a metric (the mean of its per-sample values).
+ * user's spelling in the logs, as every name does (Keras 3's get_metric names the metric after
+ * the string, so 'mae' logs as 'mae', as TF.js's history has it); any loss name is a metric
+ * (the mean of its per-sample values).
  */
 export function getMetric(id: string | MetricFn | Metric, _loss?: Loss): Metric {
   if (id instanceof Metric) return id;
@@ -47,9 +48,15 @@ export function getMetric(id: string | MetricFn | Metric, _loss?: Loss): Metric 
   if (id === 'crossentropy' || id === 'ce') return new ResolvedByShape(id, 'crossentropy');
   const key = toSnake(id);
   const make = METRICS[key];
-  if (make) return make();
-  if (key in LOSSES) { const loss = getLoss(key); return new LossMetric(loss, loss.name); }
+  if (make) return named(make(), id);
+  if (key in LOSSES) return new LossMetric(getLoss(key), id);
   throw new Error(`compile: unknown metric '${id}', expected a Metric, a function (yTrue, yPred) => Tensor, or one of ${metricNames().join(', ')}`);
+}
+
+/** The metric under the user's name for it. */
+function named(m: Metric, name: string): Metric {
+  (m as { name: string }).name = name;
+  return m;
 }
 
 /** The logs of a list of metrics, keys prefixed (fit's 'val_'). */
