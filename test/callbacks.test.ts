@@ -189,6 +189,8 @@ describe('callbacks', () => {
     assert.equal(lines.length, 5);
     assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]), ['0', '1', '0', '0']);
     assert.throws(() => new callbacks.CSVLogger({ filepath: file } as never), /CSVLogger: unknown option 'filepath'. Valid options are: append, filename, separator/);
+    assert.throws(() => new callbacks.CSVLogger(file, 3 as never), /CSVLogger: separator must be a non-empty string .* got 3/);
+    assert.throws(() => new callbacks.CSVLogger(file, ',', 'yes' as never), /CSVLogger: append must be true or false, got "yes"/);
     assert.throws(() => new callbacks.CSVLogger({ filename: 3 } as never), /CSVLogger: filename must be a non-empty string \(a path such as 'log.csv'\), got 3/);
     // Python's csv module and float() read every value (what pandas.read_csv relies on).
     // Keras 3's values and columns: Python's float repr, and val_ columns of NA when a fit has no validation.

@@ -348,6 +348,10 @@ export class CSVLogger extends Callback {
       throw new Error(`CSVLogger: filename must be a non-empty string (a path such as 'log.csv'), got ${args.filename === undefined ? 'none' : JSON.stringify(args.filename)}`);
     }
     this.filename = args.filename; this.separator = args.separator ?? ','; this.append = args.append ?? false;
+    if (typeof this.separator !== 'string' || this.separator === '' || /[\r\n"]/.test(this.separator)) {
+      throw new Error(`CSVLogger: separator must be a non-empty string without quotes or line breaks (',', ';', '\\t'), got ${shown(this.separator)}`);
+    }
+    checkBoolean('CSVLogger', 'append', this.append);
   }
   onTrainBegin(): void {
     const fs = nodeFs();
