@@ -168,6 +168,11 @@ describe('callbacks', () => {
     assert.deepEqual(seen, [0.05]); // the schedule's rate after one step, logged as Keras logs it
     assert.throws(() => new callbacks.ReduceLROnPlateau({ cooldown: -1 }), /ReduceLROnPlateau: cooldown must be an integer >= 0, got -1/);
     assert.throws(() => new callbacks.ReduceLROnPlateau({ minDelta: NaN }), /ReduceLROnPlateau: minDelta must be a finite number, got NaN/);
+    // verbose messages print the rate as Keras does (Python's float: 1e-05, 1.0).
+    const said: string[] = [], log = console.log;
+    console.log = (s: string) => { said.push(s); };
+    try { await constantGradientModel().fit(x, y, { epochs: 2, verbose: 0, callbacks: [new callbacks.LearningRateScheduler((e) => [1e-5, 1][e], 1)] }); } finally { console.log = log; }
+    assert.deepEqual(said, ['\nEpoch 1: LearningRateScheduler setting learning rate to 1e-05.', '\nEpoch 2: LearningRateScheduler setting learning rate to 1.0.']);
     assert.throws(() => new callbacks.LearningRateScheduler(() => 0.1, 'loud' as never), /LearningRateScheduler: verbose must be an integer >= 0, got "loud"/);
     const xs = dt.ones([4, 2]);
     xs.data[5] = NaN; // sample 2: the second batch of 2

@@ -263,7 +263,7 @@ export class ReduceLROnPlateau extends Callback {
       if (old > this.minLr) {
         const next = Math.max(old * this.factor, this.minLr);
         setRate('ReduceLROnPlateau', optimizer, next);
-        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${next}.`);
+        if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyFloat(next)}.`);
         this.cooldownCounter = this.cooldown;
         this.wait = 0;
       }
@@ -285,7 +285,7 @@ export class LearningRateScheduler extends Callback {
       throw new Error(`LearningRateScheduler: the schedule returned ${lr} for epoch ${epoch}; it must return a positive number`);
     }
     setRate('LearningRateScheduler', optimizer, lr);
-    if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);
+    if (this.verbose > 0) console.log(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${pyFloat(lr)}.`);
   }
   onEpochEnd(_epoch: number, logs: Logs = {}): void { logs.learning_rate = optimizerOf(this, 'LearningRateScheduler').learningRate; }
 }
