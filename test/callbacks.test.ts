@@ -216,6 +216,18 @@ describe('callbacks', () => {
     assert.deepEqual(h.epoch, [0]);
   });
 
+  it('stopTraining set in onTrainBegin still runs one batch and its epoch end, as Keras 3 (TF.js clears the flag after onTrainBegin)', async () => {
+    for (const data of ['tensors', 'dataset'] as const) {
+      const m = constantGradientModel(), seen: string[] = [];
+      const cb = { onTrainBegin: () => { m.stopTraining = true; }, onBatchEnd: (b: number) => { seen.push(`batch ${b}`); }, onEpochEnd: (e: number) => { seen.push(`epoch ${e}`); } };
+      const h = data === 'tensors'
+        ? await m.fit(dt.ones([8, 2]), dt.zeros([8, 1]), { epochs: 3, batchSize: 2, verbose: 0, callbacks: [cb] })
+        : await m.fit(dt.data.Dataset.fromGenerator(function* () { for (let i = 0; i < 4; i++) yield [dt.ones([2, 2]), dt.zeros([2, 1])] as [dt.Tensor, dt.Tensor]; }), { epochs: 3, verbose: 0, callbacks: [cb] });
+      assert.deepEqual(seen, ['batch 0', 'epoch 0'], data);
+      assert.deepEqual(h.epoch, [0], data);
+    }
+  });
+
   it('BackupAndRestore: a run SIGKILLed mid-epoch resumes and ends bit-identical to an uninterrupted run', () => {
     const run = (dir: string, kill?: string) => spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'helpers/backup-child.ts'), dir], {
       encoding: 'utf8', env: { ...process.env, DEEPTYPE_THREADS: '1', ...(kill ? { KILL_AT: kill } : {}) },

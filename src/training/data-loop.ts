@@ -86,7 +86,7 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
   let epochLogs: Logs = {};
   await list.call('onTrainBegin', {});
   try {
-    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs; epoch++) { // stopTraining read after each batch and epoch, as in Keras 3
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs}`);
       await list.call('onEpochBegin', epoch, {});
       means.reset();
@@ -118,6 +118,7 @@ export async function fitStream(model: Model, source: DataSource, args: StreamFi
       }
       bar?.finish(logs);
       if (step > 0) { await list.call('onEpochEnd', epoch, logs); epochLogs = logs; }
+      if (model.stopTraining) break;
     }
   } finally { await train.close(); }
   model.optimizer!.finalizeVariableValues(model.trainableWeights); // useEma: the averages, as fit on tensors

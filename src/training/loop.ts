@@ -248,7 +248,8 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
     if (resume !== undefined) initialEpoch = Math.max(initialEpoch, resume);
   }
   let epoch = initialEpoch, step = 0, epochLogs: Logs = {};
-  for (; epoch < epochs && !model.stopTraining; epoch++) {
+  // stopTraining is read after each batch and epoch, as Keras 3 reads it: set in onTrainBegin, one batch still runs.
+  for (; epoch < epochs; epoch++) {
     await list.call('onEpochBegin', epoch, {});
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) new Random((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
@@ -273,6 +274,7 @@ async function fitEpochs(model: Model, x: ModelData, y: ModelData, args: FitArgs
     }
     await list.call('onEpochEnd', epoch, logs);
     epochLogs = logs;
+    if (model.stopTraining) break;
   }
   model.optimizer!.finalizeVariableValues(model.trainableWeights);
   await list.call('onTrainEnd', { ...epochLogs }); // Keras passes the last epoch's logs
