@@ -9,24 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import * as dt from '../src/index.ts';
 import { layers, models } from '../src/index.ts';
 import { Random } from '../src/core/random.ts';
+import { closeToTfjs, tfjsComparer } from './helpers/tfjs-same.ts';
 import { checkGradients, randomTensor } from './helpers/gradcheck.ts';
 
 const rng = new Random(41);
-const uniform = (n: number, lo = -1, hi = 1): number[] => Array.from({ length: n }, () => rng.uniform(lo, hi));
-const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string, tol = 1e-5): void => {
-  assert.equal(a.length, b.length, `${what}: length`);
-  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(b[i])) || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${what}[${i}]: ${a[i]} vs TF.js ${b[i]}`);
-};
-/** f on deeptype and on TF.js with the same values: same shape and values, on both backends. */
-function same(what: string, ours: (...x: dt.Tensor[]) => dt.Tensor, theirs: (...x: tf.Tensor[]) => tf.Tensor, shapes: number[][], tol = 1e-5): void {
-  const values = shapes.map((s) => uniform(s.reduce((a, b) => a * b, 1)));
-  const expected = theirs(...values.map((v, i) => tf.tensor(v, shapes[i])));
-  for (const b of ['js', 'wasm'] as const) dt.withBackend(b, () => {
-    const got = ours(...values.map((v, i) => dt.tensor(v, shapes[i])));
-    assert.deepEqual(got.shape, expected.shape, `${what} ${b}: shape`);
-    close(got.data, expected.dataSync(), `${what} ${b}`, tol);
-  });
-}
+const { uniform, same } = tfjsComparer(rng);
+const close = closeToTfjs;
 const f64 = (shape: number[], lo = -1, hi = 1) => randomTensor(shape, rng, lo, hi);
 
 before(async () => { await tf.setBackend('cpu'); dt.setBackend('wasm'); await dt.ready(); dt.setBackend('js'); });
