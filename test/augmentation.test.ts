@@ -90,6 +90,10 @@ test('identity in inference; the same seed augments identically; the stream adva
   assert.throws(() => new layers.RandomTranslation({ heightFactor: 1.5, widthFactor: 0 }), /heightFactor must be a number or \[lower, upper\] with -1 <= lower <= upper <= 1/);
   assert.throws(() => new layers.RandomZoom({ heightFactor: 0.1, fillMode: 'mirror' as never }), /fillMode must be one of reflect, wrap, constant, nearest/);
   assert.throws(() => new layers.RandomFlip({ mode: 'diagonal' as never }), /mode must be/);
+  // A string fillValue made NaN fills, a three-number valueRange was read as its first two, silently.
+  assert.throws(() => new layers.RandomRotation({ factor: 0.1, fillValue: '0' as never, name: 'rr' }), /Layer "rr": fillValue must be a number, got "0"/);
+  assert.throws(() => new layers.RandomBrightness({ factor: 0.1, valueRange: [0, 1, 2] as never, name: 'rb' }), /Layer "rb": valueRange must be \[low, high\], two finite numbers with low < high, got \[0,1,2\]/);
+  assert.throws(() => new layers.RandomContrast({ factor: 0.1, valueRange: [0, Number.NaN] }), /valueRange must be \[low, high\]/);
   assert.throws(() => new layers.RandomRotation({ factor: 0.1, colour: 1 } as never), /unknown option 'colour'/);
 });
 

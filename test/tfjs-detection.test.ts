@@ -119,6 +119,8 @@ describe('image.nonMaxSuppression against TF.js', () => {
     assert.throws(() => dt.image.nonMaxSuppression(dt.zeros([3, 4]), dt.zeros([3]), 1.5), /maxOutputSize must be an integer >= 0, got 1.5/);
     assert.throws(() => dt.image.nonMaxSuppression(dt.zeros([3, 4]), dt.zeros([3]), 2, 1.2), /iouThreshold must be in \[0, 1\], got 1.2/);
     assert.throws(() => dt.image.nonMaxSuppressionWithScore(dt.zeros([3, 4]), dt.zeros([3]), 2, 0.5, 0, -1), /softNmsSigma must be >= 0, got -1/);
+    // A truthy non-boolean padded silently.
+    assert.throws(() => dt.image.nonMaxSuppressionPadded(dt.zeros([3, 4]), dt.zeros([3]), 2, 0.5, 0, 'true' as never), /image.nonMaxSuppressionPadded: padToMaxOutputSize must be a boolean, got "true"/);
   });
 });
 

@@ -52,5 +52,9 @@ describe('tf.image against TF.js', () => {
     assert.throws(() => dt.image.resizeBilinear(dt.ones([4, 4]), [3, 3]), /image.resizeBilinear: images must be \[batch, height, width, channels\] or \[height, width, channels\], got shape \[4, 4\]/);
     assert.throws(() => dt.image.resizeNearestNeighbor(dt.ones([1, 4, 4, 1]), [3, 0]), /size must be \[newHeight, newWidth\], two positive integers, got \[3,0\]/);
     assert.throws(() => dt.image.rgbToGrayscale(dt.ones([2, 2, 4])), /the last axis must hold 3 channels/);
+    // Truthy non-booleans were taken as true, silently; a string fillValue filled NaN.
+    assert.throws(() => dt.image.resizeBilinear(dt.ones([1, 4, 4, 1]), [3, 3], 'false' as never), /image.resizeBilinear: alignCorners must be a boolean, got "false"/);
+    assert.throws(() => dt.image.resizeNearestNeighbor(dt.ones([1, 4, 4, 1]), [3, 3], false, 1 as never), /image.resizeNearestNeighbor: halfPixelCenters must be a boolean, got 1/);
+    assert.throws(() => dt.image.transform(dt.ones([1, 4, 4, 1]), dt.tensor([[1, 0, 0, 0, 1, 0, 0, 0]]), 'nearest', 'constant', '0' as never), /imageTransform: fillValue must be a number, got "0"/);
   });
 });

@@ -35,6 +35,13 @@ export function channelsLast(layer: string, v: unknown): void {
   }
 }
 
+/** A boolean option (a string such as 'false' would otherwise read as true). */
+export function booleanArg(layer: string, arg: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw invalid(layer, arg, 'true or false', v);
+  return v;
+}
+
 export function oneOf<T extends string>(layer: string, arg: string, v: unknown, options: readonly T[]): T {
   if (!options.includes(v as T)) throw invalid(layer, arg, `one of ${options.map((o) => `'${o}'`).join(', ')}`, v);
   return v as T;

@@ -43,6 +43,7 @@ abstract class RandomGeometric extends Layer {
     this.fillMode = args.fillMode ?? defaults.fillMode;
     this.interpolation = args.interpolation ?? defaults.interpolation;
     this.fillValue = args.fillValue ?? 0;
+    if (typeof this.fillValue !== 'number' || Number.isNaN(this.fillValue)) throw new Error(`Layer "${this.name}": fillValue must be a number, got ${JSON.stringify(args.fillValue)}`);
     this.seed = args.seed;
     if (!FILL_MODES.includes(this.fillMode)) throw new Error(`Layer "${this.name}": fillMode must be one of ${FILL_MODES.join(', ')}, got '${this.fillMode}'`);
     if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new Error(`Layer "${this.name}": interpolation must be 'nearest' or 'bilinear', got '${this.interpolation}'`);
@@ -198,7 +199,8 @@ abstract class RandomColor extends Layer {
   constructor(args: ColorArgs) {
     super(args);
     this.valueRange = args.valueRange ?? [0, 255];
-    if (!(this.valueRange[0] < this.valueRange[1])) throw new Error(`Layer "${this.name}": valueRange must be [low, high] with low < high, got ${JSON.stringify(this.valueRange)}`);
+    const vr = this.valueRange as unknown;
+    if (!Array.isArray(vr) || vr.length !== 2 || !vr.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(this.valueRange[0] < this.valueRange[1])) throw new Error(`Layer "${this.name}": valueRange must be [low, high], two finite numbers with low < high, got ${JSON.stringify(this.valueRange)}`);
     this.seed = args.seed;
     this.generator = new SeedGenerator(args.seed);
   }

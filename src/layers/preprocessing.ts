@@ -3,7 +3,7 @@
 import { formatShape, sizeOf } from '../core/shape.ts';
 import { Tensor, tensor, type Variable } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
-import { finiteNumber, invalid, oneOf, positiveInts } from './args.ts';
+import { booleanArg, finiteNumber, invalid, oneOf, positiveInts } from './args.ts';
 import { initializers } from './initializers.ts';
 import { Layer, type LayerArgs, type ShapeSpec } from './layer.ts';
 import { checkOptions, registerLayers } from './registry.ts';
@@ -59,14 +59,15 @@ export class Normalization extends Layer {
     const axis = args.axis === undefined ? [-1] : args.axis === null ? [] : typeof args.axis === 'number' ? [args.axis] : [...args.axis];
     if (axis.some((a) => !Number.isInteger(a))) throw invalid(this.name, 'axis', 'an integer axis, a list of them, or null', args.axis);
     this.axis = axis;
-    this.invert = args.invert ?? false;
+    this.invert = booleanArg(this.name, 'invert', args.invert, false);
     const list = (v: number | number[] | null | undefined): number[] | null => (v === undefined || v === null ? null : typeof v === 'number' ? [v] : [...v]);
     this.givenMean = list(args.mean);
     this.givenVariance = list(args.variance);
     if ((this.givenMean === null) !== (this.givenVariance === null)) {
       throw invalid(this.name, this.givenMean === null ? 'mean' : 'variance', 'both mean and variance, or neither (then call adapt())', this.givenMean === null ? args.mean : args.variance);
     }
-    if (this.givenVariance?.some((v) => !(v >= 0))) throw invalid(this.name, 'variance', 'non-negative numbers', args.variance);
+    if (this.givenMean?.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw invalid(this.name, 'mean', 'finite numbers', args.mean);
+    if (this.givenVariance?.some((v) => typeof v !== 'number' || !(v >= 0 && v < Infinity))) throw invalid(this.name, 'variance', 'non-negative numbers', args.variance);
   }
   override build(inputShape: ShapeSpec): void {
     const rank = inputShape.length;
@@ -142,7 +143,7 @@ export class Resizing extends Layer {
     this.height = positiveInts(this.name, 'height', args?.height, 1)[0];
     this.width = positiveInts(this.name, 'width', args.width, 1)[0];
     this.interpolation = oneOf(this.name, 'interpolation', args.interpolation ?? 'bilinear', ['bilinear', 'nearest'] as const);
-    this.cropToAspectRatio = args.cropToAspectRatio ?? false;
+    this.cropToAspectRatio = booleanArg(this.name, 'cropToAspectRatio', args.cropToAspectRatio, false);
     this.inputSpec = { ndim: 4 };
   }
   override computeOutputShape(s: ShapeSpec): ShapeSpec { return [s[0], this.height, this.width, s[3]]; }

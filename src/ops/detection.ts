@@ -188,6 +188,7 @@ export const nonMaxSuppressionWithScoreAsync = async (...a: Parameters<typeof no
  * boxes, as TF.js pads); validOutputs says how many are real.
  */
 export function nonMaxSuppressionPadded(boxes: Tensor, scores: Tensor, maxOutputSize: number, iouThreshold = 0.5, scoreThreshold = -Infinity, padToMaxOutputSize = false): { selectedIndices: Tensor; validOutputs: Tensor } {
+  if (typeof padToMaxOutputSize !== 'boolean') throw new Error(`image.nonMaxSuppressionPadded: padToMaxOutputSize must be a boolean, got ${JSON.stringify(padToMaxOutputSize)}`);
   const { indices } = suppress('image.nonMaxSuppressionPadded', { boxes, scores, maxOutputSize, iouThreshold, scoreThreshold, softNmsSigma: 0 });
   const valid = indices.length;
   const padTo = Math.min(maxOutputSize, boxes.shape[0]);

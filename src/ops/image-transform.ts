@@ -29,6 +29,7 @@ export function imageTransform(images: Tensor, transforms: Tensor, { interpolati
   }
   if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw new Error(`imageTransform: interpolation must be 'nearest' or 'bilinear', got '${interpolation}'`);
   if (!['reflect', 'wrap', 'constant', 'nearest'].includes(fillMode)) throw new Error(`imageTransform: fillMode must be 'reflect', 'wrap', 'constant' or 'nearest', got '${fillMode}'`);
+  if (typeof fillValue !== 'number') throw new Error(`imageTransform: fillValue must be a number, got ${JSON.stringify(fillValue)}`);
   const [outH, outW] = outputShape ?? [inH, inW];
   if (![outH, outW].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`imageTransform: outputShape must be two positive integers, got ${JSON.stringify(outputShape)}`);
   const x = images.dtype === 'float32' || images.dtype === 'float64' ? images : images.cast('float32');

@@ -20,6 +20,9 @@ function batched(images: Tensor, what: string): [Tensor, (y: Tensor) => Tensor] 
 
 function checkSize(size: readonly number[], alignCorners: boolean, halfPixelCenters: boolean, what: string): void {
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`image.${what}: size must be [newHeight, newWidth], two positive integers, got ${JSON.stringify(size)}`);
+  for (const [name, v] of [['alignCorners', alignCorners], ['halfPixelCenters', halfPixelCenters]] as const) {
+    if (typeof v !== 'boolean') throw new Error(`image.${what}: ${name} must be a boolean, got ${JSON.stringify(v)}`);
+  }
   if (alignCorners && halfPixelCenters) throw new Error(`image.${what}: alignCorners and halfPixelCenters cannot both be true`);
 }
 
