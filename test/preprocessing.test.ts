@@ -77,6 +77,28 @@ runLayerTest({
   weights: none,
 });
 
+describe('Resizing and CenterCrop on one image [h, w, c], as Keras 3 takes it', () => {
+  const x = Float64Array.from({ length: 5 * 7 * 2 }, (_, i) => Math.sin(i) * 10);
+  for (const backend of ['js', 'wasm']) {
+    it(`${backend}: the batch-of-one result without its batch axis (it refused rank 3)`, () => dt.withBackend(backend, () => {
+      const one = dt.tensor(Float32Array.from(x), [5, 7, 2]);
+      const cases: [dt.layers.Layer, Float64Array, number[]][] = [
+        [new layers.Resizing({ height: 3, width: 4 }), tfResize(x, [1, 5, 7, 2], [3, 4], 'bilinear'), [3, 4, 2]],
+        [new layers.Resizing({ height: 4, width: 4, interpolation: 'nearest', cropToAspectRatio: true }), tfResize(crop(x, [1, 5, 7, 2], 0, 1, 5, 5), [1, 5, 5, 2], [4, 4], 'nearest'), [4, 4, 2]],
+        [new layers.CenterCrop({ height: 3, width: 4 }), crop(x, [1, 5, 7, 2], 1, 1, 3, 4), [3, 4, 2]],
+        [new layers.CenterCrop({ height: 6, width: 6 }), tfResize(crop(x, [1, 5, 7, 2], 0, 1, 5, 5), [1, 5, 5, 2], [6, 6], 'bilinear'), [6, 6, 2]],
+      ];
+      for (const [layer, expected, shape] of cases) {
+        const y = layer.apply(one) as dt.Tensor;
+        assert.deepEqual(y.shape, shape, layer.name);
+        assert.deepEqual(layer.computeOutputShape([5, 7, 2]), shape, `${layer.name} computeOutputShape`);
+        y.data.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4, `${layer.name}[${i}]: ${v} vs ${expected[i]}`));
+      }
+      assert.throws(() => new layers.Resizing({ height: 2, width: 2, name: 'rz' }).apply(dt.ones([4, 4])), /layer "rz" is incompatible with the layer: expected min_ndim=3, found ndim=2/);
+    }));
+  }
+});
+
 describe('Normalization.adapt and preprocessing errors', () => {
   it('adapt learns the mean and variance of each feature (float64 formula), and compiled predictions follow', () => {
     const data = dt.tensor(Array.from({ length: 24 }, (_, i) => (i * 7) % 11 - 3 + (i % 3)), [8, 3]);

@@ -118,6 +118,15 @@ export class Normalization extends Layer {
 
 type Interpolation = 'bilinear' | 'nearest';
 
+/** A batch [n, h, w, c], or one image [h, w, c] (Keras 3's image layers take both) through f as a batch of one. */
+function perBatch(x: Tensor, f: (images: Tensor) => Tensor): Tensor {
+  if (x.rank === 4) return f(x);
+  const y = f(ops.expandDims(x, 0));
+  return ops.reshape(y, y.shape.slice(1));
+}
+/** The output shape of a layer that makes each image height x width. */
+const imageShape = (s: ShapeSpec, height: number, width: number): ShapeSpec => (s.length === 3 ? [height, width, s[2]] : [s[0], height, width, s[3]]);
+
 /** Keras 3's crop_to_aspect_ratio: the largest centered window with the target's aspect ratio. */
 function aspectCrop(x: Tensor, height: number, width: number): Tensor {
   const [n, h, w, c] = x.shape;
@@ -144,12 +153,11 @@ export class Resizing extends Layer {
     this.width = positiveInts(this.name, 'width', args.width, 1)[0];
     this.interpolation = oneOf(this.name, 'interpolation', args.interpolation ?? 'bilinear', ['bilinear', 'nearest'] as const);
     this.cropToAspectRatio = booleanArg(this.name, 'cropToAspectRatio', args.cropToAspectRatio, false);
-    this.inputSpec = { ndim: 4 };
+    this.inputSpec = { minNdim: 3, maxNdim: 4 };
   }
-  override computeOutputShape(s: ShapeSpec): ShapeSpec { return [s[0], this.height, this.width, s[3]]; }
-  call(x: Tensor): Tensor {
-    const src = this.cropToAspectRatio ? aspectCrop(float(x), this.height, this.width) : x;
-    return ops.resize(src, [this.height, this.width], this.interpolation);
+  override computeOutputShape(s: ShapeSpec): ShapeSpec { return imageShape(s, this.height, this.width); }
+  call(input: Tensor): Tensor {
+    return perBatch(input, (x) => ops.resize(this.cropToAspectRatio ? aspectCrop(float(x), this.height, this.width) : x, [this.height, this.width], this.interpolation));
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation, cropToAspectRatio: this.cropToAspectRatio };
@@ -168,10 +176,11 @@ export class CenterCrop extends Layer {
     checkOptions(this.name, args, ['height', 'width']);
     this.height = positiveInts(this.name, 'height', args?.height, 1)[0];
     this.width = positiveInts(this.name, 'width', args.width, 1)[0];
-    this.inputSpec = { ndim: 4 };
+    this.inputSpec = { minNdim: 3, maxNdim: 4 };
   }
-  override computeOutputShape(s: ShapeSpec): ShapeSpec { return [s[0], this.height, this.width, s[3]]; }
-  call(x: Tensor): Tensor {
+  override computeOutputShape(s: ShapeSpec): ShapeSpec { return imageShape(s, this.height, this.width); }
+  call(input: Tensor): Tensor { return perBatch(input, (x) => this.crop(x)); }
+  private crop(x: Tensor): Tensor {
     const [n, h, w, c] = x.shape;
     const dh = h - this.height, dw = w - this.width;
     const xf = float(x);
