@@ -94,6 +94,14 @@ test('identity in inference; the same seed augments identically; the stream adva
   assert.throws(() => new layers.RandomRotation({ factor: 0.1, fillValue: '0' as never, name: 'rr' }), /Layer "rr": fillValue must be a number, got "0"/);
   assert.throws(() => new layers.RandomBrightness({ factor: 0.1, valueRange: [0, 1, 2] as never, name: 'rb' }), /Layer "rb": valueRange must be \[low, high\], two finite numbers with low < high, got \[0,1,2\]/);
   assert.throws(() => new layers.RandomContrast({ factor: 0.1, valueRange: [0, Number.NaN] }), /valueRange must be \[low, high\]/);
+  // Keras sorts a factor pair (and RandomBrightness's valueRange): a reversed pair was refused; three numbers were read as the first two.
+  assert.deepEqual(new layers.RandomZoom({ heightFactor: [0.2, -0.3], widthFactor: [0.1, 0] }).getConfig().heightFactor, [-0.3, 0.2]);
+  assert.deepEqual(new layers.RandomTranslation({ heightFactor: [0.2, -0.1], widthFactor: 0.1 }).heightFactor, [-0.1, 0.2]);
+  assert.deepEqual(new layers.RandomRotation({ factor: [0.3, -0.2] }).factor, [-0.2, 0.3]);
+  assert.deepEqual(new layers.RandomBrightness({ factor: [0.1, -0.2], valueRange: [1, 0] }).valueRange, [0, 1]);
+  assert.deepEqual(new layers.RandomBrightness({ factor: [0.1, -0.2] }).factor, [-0.2, 0.1]);
+  assert.throws(() => new layers.RandomRotation({ factor: [0.1, 0.2, 0.3] as never, name: 'rr' }), /Layer "rr": factor must be a number or \[lower, upper\].*got \[0.1,0.2,0.3\]/);
+  assert.throws(() => new layers.RandomZoom({ heightFactor: [0.1, '0.2'] as never }), /heightFactor must be a number or \[lower, upper\]/);
   assert.throws(() => new layers.RandomRotation({ factor: 0.1, colour: 1 } as never), /unknown option 'colour'/);
 });
 

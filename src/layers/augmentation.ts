@@ -12,10 +12,11 @@ import { checkOptions, registerLayers } from './registry.ts';
 
 type Factor = number | [number, number];
 
-/** Keras's factor rule: f -> [-f, f] (or [lo, hi] as given), each within [min, max]. */
+/** Keras's factor rule: f -> [-f, f], or a pair [lower, upper] (sorted, as Keras sorts it), each within [min, max]. */
 function range(layer: string, name: string, f: Factor | null | undefined, min = -1, max = 1): [number, number] {
   if (f === null || f === undefined) return [0, 0];
-  const [lo, hi] = typeof f === 'number' ? [-Math.abs(f), Math.abs(f)] : f;
+  const pair = Array.isArray(f) && f.length === 2 && f.every((v) => typeof v === 'number');
+  const [lo, hi] = typeof f === 'number' ? [-Math.abs(f), Math.abs(f)] : pair ? [Math.min(f[0], f[1]), Math.max(f[0], f[1])] : [Number.NaN, Number.NaN];
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi && lo >= min && hi <= max)) {
     throw new Error(`Layer "${layer}": ${name} must be a number or [lower, upper] with ${min} <= lower <= upper <= ${max}, got ${JSON.stringify(f)}`);
   }
@@ -242,7 +243,9 @@ export class RandomBrightness extends RandomColor {
   readonly factor: [number, number];
   constructor(args: ColorArgs) {
     checkOptions('RandomBrightness', args, ['factor', 'valueRange', 'seed']);
-    super(args);
+    // Keras's RandomBrightness sorts valueRange (RandomContrast does not).
+    const vr = args.valueRange as unknown;
+    super(Array.isArray(vr) && vr.length === 2 ? { ...args, valueRange: [Math.min(vr[0], vr[1]), Math.max(vr[0], vr[1])] } : args);
     if (args.factor === undefined) throw new Error(`Layer "${this.name}": factor is required (e.g. 0.2)`);
     this.factor = range(this.name, 'factor', args.factor);
   }
