@@ -135,6 +135,10 @@ describe('Normalization.adapt and preprocessing errors', () => {
     assert.throws(() => new layers.Rescaling({ scale: 1, ofset: 1 } as never), /unknown option 'ofset'. Valid options are: .*offset/);
     // Non-boolean flags read as truthy, and NaN statistics gave NaN outputs, silently.
     assert.throws(() => new layers.Resizing({ height: 2, width: 3, cropToAspectRatio: 'false' as never, name: 'rz' }), /argument 'cropToAspectRatio' of layer "rz". Expected true or false. Received cropToAspectRatio="false"/);
+    // An input other than the adapted features failed inside reshape, naming neither layer nor shapes.
+    const adapted = new layers.Normalization({ name: 'nm' });
+    adapted.adapt(dt.ones([4, 3]));
+    assert.throws(() => adapted.apply(dt.ones([2, 5])), /Layer "nm": input shape \[2, 5\] does not match the statistics' shape \[3\] along axis \[-1\]/);
     assert.throws(() => new layers.Normalization({ invert: 1 as never, name: 'nm' }), /argument 'invert' of layer "nm". Expected true or false. Received invert=1/);
     assert.throws(() => new layers.Normalization({ mean: [0, Number.NaN], variance: [1, 1], name: 'nm' }), /argument 'mean' of layer "nm". Expected finite numbers/);
     assert.throws(() => new layers.Normalization({ mean: 0, variance: Infinity, name: 'nm' }), /argument 'variance' of layer "nm". Expected non-negative numbers/);

@@ -105,6 +105,10 @@ export class Normalization extends Layer {
   }
 
   call(x: Tensor): Tensor {
+    const kept = this.keptAxes.map((a) => x.shape[a]);
+    if (x.rank <= Math.max(0, ...this.keptAxes) || kept.some((d, i) => d !== this.mean!.shape[i])) {
+      throw new Error(`Layer "${this.name}": input shape ${formatShape(x.shape)} does not match the statistics' shape ${formatShape(this.mean!.shape)} along axis ${JSON.stringify(this.axis)}`);
+    }
     const shape = x.shape.map((d, i) => (this.keptAxes.includes(i) ? d : 1));
     const mean = ops.reshape(this.mean!, shape);
     const std = ops.maximum(ops.sqrt(ops.reshape(this.variance!, shape)), EPSILON);
