@@ -158,6 +158,12 @@ describe('metric options', () => {
     // top 1 per row: (0,0) tp, (1,1) tp, (2,2) fp -> precision 2/3; recall 2/5.
     close(feed(new metrics.Precision({ topK: 1 }), t, p), 2 / 3, 1e-12, 'precision top 1');
     close(feed(new metrics.Recall({ topK: 1 }), t, p), 2 / 5, 1e-12, 'recall top 1');
+    // Keras: topK without thresholds counts the top k whatever their values (threshold -inf);
+    // a given threshold still applies.
+    const low = [[0.3, 0.2, 0.1], [0.1, 0.4, 0.2], [0.05, 0.1, 0.2]];
+    close(feed(new metrics.Precision({ topK: 1 }), t, low), 2 / 3, 1e-12, 'precision top 1, low scores');
+    close(feed(new metrics.Recall({ topK: 1 }), t, low), 2 / 5, 1e-12, 'recall top 1, low scores');
+    close(feed(new metrics.Precision({ topK: 1, thresholds: 0.35 }), t, low), 1, 1e-12, 'top 1 above 0.35');
     // class 1 only, threshold 0.5: predictions 0.8 (fp), 0.7 (tp), 0.9 (tp).
     close(feed(new metrics.Precision({ classId: 1 }), t, p), 2 / 3, 1e-12, 'class 1');
     assert.throws(() => new metrics.Precision({ thresholds: [0.3, 0.6] as never }), /lists of thresholds are not supported/);

@@ -41,7 +41,8 @@ abstract class ThresholdCounts extends Metric {
     const known = ['name', 'thresholds', 'topK', 'classId'];
     for (const k of Object.keys(args)) if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}'. Valid options are: ${known.join(', ')}`);
     if (Array.isArray(args.thresholds)) throw new Error(`${where}: give one threshold (a number); lists of thresholds are not supported`);
-    this.threshold = checkThreshold(where, args.thresholds ?? 0.5);
+    // As Keras: with topK and no thresholds, every top-k entry is positive whatever its value.
+    this.threshold = args.thresholds === undefined ? (args.topK === undefined ? 0.5 : -Infinity) : checkThreshold(where, args.thresholds);
     if (args.topK !== undefined && !(Number.isInteger(args.topK) && args.topK >= 1)) throw new Error(`${where}: topK must be a positive integer, got ${args.topK}`);
     this.topK = args.topK;
     this.classId = args.classId;
