@@ -120,9 +120,29 @@ describe('losses match Keras\'s formulas (float64)', () => {
       assert.ok(losses.getLoss(name) instanceof cls, name);
     }
     assert.throws(() => losses.getLoss('binary_crossentropyy'), /unknown loss 'binary_crossentropyy'.*one of binary_crossentropy, .*poisson/);
-    assert.throws(() => new losses.MeanSquaredError({ reduction: 'mean' as never }), /unknown reduction 'mean', expected one of sum_over_batch_size, sum, none/);
+    assert.throws(() => new losses.MeanSquaredError({ reduction: 'avg' as never }), /MeanSquaredError: unknown reduction 'avg', expected one of sum_over_batch_size, sum, none, mean, mean_with_sample_weight/);
     assert.throws(() => new losses.BinaryCrossentropy({ fromLogit: true } as never), /BinaryCrossentropy: unknown option 'fromLogit'/);
     assert.throws(() => new losses.BinaryCrossentropy({ labelSmoothing: 2 }), /labelSmoothing must be in \[0, 1\], got 2/);
+  }));
+
+  it('Keras 3\'s other reductions: null is none, mean, mean_with_sample_weight (by the weights\' own sum)', () => dt.withBackend('js', () => {
+    // Sequence outputs: values [2, 3], weights per sample [2] or per timestep [2, 3].
+    const t = dt.tensor(uniform(6, 2, -1, 1), null, 'float64').reshape([2, 3, 2]), p = dt.tensor(uniform(6, 2, -1, 1), null, 'float64').reshape([2, 3, 2]);
+    const v = Array.from(new losses.MeanSquaredError({ reduction: 'none' }).call(t, p).data);
+    assertValues(new losses.MeanSquaredError({ reduction: null }).apply(t, p), v, 1e-12, 'null is none');
+    assertValues(new losses.MeanSquaredError({ reduction: 'mean' }).apply(t, p), [mean(v)], 1e-12, 'mean');
+    const mws = (w?: dt.Tensor) => new losses.MeanSquaredError({ reduction: 'mean_with_sample_weight' }).apply(t, p, w).data[0];
+    assertValues(dt.tensor([mws()], null, 'float64'), [mean(v)], 1e-12, 'no weights: mean');
+    assertValues(dt.tensor([mws(dt.tensor([0.5, 2], null, 'float64'))], null, 'float64'), [sum(v.map((x, i) => x * [0.5, 2][Math.floor(i / 3)])) / 2.5], 1e-12, 'weights [2]');
+    const w2 = [1, 0, 2, 0.5, 0, 1];
+    assertValues(dt.tensor([mws(dt.tensor(w2, [2, 3], 'float64'))], null, 'float64'), [sum(v.map((x, i) => x * w2[i])) / sum(w2)], 1e-12, 'weights [2, 3]');
+    assertValues(dt.tensor([mws(dt.tensor([0, 0], null, 'float64'))], null, 'float64'), [0], 1e-12, 'zero weights: 0, not NaN');
+    // ignoreClass: the mask joins the weights, so the divisor is the weight of the valid entries.
+    const logits = f64(uniform(4, 3, -2, 2)), y = dt.tensor([0, -1, 2, 1], null, 'int32'), w = dt.tensor([1, 3, 2, 0.5], null, 'float64');
+    const ref = [0, -1, 2, 1].map((l, r) => (l < 0 ? 0 : -Math.log(softmaxRows([Array.from(logits.data.slice(r * 3, r * 3 + 3))])[0][l])));
+    const masked = new losses.SparseCategoricalCrossentropy({ fromLogits: true, ignoreClass: -1, reduction: 'mean_with_sample_weight' });
+    assertValues(masked.apply(y, logits, w), [(ref[0] + 2 * ref[2] + 0.5 * ref[3]) / 3.5], 1e-9, 'masked, weighted');
+    assertValues(masked.apply(y, logits), [(ref[0] + ref[2] + ref[3]) / 3], 1e-9, 'masked');
   }));
 
   it('SparseCategoricalCrossentropy: fused path, ignoreClass as Keras masks it', () => dt.withBackend('js', () => {

@@ -7,10 +7,11 @@ import * as ops from '../ops/index.ts';
 /** Keras's fuzz factor (backend.epsilon()). */
 export const EPSILON = 1e-7;
 
-export type Reduction = 'sum_over_batch_size' | 'sum' | 'none';
-export const REDUCTIONS: readonly Reduction[] = ['sum_over_batch_size', 'sum', 'none'];
+/** Keras 3's reductions; 'mean' is 'sum_over_batch_size', and null (Keras's None) is 'none'. */
+export type Reduction = 'sum_over_batch_size' | 'sum' | 'none' | 'mean' | 'mean_with_sample_weight';
+export const REDUCTIONS: readonly Reduction[] = ['sum_over_batch_size', 'sum', 'none', 'mean', 'mean_with_sample_weight'];
 
-export interface LossArgs { reduction?: Reduction; name?: string }
+export interface LossArgs { reduction?: Reduction | null; name?: string }
 
 /** Per-sample values plus, optionally, a 0/1 mask of the entries that count (ignoreClass). */
 export interface LossValues { values: Tensor; mask?: Tensor }
@@ -31,9 +32,10 @@ export abstract class Loss {
   readonly reduction: Reduction;
 
   constructor(args: LossArgs | undefined, defaultName: string) {
-    const reduction = args?.reduction ?? 'sum_over_batch_size';
+    // null is Keras's None (no reduction, as a saved Keras config spells it), not the default.
+    const reduction = args?.reduction === null ? 'none' : args?.reduction ?? 'sum_over_batch_size';
     if (!REDUCTIONS.includes(reduction)) {
-      throw new Error(`${new.target.name}: unknown reduction '${String(reduction)}', expected one of ${REDUCTIONS.join(', ')}`);
+      throw new Error(`${new.target.name}: unknown reduction '${String(reduction)}', expected one of ${REDUCTIONS.join(', ')} (or null)`);
     }
     this.reduction = reduction;
     this.name = args?.name ?? defaultName;
@@ -48,7 +50,9 @@ export abstract class Loss {
   /**
    * The loss reduced as Keras does: values times the sample weights (one per sample, or the
    * values' shape), then summed; 'sum_over_batch_size' divides by the number of values (masked
-   * entries excluded); 'none' returns the weighted values.
+   * entries excluded; 'mean' too); 'mean_with_sample_weight' divides by the sum of the
+   * weights (the mask folded in; each weight counts once, as Keras sums them unbroadcast);
+   * 'none' returns the weighted values.
    */
   apply(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): Tensor {
     const { values, mask } = this.values(yTrue, yPred);
@@ -58,6 +62,10 @@ export abstract class Loss {
     if (this.reduction === 'none') return weighted;
     const total = ops.sum(weighted);
     if (this.reduction === 'sum') return total;
+    if (this.reduction === 'mean_with_sample_weight' && (sampleWeight || mask)) {
+      const w = sampleWeight && mask ? ops.mul(broadcastWeights(sampleWeight, values, this.name), mask) : mask ?? sampleWeight!;
+      return ops.divNoNan(total, ops.sum(w.dtype === total.dtype ? w : w.cast(total.dtype)));
+    }
     // Keras scales valid entries by total / (valid + epsilon), so the mean is over the valid ones.
     if (mask) return ops.div(total, ops.add(ops.sum(mask), EPSILON));
     return ops.div(total, Math.max(values.size, 1));
