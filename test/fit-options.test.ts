@@ -73,6 +73,32 @@ describe('fit options', () => {
     close(h3.history.loss[0], ref, 1e-5, 'one-hot class weights');
   });
 
+  it('sequence outputs: sampleWeight and classWeight per timestep, as Keras broadcasts them', async () => {
+    const seq = (loss: string): dt.models.Sequential => {
+      const m = new dt.models.Sequential([new dt.layers.Input({ shape: [4, 2] }), new dt.layers.Dense({ units: 3, activation: 'softmax' })]);
+      m.compile({ loss, optimizer: 'sgd', metrics: ['accuracy'] });
+      return m;
+    };
+    const xs = dt.randomUniform([5, 4, 2], -1, 1, 'float32', 3);
+    const labels = [[0, 1, 2, 1], [2, 2, 2, 2], [1, 1, 1, 1], [0, 0, 0, 0], [1, 2, 0, 1]];
+    const sparse = dt.tensor(labels), oneHot = dt.oneHot(dt.tensor(labels, null, 'int32'), 3);
+    const cw = { 0: 0.5, 2: 3 }, w = labels.flat().map((c) => (c === 0 ? 0.5 : c === 2 ? 3 : 1));
+    for (const [loss, y] of [['categorical_crossentropy', oneHot], ['sparse_categorical_crossentropy', sparse]] as const) {
+      const m = seq(loss);
+      const ce = Array.from(new dt.losses.CategoricalCrossentropy().call(oneHot, m.predict(xs)).data);
+      // sum_over_batch_size: the weighted sum over every position, divided by their number (20).
+      const ref = ce.reduce((s, v, i) => s + v * w[i], 0) / 20;
+      const start = m.getWeights();
+      const h = await m.fit(xs, y, { classWeight: cw, batchSize: 5, verbose: 0 });
+      close(h.history.loss[0], ref, 1e-5, `${loss}: class weights per timestep`);
+      m.setWeights(start);
+      const h2 = await m.fit(xs, y, { sampleWeight: dt.tensor(w, [5, 4]), batchSize: 5, verbose: 0 });
+      close(h2.history.loss[0], ref, 1e-5, `${loss}: sampleWeight [5, 4]`);
+    }
+    await assert.rejects(seq('mse').fit(xs, oneHot, { sampleWeight: dt.ones([5, 3]), verbose: 0 }), /sampleWeight has shape \[5, 3\], expected one weight per sample: shape \[5\].*or per position of the sequence output: shape \[5, 4\]/);
+    await assert.rejects(linear().fit(x, y, { sampleWeight: dt.ones([6, 2]), verbose: 0 }), /sampleWeight has shape \[6, 2\], expected one weight per sample: shape \[6\] \(y has 6 samples\)$/);
+  });
+
   it('refuses bad weights with clear errors', async () => {
     const m = linear();
     await assert.rejects(m.fit(x, y, { sampleWeight: dt.tensor([1, 2, 3]), verbose: 0 }), /fit: sampleWeight has shape \[3\], expected one weight per sample: shape \[6\]/);

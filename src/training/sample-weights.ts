@@ -7,7 +7,7 @@ import type { ShapeSpec } from '../layers/layer.ts';
 
 export type ClassWeight = Record<number | string, number>;
 
-/** Per-sample weights [n] (float32) from sampleWeight and/or classWeight, or undefined for none. */
+/** Weights [n] (or [n, t] for a sequence output; float32) from sampleWeight or classWeight, or undefined for none. */
 export function sampleWeights(
   what: string, y: Tensor, outputShape: ShapeSpec, sampleWeight: Tensor | undefined, classWeight: ClassWeight | undefined, outputName: string,
 ): Tensor | undefined {
@@ -15,15 +15,21 @@ export function sampleWeights(
   if (sampleWeight !== undefined && classWeight !== undefined) {
     throw new Error(`${what}: give sampleWeight or classWeight, not both (Keras refuses the pair too); fold the class weights into sampleWeight instead`);
   }
+  // Weighted entries: the samples, and the timesteps (positions) of a sequence output, as Keras
+  // broadcasts sample weights [n, t] over the losses of outputs [n, t, units].
+  const lead = Math.max(outputShape.length - 1, 1);
   if (sampleWeight !== undefined) {
     if (!(sampleWeight instanceof Tensor)) throw new Error(`${what}: sampleWeight must be a Tensor of shape [${n}], got ${typeof sampleWeight}`);
-    if (sampleWeight.size !== n || sampleWeight.rank === 0 || sampleWeight.shape[0] !== n) {
-      throw new Error(`${what}: sampleWeight has shape ${formatShape(sampleWeight.shape)}, expected one weight per sample: shape [${n}] (y has ${n} samples)`);
+    const perSample = sampleWeight.size === n && sampleWeight.rank > 0 && sampleWeight.shape[0] === n;
+    const perStep = sampleWeight.rank >= 2 && sampleWeight.rank <= lead && sampleWeight.shape.every((d, i) => d === y.shape[i]);
+    if (!perSample && !perStep) {
+      const steps = lead > 1 ? `, or per position of the sequence output: shape ${formatShape(y.shape.slice(0, lead))}` : '';
+      throw new Error(`${what}: sampleWeight has shape ${formatShape(sampleWeight.shape)}, expected one weight per sample: shape [${n}] (y has ${n} samples)${steps}`);
     }
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < sampleWeight.size; i++) {
       if (!Number.isFinite(sampleWeight.data[i])) throw new Error(`${what}: sampleWeight[${i}] is ${sampleWeight.data[i]}; weights must be finite numbers`);
     }
-    return new Tensor(Float32Array.from(sampleWeight.data), [n]);
+    return new Tensor(Float32Array.from(sampleWeight.data), perSample ? [n] : sampleWeight.shape.slice());
   }
   if (classWeight === undefined) return undefined;
   const units = outputShape[outputShape.length - 1];
@@ -37,16 +43,21 @@ export function sampleWeights(
     if (typeof w !== 'number' || !Number.isFinite(w)) throw new Error(`${what}: classWeight[${key}] must be a finite number, got ${w}`);
     table.set(c, w);
   }
-  // Keras's class of a sample: the argmax of a one-hot row, else the rounded label.
-  const cols = y.rank >= 2 ? y.shape[y.rank - 1] : 1, per = y.size / n;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let c: number;
-    if (cols > 1 && per === cols) {
-      c = 0;
-      for (let j = 1; j < cols; j++) if (y.data[i * cols + j] > y.data[i * cols + c]) c = j;
-    } else c = Math.round(y.data[i * per]);
+  // Keras's class of an entry: the argmax of a one-hot row, else the rounded label; one weight
+  // per sample, or per position of a sequence output (as Keras's tf.data path weighs them).
+  const shape = y.shape.slice(0, Math.min(lead, y.rank));
+  if (shape.length === 0) shape.push(n);
+  const count = shape.reduce((a, b) => a * b, 1), per = y.size / count;
+  if (per > 1 && per !== y.shape[y.rank - 1]) {
+    throw new Error(`${what}: classWeight needs one label or one-hot row per ${lead > 1 ? 'position' : 'sample'} (y of shape ${formatShape(shape)} or ${formatShape([...shape, units ?? null])}), got y of shape ${formatShape(y.shape)}`);
+  }
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    let c = 0;
+    if (per > 1) {
+      for (let j = 1; j < per; j++) if (y.data[i * per + j] > y.data[i * per + c]) c = j;
+    } else c = Math.round(y.data[i]);
     out[i] = table.get(c) ?? 1;
   }
-  return new Tensor(out, [n]);
+  return new Tensor(out, lead > 1 ? shape : [n]);
 }
