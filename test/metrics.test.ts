@@ -105,6 +105,23 @@ describe('metrics', () => {
     assert.throws(() => f.result(), /per class: read values\(\)/);
     assert.deepEqual(Object.keys(f.logs()), ['f1_score_0', 'f1_score_1', 'f1_score_2']);
     f.values().forEach((v, j) => close(v, perClass[j], 1e-9, `class ${j}`));
+    // Keras: an all-zero row predicts nothing (|max| > 1e-9), where every class tied at 0 was positive.
+    const zero = new metrics.F1Score({ average: 'micro' });
+    zero.updateState(dt.tensor([[1, 0, 0], [0, 1, 0]]), dt.tensor([[0.7, 0.2, 0.1], [0, 0, 0]]));
+    close(zero.result(), 2 / 3, 1e-9, 'zero row: tp 1, fn 1 -> 2/3');
+    // FBetaScore: (1 + b^2) P R / (b^2 P + R); P 3/5, R 3/5 per micro counts, so any beta gives 3/5; macro per class.
+    const fb = (pr: number, rc: number, b: number): number => (pr * rc === 0 ? 0 : ((1 + b * b) * pr * rc) / (b * b * pr + rc));
+    const beta2 = [fb(1, 1 / 2, 2), fb(1 / 2, 1 / 2, 2), fb(1 / 2, 1, 2)];
+    const fbeta = new metrics.FBetaScore({ beta: 2, average: 'macro' });
+    assert.equal(fbeta.name, 'fbeta_score');
+    close(feed(fbeta, t, p, 2), (beta2[0] + beta2[1] + beta2[2]) / 3, 1e-9, 'fbeta macro');
+    // Options are checked, never silently ignored.
+    assert.throws(() => new metrics.F1Score({ averag: 'macro' } as never), /F1Score: unknown option 'averag'. Valid options are: average, beta, name, threshold/);
+    assert.throws(() => new metrics.FBetaScore({ threshold: 0 }), /FBetaScore: threshold must be null or in \(0, 1\], got 0/);
+    assert.throws(() => new metrics.MeanIoU({ numClasses: 3, sparse_y_pred: false } as never), /MeanIoU: unknown option 'sparse_y_pred'/);
+    assert.throws(() => new metrics.BinaryAccuracy({ thresholds: 0.7 } as never), /BinaryAccuracy: unknown option 'thresholds'. Valid options are: name, threshold/);
+    assert.throws(() => new metrics.SparseTopKCategoricalAccuracy({ K: 2 } as never), /SparseTopKCategoricalAccuracy: unknown option 'K'/);
+    assert.throws(() => new metrics.RootMeanSquaredError({ dtype: 'float64' } as never), /RootMeanSquaredError: unknown option 'dtype'/);
     // MeanIoU with predicted class ids: class 0: tp 1, fn 1 -> 1/2; class 1: tp 1, fp 1, fn 1 -> 1/3; class 2: tp 1, fp 1 -> 1/2.
     const iou = new metrics.MeanIoU({ numClasses: 3 });
     iou.updateState(dt.tensor([0, 1, 2, 0, 1]), dt.tensor([0, 2, 2, 1, 1]));

@@ -2,7 +2,7 @@
 // with Keras's definitions (counts accumulate over the epoch; 0/0 is 0).
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
-import { Metric } from './metrics-mean.ts';
+import { Metric, checkMetricOptions } from './metrics-mean.ts';
 
 const divNoNan = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -196,11 +196,14 @@ export class F1Score extends Metric {
   readonly threshold: number | null;
   readonly beta: number;
   private tp?: Float64Array; private fp?: Float64Array; private fn?: Float64Array; private support?: Float64Array;
-  constructor({ name = 'f1_score', average = null, threshold = null, beta = 1 }: F1ScoreArgs = {}) {
+  constructor(args: F1ScoreArgs = {}, where = 'F1Score', defaultName = 'f1_score') {
+    checkMetricOptions(where, args, ['name', 'average', 'threshold', 'beta']);
+    const { name = defaultName, average = null, threshold = null, beta = 1 } = args;
     super(name);
-    if (![null, 'micro', 'macro', 'weighted'].includes(average)) throw new Error(`F1Score: average must be null, 'micro', 'macro' or 'weighted', got '${String(average)}'`);
-    if (threshold !== null) checkThreshold('F1Score', threshold);
-    if (!(beta > 0)) throw new Error(`F1Score: beta must be positive, got ${beta}`);
+    if (![null, 'micro', 'macro', 'weighted'].includes(average)) throw new Error(`${where}: average must be null, 'micro', 'macro' or 'weighted', got '${String(average)}'`);
+    // Keras: 0 < threshold <= 1 (a threshold of 0 would call every nonnegative score positive).
+    if (threshold !== null && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) throw new Error(`${where}: threshold must be null or in (0, 1], got ${String(threshold)}`);
+    if (!(typeof beta === 'number' && beta > 0)) throw new Error(`${where}: beta must be a positive number, got ${String(beta)}`);
     this.average = average; this.threshold = threshold; this.beta = beta;
   }
   updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
@@ -215,7 +218,8 @@ export class F1Score extends Metric {
       const w = sampleWeightAt(sampleWeight, r, 1);
       for (let j = 0; j < cols; j++) {
         const v = yPred.data[r * cols + j];
-        const p = this.threshold === null ? +(v === max) : +(v > this.threshold);
+        // Without a threshold the row's maximum is positive, unless it is 0 (Keras: |max| > 1e-9).
+        const p = this.threshold === null ? +(v === max && Math.abs(v) > 1e-9) : +(v > this.threshold);
         const t = yTrue.data[r * cols + j];
         this.tp[j] += w * p * t; this.fp![j] += w * p * (1 - t); this.fn![j] += w * (1 - p) * t; this.support![j] += w * t;
       }
@@ -249,6 +253,11 @@ export class F1Score extends Metric {
   resetState(): void { this.tp = this.fp = this.fn = this.support = undefined; }
 }
 
+/** Keras's FBetaScore: F1Score's counts, precision and recall weighed by beta (default 1). */
+export class FBetaScore extends F1Score {
+  constructor(args: F1ScoreArgs = {}) { super(args, 'FBetaScore', 'fbeta_score'); }
+}
+
 export interface MeanIoUArgs { numClasses: number; name?: string; ignoreClass?: number | null; sparseYTrue?: boolean; sparseYPred?: boolean }
 
 /** The mean over classes (that occur in labels or predictions) of TP / (TP + FP + FN). */
@@ -258,7 +267,9 @@ export class MeanIoU extends Metric {
   readonly sparseYTrue: boolean;
   readonly sparseYPred: boolean;
   private readonly matrix: Float64Array;
-  constructor({ numClasses, name = 'mean_iou', ignoreClass = null, sparseYTrue = true, sparseYPred = true }: MeanIoUArgs) {
+  constructor(args: MeanIoUArgs) {
+    checkMetricOptions('MeanIoU', args, ['numClasses', 'name', 'ignoreClass', 'sparseYTrue', 'sparseYPred']);
+    const { numClasses, name = 'mean_iou', ignoreClass = null, sparseYTrue = true, sparseYPred = true } = args ?? ({} as MeanIoUArgs);
     super(name);
     if (!(Number.isInteger(numClasses) && numClasses >= 2)) throw new Error(`MeanIoU: numClasses must be an integer >= 2, got ${numClasses}`);
     this.numClasses = numClasses; this.ignoreClass = ignoreClass; this.sparseYTrue = sparseYTrue; this.sparseYPred = sparseYPred;

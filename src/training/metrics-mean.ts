@@ -9,6 +9,13 @@ import { Loss, getLoss } from './losses.ts';
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
+/** Throws on an option the metric does not know (Keras rejects unknown kwargs): never silently ignored. */
+export function checkMetricOptions(where: string, args: object | undefined, known: readonly string[]): void {
+  for (const key of Object.keys(args ?? {})) {
+    if (!known.includes(key)) throw new Error(`${where}: unknown option '${key}'. Valid options are: ${[...known].sort().join(', ')}`);
+  }
+}
+
 export abstract class Metric {
   constructor(readonly name: string) {}
   abstract updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
@@ -123,24 +130,30 @@ export const topKCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor, k = 5): Te
 };
 
 export class BinaryAccuracy extends MeanMetricWrapper {
-  constructor({ name = 'binary_accuracy', threshold = 0.5 }: { name?: string; threshold?: number } = {}) {
+  constructor(args: { name?: string; threshold?: number } = {}) {
+    checkMetricOptions('BinaryAccuracy', args, ['name', 'threshold']);
+    const { name = 'binary_accuracy', threshold = 0.5 } = args;
     super((t, p) => binaryAccuracy(t, p, threshold), name);
   }
 }
 export class CategoricalAccuracy extends MeanMetricWrapper {
-  constructor({ name = 'categorical_accuracy' }: { name?: string } = {}) { super(categoricalAccuracy, name); }
+  constructor(args: { name?: string } = {}) { checkMetricOptions('CategoricalAccuracy', args, ['name']); super(categoricalAccuracy, args.name ?? 'categorical_accuracy'); }
 }
 export class SparseCategoricalAccuracy extends MeanMetricWrapper {
-  constructor({ name = 'sparse_categorical_accuracy' }: { name?: string } = {}) { super(sparseCategoricalAccuracy, name); }
+  constructor(args: { name?: string } = {}) { checkMetricOptions('SparseCategoricalAccuracy', args, ['name']); super(sparseCategoricalAccuracy, args.name ?? 'sparse_categorical_accuracy'); }
 }
 export class TopKCategoricalAccuracy extends MeanMetricWrapper {
-  constructor({ name = 'top_k_categorical_accuracy', k = 5 }: { name?: string; k?: number } = {}) {
+  constructor(args: { name?: string; k?: number } = {}) {
+    checkMetricOptions('TopKCategoricalAccuracy', args, ['name', 'k']);
+    const { name = 'top_k_categorical_accuracy', k = 5 } = args;
     if (!(Number.isInteger(k) && k >= 1)) throw new Error(`TopKCategoricalAccuracy: k must be a positive integer, got ${k}`);
     super((t, p) => topKCategoricalAccuracy(t, p, k), name);
   }
 }
 export class SparseTopKCategoricalAccuracy extends MeanMetricWrapper {
-  constructor({ name = 'sparse_top_k_categorical_accuracy', k = 5 }: { name?: string; k?: number } = {}) {
+  constructor(args: { name?: string; k?: number } = {}) {
+    checkMetricOptions('SparseTopKCategoricalAccuracy', args, ['name', 'k']);
+    const { name = 'sparse_top_k_categorical_accuracy', k = 5 } = args;
     if (!(Number.isInteger(k) && k >= 1)) throw new Error(`SparseTopKCategoricalAccuracy: k must be a positive integer, got ${k}`);
     super((t, p) => sparseTopKCategoricalAccuracy(t, p, k), name);
   }
@@ -156,14 +169,26 @@ const errors = (yTrue: Tensor, yPred: Tensor, f: (e: number) => number, where: s
   });
 };
 export class MeanAbsoluteError extends MeanMetricWrapper {
-  constructor({ name = 'mean_absolute_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, Math.abs, name), name); }
+  constructor(args: { name?: string } = {}) {
+    checkMetricOptions('MeanAbsoluteError', args, ['name']);
+    const name = args.name ?? 'mean_absolute_error';
+    super((t, p) => errors(t, p, Math.abs, name), name);
+  }
 }
 export class MeanSquaredError extends MeanMetricWrapper {
-  constructor({ name = 'mean_squared_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, (e) => e * e, name), name); }
+  constructor(args: { name?: string } = {}) {
+    checkMetricOptions('MeanSquaredError', args, ['name']);
+    const name = args.name ?? 'mean_squared_error';
+    super((t, p) => errors(t, p, (e) => e * e, name), name);
+  }
 }
 /** sqrt of the weighted mean squared error over everything seen (not a mean of per-batch roots). */
 export class RootMeanSquaredError extends MeanMetricWrapper {
-  constructor({ name = 'root_mean_squared_error' }: { name?: string } = {}) { super((t, p) => errors(t, p, (e) => e * e, name), name); }
+  constructor(args: { name?: string } = {}) {
+    checkMetricOptions('RootMeanSquaredError', args, ['name']);
+    const name = args.name ?? 'root_mean_squared_error';
+    super((t, p) => errors(t, p, (e) => e * e, name), name);
+  }
   override result(): number { return Math.sqrt(super.result()); }
 }
 
