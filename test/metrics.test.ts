@@ -146,6 +146,10 @@ describe('metrics', () => {
     const t = [[0.2, 0.8], [0.5, 0.5]], p = [[0.3, 0.7], [0.6, 0.4]];
     const ref = (t.map((r, i) => r.reduce((s, v, j) => s + v * Math.log(v / p[i][j]), 0)).reduce((a, b) => a + b)) / 2;
     close(feed(kld, t, p), ref, 1e-6, 'kld metric');
+    // Keras's cosine_similarity metric is +cos (its loss of that name is -cos; TF.js's 'cosine' metric too).
+    const cosRef = (t.map((r, i) => { const n = (a: number[]) => Math.hypot(...a); return r.reduce((s, v, j) => s + v * p[i][j], 0) / (n(r) * n(p[i])); }).reduce((a, b) => a + b)) / 2;
+    for (const id of ['cosine_similarity', 'CosineSimilarity', 'cosineSimilarity']) close(feed(metrics.getMetric(id), t, p), cosRef, 1e-6, `${id} metric`);
+    close(feed(new metrics.CosineSimilarity(), t, p), cosRef, 1e-6, 'CosineSimilarity metric');
     assert.throws(() => metrics.getMetric('accuracyy'), /unknown metric 'accuracyy'.*accuracy, acc, .*auc.*poisson/);
   });
 

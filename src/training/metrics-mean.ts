@@ -5,7 +5,8 @@ import { formatShape } from '../core/shape.ts';
 import { Tensor } from '../core/tensor.ts';
 import type { TypedArray } from '../core/dtype.ts';
 import { noGrad } from '../core/engine.ts';
-import { Loss, getLoss } from './losses.ts';
+import { CosineSimilarity as CosineSimilarityLoss, Loss, getLoss } from './losses.ts';
+import * as ops from '../ops/index.ts';
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
@@ -190,6 +191,15 @@ export class RootMeanSquaredError extends MeanMetricWrapper {
     super((t, p) => errors(t, p, (e) => e * e, name), name);
   }
   override result(): number { return Math.sqrt(super.result()); }
+}
+
+/** The mean cosine of the angle between y_true and y_pred rows: Keras's metric, the loss's value negated. */
+export class CosineSimilarity extends MeanMetricWrapper {
+  constructor(args: { name?: string } = {}) {
+    checkMetricOptions('CosineSimilarity', args, ['name']);
+    const loss = new CosineSimilarityLoss();
+    super((t, p) => ops.neg(loss.call(t, p)), args.name ?? 'cosine_similarity');
+  }
 }
 
 /** A loss's per-sample values, averaged (every loss can be a metric). */

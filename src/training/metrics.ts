@@ -2,7 +2,7 @@
 
 import { LOSSES, Loss, getLoss, toSnake } from './losses.ts';
 import {
-  BinaryAccuracy, CategoricalAccuracy, LossMetric, MeanAbsoluteError, MeanMetricWrapper, MeanSquaredError, Metric, ResolvedByShape,
+  BinaryAccuracy, CategoricalAccuracy, CosineSimilarity, LossMetric, MeanAbsoluteError, MeanMetricWrapper, MeanSquaredError, Metric, ResolvedByShape,
   RootMeanSquaredError, SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, type MetricFn,
 } from './metrics-mean.ts';
 import { AUC, F1Score, Precision, Recall } from './metrics-confusion.ts';
@@ -28,6 +28,8 @@ const METRICS: Record<string, () => Metric> = {
   mse: () => new MeanSquaredError(),
   root_mean_squared_error: () => new RootMeanSquaredError(),
   rmse: () => new RootMeanSquaredError(),
+  // Keras's metric is +cos (to maximize); the loss of the same name is -cos.
+  cosine_similarity: () => new CosineSimilarity(),
 };
 
 /** The names getMetric knows, for error messages. */
