@@ -145,6 +145,34 @@ describe('losses match Keras\'s formulas (float64)', () => {
     assertValues(masked.apply(y, logits), [(ref[0] + ref[2] + ref[3]) / 3], 1e-9, 'masked');
   }));
 
+  it('axis: crossentropies and cosine similarity along axis 1 of [b, classes, t], as Keras', () => dt.withBackend('js', () => {
+    const B = 2, K = 3, T = 2, at = (b: number, c: number, t: number): number => (b * K + c) * T + t;
+    const logits = uniform(1, B * K * T, -2, 2)[0], probs = uniform(1, B * K * T, 0.05, 0.95)[0];
+    const onehot = new Array(B * K * T).fill(0), bin = binaryLabels(1, B * K * T)[0];
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) onehot[at(b, rng.int(K), t)] = 1;
+    const T3 = (d: number[]): dt.Tensor => dt.tensor(d, [B, K, T], 'float64');
+    // One value per (b, t): f of the K entries along axis 1.
+    const perBT = (f: (c: (k: number) => number[]) => number): number[] => {
+      const out: number[] = [];
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.push(f((k) => [onehot[at(b, k, t)], probs[at(b, k, t)], logits[at(b, k, t)], bin[at(b, k, t)]]));
+      return out;
+    };
+    const ks = [0, 1, 2], s = 0.1;
+    const cce = perBT((c) => { const z = sum(ks.map((k) => c(k)[1])); return -sum(ks.map((k) => (c(k)[0] * (1 - s) + s / K) * Math.log(clip(c(k)[1] / z, EPS, 1 - EPS)))); });
+    assertValues(new losses.CategoricalCrossentropy({ axis: 1, labelSmoothing: s }).call(T3(onehot), T3(probs)), cce, 1e-9, 'cce axis 1, smoothing over the 3 classes');
+    const cceLogits = perBT((c) => { const m = Math.max(...ks.map((k) => c(k)[2])); const lse = m + Math.log(sum(ks.map((k) => Math.exp(c(k)[2] - m)))); return -sum(ks.map((k) => c(k)[0] * (c(k)[2] - lse))); });
+    assertValues(new losses.CategoricalCrossentropy({ axis: 1, fromLogits: true }).call(T3(onehot), T3(logits)), cceLogits, 1e-9, 'cce axis 1 from logits');
+    const focal = perBT((c) => { const z = sum(ks.map((k) => c(k)[1])); return sum(ks.map((k) => { const q = clip(c(k)[1] / z, EPS, 1 - EPS); return -0.25 * (1 - q) ** 2 * c(k)[0] * Math.log(q); })); });
+    assertValues(new losses.CategoricalFocalCrossentropy({ axis: -2 }).call(T3(onehot), T3(probs)), focal, 1e-9, 'categorical focal axis -2');
+    assertValues(new losses.BinaryCrossentropy({ axis: 1 }).call(T3(bin), T3(probs)), perBT((c) => mean(ks.map((k) => bceElem(c(k)[3], c(k)[1])))), 1e-9, 'bce axis 1');
+    const bfce = perBT((c) => mean(ks.map((k) => { const [, p, , z] = c(k); const pt = z * p + (1 - z) * (1 - p); return (z * 0.3 + (1 - z) * 0.7) * (1 - pt) ** 1.5 * bceElem(z, p); })));
+    assertValues(new losses.BinaryFocalCrossentropy({ axis: 1, gamma: 1.5, alpha: 0.3, applyClassBalancing: true }).call(T3(bin), T3(probs)), bfce, 1e-9, 'binary focal axis 1');
+    const cos = perBT((c) => { const a = normalize(ks.map((k) => c(k)[1])), q = normalize(ks.map((k) => c(k)[2])); return -sum(a.map((v, i) => v * q[i])); });
+    assertValues(new losses.CosineSimilarity({ axis: 1 }).call(T3(probs), T3(logits)), cos, 1e-9, 'cosine axis 1');
+    assert.throws(() => new losses.CosineSimilarity({ axis: 0.5 }), /CosineSimilarity: axis must be an integer, got 0.5/);
+    assert.throws(() => new losses.BinaryCrossentropy({ axis: 3 }).call(T3(bin), T3(probs)), /BinaryCrossentropy: axis 3 is out of range for y_pred of shape \[2, 3, 2\] \(rank 3\)/);
+  }));
+
   it('SparseCategoricalCrossentropy: fused path, ignoreClass as Keras masks it', () => dt.withBackend('js', () => {
     const logits = uniform(R, C, -3, 3), labels = [0, 3, -1, 2, -1, 1];
     const ref = labels.map((l, r) => (l < 0 ? 0 : -Math.log(softmaxRows([logits[r]])[0][l])));

@@ -106,6 +106,18 @@ export function sameShape(loss: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return t.dtype === dtype ? t : t.cast(dtype);
 }
 
+/** A loss's axis option: an integer (negative counts from the end); checked against the rank at call time. */
+export function checkAxis(where: string, axis: unknown): number {
+  if (!Number.isInteger(axis)) throw new Error(`${where}: axis must be an integer, got ${String(axis)}`);
+  return axis as number;
+}
+/** axis in [0, rank), or an error naming the loss and y_pred's shape. */
+export function axisOf(where: string, axis: number, yPred: Tensor): number {
+  const rank = yPred.rank;
+  if (axis < -rank || axis >= rank) throw new Error(`${where}: axis ${axis} is out of range for y_pred of shape ${formatShape(yPred.shape)} (rank ${rank})`);
+  return axis < 0 ? axis + rank : axis;
+}
+
 /** Mean over the last axis (Keras's axis=-1), leaving rank-1 inputs as one value per sample. */
 export const meanLast = (x: Tensor): Tensor => (x.rank <= 1 ? x : ops.mean(x, -1));
 export const sumLast = (x: Tensor): Tensor => (x.rank <= 1 ? x : ops.sum(x, -1));

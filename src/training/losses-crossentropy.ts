@@ -2,7 +2,7 @@
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
-import { EPSILON, Loss, checkBatch, checkLossOptions, meanLast, sameShape, sumLast, type LossArgs, type LossValues } from './loss-base.ts';
+import { EPSILON, Loss, axisOf, checkAxis, checkBatch, checkLossOptions, meanLast, sameShape, sumLast, type LossArgs, type LossValues } from './loss-base.ts';
 
 function checkSmoothing(where: string, s: number): number {
   if (!(s >= 0 && s <= 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${s}`);
@@ -19,23 +19,31 @@ function binaryCrossentropyElements(z: Tensor, x: Tensor, fromLogits: boolean): 
   return ops.neg(ops.add(ops.mul(z, ops.log(p)), ops.mul(ops.sub(1, z), ops.log(ops.sub(1, p)))));
 }
 
-export interface BinaryCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number }
+export interface BinaryCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number; axis?: number }
+
+/** The mean over `axis` (Keras's), the last one as meanLast does (rank-1 inputs stay per sample). */
+function meanOver(where: string, x: Tensor, axis: number): Tensor {
+  const a = axisOf(where, axis, x);
+  return a === x.rank - 1 ? meanLast(x) : ops.mean(x, a);
+}
 
 export class BinaryCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  readonly axis: number;
   constructor(args: BinaryCrossentropyArgs = {}) {
-    checkLossOptions('BinaryCrossentropy', args, ['fromLogits', 'labelSmoothing']);
+    checkLossOptions('BinaryCrossentropy', args, ['fromLogits', 'labelSmoothing', 'axis']);
     super(args, 'binary_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = checkSmoothing('BinaryCrossentropy', args.labelSmoothing ?? 0);
+    this.axis = checkAxis('BinaryCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     let z = sameShape('BinaryCrossentropy', yTrue, yPred);
     if (this.labelSmoothing) z = ops.add(ops.mul(z, 1 - this.labelSmoothing), 0.5 * this.labelSmoothing);
-    return meanLast(binaryCrossentropyElements(z, yPred, this.fromLogits));
+    return meanOver('BinaryCrossentropy', binaryCrossentropyElements(z, yPred, this.fromLogits), this.axis);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis }; }
 }
 
 export interface BinaryFocalCrossentropyArgs extends BinaryCrossentropyArgs { applyClassBalancing?: boolean; alpha?: number; gamma?: number }
@@ -47,8 +55,9 @@ export class BinaryFocalCrossentropy extends Loss {
   readonly applyClassBalancing: boolean;
   readonly alpha: number;
   readonly gamma: number;
+  readonly axis: number;
   constructor(args: BinaryFocalCrossentropyArgs = {}) {
-    checkLossOptions('BinaryFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'applyClassBalancing', 'alpha', 'gamma']);
+    checkLossOptions('BinaryFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'applyClassBalancing', 'alpha', 'gamma', 'axis']);
     super(args, 'binary_focal_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = checkSmoothing('BinaryFocalCrossentropy', args.labelSmoothing ?? 0);
@@ -56,6 +65,7 @@ export class BinaryFocalCrossentropy extends Loss {
     this.alpha = args.alpha ?? 0.25;
     this.gamma = args.gamma ?? 2;
     if (!(this.gamma >= 0)) throw new Error(`BinaryFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+    this.axis = checkAxis('BinaryFocalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
     let z = sameShape('BinaryFocalCrossentropy', yTrue, yPred);
@@ -65,16 +75,16 @@ export class BinaryFocalCrossentropy extends Loss {
     const pT = ops.add(ops.mul(z, p), ops.mul(ops.sub(1, z), ops.sub(1, p)));
     let focal = ops.mul(ops.pow(ops.sub(1, pT), this.gamma), bce);
     if (this.applyClassBalancing) focal = ops.mul(focal, ops.add(ops.mul(z, this.alpha), ops.mul(ops.sub(1, z), 1 - this.alpha)));
-    return meanLast(focal);
+    return meanOver('BinaryFocalCrossentropy', focal, this.axis);
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, applyClassBalancing: this.applyClassBalancing, alpha: this.alpha, gamma: this.gamma };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, applyClassBalancing: this.applyClassBalancing, alpha: this.alpha, gamma: this.gamma, axis: this.axis };
   }
 }
 
-/** One-hot targets smoothed toward uniform: y (1 - s) + s / classes. */
-function smoothCategorical(y: Tensor, s: number): Tensor {
-  return s ? ops.add(ops.mul(y, 1 - s), s / y.shape[y.rank - 1]) : y;
+/** One-hot targets smoothed toward uniform: y (1 - s) + s / classes (the classes along `axis`). */
+function smoothCategorical(y: Tensor, s: number, axis: number): Tensor {
+  return s ? ops.add(ops.mul(y, 1 - s), s / y.shape[axis]) : y;
 }
 
 function checkOneHot(loss: string, yTrue: Tensor, yPred: Tensor): Tensor {
@@ -85,30 +95,35 @@ function checkOneHot(loss: string, yTrue: Tensor, yPred: Tensor): Tensor {
   return yTrue.cast(yPred.dtype === 'float64' ? 'float64' : 'float32');
 }
 
-/** log of the probabilities, from the logits when they are known (stable), else from clipped probabilities. */
-function logProbabilities(yPred: Tensor, fromLogits: boolean): Tensor {
-  const logits = fromLogits ? yPred : ops.softmaxInputOf(yPred);
-  if (logits) return ops.logSoftmax(logits);
-  return ops.log(ops.clip(ops.div(yPred, ops.sum(yPred, -1, true)), EPSILON, 1 - EPSILON));
+/** log of the probabilities along `axis`, from the logits when they are known (stable), else from clipped probabilities. */
+function logProbabilities(yPred: Tensor, fromLogits: boolean, axis: number): Tensor {
+  // softmaxInputOf knows only softmaxes over the last axis.
+  const logits = fromLogits ? yPred : axis === yPred.rank - 1 ? ops.softmaxInputOf(yPred) : undefined;
+  if (logits) return ops.logSoftmax(logits, axis);
+  return ops.log(ops.clip(ops.div(yPred, ops.sum(yPred, axis, true)), EPSILON, 1 - EPSILON));
 }
 
-export interface CategoricalCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number }
+export interface CategoricalCrossentropyArgs extends LossArgs { fromLogits?: boolean; labelSmoothing?: number; axis?: number }
 
 export class CategoricalCrossentropy extends Loss {
   readonly fromLogits: boolean;
   readonly labelSmoothing: number;
+  /** The classes' axis. */
+  readonly axis: number;
   constructor(args: CategoricalCrossentropyArgs = {}) {
-    checkLossOptions('CategoricalCrossentropy', args, ['fromLogits', 'labelSmoothing']);
+    checkLossOptions('CategoricalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'axis']);
     super(args, 'categorical_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = checkSmoothing('CategoricalCrossentropy', args.labelSmoothing ?? 0);
+    this.axis = checkAxis('CategoricalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    const t = smoothCategorical(checkOneHot('CategoricalCrossentropy', yTrue, yPred), this.labelSmoothing);
-    const logP = logProbabilities(yPred, this.fromLogits);
-    return ops.neg(ops.sum(ops.mul(t.cast(logP.dtype), logP), -1));
+    const axis = axisOf('CategoricalCrossentropy', this.axis, yPred);
+    const t = smoothCategorical(checkOneHot('CategoricalCrossentropy', yTrue, yPred), this.labelSmoothing, axis);
+    const logP = logProbabilities(yPred, this.fromLogits, axis);
+    return ops.neg(ops.sum(ops.mul(t.cast(logP.dtype), logP), axis));
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing }; }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, axis: this.axis }; }
 }
 
 export interface CategoricalFocalCrossentropyArgs extends CategoricalCrossentropyArgs { alpha?: number; gamma?: number }
@@ -119,24 +134,27 @@ export class CategoricalFocalCrossentropy extends Loss {
   readonly labelSmoothing: number;
   readonly alpha: number;
   readonly gamma: number;
+  readonly axis: number;
   constructor(args: CategoricalFocalCrossentropyArgs = {}) {
-    checkLossOptions('CategoricalFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'alpha', 'gamma']);
+    checkLossOptions('CategoricalFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'alpha', 'gamma', 'axis']);
     super(args, 'categorical_focal_crossentropy');
     this.fromLogits = args.fromLogits ?? false;
     this.labelSmoothing = checkSmoothing('CategoricalFocalCrossentropy', args.labelSmoothing ?? 0);
     this.alpha = args.alpha ?? 0.25;
     this.gamma = args.gamma ?? 2;
     if (!(this.gamma >= 0)) throw new Error(`CategoricalFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+    this.axis = checkAxis('CategoricalFocalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
-    const t = smoothCategorical(checkOneHot('CategoricalFocalCrossentropy', yTrue, yPred), this.labelSmoothing);
-    const probs = this.fromLogits ? ops.softmax(yPred) : yPred;
-    const p = ops.clip(ops.div(probs, ops.sum(probs, -1, true)), EPSILON, 1 - EPSILON);
+    const axis = axisOf('CategoricalFocalCrossentropy', this.axis, yPred);
+    const t = smoothCategorical(checkOneHot('CategoricalFocalCrossentropy', yTrue, yPred), this.labelSmoothing, axis);
+    const probs = this.fromLogits ? ops.softmax(yPred, axis) : yPred;
+    const p = ops.clip(ops.div(probs, ops.sum(probs, axis, true)), EPSILON, 1 - EPSILON);
     const cce = ops.neg(ops.mul(t, ops.log(p)));
-    return ops.sum(ops.mul(ops.mul(ops.pow(ops.sub(1, p), this.gamma), this.alpha), cce), -1);
+    return ops.sum(ops.mul(ops.mul(ops.pow(ops.sub(1, p), this.gamma), this.alpha), cce), axis);
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, alpha: this.alpha, gamma: this.gamma };
+    return { ...super.getConfig(), fromLogits: this.fromLogits, labelSmoothing: this.labelSmoothing, alpha: this.alpha, gamma: this.gamma, axis: this.axis };
   }
 }
 

@@ -2,7 +2,7 @@
 // last axis per sample, as Keras's functions of the same names.
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
-import { EPSILON, Loss, checkLossOptions, meanLast, sameShape, softplus, sumLast, type LossArgs } from './loss-base.ts';
+import { EPSILON, Loss, axisOf, checkAxis, checkLossOptions, meanLast, sameShape, softplus, sumLast, type LossArgs } from './loss-base.ts';
 
 /** A loss that is meanLast/sumLast of an element-wise formula of (yTrue, yPred). */
 abstract class ElementwiseLoss extends Loss {
@@ -124,12 +124,18 @@ export class CategoricalHinge extends Loss {
   }
 }
 
-/** -sum(normalize(y) normalize(p)) over the last axis; normalize = x / sqrt(max(sum x^2, 1e-12)). */
+/** -sum(normalize(y) normalize(p)) over `axis` (the last by default); normalize = x / sqrt(max(sum x^2, 1e-12)). */
 export class CosineSimilarity extends Loss {
-  constructor(args: LossArgs = {}) { checkLossOptions('CosineSimilarity', args, []); super(args, 'cosine_similarity'); }
-  call(yTrue: Tensor, yPred: Tensor): Tensor {
-    const t = sameShape('CosineSimilarity', yTrue, yPred);
-    const normalize = (x: Tensor): Tensor => ops.div(x, ops.sqrt(ops.maximum(ops.sum(ops.square(x), -1, true), 1e-12)));
-    return ops.neg(ops.sum(ops.mul(normalize(t), normalize(yPred)), -1));
+  readonly axis: number;
+  constructor(args: LossArgs & { axis?: number } = {}) {
+    checkLossOptions('CosineSimilarity', args, ['axis']);
+    super(args, 'cosine_similarity');
+    this.axis = checkAxis('CosineSimilarity', args.axis ?? -1);
   }
+  call(yTrue: Tensor, yPred: Tensor): Tensor {
+    const t = sameShape('CosineSimilarity', yTrue, yPred), axis = axisOf('CosineSimilarity', this.axis, yPred);
+    const normalize = (x: Tensor): Tensor => ops.div(x, ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis, true), 1e-12)));
+    return ops.neg(ops.sum(ops.mul(normalize(t), normalize(yPred)), axis));
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
 }
