@@ -225,6 +225,26 @@ describe('saved models keep the loss and its options', () => {
     assert.equal(back.loss.fromLogits, true);
     assert.equal(back.loss.labelSmoothing, 0.1);
     assert.throws(() => losses.getLoss({ class_name: 'Nope', config: {} }), /unknown loss class 'Nope', expected one of BinaryCrossentropy/);
+    // Keras's files (.keras: compile_config; .h5: training_config) keep every option too; they
+    // kept only from_logits (label_smoothing, reduction, delta ... were dropped silently).
+    const { unzipSync, strFromU8 } = await import('fflate');
+    for (const ext of ['keras', 'h5']) {
+      m.compile({ loss: new losses.CategoricalCrossentropy({ labelSmoothing: 0.2, reduction: 'sum' }), optimizer: 'sgd' });
+      const path = join(mkdtempSync(join(tmpdir(), 'loss-')), `m.${ext}`);
+      await m.save(path);
+      if (ext === 'keras') {
+        const saved = JSON.parse(strFromU8(unzipSync(readFileSync(path))['config.json'])).compile_config.loss;
+        assert.deepEqual([saved.class_name, saved.config.label_smoothing, saved.config.reduction, saved.config.from_logits], ['CategoricalCrossentropy', 0.2, 'sum', false]);
+      }
+      const loss = (await dt.models.loadModel(path)).loss as dt.losses.CategoricalCrossentropy;
+      assert.deepEqual([loss.constructor, loss.labelSmoothing, loss.reduction], [losses.CategoricalCrossentropy, 0.2, 'sum'], ext);
+    }
+    const { compileFromKeras } = await import('../src/io/keras-training.ts');
+    const sgd = { class_name: 'SGD', config: { learning_rate: 0.01 } };
+    compileFromKeras(m, { loss: { class_name: 'Huber', config: { name: 'huber_loss', reduction: 'auto', delta: 2.5 } }, optimizer: sgd }, 'load');
+    assert.deepEqual([(m.loss as dt.losses.Huber).delta, m.loss!.reduction], [2.5, 'sum_over_batch_size'], "Keras 2's 'auto'");
+    assert.throws(() => compileFromKeras(m, { loss: { class_name: 'BinaryCrossentropy', config: { from_logits: true, sparse: 1 } }, optimizer: sgd }, 'load'),
+      /load: BinaryCrossentropy: unknown option 'sparse'.*load with \{ compile: false \}/);
   });
 });
 

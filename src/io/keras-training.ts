@@ -2,7 +2,7 @@
 // and the optimizer's state in each version's layout, to and from deeptype's compile().
 import { Tensor, type Variable } from '../core/tensor.ts';
 import type { Model } from '../models/model.ts';
-import { getLoss, type Loss } from '../training/losses.ts';
+import { getLoss, lossToConfig, type Loss } from '../training/losses.ts';
 import { getOptimizer, type Optimizer } from '../training/optimizers.ts';
 import { scheduleFromConfig, type LearningRateSchedule, type ScheduleConfig } from '../training/schedules.ts';
 import { toCamel, toSnake, type KerasObject, type KerasVersion } from './keras-layers.ts';
@@ -101,20 +101,26 @@ function lossFromKeras(l: unknown, where: string): Loss {
   }
   const { class_name: name, config = {} } = (l ?? {}) as Partial<KerasObject>;
   if (typeof name !== 'string') throw new Error(`${where}: the loss ${JSON.stringify(l)} is not one deeptype reads (one loss for one output, by name or {class_name, config})`);
-  const fromLogits = config.from_logits === true;
-  const loss = getLoss(name);
-  if (!fromLogits) return loss;
-  const Cls = loss.constructor as new (a: { fromLogits: boolean }) => Loss;
-  if (!('fromLogits' in loss)) throw new Error(`${where}: loss ${name} has no from_logits option in deeptype`);
-  return new Cls({ fromLogits: true });
+  let Cls: new (a: Record<string, unknown>) => Loss;
+  try { Cls = getLoss(name).constructor as typeof Cls; } catch (e) { throw new Error(`${where}: ${(e as Error).message}`); }
+  // Every option the file gives (label_smoothing, reduction, delta, ...), so none is dropped
+  // silently: one deeptype lacks is an error. 'fn' repeats the class; Keras 2's 'auto' reduction
+  // is sum_over_batch_size in fit.
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (k === 'fn' || (k === 'dtype' && (v === null || v === 'float32'))) continue;
+    args[toCamel(k)] = k === 'reduction' && v === 'auto' ? 'sum_over_batch_size' : v;
+  }
+  try { return new Cls(args); } catch (e) { throw new Error(`${where}: ${(e as Error).message}; load with { compile: false } to get the model alone`); }
 }
 
+/** A loss by its Keras name when its options are the defaults, else its class and snake_case config. */
 function lossToKeras(loss: Loss, version: KerasVersion): unknown {
-  const config = loss.getConfig();
-  if (!config.fromLogits) return loss.name;
-  const className = loss.constructor.name;
-  const snake = { name: loss.name, reduction: 'sum_over_batch_size', from_logits: true };
-  return version === 3 ? { module: 'keras.losses', class_name: className, config: snake, registered_name: null } : { class_name: className, config: snake };
+  const saved = lossToConfig(loss);
+  if (typeof saved === 'string') return saved;
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(saved.config)) config[toSnake(k)] = v ?? null;
+  return version === 3 ? { module: 'keras.losses', class_name: saved.class_name, config, registered_name: null } : { class_name: saved.class_name, config };
 }
 
 /** Metric names from any Keras spelling: 'accuracy', [[{MeanMetricWrapper ...}]], Keras 3 objects. */
