@@ -153,6 +153,30 @@ describe('metrics', () => {
     assert.throws(() => metrics.getMetric('accuracyy'), /unknown metric 'accuracyy'.*accuracy, acc, .*auc.*poisson/);
   });
 
+  it('Mean, Sum, Accuracy as Keras: update_state(values, sample_weight), each sample counted once', () => {
+    const mean = new metrics.Mean();
+    mean.updateState(dt.tensor([1, 3, 5, 7]), dt.tensor([1, 1, 0, 0]));
+    close(mean.result(), 2, 1e-12, 'weights as the second argument');
+    mean.resetState();
+    // Keras: per-sample means (1.5, 3.5), then the scalar 10: (1.5 + 3.5 + 10) / 3.
+    mean.updateState(dt.tensor([[1, 2], [3, 4]]));
+    mean.updateState(dt.scalar(10));
+    close(mean.result(), 5, 1e-12, 'rows count once');
+    // Weights per timestep [2, 3] over values [2, 3, 2]: sum_b mean_t(w * mean_k v) / sum_b mean_t(w).
+    const v = uniform(6, 2), w = [1, 0, 2, 0.5, 3, 0];
+    mean.resetState();
+    mean.updateState(dt.tensor(v.flat(), [2, 3, 2]), dt.tensor(w, [2, 3]));
+    const m = v.map((r) => (r[0] + r[1]) / 2);
+    close(mean.result(), ((w[0] * m[0] + w[1] * m[1] + w[2] * m[2]) / 3 + (w[3] * m[3] + w[4] * m[4] + w[5] * m[5]) / 3) / (3 / 3 + 3.5 / 3), 1e-6, 'per timestep');
+    assert.throws(() => (mean.updateState as (...a: dt.Tensor[]) => void)(dt.tensor([1]), dt.tensor([1]), dt.tensor([1])), /mean: Mean.updateState\(values, sampleWeight\) takes the values to average, got 3 arguments/);
+    const total = new metrics.Sum();
+    total.updateState(dt.tensor([1, 3, 5, 7]));
+    close(total.result(), 16, 1e-12, 'sum');
+    total.updateState(dt.tensor([[1, 2], [3, 4]]), dt.tensor([2, 0]));
+    close(total.result(), 22, 1e-12, 'weighted sum');
+    close(feed(new metrics.Accuracy(), [[1], [2], [3], [4]], [[0], [2], [3], [4]]), 0.75, 1e-12, 'Accuracy');
+  });
+
   it('\'accuracy\' follows the shapes (Keras 3), also with a custom loss', async () => {
     const x = dt.tensor(uniform(12, 3, -1, 1));
     const sparseY = dt.tensor(Array.from({ length: 12 }, (_, i) => i % 4), null, 'int32');

@@ -35,32 +35,49 @@ export class Mean extends Metric {
   protected count = 0;
   constructor(name = 'mean') { super(name); }
   update(value: number, weight = 1): void { this.total += value * weight; this.count += weight; }
-  updateState(values: Tensor, _unused?: Tensor, sampleWeight?: Tensor): void {
-    addWeighted(this, values.data, sampleWeight ? weightsFor(sampleWeight, values.shape, this.name) : null);
+  /** Keras's Mean.update_state(values, sample_weight): each sample's mean, weighted, counts once. */
+  updateState(values: Tensor, sampleWeight?: Tensor): void {
+    // Mean takes values, not (y_true, y_pred): as a compile() metric it would average the labels.
+    if (arguments.length > 2) throw new Error(`${this.name}: Mean.updateState(values, sampleWeight) takes the values to average, got 3 arguments; to average a function of (y_true, y_pred) use MeanMetricWrapper`);
+    this.add(samplewise(values, sampleWeight, this.name, false));
   }
+  protected add([total, count]: [number, number]): void { this.total += total; this.count += count; }
   result(): number { return this.count === 0 ? 0 : this.total / this.count; }
   resetState(): void { this.total = 0; this.count = 0; }
 }
 
-/** Per-sample weights [batch] stretched over values of `shape` (or weights of that very shape). */
-function weightsFor(w: Tensor, shape: number[], where: string): Float64Array {
-  const size = shape.reduce((a, b) => a * b, 1), batch = shape[0] ?? 1;
-  const out = new Float64Array(size);
-  if (w.size === size) { out.set(w.data); return out; }
-  if (w.size !== batch) throw new Error(`${where}: sample_weight of shape ${formatShape(w.shape)} does not fit values of shape ${formatShape(shape)}`);
-  const per = size / batch;
-  for (let i = 0; i < size; i++) out[i] = w.data[Math.floor(i / per)];
-  return out;
+/** Keras's Sum: the weighted sum of every value seen. */
+export class Sum extends Metric {
+  private total = 0;
+  constructor(name = 'sum') { super(name); }
+  updateState(values: Tensor, sampleWeight?: Tensor): void {
+    if (arguments.length > 2) throw new Error(`${this.name}: Sum.updateState(values, sampleWeight) takes the values to add, got 3 arguments`);
+    this.total += samplewise(values, sampleWeight, this.name, true)[0];
+  }
+  result(): number { return this.total; }
+  resetState(): void { this.total = 0; }
 }
 
-function addWeighted(m: Mean, values: ArrayLike<number>, weights: ArrayLike<number> | null): void {
-  let s = 0, c = 0;
-  for (let i = 0; i < values.length; i++) {
-    const w = weights ? weights[i] : 1;
-    s += values[i] * w;
-    c += w;
+/**
+ * Keras's reduce_to_samplewise_values: the values reduced (mean, or sum) per weight (a weight
+ * per sample, per timestep [batch, t], or per value), times the weight, then per sample; returns
+ * the sum of those and the sum of the per-sample weights (each sample's mean weight: the count).
+ */
+function samplewise(values: Tensor, w: Tensor | undefined, where: string, sum: boolean): [number, number] {
+  const size = values.size, batch = values.rank === 0 ? 1 : values.shape[0];
+  const n = w ? w.size : batch;
+  const fits = !w || n === size || n === batch || (w.rank >= 2 && w.rank < values.rank && w.shape.every((d, i) => d === values.shape[i]));
+  if (!fits || (n > 0 && size % n !== 0)) throw new Error(`${where}: sample_weight of shape ${formatShape(w!.shape)} does not fit values of shape ${formatShape(values.shape)}: give one weight per sample (${batch}), per leading position, or per value`);
+  const group = n === 0 ? 0 : size / n, perSample = batch === 0 ? 1 : n / batch;
+  let total = 0, count = 0;
+  for (let j = 0; j < n; j++) {
+    let r = 0;
+    for (let k = 0; k < group; k++) r += values.data[j * group + k];
+    const weight = w ? w.data[j] : 1;
+    total += (weight * (sum ? r : r / group)) / (sum ? 1 : perSample);
+    count += weight / perSample;
   }
-  m.update(c ? s / c : 0, c);
+  return [total, count];
 }
 
 /** The weighted mean of a per-sample function (Keras's MeanMetricWrapper). */
@@ -68,7 +85,7 @@ export class MeanMetricWrapper extends Mean {
   constructor(readonly fn: MetricFn, name: string) { super(name); }
   override updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
     const values = noGrad(() => this.fn(yTrue, yPred));
-    addWeighted(this, values.data, sampleWeight ? weightsFor(sampleWeight, values.shape, this.name) : null);
+    this.add(samplewise(values, sampleWeight, this.name, false));
   }
 }
 
@@ -129,6 +146,20 @@ export const topKCategoricalAccuracy = (yTrue: Tensor, yPred: Tensor, k = 5): Te
   checkSame('top_k_categorical_accuracy', yTrue, yPred);
   return perRow(yPred, (r, cols) => inTopK(yPred.data, r, cols, argMaxRow(yTrue.data, r, cols), k));
 };
+
+/** Per row, the fraction of entries where yPred equals yTrue exactly (Keras's accuracy). */
+export const accuracy = (yTrue: Tensor, yPred: Tensor): Tensor => {
+  checkSame('accuracy', yTrue, yPred);
+  return perRow(yPred, (r, cols) => {
+    let hits = 0;
+    for (let j = 0; j < cols; j++) hits += +(yPred.data[r * cols + j] === yTrue.data[r * cols + j]);
+    return hits / cols;
+  });
+};
+/** Keras's Accuracy class: how often predictions equal labels (the string 'accuracy' picks by shape instead). */
+export class Accuracy extends MeanMetricWrapper {
+  constructor(args: { name?: string } = {}) { checkMetricOptions('Accuracy', args, ['name']); super(accuracy, args.name ?? 'accuracy'); }
+}
 
 export class BinaryAccuracy extends MeanMetricWrapper {
   constructor(args: { name?: string; threshold?: number } = {}) {
