@@ -137,6 +137,8 @@ describe('losses match Keras\'s formulas (float64)', () => {
     const w2 = [1, 0, 2, 0.5, 0, 1];
     assertValues(dt.tensor([mws(dt.tensor(w2, [2, 3], 'float64'))], null, 'float64'), [sum(v.map((x, i) => x * w2[i])) / sum(w2)], 1e-12, 'weights [2, 3]');
     assertValues(dt.tensor([mws(dt.tensor([0, 0], null, 'float64'))], null, 'float64'), [0], 1e-12, 'zero weights: 0, not NaN');
+    // Weights [2, 3, 1] fit values [2, 3] (Keras squeezes the trailing 1).
+    assertValues(new losses.MeanSquaredError({ reduction: 'sum' }).apply(t, p, dt.tensor(w2, [2, 3, 1], 'float64')), [sum(v.map((x, i) => x * w2[i]))], 1e-12, 'weights [2, 3, 1]');
     // ignoreClass: the mask joins the weights, so the divisor is the weight of the valid entries.
     const logits = f64(uniform(4, 3, -2, 2)), y = dt.tensor([0, -1, 2, 1], null, 'int32'), w = dt.tensor([1, 3, 2, 0.5], null, 'float64');
     const ref = [0, -1, 2, 1].map((l, r) => (l < 0 ? 0 : -Math.log(softmaxRows([Array.from(logits.data.slice(r * 3, r * 3 + 3))])[0][l])));

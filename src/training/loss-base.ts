@@ -78,6 +78,8 @@ export abstract class Loss {
 export function broadcastWeights(w: Tensor, values: Tensor, where: string): Tensor {
   const batch = values.rank === 0 ? 1 : values.shape[0];
   if (w.size === values.size && w.rank === values.rank) return w.dtype === values.dtype ? w : w.cast(values.dtype);
+  // Keras's squeeze_or_expand_to_same_rank: [batch, t, 1] weights for [batch, t] values lose their last axis.
+  if (w.size === values.size && w.rank === values.rank + 1 && w.shape[w.rank - 1] === 1) return broadcastWeights(ops.reshape(w, values.shape), values, where);
   if (w.size !== batch) {
     throw new Error(`${where}: sample_weight of shape ${formatShape(w.shape)} does not fit losses of shape ${formatShape(values.shape)}: give one weight per sample (${batch})`);
   }
