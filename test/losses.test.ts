@@ -123,6 +123,19 @@ describe('losses match Keras\'s formulas (float64)', () => {
     assert.throws(() => new losses.MeanSquaredError({ reduction: 'avg' as never }), /MeanSquaredError: unknown reduction 'avg', expected one of sum_over_batch_size, sum, none, mean, mean_with_sample_weight/);
     assert.throws(() => new losses.BinaryCrossentropy({ fromLogit: true } as never), /BinaryCrossentropy: unknown option 'fromLogit'/);
     assert.throws(() => new losses.BinaryCrossentropy({ labelSmoothing: 2 }), /labelSmoothing must be in \[0, 1\], got 2/);
+    // Wrong types are errors, not coerced ('true' read as true, [0.1] as 0.1, '0.5' as NaN).
+    const bad: [() => unknown, RegExp][] = [
+      [() => new losses.BinaryCrossentropy({ fromLogits: 'false' as never }), /BinaryCrossentropy: fromLogits must be true or false, got 'false'/],
+      [() => new losses.SparseCategoricalCrossentropy({ fromLogits: 1 as never }), /SparseCategoricalCrossentropy: fromLogits must be true or false, got 1/],
+      [() => new losses.BinaryFocalCrossentropy({ applyClassBalancing: 'yes' as never }), /BinaryFocalCrossentropy: applyClassBalancing must be true or false, got 'yes'/],
+      [() => new losses.BinaryFocalCrossentropy({ alpha: '0.5' as never }), /BinaryFocalCrossentropy: alpha must be a finite number, got '0.5'/],
+      [() => new losses.CategoricalFocalCrossentropy({ gamma: [2] as never }), /CategoricalFocalCrossentropy: gamma must be a number >= 0, got \[2\]/],
+      [() => new losses.CategoricalCrossentropy({ labelSmoothing: [0.1] as never }), /CategoricalCrossentropy: labelSmoothing must be in \[0, 1\], got \[0.1\]/],
+      [() => new losses.Huber({ delta: NaN }), /Huber: delta must be a positive number, got NaN/],
+      [() => new losses.MeanSquaredError({ name: 3 as never }), /MeanSquaredError: name must be a string, got 3/],
+    ];
+    for (const [make, message] of bad) assert.throws(make, message);
+    assert.equal(new losses.BinaryFocalCrossentropy({ fromLogits: null as never, alpha: null as never }).alpha, 0.25, 'null is the default');
   }));
 
   it('Keras 3\'s other reductions: null is none, mean, mean_with_sample_weight (by the weights\' own sum)', () => dt.withBackend('js', () => {

@@ -122,6 +122,11 @@ describe('metrics', () => {
     assert.throws(() => new metrics.BinaryAccuracy({ thresholds: 0.7 } as never), /BinaryAccuracy: unknown option 'thresholds'. Valid options are: name, threshold/);
     assert.throws(() => new metrics.SparseTopKCategoricalAccuracy({ K: 2 } as never), /SparseTopKCategoricalAccuracy: unknown option 'K'/);
     assert.throws(() => new metrics.RootMeanSquaredError({ dtype: 'float64' } as never), /RootMeanSquaredError: unknown option 'dtype'/);
+    assert.throws(() => new metrics.AUC({ multiLabel: 'yes' as never }), /AUC: multiLabel must be true or false, got 'yes'/);
+    assert.throws(() => new metrics.MeanIoU({ numClasses: 3, sparseYTrue: 0 as never }), /MeanIoU: sparseYTrue must be true or false, got 0/);
+    assert.throws(() => new metrics.MeanIoU({ numClasses: 3, ignoreClass: '255' as never }), /MeanIoU: ignoreClass must be an integer or null, got "255"/);
+    assert.throws(() => new metrics.BinaryAccuracy({ threshold: '0.5' as never }), /BinaryAccuracy: threshold must be a finite number, got '0.5'/);
+    assert.equal(new metrics.AUC({ name: null as never }).name, 'auc', 'null name: the default');
     // MeanIoU with predicted class ids: class 0: tp 1, fn 1 -> 1/2; class 1: tp 1, fp 1, fn 1 -> 1/3; class 2: tp 1, fp 1 -> 1/2.
     const iou = new metrics.MeanIoU({ numClasses: 3 });
     iou.updateState(dt.tensor([0, 1, 2, 0, 1]), dt.tensor([0, 2, 2, 1, 1]));
@@ -212,6 +217,11 @@ describe('metric options', () => {
     // class 1 only, threshold 0.5: predictions 0.8 (fp), 0.7 (tp), 0.9 (tp).
     close(feed(new metrics.Precision({ classId: 1 }), t, p), 2 / 3, 1e-12, 'class 1');
     assert.throws(() => new metrics.Precision({ thresholds: [0.3, 0.6] as never }), /lists of thresholds are not supported/);
+    // null is Keras's None (every class, the default threshold): classId null counted nothing, thresholds null meant 0.
+    close(feed(new metrics.Precision({ classId: null, thresholds: null }), t, p), feed(new metrics.Precision(), t, p), 1e-12, 'nulls are defaults');
+    assert.throws(() => new metrics.Recall({ classId: -1 }), /Recall: classId must be an integer >= 0 \(a column of y_pred\), got -1/);
+    assert.throws(() => feed(new metrics.Precision({ classId: 3 }), t, p), /precision: classId 3 is outside y_pred's 3 columns/);
+    assert.throws(() => feed(new metrics.Recall({ topK: 4 }), t, p), /recall: topK 4 is more than y_pred's 3 columns/);
     const single = (j: number) => feed(new metrics.AUC({ numThresholds: 50 }), t.map((r) => [r[j]]), p.map((r) => [r[j]]));
     close(feed(new metrics.AUC({ numThresholds: 50, multiLabel: true }), t, p), (single(0) + single(1) + single(2)) / 3, 1e-12, 'multi-label');
     const ce = metrics.getMetric('crossentropy');

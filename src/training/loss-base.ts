@@ -3,6 +3,7 @@
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
+import { nameOption } from './option-values.ts';
 
 /** Keras's fuzz factor (backend.epsilon()). */
 export const EPSILON = 1e-7;
@@ -38,7 +39,7 @@ export abstract class Loss {
       throw new Error(`${new.target.name}: unknown reduction '${String(reduction)}', expected one of ${REDUCTIONS.join(', ')} (or null)`);
     }
     this.reduction = reduction;
-    this.name = args?.name ?? defaultName;
+    this.name = nameOption(new.target.name, args?.name, defaultName);
   }
 
   /** Per-sample losses: shape [batch] (or [batch, ...] for inputs of rank above 2). */

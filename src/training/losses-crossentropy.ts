@@ -2,11 +2,11 @@
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
+import { boolOption, numberOption } from './option-values.ts';
 import { EPSILON, Loss, axisOf, checkAxis, checkBatch, checkLossOptions, meanLast, sameShape, sumLast, type LossArgs, type LossValues } from './loss-base.ts';
 
-function checkSmoothing(where: string, s: number): number {
-  if (!(s >= 0 && s <= 1)) throw new Error(`${where}: labelSmoothing must be in [0, 1], got ${s}`);
-  return s;
+function checkSmoothing(where: string, s: unknown): number {
+  return numberOption(where, 'labelSmoothing', s, 0, (x) => x >= 0 && x <= 1, 'in [0, 1]');
 }
 
 /** Element-wise binary crossentropy of probabilities (clipped to [eps, 1 - eps]) or of logits. */
@@ -34,8 +34,8 @@ export class BinaryCrossentropy extends Loss {
   constructor(args: BinaryCrossentropyArgs = {}) {
     checkLossOptions('BinaryCrossentropy', args, ['fromLogits', 'labelSmoothing', 'axis']);
     super(args, 'binary_crossentropy');
-    this.fromLogits = args.fromLogits ?? false;
-    this.labelSmoothing = checkSmoothing('BinaryCrossentropy', args.labelSmoothing ?? 0);
+    this.fromLogits = boolOption('BinaryCrossentropy', 'fromLogits', args.fromLogits, false);
+    this.labelSmoothing = checkSmoothing('BinaryCrossentropy', args.labelSmoothing);
     this.axis = checkAxis('BinaryCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
@@ -59,12 +59,11 @@ export class BinaryFocalCrossentropy extends Loss {
   constructor(args: BinaryFocalCrossentropyArgs = {}) {
     checkLossOptions('BinaryFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'applyClassBalancing', 'alpha', 'gamma', 'axis']);
     super(args, 'binary_focal_crossentropy');
-    this.fromLogits = args.fromLogits ?? false;
-    this.labelSmoothing = checkSmoothing('BinaryFocalCrossentropy', args.labelSmoothing ?? 0);
-    this.applyClassBalancing = args.applyClassBalancing ?? false;
-    this.alpha = args.alpha ?? 0.25;
-    this.gamma = args.gamma ?? 2;
-    if (!(this.gamma >= 0)) throw new Error(`BinaryFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+    this.fromLogits = boolOption('BinaryFocalCrossentropy', 'fromLogits', args.fromLogits, false);
+    this.labelSmoothing = checkSmoothing('BinaryFocalCrossentropy', args.labelSmoothing);
+    this.applyClassBalancing = boolOption('BinaryFocalCrossentropy', 'applyClassBalancing', args.applyClassBalancing, false);
+    this.alpha = numberOption('BinaryFocalCrossentropy', 'alpha', args.alpha, 0.25);
+    this.gamma = numberOption('BinaryFocalCrossentropy', 'gamma', args.gamma, 2, (g) => g >= 0, 'a number >= 0');
     this.axis = checkAxis('BinaryFocalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
@@ -113,8 +112,8 @@ export class CategoricalCrossentropy extends Loss {
   constructor(args: CategoricalCrossentropyArgs = {}) {
     checkLossOptions('CategoricalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'axis']);
     super(args, 'categorical_crossentropy');
-    this.fromLogits = args.fromLogits ?? false;
-    this.labelSmoothing = checkSmoothing('CategoricalCrossentropy', args.labelSmoothing ?? 0);
+    this.fromLogits = boolOption('CategoricalCrossentropy', 'fromLogits', args.fromLogits, false);
+    this.labelSmoothing = checkSmoothing('CategoricalCrossentropy', args.labelSmoothing);
     this.axis = checkAxis('CategoricalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
@@ -138,11 +137,10 @@ export class CategoricalFocalCrossentropy extends Loss {
   constructor(args: CategoricalFocalCrossentropyArgs = {}) {
     checkLossOptions('CategoricalFocalCrossentropy', args, ['fromLogits', 'labelSmoothing', 'alpha', 'gamma', 'axis']);
     super(args, 'categorical_focal_crossentropy');
-    this.fromLogits = args.fromLogits ?? false;
-    this.labelSmoothing = checkSmoothing('CategoricalFocalCrossentropy', args.labelSmoothing ?? 0);
-    this.alpha = args.alpha ?? 0.25;
-    this.gamma = args.gamma ?? 2;
-    if (!(this.gamma >= 0)) throw new Error(`CategoricalFocalCrossentropy: gamma must be >= 0, got ${this.gamma}`);
+    this.fromLogits = boolOption('CategoricalFocalCrossentropy', 'fromLogits', args.fromLogits, false);
+    this.labelSmoothing = checkSmoothing('CategoricalFocalCrossentropy', args.labelSmoothing);
+    this.alpha = numberOption('CategoricalFocalCrossentropy', 'alpha', args.alpha, 0.25);
+    this.gamma = numberOption('CategoricalFocalCrossentropy', 'gamma', args.gamma, 2, (g) => g >= 0, 'a number >= 0');
     this.axis = checkAxis('CategoricalFocalCrossentropy', args.axis ?? -1);
   }
   call(yTrue: Tensor, yPred: Tensor): Tensor {
@@ -189,7 +187,7 @@ export class SparseCategoricalCrossentropy extends Loss {
   constructor(args: SparseCategoricalCrossentropyArgs = {}) {
     checkLossOptions('SparseCategoricalCrossentropy', args, ['fromLogits', 'ignoreClass']);
     super(args, 'sparse_categorical_crossentropy');
-    this.fromLogits = args.fromLogits ?? false;
+    this.fromLogits = boolOption('SparseCategoricalCrossentropy', 'fromLogits', args.fromLogits, false);
     this.ignoreClass = args.ignoreClass ?? null;
     if (this.ignoreClass !== null && !Number.isInteger(this.ignoreClass)) throw new Error(`SparseCategoricalCrossentropy: ignoreClass must be an integer or null, got ${this.ignoreClass}`);
   }

@@ -2,6 +2,7 @@
 // last axis per sample, as Keras's functions of the same names.
 import type { Tensor } from '../core/tensor.ts';
 import * as ops from '../ops/index.ts';
+import { numberOption } from './option-values.ts';
 import { EPSILON, Loss, axisOf, checkAxis, checkLossOptions, meanLast, sameShape, softplus, sumLast, type LossArgs } from './loss-base.ts';
 
 /** A loss that is meanLast/sumLast of an element-wise formula of (yTrue, yPred). */
@@ -52,8 +53,7 @@ export class Huber extends ElementwiseLoss {
   constructor(args: LossArgs & { delta?: number } = {}) {
     checkLossOptions('Huber', args, ['delta']);
     super(args, 'huber_loss');
-    this.delta = args.delta ?? 1;
-    if (!(this.delta > 0)) throw new Error(`Huber: delta must be positive, got ${this.delta}`);
+    this.delta = numberOption('Huber', 'delta', args.delta, 1, (d) => d > 0, 'a positive number');
   }
   protected elements(t: Tensor, p: Tensor): Tensor {
     const e = ops.abs(ops.sub(p, t));

@@ -3,6 +3,7 @@
 import { formatShape } from '../core/shape.ts';
 import type { Tensor } from '../core/tensor.ts';
 import { Metric, checkMetricOptions } from './metrics-mean.ts';
+import { boolOption, numberOption } from './option-values.ts';
 
 const divNoNan = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -23,11 +24,11 @@ function checkThreshold(where: string, t: number): number {
 }
 
 interface ThresholdArgs {
-  name?: string; thresholds?: number;
+  name?: string; thresholds?: number | null;
   /** Only the k largest predictions of each row can be positive (ties: the first ones). */
-  topK?: number;
+  topK?: number | null;
   /** Count only this column (class). */
-  classId?: number;
+  classId?: number | null;
 }
 
 /** True/false positives (and false negatives) of yPred > threshold, over entries of one class or all. */
@@ -42,10 +43,14 @@ abstract class ThresholdCounts extends Metric {
     for (const k of Object.keys(args)) if (!known.includes(k)) throw new Error(`${where}: unknown option '${k}'. Valid options are: ${known.join(', ')}`);
     if (Array.isArray(args.thresholds)) throw new Error(`${where}: give one threshold (a number); lists of thresholds are not supported`);
     // As Keras: with topK and no thresholds, every top-k entry is positive whatever its value.
-    this.threshold = args.thresholds === undefined ? (args.topK === undefined ? 0.5 : -Infinity) : checkThreshold(where, args.thresholds);
-    if (args.topK !== undefined && !(Number.isInteger(args.topK) && args.topK >= 1)) throw new Error(`${where}: topK must be a positive integer, got ${args.topK}`);
-    this.topK = args.topK;
-    this.classId = args.classId;
+    // null is Keras's None: the default threshold, every class, no top-k filter.
+    const topK = args.topK ?? undefined;
+    this.threshold = args.thresholds === undefined || args.thresholds === null ? (topK === undefined ? 0.5 : -Infinity) : checkThreshold(where, args.thresholds);
+    if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1)) throw new Error(`${where}: topK must be a positive integer, got ${String(topK)}`);
+    this.topK = topK;
+    const classId = args.classId ?? undefined;
+    if (classId !== undefined && !(Number.isInteger(classId) && classId >= 0)) throw new Error(`${where}: classId must be an integer >= 0 (a column of y_pred), got ${JSON.stringify(classId)}`);
+    this.classId = classId;
   }
   /** Whether entry i is predicted positive: above the threshold and, with topK, among its row's k largest. */
   private positives(yPred: Tensor, cols: number): Uint8Array {
@@ -62,6 +67,8 @@ abstract class ThresholdCounts extends Metric {
   updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
     checkPair(this.name, yTrue, yPred, sampleWeight);
     const cols = yPred.rank >= 2 ? yPred.shape[yPred.rank - 1] : 1, per = yPred.size / (yPred.shape[0] ?? 1);
+    if (this.classId !== undefined && this.classId >= cols) throw new Error(`${this.name}: classId ${this.classId} is outside y_pred's ${cols} columns (${formatShape(yPred.shape)})`);
+    if (this.topK !== undefined && this.topK > cols) throw new Error(`${this.name}: topK ${this.topK} is more than y_pred's ${cols} columns (${formatShape(yPred.shape)})`);
     const positive = this.positives(yPred, cols);
     for (let i = 0; i < yPred.size; i++) {
       if (this.classId !== undefined && i % cols !== this.classId) continue;
@@ -113,8 +120,8 @@ export class AUC extends Metric {
   readonly fromLogits: boolean;
   readonly thresholds: Float64Array;
   private counts: CurveCounts[] = [];
-  constructor({ name = 'auc', numThresholds = 200, curve = 'ROC', summationMethod = 'interpolation', multiLabel = false, fromLogits = false, ...rest }: AUCArgs = {}) {
-    super(name);
+  constructor({ name, numThresholds = 200, curve = 'ROC', summationMethod = 'interpolation', multiLabel = false, fromLogits = false, ...rest }: AUCArgs = {}) {
+    super(name ?? 'auc');
     const unknown = Object.keys(rest);
     if (unknown.length) throw new Error(`AUC: unknown option '${unknown[0]}'. Valid options are: curve, fromLogits, multiLabel, name, numThresholds, summationMethod`);
     if (!(Number.isInteger(numThresholds) && numThresholds > 1)) throw new Error(`AUC: numThresholds must be an integer > 1, got ${numThresholds}`);
@@ -123,7 +130,7 @@ export class AUC extends Metric {
       throw new Error(`AUC: summationMethod must be 'interpolation', 'minoring' or 'majoring', got '${String(summationMethod)}'`);
     }
     this.numThresholds = numThresholds; this.curve = curve; this.summationMethod = summationMethod;
-    this.multiLabel = multiLabel; this.fromLogits = fromLogits;
+    this.multiLabel = boolOption('AUC', 'multiLabel', multiLabel, false); this.fromLogits = boolOption('AUC', 'fromLogits', fromLogits, false);
     const eps = 1e-7, t = new Float64Array(numThresholds);
     t[0] = -eps;
     for (let i = 0; i < numThresholds - 2; i++) t[i + 1] = (i + 1) / (numThresholds - 1);
@@ -198,8 +205,8 @@ export class F1Score extends Metric {
   private tp?: Float64Array; private fp?: Float64Array; private fn?: Float64Array; private support?: Float64Array;
   constructor(args: F1ScoreArgs = {}, where = 'F1Score', defaultName = 'f1_score') {
     checkMetricOptions(where, args, ['name', 'average', 'threshold', 'beta']);
-    const { name = defaultName, average = null, threshold = null, beta = 1 } = args;
-    super(name);
+    const { name, average = null, threshold = null, beta = 1 } = args;
+    super(name ?? defaultName);
     if (![null, 'micro', 'macro', 'weighted'].includes(average)) throw new Error(`${where}: average must be null, 'micro', 'macro' or 'weighted', got '${String(average)}'`);
     // Keras: 0 < threshold <= 1 (a threshold of 0 would call every nonnegative score positive).
     if (threshold !== null && !(typeof threshold === 'number' && threshold > 0 && threshold <= 1)) throw new Error(`${where}: threshold must be null or in (0, 1], got ${String(threshold)}`);
@@ -269,10 +276,12 @@ export class MeanIoU extends Metric {
   private readonly matrix: Float64Array;
   constructor(args: MeanIoUArgs) {
     checkMetricOptions('MeanIoU', args, ['numClasses', 'name', 'ignoreClass', 'sparseYTrue', 'sparseYPred']);
-    const { numClasses, name = 'mean_iou', ignoreClass = null, sparseYTrue = true, sparseYPred = true } = args ?? ({} as MeanIoUArgs);
-    super(name);
+    const { numClasses, name, ignoreClass = null, sparseYTrue = true, sparseYPred = true } = args ?? ({} as MeanIoUArgs);
+    super(name ?? 'mean_iou');
     if (!(Number.isInteger(numClasses) && numClasses >= 2)) throw new Error(`MeanIoU: numClasses must be an integer >= 2, got ${numClasses}`);
-    this.numClasses = numClasses; this.ignoreClass = ignoreClass; this.sparseYTrue = sparseYTrue; this.sparseYPred = sparseYPred;
+    if (ignoreClass !== null && !Number.isInteger(ignoreClass)) throw new Error(`MeanIoU: ignoreClass must be an integer or null, got ${JSON.stringify(ignoreClass)}`);
+    this.numClasses = numClasses; this.ignoreClass = ignoreClass;
+    this.sparseYTrue = boolOption('MeanIoU', 'sparseYTrue', sparseYTrue, true); this.sparseYPred = boolOption('MeanIoU', 'sparseYPred', sparseYPred, true);
     this.matrix = new Float64Array(numClasses * numClasses);
   }
   private classes(t: Tensor, sparse: boolean, what: string): Int32Array {

@@ -7,6 +7,7 @@ import type { TypedArray } from '../core/dtype.ts';
 import { noGrad } from '../core/engine.ts';
 import { CosineSimilarity as CosineSimilarityLoss, Loss, getLoss } from './losses.ts';
 import * as ops from '../ops/index.ts';
+import { nameOption, numberOption } from './option-values.ts';
 
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
@@ -18,7 +19,8 @@ export function checkMetricOptions(where: string, args: object | undefined, know
 }
 
 export abstract class Metric {
-  constructor(readonly name: string) {}
+  readonly name: string;
+  constructor(name: string) { this.name = nameOption(new.target.name, name, ''); }
   abstract updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void;
   abstract result(): number;
   abstract resetState(): void;
@@ -164,7 +166,7 @@ export class Accuracy extends MeanMetricWrapper {
 export class BinaryAccuracy extends MeanMetricWrapper {
   constructor(args: { name?: string; threshold?: number } = {}) {
     checkMetricOptions('BinaryAccuracy', args, ['name', 'threshold']);
-    const { name = 'binary_accuracy', threshold = 0.5 } = args;
+    const name = args.name ?? 'binary_accuracy', threshold = numberOption('BinaryAccuracy', 'threshold', args.threshold, 0.5);
     super((t, p) => binaryAccuracy(t, p, threshold), name);
   }
 }
