@@ -115,6 +115,14 @@ describe('metrics', () => {
     const fbeta = new metrics.FBetaScore({ beta: 2, average: 'macro' });
     assert.equal(fbeta.name, 'fbeta_score');
     close(feed(fbeta, t, p, 2), (beta2[0] + beta2[1] + beta2[2]) / 3, 1e-9, 'fbeta macro');
+    // Weights per entry [rows, classes] weigh each entry (they were read one per row): tp 1, fp 3, fn 4.
+    const perEntry = new metrics.F1Score({ average: 'micro' });
+    perEntry.updateState(dt.tensor([[1, 0], [0, 1]]), dt.tensor([[0.9, 0.2], [0.8, 0.7]]), dt.tensor([[1, 2], [3, 4]]));
+    close(perEntry.result(), 2 / 9, 1e-6, 'per-entry weights');
+    const iouW = new metrics.MeanIoU({ numClasses: 2 });
+    iouW.updateState(dt.tensor([[0, 1], [1, 0]]), dt.tensor([[0, 1], [0, 0]]), dt.tensor([[1, 2], [3, 4]]));
+    close(iouW.result(), (5 / 8 + 2 / 5) / 2, 1e-9, 'MeanIoU weights per label');
+    assert.throws(() => iouW.updateState(dt.tensor([[0, 1], [1, 0]]), dt.tensor([[0, 1], [0, 0]]), dt.tensor([1, 2, 3])), /mean_iou: sample_weight of shape \[3\] does not fit 4 labels/);
     // Options are checked, never silently ignored.
     assert.throws(() => new metrics.F1Score({ averag: 'macro' } as never), /F1Score: unknown option 'averag'. Valid options are: average, beta, name, threshold/);
     assert.throws(() => new metrics.FBetaScore({ threshold: 0 }), /FBetaScore: threshold must be null or in \(0, 1\], got 0/);

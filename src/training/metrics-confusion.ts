@@ -8,9 +8,10 @@ import { boolOption, numberOption } from './option-values.ts';
 const divNoNan = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
-function sampleWeightAt(w: Tensor | undefined, i: number, perSample: number): number {
+/** Entry i's weight: one for all, one per entry (of `total`), or one per sample (perSample entries each). */
+function sampleWeightAt(w: Tensor | undefined, i: number, perSample: number, total: number): number {
   if (!w) return 1;
-  return w.size === 1 ? w.data[0] : w.data[Math.floor(i / perSample)];
+  return w.size === 1 ? w.data[0] : w.size === total ? w.data[i] : w.data[Math.floor(i / perSample)];
 }
 function checkPair(where: string, yTrue: Tensor, yPred: Tensor, w?: Tensor): void {
   if (yTrue.size !== yPred.size) throw new Error(`${where}: y_true ${formatShape(yTrue.shape)} and y_pred ${formatShape(yPred.shape)} must have the same shape`);
@@ -72,7 +73,7 @@ abstract class ThresholdCounts extends Metric {
     const positive = this.positives(yPred, cols);
     for (let i = 0; i < yPred.size; i++) {
       if (this.classId !== undefined && i % cols !== this.classId) continue;
-      const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
+      const w = sampleWeightAt(sampleWeight, i, per, yPred.size);
       const predicted = positive[i] === 1, actual = yTrue.data[i] !== 0; // Keras casts labels to bool
       if (predicted && actual) this.tp += w;
       else if (predicted) this.fp += w;
@@ -145,7 +146,7 @@ export class AUC extends Metric {
     if (this.counts.length !== labels) throw new Error(`${this.name}: y_pred has ${labels} labels, earlier batches had ${this.counts.length}`);
     for (let i = 0; i < yPred.size; i++) {
       const p = this.fromLogits ? sigmoid(yPred.data[i]) : yPred.data[i];
-      const w = sampleWeight && sampleWeight.size === yPred.size ? sampleWeight.data[i] : sampleWeightAt(sampleWeight, i, per);
+      const w = sampleWeightAt(sampleWeight, i, per, yPred.size);
       const actual = yTrue.data[i] !== 0; // Keras casts labels to bool
       const c = this.counts[labels === 1 ? 0 : i % labels];
       for (let k = 0; k < this.numThresholds; k++) {
@@ -222,8 +223,8 @@ export class F1Score extends Metric {
     for (let r = 0; r < rows; r++) {
       let max = -Infinity;
       for (let j = 0; j < cols; j++) max = Math.max(max, yPred.data[r * cols + j]);
-      const w = sampleWeightAt(sampleWeight, r, 1);
       for (let j = 0; j < cols; j++) {
+        const w = sampleWeightAt(sampleWeight, r * cols + j, cols, rows * cols); // per row or per entry, as Keras multiplies
         const v = yPred.data[r * cols + j];
         // Without a threshold the row's maximum is positive, unless it is 0 (Keras: |max| > 1e-9).
         const p = this.threshold === null ? +(v === max && Math.abs(v) > 1e-9) : +(v > this.threshold);
@@ -298,11 +299,14 @@ export class MeanIoU extends Metric {
   updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
     const t = this.classes(yTrue, this.sparseYTrue, 'y_true'), p = this.classes(yPred, this.sparseYPred, 'y_pred');
     if (t.length !== p.length) throw new Error(`${this.name}: ${t.length} labels for ${p.length} predictions`);
-    const n = this.numClasses;
+    const n = this.numClasses, batch = yTrue.shape[0] ?? 1;
+    if (sampleWeight && ![1, batch, t.length].includes(sampleWeight.size)) {
+      throw new Error(`${this.name}: sample_weight of shape ${formatShape(sampleWeight.shape)} does not fit ${t.length} labels: give one weight, one per sample (${batch}) or one per label`);
+    }
     for (let i = 0; i < t.length; i++) {
       if (t[i] === this.ignoreClass) continue;
       if (t[i] < 0 || t[i] >= n || p[i] < 0 || p[i] >= n) throw new Error(`${this.name}: class ${t[i] < 0 || t[i] >= n ? t[i] : p[i]} is outside [0, ${n - 1}]`);
-      this.matrix[t[i] * n + p[i]] += sampleWeightAt(sampleWeight, i, t.length / (yTrue.shape[0] ?? 1));
+      this.matrix[t[i] * n + p[i]] += sampleWeightAt(sampleWeight, i, t.length / batch, t.length);
     }
   }
   result(): number {
