@@ -66,3 +66,30 @@ test('cloneModel: the same architecture with new weights; with the original\'s w
   }
   assert.throws(() => models.cloneModel(new Subclassed({ name: 'mine' })), /cloneModel: model "mine" is subclassed \(class Subclassed\).*new instance of its class/);
 });
+
+test('trainable = false on a model freezes its layers, as Keras 3: a nested BatchNormalization then runs in inference mode and its moving statistics stay', () => {
+  dt.setRandomSeed(3);
+  const inner = new models.Sequential([layers.batchNormalization({ inputShape: [3], name: 'ibn' }), layers.dense({ units: 2, name: 'id' })]);
+  const outer = new models.Sequential([inner, layers.dense({ units: 1, name: 'o' })]);
+  inner.trainable = false;
+  assert.equal(inner.getLayer('ibn').trainable, false, 'the setter reaches the inner layers');
+  outer.compile({ loss: 'mse', optimizer: 'sgd' });
+  const x = dt.add(dt.mul(dt.randomNormal([8, 3]), 5), 3), y = dt.randomNormal([8, 1]);
+  const before = inner.getWeights().map((w) => Array.from(w.dataSync()));
+  outer.trainOnBatch(x, y);
+  outer.trainOnBatch(x, y); // the compiled step too
+  assert.deepEqual(inner.getWeights().map((w) => Array.from(w.dataSync())), before, 'no weight or moving statistic of the frozen model moved');
+  inner.trainable = true;
+  assert.equal(inner.getLayer('ibn').trainable, true);
+  outer.trainOnBatch(x, y);
+  assert.notDeepEqual(Array.from(inner.getLayer('ibn').weights[2].dataSync()), before[2], 'unfrozen: the moving mean moves again');
+
+  const a = layers.input({ shape: [4, 3] });
+  const td = layers.timeDistributed({ layer: layers.batchNormalization({}) });
+  const f = new models.Model({ inputs: a, outputs: td.apply(a) as SymbolicTensor, trainable: false });
+  assert.equal(td.trainable, false, 'Model({trainable: false}) freezes its layers');
+  assert.equal((td as unknown as { layer: { trainable: boolean } }).layer.trainable, false, 'and a wrapper its inner layer');
+  assert.equal(f.trainableWeights.length, 0);
+  assert.throws(() => { (inner as { trainable: unknown }).trainable = 'no'; }, /Layer "sequential_\d*": trainable must be true or false, got "no"/);
+  assert.throws(() => layers.dense({ units: 1, trainable: 0 as never }), /trainable must be true or false, got 0/);
+});

@@ -81,7 +81,7 @@ export const snakeCase = (s: string): string =>
 export abstract class Layer {
   static readonly className: string = 'Layer';
   readonly name: string;
-  trainable: boolean;
+  private trainableFlag: boolean;
   built = false;
   batchInputShape?: ShapeSpec;
   /** One spec, or TF.js's list of one per input (a single-input layer checks the first). */
@@ -97,7 +97,8 @@ export abstract class Layer {
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(snakeCase(this.className));
-    this.trainable = args.trainable ?? true;
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') throw new Error(`Layer "${this.name}": trainable must be true or false, got ${JSON.stringify(args.trainable)}`);
+    this.trainableFlag = args.trainable ?? true; // not the setter: a subclass's fields do not exist yet
     const shape = args.batchInputShape ?? args.inputShape;
     if (shape != null && (!Array.isArray(shape) || shape.some((d) => d !== null && !(Number.isInteger(d) && d > 0)))) {
       throw new Error(`Layer "${this.name}": ${args.batchInputShape ? 'batchInputShape' : 'inputShape'} must be a list of positive integers or null, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
@@ -110,6 +111,15 @@ export abstract class Layer {
   get className(): string { return (this.constructor as typeof Layer).className; }
 
   get weights(): Variable[] { return this.ownWeights; }
+  get trainable(): boolean { return this.trainableFlag; }
+  /** As Keras 3: sets every inner layer's too, so a frozen model's BatchNormalization runs in inference mode. */
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new Error(`Layer "${this.name}": trainable must be true or false, got ${JSON.stringify(value) ?? String(value)}`);
+    this.trainableFlag = value;
+    for (const layer of this.innerLayers()) if (layer !== this) layer.trainable = value;
+  }
+  /** The layers inside this one (a model's, a wrapper's), which `trainable` sets as well. */
+  protected innerLayers(): Layer[] { return []; }
   get trainableWeights(): Variable[] { return this.trainable ? this.weights.filter((w) => w.trainable) : []; }
   get nonTrainableWeights(): Variable[] { return this.weights.filter((w) => !this.trainable || !w.trainable); }
 

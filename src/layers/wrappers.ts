@@ -70,6 +70,7 @@ export class TimeDistributed extends Layer {
   }
 
   override get weights(): Variable[] { return this.layer.weights; }
+  protected override innerLayers(): Layer[] { return [this.layer]; }
   override get trainableWeights(): Variable[] { return this.trainable ? this.layer.trainableWeights : []; }
   override get nonTrainableWeights(): Variable[] { return this.trainable ? this.layer.nonTrainableWeights : this.layer.weights; }
   protected override innerActivityLoss(): Tensor | null { return this.layer.activityLoss; }

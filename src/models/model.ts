@@ -94,6 +94,7 @@ export class Model extends Layer {
     }
     if (inputs !== undefined && outputs !== undefined) {
       this.setGraph(asList(inputs).map(toSymbolic), asList(outputs).map(toSymbolic), !Array.isArray(outputs));
+      if (!this.trainable) this.trainable = false; // as Keras 3's Functional: its layers are frozen too
     }
   }
 
@@ -150,6 +151,7 @@ export class Model extends Layer {
   override get weights(): Variable[] { return this.uniqueWeights((l) => l.weights); }
   override get trainableWeights(): Variable[] { return this.trainable ? this.uniqueWeights((l) => l.trainableWeights) : []; }
   override get nonTrainableWeights(): Variable[] { return this.uniqueWeights((l) => (this.trainable ? l.nonTrainableWeights : l.weights)); }
+  protected override innerLayers(): Layer[] { return this.layers; }
   override drawShapes(): string { return this.layers.map((l) => l.drawShapes()).join(''); }
 
   /** The forward pass: the graph's, or a subclass's own. */
