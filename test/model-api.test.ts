@@ -93,3 +93,14 @@ test('trainable = false on a model freezes its layers, as Keras 3: a nested Batc
   assert.throws(() => { (inner as { trainable: unknown }).trainable = 'no'; }, /Layer "sequential_\d*": trainable must be true or false, got "no"/);
   assert.throws(() => layers.dense({ units: 1, trainable: 0 as never }), /trainable must be true or false, got 0/);
 });
+
+test('getLayer takes TF.js\'s getLayer(undefined, index) as well as a name or an index; other arguments are errors', () => {
+  const m = new models.Sequential([layers.dense({ units: 2, inputShape: [3], name: 'a' }), layers.dense({ units: 1, name: 'b' })]);
+  assert.equal(m.getLayer(undefined, 1).name, 'b');
+  assert.equal(m.getLayer(0).name, 'a');
+  assert.equal(m.getLayer('b').name, 'b');
+  assert.throws(() => m.getLayer(), /getLayer: expected a layer name \(string\) or an index \(integer\), got nothing/);
+  assert.throws(() => m.getLayer({ name: 'a' } as never), /got object/);
+  assert.throws(() => m.getLayer('a', 1), /give a name or an index, not both/);
+  assert.throws(() => m.getLayer(undefined, 2), /index 2 but model "sequential_\d+" only has 2 layers/);
+});

@@ -21,6 +21,7 @@ import type { History, Logs } from '../training/callback-base.ts';
 import { Graph } from './graph.ts';
 import { logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
+import { findLayer } from './layer-lookup.ts';
 import { stepFunction } from './step-function.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, fromTfjsNames, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs, type TfjsEvaluateDatasetArgs, type TfjsFitDatasetArgs } from '../training/data-loop.ts';
@@ -131,19 +132,8 @@ export class Model extends Layer {
     return found;
   }
 
-  /** Keras's get_layer: by name or by index in `layers`. */
-  getLayer(nameOrIndex: string | number): Layer {
-    const all = this.layers;
-    if (typeof nameOrIndex === 'number') {
-      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= all.length) {
-        throw new Error(`getLayer: was asked to retrieve layer at index ${nameOrIndex} but model "${this.name}" only has ${all.length} layers`);
-      }
-      return all[nameOrIndex];
-    }
-    const layer = all.find((l) => l.name === nameOrIndex);
-    if (!layer) throw new Error(`getLayer: no such layer: ${nameOrIndex}. Existing layers are: ${all.map((l) => l.name).join(', ')}`);
-    return layer;
-  }
+  /** Keras's get_layer: by name or by index in `layers`; TF.js's getLayer(undefined, index) too. */
+  getLayer(nameOrIndex?: string | number, index?: number): Layer { return findLayer(this.name, this.layers, nameOrIndex, index); }
 
   private uniqueWeights(pick: (l: Layer) => Variable[]): Variable[] {
     return [...new Set(this.layers.flatMap(pick))];
