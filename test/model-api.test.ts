@@ -104,3 +104,12 @@ test('getLayer takes TF.js\'s getLayer(undefined, index) as well as a name or an
   assert.throws(() => m.getLayer('a', 1), /give a name or an index, not both/);
   assert.throws(() => m.getLayer(undefined, 2), /index 2 but model "sequential_\d+" only has 2 layers/);
 });
+
+test('setWeights names the weight that is not a Tensor, and refuses a single Tensor for the list', () => {
+  const m = new models.Sequential([layers.dense({ units: 2, inputShape: [3], name: 'd' })]);
+  const ws = m.getWeights() as unknown[];
+  assert.throws(() => m.setWeights([ws[0], [0, 0]] as never), /Layer "sequential_\d+": setWeights expects Tensors, but weight 1 \(d\/bias\) is an array/);
+  assert.throws(() => m.setWeights([ws[0], null] as never), /weight 1 \(d\/bias\) is null/);
+  assert.throws(() => m.setWeights(ws[0] as never), /setWeights expects a list of 2 Tensors \(getWeights' order\), got one Tensor/);
+  assert.throws(() => m.setWeights(ws.slice(1) as never), /expects 2 weights, but setWeights received 1/);
+});

@@ -316,6 +316,10 @@ export abstract class Layer {
 
   setWeights(values: readonly Tensor[]): void {
     const ws = this.weights;
+    const what = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v);
+    if (!Array.isArray(values)) throw new Error(`Layer "${this.name}": setWeights expects a list of ${ws.length} Tensors (getWeights' order), got ${values instanceof Tensor ? 'one Tensor' : what(values)}`);
+    const bad = values.findIndex((v) => !(v instanceof Tensor));
+    if (bad >= 0) throw new Error(`Layer "${this.name}": setWeights expects Tensors, but weight ${bad}${ws[bad] ? ` (${ws[bad].name})` : ''} is ${what(values[bad])}`);
     if (values.length !== ws.length) {
       throw new Error(`Layer "${this.name}" expects ${ws.length} weights, but setWeights received ${values.length}` +
         (ws.length === 0 && !this.built ? ' (the layer is not built yet: call it on an input first)' : ''));
