@@ -113,3 +113,15 @@ test('setWeights names the weight that is not a Tensor, and refuses a single Ten
   assert.throws(() => m.setWeights(ws[0] as never), /setWeights expects a list of 2 Tensors \(getWeights' order\), got one Tensor/);
   assert.throws(() => m.setWeights(ws.slice(1) as never), /expects 2 weights, but setWeights received 1/);
 });
+
+test('inputShape and outputShape give one shape, or a list for several inputs or outputs, as TF.js and Keras 3', () => {
+  const a = layers.input({ shape: [3] }), b = layers.input({ shape: [2, 5] });
+  const h = layers.dense({ units: 4 }).apply(a) as SymbolicTensor;
+  const two = new models.Model({ inputs: [a, b], outputs: [h, layers.flatten().apply(b) as SymbolicTensor] });
+  assert.deepEqual(two.inputShape, [[null, 3], [null, 2, 5]]);
+  assert.deepEqual(two.outputShape, [[null, 4], [null, 10]]);
+  const seq = new models.Sequential([layers.dense({ units: 2 })]);
+  assert.throws(() => seq.outputShape, /Model "sequential_\d+" has no outputShape yet/);
+  seq.build([null, 7]);
+  assert.deepEqual([seq.inputShape, seq.outputShape], [[null, 7], [null, 2]]);
+});

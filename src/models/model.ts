@@ -112,6 +112,9 @@ export class Model extends Layer {
   get isFunctional(): boolean { return this.graph !== undefined; }
   get inputs(): SymbolicTensor[] { return this.requireGraph('inputs').inputs; }
   get outputs(): SymbolicTensor[] { return this.requireGraph('outputs').outputs; }
+  /** Keras's input_shape / output_shape (TF.js's inputShape / outputShape): one shape, or a list with several. */
+  get inputShape(): ShapeSpec | ShapeSpec[] { const s = this.requireGraph('inputShape').inputs.map((t) => [...t.shape]); return s.length === 1 ? s[0] : s; }
+  get outputShape(): ShapeSpec | ShapeSpec[] { const s = this.requireGraph('outputShape').outputs.map((t) => [...t.shape]); return s.length === 1 ? s[0] : s; }
   /** Keras's input_names / output_names: the names of the layers that make them. */
   get inputNames(): string[] { return this.graph ? this.graph.inputNames() : ['input_1']; }
   get outputNames(): string[] { return this.graph ? this.graph.outputNames() : ['output_1']; }
