@@ -259,3 +259,39 @@ describe('http:// and browserFiles', () => {
     assert.throws(() => io.browserFiles([]), /expected a list of files/);
   });
 });
+
+describe('a model nested in a functional model, in TF.js\'s numbering of its calls', () => {
+  it('TF.js loads deeptype\'s file and deeptype loads TF.js\'s, a nested model called twice included; files numbered from 0 still load', async () => {
+    resetNames();
+    dt.setRandomSeed(4);
+    const inner = new models.Sequential([layers.dense({ units: 4, inputShape: [3], activation: 'relu', name: 'id' })]);
+    const a = layers.input({ shape: [3], name: 'a' }), b = layers.input({ shape: [3], name: 'b' });
+    const joined = layers.concatenate().apply([inner.apply(a), inner.apply(b)] as never) as unknown as dt.SymbolicTensor;
+    const ours = new models.Model({ inputs: [a, b], outputs: [layers.dense({ units: 2, name: 'o' }).apply(joined) as dt.SymbolicTensor, inner.apply(b) as dt.SymbolicTensor] });
+    const xa = dt.tensor([[1, 2, 3], [0, -1, 2]]), xb = dt.tensor([[0.5, 0, -2], [1, 1, 1]]);
+    const expected = ours.predict([xa, xb]) as dt.Tensor[];
+    let saved!: io.ModelArtifacts;
+    await ours.save(io.withSaveHandler(async (art) => { saved = art; return { modelArtifactsInfo: io.artifactsInfo(art) }; }));
+    const nodes = JSON.stringify((saved.modelTopology as { config: unknown }).config);
+    assert.match(nodes, /\[\["sequential",1,0,\{\}\],\["sequential",2,0,\{\}\]\]/, 'the nested model\'s calls are nodes 1, 2 and 3, as TF.js numbers them');
+    assert.match(nodes, /"output_layers":\[\["o",0,0\],\["sequential",3,0\]\]/);
+    const theirs = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+    (theirs.predict([toTf(xa), toTf(xb)]) as tf.Tensor[]).forEach((t, i) => assertClose(expected[i], t, 1e-6, `TF.js output ${i}`));
+    const back = await dt.loadLayersModel(io.fromMemory(saved));
+    (back.predict([xa, xb]) as dt.Tensor[]).forEach((t, i) => assertClose(t, expected[i], 1e-7, `deeptype output ${i}`));
+
+    // The same model written before (the nested model's calls as nodes 0 and 1) still loads.
+    const old = JSON.parse(JSON.stringify(saved.modelTopology).replace(/\["sequential",(\d),0/g, (_, n) => `["sequential",${Number(n) - 1},0`));
+    const fromOld = await dt.loadLayersModel(io.fromMemory({ ...saved, modelTopology: old }));
+    (fromOld.predict([xa, xb]) as dt.Tensor[]).forEach((t, i) => assertClose(t, expected[i], 1e-7, `old numbering output ${i}`));
+
+    // TF.js's own file of a nested model.
+    const tInner = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], name: 'tid' })] });
+    const ti = tf.input({ shape: [3] });
+    const tModel = tf.model({ inputs: ti, outputs: tf.layers.dense({ units: 1 }).apply(tInner.apply(ti)) as tf.SymbolicTensor });
+    let tSaved!: tf.io.ModelArtifacts;
+    await tModel.save(tf.io.withSaveHandler(async (art) => { tSaved = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    const loaded = await dt.loadLayersModel(io.fromMemory(tSaved as io.ModelArtifacts));
+    assertClose(loaded.predict(xa) as dt.Tensor, tModel.predict(toTf(xa)) as tf.Tensor, 1e-6, 'deeptype reading TF.js\'s nested model');
+  });
+});

@@ -13,8 +13,9 @@ type TensorRef = [string, number, number];
 export function functionalToKeras(model: Model, layerToKeras: (l: Layer) => KerasObject): KerasObject {
   const nodes = new Set<Node>(model.graphNodes);
   for (const t of model.inputs) nodes.add(t.node);
-  // A node's index among its layer's calls that belong to this model.
-  const indexIn = (node: Node): number => node.layer.inboundNodes.filter((n) => nodes.has(n)).indexOf(node);
+  // A node's index among its layer's calls that belong to this model; a nested model's count
+  // from 1, as TF.js's (its node 0 is the model's own inputs-to-outputs node).
+  const indexIn = (node: Node): number => node.layer.inboundNodes.filter((n) => nodes.has(n)).indexOf(node) + (node.layer instanceof Model ? 1 : 0);
   const ref = (t: SymbolicTensor): TensorRef => [t.node.layer.name, indexIn(t.node), t.index];
   const layers = model.layers.map((layer) => {
     const own = layer.inboundNodes.filter((n) => nodes.has(n) && n.inputs.length > 0);
@@ -75,6 +76,10 @@ export function functionalFromKeras(config: Record<string, unknown>, layerFromKe
     byName.set(layerName, layer);
     (e.inbound_nodes ?? []).forEach((n, index) => pending.push({ layer, node: readNode(n, `${where} layer "${layerName}"`), index }));
   }
+  // A nested model's calls count from 1 in TF.js's files (and Keras 2's, after an InputLayer);
+  // from 0 in files that refer to its node 0 (deeptype's before it wrote TF.js's numbering).
+  const referred = [...pending.flatMap((p) => p.node.refs), ...refList(config.output_layers, 'output_layers')];
+  const firstNode = (layer: Layer, layerName: string): number => (layer instanceof Model && !referred.some((r) => r[0] === layerName && r[1] === 0) ? 1 : 0);
   const tensors = new Map<string, SymbolicTensor>();
   const key = (r: TensorRef): string => `${r[0]}|${r[1]}|${r[2]}`;
   for (const [layerName, layer] of byName) {
@@ -88,7 +93,8 @@ export function functionalFromKeras(config: Record<string, unknown>, layerFromKe
       const ins = p.node.refs.map((r) => tensors.get(key(r)));
       if (ins.some((t) => !t)) { next.push(p); continue; }
       const out = p.layer.apply((p.node.multi ? ins : ins[0]) as never, p.node.kwargs) as unknown as SymbolicTensor | SymbolicTensor[];
-      (Array.isArray(out) ? out : [out]).forEach((t, i) => tensors.set(key([layerNameOf(byName, p.layer), p.index, i]), t));
+      const layerName = layerNameOf(byName, p.layer);
+      (Array.isArray(out) ? out : [out]).forEach((t, i) => tensors.set(key([layerName, p.index + firstNode(p.layer, layerName), i]), t));
     }
     if (next.length === left.length) {
       const missing = next.flatMap((p) => p.node.refs.filter((r) => !byName.has(r[0])).map((r) => r[0]));
