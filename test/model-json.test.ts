@@ -87,3 +87,37 @@ describe('model.toJSON and models.modelFromJSON', () => {
     assert.ok(await models.modelFromJSON({ modelTopology: convNet().toJSON(null, false) }) instanceof models.Sequential);
   });
 });
+
+describe('getConfig / fromConfig', () => {
+  it('a functional model\'s getConfig is its graph in TF.js\'s form, and Model.fromConfig rebuilds it: shared layers, a nested Sequential, a fixed training kwarg', () => {
+    dt.setRandomSeed(6);
+    const inner = new models.Sequential([new layers.Input({ shape: [3] }), layers.dense({ units: 4, activation: 'relu', name: 'id' }), layers.batchNormalization({ name: 'ibn' })]);
+    const a = layers.input({ shape: [3], name: 'a' }), b = layers.input({ shape: [3], name: 'b' });
+    const shared = layers.dense({ units: 3, name: 'sh' });
+    const ha = inner.apply(shared.apply(a)) as dt.SymbolicTensor, hb = shared.apply(b) as dt.SymbolicTensor;
+    const o1 = layers.dense({ units: 2, name: 'o1' }).apply(layers.concatenate().apply([ha, hb]) as dt.SymbolicTensor) as dt.SymbolicTensor;
+    const o2 = layers.dense({ units: 1, name: 'o2' }).apply(layers.dropout({ rate: 0.5, name: 'drop' }).apply(hb, { training: true }) as dt.SymbolicTensor) as dt.SymbolicTensor;
+    const m = new models.Model({ inputs: [a, b], outputs: [o1, o2], name: 'big' });
+    const config = m.getConfig() as { name: string; layers: { name: string; className: string; inboundNodes: unknown[] }[]; inputLayers: unknown; outputLayers: unknown };
+    assert.deepEqual(Object.keys(config), ['name', 'layers', 'inputLayers', 'outputLayers', 'trainable']);
+    assert.deepEqual(config.inputLayers, [['a', 0, 0], ['b', 0, 0]]);
+    assert.deepEqual(config.outputLayers, [['o1', 0, 0], ['o2', 0, 0]]);
+    assert.deepEqual(config.layers.find((l) => l.name === 'sh')!.inboundNodes, [[['a', 0, 0, {}]], [['b', 0, 0, {}]]]);
+    assert.deepEqual(config.layers.find((l) => l.name === 'drop')!.inboundNodes, [[['sh', 1, 0, { training: true }]]]);
+    const sequentialConfig = inner.getConfig() as { layers: { config: { batchInputShape?: unknown } }[] };
+    assert.deepEqual(sequentialConfig.layers[0].config.batchInputShape, [null, 3], 'a Sequential\'s input shape travels on its first layer');
+
+    for (const back of [models.Model.fromConfig(config), models.Model.fromConfig(models.Model, config)]) {
+      assert.deepEqual(back.layers.map((l) => l.name), m.layers.map((l) => l.name));
+      assert.equal(back.countParams(), m.countParams());
+      back.setWeights(m.getWeights());
+      const xa = dt.randomNormal([5, 3]), xb = dt.randomNormal([5, 3]);
+      assertClose((back.predict([xa, xb]) as dt.Tensor[])[0], (m.predict([xa, xb]) as dt.Tensor[])[0], 0 + 1e-7, 'same weights, same output');
+    }
+    const seq = models.Sequential.fromConfig(sequentialConfig);
+    assert.deepEqual([seq.className, seq.outputShape, seq.countParams()], ['Sequential', [null, 4], inner.countParams()]);
+    assert.throws(() => models.Model.fromConfig(null), /fromConfig: expected a model's getConfig\(\) \(an object with name and layers\), got null/);
+    assert.throws(() => models.Model.fromConfig({ name: 'x' }), /fromConfig: the config has no list of layers \(keys: name\)/);
+    assert.throws(() => models.Model.fromConfig({ layers: [{ className: 'Nope', config: { name: 'n' } }] }), /layer "n" is a Nope, which is not a registered layer class/);
+  });
+});

@@ -3,9 +3,13 @@ export { Sequential } from './sequential.ts';
 export { cloneModel } from './clone.ts';
 import { Model, type ModelArgs } from './model.ts';
 import { Sequential } from './sequential.ts';
+import { modelFromConfig } from './graph-replay.ts';
 import type { Layer } from '../layers/layer.ts';
 import type { IOHandler } from '../io/artifacts.ts';
 import type { LoadOptions } from '../io/save-load.ts';
+
+// TF.js passes the class first (fromConfig(cls, config)); Keras only the config.
+Model.fromConfig = (clsOrConfig: unknown, config?: unknown): Model => (typeof clsOrConfig === 'function' ? modelFromConfig(config) : modelFromConfig(clsOrConfig));
 
 /** TF.js's spelling of new Model({inputs, outputs, name}). */
 export const model = (args: ModelArgs): Model => new Model(args);

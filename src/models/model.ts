@@ -22,6 +22,7 @@ import { Graph } from './graph.ts';
 import { logNames, makeHeads, stepLogs, type Head, type LossId, type MetricId, type PerOutput } from './heads.ts';
 import { printSummary } from './summary.ts';
 import { findLayer } from './layer-lookup.ts';
+import { CAMEL_KEYS, graphConfig } from './graph-config.ts';
 import { stepFunction } from './step-function.ts';
 import { isDataSource, type DataSource } from '../training/data-adapter.ts';
 import { evaluateStream, fitStream, fromTfjsNames, predictStream, type StreamEvaluateArgs, type StreamFitArgs, type StreamPredictArgs, type TfjsEvaluateDatasetArgs, type TfjsFitDatasetArgs } from '../training/data-loop.ts';
@@ -507,7 +508,9 @@ export class Model extends Layer {
     printSummary(this, print);
   }
 
+  /** getConfig: TF.js's LayersModel.getConfig (the graph, each layer {className, config}); fromConfig rebuilds it with fresh weights (Keras's from_config(config), TF.js's fromConfig(cls, config); installed by models/index.ts: it needs Sequential). */
   override getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable };
+    return { ...(this.graph ? graphConfig(this, (l) => ({ className: l.className, config: l.getConfig() }), CAMEL_KEYS) : { name: this.name }), trainable: this.trainable };
   }
+  static fromConfig: (clsOrConfig: unknown, config?: unknown) => Model = () => { throw new Error('Model.fromConfig: models/index.ts is not loaded'); };
 }

@@ -86,6 +86,9 @@ export class Sequential extends Model {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { name: this.name, layers: this.stack.map((l) => ({ className: l.className, config: l.getConfig() })) };
+    const layers = this.stack.map((l) => ({ className: l.className, config: l.getConfig() }));
+    // The input shape travels on the first layer, as TF.js and Keras 2 write it.
+    if (this.batchInputShape && layers.length > 0) layers[0].config = { ...layers[0].config, batchInputShape: [...this.batchInputShape] };
+    return { name: this.name, layers, trainable: this.trainable };
   }
 }
