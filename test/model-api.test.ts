@@ -125,3 +125,20 @@ test('inputShape and outputShape give one shape, or a list for several inputs or
   seq.build([null, 7]);
   assert.deepEqual([seq.inputShape, seq.outputShape], [[null, 7], [null, 2]]);
 });
+
+test('testOnBatch (Keras\'s test_on_batch) gives evaluate\'s numbers for one batch and trains nothing', () => {
+  dt.setRandomSeed(7);
+  const a = layers.input({ shape: [3], name: 'a' });
+  const h = layers.dense({ units: 4, activation: 'relu' }).apply(a) as SymbolicTensor;
+  const m = new models.Model({ inputs: a, outputs: [layers.dense({ units: 2, activation: 'softmax', name: 'cls' }).apply(h) as SymbolicTensor, layers.dense({ units: 1, name: 'reg' }).apply(h) as SymbolicTensor] });
+  assert.throws(() => m.testOnBatch(dt.ones([2, 3]), [dt.ones([2, 2]), dt.ones([2, 1])]), /You must call compile\(\) on model "functional\w*" before testOnBatch\(\)/);
+  m.compile({ optimizer: 'sgd', loss: ['categoricalCrossentropy', 'mse'], metrics: { cls: ['accuracy'] } });
+  const x = dt.tensor([[1, 2, 3], [0, 1, 0], [1, -1, 1]]), ys = [dt.tensor([[1, 0], [0, 1], [1, 0]]), dt.tensor([[1], [0], [2]])];
+  const before = m.getWeights().map((w) => Array.from(w.dataSync()));
+  const out = m.testOnBatch(x, { cls: ys[0], reg: ys[1] });
+  assert.equal(out.length, m.metricsNames.length);
+  const expected = m.evaluate(x, ys, { verbose: 0, batchSize: 3 });
+  out.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `${m.metricsNames[i]}: ${v} vs ${expected[i]}`));
+  assert.deepEqual(m.getWeights().map((w) => Array.from(w.dataSync())), before);
+  assert.throws(() => m.testOnBatch(x, { cls: ys[0] }), /testOnBatch/);
+});

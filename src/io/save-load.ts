@@ -45,3 +45,22 @@ export async function loadModelFrom(source: string | IOHandler, options: LoadOpt
   return loadModel(path, { compile });
 }
 
+
+/** model.saveWeights(path): 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's; otherwise TF.js's weights directory. */
+export async function saveWeightsTo(model: Model, path: string): Promise<void> {
+  const keras = await import('./keras-files.ts');
+  if (keras.kerasFormatOf(path)) return keras.saveWeightsFile(model, path);
+  const { saveWeights } = await import('./model-files.ts');
+  saveWeights(model, path);
+}
+
+/** model.loadWeights(path): Keras's load_weights for .weights.h5, Keras 2 .h5 or a sharded .weights.json; TF.js's weights directory otherwise. */
+export async function loadWeightsFrom(model: Model, path: string, options: { byName?: boolean; skipMismatch?: boolean }): Promise<void> {
+  const keras = await import('./keras-files.ts');
+  if (keras.kerasFormatOf(path)) {
+    for (const skipped of await keras.loadWeightsFile(model, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
+    return;
+  }
+  const { loadWeights } = await import('./model-files.ts');
+  loadWeights(model, path);
+}

@@ -386,6 +386,13 @@ export class Model extends Layer {
     return Object.values(this.trainStep([this.dataFor(x, 'input', 'trainOnBatch'), this.dataFor(y, 'output', 'trainOnBatch')]));
   }
 
+  /** Keras's test_on_batch: this batch's [loss, ...per-output losses, ...metrics] (evaluate's numbers), nothing trained. */
+  testOnBatch(x: ModelData, y: ModelData): number[] {
+    this.compiled('testOnBatch');
+    this.resetMetrics(); // this batch's metrics alone, as trainOnBatch's
+    return Object.values(this.testStep([this.dataFor(x, 'input', 'testOnBatch'), this.dataFor(y, 'output', 'testOnBatch')]));
+  }
+
   /** fit(x, y, args) on tensors, or fit(data, args) on a Dataset, generator, async iterable or utils.Sequence of batches. */
   fit(x: ModelData, y: ModelData, args?: FitArgs): Promise<History>;
   fit(data: DataSource, args?: StreamFitArgs): Promise<History>;
@@ -442,26 +449,10 @@ export class Model extends Layer {
     return saveModelTo(this, target, options);
   }
 
-  /**
-   * Saves only the weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's
-   * (io/keras-files.ts); otherwise TF.js's binary manifest format (a directory with weights.json + .bin).
-   */
-  async saveWeights(path: string): Promise<void> {
-    const keras = await import('../io/keras-files.ts');
-    if (keras.kerasFormatOf(path)) return keras.saveWeightsFile(this, path);
-    const { saveWeights } = await import('../io/model-files.ts');
-    saveWeights(this, path);
-  }
+  /** Saves only the weights: 'x.weights.h5' in Keras 3's layout, another '.h5' in Keras 2's; otherwise TF.js's weights directory (weights.json + .bin). */
+  async saveWeights(path: string): Promise<void> { return (await import('../io/save-load.ts')).saveWeightsTo(this, path); }
   /** Keras's load_weights for .weights.h5, Keras 2 .h5 or a sharded .weights.json (byName/skipMismatch as Keras 2); TF.js's weights directory otherwise. */
-  async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
-    const keras = await import('../io/keras-files.ts');
-    if (keras.kerasFormatOf(path)) {
-      for (const skipped of await keras.loadWeightsFile(this, path, options)) console.warn(`loadWeights: skipped ${skipped}`);
-      return;
-    }
-    const { loadWeights } = await import('../io/model-files.ts');
-    loadWeights(this, path);
-  }
+  async loadWeights(path: string, options: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> { return (await import('../io/save-load.ts')).loadWeightsFrom(this, path, options); }
 
   /** Throws the error the first layer to reject these input shapes would throw, before any work; returns the output shapes. */
   checkInputShapes(shapes: readonly (readonly number[])[]): ShapeSpec[] {
