@@ -142,3 +142,20 @@ test('testOnBatch (Keras\'s test_on_batch) gives evaluate\'s numbers for one bat
   assert.deepEqual(m.getWeights().map((w) => Array.from(w.dataSync())), before);
   assert.throws(() => m.testOnBatch(x, { cls: ys[0] }), /testOnBatch/);
 });
+
+test('apply refuses unknown call options and a training that is not a boolean (a typo would run in inference mode); a file\'s other kwargs are dropped, its training kept', () => {
+  const m = new models.Sequential([layers.dense({ units: 2, inputShape: [3] }), layers.dropout({ rate: 0.5 })]);
+  const x = dt.ones([1, 3]);
+  assert.throws(() => m.apply(x, { trainig: true } as never), /Layer "sequential_\d+"\.apply: unknown call option 'trainig'\. Valid options are: training/);
+  assert.throws(() => m.apply(x, { training: 'yes' } as never), /Layer "sequential_\d+"\.apply: training must be true or false, got "yes"/);
+  assert.throws(() => m.apply(layers.input({ shape: [3] }), 1 as never), /the second argument is the call options, e.g. \{training: true\}; got number/);
+  assert.deepEqual((m.apply(x, { training: false, mask: undefined } as never) as dt.Tensor).shape, [1, 2], 'TF.js\'s mask: undefined passes');
+
+  const a = layers.input({ shape: [1000], name: 'a' });
+  const f = new models.Model({ inputs: a, outputs: layers.dropout({ rate: 0.99, name: 'drop' }).apply(a, { training: true }) as SymbolicTensor });
+  const config = JSON.parse(JSON.stringify(f.getConfig()).replace('{"training":true}', '{"training":true,"mask":null,"extra":1}'));
+  const back = models.Model.fromConfig(config);
+  dt.setRandomSeed(1);
+  const out = (back.predict(dt.ones([1, 1000])) as dt.Tensor).dataSync();
+  assert.ok(Array.from(out).filter((v) => v === 0).length > 900, 'the fixed training: true call still drops');
+});

@@ -43,6 +43,16 @@ export interface LayerArgs {
 
 export interface CallArgs { training?: boolean }
 
+/** A misspelt option (`trainig: true`) would run the call in inference mode, silently: as Keras, unknown call options are errors. */
+function checkCallArgs(layer: string, args: unknown): void {
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new Error(`Layer "${layer}".apply: the second argument is the call options, e.g. {training: true}; got ${Array.isArray(args) ? 'an array' : args === null ? 'null' : typeof args}`);
+  for (const [key, value] of Object.entries(args)) {
+    if (key === 'training' && (value === undefined || value === null || typeof value === 'boolean')) continue;
+    if (key === 'mask' && value == null) continue; // TF.js code passes {mask: undefined}; there are no masks here
+    throw new Error(key === 'training' ? `Layer "${layer}".apply: training must be true or false, got ${JSON.stringify(value) ?? String(value)}` : `Layer "${layer}".apply: unknown call option '${key}'. Valid options are: training`);
+  }
+}
+
 /** What a layer accepts, checked before every call (Keras's InputSpec; TF.js's class is input-spec.ts). */
 export interface InputSpec { ndim?: number; minNdim?: number; maxNdim?: number; shape?: (number | null)[]; axes?: Record<number, number> }
 
@@ -185,6 +195,7 @@ export abstract class Layer {
   apply(x: SymbolicTensor[], args?: CallArgs): SymbolicTensor;
   apply(x: LayerInput | LayerInput[], args?: CallArgs): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[];
   apply(x: LayerInput | LayerInput[], args: CallArgs = {}): Tensor | SymbolicTensor | Tensor[] | SymbolicTensor[] {
+    checkCallArgs(this.name, args);
     if (Array.isArray(x) && !this.acceptsInputList && x.length !== 1) {
       throw new Error(`Layer "${this.name}" (${this.className}) takes one input, but it was called on a list of ${x.length}. (A layer of your own that takes a list sets acceptsInputList = true.)`);
     }

@@ -70,7 +70,9 @@ export function graphFromConfig(config: Record<string, unknown>, layerFromKeras:
     for (const p of left) {
       const ins = p.node.refs.map((r) => tensors.get(key(r)));
       if (ins.some((t) => !t)) { next.push(p); continue; }
-      const out = p.layer.apply((p.node.multi ? ins : ins[0]) as never, p.node.kwargs) as unknown as SymbolicTensor | SymbolicTensor[];
+      // A call's fixed training is kept; a file's other kwargs (mask: null, ...) have no meaning here.
+      const kwargs = typeof p.node.kwargs.training === 'boolean' ? { training: p.node.kwargs.training } : {};
+      const out = p.layer.apply((p.node.multi ? ins : ins[0]) as never, kwargs) as unknown as SymbolicTensor | SymbolicTensor[];
       const layerName = layerNameOf(byName, p.layer);
       (Array.isArray(out) ? out : [out]).forEach((t, i) => tensors.set(key([layerName, p.index + firstNode(p.layer, layerName), i]), t));
     }
