@@ -159,3 +159,17 @@ test('apply refuses unknown call options and a training that is not a boolean (a
   const out = (back.predict(dt.ones([1, 1000])) as dt.Tensor).dataSync();
   assert.ok(Array.from(out).filter((v) => v === 0).length > 900, 'the fixed training: true call still drops');
 });
+
+test('compile takes one metric alone (metrics: \'mae\', {cls: \'accuracy\'}) as a list of one, as TF.js does; anything else that is not a metric is named', () => {
+  const a = layers.input({ shape: [3] });
+  const h = layers.dense({ units: 2 }).apply(a) as SymbolicTensor;
+  const m = new models.Model({ inputs: a, outputs: [layers.dense({ units: 2, name: 'cls' }).apply(h) as SymbolicTensor, layers.dense({ units: 1, name: 'reg' }).apply(h) as SymbolicTensor] });
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: 'mae' });
+  assert.deepEqual(m.metricsNames, ['loss', 'cls_loss', 'reg_loss', 'cls_mae', 'reg_mae']);
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: { cls: 'accuracy' } });
+  assert.deepEqual(m.metricsNames, ['loss', 'cls_loss', 'reg_loss', 'cls_accuracy']);
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['accuracy', ['mae']] as never });
+  assert.deepEqual(m.metricsNames, ['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_mae']);
+  assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: { cls: 5 } as never }), /compile: metrics for output 'cls' must be a metric \(a name, a function or a Metric\) or a list of them, got 5/);
+  assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: ['1', 1] as never }), /lossWeights for output 'cls' must be a finite number, got "1"/);
+});

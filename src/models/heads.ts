@@ -34,19 +34,29 @@ function perOutput<T>(value: PerOutput<T> | undefined, outputs: string[], what: 
 const isLoss = (v: unknown): boolean => typeof v === 'string' || typeof v === 'function' || v instanceof Loss;
 const isMetricList = (v: unknown): boolean => Array.isArray(v) && v.every((m) => typeof m === 'string' || typeof m === 'function' || m instanceof Metric);
 
-export function makeHeads(outputs: string[], loss: PerOutput<LossId>, metrics: PerOutput<MetricId[]> | MetricId[] | undefined, lossWeights: PerOutput<number> | undefined): Head[] {
+function metricList(m: unknown, output: string): MetricId[] {
+  if (m === undefined || m === null) return [];
+  if (isMetricList([m])) return [m as MetricId];
+  if (isMetricList(m)) return m as MetricId[];
+  throw new Error(`compile: metrics for output '${output}' must be a metric (a name, a function or a Metric) or a list of them, got ${JSON.stringify(m) ?? typeof m}`);
+}
+
+export function makeHeads(outputs: string[], loss: PerOutput<LossId>, metrics: PerOutput<MetricId | MetricId[]> | undefined, lossWeights: PerOutput<number> | undefined): Head[] {
   const losses = perOutput<LossId>(loss, outputs, 'loss', isLoss);
   // A plain list of metrics applies to every output (as Keras 2 did); otherwise one list per output.
-  const metricLists = isMetricList(metrics) ? outputs.map(() => metrics as MetricId[]) : perOutput<MetricId[]>(metrics as PerOutput<MetricId[]>, outputs, 'metrics', isMetricList);
+  // One metric alone (metrics: 'mae', or {cls: 'accuracy'}) is a list of one, as TF.js takes it.
+  const single: unknown = isMetricList([metrics]) ? [metrics] : metrics;
+  const metricLists = (isMetricList(single) ? outputs.map(() => single as MetricId[]) : perOutput<MetricId[]>(single as PerOutput<MetricId[]>, outputs, 'metrics', isMetricList))
+    .map((m, i) => metricList(m, outputs[i]));
   const weights = perOutput<number>(lossWeights, outputs, 'lossWeights', (v) => typeof v === 'number');
   return outputs.map((name, i) => {
     const l = losses[i];
     if (l === undefined) throw new Error(`compile: no loss for output '${name}'; give one per output (${outputs.join(', ')})`);
     const w = weights[i] ?? 1;
-    if (!Number.isFinite(w)) throw new Error(`compile: lossWeights for output '${name}' must be a finite number, got ${w}`);
+    if (!Number.isFinite(w)) throw new Error(`compile: lossWeights for output '${name}' must be a finite number, got ${JSON.stringify(w) ?? String(w)}`);
     const lossFn = getLoss(l);
     const prefix = outputs.length > 1 ? `${name}_` : '';
-    const ms = (metricLists[i] ?? []).map((m) => getMetric(m, lossFn)).map((m) => {
+    const ms = metricLists[i].map((m) => getMetric(m, lossFn)).map((m) => {
       if (prefix) (m as { name: string }).name = prefix + m.name;
       return m;
     });

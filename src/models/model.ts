@@ -34,8 +34,8 @@ export interface CompileArgs {
   /** One loss for every output, or one per output (a list, or an object keyed by output name). */
   loss: PerOutput<LossId>;
   optimizer: Optimizer | string;
-  /** Metrics for every output, or per output (a list of lists, or an object keyed by output name). */
-  metrics?: MetricId[] | PerOutput<MetricId[]>;
+  /** Metrics for every output (one, or a list), or per output (a list of lists, or an object keyed by output name). */
+  metrics?: PerOutput<MetricId | MetricId[]>;
   /** Per-output weights of the total loss (Keras's loss_weights); 1 by default. */
   lossWeights?: PerOutput<number>;
   /** Run every step op by op instead of as a compiled plan (slower; for debugging). */
