@@ -173,3 +173,19 @@ test('compile takes one metric alone (metrics: \'mae\', {cls: \'accuracy\'}) as 
   assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: { cls: 5 } as never }), /compile: metrics for output 'cls' must be a metric \(a name, a function or a Metric\) or a list of them, got 5/);
   assert.throws(() => m.compile({ optimizer: 'sgd', loss: 'mse', lossWeights: ['1', 1] as never }), /lossWeights for output 'cls' must be a finite number, got "1"/);
 });
+
+test('cloneModel keeps what is frozen: a frozen nested model, a layer frozen inside a trainable wrapper', () => {
+  const inner = new models.Sequential([layers.dense({ units: 4, inputShape: [3], name: 'id' }), layers.batchNormalization({ name: 'ibn' })]);
+  inner.trainable = false;
+  const a = layers.input({ shape: [2, 3] });
+  const td = layers.timeDistributed({ layer: layers.dense({ units: 2 }) });
+  (td as unknown as { layer: { trainable: boolean } }).layer.trainable = false;
+  const h = layers.flatten().apply(td.apply(a) as SymbolicTensor) as SymbolicTensor;
+  const b = layers.input({ shape: [3] });
+  const m = new models.Model({ inputs: [a, b], outputs: [layers.dense({ units: 1, name: 'o' }).apply(h) as SymbolicTensor, inner.apply(b) as SymbolicTensor] });
+  const names = (ws: { name: string }[]): string[] => ws.map((w) => w.name);
+  assert.deepEqual(names(m.trainableWeights), ['o/kernel', 'o/bias']);
+  const c = models.cloneModel(m);
+  assert.deepEqual(names(c.trainableWeights), names(m.trainableWeights));
+  assert.deepEqual(names(c.nonTrainableWeights), names(m.nonTrainableWeights));
+});

@@ -17,7 +17,7 @@ function cloneLayer(layer: Layer): Layer {
   const cls = layerClass(layer.className);
   if (!cls) throw new Error(`cloneModel: layer "${layer.name}" is a ${layer.className}, which is not registered (registerLayers(${layer.className}) makes it cloneable)`);
   const copy = new cls(layer.getConfig() as never);
-  copy.trainable = layer.trainable;
+  if (!layer.trainable) copy.trainable = false; // (setting true would unfreeze a wrapper's frozen inner layer)
   return copy;
 }
 
@@ -43,6 +43,7 @@ export function cloneModel(model: Model): Model {
   } else {
     throw new Error(`cloneModel: model "${model.name}" is subclassed (class ${model.constructor.name}): its call() is code, not a graph of layers; construct a new instance of its class instead`);
   }
-  clone.trainable = model.trainable;
+  // Only false: the setter reaches every layer, and true would unfreeze the ones frozen on their own.
+  if (!model.trainable) clone.trainable = false;
   return clone;
 }
